@@ -1,0 +1,2 @@
+//! The `restsource` command line.
+fn main() {}

@@ -1,0 +1,540 @@
+//! Static descriptions of a source, emitted by codegen as `const` items.
+//!
+//! Everything here is `'static` and const-constructible so that generated code carries the
+//! whole spec as constants: nothing is parsed at run time. Strings with placeholders are
+//! pre-split into [`TemplatePart`]s and JSONPaths into [`PathStep`]s at compile time.
+
+/// A JSON literal from the spec (query values, bodies, initial values).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Lit {
+    /// `null`.
+    Null,
+    /// `true`/`false`.
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// A float.
+    Float(f64),
+    /// A string that may hold placeholders.
+    Str(Template),
+    /// An array.
+    List(&'static [Lit]),
+    /// An object, in spec order.
+    Map(&'static [(&'static str, Lit)]),
+}
+
+/// A string split into literal text and placeholders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Template(pub &'static [TemplatePart]);
+
+/// One piece of a [`Template`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TemplatePart {
+    /// Literal text (`{{`/`}}` already unescaped).
+    Lit(&'static str),
+    /// `{resources.<parent>.<field>}`: a JSONPath into the parent record.
+    Parent(&'static [PathStep]),
+    /// `{incremental.start_value}` and friends.
+    Incremental(IncrementalValue),
+}
+
+/// Which incremental value a placeholder names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IncrementalValue {
+    /// The value this run starts from (state, else initial value).
+    StartValue,
+    /// The spec's initial value.
+    InitialValue,
+    /// The last value seen (same as start at request time).
+    LastValue,
+    /// The spec's end value.
+    EndValue,
+}
+
+/// A compiled JSONPath step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathStep {
+    /// `.name` or `['name']`.
+    Key(&'static str),
+    /// `[3]` (negative counts from the end).
+    Index(i64),
+    /// `[*]` or `.*`.
+    Wildcard,
+}
+
+/// The whole source.
+#[derive(Debug, Clone, Copy)]
+pub struct SourceDef {
+    /// Source name (module name).
+    pub name: &'static str,
+    /// Base URL (overridable at run time).
+    pub base_url: &'static str,
+    /// Static client headers.
+    pub headers: &'static [(&'static str, &'static str)],
+    /// Client auth.
+    pub auth: Option<AuthDef>,
+    /// Request timeout in seconds.
+    pub timeout_secs: f64,
+    /// Client-side rate limit.
+    pub rate_limit: Option<RateLimitDef>,
+    /// Every secret the spec references.
+    pub secrets: &'static [SecretDef],
+    /// Resources in dependency order (parents first).
+    pub resources: &'static [&'static ResourceDef],
+}
+
+/// A secret the spec references.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SecretDef {
+    /// Name in the spec (`api_key`).
+    pub name: &'static str,
+    /// Environment variable it is read from (`API_KEY`).
+    pub env: &'static str,
+}
+
+/// A credential: always a secret reference in generated code (literals are never embedded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CredDef {
+    /// Secret name, a key of [`SourceDef::secrets`].
+    pub secret: &'static str,
+}
+
+/// Where an API key goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiKeyLocation {
+    /// Header.
+    Header,
+    /// Query parameter.
+    Query,
+    /// Cookie.
+    Cookie,
+}
+
+/// How the OAuth2 client authenticates at the token endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientAuth {
+    /// Form body.
+    Body,
+    /// HTTP Basic.
+    Basic,
+}
+
+/// Authentication.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum AuthDef {
+    /// Bearer token.
+    Bearer {
+        /// Token.
+        token: CredDef,
+    },
+    /// API key.
+    ApiKey {
+        /// Header/param/cookie name.
+        name: &'static str,
+        /// Key.
+        key: CredDef,
+        /// Location.
+        location: ApiKeyLocation,
+    },
+    /// HTTP Basic.
+    HttpBasic {
+        /// User.
+        username: CredDef,
+        /// Password.
+        password: CredDef,
+    },
+    /// OAuth2 client credentials.
+    OAuth2 {
+        /// Token endpoint (absolute, or relative to the base URL).
+        token_url: &'static str,
+        /// Client id.
+        client_id: CredDef,
+        /// Client secret.
+        client_secret: CredDef,
+        /// Extra form fields.
+        extra: &'static [(&'static str, Lit)],
+        /// Lifetime when the response has no `expires_in`.
+        default_expiration_secs: u64,
+        /// Client authentication method.
+        client_auth: ClientAuth,
+        /// Scopes.
+        scopes: &'static [&'static str],
+    },
+}
+
+/// Retry policy, resolved (defaults applied).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RetryDef {
+    /// Retried statuses.
+    pub statuses: &'static [u16],
+    /// Retries after the first attempt.
+    pub max_retries: u32,
+    /// Backoff multiplier in seconds.
+    pub backoff_factor: f64,
+    /// Cap on one wait, seconds.
+    pub max_delay_secs: f64,
+    /// Honour Retry-After.
+    pub respect_retry_after: bool,
+}
+
+impl RetryDef {
+    /// dlt's defaults: 5 attempts, factor 1, cap 300 s, 429 and 5xx.
+    pub const DEFAULT: RetryDef = RetryDef {
+        statuses: &[429, 500, 502, 503, 504],
+        max_retries: 4,
+        backoff_factor: 1.0,
+        max_delay_secs: 300.0,
+        respect_retry_after: true,
+    };
+}
+
+/// Client-side rate limit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateLimitDef {
+    /// Requests per second.
+    pub requests_per_second: f64,
+    /// Burst size.
+    pub burst: u32,
+}
+
+/// HTTP method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// GET.
+    Get,
+    /// POST.
+    Post,
+}
+
+/// One resource.
+#[derive(Debug, Clone, Copy)]
+pub struct ResourceDef {
+    /// Resource name.
+    pub name: &'static str,
+    /// Destination table.
+    pub table_name: &'static str,
+    /// Endpoint.
+    pub endpoint: EndpointDef,
+    /// Primary key columns (SQL names).
+    pub primary_key: &'static [&'static str],
+    /// Merge key columns (SQL names).
+    pub merge_key: &'static [&'static str],
+    /// Write disposition.
+    pub write: WriteDef,
+    /// Declared columns, in struct field order.
+    pub columns: &'static [ColumnDef],
+    /// Parent binding, for child resources.
+    pub parent: Option<ParentDef>,
+    /// Loaded (a deselected parent still feeds its children).
+    pub selected: bool,
+    /// Fetch children of different parents concurrently.
+    pub parallelized: bool,
+    /// Retry policy for this resource.
+    pub retry: RetryDef,
+    /// SQL per dialect, produced at compile time.
+    pub sql: SqlDefs,
+}
+
+/// Parent binding of a child resource.
+#[derive(Debug, Clone, Copy)]
+pub struct ParentDef {
+    /// Parent resource name.
+    pub resource: &'static str,
+    /// Fields copied into each child record as `_<parent>_<field>`.
+    pub include_from_parent: &'static [&'static str],
+}
+
+/// Endpoint.
+#[derive(Debug, Clone, Copy)]
+pub struct EndpointDef {
+    /// Path (or absolute URL) with placeholders.
+    pub path: Template,
+    /// Method.
+    pub method: Method,
+    /// Query parameters; [`Lit::Null`] values are dropped, lists repeat the key.
+    pub params: &'static [(&'static str, Lit)],
+    /// JSON body.
+    pub json: Option<Lit>,
+    /// Headers with placeholders.
+    pub headers: &'static [(&'static str, Template)],
+    /// Record selector; `None` means detect on the first page.
+    pub data_selector: Option<&'static [PathStep]>,
+    /// Paginator.
+    pub paginator: PaginatorDef,
+    /// Ignore rules.
+    pub response_actions: &'static [ResponseActionDef],
+    /// Incremental settings.
+    pub incremental: Option<IncrementalDef>,
+    /// Auth for this endpoint.
+    pub auth: AuthChoice,
+}
+
+/// Endpoint-level auth choice.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum AuthChoice {
+    /// Use the client auth.
+    Inherit,
+    /// No auth.
+    None,
+    /// Replace the client auth.
+    Own(AuthDef),
+}
+
+/// Where a paginator parameter goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamPlace {
+    /// Query parameter name.
+    Query(&'static str),
+    /// Dotted JSON body path, pre-split.
+    Body(&'static [&'static str]),
+}
+
+/// Paginators with every dlt parameter resolved to its value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PaginatorDef {
+    /// One page.
+    SinglePage,
+    /// Detect on the first response.
+    Auto,
+    /// offset/limit.
+    Offset {
+        /// Page size.
+        limit: u64,
+        /// First offset.
+        offset: u64,
+        /// Offset parameter.
+        offset_param: ParamPlace,
+        /// Limit parameter.
+        limit_param: ParamPlace,
+        /// Total records.
+        total_path: Option<&'static [PathStep]>,
+        /// Exclusive maximum.
+        maximum_offset: Option<u64>,
+        /// Stop on an empty page.
+        stop_after_empty_page: bool,
+        /// More-pages flag.
+        has_more_path: Option<&'static [PathStep]>,
+    },
+    /// Page numbers.
+    PageNumber {
+        /// First page number.
+        base_page: u64,
+        /// Starting page.
+        page: u64,
+        /// Page parameter.
+        page_param: ParamPlace,
+        /// Total pages.
+        total_path: Option<&'static [PathStep]>,
+        /// Exclusive maximum.
+        maximum_page: Option<u64>,
+        /// Stop on an empty page.
+        stop_after_empty_page: bool,
+        /// More-pages flag.
+        has_more_path: Option<&'static [PathStep]>,
+    },
+    /// Cursor from the JSON body.
+    Cursor {
+        /// Where the next cursor is read.
+        cursor_path: &'static [PathStep],
+        /// Where it is sent.
+        cursor_param: ParamPlace,
+        /// Stop on an empty page.
+        stop_after_empty_page: bool,
+        /// More-pages flag.
+        has_more_path: Option<&'static [PathStep]>,
+        /// Cursor for the first request.
+        initial_cursor: Option<&'static str>,
+    },
+    /// Cursor from a header.
+    HeaderCursor {
+        /// Header name.
+        cursor_key: &'static str,
+        /// Query parameter.
+        cursor_param: &'static str,
+    },
+    /// Next URL from the body.
+    JsonLink {
+        /// Where the next URL is read.
+        next_url_path: &'static [PathStep],
+    },
+    /// Next URL from the Link header.
+    HeaderLink {
+        /// rel value.
+        links_next_key: &'static str,
+    },
+}
+
+/// An ignore rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResponseActionDef {
+    /// Status to match.
+    pub status_code: Option<u16>,
+    /// Body substring to match.
+    pub content: Option<&'static str>,
+}
+
+/// Which value advances the cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LastValueFunc {
+    /// Max.
+    Max,
+    /// Min.
+    Min,
+}
+
+/// Handling of records without a cursor value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnMissing {
+    /// Fail.
+    Raise,
+    /// Keep.
+    Include,
+    /// Drop.
+    Exclude,
+}
+
+/// Incremental settings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct IncrementalDef {
+    /// Cursor path as written (the state key).
+    pub cursor_path_text: &'static str,
+    /// Compiled cursor path.
+    pub cursor_path: &'static [PathStep],
+    /// Initial value.
+    pub initial_value: Option<Lit>,
+    /// End value (backfill, no state).
+    pub end_value: Option<Lit>,
+    /// Query parameter for the start value.
+    pub start_param: Option<&'static str>,
+    /// Query parameter for the end value.
+    pub end_param: Option<&'static str>,
+    /// Max or min.
+    pub last_value_func: LastValueFunc,
+    /// Lag.
+    pub lag: Option<f64>,
+    /// Missing cursor handling.
+    pub on_cursor_value_missing: OnMissing,
+    /// Start bound closed (`>=`), else open.
+    pub range_start_closed: bool,
+    /// End bound closed (`<=`), else open.
+    pub range_end_closed: bool,
+}
+
+/// Dispositions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Disposition {
+    /// Append.
+    Append,
+    /// Replace.
+    Replace,
+    /// Merge.
+    Merge(MergeStrategy),
+    /// Skip.
+    Skip,
+}
+
+/// Merge strategies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MergeStrategy {
+    /// Delete then insert; dedup within the load.
+    DeleteInsert,
+    /// Upsert by primary key.
+    Upsert,
+    /// Insert absent keys only.
+    InsertOnly,
+}
+
+/// Write disposition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriteDef {
+    /// Disposition.
+    pub disposition: Disposition,
+    /// delete-insert: skip dedup.
+    pub deduplicated: bool,
+}
+
+/// Column data types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DataType {
+    /// Text.
+    Text,
+    /// Float.
+    Double,
+    /// Bool.
+    Bool,
+    /// Timestamp.
+    Timestamp,
+    /// Integer.
+    Bigint,
+    /// Bytes.
+    Binary,
+    /// JSON.
+    Json,
+    /// Decimal.
+    Decimal,
+    /// Date.
+    Date,
+    /// Time.
+    Time,
+}
+
+/// Dedup order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortOrder {
+    /// Lowest wins.
+    Asc,
+    /// Highest wins.
+    Desc,
+}
+
+/// A declared column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ColumnDef {
+    /// Field name in the JSON record.
+    pub json_name: &'static str,
+    /// Column name in SQL.
+    pub sql_name: &'static str,
+    /// Type.
+    pub data_type: DataType,
+    /// Nullable.
+    pub nullable: bool,
+    /// Precision.
+    pub precision: Option<u32>,
+    /// Scale.
+    pub scale: Option<u32>,
+    /// Hard-delete flag column.
+    pub hard_delete: bool,
+    /// Dedup sort column.
+    pub dedup_sort: Option<SortOrder>,
+}
+
+/// SQL statements for one resource and one dialect, produced at compile time.
+///
+/// Column order everywhere: declared columns in [`ResourceDef::columns`] order, then the
+/// extras JSON column, then the load metadata columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TableSql {
+    /// `CREATE TABLE IF NOT EXISTS` with every column and key.
+    pub create_table: &'static str,
+    /// `(column, ALTER TABLE ... ADD COLUMN ...)` for each column, for schema evolution.
+    pub add_columns: &'static [(&'static str, &'static str)],
+    /// Insert one row (all columns, bound parameters).
+    pub insert: &'static str,
+    /// Insert or update by primary key (upsert, delete-insert).
+    pub upsert: &'static str,
+    /// Insert when the primary key is absent.
+    pub insert_only: &'static str,
+    /// Delete rows whose primary key matches (hard deletes).
+    pub delete_by_primary_key: &'static str,
+    /// Delete rows whose merge key matches and that came from another load.
+    pub delete_by_merge_key: &'static str,
+}
+
+/// SQL for each supported dialect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SqlDefs {
+    /// SQLite.
+    pub sqlite: TableSql,
+    /// PostgreSQL.
+    pub postgres: TableSql,
+}

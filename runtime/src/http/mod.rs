@@ -1,0 +1,1 @@
+//! HTTP client: auth, retries, rate limiting, redaction.

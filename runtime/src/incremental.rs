@@ -1,0 +1,1 @@
+//! Incremental loading: cursor tracking and start/end values.

@@ -1,0 +1,1 @@
+//! Destinations: SQLite, PostgreSQL, JSON lines.

@@ -1,0 +1,1 @@
+//! Paginators as explicit state machines with dlt's semantics.

@@ -1,0 +1,1 @@
+//! The pipeline runner: extraction into a destination, with state and a report.

@@ -1,0 +1,1 @@
+//! Record selection (`data_selector`) and page decoding.

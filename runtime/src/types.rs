@@ -1,0 +1,1 @@
+//! Column value types and their binding to rows.
