@@ -1,0 +1,407 @@
+//! The resolved view of a valid spec: `resource_defaults` merged in, defaults applied,
+//! placeholders and JSONPaths parsed, parents linked, secrets collected. Codegen consumes this
+//! and nothing else, so every decision about what a spec *means* is made in this crate.
+
+use indexmap::IndexMap;
+
+pub use crate::model::{ClientAuthMethod, DataType, Disposition, Method, SortOrder};
+
+/// A whole source, ready for code generation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResolvedSource {
+    /// Source name: the spec's `name`, else the file stem.
+    pub name: String,
+    /// Base URL.
+    pub base_url: String,
+    /// Static client headers.
+    pub headers: Vec<(String, String)>,
+    /// Client auth.
+    pub auth: Option<ResolvedAuth>,
+    /// Request timeout in seconds (default 60).
+    pub timeout_secs: f64,
+    /// Client-side rate limit.
+    pub rate_limit: Option<ResolvedRateLimit>,
+    /// Every secret referenced anywhere, in order of first appearance, without duplicates.
+    pub secrets: Vec<SecretInfo>,
+    /// Resources in dependency order: every parent before its children, otherwise spec order.
+    pub resources: Vec<ResolvedResource>,
+}
+
+/// A secret and where it is read from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SecretInfo {
+    /// Name (`api_key`).
+    pub name: String,
+    /// Environment variable (`API_KEY` unless the spec says otherwise).
+    pub env: String,
+}
+
+/// Rate limit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResolvedRateLimit {
+    /// Requests per second.
+    pub requests_per_second: f64,
+    /// Burst (default 1).
+    pub burst: u32,
+}
+
+/// Auth with every credential turned into a secret reference (literals get a derived secret
+/// name and a warning; their value is never carried further).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ResolvedAuth {
+    /// Bearer.
+    Bearer {
+        /// Token secret.
+        token: SecretInfo,
+    },
+    /// API key.
+    ApiKey {
+        /// Header/param/cookie name (default `Authorization`).
+        name: String,
+        /// Key secret.
+        key: SecretInfo,
+        /// Location (`param` normalized to query).
+        location: ApiKeyPlace,
+    },
+    /// HTTP Basic.
+    HttpBasic {
+        /// User secret.
+        username: SecretInfo,
+        /// Password secret.
+        password: SecretInfo,
+    },
+    /// OAuth2 client credentials.
+    OAuth2 {
+        /// Token URL (from `access_token_url` or `token_url`).
+        token_url: String,
+        /// Client id secret.
+        client_id: SecretInfo,
+        /// Client secret secret.
+        client_secret: SecretInfo,
+        /// Extra form data.
+        extra: IndexMap<String, serde_json::Value>,
+        /// Default lifetime (3600).
+        default_expiration_secs: u64,
+        /// Client auth method.
+        client_auth: ClientAuthMethod,
+        /// Scopes.
+        scopes: Vec<String>,
+    },
+}
+
+/// Where an API key goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiKeyPlace {
+    /// Header.
+    Header,
+    /// Query.
+    Query,
+    /// Cookie.
+    Cookie,
+}
+
+/// Retry policy with defaults applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResolvedRetry {
+    /// Statuses (default 429, 500, 502, 503, 504).
+    pub statuses: Vec<u16>,
+    /// Retries (default 4).
+    pub max_retries: u32,
+    /// Backoff factor (default 1).
+    pub backoff_factor: f64,
+    /// Max delay (default 300).
+    pub max_delay_secs: f64,
+    /// Honour Retry-After (default true).
+    pub respect_retry_after: bool,
+}
+
+/// One resource, merged with `resource_defaults`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResolvedResource {
+    /// Resource name.
+    pub name: String,
+    /// Table name.
+    pub table_name: String,
+    /// Struct name override from the spec (`struct_name`), if any.
+    pub struct_name: Option<String>,
+    /// Method.
+    pub method: Method,
+    /// Path with placeholders (legacy `resolve` params become parent placeholders).
+    pub path: Template,
+    /// Query parameters, without resolve params and the deprecated incremental param.
+    pub params: Vec<(String, TValue)>,
+    /// JSON body.
+    pub json: Option<TValue>,
+    /// Endpoint headers (merged over the client's at run time).
+    pub headers: Vec<(String, Template)>,
+    /// Record selector; `None` means detect.
+    pub data_selector: Option<JsonPath>,
+    /// Paginator with all defaults applied.
+    pub paginator: ResolvedPaginator,
+    /// Ignore rules: (status, body substring).
+    pub response_actions: Vec<(Option<u16>, Option<String>)>,
+    /// Incremental settings (including the deprecated param form, converted).
+    pub incremental: Option<ResolvedIncremental>,
+    /// Endpoint auth choice.
+    pub auth: ResolvedAuthChoice,
+    /// Primary key columns.
+    pub primary_key: Vec<String>,
+    /// Merge key columns.
+    pub merge_key: Vec<String>,
+    /// Disposition.
+    pub disposition: Disposition,
+    /// Merge strategy when merging (default delete-insert).
+    pub merge_strategy: ResolvedMergeStrategy,
+    /// delete-insert `deduplicated`.
+    pub deduplicated: bool,
+    /// Columns, merged per column with the defaults', in declaration order.
+    pub columns: Vec<ResolvedColumn>,
+    /// Parent binding.
+    pub parent: Option<ParentBinding>,
+    /// Loaded.
+    pub selected: bool,
+    /// Children of different parents fetched concurrently.
+    pub parallelized: bool,
+    /// Max table nesting.
+    pub max_table_nesting: Option<u32>,
+    /// Retry policy (client's, overridden per resource).
+    pub retry: ResolvedRetry,
+}
+
+/// Merge strategy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResolvedMergeStrategy {
+    /// delete-insert.
+    DeleteInsert,
+    /// upsert.
+    Upsert,
+    /// insert-only.
+    InsertOnly,
+}
+
+/// Endpoint auth choice.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ResolvedAuthChoice {
+    /// Client auth.
+    Inherit,
+    /// Explicit `null`.
+    None,
+    /// Own auth.
+    Own(ResolvedAuth),
+}
+
+/// A declared column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResolvedColumn {
+    /// Name as in the JSON records (and the SQL column, quoted per dialect).
+    pub name: String,
+    /// Type; `None` in the spec means json.
+    pub data_type: DataType,
+    /// Nullable (default true; false for primary key columns).
+    pub nullable: bool,
+    /// Precision.
+    pub precision: Option<u32>,
+    /// Scale.
+    pub scale: Option<u32>,
+    /// Hard delete flag.
+    pub hard_delete: bool,
+    /// Dedup sort.
+    pub dedup_sort: Option<SortOrder>,
+    /// Rust field name override.
+    pub rust_name: Option<String>,
+    /// Description (becomes the field's doc comment).
+    pub description: Option<String>,
+}
+
+/// The parent of a child resource.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParentBinding {
+    /// Parent resource name.
+    pub resource: String,
+    /// `include_from_parent` keys.
+    pub include_from_parent: Vec<String>,
+}
+
+/// A string with placeholders, split.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Template {
+    /// The pieces.
+    pub parts: Vec<TemplatePart>,
+}
+
+/// A template piece.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TemplatePart {
+    /// Literal text.
+    Lit(String),
+    /// `{resources.<resource>.<path>}`.
+    Parent {
+        /// Parent resource.
+        resource: String,
+        /// JSONPath into the parent record.
+        path: JsonPath,
+    },
+    /// `{incremental.<value>}`.
+    Incremental(IncrementalValue),
+}
+
+/// Incremental placeholder values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IncrementalValue {
+    /// start_value.
+    StartValue,
+    /// initial_value.
+    InitialValue,
+    /// last_value.
+    LastValue,
+    /// end_value.
+    EndValue,
+}
+
+/// A parsed JSONPath (the subset dlt users write: dotted names, `[n]`, `[*]`, `['name']`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonPath {
+    /// As written.
+    pub text: String,
+    /// Steps; empty means the root (`$`).
+    pub steps: Vec<PathStep>,
+}
+
+/// JSONPath step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathStep {
+    /// Key.
+    Key(String),
+    /// Index.
+    Index(i64),
+    /// Wildcard.
+    Wildcard,
+}
+
+/// A JSON value whose strings may hold placeholders.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TValue {
+    /// null.
+    Null,
+    /// bool.
+    Bool(bool),
+    /// integer.
+    Int(i64),
+    /// float.
+    Float(f64),
+    /// string.
+    Str(Template),
+    /// array.
+    List(Vec<TValue>),
+    /// object.
+    Map(Vec<(String, TValue)>),
+}
+
+/// Where a paginator parameter goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResolvedParamPlace {
+    /// Query parameter.
+    Query(String),
+    /// Dotted body path, split.
+    Body(Vec<String>),
+}
+
+/// Paginators with defaults applied (mirrors `restsource_runtime::def::PaginatorDef`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ResolvedPaginator {
+    /// One page.
+    SinglePage,
+    /// Detect at run time.
+    Auto,
+    /// offset.
+    Offset {
+        /// limit.
+        limit: u64,
+        /// offset.
+        offset: u64,
+        /// offset param.
+        offset_param: ResolvedParamPlace,
+        /// limit param.
+        limit_param: ResolvedParamPlace,
+        /// total.
+        total_path: Option<JsonPath>,
+        /// maximum.
+        maximum_offset: Option<u64>,
+        /// stop on empty.
+        stop_after_empty_page: bool,
+        /// has more.
+        has_more_path: Option<JsonPath>,
+    },
+    /// page_number.
+    PageNumber {
+        /// base page.
+        base_page: u64,
+        /// start page.
+        page: u64,
+        /// page param.
+        page_param: ResolvedParamPlace,
+        /// total.
+        total_path: Option<JsonPath>,
+        /// maximum.
+        maximum_page: Option<u64>,
+        /// stop on empty.
+        stop_after_empty_page: bool,
+        /// has more.
+        has_more_path: Option<JsonPath>,
+    },
+    /// cursor.
+    Cursor {
+        /// read from.
+        cursor_path: JsonPath,
+        /// sent in.
+        cursor_param: ResolvedParamPlace,
+        /// stop on empty.
+        stop_after_empty_page: bool,
+        /// has more.
+        has_more_path: Option<JsonPath>,
+        /// first cursor.
+        initial_cursor: Option<String>,
+    },
+    /// header_cursor.
+    HeaderCursor {
+        /// header.
+        cursor_key: String,
+        /// param.
+        cursor_param: String,
+    },
+    /// json_link.
+    JsonLink {
+        /// next url path.
+        next_url_path: JsonPath,
+    },
+    /// header_link.
+    HeaderLink {
+        /// rel.
+        links_next_key: String,
+    },
+}
+
+/// Incremental settings with defaults applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResolvedIncremental {
+    /// Cursor path.
+    pub cursor_path: JsonPath,
+    /// Initial value.
+    pub initial_value: Option<serde_json::Value>,
+    /// End value.
+    pub end_value: Option<serde_json::Value>,
+    /// Start param.
+    pub start_param: Option<String>,
+    /// End param.
+    pub end_param: Option<String>,
+    /// Max (true) or min.
+    pub last_value_max: bool,
+    /// Lag.
+    pub lag: Option<f64>,
+    /// Missing handling.
+    pub on_cursor_value_missing: crate::model::OnCursorValueMissing,
+    /// Start closed.
+    pub range_start_closed: bool,
+    /// End closed.
+    pub range_end_closed: bool,
+}
