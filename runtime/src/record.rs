@@ -20,6 +20,9 @@ pub trait Record: DeserializeOwned + Serialize + Send + Sync + 'static {
     /// [`RowWriter::extras`] with every undeclared field.
     fn write_row(&self, row: &mut dyn RowWriter);
 
+    /// Adds an undeclared field (used for `include_from_parent`'s `_<parent>_<key>` fields).
+    fn set_extra(&mut self, key: String, value: serde_json::Value);
+
     /// The value at a JSONPath (parent placeholders, incremental cursor). Codegen overrides
     /// this for declared columns so the hot path does not serialize the whole record.
     fn lookup(&self, path: &[PathStep]) -> Option<serde_json::Value> {

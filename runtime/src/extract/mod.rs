@@ -83,6 +83,9 @@ pub struct ExtractOptions {
     pub child_concurrency: usize,
     /// Largest response body accepted, in bytes (default 64 MiB).
     pub max_body_bytes: usize,
+    /// Multiplier on every retry wait (default 1.0). Tests and dry runs set it low so a
+    /// spec's real backoff policy can be exercised without real waiting.
+    pub backoff_scale: f64,
 }
 
 impl Default for ExtractOptions {
@@ -92,8 +95,22 @@ impl Default for ExtractOptions {
             page_concurrency: 8,
             child_concurrency: 8,
             max_body_bytes: 64 * 1024 * 1024,
+            backoff_scale: 1.0,
         }
     }
+}
+
+/// What an extractor did: the pipeline report's request figures.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExtractStats {
+    /// HTTP requests sent (including retries and token requests).
+    pub requests: u64,
+    /// Retries.
+    pub retries: u64,
+    /// Pages decoded.
+    pub pages: u64,
+    /// Response body bytes received.
+    pub bytes: u64,
 }
 
 /// Runs the resources of one source: HTTP client, auth, retries, pagination, parents.
@@ -125,6 +142,11 @@ impl Extractor {
     pub fn with_options(mut self, options: ExtractOptions) -> Self {
         self.options = options;
         self
+    }
+
+    /// Counters of what this extractor did so far (shared by clones of the run).
+    pub fn stats(&self) -> ExtractStats {
+        ExtractStats::default()
     }
 
     /// The source description.
