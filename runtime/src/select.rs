@@ -1,1 +1,475 @@
 //! Record selection (`data_selector`) and page decoding.
+//!
+//! Pages are decoded straight from the response bytes: a [`DeserializeSeed`] walks the selector
+//! steps, skips every other key with [`IgnoredAny`] and deserializes the target array's
+//! elements as records, so no intermediate `serde_json::Value` of the page is built. The few
+//! values a paginator needs (total, has_more, cursor, next link) are read by a second pass
+//! ([`extract_values`]) that skips the records the same way.
+//!
+//! Semantics follow dlt's JSONPath use: an array at the selected node is the page, an object is
+//! one record, `null` or a missing node is an empty page. Where dlt would return a list of lists
+//! (a `[*]` followed by more steps), the matches are flattened into one page instead.
+
+use std::cell::Cell;
+use std::fmt;
+
+use serde::de::{DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserializer;
+use serde_json::Value;
+
+use crate::def::PathStep;
+
+/// An owned JSONPath step, so detected selectors and static ones share one type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// `.name` or `['name']`.
+    Key(String),
+    /// `[n]`, negative counts from the end.
+    Index(i64),
+    /// `[*]`.
+    Wildcard,
+}
+
+impl Step {
+    /// Converts compiled steps.
+    pub fn from_def(path: &[PathStep]) -> Vec<Step> {
+        path.iter()
+            .map(|s| match s {
+                PathStep::Key(k) => Step::Key((*k).to_string()),
+                PathStep::Index(i) => Step::Index(*i),
+                PathStep::Wildcard => Step::Wildcard,
+            })
+            .collect()
+    }
+}
+
+/// Renders a path the way users write it (`data.items[0]`), for messages.
+pub fn path_text(path: &[Step]) -> String {
+    if path.is_empty() {
+        return "$".to_string();
+    }
+    let mut out = String::new();
+    for step in path {
+        match step {
+            Step::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            Step::Index(i) => out.push_str(&format!("[{i}]")),
+            Step::Wildcard => out.push_str("[*]"),
+        }
+    }
+    out
+}
+
+/// Decoding a page failed.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct SelectError {
+    /// Index of the record that failed to decode, when a record failed.
+    pub index: Option<usize>,
+    /// serde's message.
+    pub message: String,
+}
+
+/// Decodes the records at `path` in `body` as `T`s.
+pub fn decode_records<T: DeserializeOwned>(body: &[u8], path: &[Step]) -> Result<Vec<T>, SelectError> {
+    let failed = Cell::new(None);
+    let mut out = Vec::new();
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let res = Walk {
+        steps: path,
+        out: &mut out,
+        failed: &failed,
+    }
+    .deserialize(&mut de)
+    .and_then(|()| de.end());
+    match res {
+        Ok(()) => Ok(out),
+        Err(e) => Err(SelectError {
+            index: failed.get(),
+            message: e.to_string(),
+        }),
+    }
+}
+
+struct Walk<'a, T> {
+    steps: &'a [Step],
+    out: &'a mut Vec<T>,
+    failed: &'a Cell<Option<usize>>,
+}
+
+impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for Walk<'_, T> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de, T: DeserializeOwned> Visitor<'de> for Walk<'_, T> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON document")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let Walk { steps, out, failed } = self;
+        match steps.split_first() {
+            None => loop {
+                let index = out.len();
+                match seq.next_element::<T>() {
+                    Ok(Some(t)) => out.push(t),
+                    Ok(None) => return Ok(()),
+                    Err(e) => {
+                        failed.set(Some(index));
+                        return Err(e);
+                    }
+                }
+            },
+            Some((Step::Wildcard, rest)) => {
+                while seq
+                    .next_element_seed(Walk { steps: rest, out: &mut *out, failed })?
+                    .is_some()
+                {}
+                Ok(())
+            }
+            Some((Step::Index(i), rest)) if *i >= 0 => {
+                let mut pos = 0i64;
+                loop {
+                    let found = if pos == *i {
+                        seq.next_element_seed(Walk { steps: rest, out: &mut *out, failed })?
+                    } else {
+                        seq.next_element::<IgnoredAny>()?.map(|_| ())
+                    };
+                    if found.is_none() {
+                        return Ok(());
+                    }
+                    pos += 1;
+                }
+            }
+            Some((Step::Index(i), rest)) => {
+                // A negative index needs the length first: buffer this one array.
+                let mut items = Vec::new();
+                while let Some(v) = seq.next_element::<Value>()? {
+                    items.push(v);
+                }
+                let idx = items.len() as i64 + i;
+                if let Some(v) = usize::try_from(idx).ok().and_then(|i| items.into_iter().nth(i)) {
+                    Walk { steps: rest, out, failed }
+                        .deserialize(v)
+                        .map_err(serde::de::Error::custom)?;
+                }
+                Ok(())
+            }
+            Some((Step::Key(_), _)) => {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(())
+            }
+        }
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let Walk { steps, out, failed } = self;
+        match steps.split_first() {
+            None => {
+                let index = out.len();
+                match T::deserialize(serde::de::value::MapAccessDeserializer::new(map)) {
+                    Ok(t) => {
+                        out.push(t);
+                        Ok(())
+                    }
+                    Err(e) => {
+                        failed.set(Some(index));
+                        Err(e)
+                    }
+                }
+            }
+            Some((step, rest)) => {
+                let mut done = false;
+                while let Some(key) = map.next_key::<String>()? {
+                    let hit = !done
+                        && match step {
+                            Step::Key(k) => *k == key,
+                            Step::Wildcard => true,
+                            Step::Index(_) => false,
+                        };
+                    if hit {
+                        map.next_value_seed(Walk { steps: rest, out: &mut *out, failed })?;
+                        // dlt takes the first match of a key; a wildcard keeps collecting.
+                        done = matches!(step, Step::Key(_));
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<(), E> {
+        self.scalar()
+    }
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<(), E> {
+        self.scalar()
+    }
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<(), E> {
+        self.scalar()
+    }
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<(), E> {
+        self.scalar()
+    }
+    fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<(), E> {
+        self.scalar()
+    }
+}
+
+impl<T> Walk<'_, T> {
+    fn scalar<E: serde::de::Error>(self) -> Result<(), E> {
+        if self.steps.is_empty() {
+            self.failed.set(Some(self.out.len()));
+            Err(E::custom("expected a record (object) or a list of records, got a scalar"))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// Reads the first match of each path in one pass over `body`, skipping everything else.
+pub fn extract_values(body: &[u8], paths: &[&[Step]]) -> Result<Vec<Option<Value>>, serde_json::Error> {
+    let mut out = vec![None; paths.len()];
+    if paths.is_empty() {
+        return Ok(out);
+    }
+    let active: Vec<(usize, &[Step])> = paths.iter().copied().enumerate().collect();
+    let mut de = serde_json::Deserializer::from_slice(body);
+    Values {
+        paths: active,
+        out: &mut out,
+    }
+    .deserialize(&mut de)?;
+    Ok(out)
+}
+
+struct Values<'a, 'p> {
+    paths: Vec<(usize, &'p [Step])>,
+    out: &'a mut [Option<Value>],
+}
+
+impl<'de> DeserializeSeed<'de> for Values<'_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        if self.paths.iter().any(|(_, p)| p.is_empty() || matches!(p[0], Step::Index(i) if i < 0)) {
+            // Some path ends here (or needs the length): take the node, walk the rest on it.
+            let v = Value::deserialize(d)?;
+            for (i, p) in self.paths {
+                if self.out[i].is_none() {
+                    self.out[i] = walk(&v, p).cloned();
+                }
+            }
+            return Ok(());
+        }
+        d.deserialize_any(self)
+    }
+}
+
+use serde::Deserialize;
+
+impl<'de> Visitor<'de> for Values<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON document")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            let sub: Vec<(usize, &[Step])> = self
+                .paths
+                .iter()
+                .filter(|(i, p)| {
+                    self.out[*i].is_none()
+                        && (matches!(&p[0], Step::Key(k) if *k == key)
+                            || matches!(p[0], Step::Wildcard))
+                })
+                .map(|(i, p)| (*i, &p[1..]))
+                .collect();
+            if sub.is_empty() {
+                map.next_value::<IgnoredAny>()?;
+            } else {
+                map.next_value_seed(Values { paths: sub, out: &mut *self.out })?;
+            }
+        }
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut pos = 0i64;
+        loop {
+            let sub: Vec<(usize, &[Step])> = self
+                .paths
+                .iter()
+                .filter(|(_, p)| matches!(p[0], Step::Wildcard) || p[0] == Step::Index(pos))
+                .map(|(i, p)| (*i, &p[1..]))
+                .collect();
+            let more = if sub.is_empty() {
+                seq.next_element::<IgnoredAny>()?.is_some()
+            } else {
+                seq.next_element_seed(Values { paths: sub, out: &mut *self.out })?.is_some()
+            };
+            if !more {
+                return Ok(());
+            }
+            pos += 1;
+        }
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_none<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+}
+
+/// The first match of `path` in `value`.
+pub fn walk<'v>(value: &'v Value, path: &[Step]) -> Option<&'v Value> {
+    let Some((step, rest)) = path.split_first() else {
+        return Some(value);
+    };
+    match (step, value) {
+        (Step::Key(k), Value::Object(m)) => walk(m.get(k)?, rest),
+        (Step::Index(i), Value::Array(a)) => {
+            let idx = if *i < 0 { a.len() as i64 + i } else { *i };
+            walk(a.get(usize::try_from(idx).ok()?)?, rest)
+        }
+        (Step::Wildcard, Value::Array(a)) => a.iter().find_map(|v| walk(v, rest)),
+        (Step::Wildcard, Value::Object(m)) => m.values().find_map(|v| walk(v, rest)),
+        _ => None,
+    }
+}
+
+/// Keys under which dlt prefers a list when it detects the record list.
+const DATA_KEYS: &[&str] = &[
+    "data", "items", "results", "entries", "records", "rows", "entities", "payload", "content",
+    "objects", "values",
+];
+
+/// dlt's record-list detection for a page without `data_selector`: the first list (depth-first,
+/// key order, at most 3 keys deep) whose key is a well-known data key, else the first list
+/// found, else the whole document (`$`, empty path).
+pub fn detect_records_path(page: &Value) -> Vec<Step> {
+    let Value::Object(_) = page else {
+        return Vec::new();
+    };
+    let mut lists = Vec::new();
+    collect_lists(page, &mut Vec::new(), &mut lists);
+    lists
+        .iter()
+        .find(|p| matches!(p.last(), Some(Step::Key(k)) if DATA_KEYS.contains(&k.as_str())))
+        .or_else(|| lists.first())
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn collect_lists(v: &Value, path: &mut Vec<Step>, out: &mut Vec<Vec<Step>>) {
+    let Value::Object(m) = v else { return };
+    if path.len() >= 3 {
+        return;
+    }
+    for (k, child) in m {
+        path.push(Step::Key(k.clone()));
+        match child {
+            Value::Array(_) => out.push(path.clone()),
+            Value::Object(_) => collect_lists(child, path, out),
+            _ => {}
+        }
+        path.pop();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn k(s: &str) -> Step {
+        Step::Key(s.to_string())
+    }
+
+    #[test]
+    fn decodes_nested_selector_skipping_other_keys() {
+        let body = br#"{"meta":{"x":[1,2]},"data":{"items":[{"a":1},{"a":2}]},"z":"q"}"#;
+        let got: Vec<Value> = decode_records(body, &[k("data"), k("items")]).unwrap();
+        assert_eq!(got, vec![serde_json::json!({"a":1}), serde_json::json!({"a":2})]);
+    }
+
+    #[test]
+    fn wildcard_index_and_object_records() {
+        let body = br#"{"d":[{"r":[{"a":1}]},{"r":[{"a":2},{"a":3}]}]}"#;
+        let got: Vec<Value> = decode_records(body, &[k("d"), Step::Wildcard, k("r")]).unwrap();
+        assert_eq!(got.len(), 3);
+        let got: Vec<Value> = decode_records(body, &[k("d"), Step::Index(-1), k("r")]).unwrap();
+        assert_eq!(got, vec![serde_json::json!({"a":2}), serde_json::json!({"a":3})]);
+        let got: Vec<Value> = decode_records(br#"{"one":{"a":1}}"#, &[k("one")]).unwrap();
+        assert_eq!(got, vec![serde_json::json!({"a":1})]);
+        let got: Vec<Value> = decode_records(br#"{"one":null}"#, &[k("missing")]).unwrap();
+        assert!(got.is_empty());
+    }
+
+    #[test]
+    fn record_error_names_index() {
+        #[derive(serde::Deserialize)]
+        #[allow(dead_code)]
+        struct R {
+            id: i64,
+        }
+        let err = decode_records::<R>(br#"{"data":[{"id":1},{"id":"x"}]}"#, &[k("data")]).unwrap_err();
+        assert_eq!(err.index, Some(1));
+        assert!(err.message.starts_with("invalid type: string \"x\", expected i64"), "{}", err.message);
+    }
+
+    #[test]
+    fn extracts_several_values_in_one_pass() {
+        let body = br#"{"data":[{"a":1}],"meta":{"total":7,"next":"c2"},"has_more":true}"#;
+        let p1 = [k("meta"), k("total")];
+        let p2 = [k("has_more")];
+        let p3 = [k("meta"), k("next")];
+        let p4 = [k("nope")];
+        let got = extract_values(body, &[&p1, &p2, &p3, &p4]).unwrap();
+        assert_eq!(
+            got,
+            vec![Some(7.into()), Some(true.into()), Some("c2".into()), None]
+        );
+    }
+
+    #[test]
+    fn detection_prefers_data_keys_then_first_list() {
+        let v = serde_json::json!({"meta":{"tags":[1]},"page":{"results":[{"a":1}]}});
+        assert_eq!(detect_records_path(&v), vec![k("page"), k("results")]);
+        let v = serde_json::json!({"meta":{"tags":[1]},"other":[2]});
+        assert_eq!(detect_records_path(&v), vec![k("meta"), k("tags")]);
+        assert!(detect_records_path(&serde_json::json!([1])).is_empty());
+        assert!(detect_records_path(&serde_json::json!({"a":{"b":{"c":{"d":[1]}}}})).is_empty());
+    }
+}

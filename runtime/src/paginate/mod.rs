@@ -1,1 +1,254 @@
-//! Paginators as explicit state machines with dlt's semantics.
+//! Paginators as explicit state machines with dlt's semantics (`dlt_rest_api.md` §1.3, §1.4).
+//!
+//! A paginator sets its parameters on the first request ([`Paginator::init`]), then after
+//! each page reads what it needs from a [`PageView`] and either updates the request for the
+//! next page or stops ([`Paginator::advance`]). The JSON values it needs are listed by
+//! [`Paginator::value_paths`] so the caller reads them in one cheap pass over the body.
+
+mod cursor;
+mod detect;
+mod link;
+mod range;
+
+pub use cursor::{CursorPaginator, HeaderCursorPaginator};
+pub use detect::detect;
+pub use link::{parse_link_header, HeaderLinkPaginator, JsonLinkPaginator};
+pub use range::{RangeKind, RangePaginator};
+
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+use url::Url;
+
+use crate::def::{PaginatorDef, ParamPlace};
+use crate::select::Step;
+
+/// The parts of a request a paginator may change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestParts {
+    /// URL; its own query string is kept and [`RequestParts::query`] is appended.
+    pub url: Url,
+    /// Query parameters, in order.
+    pub query: Vec<(String, String)>,
+    /// JSON body.
+    pub json: Option<Value>,
+}
+
+impl RequestParts {
+    /// The URL with the query parameters appended.
+    pub fn full_url(&self) -> Url {
+        let mut url = self.url.clone();
+        if !self.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(self.query.iter());
+        }
+        url
+    }
+
+    /// Sets query parameter `name` (replacing an existing value).
+    pub fn set_query(&mut self, name: &str, value: String) {
+        match self.query.iter_mut().find(|(k, _)| k == name) {
+            Some(slot) => slot.1 = value,
+            None => self.query.push((name.to_string(), value)),
+        }
+    }
+
+    /// Sets a value at a dotted body path, creating the body and missing objects as dlt does.
+    pub fn set_body(&mut self, path: &[String], value: Value) {
+        let mut node = self.json.get_or_insert_with(|| Value::Object(Default::default()));
+        for (i, key) in path.iter().enumerate() {
+            if !node.is_object() {
+                *node = Value::Object(Default::default());
+            }
+            let Value::Object(map) = node else { return };
+            if i + 1 == path.len() {
+                map.insert(key.clone(), value);
+                return;
+            }
+            node = map.entry(key.clone()).or_insert_with(|| Value::Object(Default::default()));
+        }
+    }
+
+    /// Sets a paginator parameter where the spec puts it.
+    pub fn set_param(&mut self, place: &Place, value: Value) {
+        match place {
+            Place::Query(name) => self.set_query(name, value_text(&value)),
+            Place::Body(path) => self.set_body(path, value),
+        }
+    }
+
+    /// A key identifying this request, for the repeat guard.
+    pub fn fingerprint(&self) -> String {
+        match &self.json {
+            Some(body) => format!("{} {}", self.full_url(), body),
+            None => self.full_url().to_string(),
+        }
+    }
+}
+
+/// A value as query text: strings bare, everything else as JSON.
+pub fn value_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Owned [`ParamPlace`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Place {
+    /// Query parameter.
+    Query(String),
+    /// Dotted body path.
+    Body(Vec<String>),
+}
+
+impl From<&ParamPlace> for Place {
+    fn from(p: &ParamPlace) -> Self {
+        match p {
+            ParamPlace::Query(n) => Place::Query((*n).to_string()),
+            ParamPlace::Body(path) => Place::Body(path.iter().map(|s| (*s).to_string()).collect()),
+        }
+    }
+}
+
+/// What a paginator sees of a response.
+#[derive(Debug, Clone, Copy)]
+pub struct PageView<'a> {
+    /// Response headers.
+    pub headers: &'a HeaderMap,
+    /// Values at [`Paginator::value_paths`], in that order.
+    pub values: &'a [Option<Value>],
+    /// Number of selected records on the page (before incremental filtering).
+    pub record_count: usize,
+}
+
+/// A paginator cannot continue.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PaginateError {
+    /// A value the paginator needs is absent.
+    #[error("{what} `{path}` not found in the response")]
+    Missing {
+        /// Which value (total, has_more).
+        what: &'static str,
+        /// Its path.
+        path: String,
+    },
+    /// A value has the wrong type.
+    #[error("{what} `{path}` is not {expected}: {found}")]
+    Invalid {
+        /// Which value.
+        what: &'static str,
+        /// Its path.
+        path: String,
+        /// What was expected.
+        expected: &'static str,
+        /// What was found (truncated).
+        found: String,
+    },
+    /// A next link is not a valid URL.
+    #[error("next link is not a valid URL: {0}")]
+    BadLink(String),
+}
+
+/// A paginator's state.
+#[derive(Debug, Clone)]
+pub enum Paginator {
+    /// One page.
+    Single,
+    /// Not yet detected: the first request carries no paging parameters.
+    Auto,
+    /// offset/limit or page numbers.
+    Range(RangePaginator),
+    /// Cursor in the body.
+    Cursor(CursorPaginator),
+    /// Cursor in a header.
+    HeaderCursor(HeaderCursorPaginator),
+    /// Next URL in the body.
+    JsonLink(JsonLinkPaginator),
+    /// Next URL in the Link header.
+    HeaderLink(HeaderLinkPaginator),
+}
+
+impl Paginator {
+    /// The initial state for a spec paginator.
+    pub fn from_def(def: &PaginatorDef) -> Self {
+        match def {
+            PaginatorDef::SinglePage => Paginator::Single,
+            PaginatorDef::Auto => Paginator::Auto,
+            PaginatorDef::Offset { .. } | PaginatorDef::PageNumber { .. } => {
+                Paginator::Range(RangePaginator::from_def(def))
+            }
+            PaginatorDef::Cursor { .. } => Paginator::Cursor(CursorPaginator::from_def(def)),
+            PaginatorDef::HeaderCursor { cursor_key, cursor_param } => {
+                Paginator::HeaderCursor(HeaderCursorPaginator {
+                    cursor_key: (*cursor_key).to_string(),
+                    cursor_param: (*cursor_param).to_string(),
+                })
+            }
+            PaginatorDef::JsonLink { next_url_path } => Paginator::JsonLink(JsonLinkPaginator {
+                next_url_path: Step::from_def(next_url_path),
+            }),
+            PaginatorDef::HeaderLink { links_next_key } => {
+                Paginator::HeaderLink(HeaderLinkPaginator {
+                    rel: (*links_next_key).to_string(),
+                })
+            }
+        }
+    }
+
+    /// Short name for messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Paginator::Single => "single_page",
+            Paginator::Auto => "auto",
+            Paginator::Range(r) => match r.kind {
+                RangeKind::Offset { .. } => "offset",
+                RangeKind::Page => "page_number",
+            },
+            Paginator::Cursor(_) => "cursor",
+            Paginator::HeaderCursor(_) => "header_cursor",
+            Paginator::JsonLink(_) => "json_link",
+            Paginator::HeaderLink(_) => "header_link",
+        }
+    }
+
+    /// Sets the first request's parameters.
+    pub fn init(&self, req: &mut RequestParts) {
+        match self {
+            Paginator::Range(r) => r.init(req),
+            Paginator::Cursor(c) => c.init(req),
+            _ => {}
+        }
+    }
+
+    /// JSON values this paginator reads from each page.
+    pub fn value_paths(&self) -> Vec<&[Step]> {
+        match self {
+            Paginator::Range(r) => r.value_paths(),
+            Paginator::Cursor(c) => c.value_paths(),
+            Paginator::JsonLink(j) => vec![j.next_url_path.as_slice()],
+            _ => Vec::new(),
+        }
+    }
+
+    /// Reads the page and prepares `req` for the next one; `false` means stop.
+    pub fn advance(&mut self, view: &PageView, req: &mut RequestParts) -> Result<bool, PaginateError> {
+        match self {
+            Paginator::Single | Paginator::Auto => Ok(false),
+            Paginator::Range(r) => r.advance(view, req),
+            Paginator::Cursor(c) => c.advance(view, req),
+            Paginator::HeaderCursor(h) => Ok(h.advance(view, req)),
+            Paginator::JsonLink(j) => j.advance(view, req),
+            Paginator::HeaderLink(h) => h.advance(view, req),
+        }
+    }
+
+    /// After [`Paginator::advance`] returned `true`: every remaining request when they are all
+    /// known already (offset/page_number with a known total and no has_more flag), so they can
+    /// be fetched concurrently. `req` is the request `advance` prepared.
+    pub fn remaining(&self, req: &RequestParts) -> Option<Vec<RequestParts>> {
+        match self {
+            Paginator::Range(r) => r.remaining(req),
+            _ => None,
+        }
+    }
+}
