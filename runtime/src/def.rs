@@ -510,24 +510,43 @@ pub struct ColumnDef {
 
 /// SQL statements for one resource and one dialect, produced at compile time.
 ///
-/// Column order everywhere: declared columns in [`ResourceDef::columns`] order, then the
-/// extras JSON column, then the load metadata columns.
+/// Parameter order in row statements: declared columns in [`ResourceDef::columns`] order, then
+/// the extras JSON column (`_rs_extra`), the load id and the extraction time. Key statements
+/// bind their key columns in key order, then the load id where they filter on it. Statements
+/// that need a primary key (or merge key) are empty when the resource has none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TableSql {
-    /// `CREATE TABLE IF NOT EXISTS` with every column and key.
+    /// `CREATE TABLE IF NOT EXISTS` with every column (no key constraint, see
+    /// `create_primary_key`).
     pub create_table: &'static str,
-    /// `(column, ALTER TABLE ... ADD COLUMN ...)` for each column, for schema evolution.
+    /// `CREATE UNIQUE INDEX IF NOT EXISTS` on the primary key. The loader creates it for merge
+    /// dispositions only: an API that repeats a key must not fail an append or replace load.
+    pub create_primary_key: &'static str,
+    /// `(column, type as introspection reports it)` for every column, for schema evolution.
+    pub column_types: &'static [(&'static str, &'static str)],
+    /// `(column, ALTER TABLE ... ADD COLUMN ...)` for every column, for schema evolution.
     pub add_columns: &'static [(&'static str, &'static str)],
     /// Insert one row (all columns, bound parameters).
     pub insert: &'static str,
-    /// Insert or update by primary key (upsert, delete-insert).
+    /// Insert or update by primary key (merge strategy `upsert`).
     pub upsert: &'static str,
+    /// Insert or update by primary key where rows of the same load are deduplicated by the
+    /// `dedup_sort` column (merge strategy `delete-insert`).
+    pub merge_upsert: &'static str,
     /// Insert when the primary key is absent.
     pub insert_only: &'static str,
     /// Delete rows whose primary key matches (hard deletes).
     pub delete_by_primary_key: &'static str,
     /// Delete rows whose merge key matches and that came from another load.
     pub delete_by_merge_key: &'static str,
+    /// Create the staging table (replace disposition).
+    pub create_staging: &'static str,
+    /// Insert one row into the staging table.
+    pub insert_staging: &'static str,
+    /// Swap the staging rows into the table: delete, copy, drop staging.
+    pub replace_from_staging: &'static [&'static str],
+    /// Drop the staging table if it exists.
+    pub drop_staging: &'static str,
 }
 
 /// SQL for each supported dialect.
