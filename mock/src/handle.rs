@@ -1,0 +1,142 @@
+//! [`MockApi`]: a running mock instance and the methods tests drive it with.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+use serde_json::Value;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::config::MockConfig;
+use crate::control;
+use crate::faults::FaultPlan;
+use crate::log::{LoggedRequest, MockStats};
+use crate::mutation::{MutationOutcome, MutationSpec};
+use crate::server::{lock, serve, Shared};
+
+/// A mutation named a resource the mock does not serve.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownResource(pub String);
+
+impl std::fmt::Display for UnknownResource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the mock API serves no resource called {:?}", self.0)
+    }
+}
+
+impl std::error::Error for UnknownResource {}
+
+/// A running mock API on 127.0.0.1. Dropping it stops the server too.
+pub struct MockApi {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl MockApi {
+    /// Starts a mock on 127.0.0.1 (port `config.port`, 0 = any free port).
+    ///
+    /// # Panics
+    /// If the port cannot be bound; use [`MockApi::try_start`] to handle that.
+    pub async fn start(config: MockConfig) -> MockApi {
+        let port = config.port;
+        match Self::try_start(config).await {
+            Ok(api) => api,
+            Err(e) => panic!("mock API cannot bind 127.0.0.1:{port}: {e}"),
+        }
+    }
+
+    /// Starts a mock on 127.0.0.1, reporting a failure to bind.
+    pub async fn try_start(config: MockConfig) -> std::io::Result<MockApi> {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, config.port)).await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared::new(config));
+        let (shutdown, watcher) = watch::channel(false);
+        let task = tokio::spawn(serve(listener, shared.clone(), watcher));
+        Ok(MockApi {
+            shared,
+            addr,
+            shutdown,
+            task: Some(task),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The bound socket address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The configuration the mock was started with.
+    pub fn config(&self) -> &MockConfig {
+        &self.shared.config
+    }
+
+    /// Requests answered so far (or since [`MockApi::clear_log`]), oldest first.
+    pub fn request_log(&self) -> Vec<LoggedRequest> {
+        lock(&self.shared.log).entries()
+    }
+
+    /// Forgets the logged requests; [`MockApi::stats`] keeps counting.
+    pub fn clear_log(&self) {
+        lock(&self.shared.log).clear_entries();
+    }
+
+    /// Request counts and the peak request rate since start or [`MockApi::reset`].
+    pub fn stats(&self) -> MockStats {
+        lock(&self.shared.log).stats()
+    }
+
+    /// Changes data as `spec` says and reports which ids changed in each resource.
+    pub fn mutate(&self, spec: MutationSpec) -> Result<Vec<MutationOutcome>, UnknownResource> {
+        control::mutate(&self.shared, &spec)
+            .ok_or_else(|| UnknownResource(spec.resource.clone().unwrap_or_default()))
+    }
+
+    /// Replaces the fault plan; the per-request failure history starts over.
+    pub fn set_faults(&self, plan: FaultPlan) {
+        control::set_faults(&self.shared, plan);
+    }
+
+    /// Makes every token issued so far expire now (the next use gets 401).
+    pub fn expire_tokens(&self) {
+        lock(&self.shared.tokens).expire_all();
+    }
+
+    /// How many OAuth tokens were issued.
+    pub fn tokens_issued(&self) -> u64 {
+        lock(&self.shared.tokens).issued()
+    }
+
+    /// The records `resource` serves now, in id order, deleted ones included (as the feed
+    /// has them); empty for an unknown resource.
+    pub fn records(&self, resource: &str) -> Vec<Value> {
+        control::records(&self.shared, resource).unwrap_or_default()
+    }
+
+    /// Back to the state right after start: original data, no tokens, empty log and
+    /// statistics, and the fault plan of the configuration.
+    pub fn reset(&self) {
+        control::reset(&self.shared);
+    }
+
+    /// Stops accepting connections, closes open ones and waits for the server task.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for MockApi {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
+}
