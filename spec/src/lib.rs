@@ -3,11 +3,23 @@
 #![deny(missing_docs)]
 
 pub mod diagnostic;
+pub mod jsonpath;
+mod locate;
+mod lower;
 pub mod model;
+pub mod parse;
+mod resolve;
 pub mod resolved;
+mod schema;
+pub mod template;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
+pub use parse::Format;
 pub use resolved::ResolvedSource;
+pub use resolve::env_name;
+pub use schema::json_schema;
+
+use std::path::{Path, PathBuf};
 
 /// A spec file that parsed and validated.
 #[derive(Debug, Clone)]
@@ -24,7 +36,65 @@ pub struct LoadedSpec {
 
 /// Reads, parses (by extension: `.json` or `.toml`), validates and resolves a spec file.
 /// Every error is reported at once, each located.
-pub fn load(path: &std::path::Path) -> Result<LoadedSpec, Diagnostics> {
-    let _ = path;
-    Err(Diagnostics(Vec::new()))
+pub fn load(path: &Path) -> Result<LoadedSpec, Diagnostics> {
+    let file_error = |message: String, help: Option<String>| {
+        Diagnostics(vec![Diagnostic {
+            severity: Severity::Error,
+            file: path.to_path_buf(),
+            line: 1,
+            column: 1,
+            len: 1,
+            path: String::new(),
+            message,
+            help,
+            source_line: String::new(),
+        }])
+    };
+    let Some(format) = Format::from_path(path) else {
+        let ext = path.extension().map(|e| format!("`.{}`", e.to_string_lossy())).unwrap_or_else(|| "no extension".into());
+        return Err(file_error(
+            format!("cannot tell the spec format of `{}` ({ext})", path.display()),
+            Some("name the file `*.json` or `*.toml`".into()),
+        ));
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| file_error(format!("cannot read `{}`: {e}", path.display()), None))?;
+    let mut loaded = load_str(&text, path, format)?;
+    loaded.files = vec![path.to_path_buf()];
+    Ok(loaded)
+}
+
+/// Parses, validates and resolves spec text; `file` is only used in messages and for the
+/// default source name (its stem).
+pub fn load_str(text: &str, file: impl AsRef<Path>, format: Format) -> Result<LoadedSpec, Diagnostics> {
+    let file: PathBuf = file.as_ref().to_path_buf();
+    let src = locate::SourceText::new(file.clone(), text);
+    let root = match parse::parse(text, format) {
+        Ok(root) => root,
+        Err(e) => {
+            let what = match format {
+                Format::Json => "invalid JSON",
+                Format::Toml => "invalid TOML",
+            };
+            let d = src.diagnostic(Severity::Error, e.span, "", format!("{what}: {}", e.message), None);
+            return Err(Diagnostics(vec![d]));
+        }
+    };
+    let mut cx = lower::Cx::new(&src);
+    let spec = lower::lower_source(&mut cx, &root);
+    let mut diags = cx.diags;
+    let Some(spec) = spec else {
+        return Err(Diagnostics(diags));
+    };
+    let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "source".into());
+    let resolved = resolve::resolve(&spec, &root, &src, &stem, &mut diags);
+    match resolved {
+        Some(resolved) if !diags.iter().any(|d| d.severity == Severity::Error) => Ok(LoadedSpec {
+            spec,
+            resolved,
+            warnings: diags,
+            files: Vec::new(),
+        }),
+        _ => Err(Diagnostics(diags)),
+    }
 }

@@ -1,0 +1,80 @@
+//! Turning byte spans into located [`Diagnostic`]s (line, column in characters, snippet).
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::parse::Span;
+use std::path::PathBuf;
+
+/// The text of one spec file, for locating spans.
+#[derive(Debug, Clone)]
+pub struct SourceText<'a> {
+    file: PathBuf,
+    text: &'a str,
+}
+
+impl<'a> SourceText<'a> {
+    /// Wraps a file's text.
+    pub fn new(file: PathBuf, text: &'a str) -> Self {
+        SourceText { file, text }
+    }
+
+    /// The character starting at byte `i`, if any.
+    pub fn char_at(&self, i: usize) -> Option<char> {
+        self.text.get(clamp_to_char(self.text, i)..)?.chars().next()
+    }
+
+    /// A diagnostic at `span`.
+    pub fn diagnostic(
+        &self,
+        severity: Severity,
+        span: Span,
+        path: &str,
+        message: String,
+        help: Option<String>,
+    ) -> Diagnostic {
+        let start = clamp_to_char(self.text, span.start);
+        let line_start = self.text[..start].rfind('\n').map(|i| i + 1).unwrap_or(0);
+        let line_end = self.text[start..]
+            .find('\n')
+            .map(|i| start + i)
+            .unwrap_or(self.text.len());
+        let line = self.text[..line_start].matches('\n').count() + 1;
+        let column = self.text[line_start..start].chars().count() + 1;
+        let end = clamp_to_char(self.text, span.end.clamp(start, line_end));
+        let len = self.text[start..end].chars().count().max(1);
+        let source_line = self.text[line_start..line_end].trim_end_matches('\r').to_string();
+        Diagnostic {
+            severity,
+            file: self.file.clone(),
+            line,
+            column,
+            len,
+            path: path.to_string(),
+            message,
+            help,
+            source_line,
+        }
+    }
+}
+
+/// The largest char boundary at or before `i` (spans from the parsers are boundaries, but a
+/// clamp keeps hostile input from panicking on a slice).
+fn clamp_to_char(text: &str, i: usize) -> usize {
+    let mut i = i.min(text.len());
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locates_line_column_and_length_in_characters() {
+        let src = SourceText::new("x.json".into(), "{\n  \"é\": \"offest\"\n}");
+        let d = src.diagnostic(Severity::Error, Span::new(12, 20), "a", "m".into(), None);
+        assert_eq!((d.line, d.column, d.len), (2, 9, 8));
+        assert_eq!(d.source_line, "  \"é\": \"offest\"");
+    }
+}

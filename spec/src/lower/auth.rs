@@ -1,0 +1,200 @@
+//! Auth: string aliases, objects dispatched on `type` (absent means bearer, as in dlt), and
+//! credentials as secret references or (with a warning) literals.
+
+use super::{list, suggest, Cx, Obj};
+use crate::model::{
+    ApiKeyAuth, ApiKeyLocation, AuthConfig, BearerAuth, ClientAuthMethod, Credential, HttpBasicAuth,
+    OAuth2Auth, SecretRef,
+};
+use crate::parse::{Kind, Node};
+
+const TYPES: &[&str] = &["bearer", "api_key", "http_basic", "oauth2_client_credentials", "oauth2"];
+const OAUTH_KEYS: &[&str] = &[
+    "type",
+    "access_token_url",
+    "token_url",
+    "client_id",
+    "client_secret",
+    "access_token_request_data",
+    "default_token_expiration",
+    "client_auth",
+    "scopes",
+];
+
+/// An auth value (string alias or object).
+pub(crate) fn auth(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<AuthConfig> {
+    match &node.kind {
+        Kind::Str(name) => alias(cx, node, path, name),
+        Kind::Object(_) => object(cx, node, path),
+        other => {
+            let msg = format!("expected an auth type name or an auth object, found {}", other.describe());
+            cx.error(node.span, path, msg, None);
+            None
+        }
+    }
+}
+
+fn unknown_type(cx: &mut Cx<'_>, node: &Node, path: &str, name: &str) {
+    match suggest(name, TYPES) {
+        Some(s) => cx.error(node.span, path, format!("unknown auth type `{name}`"), Some(format!("did you mean `{s}`?"))),
+        None => cx.error(
+            node.span,
+            path,
+            format!("unknown auth type `{name}`: custom auth types rely on Python registration (`register_auth`) and cannot be used in a spec"),
+            Some(format!("use one of {}", list(TYPES))),
+        ),
+    }
+}
+
+fn alias(cx: &mut Cx<'_>, node: &Node, path: &str, name: &str) -> Option<AuthConfig> {
+    match name {
+        "bearer" => Some(AuthConfig::Bearer(BearerAuth { token: None })),
+        "api_key" => Some(AuthConfig::ApiKey(ApiKeyAuth { name: None, api_key: None, location: None })),
+        "http_basic" => Some(AuthConfig::HttpBasic(HttpBasicAuth { username: None, password: None })),
+        "oauth2_client_credentials" | "oauth2" => {
+            cx.error(
+                node.span,
+                path,
+                format!("auth `{name}` needs a token URL, so it cannot be written as a bare name"),
+                Some(format!("write {{\"type\": \"{name}\", \"access_token_url\": \"https://...\"}}")),
+            );
+            None
+        }
+        _ => {
+            unknown_type(cx, node, path, name);
+            None
+        }
+    }
+}
+
+fn object(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<AuthConfig> {
+    let Kind::Object(entries) = &node.kind else { return None };
+    let ty_node = entries.iter().find(|e| e.key == "type").map(|e| &e.value);
+    let ty = match ty_node {
+        None => "bearer".to_string(),
+        Some(n) => cx.string(n, &super::child(path, "type"))?,
+    };
+    match ty.as_str() {
+        "bearer" => {
+            let o = cx.object(node, path, "bearer auth", &["type", "token"])?;
+            let token = credential_opt(cx, &o, "token");
+            Some(AuthConfig::Bearer(BearerAuth { token }))
+        }
+        "api_key" => {
+            let o = cx.object(node, path, "api_key auth", &["type", "name", "api_key", "location"])?;
+            let name = cx.opt(&o, "name", Cx::string);
+            let api_key = credential_opt(cx, &o, "api_key");
+            let location = cx.opt(&o, "location", location);
+            Some(AuthConfig::ApiKey(ApiKeyAuth { name, api_key, location }))
+        }
+        "http_basic" => {
+            let o = cx.object(node, path, "http_basic auth", &["type", "username", "password"])?;
+            let username = credential_opt(cx, &o, "username");
+            let password = credential_opt(cx, &o, "password");
+            Some(AuthConfig::HttpBasic(HttpBasicAuth { username, password }))
+        }
+        "oauth2_client_credentials" | "oauth2" => oauth2(cx, node, path),
+        other => {
+            let span = ty_node.map(|n| n.span).unwrap_or(node.span);
+            unknown_type(cx, &Node { kind: Kind::Null, span }, &super::child(path, "type"), other);
+            None
+        }
+    }
+}
+
+fn oauth2(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<AuthConfig> {
+    let o = cx.object(node, path, "oauth2 auth", OAUTH_KEYS)?;
+    let access_token_url = cx.opt(&o, "access_token_url", Cx::string);
+    let token_url = cx.opt(&o, "token_url", Cx::string);
+    match (o.get("access_token_url"), o.get("token_url")) {
+        (None, None) => cx.error(
+            super::opening(node.span),
+            path,
+            "oauth2 auth needs a token endpoint: missing required key `access_token_url`",
+            Some("`token_url` is accepted too".into()),
+        ),
+        (Some(_), Some(n)) => cx.error(
+            n.span,
+            &o.at("token_url"),
+            "`token_url` and `access_token_url` name the same setting; write only one",
+            None,
+        ),
+        _ => {}
+    }
+    for (key, url) in [("access_token_url", &access_token_url), ("token_url", &token_url)] {
+        if let (Some(u), Some(n)) = (url, o.get(key)) {
+            if !is_http_url(u) {
+                cx.error(n.span, &o.at(key), format!("invalid token URL `{u}`: expected an absolute http(s) URL"), None);
+            }
+        }
+    }
+    Some(AuthConfig::OAuth2ClientCredentials(OAuth2Auth {
+        access_token_url,
+        token_url,
+        client_id: credential_opt(cx, &o, "client_id"),
+        client_secret: credential_opt(cx, &o, "client_secret"),
+        access_token_request_data: cx.opt(&o, "access_token_request_data", Cx::json_map).unwrap_or_default(),
+        default_token_expiration: cx.opt(&o, "default_token_expiration", Cx::u64),
+        client_auth: cx.opt(&o, "client_auth", client_auth),
+        scopes: cx.opt(&o, "scopes", Cx::strings),
+    }))
+}
+
+/// Whether `u` is an absolute http or https URL.
+pub(crate) fn is_http_url(u: &str) -> bool {
+    url::Url::parse(u).is_ok_and(|p| matches!(p.scheme(), "http" | "https") && p.has_host())
+}
+
+fn location(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<ApiKeyLocation> {
+    Some(match cx.one_of(node, path, "api key location", &["header", "query", "param", "cookie"])?.as_str() {
+        "header" => ApiKeyLocation::Header,
+        "query" => ApiKeyLocation::Query,
+        "param" => ApiKeyLocation::Param,
+        _ => ApiKeyLocation::Cookie,
+    })
+}
+
+fn client_auth(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<ClientAuthMethod> {
+    Some(match cx.one_of(node, path, "client auth method", &["body", "basic"])?.as_str() {
+        "body" => ClientAuthMethod::Body,
+        _ => ClientAuthMethod::Basic,
+    })
+}
+
+fn credential_opt(cx: &mut Cx<'_>, o: &Obj<'_>, key: &str) -> Option<Credential> {
+    let node = o.get(key)?;
+    credential(cx, node, &o.at(key), key)
+}
+
+/// A credential; a literal is accepted with a warning that never repeats its value.
+fn credential(cx: &mut Cx<'_>, node: &Node, path: &str, field: &str) -> Option<Credential> {
+    match &node.kind {
+        Kind::Str(s) => {
+            let env = field.to_ascii_uppercase();
+            cx.warn(
+                node.span,
+                path,
+                format!("literal credential in `{path}`: it would be committed with the spec"),
+                Some(format!(
+                    "write {{\"secret\": \"{field}\"}} (TOML: {{ secret = \"{field}\" }}) and set the environment variable `{env}`; the literal is ignored and read from `{env}` at run time"
+                )),
+            );
+            Some(Credential::Literal(s.clone()))
+        }
+        Kind::Object(_) => {
+            let o = cx.object(node, path, "a secret reference", &["secret", "env"])?;
+            let secret = cx.req(&o, "secret", "a secret reference", Cx::string)?;
+            let env = cx.opt(&o, "env", Cx::string);
+            if secret.is_empty() {
+                cx.error(node.span, path, "secret name is empty", None);
+                return None;
+            }
+            Some(Credential::Secret(SecretRef { secret, env }))
+        }
+        other => {
+            let msg = format!("expected a secret reference {{\"secret\": \"{field}\"}}, found {}", other.describe());
+            cx.error(node.span, path, msg, None);
+            None
+        }
+    }
+}

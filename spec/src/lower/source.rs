@@ -1,0 +1,76 @@
+//! The top level and `client`.
+
+use super::{auth, paginator, resource, Cx};
+use crate::model::{ClientConfig, RateLimitConfig, RetryConfig, SourceSpec};
+use crate::parse::Node;
+
+const TOP_KEYS: &[&str] = &["$schema", "name", "client", "resource_defaults", "resources"];
+const CLIENT_KEYS: &[&str] = &["base_url", "headers", "auth", "paginator", "retry", "timeout", "rate_limit"];
+const RETRY_KEYS: &[&str] = &["statuses", "max_retries", "backoff_factor", "max_delay", "respect_retry_after"];
+
+/// Lowers a whole document. `None` when any error was recorded.
+pub(crate) fn lower_source(cx: &mut Cx<'_>, root: &Node) -> Option<SourceSpec> {
+    let o = cx.object(root, "", "the spec", TOP_KEYS)?;
+    let schema = cx.opt(&o, "$schema", Cx::string);
+    let name = cx.opt(&o, "name", Cx::string);
+    let client = cx.req(&o, "client", "the spec", client);
+    let resource_defaults = cx.opt(&o, "resource_defaults", resource::defaults);
+    let resources = cx.req(&o, "resources", "the spec", resource::resources);
+    if cx.has_errors() {
+        return None;
+    }
+    Some(SourceSpec { schema, name, client: client?, resource_defaults, resources: resources? })
+}
+
+fn client(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<ClientConfig> {
+    let o = cx.object(node, path, "`client`", CLIENT_KEYS)?;
+    let base_url = cx.req(&o, "base_url", "`client`", Cx::string);
+    let headers = cx.opt(&o, "headers", Cx::string_map).unwrap_or_default();
+    let auth = cx.opt(&o, "auth", auth::auth);
+    let paginator = cx.opt(&o, "paginator", paginator::paginator);
+    let retry = cx.opt(&o, "retry", retry);
+    let timeout = cx.opt(&o, "timeout", positive);
+    let rate_limit = cx.opt(&o, "rate_limit", rate_limit);
+    Some(ClientConfig { base_url: base_url?, headers, auth, paginator, retry, timeout, rate_limit })
+}
+
+fn positive(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<f64> {
+    let v = cx.number(node, path)?;
+    if v == 0.0 {
+        cx.error(node.span, path, "expected a number greater than 0", None);
+        return None;
+    }
+    Some(v)
+}
+
+/// `retry`, at client or resource level.
+pub(crate) fn retry(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<RetryConfig> {
+    let o = cx.object(node, path, "`retry`", RETRY_KEYS)?;
+    let statuses = match o.get("statuses") {
+        Some(n) => statuses(cx, n, &o.at("statuses")),
+        None => None,
+    };
+    Some(RetryConfig {
+        statuses,
+        max_retries: cx.opt(&o, "max_retries", Cx::u32),
+        backoff_factor: cx.opt(&o, "backoff_factor", Cx::number),
+        max_delay: cx.opt(&o, "max_delay", Cx::number),
+        respect_retry_after: cx.opt(&o, "respect_retry_after", Cx::boolean),
+    })
+}
+
+fn statuses(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<Vec<u16>> {
+    let crate::parse::Kind::Array(items) = &node.kind else {
+        cx.error(node.span, path, format!("expected an array of HTTP statuses, found {}", node.kind.describe()), None);
+        return None;
+    };
+    let all: Vec<Option<u16>> = items.iter().enumerate().map(|(i, n)| cx.status(n, &format!("{path}[{i}]"))).collect();
+    all.into_iter().collect()
+}
+
+fn rate_limit(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<RateLimitConfig> {
+    let o = cx.object(node, path, "`rate_limit`", &["requests_per_second", "burst"])?;
+    let rps = cx.req(&o, "requests_per_second", "`rate_limit`", positive);
+    let burst = cx.opt(&o, "burst", Cx::u32);
+    Some(RateLimitConfig { requests_per_second: rps?, burst })
+}

@@ -1,0 +1,446 @@
+//! Endpoint resolution: path, params and body placeholders, parent references, single-entity
+//! detection, paginator and incremental defaults.
+
+use super::{loc, merge::Merged, R};
+use crate::jsonpath;
+use crate::model::{Nullable, PaginatorConfig, ParamValue, SourceSpec};
+use crate::model::{LastValueFunc, OnCursorValueMissing, Paginator, RangeBound};
+use crate::resolved::{
+    IncrementalValue, JsonPath, ResolvedAuthChoice, ResolvedIncremental, ResolvedPaginator, ResolvedParamPlace, TValue,
+    Template, TemplatePart,
+};
+use crate::template::{split, Piece};
+
+/// The endpoint half of a resolved resource.
+pub(crate) struct Resolved {
+    pub path: Template,
+    pub params: Vec<(String, TValue)>,
+    pub json: Option<TValue>,
+    pub headers: Vec<(String, Template)>,
+    pub data_selector: Option<JsonPath>,
+    pub paginator: ResolvedPaginator,
+    pub response_actions: Vec<(Option<u16>, Option<String>)>,
+    pub incremental: Option<ResolvedIncremental>,
+    pub auth: ResolvedAuthChoice,
+    pub parents: Vec<(String, Vec<String>)>,
+}
+
+struct Ctx<'c> {
+    /// `path`, `params`, `json`, `headers`.
+    section: &'static str,
+    at: Vec<String>,
+    has_incremental: bool,
+    parents: &'c mut Vec<(String, Vec<String>)>,
+    ok: &'c mut bool,
+}
+
+fn json_path(r: &mut R<'_>, text: &str, at: &[String], what: &str) -> Option<JsonPath> {
+    match jsonpath::parse(text) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            r.error(at, format!("invalid JSONPath `{text}` in {what}: {e}"), Some("e.g. `data.items`, `$.results[*]`, `['@odata.nextLink']`".into()));
+            None
+        }
+    }
+}
+
+/// Classifies a `{...}` placeholder outside the path's own params.
+fn placeholder(r: &mut R<'_>, expr: &str, cx: &mut Ctx<'_>) -> Option<TemplatePart> {
+    if let Some(rest) = expr.strip_prefix("resources.") {
+        let Some((parent, field)) = rest.split_once('.').filter(|(p, f)| !p.is_empty() && !f.is_empty()) else {
+            r.error(
+                &cx.at,
+                format!("placeholder `{{{expr}}}` in `{}` needs a parent and a field", cx.section),
+                Some("write `{resources.<parent>.<field>}`".into()),
+            );
+            *cx.ok = false;
+            return None;
+        };
+        let path = json_path(r, field, &cx.at, "a placeholder");
+        let Some(path) = path else {
+            *cx.ok = false;
+            return None;
+        };
+        cx.parents.push((parent.to_string(), cx.at.clone()));
+        return Some(TemplatePart::Parent { resource: parent.to_string(), path });
+    }
+    if let Some(rest) = expr.strip_prefix("incremental.") {
+        let v = match rest {
+            "start_value" => IncrementalValue::StartValue,
+            "initial_value" => IncrementalValue::InitialValue,
+            "last_value" => IncrementalValue::LastValue,
+            "end_value" => IncrementalValue::EndValue,
+            _ => {
+                r.error(
+                    &cx.at,
+                    format!("unknown incremental value `{{{expr}}}` in `{}`", cx.section),
+                    Some("use `start_value`, `initial_value`, `last_value` or `end_value`".into()),
+                );
+                *cx.ok = false;
+                return None;
+            }
+        };
+        if !cx.has_incremental {
+            r.error(
+                &cx.at,
+                format!("placeholder `{{{expr}}}` in `{}` needs `endpoint.incremental`", cx.section),
+                Some("add `incremental` with a `cursor_path` to the endpoint".into()),
+            );
+            *cx.ok = false;
+            return None;
+        }
+        return Some(TemplatePart::Incremental(v));
+    }
+    r.error(
+        &cx.at,
+        format!("placeholder `{{{expr}}}` in `{}` is not valid: it must start with `resources` or `incremental`", cx.section),
+        Some("escape literal braces as {{ and }}".into()),
+    );
+    *cx.ok = false;
+    None
+}
+
+fn template(r: &mut R<'_>, s: &str, cx: &mut Ctx<'_>) -> Template {
+    let pieces = match split(s) {
+        Ok(p) => p,
+        Err(e) => {
+            r.error(&cx.at, format!("invalid placeholder syntax in `{}`: {e}", cx.section), None);
+            *cx.ok = false;
+            return Template { parts: Vec::new() };
+        }
+    };
+    let mut parts = Vec::new();
+    for p in pieces {
+        match p {
+            Piece::Lit(l) => parts.push(TemplatePart::Lit(l)),
+            Piece::Field(f) => parts.extend(placeholder(r, &f, cx)),
+        }
+    }
+    Template { parts }
+}
+
+fn tvalue(r: &mut R<'_>, v: &serde_json::Value, cx: &mut Ctx<'_>) -> TValue {
+    use serde_json::Value;
+    match v {
+        Value::Null => TValue::Null,
+        Value::Bool(b) => TValue::Bool(*b),
+        Value::Number(n) => n.as_i64().map(TValue::Int).unwrap_or_else(|| TValue::Float(n.as_f64().unwrap_or(0.0))),
+        Value::String(s) => TValue::Str(template(r, s, cx)),
+        Value::Array(items) => TValue::List(items.iter().map(|i| tvalue(r, i, cx)).collect()),
+        Value::Object(m) => TValue::Map(m.iter().map(|(k, v)| (k.clone(), tvalue(r, v, cx))).collect()),
+    }
+}
+
+/// A param value as it is substituted into the path (Python `str()` of the value).
+fn path_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn single_entity(path: &str) -> bool {
+    let last = path.rsplit('/').next().unwrap_or("");
+    let mut rest = last;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        if let Some(close) = after.find('}') {
+            let inner = &after[..close];
+            if !inner.is_empty() && inner.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')) {
+                return true;
+            }
+            rest = &after[close + 1..];
+        } else {
+            break;
+        }
+    }
+    false
+}
+
+pub(crate) fn endpoint(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &Merged) -> Option<Resolved> {
+    let ep = &m.endpoint;
+    let mut ok = true;
+    let mut parents = Vec::new();
+    let raw_path = ep.path.clone().unwrap_or_else(|| m.name.clone());
+
+    // Deprecated incremental params: at most one, and not together with `endpoint.incremental`.
+    let mut incremental = None;
+    let mut inc_params = 0;
+    for (k, v) in &ep.params {
+        let ParamValue::Incremental(p) = v else { continue };
+        inc_params += 1;
+        let at = loc(i, &format!("endpoint.params.{k}"));
+        if inc_params > 1 || ep.incremental.is_some() {
+            r.error(&at, format!("param `{k}`: only one incremental is allowed per endpoint"), Some("keep one incremental param, or use `endpoint.incremental` alone".into()));
+            ok = false;
+            continue;
+        }
+        let cursor_path = json_path(r, &p.cursor_path, &at, "`cursor_path`");
+        incremental = cursor_path.map(|cursor_path| ResolvedIncremental {
+            cursor_path,
+            initial_value: p.initial_value.clone(),
+            end_value: None,
+            start_param: Some(k.clone()),
+            end_param: None,
+            last_value_max: p.last_value_func != Some(LastValueFunc::Min),
+            lag: None,
+            on_cursor_value_missing: OnCursorValueMissing::Raise,
+            range_start_closed: true,
+            range_end_closed: false,
+        });
+    }
+    if let Some(inc) = &ep.incremental {
+        let at = loc(i, "endpoint.incremental.cursor_path");
+        incremental = json_path(r, &inc.cursor_path, &at, "`cursor_path`").map(|cursor_path| ResolvedIncremental {
+            cursor_path,
+            initial_value: inc.initial_value.clone(),
+            end_value: inc.end_value.clone(),
+            start_param: inc.start_param.clone(),
+            end_param: inc.end_param.clone(),
+            last_value_max: inc.last_value_func != Some(LastValueFunc::Min),
+            lag: inc.lag,
+            on_cursor_value_missing: inc.on_cursor_value_missing.unwrap_or(OnCursorValueMissing::Raise),
+            range_start_closed: inc.range_start != Some(RangeBound::Open),
+            range_end_closed: inc.range_end == Some(RangeBound::Closed),
+        });
+        ok &= incremental.is_some();
+    }
+    let has_incremental = ep.incremental.is_some() || inc_params > 0;
+
+    // Path: `{name}` binds a resolve or static param; dotted placeholders as elsewhere.
+    let path_at = loc(i, "endpoint.path");
+    let mut bound: Vec<String> = Vec::new();
+    let mut parts = Vec::new();
+    match split(&raw_path) {
+        Err(e) => {
+            r.error(&path_at, format!("invalid placeholder syntax in `path`: {e}"), None);
+            ok = false;
+        }
+        Ok(pieces) => {
+            for p in pieces {
+                match p {
+                    Piece::Lit(l) => parts.push(TemplatePart::Lit(l)),
+                    Piece::Field(f) if f.contains('.') => {
+                        let mut cx = Ctx { section: "path", at: path_at.clone(), has_incremental, parents: &mut parents, ok: &mut ok };
+                        parts.extend(placeholder(r, &f, &mut cx));
+                    }
+                    Piece::Field(f) => match ep.params.get(&f) {
+                        Some(ParamValue::Resolve(rp)) => {
+                            let at = loc(i, &format!("endpoint.params.{f}.field"));
+                            if let Some(path) = json_path(r, &rp.field, &at, "a resolve param") {
+                                parents.push((rp.resource.clone(), loc(i, &format!("endpoint.params.{f}.resource"))));
+                                parts.push(TemplatePart::Parent { resource: rp.resource.clone(), path });
+                            } else {
+                                ok = false;
+                            }
+                            bound.push(f);
+                        }
+                        Some(ParamValue::Value(v)) => {
+                            parts.push(TemplatePart::Lit(path_text(v)));
+                            bound.push(f);
+                        }
+                        Some(ParamValue::Incremental(_)) | None => {
+                            r.error(
+                                &path_at,
+                                format!("path placeholder `{{{f}}}` in `{raw_path}` has no matching param"),
+                                Some(format!("add `params.{f}` (a value, or a `resolve` param), use `{{resources.<parent>.<field>}}`, or escape braces as {{{{ and }}}}")),
+                            );
+                            ok = false;
+                        }
+                    },
+                }
+            }
+        }
+    }
+    // Adjacent literals (from static params) are joined so templates stay canonical.
+    let mut path = Template { parts: Vec::new() };
+    for p in parts {
+        match (path.parts.last_mut(), p) {
+            (Some(TemplatePart::Lit(a)), TemplatePart::Lit(b)) => a.push_str(&b),
+            (_, p) => path.parts.push(p),
+        }
+    }
+
+    let unbound: Vec<&str> = ep
+        .params
+        .iter()
+        .filter(|(k, v)| matches!(v, ParamValue::Resolve(_)) && !bound.contains(k))
+        .map(|(k, _)| k.as_str())
+        .collect();
+    if !unbound.is_empty() {
+        r.error(
+            &loc(i, &format!("endpoint.params.{}", unbound[0])),
+            format!("resource `{}` defines resolve params {} that are not bound in path `{raw_path}`", m.name, crate::lower::list(&unbound)),
+            Some("bind them as `{name}` in the path; to use a parent field in query params write `{resources.<parent>.<field>}`".into()),
+        );
+        ok = false;
+    }
+
+    let mut params = Vec::new();
+    for (k, v) in &ep.params {
+        let ParamValue::Value(v) = v else { continue };
+        if bound.contains(k) {
+            continue;
+        }
+        let mut cx = Ctx { section: "params", at: loc(i, &format!("endpoint.params.{k}")), has_incremental, parents: &mut parents, ok: &mut ok };
+        params.push((k.clone(), tvalue(r, v, &mut cx)));
+    }
+    let json = ep.json.as_ref().map(|j| {
+        let mut cx = Ctx { section: "json", at: loc(i, "endpoint.json"), has_incremental, parents: &mut parents, ok: &mut ok };
+        let obj = serde_json::Value::Object(j.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
+        tvalue(r, &obj, &mut cx)
+    });
+    if let Some(data) = &ep.data {
+        let mut cx = Ctx { section: "data", at: loc(i, "endpoint.data"), has_incremental, parents: &mut parents, ok: &mut ok };
+        let _ = tvalue(r, data, &mut cx);
+    }
+    let mut headers = Vec::new();
+    for (k, v) in &ep.headers {
+        let mut cx = Ctx { section: "headers", at: loc(i, &format!("endpoint.headers.{k}")), has_incremental, parents: &mut parents, ok: &mut ok };
+        headers.push((k.clone(), template(r, v, &mut cx)));
+    }
+
+    // Single-entity endpoints (dlt §1.4): `$` selector and one page unless a paginator is set
+    // on the endpoint or in the defaults (the client paginator does not count).
+    let single = single_entity(&raw_path);
+    let selector_text = ep.data_selector.clone().or_else(|| single.then(|| "$".to_string()));
+    let data_selector = match selector_text {
+        Some(t) => {
+            let p = json_path(r, &t, &loc(i, "endpoint.data_selector"), "`data_selector`");
+            ok &= p.is_some();
+            p
+        }
+        None => None,
+    };
+    let paginator = if single && ep.paginator.is_none() {
+        Some(ResolvedPaginator::SinglePage)
+    } else {
+        paginator(r, ep.paginator.as_ref(), spec.client.paginator.as_ref(), i)
+    };
+    ok &= paginator.is_some();
+
+    let auth = match &ep.auth {
+        Nullable::Default => ResolvedAuthChoice::Inherit,
+        Nullable::Null(()) => ResolvedAuthChoice::None,
+        Nullable::Value(a) => ResolvedAuthChoice::Own(super::auth::auth(a)),
+    };
+    let response_actions = ep
+        .response_actions
+        .iter()
+        .flatten()
+        .map(|a| (a.status_code, a.content.clone()))
+        .collect();
+    if !ok {
+        return None;
+    }
+    Some(Resolved {
+        path,
+        params,
+        json,
+        headers,
+        data_selector,
+        paginator: paginator?,
+        response_actions,
+        incremental,
+        auth,
+        parents,
+    })
+}
+
+fn place(param: &Option<String>, body: &Option<String>, default: &str) -> ResolvedParamPlace {
+    match body {
+        Some(b) => ResolvedParamPlace::Body(b.split('.').map(str::to_string).collect()),
+        None => ResolvedParamPlace::Query(param.clone().unwrap_or_else(|| default.to_string())),
+    }
+}
+
+fn total(r: &mut R<'_>, t: &Nullable<String>, at: &[String]) -> Option<Option<JsonPath>> {
+    match t {
+        Nullable::Default => Some(Some(JsonPath { text: "total".into(), steps: vec![crate::resolved::PathStep::Key("total".into())] })),
+        Nullable::Null(()) => Some(None),
+        Nullable::Value(s) => json_path(r, s, at, "`total_path`").map(Some),
+    }
+}
+
+fn opt_path(r: &mut R<'_>, t: &Option<String>, at: &[String], what: &str) -> Option<Option<JsonPath>> {
+    match t {
+        None => Some(None),
+        Some(s) => json_path(r, s, at, what).map(Some),
+    }
+}
+
+/// Endpoint paginator (merged with the defaults) > client paginator > auto; `auto` at the
+/// endpoint falls back to the client's, as in dlt.
+fn paginator(r: &mut R<'_>, own: Option<&PaginatorConfig>, client: Option<&PaginatorConfig>, i: usize) -> Option<ResolvedPaginator> {
+    let is_auto = |p: Option<&PaginatorConfig>| match p {
+        None => true,
+        Some(PaginatorConfig::Alias(a)) => a == "auto",
+        Some(PaginatorConfig::Object(Paginator::Auto(_))) => true,
+        _ => false,
+    };
+    let (chosen, at) = if !is_auto(own) {
+        (own, loc(i, "endpoint.paginator"))
+    } else {
+        (client, vec!["client.paginator".to_string()])
+    };
+    let Some(chosen) = chosen.filter(|_| !is_auto(chosen)) else {
+        return Some(ResolvedPaginator::Auto);
+    };
+    let p = |s: &str| at.iter().map(|a| format!("{a}.{s}")).collect::<Vec<_>>();
+    Some(match chosen {
+        PaginatorConfig::Alias(a) => match a.as_str() {
+            "single_page" => ResolvedPaginator::SinglePage,
+            "header_link" => ResolvedPaginator::HeaderLink { links_next_key: "next".into() },
+            "json_link" | "json_response" => ResolvedPaginator::JsonLink { next_url_path: jsonpath::parse("next").ok()? },
+            "header_cursor" => ResolvedPaginator::HeaderCursor { cursor_key: "next".into(), cursor_param: "cursor".into() },
+            "cursor" => ResolvedPaginator::Cursor {
+                cursor_path: jsonpath::parse("cursors.next").ok()?,
+                cursor_param: ResolvedParamPlace::Query("cursor".into()),
+                stop_after_empty_page: false,
+                has_more_path: None,
+                initial_cursor: None,
+            },
+            _ => ResolvedPaginator::Auto,
+        },
+        PaginatorConfig::Object(o) => match o {
+            Paginator::SinglePage(_) => ResolvedPaginator::SinglePage,
+            Paginator::Auto(_) => ResolvedPaginator::Auto,
+            Paginator::Offset(o) => ResolvedPaginator::Offset {
+                limit: o.limit,
+                offset: o.offset.unwrap_or(0),
+                offset_param: place(&o.offset_param, &o.offset_body_path, "offset"),
+                limit_param: place(&o.limit_param, &o.limit_body_path, "limit"),
+                total_path: total(r, &o.total_path, &p("total_path"))?,
+                maximum_offset: o.maximum_offset,
+                stop_after_empty_page: o.stop_after_empty_page.unwrap_or(true),
+                has_more_path: opt_path(r, &o.has_more_path, &p("has_more_path"), "`has_more_path`")?,
+            },
+            Paginator::PageNumber(o) => ResolvedPaginator::PageNumber {
+                base_page: o.base_page.unwrap_or(0),
+                page: o.page.or(o.base_page).unwrap_or(0),
+                page_param: place(&o.page_param, &o.page_body_path, "page"),
+                total_path: total(r, &o.total_path, &p("total_path"))?,
+                maximum_page: o.maximum_page,
+                stop_after_empty_page: o.stop_after_empty_page.unwrap_or(true),
+                has_more_path: opt_path(r, &o.has_more_path, &p("has_more_path"), "`has_more_path`")?,
+            },
+            Paginator::Cursor(o) => ResolvedPaginator::Cursor {
+                cursor_path: json_path(r, o.cursor_path.as_deref().unwrap_or("cursors.next"), &p("cursor_path"), "`cursor_path`")?,
+                cursor_param: place(&o.cursor_param, &o.cursor_body_path, "cursor"),
+                stop_after_empty_page: o.stop_after_empty_page.unwrap_or(false),
+                has_more_path: opt_path(r, &o.has_more_path, &p("has_more_path"), "`has_more_path`")?,
+                initial_cursor: o.initial_cursor.clone(),
+            },
+            Paginator::HeaderCursor(o) => ResolvedPaginator::HeaderCursor {
+                cursor_key: o.cursor_key.clone().unwrap_or_else(|| "next".into()),
+                cursor_param: o.cursor_param.clone().unwrap_or_else(|| "cursor".into()),
+            },
+            Paginator::JsonLink(o) => ResolvedPaginator::JsonLink {
+                next_url_path: json_path(r, o.next_url_path.as_deref().unwrap_or("next"), &p("next_url_path"), "`next_url_path`")?,
+            },
+            Paginator::HeaderLink(o) => ResolvedPaginator::HeaderLink {
+                links_next_key: o.links_next_key.clone().unwrap_or_else(|| "next".into()),
+            },
+        },
+    })
+}

@@ -1,0 +1,326 @@
+//! From a lowered [`SourceSpec`] to the [`ResolvedSource`] codegen consumes, with the semantic
+//! checks that need the merged view (parents, placeholders, keys, columns). Every problem is
+//! collected; nothing stops at the first.
+
+mod auth;
+mod endpoint;
+mod merge;
+mod table;
+
+pub use auth::env_name;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::locate::SourceText;
+use crate::lower::suggest;
+use crate::model::SourceSpec;
+use crate::parse::{Kind, Node, Span};
+use crate::resolved::{ParentBinding, ResolvedAuthChoice, ResolvedRateLimit, ResolvedResource, ResolvedSource, SecretInfo};
+use std::collections::HashMap;
+
+/// Diagnostics located by key path (spans indexed from the parsed tree).
+pub(crate) struct R<'a> {
+    src: &'a SourceText<'a>,
+    pos: HashMap<String, Span>,
+    diags: &'a mut Vec<Diagnostic>,
+}
+
+fn index(node: &Node, path: &str, pos: &mut HashMap<String, Span>) {
+    pos.insert(path.to_string(), node.span);
+    match &node.kind {
+        Kind::Object(entries) => {
+            for e in entries {
+                index(&e.value, &crate::lower::child(path, &e.key), pos);
+            }
+        }
+        Kind::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                index(item, &format!("{path}[{i}]"), pos);
+            }
+        }
+        _ => {}
+    }
+}
+
+impl R<'_> {
+    fn locate(&self, paths: &[String]) -> (Span, String) {
+        for p in paths {
+            if let Some(s) = self.pos.get(p) {
+                return (*s, p.clone());
+            }
+        }
+        (Span::new(0, 1), paths.first().cloned().unwrap_or_default())
+    }
+
+    fn push(&mut self, sev: Severity, paths: &[String], message: String, help: Option<String>) {
+        let (span, path) = self.locate(paths);
+        let mut span = span;
+        // Multi-line objects are pointed at by their opening brace only.
+        if matches!(self.src_text_at(span), Some('{') | Some('[')) {
+            span = Span::new(span.start, span.start + 1);
+        }
+        let d = self.src.diagnostic(sev, span, &path, message, help);
+        self.diags.push(d);
+    }
+
+    fn src_text_at(&self, span: Span) -> Option<char> {
+        self.src.char_at(span.start)
+    }
+
+    /// An error at the first of `paths` that exists in the file.
+    pub(crate) fn error(&mut self, paths: &[String], message: impl Into<String>, help: Option<String>) {
+        self.push(Severity::Error, paths, message.into(), help);
+    }
+
+    /// A warning at the first of `paths` that exists in the file.
+    pub(crate) fn warn(&mut self, paths: &[String], message: impl Into<String>, help: Option<String>) {
+        self.push(Severity::Warning, paths, message.into(), help);
+    }
+}
+
+/// Where a merged resource setting may have been written: the resource, then the defaults.
+pub(crate) fn loc(i: usize, suffix: &str) -> Vec<String> {
+    if suffix.is_empty() {
+        return vec![format!("resources[{i}]")];
+    }
+    vec![
+        format!("resources[{i}].{suffix}"),
+        format!("resource_defaults.{suffix}"),
+        format!("resources[{i}]"),
+    ]
+}
+
+/// A resource's resolution plus what the cross-resource checks need.
+pub(crate) struct Partial {
+    pub resource: ResolvedResource,
+    /// Parent references: name and where it was written.
+    pub parents: Vec<(String, Vec<String>)>,
+    pub include_from_parent: Option<Vec<String>>,
+}
+
+/// Resolves a lowered spec; problems go to `diags`. `None` when a resource could not be resolved.
+pub(crate) fn resolve(
+    spec: &SourceSpec,
+    root: &Node,
+    src: &SourceText<'_>,
+    stem: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<ResolvedSource> {
+    let mut pos = HashMap::new();
+    index(root, "", &mut pos);
+    let mut r = R { src, pos, diags };
+    let client = &spec.client;
+    if !client.base_url.is_empty() && !crate::lower::is_http_url(&client.base_url) {
+        r.error(
+            &["client.base_url".into()],
+            format!("invalid base URL `{}`: expected an absolute http(s) URL", client.base_url),
+            Some("e.g. `https://api.example.com/v1/`".into()),
+        );
+    }
+    let client_auth = client.auth.as_ref().map(auth::auth);
+
+    // Duplicate names.
+    let names: Vec<String> = spec
+        .resources
+        .iter()
+        .map(|e| match e {
+            crate::model::ResourceEntry::Name(n) => n.clone(),
+            crate::model::ResourceEntry::Resource(r) => r.name.clone(),
+        })
+        .collect();
+    for (i, n) in names.iter().enumerate() {
+        if let Some(j) = names[..i].iter().position(|m| m == n) {
+            r.error(
+                &[format!("resources[{i}].name"), format!("resources[{i}]")],
+                format!("resource `{n}` is already defined"),
+                Some(format!("the first definition is `resources[{j}]`; resource names must be unique")),
+            );
+        }
+    }
+
+    let mut partials: Vec<Option<Partial>> = Vec::new();
+    for (i, entry) in spec.resources.iter().enumerate() {
+        let merged = merge::merge(spec.resource_defaults.as_ref(), entry);
+        partials.push(resource(&mut r, spec, i, &merged));
+    }
+    let parents = link_parents(&mut r, &names, &partials);
+    let partials: Vec<Partial> = partials.into_iter().collect::<Option<_>>()?;
+    let parents = parents?;
+
+    let mut resources: Vec<Option<ResolvedResource>> = Vec::new();
+    for (i, (mut p, parent)) in partials.into_iter().zip(parents.iter()).enumerate() {
+        match (parent, p.include_from_parent.take()) {
+            (Some(parent), inc) => {
+                p.resource.parent = Some(ParentBinding {
+                    resource: names[*parent].clone(),
+                    include_from_parent: inc.unwrap_or_default(),
+                });
+            }
+            (None, Some(_)) => r.error(
+                &loc(i, "include_from_parent"),
+                format!("`include_from_parent` is set but resource `{}` has no parent", names[i]),
+                Some("reference a parent with `{resources.<parent>.<field>}` in the path, or remove it".into()),
+            ),
+            (None, None) => {}
+        }
+        resources.push(Some(p.resource));
+    }
+
+    // Topological order: every parent before its children, otherwise spec order.
+    let mut ordered = Vec::new();
+    let mut done = vec![false; resources.len()];
+    for i in 0..resources.len() {
+        let mut chain = vec![i];
+        let mut cur = i;
+        while let Some(p) = parents[cur] {
+            if done[p] || chain.contains(&p) {
+                break;
+            }
+            chain.push(p);
+            cur = p;
+        }
+        for &k in chain.iter().rev() {
+            if !done[k] {
+                done[k] = true;
+                if let Some(res) = resources[k].take() {
+                    ordered.push(res);
+                }
+            }
+        }
+    }
+
+    let mut secrets: Vec<SecretInfo> = Vec::new();
+    let mut add = |s: Vec<SecretInfo>| {
+        for s in s {
+            if !secrets.contains(&s) {
+                secrets.push(s);
+            }
+        }
+    };
+    if let Some(a) = &client_auth {
+        add(auth::secrets_of(a));
+    }
+    for res in &ordered {
+        if let ResolvedAuthChoice::Own(a) = &res.auth {
+            add(auth::secrets_of(a));
+        }
+    }
+
+    Some(ResolvedSource {
+        name: spec.name.clone().unwrap_or_else(|| stem.to_string()),
+        base_url: client.base_url.clone(),
+        headers: client.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        auth: client_auth,
+        timeout_secs: client.timeout.unwrap_or(60.0),
+        rate_limit: client.rate_limit.as_ref().map(|l| ResolvedRateLimit {
+            requests_per_second: l.requests_per_second,
+            burst: l.burst.unwrap_or(1),
+        }),
+        secrets,
+        resources: ordered,
+    })
+}
+
+fn resource(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &merge::Merged) -> Option<Partial> {
+    let ep = endpoint::endpoint(r, spec, i, m);
+    let tb = table::table(r, i, m);
+    let (ep, tb) = (ep?, tb?);
+    let base = &m.base;
+    let resource = ResolvedResource {
+        name: m.name.clone(),
+        table_name: base.table_name.clone().unwrap_or_else(|| m.name.clone()),
+        struct_name: base.struct_name.clone(),
+        method: m.endpoint.method.unwrap_or_default(),
+        path: ep.path,
+        params: ep.params,
+        json: ep.json,
+        headers: ep.headers,
+        data_selector: ep.data_selector,
+        paginator: ep.paginator,
+        response_actions: ep.response_actions,
+        incremental: ep.incremental,
+        auth: ep.auth,
+        primary_key: tb.primary_key,
+        merge_key: tb.merge_key,
+        disposition: tb.disposition,
+        merge_strategy: tb.merge_strategy,
+        deduplicated: tb.deduplicated,
+        columns: tb.columns,
+        parent: None,
+        selected: base.selected.unwrap_or(true),
+        parallelized: base.parallelized.unwrap_or(false),
+        max_table_nesting: base.max_table_nesting,
+        retry: auth::retry(spec.client.retry.as_ref(), base.retry.as_ref()),
+    };
+    Some(Partial { resource, parents: ep.parents, include_from_parent: base.include_from_parent.clone() })
+}
+
+/// Checks parent references (one parent, known, no cycles); returns each resource's parent
+/// index. `None` when any check failed.
+fn link_parents(r: &mut R<'_>, names: &[String], partials: &[Option<Partial>]) -> Option<Vec<Option<usize>>> {
+    let mut ok = true;
+    let mut parents = vec![None; names.len()];
+    for (i, p) in partials.iter().enumerate() {
+        let Some(p) = p else { continue };
+        let mut distinct: Vec<&(String, Vec<String>)> = Vec::new();
+        for pr in &p.parents {
+            if !distinct.iter().any(|d| d.0 == pr.0) {
+                distinct.push(pr);
+            }
+        }
+        if distinct.len() > 1 {
+            let list = crate::lower::list(&distinct.iter().map(|d| d.0.as_str()).collect::<Vec<_>>());
+            r.error(
+                &distinct[1].1,
+                format!("resource `{}` has more than one parent: {list}", names[i]),
+                Some("a resource can have one parent only; take several fields from the same parent instead".into()),
+            );
+            ok = false;
+            continue;
+        }
+        let Some((parent, at)) = distinct.first().map(|d| (&d.0, &d.1)) else { continue };
+        match names.iter().position(|n| n == parent) {
+            Some(j) => parents[i] = Some(j),
+            None => {
+                let candidates: Vec<&str> = names.iter().map(String::as_str).collect();
+                let help = match suggest(parent, &candidates) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("defined resources: {}", crate::lower::list(&candidates)),
+                };
+                r.error(at, format!("resource `{}` refers to unknown parent resource `{parent}`", names[i]), Some(help));
+                ok = false;
+            }
+        }
+    }
+    // Cycles: follow each chain; a chain that comes back to a member is a cycle, reported once.
+    let mut reported: Vec<Vec<usize>> = Vec::new();
+    for start in 0..names.len() {
+        let mut chain = vec![start];
+        let mut cur = start;
+        while let Some(p) = parents[cur] {
+            if let Some(k) = chain.iter().position(|&c| c == p) {
+                let mut cycle: Vec<usize> = chain[k..].to_vec();
+                let mut key = cycle.clone();
+                key.sort_unstable();
+                if !reported.contains(&key) {
+                    reported.push(key);
+                    // Each name is followed by the parent it needs.
+                    let first = *cycle.iter().min().unwrap_or(&p);
+                    let rot = cycle.iter().position(|&c| c == first).unwrap_or(0);
+                    cycle.rotate_left(rot);
+                    let mut text: Vec<&str> = cycle.iter().map(|&c| names[c].as_str()).collect();
+                    text.push(names[cycle[0]].as_str());
+                    r.error(
+                        &loc(cycle[0], "endpoint.path"),
+                        format!("nodes are in a cycle: {}", text.join(" -> ")),
+                        Some("parent references must not form a cycle".into()),
+                    );
+                }
+                ok = false;
+                break;
+            }
+            chain.push(p);
+            cur = p;
+        }
+    }
+    ok.then_some(parents)
+}
