@@ -147,6 +147,8 @@ pub struct TableStatements {
     pub create_table: String,
     /// Unique index on the primary key (empty without one).
     pub create_primary_key: String,
+    /// Index on the merge key (empty without one).
+    pub create_merge_key_index: String,
     /// `(column, introspected type)` for each declared and metadata column.
     pub column_types: Vec<(String, String)>,
     /// `(column, ALTER TABLE ... ADD COLUMN ...)`.
@@ -303,6 +305,20 @@ pub fn statements(table: &SqlTable<'_>, dedup: DedupSort<'_>, dialect: Dialect) 
     } else {
         String::new()
     };
+    let create_merge_key_index = if table.merge_key.is_empty() {
+        String::new()
+    } else {
+        let list = table
+            .merge_key
+            .iter()
+            .map(|k| quote_ident(k))
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!(
+            "CREATE INDEX IF NOT EXISTS {} ON {t} ({list})",
+            quote_ident(&format!("{}__rs_mk", table.table))
+        )
+    };
     let column_types = table
         .columns
         .iter()
@@ -322,6 +338,7 @@ pub fn statements(table: &SqlTable<'_>, dedup: DedupSort<'_>, dialect: Dialect) 
     TableStatements {
         create_table: format!("CREATE TABLE IF NOT EXISTS {t} ({})", col_defs.join(", ")),
         create_primary_key,
+        create_merge_key_index,
         column_types,
         add_columns,
         insert,
@@ -330,7 +347,10 @@ pub fn statements(table: &SqlTable<'_>, dedup: DedupSort<'_>, dialect: Dialect) 
         insert_only,
         delete_by_primary_key,
         delete_by_merge_key,
-        create_staging: format!("CREATE TABLE IF NOT EXISTS {st} ({})", plain_defs.join(", ")),
+        create_staging: format!(
+            "CREATE TABLE IF NOT EXISTS {st} ({})",
+            plain_defs.join(", ")
+        ),
         insert_staging: format!("INSERT INTO {st} ({names}) VALUES ({values})"),
         replace_from_staging: [
             format!("DELETE FROM {t}"),
@@ -351,6 +371,7 @@ fn table_sql_tokens(s: &TableStatements, runtime: &TokenStream) -> TokenStream {
     let TableStatements {
         create_table,
         create_primary_key,
+        create_merge_key_index,
         insert,
         upsert,
         merge_upsert,
@@ -367,6 +388,7 @@ fn table_sql_tokens(s: &TableStatements, runtime: &TokenStream) -> TokenStream {
         #runtime::def::TableSql {
             create_table: #create_table,
             create_primary_key: #create_primary_key,
+            create_merge_key_index: #create_merge_key_index,
             column_types: #column_types,
             add_columns: #add_columns,
             insert: #insert,
@@ -447,7 +469,10 @@ mod tests {
              \"_rs_extracted_at\" = excluded.\"_rs_extracted_at\""
         ));
         assert_eq!(s.merge_upsert, s.upsert);
-        assert_eq!(s.delete_by_primary_key, "DELETE FROM \"items\" WHERE \"id\" = ?1");
+        assert_eq!(
+            s.delete_by_primary_key,
+            "DELETE FROM \"items\" WHERE \"id\" = ?1"
+        );
         assert_eq!(s.delete_by_merge_key, "");
         assert_eq!(
             s.create_primary_key,
@@ -472,7 +497,9 @@ mod tests {
             merge_key: &mk,
         };
         let s = statements(&table, Some(("na\"me", SortOrder::Desc)), Dialect::Postgres);
-        assert!(s.insert.ends_with("VALUES ($1, $2, $3::text::numeric, $4, $5, $6)"));
+        assert!(s
+            .insert
+            .ends_with("VALUES ($1, $2, $3::text::numeric, $4, $5, $6)"));
         assert!(s.merge_upsert.ends_with(
             "WHERE \"items\".\"_rs_load_id\" IS DISTINCT FROM excluded.\"_rs_load_id\" \
              OR excluded.\"na\"\"me\" > \"items\".\"na\"\"me\""

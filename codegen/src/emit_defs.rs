@@ -1,0 +1,416 @@
+//! The `const` descriptions the runtime consumes: one `ResourceDef` per resource and the
+//! `SOURCE` definition. Nothing is parsed at run time.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
+use restsource_spec::model::OnCursorValueMissing;
+use restsource_spec::resolved::{
+    ApiKeyPlace, ClientAuthMethod, DataType, Disposition, Method, ResolvedAuth, ResolvedAuthChoice,
+    ResolvedIncremental, ResolvedMergeStrategy, ResolvedPaginator, ResolvedRetry, SecretInfo,
+    SortOrder,
+};
+
+use crate::ir::{ResourceIr, SourceIr};
+use crate::lit::{self, float, opt, opt_path, param_place, steps, template, tvalue};
+use crate::sql::{sql_defs_tokens, SqlColumn, SqlTable};
+
+/// `pub const SOURCE: SourceDef`.
+pub(crate) fn source(ir: &SourceIr<'_>, rt: &TokenStream) -> TokenStream {
+    let src = ir.src;
+    let name = &src.name;
+    let base_url = &src.base_url;
+    let headers = src.headers.iter().map(|(k, v)| quote! { (#k, #v) });
+    let auth = opt(src.auth.as_ref().map(|a| auth(a, rt)));
+    let timeout = float(src.timeout_secs);
+    let rate_limit = opt(src.rate_limit.as_ref().map(|r| {
+        let rps = float(r.requests_per_second);
+        let burst = r.burst;
+        quote! { #rt::def::RateLimitDef { requests_per_second: #rps, burst: #burst } }
+    }));
+    let secrets = src.secrets.iter().map(|s| {
+        let (name, env) = (&s.name, &s.env);
+        quote! { #rt::def::SecretDef { name: #name, env: #env } }
+    });
+    let resources = ir.resources.iter().map(|r| &r.konst);
+    let doc = format!(" Source `{name}`: every resource, in dependency order.");
+    quote! {
+        #[doc = #doc]
+        pub const SOURCE: #rt::def::SourceDef = #rt::def::SourceDef {
+            name: #name,
+            base_url: #base_url,
+            headers: &[#(#headers),*],
+            auth: #auth,
+            timeout_secs: #timeout,
+            rate_limit: #rate_limit,
+            secrets: &[#(#secrets),*],
+            resources: &[#(&#resources),*],
+        };
+    }
+}
+
+/// `pub const <RESOURCE>: ResourceDef`.
+pub(crate) fn resource(r: &ResourceIr<'_>, rt: &TokenStream) -> TokenStream {
+    let res = r.res;
+    let konst = &r.konst;
+    let name = &res.name;
+    let table = &res.table_name;
+    let primary_key = &res.primary_key;
+    let merge_key = &res.merge_key;
+    let disposition = match res.disposition {
+        Disposition::Append => quote!(Append),
+        Disposition::Replace => quote!(Replace),
+        Disposition::Skip => quote!(Skip),
+        Disposition::Merge => {
+            let s = match res.merge_strategy {
+                ResolvedMergeStrategy::DeleteInsert => quote!(DeleteInsert),
+                ResolvedMergeStrategy::Upsert => quote!(Upsert),
+                ResolvedMergeStrategy::InsertOnly => quote!(InsertOnly),
+            };
+            quote!(Merge(#rt::def::MergeStrategy::#s))
+        }
+    };
+    let deduplicated = res.deduplicated;
+    let columns = r.fields.iter().map(|f| {
+        let c = &f.column;
+        let json_name = &c.name;
+        let data_type = data_type(c.data_type);
+        let nullable = c.nullable;
+        let precision = opt(c.precision);
+        let scale = opt(c.scale);
+        let hard_delete = c.hard_delete;
+        let dedup_sort = opt(c.dedup_sort.map(|s| match s {
+            SortOrder::Asc => quote!(#rt::def::SortOrder::Asc),
+            SortOrder::Desc => quote!(#rt::def::SortOrder::Desc),
+        }));
+        quote! {
+            #rt::def::ColumnDef {
+                json_name: #json_name,
+                sql_name: #json_name,
+                data_type: #rt::def::DataType::#data_type,
+                nullable: #nullable,
+                precision: #precision,
+                scale: #scale,
+                hard_delete: #hard_delete,
+                dedup_sort: #dedup_sort,
+            }
+        }
+    });
+    let parent = opt(res.parent.as_ref().map(|p| {
+        let parent = &p.resource;
+        let include = &p.include_from_parent;
+        quote! { #rt::def::ParentDef { resource: #parent, include_from_parent: &[#(#include),*] } }
+    }));
+    let selected = res.selected;
+    let parallelized = res.parallelized;
+    let retry = retry(&res.retry, rt);
+    let endpoint = endpoint(r, rt);
+    let table_sql = SqlTable {
+        table: &res.table_name,
+        columns: r
+            .fields
+            .iter()
+            .map(|f| SqlColumn {
+                name: &f.column.name,
+                data_type: f.column.data_type,
+                nullable: f.column.nullable,
+                precision: f.column.precision,
+                scale: f.column.scale,
+            })
+            .collect(),
+        primary_key: &res.primary_key,
+        merge_key: &res.merge_key,
+    };
+    let sql = sql_defs_tokens(&table_sql, rt);
+    let doc = format!(" Resource `{name}`, loaded into table `{table}`.");
+    quote! {
+        #[doc = #doc]
+        pub const #konst: #rt::def::ResourceDef = #rt::def::ResourceDef {
+            name: #name,
+            table_name: #table,
+            endpoint: #endpoint,
+            primary_key: &[#(#primary_key),*],
+            merge_key: &[#(#merge_key),*],
+            write: #rt::def::WriteDef {
+                disposition: #rt::def::Disposition::#disposition,
+                deduplicated: #deduplicated,
+            },
+            columns: &[#(#columns),*],
+            parent: #parent,
+            selected: #selected,
+            parallelized: #parallelized,
+            retry: #retry,
+            sql: #sql,
+        };
+    }
+}
+
+fn data_type(t: DataType) -> TokenStream {
+    match t {
+        DataType::Text => quote!(Text),
+        DataType::Double => quote!(Double),
+        DataType::Bool => quote!(Bool),
+        DataType::Timestamp => quote!(Timestamp),
+        DataType::Bigint => quote!(Bigint),
+        DataType::Binary => quote!(Binary),
+        DataType::Json => quote!(Json),
+        // The runtime has no 256-bit integer; wei is stored as a decimal, as dlt does.
+        DataType::Decimal | DataType::Wei => quote!(Decimal),
+        DataType::Date => quote!(Date),
+        DataType::Time => quote!(Time),
+    }
+}
+
+fn endpoint(r: &ResourceIr<'_>, rt: &TokenStream) -> TokenStream {
+    let res = r.res;
+    let path = template(&res.path, rt);
+    let method = match res.method {
+        Method::Get => quote!(Get),
+        Method::Post => quote!(Post),
+    };
+    let params = res.params.iter().map(|(k, v)| {
+        let v = tvalue(v, rt);
+        quote! { (#k, #v) }
+    });
+    let json = opt(res.json.as_ref().map(|j| tvalue(j, rt)));
+    let headers = res.headers.iter().map(|(k, v)| {
+        let v = template(v, rt);
+        quote! { (#k, #v) }
+    });
+    let selector = opt(res.data_selector.as_ref().map(|p| steps(&p.steps, rt)));
+    let paginator = paginator(&res.paginator, rt);
+    let actions = res.response_actions.iter().map(|(status, content)| {
+        let status = opt(*status);
+        let content = opt(content.as_deref());
+        quote! { #rt::def::ResponseActionDef { status_code: #status, content: #content } }
+    });
+    let incremental = opt(res.incremental.as_ref().map(|i| incremental(i, rt)));
+    let auth = match &res.auth {
+        ResolvedAuthChoice::Inherit => quote!(#rt::def::AuthChoice::Inherit),
+        ResolvedAuthChoice::None => quote!(#rt::def::AuthChoice::None),
+        ResolvedAuthChoice::Own(a) => {
+            let a = auth(a, rt);
+            quote!(#rt::def::AuthChoice::Own(#a))
+        }
+    };
+    quote! {
+        #rt::def::EndpointDef {
+            path: #path,
+            method: #rt::def::Method::#method,
+            params: &[#(#params),*],
+            json: #json,
+            headers: &[#(#headers),*],
+            data_selector: #selector,
+            paginator: #paginator,
+            response_actions: &[#(#actions),*],
+            incremental: #incremental,
+            auth: #auth,
+        }
+    }
+}
+
+fn paginator(p: &ResolvedPaginator, rt: &TokenStream) -> TokenStream {
+    let body = match p {
+        ResolvedPaginator::SinglePage => quote!(SinglePage),
+        ResolvedPaginator::Auto => quote!(Auto),
+        ResolvedPaginator::Offset {
+            limit,
+            offset,
+            offset_param,
+            limit_param,
+            total_path,
+            maximum_offset,
+            stop_after_empty_page,
+            has_more_path,
+        } => {
+            let offset_param = param_place(offset_param, rt);
+            let limit_param = param_place(limit_param, rt);
+            let total_path = opt_path(total_path.as_ref(), rt);
+            let maximum_offset = opt(*maximum_offset);
+            let has_more_path = opt_path(has_more_path.as_ref(), rt);
+            quote!(Offset {
+                limit: #limit,
+                offset: #offset,
+                offset_param: #offset_param,
+                limit_param: #limit_param,
+                total_path: #total_path,
+                maximum_offset: #maximum_offset,
+                stop_after_empty_page: #stop_after_empty_page,
+                has_more_path: #has_more_path,
+            })
+        }
+        ResolvedPaginator::PageNumber {
+            base_page,
+            page,
+            page_param,
+            total_path,
+            maximum_page,
+            stop_after_empty_page,
+            has_more_path,
+        } => {
+            let page_param = param_place(page_param, rt);
+            let total_path = opt_path(total_path.as_ref(), rt);
+            let maximum_page = opt(*maximum_page);
+            let has_more_path = opt_path(has_more_path.as_ref(), rt);
+            quote!(PageNumber {
+                base_page: #base_page,
+                page: #page,
+                page_param: #page_param,
+                total_path: #total_path,
+                maximum_page: #maximum_page,
+                stop_after_empty_page: #stop_after_empty_page,
+                has_more_path: #has_more_path,
+            })
+        }
+        ResolvedPaginator::Cursor {
+            cursor_path,
+            cursor_param,
+            stop_after_empty_page,
+            has_more_path,
+            initial_cursor,
+        } => {
+            let cursor_path = steps(&cursor_path.steps, rt);
+            let cursor_param = param_place(cursor_param, rt);
+            let has_more_path = opt_path(has_more_path.as_ref(), rt);
+            let initial_cursor = opt(initial_cursor.as_deref());
+            quote!(Cursor {
+                cursor_path: #cursor_path,
+                cursor_param: #cursor_param,
+                stop_after_empty_page: #stop_after_empty_page,
+                has_more_path: #has_more_path,
+                initial_cursor: #initial_cursor,
+            })
+        }
+        ResolvedPaginator::HeaderCursor {
+            cursor_key,
+            cursor_param,
+        } => quote!(HeaderCursor { cursor_key: #cursor_key, cursor_param: #cursor_param }),
+        ResolvedPaginator::JsonLink { next_url_path } => {
+            let next_url_path = steps(&next_url_path.steps, rt);
+            quote!(JsonLink { next_url_path: #next_url_path })
+        }
+        ResolvedPaginator::HeaderLink { links_next_key } => {
+            quote!(HeaderLink { links_next_key: #links_next_key })
+        }
+    };
+    quote!(#rt::def::PaginatorDef::#body)
+}
+
+fn incremental(i: &ResolvedIncremental, rt: &TokenStream) -> TokenStream {
+    let text = &i.cursor_path.text;
+    let path = steps(&i.cursor_path.steps, rt);
+    let initial = opt(i.initial_value.as_ref().map(|v| lit::json(v, rt)));
+    let end = opt(i.end_value.as_ref().map(|v| lit::json(v, rt)));
+    let start_param = opt(i.start_param.as_deref());
+    let end_param = opt(i.end_param.as_deref());
+    let func = if i.last_value_max {
+        quote!(Max)
+    } else {
+        quote!(Min)
+    };
+    let lag = opt(i.lag.map(float));
+    let missing = match i.on_cursor_value_missing {
+        OnCursorValueMissing::Raise => quote!(Raise),
+        OnCursorValueMissing::Include => quote!(Include),
+        OnCursorValueMissing::Exclude => quote!(Exclude),
+    };
+    let (start_closed, end_closed) = (i.range_start_closed, i.range_end_closed);
+    quote! {
+        #rt::def::IncrementalDef {
+            cursor_path_text: #text,
+            cursor_path: #path,
+            initial_value: #initial,
+            end_value: #end,
+            start_param: #start_param,
+            end_param: #end_param,
+            last_value_func: #rt::def::LastValueFunc::#func,
+            lag: #lag,
+            on_cursor_value_missing: #rt::def::OnMissing::#missing,
+            range_start_closed: #start_closed,
+            range_end_closed: #end_closed,
+        }
+    }
+}
+
+fn retry(r: &ResolvedRetry, rt: &TokenStream) -> TokenStream {
+    let statuses = &r.statuses;
+    let max_retries = r.max_retries;
+    let factor = float(r.backoff_factor);
+    let max_delay = float(r.max_delay_secs);
+    let respect = r.respect_retry_after;
+    quote! {
+        #rt::def::RetryDef {
+            statuses: &[#(#statuses),*],
+            max_retries: #max_retries,
+            backoff_factor: #factor,
+            max_delay_secs: #max_delay,
+            respect_retry_after: #respect,
+        }
+    }
+}
+
+fn cred(s: &SecretInfo, rt: &TokenStream) -> TokenStream {
+    let name = &s.name;
+    quote!(#rt::def::CredDef { secret: #name })
+}
+
+/// Auth as a `runtime::def::AuthDef`: credentials are secret names only, never values.
+fn auth(a: &ResolvedAuth, rt: &TokenStream) -> TokenStream {
+    match a {
+        ResolvedAuth::Bearer { token } => {
+            let token = cred(token, rt);
+            quote!(#rt::def::AuthDef::Bearer { token: #token })
+        }
+        ResolvedAuth::ApiKey {
+            name,
+            key,
+            location,
+        } => {
+            let key = cred(key, rt);
+            let location = match location {
+                ApiKeyPlace::Header => quote!(Header),
+                ApiKeyPlace::Query => quote!(Query),
+                ApiKeyPlace::Cookie => quote!(Cookie),
+            };
+            quote!(#rt::def::AuthDef::ApiKey {
+                name: #name,
+                key: #key,
+                location: #rt::def::ApiKeyLocation::#location,
+            })
+        }
+        ResolvedAuth::HttpBasic { username, password } => {
+            let username = cred(username, rt);
+            let password = cred(password, rt);
+            quote!(#rt::def::AuthDef::HttpBasic { username: #username, password: #password })
+        }
+        ResolvedAuth::OAuth2 {
+            token_url,
+            client_id,
+            client_secret,
+            extra,
+            default_expiration_secs,
+            client_auth,
+            scopes,
+        } => {
+            let client_id = cred(client_id, rt);
+            let client_secret = cred(client_secret, rt);
+            let extra = extra.iter().map(|(k, v)| {
+                let v = lit::json(v, rt);
+                quote!((#k, #v))
+            });
+            let expiration = Literal::u64_unsuffixed(*default_expiration_secs);
+            let client_auth = match client_auth {
+                ClientAuthMethod::Body => quote!(Body),
+                ClientAuthMethod::Basic => quote!(Basic),
+            };
+            quote!(#rt::def::AuthDef::OAuth2 {
+                token_url: #token_url,
+                client_id: #client_id,
+                client_secret: #client_secret,
+                extra: &[#(#extra),*],
+                default_expiration_secs: #expiration,
+                client_auth: #rt::def::ClientAuth::#client_auth,
+                scopes: &[#(#scopes),*],
+            })
+        }
+    }
+}

@@ -1,0 +1,215 @@
+//! The generator's intermediate representation: a resolved spec with every Rust name decided,
+//! so the emitters only turn decisions into tokens.
+
+use proc_macro2::Ident;
+use restsource_spec::resolved::{
+    DataType, PathStep, ResolvedColumn, ResolvedResource, ResolvedSource,
+};
+
+use crate::error::Error;
+use crate::ident::{ident, sanitize, Case, Namespace};
+
+/// Types the glue declares next to the record structs.
+const RESERVED_TYPES: &[&str] = &["Source", "Secrets"];
+/// Constants the glue declares next to the resource constants.
+const RESERVED_CONSTS: &[&str] = &["SOURCE"];
+/// `Source`'s own methods, which resource methods must not shadow.
+const RESERVED_METHODS: &[&str] = &[
+    "new",
+    "from_env",
+    "with_base_url",
+    "with_options",
+    "extractor",
+    "resources",
+    "resource",
+];
+/// The flattened map of undeclared fields in every record struct.
+pub(crate) const EXTRA_FIELD: &str = "extra";
+
+/// A whole source with its Rust names.
+pub(crate) struct SourceIr<'a> {
+    pub src: &'a ResolvedSource,
+    pub module: Ident,
+    pub resources: Vec<ResourceIr<'a>>,
+    pub secrets: Vec<SecretIr<'a>>,
+}
+
+/// One resource with its Rust names and fields.
+pub(crate) struct ResourceIr<'a> {
+    pub res: &'a ResolvedResource,
+    pub ty: Ident,
+    pub konst: Ident,
+    pub method: Ident,
+    pub fields: Vec<FieldIr>,
+    /// Indices into `fields`, in primary key order.
+    pub key: Vec<usize>,
+    /// The page wrapper, for selectors made only of keys.
+    pub page: Option<PageIr>,
+}
+
+/// A struct field backed by a column.
+pub(crate) struct FieldIr {
+    pub ident: Ident,
+    pub column: ResolvedColumn,
+}
+
+/// Nested wrapper types from the response body down to the record list: one per selector key.
+pub(crate) struct PageIr {
+    /// (type name in the `pages` module, JSON key) from the outermost level inward.
+    pub levels: Vec<(Ident, String)>,
+}
+
+/// A secret and its `Secrets` field.
+pub(crate) struct SecretIr<'a> {
+    pub field: Ident,
+    pub name: &'a str,
+    pub env: &'a str,
+}
+
+/// Decides every name in `src`.
+pub(crate) fn lower(src: &ResolvedSource) -> Result<SourceIr<'_>, Error> {
+    let mut types = Namespace::camel(RESERVED_TYPES);
+    let mut consts = Namespace::with_reserved(RESERVED_CONSTS);
+    let mut methods = Namespace::with_reserved(RESERVED_METHODS);
+
+    // Explicit `struct_name`s are claimed first so derived names yield to them.
+    let mut explicit: Vec<Option<String>> = Vec::with_capacity(src.resources.len());
+    let mut owners: Vec<(String, &str)> = Vec::new();
+    for res in &src.resources {
+        let Some(wanted) = &res.struct_name else {
+            explicit.push(None);
+            continue;
+        };
+        let name = sanitize(wanted, Case::UpperCamel, "Resource");
+        if types.contains(&name) {
+            let first = owners
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map_or("(the generated glue)", |(_, r)| r);
+            return Err(Error::StructNameCollision {
+                name,
+                first: first.to_string(),
+                second: res.name.clone(),
+            });
+        }
+        types.unique(&name);
+        owners.push((name.clone(), &res.name));
+        explicit.push(Some(name));
+    }
+
+    let mut pages = Namespace::camel(&[]);
+    let mut resources = Vec::with_capacity(src.resources.len());
+    for (res, fixed) in src.resources.iter().zip(explicit) {
+        let ty = match fixed {
+            Some(name) => name,
+            None => types.unique(&sanitize(&res.name, Case::UpperCamel, "Resource")),
+        };
+        pages.unique(&ty);
+        let konst = consts.unique(&sanitize(&res.name, Case::ShoutySnake, "RESOURCE"));
+        let method = methods.unique(&sanitize(&res.name, Case::Snake, "resource"));
+        let (fields, key) = lower_fields(res);
+        resources.push(ResourceIr {
+            res,
+            ty: ident(&ty),
+            konst: ident(&konst),
+            method: ident(&method),
+            fields,
+            key,
+            page: None,
+        });
+    }
+    // Page types are named after their record struct, so they are named once all record
+    // names are known (the `pages` module mirrors them).
+    for r in &mut resources {
+        r.page = page_levels(r.res, &r.ty.to_string(), &mut pages);
+    }
+
+    let mut secret_fields = Namespace::default();
+    let secrets = src
+        .secrets
+        .iter()
+        .map(|s| SecretIr {
+            field: ident(&secret_fields.unique(&sanitize(&s.name, Case::Snake, "secret"))),
+            name: &s.name,
+            env: &s.env,
+        })
+        .collect();
+
+    Ok(SourceIr {
+        src,
+        module: ident(&sanitize(&src.name, Case::Snake, "source")),
+        resources,
+        secrets,
+    })
+}
+
+/// Declared columns become fields in order; key columns the spec does not declare are added
+/// as JSON fields so the typed key and the SQL key always exist.
+fn lower_fields(res: &ResolvedResource) -> (Vec<FieldIr>, Vec<usize>) {
+    let mut names = Namespace::with_reserved(&[EXTRA_FIELD]);
+    let mut columns: Vec<ResolvedColumn> = res.columns.clone();
+    for key in res.primary_key.iter().chain(&res.merge_key) {
+        if !columns.iter().any(|c| &c.name == key) {
+            columns.push(implicit_key_column(key));
+        }
+    }
+    let fields: Vec<FieldIr> = columns
+        .into_iter()
+        .map(|column| {
+            let wanted = column.rust_name.as_deref().unwrap_or(&column.name);
+            let name = names.unique(&sanitize(wanted, Case::Snake, "field"));
+            FieldIr {
+                ident: ident(&name),
+                column,
+            }
+        })
+        .collect();
+    let key = res
+        .primary_key
+        .iter()
+        .filter_map(|k| fields.iter().position(|f| &f.column.name == k))
+        .collect();
+    (fields, key)
+}
+
+fn implicit_key_column(name: &str) -> ResolvedColumn {
+    ResolvedColumn {
+        name: name.to_string(),
+        data_type: DataType::Json,
+        nullable: false,
+        precision: None,
+        scale: None,
+        hard_delete: false,
+        dedup_sort: None,
+        rust_name: None,
+        description: None,
+    }
+}
+
+fn page_levels(res: &ResolvedResource, ty: &str, pages: &mut Namespace) -> Option<PageIr> {
+    let steps = &res.data_selector.as_ref()?.steps;
+    let keys: Vec<&str> = steps
+        .iter()
+        .map(|s| match s {
+            PathStep::Key(k) => Some(k.as_str()),
+            _ => None,
+        })
+        .collect::<Option<_>>()?;
+    if keys.is_empty() {
+        return None;
+    }
+    let levels = keys
+        .iter()
+        .enumerate()
+        .map(|(i, key)| {
+            // The outermost level is the page itself and shares the record's name.
+            let name = if i == 0 {
+                ty.to_string()
+            } else {
+                pages.unique(&format!("{ty}{}", sanitize(key, Case::UpperCamel, "Level")))
+            };
+            (ident(&name), key.to_string())
+        })
+        .collect();
+    Some(PageIr { levels })
+}

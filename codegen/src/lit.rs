@@ -1,0 +1,202 @@
+//! Tokens for the spec's values as `const` expressions of `runtime::def` types: templates,
+//! JSONPaths, JSON literals and parameter places.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
+use restsource_spec::resolved::{
+    IncrementalValue, JsonPath, PathStep, ResolvedParamPlace, TValue, Template, TemplatePart,
+};
+
+/// `runtime::def::Template(&[...])`.
+pub(crate) fn template(t: &Template, rt: &TokenStream) -> TokenStream {
+    let parts = t.parts.iter().map(|p| match p {
+        TemplatePart::Lit(s) => quote! { #rt::def::TemplatePart::Lit(#s) },
+        TemplatePart::Parent { path, .. } => {
+            let steps = steps(&path.steps, rt);
+            quote! { #rt::def::TemplatePart::Parent(#steps) }
+        }
+        TemplatePart::Incremental(v) => {
+            let v = match v {
+                IncrementalValue::StartValue => quote!(StartValue),
+                IncrementalValue::InitialValue => quote!(InitialValue),
+                IncrementalValue::LastValue => quote!(LastValue),
+                IncrementalValue::EndValue => quote!(EndValue),
+            };
+            quote! { #rt::def::TemplatePart::Incremental(#rt::def::IncrementalValue::#v) }
+        }
+    });
+    quote! { #rt::def::Template(&[#(#parts),*]) }
+}
+
+/// `&[PathStep, ...]`.
+pub(crate) fn steps(steps: &[PathStep], rt: &TokenStream) -> TokenStream {
+    let items = steps.iter().map(|s| match s {
+        PathStep::Key(k) => quote! { #rt::def::PathStep::Key(#k) },
+        PathStep::Index(i) => {
+            let i = Literal::i64_unsuffixed(*i);
+            quote! { #rt::def::PathStep::Index(#i) }
+        }
+        PathStep::Wildcard => quote! { #rt::def::PathStep::Wildcard },
+    });
+    quote! { &[#(#items),*] }
+}
+
+/// `Some(&[...])` or `None` for an optional JSONPath.
+pub(crate) fn opt_path(p: Option<&JsonPath>, rt: &TokenStream) -> TokenStream {
+    match p {
+        Some(p) => {
+            let s = steps(&p.steps, rt);
+            quote! { Some(#s) }
+        }
+        None => quote! { None },
+    }
+}
+
+/// A spec value whose strings may hold placeholders, as `runtime::def::Lit`.
+pub(crate) fn tvalue(v: &TValue, rt: &TokenStream) -> TokenStream {
+    match v {
+        TValue::Null => quote! { #rt::def::Lit::Null },
+        TValue::Bool(b) => quote! { #rt::def::Lit::Bool(#b) },
+        TValue::Int(i) => {
+            let i = Literal::i64_unsuffixed(*i);
+            quote! { #rt::def::Lit::Int(#i) }
+        }
+        TValue::Float(f) => {
+            let f = float(*f);
+            quote! { #rt::def::Lit::Float(#f) }
+        }
+        TValue::Str(t) => {
+            let t = template(t, rt);
+            quote! { #rt::def::Lit::Str(#t) }
+        }
+        TValue::List(items) => {
+            let items = items.iter().map(|i| tvalue(i, rt));
+            quote! { #rt::def::Lit::List(&[#(#items),*]) }
+        }
+        TValue::Map(entries) => {
+            let entries = entries.iter().map(|(k, v)| {
+                let v = tvalue(v, rt);
+                quote! { (#k, #v) }
+            });
+            quote! { #rt::def::Lit::Map(&[#(#entries),*]) }
+        }
+    }
+}
+
+/// A plain JSON value (no placeholders) as `runtime::def::Lit`.
+pub(crate) fn json(v: &serde_json::Value, rt: &TokenStream) -> TokenStream {
+    match v {
+        serde_json::Value::Null => quote! { #rt::def::Lit::Null },
+        serde_json::Value::Bool(b) => quote! { #rt::def::Lit::Bool(#b) },
+        serde_json::Value::Number(n) => match n.as_i64() {
+            Some(i) => {
+                let i = Literal::i64_unsuffixed(i);
+                quote! { #rt::def::Lit::Int(#i) }
+            }
+            None => {
+                let f = float(n.as_f64().unwrap_or(f64::NAN));
+                quote! { #rt::def::Lit::Float(#f) }
+            }
+        },
+        serde_json::Value::String(s) => {
+            quote! { #rt::def::Lit::Str(#rt::def::Template(&[#rt::def::TemplatePart::Lit(#s)])) }
+        }
+        serde_json::Value::Array(items) => {
+            let items = items.iter().map(|i| json(i, rt));
+            quote! { #rt::def::Lit::List(&[#(#items),*]) }
+        }
+        serde_json::Value::Object(m) => {
+            let entries = m.iter().map(|(k, v)| {
+                let v = json(v, rt);
+                quote! { (#k, #v) }
+            });
+            quote! { #rt::def::Lit::Map(&[#(#entries),*]) }
+        }
+    }
+}
+
+/// An `f64` literal that always has a decimal point (`2` would be an integer literal).
+pub(crate) fn float(f: f64) -> TokenStream {
+    if f.is_finite() {
+        let lit = Literal::f64_unsuffixed(f);
+        quote! { #lit }
+    } else if f.is_nan() {
+        quote! { f64::NAN }
+    } else if f > 0.0 {
+        quote! { f64::INFINITY }
+    } else {
+        quote! { f64::NEG_INFINITY }
+    }
+}
+
+/// `ParamPlace::Query("x")` or `ParamPlace::Body(&["a", "b"])`.
+pub(crate) fn param_place(p: &ResolvedParamPlace, rt: &TokenStream) -> TokenStream {
+    match p {
+        ResolvedParamPlace::Query(q) => quote! { #rt::def::ParamPlace::Query(#q) },
+        ResolvedParamPlace::Body(parts) => quote! { #rt::def::ParamPlace::Body(&[#(#parts),*]) },
+    }
+}
+
+/// `Some(x)` / `None` for an optional value already in tokens.
+pub(crate) fn opt<T: quote::ToTokens>(v: Option<T>) -> TokenStream {
+    match v {
+        Some(v) => quote! { Some(#v) },
+        None => quote! { None },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rt() -> TokenStream {
+        quote!(::rt)
+    }
+
+    #[test]
+    fn floats_keep_their_point() {
+        assert_eq!(float(2.0).to_string(), "2.0");
+        assert_eq!(float(0.5).to_string(), "0.5");
+        assert_eq!(float(f64::INFINITY).to_string(), "f64 :: INFINITY");
+    }
+
+    #[test]
+    fn template_splits_into_parts() {
+        let t = Template {
+            parts: vec![
+                TemplatePart::Lit("items/".into()),
+                TemplatePart::Parent {
+                    resource: "items".into(),
+                    path: JsonPath {
+                        text: "id".into(),
+                        steps: vec![PathStep::Key("id".into())],
+                    },
+                },
+            ],
+        };
+        assert_eq!(
+            template(&t, &rt()).to_string(),
+            quote! { ::rt::def::Template(&[
+                ::rt::def::TemplatePart::Lit("items/"),
+                ::rt::def::TemplatePart::Parent(&[::rt::def::PathStep::Key("id")])
+            ]) }
+            .to_string()
+        );
+    }
+
+    #[test]
+    fn json_values_become_lits() {
+        let v = serde_json::json!({"a": [1, 2.5, null, "x", true]});
+        assert_eq!(
+            json(&v, &rt()).to_string(),
+            quote! { ::rt::def::Lit::Map(&[("a", ::rt::def::Lit::List(&[
+                ::rt::def::Lit::Int(1),
+                ::rt::def::Lit::Float(2.5),
+                ::rt::def::Lit::Null,
+                ::rt::def::Lit::Str(::rt::def::Template(&[::rt::def::TemplatePart::Lit("x")])),
+                ::rt::def::Lit::Bool(true)
+            ]))]) }
+            .to_string()
+        );
+    }
+}
