@@ -93,13 +93,23 @@ pub struct RateLimitConfig {
 
 /// A credential: a reference to a secret resolved at run time, or (for dlt compatibility,
 /// with a warning) a literal value.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum Credential {
     /// `{"secret": "api_key"}`: resolved at run time, by default from env `API_KEY`.
     Secret(SecretRef),
     /// A literal value. Accepted with a warning; never copied into generated code.
     Literal(String),
+}
+
+/// Literal values are redacted: secrets never reach logs or panics through `Debug`.
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Credential::Secret(r) => f.debug_tuple("Secret").field(r).finish(),
+            Credential::Literal(_) => f.write_str("Literal(<redacted>)"),
+        }
+    }
 }
 
 /// `{"secret": "name"}`, optionally naming the environment variable.

@@ -179,6 +179,13 @@ fn credential(cx: &mut Cx<'_>, node: &Node, path: &str, field: &str) -> Option<C
                     "write {{\"secret\": \"{field}\"}} (TOML: {{ secret = \"{field}\" }}) and set the environment variable `{env}`; the literal is ignored and read from `{env}` at run time"
                 )),
             );
+            // The snippet line would show the literal; mask it so no secret reaches output.
+            if let Some(d) = cx.diags.last_mut() {
+                if !s.is_empty() {
+                    d.source_line = d.source_line.replace(s.as_str(), "***");
+                }
+                d.len = d.len.min(d.source_line.chars().count().saturating_sub(d.column - 1)).max(1);
+            }
             Some(Credential::Literal(s.clone()))
         }
         Kind::Object(_) => {

@@ -143,8 +143,9 @@ impl<'a> Cx<'a> {
     }
 
     /// An optional key read with `read`.
+    /// An explicit `null` counts as absent, as dlt treats `None`.
     pub fn opt<T>(&mut self, o: &Obj<'_>, key: &str, read: Reader<'a, T>) -> Option<T> {
-        let node = o.get(key)?;
+        let node = o.get(key).filter(|n| n.kind != Kind::Null)?;
         read(self, node, &o.at(key))
     }
 

@@ -26,6 +26,8 @@ pub(crate) struct Resolved {
 }
 
 struct Ctx<'c> {
+    /// `incremental.lag`, substituted at resolve time (it is a constant of the spec).
+    lag: Option<f64>,
     /// `path`, `params`, `json`, `headers`.
     section: &'static str,
     at: Vec<String>,
@@ -70,11 +72,21 @@ fn placeholder(r: &mut R<'_>, expr: &str, cx: &mut Ctx<'_>) -> Option<TemplatePa
             "initial_value" => IncrementalValue::InitialValue,
             "last_value" => IncrementalValue::LastValue,
             "end_value" => IncrementalValue::EndValue,
+            "lag" if cx.has_incremental => {
+                let Some(lag) = cx.lag else {
+                    r.error(&cx.at, format!("placeholder `{{{expr}}}` in `{}` needs `incremental.lag`", cx.section), None);
+                    *cx.ok = false;
+                    return None;
+                };
+                // Python's str() of the configured number: integers without a fraction.
+                let text = if lag.fract() == 0.0 && lag.abs() < 1e15 { format!("{}", lag as i64) } else { lag.to_string() };
+                return Some(TemplatePart::Lit(text));
+            }
             _ => {
                 r.error(
                     &cx.at,
                     format!("unknown incremental value `{{{expr}}}` in `{}`", cx.section),
-                    Some("use `start_value`, `initial_value`, `last_value` or `end_value`".into()),
+                    Some("use `start_value`, `initial_value`, `last_value`, `end_value` or `lag`".into()),
                 );
                 *cx.ok = false;
                 return None;
@@ -206,6 +218,7 @@ pub(crate) fn endpoint(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &Merged) -
         ok &= incremental.is_some();
     }
     let has_incremental = ep.incremental.is_some() || inc_params > 0;
+    let lag = ep.incremental.as_ref().and_then(|i| i.lag);
 
     // Path: `{name}` binds a resolve or static param; dotted placeholders as elsewhere.
     let path_at = loc(i, "endpoint.path");
@@ -221,7 +234,7 @@ pub(crate) fn endpoint(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &Merged) -
                 match p {
                     Piece::Lit(l) => parts.push(TemplatePart::Lit(l)),
                     Piece::Field(f) if f.contains('.') => {
-                        let mut cx = Ctx { section: "path", at: path_at.clone(), has_incremental, parents: &mut parents, ok: &mut ok };
+                        let mut cx = Ctx { lag, section: "path", at: path_at.clone(), has_incremental, parents: &mut parents, ok: &mut ok };
                         parts.extend(placeholder(r, &f, &mut cx));
                     }
                     Piece::Field(f) => match ep.params.get(&f) {
@@ -282,21 +295,21 @@ pub(crate) fn endpoint(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &Merged) -
         if bound.contains(k) {
             continue;
         }
-        let mut cx = Ctx { section: "params", at: loc(i, &format!("endpoint.params.{k}")), has_incremental, parents: &mut parents, ok: &mut ok };
+        let mut cx = Ctx { lag, section: "params", at: loc(i, &format!("endpoint.params.{k}")), has_incremental, parents: &mut parents, ok: &mut ok };
         params.push((k.clone(), tvalue(r, v, &mut cx)));
     }
     let json = ep.json.as_ref().map(|j| {
-        let mut cx = Ctx { section: "json", at: loc(i, "endpoint.json"), has_incremental, parents: &mut parents, ok: &mut ok };
+        let mut cx = Ctx { lag, section: "json", at: loc(i, "endpoint.json"), has_incremental, parents: &mut parents, ok: &mut ok };
         let obj = serde_json::Value::Object(j.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
         tvalue(r, &obj, &mut cx)
     });
     if let Some(data) = &ep.data {
-        let mut cx = Ctx { section: "data", at: loc(i, "endpoint.data"), has_incremental, parents: &mut parents, ok: &mut ok };
+        let mut cx = Ctx { lag, section: "data", at: loc(i, "endpoint.data"), has_incremental, parents: &mut parents, ok: &mut ok };
         let _ = tvalue(r, data, &mut cx);
     }
     let mut headers = Vec::new();
     for (k, v) in &ep.headers {
-        let mut cx = Ctx { section: "headers", at: loc(i, &format!("endpoint.headers.{k}")), has_incremental, parents: &mut parents, ok: &mut ok };
+        let mut cx = Ctx { lag, section: "headers", at: loc(i, &format!("endpoint.headers.{k}")), has_incremental, parents: &mut parents, ok: &mut ok };
         headers.push((k.clone(), template(r, v, &mut cx)));
     }
 
