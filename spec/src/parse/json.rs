@@ -270,7 +270,7 @@ mod tests {
         let Kind::Object(e) = &n.kind else { panic!("object") };
         assert_eq!(e[0].key, "a");
         assert_eq!(e[0].key_span, Span::new(1, 4));
-        assert_eq!(e[0].value.span, Span::new(6, 24));
+        assert_eq!(e[0].value.span, Span::new(6, 25));
         assert_eq!(n.to_json(), serde_json::json!({"a": [1, 2.5, "xé"], "b": null}));
     }
 
