@@ -37,7 +37,8 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    /// rustc-style rendering: `error: msg`, ` --> file:line:col`, the line, `^^^`, `= help:`.
+    /// rustc-style rendering: `error: msg`, ` --> file:line:col`, the line, `^^^`, `= note:` with
+    /// the key path, `= help:`.
     pub fn render(&self) -> String {
         let mut out = String::new();
         let kind = match self.severity {
@@ -59,6 +60,9 @@ impl Diagnostic {
             " ".repeat(self.column.saturating_sub(1)),
             "^".repeat(self.len.max(1))
         ));
+        if !self.path.is_empty() {
+            out.push_str(&format!("{gutter} = note: at `{}`\n", self.path));
+        }
         if let Some(help) = &self.help {
             out.push_str(&format!("{gutter} = help: {help}\n"));
         }
