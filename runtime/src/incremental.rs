@@ -1,1 +1,268 @@
-//! Incremental loading: cursor tracking and start/end values.
+//! Incremental loading: start/end values, client-side range filtering, boundary dedup, lag and
+//! the state handed to the pipeline.
+//!
+//! # State
+//! The state of one resource is the JSON object
+//! `{"cursor_path": "<as written>", "last_value": <value>, "boundary_keys": ["<key>", ...]}`.
+//! `boundary_keys` are the primary keys (each a JSON array of the key columns' values, as
+//! text) of the records whose cursor equals `last_value`; on the next run, records with that
+//! cursor and one of those keys are dropped (dlt's `unique_hashes`). A bare JSON value is
+//! accepted as a state too and read as the last value. With `end_value` (a backfill) no state
+//! is produced. Resources without a primary key get no boundary dedup (dlt hashes the whole
+//! row instead).
+
+use std::cmp::Ordering;
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use crate::def::{IncrementalDef, IncrementalValue, LastValueFunc, Lit, OnMissing, TemplatePart};
+
+/// Incremental misuse or data that cannot be compared.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum IncrementalError {
+    /// A record has no cursor value and `on_cursor_value_missing` is `raise`.
+    #[error("record {index} has no value at cursor path `{path}`")]
+    MissingCursor {
+        /// Record index on the page.
+        index: usize,
+        /// The cursor path.
+        path: &'static str,
+    },
+}
+
+/// Incremental tracking for one resource in one run.
+#[derive(Debug, Clone)]
+pub struct Incremental {
+    def: &'static IncrementalDef,
+    initial: Option<Value>,
+    end: Option<Value>,
+    /// From the state, before lag.
+    stored: Option<Value>,
+    /// Start of the range (state with lag applied, else the initial value).
+    start: Option<Value>,
+    seen_keys: BTreeSet<String>,
+    last: Option<Value>,
+    last_keys: BTreeSet<String>,
+}
+
+/// A spec literal as JSON (placeholders in strings are not expected here).
+pub fn lit_value(lit: &Lit) -> Value {
+    match lit {
+        Lit::Null => Value::Null,
+        Lit::Bool(b) => Value::Bool(*b),
+        Lit::Int(i) => Value::from(*i),
+        Lit::Float(f) => Value::from(*f),
+        Lit::Str(t) => Value::String(
+            t.0.iter()
+                .map(|p| match p {
+                    TemplatePart::Lit(s) => *s,
+                    _ => "",
+                })
+                .collect(),
+        ),
+        Lit::List(items) => Value::Array(items.iter().map(lit_value).collect()),
+        Lit::Map(m) => Value::Object(m.iter().map(|(k, v)| ((*k).to_string(), lit_value(v))).collect()),
+    }
+}
+
+impl Incremental {
+    /// Starts from the stored state (if any) else the initial value.
+    pub fn new(def: &'static IncrementalDef, state: Option<&Value>) -> Self {
+        let initial = def.initial_value.as_ref().map(lit_value);
+        let end = def.end_value.as_ref().map(lit_value);
+        let (stored, seen_keys) = match state {
+            _ if end.is_some() => (None, BTreeSet::new()),
+            Some(Value::Object(m)) if m.contains_key("last_value") => (
+                m.get("last_value").cloned().filter(|v| !v.is_null()),
+                m.get("boundary_keys")
+                    .and_then(Value::as_array)
+                    .map(|a| a.iter().filter_map(|k| k.as_str().map(str::to_string)).collect())
+                    .unwrap_or_default(),
+            ),
+            Some(v) if !v.is_null() => (Some(v.clone()), BTreeSet::new()),
+            _ => (None, BTreeSet::new()),
+        };
+        let start = match (&stored, def.lag) {
+            (Some(v), Some(lag)) => Some(apply_lag(v, lag, def.last_value_func)),
+            (Some(v), None) => Some(v.clone()),
+            (None, _) => initial.clone(),
+        };
+        Incremental { def, initial, end, stored, start, seen_keys, last: None, last_keys: BTreeSet::new() }
+    }
+
+    /// The value a placeholder names.
+    pub fn value(&self, which: IncrementalValue) -> Option<&Value> {
+        match which {
+            IncrementalValue::StartValue | IncrementalValue::LastValue => self.start.as_ref(),
+            IncrementalValue::InitialValue => self.initial.as_ref(),
+            IncrementalValue::EndValue => self.end.as_ref(),
+        }
+    }
+
+    fn dedups(&self) -> bool {
+        self.def.range_start_closed && self.def.lag.is_none() && self.end.is_none()
+    }
+
+    /// Whether record `index` with this cursor value and key is in range; tracks the last value.
+    pub fn keep(&mut self, index: usize, cursor: Option<Value>, key: Option<String>) -> Result<bool, IncrementalError> {
+        let Some(c) = cursor.filter(|c| !c.is_null()) else {
+            return match self.def.on_cursor_value_missing {
+                OnMissing::Raise => Err(IncrementalError::MissingCursor { index, path: self.def.cursor_path_text }),
+                OnMissing::Include => Ok(true),
+                OnMissing::Exclude => Ok(false),
+            };
+        };
+        // "Ahead" means later in the direction of last_value_func.
+        let ahead = |a: &Value, b: &Value| -> Ordering {
+            let o = compare(a, b);
+            match self.def.last_value_func {
+                LastValueFunc::Max => o,
+                LastValueFunc::Min => o.reverse(),
+            }
+        };
+        if let Some(end) = &self.end {
+            let o = ahead(&c, end);
+            if o == Ordering::Greater || (o == Ordering::Equal && !self.def.range_end_closed) {
+                return Ok(false);
+            }
+        }
+        if let Some(start) = &self.start {
+            let o = ahead(&c, start);
+            if o == Ordering::Less || (o == Ordering::Equal && !self.def.range_start_closed) {
+                return Ok(false);
+            }
+            if o == Ordering::Equal && self.dedups() && key.as_ref().is_some_and(|k| self.seen_keys.contains(k)) {
+                return Ok(false);
+            }
+        }
+        match self.last.as_ref().map(|l| ahead(&c, l)) {
+            None | Some(Ordering::Greater) => {
+                self.last = Some(c);
+                self.last_keys = key.into_iter().collect();
+            }
+            Some(Ordering::Equal) => {
+                self.last_keys.extend(key);
+            }
+            Some(Ordering::Less) => {}
+        }
+        Ok(true)
+    }
+
+    /// The state to persist after the resource's last page (`None` for a backfill).
+    pub fn state(&self) -> Option<Value> {
+        if self.end.is_some() {
+            return None;
+        }
+        let prior = self.stored.clone().or_else(|| self.initial.clone());
+        let (last, keys) = match (&self.last, &prior) {
+            (Some(l), Some(p)) if compare_dir(p, l, self.def.last_value_func) == Ordering::Greater => {
+                (p.clone(), self.seen_keys.clone())
+            }
+            (Some(l), Some(p)) if compare(p, l) == Ordering::Equal => {
+                (l.clone(), self.seen_keys.union(&self.last_keys).cloned().collect())
+            }
+            (Some(l), _) => (l.clone(), self.last_keys.clone()),
+            (None, Some(p)) => (p.clone(), self.seen_keys.clone()),
+            (None, None) => return None,
+        };
+        Some(serde_json::json!({
+            "cursor_path": self.def.cursor_path_text,
+            "last_value": last,
+            "boundary_keys": keys.into_iter().collect::<Vec<_>>(),
+        }))
+    }
+}
+
+fn compare_dir(a: &Value, b: &Value, f: LastValueFunc) -> Ordering {
+    match f {
+        LastValueFunc::Max => compare(a, b),
+        LastValueFunc::Min => compare(a, b).reverse(),
+    }
+}
+
+/// Numbers numerically, RFC 3339 timestamps as instants, dates as dates, else text order.
+pub fn compare(a: &Value, b: &Value) -> Ordering {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => match (x.as_i64(), y.as_i64()) {
+            (Some(x), Some(y)) => x.cmp(&y),
+            _ => x.as_f64().partial_cmp(&y.as_f64()).unwrap_or(Ordering::Equal),
+        },
+        (Value::String(x), Value::String(y)) => {
+            match (chrono::DateTime::parse_from_rfc3339(x), chrono::DateTime::parse_from_rfc3339(y)) {
+                (Ok(x), Ok(y)) => x.cmp(&y),
+                _ => x.cmp(y),
+            }
+        }
+        _ => a.to_string().cmp(&b.to_string()),
+    }
+}
+
+/// Moves `v` back by `lag` (seconds for timestamps, days for dates, units for numbers).
+fn apply_lag(v: &Value, lag: f64, f: LastValueFunc) -> Value {
+    let lag = match f {
+        LastValueFunc::Max => -lag,
+        LastValueFunc::Min => lag,
+    };
+    match v {
+        Value::Number(n) => match n.as_i64() {
+            Some(i) if lag.fract() == 0.0 => Value::from(i + lag as i64),
+            _ => Value::from(n.as_f64().unwrap_or(0.0) + lag),
+        },
+        Value::String(s) => {
+            if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+                let t = t + chrono::Duration::milliseconds((lag * 1000.0) as i64);
+                Value::String(t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, s.ends_with('Z')))
+            } else if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+                Value::String((d + chrono::Duration::days(lag as i64)).format("%Y-%m-%d").to_string())
+            } else {
+                v.clone()
+            }
+        }
+        _ => v.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const DEF: IncrementalDef = IncrementalDef {
+        cursor_path_text: "updated_at",
+        cursor_path: &[],
+        initial_value: Some(Lit::Int(10)),
+        end_value: None,
+        start_param: None,
+        end_param: None,
+        last_value_func: LastValueFunc::Max,
+        lag: None,
+        on_cursor_value_missing: OnMissing::Raise,
+        range_start_closed: true,
+        range_end_closed: false,
+    };
+
+    #[test]
+    fn filters_dedups_and_tracks() {
+        let state = json!({"last_value": 20, "boundary_keys": ["[1]"]});
+        let mut inc = Incremental::new(&DEF, Some(&state));
+        assert_eq!(inc.value(IncrementalValue::StartValue), Some(&json!(20)));
+        let kept: Vec<bool> = [(19, 3), (20, 1), (20, 2), (25, 4), (25, 5)]
+            .iter()
+            .enumerate()
+            .map(|(i, (c, k))| inc.keep(i, Some(json!(c)), Some(format!("[{k}]"))).unwrap())
+            .collect();
+        assert_eq!(kept, vec![false, false, true, true, true]);
+        assert_eq!(inc.state(), Some(json!({"cursor_path":"updated_at","last_value":25,"boundary_keys":["[4]","[5]"]})));
+        assert_eq!(inc.keep(7, None, None), Err(IncrementalError::MissingCursor { index: 7, path: "updated_at" }));
+    }
+
+    #[test]
+    fn timestamps_compare_as_instants_and_lag_applies() {
+        static LAGGED: IncrementalDef = IncrementalDef { lag: Some(3600.0), ..DEF };
+        let mut inc = Incremental::new(&LAGGED, Some(&json!("2024-01-01T10:00:00Z")));
+        assert_eq!(inc.value(IncrementalValue::StartValue), Some(&json!("2024-01-01T09:00:00Z")));
+        assert!(inc.keep(0, Some(json!("2024-01-01T10:30:00+01:00")), None).unwrap());
+        assert!(!inc.keep(1, Some(json!("2024-01-01T09:30:00+01:00")), None).unwrap());
+    }
+}

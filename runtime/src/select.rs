@@ -439,7 +439,7 @@ mod tests {
 
     #[test]
     fn record_error_names_index() {
-        #[derive(serde::Deserialize)]
+        #[derive(Debug, serde::Deserialize)]
         #[allow(dead_code)]
         struct R {
             id: i64,
