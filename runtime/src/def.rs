@@ -522,6 +522,8 @@ pub struct TableSql {
     /// `CREATE UNIQUE INDEX IF NOT EXISTS` on the primary key. The loader creates it for merge
     /// dispositions only: an API that repeats a key must not fail an append or replace load.
     pub create_primary_key: &'static str,
+    /// `CREATE INDEX IF NOT EXISTS` on the merge key (keeps per-row merge-key deletes cheap).
+    pub create_merge_key_index: &'static str,
     /// `(column, type as introspection reports it)` for every column, for schema evolution.
     pub column_types: &'static [(&'static str, &'static str)],
     /// `(column, ALTER TABLE ... ADD COLUMN ...)` for every column, for schema evolution.

@@ -1,1 +1,138 @@
 //! Destinations: SQLite, PostgreSQL, JSON lines.
+//!
+//! Each destination is driven by one [`writer::Writer`] on a dedicated thread (see
+//! `pipeline`). The SQL comes from codegen ([`crate::def::TableSql`]); this module adds the
+//! system tables, crash recovery and the per-row choice of statement (see [`mode`]).
+//!
+//! Exactly-once across crashes rests on three system tables: `_rs_loads`, `_rs_load_resources`
+//! and `_rs_state`. A resource's completion row and its new incremental state are committed in
+//! the same transaction as its last rows, so the cursor never runs ahead of the data; rows of
+//! an append resource that never completed are deleted when the next load starts.
+
+mod error;
+pub(crate) mod jsonl;
+pub(crate) mod mode;
+#[cfg(feature = "sqlite")]
+pub(crate) mod sqlite;
+#[cfg(feature = "sqlite")]
+mod sqlite_bind;
+pub(crate) mod text;
+pub(crate) mod writer;
+
+pub use writer::LoadStatus;
+
+pub use error::LoadError;
+
+use std::path::PathBuf;
+
+/// Where records are loaded.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Destination {
+    /// A SQLite database file (created when missing).
+    #[cfg(feature = "sqlite")]
+    Sqlite(PathBuf),
+    /// A PostgreSQL server.
+    #[cfg(feature = "postgres")]
+    Postgres {
+        /// `postgres://` URL or libpq `key=value` string. May hold a password: never printed.
+        conn: String,
+        /// Schema the tables live in (created when missing); `None` uses the server default.
+        schema: Option<String>,
+    },
+    /// A directory of `<table>.jsonl` files plus `_rs_state.json`.
+    Jsonl(PathBuf),
+}
+
+impl std::fmt::Debug for Destination {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Destination::Sqlite(p) => write!(f, "Sqlite({})", p.display()),
+            #[cfg(feature = "postgres")]
+            Destination::Postgres { schema, .. } => {
+                write!(f, "Postgres {{ conn: ***, schema: {schema:?} }}")
+            }
+            Destination::Jsonl(p) => write!(f, "Jsonl({})", p.display()),
+        }
+    }
+}
+
+impl Destination {
+    /// Parses `sqlite:path/to.db`, `jsonl:dir`, `postgres://...`/`postgresql://...` or a libpq
+    /// `key=value` string (`host=... dbname=...`).
+    pub fn from_url(url: &str) -> Result<Destination, LoadError> {
+        if let Some(path) = url.strip_prefix("sqlite:") {
+            #[cfg(feature = "sqlite")]
+            return Ok(Destination::Sqlite(PathBuf::from(
+                path.strip_prefix("//").unwrap_or(path),
+            )));
+            #[cfg(not(feature = "sqlite"))]
+            return {
+                let _ = path;
+                Err(LoadError::FeatureDisabled { feature: "sqlite" })
+            };
+        }
+        if let Some(path) = url.strip_prefix("jsonl:") {
+            return Ok(Destination::Jsonl(PathBuf::from(
+                path.strip_prefix("//").unwrap_or(path),
+            )));
+        }
+        let is_pg = url.starts_with("postgres://")
+            || url.starts_with("postgresql://")
+            || url.contains('=');
+        if is_pg {
+            #[cfg(feature = "postgres")]
+            return Ok(Destination::Postgres {
+                conn: url.to_string(),
+                schema: None,
+            });
+            #[cfg(not(feature = "postgres"))]
+            return Err(LoadError::FeatureDisabled {
+                feature: "postgres",
+            });
+        }
+        // Only the scheme is echoed: the rest may hold a password.
+        let scheme = url.split(':').next().unwrap_or_default();
+        Err(LoadError::UnknownDestination {
+            scheme: scheme.chars().take(32).collect(),
+        })
+    }
+
+    /// Puts PostgreSQL tables in `schema` (ignored by other destinations).
+    pub fn with_schema(self, schema: impl Into<String>) -> Destination {
+        match self {
+            #[cfg(feature = "postgres")]
+            Destination::Postgres { conn, .. } => Destination::Postgres {
+                conn,
+                schema: Some(schema.into()),
+            },
+            other => {
+                let _ = schema.into();
+                other
+            }
+        }
+    }
+
+    /// Opens a writer for this destination (called on the writer thread).
+    pub(crate) fn open(
+        &self,
+        handle: &tokio::runtime::Handle,
+    ) -> Result<Box<dyn writer::Writer>, LoadError> {
+        let _ = handle;
+        match self {
+            #[cfg(feature = "sqlite")]
+            Destination::Sqlite(path) => Ok(Box::new(sqlite::SqliteWriter::open(path)?)),
+            #[cfg(feature = "postgres")]
+            Destination::Postgres { .. } => Err(LoadError::FeatureDisabled { feature: "postgres" }),
+            Destination::Jsonl(dir) => Ok(Box::new(jsonl::JsonlWriter::open(dir)?)),
+        }
+    }
+}
+
+/// Prefix of a resource's staging table (replace disposition); matches codegen's.
+pub const STAGING_PREFIX: &str = "_rs_staging_";
+
+/// Quotes an identifier for SQLite and PostgreSQL (double quotes, inner quotes doubled).
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}

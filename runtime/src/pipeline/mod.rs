@@ -1,1 +1,284 @@
 //! The pipeline runner: extraction into a destination, with state and a report.
+//!
+//! Extraction and writing run concurrently: events go through a bounded channel to one writer
+//! thread per run, so memory is bounded by page size × channel depth, never by data size.
+
+mod progress;
+mod report;
+
+pub use report::LoadReport;
+
+use std::time::Instant;
+
+use futures::{Stream, StreamExt};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::def::ResourceDef;
+use crate::extract::{ExtractError, ExtractEvent, Extractor, ResourceHandle, StartState};
+use crate::load::writer::{drive, LoadStatus, Msg, Written};
+use crate::load::{Destination, LoadError};
+
+/// Tuning knobs of a [`Pipeline`].
+#[derive(Debug, Clone)]
+pub struct PipelineOptions {
+    /// Rows written per transaction (default 10,000). Completion of a resource always commits.
+    pub commit_rows: usize,
+    /// Pages buffered between extraction and the writer (default 16).
+    pub channel_depth: usize,
+    /// Progress bars on a terminal (default on; never shown when stderr is not a terminal).
+    pub progress: bool,
+}
+
+impl Default for PipelineOptions {
+    fn default() -> Self {
+        PipelineOptions {
+            commit_rows: 10_000,
+            channel_depth: 16,
+            progress: true,
+        }
+    }
+}
+
+/// A run failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// Extraction failed; resources completed before it stay committed, the failing one's
+    /// state was not advanced and the load is marked failed.
+    #[error("extraction failed (load {load_id}): {source}")]
+    Extract {
+        /// The failed load.
+        load_id: String,
+        /// What failed (names the resource).
+        source: ExtractError,
+    },
+    /// Writing failed.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// A selected resource name is not part of the source.
+    #[error("unknown resource `{name}`; the source has: {known}")]
+    UnknownResource {
+        /// Name asked for.
+        name: String,
+        /// Names available, comma-separated.
+        known: String,
+    },
+}
+
+/// Runs extraction into a destination.
+#[derive(Debug, Clone)]
+pub struct Pipeline {
+    destination: Destination,
+    options: PipelineOptions,
+}
+
+/// The handles named in `names`, in source order (an unknown name is an error).
+pub fn select(
+    handles: &[ResourceHandle],
+    names: &[&str],
+) -> Result<Vec<ResourceHandle>, PipelineError> {
+    for name in names {
+        if !handles.iter().any(|h| h.def.name == *name) {
+            return Err(PipelineError::UnknownResource {
+                name: name.to_string(),
+                known: handles
+                    .iter()
+                    .map(|h| h.def.name)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        }
+    }
+    Ok(handles
+        .iter()
+        .filter(|h| names.contains(&h.def.name))
+        .copied()
+        .collect())
+}
+
+struct Session {
+    load_id: String,
+    state: StartState,
+    tx: mpsc::Sender<Msg>,
+    done: oneshot::Receiver<Result<Written, LoadError>>,
+    started: Instant,
+}
+
+impl Pipeline {
+    /// A pipeline loading into `destination` with default options.
+    pub fn new(destination: Destination) -> Pipeline {
+        Pipeline {
+            destination,
+            options: PipelineOptions::default(),
+        }
+    }
+
+    /// Replaces the options.
+    pub fn with_options(mut self, options: PipelineOptions) -> Pipeline {
+        self.options = options;
+        self
+    }
+
+    /// Runs every resource in `handles`: reads the stored incremental state, extracts from it
+    /// and loads the result.
+    pub async fn run(
+        &self,
+        extractor: &Extractor,
+        handles: &[ResourceHandle],
+    ) -> Result<LoadReport, PipelineError> {
+        let defs: Vec<&'static ResourceDef> = handles.iter().map(|h| h.def).collect();
+        let session = self.open(&defs).await?;
+        let events = extractor.run(handles, session.state.clone());
+        let mut report = self.feed(session, events).await?;
+        let stats = extractor.stats();
+        report.pages = report.pages.max(stats.pages);
+        report.requests = stats.requests;
+        report.retries = stats.retries;
+        report.bytes = stats.bytes;
+        Ok(report)
+    }
+
+    /// Loads a stream of extraction events (what [`Pipeline::run`] does after starting the
+    /// extractor). Tests drive loading with hand-made events this way.
+    pub async fn load<S>(&self, events: S) -> Result<LoadReport, PipelineError>
+    where
+        S: Stream<Item = Result<ExtractEvent, ExtractError>> + Send,
+    {
+        let session = self.open(&[]).await?;
+        self.feed(session, events).await
+    }
+
+    /// Starts the writer: recovery, state, and the tables of `defs` prepared (so a bad schema
+    /// fails before anything is extracted).
+    async fn open(&self, defs: &[&'static ResourceDef]) -> Result<Session, PipelineError> {
+        let load_id = new_load_id();
+        let (tx, mut rx) = mpsc::channel::<Msg>(self.options.channel_depth.max(1));
+        let (state_tx, state_rx) = oneshot::channel();
+        let (done_tx, done_rx) = oneshot::channel();
+        let destination = self.destination.clone();
+        let handle = tokio::runtime::Handle::current();
+        let commit_rows = self.options.commit_rows.max(1);
+        let defs = defs.to_vec();
+        let id = load_id.clone();
+        std::thread::Builder::new()
+            .name("restsource-writer".into())
+            .spawn(move || {
+                let opened = destination.open(&handle).and_then(|mut w| {
+                    let state = w.begin(&id, chrono::Utc::now())?;
+                    for def in defs.iter().filter(|d| crate::load::writer::loads(d)) {
+                        w.prepare(def)?;
+                    }
+                    Ok((w, state))
+                });
+                let mut w = match opened {
+                    Ok((w, state)) => {
+                        let _ = state_tx.send(Ok(state));
+                        w
+                    }
+                    Err(e) => {
+                        let _ = state_tx.send(Err(e));
+                        return;
+                    }
+                };
+                let result = drive(w.as_mut(), &mut rx, commit_rows);
+                if result.is_err() {
+                    // Leave the destination as a crash would, then clean up what we can now.
+                    w.rollback();
+                    let _ = w.finish(LoadStatus::Failed, chrono::Utc::now(), &Default::default());
+                }
+                let _ = done_tx.send(result);
+            })
+            .map_err(|source| LoadError::Io {
+                path: "writer thread".into(),
+                source,
+            })?;
+        let state = state_rx.await.map_err(|_| LoadError::WriterGone)??;
+        Ok(Session {
+            load_id,
+            state,
+            tx,
+            done: done_rx,
+            started: Instant::now(),
+        })
+    }
+
+    async fn feed<S>(&self, session: Session, events: S) -> Result<LoadReport, PipelineError>
+    where
+        S: Stream<Item = Result<ExtractEvent, ExtractError>> + Send,
+    {
+        let Session {
+            load_id,
+            tx,
+            done,
+            started,
+            ..
+        } = session;
+        let mut progress = progress::Progress::new(self.options.progress, &load_id);
+        let mut events = std::pin::pin!(events);
+        let mut pages = 0u64;
+        let mut failure = None;
+        while let Some(event) = events.next().await {
+            let msg = match event {
+                Ok(ExtractEvent::Page { resource, batch }) => {
+                    pages += 1;
+                    progress.page(resource, batch.len());
+                    Msg::Page {
+                        def: resource,
+                        batch,
+                        at: chrono::Utc::now(),
+                    }
+                }
+                Ok(ExtractEvent::ResourceDone {
+                    resource,
+                    incremental,
+                }) => {
+                    progress.done(resource);
+                    Msg::Done {
+                        def: resource,
+                        state: incremental,
+                    }
+                }
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            };
+            if tx.send(msg).await.is_err() {
+                // The writer stopped; its error arrives on `done`.
+                break;
+            }
+        }
+        let _ = tx
+            .send(Msg::Finish {
+                failed: failure.is_some(),
+            })
+            .await;
+        drop(tx);
+        let written = done.await.map_err(|_| LoadError::WriterGone)??;
+        progress.finish();
+        if let Some(source) = failure {
+            tracing::error!(load_id = %load_id, error = %source, "load failed");
+            return Err(PipelineError::Extract { load_id, source });
+        }
+        let report = LoadReport {
+            load_id,
+            status: written.status.unwrap_or(LoadStatus::Failed),
+            rows: written.rows,
+            pages,
+            requests: 0,
+            retries: 0,
+            bytes: 0,
+            duration: started.elapsed(),
+        };
+        tracing::info!(load_id = %report.load_id, status = %report.status, pages, "load finished");
+        Ok(report)
+    }
+}
+
+/// A sortable, unique load id: UTC start time plus a random suffix.
+fn new_load_id() -> String {
+    format!(
+        "{}-{:04x}",
+        chrono::Utc::now().format("%Y%m%dT%H%M%S%.6fZ"),
+        rand::random::<u16>()
+    )
+}

@@ -1,0 +1,75 @@
+//! Loading errors. None of them carries a connection string or a row value.
+
+/// Something went wrong writing to a destination.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The destination string has an unknown scheme.
+    #[error("unknown destination `{scheme}:...`: use sqlite:<path>, jsonl:<dir>, postgres://... or a libpq key=value string")]
+    UnknownDestination {
+        /// The scheme as written.
+        scheme: String,
+    },
+    /// The destination needs a cargo feature this build lacks.
+    #[error("this destination needs restsource's `{feature}` feature")]
+    FeatureDisabled {
+        /// Feature name.
+        feature: &'static str,
+    },
+    /// A declared column's type differs from the existing column's and cannot be changed
+    /// safely. Raised before any row of the resource is written.
+    #[error("table `{table}`: column `{column}` has type {old} but the spec declares {new}; migrate or rename the column, restsource will not change a column type")]
+    TypeChange {
+        /// Table.
+        table: String,
+        /// Column.
+        column: String,
+        /// Type in the database.
+        old: String,
+        /// Declared type.
+        new: String,
+    },
+    /// The resource's settings cannot be loaded as written.
+    #[error("resource `{resource}`: {message}")]
+    Config {
+        /// Resource.
+        resource: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// SQLite failed.
+    #[cfg(feature = "sqlite")]
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// PostgreSQL failed.
+    #[cfg(feature = "postgres")]
+    #[error("postgres: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// File.
+        path: String,
+        /// Cause.
+        source: std::io::Error,
+    },
+    /// Stored state or a system table holds invalid JSON.
+    #[error("invalid JSON in {what}: {source}")]
+    Json {
+        /// Which value.
+        what: String,
+        /// Cause.
+        source: serde_json::Error,
+    },
+    /// The writer thread stopped unexpectedly.
+    #[error("the destination writer stopped unexpectedly")]
+    WriterGone,
+}
+
+impl LoadError {
+    pub(crate) fn io(path: &std::path::Path, source: std::io::Error) -> LoadError {
+        LoadError::Io {
+            path: path.display().to_string(),
+            source,
+        }
+    }
+}
