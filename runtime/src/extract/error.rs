@@ -1,15 +1,108 @@
 //! Extraction errors. Every message names the resource and, where there is one, the page and
 //! the URL with secrets redacted.
 
+use crate::http::HttpError;
+use crate::incremental::IncrementalError;
+
 /// Something went wrong fetching or decoding a resource.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ExtractError {
-    /// Placeholder until the extraction layer lands.
-    #[error("resource `{resource}`: {message}")]
-    Other {
+    /// A request failed (status, transport, body limit, circuit breaker, token).
+    #[error("resource `{resource}`: {source}")]
+    Http {
         /// Resource name.
         resource: String,
-        /// What happened.
+        /// What failed.
+        source: HttpError,
+    },
+    /// The body is not JSON.
+    #[error("resource `{resource}`: page {page} ({url}): expected JSON, got {content_type}: {body}")]
+    NotJson {
+        /// Resource name.
+        resource: String,
+        /// Page number (1-based).
+        page: u64,
+        /// Redacted URL.
+        url: String,
+        /// Content type sent by the server.
+        content_type: String,
+        /// Start of the body, redacted.
+        body: String,
+    },
+    /// A page or record failed to decode.
+    #[error("resource `{resource}`: page {page} ({url}): {}{message}", record_text(*index))]
+    Decode {
+        /// Resource name.
+        resource: String,
+        /// Page number (1-based).
+        page: u64,
+        /// Redacted URL.
+        url: String,
+        /// Index of the failing record on the page.
+        index: Option<usize>,
+        /// serde's message.
         message: String,
     },
+    /// The paginator cannot go on.
+    #[error("resource `{resource}`: paginator `{paginator}` at {url}: {message}")]
+    Paginator {
+        /// Resource name.
+        resource: String,
+        /// Paginator name.
+        paginator: &'static str,
+        /// Redacted URL of the page it read.
+        url: String,
+        /// What was wrong.
+        message: String,
+    },
+    /// The paginator would request a page it already requested.
+    #[error("resource `{resource}`: paginator `{paginator}` would request {url} a second time; stopping instead of looping")]
+    RepeatedRequest {
+        /// Resource name.
+        resource: String,
+        /// Paginator name.
+        paginator: &'static str,
+        /// Redacted URL.
+        url: String,
+    },
+    /// A parent record lacks a field a child needs.
+    #[error("resource `{resource}`: parent `{parent}` record has no field `{field}`")]
+    MissingParentField {
+        /// Child resource.
+        resource: String,
+        /// Parent resource.
+        parent: String,
+        /// The field path.
+        field: String,
+    },
+    /// Incremental cursor problem.
+    #[error("resource `{resource}`: page {page}: {source}")]
+    Incremental {
+        /// Resource name.
+        resource: String,
+        /// Page number (1-based).
+        page: u64,
+        /// What was wrong.
+        source: IncrementalError,
+    },
+    /// The parent resource failed, so its children cannot be fetched.
+    #[error("resource `{resource}`: not fetched because its parent `{parent}` failed")]
+    ParentFailed {
+        /// Child resource.
+        resource: String,
+        /// Parent resource.
+        parent: String,
+    },
+    /// The source definition or run options cannot work.
+    #[error("resource `{resource}`: {message}")]
+    Config {
+        /// Resource name.
+        resource: String,
+        /// What was wrong.
+        message: String,
+    },
+}
+
+fn record_text(index: Option<usize>) -> String {
+    index.map(|i| format!("record {i}: ")).unwrap_or_default()
 }

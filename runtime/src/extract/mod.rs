@@ -5,11 +5,23 @@
 //! - generated code builds one [`ResourceHandle`] per resource with `ResourceHandle::of::<R>()`;
 //! - the pipeline calls [`extract`] and loads each [`ExtractEvent::Page`] as it arrives.
 
+mod chain;
+mod erased;
 mod error;
+mod graph;
+mod request;
 
 pub use error::ExtractError;
 
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
 use futures::stream::BoxStream;
+use futures::StreamExt;
+
+use crate::http::{ClientConfig, Counters, HttpClient, RetryWait};
+use erased::DecodeFn;
+use graph::{Internal, NodeSpec};
 
 use crate::def::{ResourceDef, SourceDef};
 use crate::record::{Record, RowWriter};
@@ -60,12 +72,20 @@ pub enum ExtractEvent {
 pub struct ResourceHandle {
     /// The resource's description.
     pub def: &'static ResourceDef,
+    /// Decodes a page into `Vec<R>` (the monomorphized entry point).
+    decode: DecodeFn,
+}
+
+impl std::fmt::Debug for ResourceHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResourceHandle").field("resource", &self.def.name).finish()
+    }
 }
 
 impl ResourceHandle {
     /// The handle of resource `R`.
     pub fn of<R: Record>() -> Self {
-        ResourceHandle { def: R::RESOURCE }
+        ResourceHandle { def: R::RESOURCE, decode: erased::decode_typed::<R> }
     }
 }
 
@@ -119,6 +139,13 @@ pub struct Extractor {
     secrets: SecretValues,
     base_url: Option<String>,
     options: ExtractOptions,
+    counters: Arc<Counters>,
+}
+
+impl std::fmt::Debug for Extractor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Extractor").field("source", &self.def.name).field("options", &self.options).finish_non_exhaustive()
+    }
 }
 
 impl Extractor {
@@ -129,6 +156,7 @@ impl Extractor {
             secrets,
             base_url: None,
             options: ExtractOptions::default(),
+            counters: Arc::default(),
         }
     }
 
@@ -146,7 +174,18 @@ impl Extractor {
 
     /// Counters of what this extractor did so far (shared by clones of the run).
     pub fn stats(&self) -> ExtractStats {
-        ExtractStats::default()
+        let c = &self.counters;
+        ExtractStats {
+            requests: c.requests.load(Ordering::Relaxed),
+            retries: c.retries.load(Ordering::Relaxed),
+            pages: c.pages.load(Ordering::Relaxed),
+            bytes: c.bytes.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Every retry wait the client chose so far, in order (before `backoff_scale`).
+    pub fn retry_waits(&self) -> Vec<RetryWait> {
+        self.counters.waits.lock().map(|w| w.clone()).unwrap_or_default()
     }
 
     /// The source description.
@@ -154,20 +193,106 @@ impl Extractor {
         self.def
     }
 
+    fn client(&self) -> Result<Arc<HttpClient>, ExtractError> {
+        let config = |message: String| ExtractError::Config { resource: self.def.name.to_string(), message };
+        let raw = self.base_url.as_deref().unwrap_or(self.def.base_url);
+        let base_url = url::Url::parse(raw).map_err(|e| config(format!("invalid base URL: {e}")))?;
+        let cc = ClientConfig { base_url, max_body_bytes: self.options.max_body_bytes, backoff_scale: self.options.backoff_scale };
+        HttpClient::new(self.def, self.secrets.clone(), cc, self.counters.clone())
+            .map(Arc::new)
+            .map_err(|e| config(e.to_string()))
+    }
+
+    fn find(&self, name: &str) -> Option<&'static ResourceDef> {
+        self.def.resources.iter().copied().find(|r| r.name == name)
+    }
+
+    /// Nodes for `wanted` (with their decoders) plus every ancestor, parents first.
+    fn plan(&self, wanted: &[(&'static ResourceDef, DecodeFn, bool)]) -> Result<Vec<NodeSpec>, ExtractError> {
+        let mut needed: Vec<&'static ResourceDef> = Vec::new();
+        for (def, _, _) in wanted {
+            let mut cur = Some(*def);
+            while let Some(d) = cur {
+                if !needed.iter().any(|n| n.name == d.name) {
+                    needed.push(d);
+                }
+                cur = match d.parent {
+                    Some(p) => Some(self.find(p.resource).ok_or_else(|| ExtractError::Config {
+                        resource: d.name.to_string(),
+                        message: format!("parent resource `{}` is not defined", p.resource),
+                    })?),
+                    None => None,
+                };
+            }
+        }
+        // Dependency order: parents before children.
+        let mut ordered: Vec<&'static ResourceDef> = Vec::new();
+        while ordered.len() < needed.len() {
+            let before = ordered.len();
+            for d in &needed {
+                let ready = d.parent.is_none_or(|p| ordered.iter().any(|o| o.name == p.resource));
+                if ready && !ordered.iter().any(|o| o.name == d.name) {
+                    ordered.push(d);
+                }
+            }
+            if ordered.len() == before {
+                break;
+            }
+        }
+        Ok(ordered
+            .into_iter()
+            .map(|d| match wanted.iter().find(|(w, _, _)| w.name == d.name) {
+                Some((_, decode, emit)) => NodeSpec { def: d, decode: *decode, emit: *emit },
+                None => NodeSpec { def: d, decode: erased::decode_loose, emit: false },
+            })
+            .collect())
+    }
+
+    fn start(&self, wanted: &[(&'static ResourceDef, DecodeFn, bool)], state: StartState) -> Result<tokio::sync::mpsc::Receiver<Result<Internal, ExtractError>>, ExtractError> {
+        let nodes = self.plan(wanted)?;
+        Ok(graph::start(self.client()?, self.def, nodes, state, self.options.clone()))
+    }
+
     /// Every record of resource `R`, in API order (its parents are fetched as needed).
     pub fn records<R: Record>(&self) -> BoxStream<'static, Result<R, ExtractError>> {
-        let _ = (&self.secrets, &self.base_url, &self.options);
-        Box::pin(futures::stream::empty())
+        let rx = match self.start(&[(R::RESOURCE, erased::decode_typed::<R>, true)], StartState::new()) {
+            Ok(rx) => rx,
+            Err(e) => return Box::pin(futures::stream::once(async { Err(e) })),
+        };
+        let events = futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|e| (e, rx)) });
+        Box::pin(events.flat_map(|ev| {
+            let items: Vec<Result<R, ExtractError>> = match ev {
+                Ok(Internal::Page(_, page)) => match page.into_any().downcast::<Vec<R>>() {
+                    Ok(records) => records.into_iter().map(Ok).collect(),
+                    Err(_) => Vec::new(),
+                },
+                Ok(Internal::Done(..)) => Vec::new(),
+                Err(e) => vec![Err(e)],
+            };
+            futures::stream::iter(items)
+        }))
     }
 
     /// Runs `resources` (children after their parents, each parent fetched once) and reports
-    /// pages and completions as they happen.
+    /// pages and completions as they happen. Resources with `selected: false` are fetched only
+    /// to feed children and never emitted.
     pub fn run(
         &self,
         resources: &[ResourceHandle],
         state: StartState,
     ) -> BoxStream<'static, Result<ExtractEvent, ExtractError>> {
-        let _ = (resources, state);
-        Box::pin(futures::stream::empty())
+        let wanted: Vec<_> = resources.iter().map(|h| (h.def, h.decode, h.def.selected)).collect();
+        let rx = match self.start(&wanted, state) {
+            Ok(rx) => rx,
+            Err(e) => return Box::pin(futures::stream::once(async { Err(e) })),
+        };
+        let events = futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|e| (e, rx)) });
+        Box::pin(events.filter_map(|ev| async move {
+            match ev {
+                Ok(Internal::Page(resource, page)) => page.into_batch().map(|batch| Ok(ExtractEvent::Page { resource, batch })),
+                Ok(Internal::Done(resource, incremental)) => Some(Ok(ExtractEvent::ResourceDone { resource, incremental })),
+                Err(e) => Some(Err(e)),
+            }
+        }))
     }
 }

@@ -1,0 +1,242 @@
+//! One request chain: a resource's pages for one parent record (or the whole resource when it
+//! has no parent), paginated, decoded, filtered and delivered in API order.
+
+use std::collections::HashSet;
+use std::sync::atomic::Ordering;
+use std::sync::Mutex;
+
+use futures::StreamExt;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use serde_json::Value;
+
+use super::erased::{DecodeFn, Erased};
+use super::request::{endpoint_auth, first_request, Fill, ParentValues};
+use super::ExtractError;
+use crate::def::{Method, PathStep, ResourceDef, SourceDef};
+use crate::http::{Body, HttpClient, HttpMethod, HttpRequest, Outcome, Response};
+use crate::incremental::Incremental;
+use crate::paginate::{detect, PageView, Paginator, RequestParts};
+use crate::select::{detect_records_path, extract_values, walk, Step};
+
+/// What a chain needs.
+pub(crate) struct Chain<'a> {
+    pub http: &'a HttpClient,
+    pub source: &'static SourceDef,
+    pub def: &'static ResourceDef,
+    pub decode: DecodeFn,
+    pub page_concurrency: usize,
+    pub inc: Option<&'a Mutex<Incremental>>,
+}
+
+/// Receives a chain's pages in order.
+pub(crate) trait PageSink: Send {
+    /// Takes one page.
+    fn deliver(&mut self, page: Box<dyn Erased>) -> futures::future::BoxFuture<'_, Result<(), ExtractError>>;
+}
+
+/// A fetched page, decoded.
+struct Fetched {
+    headers: HeaderMap,
+    body: bytes::Bytes,
+    records: Box<dyn Erased>,
+    shown: String,
+}
+
+impl Chain<'_> {
+    fn name(&self) -> String {
+        self.def.name.to_string()
+    }
+
+    /// Runs the chain for one parent record (or none).
+    pub async fn run(&self, parent: Option<&ParentValues>, sink: &mut dyn PageSink) -> Result<(), ExtractError> {
+        let snapshot = self.inc.and_then(|m| m.lock().ok().map(|g| g.clone()));
+        let fill = Fill { def: self.def, parent, inc: snapshot.as_ref() };
+        let (mut parts, headers) = first_request(self.http, &fill)?;
+        let mut paginator = Paginator::from_def(&self.def.endpoint.paginator);
+        paginator.init(&mut parts);
+        let mut selector = self.def.endpoint.data_selector.map(Step::from_def);
+        let mut seen = HashSet::new();
+        let mut page = 0u64;
+        loop {
+            if !seen.insert(parts.fingerprint()) {
+                return Err(ExtractError::RepeatedRequest {
+                    resource: self.name(),
+                    paginator: paginator.name(),
+                    url: self.http.redactor().url(&parts.full_url()),
+                });
+            }
+            page += 1;
+            let Some(resp) = self.fetch(&parts, &headers, page).await? else { return Ok(()) };
+            let mut first_values = None;
+            if page == 1 && (selector.is_none() || matches!(paginator, Paginator::Auto)) {
+                let doc: Value = serde_json::from_slice(&resp.body).map_err(|e| self.decode_error(page, &resp.url, None, e.to_string()))?;
+                if selector.is_none() {
+                    selector = Some(detect_records_path(&doc));
+                }
+                if matches!(paginator, Paginator::Auto) {
+                    paginator = detect(&resp.headers, &doc, &parts);
+                    tracing::debug!(resource = self.def.name, paginator = paginator.name(), "paginator detected");
+                }
+                first_values = Some(paginator.value_paths().iter().map(|p| walk(&doc, p).cloned()).collect::<Vec<_>>());
+            }
+            let fetched = self.decode(resp, selector.as_deref().unwrap_or(&[]), page)?;
+            let values = match first_values {
+                Some(v) => v,
+                None => extract_values(&fetched.body, &paginator.value_paths())
+                    .map_err(|e| self.decode_error_shown(page, &fetched.shown, None, e.to_string()))?,
+            };
+            let count = fetched.records.len();
+            let view = PageView { headers: &fetched.headers, values: &values, record_count: count };
+            let shown = fetched.shown.clone();
+            self.deliver(fetched.records, parent, page, sink).await?;
+            let more = paginator.advance(&view, &mut parts).map_err(|e| ExtractError::Paginator {
+                resource: self.name(),
+                paginator: paginator.name(),
+                url: shown,
+                message: e.to_string(),
+            })?;
+            if !more {
+                return Ok(());
+            }
+            if self.page_concurrency > 1 {
+                if let Some(rest) = paginator.remaining(&parts) {
+                    return self.run_parallel(rest, &headers, parent, page, &paginator, &selector, sink).await;
+                }
+            }
+        }
+    }
+
+    /// The remaining pages of a range paginator, fetched concurrently, delivered in order.
+    #[allow(clippy::too_many_arguments)]
+    async fn run_parallel(
+        &self,
+        rest: Vec<RequestParts>,
+        headers: &[(HeaderName, HeaderValue)],
+        parent: Option<&ParentValues>,
+        done: u64,
+        paginator: &Paginator,
+        selector: &Option<Vec<Step>>,
+        sink: &mut dyn PageSink,
+    ) -> Result<(), ExtractError> {
+        let stop_on_empty = matches!(paginator, Paginator::Range(r) if r.stop_after_empty_page);
+        let sel = selector.as_deref().unwrap_or(&[]);
+        let mut pages = futures::stream::iter(rest.into_iter().enumerate())
+            .map(|(i, parts)| async move {
+                let page = done + 1 + i as u64;
+                match self.fetch(&parts, headers, page).await? {
+                    Some(resp) => self.decode(resp, sel, page).map(Some),
+                    None => Ok(None),
+                }
+            })
+            .buffered(self.page_concurrency);
+        let mut page = done;
+        while let Some(fetched) = pages.next().await {
+            page += 1;
+            let Some(fetched) = fetched? else { return Ok(()) };
+            if stop_on_empty && fetched.records.len() == 0 {
+                return Ok(());
+            }
+            self.deliver(fetched.records, parent, page, sink).await?;
+        }
+        Ok(())
+    }
+
+    async fn fetch(&self, parts: &RequestParts, headers: &[(HeaderName, HeaderValue)], page: u64) -> Result<Option<Response>, ExtractError> {
+        let req = HttpRequest {
+            method: match self.def.endpoint.method {
+                Method::Get => HttpMethod::Get,
+                Method::Post => HttpMethod::Post,
+            },
+            url: parts.full_url(),
+            headers: headers.to_vec(),
+            body: parts.json.clone().map_or(Body::Empty, Body::Json),
+        };
+        let auth = endpoint_auth(self.source, self.def);
+        let outcome = self
+            .http
+            .send(&req, auth.as_ref(), &self.def.retry, self.def.endpoint.response_actions)
+            .await
+            .map_err(|source| ExtractError::Http { resource: self.name(), source })?;
+        let Outcome::Response(resp) = outcome else {
+            tracing::debug!(resource = self.def.name, page, "response ignored; stopping this chain");
+            return Ok(None);
+        };
+        let first = resp.body.iter().find(|b| !b.is_ascii_whitespace()).copied();
+        if !matches!(first, Some(b'{' | b'[')) {
+            let ct = resp.content_type().unwrap_or("no content type").to_string();
+            if !(ct.contains("json") && first.is_some()) {
+                let text = String::from_utf8_lossy(&resp.body[..resp.body.len().min(400)]);
+                return Err(ExtractError::NotJson {
+                    resource: self.name(),
+                    page,
+                    url: self.http.redactor().url(&resp.url),
+                    content_type: ct,
+                    body: self.http.redactor().text(&text.chars().take(200).collect::<String>()),
+                });
+            }
+        }
+        self.http.counters().pages.fetch_add(1, Ordering::Relaxed);
+        Ok(Some(resp))
+    }
+
+    fn decode(&self, resp: Response, selector: &[Step], page: u64) -> Result<Fetched, ExtractError> {
+        let shown = self.http.redactor().url(&resp.url);
+        let records = (self.decode)(&resp.body, selector).map_err(|e| self.decode_error_shown(page, &shown, e.index, e.message))?;
+        Ok(Fetched { headers: resp.headers, body: resp.body, records, shown })
+    }
+
+    fn decode_error(&self, page: u64, url: &url::Url, index: Option<usize>, message: String) -> ExtractError {
+        self.decode_error_shown(page, &self.http.redactor().url(url), index, message)
+    }
+
+    fn decode_error_shown(&self, page: u64, shown: &str, index: Option<usize>, message: String) -> ExtractError {
+        ExtractError::Decode {
+            resource: self.name(),
+            page,
+            url: shown.to_string(),
+            index,
+            message: self.http.redactor().text(&message),
+        }
+    }
+
+    /// Incremental filtering and `include_from_parent`, then hands the page on.
+    async fn deliver(&self, mut records: Box<dyn Erased>, parent: Option<&ParentValues>, page: u64, sink: &mut dyn PageSink) -> Result<(), ExtractError> {
+        if let (Some(inc), Some(d)) = (self.inc, self.def.endpoint.incremental) {
+            let mut keep = Vec::with_capacity(records.len());
+            let mut inc = inc.lock().map_err(|_| ExtractError::Config { resource: self.name(), message: "incremental state poisoned".into() })?;
+            for i in 0..records.len() {
+                let cursor = records.lookup(i, d.cursor_path);
+                let key = self.key_of(&*records, i);
+                keep.push(inc.keep(i, cursor, key).map_err(|source| ExtractError::Incremental { resource: self.name(), page, source })?);
+            }
+            drop(inc);
+            records.retain_mask(&keep);
+        }
+        if let (Some(p), Some(pv)) = (&self.def.parent, parent) {
+            for field in p.include_from_parent {
+                let value = pv.get(self.def, &[PathStep::Key(field)])?.clone();
+                for i in 0..records.len() {
+                    records.set_extra(i, format!("_{}_{}", p.resource, field), value.clone());
+                }
+            }
+        }
+        sink.deliver(records).await
+    }
+
+    /// The primary key as JSON text, for boundary dedup.
+    fn key_of(&self, records: &dyn Erased, index: usize) -> Option<String> {
+        if self.def.primary_key.is_empty() {
+            return None;
+        }
+        let values: Vec<Value> = self
+            .def
+            .primary_key
+            .iter()
+            .map(|pk| {
+                let json = self.def.columns.iter().find(|c| c.sql_name == *pk).map_or(*pk, |c| c.json_name);
+                records.lookup(index, &[PathStep::Key(json)]).unwrap_or(Value::Null)
+            })
+            .collect();
+        Some(Value::Array(values).to_string())
+    }
+}
