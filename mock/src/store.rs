@@ -14,6 +14,9 @@ use crate::resources::{kind_of, ResourceKind};
 /// sending many distinct `updated_since` values cannot grow it without limit.
 const FILTER_CACHE_ENTRIES: usize = 256;
 
+/// Matching record indices per (resource, `updated_since` minute).
+type FilterCache = HashMap<(String, i64), Arc<Vec<u32>>>;
+
 /// One resource's records; index `i` holds id `i + 1`.
 pub(crate) struct ResourceData {
     pub(crate) kind: ResourceKind,
@@ -36,7 +39,7 @@ pub(crate) struct Store {
     seed: u64,
     initial_records: usize,
     resources: HashMap<String, ResourceData>,
-    filter_cache: Mutex<HashMap<(String, i64), Arc<Vec<u32>>>>,
+    filter_cache: Mutex<FilterCache>,
     cache_budget: usize,
     cached_bytes: AtomicUsize,
 }

@@ -23,7 +23,9 @@ fn spawn(args: &[&str]) -> (Server, String) {
         .expect("binary starts");
     let stdout = child.stdout.take().expect("stdout piped");
     let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).expect("one line");
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("one line");
     let base = line
         .trim_end()
         .strip_prefix("listening on ")

@@ -9,8 +9,7 @@ use serde_json::json;
 fn config(seed: u64) -> MockConfig {
     MockConfig {
         seed,
-        faults: FaultPlan::retryable(0.3)
-            .with_kinds(&[restsource_mock::FaultKind::BadGateway]),
+        faults: FaultPlan::retryable(0.3).with_kinds(&[restsource_mock::FaultKind::BadGateway]),
         ..MockConfig::default()
     }
 }
@@ -59,14 +58,19 @@ async fn a_million_records_page_and_filter() {
         ..MockConfig::default()
     })
     .await;
-    let (_, last) = get_json(&api, "/v1/inventory?offset=999990&limit=100&api_key=test-key").await;
+    let (_, last) = get_json(
+        &api,
+        "/v1/inventory?offset=999990&limit=100&api_key=test-key",
+    )
+    .await;
     assert_eq!(last["total"], json!(1_000_000));
     assert_eq!(last["data"].as_array().unwrap().len(), 10);
     assert_eq!(last["data"][9]["id"], json!(1_000_000));
 
     // Minute 999_000 after 2024-01-01T00:00:00Z.
     let since = "2025-11-24T18:00:00Z";
-    let path = format!("/v1/inventory?offset=900&limit=1000&api_key=test-key&updated_since={since}");
+    let path =
+        format!("/v1/inventory?offset=900&limit=1000&api_key=test-key&updated_since={since}");
     let (_, filtered) = get_json(&api, &path).await;
     assert_eq!(filtered["total"], json!(1001));
     assert_eq!(filtered["data"].as_array().unwrap().len(), 101);

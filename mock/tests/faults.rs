@@ -71,7 +71,10 @@ async fn too_many_requests_can_carry_an_http_date() {
     )
     .await;
     let response = get(&api, PAGE).await.unwrap();
-    let value = response.headers()["retry-after"].to_str().unwrap().to_string();
+    let value = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(value.ends_with(" GMT"), "{value}");
     assert!(chrono::DateTime::parse_from_rfc2822(&value.replace("GMT", "+0000")).is_ok());
 }
@@ -89,11 +92,11 @@ async fn dropped_connection_is_a_connection_error() {
 
 #[tokio::test]
 async fn slow_response_trips_a_client_timeout() {
-    let api = start_with(
-        FaultPlan::none()
-            .with_slow_delay_ms(30_000)
-            .fail_path("/v1/items", FaultKind::Slow, 1),
-    )
+    let api = start_with(FaultPlan::none().with_slow_delay_ms(30_000).fail_path(
+        "/v1/items",
+        FaultKind::Slow,
+        1,
+    ))
     .await;
     let client = reqwest::Client::builder()
         .timeout(Duration::from_millis(300))
@@ -102,7 +105,10 @@ async fn slow_response_trips_a_client_timeout() {
     let url = format!("{}{}", api.base_url(), PAGE);
     let err = client.get(&url).send().await.unwrap_err();
     assert!(err.is_timeout(), "{err:?}");
-    assert_eq!(client.get(&url).send().await.unwrap().status().as_u16(), 200);
+    assert_eq!(
+        client.get(&url).send().await.unwrap().status().as_u16(),
+        200
+    );
     assert_eq!(api.request_log()[0].fault, Some(FaultKind::Slow));
     api.shutdown().await;
 }
@@ -126,7 +132,11 @@ async fn html_error_page_is_a_200_with_html() {
         response.headers()["content-type"],
         "text/html; charset=utf-8"
     );
-    assert!(response.text().await.unwrap().starts_with("<!DOCTYPE html>"));
+    assert!(response
+        .text()
+        .await
+        .unwrap()
+        .starts_with("<!DOCTYPE html>"));
 }
 
 #[tokio::test]
@@ -184,7 +194,11 @@ async fn random_faults_hit_about_the_configured_rate() {
         let path = format!("/v1/users?offset={offset}&limit=1&api_key=test-key");
         let _ = get(&api, &path).await;
     }
-    let faults = api.request_log().iter().filter(|r| r.fault.is_some()).count();
+    let faults = api
+        .request_log()
+        .iter()
+        .filter(|r| r.fault.is_some())
+        .count();
     // Deterministic: the same seed and requests always draw the same 41 faults (~10%).
     assert_eq!(faults, 41);
     assert_eq!(api.stats().faults, faults as u64);
@@ -217,10 +231,9 @@ async fn set_faults_replaces_the_plan_at_runtime() {
 
 #[tokio::test]
 async fn token_endpoint_can_be_targeted() {
-    let api = start_with(
-        FaultPlan::none().fail_path("/oauth/token", FaultKind::ServiceUnavailable, 1),
-    )
-    .await;
+    let api =
+        start_with(FaultPlan::none().fail_path("/oauth/token", FaultKind::ServiceUnavailable, 1))
+            .await;
     let post = || {
         reqwest::Client::new()
             .post(format!("{}/oauth/token", api.base_url()))

@@ -22,7 +22,8 @@ fn max_updated_at(records: &[Value]) -> String {
 async fn updated_since_keeps_records_at_or_after_it() {
     let api = MockApi::start(MockConfig::default()).await;
     // Record n is updated at n minutes past 2024-01-01T00:00:00Z.
-    let (records, pages) = fetch_all(&api, "customers", "&updated_since=2024-01-01T02:00:00Z").await;
+    let (records, pages) =
+        fetch_all(&api, "customers", "&updated_since=2024-01-01T02:00:00Z").await;
     assert_eq!(pages, 2);
     assert_eq!(ids(&records), (120..=250).collect::<Vec<u64>>());
 
@@ -91,7 +92,10 @@ async fn incremental_client_gets_exactly_the_changes() {
         .unwrap();
     assert_eq!(outcome.len(), 1);
     let o = &outcome[0];
-    assert_eq!((o.updated.len(), o.inserted.len(), o.deleted.len()), (25, 12, 5));
+    assert_eq!(
+        (o.updated.len(), o.inserted.len(), o.deleted.len()),
+        (25, 12, 5)
+    );
 
     let (delta, _) = fetch_all(&api, "orders", &format!("&updated_since={cursor}")).await;
     let mut expected: Vec<u64> = vec![250]; // the boundary record, updated exactly at the cursor

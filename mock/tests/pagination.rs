@@ -93,7 +93,10 @@ async fn records_have_the_seed_shapes() {
     assert_eq!(analytics[0]["name"], json!("resource #1"));
     assert_eq!(analytics[6]["value"], json!(null));
     assert!(analytics[0]["value"].is_f64());
-    assert!(analytics[0]["customer_id"].as_str().unwrap().starts_with("cust-"));
+    assert!(analytics[0]["customer_id"]
+        .as_str()
+        .unwrap()
+        .starts_with("cust-"));
     assert!(analytics[0]["data"]["geo"]["country"].is_string());
     assert!(analytics[0]["data"]["clicks"].is_u64());
     assert_eq!(analytics[10]["tags"], json!([]));
