@@ -24,12 +24,15 @@ pub(crate) struct R<'a> {
     diags: &'a mut Vec<Diagnostic>,
 }
 
+/// Value spans by key path; key spans by `key:` + key path.
 fn index(node: &Node, path: &str, pos: &mut HashMap<String, Span>) {
     pos.insert(path.to_string(), node.span);
     match &node.kind {
         Kind::Object(entries) => {
             for e in entries {
-                index(&e.value, &crate::lower::child(path, &e.key), pos);
+                let p = crate::lower::child(path, &e.key);
+                pos.insert(format!("key:{p}"), e.key_span);
+                index(&e.value, &p, pos);
             }
         }
         Kind::Array(items) => {
@@ -45,7 +48,7 @@ impl R<'_> {
     fn locate(&self, paths: &[String]) -> (Span, String) {
         for p in paths {
             if let Some(s) = self.pos.get(p) {
-                return (*s, p.clone());
+                return (*s, p.strip_prefix("key:").unwrap_or(p).to_string());
             }
         }
         (Span::new(0, 1), paths.first().cloned().unwrap_or_default())
@@ -82,11 +85,15 @@ pub(crate) fn loc(i: usize, suffix: &str) -> Vec<String> {
     if suffix.is_empty() {
         return vec![format!("resources[{i}]")];
     }
-    vec![
-        format!("resources[{i}].{suffix}"),
-        format!("resource_defaults.{suffix}"),
-        format!("resources[{i}]"),
-    ]
+    let own = format!("resources[{i}].{suffix}");
+    let mut out = vec![own.clone(), format!("resource_defaults.{suffix}")];
+    // Then the nearest enclosing value that was written (e.g. a string `endpoint`).
+    let mut cur = own.as_str();
+    while let Some((parent, _)) = cur.rsplit_once('.') {
+        out.push(parent.to_string());
+        cur = parent;
+    }
+    out
 }
 
 /// A resource's resolution plus what the cross-resource checks need.

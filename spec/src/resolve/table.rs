@@ -78,8 +78,10 @@ pub(crate) fn table(r: &mut R<'_>, i: usize, m: &Merged) -> Option<Table> {
     for (name, _) in &columns_decl {
         let ident = identifier(name);
         if let Some((other, _)) = seen.iter().find(|(_, id)| *id == ident) {
+            let mut at = vec![format!("key:resources[{i}].columns.{name}"), format!("key:resource_defaults.columns.{name}")];
+            at.extend(loc(i, &format!("columns.{name}")));
             r.error(
-                &loc(i, &format!("columns.{name}")),
+                &at,
                 format!("columns `{other}` and `{name}` of resource `{}` both become the identifier `{ident}`", m.name),
                 Some("rename one of them, or drop the duplicate".into()),
             );
