@@ -143,7 +143,18 @@ impl Pipeline {
     where
         S: Stream<Item = Result<ExtractEvent, ExtractError>> + Send,
     {
+        self.load_with_state(|_| events).await
+    }
+
+    /// Reads the stored incremental state, then loads the events `make_events` builds from it
+    /// (how [`Pipeline::run`] feeds an extractor; tests use it to emulate incremental APIs).
+    pub async fn load_with_state<F, S>(&self, make_events: F) -> Result<LoadReport, PipelineError>
+    where
+        F: FnOnce(StartState) -> S,
+        S: Stream<Item = Result<ExtractEvent, ExtractError>> + Send,
+    {
         let session = self.open(&[]).await?;
+        let events = make_events(session.state.clone());
         self.feed(session, events).await
     }
 
