@@ -80,6 +80,9 @@ fn list(
         if !valid {
             return Reply::ok(error(StatusCode::UNAUTHORIZED, "token expired"));
         }
+        if lock(&shared.faults).authorized_request() {
+            lock(&shared.tokens).expire_all();
+        }
     } else {
         let key = query.iter().find(|(k, _)| k == "api_key").map(|(_, v)| v);
         if key != Some(&config.api_key) {

@@ -114,6 +114,9 @@ pub struct FaultPlan {
     pub targeted: Vec<TargetedFault>,
     /// Paths that always answer with a status: `(path, status)`.
     pub permanent: Vec<(String, u16)>,
+    /// Every OAuth token expires right after this many authorized data requests were served
+    /// (once), so a client sees a token expire mid-run at a deterministic point.
+    pub expire_tokens_after: Option<u64>,
 }
 
 impl Default for FaultPlan {
@@ -126,6 +129,7 @@ impl Default for FaultPlan {
             slow_delay_ms: 10_000,
             targeted: Vec::new(),
             permanent: Vec::new(),
+            expire_tokens_after: None,
         }
     }
 }
@@ -179,6 +183,12 @@ impl FaultPlan {
         self
     }
 
+    /// Expires every OAuth token once, right after `n` authorized data requests were served.
+    pub fn expire_tokens_after(mut self, n: u64) -> Self {
+        self.expire_tokens_after = Some(n);
+        self
+    }
+
     /// Answers every request to `path` with `status`.
     pub fn permanent_status(mut self, path: &str, status: u16) -> Self {
         self.permanent.push((path.to_string(), status));
@@ -196,6 +206,7 @@ struct RequestHistory {
 pub(crate) struct FaultState {
     plan: FaultPlan,
     history: HashMap<String, RequestHistory>,
+    authorized: u64,
 }
 
 impl FaultState {
@@ -204,7 +215,14 @@ impl FaultState {
         FaultState {
             plan,
             history: HashMap::new(),
+            authorized: 0,
         }
+    }
+
+    /// Counts one authorized OAuth data request; true when tokens must expire now.
+    pub(crate) fn authorized_request(&mut self) -> bool {
+        self.authorized += 1;
+        self.plan.expire_tokens_after == Some(self.authorized)
     }
 
     /// The plan in force.

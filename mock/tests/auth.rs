@@ -142,3 +142,23 @@ async fn sub_second_ttl_reports_one_second_and_expires() {
     tokio::time::sleep(Duration::from_millis(20)).await;
     assert_eq!(get_bearer(&api, &token).await.0, 401);
 }
+
+#[tokio::test]
+async fn tokens_expire_after_the_configured_number_of_requests() {
+    let api = MockApi::start(MockConfig {
+        faults: restsource_mock::FaultPlan::none().expire_tokens_after(2),
+        ..oauth_config()
+    })
+    .await;
+    let (_, body) = token_with_form(&api, "client-1", "secret-1").await;
+    let token = body["access_token"].as_str().unwrap().to_string();
+    assert_eq!(get_bearer(&api, &token).await.0, 200);
+    assert_eq!(get_bearer(&api, &token).await.0, 200);
+    assert_eq!(get_bearer(&api, &token).await.0, 401);
+    let (_, fresh) = token_with_form(&api, "client-1", "secret-1").await;
+    let fresh = fresh["access_token"].as_str().unwrap().to_string();
+    // Expiry happens once: the fresh token keeps working.
+    for _ in 0..3 {
+        assert_eq!(get_bearer(&api, &fresh).await.0, 200);
+    }
+}
