@@ -5,5 +5,7 @@
 //! [`runtime`] does HTTP, auth, retries, pagination and loading.
 #![deny(missing_docs)]
 
+pub mod app;
+
 pub use restsource_macros::include_source;
 pub use restsource_runtime as runtime;

@@ -1,0 +1,194 @@
+//! A small front end for programs that run one generated source: argument parsing
+//! (`--base-url`, `--destination`, resource names), the run, the report, and exit codes.
+//! The seed examples are built on it; a user with a real API changes only the spec and the
+//! environment.
+
+use std::fmt;
+use std::process::ExitCode;
+
+use crate::runtime::extract::{Extractor, ResourceHandle};
+use crate::runtime::load::Destination;
+use crate::runtime::pipeline::{select, LoadReport, Pipeline};
+
+/// Command-line options of a source program.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Args {
+    /// `--base-url URL`: send requests here instead of the spec's base URL.
+    pub base_url: Option<String>,
+    /// `--destination URL` (`sqlite:file.db`, `postgres://...`, `jsonl:dir`).
+    pub destination: String,
+    /// Resource names to run (empty: every selected resource).
+    pub resources: Vec<String>,
+}
+
+/// A command line that could not be understood.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageError(pub String);
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}\nusage: [--base-url URL] [--destination sqlite:FILE|postgres://...|jsonl:DIR] [RESOURCE...]",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+impl Args {
+    /// Parses `args` (without the program name); `default_destination` is used when
+    /// `--destination` is absent.
+    pub fn parse<I, S>(args: I, default_destination: &str) -> Result<Args, UsageError>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let mut out = Args {
+            base_url: None,
+            destination: default_destination.to_string(),
+            resources: Vec::new(),
+        };
+        let mut args = args.into_iter().map(Into::into);
+        while let Some(arg) = args.next() {
+            let (flag, inline) = match arg.split_once('=') {
+                Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
+                _ => (arg.clone(), None),
+            };
+            let mut value = |name: &str| {
+                inline
+                    .clone()
+                    .or_else(|| args.next())
+                    .ok_or_else(|| UsageError(format!("{name} needs a value")))
+            };
+            match flag.as_str() {
+                "--base-url" => out.base_url = Some(value("--base-url")?),
+                "--destination" => out.destination = value("--destination")?,
+                "-h" | "--help" => return Err(UsageError("help".into())),
+                f if f.starts_with('-') => return Err(UsageError(format!("unknown option `{f}`"))),
+                _ => out.resources.push(arg),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Parses the process arguments.
+    pub fn from_env(default_destination: &str) -> Result<Args, UsageError> {
+        Args::parse(std::env::args().skip(1), default_destination)
+    }
+}
+
+/// Runs the resources `args` names (all of `handles` when none) into `args.destination`.
+pub async fn run(
+    extractor: &Extractor,
+    handles: &[ResourceHandle],
+    args: &Args,
+) -> Result<LoadReport, Box<dyn std::error::Error>> {
+    let destination = Destination::from_url(&args.destination)?;
+    let chosen = if args.resources.is_empty() {
+        handles.to_vec()
+    } else {
+        let names: Vec<&str> = args.resources.iter().map(String::as_str).collect();
+        select(handles, &names)?
+    };
+    Ok(Pipeline::new(destination).run(extractor, &chosen).await?)
+}
+
+/// Prints an error and its causes to stderr and returns the failure exit code; the error
+/// texts are the runtime's, which never carry secrets.
+pub fn fail(error: &dyn std::error::Error) -> ExitCode {
+    eprintln!("error: {error}");
+    let mut source = error.source();
+    while let Some(cause) = source {
+        eprintln!("  caused by: {cause}");
+        source = cause.source();
+    }
+    ExitCode::FAILURE
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_flags_values_and_resources() {
+        let args = Args::parse(
+            ["--base-url", "http://127.0.0.1:9", "--destination=jsonl:out", "items", "orders"],
+            "sqlite:x.db",
+        )
+        .unwrap();
+        assert_eq!(
+            args,
+            Args {
+                base_url: Some("http://127.0.0.1:9".into()),
+                destination: "jsonl:out".into(),
+                resources: vec!["items".into(), "orders".into()],
+            }
+        );
+        assert_eq!(
+            Args::parse(Vec::<String>::new(), "sqlite:x.db").unwrap().destination,
+            "sqlite:x.db"
+        );
+    }
+
+    #[test]
+    fn rejects_unknown_flags_and_missing_values() {
+        assert_eq!(
+            Args::parse(["--bogus"], "d").unwrap_err().0,
+            "unknown option `--bogus`"
+        );
+        assert_eq!(
+            Args::parse(["--base-url"], "d").unwrap_err().0,
+            "--base-url needs a value"
+        );
+    }
+}
+
+/// Runs a program's main on a fresh multi-threaded tokio runtime (what [`source_main!`]
+/// expands to, so users need no tokio dependency of their own).
+///
+/// [`source_main!`]: crate::source_main
+pub fn block_on<F: std::future::Future<Output = ExitCode>>(main: F) -> ExitCode {
+    match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt.block_on(main),
+        Err(e) => fail(&e),
+    }
+}
+
+/// The `main` of a program that runs one generated source: parses [`Args`], reads the
+/// secrets from the environment, runs the pipeline and prints the report.
+///
+/// ```ignore
+/// restsource::include_source!("specs/inventory.toml");
+/// restsource::source_main!(inventory, "sqlite:inventory.db");
+/// ```
+#[macro_export]
+macro_rules! source_main {
+    ($source:ident, $default_destination:expr) => {
+        fn main() -> ::std::process::ExitCode {
+            $crate::app::block_on(async {
+                let args = match $crate::app::Args::from_env($default_destination) {
+                    Ok(args) => args,
+                    Err(e) => return $crate::app::fail(&e),
+                };
+                let mut source = match $source::Source::from_env() {
+                    Ok(source) => source,
+                    Err(e) => return $crate::app::fail(&e),
+                };
+                if let Some(url) = &args.base_url {
+                    source = source.with_base_url(url.clone());
+                }
+                match $crate::app::run(source.extractor(), &$source::Source::resources(), &args)
+                    .await
+                {
+                    Ok(report) => {
+                        println!("{report}");
+                        ::std::process::ExitCode::SUCCESS
+                    }
+                    Err(e) => $crate::app::fail(e.as_ref()),
+                }
+            })
+        }
+    };
+}
