@@ -1,0 +1,91 @@
+//! The `restsource` binary: exit codes and output.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_restsource")).args(args).current_dir(root()).output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn validate_accepts_all_seed_specs() {
+    let o = run(&[
+        "validate",
+        "specs/analytics.json",
+        "specs/analytics_typed.toml",
+        "specs/social_media.json",
+        "specs/oauth_analytics.toml",
+        "specs/inventory.toml",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(
+        text(&o.stdout),
+        "specs/analytics.json: valid\nspecs/analytics_typed.toml: valid\nspecs/social_media.json: valid\nspecs/oauth_analytics.toml: valid\nspecs/inventory.toml: valid\n"
+    );
+    assert_eq!(text(&o.stderr), "");
+}
+
+#[test]
+fn validate_reports_located_errors_with_exit_1() {
+    let o = run(&["validate", "specs/analytics.json", "spec/tests/invalid/paginator_typo.json"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        text(&o.stdout),
+        "specs/analytics.json: valid\nspec/tests/invalid/paginator_typo.json: invalid (1 error)\n"
+    );
+    let expected = std::fs::read_to_string(root().join("spec/tests/invalid/paginator_typo.json.expected"))
+        .unwrap()
+        .replace("tests/invalid/", "spec/tests/invalid/");
+    assert_eq!(text(&o.stderr), expected);
+}
+
+#[test]
+fn validate_prints_warnings_and_exits_0() {
+    let dir = std::env::temp_dir().join(format!("restsource-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let spec = dir.join("literal.json");
+    std::fs::write(
+        &spec,
+        r#"{"client": {"base_url": "https://api.example.com", "auth": {"token": "hunter2"}}, "resources": ["posts"]}"#,
+    )
+    .unwrap();
+    let o = run(&["validate", spec.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(text(&o.stdout), format!("{}: valid (1 warning)\n", spec.display()));
+    let err = text(&o.stderr);
+    assert!(err.starts_with("warning: literal credential in `client.auth.token`"), "{err}");
+    assert!(!err.contains("hunter2"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(run(&["validate"]).status.code(), Some(2));
+    assert_eq!(run(&["frobnicate"]).status.code(), Some(2));
+    assert_eq!(run(&[]).status.code(), Some(2));
+}
+
+#[test]
+fn missing_file_and_unknown_extension_exit_1() {
+    let o = run(&["validate", "specs/nope.json", "README.md"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(err.contains("error: cannot read `specs/nope.json`"), "{err}");
+    assert!(err.contains("error: cannot tell the spec format of `README.md` (`.md`)"), "{err}");
+}
+
+#[test]
+fn schema_prints_the_committed_schema() {
+    let o = run(&["schema"]);
+    assert_eq!(o.status.code(), Some(0));
+    let committed = std::fs::read_to_string(root().join("specs/restsource.schema.json")).unwrap();
+    assert_eq!(text(&o.stdout), committed);
+}
