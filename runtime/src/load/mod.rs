@@ -12,6 +12,10 @@
 mod error;
 pub(crate) mod jsonl;
 pub(crate) mod mode;
+#[cfg(feature = "postgres")]
+pub(crate) mod postgres;
+#[cfg(feature = "postgres")]
+mod postgres_value;
 #[cfg(feature = "sqlite")]
 pub(crate) mod sqlite;
 #[cfg(feature = "sqlite")]
@@ -118,12 +122,13 @@ impl Destination {
         &self,
         handle: &tokio::runtime::Handle,
     ) -> Result<Box<dyn writer::Writer>, LoadError> {
-        let _ = handle;
         match self {
             #[cfg(feature = "sqlite")]
             Destination::Sqlite(path) => Ok(Box::new(sqlite::SqliteWriter::open(path)?)),
             #[cfg(feature = "postgres")]
-            Destination::Postgres { .. } => Err(LoadError::FeatureDisabled { feature: "postgres" }),
+            Destination::Postgres { conn, schema } => Ok(Box::new(
+                postgres::PostgresWriter::open(handle.clone(), conn, schema.as_deref())?,
+            )),
             Destination::Jsonl(dir) => Ok(Box::new(jsonl::JsonlWriter::open(dir)?)),
         }
     }
