@@ -1,0 +1,193 @@
+//! Shared helpers for the extraction tests: a recording axum server, record types and
+//! `const` resource definitions.
+#![allow(dead_code)]
+
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, Method as AxMethod, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use restsource_runtime::def::*;
+use restsource_runtime::record::{Record, RowWriter};
+use serde_json::{Map, Value};
+
+/// One request the server saw.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub method: String,
+    /// Path and query.
+    pub uri: String,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+/// A canned response.
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: String,
+}
+
+pub fn json(v: Value) -> Reply {
+    Reply { status: 200, headers: vec![("content-type", "application/json".into())], body: v.to_string() }
+}
+
+pub fn status(code: u16, body: &str) -> Reply {
+    Reply { status: code, headers: vec![], body: body.to_string() }
+}
+
+pub type Handler = Arc<dyn Fn(&Seen, usize) -> Reply + Send + Sync>;
+
+/// Starts a server on 127.0.0.1:0; the handler gets each request and its 0-based number.
+pub async fn serve(handler: impl Fn(&Seen, usize) -> Reply + Send + Sync + 'static) -> (String, Arc<Mutex<Vec<Seen>>>) {
+    let log: Arc<Mutex<Vec<Seen>>> = Arc::default();
+    let handler: Handler = Arc::new(handler);
+    let l2 = log.clone();
+    let app = axum::Router::new().fallback(move |method: AxMethod, uri: Uri, headers: HeaderMap, body: Bytes| {
+        let (log, handler) = (l2.clone(), handler.clone());
+        async move {
+            let seen = Seen { method: method.to_string(), uri: uri.to_string(), headers, body: String::from_utf8_lossy(&body).into_owned() };
+            let n = {
+                let mut l = log.lock().unwrap();
+                l.push(seen.clone());
+                l.len() - 1
+            };
+            let reply = handler(&seen, n);
+            let mut resp: Response = (StatusCode::from_u16(reply.status).unwrap(), reply.body).into_response();
+            for (k, v) in reply.headers {
+                resp.headers_mut().insert(k, v.parse().unwrap());
+            }
+            resp
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}"), log)
+}
+
+pub fn uris(log: &Arc<Mutex<Vec<Seen>>>) -> Vec<String> {
+    log.lock().unwrap().iter().map(|s| s.uri.clone()).collect()
+}
+
+/// Defines a record type `$name` (id + extras) for resource `$def`.
+#[macro_export]
+macro_rules! record_type {
+    ($name:ident, $def:expr) => {
+        #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+        pub struct $name {
+            pub id: i64,
+            #[serde(flatten)]
+            pub extra: serde_json::Map<String, serde_json::Value>,
+        }
+        impl restsource_runtime::record::Record for $name {
+            const RESOURCE: &'static restsource_runtime::def::ResourceDef = $def;
+            type Key = i64;
+            fn key(&self) -> i64 {
+                self.id
+            }
+            fn write_row(&self, row: &mut dyn restsource_runtime::record::RowWriter) {
+                row.i64(self.id);
+                row.extras(&self.extra);
+            }
+            fn set_extra(&mut self, key: String, value: serde_json::Value) {
+                self.extra.insert(key, value);
+            }
+        }
+    };
+}
+
+/// Unused-type guard so the imports above stay referenced.
+pub fn _touch(_: &dyn RowWriter, _: Map<String, Value>) {}
+pub fn _record<R: Record>() {}
+
+pub const NO_SQL: TableSql = TableSql {
+    create_table: "",
+    create_primary_key: "",
+    create_merge_key_index: "",
+    column_types: &[],
+    add_columns: &[],
+    insert: "",
+    upsert: "",
+    merge_upsert: "",
+    insert_only: "",
+    delete_by_primary_key: "",
+    delete_by_merge_key: "",
+    create_staging: "",
+    insert_staging: "",
+    replace_from_staging: &[],
+    drop_staging: "",
+};
+
+pub const COLUMNS: &[ColumnDef] = &[ColumnDef {
+    json_name: "id",
+    sql_name: "id",
+    data_type: DataType::Bigint,
+    nullable: false,
+    precision: None,
+    scale: None,
+    hard_delete: false,
+    dedup_sort: None,
+}];
+
+
+pub const ENDPOINT: EndpointDef = EndpointDef {
+    path: Template(&[TemplatePart::Lit("items")]),
+    method: Method::Get,
+    params: &[],
+    json: None,
+    headers: &[],
+    data_selector: Some(&[PathStep::Key("data")]),
+    paginator: PaginatorDef::SinglePage,
+    response_actions: &[],
+    incremental: None,
+    auth: AuthChoice::Inherit,
+};
+
+pub const FAST_RETRY: RetryDef = RetryDef { max_retries: 2, backoff_factor: 1.0, max_delay_secs: 10.0, ..RetryDef::DEFAULT };
+
+pub const RESOURCE: ResourceDef = ResourceDef {
+    name: "items",
+    table_name: "items",
+    endpoint: ENDPOINT,
+    primary_key: &["id"],
+    merge_key: &[],
+    write: WriteDef { disposition: Disposition::Append, deduplicated: false },
+    columns: COLUMNS,
+    parent: None,
+    selected: true,
+    parallelized: false,
+    retry: FAST_RETRY,
+    sql: SqlDefs { sqlite: NO_SQL, postgres: NO_SQL },
+};
+
+pub const SOURCE: SourceDef = SourceDef {
+    name: "test",
+    base_url: "https://api.example.com/",
+    headers: &[],
+    auth: None,
+    timeout_secs: 10.0,
+    rate_limit: None,
+    secrets: &[],
+    resources: &[],
+};
+
+/// Fast options: no real waiting on retries.
+pub fn options() -> restsource_runtime::extract::ExtractOptions {
+    restsource_runtime::extract::ExtractOptions { backoff_scale: 0.0, ..Default::default() }
+}
+
+/// Collects every record of `R` (panics on error).
+pub async fn collect<R: Record>(ex: &restsource_runtime::extract::Extractor) -> Result<Vec<R>, restsource_runtime::extract::ExtractError> {
+    use futures::StreamExt;
+    let mut out = Vec::new();
+    let mut s = ex.records::<R>();
+    while let Some(r) = s.next().await {
+        out.push(r?);
+    }
+    Ok(out)
+}
+
+pub fn ids(v: &[impl serde::Serialize]) -> Vec<i64> {
+    v.iter().map(|r| serde_json::to_value(r).unwrap()["id"].as_i64().unwrap()).collect()
+}
