@@ -18,4 +18,4 @@ pub mod select;
 pub mod types;
 
 /// Re-exports generated code relies on, so users need no direct dependency on them.
-pub use {chrono, rust_decimal, serde, serde_json};
+pub use {chrono, futures, rust_decimal, serde, serde_json};
