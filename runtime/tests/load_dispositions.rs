@@ -54,7 +54,9 @@ fn row(id: i64, name: &str, version: i64) -> ItemRow {
 async fn append_keeps_every_row_and_extras(b: &Backend) {
     let p = pipeline(b);
     let mut with_extra = item(2, "b", 1);
-    with_extra.extra.insert("x".into(), json!({"nested": [1, "ü"]}));
+    with_extra
+        .extra
+        .insert("x".into(), json!({"nested": [1, "ü"]}));
     let report = p
         .load(stream::iter(vec![
             page(&ITEMS, vec![item(1, "a", 1), with_extra]),
@@ -74,11 +76,20 @@ async fn append_keeps_every_row_and_extras(b: &Backend) {
         b.items("items").await,
         vec![
             row(1, "a", 1),
-            (2, Some("b".into()), Some(1), None, Some(json!({"x": {"nested": [1, "ü"]}}))),
+            (
+                2,
+                Some("b".into()),
+                Some(1),
+                None,
+                Some(json!({"x": {"nested": [1, "ü"]}}))
+            ),
             row(3, "c", 1),
         ]
     );
-    assert_eq!(b.state().await, vec![("items".to_string(), json!({"cursor": 3}))]);
+    assert_eq!(
+        b.state().await,
+        vec![("items".to_string(), json!({"cursor": 3}))]
+    );
     let loads = b
         .query("SELECT count(DISTINCT _rs_load_id) FROM items", 1)
         .await;
@@ -86,7 +97,10 @@ async fn append_keeps_every_row_and_extras(b: &Backend) {
     let statuses = b
         .query("SELECT status FROM _rs_loads ORDER BY load_id", 1)
         .await;
-    assert_eq!(statuses, vec![vec![json!("completed")], vec![json!("completed")]]);
+    assert_eq!(
+        statuses,
+        vec![vec![json!("completed")], vec![json!("completed")]]
+    );
 }
 
 async fn replace_swaps_only_on_completion(b: &Backend) {
@@ -116,7 +130,10 @@ async fn replace_swaps_only_on_completion(b: &Backend) {
         .await
         .unwrap_err();
     assert!(matches!(err, PipelineError::Extract { .. }));
-    assert!(err.to_string().ends_with("resource `items_r`: HTTP 500"), "{err}");
+    assert!(
+        err.to_string().ends_with("resource `items_r`: HTTP 500"),
+        "{err}"
+    );
     assert_eq!(b.items("items_r").await, vec![row(3, "c", 1)]);
     let staging = b
         .query(
@@ -126,7 +143,9 @@ async fn replace_swaps_only_on_completion(b: &Backend) {
         .await;
     assert_eq!(staging, vec![vec![json!(1)]]);
     // An empty completed run empties the table.
-    p.load(stream::iter(vec![done(&ITEMS_R, None)])).await.unwrap();
+    p.load(stream::iter(vec![done(&ITEMS_R, None)]))
+        .await
+        .unwrap();
     assert_eq!(b.items("items_r").await, vec![]);
 }
 
@@ -144,7 +163,10 @@ async fn merge_delete_insert_updates_adds_and_deletes(b: &Backend) {
         vec![row(1, "a2", 2), row(2, "b", 1), row(3, "c", 1)]
     );
     p.load(stream::iter(vec![
-        page(&ITEMS_DI, vec![item(2, "b2", 2), item(4, "d", 1), tombstone(3)]),
+        page(
+            &ITEMS_DI,
+            vec![item(2, "b2", 2), item(4, "d", 1), tombstone(3)],
+        ),
         done(&ITEMS_DI, None),
     ]))
     .await
@@ -158,12 +180,18 @@ async fn merge_delete_insert_updates_adds_and_deletes(b: &Backend) {
 async fn merge_dedup_sort_picks_the_highest(b: &Backend) {
     let p = pipeline(b);
     p.load(stream::iter(vec![
-        page(&ITEMS_DS, vec![item(1, "x", 2), item(1, "y", 1), item(2, "z", 1)]),
+        page(
+            &ITEMS_DS,
+            vec![item(1, "x", 2), item(1, "y", 1), item(2, "z", 1)],
+        ),
         done(&ITEMS_DS, None),
     ]))
     .await
     .unwrap();
-    assert_eq!(b.items("items_ds").await, vec![row(1, "x", 2), row(2, "z", 1)]);
+    assert_eq!(
+        b.items("items_ds").await,
+        vec![row(1, "x", 2), row(2, "z", 1)]
+    );
     // A later load replaces the row whatever its sort value.
     p.load(stream::iter(vec![
         page(&ITEMS_DS, vec![item(1, "w", 1)]),
@@ -171,13 +199,19 @@ async fn merge_dedup_sort_picks_the_highest(b: &Backend) {
     ]))
     .await
     .unwrap();
-    assert_eq!(b.items("items_ds").await, vec![row(1, "w", 1), row(2, "z", 1)]);
+    assert_eq!(
+        b.items("items_ds").await,
+        vec![row(1, "w", 1), row(2, "z", 1)]
+    );
 }
 
 async fn merge_key_deletes_only_other_loads(b: &Backend) {
     let p = pipeline(b);
     p.load(stream::iter(vec![
-        page(&ITEMS_MK, vec![item(1, "g1", 1), item(2, "g1", 1), item(3, "g2", 1)]),
+        page(
+            &ITEMS_MK,
+            vec![item(1, "g1", 1), item(2, "g1", 1), item(3, "g2", 1)],
+        ),
         done(&ITEMS_MK, None),
     ]))
     .await
@@ -213,7 +247,10 @@ async fn upsert_updates_and_hard_deletes(b: &Backend) {
     .unwrap();
     assert_eq!(
         b.items("items_up").await,
-        vec![row(1, "a2", 2), (3, Some("c".into()), Some(1), Some(false), None)]
+        vec![
+            row(1, "a2", 2),
+            (3, Some("c".into()), Some(1), Some(false), None)
+        ]
     );
 }
 
@@ -273,10 +310,17 @@ async fn extraction_error_keeps_completed_resources(b: &Backend) {
         ]))
         .await
         .unwrap_err();
-    assert!(err.to_string().contains("resource `items`: HTTP 503 after 5 attempts"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("resource `items`: HTTP 503 after 5 attempts"),
+        "{err}"
+    );
     assert_eq!(b.items("items_di").await, vec![row(7, "m", 1)]);
     assert_eq!(b.items("items").await, vec![]);
-    assert_eq!(b.state().await, vec![("items_di".to_string(), json!("2024-01-01"))]);
+    assert_eq!(
+        b.state().await,
+        vec![("items_di".to_string(), json!("2024-01-01"))]
+    );
     let loads = b.query("SELECT status FROM _rs_loads", 1).await;
     assert_eq!(loads, vec![vec![json!("failed")]]);
 }

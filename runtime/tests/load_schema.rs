@@ -18,9 +18,12 @@ fn pipeline(b: &Backend) -> Pipeline {
 
 async fn evolution(b: &Backend, text: &str, bigint: &str) {
     let p = pipeline(b);
-    p.load(stream::iter(vec![page(&ITEMS, vec![item(1, "a", 1)]), done(&ITEMS, None)]))
-        .await
-        .unwrap();
+    p.load(stream::iter(vec![
+        page(&ITEMS, vec![item(1, "a", 1)]),
+        done(&ITEMS, None),
+    ]))
+    .await
+    .unwrap();
     let v2 = ItemV2 {
         id: 2,
         name: Some("b".into()),
@@ -29,13 +32,24 @@ async fn evolution(b: &Backend, text: &str, bigint: &str) {
         score: Some(1.5),
         extra: Map::new(),
     };
-    p.load(stream::iter(vec![page(&ITEMS_V2, vec![v2]), done(&ITEMS_V2, None)]))
-        .await
-        .unwrap();
-    let rows = b.query("SELECT id, CAST(score AS TEXT) FROM items ORDER BY id", 2).await;
-    assert_eq!(rows, vec![vec![json!(1), json!(null)], vec![json!(2), json!("1.5")]]);
+    p.load(stream::iter(vec![
+        page(&ITEMS_V2, vec![v2]),
+        done(&ITEMS_V2, None),
+    ]))
+    .await
+    .unwrap();
+    let rows = b
+        .query("SELECT id, CAST(score AS TEXT) FROM items ORDER BY id", 2)
+        .await;
+    assert_eq!(
+        rows,
+        vec![vec![json!(1), json!(null)], vec![json!(2), json!("1.5")]]
+    );
     let err = p
-        .load(stream::iter(vec![page(&ITEMS_BAD, vec![item(3, "c", 1)]), done(&ITEMS_BAD, None)]))
+        .load(stream::iter(vec![
+            page(&ITEMS_BAD, vec![item(3, "c", 1)]),
+            done(&ITEMS_BAD, None),
+        ]))
         .await
         .unwrap_err();
     assert!(
@@ -101,7 +115,10 @@ fn all_types() -> Vec<AllTypes> {
 
 async fn round_trip(b: &Backend, sql: &str, expected: Vec<Vec<serde_json::Value>>) {
     pipeline(b)
-        .load(stream::iter(vec![page(&ALL_TYPES, all_types()), done(&ALL_TYPES, None)]))
+        .load(stream::iter(vec![
+            page(&ALL_TYPES, all_types()),
+            done(&ALL_TYPES, None),
+        ]))
         .await
         .unwrap();
     assert_eq!(b.query(sql, 11).await, expected);

@@ -27,7 +27,10 @@ fn events(version: i64, state: &StartState) -> Vec<Result<ExtractEvent, ExtractE
     let mut id = cursor + 1;
     while id <= last {
         let end = (id + PAGE - 1).min(last);
-        out.push(page(&ITEMS, (id..=end).map(|i| item(i, "app", version)).collect()));
+        out.push(page(
+            &ITEMS,
+            (id..=end).map(|i| item(i, "app", version)).collect(),
+        ));
         id = end + 1;
     }
     out.push(done(&ITEMS, Some(json!(last))));
@@ -88,7 +91,9 @@ async fn child_entry() {
     let Ok(db) = std::env::var(CHILD_DB) else {
         return;
     };
-    let kill_at = std::env::var(CHILD_KILL_AT).ok().and_then(|v| v.parse().ok());
+    let kill_at = std::env::var(CHILD_KILL_AT)
+        .ok()
+        .and_then(|v| v.parse().ok());
     let b = Backend::Sqlite(db.into());
     pipeline(&b)
         .load_with_state(|state| killing(events(2, &state), kill_at))
@@ -96,7 +101,14 @@ async fn child_entry() {
         .unwrap();
 }
 
-async fn snapshot(b: &Backend) -> (Vec<ItemRow>, Vec<ItemRow>, Vec<ItemRow>, Vec<(String, serde_json::Value)>) {
+async fn snapshot(
+    b: &Backend,
+) -> (
+    Vec<ItemRow>,
+    Vec<ItemRow>,
+    Vec<ItemRow>,
+    Vec<(String, serde_json::Value)>,
+) {
     (
         b.items("items").await,
         b.items("items_di").await,
@@ -136,7 +148,11 @@ async fn killed_loads_converge_to_an_uninterrupted_run() {
             .env(CHILD_KILL_AT, kill_at.to_string())
             .status()
             .unwrap();
-        assert_eq!(status.signal(), Some(9), "child at {kill_at} was not killed: {status}");
+        assert_eq!(
+            status.signal(),
+            Some(9),
+            "child at {kill_at} was not killed: {status}"
+        );
         load(&b, 2).await;
         let got = snapshot(&b).await;
         assert_eq!(got, expected, "kill point {kill_at}");
@@ -145,7 +161,10 @@ async fn killed_loads_converge_to_an_uninterrupted_run() {
             .await;
         assert_eq!(aborted, vec![vec![json!(1)]], "kill point {kill_at}");
         let staging = b
-            .query("SELECT count(*) FROM sqlite_master WHERE name LIKE '_rs_staging_%'", 1)
+            .query(
+                "SELECT count(*) FROM sqlite_master WHERE name LIKE '_rs_staging_%'",
+                1,
+            )
             .await;
         assert_eq!(staging, vec![vec![json!(0)]], "kill point {kill_at}");
     }

@@ -145,12 +145,17 @@ impl Writer for JsonlWriter {
     }
 
     fn register(&mut self, def: &'static ResourceDef) -> Result<(), LoadError> {
-        let mode = self.plans.get(def.name).map(|p| p.mode).unwrap_or(Mode::Append);
+        let mode = self
+            .plans
+            .get(def.name)
+            .map(|p| p.mode)
+            .unwrap_or(Mode::Append);
         if mode == Mode::Replace {
             let name = Self::file_name(def, mode);
             let path = self.dir.join(&name);
             let f = File::create(&path).map_err(|e| LoadError::io(&path, e))?;
-            self.files.insert(name, BufWriter::with_capacity(1 << 16, f));
+            self.files
+                .insert(name, BufWriter::with_capacity(1 << 16, f));
         }
         Ok(())
     }
@@ -161,7 +166,11 @@ impl Writer for JsonlWriter {
         batch: &dyn RowBatch,
         at: DateTime<Utc>,
     ) -> Result<(), LoadError> {
-        let mode = self.plans.get(def.name).map(|p| p.mode).unwrap_or(Mode::Append);
+        let mode = self
+            .plans
+            .get(def.name)
+            .map(|p| p.mode)
+            .unwrap_or(Mode::Append);
         let name = Self::file_name(def, mode);
         let mut at_text = String::new();
         text::timestamp(&mut at_text, &at);
@@ -205,7 +214,11 @@ impl Writer for JsonlWriter {
         state: Option<&serde_json::Value>,
         _rows: u64,
     ) -> Result<(), LoadError> {
-        let mode = self.plans.get(def.name).map(|p| p.mode).unwrap_or(Mode::Append);
+        let mode = self
+            .plans
+            .get(def.name)
+            .map(|p| p.mode)
+            .unwrap_or(Mode::Append);
         let name = Self::file_name(def, mode);
         let table_file = format!("{}.jsonl", def.table_name);
         self.file(&name)?;

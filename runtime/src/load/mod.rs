@@ -81,9 +81,8 @@ impl Destination {
                 path.strip_prefix("//").unwrap_or(path),
             )));
         }
-        let is_pg = url.starts_with("postgres://")
-            || url.starts_with("postgresql://")
-            || url.contains('=');
+        let is_pg =
+            url.starts_with("postgres://") || url.starts_with("postgresql://") || url.contains('=');
         if is_pg {
             #[cfg(feature = "postgres")]
             return Ok(Destination::Postgres {
@@ -126,9 +125,11 @@ impl Destination {
             #[cfg(feature = "sqlite")]
             Destination::Sqlite(path) => Ok(Box::new(sqlite::SqliteWriter::open(path)?)),
             #[cfg(feature = "postgres")]
-            Destination::Postgres { conn, schema } => Ok(Box::new(
-                postgres::PostgresWriter::open(handle.clone(), conn, schema.as_deref())?,
-            )),
+            Destination::Postgres { conn, schema } => Ok(Box::new(postgres::PostgresWriter::open(
+                handle.clone(),
+                conn,
+                schema.as_deref(),
+            )?)),
             Destination::Jsonl(dir) => Ok(Box::new(jsonl::JsonlWriter::open(dir)?)),
         }
     }

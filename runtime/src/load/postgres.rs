@@ -61,7 +61,9 @@ impl PostgresWriter {
         };
         if let Some(schema) = schema {
             let s = quote_ident(schema);
-            w.batch(&format!("CREATE SCHEMA IF NOT EXISTS {s}; SET search_path TO {s}"))?;
+            w.batch(&format!(
+                "CREATE SCHEMA IF NOT EXISTS {s}; SET search_path TO {s}"
+            ))?;
         }
         w.batch(SYSTEM_TABLES)?;
         Ok(w)
@@ -198,7 +200,10 @@ impl Writer for PostgresWriter {
                 }
             }
         }
-        if matches!(plan.mode, Mode::DeleteInsert | Mode::Upsert | Mode::InsertOnly) {
+        if matches!(
+            plan.mode,
+            Mode::DeleteInsert | Mode::Upsert | Mode::InsertOnly
+        ) {
             for ddl in [sql.create_primary_key, sql.create_merge_key_index] {
                 if !ddl.is_empty() {
                     self.batch(ddl)?;
@@ -247,7 +252,9 @@ impl Writer for PostgresWriter {
             Mode::InsertOnly => sql.insert_only,
         })?;
         let by_mk = match plan.mode {
-            Mode::DeleteInsert if !def.merge_key.is_empty() => Some(self.stmt(sql.delete_by_merge_key)?),
+            Mode::DeleteInsert if !def.merge_key.is_empty() => {
+                Some(self.stmt(sql.delete_by_merge_key)?)
+            }
             _ => None,
         };
         let by_pk = match plan.hard_delete {

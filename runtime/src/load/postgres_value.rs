@@ -24,7 +24,11 @@ pub(crate) enum PgValue {
 }
 
 impl ToSql for PgValue {
-    fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, Box<dyn Error + Sync + Send>> {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, Box<dyn Error + Sync + Send>> {
         match self {
             PgValue::Null => Ok(IsNull::Yes),
             PgValue::Bool(v) => v.to_sql(ty, out),

@@ -95,8 +95,10 @@ impl SqliteWriter {
                 }
                 "replace" => {
                     let staging = format!("{STAGING_PREFIX}{table}");
-                    self.conn
-                        .execute_batch(&format!("DROP TABLE IF EXISTS {}", quote_ident(&staging)))?;
+                    self.conn.execute_batch(&format!(
+                        "DROP TABLE IF EXISTS {}",
+                        quote_ident(&staging)
+                    ))?;
                 }
                 _ => {}
             }
@@ -178,7 +180,10 @@ impl Writer for SqliteWriter {
                 }
             }
         }
-        if matches!(plan.mode, Mode::DeleteInsert | Mode::Upsert | Mode::InsertOnly) {
+        if matches!(
+            plan.mode,
+            Mode::DeleteInsert | Mode::Upsert | Mode::InsertOnly
+        ) {
             for ddl in [sql.create_primary_key, sql.create_merge_key_index] {
                 if !ddl.is_empty() {
                     self.conn.execute_batch(ddl)?;
@@ -312,7 +317,11 @@ impl Writer for SqliteWriter {
         self.conn.execute(
             r#"UPDATE "_rs_load_resources" SET "status" = 'completed', "rows" = ?3
                WHERE "load_id" = ?1 AND "resource" = ?2"#,
-            params![self.load_id, def.name, i64::try_from(rows).unwrap_or(i64::MAX)],
+            params![
+                self.load_id,
+                def.name,
+                i64::try_from(rows).unwrap_or(i64::MAX)
+            ],
         )?;
         self.commit()
     }

@@ -17,8 +17,12 @@ pub(crate) struct Progress {
 impl Progress {
     /// Bars when `enabled` and stderr is a terminal.
     pub fn new(enabled: bool, load_id: &str) -> Progress {
-        let bars = (enabled && std::io::stderr().is_terminal())
-            .then(|| (MultiProgress::with_draw_target(ProgressDrawTarget::stderr()), HashMap::new()));
+        let bars = (enabled && std::io::stderr().is_terminal()).then(|| {
+            (
+                MultiProgress::with_draw_target(ProgressDrawTarget::stderr()),
+                HashMap::new(),
+            )
+        });
         Progress {
             bars,
             rows: HashMap::new(),
@@ -34,7 +38,9 @@ impl Progress {
             Some((multi, bars)) => {
                 let bar = bars.entry(def.name).or_insert_with(|| {
                     let bar = multi.add(ProgressBar::new_spinner());
-                    if let Ok(style) = ProgressStyle::with_template("{spinner} {prefix:<24} {pos:>10} rows {msg}") {
+                    if let Ok(style) =
+                        ProgressStyle::with_template("{spinner} {prefix:<24} {pos:>10} rows {msg}")
+                    {
                         bar.set_style(style);
                     }
                     bar.set_prefix(def.name);

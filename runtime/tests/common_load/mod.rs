@@ -195,9 +195,24 @@ const fn resource(
 use Disposition::*;
 use MergeStrategy::*;
 
-pub const ITEMS: ResourceDef = resource("items", "items", Append, &[], &[], ITEM_COLUMNS, sql::ITEMS_SQL);
-pub const ITEMS_R: ResourceDef =
-    resource("items_r", "items_r", Replace, &[], &[], ITEM_COLUMNS, sql::ITEMS_R_SQL);
+pub const ITEMS: ResourceDef = resource(
+    "items",
+    "items",
+    Append,
+    &[],
+    &[],
+    ITEM_COLUMNS,
+    sql::ITEMS_SQL,
+);
+pub const ITEMS_R: ResourceDef = resource(
+    "items_r",
+    "items_r",
+    Replace,
+    &[],
+    &[],
+    ITEM_COLUMNS,
+    sql::ITEMS_R_SQL,
+);
 pub const ITEMS_DI: ResourceDef = resource(
     "items_di",
     "items_di",
@@ -243,8 +258,15 @@ pub const ITEMS_IO: ResourceDef = resource(
     ITEM_COLUMNS,
     sql::ITEMS_IO_SQL,
 );
-pub const ITEMS_SKIP: ResourceDef =
-    resource("items_skip", "items_skip", Skip, &[], &[], ITEM_COLUMNS, sql::ITEMS_SQL);
+pub const ITEMS_SKIP: ResourceDef = resource(
+    "items_skip",
+    "items_skip",
+    Skip,
+    &[],
+    &[],
+    ITEM_COLUMNS,
+    sql::ITEMS_SQL,
+);
 pub const ITEMS_V2: ResourceDef = resource(
     "items",
     "items",
@@ -322,7 +344,10 @@ pub fn tombstone(id: i64) -> Item {
 }
 
 /// A page event.
-pub fn page<R: Record>(def: &'static ResourceDef, rows: Vec<R>) -> Result<ExtractEvent, ExtractError> {
+pub fn page<R: Record>(
+    def: &'static ResourceDef,
+    rows: Vec<R>,
+) -> Result<ExtractEvent, ExtractError> {
     Ok(ExtractEvent::Page {
         resource: def,
         batch: Box::new(rows),
@@ -338,7 +363,13 @@ pub fn done(def: &'static ResourceDef, state: Option<Value>) -> Result<ExtractEv
 }
 
 /// An item row as read back: id, name, version, deleted, extras.
-pub type ItemRow = (i64, Option<String>, Option<i64>, Option<bool>, Option<Value>);
+pub type ItemRow = (
+    i64,
+    Option<String>,
+    Option<i64>,
+    Option<bool>,
+    Option<Value>,
+);
 
 /// A destination under test.
 pub enum Backend {
@@ -393,9 +424,13 @@ impl Backend {
     /// The destination.
     pub fn destination(&self) -> Destination {
         match self {
-            Backend::Sqlite(p) => Destination::from_url(&format!("sqlite:{}", p.display())).unwrap(),
+            Backend::Sqlite(p) => {
+                Destination::from_url(&format!("sqlite:{}", p.display())).unwrap()
+            }
             #[cfg(feature = "postgres")]
-            Backend::Postgres(conn, schema) => Destination::from_url(conn).unwrap().with_schema(schema),
+            Backend::Postgres(conn, schema) => {
+                Destination::from_url(conn).unwrap().with_schema(schema)
+            }
         }
     }
 
@@ -505,7 +540,9 @@ fn pg_text_value(s: &str) -> Value {
 /// A connected client.
 #[cfg(feature = "postgres")]
 pub async fn pg_client(conn: &str) -> tokio_postgres::Client {
-    let (client, connection) = tokio_postgres::connect(conn, tokio_postgres::NoTls).await.unwrap();
+    let (client, connection) = tokio_postgres::connect(conn, tokio_postgres::NoTls)
+        .await
+        .unwrap();
     tokio::spawn(connection);
     client
 }
