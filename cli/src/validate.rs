@@ -27,7 +27,11 @@ pub fn run(specs: &[PathBuf], out: &mut impl Write, err: &mut impl Write) -> u8 
                 for d in &diags.0 {
                     let _ = writeln!(err, "{}", d.render());
                 }
-                let errors = diags.0.iter().filter(|d| d.severity == Severity::Error).count();
+                let errors = diags
+                    .0
+                    .iter()
+                    .filter(|d| d.severity == Severity::Error)
+                    .count();
                 let plural = if errors == 1 { "" } else { "s" };
                 let _ = writeln!(out, "{}: invalid ({errors} error{plural})", spec.display());
             }

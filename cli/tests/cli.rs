@@ -8,7 +8,11 @@ fn root() -> PathBuf {
 }
 
 fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_restsource")).args(args).current_dir(root()).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_restsource"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .unwrap()
 }
 
 fn text(b: &[u8]) -> String {
@@ -35,15 +39,20 @@ fn validate_accepts_all_seed_specs() {
 
 #[test]
 fn validate_reports_located_errors_with_exit_1() {
-    let o = run(&["validate", "specs/analytics.json", "spec/tests/invalid/paginator_typo.json"]);
+    let o = run(&[
+        "validate",
+        "specs/analytics.json",
+        "spec/tests/invalid/paginator_typo.json",
+    ]);
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(
         text(&o.stdout),
         "specs/analytics.json: valid\nspec/tests/invalid/paginator_typo.json: invalid (1 error)\n"
     );
-    let expected = std::fs::read_to_string(root().join("spec/tests/invalid/paginator_typo.json.expected"))
-        .unwrap()
-        .replace("tests/invalid/", "spec/tests/invalid/");
+    let expected =
+        std::fs::read_to_string(root().join("spec/tests/invalid/paginator_typo.json.expected"))
+            .unwrap()
+            .replace("tests/invalid/", "spec/tests/invalid/");
     assert_eq!(text(&o.stderr), expected);
 }
 
@@ -59,9 +68,15 @@ fn validate_prints_warnings_and_exits_0() {
     .unwrap();
     let o = run(&["validate", spec.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0));
-    assert_eq!(text(&o.stdout), format!("{}: valid (1 warning)\n", spec.display()));
+    assert_eq!(
+        text(&o.stdout),
+        format!("{}: valid (1 warning)\n", spec.display())
+    );
     let err = text(&o.stderr);
-    assert!(err.starts_with("warning: literal credential in `client.auth.token`"), "{err}");
+    assert!(
+        err.starts_with("warning: literal credential in `client.auth.token`"),
+        "{err}"
+    );
     assert!(!err.contains("hunter2"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -78,8 +93,14 @@ fn missing_file_and_unknown_extension_exit_1() {
     let o = run(&["validate", "specs/nope.json", "README.md"]);
     assert_eq!(o.status.code(), Some(1));
     let err = text(&o.stderr);
-    assert!(err.contains("error: cannot read `specs/nope.json`"), "{err}");
-    assert!(err.contains("error: cannot tell the spec format of `README.md` (`.md`)"), "{err}");
+    assert!(
+        err.contains("error: cannot read `specs/nope.json`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("error: cannot tell the spec format of `README.md` (`.md`)"),
+        "{err}"
+    );
 }
 
 #[test]

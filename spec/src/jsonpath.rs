@@ -29,7 +29,8 @@ pub fn parse(text: &str) -> Result<JsonPath, String> {
             let r = if first {
                 rest
             } else {
-                rest.strip_prefix('.').ok_or_else(|| format!("expected `.` or `[` before `{rest}`"))?
+                rest.strip_prefix('.')
+                    .ok_or_else(|| format!("expected `.` or `[` before `{rest}`"))?
             };
             let end = r.find(['.', '[']).unwrap_or(r.len());
             let name = &r[..end];
@@ -37,14 +38,23 @@ pub fn parse(text: &str) -> Result<JsonPath, String> {
                 return Err("empty name between dots".into());
             }
             if name.contains([']', '\'', '"', ' ']) {
-                return Err(format!("unexpected character in name `{name}`; quote it as ['{name}']"));
+                return Err(format!(
+                    "unexpected character in name `{name}`; quote it as ['{name}']"
+                ));
             }
-            steps.push(if name == "*" { PathStep::Wildcard } else { PathStep::Key(name.to_string()) });
+            steps.push(if name == "*" {
+                PathStep::Wildcard
+            } else {
+                PathStep::Key(name.to_string())
+            });
             rest = &r[end..];
         }
         first = false;
     }
-    Ok(JsonPath { text: text.to_string(), steps })
+    Ok(JsonPath {
+        text: text.to_string(),
+        steps,
+    })
 }
 
 fn bracket(inner: &str) -> Result<PathStep, String> {
@@ -91,9 +101,15 @@ mod tests {
 
     #[test]
     fn rejects_malformed_paths() {
-        assert_eq!(parse("data..x").unwrap_err(), "recursive descent `..` is not supported");
+        assert_eq!(
+            parse("data..x").unwrap_err(),
+            "recursive descent `..` is not supported"
+        );
         assert_eq!(parse("a[x").unwrap_err(), "unclosed `[`");
-        assert_eq!(parse("a[x]").unwrap_err(), "`[x]` is not an index, `*` or a quoted name");
+        assert_eq!(
+            parse("a[x]").unwrap_err(),
+            "`[x]` is not an index, `*` or a quoted name"
+        );
         assert_eq!(parse("").unwrap_err(), "a JSONPath cannot be empty");
     }
 }

@@ -15,8 +15,8 @@ pub mod template;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
 pub use parse::Format;
-pub use resolved::ResolvedSource;
 pub use resolve::env_name;
+pub use resolved::ResolvedSource;
 pub use schema::json_schema;
 
 use std::path::{Path, PathBuf};
@@ -51,9 +51,15 @@ pub fn load(path: &Path) -> Result<LoadedSpec, Diagnostics> {
         }])
     };
     let Some(format) = Format::from_path(path) else {
-        let ext = path.extension().map(|e| format!("`.{}`", e.to_string_lossy())).unwrap_or_else(|| "no extension".into());
+        let ext = path
+            .extension()
+            .map(|e| format!("`.{}`", e.to_string_lossy()))
+            .unwrap_or_else(|| "no extension".into());
         return Err(file_error(
-            format!("cannot tell the spec format of `{}` ({ext})", path.display()),
+            format!(
+                "cannot tell the spec format of `{}` ({ext})",
+                path.display()
+            ),
             Some("name the file `*.json` or `*.toml`".into()),
         ));
     };
@@ -66,7 +72,11 @@ pub fn load(path: &Path) -> Result<LoadedSpec, Diagnostics> {
 
 /// Parses, validates and resolves spec text; `file` is only used in messages and for the
 /// default source name (its stem).
-pub fn load_str(text: &str, file: impl AsRef<Path>, format: Format) -> Result<LoadedSpec, Diagnostics> {
+pub fn load_str(
+    text: &str,
+    file: impl AsRef<Path>,
+    format: Format,
+) -> Result<LoadedSpec, Diagnostics> {
     let file: PathBuf = file.as_ref().to_path_buf();
     let src = locate::SourceText::new(file.clone(), text);
     let root = match parse::parse(text, format) {
@@ -76,7 +86,13 @@ pub fn load_str(text: &str, file: impl AsRef<Path>, format: Format) -> Result<Lo
                 Format::Json => "invalid JSON",
                 Format::Toml => "invalid TOML",
             };
-            let d = src.diagnostic(Severity::Error, e.span, "", format!("{what}: {}", e.message), None);
+            let d = src.diagnostic(
+                Severity::Error,
+                e.span,
+                "",
+                format!("{what}: {}", e.message),
+                None,
+            );
             return Err(Diagnostics(vec![d]));
         }
     };
@@ -86,7 +102,10 @@ pub fn load_str(text: &str, file: impl AsRef<Path>, format: Format) -> Result<Lo
     let Some(spec) = spec else {
         return Err(Diagnostics(diags));
     };
-    let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "source".into());
+    let stem = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "source".into());
     let resolved = resolve::resolve(&spec, &root, &src, &stem, &mut diags);
     match resolved {
         Some(resolved) if !diags.iter().any(|d| d.severity == Severity::Error) => Ok(LoadedSpec {

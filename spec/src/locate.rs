@@ -41,7 +41,9 @@ impl<'a> SourceText<'a> {
         let column = self.text[line_start..start].chars().count() + 1;
         let end = clamp_to_char(self.text, span.end.clamp(start, line_end));
         let len = self.text[start..end].chars().count().max(1);
-        let source_line = self.text[line_start..line_end].trim_end_matches('\r').to_string();
+        let source_line = self.text[line_start..line_end]
+            .trim_end_matches('\r')
+            .to_string();
         Diagnostic {
             severity,
             file: self.file.clone(),

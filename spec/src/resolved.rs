@@ -180,6 +180,8 @@ pub enum ResolvedMergeStrategy {
 }
 
 /// Endpoint auth choice.
+// Built once per resource at compile time; boxing would only change the contract's shape.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ResolvedAuthChoice {
     /// Client auth.

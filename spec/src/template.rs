@@ -30,9 +30,16 @@ pub fn split(s: &str) -> Result<Vec<Piece>, String> {
                 loop {
                     match chars.next() {
                         Some('}') => break,
-                        Some('{') => return Err("`{` inside a placeholder; escape literal braces as {{ and }}".into()),
+                        Some('{') => {
+                            return Err(
+                                "`{` inside a placeholder; escape literal braces as {{ and }}"
+                                    .into(),
+                            )
+                        }
                         Some(c) => field.push(c),
-                        None => return Err("unclosed `{`; escape literal braces as {{ and }}".into()),
+                        None => {
+                            return Err("unclosed `{`; escape literal braces as {{ and }}".into())
+                        }
                     }
                 }
                 if field.is_empty() {
@@ -61,8 +68,14 @@ mod tests {
     fn splits_fields_and_escapes() {
         assert_eq!(
             split("a{{b}}/{resources.p.id}").unwrap(),
-            vec![Piece::Lit("a{b}/".into()), Piece::Field("resources.p.id".into())]
+            vec![
+                Piece::Lit("a{b}/".into()),
+                Piece::Field("resources.p.id".into())
+            ]
         );
-        assert_eq!(split("x}").unwrap_err(), "single `}`; escape literal braces as {{ and }}");
+        assert_eq!(
+            split("x}").unwrap_err(),
+            "single `}`; escape literal braces as {{ and }}"
+        );
     }
 }

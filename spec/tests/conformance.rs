@@ -54,9 +54,23 @@ fn dlt_conformance_suite() {
     for f in &valid {
         let n = stem(f);
         match (n.as_str(), load(f)) {
-            ("018", Err(d)) if d.0[0].message.contains("custom auth types rely on Python registration") => accepted += 1,
-            ("019", Err(d)) if d.0[0].message.contains("custom paginator types rely on Python registration") => accepted += 1,
-            ("018" | "019", r) => failures.push(format!("valid/{n}: expected a custom-type rejection, got {r:?}")),
+            ("018", Err(d))
+                if d.0[0]
+                    .message
+                    .contains("custom auth types rely on Python registration") =>
+            {
+                accepted += 1
+            }
+            ("019", Err(d))
+                if d.0[0]
+                    .message
+                    .contains("custom paginator types rely on Python registration") =>
+            {
+                accepted += 1
+            }
+            ("018" | "019", r) => failures.push(format!(
+                "valid/{n}: expected a custom-type rejection, got {r:?}"
+            )),
             (_, Ok(_)) => accepted += 1,
             (_, Err(d)) => failures.push(format!("valid/{n}:\n{d}")),
         }
@@ -69,26 +83,43 @@ fn dlt_conformance_suite() {
             (None, Ok(l)) => {
                 // 003/004: valid, the key is the secret `api_key` from `API_KEY`.
                 assert_eq!(l.resolved.secrets.len(), 1, "{n}");
-                assert_eq!((l.resolved.secrets[0].name.as_str(), l.resolved.secrets[0].env.as_str()), ("api_key", "API_KEY"));
+                assert_eq!(
+                    (
+                        l.resolved.secrets[0].name.as_str(),
+                        l.resolved.secrets[0].env.as_str()
+                    ),
+                    ("api_key", "API_KEY")
+                );
                 rejected += 1;
             }
-            (Some(reason), Err(d)) if errors(&d.0).iter().any(|e| e.message.contains(reason)) => rejected += 1,
+            (Some(reason), Err(d)) if errors(&d.0).iter().any(|e| e.message.contains(reason)) => {
+                rejected += 1
+            }
             (reason, r) => failures.push(format!("invalid/{n}: expected {reason:?}, got {r:#?}")),
         }
     }
-    println!("valid accepted: {accepted}/{}, invalid rejected: {rejected}/{}", valid.len(), invalid.len());
+    println!(
+        "valid accepted: {accepted}/{}, invalid rejected: {rejected}/{}",
+        valid.len(),
+        invalid.len()
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
     assert_eq!((accepted, rejected), (95, 16));
 }
 
 fn with_fragment(key: &str, fragment: &str) -> String {
-    format!(r#"{{"client": {{"base_url": "https://api.example.com", "{key}": {fragment}}}, "resources": ["posts"]}}"#)
+    format!(
+        r#"{{"client": {{"base_url": "https://api.example.com", "{key}": {fragment}}}, "resources": ["posts"]}}"#
+    )
 }
 
 #[test]
 fn dlt_paginator_and_auth_fragments_are_accepted() {
     let mut n = 0;
-    for (dir, key) in [("fragments/paginator", "paginator"), ("fragments/auth", "auth")] {
+    for (dir, key) in [
+        ("fragments/paginator", "paginator"),
+        ("fragments/auth", "auth"),
+    ] {
         for f in files(dir) {
             let text = std::fs::read_to_string(&f).unwrap();
             let spec = with_fragment(key, &text);
@@ -104,12 +135,32 @@ fn dlt_paginator_and_auth_fragments_are_accepted() {
 #[test]
 fn literal_fragment_credentials_warn_and_become_derived_secrets() {
     let text = std::fs::read_to_string(corpus().join("fragments/auth/007.json")).unwrap();
-    let l = restsource_spec::load_str(&with_fragment("auth", &text), "a.json", restsource_spec::Format::Json).unwrap();
-    let names: Vec<(&str, &str)> = l.resolved.secrets.iter().map(|s| (s.name.as_str(), s.env.as_str())).collect();
-    assert_eq!(names, vec![("username", "USERNAME"), ("password", "PASSWORD")]);
+    let l = restsource_spec::load_str(
+        &with_fragment("auth", &text),
+        "a.json",
+        restsource_spec::Format::Json,
+    )
+    .unwrap();
+    let names: Vec<(&str, &str)> = l
+        .resolved
+        .secrets
+        .iter()
+        .map(|s| (s.name.as_str(), s.env.as_str()))
+        .collect();
+    assert_eq!(
+        names,
+        vec![("username", "USERNAME"), ("password", "PASSWORD")]
+    );
     assert_eq!(l.warnings.len(), 2);
-    assert_eq!(l.warnings[0].message, "literal credential in `client.auth.username`: it would be committed with the spec");
-    let rendered = format!("{:?} {}", l.resolved, l.warnings.iter().map(|w| w.render()).collect::<String>());
+    assert_eq!(
+        l.warnings[0].message,
+        "literal credential in `client.auth.username`: it would be committed with the spec"
+    );
+    let rendered = format!(
+        "{:?} {}",
+        l.resolved,
+        l.warnings.iter().map(|w| w.render()).collect::<String>()
+    );
     assert!(!rendered.contains("sensitive-secret"), "{rendered}");
     assert!(!format!("{:?}", l.spec).contains("sensitive-secret"));
     assert!(rendered.contains("USERNAME"));

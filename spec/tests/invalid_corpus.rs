@@ -36,7 +36,10 @@ fn every_invalid_spec_reports_exactly_the_expected_diagnostics() {
         }
         let expected = std::fs::read_to_string(&expected_path).unwrap_or_default();
         if expected != rendered {
-            mismatches.push(format!("{}:\n--- expected\n{expected}--- got\n{rendered}", f.display()));
+            mismatches.push(format!(
+                "{}:\n--- expected\n{expected}--- got\n{rendered}",
+                f.display()
+            ));
         }
     }
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));

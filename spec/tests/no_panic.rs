@@ -12,7 +12,10 @@ fn check(text: &str, format: Format) {
             }
         }
         Err(d) => {
-            assert!(!d.0.is_empty(), "an error result must carry a diagnostic:\n{text}");
+            assert!(
+                !d.0.is_empty(),
+                "an error result must carry a diagnostic:\n{text}"
+            );
             let _ = d.to_string();
         }
     }
@@ -20,13 +23,23 @@ fn check(text: &str, format: Format) {
 
 fn seed_texts() -> Vec<(String, Format)> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs");
-    ["analytics.json", "social_media.json", "analytics_typed.toml", "oauth_analytics.toml", "inventory.toml"]
-        .iter()
-        .map(|f| {
-            let format = if f.ends_with(".json") { Format::Json } else { Format::Toml };
-            (std::fs::read_to_string(dir.join(f)).unwrap(), format)
-        })
-        .collect()
+    [
+        "analytics.json",
+        "social_media.json",
+        "analytics_typed.toml",
+        "oauth_analytics.toml",
+        "inventory.toml",
+    ]
+    .iter()
+    .map(|f| {
+        let format = if f.ends_with(".json") {
+            Format::Json
+        } else {
+            Format::Toml
+        };
+        (std::fs::read_to_string(dir.join(f)).unwrap(), format)
+    })
+    .collect()
 }
 
 fn json_value() -> impl Strategy<Value = Value> {
@@ -34,24 +47,57 @@ fn json_value() -> impl Strategy<Value = Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(Value::from),
-        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map(Value::Number).unwrap_or(Value::Null)),
+        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f)
+            .map(Value::Number)
+            .unwrap_or(Value::Null)),
         "[a-z{}._$\\[\\]*'0-9 ]{0,12}".prop_map(Value::String),
         prop::sample::select(vec![
-            "offset", "auto", "resolve", "incremental", "merge", "GET", "{resources.a.id}", "{incremental.start_value}",
-            "api_key", "posts", "https://api.example.com",
+            "offset",
+            "auto",
+            "resolve",
+            "incremental",
+            "merge",
+            "GET",
+            "{resources.a.id}",
+            "{incremental.start_value}",
+            "api_key",
+            "posts",
+            "https://api.example.com",
         ])
         .prop_map(|s| Value::String(s.to_string())),
     ];
     leaf.prop_recursive(4, 48, 6, |inner| {
         let keys = prop::sample::select(vec![
-            "type", "name", "endpoint", "path", "params", "paginator", "limit", "auth", "columns", "resources",
-            "client", "base_url", "resource", "field", "secret", "incremental", "cursor_path", "json", "headers",
-            "write_disposition", "primary_key", "data_type", "total_path", "include_from_parent",
+            "type",
+            "name",
+            "endpoint",
+            "path",
+            "params",
+            "paginator",
+            "limit",
+            "auth",
+            "columns",
+            "resources",
+            "client",
+            "base_url",
+            "resource",
+            "field",
+            "secret",
+            "incremental",
+            "cursor_path",
+            "json",
+            "headers",
+            "write_disposition",
+            "primary_key",
+            "data_type",
+            "total_path",
+            "include_from_parent",
         ]);
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
-            prop::collection::vec((keys, inner), 0..6)
-                .prop_map(|kv| Value::Object(kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect())),
+            prop::collection::vec((keys, inner), 0..6).prop_map(|kv| Value::Object(
+                kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+            )),
         ]
     })
 }

@@ -39,21 +39,69 @@ fn defaults_merge_like_dlt() {
     }));
     let plain = &r.resources[0];
     assert_eq!(plain.path.parts, vec![lit("plain")]);
-    assert_eq!(plain.params, vec![("per_page".into(), TValue::Int(50)), ("sort".into(), TValue::Str(Template { parts: vec![lit("asc")] }))]);
-    assert_eq!((plain.disposition, plain.primary_key.clone()), (Disposition::Merge, vec!["id".to_string()]));
+    assert_eq!(
+        plain.params,
+        vec![
+            ("per_page".into(), TValue::Int(50)),
+            (
+                "sort".into(),
+                TValue::Str(Template {
+                    parts: vec![lit("asc")]
+                })
+            )
+        ]
+    );
+    assert_eq!(
+        (plain.disposition, plain.primary_key.clone()),
+        (Disposition::Merge, vec!["id".to_string()])
+    );
     assert_eq!(plain.data_selector, Some(jp("items")));
     let own = &r.resources[1];
     // params merged one level, headers replaced whole, resource keys shallow.
-    assert_eq!(own.params, vec![("per_page".into(), TValue::Int(50)), ("sort".into(), TValue::Str(Template { parts: vec![lit("desc")] }))]);
-    assert_eq!(own.headers, vec![("X-B".into(), Template { parts: vec![lit("2")] })]);
+    assert_eq!(
+        own.params,
+        vec![
+            ("per_page".into(), TValue::Int(50)),
+            (
+                "sort".into(),
+                TValue::Str(Template {
+                    parts: vec![lit("desc")]
+                })
+            )
+        ]
+    );
+    assert_eq!(
+        own.headers,
+        vec![(
+            "X-B".into(),
+            Template {
+                parts: vec![lit("2")]
+            }
+        )]
+    );
     assert_eq!(own.disposition, Disposition::Append);
-    let cols: Vec<(String, DataType, bool, Option<String>)> =
-        own.columns.iter().map(|c| (c.name.clone(), c.data_type, c.nullable, c.description.clone())).collect();
+    let cols: Vec<(String, DataType, bool, Option<String>)> = own
+        .columns
+        .iter()
+        .map(|c| {
+            (
+                c.name.clone(),
+                c.data_type,
+                c.nullable,
+                c.description.clone(),
+            )
+        })
+        .collect();
     assert_eq!(
         cols,
         vec![
             ("id".into(), DataType::Bigint, false, None),
-            ("name".into(), DataType::Text, false, Some("the name".into())),
+            (
+                "name".into(),
+                DataType::Text,
+                false,
+                Some("the name".into())
+            ),
             ("extra".into(), DataType::Bool, true, None),
         ]
     );
@@ -84,7 +132,12 @@ fn single_entity_paths_get_root_selector_and_one_page() {
     assert_eq!(r.resources[0].paginator, client);
     assert_eq!(r.resources[2].paginator, client);
     assert_eq!(r.resources[2].data_selector, None);
-    assert_eq!(r.resources[3].paginator, ResolvedPaginator::HeaderLink { links_next_key: "next".into() });
+    assert_eq!(
+        r.resources[3].paginator,
+        ResolvedPaginator::HeaderLink {
+            links_next_key: "next".into()
+        }
+    );
     assert_eq!(r.resources[3].data_selector, Some(jp("$")));
 }
 
@@ -100,14 +153,41 @@ fn legacy_resolve_and_static_path_params_become_placeholders_and_text() {
         ]
     }));
     // Parents first, then spec order.
-    assert_eq!(r.resources.iter().map(|x| x.name.as_str()).collect::<Vec<_>>(), ["issues", "comments"]);
+    assert_eq!(
+        r.resources
+            .iter()
+            .map(|x| x.name.as_str())
+            .collect::<Vec<_>>(),
+        ["issues", "comments"]
+    );
     let c = &r.resources[1];
     assert_eq!(
         c.path.parts,
-        vec![lit("dlt-hub/issues/"), TemplatePart::Parent { resource: "issues".into(), path: jp("number") }, lit("/comments")]
+        vec![
+            lit("dlt-hub/issues/"),
+            TemplatePart::Parent {
+                resource: "issues".into(),
+                path: jp("number")
+            },
+            lit("/comments")
+        ]
     );
-    assert_eq!(c.params, vec![("state".into(), TValue::Str(Template { parts: vec![lit("all")] }))]);
-    assert_eq!(c.parent, Some(ParentBinding { resource: "issues".into(), include_from_parent: vec!["title".into()] }));
+    assert_eq!(
+        c.params,
+        vec![(
+            "state".into(),
+            TValue::Str(Template {
+                parts: vec![lit("all")]
+            })
+        )]
+    );
+    assert_eq!(
+        c.parent,
+        Some(ParentBinding {
+            resource: "issues".into(),
+            include_from_parent: vec!["title".into()]
+        })
+    );
     assert_eq!(r.resources[0].path.parts, vec![lit("dlt-hub/issues")]);
 }
 
@@ -123,8 +203,18 @@ fn deprecated_incremental_param_becomes_start_param() {
     assert_eq!(e.params, vec![("page_size".into(), TValue::Int(10))]);
     let inc = e.incremental.as_ref().unwrap();
     assert_eq!(
-        (inc.cursor_path.clone(), inc.initial_value.clone(), inc.start_param.as_deref(), inc.last_value_max),
-        (jp("updated_at"), Some(json!("2024-01-01")), Some("since"), false)
+        (
+            inc.cursor_path.clone(),
+            inc.initial_value.clone(),
+            inc.start_param.as_deref(),
+            inc.last_value_max
+        ),
+        (
+            jp("updated_at"),
+            Some(json!("2024-01-01")),
+            Some("since"),
+            false
+        )
     );
 }
 
@@ -142,16 +232,40 @@ fn retry_timeout_and_auth_defaults() {
     assert_eq!(r.timeout_secs, 60.0);
     assert_eq!(
         r.resources[0].retry,
-        ResolvedRetry { statuses: vec![429, 500, 502, 503, 504], max_retries: 2, backoff_factor: 0.5, max_delay_secs: 300.0, respect_retry_after: true }
+        ResolvedRetry {
+            statuses: vec![429, 500, 502, 503, 504],
+            max_retries: 2,
+            backoff_factor: 0.5,
+            max_delay_secs: 300.0,
+            respect_retry_after: true
+        }
     );
     assert_eq!(r.resources[1].retry.backoff_factor, 1.0);
-    assert_eq!(r.auth, Some(ResolvedAuth::Bearer { token: SecretInfo { name: "gh".into(), env: "GITHUB_TOKEN".into() } }));
+    assert_eq!(
+        r.auth,
+        Some(ResolvedAuth::Bearer {
+            token: SecretInfo {
+                name: "gh".into(),
+                env: "GITHUB_TOKEN".into()
+            }
+        })
+    );
     assert_eq!(r.resources[0].auth, ResolvedAuthChoice::Inherit);
     assert_eq!(r.resources[1].auth, ResolvedAuthChoice::None);
-    let secrets: Vec<(&str, &str)> = r.secrets.iter().map(|s| (s.name.as_str(), s.env.as_str())).collect();
+    let secrets: Vec<(&str, &str)> = r
+        .secrets
+        .iter()
+        .map(|s| (s.name.as_str(), s.env.as_str()))
+        .collect();
     assert_eq!(
         secrets,
-        [("gh", "GITHUB_TOKEN"), ("username", "USERNAME"), ("password", "PASSWORD"), ("gh", "GH"), ("client_secret", "CLIENT_SECRET")]
+        [
+            ("gh", "GITHUB_TOKEN"),
+            ("username", "USERNAME"),
+            ("password", "PASSWORD"),
+            ("gh", "GH"),
+            ("client_secret", "CLIENT_SECRET")
+        ]
     );
 }
 
@@ -169,7 +283,14 @@ endpoint = { path = "events", params = { since = "{incremental.start_value}" }, 
     let l = load_str(text, "x.toml", Format::Toml).unwrap();
     assert_eq!(
         l.resolved.auth,
-        Some(ResolvedAuth::ApiKey { name: "Authorization".into(), key: SecretInfo { name: "k".into(), env: "K".into() }, location: ApiKeyPlace::Header })
+        Some(ResolvedAuth::ApiKey {
+            name: "Authorization".into(),
+            key: SecretInfo {
+                name: "k".into(),
+                env: "K".into()
+            },
+            location: ApiKeyPlace::Header
+        })
     );
     assert_eq!(l.resolved.name, "x");
     let inc = l.resolved.resources[0].incremental.as_ref().unwrap();

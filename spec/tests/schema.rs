@@ -2,7 +2,8 @@
 
 #[test]
 fn committed_schema_is_current() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs/restsource.schema.json");
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs/restsource.schema.json");
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         committed == restsource_spec::json_schema(),
@@ -13,7 +14,21 @@ fn committed_schema_is_current() {
 #[test]
 fn schema_describes_the_top_level_keys() {
     let v: serde_json::Value = serde_json::from_str(&restsource_spec::json_schema()).unwrap();
-    let keys: Vec<&str> = v["properties"].as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(keys, ["$schema", "name", "client", "resource_defaults", "resources"]);
+    let keys: Vec<&str> = v["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "$schema",
+            "name",
+            "client",
+            "resource_defaults",
+            "resources"
+        ]
+    );
     assert_eq!(v["required"], serde_json::json!(["client", "resources"]));
 }

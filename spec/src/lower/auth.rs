@@ -3,12 +3,18 @@
 
 use super::{list, suggest, Cx, Obj};
 use crate::model::{
-    ApiKeyAuth, ApiKeyLocation, AuthConfig, BearerAuth, ClientAuthMethod, Credential, HttpBasicAuth,
-    OAuth2Auth, SecretRef,
+    ApiKeyAuth, ApiKeyLocation, AuthConfig, BearerAuth, ClientAuthMethod, Credential,
+    HttpBasicAuth, OAuth2Auth, SecretRef,
 };
 use crate::parse::{Kind, Node};
 
-const TYPES: &[&str] = &["bearer", "api_key", "http_basic", "oauth2_client_credentials", "oauth2"];
+const TYPES: &[&str] = &[
+    "bearer",
+    "api_key",
+    "http_basic",
+    "oauth2_client_credentials",
+    "oauth2",
+];
 const OAUTH_KEYS: &[&str] = &[
     "type",
     "access_token_url",
@@ -27,7 +33,10 @@ pub(crate) fn auth(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<AuthConfi
         Kind::Str(name) => alias(cx, node, path, name),
         Kind::Object(_) => object(cx, node, path),
         other => {
-            let msg = format!("expected an auth type name or an auth object, found {}", other.describe());
+            let msg = format!(
+                "expected an auth type name or an auth object, found {}",
+                other.describe()
+            );
             cx.error(node.span, path, msg, None);
             None
         }
@@ -49,14 +58,23 @@ fn unknown_type(cx: &mut Cx<'_>, node: &Node, path: &str, name: &str) {
 fn alias(cx: &mut Cx<'_>, node: &Node, path: &str, name: &str) -> Option<AuthConfig> {
     match name {
         "bearer" => Some(AuthConfig::Bearer(BearerAuth { token: None })),
-        "api_key" => Some(AuthConfig::ApiKey(ApiKeyAuth { name: None, api_key: None, location: None })),
-        "http_basic" => Some(AuthConfig::HttpBasic(HttpBasicAuth { username: None, password: None })),
+        "api_key" => Some(AuthConfig::ApiKey(ApiKeyAuth {
+            name: None,
+            api_key: None,
+            location: None,
+        })),
+        "http_basic" => Some(AuthConfig::HttpBasic(HttpBasicAuth {
+            username: None,
+            password: None,
+        })),
         "oauth2_client_credentials" | "oauth2" => {
             cx.error(
                 node.span,
                 path,
                 format!("auth `{name}` needs a token URL, so it cannot be written as a bare name"),
-                Some(format!("write {{\"type\": \"{name}\", \"access_token_url\": \"https://...\"}}")),
+                Some(format!(
+                    "write {{\"type\": \"{name}\", \"access_token_url\": \"https://...\"}}"
+                )),
             );
             None
         }
@@ -68,7 +86,9 @@ fn alias(cx: &mut Cx<'_>, node: &Node, path: &str, name: &str) -> Option<AuthCon
 }
 
 fn object(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<AuthConfig> {
-    let Kind::Object(entries) = &node.kind else { return None };
+    let Kind::Object(entries) = &node.kind else {
+        return None;
+    };
     let ty_node = entries.iter().find(|e| e.key == "type").map(|e| &e.value);
     let ty = match ty_node {
         None => "bearer".to_string(),
@@ -81,14 +101,28 @@ fn object(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<AuthConfig> {
             Some(AuthConfig::Bearer(BearerAuth { token }))
         }
         "api_key" => {
-            let o = cx.object(node, path, "api_key auth", &["type", "name", "api_key", "location"])?;
+            let o = cx.object(
+                node,
+                path,
+                "api_key auth",
+                &["type", "name", "api_key", "location"],
+            )?;
             let name = cx.opt(&o, "name", Cx::string);
             let api_key = credential_opt(cx, &o, "api_key");
             let location = cx.opt(&o, "location", location);
-            Some(AuthConfig::ApiKey(ApiKeyAuth { name, api_key, location }))
+            Some(AuthConfig::ApiKey(ApiKeyAuth {
+                name,
+                api_key,
+                location,
+            }))
         }
         "http_basic" => {
-            let o = cx.object(node, path, "http_basic auth", &["type", "username", "password"])?;
+            let o = cx.object(
+                node,
+                path,
+                "http_basic auth",
+                &["type", "username", "password"],
+            )?;
             let username = credential_opt(cx, &o, "username");
             let password = credential_opt(cx, &o, "password");
             Some(AuthConfig::HttpBasic(HttpBasicAuth { username, password }))
@@ -96,7 +130,15 @@ fn object(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<AuthConfig> {
         "oauth2_client_credentials" | "oauth2" => oauth2(cx, node, path),
         other => {
             let span = ty_node.map(|n| n.span).unwrap_or(node.span);
-            unknown_type(cx, &Node { kind: Kind::Null, span }, &super::child(path, "type"), other);
+            unknown_type(
+                cx,
+                &Node {
+                    kind: Kind::Null,
+                    span,
+                },
+                &super::child(path, "type"),
+                other,
+            );
             None
         }
     }
@@ -121,10 +163,18 @@ fn oauth2(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<AuthConfig> {
         ),
         _ => {}
     }
-    for (key, url) in [("access_token_url", &access_token_url), ("token_url", &token_url)] {
+    for (key, url) in [
+        ("access_token_url", &access_token_url),
+        ("token_url", &token_url),
+    ] {
         if let (Some(u), Some(n)) = (url, o.get(key)) {
             if !is_http_url(u) {
-                cx.error(n.span, &o.at(key), format!("invalid token URL `{u}`: expected an absolute http(s) URL"), None);
+                cx.error(
+                    n.span,
+                    &o.at(key),
+                    format!("invalid token URL `{u}`: expected an absolute http(s) URL"),
+                    None,
+                );
             }
         }
     }
@@ -133,7 +183,9 @@ fn oauth2(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<AuthConfig> {
         token_url,
         client_id: credential_opt(cx, &o, "client_id"),
         client_secret: credential_opt(cx, &o, "client_secret"),
-        access_token_request_data: cx.opt(&o, "access_token_request_data", Cx::json_map).unwrap_or_default(),
+        access_token_request_data: cx
+            .opt(&o, "access_token_request_data", Cx::json_map)
+            .unwrap_or_default(),
         default_token_expiration: cx.opt(&o, "default_token_expiration", Cx::u64),
         client_auth: cx.opt(&o, "client_auth", client_auth),
         scopes: cx.opt(&o, "scopes", Cx::strings),
@@ -146,19 +198,34 @@ pub(crate) fn is_http_url(u: &str) -> bool {
 }
 
 fn location(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<ApiKeyLocation> {
-    Some(match cx.one_of(node, path, "api key location", &["header", "query", "param", "cookie"])?.as_str() {
-        "header" => ApiKeyLocation::Header,
-        "query" => ApiKeyLocation::Query,
-        "param" => ApiKeyLocation::Param,
-        _ => ApiKeyLocation::Cookie,
-    })
+    Some(
+        match cx
+            .one_of(
+                node,
+                path,
+                "api key location",
+                &["header", "query", "param", "cookie"],
+            )?
+            .as_str()
+        {
+            "header" => ApiKeyLocation::Header,
+            "query" => ApiKeyLocation::Query,
+            "param" => ApiKeyLocation::Param,
+            _ => ApiKeyLocation::Cookie,
+        },
+    )
 }
 
 fn client_auth(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<ClientAuthMethod> {
-    Some(match cx.one_of(node, path, "client auth method", &["body", "basic"])?.as_str() {
-        "body" => ClientAuthMethod::Body,
-        _ => ClientAuthMethod::Basic,
-    })
+    Some(
+        match cx
+            .one_of(node, path, "client auth method", &["body", "basic"])?
+            .as_str()
+        {
+            "body" => ClientAuthMethod::Body,
+            _ => ClientAuthMethod::Basic,
+        },
+    )
 }
 
 fn credential_opt(cx: &mut Cx<'_>, o: &Obj<'_>, key: &str) -> Option<Credential> {
@@ -184,7 +251,10 @@ fn credential(cx: &mut Cx<'_>, node: &Node, path: &str, field: &str) -> Option<C
                 if !s.is_empty() {
                     d.source_line = d.source_line.replace(s.as_str(), "***");
                 }
-                d.len = d.len.min(d.source_line.chars().count().saturating_sub(d.column - 1)).max(1);
+                d.len = d
+                    .len
+                    .min(d.source_line.chars().count().saturating_sub(d.column - 1))
+                    .max(1);
             }
             Some(Credential::Literal(s.clone()))
         }
@@ -199,7 +269,10 @@ fn credential(cx: &mut Cx<'_>, node: &Node, path: &str, field: &str) -> Option<C
             Some(Credential::Secret(SecretRef { secret, env }))
         }
         other => {
-            let msg = format!("expected a secret reference {{\"secret\": \"{field}\"}}, found {}", other.describe());
+            let msg = format!(
+                "expected a secret reference {{\"secret\": \"{field}\"}}, found {}",
+                other.describe()
+            );
             cx.error(node.span, path, msg, None);
             None
         }

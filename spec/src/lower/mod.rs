@@ -31,16 +31,32 @@ pub(crate) fn suggest<'c>(word: &str, candidates: &[&'c str]) -> Option<&'c str>
 
 /// `a`, `b`, `c` for help texts.
 pub(crate) fn list(items: &[&str]) -> String {
-    items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
+    items
+        .iter()
+        .map(|i| format!("`{i}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Help for keys dlt knows but a spec file cannot carry, or that sit at the wrong level.
 const KEY_HELP: &[(&str, &str)] = &[
     ("incremental", "`incremental` belongs in `endpoint`"),
-    ("processing_steps", "processing steps are Python callables and cannot be written in a spec"),
-    ("session", "a requests Session is a Python object and cannot be written in a spec"),
-    ("convert", "`convert` is a Python callable and cannot be written in a spec"),
-    ("transform", "`transform` is a Python callable and cannot be written in a spec"),
+    (
+        "processing_steps",
+        "processing steps are Python callables and cannot be written in a spec",
+    ),
+    (
+        "session",
+        "a requests Session is a Python object and cannot be written in a spec",
+    ),
+    (
+        "convert",
+        "`convert` is a Python callable and cannot be written in a spec",
+    ),
+    (
+        "transform",
+        "`transform` is a Python callable and cannot be written in a spec",
+    ),
 ];
 
 /// Joins a key path.
@@ -74,7 +90,10 @@ impl<'n> Obj<'n> {
 
     /// The span of `key` itself, if written.
     pub fn key_span(&self, key: &str) -> Option<Span> {
-        self.entries.iter().find(|e| e.key == key).map(|e| e.key_span)
+        self.entries
+            .iter()
+            .find(|e| e.key == key)
+            .map(|e| e.key_span)
     }
 
     /// Path of a child key.
@@ -88,16 +107,35 @@ pub(crate) type Reader<'a, T> = fn(&mut Cx<'a>, &Node, &str) -> Option<T>;
 
 impl<'a> Cx<'a> {
     pub fn new(src: &'a SourceText<'a>) -> Self {
-        Cx { src, diags: Vec::new() }
+        Cx {
+            src,
+            diags: Vec::new(),
+        }
     }
 
-    pub fn error(&mut self, span: Span, path: &str, message: impl Into<String>, help: Option<String>) {
-        let d = self.src.diagnostic(Severity::Error, span, path, message.into(), help);
+    pub fn error(
+        &mut self,
+        span: Span,
+        path: &str,
+        message: impl Into<String>,
+        help: Option<String>,
+    ) {
+        let d = self
+            .src
+            .diagnostic(Severity::Error, span, path, message.into(), help);
         self.diags.push(d);
     }
 
-    pub fn warn(&mut self, span: Span, path: &str, message: impl Into<String>, help: Option<String>) {
-        let d = self.src.diagnostic(Severity::Warning, span, path, message.into(), help);
+    pub fn warn(
+        &mut self,
+        span: Span,
+        path: &str,
+        message: impl Into<String>,
+        help: Option<String>,
+    ) {
+        let d = self
+            .src
+            .diagnostic(Severity::Warning, span, path, message.into(), help);
         self.diags.push(d);
     }
 
@@ -108,29 +146,52 @@ impl<'a> Cx<'a> {
 
     fn mismatch(&mut self, node: &Node, path: &str, expected: &str) {
         let found = node.kind.describe();
-        self.error(node.span, path, format!("expected {expected}, found {found}"), None);
+        self.error(
+            node.span,
+            path,
+            format!("expected {expected}, found {found}"),
+            None,
+        );
     }
 
     /// `node` as an object whose keys are all in `allowed`; each unknown key is reported with
     /// the closest allowed key (or the full list).
-    pub fn object<'n>(&mut self, node: &'n Node, path: &str, what: &str, allowed: &[&str]) -> Option<Obj<'n>> {
+    pub fn object<'n>(
+        &mut self,
+        node: &'n Node,
+        path: &str,
+        what: &str,
+        allowed: &[&str],
+    ) -> Option<Obj<'n>> {
         let Kind::Object(entries) = &node.kind else {
             self.mismatch(node, path, &format!("{what} (an object)"));
             return None;
         };
         for e in entries {
             if !allowed.contains(&e.key.as_str()) {
-                let special = KEY_HELP.iter().find(|(k, _)| *k == e.key).map(|(_, h)| h.to_string());
+                let special = KEY_HELP
+                    .iter()
+                    .find(|(k, _)| *k == e.key)
+                    .map(|(_, h)| h.to_string());
                 let help = match (special, suggest(&e.key, allowed)) {
                     (Some(h), _) => h,
                     (None, Some(s)) => format!("did you mean `{s}`?"),
                     (None, None) => format!("allowed keys: {}", list(allowed)),
                 };
                 let key_path = child(path, &e.key);
-                self.error(e.key_span, &key_path, format!("unknown key `{}` in {what}", e.key), Some(help));
+                self.error(
+                    e.key_span,
+                    &key_path,
+                    format!("unknown key `{}` in {what}", e.key),
+                    Some(help),
+                );
             }
         }
-        Some(Obj { node, entries, path: path.to_string() })
+        Some(Obj {
+            node,
+            entries,
+            path: path.to_string(),
+        })
     }
 
     /// `node` as an object with any keys.
@@ -139,7 +200,11 @@ impl<'a> Cx<'a> {
             self.mismatch(node, path, &format!("{what} (an object)"));
             return None;
         };
-        Some(Obj { node, entries, path: path.to_string() })
+        Some(Obj {
+            node,
+            entries,
+            path: path.to_string(),
+        })
     }
 
     /// An optional key read with `read`.
@@ -155,7 +220,12 @@ impl<'a> Cx<'a> {
             Some(node) => read(self, node, &o.at(key)),
             None => {
                 let span = opening(o.node.span);
-                self.error(span, &o.path, format!("missing required key `{key}` in {what}"), None);
+                self.error(
+                    span,
+                    &o.path,
+                    format!("missing required key `{key}` in {what}"),
+                    None,
+                );
                 None
             }
         }
@@ -185,7 +255,12 @@ impl<'a> Cx<'a> {
         match node.kind {
             Kind::Int(i) if i >= min && i <= max => Some(i),
             Kind::Int(i) => {
-                self.error(node.span, path, format!("{i} is out of range, expected {min} to {max}"), None);
+                self.error(
+                    node.span,
+                    path,
+                    format!("{i} is out of range, expected {min} to {max}"),
+                    None,
+                );
                 None
             }
             _ => {
@@ -200,7 +275,8 @@ impl<'a> Cx<'a> {
     }
 
     pub fn u32(&mut self, node: &Node, path: &str) -> Option<u32> {
-        self.int_in(node, path, 0, u32::MAX as i64).map(|i| i as u32)
+        self.int_in(node, path, 0, u32::MAX as i64)
+            .map(|i| i as u32)
     }
 
     pub fn status(&mut self, node: &Node, path: &str) -> Option<u16> {
@@ -218,7 +294,12 @@ impl<'a> Cx<'a> {
             }
         };
         if !v.is_finite() || v < 0.0 {
-            self.error(node.span, path, "expected a finite, non-negative number", None);
+            self.error(
+                node.span,
+                path,
+                "expected a finite, non-negative number",
+                None,
+            );
             return None;
         }
         Some(v)
@@ -245,7 +326,11 @@ impl<'a> Cx<'a> {
     }
 
     /// An object of string values (headers).
-    pub fn string_map(&mut self, node: &Node, path: &str) -> Option<indexmap::IndexMap<String, String>> {
+    pub fn string_map(
+        &mut self,
+        node: &Node,
+        path: &str,
+    ) -> Option<indexmap::IndexMap<String, String>> {
         let o = self.map(node, path, "a map of strings")?;
         let mut out = indexmap::IndexMap::new();
         let mut ok = true;
@@ -261,13 +346,28 @@ impl<'a> Cx<'a> {
     }
 
     /// An object of arbitrary JSON values.
-    pub fn json_map(&mut self, node: &Node, path: &str) -> Option<indexmap::IndexMap<String, serde_json::Value>> {
+    pub fn json_map(
+        &mut self,
+        node: &Node,
+        path: &str,
+    ) -> Option<indexmap::IndexMap<String, serde_json::Value>> {
         let o = self.map(node, path, "an object")?;
-        Some(o.entries.iter().map(|e| (e.key.clone(), e.value.to_json())).collect())
+        Some(
+            o.entries
+                .iter()
+                .map(|e| (e.key.clone(), e.value.to_json()))
+                .collect(),
+        )
     }
 
     /// One of the names in `names`, with a did-you-mean on a typo.
-    pub fn one_of(&mut self, node: &Node, path: &str, what: &str, names: &[&str]) -> Option<String> {
+    pub fn one_of(
+        &mut self,
+        node: &Node,
+        path: &str,
+        what: &str,
+        names: &[&str],
+    ) -> Option<String> {
         let s = self.string(node, path)?;
         if names.contains(&s.as_str()) {
             return Some(s);

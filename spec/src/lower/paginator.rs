@@ -4,8 +4,8 @@
 
 use super::{list, suggest, Cx, Obj};
 use crate::model::{
-    CursorPaginator, EmptyParams, HeaderCursorPaginator, HeaderLinkPaginator, JsonLinkPaginator, Nullable,
-    OffsetPaginator, PageNumberPaginator, Paginator, PaginatorConfig,
+    CursorPaginator, EmptyParams, HeaderCursorPaginator, HeaderLinkPaginator, JsonLinkPaginator,
+    Nullable, OffsetPaginator, PageNumberPaginator, Paginator, PaginatorConfig,
 };
 use crate::parse::{Kind, Node};
 
@@ -20,7 +20,15 @@ const TYPES: &[&str] = &[
     "json_response",
     "header_link",
 ];
-const ALIASES: &[&str] = &["single_page", "header_link", "json_link", "json_response", "header_cursor", "cursor", "auto"];
+const ALIASES: &[&str] = &[
+    "single_page",
+    "header_link",
+    "json_link",
+    "json_response",
+    "header_cursor",
+    "cursor",
+    "auto",
+];
 const OFFSET_KEYS: &[&str] = &[
     "type",
     "limit",
@@ -70,7 +78,9 @@ fn unknown_type(cx: &mut Cx<'_>, node: &Node, path: &str, name: &str) {
 /// A paginator value.
 pub(crate) fn paginator(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<PaginatorConfig> {
     match &node.kind {
-        Kind::Str(name) if ALIASES.contains(&name.as_str()) => Some(PaginatorConfig::Alias(name.clone())),
+        Kind::Str(name) if ALIASES.contains(&name.as_str()) => {
+            Some(PaginatorConfig::Alias(name.clone()))
+        }
         Kind::Str(name) if name == "offset" => {
             cx.error(
                 node.span,
@@ -107,7 +117,10 @@ pub(crate) fn paginator(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<Pagi
             object(cx, node, path, ty_node, &ty).map(PaginatorConfig::Object)
         }
         other => {
-            let msg = format!("expected a paginator name or object, found {}", other.describe());
+            let msg = format!(
+                "expected a paginator name or object, found {}",
+                other.describe()
+            );
             cx.error(node.span, path, msg, None);
             None
         }
@@ -128,19 +141,38 @@ fn object(cx: &mut Cx<'_>, node: &Node, path: &str, ty_node: &Node, ty: &str) ->
         "page_number" => Paginator::PageNumber(page_number(cx, node, path)?),
         "cursor" => Paginator::Cursor(cursor(cx, node, path)?),
         "header_cursor" => {
-            let o = cx.object(node, path, "header_cursor paginator", &["type", "cursor_key", "cursor_param"])?;
+            let o = cx.object(
+                node,
+                path,
+                "header_cursor paginator",
+                &["type", "cursor_key", "cursor_param"],
+            )?;
             Paginator::HeaderCursor(HeaderCursorPaginator {
                 cursor_key: cx.opt(&o, "cursor_key", Cx::string),
                 cursor_param: cx.opt(&o, "cursor_param", Cx::string),
             })
         }
         "json_link" | "json_response" => {
-            let o = cx.object(node, path, "json_link paginator", &["type", "next_url_path"])?;
-            Paginator::JsonLink(JsonLinkPaginator { next_url_path: cx.opt(&o, "next_url_path", Cx::string) })
+            let o = cx.object(
+                node,
+                path,
+                "json_link paginator",
+                &["type", "next_url_path"],
+            )?;
+            Paginator::JsonLink(JsonLinkPaginator {
+                next_url_path: cx.opt(&o, "next_url_path", Cx::string),
+            })
         }
         "header_link" => {
-            let o = cx.object(node, path, "header_link paginator", &["type", "links_next_key"])?;
-            Paginator::HeaderLink(HeaderLinkPaginator { links_next_key: cx.opt(&o, "links_next_key", Cx::string) })
+            let o = cx.object(
+                node,
+                path,
+                "header_link paginator",
+                &["type", "links_next_key"],
+            )?;
+            Paginator::HeaderLink(HeaderLinkPaginator {
+                links_next_key: cx.opt(&o, "links_next_key", Cx::string),
+            })
         }
         other => {
             unknown_type(cx, ty_node, &super::child(path, "type"), other);
@@ -152,8 +184,13 @@ fn object(cx: &mut Cx<'_>, node: &Node, path: &str, ty_node: &Node, ty: &str) ->
 fn nullable_string(cx: &mut Cx<'_>, o: &Obj<'_>, key: &str) -> Nullable<String> {
     match o.get(key) {
         None => Nullable::Default,
-        Some(Node { kind: Kind::Null, .. }) => Nullable::Null(()),
-        Some(n) => cx.string(n, &o.at(key)).map(Nullable::Value).unwrap_or_default(),
+        Some(Node {
+            kind: Kind::Null, ..
+        }) => Nullable::Null(()),
+        Some(n) => cx
+            .string(n, &o.at(key))
+            .map(Nullable::Value)
+            .unwrap_or_default(),
     }
 }
 
@@ -171,7 +208,13 @@ fn exclusive(cx: &mut Cx<'_>, o: &Obj<'_>, param: &str, body: &str) {
 
 /// dlt's constructor rule for range paginators: without a total, a maximum, a has-more flag or
 /// stopping on an empty page, nothing ends the loop.
-fn check_can_stop(cx: &mut Cx<'_>, o: &Obj<'_>, total: &Nullable<String>, max_key: &str, stop: Option<bool>) {
+fn check_can_stop(
+    cx: &mut Cx<'_>,
+    o: &Obj<'_>,
+    total: &Nullable<String>,
+    max_key: &str,
+    stop: Option<bool>,
+) {
     let never = matches!(total, Nullable::Null(()))
         && o.get(max_key).is_none()
         && o.get("has_more_path").is_none()

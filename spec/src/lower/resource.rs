@@ -2,9 +2,9 @@
 
 use super::{auth, child, list, paginator, source, table, Cx, Obj};
 use crate::model::{
-    Endpoint, EndpointConfig, IncrementalConfig, IncrementalParam, IncrementalTag, LastValueFunc, Method, Nullable,
-    OnCursorValueMissing, ParamValue, RangeBound, ResolveParam, ResolveTag, Resource, ResourceBase, ResourceEntry,
-    ResponseAction, ResponseActionKind, RowOrder,
+    Endpoint, EndpointConfig, IncrementalConfig, IncrementalParam, IncrementalTag, LastValueFunc,
+    Method, Nullable, OnCursorValueMissing, ParamValue, RangeBound, ResolveParam, ResolveTag,
+    Resource, ResourceBase, ResourceEntry, ResponseAction, ResponseActionKind, RowOrder,
 };
 use crate::parse::{Kind, Node};
 
@@ -57,7 +57,10 @@ const INCREMENTAL_KEYS: &[&str] = &[
 /// `resources`.
 pub(crate) fn resources(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<Vec<ResourceEntry>> {
     let Kind::Array(items) = &node.kind else {
-        let msg = format!("expected `resources` as an array, found {}", node.kind.describe());
+        let msg = format!(
+            "expected `resources` as an array, found {}",
+            node.kind.describe()
+        );
         cx.error(node.span, path, msg, None);
         return None;
     };
@@ -93,10 +96,16 @@ fn entry(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<ResourceEntry> {
                 }
             }
             let base = base(cx, &o);
-            Some(ResourceEntry::Resource(Box::new(Resource { name: name?, base: base? })))
+            Some(ResourceEntry::Resource(Box::new(Resource {
+                name: name?,
+                base: base?,
+            })))
         }
         other => {
-            let msg = format!("expected a resource name or a resource object, found {}", other.describe());
+            let msg = format!(
+                "expected a resource name or a resource object, found {}",
+                other.describe()
+            );
             cx.error(node.span, path, msg, None);
             None
         }
@@ -107,7 +116,12 @@ fn entry(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<ResourceEntry> {
 pub(crate) fn defaults(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<ResourceBase> {
     if let Kind::Object(entries) = &node.kind {
         if let Some(e) = entries.iter().find(|e| e.key == "name") {
-            cx.error(e.key_span, &child(path, "name"), "`resource_defaults` may not contain `name`", None);
+            cx.error(
+                e.key_span,
+                &child(path, "name"),
+                "`resource_defaults` may not contain `name`",
+                None,
+            );
         }
     }
     let mut allowed = vec!["name"];
@@ -135,7 +149,9 @@ fn base(cx: &mut Cx<'_>, o: &Obj<'_>) -> Option<ResourceBase> {
         table_format: cx.opt(o, "table_format", Cx::string),
         file_format: cx.opt(o, "file_format", Cx::string),
     };
-    let failed = cx.diags[before..].iter().any(|d| d.severity == crate::Severity::Error);
+    let failed = cx.diags[before..]
+        .iter()
+        .any(|d| d.severity == crate::Severity::Error);
     (!failed).then_some(b)
 }
 
@@ -158,11 +174,17 @@ fn endpoint(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<EndpointConfig> 
         incremental: cx.opt(&o, "incremental", incremental),
         auth: match o.get("auth") {
             None => Nullable::Default,
-            Some(Node { kind: Kind::Null, .. }) => Nullable::Null(()),
-            Some(n) => auth::auth(cx, n, &o.at("auth")).map(Nullable::Value).unwrap_or_default(),
+            Some(Node {
+                kind: Kind::Null, ..
+            }) => Nullable::Null(()),
+            Some(n) => auth::auth(cx, n, &o.at("auth"))
+                .map(Nullable::Value)
+                .unwrap_or_default(),
         },
     };
-    let failed = cx.diags[before..].iter().any(|d| d.severity == crate::Severity::Error);
+    let failed = cx.diags[before..]
+        .iter()
+        .any(|d| d.severity == crate::Severity::Error);
     (!failed).then(|| EndpointConfig::Object(Box::new(e)))
 }
 
@@ -173,25 +195,44 @@ fn method(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<Method> {
         "POST" => Some(Method::Post),
         _ => {
             let help = match s.to_ascii_uppercase().as_str() {
-                u @ ("GET" | "POST") => format!("write `{u}` (methods are case-sensitive, as in dlt)"),
+                u @ ("GET" | "POST") => {
+                    format!("write `{u}` (methods are case-sensitive, as in dlt)")
+                }
                 _ => "dlt's REST API source sends only GET and POST requests".to_string(),
             };
-            cx.error(node.span, path, format!("method must be exactly `GET` or `POST`, found `{s}`"), Some(help));
+            cx.error(
+                node.span,
+                path,
+                format!("method must be exactly `GET` or `POST`, found `{s}`"),
+                Some(help),
+            );
             None
         }
     }
 }
 
-fn params(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<indexmap::IndexMap<String, ParamValue>> {
+fn params(
+    cx: &mut Cx<'_>,
+    node: &Node,
+    path: &str,
+) -> Option<indexmap::IndexMap<String, ParamValue>> {
     let o = cx.map(node, path, "query parameters")?;
-    let Kind::Object(entries) = &node.kind else { return None };
+    let Kind::Object(entries) = &node.kind else {
+        return None;
+    };
     let mut out = indexmap::IndexMap::new();
     let mut ok = true;
     for e in entries {
         let p = o.at(&e.key);
         let v = match &e.value.kind {
-            Kind::Object(fields) => match fields.iter().find(|f| f.key == "type").map(|f| &f.value.kind) {
-                Some(Kind::Str(t)) if t == "resolve" => resolve_param(cx, &e.value, &p).map(ParamValue::Resolve),
+            Kind::Object(fields) => match fields
+                .iter()
+                .find(|f| f.key == "type")
+                .map(|f| &f.value.kind)
+            {
+                Some(Kind::Str(t)) if t == "resolve" => {
+                    resolve_param(cx, &e.value, &p).map(ParamValue::Resolve)
+                }
                 Some(Kind::Str(t)) if t == "incremental" => {
                     incremental_param(cx, &e.value, &p).map(ParamValue::Incremental)
                 }
@@ -218,10 +259,19 @@ fn params(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<indexmap::IndexMap
 }
 
 fn resolve_param(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<ResolveParam> {
-    let o = cx.object(node, path, "a resolve param", &["type", "resource", "field"])?;
+    let o = cx.object(
+        node,
+        path,
+        "a resolve param",
+        &["type", "resource", "field"],
+    )?;
     let resource = cx.req(&o, "resource", "a resolve param", Cx::string);
     let field = cx.req(&o, "field", "a resolve param", Cx::string);
-    Some(ResolveParam { kind: ResolveTag::Resolve, resource: resource?, field: field? })
+    Some(ResolveParam {
+        kind: ResolveTag::Resolve,
+        resource: resource?,
+        field: field?,
+    })
 }
 
 fn incremental_param(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<IncrementalParam> {
@@ -229,10 +279,18 @@ fn incremental_param(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<Increme
     allowed.extend_from_slice(INCREMENTAL_KEYS);
     let o = cx.object(node, path, "an incremental param", &allowed)?;
     let mut ok = true;
-    for key in INCREMENTAL_KEYS.iter().filter(|k| !["cursor_path", "initial_value", "last_value_func"].contains(k)) {
+    for key in INCREMENTAL_KEYS
+        .iter()
+        .filter(|k| !["cursor_path", "initial_value", "last_value_func"].contains(k))
+    {
         if let Some(span) = o.key_span(key) {
             let help = "use `endpoint.incremental` with `{incremental.start_value}` / `{incremental.end_value}` placeholders";
-            cx.error(span, &o.at(key), format!("`{key}` is not allowed in the deprecated incremental param form"), Some(help.into()));
+            cx.error(
+                span,
+                &o.at(key),
+                format!("`{key}` is not allowed in the deprecated incremental param form"),
+                Some(help.into()),
+            );
             ok = false;
         }
     }
@@ -242,21 +300,36 @@ fn incremental_param(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<Increme
     if !ok {
         return None;
     }
-    Some(IncrementalParam { kind: IncrementalTag::Incremental, cursor_path: cursor_path?, initial_value, last_value_func })
+    Some(IncrementalParam {
+        kind: IncrementalTag::Incremental,
+        cursor_path: cursor_path?,
+        initial_value,
+        last_value_func,
+    })
 }
 
 fn last_value_func(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<LastValueFunc> {
-    Some(match cx.one_of(node, path, "last_value_func", &["max", "min"])?.as_str() {
-        "max" => LastValueFunc::Max,
-        _ => LastValueFunc::Min,
-    })
+    Some(
+        match cx
+            .one_of(node, path, "last_value_func", &["max", "min"])?
+            .as_str()
+        {
+            "max" => LastValueFunc::Max,
+            _ => LastValueFunc::Min,
+        },
+    )
 }
 
 fn bound(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<RangeBound> {
-    Some(match cx.one_of(node, path, "range bound", &["closed", "open"])?.as_str() {
-        "closed" => RangeBound::Closed,
-        _ => RangeBound::Open,
-    })
+    Some(
+        match cx
+            .one_of(node, path, "range bound", &["closed", "open"])?
+            .as_str()
+        {
+            "closed" => RangeBound::Closed,
+            _ => RangeBound::Open,
+        },
+    )
 }
 
 fn incremental(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<IncrementalConfig> {
@@ -271,19 +344,31 @@ fn incremental(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<IncrementalCo
         last_value_func: cx.opt(&o, "last_value_func", last_value_func),
         lag: cx.opt(&o, "lag", Cx::number),
         on_cursor_value_missing: cx.opt(&o, "on_cursor_value_missing", |cx, n, p| {
-            Some(match cx.one_of(n, p, "on_cursor_value_missing", &["raise", "include", "exclude"])?.as_str() {
-                "raise" => OnCursorValueMissing::Raise,
-                "include" => OnCursorValueMissing::Include,
-                _ => OnCursorValueMissing::Exclude,
-            })
+            Some(
+                match cx
+                    .one_of(
+                        n,
+                        p,
+                        "on_cursor_value_missing",
+                        &["raise", "include", "exclude"],
+                    )?
+                    .as_str()
+                {
+                    "raise" => OnCursorValueMissing::Raise,
+                    "include" => OnCursorValueMissing::Include,
+                    _ => OnCursorValueMissing::Exclude,
+                },
+            )
         }),
         range_start: cx.opt(&o, "range_start", bound),
         range_end: cx.opt(&o, "range_end", bound),
         row_order: cx.opt(&o, "row_order", |cx, n, p| {
-            Some(match cx.one_of(n, p, "row order", &["asc", "desc"])?.as_str() {
-                "asc" => RowOrder::Asc,
-                _ => RowOrder::Desc,
-            })
+            Some(
+                match cx.one_of(n, p, "row order", &["asc", "desc"])?.as_str() {
+                    "asc" => RowOrder::Asc,
+                    _ => RowOrder::Desc,
+                },
+            )
         }),
         primary_key: cx.opt(&o, "primary_key", table::key),
         allow_external_schedulers: cx.opt(&o, "allow_external_schedulers", Cx::boolean),
@@ -292,7 +377,10 @@ fn incremental(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<IncrementalCo
 
 fn response_actions(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<Vec<ResponseAction>> {
     let Kind::Array(items) = &node.kind else {
-        let msg = format!("expected `response_actions` as an array, found {}", node.kind.describe());
+        let msg = format!(
+            "expected `response_actions` as an array, found {}",
+            node.kind.describe()
+        );
         cx.error(node.span, path, msg, None);
         return None;
     };
@@ -300,26 +388,53 @@ fn response_actions(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<Vec<Resp
     let mut ok = true;
     for (i, item) in items.iter().enumerate() {
         let p = format!("{path}[{i}]");
-        let Some(o) = cx.object(item, &p, "a response action", &["status_code", "content", "action"]) else {
+        let Some(o) = cx.object(
+            item,
+            &p,
+            "a response action",
+            &["status_code", "content", "action"],
+        ) else {
             ok = false;
             continue;
         };
         let status_code = cx.opt(&o, "status_code", Cx::status);
         let content = cx.opt(&o, "content", Cx::string);
-        let action = cx.req(&o, "action", "a response action", |cx, n, p| match &n.kind {
-            Kind::Str(s) if s == "ignore" => Some(ResponseActionKind::Ignore),
-            _ => {
-                let msg = format!("unsupported response action {}: only `ignore` can be written in a spec", n.to_json());
-                cx.error(n.span, p, msg, Some(format!("callables are Python-only; allowed: {}", list(&["ignore"]))));
-                None
+        let action = cx.req(&o, "action", "a response action", |cx, n, p| {
+            match &n.kind {
+                Kind::Str(s) if s == "ignore" => Some(ResponseActionKind::Ignore),
+                _ => {
+                    let msg = format!(
+                        "unsupported response action {}: only `ignore` can be written in a spec",
+                        n.to_json()
+                    );
+                    cx.error(
+                        n.span,
+                        p,
+                        msg,
+                        Some(format!(
+                            "callables are Python-only; allowed: {}",
+                            list(&["ignore"])
+                        )),
+                    );
+                    None
+                }
             }
         });
         if o.get("status_code").is_none() && o.get("content").is_none() {
-            cx.error(super::opening(item.span), &p, "a response action needs `status_code` or `content`", None);
+            cx.error(
+                super::opening(item.span),
+                &p,
+                "a response action needs `status_code` or `content`",
+                None,
+            );
             ok = false;
         }
         match action {
-            Some(action) => out.push(ResponseAction { status_code, content, action }),
+            Some(action) => out.push(ResponseAction {
+                status_code,
+                content,
+                action,
+            }),
             None => ok = false,
         }
     }

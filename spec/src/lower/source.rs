@@ -4,9 +4,29 @@ use super::{auth, paginator, resource, Cx};
 use crate::model::{ClientConfig, RateLimitConfig, RetryConfig, SourceSpec};
 use crate::parse::Node;
 
-const TOP_KEYS: &[&str] = &["$schema", "name", "client", "resource_defaults", "resources"];
-const CLIENT_KEYS: &[&str] = &["base_url", "headers", "auth", "paginator", "retry", "timeout", "rate_limit"];
-const RETRY_KEYS: &[&str] = &["statuses", "max_retries", "backoff_factor", "max_delay", "respect_retry_after"];
+const TOP_KEYS: &[&str] = &[
+    "$schema",
+    "name",
+    "client",
+    "resource_defaults",
+    "resources",
+];
+const CLIENT_KEYS: &[&str] = &[
+    "base_url",
+    "headers",
+    "auth",
+    "paginator",
+    "retry",
+    "timeout",
+    "rate_limit",
+];
+const RETRY_KEYS: &[&str] = &[
+    "statuses",
+    "max_retries",
+    "backoff_factor",
+    "max_delay",
+    "respect_retry_after",
+];
 
 /// Lowers a whole document. `None` when any error was recorded.
 pub(crate) fn lower_source(cx: &mut Cx<'_>, root: &Node) -> Option<SourceSpec> {
@@ -19,7 +39,13 @@ pub(crate) fn lower_source(cx: &mut Cx<'_>, root: &Node) -> Option<SourceSpec> {
     if cx.has_errors() {
         return None;
     }
-    Some(SourceSpec { schema, name, client: client?, resource_defaults, resources: resources? })
+    Some(SourceSpec {
+        schema,
+        name,
+        client: client?,
+        resource_defaults,
+        resources: resources?,
+    })
 }
 
 fn client(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<ClientConfig> {
@@ -31,7 +57,15 @@ fn client(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<ClientConfig> {
     let retry = cx.opt(&o, "retry", retry);
     let timeout = cx.opt(&o, "timeout", positive);
     let rate_limit = cx.opt(&o, "rate_limit", rate_limit);
-    Some(ClientConfig { base_url: base_url?, headers, auth, paginator, retry, timeout, rate_limit })
+    Some(ClientConfig {
+        base_url: base_url?,
+        headers,
+        auth,
+        paginator,
+        retry,
+        timeout,
+        rate_limit,
+    })
 }
 
 fn positive(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<f64> {
@@ -61,16 +95,36 @@ pub(crate) fn retry(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<RetryCon
 
 fn statuses(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<Vec<u16>> {
     let crate::parse::Kind::Array(items) = &node.kind else {
-        cx.error(node.span, path, format!("expected an array of HTTP statuses, found {}", node.kind.describe()), None);
+        cx.error(
+            node.span,
+            path,
+            format!(
+                "expected an array of HTTP statuses, found {}",
+                node.kind.describe()
+            ),
+            None,
+        );
         return None;
     };
-    let all: Vec<Option<u16>> = items.iter().enumerate().map(|(i, n)| cx.status(n, &format!("{path}[{i}]"))).collect();
+    let all: Vec<Option<u16>> = items
+        .iter()
+        .enumerate()
+        .map(|(i, n)| cx.status(n, &format!("{path}[{i}]")))
+        .collect();
     all.into_iter().collect()
 }
 
 fn rate_limit(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<RateLimitConfig> {
-    let o = cx.object(node, path, "`rate_limit`", &["requests_per_second", "burst"])?;
+    let o = cx.object(
+        node,
+        path,
+        "`rate_limit`",
+        &["requests_per_second", "burst"],
+    )?;
     let rps = cx.req(&o, "requests_per_second", "`rate_limit`", positive);
     let burst = cx.opt(&o, "burst", Cx::u32);
-    Some(RateLimitConfig { requests_per_second: rps?, burst })
+    Some(RateLimitConfig {
+        requests_per_second: rps?,
+        burst,
+    })
 }

@@ -2,15 +2,25 @@
 
 use super::{child, list, suggest, Cx};
 use crate::model::{
-    ColumnHints, ColumnsConfig, DataType, Disposition, KeyConfig, MergeStrategy, SortOrder, WriteDispositionConfig,
-    WriteDispositionObject,
+    ColumnHints, ColumnsConfig, DataType, Disposition, KeyConfig, MergeStrategy, SortOrder,
+    WriteDispositionConfig, WriteDispositionObject,
 };
 use crate::parse::{Kind, Node};
 
 const DISPOSITIONS: &[&str] = &["append", "replace", "merge", "skip"];
 const STRATEGIES: &[&str] = &["delete-insert", "upsert", "insert-only", "scd2"];
 const DATA_TYPES: &[&str] = &[
-    "text", "double", "bool", "timestamp", "bigint", "binary", "json", "decimal", "date", "time", "wei",
+    "text",
+    "double",
+    "bool",
+    "timestamp",
+    "bigint",
+    "binary",
+    "json",
+    "decimal",
+    "date",
+    "time",
+    "wei",
 ];
 const COLUMN_KEYS: &[&str] = &[
     "name",
@@ -29,7 +39,14 @@ const COLUMN_KEYS: &[&str] = &[
 ];
 /// dlt hints accepted and carried in `other` (they do not change generated code).
 const OTHER_HINTS: &[&str] = &[
-    "partition", "cluster", "sort", "row_key", "parent_key", "root_key", "variant", "incremental",
+    "partition",
+    "cluster",
+    "sort",
+    "row_key",
+    "parent_key",
+    "root_key",
+    "variant",
+    "incremental",
 ];
 
 /// `primary_key` / `merge_key`.
@@ -38,7 +55,10 @@ pub(crate) fn key(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<KeyConfig>
         Kind::Str(s) => Some(KeyConfig::One(s.clone())),
         Kind::Array(_) => cx.strings(node, path).map(KeyConfig::Many),
         other => {
-            let msg = format!("expected a column name or a list of column names, found {}", other.describe());
+            let msg = format!(
+                "expected a column name or a list of column names, found {}",
+                other.describe()
+            );
             cx.error(node.span, path, msg, None);
             None
         }
@@ -46,41 +66,65 @@ pub(crate) fn key(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<KeyConfig>
 }
 
 fn disposition(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<Disposition> {
-    Some(match cx.one_of(node, path, "write disposition", DISPOSITIONS)?.as_str() {
-        "append" => Disposition::Append,
-        "replace" => Disposition::Replace,
-        "merge" => Disposition::Merge,
-        _ => Disposition::Skip,
-    })
+    Some(
+        match cx
+            .one_of(node, path, "write disposition", DISPOSITIONS)?
+            .as_str()
+        {
+            "append" => Disposition::Append,
+            "replace" => Disposition::Replace,
+            "merge" => Disposition::Merge,
+            _ => Disposition::Skip,
+        },
+    )
 }
 
 fn strategy(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<MergeStrategy> {
     if let Kind::Str(s) = &node.kind {
         if s == "cdc" {
-            cx.error(node.span, path, "merge strategy `cdc` is not supported", Some(format!("use one of {}", list(&STRATEGIES[..3])))) ;
-            return None;
-        }
-    }
-    Some(match cx.one_of(node, path, "merge strategy", STRATEGIES)?.as_str() {
-        "delete-insert" => MergeStrategy::DeleteInsert,
-        "upsert" => MergeStrategy::Upsert,
-        "insert-only" => MergeStrategy::InsertOnly,
-        _ => {
             cx.error(
                 node.span,
                 path,
-                "merge strategy `scd2` is not supported yet",
+                "merge strategy `cdc` is not supported",
                 Some(format!("use one of {}", list(&STRATEGIES[..3]))),
             );
             return None;
         }
-    })
+    }
+    Some(
+        match cx
+            .one_of(node, path, "merge strategy", STRATEGIES)?
+            .as_str()
+        {
+            "delete-insert" => MergeStrategy::DeleteInsert,
+            "upsert" => MergeStrategy::Upsert,
+            "insert-only" => MergeStrategy::InsertOnly,
+            _ => {
+                cx.error(
+                    node.span,
+                    path,
+                    "merge strategy `scd2` is not supported yet",
+                    Some(format!("use one of {}", list(&STRATEGIES[..3]))),
+                );
+                return None;
+            }
+        },
+    )
 }
 
 /// `write_disposition` as a string or an object.
-pub(crate) fn write_disposition(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<WriteDispositionConfig> {
+pub(crate) fn write_disposition(
+    cx: &mut Cx<'_>,
+    node: &Node,
+    path: &str,
+) -> Option<WriteDispositionConfig> {
     if let Kind::Object(_) = node.kind {
-        let o = cx.object(node, path, "`write_disposition`", &["disposition", "strategy", "deduplicated"])?;
+        let o = cx.object(
+            node,
+            path,
+            "`write_disposition`",
+            &["disposition", "strategy", "deduplicated"],
+        )?;
         let disposition = cx.req(&o, "disposition", "`write_disposition`", disposition);
         let strategy = cx.opt(&o, "strategy", strategy);
         let deduplicated = cx.opt(&o, "deduplicated", Cx::boolean);
@@ -105,7 +149,10 @@ pub(crate) fn columns(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<Column
                     Some(h) => {
                         if let (Some(n), Some(name_node)) = (&h.name, field(&e.value, "name")) {
                             if *n != e.key {
-                                let msg = format!("column `name` is `{n}` but the column is declared as `{}`", e.key);
+                                let msg = format!(
+                                    "column `name` is `{n}` but the column is declared as `{}`",
+                                    e.key
+                                );
                                 cx.error(name_node.span, &child(&p, "name"), msg, None);
                                 ok = false;
                             }
@@ -124,7 +171,12 @@ pub(crate) fn columns(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<Column
                 let p = format!("{path}[{i}]");
                 match column(cx, item, &p) {
                     Some(h) if h.name.is_none() => {
-                        cx.error(super::opening(item.span), &p, "missing required key `name` in a column of the list form", None);
+                        cx.error(
+                            super::opening(item.span),
+                            &p,
+                            "missing required key `name` in a column of the list form",
+                            None,
+                        );
                         ok = false;
                     }
                     Some(h) => out.push(h),
@@ -134,7 +186,10 @@ pub(crate) fn columns(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<Column
             ok.then_some(ColumnsConfig::List(out))
         }
         other => {
-            let msg = format!("expected columns as an object by name or a list, found {}", other.describe());
+            let msg = format!(
+                "expected columns as an object by name or a list, found {}",
+                other.describe()
+            );
             cx.error(node.span, path, msg, None);
             None
         }
@@ -149,31 +204,40 @@ fn field<'n>(node: &'n Node, key: &str) -> Option<&'n Node> {
 }
 
 fn data_type(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<DataType> {
-    Some(match cx.one_of(node, path, "data type", DATA_TYPES)?.as_str() {
-        "text" => DataType::Text,
-        "double" => DataType::Double,
-        "bool" => DataType::Bool,
-        "timestamp" => DataType::Timestamp,
-        "bigint" => DataType::Bigint,
-        "binary" => DataType::Binary,
-        "json" => DataType::Json,
-        "decimal" => DataType::Decimal,
-        "date" => DataType::Date,
-        "time" => DataType::Time,
-        _ => DataType::Wei,
-    })
+    Some(
+        match cx.one_of(node, path, "data type", DATA_TYPES)?.as_str() {
+            "text" => DataType::Text,
+            "double" => DataType::Double,
+            "bool" => DataType::Bool,
+            "timestamp" => DataType::Timestamp,
+            "bigint" => DataType::Bigint,
+            "binary" => DataType::Binary,
+            "json" => DataType::Json,
+            "decimal" => DataType::Decimal,
+            "date" => DataType::Date,
+            "time" => DataType::Time,
+            _ => DataType::Wei,
+        },
+    )
 }
 
 fn sort_order(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<SortOrder> {
-    Some(match cx.one_of(node, path, "sort order", &["asc", "desc"])?.as_str() {
-        "asc" => SortOrder::Asc,
-        _ => SortOrder::Desc,
-    })
+    Some(
+        match cx
+            .one_of(node, path, "sort order", &["asc", "desc"])?
+            .as_str()
+        {
+            "asc" => SortOrder::Asc,
+            _ => SortOrder::Desc,
+        },
+    )
 }
 
 fn column(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<ColumnHints> {
     let o = cx.map(node, path, "column hints")?;
-    let Kind::Object(entries) = &node.kind else { return None };
+    let Kind::Object(entries) = &node.kind else {
+        return None;
+    };
     let mut other = indexmap::IndexMap::new();
     for e in entries {
         let k = e.key.as_str();
@@ -190,7 +254,12 @@ fn column(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<ColumnHints> {
             Some(s) => format!("did you mean `{s}`?"),
             None => format!("allowed keys: {} (and `x-*` hints)", list(&allowed)),
         };
-        cx.error(e.key_span, &child(path, k), format!("unknown key `{k}` in column hints"), Some(help));
+        cx.error(
+            e.key_span,
+            &child(path, k),
+            format!("unknown key `{k}` in column hints"),
+            Some(help),
+        );
     }
     Some(ColumnHints {
         name: cx.opt(&o, "name", Cx::string),

@@ -6,7 +6,11 @@ use super::{Entry, Kind, Node, Span, SyntaxError};
 const MAX_DEPTH: usize = 128;
 
 pub(super) fn parse(text: &str) -> Result<Node, SyntaxError> {
-    let mut p = Parser { text, bytes: text.as_bytes(), pos: 0 };
+    let mut p = Parser {
+        text,
+        bytes: text.as_bytes(),
+        pos: 0,
+    };
     // A leading byte-order mark is common in files written on Windows.
     if text.starts_with('\u{feff}') {
         p.pos = 3;
@@ -29,7 +33,10 @@ struct Parser<'a> {
 impl Parser<'_> {
     fn err_here(&self, message: &str) -> SyntaxError {
         let end = self.next_char_end();
-        SyntaxError { span: Span::new(self.pos, end), message: message.to_string() }
+        SyntaxError {
+            span: Span::new(self.pos, end),
+            message: message.to_string(),
+        }
     }
 
     fn next_char_end(&self) -> usize {
@@ -66,7 +73,10 @@ impl Parser<'_> {
             Some(b'-' | b'0'..=b'9') => self.number()?,
             Some(_) => return Err(self.err_here("expected a JSON value")),
         };
-        Ok(Node { kind, span: Span::new(start, self.pos) })
+        Ok(Node {
+            kind,
+            span: Span::new(start, self.pos),
+        })
     }
 
     fn word(&mut self, word: &str, kind: Kind) -> Result<Kind, SyntaxError> {
@@ -117,10 +127,12 @@ impl Parser<'_> {
                 return Ok(Kind::Int(i));
             }
         }
-        text.parse::<f64>().map(Kind::Float).map_err(|_| SyntaxError {
-            span: Span::new(start, self.pos),
-            message: "invalid number".to_string(),
-        })
+        text.parse::<f64>()
+            .map(Kind::Float)
+            .map_err(|_| SyntaxError {
+                span: Span::new(start, self.pos),
+                message: "invalid number".to_string(),
+            })
     }
 
     fn string(&mut self) -> Result<String, SyntaxError> {
@@ -187,7 +199,8 @@ impl Parser<'_> {
                 let lo = self.hex4()?;
                 if (0xDC00..0xE000).contains(&lo) {
                     let c = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
-                    return char::from_u32(c).ok_or_else(|| self.err_here("invalid surrogate pair"));
+                    return char::from_u32(c)
+                        .ok_or_else(|| self.err_here("invalid surrogate pair"));
                 }
             }
             return Err(self.err_here("unpaired surrogate in `\\u` escape"));
@@ -202,7 +215,10 @@ impl Parser<'_> {
         self.ws();
         if self.bytes.get(self.pos) == Some(&b']') {
             self.pos += 1;
-            return Ok(Node { kind: Kind::Array(items), span: Span::new(start, self.pos) });
+            return Ok(Node {
+                kind: Kind::Array(items),
+                span: Span::new(start, self.pos),
+            });
         }
         loop {
             self.ws();
@@ -212,7 +228,10 @@ impl Parser<'_> {
                 Some(b',') => self.pos += 1,
                 Some(b']') => {
                     self.pos += 1;
-                    return Ok(Node { kind: Kind::Array(items), span: Span::new(start, self.pos) });
+                    return Ok(Node {
+                        kind: Kind::Array(items),
+                        span: Span::new(start, self.pos),
+                    });
                 }
                 _ => return Err(self.err_here("expected `,` or `]`")),
             }
@@ -226,7 +245,10 @@ impl Parser<'_> {
         self.ws();
         if self.bytes.get(self.pos) == Some(&b'}') {
             self.pos += 1;
-            return Ok(Node { kind: Kind::Object(entries), span: Span::new(start, self.pos) });
+            return Ok(Node {
+                kind: Kind::Object(entries),
+                span: Span::new(start, self.pos),
+            });
         }
         loop {
             self.ws();
@@ -237,7 +259,10 @@ impl Parser<'_> {
             let key = self.string()?;
             let key_span = Span::new(key_start, self.pos);
             if entries.iter().any(|e| e.key == key) {
-                return Err(SyntaxError { span: key_span, message: format!("duplicate key `{key}`") });
+                return Err(SyntaxError {
+                    span: key_span,
+                    message: format!("duplicate key `{key}`"),
+                });
             }
             self.ws();
             if self.bytes.get(self.pos) != Some(&b':') {
@@ -246,13 +271,20 @@ impl Parser<'_> {
             self.pos += 1;
             self.ws();
             let value = self.value(depth + 1)?;
-            entries.push(Entry { key, key_span, value });
+            entries.push(Entry {
+                key,
+                key_span,
+                value,
+            });
             self.ws();
             match self.bytes.get(self.pos) {
                 Some(b',') => self.pos += 1,
                 Some(b'}') => {
                     self.pos += 1;
-                    return Ok(Node { kind: Kind::Object(entries), span: Span::new(start, self.pos) });
+                    return Ok(Node {
+                        kind: Kind::Object(entries),
+                        span: Span::new(start, self.pos),
+                    });
                 }
                 _ => return Err(self.err_here("expected `,` or `}`")),
             }
@@ -267,17 +299,28 @@ mod tests {
     #[test]
     fn parses_nested_values_with_spans() {
         let n = parse(r#"{"a": [1, 2.5, "x\u00e9"], "b": null}"#).unwrap();
-        let Kind::Object(e) = &n.kind else { panic!("object") };
+        let Kind::Object(e) = &n.kind else {
+            panic!("object")
+        };
         assert_eq!(e[0].key, "a");
         assert_eq!(e[0].key_span, Span::new(1, 4));
         assert_eq!(e[0].value.span, Span::new(6, 25));
-        assert_eq!(n.to_json(), serde_json::json!({"a": [1, 2.5, "xé"], "b": null}));
+        assert_eq!(
+            n.to_json(),
+            serde_json::json!({"a": [1, 2.5, "xé"], "b": null})
+        );
     }
 
     #[test]
     fn reports_duplicate_keys_and_trailing_commas() {
-        assert_eq!(parse(r#"{"a": 1, "a": 2}"#).unwrap_err().message, "duplicate key `a`");
+        assert_eq!(
+            parse(r#"{"a": 1, "a": 2}"#).unwrap_err().message,
+            "duplicate key `a`"
+        );
         let e = parse("[1,]").unwrap_err();
-        assert_eq!((e.span, e.message.as_str()), (Span::new(3, 4), "expected a JSON value"));
+        assert_eq!(
+            (e.span, e.message.as_str()),
+            (Span::new(3, 4), "expected a JSON value")
+        );
     }
 }

@@ -12,7 +12,10 @@ pub(super) fn parse(text: &str) -> Result<Node, SyntaxError> {
         }
     })?;
     let span = doc.span();
-    Ok(Node { kind: table(doc.get_ref()), span: Span::new(span.start, span.end) })
+    Ok(Node {
+        kind: table(doc.get_ref()),
+        span: Span::new(span.start, span.end),
+    })
 }
 
 fn table(t: &DeTable<'_>) -> Kind {
@@ -52,5 +55,8 @@ fn node(v: &toml::Spanned<DeValue<'_>>) -> Node {
         DeValue::Array(a) => Kind::Array(a.iter().map(node).collect()),
         DeValue::Table(t) => table(t),
     };
-    Node { kind, span: Span::new(s.start, s.end) }
+    Node {
+        kind,
+        span: Span::new(s.start, s.end),
+    }
 }

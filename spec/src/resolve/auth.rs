@@ -7,7 +7,13 @@ use crate::resolved::{ApiKeyPlace, ResolvedAuth, ResolvedRetry, SecretInfo};
 pub fn env_name(secret: &str) -> String {
     secret
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -19,14 +25,19 @@ fn secret(cred: &Option<Credential>, field: &str) -> SecretInfo {
             name: r.secret.clone(),
             env: r.env.clone().unwrap_or_else(|| env_name(&r.secret)),
         },
-        _ => SecretInfo { name: field.to_string(), env: env_name(field) },
+        _ => SecretInfo {
+            name: field.to_string(),
+            env: env_name(field),
+        },
     }
 }
 
 /// Resolves an auth config.
 pub(crate) fn auth(a: &AuthConfig) -> ResolvedAuth {
     match a {
-        AuthConfig::Bearer(b) => ResolvedAuth::Bearer { token: secret(&b.token, "token") },
+        AuthConfig::Bearer(b) => ResolvedAuth::Bearer {
+            token: secret(&b.token, "token"),
+        },
         AuthConfig::ApiKey(k) => ResolvedAuth::ApiKey {
             name: k.name.clone().unwrap_or_else(|| "Authorization".into()),
             key: secret(&k.api_key, "api_key"),
@@ -41,7 +52,11 @@ pub(crate) fn auth(a: &AuthConfig) -> ResolvedAuth {
             password: secret(&b.password, "password"),
         },
         AuthConfig::OAuth2ClientCredentials(o) => ResolvedAuth::OAuth2 {
-            token_url: o.access_token_url.clone().or_else(|| o.token_url.clone()).unwrap_or_default(),
+            token_url: o
+                .access_token_url
+                .clone()
+                .or_else(|| o.token_url.clone())
+                .unwrap_or_default(),
             client_id: secret(&o.client_id, "client_id"),
             client_secret: secret(&o.client_secret, "client_secret"),
             extra: o.access_token_request_data.clone(),
@@ -58,7 +73,11 @@ pub(crate) fn secrets_of(a: &ResolvedAuth) -> Vec<SecretInfo> {
         ResolvedAuth::Bearer { token } => vec![token.clone()],
         ResolvedAuth::ApiKey { key, .. } => vec![key.clone()],
         ResolvedAuth::HttpBasic { username, password } => vec![username.clone(), password.clone()],
-        ResolvedAuth::OAuth2 { client_id, client_secret, .. } => vec![client_id.clone(), client_secret.clone()],
+        ResolvedAuth::OAuth2 {
+            client_id,
+            client_secret,
+            ..
+        } => vec![client_id.clone(), client_secret.clone()],
     }
 }
 
@@ -71,7 +90,10 @@ pub(crate) fn retry(client: Option<&RetryConfig>, own: Option<&RetryConfig>) -> 
             .and_then(|r| r.statuses.clone())
             .or_else(|| client.and_then(|r| r.statuses.clone()))
             .unwrap_or_else(|| vec![429, 500, 502, 503, 504]),
-        max_retries: own.and_then(|r| r.max_retries).or_else(|| client.and_then(|r| r.max_retries)).unwrap_or(4),
+        max_retries: own
+            .and_then(|r| r.max_retries)
+            .or_else(|| client.and_then(|r| r.max_retries))
+            .unwrap_or(4),
         backoff_factor: pick(|r| r.backoff_factor).unwrap_or(1.0),
         max_delay_secs: pick(|r| r.max_delay).unwrap_or(300.0),
         respect_retry_after: own

@@ -3,11 +3,11 @@
 
 use super::{loc, merge::Merged, R};
 use crate::jsonpath;
-use crate::model::{Nullable, PaginatorConfig, ParamValue, SourceSpec};
 use crate::model::{LastValueFunc, OnCursorValueMissing, Paginator, RangeBound};
+use crate::model::{Nullable, PaginatorConfig, ParamValue, SourceSpec};
 use crate::resolved::{
-    IncrementalValue, JsonPath, ResolvedAuthChoice, ResolvedIncremental, ResolvedPaginator, ResolvedParamPlace, TValue,
-    Template, TemplatePart,
+    IncrementalValue, JsonPath, ResolvedAuthChoice, ResolvedIncremental, ResolvedPaginator,
+    ResolvedParamPlace, TValue, Template, TemplatePart,
 };
 use crate::template::{split, Piece};
 
@@ -40,7 +40,11 @@ fn json_path(r: &mut R<'_>, text: &str, at: &[String], what: &str) -> Option<Jso
     match jsonpath::parse(text) {
         Ok(p) => Some(p),
         Err(e) => {
-            r.error(at, format!("invalid JSONPath `{text}` in {what}: {e}"), Some("e.g. `data.items`, `$.results[*]`, `['@odata.nextLink']`".into()));
+            r.error(
+                at,
+                format!("invalid JSONPath `{text}` in {what}: {e}"),
+                Some("e.g. `data.items`, `$.results[*]`, `['@odata.nextLink']`".into()),
+            );
             None
         }
     }
@@ -49,10 +53,16 @@ fn json_path(r: &mut R<'_>, text: &str, at: &[String], what: &str) -> Option<Jso
 /// Classifies a `{...}` placeholder outside the path's own params.
 fn placeholder(r: &mut R<'_>, expr: &str, cx: &mut Ctx<'_>) -> Option<TemplatePart> {
     if let Some(rest) = expr.strip_prefix("resources.") {
-        let Some((parent, field)) = rest.split_once('.').filter(|(p, f)| !p.is_empty() && !f.is_empty()) else {
+        let Some((parent, field)) = rest
+            .split_once('.')
+            .filter(|(p, f)| !p.is_empty() && !f.is_empty())
+        else {
             r.error(
                 &cx.at,
-                format!("placeholder `{{{expr}}}` in `{}` needs a parent and a field", cx.section),
+                format!(
+                    "placeholder `{{{expr}}}` in `{}` needs a parent and a field",
+                    cx.section
+                ),
                 Some("write `{resources.<parent>.<field>}`".into()),
             );
             *cx.ok = false;
@@ -64,7 +74,10 @@ fn placeholder(r: &mut R<'_>, expr: &str, cx: &mut Ctx<'_>) -> Option<TemplatePa
             return None;
         };
         cx.parents.push((parent.to_string(), cx.at.clone()));
-        return Some(TemplatePart::Parent { resource: parent.to_string(), path });
+        return Some(TemplatePart::Parent {
+            resource: parent.to_string(),
+            path,
+        });
     }
     if let Some(rest) = expr.strip_prefix("incremental.") {
         let v = match rest {
@@ -74,19 +87,33 @@ fn placeholder(r: &mut R<'_>, expr: &str, cx: &mut Ctx<'_>) -> Option<TemplatePa
             "end_value" => IncrementalValue::EndValue,
             "lag" if cx.has_incremental => {
                 let Some(lag) = cx.lag else {
-                    r.error(&cx.at, format!("placeholder `{{{expr}}}` in `{}` needs `incremental.lag`", cx.section), None);
+                    r.error(
+                        &cx.at,
+                        format!(
+                            "placeholder `{{{expr}}}` in `{}` needs `incremental.lag`",
+                            cx.section
+                        ),
+                        None,
+                    );
                     *cx.ok = false;
                     return None;
                 };
                 // Python's str() of the configured number: integers without a fraction.
-                let text = if lag.fract() == 0.0 && lag.abs() < 1e15 { format!("{}", lag as i64) } else { lag.to_string() };
+                let text = if lag.fract() == 0.0 && lag.abs() < 1e15 {
+                    format!("{}", lag as i64)
+                } else {
+                    lag.to_string()
+                };
                 return Some(TemplatePart::Lit(text));
             }
             _ => {
                 r.error(
                     &cx.at,
                     format!("unknown incremental value `{{{expr}}}` in `{}`", cx.section),
-                    Some("use `start_value`, `initial_value`, `last_value`, `end_value` or `lag`".into()),
+                    Some(
+                        "use `start_value`, `initial_value`, `last_value`, `end_value` or `lag`"
+                            .into(),
+                    ),
                 );
                 *cx.ok = false;
                 return None;
@@ -95,7 +122,10 @@ fn placeholder(r: &mut R<'_>, expr: &str, cx: &mut Ctx<'_>) -> Option<TemplatePa
         if !cx.has_incremental {
             r.error(
                 &cx.at,
-                format!("placeholder `{{{expr}}}` in `{}` needs `endpoint.incremental`", cx.section),
+                format!(
+                    "placeholder `{{{expr}}}` in `{}` needs `endpoint.incremental`",
+                    cx.section
+                ),
                 Some("add `incremental` with a `cursor_path` to the endpoint".into()),
             );
             *cx.ok = false;
@@ -116,7 +146,11 @@ fn template(r: &mut R<'_>, s: &str, cx: &mut Ctx<'_>) -> Template {
     let pieces = match split(s) {
         Ok(p) => p,
         Err(e) => {
-            r.error(&cx.at, format!("invalid placeholder syntax in `{}`: {e}", cx.section), None);
+            r.error(
+                &cx.at,
+                format!("invalid placeholder syntax in `{}`: {e}", cx.section),
+                None,
+            );
             *cx.ok = false;
             return Template { parts: Vec::new() };
         }
@@ -136,10 +170,17 @@ fn tvalue(r: &mut R<'_>, v: &serde_json::Value, cx: &mut Ctx<'_>) -> TValue {
     match v {
         Value::Null => TValue::Null,
         Value::Bool(b) => TValue::Bool(*b),
-        Value::Number(n) => n.as_i64().map(TValue::Int).unwrap_or_else(|| TValue::Float(n.as_f64().unwrap_or(0.0))),
+        Value::Number(n) => n
+            .as_i64()
+            .map(TValue::Int)
+            .unwrap_or_else(|| TValue::Float(n.as_f64().unwrap_or(0.0))),
         Value::String(s) => TValue::Str(template(r, s, cx)),
         Value::Array(items) => TValue::List(items.iter().map(|i| tvalue(r, i, cx)).collect()),
-        Value::Object(m) => TValue::Map(m.iter().map(|(k, v)| (k.clone(), tvalue(r, v, cx))).collect()),
+        Value::Object(m) => TValue::Map(
+            m.iter()
+                .map(|(k, v)| (k.clone(), tvalue(r, v, cx)))
+                .collect(),
+        ),
     }
 }
 
@@ -158,7 +199,11 @@ fn single_entity(path: &str) -> bool {
         let after = &rest[open + 1..];
         if let Some(close) = after.find('}') {
             let inner = &after[..close];
-            if !inner.is_empty() && inner.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')) {
+            if !inner.is_empty()
+                && inner
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+            {
                 return true;
             }
             rest = &after[close + 1..];
@@ -179,11 +224,17 @@ pub(crate) fn endpoint(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &Merged) -
     let mut incremental = None;
     let mut inc_params = 0;
     for (k, v) in &ep.params {
-        let ParamValue::Incremental(p) = v else { continue };
+        let ParamValue::Incremental(p) = v else {
+            continue;
+        };
         inc_params += 1;
         let at = loc(i, &format!("endpoint.params.{k}"));
         if inc_params > 1 || ep.incremental.is_some() {
-            r.error(&at, format!("param `{k}`: only one incremental is allowed per endpoint"), Some("keep one incremental param, or use `endpoint.incremental` alone".into()));
+            r.error(
+                &at,
+                format!("param `{k}`: only one incremental is allowed per endpoint"),
+                Some("keep one incremental param, or use `endpoint.incremental` alone".into()),
+            );
             ok = false;
             continue;
         }
@@ -203,17 +254,21 @@ pub(crate) fn endpoint(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &Merged) -
     }
     if let Some(inc) = &ep.incremental {
         let at = loc(i, "endpoint.incremental.cursor_path");
-        incremental = json_path(r, &inc.cursor_path, &at, "`cursor_path`").map(|cursor_path| ResolvedIncremental {
-            cursor_path,
-            initial_value: inc.initial_value.clone(),
-            end_value: inc.end_value.clone(),
-            start_param: inc.start_param.clone(),
-            end_param: inc.end_param.clone(),
-            last_value_max: inc.last_value_func != Some(LastValueFunc::Min),
-            lag: inc.lag,
-            on_cursor_value_missing: inc.on_cursor_value_missing.unwrap_or(OnCursorValueMissing::Raise),
-            range_start_closed: inc.range_start != Some(RangeBound::Open),
-            range_end_closed: inc.range_end == Some(RangeBound::Closed),
+        incremental = json_path(r, &inc.cursor_path, &at, "`cursor_path`").map(|cursor_path| {
+            ResolvedIncremental {
+                cursor_path,
+                initial_value: inc.initial_value.clone(),
+                end_value: inc.end_value.clone(),
+                start_param: inc.start_param.clone(),
+                end_param: inc.end_param.clone(),
+                last_value_max: inc.last_value_func != Some(LastValueFunc::Min),
+                lag: inc.lag,
+                on_cursor_value_missing: inc
+                    .on_cursor_value_missing
+                    .unwrap_or(OnCursorValueMissing::Raise),
+                range_start_closed: inc.range_start != Some(RangeBound::Open),
+                range_end_closed: inc.range_end == Some(RangeBound::Closed),
+            }
         });
         ok &= incremental.is_some();
     }
@@ -226,7 +281,11 @@ pub(crate) fn endpoint(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &Merged) -
     let mut parts = Vec::new();
     match split(&raw_path) {
         Err(e) => {
-            r.error(&path_at, format!("invalid placeholder syntax in `path`: {e}"), None);
+            r.error(
+                &path_at,
+                format!("invalid placeholder syntax in `path`: {e}"),
+                None,
+            );
             ok = false;
         }
         Ok(pieces) => {
@@ -234,15 +293,28 @@ pub(crate) fn endpoint(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &Merged) -
                 match p {
                     Piece::Lit(l) => parts.push(TemplatePart::Lit(l)),
                     Piece::Field(f) if f.contains('.') => {
-                        let mut cx = Ctx { lag, section: "path", at: path_at.clone(), has_incremental, parents: &mut parents, ok: &mut ok };
+                        let mut cx = Ctx {
+                            lag,
+                            section: "path",
+                            at: path_at.clone(),
+                            has_incremental,
+                            parents: &mut parents,
+                            ok: &mut ok,
+                        };
                         parts.extend(placeholder(r, &f, &mut cx));
                     }
                     Piece::Field(f) => match ep.params.get(&f) {
                         Some(ParamValue::Resolve(rp)) => {
                             let at = loc(i, &format!("endpoint.params.{f}.field"));
                             if let Some(path) = json_path(r, &rp.field, &at, "a resolve param") {
-                                parents.push((rp.resource.clone(), loc(i, &format!("endpoint.params.{f}.resource"))));
-                                parts.push(TemplatePart::Parent { resource: rp.resource.clone(), path });
+                                parents.push((
+                                    rp.resource.clone(),
+                                    loc(i, &format!("endpoint.params.{f}.resource")),
+                                ));
+                                parts.push(TemplatePart::Parent {
+                                    resource: rp.resource.clone(),
+                                    path,
+                                });
                             } else {
                                 ok = false;
                             }
@@ -295,28 +367,60 @@ pub(crate) fn endpoint(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &Merged) -
         if bound.contains(k) {
             continue;
         }
-        let mut cx = Ctx { lag, section: "params", at: loc(i, &format!("endpoint.params.{k}")), has_incremental, parents: &mut parents, ok: &mut ok };
+        let mut cx = Ctx {
+            lag,
+            section: "params",
+            at: loc(i, &format!("endpoint.params.{k}")),
+            has_incremental,
+            parents: &mut parents,
+            ok: &mut ok,
+        };
         params.push((k.clone(), tvalue(r, v, &mut cx)));
     }
     let json = ep.json.as_ref().map(|j| {
-        let mut cx = Ctx { lag, section: "json", at: loc(i, "endpoint.json"), has_incremental, parents: &mut parents, ok: &mut ok };
-        let obj = serde_json::Value::Object(j.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
+        let mut cx = Ctx {
+            lag,
+            section: "json",
+            at: loc(i, "endpoint.json"),
+            has_incremental,
+            parents: &mut parents,
+            ok: &mut ok,
+        };
+        let obj =
+            serde_json::Value::Object(j.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
         tvalue(r, &obj, &mut cx)
     });
     if let Some(data) = &ep.data {
-        let mut cx = Ctx { lag, section: "data", at: loc(i, "endpoint.data"), has_incremental, parents: &mut parents, ok: &mut ok };
+        let mut cx = Ctx {
+            lag,
+            section: "data",
+            at: loc(i, "endpoint.data"),
+            has_incremental,
+            parents: &mut parents,
+            ok: &mut ok,
+        };
         let _ = tvalue(r, data, &mut cx);
     }
     let mut headers = Vec::new();
     for (k, v) in &ep.headers {
-        let mut cx = Ctx { lag, section: "headers", at: loc(i, &format!("endpoint.headers.{k}")), has_incremental, parents: &mut parents, ok: &mut ok };
+        let mut cx = Ctx {
+            lag,
+            section: "headers",
+            at: loc(i, &format!("endpoint.headers.{k}")),
+            has_incremental,
+            parents: &mut parents,
+            ok: &mut ok,
+        };
         headers.push((k.clone(), template(r, v, &mut cx)));
     }
 
     // Single-entity endpoints (dlt §1.4): `$` selector and one page unless a paginator is set
     // on the endpoint or in the defaults (the client paginator does not count).
     let single = single_entity(&raw_path);
-    let selector_text = ep.data_selector.clone().or_else(|| single.then(|| "$".to_string()));
+    let selector_text = ep
+        .data_selector
+        .clone()
+        .or_else(|| single.then(|| "$".to_string()));
     let data_selector = match selector_text {
         Some(t) => {
             let p = json_path(r, &t, &loc(i, "endpoint.data_selector"), "`data_selector`");
@@ -369,13 +473,21 @@ fn place(param: &Option<String>, body: &Option<String>, default: &str) -> Resolv
 
 fn total(r: &mut R<'_>, t: &Nullable<String>, at: &[String]) -> Option<Option<JsonPath>> {
     match t {
-        Nullable::Default => Some(Some(JsonPath { text: "total".into(), steps: vec![crate::resolved::PathStep::Key("total".into())] })),
+        Nullable::Default => Some(Some(JsonPath {
+            text: "total".into(),
+            steps: vec![crate::resolved::PathStep::Key("total".into())],
+        })),
         Nullable::Null(()) => Some(None),
         Nullable::Value(s) => json_path(r, s, at, "`total_path`").map(Some),
     }
 }
 
-fn opt_path(r: &mut R<'_>, t: &Option<String>, at: &[String], what: &str) -> Option<Option<JsonPath>> {
+fn opt_path(
+    r: &mut R<'_>,
+    t: &Option<String>,
+    at: &[String],
+    what: &str,
+) -> Option<Option<JsonPath>> {
     match t {
         None => Some(None),
         Some(s) => json_path(r, s, at, what).map(Some),
@@ -384,7 +496,12 @@ fn opt_path(r: &mut R<'_>, t: &Option<String>, at: &[String], what: &str) -> Opt
 
 /// Endpoint paginator (merged with the defaults) > client paginator > auto; `auto` at the
 /// endpoint falls back to the client's, as in dlt.
-fn paginator(r: &mut R<'_>, own: Option<&PaginatorConfig>, client: Option<&PaginatorConfig>, i: usize) -> Option<ResolvedPaginator> {
+fn paginator(
+    r: &mut R<'_>,
+    own: Option<&PaginatorConfig>,
+    client: Option<&PaginatorConfig>,
+    i: usize,
+) -> Option<ResolvedPaginator> {
     let is_auto = |p: Option<&PaginatorConfig>| match p {
         None => true,
         Some(PaginatorConfig::Alias(a)) => a == "auto",
@@ -403,9 +520,16 @@ fn paginator(r: &mut R<'_>, own: Option<&PaginatorConfig>, client: Option<&Pagin
     Some(match chosen {
         PaginatorConfig::Alias(a) => match a.as_str() {
             "single_page" => ResolvedPaginator::SinglePage,
-            "header_link" => ResolvedPaginator::HeaderLink { links_next_key: "next".into() },
-            "json_link" | "json_response" => ResolvedPaginator::JsonLink { next_url_path: jsonpath::parse("next").ok()? },
-            "header_cursor" => ResolvedPaginator::HeaderCursor { cursor_key: "next".into(), cursor_param: "cursor".into() },
+            "header_link" => ResolvedPaginator::HeaderLink {
+                links_next_key: "next".into(),
+            },
+            "json_link" | "json_response" => ResolvedPaginator::JsonLink {
+                next_url_path: jsonpath::parse("next").ok()?,
+            },
+            "header_cursor" => ResolvedPaginator::HeaderCursor {
+                cursor_key: "next".into(),
+                cursor_param: "cursor".into(),
+            },
             "cursor" => ResolvedPaginator::Cursor {
                 cursor_path: jsonpath::parse("cursors.next").ok()?,
                 cursor_param: ResolvedParamPlace::Query("cursor".into()),
@@ -426,7 +550,12 @@ fn paginator(r: &mut R<'_>, own: Option<&PaginatorConfig>, client: Option<&Pagin
                 total_path: total(r, &o.total_path, &p("total_path"))?,
                 maximum_offset: o.maximum_offset,
                 stop_after_empty_page: o.stop_after_empty_page.unwrap_or(true),
-                has_more_path: opt_path(r, &o.has_more_path, &p("has_more_path"), "`has_more_path`")?,
+                has_more_path: opt_path(
+                    r,
+                    &o.has_more_path,
+                    &p("has_more_path"),
+                    "`has_more_path`",
+                )?,
             },
             Paginator::PageNumber(o) => ResolvedPaginator::PageNumber {
                 base_page: o.base_page.unwrap_or(0),
@@ -435,13 +564,28 @@ fn paginator(r: &mut R<'_>, own: Option<&PaginatorConfig>, client: Option<&Pagin
                 total_path: total(r, &o.total_path, &p("total_path"))?,
                 maximum_page: o.maximum_page,
                 stop_after_empty_page: o.stop_after_empty_page.unwrap_or(true),
-                has_more_path: opt_path(r, &o.has_more_path, &p("has_more_path"), "`has_more_path`")?,
+                has_more_path: opt_path(
+                    r,
+                    &o.has_more_path,
+                    &p("has_more_path"),
+                    "`has_more_path`",
+                )?,
             },
             Paginator::Cursor(o) => ResolvedPaginator::Cursor {
-                cursor_path: json_path(r, o.cursor_path.as_deref().unwrap_or("cursors.next"), &p("cursor_path"), "`cursor_path`")?,
+                cursor_path: json_path(
+                    r,
+                    o.cursor_path.as_deref().unwrap_or("cursors.next"),
+                    &p("cursor_path"),
+                    "`cursor_path`",
+                )?,
                 cursor_param: place(&o.cursor_param, &o.cursor_body_path, "cursor"),
                 stop_after_empty_page: o.stop_after_empty_page.unwrap_or(false),
-                has_more_path: opt_path(r, &o.has_more_path, &p("has_more_path"), "`has_more_path`")?,
+                has_more_path: opt_path(
+                    r,
+                    &o.has_more_path,
+                    &p("has_more_path"),
+                    "`has_more_path`",
+                )?,
                 initial_cursor: o.initial_cursor.clone(),
             },
             Paginator::HeaderCursor(o) => ResolvedPaginator::HeaderCursor {
@@ -449,7 +593,12 @@ fn paginator(r: &mut R<'_>, own: Option<&PaginatorConfig>, client: Option<&Pagin
                 cursor_param: o.cursor_param.clone().unwrap_or_else(|| "cursor".into()),
             },
             Paginator::JsonLink(o) => ResolvedPaginator::JsonLink {
-                next_url_path: json_path(r, o.next_url_path.as_deref().unwrap_or("next"), &p("next_url_path"), "`next_url_path`")?,
+                next_url_path: json_path(
+                    r,
+                    o.next_url_path.as_deref().unwrap_or("next"),
+                    &p("next_url_path"),
+                    "`next_url_path`",
+                )?,
             },
             Paginator::HeaderLink(o) => ResolvedPaginator::HeaderLink {
                 links_next_key: o.links_next_key.clone().unwrap_or_else(|| "next".into()),

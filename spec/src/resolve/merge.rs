@@ -2,7 +2,9 @@
 //! §1.10): resource keys shallow; endpoint keys replaced whole except `params` and `json`,
 //! merged one level; columns merged per column.
 
-use crate::model::{ColumnHints, ColumnsConfig, Endpoint, EndpointConfig, Resource, ResourceBase, ResourceEntry};
+use crate::model::{
+    ColumnHints, ColumnsConfig, Endpoint, EndpointConfig, Resource, ResourceBase, ResourceEntry,
+};
 
 /// A resource with the defaults applied (before any interpretation).
 pub(crate) struct Merged {
@@ -14,7 +16,10 @@ pub(crate) struct Merged {
 fn endpoint_of(cfg: &Option<EndpointConfig>) -> Option<Endpoint> {
     match cfg {
         None => None,
-        Some(EndpointConfig::Path(p)) => Some(Endpoint { path: Some(p.clone()), ..Endpoint::default() }),
+        Some(EndpointConfig::Path(p)) => Some(Endpoint {
+            path: Some(p.clone()),
+            ..Endpoint::default()
+        }),
         Some(EndpointConfig::Object(e)) => Some((**e).clone()),
     }
 }
@@ -30,7 +35,17 @@ fn merge_endpoint(defaults: Option<Endpoint>, own: Option<Endpoint>) -> Endpoint
         (None, Some(r)) => return r,
         (Some(d), Some(r)) => (d, r),
     };
-    or!(r, d, path, method, data, paginator, data_selector, response_actions, incremental);
+    or!(
+        r,
+        d,
+        path,
+        method,
+        data,
+        paginator,
+        data_selector,
+        response_actions,
+        incremental
+    );
     if r.headers.is_empty() {
         r.headers = d.headers.clone();
     }
@@ -53,12 +68,27 @@ fn merge_endpoint(defaults: Option<Endpoint>, own: Option<Endpoint>) -> Endpoint
 fn column_list(c: &ColumnsConfig) -> Vec<(String, ColumnHints)> {
     match c {
         ColumnsConfig::Map(m) => m.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-        ColumnsConfig::List(l) => l.iter().map(|h| (h.name.clone().unwrap_or_default(), h.clone())).collect(),
+        ColumnsConfig::List(l) => l
+            .iter()
+            .map(|h| (h.name.clone().unwrap_or_default(), h.clone()))
+            .collect(),
     }
 }
 
 fn merge_hints(d: &ColumnHints, r: &mut ColumnHints) {
-    or!(r, d, name, data_type, nullable, precision, scale, timezone, primary_key, merge_key, unique);
+    or!(
+        r,
+        d,
+        name,
+        data_type,
+        nullable,
+        precision,
+        scale,
+        timezone,
+        primary_key,
+        merge_key,
+        unique
+    );
     or!(r, d, hard_delete, dedup_sort, description, rust_name);
     for (k, v) in &d.other {
         r.other.entry(k.clone()).or_insert_with(|| v.clone());
@@ -66,7 +96,10 @@ fn merge_hints(d: &ColumnHints, r: &mut ColumnHints) {
 }
 
 /// Columns merged per column, defaults first, in declaration order.
-pub(crate) fn merged_columns(d: &Option<ColumnsConfig>, r: &Option<ColumnsConfig>) -> Vec<(String, ColumnHints)> {
+pub(crate) fn merged_columns(
+    d: &Option<ColumnsConfig>,
+    r: &Option<ColumnsConfig>,
+) -> Vec<(String, ColumnHints)> {
     let mut out: Vec<(String, ColumnHints)> = d.as_ref().map(column_list).unwrap_or_default();
     for (name, mut hints) in r.as_ref().map(column_list).unwrap_or_default() {
         if let Some(slot) = out.iter_mut().find(|(n, _)| *n == name) {
@@ -84,7 +117,10 @@ pub(crate) fn merge(defaults: Option<&ResourceBase>, entry: &ResourceEntry) -> M
     let (name, own) = match entry {
         ResourceEntry::Name(n) => (
             n.clone(),
-            ResourceBase { endpoint: Some(EndpointConfig::Path(n.clone())), ..ResourceBase::default() },
+            ResourceBase {
+                endpoint: Some(EndpointConfig::Path(n.clone())),
+                ..ResourceBase::default()
+            },
         ),
         ResourceEntry::Resource(r) => {
             let Resource { name, base } = &**r;
@@ -94,8 +130,27 @@ pub(crate) fn merge(defaults: Option<&ResourceBase>, entry: &ResourceEntry) -> M
     let d = defaults.cloned().unwrap_or_default();
     let endpoint = merge_endpoint(endpoint_of(&d.endpoint), endpoint_of(&own.endpoint));
     let mut base = own;
-    or!(base, d, table_name, struct_name, primary_key, merge_key, write_disposition, selected);
-    or!(base, d, include_from_parent, max_table_nesting, parallelized, retry, schema_contract, table_format, file_format);
+    or!(
+        base,
+        d,
+        table_name,
+        struct_name,
+        primary_key,
+        merge_key,
+        write_disposition,
+        selected
+    );
+    or!(
+        base,
+        d,
+        include_from_parent,
+        max_table_nesting,
+        parallelized,
+        retry,
+        schema_contract,
+        table_format,
+        file_format
+    );
     // Columns are merged per column, not replaced; the merged list is kept as a list.
     let cols = merged_columns(&d.columns, &base.columns);
     base.columns = if d.columns.is_none() && base.columns.is_none() {
@@ -104,5 +159,9 @@ pub(crate) fn merge(defaults: Option<&ResourceBase>, entry: &ResourceEntry) -> M
         Some(ColumnsConfig::Map(cols.into_iter().collect()))
     };
     base.endpoint = None;
-    Merged { name, base, endpoint }
+    Merged {
+        name,
+        base,
+        endpoint,
+    }
 }

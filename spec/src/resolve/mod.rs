@@ -14,7 +14,10 @@ use crate::locate::SourceText;
 use crate::lower::suggest;
 use crate::model::SourceSpec;
 use crate::parse::{Kind, Node, Span};
-use crate::resolved::{ParentBinding, ResolvedAuthChoice, ResolvedRateLimit, ResolvedResource, ResolvedSource, SecretInfo};
+use crate::resolved::{
+    ParentBinding, ResolvedAuthChoice, ResolvedRateLimit, ResolvedResource, ResolvedSource,
+    SecretInfo,
+};
 use std::collections::HashMap;
 
 /// Diagnostics located by key path (spans indexed from the parsed tree).
@@ -70,12 +73,22 @@ impl R<'_> {
     }
 
     /// An error at the first of `paths` that exists in the file.
-    pub(crate) fn error(&mut self, paths: &[String], message: impl Into<String>, help: Option<String>) {
+    pub(crate) fn error(
+        &mut self,
+        paths: &[String],
+        message: impl Into<String>,
+        help: Option<String>,
+    ) {
         self.push(Severity::Error, paths, message.into(), help);
     }
 
     /// A warning at the first of `paths` that exists in the file.
-    pub(crate) fn warn(&mut self, paths: &[String], message: impl Into<String>, help: Option<String>) {
+    pub(crate) fn warn(
+        &mut self,
+        paths: &[String],
+        message: impl Into<String>,
+        help: Option<String>,
+    ) {
         self.push(Severity::Warning, paths, message.into(), help);
     }
 }
@@ -119,7 +132,10 @@ pub(crate) fn resolve(
     if !client.base_url.is_empty() && !crate::lower::is_http_url(&client.base_url) {
         r.error(
             &["client.base_url".into()],
-            format!("invalid base URL `{}`: expected an absolute http(s) URL", client.base_url),
+            format!(
+                "invalid base URL `{}`: expected an absolute http(s) URL",
+                client.base_url
+            ),
             Some("e.g. `https://api.example.com/v1/`".into()),
         );
     }
@@ -139,7 +155,9 @@ pub(crate) fn resolve(
             r.error(
                 &[format!("resources[{i}].name"), format!("resources[{i}]")],
                 format!("resource `{n}` is already defined"),
-                Some(format!("the first definition is `resources[{j}]`; resource names must be unique")),
+                Some(format!(
+                    "the first definition is `resources[{j}]`; resource names must be unique"
+                )),
             );
         }
     }
@@ -215,7 +233,11 @@ pub(crate) fn resolve(
     Some(ResolvedSource {
         name: spec.name.clone().unwrap_or_else(|| stem.to_string()),
         base_url: client.base_url.clone(),
-        headers: client.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        headers: client
+            .headers
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
         auth: client_auth,
         timeout_secs: client.timeout.unwrap_or(60.0),
         rate_limit: client.rate_limit.as_ref().map(|l| ResolvedRateLimit {
@@ -258,12 +280,20 @@ fn resource(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &merge::Merged) -> Op
         max_table_nesting: base.max_table_nesting,
         retry: auth::retry(spec.client.retry.as_ref(), base.retry.as_ref()),
     };
-    Some(Partial { resource, parents: ep.parents, include_from_parent: base.include_from_parent.clone() })
+    Some(Partial {
+        resource,
+        parents: ep.parents,
+        include_from_parent: base.include_from_parent.clone(),
+    })
 }
 
 /// Checks parent references (one parent, known, no cycles); returns each resource's parent
 /// index. `None` when any check failed.
-fn link_parents(r: &mut R<'_>, names: &[String], partials: &[Option<Partial>]) -> Option<Vec<Option<usize>>> {
+fn link_parents(
+    r: &mut R<'_>,
+    names: &[String],
+    partials: &[Option<Partial>],
+) -> Option<Vec<Option<usize>>> {
     let mut ok = true;
     let mut parents = vec![None; names.len()];
     for (i, p) in partials.iter().enumerate() {
@@ -275,7 +305,8 @@ fn link_parents(r: &mut R<'_>, names: &[String], partials: &[Option<Partial>]) -
             }
         }
         if distinct.len() > 1 {
-            let list = crate::lower::list(&distinct.iter().map(|d| d.0.as_str()).collect::<Vec<_>>());
+            let list =
+                crate::lower::list(&distinct.iter().map(|d| d.0.as_str()).collect::<Vec<_>>());
             r.error(
                 &distinct[1].1,
                 format!("resource `{}` has more than one parent: {list}", names[i]),
@@ -284,7 +315,9 @@ fn link_parents(r: &mut R<'_>, names: &[String], partials: &[Option<Partial>]) -
             ok = false;
             continue;
         }
-        let Some((parent, at)) = distinct.first().map(|d| (&d.0, &d.1)) else { continue };
+        let Some((parent, at)) = distinct.first().map(|d| (&d.0, &d.1)) else {
+            continue;
+        };
         match names.iter().position(|n| n == parent) {
             Some(j) => parents[i] = Some(j),
             None => {
@@ -293,7 +326,14 @@ fn link_parents(r: &mut R<'_>, names: &[String], partials: &[Option<Partial>]) -
                     Some(s) => format!("did you mean `{s}`?"),
                     None => format!("defined resources: {}", crate::lower::list(&candidates)),
                 };
-                r.error(at, format!("resource `{}` refers to unknown parent resource `{parent}`", names[i]), Some(help));
+                r.error(
+                    at,
+                    format!(
+                        "resource `{}` refers to unknown parent resource `{parent}`",
+                        names[i]
+                    ),
+                    Some(help),
+                );
                 ok = false;
             }
         }

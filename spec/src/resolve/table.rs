@@ -17,7 +17,10 @@ pub(crate) struct Table {
 
 /// The identifier a column name becomes in SQL and Rust (snake case, other characters `_`).
 pub fn identifier(name: &str) -> String {
-    let cleaned: String = name.chars().map(|c| if c.is_alphanumeric() { c } else { '_' }).collect();
+    let cleaned: String = name
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { '_' })
+        .collect();
     let snake = cleaned.to_snake_case();
     if snake.is_empty() {
         "_".into()
@@ -30,13 +33,29 @@ pub(crate) fn table(r: &mut R<'_>, i: usize, m: &Merged) -> Option<Table> {
     let b = &m.base;
     let mut ok = true;
     let columns_decl = super::merge::merged_columns(&None, &b.columns);
-    let mut primary_key = b.primary_key.as_ref().map(KeyConfig::columns).unwrap_or_default();
+    let mut primary_key = b
+        .primary_key
+        .as_ref()
+        .map(KeyConfig::columns)
+        .unwrap_or_default();
     if b.primary_key.is_none() {
-        primary_key = columns_decl.iter().filter(|(_, h)| h.primary_key == Some(true)).map(|(n, _)| n.clone()).collect();
+        primary_key = columns_decl
+            .iter()
+            .filter(|(_, h)| h.primary_key == Some(true))
+            .map(|(n, _)| n.clone())
+            .collect();
     }
-    let mut merge_key = b.merge_key.as_ref().map(KeyConfig::columns).unwrap_or_default();
+    let mut merge_key = b
+        .merge_key
+        .as_ref()
+        .map(KeyConfig::columns)
+        .unwrap_or_default();
     if b.merge_key.is_none() {
-        merge_key = columns_decl.iter().filter(|(_, h)| h.merge_key == Some(true)).map(|(n, _)| n.clone()).collect();
+        merge_key = columns_decl
+            .iter()
+            .filter(|(_, h)| h.merge_key == Some(true))
+            .map(|(n, _)| n.clone())
+            .collect();
     }
     let (disposition, strategy, deduplicated) = match &b.write_disposition {
         None => (Disposition::Append, None, None),
@@ -51,13 +70,28 @@ pub(crate) fn table(r: &mut R<'_>, i: usize, m: &Merged) -> Option<Table> {
     if disposition == Disposition::Merge && primary_key.is_empty() && merge_key.is_empty() {
         r.error(
             &loc(i, "write_disposition"),
-            format!("resource `{}` merges but has no `primary_key` or `merge_key`", m.name),
-            Some("set `primary_key` (or `merge_key`); dlt would silently fall back to append".into()),
+            format!(
+                "resource `{}` merges but has no `primary_key` or `merge_key`",
+                m.name
+            ),
+            Some(
+                "set `primary_key` (or `merge_key`); dlt would silently fall back to append".into(),
+            ),
         );
         ok = false;
     }
-    if disposition == Disposition::Merge && merge_strategy == ResolvedMergeStrategy::Upsert && primary_key.is_empty() {
-        r.error(&loc(i, "write_disposition"), format!("resource `{}`: the upsert strategy needs a `primary_key`", m.name), None);
+    if disposition == Disposition::Merge
+        && merge_strategy == ResolvedMergeStrategy::Upsert
+        && primary_key.is_empty()
+    {
+        r.error(
+            &loc(i, "write_disposition"),
+            format!(
+                "resource `{}`: the upsert strategy needs a `primary_key`",
+                m.name
+            ),
+            None,
+        );
         ok = false;
     }
 
@@ -78,7 +112,10 @@ pub(crate) fn table(r: &mut R<'_>, i: usize, m: &Merged) -> Option<Table> {
     for (name, _) in &columns_decl {
         let ident = identifier(name);
         if let Some((other, _)) = seen.iter().find(|(_, id)| *id == ident) {
-            let mut at = vec![format!("key:resources[{i}].columns.{name}"), format!("key:resource_defaults.columns.{name}")];
+            let mut at = vec![
+                format!("key:resources[{i}].columns.{name}"),
+                format!("key:resource_defaults.columns.{name}"),
+            ];
             at.extend(loc(i, &format!("columns.{name}")));
             r.error(
                 &at,
