@@ -65,7 +65,8 @@ impl Redactor {
         out
     }
 
-    /// The URL with secret-like query values and every secret value replaced by `***`.
+    /// The URL with secret-like query values and every secret value replaced by `***`. The
+    /// values of secret-like keys are added to the values hidden from then on.
     pub fn url(&self, url: &Url) -> String {
         let mut url = url.clone();
         if url.query().is_some() {
@@ -73,6 +74,10 @@ impl Redactor {
                 .query_pairs()
                 .map(|(k, v)| {
                     let hide = SECRET_KEYS.contains(&k.to_ascii_lowercase().as_str());
+                    if hide {
+                        // Remember it, so an echo of the value in a body is hidden too.
+                        self.add(&v);
+                    }
                     (k.into_owned(), if hide { "***".to_string() } else { v.into_owned() })
                 })
                 .collect();
