@@ -117,6 +117,7 @@ impl Destination {
     }
 
     /// Opens a writer for this destination (called on the writer thread).
+    #[cfg_attr(not(feature = "postgres"), allow(unused_variables))]
     pub(crate) fn open(
         &self,
         handle: &tokio::runtime::Handle,
