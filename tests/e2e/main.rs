@@ -1,0 +1,5 @@
+//! End-to-end tests: each seed spec through `include_source!`, against the local mock API,
+//! into SQLite, with exact table contents, request logs and injected faults.
+
+mod harness;
+mod inventory;
