@@ -5,6 +5,7 @@
 mod auth;
 mod endpoint;
 mod merge;
+mod paginator;
 mod table;
 
 pub use auth::env_name;
