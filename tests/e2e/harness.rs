@@ -188,3 +188,21 @@ pub fn state_of(db: &Path, resource: &str) -> Option<Value> {
     .ok()
     .map(|s| serde_json::from_str(&s).expect("state json"))
 }
+
+/// Asserts each `(table, mock resource)` pair holds exactly the API's records. Tables without a
+/// `hard_delete` column keep records the API flags `deleted` (the flag lands in `_rs_extra`).
+pub fn assert_tables(
+    db: &Path,
+    api: &MockApi,
+    tables: &[(&ResourceDef, &str)],
+    keep_deleted: bool,
+) {
+    for (def, resource) in tables {
+        let expected = if keep_deleted {
+            expected_rows_keeping_deleted(api, resource)
+        } else {
+            expected_rows(api, resource)
+        };
+        assert_rows_eq(def.table_name, &table_rows(db, def), &expected);
+    }
+}

@@ -1,5 +1,8 @@
 //! End-to-end tests: each seed spec through `include_source!`, against the local mock API,
 //! into SQLite, with exact table contents, request logs and injected faults.
 
+mod analytics;
 mod harness;
 mod inventory;
+mod oauth;
+mod social;
