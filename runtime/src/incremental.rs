@@ -62,7 +62,11 @@ pub fn lit_value(lit: &Lit) -> Value {
                 .collect(),
         ),
         Lit::List(items) => Value::Array(items.iter().map(lit_value).collect()),
-        Lit::Map(m) => Value::Object(m.iter().map(|(k, v)| ((*k).to_string(), lit_value(v))).collect()),
+        Lit::Map(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| ((*k).to_string(), lit_value(v)))
+                .collect(),
+        ),
     }
 }
 
@@ -77,7 +81,11 @@ impl Incremental {
                 m.get("last_value").cloned().filter(|v| !v.is_null()),
                 m.get("boundary_keys")
                     .and_then(Value::as_array)
-                    .map(|a| a.iter().filter_map(|k| k.as_str().map(str::to_string)).collect())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|k| k.as_str().map(str::to_string))
+                            .collect()
+                    })
                     .unwrap_or_default(),
             ),
             Some(v) if !v.is_null() => (Some(v.clone()), BTreeSet::new()),
@@ -88,7 +96,16 @@ impl Incremental {
             (Some(v), None) => Some(v.clone()),
             (None, _) => initial.clone(),
         };
-        Incremental { def, initial, end, stored, start, seen_keys, last: None, last_keys: BTreeSet::new() }
+        Incremental {
+            def,
+            initial,
+            end,
+            stored,
+            start,
+            seen_keys,
+            last: None,
+            last_keys: BTreeSet::new(),
+        }
     }
 
     /// The value a placeholder names.
@@ -105,10 +122,18 @@ impl Incremental {
     }
 
     /// Whether record `index` with this cursor value and key is in range; tracks the last value.
-    pub fn keep(&mut self, index: usize, cursor: Option<Value>, key: Option<String>) -> Result<bool, IncrementalError> {
+    pub fn keep(
+        &mut self,
+        index: usize,
+        cursor: Option<Value>,
+        key: Option<String>,
+    ) -> Result<bool, IncrementalError> {
         let Some(c) = cursor.filter(|c| !c.is_null()) else {
             return match self.def.on_cursor_value_missing {
-                OnMissing::Raise => Err(IncrementalError::MissingCursor { index, path: self.def.cursor_path_text }),
+                OnMissing::Raise => Err(IncrementalError::MissingCursor {
+                    index,
+                    path: self.def.cursor_path_text,
+                }),
                 OnMissing::Include => Ok(true),
                 OnMissing::Exclude => Ok(false),
             };
@@ -132,7 +157,10 @@ impl Incremental {
             if o == Ordering::Less || (o == Ordering::Equal && !self.def.range_start_closed) {
                 return Ok(false);
             }
-            if o == Ordering::Equal && self.dedups() && key.as_ref().is_some_and(|k| self.seen_keys.contains(k)) {
+            if o == Ordering::Equal
+                && self.dedups()
+                && key.as_ref().is_some_and(|k| self.seen_keys.contains(k))
+            {
                 return Ok(false);
             }
         }
@@ -156,12 +184,15 @@ impl Incremental {
         }
         let prior = self.stored.clone().or_else(|| self.initial.clone());
         let (last, keys) = match (&self.last, &prior) {
-            (Some(l), Some(p)) if compare_dir(p, l, self.def.last_value_func) == Ordering::Greater => {
+            (Some(l), Some(p))
+                if compare_dir(p, l, self.def.last_value_func) == Ordering::Greater =>
+            {
                 (p.clone(), self.seen_keys.clone())
             }
-            (Some(l), Some(p)) if compare(p, l) == Ordering::Equal => {
-                (l.clone(), self.seen_keys.union(&self.last_keys).cloned().collect())
-            }
+            (Some(l), Some(p)) if compare(p, l) == Ordering::Equal => (
+                l.clone(),
+                self.seen_keys.union(&self.last_keys).cloned().collect(),
+            ),
             (Some(l), _) => (l.clone(), self.last_keys.clone()),
             (None, Some(p)) => (p.clone(), self.seen_keys.clone()),
             (None, None) => return None,
@@ -186,10 +217,16 @@ pub fn compare(a: &Value, b: &Value) -> Ordering {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => match (x.as_i64(), y.as_i64()) {
             (Some(x), Some(y)) => x.cmp(&y),
-            _ => x.as_f64().partial_cmp(&y.as_f64()).unwrap_or(Ordering::Equal),
+            _ => x
+                .as_f64()
+                .partial_cmp(&y.as_f64())
+                .unwrap_or(Ordering::Equal),
         },
         (Value::String(x), Value::String(y)) => {
-            match (chrono::DateTime::parse_from_rfc3339(x), chrono::DateTime::parse_from_rfc3339(y)) {
+            match (
+                chrono::DateTime::parse_from_rfc3339(x),
+                chrono::DateTime::parse_from_rfc3339(y),
+            ) {
                 (Ok(x), Ok(y)) => x.cmp(&y),
                 _ => x.cmp(y),
             }
@@ -214,7 +251,11 @@ fn apply_lag(v: &Value, lag: f64, f: LastValueFunc) -> Value {
                 let t = t + chrono::Duration::milliseconds((lag * 1000.0) as i64);
                 Value::String(t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, s.ends_with('Z')))
             } else if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-                Value::String((d + chrono::Duration::days(lag as i64)).format("%Y-%m-%d").to_string())
+                Value::String(
+                    (d + chrono::Duration::days(lag as i64))
+                        .format("%Y-%m-%d")
+                        .to_string(),
+                )
             } else {
                 v.clone()
             }
@@ -253,16 +294,35 @@ mod tests {
             .map(|(i, (c, k))| inc.keep(i, Some(json!(c)), Some(format!("[{k}]"))).unwrap())
             .collect();
         assert_eq!(kept, vec![false, false, true, true, true]);
-        assert_eq!(inc.state(), Some(json!({"cursor_path":"updated_at","last_value":25,"boundary_keys":["[4]","[5]"]})));
-        assert_eq!(inc.keep(7, None, None), Err(IncrementalError::MissingCursor { index: 7, path: "updated_at" }));
+        assert_eq!(
+            inc.state(),
+            Some(json!({"cursor_path":"updated_at","last_value":25,"boundary_keys":["[4]","[5]"]}))
+        );
+        assert_eq!(
+            inc.keep(7, None, None),
+            Err(IncrementalError::MissingCursor {
+                index: 7,
+                path: "updated_at"
+            })
+        );
     }
 
     #[test]
     fn timestamps_compare_as_instants_and_lag_applies() {
-        static LAGGED: IncrementalDef = IncrementalDef { lag: Some(3600.0), ..DEF };
+        static LAGGED: IncrementalDef = IncrementalDef {
+            lag: Some(3600.0),
+            ..DEF
+        };
         let mut inc = Incremental::new(&LAGGED, Some(&json!("2024-01-01T10:00:00Z")));
-        assert_eq!(inc.value(IncrementalValue::StartValue), Some(&json!("2024-01-01T09:00:00Z")));
-        assert!(inc.keep(0, Some(json!("2024-01-01T10:30:00+01:00")), None).unwrap());
-        assert!(!inc.keep(1, Some(json!("2024-01-01T09:30:00+01:00")), None).unwrap());
+        assert_eq!(
+            inc.value(IncrementalValue::StartValue),
+            Some(&json!("2024-01-01T09:00:00Z"))
+        );
+        assert!(inc
+            .keep(0, Some(json!("2024-01-01T10:30:00+01:00")), None)
+            .unwrap());
+        assert!(!inc
+            .keep(1, Some(json!("2024-01-01T09:30:00+01:00")), None)
+            .unwrap());
     }
 }

@@ -75,7 +75,10 @@ pub struct SelectError {
 }
 
 /// Decodes the records at `path` in `body` as `T`s.
-pub fn decode_records<T: DeserializeOwned>(body: &[u8], path: &[Step]) -> Result<Vec<T>, SelectError> {
+pub fn decode_records<T: DeserializeOwned>(
+    body: &[u8],
+    path: &[Step],
+) -> Result<Vec<T>, SelectError> {
     let failed = Cell::new(None);
     let mut out = Vec::new();
     let mut de = serde_json::Deserializer::from_slice(body);
@@ -131,7 +134,11 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for Walk<'_, T> {
             },
             Some((Step::Wildcard, rest)) => {
                 while seq
-                    .next_element_seed(Walk { steps: rest, out: &mut *out, failed })?
+                    .next_element_seed(Walk {
+                        steps: rest,
+                        out: &mut *out,
+                        failed,
+                    })?
                     .is_some()
                 {}
                 Ok(())
@@ -140,7 +147,11 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for Walk<'_, T> {
                 let mut pos = 0i64;
                 loop {
                     let found = if pos == *i {
-                        seq.next_element_seed(Walk { steps: rest, out: &mut *out, failed })?
+                        seq.next_element_seed(Walk {
+                            steps: rest,
+                            out: &mut *out,
+                            failed,
+                        })?
                     } else {
                         seq.next_element::<IgnoredAny>()?.map(|_| ())
                     };
@@ -157,10 +168,17 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for Walk<'_, T> {
                     items.push(v);
                 }
                 let idx = items.len() as i64 + i;
-                if let Some(v) = usize::try_from(idx).ok().and_then(|i| items.into_iter().nth(i)) {
-                    Walk { steps: rest, out, failed }
-                        .deserialize(v)
-                        .map_err(serde::de::Error::custom)?;
+                if let Some(v) = usize::try_from(idx)
+                    .ok()
+                    .and_then(|i| items.into_iter().nth(i))
+                {
+                    Walk {
+                        steps: rest,
+                        out,
+                        failed,
+                    }
+                    .deserialize(v)
+                    .map_err(serde::de::Error::custom)?;
                 }
                 Ok(())
             }
@@ -197,7 +215,11 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for Walk<'_, T> {
                             Step::Index(_) => false,
                         };
                     if hit {
-                        map.next_value_seed(Walk { steps: rest, out: &mut *out, failed })?;
+                        map.next_value_seed(Walk {
+                            steps: rest,
+                            out: &mut *out,
+                            failed,
+                        })?;
                         // dlt takes the first match of a key; a wildcard keeps collecting.
                         done = matches!(step, Step::Key(_));
                     } else {
@@ -238,7 +260,9 @@ impl<T> Walk<'_, T> {
     fn scalar<E: serde::de::Error>(self) -> Result<(), E> {
         if self.steps.is_empty() {
             self.failed.set(Some(self.out.len()));
-            Err(E::custom("expected a record (object) or a list of records, got a scalar"))
+            Err(E::custom(
+                "expected a record (object) or a list of records, got a scalar",
+            ))
         } else {
             Ok(())
         }
@@ -246,7 +270,10 @@ impl<T> Walk<'_, T> {
 }
 
 /// Reads the first match of each path in one pass over `body`, skipping everything else.
-pub fn extract_values(body: &[u8], paths: &[&[Step]]) -> Result<Vec<Option<Value>>, serde_json::Error> {
+pub fn extract_values(
+    body: &[u8],
+    paths: &[&[Step]],
+) -> Result<Vec<Option<Value>>, serde_json::Error> {
     let mut out = vec![None; paths.len()];
     if paths.is_empty() {
         return Ok(out);
@@ -269,7 +296,11 @@ struct Values<'a, 'p> {
 impl<'de> DeserializeSeed<'de> for Values<'_, '_> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        if self.paths.iter().any(|(_, p)| p.is_empty() || matches!(p[0], Step::Index(i) if i < 0)) {
+        if self
+            .paths
+            .iter()
+            .any(|(_, p)| p.is_empty() || matches!(p[0], Step::Index(i) if i < 0))
+        {
             // Some path ends here (or needs the length): take the node, walk the rest on it.
             let v = Value::deserialize(d)?;
             for (i, p) in self.paths {
@@ -305,7 +336,10 @@ impl<'de> Visitor<'de> for Values<'_, '_> {
             if sub.is_empty() {
                 map.next_value::<IgnoredAny>()?;
             } else {
-                map.next_value_seed(Values { paths: sub, out: &mut *self.out })?;
+                map.next_value_seed(Values {
+                    paths: sub,
+                    out: &mut *self.out,
+                })?;
             }
         }
         Ok(())
@@ -322,7 +356,11 @@ impl<'de> Visitor<'de> for Values<'_, '_> {
             let more = if sub.is_empty() {
                 seq.next_element::<IgnoredAny>()?.is_some()
             } else {
-                seq.next_element_seed(Values { paths: sub, out: &mut *self.out })?.is_some()
+                seq.next_element_seed(Values {
+                    paths: sub,
+                    out: &mut *self.out,
+                })?
+                .is_some()
             };
             if !more {
                 return Ok(());
@@ -421,7 +459,10 @@ mod tests {
     fn decodes_nested_selector_skipping_other_keys() {
         let body = br#"{"meta":{"x":[1,2]},"data":{"items":[{"a":1},{"a":2}]},"z":"q"}"#;
         let got: Vec<Value> = decode_records(body, &[k("data"), k("items")]).unwrap();
-        assert_eq!(got, vec![serde_json::json!({"a":1}), serde_json::json!({"a":2})]);
+        assert_eq!(
+            got,
+            vec![serde_json::json!({"a":1}), serde_json::json!({"a":2})]
+        );
     }
 
     #[test]
@@ -430,7 +471,10 @@ mod tests {
         let got: Vec<Value> = decode_records(body, &[k("d"), Step::Wildcard, k("r")]).unwrap();
         assert_eq!(got.len(), 3);
         let got: Vec<Value> = decode_records(body, &[k("d"), Step::Index(-1), k("r")]).unwrap();
-        assert_eq!(got, vec![serde_json::json!({"a":2}), serde_json::json!({"a":3})]);
+        assert_eq!(
+            got,
+            vec![serde_json::json!({"a":2}), serde_json::json!({"a":3})]
+        );
         let got: Vec<Value> = decode_records(br#"{"one":{"a":1}}"#, &[k("one")]).unwrap();
         assert_eq!(got, vec![serde_json::json!({"a":1})]);
         let got: Vec<Value> = decode_records(br#"{"one":null}"#, &[k("missing")]).unwrap();
@@ -444,9 +488,15 @@ mod tests {
         struct R {
             id: i64,
         }
-        let err = decode_records::<R>(br#"{"data":[{"id":1},{"id":"x"}]}"#, &[k("data")]).unwrap_err();
+        let err =
+            decode_records::<R>(br#"{"data":[{"id":1},{"id":"x"}]}"#, &[k("data")]).unwrap_err();
         assert_eq!(err.index, Some(1));
-        assert!(err.message.starts_with("invalid type: string \"x\", expected i64"), "{}", err.message);
+        assert!(
+            err.message
+                .starts_with("invalid type: string \"x\", expected i64"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]

@@ -15,7 +15,9 @@ use serde_json::json;
 record_type!(Item, &RESOURCE);
 
 fn extractor(src: &'static SourceDef, base: &str, secrets: SecretValues) -> Extractor {
-    Extractor::new(src, secrets).with_base_url(base).with_options(options())
+    Extractor::new(src, secrets)
+        .with_base_url(base)
+        .with_options(options())
 }
 
 static PLAIN: SourceDef = SOURCE;
@@ -23,8 +25,16 @@ static PLAIN: SourceDef = SOURCE;
 #[tokio::test]
 async fn retry_after_seconds_and_date_are_honoured() {
     let (base, log) = serve(|_, n| match n {
-        0 => Reply { status: 429, headers: vec![("retry-after", "3".into())], body: String::new() },
-        1 => Reply { status: 503, headers: vec![("retry-after", httpdate(7))], body: String::new() },
+        0 => Reply {
+            status: 429,
+            headers: vec![("retry-after", "3".into())],
+            body: String::new(),
+        },
+        1 => Reply {
+            status: 503,
+            headers: vec![("retry-after", httpdate(7))],
+            body: String::new(),
+        },
         _ => json(json!({"data": [{"id": 1}]})),
     })
     .await;
@@ -34,9 +44,18 @@ async fn retry_after_seconds_and_date_are_honoured() {
     assert_eq!(uris(&log).len(), 3);
     let waits = ex.retry_waits();
     assert_eq!(waits.len(), 2);
-    assert_eq!((waits[0].status, waits[0].wait, waits[0].from_retry_after), (Some(429), Duration::from_secs(3), true));
+    assert_eq!(
+        (waits[0].status, waits[0].wait, waits[0].from_retry_after),
+        (Some(429), Duration::from_secs(3), true)
+    );
     // An HTTP date a few seconds ahead: honoured, within the whole-second precision of dates.
-    assert!(waits[1].from_retry_after && waits[1].wait <= Duration::from_secs(7) && waits[1].wait >= Duration::from_secs(5), "{:?}", waits[1]);
+    assert!(
+        waits[1].from_retry_after
+            && waits[1].wait <= Duration::from_secs(7)
+            && waits[1].wait >= Duration::from_secs(5),
+        "{:?}",
+        waits[1]
+    );
     assert_eq!(ex.stats().retries, 2);
 }
 
@@ -46,13 +65,30 @@ fn httpdate(ahead: u64) -> String {
 }
 
 const TWO_RESOURCES: &[&ResourceDef] = &[&RESOURCE, &OTHER];
-const OTHER: ResourceDef = ResourceDef { name: "other", endpoint: EndpointDef { path: Template(&[TemplatePart::Lit("other")]), ..ENDPOINT }, ..RESOURCE };
+const OTHER: ResourceDef = ResourceDef {
+    name: "other",
+    endpoint: EndpointDef {
+        path: Template(&[TemplatePart::Lit("other")]),
+        ..ENDPOINT
+    },
+    ..RESOURCE
+};
 record_type!(Other, &OTHER);
-static TWO: SourceDef = SourceDef { resources: TWO_RESOURCES, ..SOURCE };
+static TWO: SourceDef = SourceDef {
+    resources: TWO_RESOURCES,
+    ..SOURCE
+};
 
 #[tokio::test]
 async fn max_retries_exact_backoff_bounded_and_circuit_breaker_stops_the_api() {
-    let (base, log) = serve(|s, _| if s.uri.starts_with("/items") { status(503, "<html>down</html>") } else { json(json!({"data": [{"id": 1}]})) }).await;
+    let (base, log) = serve(|s, _| {
+        if s.uri.starts_with("/items") {
+            status(503, "<html>down</html>")
+        } else {
+            json(json!({"data": [{"id": 1}]}))
+        }
+    })
+    .await;
     let ex = extractor(&TWO, &base, SecretValues::new());
     let err = collect::<Item>(&ex).await.unwrap_err();
     assert_eq!(err.to_string(), format!("resource `items`: GET {base}/items returned status 503 after 2 retries: <html>down</html>"));
@@ -60,18 +96,36 @@ async fn max_retries_exact_backoff_bounded_and_circuit_breaker_stops_the_api() {
     assert_eq!(uris(&log), vec!["/items", "/items", "/items"]);
     let waits: Vec<Duration> = ex.retry_waits().iter().map(|w| w.wait).collect();
     assert_eq!(waits.len(), 2);
-    assert!(waits[0] >= Duration::from_millis(750) && waits[0] <= Duration::from_secs(1), "{waits:?}");
-    assert!(waits[1] >= Duration::from_millis(1500) && waits[1] <= Duration::from_secs(2), "{waits:?}");
+    assert!(
+        waits[0] >= Duration::from_millis(750) && waits[0] <= Duration::from_secs(1),
+        "{waits:?}"
+    );
+    assert!(
+        waits[1] >= Duration::from_millis(1500) && waits[1] <= Duration::from_secs(2),
+        "{waits:?}"
+    );
 
     // The breaker is per run: a new run of another resource goes through; within one run a
     // failure stops the other resource with a message saying why.
-    let ex = extractor(&TWO, &base, SecretValues::new()).with_options(ExtractOptions { resource_concurrency: 1, ..options() });
+    let ex = extractor(&TWO, &base, SecretValues::new()).with_options(ExtractOptions {
+        resource_concurrency: 1,
+        ..options()
+    });
     use futures::StreamExt;
     let events: Vec<_> = ex
-        .run(&[restsource_runtime::extract::ResourceHandle::of::<Item>(), restsource_runtime::extract::ResourceHandle::of::<Other>()], Default::default())
+        .run(
+            &[
+                restsource_runtime::extract::ResourceHandle::of::<Item>(),
+                restsource_runtime::extract::ResourceHandle::of::<Other>(),
+            ],
+            Default::default(),
+        )
         .collect()
         .await;
-    let errors: Vec<String> = events.iter().filter_map(|e| e.as_ref().err().map(|e| e.to_string())).collect();
+    let errors: Vec<String> = events
+        .iter()
+        .filter_map(|e| e.as_ref().err().map(|e| e.to_string()))
+        .collect();
     assert_eq!(errors.len(), 2, "{errors:?}");
     assert!(errors[1].starts_with(&format!("resource `other`: request to {base}/other not sent: an earlier request failed and used up its retries")), "{errors:?}");
     assert!(!uris(&log).iter().any(|u| u == "/other"));
@@ -79,22 +133,35 @@ async fn max_retries_exact_backoff_bounded_and_circuit_breaker_stops_the_api() {
 
 #[tokio::test]
 async fn html_body_is_a_clear_error() {
-    let (base, _) = serve(|_, _| Reply { status: 200, headers: vec![("content-type", "text/html".into())], body: "<html>login</html>".into() }).await;
-    let err = collect::<Item>(&extractor(&PLAIN, &base, SecretValues::new())).await.unwrap_err();
+    let (base, _) = serve(|_, _| Reply {
+        status: 200,
+        headers: vec![("content-type", "text/html".into())],
+        body: "<html>login</html>".into(),
+    })
+    .await;
+    let err = collect::<Item>(&extractor(&PLAIN, &base, SecretValues::new()))
+        .await
+        .unwrap_err();
     assert_eq!(err.to_string(), format!("resource `items`: page 1 ({base}/items): expected JSON, got text/html: <html>login</html>"));
 }
 
 #[tokio::test]
 async fn record_decode_error_names_page_index_and_message() {
     let (base, _) = serve(|_, _| json(json!({"data": [{"id": 1}, {"id": "x"}]}))).await;
-    let err = collect::<Item>(&extractor(&PLAIN, &base, SecretValues::new())).await.unwrap_err();
+    let err = collect::<Item>(&extractor(&PLAIN, &base, SecretValues::new()))
+        .await
+        .unwrap_err();
     assert!(err.to_string().starts_with(&format!("resource `items`: page 1 ({base}/items): record 1: invalid type: string \"x\", expected i64")), "{err}");
 }
 
 const OAUTH: AuthDef = AuthDef::OAuth2 {
     token_url: "https://api.example.com/oauth/token",
-    client_id: CredDef { secret: "client_id" },
-    client_secret: CredDef { secret: "client_secret" },
+    client_id: CredDef {
+        secret: "client_id",
+    },
+    client_secret: CredDef {
+        secret: "client_secret",
+    },
     extra: &[],
     default_expiration_secs: 3600,
     client_auth: ClientAuth::Body,
@@ -118,10 +185,18 @@ async fn oauth_server(valid_from_start: bool) -> (String, Arc<Mutex<Vec<Seen>>>,
             return json(json!({"access_token": format!("tok{n}"), "expires_in": 3600}));
         }
         let current = format!("Bearer tok{}", f.load(Ordering::SeqCst));
-        let auth = s.headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("");
+        let auth = s
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
         // Until a second token exists, the first one is treated as expired.
         let ok = auth == current && (valid_from_start || f.load(Ordering::SeqCst) >= 2);
-        if ok { json(json!({"data": [{"id": 1}]})) } else { status(401, "expired") }
+        if ok {
+            json(json!({"data": [{"id": 1}]}))
+        } else {
+            status(401, "expired")
+        }
     })
     .await;
     (base, log, fetches)
@@ -129,14 +204,25 @@ async fn oauth_server(valid_from_start: bool) -> (String, Arc<Mutex<Vec<Seen>>>,
 
 #[tokio::test]
 async fn expired_oauth_token_is_fetched_once_more_and_the_request_retried() {
-    static SRC: SourceDef = SourceDef { auth: Some(OAUTH), ..SOURCE };
+    static SRC: SourceDef = SourceDef {
+        auth: Some(OAUTH),
+        ..SOURCE
+    };
     let (base, log, fetches) = oauth_server(false).await;
-    let recs = collect::<Item>(&extractor(&SRC, &base, oauth_secrets())).await.unwrap();
+    let recs = collect::<Item>(&extractor(&SRC, &base, oauth_secrets()))
+        .await
+        .unwrap();
     assert_eq!(ids(&recs), vec![1]);
     assert_eq!(fetches.load(Ordering::SeqCst), 2);
-    assert_eq!(uris(&log), vec!["/oauth/token", "/items", "/oauth/token", "/items"]);
+    assert_eq!(
+        uris(&log),
+        vec!["/oauth/token", "/items", "/oauth/token", "/items"]
+    );
     let token_body = log.lock().unwrap()[0].body.clone();
-    assert_eq!(token_body, "grant_type=client_credentials&client_id=the-client&client_secret=SUPERSECRET42");
+    assert_eq!(
+        token_body,
+        "grant_type=client_credentials&client_id=the-client&client_secret=SUPERSECRET42"
+    );
 }
 
 #[tokio::test]
@@ -144,8 +230,12 @@ async fn oauth_basic_client_auth_sends_credentials_in_a_header() {
     static SRC: SourceDef = SourceDef {
         auth: Some(AuthDef::OAuth2 {
             token_url: "/oauth/token",
-            client_id: CredDef { secret: "client_id" },
-            client_secret: CredDef { secret: "client_secret" },
+            client_id: CredDef {
+                secret: "client_id",
+            },
+            client_secret: CredDef {
+                secret: "client_secret",
+            },
             extra: &[],
             default_expiration_secs: 3600,
             client_auth: ClientAuth::Basic,
@@ -154,28 +244,52 @@ async fn oauth_basic_client_auth_sends_credentials_in_a_header() {
         ..SOURCE
     };
     let (base, log, _) = oauth_server(true).await;
-    collect::<Item>(&extractor(&SRC, &base, oauth_secrets())).await.unwrap();
+    collect::<Item>(&extractor(&SRC, &base, oauth_secrets()))
+        .await
+        .unwrap();
     let seen = log.lock().unwrap()[0].clone();
     assert_eq!(seen.body, "grant_type=client_credentials&scope=read+write");
-    assert_eq!(seen.headers.get("authorization").unwrap(), "Basic dGhlLWNsaWVudDpTVVBFUlNFQ1JFVDQy");
+    assert_eq!(
+        seen.headers.get("authorization").unwrap(),
+        "Basic dGhlLWNsaWVudDpTVVBFUlNFQ1JFVDQy"
+    );
 }
 
 const PARENT: ResourceDef = ResourceDef {
     name: "parents",
-    endpoint: EndpointDef { path: Template(&[TemplatePart::Lit("parents")]), ..ENDPOINT },
+    endpoint: EndpointDef {
+        path: Template(&[TemplatePart::Lit("parents")]),
+        ..ENDPOINT
+    },
     selected: false,
     ..RESOURCE
 };
 const CHILD: ResourceDef = ResourceDef {
     name: "children",
     endpoint: EndpointDef {
-        path: Template(&[TemplatePart::Lit("parents/"), TemplatePart::Parent(&[PathStep::Key("id")]), TemplatePart::Lit("/children")]),
-        params: &[("kind", Lit::Str(Template(&[TemplatePart::Parent(&[PathStep::Key("kind")])])))],
-        headers: &[("x-parent", Template(&[TemplatePart::Lit("p-"), TemplatePart::Parent(&[PathStep::Key("id")])]))],
+        path: Template(&[
+            TemplatePart::Lit("parents/"),
+            TemplatePart::Parent(&[PathStep::Key("id")]),
+            TemplatePart::Lit("/children"),
+        ]),
+        params: &[(
+            "kind",
+            Lit::Str(Template(&[TemplatePart::Parent(&[PathStep::Key("kind")])])),
+        )],
+        headers: &[(
+            "x-parent",
+            Template(&[
+                TemplatePart::Lit("p-"),
+                TemplatePart::Parent(&[PathStep::Key("id")]),
+            ]),
+        )],
         json: None,
         ..ENDPOINT
     },
-    parent: Some(ParentDef { resource: "parents", include_from_parent: &["kind"] }),
+    parent: Some(ParentDef {
+        resource: "parents",
+        include_from_parent: &["kind"],
+    }),
     parallelized: true,
     ..RESOURCE
 };
@@ -184,7 +298,11 @@ const FAMILY: &[&ResourceDef] = &[&PARENT, &CHILD];
 
 #[tokio::test]
 async fn fifty_concurrent_requests_share_one_token_fetch() {
-    static SRC: SourceDef = SourceDef { auth: Some(OAUTH), resources: FAMILY, ..SOURCE };
+    static SRC: SourceDef = SourceDef {
+        auth: Some(OAUTH),
+        resources: FAMILY,
+        ..SOURCE
+    };
     let fetches = Arc::new(AtomicUsize::new(0));
     let f = fetches.clone();
     let (base, log) = serve(move |s, _| {
@@ -201,7 +319,10 @@ async fn fifty_concurrent_requests_share_one_token_fetch() {
         json(json!({"data": [{"id": id * 100}]}))
     })
     .await;
-    let ex = extractor(&SRC, &base, oauth_secrets()).with_options(ExtractOptions { child_concurrency: 50, ..options() });
+    let ex = extractor(&SRC, &base, oauth_secrets()).with_options(ExtractOptions {
+        child_concurrency: 50,
+        ..options()
+    });
     let recs = collect::<ChildRec>(&ex).await.unwrap();
     assert_eq!(fetches.load(Ordering::SeqCst), 1);
     // Children come in parent order, each carrying the parent's kind.
@@ -209,7 +330,10 @@ async fn fifty_concurrent_requests_share_one_token_fetch() {
     assert_eq!(recs[3].extra.get("_parents_kind"), Some(&json!("k")));
     let seen = log.lock().unwrap().clone();
     assert_eq!(seen.iter().filter(|s| s.uri == "/parents").count(), 1);
-    let c7 = seen.iter().find(|s| s.uri.starts_with("/parents/7/")).unwrap();
+    let c7 = seen
+        .iter()
+        .find(|s| s.uri.starts_with("/parents/7/"))
+        .unwrap();
     assert_eq!(c7.uri, "/parents/7/children?kind=k");
     assert_eq!(c7.headers.get("x-parent").unwrap(), "p-7");
     assert_eq!(c7.headers.get("authorization").unwrap(), "Bearer tok1");
@@ -230,23 +354,39 @@ impl std::io::Write for Buf {
 #[tokio::test]
 async fn secrets_never_appear_in_errors_or_logs() {
     const KEYED: ResourceDef = ResourceDef {
-        endpoint: EndpointDef { params: &[("token", Lit::Str(Template(&[TemplatePart::Lit("plain-token-param")])))], ..ENDPOINT },
+        endpoint: EndpointDef {
+            params: &[(
+                "token",
+                Lit::Str(Template(&[TemplatePart::Lit("plain-token-param")])),
+            )],
+            ..ENDPOINT
+        },
         ..RESOURCE
     };
     record_type!(Keyed, &KEYED);
     static SRC: SourceDef = SourceDef {
-        auth: Some(AuthDef::ApiKey { name: "api_key", key: CredDef { secret: "key" }, location: ApiKeyLocation::Query }),
+        auth: Some(AuthDef::ApiKey {
+            name: "api_key",
+            key: CredDef { secret: "key" },
+            location: ApiKeyLocation::Query,
+        }),
         ..SOURCE
     };
     let buf = Buf::default();
     let b2 = buf.clone();
-    let subscriber = tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).with_writer(move || b2.clone()).with_ansi(false).finish();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || b2.clone())
+        .with_ansi(false)
+        .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
     // The server echoes the request (with the key) into an error body.
     let (base, _) = serve(|s, _| status(500, &format!("bad request {}", s.uri))).await;
     let mut secrets = SecretValues::new();
     secrets.insert("key", Secret::new("KEY-abc-123"));
-    let err = collect::<Keyed>(&extractor(&SRC, &base, secrets)).await.unwrap_err();
+    let err = collect::<Keyed>(&extractor(&SRC, &base, secrets))
+        .await
+        .unwrap_err();
     let text = format!("{err} {err:?}");
     let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
     assert!(logs.contains("retrying request"), "{logs}");
@@ -259,15 +399,35 @@ async fn secrets_never_appear_in_errors_or_logs() {
 
 #[tokio::test]
 async fn credentials_are_not_forwarded_to_another_host_after_a_redirect() {
-    static SRC: SourceDef = SourceDef { auth: Some(AuthDef::ApiKey { name: "x-api-key", key: CredDef { secret: "key" }, location: ApiKeyLocation::Header }), ..SOURCE };
+    static SRC: SourceDef = SourceDef {
+        auth: Some(AuthDef::ApiKey {
+            name: "x-api-key",
+            key: CredDef { secret: "key" },
+            location: ApiKeyLocation::Header,
+        }),
+        ..SOURCE
+    };
     let (other, other_log) = serve(|_, _| json(json!({"data": [{"id": 2}]}))).await;
     // Same IP, other port: another origin.
     let target = format!("{other}/landing");
-    let (base, log) = serve(move |_, _| Reply { status: 302, headers: vec![("location", target.clone())], body: String::new() }).await;
+    let (base, log) = serve(move |_, _| Reply {
+        status: 302,
+        headers: vec![("location", target.clone())],
+        body: String::new(),
+    })
+    .await;
     let mut secrets = SecretValues::new();
     secrets.insert("key", Secret::new("KEY-xyz"));
-    let recs = collect::<Item>(&extractor(&SRC, &base, secrets)).await.unwrap();
+    let recs = collect::<Item>(&extractor(&SRC, &base, secrets))
+        .await
+        .unwrap();
     assert_eq!(ids(&recs), vec![2]);
-    assert_eq!(log.lock().unwrap()[0].headers.get("x-api-key").unwrap(), "KEY-xyz");
-    assert!(other_log.lock().unwrap()[0].headers.get("x-api-key").is_none());
+    assert_eq!(
+        log.lock().unwrap()[0].headers.get("x-api-key").unwrap(),
+        "KEY-xyz"
+    );
+    assert!(other_log.lock().unwrap()[0]
+        .headers
+        .get("x-api-key")
+        .is_none());
 }

@@ -29,7 +29,11 @@ const OFFSET: ResourceDef = ResourceDef {
 record_type!(OffsetRec, &OFFSET);
 
 fn query(uri: &str, key: &str) -> Option<u64> {
-    url::Url::parse(&format!("http://x{uri}")).unwrap().query_pairs().find(|(k, _)| k == key).map(|(_, v)| v.parse().unwrap())
+    url::Url::parse(&format!("http://x{uri}"))
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.parse().unwrap())
 }
 
 fn offset_server(total: Option<u64>, n: u64) -> impl Fn(&Seen, usize) -> Reply {
@@ -45,16 +49,31 @@ fn offset_server(total: Option<u64>, n: u64) -> impl Fn(&Seen, usize) -> Reply {
 
 fn extractor(base: &str, opts: ExtractOptions) -> Extractor {
     static SRC: SourceDef = SOURCE;
-    Extractor::new(&SRC, SecretValues::new()).with_base_url(base).with_options(opts)
+    Extractor::new(&SRC, SecretValues::new())
+        .with_base_url(base)
+        .with_options(opts)
 }
 
 #[tokio::test]
 async fn offset_stops_at_total_sequentially() {
     let (base, log) = serve(offset_server(Some(7), 7)).await;
-    let ex = extractor(&base, ExtractOptions { page_concurrency: 1, ..options() });
+    let ex = extractor(
+        &base,
+        ExtractOptions {
+            page_concurrency: 1,
+            ..options()
+        },
+    );
     let recs = collect::<OffsetRec>(&ex).await.unwrap();
     assert_eq!(ids(&recs), vec![0, 1, 2, 3, 4, 5, 6]);
-    assert_eq!(uris(&log), vec!["/items?offset=0&limit=3", "/items?offset=3&limit=3", "/items?offset=6&limit=3"]);
+    assert_eq!(
+        uris(&log),
+        vec![
+            "/items?offset=0&limit=3",
+            "/items?offset=3&limit=3",
+            "/items?offset=6&limit=3"
+        ]
+    );
 }
 
 #[tokio::test]
@@ -72,7 +91,10 @@ async fn offset_pages_fetched_in_parallel_keep_order() {
     let ex = extractor(&base, options());
     let recs = collect::<OffsetRec>(&ex).await.unwrap();
     assert_eq!(ids(&recs), (0..30).collect::<Vec<i64>>());
-    let mut offsets: Vec<u64> = uris(&log).iter().map(|u| query(u, "offset").unwrap()).collect();
+    let mut offsets: Vec<u64> = uris(&log)
+        .iter()
+        .map(|u| query(u, "offset").unwrap())
+        .collect();
     offsets.sort();
     assert_eq!(offsets, vec![0, 3, 6, 9, 12, 15, 18, 21, 24, 27]);
 }
@@ -99,11 +121,18 @@ record_type!(OffsetNoTotal, &OFFSET_NO_TOTAL);
 #[tokio::test]
 async fn offset_without_total_stops_on_empty_page() {
     let (base, log) = serve(offset_server(None, 9)).await;
-    let recs = collect::<OffsetNoTotal>(&extractor(&base, options())).await.unwrap();
+    let recs = collect::<OffsetNoTotal>(&extractor(&base, options()))
+        .await
+        .unwrap();
     assert_eq!(recs.len(), 9);
     assert_eq!(
         uris(&log),
-        vec!["/items?offset=0&limit=3", "/items?offset=3&limit=3", "/items?offset=6&limit=3", "/items?offset=9&limit=3"]
+        vec![
+            "/items?offset=0&limit=3",
+            "/items?offset=3&limit=3",
+            "/items?offset=6&limit=3",
+            "/items?offset=9&limit=3"
+        ]
     );
 }
 
@@ -112,15 +141,29 @@ async fn missing_total_on_first_page_is_an_error_but_later_pages_keep_it() {
     let (base, log) = serve(|s, _| {
         let off = query(&s.uri, "offset").unwrap_or(0);
         let data: Vec<_> = (off..(off + 3).min(7)).map(|i| json!({"id": i})).collect();
-        if off == 0 { json(json!({"data": data, "total": 7})) } else { json(json!({"data": data})) }
+        if off == 0 {
+            json(json!({"data": data, "total": 7}))
+        } else {
+            json(json!({"data": data}))
+        }
     })
     .await;
-    let recs = collect::<OffsetRec>(&extractor(&base, ExtractOptions { page_concurrency: 1, ..options() })).await.unwrap();
+    let recs = collect::<OffsetRec>(&extractor(
+        &base,
+        ExtractOptions {
+            page_concurrency: 1,
+            ..options()
+        },
+    ))
+    .await
+    .unwrap();
     assert_eq!(recs.len(), 7);
     assert_eq!(uris(&log).len(), 3);
 
     let (base, _) = serve(offset_server(None, 7)).await;
-    let err = collect::<OffsetRec>(&extractor(&base, options())).await.unwrap_err();
+    let err = collect::<OffsetRec>(&extractor(&base, options()))
+        .await
+        .unwrap_err();
     assert_eq!(
         err.to_string(),
         format!("resource `offset`: paginator `offset` at {base}/items?offset=0&limit=3: total `total` not found in the response")
@@ -147,17 +190,28 @@ record_type!(PageRec, &PAGES);
 
 #[tokio::test]
 async fn page_number_maximum_is_exclusive_and_has_more_is_anded() {
-    let (base, log) = serve(|s, n| json(json!({"data": [{"id": n}], "more": true, "u": s.uri}))).await;
-    collect::<PageRec>(&extractor(&base, options())).await.unwrap();
+    let (base, log) =
+        serve(|s, n| json(json!({"data": [{"id": n}], "more": true, "u": s.uri}))).await;
+    collect::<PageRec>(&extractor(&base, options()))
+        .await
+        .unwrap();
     assert_eq!(uris(&log), vec!["/items?p=1", "/items?p=2"]);
 
     let (base, log) = serve(|_, n| json(json!({"data": [{"id": n}], "more": false}))).await;
-    collect::<PageRec>(&extractor(&base, options())).await.unwrap();
+    collect::<PageRec>(&extractor(&base, options()))
+        .await
+        .unwrap();
     assert_eq!(uris(&log), vec!["/items?p=1"]);
 
     let (base, _) = serve(|_, n| json(json!({"data": [{"id": n}]}))).await;
-    let err = collect::<PageRec>(&extractor(&base, options())).await.unwrap_err();
-    assert!(err.to_string().ends_with("has_more `more` not found in the response"), "{err}");
+    let err = collect::<PageRec>(&extractor(&base, options()))
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .ends_with("has_more `more` not found in the response"),
+        "{err}"
+    );
 }
 
 const CURSOR_BODY: ResourceDef = ResourceDef {
@@ -185,7 +239,9 @@ async fn cursor_in_json_body_until_falsy_cursor() {
         json(json!({"data": [{"id": n}], "meta": {"next": next}}))
     })
     .await;
-    let recs = collect::<CursorRec>(&extractor(&base, options())).await.unwrap();
+    let recs = collect::<CursorRec>(&extractor(&base, options()))
+        .await
+        .unwrap();
     assert_eq!(ids(&recs), vec![0, 1, 2]);
     let bodies: Vec<String> = log.lock().unwrap().iter().map(|s| s.body.clone()).collect();
     assert_eq!(
@@ -200,8 +256,11 @@ async fn cursor_in_json_body_until_falsy_cursor() {
 
 #[tokio::test]
 async fn repeat_guard_stops_a_looping_cursor() {
-    let (base, log) = serve(|_, n| json(json!({"data": [{"id": n}], "meta": {"next": "same"}}))).await;
-    let err = collect::<CursorRec>(&extractor(&base, options())).await.unwrap_err();
+    let (base, log) =
+        serve(|_, n| json(json!({"data": [{"id": n}], "meta": {"next": "same"}}))).await;
+    let err = collect::<CursorRec>(&extractor(&base, options()))
+        .await
+        .unwrap_err();
     assert_eq!(
         err.to_string(),
         format!("resource `cursor_body`: paginator `cursor` would request {base}/items a second time; stopping instead of looping")
@@ -213,7 +272,9 @@ const JSON_LINK: ResourceDef = ResourceDef {
     name: "json_link",
     endpoint: EndpointDef {
         params: &[("q", Lit::Str(Template(&[TemplatePart::Lit("x")])))],
-        paginator: PaginatorDef::JsonLink { next_url_path: &[PathStep::Key("next")] },
+        paginator: PaginatorDef::JsonLink {
+            next_url_path: &[PathStep::Key("next")],
+        },
         ..ENDPOINT
     },
     ..RESOURCE
@@ -227,14 +288,21 @@ async fn json_link_drops_query_and_stops_on_empty_link() {
         json(json!({"data": [{"id": n}], "next": next}))
     })
     .await;
-    let recs = collect::<LinkRec>(&extractor(&base, options())).await.unwrap();
+    let recs = collect::<LinkRec>(&extractor(&base, options()))
+        .await
+        .unwrap();
     assert_eq!(recs.len(), 3);
     assert_eq!(uris(&log), vec!["/items?q=x", "/items?page=2", "/items3"]);
 }
 
 const HEADER_LINK: ResourceDef = ResourceDef {
     name: "header_link",
-    endpoint: EndpointDef { paginator: PaginatorDef::HeaderLink { links_next_key: "next" }, ..ENDPOINT },
+    endpoint: EndpointDef {
+        paginator: PaginatorDef::HeaderLink {
+            links_next_key: "next",
+        },
+        ..ENDPOINT
+    },
     ..RESOURCE
 };
 record_type!(HeaderLinkRec, &HEADER_LINK);
@@ -244,18 +312,30 @@ async fn header_link_follows_rel_next() {
     let (base, log) = serve(|_, n| {
         let mut r = json(json!({"data": [{"id": n}]}));
         if n < 2 {
-            r.headers.push(("link", format!("</items?after={n}>; rel=\"next\", </items?x=1>; rel=\"last\"")));
+            r.headers.push((
+                "link",
+                format!("</items?after={n}>; rel=\"next\", </items?x=1>; rel=\"last\""),
+            ));
         }
         r
     })
     .await;
-    collect::<HeaderLinkRec>(&extractor(&base, options())).await.unwrap();
-    assert_eq!(uris(&log), vec!["/items", "/items?after=0", "/items?after=1"]);
+    collect::<HeaderLinkRec>(&extractor(&base, options()))
+        .await
+        .unwrap();
+    assert_eq!(
+        uris(&log),
+        vec!["/items", "/items?after=0", "/items?after=1"]
+    );
 }
 
 const AUTO: ResourceDef = ResourceDef {
     name: "auto",
-    endpoint: EndpointDef { paginator: PaginatorDef::Auto, data_selector: None, ..ENDPOINT },
+    endpoint: EndpointDef {
+        paginator: PaginatorDef::Auto,
+        data_selector: None,
+        ..ENDPOINT
+    },
     ..RESOURCE
 };
 record_type!(AutoRec, &AUTO);
@@ -267,7 +347,15 @@ async fn auto_detected_page_numbers_start_at_one_and_load_every_page_once() {
         json(json!({"meta": {"total_pages": 3}, "results": [{"id": p}]}))
     })
     .await;
-    let recs = collect::<AutoRec>(&extractor(&base, ExtractOptions { page_concurrency: 1, ..options() })).await.unwrap();
+    let recs = collect::<AutoRec>(&extractor(
+        &base,
+        ExtractOptions {
+            page_concurrency: 1,
+            ..options()
+        },
+    ))
+    .await
+    .unwrap();
     assert_eq!(ids(&recs), vec![1, 2, 3]);
     assert_eq!(uris(&log), vec!["/items", "/items?page=2", "/items?page=3"]);
 }
@@ -275,11 +363,17 @@ async fn auto_detected_page_numbers_start_at_one_and_load_every_page_once() {
 #[tokio::test]
 async fn auto_detected_cursor_and_json_link() {
     let (base, log) = serve(|_, n| json(json!({"items": [{"id": n}], "next_cursor": if n < 2 { json!(format!("k{n}")) } else { json!(null) }}))).await;
-    collect::<AutoRec>(&extractor(&base, options())).await.unwrap();
-    assert_eq!(uris(&log), vec!["/items", "/items?cursor=k0", "/items?cursor=k1"]);
+    collect::<AutoRec>(&extractor(&base, options()))
+        .await
+        .unwrap();
+    assert_eq!(
+        uris(&log),
+        vec!["/items", "/items?cursor=k0", "/items?cursor=k1"]
+    );
 
     let (base, log) = serve(|_, n| json(json!({"items": [{"id": n}], "next": if n < 1 { json!("/items?p=2") } else { json!(null) }}))).await;
-    collect::<AutoRec>(&extractor(&base, options())).await.unwrap();
+    collect::<AutoRec>(&extractor(&base, options()))
+        .await
+        .unwrap();
     assert_eq!(uris(&log), vec!["/items", "/items?p=2"]);
 }
-

@@ -31,7 +31,10 @@ pub(crate) struct Chain<'a> {
 /// Receives a chain's pages in order.
 pub(crate) trait PageSink: Send {
     /// Takes one page.
-    fn deliver(&mut self, page: Box<dyn Erased>) -> futures::future::BoxFuture<'_, Result<(), ExtractError>>;
+    fn deliver(
+        &mut self,
+        page: Box<dyn Erased>,
+    ) -> futures::future::BoxFuture<'_, Result<(), ExtractError>>;
 }
 
 /// A fetched page, decoded.
@@ -48,9 +51,17 @@ impl Chain<'_> {
     }
 
     /// Runs the chain for one parent record (or none).
-    pub async fn run(&self, parent: Option<&ParentValues>, sink: &mut dyn PageSink) -> Result<(), ExtractError> {
+    pub async fn run(
+        &self,
+        parent: Option<&ParentValues>,
+        sink: &mut dyn PageSink,
+    ) -> Result<(), ExtractError> {
         let snapshot = self.inc.and_then(|m| m.lock().ok().map(|g| g.clone()));
-        let fill = Fill { def: self.def, parent, inc: snapshot.as_ref() };
+        let fill = Fill {
+            def: self.def,
+            parent,
+            inc: snapshot.as_ref(),
+        };
         let (mut parts, headers) = first_request(self.http, &fill)?;
         let mut paginator = Paginator::from_def(&self.def.endpoint.paginator);
         paginator.init(&mut parts);
@@ -66,41 +77,64 @@ impl Chain<'_> {
                 });
             }
             page += 1;
-            let Some(resp) = self.fetch(&parts, &headers, page).await? else { return Ok(()) };
+            let Some(resp) = self.fetch(&parts, &headers, page).await? else {
+                return Ok(());
+            };
             let mut first_values = None;
             if page == 1 && (selector.is_none() || matches!(paginator, Paginator::Auto)) {
-                let doc: Value = serde_json::from_slice(&resp.body).map_err(|e| self.decode_error(page, &resp.url, None, e.to_string()))?;
+                let doc: Value = serde_json::from_slice(&resp.body)
+                    .map_err(|e| self.decode_error(page, &resp.url, None, e.to_string()))?;
                 if selector.is_none() {
                     selector = Some(detect_records_path(&doc));
                 }
                 if matches!(paginator, Paginator::Auto) {
                     paginator = detect(&resp.headers, &doc, &parts);
-                    tracing::debug!(resource = self.def.name, paginator = paginator.name(), "paginator detected");
+                    tracing::debug!(
+                        resource = self.def.name,
+                        paginator = paginator.name(),
+                        "paginator detected"
+                    );
                 }
-                first_values = Some(paginator.value_paths().iter().map(|p| walk(&doc, p).cloned()).collect::<Vec<_>>());
+                first_values = Some(
+                    paginator
+                        .value_paths()
+                        .iter()
+                        .map(|p| walk(&doc, p).cloned())
+                        .collect::<Vec<_>>(),
+                );
             }
             let fetched = self.decode(resp, selector.as_deref().unwrap_or(&[]), page)?;
             let values = match first_values {
                 Some(v) => v,
-                None => extract_values(&fetched.body, &paginator.value_paths())
-                    .map_err(|e| self.decode_error_shown(page, &fetched.shown, None, e.to_string()))?,
+                None => extract_values(&fetched.body, &paginator.value_paths()).map_err(|e| {
+                    self.decode_error_shown(page, &fetched.shown, None, e.to_string())
+                })?,
             };
             let count = fetched.records.len();
-            let view = PageView { headers: &fetched.headers, values: &values, record_count: count };
+            let view = PageView {
+                headers: &fetched.headers,
+                values: &values,
+                record_count: count,
+            };
             let shown = fetched.shown.clone();
             self.deliver(fetched.records, parent, page, sink).await?;
-            let more = paginator.advance(&view, &mut parts).map_err(|e| ExtractError::Paginator {
-                resource: self.name(),
-                paginator: paginator.name(),
-                url: shown,
-                message: e.to_string(),
-            })?;
+            let more =
+                paginator
+                    .advance(&view, &mut parts)
+                    .map_err(|e| ExtractError::Paginator {
+                        resource: self.name(),
+                        paginator: paginator.name(),
+                        url: shown,
+                        message: e.to_string(),
+                    })?;
             if !more {
                 return Ok(());
             }
             if self.page_concurrency > 1 {
                 if let Some(rest) = paginator.remaining(&parts) {
-                    return self.run_parallel(rest, &headers, parent, page, &paginator, &selector, sink).await;
+                    return self
+                        .run_parallel(rest, &headers, parent, page, &paginator, &selector, sink)
+                        .await;
                 }
             }
         }
@@ -132,7 +166,9 @@ impl Chain<'_> {
         let mut page = done;
         while let Some(fetched) = pages.next().await {
             page += 1;
-            let Some(fetched) = fetched? else { return Ok(()) };
+            let Some(fetched) = fetched? else {
+                return Ok(());
+            };
             if stop_on_empty && fetched.records.len() == 0 {
                 return Ok(());
             }
@@ -141,7 +177,12 @@ impl Chain<'_> {
         Ok(())
     }
 
-    async fn fetch(&self, parts: &RequestParts, headers: &[(HeaderName, HeaderValue)], page: u64) -> Result<Option<Response>, ExtractError> {
+    async fn fetch(
+        &self,
+        parts: &RequestParts,
+        headers: &[(HeaderName, HeaderValue)],
+        page: u64,
+    ) -> Result<Option<Response>, ExtractError> {
         let req = HttpRequest {
             method: match self.def.endpoint.method {
                 Method::Get => HttpMethod::Get,
@@ -154,11 +195,23 @@ impl Chain<'_> {
         let auth = endpoint_auth(self.source, self.def);
         let outcome = self
             .http
-            .send(&req, auth.as_ref(), &self.def.retry, self.def.endpoint.response_actions)
+            .send(
+                &req,
+                auth.as_ref(),
+                &self.def.retry,
+                self.def.endpoint.response_actions,
+            )
             .await
-            .map_err(|source| ExtractError::Http { resource: self.name(), source })?;
+            .map_err(|source| ExtractError::Http {
+                resource: self.name(),
+                source: Box::new(source),
+            })?;
         let Outcome::Response(resp) = outcome else {
-            tracing::debug!(resource = self.def.name, page, "response ignored; stopping this chain");
+            tracing::debug!(
+                resource = self.def.name,
+                page,
+                "response ignored; stopping this chain"
+            );
             return Ok(None);
         };
         let first = resp.body.iter().find(|b| !b.is_ascii_whitespace()).copied();
@@ -170,26 +223,54 @@ impl Chain<'_> {
                     resource: self.name(),
                     page,
                     url: self.http.redactor().url(&resp.url),
-                    content_type: ct,
-                    body: self.http.redactor().text(&text.chars().take(200).collect::<String>()),
+                    got: format!(
+                        "{ct}: {}",
+                        self.http
+                            .redactor()
+                            .text(&text.chars().take(200).collect::<String>())
+                    ),
                 });
             }
         }
         self.http.counters().pages.fetch_add(1, Ordering::Relaxed);
-        Ok(Some(resp))
+        Ok(Some(*resp))
     }
 
-    fn decode(&self, resp: Response, selector: &[Step], page: u64) -> Result<Fetched, ExtractError> {
+    fn decode(
+        &self,
+        resp: Response,
+        selector: &[Step],
+        page: u64,
+    ) -> Result<Fetched, ExtractError> {
         let shown = self.http.redactor().url(&resp.url);
-        let records = (self.decode)(&resp.body, selector).map_err(|e| self.decode_error_shown(page, &shown, e.index, e.message))?;
-        Ok(Fetched { headers: resp.headers, body: resp.body, records, shown })
+        let records = (self.decode)(&resp.body, selector)
+            .map_err(|e| self.decode_error_shown(page, &shown, e.index, e.message))?;
+        Ok(Fetched {
+            headers: resp.headers,
+            body: resp.body,
+            records,
+            shown,
+        })
     }
 
-    fn decode_error(&self, page: u64, url: &url::Url, index: Option<usize>, message: String) -> ExtractError {
+    fn decode_error(
+        &self,
+        page: u64,
+        url: &url::Url,
+        index: Option<usize>,
+        message: String,
+    ) -> ExtractError {
         self.decode_error_shown(page, &self.http.redactor().url(url), index, message)
     }
 
-    fn decode_error_shown(&self, page: u64, shown: &str, index: Option<usize>, message: String) -> ExtractError {
+    fn decode_error_shown(
+        &self,
+        page: u64,
+        shown: &str,
+        index: Option<usize>,
+        message: String,
+    ) -> ExtractError {
+        let index = index.and_then(|i| u32::try_from(i).ok());
         ExtractError::Decode {
             resource: self.name(),
             page,
@@ -200,14 +281,29 @@ impl Chain<'_> {
     }
 
     /// Incremental filtering and `include_from_parent`, then hands the page on.
-    async fn deliver(&self, mut records: Box<dyn Erased>, parent: Option<&ParentValues>, page: u64, sink: &mut dyn PageSink) -> Result<(), ExtractError> {
+    async fn deliver(
+        &self,
+        mut records: Box<dyn Erased>,
+        parent: Option<&ParentValues>,
+        page: u64,
+        sink: &mut dyn PageSink,
+    ) -> Result<(), ExtractError> {
         if let (Some(inc), Some(d)) = (self.inc, self.def.endpoint.incremental) {
             let mut keep = Vec::with_capacity(records.len());
-            let mut inc = inc.lock().map_err(|_| ExtractError::Config { resource: self.name(), message: "incremental state poisoned".into() })?;
+            let mut inc = inc.lock().map_err(|_| ExtractError::Config {
+                resource: self.name(),
+                message: "incremental state poisoned".into(),
+            })?;
             for i in 0..records.len() {
                 let cursor = records.lookup(i, d.cursor_path);
                 let key = self.key_of(&*records, i);
-                keep.push(inc.keep(i, cursor, key).map_err(|source| ExtractError::Incremental { resource: self.name(), page, source })?);
+                keep.push(inc.keep(i, cursor, key).map_err(|source| {
+                    ExtractError::Incremental {
+                        resource: self.name(),
+                        page,
+                        source,
+                    }
+                })?);
             }
             drop(inc);
             records.retain_mask(&keep);
@@ -233,8 +329,15 @@ impl Chain<'_> {
             .primary_key
             .iter()
             .map(|pk| {
-                let json = self.def.columns.iter().find(|c| c.sql_name == *pk).map_or(*pk, |c| c.json_name);
-                records.lookup(index, &[PathStep::Key(json)]).unwrap_or(Value::Null)
+                let json = self
+                    .def
+                    .columns
+                    .iter()
+                    .find(|c| c.sql_name == *pk)
+                    .map_or(*pk, |c| c.json_name);
+                records
+                    .lookup(index, &[PathStep::Key(json)])
+                    .unwrap_or(Value::Null)
             })
             .collect();
         Some(Value::Array(values).to_string())

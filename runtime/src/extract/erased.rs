@@ -83,7 +83,10 @@ impl Erased for Vec<Loose> {
 }
 
 /// The decoder for record type `R`.
-pub(crate) fn decode_typed<R: Record>(body: &[u8], path: &[Step]) -> Result<Box<dyn Erased>, SelectError> {
+pub(crate) fn decode_typed<R: Record>(
+    body: &[u8],
+    path: &[Step],
+) -> Result<Box<dyn Erased>, SelectError> {
     Ok(Box::new(decode_records::<R>(body, path)?))
 }
 

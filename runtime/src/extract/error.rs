@@ -12,11 +12,13 @@ pub enum ExtractError {
     Http {
         /// Resource name.
         resource: String,
-        /// What failed.
-        source: HttpError,
+        /// What failed (boxed to keep the error small).
+        source: Box<HttpError>,
     },
     /// The body is not JSON.
-    #[error("resource `{resource}`: page {page} ({url}): expected JSON, got {content_type}: {body}")]
+    #[error(
+        "resource `{resource}`: page {page} ({url}): expected JSON, got {got}"
+    )]
     NotJson {
         /// Resource name.
         resource: String,
@@ -24,10 +26,8 @@ pub enum ExtractError {
         page: u64,
         /// Redacted URL.
         url: String,
-        /// Content type sent by the server.
-        content_type: String,
-        /// Start of the body, redacted.
-        body: String,
+        /// The content type and the start of the body (redacted), as `type: body`.
+        got: String,
     },
     /// A page or record failed to decode.
     #[error("resource `{resource}`: page {page} ({url}): {}{message}", record_text(*index))]
@@ -39,7 +39,7 @@ pub enum ExtractError {
         /// Redacted URL.
         url: String,
         /// Index of the failing record on the page.
-        index: Option<usize>,
+        index: Option<u32>,
         /// serde's message.
         message: String,
     },
@@ -93,6 +93,15 @@ pub enum ExtractError {
         /// Parent resource.
         parent: String,
     },
+    /// Anything else (kept from the original contract; used by tests and callers that inject
+    /// failures).
+    #[error("resource `{resource}`: {message}")]
+    Other {
+        /// Resource name.
+        resource: String,
+        /// What happened.
+        message: String,
+    },
     /// The source definition or run options cannot work.
     #[error("resource `{resource}`: {message}")]
     Config {
@@ -103,6 +112,6 @@ pub enum ExtractError {
     },
 }
 
-fn record_text(index: Option<usize>) -> String {
+fn record_text(index: Option<u32>) -> String {
     index.map(|i| format!("record {i}: ")).unwrap_or_default()
 }

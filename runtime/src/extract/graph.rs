@@ -54,7 +54,12 @@ impl PageSink for &NodeOut {
         Box::pin(async move {
             for child in &self.children {
                 for i in 0..page.len() {
-                    let _ = child.tx.send(ParentMsg::Item(ParentValues::read(self.def.name, &*page, i, &child.paths)));
+                    let _ = child.tx.send(ParentMsg::Item(ParentValues::read(
+                        self.def.name,
+                        &*page,
+                        i,
+                        &child.paths,
+                    )));
                 }
             }
             if self.emit {
@@ -94,17 +99,29 @@ pub(crate) fn start(
         }
         for (i, n) in nodes.iter().enumerate() {
             if let Some(p) = n.def.parent {
-                let Some(pi) = nodes.iter().position(|m| m.def.name == p.resource) else { continue };
+                let Some(pi) = nodes.iter().position(|m| m.def.name == p.resource) else {
+                    continue;
+                };
                 let (tx, rx) = mpsc::unbounded_channel();
                 inputs[i] = Some(rx);
-                senders[pi].push(Child { paths: parent_paths(n.def), tx });
+                senders[pi].push(Child {
+                    paths: parent_paths(n.def),
+                    tx,
+                });
             }
         }
         // Permits are taken in dependency order, so a child never holds one its parent needs
         // (children's inputs are unbounded, so a running parent never waits on a child).
         for ((n, input), children) in nodes.into_iter().zip(inputs).zip(senders) {
-            let Ok(permit) = permits.clone().acquire_owned().await else { return };
-            let out = NodeOut { def: n.def, emit: n.emit, events: events.clone(), children };
+            let Ok(permit) = permits.clone().acquire_owned().await else {
+                return;
+            };
+            let out = NodeOut {
+                def: n.def,
+                emit: n.emit,
+                events: events.clone(),
+                children,
+            };
             let (http, state, options) = (http.clone(), state.clone(), options.clone());
             tokio::spawn(async move {
                 let result = run_node(&http, source, &n, &out, input, &state, &options).await;
@@ -137,15 +154,34 @@ async fn run_node(
     state: &StartState,
     options: &ExtractOptions,
 ) -> Result<Option<Value>, ExtractError> {
-    let inc = n.def.endpoint.incremental.as_ref().map(|d| Mutex::new(Incremental::new(d, state.get(n.def.name))));
-    let chain = Chain { http, source, def: n.def, decode: n.decode, page_concurrency: options.page_concurrency, inc: inc.as_ref() };
+    let inc = n
+        .def
+        .endpoint
+        .incremental
+        .as_ref()
+        .map(|d| Mutex::new(Incremental::new(d, state.get(n.def.name))));
+    let chain = Chain {
+        http,
+        source,
+        def: n.def,
+        decode: n.decode,
+        page_concurrency: options.page_concurrency,
+        inc: inc.as_ref(),
+    };
     match (n.def.parent, input) {
         (None, _) => chain.run(None, &mut &*out).await?,
         (Some(p), None) => {
-            return Err(ExtractError::Config { resource: n.def.name.to_string(), message: format!("parent resource `{}` is not defined", p.resource) })
+            return Err(ExtractError::Config {
+                resource: n.def.name.to_string(),
+                message: format!("parent resource `{}` is not defined", p.resource),
+            })
         }
         (Some(_), Some(rx)) => {
-            let items = futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|m| (m, rx)) });
+            let items =
+                futures::stream::unfold(
+                    rx,
+                    |mut rx| async move { rx.recv().await.map(|m| (m, rx)) },
+                );
             if n.def.parallelized {
                 let chain = &chain;
                 let results = items
@@ -153,7 +189,10 @@ async fn run_node(
                         let pv = match msg {
                             ParentMsg::Item(pv) => pv,
                             ParentMsg::Failed(parent) => {
-                                return Err(ExtractError::ParentFailed { resource: chain.def.name.to_string(), parent: parent.to_string() })
+                                return Err(ExtractError::ParentFailed {
+                                    resource: chain.def.name.to_string(),
+                                    parent: parent.to_string(),
+                                })
                             }
                         };
                         let mut sink = Collect(Vec::new());
@@ -172,12 +211,17 @@ async fn run_node(
                     match msg {
                         ParentMsg::Item(pv) => chain.run(Some(&pv), &mut &*out).await?,
                         ParentMsg::Failed(parent) => {
-                            return Err(ExtractError::ParentFailed { resource: n.def.name.to_string(), parent: parent.to_string() })
+                            return Err(ExtractError::ParentFailed {
+                                resource: n.def.name.to_string(),
+                                parent: parent.to_string(),
+                            })
                         }
                     }
                 }
             }
         }
     }
-    Ok(inc.and_then(|m| m.into_inner().ok()).and_then(|i| i.state()))
+    Ok(inc
+        .and_then(|m| m.into_inner().ok())
+        .and_then(|i| i.state()))
 }

@@ -78,14 +78,19 @@ pub struct ResourceHandle {
 
 impl std::fmt::Debug for ResourceHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ResourceHandle").field("resource", &self.def.name).finish()
+        f.debug_struct("ResourceHandle")
+            .field("resource", &self.def.name)
+            .finish()
     }
 }
 
 impl ResourceHandle {
     /// The handle of resource `R`.
     pub fn of<R: Record>() -> Self {
-        ResourceHandle { def: R::RESOURCE, decode: erased::decode_typed::<R> }
+        ResourceHandle {
+            def: R::RESOURCE,
+            decode: erased::decode_typed::<R>,
+        }
     }
 }
 
@@ -144,7 +149,10 @@ pub struct Extractor {
 
 impl std::fmt::Debug for Extractor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Extractor").field("source", &self.def.name).field("options", &self.options).finish_non_exhaustive()
+        f.debug_struct("Extractor")
+            .field("source", &self.def.name)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
     }
 }
 
@@ -185,7 +193,11 @@ impl Extractor {
 
     /// Every retry wait the client chose so far, in order (before `backoff_scale`).
     pub fn retry_waits(&self) -> Vec<RetryWait> {
-        self.counters.waits.lock().map(|w| w.clone()).unwrap_or_default()
+        self.counters
+            .waits
+            .lock()
+            .map(|w| w.clone())
+            .unwrap_or_default()
     }
 
     /// The source description.
@@ -194,10 +206,18 @@ impl Extractor {
     }
 
     fn client(&self) -> Result<Arc<HttpClient>, ExtractError> {
-        let config = |message: String| ExtractError::Config { resource: self.def.name.to_string(), message };
+        let config = |message: String| ExtractError::Config {
+            resource: self.def.name.to_string(),
+            message,
+        };
         let raw = self.base_url.as_deref().unwrap_or(self.def.base_url);
-        let base_url = url::Url::parse(raw).map_err(|e| config(format!("invalid base URL: {e}")))?;
-        let cc = ClientConfig { base_url, max_body_bytes: self.options.max_body_bytes, backoff_scale: self.options.backoff_scale };
+        let base_url =
+            url::Url::parse(raw).map_err(|e| config(format!("invalid base URL: {e}")))?;
+        let cc = ClientConfig {
+            base_url,
+            max_body_bytes: self.options.max_body_bytes,
+            backoff_scale: self.options.backoff_scale,
+        };
         HttpClient::new(self.def, self.secrets.clone(), cc, self.counters.clone())
             .map(Arc::new)
             .map_err(|e| config(e.to_string()))
@@ -208,7 +228,10 @@ impl Extractor {
     }
 
     /// Nodes for `wanted` (with their decoders) plus every ancestor, parents first.
-    fn plan(&self, wanted: &[(&'static ResourceDef, DecodeFn, bool)]) -> Result<Vec<NodeSpec>, ExtractError> {
+    fn plan(
+        &self,
+        wanted: &[(&'static ResourceDef, DecodeFn, bool)],
+    ) -> Result<Vec<NodeSpec>, ExtractError> {
         let mut needed: Vec<&'static ResourceDef> = Vec::new();
         for (def, _, _) in wanted {
             let mut cur = Some(*def);
@@ -230,7 +253,9 @@ impl Extractor {
         while ordered.len() < needed.len() {
             let before = ordered.len();
             for d in &needed {
-                let ready = d.parent.is_none_or(|p| ordered.iter().any(|o| o.name == p.resource));
+                let ready = d
+                    .parent
+                    .is_none_or(|p| ordered.iter().any(|o| o.name == p.resource));
                 if ready && !ordered.iter().any(|o| o.name == d.name) {
                     ordered.push(d);
                 }
@@ -242,24 +267,46 @@ impl Extractor {
         Ok(ordered
             .into_iter()
             .map(|d| match wanted.iter().find(|(w, _, _)| w.name == d.name) {
-                Some((_, decode, emit)) => NodeSpec { def: d, decode: *decode, emit: *emit },
-                None => NodeSpec { def: d, decode: erased::decode_loose, emit: false },
+                Some((_, decode, emit)) => NodeSpec {
+                    def: d,
+                    decode: *decode,
+                    emit: *emit,
+                },
+                None => NodeSpec {
+                    def: d,
+                    decode: erased::decode_loose,
+                    emit: false,
+                },
             })
             .collect())
     }
 
-    fn start(&self, wanted: &[(&'static ResourceDef, DecodeFn, bool)], state: StartState) -> Result<tokio::sync::mpsc::Receiver<Result<Internal, ExtractError>>, ExtractError> {
+    fn start(
+        &self,
+        wanted: &[(&'static ResourceDef, DecodeFn, bool)],
+        state: StartState,
+    ) -> Result<tokio::sync::mpsc::Receiver<Result<Internal, ExtractError>>, ExtractError> {
         let nodes = self.plan(wanted)?;
-        Ok(graph::start(self.client()?, self.def, nodes, state, self.options.clone()))
+        Ok(graph::start(
+            self.client()?,
+            self.def,
+            nodes,
+            state,
+            self.options.clone(),
+        ))
     }
 
     /// Every record of resource `R`, in API order (its parents are fetched as needed).
     pub fn records<R: Record>(&self) -> BoxStream<'static, Result<R, ExtractError>> {
-        let rx = match self.start(&[(R::RESOURCE, erased::decode_typed::<R>, true)], StartState::new()) {
+        let rx = match self.start(
+            &[(R::RESOURCE, erased::decode_typed::<R>, true)],
+            StartState::new(),
+        ) {
             Ok(rx) => rx,
             Err(e) => return Box::pin(futures::stream::once(async { Err(e) })),
         };
-        let events = futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|e| (e, rx)) });
+        let events =
+            futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|e| (e, rx)) });
         Box::pin(events.flat_map(|ev| {
             let items: Vec<Result<R, ExtractError>> = match ev {
                 Ok(Internal::Page(_, page)) => match page.into_any().downcast::<Vec<R>>() {
@@ -281,16 +328,25 @@ impl Extractor {
         resources: &[ResourceHandle],
         state: StartState,
     ) -> BoxStream<'static, Result<ExtractEvent, ExtractError>> {
-        let wanted: Vec<_> = resources.iter().map(|h| (h.def, h.decode, h.def.selected)).collect();
+        let wanted: Vec<_> = resources
+            .iter()
+            .map(|h| (h.def, h.decode, h.def.selected))
+            .collect();
         let rx = match self.start(&wanted, state) {
             Ok(rx) => rx,
             Err(e) => return Box::pin(futures::stream::once(async { Err(e) })),
         };
-        let events = futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|e| (e, rx)) });
+        let events =
+            futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|e| (e, rx)) });
         Box::pin(events.filter_map(|ev| async move {
             match ev {
-                Ok(Internal::Page(resource, page)) => page.into_batch().map(|batch| Ok(ExtractEvent::Page { resource, batch })),
-                Ok(Internal::Done(resource, incremental)) => Some(Ok(ExtractEvent::ResourceDone { resource, incremental })),
+                Ok(Internal::Page(resource, page)) => page
+                    .into_batch()
+                    .map(|batch| Ok(ExtractEvent::Page { resource, batch })),
+                Ok(Internal::Done(resource, incremental)) => Some(Ok(ExtractEvent::ResourceDone {
+                    resource,
+                    incremental,
+                })),
                 Err(e) => Some(Err(e)),
             }
         }))

@@ -6,7 +6,9 @@ use serde_json::Value;
 
 use super::erased::Erased;
 use super::ExtractError;
-use crate::def::{AuthChoice, AuthDef, Lit, PathStep, ResourceDef, SourceDef, Template, TemplatePart};
+use crate::def::{
+    AuthChoice, AuthDef, Lit, PathStep, ResourceDef, SourceDef, Template, TemplatePart,
+};
 use crate::http::{join_url, HttpClient};
 use crate::incremental::Incremental;
 use crate::paginate::{value_text, RequestParts};
@@ -21,10 +23,18 @@ pub(crate) struct ParentValues {
 
 impl ParentValues {
     /// Reads `paths` from record `index` of a parent page.
-    pub fn read(parent: &'static str, page: &dyn Erased, index: usize, paths: &[Vec<PathStep>]) -> Self {
+    pub fn read(
+        parent: &'static str,
+        page: &dyn Erased,
+        index: usize,
+        paths: &[Vec<PathStep>],
+    ) -> Self {
         ParentValues {
             parent,
-            values: paths.iter().map(|p| (p.clone(), page.lookup(index, p))).collect(),
+            values: paths
+                .iter()
+                .map(|p| (p.clone(), page.lookup(index, p)))
+                .collect(),
         }
     }
 
@@ -67,7 +77,9 @@ pub(crate) fn parent_paths(def: &ResourceDef) -> Vec<Vec<PathStep>> {
     if let Some(j) = &e.json {
         from_lit(j, &mut out);
     }
-    e.headers.iter().for_each(|(_, t)| from_template(t, &mut out));
+    e.headers
+        .iter()
+        .for_each(|(_, t)| from_template(t, &mut out));
     if let Some(p) = &def.parent {
         for f in p.include_from_parent {
             let path = vec![PathStep::Key(f)];
@@ -94,10 +106,15 @@ impl Fill<'_> {
                 Some(p) => p.get(self.def, path).cloned(),
                 None => Err(ExtractError::Config {
                     resource: self.def.name.to_string(),
-                    message: "a `{resources.…}` placeholder is used but the resource has no parent".to_string(),
+                    message: "a `{resources.…}` placeholder is used but the resource has no parent"
+                        .to_string(),
                 }),
             },
-            TemplatePart::Incremental(which) => Ok(self.inc.and_then(|i| i.value(*which)).cloned().unwrap_or(Value::Null)),
+            TemplatePart::Incremental(which) => Ok(self
+                .inc
+                .and_then(|i| i.value(*which))
+                .cloned()
+                .unwrap_or(Value::Null)),
         }
     }
 
@@ -113,10 +130,21 @@ impl Fill<'_> {
     /// A literal as JSON; a string that is exactly one placeholder keeps the value's type.
     pub fn json(&self, l: &Lit) -> Result<Value, ExtractError> {
         Ok(match l {
-            Lit::Str(Template([p @ (TemplatePart::Parent(_) | TemplatePart::Incremental(_))])) => self.part(p)?,
+            Lit::Str(Template([p @ (TemplatePart::Parent(_) | TemplatePart::Incremental(_))])) => {
+                self.part(p)?
+            }
             Lit::Str(t) => Value::String(self.text(t)?),
-            Lit::List(items) => Value::Array(items.iter().map(|i| self.json(i)).collect::<Result<_, _>>()?),
-            Lit::Map(m) => Value::Object(m.iter().map(|(k, v)| Ok(((*k).to_string(), self.json(v)?))).collect::<Result<_, ExtractError>>()?),
+            Lit::List(items) => Value::Array(
+                items
+                    .iter()
+                    .map(|i| self.json(i))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Lit::Map(m) => Value::Object(
+                m.iter()
+                    .map(|(k, v)| Ok(((*k).to_string(), self.json(v)?)))
+                    .collect::<Result<_, ExtractError>>()?,
+            ),
             other => crate::incremental::lit_value(other),
         })
     }
@@ -137,14 +165,24 @@ pub(crate) fn first_request(
     fill: &Fill<'_>,
 ) -> Result<(RequestParts, Vec<(HeaderName, HeaderValue)>), ExtractError> {
     let def = fill.def;
-    let config = |message: String| ExtractError::Config { resource: def.name.to_string(), message };
+    let config = |message: String| ExtractError::Config {
+        resource: def.name.to_string(),
+        message,
+    };
     let path = fill.text(&def.endpoint.path)?;
-    let url = join_url(http.base_url(), &path).map_err(|e| config(format!("invalid URL for path `{}`: {e}", http.redactor().text(&path))))?;
+    let url = join_url(http.base_url(), &path).map_err(|e| {
+        config(format!(
+            "invalid URL for path `{}`: {e}",
+            http.redactor().text(&path)
+        ))
+    })?;
     let mut query = Vec::new();
     for (k, v) in def.endpoint.params {
         match fill.json(v)? {
             Value::Null => {}
-            Value::Array(items) => query.extend(items.iter().map(|i| ((*k).to_string(), value_text(i)))),
+            Value::Array(items) => {
+                query.extend(items.iter().map(|i| ((*k).to_string(), value_text(i))))
+            }
             other => query.push(((*k).to_string(), value_text(&other))),
         }
     }
@@ -158,11 +196,18 @@ pub(crate) fn first_request(
             }
         }
     }
-    let json = def.endpoint.json.as_ref().map(|j| fill.json(j)).transpose()?;
+    let json = def
+        .endpoint
+        .json
+        .as_ref()
+        .map(|j| fill.json(j))
+        .transpose()?;
     let mut headers = Vec::new();
     for (k, t) in def.endpoint.headers {
-        let name = HeaderName::from_bytes(k.as_bytes()).map_err(|_| config(format!("`{k}` is not a valid header name")))?;
-        let value = HeaderValue::from_str(&fill.text(t)?).map_err(|_| config(format!("header `{k}` has an invalid value")))?;
+        let name = HeaderName::from_bytes(k.as_bytes())
+            .map_err(|_| config(format!("`{k}` is not a valid header name")))?;
+        let value = HeaderValue::from_str(&fill.text(t)?)
+            .map_err(|_| config(format!("header `{k}` has an invalid value")))?;
         headers.push((name, value));
     }
     Ok((RequestParts { url, query, json }, headers))

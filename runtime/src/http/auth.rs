@@ -59,16 +59,24 @@ impl HttpClient {
                 let v = format!("Bearer {}", self.cred(token)?.expose());
                 parts.headers.push((AUTHORIZATION, sensitive(&v)?));
             }
-            AuthDef::ApiKey { name, key, location } => {
+            AuthDef::ApiKey {
+                name,
+                key,
+                location,
+            } => {
                 let key = self.cred(key)?.expose();
                 match location {
                     ApiKeyLocation::Header => {
-                        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| HttpError::Build {
-                            message: format!("`{name}` is not a valid header name"),
+                        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+                            HttpError::Build {
+                                message: format!("`{name}` is not a valid header name"),
+                            }
                         })?;
                         parts.headers.push((name, sensitive(key)?));
                     }
-                    ApiKeyLocation::Query => parts.query = Some(((*name).to_string(), key.to_string())),
+                    ApiKeyLocation::Query => {
+                        parts.query = Some(((*name).to_string(), key.to_string()))
+                    }
                     ApiKeyLocation::Cookie => {
                         let v = format!("{name}={key}");
                         parts.headers.push((COOKIE, sensitive(&v)?));
@@ -76,8 +84,15 @@ impl HttpClient {
                 }
             }
             AuthDef::HttpBasic { username, password } => {
-                let raw = format!("{}:{}", self.cred(username)?.expose(), self.cred(password)?.expose());
-                let v = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(raw));
+                let raw = format!(
+                    "{}:{}",
+                    self.cred(username)?.expose(),
+                    self.cred(password)?.expose()
+                );
+                let v = format!(
+                    "Basic {}",
+                    base64::engine::general_purpose::STANDARD.encode(raw)
+                );
                 parts.headers.push((AUTHORIZATION, sensitive(&v)?));
             }
             AuthDef::OAuth2 { .. } => {
@@ -127,16 +142,23 @@ impl HttpClient {
     /// The token endpoint: relative URLs join the base URL; an absolute URL on the spec base
     /// URL's origin moves to the run-time base URL's origin (so specs work against mocks).
     pub(super) fn token_url(&self, token_url: &str) -> Result<Url, HttpError> {
-        let bad = |e: url::ParseError| HttpError::Build { message: format!("invalid token URL: {e}") };
+        let bad = |e: url::ParseError| HttpError::Build {
+            message: format!("invalid token URL: {e}"),
+        };
         let Ok(abs) = Url::parse(token_url) else {
             return super::join_url(&self.base_url, token_url).map_err(bad);
         };
-        let Ok(spec_base) = Url::parse(self.spec_base_url) else { return Ok(abs) };
+        let Ok(spec_base) = Url::parse(self.spec_base_url) else {
+            return Ok(abs);
+        };
         if spec_base.origin() != abs.origin() || spec_base.origin() == self.base_url.origin() {
             return Ok(abs);
         }
         let spec_path = spec_base.path().trim_end_matches('/');
-        let rest = abs.path().strip_prefix(spec_path).filter(|_| !spec_path.is_empty());
+        let rest = abs
+            .path()
+            .strip_prefix(spec_path)
+            .filter(|_| !spec_path.is_empty());
         let mut out = self.base_url.clone();
         match rest {
             Some(rest) => {
@@ -150,14 +172,25 @@ impl HttpClient {
     }
 
     async fn fetch_token(&self, auth: &AuthDef) -> Result<(Secret, Duration), HttpError> {
-        let AuthDef::OAuth2 { token_url, client_id, client_secret, extra, default_expiration_secs, client_auth, scopes } = auth
+        let AuthDef::OAuth2 {
+            token_url,
+            client_id,
+            client_secret,
+            extra,
+            default_expiration_secs,
+            client_auth,
+            scopes,
+        } = auth
         else {
-            return Err(HttpError::Build { message: "not an OAuth2 auth".to_string() });
+            return Err(HttpError::Build {
+                message: "not an OAuth2 auth".to_string(),
+            });
         };
         let url = self.token_url(token_url)?;
         let id = self.cred(client_id)?.expose();
         let secret = self.cred(client_secret)?.expose();
-        let mut form: Vec<(String, String)> = vec![("grant_type".into(), "client_credentials".into())];
+        let mut form: Vec<(String, String)> =
+            vec![("grant_type".into(), "client_credentials".into())];
         let mut headers = Vec::new();
         match client_auth {
             ClientAuth::Body => {
@@ -165,9 +198,14 @@ impl HttpClient {
                 form.push(("client_secret".into(), secret.to_string()));
             }
             ClientAuth::Basic => {
-                let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+                let enc = |s: &str| {
+                    url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>()
+                };
                 let raw = format!("{}:{}", enc(id), enc(secret));
-                let v = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(raw));
+                let v = format!(
+                    "Basic {}",
+                    base64::engine::general_purpose::STANDARD.encode(raw)
+                );
                 headers.push((AUTHORIZATION, sensitive(&v)?));
             }
         }
@@ -181,12 +219,15 @@ impl HttpClient {
                 None => form.push(((*k).to_string(), v)),
             }
         }
-        let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
         let resp = self.send_token_request(url.clone(), headers, body).await?;
-        let parsed: serde_json::Value = serde_json::from_slice(&resp).map_err(|e| HttpError::Token {
-            url: self.redactor.url(&url),
-            message: format!("token response is not JSON: {e}"),
-        })?;
+        let parsed: serde_json::Value =
+            serde_json::from_slice(&resp).map_err(|e| HttpError::Token {
+                url: self.redactor.url(&url),
+                message: format!("token response is not JSON: {e}"),
+            })?;
         let Some(token) = parsed.get("access_token").and_then(|t| t.as_str()) else {
             return Err(HttpError::Token {
                 url: self.redactor.url(&url),
@@ -196,7 +237,10 @@ impl HttpClient {
         self.redactor.add(token);
         let secs = parsed
             .get("expires_in")
-            .and_then(|e| e.as_u64().or_else(|| e.as_str().and_then(|s| s.parse().ok())))
+            .and_then(|e| {
+                e.as_u64()
+                    .or_else(|| e.as_str().and_then(|s| s.parse().ok()))
+            })
             .unwrap_or(*default_expiration_secs);
         Ok((Secret::new(token), Duration::from_secs(secs)))
     }
@@ -209,14 +253,14 @@ fn lit_text(lit: &Lit) -> String {
         Lit::Bool(b) => b.to_string(),
         Lit::Int(i) => i.to_string(),
         Lit::Float(f) => f.to_string(),
-        Lit::Str(t) => t
-            .0
-            .iter()
-            .map(|p| match p {
-                TemplatePart::Lit(s) => *s,
-                _ => "",
-            })
-            .collect(),
+        Lit::Str(t) => {
+            t.0.iter()
+                .map(|p| match p {
+                    TemplatePart::Lit(s) => *s,
+                    _ => "",
+                })
+                .collect()
+        }
         Lit::List(_) | Lit::Map(_) => String::new(),
     }
 }

@@ -36,7 +36,11 @@ impl RateLimiter {
     pub fn new(configured: Option<RateLimitDef>) -> Self {
         RateLimiter {
             configured: configured.filter(|c| c.requests_per_second > 0.0),
-            state: Mutex::new(State { tat: None, slowdown: 0, slowdown_until: None }),
+            state: Mutex::new(State {
+                tat: None,
+                slowdown: 0,
+                slowdown_until: None,
+            }),
         }
     }
 
@@ -49,7 +53,8 @@ impl RateLimiter {
         let factor = 1u32 << st.slowdown.min(4);
         match (self.configured, st.slowdown) {
             (Some(c), s) => Some((
-                Duration::from_secs_f64(1.0 / c.requests_per_second) * if s > 0 { factor } else { 1 },
+                Duration::from_secs_f64(1.0 / c.requests_per_second)
+                    * if s > 0 { factor } else { 1 },
                 if s > 0 { 1 } else { c.burst.max(1) },
             )),
             (None, 0) => None,
@@ -60,11 +65,18 @@ impl RateLimiter {
     /// Waits for a slot.
     pub async fn acquire(&self) {
         let at = {
-            let Ok(mut st) = self.state.lock() else { return };
+            let Ok(mut st) = self.state.lock() else {
+                return;
+            };
             let now = Instant::now();
-            let Some((interval, burst)) = self.interval(&mut st, now) else { return };
+            let Some((interval, burst)) = self.interval(&mut st, now) else {
+                return;
+            };
             let tau = interval * (burst - 1);
-            let tat = st.tat.unwrap_or(now).max(now.checked_sub(tau).unwrap_or(now));
+            let tat = st
+                .tat
+                .unwrap_or(now)
+                .max(now.checked_sub(tau).unwrap_or(now));
             let allowed = tat.checked_sub(tau).unwrap_or(now).max(now);
             st.tat = Some(tat.max(allowed) + interval);
             allowed
@@ -87,7 +99,10 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn spaces_requests_after_burst() {
-        let l = RateLimiter::new(Some(RateLimitDef { requests_per_second: 10.0, burst: 2 }));
+        let l = RateLimiter::new(Some(RateLimitDef {
+            requests_per_second: 10.0,
+            burst: 2,
+        }));
         let start = Instant::now();
         let mut at = Vec::new();
         for _ in 0..5 {

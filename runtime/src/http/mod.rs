@@ -181,7 +181,7 @@ impl Response {
 #[derive(Debug)]
 pub enum Outcome {
     /// A successful response.
-    Response(Response),
+    Response(Box<Response>),
     /// A `response_actions` ignore rule matched: no records, stop paginating.
     Ignored,
 }
@@ -204,7 +204,9 @@ pub struct HttpClient {
 
 impl std::fmt::Debug for HttpClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HttpClient").field("base_url", &self.redactor.url(&self.base_url)).finish_non_exhaustive()
+        f.debug_struct("HttpClient")
+            .field("base_url", &self.redactor.url(&self.base_url))
+            .finish_non_exhaustive()
     }
 }
 
@@ -235,18 +237,29 @@ pub struct ClientConfig {
 
 impl HttpClient {
     /// A client for `source`.
-    pub fn new(source: &'static SourceDef, secrets: SecretValues, config: ClientConfig, counters: Arc<Counters>) -> Result<Self, HttpError> {
+    pub fn new(
+        source: &'static SourceDef,
+        secrets: SecretValues,
+        config: ClientConfig,
+        counters: Arc<Counters>,
+    ) -> Result<Self, HttpError> {
         let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("restsource/", env!("CARGO_PKG_VERSION")));
         if source.timeout_secs.is_finite() && source.timeout_secs > 0.0 {
             builder = builder.timeout(Duration::from_secs_f64(source.timeout_secs));
         }
-        let client = builder.build().map_err(|e| HttpError::Build { message: e.without_url().to_string() })?;
+        let client = builder.build().map_err(|e| HttpError::Build {
+            message: e.without_url().to_string(),
+        })?;
         let mut static_headers = Vec::new();
         for (k, v) in source.headers {
-            let name = HeaderName::from_bytes(k.as_bytes()).map_err(|_| HttpError::Build { message: format!("`{k}` is not a valid header name") })?;
-            let value = HeaderValue::from_str(v).map_err(|_| HttpError::Build { message: format!("header `{k}` has an invalid value") })?;
+            let name = HeaderName::from_bytes(k.as_bytes()).map_err(|_| HttpError::Build {
+                message: format!("`{k}` is not a valid header name"),
+            })?;
+            let value = HeaderValue::from_str(v).map_err(|_| HttpError::Build {
+                message: format!("header `{k}` has an invalid value"),
+            })?;
             static_headers.push((name, value));
         }
         Ok(HttpClient {
@@ -309,7 +322,13 @@ impl HttpClient {
         Box::pin(self.send_inner(req, auth, retry, actions))
     }
 
-    async fn send_inner(&self, req: &HttpRequest, auth: Option<&AuthDef>, retry: &RetryDef, actions: &[ResponseActionDef]) -> Result<Outcome, HttpError> {
+    async fn send_inner(
+        &self,
+        req: &HttpRequest,
+        auth: Option<&AuthDef>,
+        retry: &RetryDef,
+        actions: &[ResponseActionDef],
+    ) -> Result<Outcome, HttpError> {
         let method = req.method.as_str();
         let shown = self.redactor.url(&req.url);
         let mut retries = 0u32;
@@ -337,7 +356,9 @@ impl HttpClient {
                         return Ok(Outcome::Ignored);
                     }
                     if resp.status == 401 && !refreshed {
-                        if let (Some(a @ AuthDef::OAuth2 { .. }), Some(token)) = (auth, &parts.token) {
+                        if let (Some(a @ AuthDef::OAuth2 { .. }), Some(token)) =
+                            (auth, &parts.token)
+                        {
                             refreshed = true;
                             self.invalidate_token(a, token).await;
                             continue;
@@ -350,9 +371,15 @@ impl HttpClient {
                         let body = self.excerpt(&resp.body);
                         (Some(resp.status), Some(resp.headers), body)
                     } else if resp.status >= 400 {
-                        return Err(HttpError::Status { method, url: shown, status: resp.status, retries, body: self.excerpt(&resp.body) });
+                        return Err(HttpError::Status {
+                            method,
+                            url: shown,
+                            status: resp.status,
+                            retries,
+                            body: self.excerpt(&resp.body),
+                        });
                     } else {
-                        return Ok(Outcome::Response(resp));
+                        return Ok(Outcome::Response(Box::new(resp)));
                     }
                 }
                 Err(Failure::Fatal(e)) => return Err(e),
@@ -360,15 +387,34 @@ impl HttpClient {
             };
             if retries >= retry.max_retries {
                 let err = match status {
-                    Some(status) => HttpError::Status { method, url: shown, status, retries, body: wait_reason },
-                    None => HttpError::Transport { method, url: shown, retries, message: wait_reason },
+                    Some(status) => HttpError::Status {
+                        method,
+                        url: shown,
+                        status,
+                        retries,
+                        body: wait_reason,
+                    },
+                    None => HttpError::Transport {
+                        method,
+                        url: shown,
+                        retries,
+                        message: wait_reason,
+                    },
                 };
-                self.trip(format!("an earlier request failed and used up its retries ({err})"));
+                self.trip(format!(
+                    "an earlier request failed and used up its retries ({err})"
+                ));
                 return Err(err);
             }
             retries += 1;
             self.counters.retries.fetch_add(1, Ordering::Relaxed);
-            let wait = choose_wait(retries, retry, headers.as_ref(), rand::random::<f64>(), status);
+            let wait = choose_wait(
+                retries,
+                retry,
+                headers.as_ref(),
+                rand::random::<f64>(),
+                status,
+            );
             if let Ok(mut w) = self.counters.waits.lock() {
                 w.push(wait);
             }
@@ -388,8 +434,18 @@ impl HttpClient {
     }
 
     /// A form POST to a token endpoint, with the default retry policy.
-    async fn send_token_request(&self, url: Url, headers: Vec<(HeaderName, HeaderValue)>, form: String) -> Result<Bytes, HttpError> {
-        let req = HttpRequest { method: HttpMethod::Post, url, headers, body: Body::Form(form) };
+    async fn send_token_request(
+        &self,
+        url: Url,
+        headers: Vec<(HeaderName, HeaderValue)>,
+        form: String,
+    ) -> Result<Bytes, HttpError> {
+        let req = HttpRequest {
+            method: HttpMethod::Post,
+            url,
+            headers,
+            body: Body::Form(form),
+        };
         match self.send(&req, None, &RetryDef::DEFAULT, &[]).await? {
             Outcome::Response(r) => Ok(r.body),
             Outcome::Ignored => Ok(Bytes::new()),
@@ -397,7 +453,11 @@ impl HttpClient {
     }
 
     /// One attempt, following redirects; auth goes only to the original origin.
-    async fn attempt(&self, req: &HttpRequest, auth: &auth::AuthParts) -> Result<Response, Failure> {
+    async fn attempt(
+        &self,
+        req: &HttpRequest,
+        auth: &auth::AuthParts,
+    ) -> Result<Response, Failure> {
         let origin = req.url.origin();
         let mut url = req.url.clone();
         let mut method = req.method;
@@ -428,7 +488,9 @@ impl HttpClient {
             rb = match &body {
                 Body::Empty => rb,
                 Body::Json(v) => rb.json(v),
-                Body::Form(f) => rb.header(CONTENT_TYPE, "application/x-www-form-urlencoded").body(f.clone()),
+                Body::Form(f) => rb
+                    .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .body(f.clone()),
             };
             let started = std::time::Instant::now();
             self.counters.requests.fetch_add(1, Ordering::Relaxed);
@@ -443,8 +505,14 @@ impl HttpClient {
             let status = resp.status().as_u16();
             tracing::debug!(method = method.as_str(), url = %shown, status, duration_ms = started.elapsed().as_millis() as u64, "request");
             if matches!(status, 301 | 302 | 303 | 307 | 308) {
-                if let Some(next) = resp.headers().get(LOCATION).and_then(|l| l.to_str().ok()).and_then(|l| url.join(l).ok()) {
-                    if status == 303 || (matches!(status, 301 | 302) && method == HttpMethod::Post) {
+                if let Some(next) = resp
+                    .headers()
+                    .get(LOCATION)
+                    .and_then(|l| l.to_str().ok())
+                    .and_then(|l| url.join(l).ok())
+                {
+                    if status == 303 || (matches!(status, 301 | 302) && method == HttpMethod::Post)
+                    {
                         method = HttpMethod::Get;
                         body = Body::Empty;
                     }
@@ -455,9 +523,19 @@ impl HttpClient {
             let headers = resp.headers().clone();
             let final_url = resp.url().clone();
             let body = self.read_body(resp, &shown).await?;
-            return Ok(Response { status, headers, body, url: final_url });
+            return Ok(Response {
+                status,
+                headers,
+                body,
+                url: final_url,
+            });
         }
-        Err(Failure::Fatal(HttpError::Transport { method: req.method.as_str(), url: self.redactor.url(&req.url), retries: 0, message: format!("more than {MAX_REDIRECTS} redirects") }))
+        Err(Failure::Fatal(HttpError::Transport {
+            method: req.method.as_str(),
+            url: self.redactor.url(&req.url),
+            retries: 0,
+            message: format!("more than {MAX_REDIRECTS} redirects"),
+        }))
     }
 
     fn transport(&self, e: reqwest::Error) -> Failure {
@@ -467,15 +545,25 @@ impl HttpClient {
 
     /// Reads the body as a stream, failing once it exceeds the limit.
     async fn read_body(&self, mut resp: reqwest::Response, shown: &str) -> Result<Bytes, Failure> {
-        let too_large = || Failure::Fatal(HttpError::TooLarge { url: shown.to_string(), limit: self.max_body_bytes });
-        if resp.content_length().is_some_and(|n| n > self.max_body_bytes as u64) {
+        let too_large = || {
+            Failure::Fatal(HttpError::TooLarge {
+                url: shown.to_string(),
+                limit: self.max_body_bytes,
+            })
+        };
+        if resp
+            .content_length()
+            .is_some_and(|n| n > self.max_body_bytes as u64)
+        {
             return Err(too_large());
         }
         let mut buf = Vec::new();
         loop {
             match resp.chunk().await {
                 Ok(Some(chunk)) => {
-                    self.counters.bytes.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+                    self.counters
+                        .bytes
+                        .fetch_add(chunk.len() as u64, Ordering::Relaxed);
                     if buf.len() + chunk.len() > self.max_body_bytes {
                         return Err(too_large());
                     }
@@ -511,7 +599,9 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 fn matches_action(actions: &[ResponseActionDef], resp: &Response) -> bool {
     actions.iter().any(|a| {
         let status_ok = a.status_code.is_none_or(|s| s == resp.status);
-        let content_ok = a.content.is_none_or(|c| String::from_utf8_lossy(&resp.body).contains(c));
+        let content_ok = a
+            .content
+            .is_none_or(|c| String::from_utf8_lossy(&resp.body).contains(c));
         (a.status_code.is_some() || a.content.is_some()) && status_ok && content_ok
     })
 }

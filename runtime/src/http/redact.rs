@@ -9,8 +9,17 @@ use crate::secret::SecretValues;
 
 /// Query keys whose values are always redacted (dlt's list).
 const SECRET_KEYS: &[&str] = &[
-    "api_key", "token", "key", "access_token", "apikey", "api-key", "access-token", "secret",
-    "password", "pwd", "client_secret",
+    "api_key",
+    "token",
+    "key",
+    "access_token",
+    "apikey",
+    "api-key",
+    "access-token",
+    "secret",
+    "password",
+    "pwd",
+    "client_secret",
 ];
 
 /// Replaces secret values with `***`. Shared by clones; tokens fetched at run time are added.
@@ -78,7 +87,14 @@ impl Redactor {
                         // Remember it, so an echo of the value in a body is hidden too.
                         self.add(&v);
                     }
-                    (k.into_owned(), if hide { "***".to_string() } else { v.into_owned() })
+                    (
+                        k.into_owned(),
+                        if hide {
+                            "***".to_string()
+                        } else {
+                            v.into_owned()
+                        },
+                    )
                 })
                 .collect();
             url.query_pairs_mut().clear().extend_pairs(pairs);
@@ -100,7 +116,8 @@ mod tests {
         let mut s = SecretValues::new();
         s.insert("k", Secret::new("s3cr3t value"));
         let r = Redactor::new(&s);
-        let url = Url::parse("http://h.test/p?token=abc&x=s3cr3t%20value&y=1&q=s3cr3t+value").unwrap();
+        let url =
+            Url::parse("http://h.test/p?token=abc&x=s3cr3t%20value&y=1&q=s3cr3t+value").unwrap();
         assert_eq!(r.url(&url), "http://h.test/p?token=***&x=***&y=1&q=***");
         assert_eq!(r.text("got s3cr3t value back"), "got *** back");
     }

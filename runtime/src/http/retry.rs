@@ -47,7 +47,13 @@ pub struct RetryWait {
 
 /// The wait before retry `retry`: `Retry-After` (capped by `max_delay`) when honoured and
 /// present, else [`backoff`].
-pub fn choose_wait(retry: u32, def: &RetryDef, headers: Option<&HeaderMap>, jitter: f64, status: Option<u16>) -> RetryWait {
+pub fn choose_wait(
+    retry: u32,
+    def: &RetryDef,
+    headers: Option<&HeaderMap>,
+    jitter: f64,
+    status: Option<u16>,
+) -> RetryWait {
     let after = headers
         .filter(|_| def.respect_retry_after)
         .and_then(|h| retry_after(h, SystemTime::now()));
@@ -73,14 +79,23 @@ mod tests {
 
     #[test]
     fn backoff_doubles_is_capped_and_jitter_is_bounded() {
-        let def = RetryDef { backoff_factor: 1.0, max_delay_secs: 5.0, ..RetryDef::DEFAULT };
-        let waits: Vec<f64> = (1..=5).map(|r| backoff(r, &def, 0.0).as_secs_f64()).collect();
+        let def = RetryDef {
+            backoff_factor: 1.0,
+            max_delay_secs: 5.0,
+            ..RetryDef::DEFAULT
+        };
+        let waits: Vec<f64> = (1..=5)
+            .map(|r| backoff(r, &def, 0.0).as_secs_f64())
+            .collect();
         assert_eq!(waits, vec![1.0, 2.0, 4.0, 5.0, 5.0]);
         for j in [0.0, 0.3, 0.999] {
             let w = backoff(3, &def, j).as_secs_f64();
             assert!((3.0..=4.0).contains(&w), "{w}");
         }
-        assert_eq!(backoff(40, &def, 0.999).as_secs_f64(), 5.0 * (1.0 - 0.999 / 4.0));
+        assert_eq!(
+            backoff(40, &def, 0.999).as_secs_f64(),
+            5.0 * (1.0 - 0.999 / 4.0)
+        );
     }
 
     #[test]
@@ -89,14 +104,23 @@ mod tests {
         h.insert(RETRY_AFTER, "7".parse().unwrap());
         assert_eq!(retry_after(&h, SystemTime::now()), Some(7.0));
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_445_412_470);
-        h.insert(RETRY_AFTER, "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap());
+        h.insert(
+            RETRY_AFTER,
+            "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
+        );
         assert_eq!(retry_after(&h, now), Some(10.0));
         h.insert(RETRY_AFTER, "0".parse().unwrap());
         assert_eq!(retry_after(&h, now), None);
         h.insert(RETRY_AFTER, "soon".parse().unwrap());
         assert_eq!(retry_after(&h, now), None);
-        let def = RetryDef { max_delay_secs: 3.0, ..RetryDef::DEFAULT };
+        let def = RetryDef {
+            max_delay_secs: 3.0,
+            ..RetryDef::DEFAULT
+        };
         h.insert(RETRY_AFTER, "100".parse().unwrap());
-        assert_eq!(choose_wait(1, &def, Some(&h), 0.0, Some(429)).wait, Duration::from_secs(3));
+        assert_eq!(
+            choose_wait(1, &def, Some(&h), 0.0, Some(429)).wait,
+            Duration::from_secs(3)
+        );
     }
 }

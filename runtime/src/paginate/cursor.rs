@@ -110,7 +110,11 @@ impl HeaderCursorPaginator {
     /// Stops when the header is absent; an empty value does not stop (as dlt), but the repeat
     /// guard catches an API that keeps sending the same one.
     pub(super) fn advance(&self, view: &PageView, req: &mut RequestParts) -> bool {
-        match view.headers.get(&self.cursor_key).and_then(|v| v.to_str().ok()) {
+        match view
+            .headers
+            .get(&self.cursor_key)
+            .and_then(|v| v.to_str().ok())
+        {
             Some(v) => {
                 req.set_query(&self.cursor_param, v.to_string());
                 true

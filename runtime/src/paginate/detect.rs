@@ -11,18 +11,30 @@ use reqwest::header::HeaderMap;
 use serde_json::Value;
 
 use super::link::find_link;
-use super::{CursorPaginator, HeaderLinkPaginator, JsonLinkPaginator, Paginator, RangePaginator, RequestParts};
+use super::{
+    CursorPaginator, HeaderLinkPaginator, JsonLinkPaginator, Paginator, RangePaginator,
+    RequestParts,
+};
 use crate::select::Step;
 
 /// Chooses a paginator from the first response.
 pub fn detect(headers: &HeaderMap, page: &Value, first: &RequestParts) -> Paginator {
     if find_link(headers, "next").is_some() {
-        return Paginator::HeaderLink(HeaderLinkPaginator { rel: "next".to_string() });
+        return Paginator::HeaderLink(HeaderLinkPaginator {
+            rel: "next".to_string(),
+        });
     }
-    let next = find_key(page, &mut Vec::new(), &|k| k.starts_with("next"), &next_value);
+    let next = find_key(
+        page,
+        &mut Vec::new(),
+        &|k| k.starts_with("next"),
+        &next_value,
+    );
     if let Some((path, Value::String(s))) = &next {
         if s.starts_with("http") || s.starts_with('/') {
-            return Paginator::JsonLink(JsonLinkPaginator { next_url_path: path.clone() });
+            return Paginator::JsonLink(JsonLinkPaginator {
+                next_url_path: path.clone(),
+            });
         }
     }
     let total = find_key(
@@ -41,13 +53,22 @@ pub fn detect(headers: &HeaderMap, page: &Value, first: &RequestParts) -> Pagina
                 find_key(
                     page,
                     &mut Vec::new(),
-                    &|k| matches!(k, "page" | "current_page" | "currentpage" | "page_number" | "pagenumber"),
+                    &|k| {
+                        matches!(
+                            k,
+                            "page" | "current_page" | "currentpage" | "page_number" | "pagenumber"
+                        )
+                    },
                     &|v| int_of(v).map(|_| (Vec::new(), v.clone())),
                 )
                 .and_then(|(_, v)| int_of(&v))
             })
             .unwrap_or(1);
-        return Paginator::Range(RangePaginator::page_detected(total_path, current, current.min(1)));
+        return Paginator::Range(RangePaginator::page_detected(
+            total_path,
+            current,
+            current.min(1),
+        ));
     }
     if let Some((path, _)) = next {
         return Paginator::Cursor(CursorPaginator::detected(path));
@@ -124,14 +145,25 @@ mod tests {
     #[test]
     fn detectors_in_order() {
         let h = HeaderMap::new();
-        let p = detect(&h, &json!({"data":[],"links":{"next":{"href":"/x?p=2"}}}), &first());
-        assert!(matches!(&p, Paginator::JsonLink(j) if j.next_url_path == vec![Step::Key("links".into()), Step::Key("next".into()), Step::Key("href".into())]));
+        let p = detect(
+            &h,
+            &json!({"data":[],"links":{"next":{"href":"/x?p=2"}}}),
+            &first(),
+        );
+        assert!(
+            matches!(&p, Paginator::JsonLink(j) if j.next_url_path == vec![Step::Key("links".into()), Step::Key("next".into()), Step::Key("href".into())])
+        );
         let p = detect(&h, &json!({"data":[],"meta":{"total_pages":3}}), &first());
         assert!(matches!(&p, Paginator::Range(r) if r.current == 1 && r.base_index == 1));
         let p = detect(&h, &json!({"data":[],"page":0,"total_pages":3}), &first());
         assert!(matches!(&p, Paginator::Range(r) if r.current == 0 && r.base_index == 0));
         let p = detect(&h, &json!({"data":[],"next_cursor":"abc"}), &first());
-        assert!(matches!(&p, Paginator::Cursor(c) if c.cursor_path == vec![Step::Key("next_cursor".into())]));
-        assert!(matches!(detect(&h, &json!([1, 2]), &first()), Paginator::Single));
+        assert!(
+            matches!(&p, Paginator::Cursor(c) if c.cursor_path == vec![Step::Key("next_cursor".into())])
+        );
+        assert!(matches!(
+            detect(&h, &json!([1, 2]), &first()),
+            Paginator::Single
+        ));
     }
 }

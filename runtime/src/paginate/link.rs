@@ -18,7 +18,11 @@ pub struct JsonLinkPaginator {
 }
 
 impl JsonLinkPaginator {
-    pub(super) fn advance(&self, view: &PageView, req: &mut RequestParts) -> Result<bool, PaginateError> {
+    pub(super) fn advance(
+        &self,
+        view: &PageView,
+        req: &mut RequestParts,
+    ) -> Result<bool, PaginateError> {
         let next = match view.values.first().cloned().flatten() {
             None | Some(Value::Null) => return Ok(false),
             Some(Value::String(s)) if s.trim().is_empty() => return Ok(false),
@@ -37,7 +41,11 @@ pub struct HeaderLinkPaginator {
 }
 
 impl HeaderLinkPaginator {
-    pub(super) fn advance(&self, view: &PageView, req: &mut RequestParts) -> Result<bool, PaginateError> {
+    pub(super) fn advance(
+        &self,
+        view: &PageView,
+        req: &mut RequestParts,
+    ) -> Result<bool, PaginateError> {
         match find_link(view.headers, &self.rel) {
             Some(next) if !next.trim().is_empty() => follow(req, &next),
             _ => Ok(false),
@@ -71,7 +79,9 @@ pub fn parse_link_header(value: &str) -> Vec<(String, Vec<String>)> {
     let mut out = Vec::new();
     let mut rest = value;
     while let Some(start) = rest.find('<') {
-        let Some(end) = rest[start..].find('>') else { break };
+        let Some(end) = rest[start..].find('>') else {
+            break;
+        };
         let url = rest[start + 1..start + end].trim().to_string();
         rest = &rest[start + end + 1..];
         // Parameters run to the next link, i.e. the next ',' outside quotes.
@@ -93,7 +103,9 @@ pub fn parse_link_header(value: &str) -> Vec<(String, Vec<String>)> {
             .split(';')
             .filter_map(|p| {
                 let (k, v) = p.split_once('=')?;
-                k.trim().eq_ignore_ascii_case("rel").then(|| v.trim().trim_matches('"').to_string())
+                k.trim()
+                    .eq_ignore_ascii_case("rel")
+                    .then(|| v.trim().trim_matches('"').to_string())
             })
             .flat_map(|v| v.split_whitespace().map(str::to_string).collect::<Vec<_>>())
             .collect();
@@ -114,7 +126,10 @@ mod tests {
         assert_eq!(
             links,
             vec![
-                ("https://a.test/x?page=2&a=1,2".to_string(), vec!["next".to_string()]),
+                (
+                    "https://a.test/x?page=2&a=1,2".to_string(),
+                    vec!["next".to_string()]
+                ),
                 (
                     "https://a.test/x?page=9".to_string(),
                     vec!["last".to_string(), "prev".to_string()]

@@ -53,7 +53,9 @@ impl RequestParts {
 
     /// Sets a value at a dotted body path, creating the body and missing objects as dlt does.
     pub fn set_body(&mut self, path: &[String], value: Value) {
-        let mut node = self.json.get_or_insert_with(|| Value::Object(Default::default()));
+        let mut node = self
+            .json
+            .get_or_insert_with(|| Value::Object(Default::default()));
         for (i, key) in path.iter().enumerate() {
             if !node.is_object() {
                 *node = Value::Object(Default::default());
@@ -63,7 +65,9 @@ impl RequestParts {
                 map.insert(key.clone(), value);
                 return;
             }
-            node = map.entry(key.clone()).or_insert_with(|| Value::Object(Default::default()));
+            node = map
+                .entry(key.clone())
+                .or_insert_with(|| Value::Object(Default::default()));
         }
     }
 
@@ -178,12 +182,13 @@ impl Paginator {
                 Paginator::Range(RangePaginator::from_def(def))
             }
             PaginatorDef::Cursor { .. } => Paginator::Cursor(CursorPaginator::from_def(def)),
-            PaginatorDef::HeaderCursor { cursor_key, cursor_param } => {
-                Paginator::HeaderCursor(HeaderCursorPaginator {
-                    cursor_key: (*cursor_key).to_string(),
-                    cursor_param: (*cursor_param).to_string(),
-                })
-            }
+            PaginatorDef::HeaderCursor {
+                cursor_key,
+                cursor_param,
+            } => Paginator::HeaderCursor(HeaderCursorPaginator {
+                cursor_key: (*cursor_key).to_string(),
+                cursor_param: (*cursor_param).to_string(),
+            }),
             PaginatorDef::JsonLink { next_url_path } => Paginator::JsonLink(JsonLinkPaginator {
                 next_url_path: Step::from_def(next_url_path),
             }),
@@ -231,7 +236,11 @@ impl Paginator {
     }
 
     /// Reads the page and prepares `req` for the next one; `false` means stop.
-    pub fn advance(&mut self, view: &PageView, req: &mut RequestParts) -> Result<bool, PaginateError> {
+    pub fn advance(
+        &mut self,
+        view: &PageView,
+        req: &mut RequestParts,
+    ) -> Result<bool, PaginateError> {
         match self {
             Paginator::Single | Paginator::Auto => Ok(false),
             Paginator::Range(r) => r.advance(view, req),

@@ -208,7 +208,11 @@ pub(crate) fn as_count(what: &'static str, path: &[Step], v: &Value) -> Result<u
         Value::Number(n) => n
             .as_u64()
             .or_else(|| n.as_i64().map(|i| i.max(0) as u64))
-            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && *f >= 0.0).map(|f| f as u64)),
+            .or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && *f >= 0.0)
+                    .map(|f| f as u64)
+            }),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
     };

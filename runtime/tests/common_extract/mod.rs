@@ -29,37 +29,55 @@ pub struct Reply {
 }
 
 pub fn json(v: Value) -> Reply {
-    Reply { status: 200, headers: vec![("content-type", "application/json".into())], body: v.to_string() }
+    Reply {
+        status: 200,
+        headers: vec![("content-type", "application/json".into())],
+        body: v.to_string(),
+    }
 }
 
 pub fn status(code: u16, body: &str) -> Reply {
-    Reply { status: code, headers: vec![], body: body.to_string() }
+    Reply {
+        status: code,
+        headers: vec![],
+        body: body.to_string(),
+    }
 }
 
 pub type Handler = Arc<dyn Fn(&Seen, usize) -> Reply + Send + Sync>;
 
 /// Starts a server on 127.0.0.1:0; the handler gets each request and its 0-based number.
-pub async fn serve(handler: impl Fn(&Seen, usize) -> Reply + Send + Sync + 'static) -> (String, Arc<Mutex<Vec<Seen>>>) {
+pub async fn serve(
+    handler: impl Fn(&Seen, usize) -> Reply + Send + Sync + 'static,
+) -> (String, Arc<Mutex<Vec<Seen>>>) {
     let log: Arc<Mutex<Vec<Seen>>> = Arc::default();
     let handler: Handler = Arc::new(handler);
     let l2 = log.clone();
-    let app = axum::Router::new().fallback(move |method: AxMethod, uri: Uri, headers: HeaderMap, body: Bytes| {
-        let (log, handler) = (l2.clone(), handler.clone());
-        async move {
-            let seen = Seen { method: method.to_string(), uri: uri.to_string(), headers, body: String::from_utf8_lossy(&body).into_owned() };
-            let n = {
-                let mut l = log.lock().unwrap();
-                l.push(seen.clone());
-                l.len() - 1
-            };
-            let reply = handler(&seen, n);
-            let mut resp: Response = (StatusCode::from_u16(reply.status).unwrap(), reply.body).into_response();
-            for (k, v) in reply.headers {
-                resp.headers_mut().insert(k, v.parse().unwrap());
+    let app = axum::Router::new().fallback(
+        move |method: AxMethod, uri: Uri, headers: HeaderMap, body: Bytes| {
+            let (log, handler) = (l2.clone(), handler.clone());
+            async move {
+                let seen = Seen {
+                    method: method.to_string(),
+                    uri: uri.to_string(),
+                    headers,
+                    body: String::from_utf8_lossy(&body).into_owned(),
+                };
+                let n = {
+                    let mut l = log.lock().unwrap();
+                    l.push(seen.clone());
+                    l.len() - 1
+                };
+                let reply = handler(&seen, n);
+                let mut resp: Response =
+                    (StatusCode::from_u16(reply.status).unwrap(), reply.body).into_response();
+                for (k, v) in reply.headers {
+                    resp.headers_mut().insert(k, v.parse().unwrap());
+                }
+                resp
             }
-            resp
-        }
-    });
+        },
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -130,7 +148,6 @@ pub const COLUMNS: &[ColumnDef] = &[ColumnDef {
     dedup_sort: None,
 }];
 
-
 pub const ENDPOINT: EndpointDef = EndpointDef {
     path: Template(&[TemplatePart::Lit("items")]),
     method: Method::Get,
@@ -144,7 +161,12 @@ pub const ENDPOINT: EndpointDef = EndpointDef {
     auth: AuthChoice::Inherit,
 };
 
-pub const FAST_RETRY: RetryDef = RetryDef { max_retries: 2, backoff_factor: 1.0, max_delay_secs: 10.0, ..RetryDef::DEFAULT };
+pub const FAST_RETRY: RetryDef = RetryDef {
+    max_retries: 2,
+    backoff_factor: 1.0,
+    max_delay_secs: 10.0,
+    ..RetryDef::DEFAULT
+};
 
 pub const RESOURCE: ResourceDef = ResourceDef {
     name: "items",
@@ -152,13 +174,19 @@ pub const RESOURCE: ResourceDef = ResourceDef {
     endpoint: ENDPOINT,
     primary_key: &["id"],
     merge_key: &[],
-    write: WriteDef { disposition: Disposition::Append, deduplicated: false },
+    write: WriteDef {
+        disposition: Disposition::Append,
+        deduplicated: false,
+    },
     columns: COLUMNS,
     parent: None,
     selected: true,
     parallelized: false,
     retry: FAST_RETRY,
-    sql: SqlDefs { sqlite: NO_SQL, postgres: NO_SQL },
+    sql: SqlDefs {
+        sqlite: NO_SQL,
+        postgres: NO_SQL,
+    },
 };
 
 pub const SOURCE: SourceDef = SourceDef {
@@ -174,11 +202,16 @@ pub const SOURCE: SourceDef = SourceDef {
 
 /// Fast options: no real waiting on retries.
 pub fn options() -> restsource_runtime::extract::ExtractOptions {
-    restsource_runtime::extract::ExtractOptions { backoff_scale: 0.0, ..Default::default() }
+    restsource_runtime::extract::ExtractOptions {
+        backoff_scale: 0.0,
+        ..Default::default()
+    }
 }
 
 /// Collects every record of `R` (panics on error).
-pub async fn collect<R: Record>(ex: &restsource_runtime::extract::Extractor) -> Result<Vec<R>, restsource_runtime::extract::ExtractError> {
+pub async fn collect<R: Record>(
+    ex: &restsource_runtime::extract::Extractor,
+) -> Result<Vec<R>, restsource_runtime::extract::ExtractError> {
     use futures::StreamExt;
     let mut out = Vec::new();
     let mut s = ex.records::<R>();
@@ -189,5 +222,7 @@ pub async fn collect<R: Record>(ex: &restsource_runtime::extract::Extractor) -> 
 }
 
 pub fn ids(v: &[impl serde::Serialize]) -> Vec<i64> {
-    v.iter().map(|r| serde_json::to_value(r).unwrap()["id"].as_i64().unwrap()).collect()
+    v.iter()
+        .map(|r| serde_json::to_value(r).unwrap()["id"].as_i64().unwrap())
+        .collect()
 }
