@@ -40,7 +40,9 @@ fn expected() -> Vec<(PathBuf, String)> {
         let generated = generate_with(&spec, &Settings::default())
             .unwrap_or_else(|e| panic!("{} does not generate:\n{e}", spec.display()));
         out.push((
-            root().join("generated").join(format!("{}.rs", generated.module)),
+            root()
+                .join("generated")
+                .join(format!("{}.rs", generated.module)),
             generated.code,
         ));
     }
@@ -117,7 +119,14 @@ fn seed_sources_have_their_resources() {
     assert_eq!(names(&oauth_analytics::oauth_analytics::SOURCE).len(), 1);
     assert_eq!(
         names(&inventory::inventory::SOURCE),
-        ["stock_summaries", "customers", "items", "stock_details", "inventory", "orders"]
+        [
+            "stock_summaries",
+            "customers",
+            "items",
+            "stock_details",
+            "inventory",
+            "orders"
+        ]
     );
     let secrets: Vec<&str> = oauth_analytics::oauth_analytics::SOURCE
         .secrets

@@ -87,6 +87,8 @@ pub fn include_source(
 }
 
 fn spanned_error(span: Span, message: &str) -> TokenStream {
+    // rustc prefixes `error: ` itself; the rendered diagnostics start with one too.
+    let message = message.strip_prefix("error: ").unwrap_or(message);
     syn::Error::new(span, message.trim_end()).to_compile_error()
 }
 

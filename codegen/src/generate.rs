@@ -63,10 +63,13 @@ pub fn load(path: &Path, display: &Path) -> Result<LoadedSpec, Error> {
             source,
         });
     }
+    let (abs, shown) = (path.display().to_string(), display.display().to_string());
     let rename = |mut d: Diagnostic| {
         if d.file == path {
             d.file = display.to_path_buf();
         }
+        // Messages may quote the path too; machine-specific paths would make them unstable.
+        d.message = d.message.replace(&abs, &shown);
         d
     };
     match restsource_spec::load(path) {

@@ -60,17 +60,26 @@ fn same_resource(a: &ResourceDef, b: &ResourceDef) {
 
 #[test]
 fn both_routes_compile_to_the_same_constants() {
-    same_source(&from_macro::analytics::SOURCE, &from_build_rs::analytics::SOURCE);
+    same_source(
+        &from_macro::analytics::SOURCE,
+        &from_build_rs::analytics::SOURCE,
+    );
     same_source(
         &from_macro::analytics_typed::SOURCE,
         &from_build_rs::analytics_typed::SOURCE,
     );
-    same_source(&from_macro::social_media::SOURCE, &from_build_rs::social_media::SOURCE);
+    same_source(
+        &from_macro::social_media::SOURCE,
+        &from_build_rs::social_media::SOURCE,
+    );
     same_source(
         &from_macro::oauth_analytics::SOURCE,
         &from_build_rs::oauth_analytics::SOURCE,
     );
-    same_source(&from_macro::inventory::SOURCE, &from_build_rs::inventory::SOURCE);
+    same_source(
+        &from_macro::inventory::SOURCE,
+        &from_build_rs::inventory::SOURCE,
+    );
 }
 
 #[test]

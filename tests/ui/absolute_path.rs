@@ -1,0 +1,3 @@
+restsource::include_source!("/etc/restsource/spec.json");
+
+fn main() {}

@@ -1,0 +1,3 @@
+restsource::include_source!("../../../../tests/ui/specs/bad_paginator.toml");
+
+fn main() {}

@@ -1,0 +1,3 @@
+restsource::include_source!("../../../../tests/ui/specs/duplicate_resource.toml");
+
+fn main() {}

@@ -1,0 +1,3 @@
+restsource::include_source!("../../../../tests/ui/specs/malformed.toml");
+
+fn main() {}

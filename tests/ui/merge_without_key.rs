@@ -1,0 +1,3 @@
+restsource::include_source!("../../../../tests/ui/specs/merge_without_key.json");
+
+fn main() {}

@@ -1,0 +1,3 @@
+restsource::include_source!("../../../../tests/ui/specs/does_not_exist.json");
+
+fn main() {}

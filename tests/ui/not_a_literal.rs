@@ -1,0 +1,3 @@
+restsource::include_source!(specs::inventory);
+
+fn main() {}

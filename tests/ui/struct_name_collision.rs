@@ -1,0 +1,3 @@
+restsource::include_source!("../../../../tests/ui/specs/struct_name_collision.json");
+
+fn main() {}

@@ -1,0 +1,3 @@
+restsource::include_source!("../../../../tests/ui/specs/unknown_key.json");
+
+fn main() {}
