@@ -44,6 +44,7 @@ pub struct ClientConfig {
     pub headers: IndexMap<String, String>,
     /// Authentication for every request, unless an endpoint overrides it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<AuthSchema>")]
     pub auth: Option<AuthConfig>,
     /// Paginator with the lowest precedence (endpoint > resource_defaults > client).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -138,6 +139,33 @@ pub enum AuthConfig {
     #[serde(alias = "oauth2")]
     #[serde(rename = "oauth2_client_credentials")]
     OAuth2ClientCredentials(OAuth2Auth),
+}
+
+/// The schema of an auth value: the lowering also accepts a bare type name (credentials are
+/// then secrets with derived names) and an object without `type` (bearer, as in dlt).
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum AuthSchema {
+    /// `"api_key"`, ...
+    Name(AuthTypeName),
+    /// An object with `type`.
+    Object(AuthConfig),
+    /// `{"token": ...}`: bearer.
+    Bearer(BearerAuth),
+}
+
+/// Auth types that can be written as a bare name.
+#[derive(JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+enum AuthTypeName {
+    /// Bearer, token from the secret `token`.
+    Bearer,
+    /// API key from the secret `api_key`, in the `Authorization` header.
+    ApiKey,
+    /// HTTP Basic from the secrets `username` and `password`.
+    HttpBasic,
 }
 
 /// Bearer token auth.
@@ -701,6 +729,7 @@ pub struct Endpoint {
     pub incremental: Option<IncrementalConfig>,
     /// Auth override; `null` means no auth.
     #[serde(default, skip_serializing_if = "is_default")]
+    #[schemars(with = "Nullable<AuthSchema>")]
     pub auth: Nullable<AuthConfig>,
 }
 
