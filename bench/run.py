@@ -1,0 +1,233 @@
+#!/usr/bin/env python3
+"""restsource benchmarks: one command, side by side with dlt and a hand-written loader.
+
+    python3 bench/run.py                 # every scenario, 3 alternating runs each
+    python3 bench/run.py --quick         # smaller data, 1 run: a smoke test of the harness
+    python3 bench/run.py --scenarios a,d --runs 5
+
+What it does (see bench/README.md):
+  1. builds the mock API and the contenders in release mode;
+  2. installs dlt[duckdb,parquet]==1.31.0 into bench/.venv if it is not there;
+  3. per scenario, starts the mock API on loopback and runs every contender, alternating,
+     under /usr/bin/time -v: wall time, rows/s, CPU seconds, peak RSS; prints medians and the
+     ratios restsource/dlt and restsource/hand-written, and writes bench/out/results.md.
+Scenarios:
+  a  inventory seed, 6 resources x N records (default 20,000), merge, no latency (CPU-bound)
+  b  the same with 50 ms latency per request; restsource with and without a spec rate limit
+  c  a second run after 10% of the records changed (merge and incremental)
+  d  one resource (items) with 20k, 200k and 1M records: memory must stay flat
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCH = os.path.join(ROOT, "bench")
+OUT = os.path.join(BENCH, "out")
+VENV = os.path.join(BENCH, ".venv")
+TARGET = os.path.join(ROOT, "target", "release")
+RESOURCES = ["stock_summaries", "customers", "items", "stock_details", "inventory", "orders"]
+RATE_LIMIT = 100  # requests/s, as in bench/specs/inventory_rate_limited.toml
+
+
+def sh(cmd, **kw):
+    print("+", " ".join(cmd), flush=True)
+    subprocess.run(cmd, check=True, **kw)
+
+
+def build():
+    sh(["cargo", "build", "--release", "-p", "restsource-mock", "-p", "restsource-bench"], cwd=ROOT)
+
+
+def ensure_dlt():
+    py = os.path.join(VENV, "bin", "python")
+    ok = os.path.exists(py) and subprocess.run(
+        [py, "-c", "import dlt, duckdb, pyarrow; assert dlt.__version__ == '1.31.0'"],
+        capture_output=True).returncode == 0
+    if not ok:
+        sh([sys.executable, "-m", "venv", VENV])
+        sh([os.path.join(VENV, "bin", "pip"), "install", "-q", "dlt[duckdb,parquet]==1.31.0"])
+    return py
+
+
+class Mock:
+    """The mock API binary on an ephemeral loopback port."""
+
+    def __init__(self, records, latency_ms=0):
+        self.proc = subprocess.Popen(
+            [os.path.join(TARGET, "restsource-mock"), "--records", str(records),
+             "--latency-ms", str(latency_ms)],
+            stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        m = re.match(r"listening on (\S+)", line)
+        if not m:
+            raise RuntimeError(f"mock did not start: {line!r}")
+        self.url = m.group(1)
+
+    def admin(self, method, path):
+        req = urllib.request.Request(self.url + path, method=method, data=b"" if method == "POST" else None)
+        with urllib.request.urlopen(req) as r:
+            return json.loads(r.read() or b"null")
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait()
+
+
+def timed(cmd, env=None):
+    """Runs cmd under /usr/bin/time -v; returns wall, cpu seconds, peak RSS MiB, stdout."""
+    full_env = dict(os.environ, **(env or {}))
+    p = subprocess.run(["/usr/bin/time", "-v"] + cmd, capture_output=True, text=True, env=full_env)
+    if p.returncode != 0:
+        raise RuntimeError(f"{cmd[0]} failed ({p.returncode}):\n{p.stdout[-2000:]}\n{p.stderr[-3000:]}")
+    def field(name):
+        m = re.search(rf"{re.escape(name)}: (.+)", p.stderr)
+        return m.group(1).strip() if m else "0"
+    wall = field("Elapsed (wall clock) time (h:mm:ss or m:ss)")
+    parts = [float(x) for x in wall.split(":")]
+    wall_s = sum(v * 60 ** i for i, v in enumerate(reversed(parts)))
+    cpu = float(field("User time (seconds)")) + float(field("System time (seconds)"))
+    rss = int(field("Maximum resident set size (kbytes)")) / 1024
+    return wall_s, cpu, rss, p.stdout
+
+
+def contenders(mock, workdir, resources, py, dlt_variants=True, limited=False):
+    """Each contender: (name, command, env). Every command starts from an empty destination."""
+    res = ",".join(resources)
+    rs_env = {"API_KEY": "test-key", "NO_COLOR": "1"}
+    out = [
+        ("restsource", [os.path.join(TARGET, "rs_inventory"), "--base-url", mock.url,
+                        "--destination", f"sqlite:{workdir}/rs.db"] + resources, rs_env),
+        ("hand-written", [os.path.join(TARGET, "handwritten"), "--base-url", mock.url,
+                          "--db", f"{workdir}/hw.db", "--resources", res], {}),
+    ]
+    if limited:
+        out.append(("restsource+limit", [os.path.join(TARGET, "rs_inventory_limited"), "--base-url",
+                                          mock.url, "--destination", f"sqlite:{workdir}/rsl.db"] + resources,
+                    rs_env))
+    if dlt_variants:
+        script = os.path.join(BENCH, "dlt_inventory.py")
+        out.append(("dlt", [py, script, "--base-url", mock.url, "--workdir", f"{workdir}/dlt",
+                            "--resources", res], {}))
+        out.append(("dlt+parquet", [py, script, "--base-url", mock.url, "--workdir",
+                                    f"{workdir}/dltp", "--parquet", "--resources", res], {}))
+    return out
+
+
+def fresh(workdir):
+    shutil.rmtree(workdir, ignore_errors=True)
+    os.makedirs(workdir)
+
+
+def measure(scenario, records, runs, py, latency_ms=0, resources=RESOURCES, dlt_variants=True,
+            limited=False, second_run=False):
+    """Alternating runs of every contender; returns {name: [(wall, cpu, rss, rows)]}."""
+    results = {}
+    mock = Mock(records, latency_ms)
+    try:
+        for i in range(runs):
+            for name, cmd, env in contenders(mock, f"{OUT}/work", resources, py, dlt_variants, limited):
+                fresh(f"{OUT}/work")
+                mock.admin("POST", "/_admin/reset")
+                if second_run:
+                    timed(cmd, env)  # first load, not measured
+                    mock.admin("POST", "/_admin/mutate?percent=10")
+                stats_before = mock.admin("GET", "/_admin/stats")
+                wall, cpu, rss, stdout = timed(cmd, env)
+                stats = mock.admin("GET", "/_admin/stats")
+                rows = rows_of(stdout)
+                peak_rps = stats.get("max_requests_per_second")
+                results.setdefault(name, []).append((wall, cpu, rss, rows, peak_rps))
+                print(f"  [{scenario}] run {i + 1} {name:<18} wall {wall:7.2f}s  cpu {cpu:7.2f}s  "
+                      f"rss {rss:7.1f} MiB  rows {rows}  peak {peak_rps} req/s "
+                      f"(requests {stats['requests'] - stats_before['requests']})", flush=True)
+    finally:
+        mock.stop()
+    return results
+
+
+def rows_of(stdout):
+    m = re.search(r"rows=(\d+)", stdout)
+    if m:
+        return int(m.group(1))
+    # restsource's report: one line per table, "<table>  <rows>", before "pages".
+    total = 0
+    for line in stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0] in RESOURCES and parts[1].isdigit():
+            total += int(parts[1])
+    return total
+
+
+def summarize(scenario, title, results, lines):
+    lines.append(f"\n### ({scenario}) {title}\n")
+    lines.append("| contender | wall s | rows/s | CPU s | peak RSS MiB | rows | peak req/s |")
+    lines.append("|---|---:|---:|---:|---:|---:|---:|")
+    med = {}
+    for name, rs in results.items():
+        wall = statistics.median(r[0] for r in rs)
+        cpu = statistics.median(r[1] for r in rs)
+        rss = statistics.median(r[2] for r in rs)
+        rows = rs[-1][3]
+        peak = max((r[4] or 0) for r in rs)
+        med[name] = (wall, cpu, rss, rows)
+        lines.append(f"| {name} | {wall:.2f} | {rows / wall:,.0f} | {cpu:.2f} | {rss:.1f} | {rows:,} | {peak} |")
+    if "restsource" in med:
+        w, _, r, rows = med["restsource"]
+        for other in ("hand-written", "dlt", "dlt+parquet"):
+            if other in med:
+                ow, _, orss, orows = med[other]
+                lines.append(f"\nrestsource/{other}: rows/s x{(rows / w) / (orows / ow):.2f}, "
+                             f"wall x{w / ow:.3f}, peak RSS x{r / orss:.2f}")
+    print("\n".join(lines[-(len(med) + 8):]), flush=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--scenarios", default="a,b,c,d")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--records", type=int, default=20_000)
+    ap.add_argument("--quick", action="store_true", help="2,000 records, 1 run, d up to 50k")
+    ap.add_argument("--no-build", action="store_true")
+    args = ap.parse_args()
+    if args.quick:
+        args.runs, args.records = 1, 2_000
+    os.makedirs(OUT, exist_ok=True)
+    if not args.no_build:
+        build()
+    py = ensure_dlt()
+    scenarios = args.scenarios.split(",")
+    lines = [f"## Results ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+             f"{os.cpu_count()} cores, {args.runs} alternating runs, medians)"]
+    n = args.records
+    if "a" in scenarios:
+        summarize("a", f"inventory, 6 x {n:,} records, merge, no latency",
+                  measure("a", n, args.runs, py), lines)
+    if "b" in scenarios:
+        summarize("b", f"inventory, 6 x {n:,} records, 50 ms latency per request "
+                       f"(restsource+limit: {RATE_LIMIT} req/s in the spec; "
+                       f"{6 * -(-n // 100)} requests -> floor {6 * -(-n // 100) / RATE_LIMIT:.1f}s)",
+                  measure("b", n, args.runs, py, latency_ms=50, limited=True), lines)
+    if "c" in scenarios:
+        summarize("c", f"second run after 10% of 6 x {n:,} records changed",
+                  measure("c", n, args.runs, py, second_run=True), lines)
+    if "d" in scenarios:
+        sizes = [20_000, 50_000] if args.quick else [20_000, 200_000, 1_000_000]
+        for size in sizes:
+            summarize("d", f"one resource (items), {size:,} records",
+                      measure("d", size, args.runs, py, resources=["items"],
+                              dlt_variants=size <= 20_000), lines)
+    with open(os.path.join(OUT, "results.md"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print(f"\nwrote {os.path.join(OUT, 'results.md')}")
+
+
+if __name__ == "__main__":
+    main()
