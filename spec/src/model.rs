@@ -150,7 +150,7 @@ enum AuthSchema {
     /// `"api_key"`, ...
     Name(AuthTypeName),
     /// An object with `type`.
-    Object(AuthConfig),
+    Object(Box<AuthConfig>),
     /// `{"token": ...}`: bearer.
     Bearer(BearerAuth),
 }
