@@ -97,23 +97,32 @@ pub fn load_str(
         }
     };
     let mut cx = lower::Cx::new(&src);
-    let spec = lower::lower_source(&mut cx, &root);
+    let lowered = lower::lower_source(&mut cx, &root);
     let mut diags = cx.diags;
-    let Some(spec) = spec else {
+    let Some(lowered) = lowered else {
         return Err(Diagnostics(diags));
     };
     let stem = file
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "source".into());
-    let resolved = resolve::resolve(&spec, &root, &src, &stem, &mut diags);
+    let inputs = resolve::Inputs {
+        spec: &lowered.spec,
+        index: &lowered.index,
+        failed_names: &lowered.failed_names,
+    };
+    let resolved = resolve::resolve(inputs, &root, &src, &stem, &mut diags);
     match resolved {
-        Some(resolved) if !diags.iter().any(|d| d.severity == Severity::Error) => Ok(LoadedSpec {
-            spec,
-            resolved,
-            warnings: diags,
-            files: Vec::new(),
-        }),
+        Some(resolved)
+            if lowered.complete && !diags.iter().any(|d| d.severity == Severity::Error) =>
+        {
+            Ok(LoadedSpec {
+                spec: lowered.spec,
+                resolved,
+                warnings: diags,
+                files: Vec::new(),
+            })
+        }
         _ => Err(Diagnostics(diags)),
     }
 }

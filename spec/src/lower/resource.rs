@@ -54,8 +54,13 @@ const INCREMENTAL_KEYS: &[&str] = &[
     "allow_external_schedulers",
 ];
 
-/// `resources`.
-pub(crate) fn resources(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<Vec<ResourceEntry>> {
+/// One lowered `resources` item: the entry when it lowered cleanly, and its name when one was
+/// written (so that parent references to a broken resource are not reported twice).
+pub(crate) type LoweredEntry = (Option<ResourceEntry>, Option<String>);
+
+/// `resources`, each item lowered on its own so that one bad resource does not hide the
+/// problems of the others.
+pub(crate) fn resources(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<Vec<LoweredEntry>> {
     let Kind::Array(items) = &node.kind else {
         let msg = format!(
             "expected `resources` as an array, found {}",
@@ -64,16 +69,27 @@ pub(crate) fn resources(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<Vec<
         cx.error(node.span, path, msg, None);
         return None;
     };
-    let mut out = Vec::new();
-    let mut ok = true;
-    // Each resource is lowered on its own so that one bad resource does not hide the others.
-    for (i, item) in items.iter().enumerate() {
-        match entry(cx, item, &format!("{path}[{i}]")) {
-            Some(r) => out.push(r),
-            None => ok = false,
-        }
-    }
-    ok.then_some(out)
+    let out = items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let name = match &item.kind {
+                Kind::Str(s) => Some(s.clone()),
+                Kind::Object(entries) => {
+                    entries
+                        .iter()
+                        .find(|e| e.key == "name")
+                        .and_then(|e| match &e.value.kind {
+                            Kind::Str(s) => Some(s.clone()),
+                            _ => None,
+                        })
+                }
+                _ => None,
+            };
+            (entry(cx, item, &format!("{path}[{i}]")), name)
+        })
+        .collect();
+    Some(out)
 }
 
 fn entry(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<ResourceEntry> {

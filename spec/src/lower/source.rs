@@ -2,7 +2,7 @@
 
 use super::{auth, paginator, resource, Cx};
 use crate::model::{ClientConfig, RateLimitConfig, RetryConfig, SourceSpec};
-use crate::parse::Node;
+use crate::parse::{Kind, Node};
 
 const TOP_KEYS: &[&str] = &[
     "$schema",
@@ -28,23 +28,58 @@ const RETRY_KEYS: &[&str] = &[
     "respect_retry_after",
 ];
 
-/// Lowers a whole document. `None` when any error was recorded.
-pub(crate) fn lower_source(cx: &mut Cx<'_>, root: &Node) -> Option<SourceSpec> {
+/// A lowered document. When some resources failed to lower, `spec` holds the others so that
+/// the semantic checks can still run on them (every problem is reported at once).
+pub(crate) struct Lowered {
+    /// The spec, without the resources that failed.
+    pub spec: SourceSpec,
+    /// For each resource in `spec`, its index in the file.
+    pub index: Vec<usize>,
+    /// Names of the resources that failed to lower.
+    pub failed_names: Vec<String>,
+    /// No error anywhere.
+    pub complete: bool,
+}
+
+/// Lowers a whole document. `None` when the top level, `client`, `resource_defaults` or the
+/// `resources` array itself is unusable (semantic checks would only add noise then).
+pub(crate) fn lower_source(cx: &mut Cx<'_>, root: &Node) -> Option<Lowered> {
     let o = cx.object(root, "", "the spec", TOP_KEYS)?;
     let schema = cx.opt(&o, "$schema", Cx::string);
     let name = cx.opt(&o, "name", Cx::string);
     let client = cx.req(&o, "client", "the spec", client);
+    let defaults_written = o
+        .get("resource_defaults")
+        .is_some_and(|n| n.kind != Kind::Null);
     let resource_defaults = cx.opt(&o, "resource_defaults", resource::defaults);
-    let resources = cx.req(&o, "resources", "the spec", resource::resources);
-    if cx.has_errors() {
+    let entries = cx.req(&o, "resources", "the spec", resource::resources);
+    let (client, entries) = (client?, entries?);
+    if defaults_written && resource_defaults.is_none() {
         return None;
     }
-    Some(SourceSpec {
-        schema,
-        name,
-        client: client?,
-        resource_defaults,
-        resources: resources?,
+    let mut resources = Vec::new();
+    let mut index = Vec::new();
+    let mut failed_names = Vec::new();
+    for (i, (entry, name)) in entries.into_iter().enumerate() {
+        match entry {
+            Some(e) => {
+                resources.push(e);
+                index.push(i);
+            }
+            None => failed_names.extend(name),
+        }
+    }
+    Some(Lowered {
+        spec: SourceSpec {
+            schema,
+            name,
+            client,
+            resource_defaults,
+            resources,
+        },
+        index,
+        failed_names,
+        complete: !cx.has_errors(),
     })
 }
 

@@ -118,9 +118,19 @@ pub(crate) struct Partial {
     pub include_from_parent: Option<Vec<String>>,
 }
 
+/// What [`resolve`] works on: the lowered resources and where they are in the file.
+pub(crate) struct Inputs<'s> {
+    /// The spec (possibly without resources that failed to lower).
+    pub spec: &'s SourceSpec,
+    /// File index of each resource in `spec`.
+    pub index: &'s [usize],
+    /// Names of resources that failed to lower (still valid parents).
+    pub failed_names: &'s [String],
+}
+
 /// Resolves a lowered spec; problems go to `diags`. `None` when a resource could not be resolved.
 pub(crate) fn resolve(
-    spec: &SourceSpec,
+    inputs: Inputs<'_>,
     root: &Node,
     src: &SourceText<'_>,
     stem: &str,
@@ -129,6 +139,8 @@ pub(crate) fn resolve(
     let mut pos = HashMap::new();
     index(root, "", &mut pos);
     let mut r = R { src, pos, diags };
+    let spec = inputs.spec;
+    let at = |k: usize| inputs.index.get(k).copied().unwrap_or(k);
     let client = &spec.client;
     if !client.base_url.is_empty() && !crate::lower::is_http_url(&client.base_url) {
         r.error(
@@ -154,10 +166,14 @@ pub(crate) fn resolve(
     for (i, n) in names.iter().enumerate() {
         if let Some(j) = names[..i].iter().position(|m| m == n) {
             r.error(
-                &[format!("resources[{i}].name"), format!("resources[{i}]")],
+                &[
+                    format!("resources[{}].name", at(i)),
+                    format!("resources[{}]", at(i)),
+                ],
                 format!("resource `{n}` is already defined"),
                 Some(format!(
-                    "the first definition is `resources[{j}]`; resource names must be unique"
+                    "the first definition is `resources[{}]`; resource names must be unique",
+                    at(j)
                 )),
             );
         }
@@ -166,9 +182,9 @@ pub(crate) fn resolve(
     let mut partials: Vec<Option<Partial>> = Vec::new();
     for (i, entry) in spec.resources.iter().enumerate() {
         let merged = merge::merge(spec.resource_defaults.as_ref(), entry);
-        partials.push(resource(&mut r, spec, i, &merged));
+        partials.push(resource(&mut r, spec, at(i), &merged));
     }
-    let parents = link_parents(&mut r, &names, &partials);
+    let parents = link_parents(&mut r, &names, &inputs, &partials);
     let partials: Vec<Partial> = partials.into_iter().collect::<Option<_>>()?;
     let parents = parents?;
 
@@ -182,7 +198,7 @@ pub(crate) fn resolve(
                 });
             }
             (None, Some(_)) => r.error(
-                &loc(i, "include_from_parent"),
+                &loc(at(i), "include_from_parent"),
                 format!("`include_from_parent` is set but resource `{}` has no parent", names[i]),
                 Some("reference a parent with `{resources.<parent>.<field>}` in the path, or remove it".into()),
             ),
@@ -293,8 +309,10 @@ fn resource(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &merge::Merged) -> Op
 fn link_parents(
     r: &mut R<'_>,
     names: &[String],
+    inputs: &Inputs<'_>,
     partials: &[Option<Partial>],
 ) -> Option<Vec<Option<usize>>> {
+    let at = |k: usize| inputs.index.get(k).copied().unwrap_or(k);
     let mut ok = true;
     let mut parents = vec![None; names.len()];
     for (i, p) in partials.iter().enumerate() {
@@ -321,6 +339,8 @@ fn link_parents(
         };
         match names.iter().position(|n| n == parent) {
             Some(j) => parents[i] = Some(j),
+            // Already reported where it is defined.
+            None if inputs.failed_names.contains(parent) => ok = false,
             None => {
                 let candidates: Vec<&str> = names.iter().map(String::as_str).collect();
                 let help = match suggest(parent, &candidates) {
@@ -358,7 +378,7 @@ fn link_parents(
                     let mut text: Vec<&str> = cycle.iter().map(|&c| names[c].as_str()).collect();
                     text.push(names[cycle[0]].as_str());
                     r.error(
-                        &loc(cycle[0], "endpoint.path"),
+                        &loc(at(cycle[0]), "endpoint.path"),
                         format!("nodes are in a cycle: {}", text.join(" -> ")),
                         Some("parent references must not form a cycle".into()),
                     );
