@@ -1,5 +1,7 @@
-//! The `restsource` command line: `validate` and `schema` (each command in its own module).
+//! The `restsource` command line: `validate`, `generate` and `schema` (each command in its
+//! own module).
 
+mod generate;
 mod schema;
 mod validate;
 
@@ -24,6 +26,18 @@ enum Command {
         #[arg(required = true, value_name = "SPEC")]
         specs: Vec<PathBuf>,
     },
+    /// Print the generated Rust for a spec (prettyplease-formatted, as build.rs writes it).
+    Generate {
+        /// Spec file (`.json` or `.toml`).
+        #[arg(value_name = "SPEC")]
+        spec: PathBuf,
+        /// Write to this file (only when its contents change) instead of stdout.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Path generated code uses for the runtime (default `::restsource::runtime`).
+        #[arg(long, value_name = "PATH")]
+        runtime_path: Option<String>,
+    },
     /// Print the JSON Schema of the spec format.
     Schema,
 }
@@ -35,6 +49,17 @@ fn main() -> ExitCode {
     let mut err = std::io::stderr().lock();
     let code = match cli.command {
         Command::Validate { specs } => validate::run(&specs, &mut out, &mut err),
+        Command::Generate {
+            spec,
+            output,
+            runtime_path,
+        } => generate::run(
+            &spec,
+            output.as_deref(),
+            runtime_path.as_deref(),
+            &mut out,
+            &mut err,
+        ),
         Command::Schema => schema::run(&mut out, &mut err),
     };
     ExitCode::from(code)

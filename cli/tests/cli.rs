@@ -110,3 +110,41 @@ fn schema_prints_the_committed_schema() {
     let committed = std::fs::read_to_string(root().join("specs/restsource.schema.json")).unwrap();
     assert_eq!(text(&o.stdout), committed);
 }
+
+#[test]
+fn generate_prints_the_committed_generated_code() {
+    let out = run(&["generate", "specs/inventory.toml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let committed = std::fs::read_to_string(root().join("generated/inventory.rs")).unwrap();
+    assert_eq!(text(&out.stdout), committed);
+}
+
+#[test]
+fn generate_writes_a_file_only_when_it_changes() {
+    let dir = std::env::temp_dir().join(format!("restsource-cli-gen-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("analytics.rs");
+    let _ = std::fs::remove_file(&file);
+    let path = file.to_str().unwrap();
+    let first = run(&["generate", "specs/analytics.json", "-o", path]);
+    assert_eq!(first.status.code(), Some(0));
+    assert_eq!(text(&first.stderr), format!("{path}: written\n"));
+    let second = run(&["generate", "specs/analytics.json", "-o", path]);
+    assert_eq!(text(&second.stderr), format!("{path}: unchanged\n"));
+    let committed = std::fs::read_to_string(root().join("generated/analytics.rs")).unwrap();
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), committed);
+}
+
+#[test]
+fn generate_reports_an_invalid_spec_with_exit_1() {
+    let dir = std::env::temp_dir().join(format!("restsource-cli-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let spec = dir.join("bad.json");
+    std::fs::write(&spec, r#"{"client": {"base_url": "https://x.test"}, "resources": [{"name": "a", "endpoint": {"paginator": {"type": "offest", "limit": 1}}}]}"#).unwrap();
+    let out = run(&["generate", spec.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stdout).is_empty());
+    let err = text(&out.stderr);
+    assert!(err.contains("bad.json:1:"), "{err}");
+    assert!(err.contains("did you mean `offset`?"), "{err}");
+}
