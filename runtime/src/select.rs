@@ -12,6 +12,7 @@
 
 use std::cell::Cell;
 use std::fmt;
+use std::marker::PhantomData;
 
 use serde::de::{DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserializer;
@@ -70,19 +71,57 @@ pub fn path_text(path: &[Step]) -> String {
 pub struct SelectError {
     /// Index of the record that failed to decode, when a record failed.
     pub index: Option<usize>,
+    /// Path of the failing value inside that record (`quantity`, `address.zip`, `tags[2]`),
+    /// when it is below the record itself.
+    pub field: Option<String>,
     /// serde's message.
     pub message: String,
 }
 
+impl SelectError {
+    /// A failure of the page as a whole (not of one record).
+    pub fn page(message: String) -> Self {
+        SelectError {
+            index: None,
+            field: None,
+            message,
+        }
+    }
+}
+
 /// Decodes the records at `path` in `body` as `T`s.
+///
+/// The happy path decodes with plain serde. Only when a record fails is the page decoded a
+/// second time, with a path-tracking deserializer around each record, to name the field.
 pub fn decode_records<T: DeserializeOwned>(
     body: &[u8],
     path: &[Step],
 ) -> Result<Vec<T>, SelectError> {
-    let failed = Cell::new(None);
+    let mut err = match walk_page::<T, false>(body, path) {
+        Ok(out) => return Ok(out),
+        Err(e) => e,
+    };
+    if err.index.is_some() {
+        // Decoding is deterministic, so the tracked pass fails at the same record; the check
+        // only guards against naming a field of another record.
+        if let Err(tracked) = walk_page::<T, true>(body, path) {
+            if tracked.index == err.index {
+                err.field = tracked.field;
+            }
+        }
+    }
+    Err(err)
+}
+
+/// One pass over a page; `TRACK` wraps each record's deserializer to record the error path.
+fn walk_page<T: DeserializeOwned, const TRACK: bool>(
+    body: &[u8],
+    path: &[Step],
+) -> Result<Vec<T>, SelectError> {
+    let failed = Failed::default();
     let mut out = Vec::new();
     let mut de = serde_json::Deserializer::from_slice(body);
-    let res = Walk {
+    let res = Walk::<T, TRACK> {
         steps: path,
         out: &mut out,
         failed: &failed,
@@ -92,66 +131,118 @@ pub fn decode_records<T: DeserializeOwned>(
     match res {
         Ok(()) => Ok(out),
         Err(e) => Err(SelectError {
-            index: failed.get(),
+            index: failed.index.get(),
+            field: failed.field.take(),
             message: e.to_string(),
         }),
     }
 }
 
-struct Walk<'a, T> {
-    steps: &'a [Step],
-    out: &'a mut Vec<T>,
-    failed: &'a Cell<Option<usize>>,
+/// Where a page failed: the record index and, in a tracked pass, the path inside it.
+#[derive(Default)]
+struct Failed {
+    index: Cell<Option<usize>>,
+    field: Cell<Option<String>>,
 }
 
-impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for Walk<'_, T> {
+struct Walk<'a, T, const TRACK: bool> {
+    steps: &'a [Step],
+    out: &'a mut Vec<T>,
+    failed: &'a Failed,
+}
+
+/// Deserializes one record; on failure notes its index and, when `TRACK`, the path inside it
+/// (through `serde_path_to_error`). Being a seed, the untracked case costs nothing more than
+/// `T::deserialize`.
+struct RecordSeed<'a, T, const TRACK: bool> {
+    failed: &'a Failed,
+    index: usize,
+    record: PhantomData<T>,
+}
+
+impl<'de, T: DeserializeOwned, const TRACK: bool> DeserializeSeed<'de>
+    for RecordSeed<'_, T, TRACK>
+{
+    type Value = T;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
+        let res = if TRACK {
+            let mut track = serde_path_to_error::Track::new();
+            let res = T::deserialize(serde_path_to_error::Deserializer::new(d, &mut track));
+            if res.is_err() {
+                self.failed.field.set(field_text(&track.path()));
+            }
+            res
+        } else {
+            T::deserialize(d)
+        };
+        if res.is_err() {
+            // Set here, not by the caller, so a syntax error between records (a truncated
+            // list) is not blamed on a record.
+            self.failed.index.set(Some(self.index));
+        }
+        res
+    }
+}
+
+/// A tracked path as text; `None` when the failure is at the record itself.
+fn field_text(path: &serde_path_to_error::Path) -> Option<String> {
+    let known = path
+        .iter()
+        .any(|s| !matches!(s, serde_path_to_error::Segment::Unknown));
+    known.then(|| path.to_string())
+}
+
+impl<T: DeserializeOwned, const TRACK: bool> Walk<'_, T, TRACK> {
+    fn record(&self) -> RecordSeed<'_, T, TRACK> {
+        RecordSeed {
+            failed: self.failed,
+            index: self.out.len(),
+            record: PhantomData,
+        }
+    }
+
+    /// The same walk one level down.
+    fn sub<'b>(&'b mut self, steps: &'b [Step]) -> Walk<'b, T, TRACK> {
+        Walk {
+            steps,
+            out: &mut *self.out,
+            failed: self.failed,
+        }
+    }
+}
+
+impl<'de, T: DeserializeOwned, const TRACK: bool> DeserializeSeed<'de> for Walk<'_, T, TRACK> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de, T: DeserializeOwned> Visitor<'de> for Walk<'_, T> {
+impl<'de, T: DeserializeOwned, const TRACK: bool> Visitor<'de> for Walk<'_, T, TRACK> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a JSON document")
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let Walk { steps, out, failed } = self;
+    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
+        let steps = self.steps;
         match steps.split_first() {
-            None => loop {
-                let index = out.len();
-                match seq.next_element::<T>() {
-                    Ok(Some(t)) => out.push(t),
-                    Ok(None) => return Ok(()),
-                    Err(e) => {
-                        failed.set(Some(index));
-                        return Err(e);
-                    }
+            None => {
+                while let Some(t) = seq.next_element_seed(self.record())? {
+                    self.out.push(t);
                 }
-            },
+                Ok(())
+            }
             Some((Step::Wildcard, rest)) => {
-                while seq
-                    .next_element_seed(Walk {
-                        steps: rest,
-                        out: &mut *out,
-                        failed,
-                    })?
-                    .is_some()
-                {}
+                while seq.next_element_seed(self.sub(rest))?.is_some() {}
                 Ok(())
             }
             Some((Step::Index(i), rest)) if *i >= 0 => {
                 let mut pos = 0i64;
                 loop {
                     let found = if pos == *i {
-                        seq.next_element_seed(Walk {
-                            steps: rest,
-                            out: &mut *out,
-                            failed,
-                        })?
+                        seq.next_element_seed(self.sub(rest))?
                     } else {
                         seq.next_element::<IgnoredAny>()?.map(|_| ())
                     };
@@ -172,13 +263,9 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for Walk<'_, T> {
                     .ok()
                     .and_then(|i| items.into_iter().nth(i))
                 {
-                    Walk {
-                        steps: rest,
-                        out,
-                        failed,
-                    }
-                    .deserialize(v)
-                    .map_err(serde::de::Error::custom)?;
+                    self.sub(rest)
+                        .deserialize(v)
+                        .map_err(serde::de::Error::custom)?;
                 }
                 Ok(())
             }
@@ -189,21 +276,15 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for Walk<'_, T> {
         }
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let Walk { steps, out, failed } = self;
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
+        let steps = self.steps;
         match steps.split_first() {
             None => {
-                let index = out.len();
-                match T::deserialize(serde::de::value::MapAccessDeserializer::new(map)) {
-                    Ok(t) => {
-                        out.push(t);
-                        Ok(())
-                    }
-                    Err(e) => {
-                        failed.set(Some(index));
-                        Err(e)
-                    }
-                }
+                let t = self
+                    .record()
+                    .deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                self.out.push(t);
+                Ok(())
             }
             Some((step, rest)) => {
                 let mut done = false;
@@ -215,11 +296,7 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for Walk<'_, T> {
                             Step::Index(_) => false,
                         };
                     if hit {
-                        map.next_value_seed(Walk {
-                            steps: rest,
-                            out: &mut *out,
-                            failed,
-                        })?;
+                        map.next_value_seed(self.sub(rest))?;
                         // dlt takes the first match of a key; a wildcard keeps collecting.
                         done = matches!(step, Step::Key(_));
                     } else {
@@ -256,10 +333,10 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for Walk<'_, T> {
     }
 }
 
-impl<T> Walk<'_, T> {
+impl<T, const TRACK: bool> Walk<'_, T, TRACK> {
     fn scalar<E: serde::de::Error>(self) -> Result<(), E> {
         if self.steps.is_empty() {
-            self.failed.set(Some(self.out.len()));
+            self.failed.index.set(Some(self.out.len()));
             Err(E::custom(
                 "expected a record (object) or a list of records, got a scalar",
             ))
@@ -491,12 +568,56 @@ mod tests {
         let err =
             decode_records::<R>(br#"{"data":[{"id":1},{"id":"x"}]}"#, &[k("data")]).unwrap_err();
         assert_eq!(err.index, Some(1));
-        assert!(
-            err.message
-                .starts_with("invalid type: string \"x\", expected i64"),
-            "{}",
-            err.message
+        assert_eq!(err.field.as_deref(), Some("id"));
+        assert_eq!(
+            err.message,
+            "invalid type: string \"x\", expected i64 at line 1 column 27"
         );
+    }
+
+    #[test]
+    fn record_error_names_nested_field_under_flatten_and_wildcards() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Addr {
+            zip: u32,
+        }
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct R {
+            id: i64,
+            #[serde(default)]
+            tags: Vec<i64>,
+            addr: Option<Addr>,
+            #[serde(flatten)]
+            extra: serde_json::Map<String, Value>,
+        }
+        let body = br#"{"d":[{"r":[{"id":1,"addr":null}]},{"r":[{"id":2,"x":1,"addr":{"zip":"n"}}]}]}"#;
+        let err = decode_records::<R>(body, &[k("d"), Step::Wildcard, k("r")]).unwrap_err();
+        assert_eq!(
+            (err.index, err.field.as_deref(), err.message.as_str()),
+            (
+                Some(1),
+                Some("addr.zip"),
+                "invalid type: string \"n\", expected u32 at line 1 column 72"
+            )
+        );
+        let err = decode_records::<R>(br#"{"one":{"id":3,"tags":[1,"t"]}}"#, &[k("one")]).unwrap_err();
+        assert_eq!(
+            (err.index, err.field.as_deref()),
+            (Some(0), Some("tags[1]"))
+        );
+        // A failure at the record itself names no field.
+        let err = decode_records::<R>(br#"[{"id":1},{"x":2}]"#, &[]).unwrap_err();
+        assert_eq!(
+            (err.index, err.field.as_deref(), err.message.as_str()),
+            (Some(1), None, "missing field `id` at line 1 column 17")
+        );
+        let err = decode_records::<R>(br#"{"data":[{"id":1},7]}"#, &[k("data")]).unwrap_err();
+        assert_eq!((err.index, err.field.as_deref()), (Some(1), None));
+        // Not a record failure: no index, no field.
+        let err = decode_records::<R>(br#"{"data":[{"id":1}"#, &[k("data")]).unwrap_err();
+        assert_eq!((err.index, err.field.as_deref()), (None, None));
     }
 
     #[test]

@@ -146,12 +146,15 @@ async fn html_body_is_a_clear_error() {
 }
 
 #[tokio::test]
-async fn record_decode_error_names_page_index_and_message() {
+async fn record_decode_error_names_page_index_field_and_message() {
     let (base, _) = serve(|_, _| json(json!({"data": [{"id": 1}, {"id": "x"}]}))).await;
     let err = collect::<Item>(&extractor(&PLAIN, &base, SecretValues::new()))
         .await
         .unwrap_err();
-    assert!(err.to_string().starts_with(&format!("resource `items`: page 1 ({base}/items): record 1: invalid type: string \"x\", expected i64")), "{err}");
+    assert_eq!(
+        err.to_string(),
+        format!("resource `items`: page 1 ({base}/items): record 1, field `id`: invalid type: string \"x\", expected i64 at line 1 column 27")
+    );
 }
 
 const OAUTH: AuthDef = AuthDef::OAuth2 {

@@ -16,7 +16,7 @@ use crate::def::{Method, PathStep, ResourceDef, SourceDef};
 use crate::http::{Body, HttpClient, HttpMethod, HttpRequest, Outcome, Response};
 use crate::incremental::Incremental;
 use crate::paginate::{detect, PageView, Paginator, RequestParts};
-use crate::select::{detect_records_path, extract_values, walk, Step};
+use crate::select::{detect_records_path, extract_values, walk, SelectError, Step};
 
 /// What a chain needs.
 pub(crate) struct Chain<'a> {
@@ -82,8 +82,10 @@ impl Chain<'_> {
             };
             let mut first_values = None;
             if page == 1 && (selector.is_none() || matches!(paginator, Paginator::Auto)) {
-                let doc: Value = serde_json::from_slice(&resp.body)
-                    .map_err(|e| self.decode_error(page, &resp.url, None, e.to_string()))?;
+                let doc: Value = serde_json::from_slice(&resp.body).map_err(|e| {
+                    let shown = self.http.redactor().url(&resp.url);
+                    self.decode_error(page, &shown, SelectError::page(e.to_string()))
+                })?;
                 if selector.is_none() {
                     selector = Some(detect_records_path(&doc));
                 }
@@ -107,7 +109,7 @@ impl Chain<'_> {
             let values = match first_values {
                 Some(v) => v,
                 None => extract_values(&fetched.body, &paginator.value_paths()).map_err(|e| {
-                    self.decode_error_shown(page, &fetched.shown, None, e.to_string())
+                    self.decode_error(page, &fetched.shown, SelectError::page(e.to_string()))
                 })?,
             };
             let count = fetched.records.len();
@@ -244,7 +246,7 @@ impl Chain<'_> {
     ) -> Result<Fetched, ExtractError> {
         let shown = self.http.redactor().url(&resp.url);
         let records = (self.decode)(&resp.body, selector)
-            .map_err(|e| self.decode_error_shown(page, &shown, e.index, e.message))?;
+            .map_err(|e| self.decode_error(page, &shown, e))?;
         Ok(Fetched {
             headers: resp.headers,
             body: resp.body,
@@ -253,30 +255,16 @@ impl Chain<'_> {
         })
     }
 
-    fn decode_error(
-        &self,
-        page: u64,
-        url: &url::Url,
-        index: Option<usize>,
-        message: String,
-    ) -> ExtractError {
-        self.decode_error_shown(page, &self.http.redactor().url(url), index, message)
-    }
-
-    fn decode_error_shown(
-        &self,
-        page: u64,
-        shown: &str,
-        index: Option<usize>,
-        message: String,
-    ) -> ExtractError {
-        let index = index.and_then(|i| u32::try_from(i).ok());
+    fn decode_error(&self, page: u64, shown: &str, e: SelectError) -> ExtractError {
+        let redactor = self.http.redactor();
         ExtractError::Decode {
             resource: self.name(),
             page,
             url: shown.to_string(),
-            index,
-            message: self.http.redactor().text(&message),
+            index: e.index.and_then(|i| u32::try_from(i).ok()),
+            // Field names come from the API's data, so they are redacted like the message.
+            field: e.field.map(|f| redactor.text(&f)),
+            message: redactor.text(&e.message),
         }
     }
 

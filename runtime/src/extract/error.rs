@@ -30,7 +30,7 @@ pub enum ExtractError {
         got: String,
     },
     /// A page or record failed to decode.
-    #[error("resource `{resource}`: page {page} ({url}): {}{message}", record_text(*index))]
+    #[error("resource `{resource}`: page {page} ({url}): {}{message}", record_text(*index, field.as_deref()))]
     Decode {
         /// Resource name.
         resource: String,
@@ -40,6 +40,8 @@ pub enum ExtractError {
         url: String,
         /// Index of the failing record on the page.
         index: Option<u32>,
+        /// Path of the failing value inside the record (`quantity`, `address.zip`), redacted.
+        field: Option<String>,
         /// serde's message.
         message: String,
     },
@@ -112,6 +114,10 @@ pub enum ExtractError {
     },
 }
 
-fn record_text(index: Option<u32>) -> String {
-    index.map(|i| format!("record {i}: ")).unwrap_or_default()
+fn record_text(index: Option<u32>, field: Option<&str>) -> String {
+    match (index, field) {
+        (Some(i), Some(f)) => format!("record {i}, field `{f}`: "),
+        (Some(i), None) => format!("record {i}: "),
+        (None, _) => String::new(),
+    }
 }
