@@ -377,3 +377,108 @@ async fn auto_detected_cursor_and_json_link() {
         .unwrap();
     assert_eq!(uris(&log), vec!["/items", "/items?p=2"]);
 }
+
+const HEADER_CURSOR: ResourceDef = ResourceDef {
+    name: "header_cursor",
+    endpoint: EndpointDef {
+        params: &[("q", Lit::Str(Template(&[TemplatePart::Lit("x")])))],
+        paginator: PaginatorDef::HeaderCursor {
+            cursor_key: "X-Next-Cursor",
+            cursor_param: "after",
+        },
+        ..ENDPOINT
+    },
+    ..RESOURCE
+};
+record_type!(HeaderCursorRec, &HEADER_CURSOR);
+
+#[tokio::test]
+async fn header_cursor_sends_the_header_value_and_stops_when_it_is_absent() {
+    let (base, log) = serve(|_, n| {
+        let mut r = json(json!({"data": [{"id": n}]}));
+        if n < 2 {
+            r.headers.push(("x-next-cursor", format!("c{}", n + 1)));
+        }
+        r
+    })
+    .await;
+    let recs = collect::<HeaderCursorRec>(&extractor(&base, options()))
+        .await
+        .unwrap();
+    assert_eq!(ids(&recs), vec![0, 1, 2]);
+    // The cursor parameter replaces the previous one; the endpoint's own params stay.
+    assert_eq!(
+        uris(&log),
+        vec!["/items?q=x", "/items?q=x&after=c1", "/items?q=x&after=c2"]
+    );
+}
+
+const OFFSET_MAX: ResourceDef = ResourceDef {
+    name: "offset_max",
+    endpoint: EndpointDef {
+        paginator: PaginatorDef::Offset {
+            limit: 3,
+            offset: 0,
+            offset_param: ParamPlace::Query("offset"),
+            limit_param: ParamPlace::Query("limit"),
+            total_path: None,
+            maximum_offset: Some(6),
+            stop_after_empty_page: true,
+            has_more_path: None,
+        },
+        ..ENDPOINT
+    },
+    ..RESOURCE
+};
+record_type!(OffsetMaxRec, &OFFSET_MAX);
+
+const OFFSET_MAX_TOTAL: ResourceDef = ResourceDef {
+    name: "offset_max_total",
+    endpoint: EndpointDef {
+        paginator: PaginatorDef::Offset {
+            limit: 3,
+            offset: 0,
+            offset_param: ParamPlace::Query("offset"),
+            limit_param: ParamPlace::Query("limit"),
+            total_path: Some(&[PathStep::Key("total")]),
+            maximum_offset: Some(7),
+            stop_after_empty_page: true,
+            has_more_path: None,
+        },
+        ..ENDPOINT
+    },
+    ..RESOURCE
+};
+record_type!(OffsetMaxTotalRec, &OFFSET_MAX_TOTAL);
+
+#[tokio::test]
+async fn offset_maximum_is_exclusive_sequentially_and_in_parallel() {
+    // No total: offset 6 would be the third page, but the maximum 6 is exclusive.
+    let (base, log) = serve(offset_server(None, 100)).await;
+    let recs = collect::<OffsetMaxRec>(&extractor(&base, options()))
+        .await
+        .unwrap();
+    assert_eq!(ids(&recs), vec![0, 1, 2, 3, 4, 5]);
+    assert_eq!(
+        uris(&log),
+        vec!["/items?offset=0&limit=3", "/items?offset=3&limit=3"]
+    );
+
+    // A total far above the maximum: the parallel plan stops below the maximum too (offset 6
+    // < 7 is requested, 9 is not), and a requested page is loaded whole.
+    let (base, log) = serve(offset_server(Some(100), 100)).await;
+    let recs = collect::<OffsetMaxTotalRec>(&extractor(&base, options()))
+        .await
+        .unwrap();
+    assert_eq!(ids(&recs), (0..9).collect::<Vec<_>>());
+    let mut seen = uris(&log);
+    seen.sort();
+    assert_eq!(
+        seen,
+        vec![
+            "/items?offset=0&limit=3",
+            "/items?offset=3&limit=3",
+            "/items?offset=6&limit=3"
+        ]
+    );
+}
