@@ -195,3 +195,181 @@ async fn rate_limit_holds_under_concurrency() {
         assert!(in_window <= 13, "{in_window} requests within 500 ms");
     }
 }
+
+/// Every event of a run of `handle`, as `Ok((ids of a page | [], incremental of a Done))` or
+/// the error text.
+async fn events(
+    ex: &Extractor,
+    handle: ResourceHandle,
+    state: StartState,
+) -> Vec<Result<(Vec<i64>, Option<serde_json::Value>), String>> {
+    let mut out = Vec::new();
+    let mut s = ex.run(&[handle], state);
+    while let Some(ev) = s.next().await {
+        out.push(match ev {
+            Ok(ExtractEvent::Page { batch, .. }) => Ok((
+                (0..batch.len())
+                    .map(|i| {
+                        let mut w = IdWriter(None);
+                        batch.write_row(i, &mut w);
+                        w.0.unwrap()
+                    })
+                    .collect(),
+                None,
+            )),
+            Ok(ExtractEvent::ResourceDone { incremental, .. }) => Ok((Vec::new(), incremental)),
+            Err(e) => Err(e.to_string()),
+        });
+    }
+    out
+}
+
+fn ex_at(src: &'static SourceDef, base: &str) -> Extractor {
+    Extractor::new(src, SecretValues::new())
+        .with_base_url(base)
+        .with_options(options())
+}
+
+const INC_DEF: IncrementalDef = match INC.endpoint.incremental {
+    Some(d) => d,
+    None => panic!(),
+};
+
+const BACKFILL: ResourceDef = ResourceDef {
+    name: "backfill",
+    endpoint: EndpointDef {
+        params: &[
+            (
+                "since",
+                Lit::Str(Template(&[TemplatePart::Incremental(
+                    IncrementalValue::StartValue,
+                )])),
+            ),
+            (
+                "until",
+                Lit::Str(Template(&[TemplatePart::Incremental(
+                    IncrementalValue::EndValue,
+                )])),
+            ),
+        ],
+        incremental: Some(IncrementalDef {
+            end_value: Some(Lit::Int(20)),
+            end_param: Some("end"),
+            ..INC_DEF
+        }),
+        ..INC.endpoint
+    },
+    ..INC
+};
+record_type!(Backfill, &BACKFILL);
+
+#[tokio::test]
+async fn end_value_backfills_initial_to_end_exclusive_ignoring_and_emitting_no_state() {
+    static SRC: SourceDef = SOURCE;
+    let (base, log) = serve(|_, _| {
+        json(json!({"data": [{"id": 1, "ts": 9}, {"id": 2, "ts": 10}, {"id": 3, "ts": 15}, {"id": 4, "ts": 19}, {"id": 5, "ts": 20}, {"id": 6, "ts": 25}]}))
+    })
+    .await;
+    // A stored state is not used by a backfill: the range starts at the initial value.
+    let mut st = StartState::new();
+    st.insert(
+        "backfill".into(),
+        json!({"cursor_path": "ts", "last_value": 15, "boundary_keys": ["[3]"]}),
+    );
+    let got = events(&ex_at(&SRC, &base), ResourceHandle::of::<Backfill>(), st).await;
+    assert_eq!(
+        got,
+        vec![Ok((vec![2, 3, 4], None)), Ok((Vec::new(), None))]
+    );
+    assert_eq!(
+        uris(&log),
+        vec!["/items?since=10&until=20&start=10&end=20"]
+    );
+}
+
+const LAGGED: ResourceDef = ResourceDef {
+    name: "lagged",
+    endpoint: EndpointDef {
+        incremental: Some(IncrementalDef {
+            lag: Some(5.0),
+            ..INC_DEF
+        }),
+        ..INC.endpoint
+    },
+    ..INC
+};
+record_type!(Lagged, &LAGGED);
+
+#[tokio::test]
+async fn lag_moves_the_start_back_and_turns_off_boundary_dedup() {
+    static SRC: SourceDef = SOURCE;
+    let (base, log) = serve(|_, n| match n {
+        0 => json(
+            json!({"data": [{"id": 1, "ts": 14}, {"id": 2, "ts": 15}, {"id": 3, "ts": 20}, {"id": 4, "ts": 22}]}),
+        ),
+        _ => json(json!({"data": [{"id": 4, "ts": 22}]})),
+    })
+    .await;
+    let ex = ex_at(&SRC, &base);
+    let mut st = StartState::new();
+    st.insert(
+        "lagged".into(),
+        json!({"cursor_path": "ts", "last_value": 20, "boundary_keys": ["[3]"]}),
+    );
+    // Start 20 - 5 = 15 (closed); record 3 sits on the old boundary but is loaded again.
+    let got = events(&ex, ResourceHandle::of::<Lagged>(), st).await;
+    let state = json!({"cursor_path": "ts", "last_value": 22, "boundary_keys": ["[4]"]});
+    assert_eq!(
+        got,
+        vec![Ok((vec![2, 3, 4], None)), Ok((Vec::new(), Some(state.clone())))]
+    );
+    // The next run starts at 22 - 5 and reloads the boundary record.
+    let mut st = StartState::new();
+    st.insert("lagged".into(), state.clone());
+    let got = events(&ex, ResourceHandle::of::<Lagged>(), st).await;
+    assert_eq!(
+        got,
+        vec![Ok((vec![4], None)), Ok((Vec::new(), Some(state)))]
+    );
+    assert_eq!(
+        uris(&log),
+        vec!["/items?since=15&start=15", "/items?since=17&start=17"]
+    );
+}
+
+const RAISING: ResourceDef = ResourceDef {
+    name: "raising",
+    endpoint: EndpointDef {
+        incremental: Some(IncrementalDef {
+            cursor_path_text: "meta.ts",
+            cursor_path: &[PathStep::Key("meta"), PathStep::Key("ts")],
+            on_cursor_value_missing: OnMissing::Raise,
+            ..INC_DEF
+        }),
+        ..INC.endpoint
+    },
+    ..INC
+};
+record_type!(Raising, &RAISING);
+
+#[tokio::test]
+async fn missing_cursor_with_raise_names_resource_page_record_and_path() {
+    static SRC: SourceDef = SOURCE;
+    let (base, _) = serve(|_, _| {
+        json(json!({"data": [{"id": 1, "meta": {"ts": 11}}, {"id": 2, "meta": {"ts": null}}, {"id": 3}]}))
+    })
+    .await;
+    let got = events(
+        &ex_at(&SRC, &base),
+        ResourceHandle::of::<Raising>(),
+        StartState::new(),
+    )
+    .await;
+    // No page and no completion: the resource's rows and state must not be committed.
+    assert_eq!(
+        got,
+        vec![Err(
+            "resource `raising`: page 1: record 1 has no value at cursor path `meta.ts`".to_string()
+        )]
+    );
+}
