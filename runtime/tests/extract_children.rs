@@ -1,0 +1,310 @@
+//! Parent and child resources: placeholders in a child's JSON body, the child concurrency
+//! bound, and running a child whose parent is not selected.
+
+mod common_extract;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use common_extract::*;
+use futures::StreamExt;
+use restsource_runtime::def::*;
+use restsource_runtime::extract::{ExtractEvent, ExtractOptions, Extractor, ResourceHandle};
+use restsource_runtime::secret::SecretValues;
+use serde_json::json;
+
+record_type!(Item, &RESOURCE);
+
+// Strings that are exactly one parent placeholder.
+const PARENT_ID: Lit = Lit::Str(Template(&[TemplatePart::Parent(&[PathStep::Key("id")])]));
+const PARENT_TAGS: Lit = Lit::Str(Template(&[TemplatePart::Parent(&[PathStep::Key("tags")])]));
+const PARENT_ACTIVE: Lit = Lit::Str(Template(&[TemplatePart::Parent(&[
+    PathStep::Key("flags"),
+    PathStep::Key("active"),
+])]));
+
+const DETAILS: ResourceDef = ResourceDef {
+    name: "details",
+    endpoint: EndpointDef {
+        path: Template(&[TemplatePart::Lit("details")]),
+        method: Method::Post,
+        json: Some(Lit::Map(&[
+            ("parent_id", PARENT_ID),
+            (
+                "label",
+                Lit::Str(Template(&[
+                    TemplatePart::Lit("p-"),
+                    TemplatePart::Parent(&[PathStep::Key("id")]),
+                    TemplatePart::Lit("/"),
+                    TemplatePart::Parent(&[PathStep::Key("name")]),
+                ])),
+            ),
+            ("ids", Lit::List(&[PARENT_ID, Lit::Int(0)])),
+            ("tags", PARENT_TAGS),
+            (
+                "filter",
+                Lit::Map(&[
+                    ("active", PARENT_ACTIVE),
+                    ("kind", Lit::Str(Template(&[TemplatePart::Lit("x")]))),
+                ]),
+            ),
+        ])),
+        ..ENDPOINT
+    },
+    parent: Some(ParentDef {
+        resource: "items",
+        include_from_parent: &[],
+    }),
+    ..RESOURCE
+};
+record_type!(Detail, &DETAILS);
+
+static BODY_SRC: SourceDef = SourceDef {
+    resources: &[&RESOURCE, &DETAILS],
+    ..SOURCE
+};
+
+fn ex(src: &'static SourceDef, base: &str, opts: ExtractOptions) -> Extractor {
+    Extractor::new(src, SecretValues::new())
+        .with_base_url(base)
+        .with_options(opts)
+}
+
+/// Parents 7 and 8; a child answers with the record `parent_id + 100`.
+fn body_server(s: &Seen, _: usize) -> Reply {
+    if s.uri == "/items" {
+        return json(json!({"data": [
+            {"id": 7, "name": "a", "tags": ["x", "y"], "flags": {"active": true}},
+            {"id": 8, "name": "b", "tags": [], "flags": {"active": false}},
+        ]}));
+    }
+    let body: serde_json::Value = serde_json::from_str(&s.body).unwrap();
+    json(json!({"data": [{"id": body["parent_id"].as_i64().unwrap() + 100}]}))
+}
+
+#[tokio::test]
+async fn parent_placeholders_in_a_json_body_keep_the_value_type() {
+    let (base, log) = serve(body_server).await;
+    let recs = collect::<Detail>(&ex(&BODY_SRC, &base, options()))
+        .await
+        .unwrap();
+    assert_eq!(ids(&recs), vec![107, 108]);
+    let seen: Vec<(String, String, String)> = log
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|s| (s.method.clone(), s.uri.clone(), s.body.clone()))
+        .collect();
+    // A string that is exactly one placeholder takes the value's JSON type (number, list,
+    // bool); a placeholder inside other text is rendered as text.
+    assert_eq!(
+        seen,
+        vec![
+            ("GET".into(), "/items".into(), String::new()),
+            (
+                "POST".into(),
+                "/details".into(),
+                r#"{"parent_id":7,"label":"p-7/a","ids":[7,0],"tags":["x","y"],"filter":{"active":true,"kind":"x"}}"#.into()
+            ),
+            (
+                "POST".into(),
+                "/details".into(),
+                r#"{"parent_id":8,"label":"p-8/b","ids":[8,0],"tags":[],"filter":{"active":false,"kind":"x"}}"#.into()
+            ),
+        ]
+    );
+}
+
+/// `(resource, ids)` of each page and `(resource, [])` of each completion, or the error.
+async fn run_events(ex: &Extractor, handles: &[ResourceHandle]) -> Vec<(String, Vec<i64>)> {
+    let mut out = Vec::new();
+    let mut s = ex.run(handles, Default::default());
+    while let Some(ev) = s.next().await {
+        match ev.unwrap() {
+            ExtractEvent::Page { resource, batch } => {
+                let values: Vec<i64> = (0..batch.len())
+                    .map(|i| {
+                        let mut w = FirstI64(None);
+                        batch.write_row(i, &mut w);
+                        w.0.unwrap()
+                    })
+                    .collect();
+                out.push((format!("page {}", resource.name), values));
+            }
+            ExtractEvent::ResourceDone { resource, .. } => {
+                out.push((format!("done {}", resource.name), Vec::new()))
+            }
+        }
+    }
+    out
+}
+
+struct FirstI64(Option<i64>);
+impl restsource_runtime::record::RowWriter for FirstI64 {
+    fn null(&mut self) {}
+    fn bool(&mut self, _: bool) {}
+    fn i64(&mut self, v: i64) {
+        self.0.get_or_insert(v);
+    }
+    fn f64(&mut self, _: f64) {}
+    fn text(&mut self, _: &str) {}
+    fn bytes(&mut self, _: &[u8]) {}
+    fn json(&mut self, _: &serde_json::Value) {}
+    fn timestamp(&mut self, _: &chrono::DateTime<chrono::Utc>) {}
+    fn date(&mut self, _: &chrono::NaiveDate) {}
+    fn time(&mut self, _: &chrono::NaiveTime) {}
+    fn decimal(&mut self, _: &rust_decimal::Decimal) {}
+    fn extras(&mut self, _: &serde_json::Map<String, serde_json::Value>) {}
+}
+
+#[tokio::test]
+async fn selecting_only_a_child_fetches_its_parent_without_emitting_it() {
+    let (base, log) = serve(body_server).await;
+    let ex = ex(&BODY_SRC, &base, options());
+    let got = run_events(&ex, &[ResourceHandle::of::<Detail>()]).await;
+    assert_eq!(
+        got,
+        vec![
+            ("page details".to_string(), vec![107]),
+            ("page details".to_string(), vec![108]),
+            ("done details".to_string(), vec![]),
+        ]
+    );
+    assert_eq!(uris(&log), vec!["/items", "/details", "/details"]);
+
+    // Both selected: the parent is still fetched once, and now emitted too.
+    log.lock().unwrap().clear();
+    let mut got = run_events(
+        &ex,
+        &[ResourceHandle::of::<Detail>(), ResourceHandle::of::<Item>()],
+    )
+    .await;
+    // The two resources run concurrently; each one's own events keep their order.
+    got.sort_by_key(|(what, _)| what.split(' ').nth(1).map(str::to_string));
+    assert_eq!(
+        got,
+        vec![
+            ("page details".to_string(), vec![107]),
+            ("page details".to_string(), vec![108]),
+            ("done details".to_string(), vec![]),
+            ("page items".to_string(), vec![7, 8]),
+            ("done items".to_string(), vec![]),
+        ]
+    );
+    assert_eq!(uris(&log), vec!["/items", "/details", "/details"]);
+}
+
+const fn child(name: &'static str, parallelized: bool) -> ResourceDef {
+    ResourceDef {
+        name,
+        endpoint: EndpointDef {
+            path: Template(&[
+                TemplatePart::Lit("c/"),
+                TemplatePart::Parent(&[PathStep::Key("id")]),
+            ]),
+            ..ENDPOINT
+        },
+        parent: Some(ParentDef {
+            resource: "items",
+            include_from_parent: &[],
+        }),
+        parallelized,
+        ..RESOURCE
+    }
+}
+
+const PAR_CHILD: ResourceDef = child("par_child", true);
+const SEQ_CHILD: ResourceDef = child("seq_child", false);
+record_type!(ParChild, &PAR_CHILD);
+record_type!(SeqChild, &SEQ_CHILD);
+static CHILD_SRC: SourceDef = SourceDef {
+    resources: &[&RESOURCE, &PAR_CHILD, &SEQ_CHILD],
+    ..SOURCE
+};
+
+/// Child requests in flight, as the server sees them.
+#[derive(Default)]
+struct Gate {
+    arrivals: AtomicUsize,
+    in_flight: AtomicUsize,
+    max_in_flight: AtomicUsize,
+    notify: tokio::sync::Notify,
+}
+
+/// A server with `parents` parent records whose child requests are held in waves of `wave`:
+/// each waits until its whole wave has arrived (or `valve` passed), so a client that can send
+/// `wave` requests at once always does, and the recorded maximum is deterministic.
+async fn gated_server(parents: usize, wave: usize, valve: Duration) -> (String, Arc<Gate>) {
+    let gate = Arc::new(Gate::default());
+    let g = gate.clone();
+    let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
+        let gate = g.clone();
+        async move {
+            if uri.path() == "/items" {
+                let data: Vec<_> = (0..parents).map(|i| json!({"id": i})).collect();
+                return json!({ "data": data }).to_string();
+            }
+            let n: i64 = uri.path().trim_start_matches("/c/").parse().unwrap();
+            let arrived = gate.arrivals.fetch_add(1, Ordering::SeqCst) + 1;
+            let now = gate.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+            gate.max_in_flight.fetch_max(now, Ordering::SeqCst);
+            gate.notify.notify_waiters();
+            let target = ((arrived - 1) / wave + 1).saturating_mul(wave).min(parents);
+            let _ = tokio::time::timeout(valve, async {
+                loop {
+                    let notified = gate.notify.notified();
+                    tokio::pin!(notified);
+                    notified.as_mut().enable();
+                    if gate.arrivals.load(Ordering::SeqCst) >= target {
+                        return;
+                    }
+                    notified.await;
+                }
+            })
+            .await;
+            gate.in_flight.fetch_sub(1, Ordering::SeqCst);
+            json!({"data": [{"id": 100 + n}]}).to_string()
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}"), gate)
+}
+
+#[tokio::test]
+async fn parallelized_children_stay_within_child_concurrency_and_keep_parent_order() {
+    let (base, gate) = gated_server(7, 3, Duration::from_secs(30)).await;
+    let ex = ex(
+        &CHILD_SRC,
+        &base,
+        ExtractOptions {
+            child_concurrency: 3,
+            ..options()
+        },
+    );
+    let recs = collect::<ParChild>(&ex).await.unwrap();
+    assert_eq!(ids(&recs), (100..107).collect::<Vec<_>>());
+    assert_eq!(gate.arrivals.load(Ordering::SeqCst), 7);
+    assert_eq!(gate.max_in_flight.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test]
+async fn children_without_parallelized_are_fetched_one_at_a_time() {
+    // Every request waits for the others of its wave, briefly: a client sending them
+    // together would show more than one in flight; a sequential one only waits.
+    let (base, gate) = gated_server(3, 3, Duration::from_millis(100)).await;
+    let ex = ex(
+        &CHILD_SRC,
+        &base,
+        ExtractOptions {
+            child_concurrency: 8,
+            ..options()
+        },
+    );
+    let recs = collect::<SeqChild>(&ex).await.unwrap();
+    assert_eq!(ids(&recs), vec![100, 101, 102]);
+    assert_eq!(gate.arrivals.load(Ordering::SeqCst), 3);
+    assert_eq!(gate.max_in_flight.load(Ordering::SeqCst), 1);
+}
