@@ -124,8 +124,8 @@ pub mod analytics_typed {
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
-                limit: 100u64,
-                offset: 0u64,
+                limit: 100,
+                offset: 0,
                 offset_param: ::restsource::runtime::def::ParamPlace::Query("offset"),
                 limit_param: ::restsource::runtime::def::ParamPlace::Query("limit"),
                 total_path: Some(&[::restsource::runtime::def::PathStep::Key("total")]),
@@ -181,8 +181,8 @@ pub mod analytics_typed {
         selected: true,
         parallelized: false,
         retry: ::restsource::runtime::def::RetryDef {
-            statuses: &[429u16, 500u16, 502u16, 503u16, 504u16],
-            max_retries: 3u32,
+            statuses: &[429, 500, 502, 503, 504],
+            max_retries: 3,
             backoff_factor: 2.0,
             max_delay_secs: 300.0,
             respect_retry_after: true,
@@ -387,9 +387,9 @@ pub mod analytics_typed {
         pub fn resources() -> ::std::vec::Vec<
             ::restsource::runtime::extract::ResourceHandle,
         > {
-            ::std::vec![
-                ::restsource::runtime::extract::ResourceHandle::of:: < ResourceName > ()
-            ]
+            ::std::vec::Vec::from([
+                ::restsource::runtime::extract::ResourceHandle::of::<ResourceName>(),
+            ])
         }
         /// The resource named `name` in the spec (selected or not).
         pub fn resource(

@@ -887,8 +887,8 @@ pub mod inventory {
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
-                limit: 100u64,
-                offset: 0u64,
+                limit: 100,
+                offset: 0,
                 offset_param: ::restsource::runtime::def::ParamPlace::Query("offset"),
                 limit_param: ::restsource::runtime::def::ParamPlace::Query("limit"),
                 total_path: Some(&[::restsource::runtime::def::PathStep::Key("total")]),
@@ -962,8 +962,8 @@ pub mod inventory {
         selected: true,
         parallelized: false,
         retry: ::restsource::runtime::def::RetryDef {
-            statuses: &[429u16, 500u16, 502u16, 503u16, 504u16],
-            max_retries: 3u32,
+            statuses: &[429, 500, 502, 503, 504],
+            max_retries: 3,
             backoff_factor: 2.0,
             max_delay_secs: 300.0,
             respect_retry_after: true,
@@ -1099,8 +1099,8 @@ pub mod inventory {
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
-                limit: 100u64,
-                offset: 0u64,
+                limit: 100,
+                offset: 0,
                 offset_param: ::restsource::runtime::def::ParamPlace::Query("offset"),
                 limit_param: ::restsource::runtime::def::ParamPlace::Query("limit"),
                 total_path: Some(&[::restsource::runtime::def::PathStep::Key("total")]),
@@ -1176,8 +1176,8 @@ pub mod inventory {
         selected: true,
         parallelized: false,
         retry: ::restsource::runtime::def::RetryDef {
-            statuses: &[429u16, 500u16, 502u16, 503u16, 504u16],
-            max_retries: 3u32,
+            statuses: &[429, 500, 502, 503, 504],
+            max_retries: 3,
             backoff_factor: 2.0,
             max_delay_secs: 300.0,
             respect_retry_after: true,
@@ -1313,8 +1313,8 @@ pub mod inventory {
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
-                limit: 100u64,
-                offset: 0u64,
+                limit: 100,
+                offset: 0,
                 offset_param: ::restsource::runtime::def::ParamPlace::Query("offset"),
                 limit_param: ::restsource::runtime::def::ParamPlace::Query("limit"),
                 total_path: Some(&[::restsource::runtime::def::PathStep::Key("total")]),
@@ -1470,8 +1470,8 @@ pub mod inventory {
         selected: true,
         parallelized: false,
         retry: ::restsource::runtime::def::RetryDef {
-            statuses: &[429u16, 500u16, 502u16, 503u16, 504u16],
-            max_retries: 3u32,
+            statuses: &[429, 500, 502, 503, 504],
+            max_retries: 3,
             backoff_factor: 2.0,
             max_delay_secs: 300.0,
             respect_retry_after: true,
@@ -1651,8 +1651,8 @@ pub mod inventory {
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
-                limit: 100u64,
-                offset: 0u64,
+                limit: 100,
+                offset: 0,
                 offset_param: ::restsource::runtime::def::ParamPlace::Query("offset"),
                 limit_param: ::restsource::runtime::def::ParamPlace::Query("limit"),
                 total_path: Some(&[::restsource::runtime::def::PathStep::Key("total")]),
@@ -1728,8 +1728,8 @@ pub mod inventory {
         selected: true,
         parallelized: false,
         retry: ::restsource::runtime::def::RetryDef {
-            statuses: &[429u16, 500u16, 502u16, 503u16, 504u16],
-            max_retries: 3u32,
+            statuses: &[429, 500, 502, 503, 504],
+            max_retries: 3,
             backoff_factor: 2.0,
             max_delay_secs: 300.0,
             respect_retry_after: true,
@@ -1878,8 +1878,8 @@ pub mod inventory {
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
-                limit: 100u64,
-                offset: 0u64,
+                limit: 100,
+                offset: 0,
                 offset_param: ::restsource::runtime::def::ParamPlace::Query("offset"),
                 limit_param: ::restsource::runtime::def::ParamPlace::Query("limit"),
                 total_path: Some(&[::restsource::runtime::def::PathStep::Key("total")]),
@@ -1977,8 +1977,8 @@ pub mod inventory {
         selected: true,
         parallelized: false,
         retry: ::restsource::runtime::def::RetryDef {
-            statuses: &[429u16, 500u16, 502u16, 503u16, 504u16],
-            max_retries: 3u32,
+            statuses: &[429, 500, 502, 503, 504],
+            max_retries: 3,
             backoff_factor: 2.0,
             max_delay_secs: 300.0,
             respect_retry_after: true,
@@ -2127,8 +2127,8 @@ pub mod inventory {
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
-                limit: 100u64,
-                offset: 0u64,
+                limit: 100,
+                offset: 0,
                 offset_param: ::restsource::runtime::def::ParamPlace::Query("offset"),
                 limit_param: ::restsource::runtime::def::ParamPlace::Query("limit"),
                 total_path: Some(&[::restsource::runtime::def::PathStep::Key("total")]),
@@ -2226,8 +2226,8 @@ pub mod inventory {
         selected: true,
         parallelized: false,
         retry: ::restsource::runtime::def::RetryDef {
-            statuses: &[429u16, 500u16, 502u16, 503u16, 504u16],
-            max_retries: 3u32,
+            statuses: &[429, 500, 502, 503, 504],
+            max_retries: 3,
             backoff_factor: 2.0,
             max_delay_secs: 300.0,
             respect_retry_after: true,
@@ -2510,14 +2510,14 @@ pub mod inventory {
         pub fn resources() -> ::std::vec::Vec<
             ::restsource::runtime::extract::ResourceHandle,
         > {
-            ::std::vec![
-                ::restsource::runtime::extract::ResourceHandle::of:: < StockSummaries >
-                (), ::restsource::runtime::extract::ResourceHandle::of:: < Customers >
-                (), ::restsource::runtime::extract::ResourceHandle::of:: < Items > (),
-                ::restsource::runtime::extract::ResourceHandle::of:: < StockDetails > (),
-                ::restsource::runtime::extract::ResourceHandle::of:: < Inventory > (),
-                ::restsource::runtime::extract::ResourceHandle::of:: < Orders > ()
-            ]
+            ::std::vec::Vec::from([
+                ::restsource::runtime::extract::ResourceHandle::of::<StockSummaries>(),
+                ::restsource::runtime::extract::ResourceHandle::of::<Customers>(),
+                ::restsource::runtime::extract::ResourceHandle::of::<Items>(),
+                ::restsource::runtime::extract::ResourceHandle::of::<StockDetails>(),
+                ::restsource::runtime::extract::ResourceHandle::of::<Inventory>(),
+                ::restsource::runtime::extract::ResourceHandle::of::<Orders>(),
+            ])
         }
         /// The resource named `name` in the spec (selected or not).
         pub fn resource(

@@ -737,8 +737,8 @@ pub mod showcase {
                 sql_name: "price",
                 data_type: ::restsource::runtime::def::DataType::Decimal,
                 nullable: true,
-                precision: Some(38u32),
-                scale: Some(9u32),
+                precision: Some(38),
+                scale: Some(9),
                 hard_delete: false,
                 dedup_sort: None,
             },
@@ -807,8 +807,8 @@ pub mod showcase {
         selected: true,
         parallelized: false,
         retry: ::restsource::runtime::def::RetryDef {
-            statuses: &[429u16, 500u16, 502u16, 503u16, 504u16],
-            max_retries: 4u32,
+            statuses: &[429, 500, 502, 503, 504],
+            max_retries: 4,
             backoff_factor: 1.0,
             max_delay_secs: 300.0,
             respect_retry_after: true,
@@ -1003,17 +1003,17 @@ pub mod showcase {
             ],
             data_selector: None,
             paginator: ::restsource::runtime::def::PaginatorDef::PageNumber {
-                base_page: 1u64,
-                page: 1u64,
+                base_page: 1,
+                page: 1,
                 page_param: ::restsource::runtime::def::ParamPlace::Query("page"),
                 total_path: None,
-                maximum_page: Some(20u64),
+                maximum_page: Some(20),
                 stop_after_empty_page: true,
                 has_more_path: None,
             },
             response_actions: &[
                 ::restsource::runtime::def::ResponseActionDef {
-                    status_code: Some(404u16),
+                    status_code: Some(404),
                     content: None,
                 },
                 ::restsource::runtime::def::ResponseActionDef {
@@ -1067,8 +1067,8 @@ pub mod showcase {
         selected: true,
         parallelized: true,
         retry: ::restsource::runtime::def::RetryDef {
-            statuses: &[429u16, 500u16, 502u16, 503u16, 504u16],
-            max_retries: 4u32,
+            statuses: &[429, 500, 502, 503, 504],
+            max_retries: 4,
             backoff_factor: 1.0,
             max_delay_secs: 300.0,
             respect_retry_after: true,
@@ -1209,8 +1209,8 @@ pub mod showcase {
         selected: false,
         parallelized: false,
         retry: ::restsource::runtime::def::RetryDef {
-            statuses: &[429u16],
-            max_retries: 3u32,
+            statuses: &[429],
+            max_retries: 3,
             backoff_factor: 2.0,
             max_delay_secs: 60.0,
             respect_retry_after: false,
@@ -1322,8 +1322,8 @@ pub mod showcase {
         selected: true,
         parallelized: false,
         retry: ::restsource::runtime::def::RetryDef {
-            statuses: &[429u16, 500u16, 502u16, 503u16, 504u16],
-            max_retries: 4u32,
+            statuses: &[429, 500, 502, 503, 504],
+            max_retries: 4,
             backoff_factor: 1.0,
             max_delay_secs: 300.0,
             respect_retry_after: true,
@@ -1450,8 +1450,8 @@ pub mod showcase {
         selected: true,
         parallelized: false,
         retry: ::restsource::runtime::def::RetryDef {
-            statuses: &[429u16, 500u16, 502u16, 503u16, 504u16],
-            max_retries: 4u32,
+            statuses: &[429, 500, 502, 503, 504],
+            max_retries: 4,
             backoff_factor: 1.0,
             max_delay_secs: 300.0,
             respect_retry_after: true,
@@ -1553,12 +1553,12 @@ pub mod showcase {
             headers: &[],
             data_selector: None,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
-                limit: 100u64,
-                offset: 0u64,
+                limit: 100,
+                offset: 0,
                 offset_param: ::restsource::runtime::def::ParamPlace::Query("offset"),
                 limit_param: ::restsource::runtime::def::ParamPlace::Query("limit"),
                 total_path: Some(&[::restsource::runtime::def::PathStep::Key("total")]),
-                maximum_offset: Some(1000u64),
+                maximum_offset: Some(1000),
                 stop_after_empty_page: true,
                 has_more_path: None,
             },
@@ -1577,8 +1577,8 @@ pub mod showcase {
         selected: true,
         parallelized: false,
         retry: ::restsource::runtime::def::RetryDef {
-            statuses: &[429u16, 500u16, 502u16, 503u16, 504u16],
-            max_retries: 4u32,
+            statuses: &[429, 500, 502, 503, 504],
+            max_retries: 4,
             backoff_factor: 1.0,
             max_delay_secs: 300.0,
             respect_retry_after: true,
@@ -1692,7 +1692,7 @@ pub mod showcase {
         timeout_secs: 30.0,
         rate_limit: Some(::restsource::runtime::def::RateLimitDef {
             requests_per_second: 5.0,
-            burst: 2u32,
+            burst: 2,
         }),
         secrets: &[
             ::restsource::runtime::def::SecretDef {
@@ -1856,13 +1856,13 @@ pub mod showcase {
         pub fn resources() -> ::std::vec::Vec<
             ::restsource::runtime::extract::ResourceHandle,
         > {
-            ::std::vec![
-                ::restsource::runtime::extract::ResourceHandle::of:: < Items2 > (),
-                ::restsource::runtime::extract::ResourceHandle::of:: < ItemDetails > (),
-                ::restsource::runtime::extract::ResourceHandle::of:: < Source2 > (),
-                ::restsource::runtime::extract::ResourceHandle::of:: < New > (),
-                ::restsource::runtime::extract::ResourceHandle::of:: < Offsets > ()
-            ]
+            ::std::vec::Vec::from([
+                ::restsource::runtime::extract::ResourceHandle::of::<Items2>(),
+                ::restsource::runtime::extract::ResourceHandle::of::<ItemDetails>(),
+                ::restsource::runtime::extract::ResourceHandle::of::<Source2>(),
+                ::restsource::runtime::extract::ResourceHandle::of::<New>(),
+                ::restsource::runtime::extract::ResourceHandle::of::<Offsets>(),
+            ])
         }
         /// The resource named `name` in the spec (selected or not).
         pub fn resource(

@@ -783,8 +783,8 @@ pub mod social_media {
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
-                limit: 100u64,
-                offset: 0u64,
+                limit: 100,
+                offset: 0,
                 offset_param: ::restsource::runtime::def::ParamPlace::Query("offset"),
                 limit_param: ::restsource::runtime::def::ParamPlace::Query("limit"),
                 total_path: Some(&[::restsource::runtime::def::PathStep::Key("total")]),
@@ -840,8 +840,8 @@ pub mod social_media {
         selected: true,
         parallelized: false,
         retry: ::restsource::runtime::def::RetryDef {
-            statuses: &[429u16, 500u16, 502u16, 503u16, 504u16],
-            max_retries: 3u32,
+            statuses: &[429, 500, 502, 503, 504],
+            max_retries: 3,
             backoff_factor: 2.0,
             max_delay_secs: 300.0,
             respect_retry_after: true,
@@ -957,8 +957,8 @@ pub mod social_media {
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
-                limit: 100u64,
-                offset: 0u64,
+                limit: 100,
+                offset: 0,
                 offset_param: ::restsource::runtime::def::ParamPlace::Query("offset"),
                 limit_param: ::restsource::runtime::def::ParamPlace::Query("limit"),
                 total_path: Some(&[::restsource::runtime::def::PathStep::Key("total")]),
@@ -1014,8 +1014,8 @@ pub mod social_media {
         selected: true,
         parallelized: false,
         retry: ::restsource::runtime::def::RetryDef {
-            statuses: &[429u16, 500u16, 502u16, 503u16, 504u16],
-            max_retries: 3u32,
+            statuses: &[429, 500, 502, 503, 504],
+            max_retries: 3,
             backoff_factor: 2.0,
             max_delay_secs: 300.0,
             respect_retry_after: true,
@@ -1131,8 +1131,8 @@ pub mod social_media {
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
-                limit: 100u64,
-                offset: 0u64,
+                limit: 100,
+                offset: 0,
                 offset_param: ::restsource::runtime::def::ParamPlace::Query("offset"),
                 limit_param: ::restsource::runtime::def::ParamPlace::Query("limit"),
                 total_path: Some(&[::restsource::runtime::def::PathStep::Key("total")]),
@@ -1188,8 +1188,8 @@ pub mod social_media {
         selected: true,
         parallelized: false,
         retry: ::restsource::runtime::def::RetryDef {
-            statuses: &[429u16, 500u16, 502u16, 503u16, 504u16],
-            max_retries: 3u32,
+            statuses: &[429, 500, 502, 503, 504],
+            max_retries: 3,
             backoff_factor: 2.0,
             max_delay_secs: 300.0,
             respect_retry_after: true,
@@ -1305,8 +1305,8 @@ pub mod social_media {
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
-                limit: 100u64,
-                offset: 0u64,
+                limit: 100,
+                offset: 0,
                 offset_param: ::restsource::runtime::def::ParamPlace::Query("offset"),
                 limit_param: ::restsource::runtime::def::ParamPlace::Query("limit"),
                 total_path: Some(&[::restsource::runtime::def::PathStep::Key("total")]),
@@ -1362,8 +1362,8 @@ pub mod social_media {
         selected: true,
         parallelized: false,
         retry: ::restsource::runtime::def::RetryDef {
-            statuses: &[429u16, 500u16, 502u16, 503u16, 504u16],
-            max_retries: 3u32,
+            statuses: &[429, 500, 502, 503, 504],
+            max_retries: 3,
             backoff_factor: 2.0,
             max_delay_secs: 300.0,
             respect_retry_after: true,
@@ -1479,8 +1479,8 @@ pub mod social_media {
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
-                limit: 100u64,
-                offset: 0u64,
+                limit: 100,
+                offset: 0,
                 offset_param: ::restsource::runtime::def::ParamPlace::Query("offset"),
                 limit_param: ::restsource::runtime::def::ParamPlace::Query("limit"),
                 total_path: Some(&[::restsource::runtime::def::PathStep::Key("total")]),
@@ -1536,8 +1536,8 @@ pub mod social_media {
         selected: true,
         parallelized: false,
         retry: ::restsource::runtime::def::RetryDef {
-            statuses: &[429u16, 500u16, 502u16, 503u16, 504u16],
-            max_retries: 3u32,
+            statuses: &[429, 500, 502, 503, 504],
+            max_retries: 3,
             backoff_factor: 2.0,
             max_delay_secs: 300.0,
             respect_retry_after: true,
@@ -1653,8 +1653,8 @@ pub mod social_media {
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
-                limit: 100u64,
-                offset: 0u64,
+                limit: 100,
+                offset: 0,
                 offset_param: ::restsource::runtime::def::ParamPlace::Query("offset"),
                 limit_param: ::restsource::runtime::def::ParamPlace::Query("limit"),
                 total_path: Some(&[::restsource::runtime::def::PathStep::Key("total")]),
@@ -1710,8 +1710,8 @@ pub mod social_media {
         selected: true,
         parallelized: false,
         retry: ::restsource::runtime::def::RetryDef {
-            statuses: &[429u16, 500u16, 502u16, 503u16, 504u16],
-            max_retries: 3u32,
+            statuses: &[429, 500, 502, 503, 504],
+            max_retries: 3,
             backoff_factor: 2.0,
             max_delay_secs: 300.0,
             respect_retry_after: true,
@@ -1831,8 +1831,8 @@ pub mod social_media {
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
-                limit: 100u64,
-                offset: 0u64,
+                limit: 100,
+                offset: 0,
                 offset_param: ::restsource::runtime::def::ParamPlace::Query("offset"),
                 limit_param: ::restsource::runtime::def::ParamPlace::Query("limit"),
                 total_path: Some(&[::restsource::runtime::def::PathStep::Key("total")]),
@@ -1888,8 +1888,8 @@ pub mod social_media {
         selected: true,
         parallelized: false,
         retry: ::restsource::runtime::def::RetryDef {
-            statuses: &[429u16, 500u16, 502u16, 503u16, 504u16],
-            max_retries: 3u32,
+            statuses: &[429, 500, 502, 503, 504],
+            max_retries: 3,
             backoff_factor: 2.0,
             max_delay_secs: 300.0,
             respect_retry_after: true,
@@ -2180,16 +2180,17 @@ pub mod social_media {
         pub fn resources() -> ::std::vec::Vec<
             ::restsource::runtime::extract::ResourceHandle,
         > {
-            ::std::vec![
-                ::restsource::runtime::extract::ResourceHandle::of:: < Media > (),
-                ::restsource::runtime::extract::ResourceHandle::of:: < MediaInsights >
-                (), ::restsource::runtime::extract::ResourceHandle::of:: < Stories > (),
-                ::restsource::runtime::extract::ResourceHandle::of:: < UserInsights > (),
-                ::restsource::runtime::extract::ResourceHandle::of:: < StoryInsights >
-                (), ::restsource::runtime::extract::ResourceHandle::of:: < Users > (),
-                ::restsource::runtime::extract::ResourceHandle::of:: <
-                UserLifetimeInsights > ()
-            ]
+            ::std::vec::Vec::from([
+                ::restsource::runtime::extract::ResourceHandle::of::<Media>(),
+                ::restsource::runtime::extract::ResourceHandle::of::<MediaInsights>(),
+                ::restsource::runtime::extract::ResourceHandle::of::<Stories>(),
+                ::restsource::runtime::extract::ResourceHandle::of::<UserInsights>(),
+                ::restsource::runtime::extract::ResourceHandle::of::<StoryInsights>(),
+                ::restsource::runtime::extract::ResourceHandle::of::<Users>(),
+                ::restsource::runtime::extract::ResourceHandle::of::<
+                    UserLifetimeInsights,
+                >(),
+            ])
         }
         /// The resource named `name` in the spec (selected or not).
         pub fn resource(

@@ -24,7 +24,7 @@ pub(crate) fn source(ir: &SourceIr<'_>, rt: &TokenStream) -> TokenStream {
     let timeout = float(src.timeout_secs);
     let rate_limit = opt(src.rate_limit.as_ref().map(|r| {
         let rps = float(r.requests_per_second);
-        let burst = r.burst;
+        let burst = Literal::u32_unsuffixed(r.burst);
         quote! { #rt::def::RateLimitDef { requests_per_second: #rps, burst: #burst } }
     }));
     let secrets = src.secrets.iter().map(|s| {
@@ -75,8 +75,8 @@ pub(crate) fn resource(r: &ResourceIr<'_>, rt: &TokenStream) -> TokenStream {
         let json_name = &c.name;
         let data_type = data_type(c.data_type);
         let nullable = c.nullable;
-        let precision = opt(c.precision);
-        let scale = opt(c.scale);
+        let precision = opt(c.precision.map(Literal::u32_unsuffixed));
+        let scale = opt(c.scale.map(Literal::u32_unsuffixed));
         let hard_delete = c.hard_delete;
         let dedup_sort = opt(c.dedup_sort.map(|s| match s {
             SortOrder::Asc => quote!(#rt::def::SortOrder::Asc),
@@ -144,6 +144,11 @@ pub(crate) fn resource(r: &ResourceIr<'_>, rt: &TokenStream) -> TokenStream {
     }
 }
 
+/// Unsuffixed, so the generated constants read like the spec (`100`, not `100u64`).
+fn u(n: u64) -> Literal {
+    Literal::u64_unsuffixed(n)
+}
+
 fn data_type(t: DataType) -> TokenStream {
     match t {
         DataType::Text => quote!(Text),
@@ -179,7 +184,7 @@ fn endpoint(r: &ResourceIr<'_>, rt: &TokenStream) -> TokenStream {
     let selector = opt(res.data_selector.as_ref().map(|p| steps(&p.steps, rt)));
     let paginator = paginator(&res.paginator, rt);
     let actions = res.response_actions.iter().map(|(status, content)| {
-        let status = opt(*status);
+        let status = opt(status.map(Literal::u16_unsuffixed));
         let content = opt(content.as_deref());
         quote! { #rt::def::ResponseActionDef { status_code: #status, content: #content } }
     });
@@ -222,10 +227,11 @@ fn paginator(p: &ResolvedPaginator, rt: &TokenStream) -> TokenStream {
             stop_after_empty_page,
             has_more_path,
         } => {
+            let (limit, offset) = (u(*limit), u(*offset));
             let offset_param = param_place(offset_param, rt);
             let limit_param = param_place(limit_param, rt);
             let total_path = opt_path(total_path.as_ref(), rt);
-            let maximum_offset = opt(*maximum_offset);
+            let maximum_offset = opt(maximum_offset.map(u));
             let has_more_path = opt_path(has_more_path.as_ref(), rt);
             quote!(Offset {
                 limit: #limit,
@@ -247,9 +253,10 @@ fn paginator(p: &ResolvedPaginator, rt: &TokenStream) -> TokenStream {
             stop_after_empty_page,
             has_more_path,
         } => {
+            let (base_page, page) = (u(*base_page), u(*page));
             let page_param = param_place(page_param, rt);
             let total_path = opt_path(total_path.as_ref(), rt);
-            let maximum_page = opt(*maximum_page);
+            let maximum_page = opt(maximum_page.map(u));
             let has_more_path = opt_path(has_more_path.as_ref(), rt);
             quote!(PageNumber {
                 base_page: #base_page,
@@ -332,8 +339,8 @@ fn incremental(i: &ResolvedIncremental, rt: &TokenStream) -> TokenStream {
 }
 
 fn retry(r: &ResolvedRetry, rt: &TokenStream) -> TokenStream {
-    let statuses = &r.statuses;
-    let max_retries = r.max_retries;
+    let statuses = r.statuses.iter().map(|s| Literal::u16_unsuffixed(*s));
+    let max_retries = Literal::u32_unsuffixed(r.max_retries);
     let factor = float(r.backoff_factor);
     let max_delay = float(r.max_delay_secs);
     let respect = r.respect_retry_after;
@@ -397,7 +404,7 @@ fn auth(a: &ResolvedAuth, rt: &TokenStream) -> TokenStream {
                 let v = lit::json(v, rt);
                 quote!((#k, #v))
             });
-            let expiration = Literal::u64_unsuffixed(*default_expiration_secs);
+            let expiration = u(*default_expiration_secs);
             let client_auth = match client_auth {
                 ClientAuthMethod::Body => quote!(Body),
                 ClientAuthMethod::Basic => quote!(Basic),

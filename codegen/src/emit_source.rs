@@ -126,7 +126,7 @@ pub(crate) fn source(ir: &SourceIr<'_>, rt: &TokenStream) -> TokenStream {
 
             /// Every selected resource, parents before children.
             pub fn resources() -> ::std::vec::Vec<#rt::extract::ResourceHandle> {
-                ::std::vec![#(#rt::extract::ResourceHandle::of::<#selected>()),*]
+                ::std::vec::Vec::from([#(#rt::extract::ResourceHandle::of::<#selected>()),*])
             }
 
             /// The resource named `name` in the spec (selected or not).

@@ -1,0 +1,75 @@
+//! Every seed spec through `include_source!` in the facade crate, the way users write it.
+
+mod seeds {
+    restsource::include_source!("specs/analytics.json");
+    restsource::include_source!("specs/analytics_typed.toml");
+    restsource::include_source!("specs/social_media.json");
+    restsource::include_source!("specs/oauth_analytics.toml");
+    restsource::include_source!("specs/inventory.toml");
+}
+
+use restsource::runtime::record::Record;
+use seeds::*;
+
+#[test]
+fn resources_are_listed_in_dependency_order() {
+    let names: Vec<&str> = social_media::Source::resources()
+        .iter()
+        .map(|h| h.def.name)
+        .collect();
+    let from_def: Vec<&str> = social_media::SOURCE
+        .resources
+        .iter()
+        .map(|r| r.name)
+        .collect();
+    assert_eq!(names, from_def);
+    assert_eq!(names.len(), 7);
+    assert_eq!(
+        inventory::Source::resource("orders").map(|h| h.def.table_name),
+        Some("orders")
+    );
+    assert!(inventory::Source::resource("nope").is_none());
+}
+
+#[test]
+fn missing_secret_names_its_variable() {
+    // Only meaningful where CLIENT_ID is unset (it is in CI and the test scripts).
+    if std::env::var_os("CLIENT_ID").is_none() {
+        let err = oauth_analytics::Secrets::from_env()
+            .map(|_| ())
+            .unwrap_err();
+        assert_eq!(err.name, "client_id");
+        assert_eq!(err.env, "CLIENT_ID");
+        assert_eq!(
+            err.to_string(),
+            "secret `client_id` is not set: export the environment variable CLIENT_ID"
+        );
+    }
+}
+
+#[test]
+fn secrets_convert_without_leaking() {
+    let secrets = inventory::Secrets {
+        api_key: restsource::runtime::secret::Secret::new("s3cr3t-value"),
+    };
+    assert!(!format!("{secrets:?}").contains("s3cr3t-value"));
+    let values: restsource::runtime::secret::SecretValues = secrets.into();
+    assert_eq!(
+        values.get("api_key").map(|s| s.expose()),
+        Some("s3cr3t-value")
+    );
+}
+
+#[test]
+fn typed_fields_follow_the_columns() {
+    let rec: analytics_typed::ResourceName = restsource::runtime::serde_json::from_str(
+        r#"{"id": 1, "name": "a", "value": 2.5, "other": [1]}"#,
+    )
+    .expect("decodes");
+    assert_eq!(rec.key(), (1,));
+    assert_eq!(rec.extra.len(), 1);
+    assert_eq!(
+        <analytics_typed::ResourceName as Record>::RESOURCE.primary_key,
+        &["id"]
+    );
+}
