@@ -76,8 +76,10 @@ pub enum HttpError {
         message: String,
     },
     /// The body exceeded `ExtractOptions::max_body_bytes`.
-    #[error("{url}: response body is larger than the limit of {limit} bytes")]
+    #[error("{method} {url}: response body is larger than the limit of {limit} bytes (ExtractOptions::max_body_bytes)")]
     TooLarge {
+        /// Method.
+        method: &'static str,
         /// Redacted URL.
         url: String,
         /// Limit.
@@ -200,6 +202,8 @@ pub struct HttpClient {
     static_headers: Vec<(HeaderName, HeaderValue)>,
     max_body_bytes: usize,
     backoff_scale: f64,
+    /// The whole-request timeout, for messages.
+    timeout: Option<Duration>,
 }
 
 impl std::fmt::Debug for HttpClient {
@@ -246,8 +250,10 @@ impl HttpClient {
         let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("restsource/", env!("CARGO_PKG_VERSION")));
-        if source.timeout_secs.is_finite() && source.timeout_secs > 0.0 {
-            builder = builder.timeout(Duration::from_secs_f64(source.timeout_secs));
+        let timeout = (source.timeout_secs.is_finite() && source.timeout_secs > 0.0)
+            .then(|| Duration::from_secs_f64(source.timeout_secs));
+        if let Some(t) = timeout {
+            builder = builder.timeout(t);
         }
         let client = builder.build().map_err(|e| HttpError::Build {
             message: e.without_url().to_string(),
@@ -275,6 +281,7 @@ impl HttpClient {
             static_headers,
             max_body_bytes: config.max_body_bytes,
             backoff_scale: config.backoff_scale.max(0.0),
+            timeout,
         })
     }
 
@@ -496,7 +503,7 @@ impl HttpClient {
             self.counters.requests.fetch_add(1, Ordering::Relaxed);
             let shown = self.redactor.url(&target);
             let resp = rb.send().await.map_err(|e| {
-                let failure = self.transport(e);
+                let failure = self.transport(e, Stage::Send);
                 if let Failure::Retryable(m) = &failure {
                     tracing::debug!(method = method.as_str(), url = %shown, error = %m, "request failed");
                 }
@@ -522,7 +529,7 @@ impl HttpClient {
             }
             let headers = resp.headers().clone();
             let final_url = resp.url().clone();
-            let body = self.read_body(resp, &shown).await?;
+            let body = self.read_body(resp, method, &shown).await?;
             return Ok(Response {
                 status,
                 headers,
@@ -538,15 +545,33 @@ impl HttpClient {
         }))
     }
 
-    fn transport(&self, e: reqwest::Error) -> Failure {
-        let message = self.redactor.text(&error_chain(&e.without_url()));
+    /// A failed send or body read. A timeout says so plainly: reqwest's chain for it
+    /// ("error decoding response body: ... timed out") reads like a JSON problem.
+    fn transport(&self, e: reqwest::Error, stage: Stage) -> Failure {
+        let message = match (e.is_timeout(), self.timeout) {
+            (true, Some(t)) => format!(
+                "timed out after {} s {}",
+                t.as_secs_f64(),
+                match stage {
+                    Stage::Send => "waiting for the response",
+                    Stage::Body => "reading the response body",
+                }
+            ),
+            _ => self.redactor.text(&error_chain(&e.without_url())),
+        };
         Failure::Retryable(message)
     }
 
     /// Reads the body as a stream, failing once it exceeds the limit.
-    async fn read_body(&self, mut resp: reqwest::Response, shown: &str) -> Result<Bytes, Failure> {
+    async fn read_body(
+        &self,
+        mut resp: reqwest::Response,
+        method: HttpMethod,
+        shown: &str,
+    ) -> Result<Bytes, Failure> {
         let too_large = || {
             Failure::Fatal(HttpError::TooLarge {
+                method: method.as_str(),
                 url: shown.to_string(),
                 limit: self.max_body_bytes,
             })
@@ -557,7 +582,10 @@ impl HttpClient {
         {
             return Err(too_large());
         }
-        let mut buf = Vec::new();
+        // Sized from Content-Length (already checked against the limit) so a large page is
+        // not copied again on every doubling.
+        let hint = resp.content_length().map_or(0, |n| n as usize);
+        let mut buf = Vec::with_capacity(hint);
         loop {
             match resp.chunk().await {
                 Ok(Some(chunk)) => {
@@ -570,10 +598,19 @@ impl HttpClient {
                     buf.extend_from_slice(&chunk);
                 }
                 Ok(None) => return Ok(Bytes::from(buf)),
-                Err(e) => return Err(self.transport(e)),
+                Err(e) => return Err(self.transport(e, Stage::Body)),
             }
         }
     }
+}
+
+/// Where a transport error happened.
+#[derive(Clone, Copy)]
+enum Stage {
+    /// Connecting, sending, waiting for the status line and headers.
+    Send,
+    /// Reading the body.
+    Body,
 }
 
 /// How an attempt failed.
