@@ -167,7 +167,9 @@ impl Incremental {
         match self.last.as_ref().map(|l| ahead(&c, l)) {
             None | Some(Ordering::Greater) => {
                 self.last = Some(c);
-                self.last_keys = key.into_iter().collect();
+                // Reuse the set: with ascending data this runs for every record.
+                self.last_keys.clear();
+                self.last_keys.extend(key);
             }
             Some(Ordering::Equal) => {
                 self.last_keys.extend(key);

@@ -2,6 +2,7 @@
 //! has no parent), paginated, decoded, filtered and delivered in API order.
 
 use std::collections::HashSet;
+use std::fmt::Write as _;
 use std::sync::atomic::Ordering;
 use std::sync::Mutex;
 
@@ -298,36 +299,43 @@ impl Chain<'_> {
         }
         if let (Some(p), Some(pv)) = (&self.def.parent, parent) {
             for field in p.include_from_parent {
-                let value = pv.get(self.def, &[PathStep::Key(field)])?.clone();
+                let value = pv.get(self.def, &[PathStep::Key(field)])?;
+                let key = format!("_{}_{}", p.resource, field);
                 for i in 0..records.len() {
-                    records.set_extra(i, format!("_{}_{}", p.resource, field), value.clone());
+                    records.set_extra(i, key.clone(), value.clone());
                 }
             }
         }
         sink.deliver(records).await
     }
 
-    /// The primary key as JSON text, for boundary dedup.
+    /// The primary key as JSON text (`[v1,v2]`, as `Value::Array(..).to_string()` writes it),
+    /// for boundary dedup. Written straight into one string: this runs once per record.
     fn key_of(&self, records: &dyn Erased, index: usize) -> Option<String> {
         if self.def.primary_key.is_empty() {
             return None;
         }
-        let values: Vec<Value> = self
-            .def
-            .primary_key
-            .iter()
-            .map(|pk| {
-                let json = self
-                    .def
-                    .columns
-                    .iter()
-                    .find(|c| c.sql_name == *pk)
-                    .map_or(*pk, |c| c.json_name);
-                records
-                    .lookup(index, &[PathStep::Key(json)])
-                    .unwrap_or(Value::Null)
-            })
-            .collect();
-        Some(Value::Array(values).to_string())
+        let mut out = String::from("[");
+        for (n, pk) in self.def.primary_key.iter().enumerate() {
+            let json = self
+                .def
+                .columns
+                .iter()
+                .find(|c| c.sql_name == *pk)
+                .map_or(*pk, |c| c.json_name);
+            if n > 0 {
+                out.push(',');
+            }
+            match records.lookup(index, &[PathStep::Key(json)]) {
+                // Display writes the compact JSON into `out` directly; writing to a String
+                // cannot fail.
+                Some(v) => {
+                    let _ = write!(out, "{v}");
+                }
+                None => out.push_str("null"),
+            }
+        }
+        out.push(']');
+        Some(out)
     }
 }

@@ -37,7 +37,7 @@ enum ParentMsg {
 type Events = mpsc::Sender<Result<Internal, ExtractError>>;
 
 struct Child {
-    paths: Vec<Vec<PathStep>>,
+    paths: Arc<[Vec<PathStep>]>,
     tx: mpsc::UnboundedSender<ParentMsg>,
 }
 

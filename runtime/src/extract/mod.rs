@@ -308,15 +308,16 @@ impl Extractor {
         let events =
             futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|e| (e, rx)) });
         Box::pin(events.flat_map(|ev| {
-            let items: Vec<Result<R, ExtractError>> = match ev {
+            // The page's own Vec is iterated: no second Vec per page, no copy per record.
+            let (records, err) = match ev {
                 Ok(Internal::Page(_, page)) => match page.into_any().downcast::<Vec<R>>() {
-                    Ok(records) => records.into_iter().map(Ok).collect(),
-                    Err(_) => Vec::new(),
+                    Ok(records) => (*records, None),
+                    Err(_) => (Vec::new(), None),
                 },
-                Ok(Internal::Done(..)) => Vec::new(),
-                Err(e) => vec![Err(e)],
+                Ok(Internal::Done(..)) => (Vec::new(), None),
+                Err(e) => (Vec::new(), Some(e)),
             };
-            futures::stream::iter(items)
+            futures::stream::iter(records.into_iter().map(Ok).chain(err.map(Err)))
         }))
     }
 

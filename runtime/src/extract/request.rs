@@ -1,6 +1,8 @@
 //! Building a resource's first request: placeholders from the parent record and the
 //! incremental values, query parameters, JSON body and headers.
 
+use std::sync::Arc;
+
 use reqwest::header::{HeaderName, HeaderValue};
 use serde_json::Value;
 
@@ -18,7 +20,10 @@ use crate::select::{path_text, Step};
 #[derive(Debug, Clone)]
 pub(crate) struct ParentValues {
     pub parent: &'static str,
-    pub values: Vec<(Vec<PathStep>, Option<Value>)>,
+    /// The paths, shared by every record of the parent (read once per child resource).
+    pub paths: Arc<[Vec<PathStep>]>,
+    /// The value at each path, in `paths` order.
+    pub values: Vec<Option<Value>>,
 }
 
 impl ParentValues {
@@ -27,22 +32,20 @@ impl ParentValues {
         parent: &'static str,
         page: &dyn Erased,
         index: usize,
-        paths: &[Vec<PathStep>],
+        paths: &Arc<[Vec<PathStep>]>,
     ) -> Self {
         ParentValues {
             parent,
-            values: paths
-                .iter()
-                .map(|p| (p.clone(), page.lookup(index, p)))
-                .collect(),
+            paths: paths.clone(),
+            values: paths.iter().map(|p| page.lookup(index, p)).collect(),
         }
     }
 
     pub fn get(&self, resource: &ResourceDef, path: &[PathStep]) -> Result<&Value, ExtractError> {
-        self.values
+        self.paths
             .iter()
-            .find(|(p, _)| p.as_slice() == path)
-            .and_then(|(_, v)| v.as_ref())
+            .position(|p| p.as_slice() == path)
+            .and_then(|i| self.values.get(i)?.as_ref())
             .ok_or_else(|| ExtractError::MissingParentField {
                 resource: resource.name.to_string(),
                 parent: self.parent.to_string(),
@@ -52,7 +55,7 @@ impl ParentValues {
 }
 
 /// Every parent path a child resource reads (placeholders and `include_from_parent`).
-pub(crate) fn parent_paths(def: &ResourceDef) -> Vec<Vec<PathStep>> {
+pub(crate) fn parent_paths(def: &ResourceDef) -> Arc<[Vec<PathStep>]> {
     fn from_template(t: &Template, out: &mut Vec<Vec<PathStep>>) {
         for p in t.0 {
             if let TemplatePart::Parent(path) = p {
@@ -88,7 +91,7 @@ pub(crate) fn parent_paths(def: &ResourceDef) -> Vec<Vec<PathStep>> {
             }
         }
     }
-    out
+    out.into()
 }
 
 /// What placeholders are filled from.
