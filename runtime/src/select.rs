@@ -592,7 +592,8 @@ mod tests {
             #[serde(flatten)]
             extra: serde_json::Map<String, Value>,
         }
-        let body = br#"{"d":[{"r":[{"id":1,"addr":null}]},{"r":[{"id":2,"x":1,"addr":{"zip":"n"}}]}]}"#;
+        let body =
+            br#"{"d":[{"r":[{"id":1,"addr":null}]},{"r":[{"id":2,"x":1,"addr":{"zip":"n"}}]}]}"#;
         let err = decode_records::<R>(body, &[k("d"), Step::Wildcard, k("r")]).unwrap_err();
         assert_eq!(
             (err.index, err.field.as_deref(), err.message.as_str()),
@@ -602,7 +603,8 @@ mod tests {
                 "invalid type: string \"n\", expected u32 at line 1 column 72"
             )
         );
-        let err = decode_records::<R>(br#"{"one":{"id":3,"tags":[1,"t"]}}"#, &[k("one")]).unwrap_err();
+        let err =
+            decode_records::<R>(br#"{"one":{"id":3,"tags":[1,"t"]}}"#, &[k("one")]).unwrap_err();
         assert_eq!(
             (err.index, err.field.as_deref()),
             (Some(0), Some("tags[1]"))

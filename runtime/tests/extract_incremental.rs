@@ -277,14 +277,8 @@ async fn end_value_backfills_initial_to_end_exclusive_ignoring_and_emitting_no_s
         json!({"cursor_path": "ts", "last_value": 15, "boundary_keys": ["[3]"]}),
     );
     let got = events(&ex_at(&SRC, &base), ResourceHandle::of::<Backfill>(), st).await;
-    assert_eq!(
-        got,
-        vec![Ok((vec![2, 3, 4], None)), Ok((Vec::new(), None))]
-    );
-    assert_eq!(
-        uris(&log),
-        vec!["/items?since=10&until=20&start=10&end=20"]
-    );
+    assert_eq!(got, vec![Ok((vec![2, 3, 4], None)), Ok((Vec::new(), None))]);
+    assert_eq!(uris(&log), vec!["/items?since=10&until=20&start=10&end=20"]);
 }
 
 const LAGGED: ResourceDef = ResourceDef {
@@ -321,7 +315,10 @@ async fn lag_moves_the_start_back_and_turns_off_boundary_dedup() {
     let state = json!({"cursor_path": "ts", "last_value": 22, "boundary_keys": ["[4]"]});
     assert_eq!(
         got,
-        vec![Ok((vec![2, 3, 4], None)), Ok((Vec::new(), Some(state.clone())))]
+        vec![
+            Ok((vec![2, 3, 4], None)),
+            Ok((Vec::new(), Some(state.clone())))
+        ]
     );
     // The next run starts at 22 - 5 and reloads the boundary record.
     let mut st = StartState::new();
@@ -369,7 +366,8 @@ async fn missing_cursor_with_raise_names_resource_page_record_and_path() {
     assert_eq!(
         got,
         vec![Err(
-            "resource `raising`: page 1: record 1 has no value at cursor path `meta.ts`".to_string()
+            "resource `raising`: page 1: record 1 has no value at cursor path `meta.ts`"
+                .to_string()
         )]
     );
 }

@@ -30,9 +30,7 @@ fn ex(base: &str, opts: ExtractOptions) -> Extractor {
 }
 
 /// Serves `body` for every request, counting requests.
-async fn serve_body(
-    body: impl Fn() -> Body + Send + Sync + 'static,
-) -> (String, Arc<AtomicUsize>) {
+async fn serve_body(body: impl Fn() -> Body + Send + Sync + 'static) -> (String, Arc<AtomicUsize>) {
     let count = Arc::new(AtomicUsize::new(0));
     let c = count.clone();
     let body = Arc::new(body);
@@ -53,7 +51,9 @@ async fn serve_body(
 }
 
 fn big_page() -> String {
-    let data: Vec<_> = (0..100).map(|i| json!({"id": i, "pad": "x".repeat(50)})).collect();
+    let data: Vec<_> = (0..100)
+        .map(|i| json!({"id": i, "pad": "x".repeat(50)}))
+        .collect();
     json!({ "data": data }).to_string()
 }
 
@@ -92,7 +92,8 @@ async fn a_body_over_max_body_bytes_is_a_clear_error_and_not_retried() {
 async fn read_timeouts_are_retried_exactly_max_retries_times() {
     // Headers sent, then the body stalls.
     let (base, count) = serve_body(|| {
-        let start = futures::stream::once(async { Ok::<_, Infallible>(Bytes::from("{\"data\":[")) });
+        let start =
+            futures::stream::once(async { Ok::<_, Infallible>(Bytes::from("{\"data\":[")) });
         Body::from_stream(futures::StreamExt::chain(start, futures::stream::pending()))
     })
     .await;

@@ -246,8 +246,8 @@ impl Chain<'_> {
         page: u64,
     ) -> Result<Fetched, ExtractError> {
         let shown = self.http.redactor().url(&resp.url);
-        let records = (self.decode)(&resp.body, selector)
-            .map_err(|e| self.decode_error(page, &shown, e))?;
+        let records =
+            (self.decode)(&resp.body, selector).map_err(|e| self.decode_error(page, &shown, e))?;
         Ok(Fetched {
             headers: resp.headers,
             body: resp.body,
@@ -264,8 +264,8 @@ impl Chain<'_> {
             url: shown.to_string(),
             index: e.index.and_then(|i| u32::try_from(i).ok()),
             // Field names come from the API's data, so they are redacted like the message.
-            field: e.field.map(|f| redactor.text(&f)),
-            message: redactor.text(&e.message),
+            field: e.field.map(|f| redactor.text(&f).into()),
+            message: redactor.text(&e.message).into(),
         }
     }
 

@@ -16,9 +16,7 @@ pub enum ExtractError {
         source: Box<HttpError>,
     },
     /// The body is not JSON.
-    #[error(
-        "resource `{resource}`: page {page} ({url}): expected JSON, got {got}"
-    )]
+    #[error("resource `{resource}`: page {page} ({url}): expected JSON, got {got}")]
     NotJson {
         /// Resource name.
         resource: String,
@@ -41,9 +39,11 @@ pub enum ExtractError {
         /// Index of the failing record on the page.
         index: Option<u32>,
         /// Path of the failing value inside the record (`quantity`, `address.zip`), redacted.
-        field: Option<String>,
-        /// serde's message.
-        message: String,
+        field: Option<Box<str>>,
+        /// serde's message, redacted.
+        // `Box<str>` here and above: this error travels by value through every stream (and
+        // inside the pipeline's error), so the largest variant is kept small.
+        message: Box<str>,
     },
     /// The paginator cannot go on.
     #[error("resource `{resource}`: paginator `{paginator}` at {url}: {message}")]
