@@ -62,7 +62,7 @@ pub mod analytics {
             match path.split_first() {
                 Some((::restsource::runtime::def::PathStep::Key("id"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.id).ok()?,
+                        &::restsource::runtime::serde_json::to_value(self.id).ok()?,
                         rest,
                     )
                 }
@@ -80,7 +80,7 @@ pub mod analytics {
                 ) => {
                     ::restsource::runtime::record::walk(
                         &::restsource::runtime::serde_json::to_value(
-                                &self.event_timestamp,
+                                self.event_timestamp,
                             )
                             .ok()?,
                         rest,

@@ -53,7 +53,7 @@ pub mod analytics_typed {
             match path.split_first() {
                 Some((::restsource::runtime::def::PathStep::Key("id"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.id).ok()?,
+                        &::restsource::runtime::serde_json::to_value(self.id).ok()?,
                         rest,
                     )
                 }
@@ -65,7 +65,7 @@ pub mod analytics_typed {
                 }
                 Some((::restsource::runtime::def::PathStep::Key("value"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.value).ok()?,
+                        &::restsource::runtime::serde_json::to_value(self.value).ok()?,
                         rest,
                     )
                 }

@@ -63,7 +63,7 @@ pub mod inventory {
             match path.split_first() {
                 Some((::restsource::runtime::def::PathStep::Key("id"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.id).ok()?,
+                        &::restsource::runtime::serde_json::to_value(self.id).ok()?,
                         rest,
                     )
                 }
@@ -75,22 +75,21 @@ pub mod inventory {
                 }
                 Some((::restsource::runtime::def::PathStep::Key("quantity"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.quantity)
+                        &::restsource::runtime::serde_json::to_value(self.quantity)
                             .ok()?,
                         rest,
                     )
                 }
                 Some((::restsource::runtime::def::PathStep::Key("updated_at"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.updated_at)
+                        &::restsource::runtime::serde_json::to_value(self.updated_at)
                             .ok()?,
                         rest,
                     )
                 }
                 Some((::restsource::runtime::def::PathStep::Key("deleted"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.deleted)
-                            .ok()?,
+                        &::restsource::runtime::serde_json::to_value(self.deleted).ok()?,
                         rest,
                     )
                 }
@@ -181,7 +180,7 @@ pub mod inventory {
             match path.split_first() {
                 Some((::restsource::runtime::def::PathStep::Key("id"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.id).ok()?,
+                        &::restsource::runtime::serde_json::to_value(self.id).ok()?,
                         rest,
                     )
                 }
@@ -193,22 +192,21 @@ pub mod inventory {
                 }
                 Some((::restsource::runtime::def::PathStep::Key("quantity"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.quantity)
+                        &::restsource::runtime::serde_json::to_value(self.quantity)
                             .ok()?,
                         rest,
                     )
                 }
                 Some((::restsource::runtime::def::PathStep::Key("updated_at"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.updated_at)
+                        &::restsource::runtime::serde_json::to_value(self.updated_at)
                             .ok()?,
                         rest,
                     )
                 }
                 Some((::restsource::runtime::def::PathStep::Key("deleted"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.deleted)
-                            .ok()?,
+                        &::restsource::runtime::serde_json::to_value(self.deleted).ok()?,
                         rest,
                     )
                 }
@@ -331,7 +329,7 @@ pub mod inventory {
             match path.split_first() {
                 Some((::restsource::runtime::def::PathStep::Key("id"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.id).ok()?,
+                        &::restsource::runtime::serde_json::to_value(self.id).ok()?,
                         rest,
                     )
                 }
@@ -343,53 +341,52 @@ pub mod inventory {
                 }
                 Some((::restsource::runtime::def::PathStep::Key("quantity"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.quantity)
+                        &::restsource::runtime::serde_json::to_value(self.quantity)
                             .ok()?,
                         rest,
                     )
                 }
                 Some((::restsource::runtime::def::PathStep::Key("updated_at"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.updated_at)
+                        &::restsource::runtime::serde_json::to_value(self.updated_at)
                             .ok()?,
                         rest,
                     )
                 }
                 Some((::restsource::runtime::def::PathStep::Key("deleted"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.deleted)
-                            .ok()?,
+                        &::restsource::runtime::serde_json::to_value(self.deleted).ok()?,
                         rest,
                     )
                 }
                 Some((::restsource::runtime::def::PathStep::Key("price"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.price).ok()?,
+                        &::restsource::runtime::serde_json::to_value(self.price).ok()?,
                         rest,
                     )
                 }
                 Some((::restsource::runtime::def::PathStep::Key("active"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.active).ok()?,
+                        &::restsource::runtime::serde_json::to_value(self.active).ok()?,
                         rest,
                     )
                 }
                 Some((::restsource::runtime::def::PathStep::Key("ratio"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.ratio).ok()?,
+                        &::restsource::runtime::serde_json::to_value(self.ratio).ok()?,
                         rest,
                     )
                 }
                 Some((::restsource::runtime::def::PathStep::Key("created_on"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.created_on)
+                        &::restsource::runtime::serde_json::to_value(self.created_on)
                             .ok()?,
                         rest,
                     )
                 }
                 Some((::restsource::runtime::def::PathStep::Key("restock_at"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.restock_at)
+                        &::restsource::runtime::serde_json::to_value(self.restock_at)
                             .ok()?,
                         rest,
                     )
@@ -500,7 +497,7 @@ pub mod inventory {
             match path.split_first() {
                 Some((::restsource::runtime::def::PathStep::Key("id"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.id).ok()?,
+                        &::restsource::runtime::serde_json::to_value(self.id).ok()?,
                         rest,
                     )
                 }
@@ -512,22 +509,21 @@ pub mod inventory {
                 }
                 Some((::restsource::runtime::def::PathStep::Key("quantity"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.quantity)
+                        &::restsource::runtime::serde_json::to_value(self.quantity)
                             .ok()?,
                         rest,
                     )
                 }
                 Some((::restsource::runtime::def::PathStep::Key("updated_at"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.updated_at)
+                        &::restsource::runtime::serde_json::to_value(self.updated_at)
                             .ok()?,
                         rest,
                     )
                 }
                 Some((::restsource::runtime::def::PathStep::Key("deleted"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.deleted)
-                            .ok()?,
+                        &::restsource::runtime::serde_json::to_value(self.deleted).ok()?,
                         rest,
                     )
                 }
@@ -618,7 +614,7 @@ pub mod inventory {
             match path.split_first() {
                 Some((::restsource::runtime::def::PathStep::Key("id"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.id).ok()?,
+                        &::restsource::runtime::serde_json::to_value(self.id).ok()?,
                         rest,
                     )
                 }
@@ -630,22 +626,21 @@ pub mod inventory {
                 }
                 Some((::restsource::runtime::def::PathStep::Key("quantity"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.quantity)
+                        &::restsource::runtime::serde_json::to_value(self.quantity)
                             .ok()?,
                         rest,
                     )
                 }
                 Some((::restsource::runtime::def::PathStep::Key("updated_at"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.updated_at)
+                        &::restsource::runtime::serde_json::to_value(self.updated_at)
                             .ok()?,
                         rest,
                     )
                 }
                 Some((::restsource::runtime::def::PathStep::Key("deleted"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.deleted)
-                            .ok()?,
+                        &::restsource::runtime::serde_json::to_value(self.deleted).ok()?,
                         rest,
                     )
                 }
@@ -736,7 +731,7 @@ pub mod inventory {
             match path.split_first() {
                 Some((::restsource::runtime::def::PathStep::Key("id"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.id).ok()?,
+                        &::restsource::runtime::serde_json::to_value(self.id).ok()?,
                         rest,
                     )
                 }
@@ -748,22 +743,21 @@ pub mod inventory {
                 }
                 Some((::restsource::runtime::def::PathStep::Key("quantity"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.quantity)
+                        &::restsource::runtime::serde_json::to_value(self.quantity)
                             .ok()?,
                         rest,
                     )
                 }
                 Some((::restsource::runtime::def::PathStep::Key("updated_at"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.updated_at)
+                        &::restsource::runtime::serde_json::to_value(self.updated_at)
                             .ok()?,
                         rest,
                     )
                 }
                 Some((::restsource::runtime::def::PathStep::Key("deleted"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.deleted)
-                            .ok()?,
+                        &::restsource::runtime::serde_json::to_value(self.deleted).ok()?,
                         rest,
                     )
                 }

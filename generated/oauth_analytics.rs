@@ -62,7 +62,7 @@ pub mod oauth_analytics {
             match path.split_first() {
                 Some((::restsource::runtime::def::PathStep::Key("id"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.id).ok()?,
+                        &::restsource::runtime::serde_json::to_value(self.id).ok()?,
                         rest,
                     )
                 }
@@ -74,7 +74,7 @@ pub mod oauth_analytics {
                 }
                 Some((::restsource::runtime::def::PathStep::Key("value"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.value).ok()?,
+                        &::restsource::runtime::serde_json::to_value(self.value).ok()?,
                         rest,
                     )
                 }
@@ -83,7 +83,7 @@ pub mod oauth_analytics {
                 ) => {
                     ::restsource::runtime::record::walk(
                         &::restsource::runtime::serde_json::to_value(
-                                &self.event_timestamp,
+                                self.event_timestamp,
                             )
                             .ok()?,
                         rest,

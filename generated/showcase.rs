@@ -101,7 +101,7 @@ pub mod showcase {
             match path.split_first() {
                 Some((::restsource::runtime::def::PathStep::Key("id"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.id).ok()?,
+                        &::restsource::runtime::serde_json::to_value(self.id).ok()?,
                         rest,
                     )
                 }
@@ -113,46 +113,44 @@ pub mod showcase {
                 }
                 Some((::restsource::runtime::def::PathStep::Key("self"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.self_).ok()?,
+                        &::restsource::runtime::serde_json::to_value(self.self_).ok()?,
                         rest,
                     )
                 }
                 Some((::restsource::runtime::def::PathStep::Key("userId"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.user_id)
-                            .ok()?,
+                        &::restsource::runtime::serde_json::to_value(self.user_id).ok()?,
                         rest,
                     )
                 }
                 Some((::restsource::runtime::def::PathStep::Key("user_id"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.user_id_2)
+                        &::restsource::runtime::serde_json::to_value(self.user_id_2)
                             .ok()?,
                         rest,
                     )
                 }
                 Some((::restsource::runtime::def::PathStep::Key("1st"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self._1st).ok()?,
+                        &::restsource::runtime::serde_json::to_value(self._1st).ok()?,
                         rest,
                     )
                 }
                 Some((::restsource::runtime::def::PathStep::Key("größe"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.gr_e).ok()?,
+                        &::restsource::runtime::serde_json::to_value(self.gr_e).ok()?,
                         rest,
                     )
                 }
                 Some((::restsource::runtime::def::PathStep::Key("price"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.price).ok()?,
+                        &::restsource::runtime::serde_json::to_value(self.price).ok()?,
                         rest,
                     )
                 }
                 Some((::restsource::runtime::def::PathStep::Key("balance"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.balance)
-                            .ok()?,
+                        &::restsource::runtime::serde_json::to_value(self.balance).ok()?,
                         rest,
                     )
                 }
@@ -171,14 +169,14 @@ pub mod showcase {
                 }
                 Some((::restsource::runtime::def::PathStep::Key("updated_at"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.updated_at)
+                        &::restsource::runtime::serde_json::to_value(self.updated_at)
                             .ok()?,
                         rest,
                     )
                 }
                 Some((::restsource::runtime::def::PathStep::Key("deleted"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.is_deleted)
+                        &::restsource::runtime::serde_json::to_value(self.is_deleted)
                             .ok()?,
                         rest,
                     )
@@ -306,9 +304,7 @@ pub mod showcase {
     impl ::restsource::runtime::record::Record for Items {
         const RESOURCE: &'static ::restsource::runtime::def::ResourceDef = &TYPE;
         type Key = ();
-        fn key(&self) -> Self::Key {
-            ()
-        }
+        fn key(&self) -> Self::Key {}
         fn write_row(&self, row: &mut dyn ::restsource::runtime::record::RowWriter) {
             row.extras(&self.extra);
         }
@@ -356,9 +352,7 @@ pub mod showcase {
     impl ::restsource::runtime::record::Record for Source2 {
         const RESOURCE: &'static ::restsource::runtime::def::ResourceDef = &SOURCE_2;
         type Key = ();
-        fn key(&self) -> Self::Key {
-            ()
-        }
+        fn key(&self) -> Self::Key {}
         fn write_row(&self, row: &mut dyn ::restsource::runtime::record::RowWriter) {
             row.extras(&self.extra);
         }
@@ -430,7 +424,7 @@ pub mod showcase {
             match path.split_first() {
                 Some((::restsource::runtime::def::PathStep::Key("score"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.score).ok()?,
+                        &::restsource::runtime::serde_json::to_value(self.score).ok()?,
                         rest,
                     )
                 }
@@ -479,9 +473,7 @@ pub mod showcase {
     impl ::restsource::runtime::record::Record for Offsets {
         const RESOURCE: &'static ::restsource::runtime::def::ResourceDef = &OFFSETS;
         type Key = ();
-        fn key(&self) -> Self::Key {
-            ()
-        }
+        fn key(&self) -> Self::Key {}
         fn write_row(&self, row: &mut dyn ::restsource::runtime::record::RowWriter) {
             row.extras(&self.extra);
         }

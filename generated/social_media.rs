@@ -55,7 +55,7 @@ pub mod social_media {
             match path.split_first() {
                 Some((::restsource::runtime::def::PathStep::Key("id"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.id).ok()?,
+                        &::restsource::runtime::serde_json::to_value(self.id).ok()?,
                         rest,
                     )
                 }
@@ -67,7 +67,7 @@ pub mod social_media {
                 }
                 Some((::restsource::runtime::def::PathStep::Key("timestamp"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.timestamp)
+                        &::restsource::runtime::serde_json::to_value(self.timestamp)
                             .ok()?,
                         rest,
                     )
@@ -151,7 +151,7 @@ pub mod social_media {
             match path.split_first() {
                 Some((::restsource::runtime::def::PathStep::Key("id"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.id).ok()?,
+                        &::restsource::runtime::serde_json::to_value(self.id).ok()?,
                         rest,
                     )
                 }
@@ -163,7 +163,7 @@ pub mod social_media {
                 }
                 Some((::restsource::runtime::def::PathStep::Key("timestamp"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.timestamp)
+                        &::restsource::runtime::serde_json::to_value(self.timestamp)
                             .ok()?,
                         rest,
                     )
@@ -247,7 +247,7 @@ pub mod social_media {
             match path.split_first() {
                 Some((::restsource::runtime::def::PathStep::Key("id"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.id).ok()?,
+                        &::restsource::runtime::serde_json::to_value(self.id).ok()?,
                         rest,
                     )
                 }
@@ -259,7 +259,7 @@ pub mod social_media {
                 }
                 Some((::restsource::runtime::def::PathStep::Key("timestamp"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.timestamp)
+                        &::restsource::runtime::serde_json::to_value(self.timestamp)
                             .ok()?,
                         rest,
                     )
@@ -343,7 +343,7 @@ pub mod social_media {
             match path.split_first() {
                 Some((::restsource::runtime::def::PathStep::Key("id"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.id).ok()?,
+                        &::restsource::runtime::serde_json::to_value(self.id).ok()?,
                         rest,
                     )
                 }
@@ -355,7 +355,7 @@ pub mod social_media {
                 }
                 Some((::restsource::runtime::def::PathStep::Key("timestamp"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.timestamp)
+                        &::restsource::runtime::serde_json::to_value(self.timestamp)
                             .ok()?,
                         rest,
                     )
@@ -439,7 +439,7 @@ pub mod social_media {
             match path.split_first() {
                 Some((::restsource::runtime::def::PathStep::Key("id"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.id).ok()?,
+                        &::restsource::runtime::serde_json::to_value(self.id).ok()?,
                         rest,
                     )
                 }
@@ -451,7 +451,7 @@ pub mod social_media {
                 }
                 Some((::restsource::runtime::def::PathStep::Key("timestamp"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.timestamp)
+                        &::restsource::runtime::serde_json::to_value(self.timestamp)
                             .ok()?,
                         rest,
                     )
@@ -535,7 +535,7 @@ pub mod social_media {
             match path.split_first() {
                 Some((::restsource::runtime::def::PathStep::Key("id"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.id).ok()?,
+                        &::restsource::runtime::serde_json::to_value(self.id).ok()?,
                         rest,
                     )
                 }
@@ -547,7 +547,7 @@ pub mod social_media {
                 }
                 Some((::restsource::runtime::def::PathStep::Key("timestamp"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.timestamp)
+                        &::restsource::runtime::serde_json::to_value(self.timestamp)
                             .ok()?,
                         rest,
                     )
@@ -631,7 +631,7 @@ pub mod social_media {
             match path.split_first() {
                 Some((::restsource::runtime::def::PathStep::Key("id"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.id).ok()?,
+                        &::restsource::runtime::serde_json::to_value(self.id).ok()?,
                         rest,
                     )
                 }
@@ -643,7 +643,7 @@ pub mod social_media {
                 }
                 Some((::restsource::runtime::def::PathStep::Key("timestamp"), rest)) => {
                     ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.timestamp)
+                        &::restsource::runtime::serde_json::to_value(self.timestamp)
                             .ok()?,
                         rest,
                     )

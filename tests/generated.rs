@@ -87,24 +87,12 @@ fn generated_files_are_fresh() {
 #[deny(warnings)]
 #[allow(dead_code)]
 mod compiled {
-    pub mod showcase {
-        include!("../generated/showcase.rs");
-    }
-    pub mod analytics {
-        include!("../generated/analytics.rs");
-    }
-    pub mod analytics_typed {
-        include!("../generated/analytics_typed.rs");
-    }
-    pub mod social_media {
-        include!("../generated/social_media.rs");
-    }
-    pub mod oauth_analytics {
-        include!("../generated/oauth_analytics.rs");
-    }
-    pub mod inventory {
-        include!("../generated/inventory.rs");
-    }
+    include!("../generated/showcase.rs");
+    include!("../generated/analytics.rs");
+    include!("../generated/analytics_typed.rs");
+    include!("../generated/social_media.rs");
+    include!("../generated/oauth_analytics.rs");
+    include!("../generated/inventory.rs");
 }
 
 #[test]
@@ -113,12 +101,12 @@ fn seed_sources_have_their_resources() {
     let names = |def: &restsource::runtime::def::SourceDef| -> Vec<&str> {
         def.resources.iter().map(|r| r.name).collect()
     };
-    assert_eq!(names(&analytics::analytics::SOURCE).len(), 1);
-    assert_eq!(names(&analytics_typed::analytics_typed::SOURCE).len(), 1);
-    assert_eq!(names(&social_media::social_media::SOURCE).len(), 7);
-    assert_eq!(names(&oauth_analytics::oauth_analytics::SOURCE).len(), 1);
+    assert_eq!(names(&analytics::SOURCE).len(), 1);
+    assert_eq!(names(&analytics_typed::SOURCE).len(), 1);
+    assert_eq!(names(&social_media::SOURCE).len(), 7);
+    assert_eq!(names(&oauth_analytics::SOURCE).len(), 1);
     assert_eq!(
-        names(&inventory::inventory::SOURCE),
+        names(&inventory::SOURCE),
         [
             "stock_summaries",
             "customers",
@@ -128,7 +116,7 @@ fn seed_sources_have_their_resources() {
             "orders"
         ]
     );
-    let secrets: Vec<&str> = oauth_analytics::oauth_analytics::SOURCE
+    let secrets: Vec<&str> = oauth_analytics::SOURCE
         .secrets
         .iter()
         .map(|s| s.name)
@@ -138,7 +126,7 @@ fn seed_sources_have_their_resources() {
 
 #[test]
 fn showcase_compiles_to_the_expected_constants() {
-    use compiled::showcase::showcase as s;
+    use compiled::showcase as s;
     assert_eq!(s::SOURCE.name, "showcase");
     assert_eq!(s::SOURCE.resources.len(), 6);
     assert_eq!(s::ITEMS.primary_key, &["id", "type"]);

@@ -69,6 +69,12 @@ pub(crate) fn record(r: &ResourceIr<'_>, rt: &TokenStream, serde_crate: &str) ->
 
     let key_types = r.key.iter().map(|&i| key_type(&r.fields[i], rt));
     let key_values = r.key.iter().map(|&i| key_value(&r.fields[i]));
+    // A keyless resource's key is `()`, written as an empty body (clippy: unused_unit).
+    let key_body = if r.key.is_empty() {
+        quote!({})
+    } else {
+        quote!({ (#(#key_values,)*) })
+    };
     let writes = r.fields.iter().map(|f| {
         let ident = &f.ident;
         quote! { #rt::record::ColumnValue::write_to(&self.#ident, row); }
@@ -76,9 +82,15 @@ pub(crate) fn record(r: &ResourceIr<'_>, rt: &TokenStream, serde_crate: &str) ->
     let lookups = r.fields.iter().map(|f| {
         let ident = &f.ident;
         let json = &f.column.name;
+        // `Copy` values are passed by value (clippy flags a needless borrow otherwise).
+        let value = if is_copy(f.column.data_type) {
+            quote!(self.#ident)
+        } else {
+            quote!(&self.#ident)
+        };
         quote! {
             Some((#rt::def::PathStep::Key(#json), rest)) => {
-                #rt::record::walk(&#rt::serde_json::to_value(&self.#ident).ok()?, rest)
+                #rt::record::walk(&#rt::serde_json::to_value(#value).ok()?, rest)
             }
         }
     });
@@ -109,9 +121,7 @@ pub(crate) fn record(r: &ResourceIr<'_>, rt: &TokenStream, serde_crate: &str) ->
             const RESOURCE: &'static #rt::def::ResourceDef = &#konst;
             type Key = (#(#key_types,)*);
 
-            fn key(&self) -> Self::Key {
-                (#(#key_values,)*)
-            }
+            fn key(&self) -> Self::Key #key_body
 
             fn write_row(&self, row: &mut dyn #rt::record::RowWriter) {
                 #(#writes)*
@@ -155,8 +165,7 @@ fn key_value(f: &FieldIr) -> TokenStream {
     match (f.column.data_type, f.column.nullable) {
         (DataType::Double, false) => quote!(self.#ident.to_bits()),
         (DataType::Double, true) => quote!(self.#ident.map(f64::to_bits)),
-        (t, false) if is_copy(t) => quote!(self.#ident),
-        (t, true) if is_copy(t) => quote!(self.#ident),
+        (t, _) if is_copy(t) => quote!(self.#ident),
         _ => quote!(self.#ident.clone()),
     }
 }
