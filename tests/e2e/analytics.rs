@@ -34,26 +34,39 @@ async fn seed_000_loads_merges_and_survives_faults() {
     let handles = analytics::Source::resources();
     let tables = [(&analytics::RESOURCE_NAME, ANALYTICS)];
 
-    let report = run(src.extractor(), &handles, &db).await.expect("first run");
+    let report = run(src.extractor(), &handles, &db)
+        .await
+        .expect("first run");
     assert_tables(&db, &api, &tables, true);
     assert_eq!(report.rows["resource_name"], 250);
     let log = api.request_log();
-    let offsets: Vec<_> = log.iter().map(|r| r.query_value("offset").unwrap_or("-")).collect();
+    let offsets: Vec<_> = log
+        .iter()
+        .map(|r| r.query_value("offset").unwrap_or("-"))
+        .collect();
     assert_eq!(log.len(), 3);
     assert!(offsets.contains(&"0") && offsets.contains(&"100") && offsets.contains(&"200"));
-    assert!(log.iter().all(|r| r.query_value("api_key") == Some("test-key")));
+    assert!(log
+        .iter()
+        .all(|r| r.query_value("api_key") == Some("test-key")));
 
     // Changed data merges in place on the next run; deleted records keep their flag (this
     // spec declares no hard_delete column).
-    api.mutate(MutationSpec::percent(10.0, 250)).expect("mutate");
-    run(src.extractor(), &handles, &db).await.expect("second run");
+    api.mutate(MutationSpec::percent(10.0, 250))
+        .expect("mutate");
+    run(src.extractor(), &handles, &db)
+        .await
+        .expect("second run");
     assert_tables(&db, &api, &tables, true);
 
     // The same with 10% of requests failing.
     api.set_faults(FaultPlan::retryable(0.10).with_max_consecutive_failures(3));
     api.clear_log();
-    api.mutate(MutationSpec::percent(10.0, 262)).expect("mutate");
-    let report = run(src.extractor(), &handles, &db).await.expect("run with faults");
+    api.mutate(MutationSpec::percent(10.0, 262))
+        .expect("mutate");
+    let report = run(src.extractor(), &handles, &db)
+        .await
+        .expect("run with faults");
     assert_tables(&db, &api, &tables, true);
     let failed = assert_each_request_once(&api.request_log(), 3);
     assert_eq!(report.retries as usize, failed);
@@ -67,7 +80,12 @@ async fn seed_001_types_the_schema_and_keeps_other_fields() {
     run(src.extractor(), &analytics_typed::Source::resources(), &db)
         .await
         .expect("run");
-    assert_tables(&db, &api, &[(&analytics_typed::RESOURCE_NAME, ANALYTICS)], true);
+    assert_tables(
+        &db,
+        &api,
+        &[(&analytics_typed::RESOURCE_NAME, ANALYTICS)],
+        true,
+    );
     // `value` is a nullable double column (null every 7th id); the rest is in _rs_extra.
     let conn = rusqlite::Connection::open(&db).expect("db");
     let nulls: i64 = conn
@@ -79,13 +97,20 @@ async fn seed_001_types_the_schema_and_keeps_other_fields() {
         .expect("count");
     assert_eq!(nulls, 250 / 7);
     let extra: String = conn
-        .query_row("SELECT _rs_extra FROM resource_name WHERE id = 1", [], |r| {
-            r.get(0)
-        })
+        .query_row(
+            "SELECT _rs_extra FROM resource_name WHERE id = 1",
+            [],
+            |r| r.get(0),
+        )
         .expect("extra");
     let extra: serde_json::Value = serde_json::from_str(&extra).expect("json");
-    assert_eq!(extra["customer_id"], api.records(ANALYTICS)[0]["customer_id"]);
-    assert!(extra["customer_id"].as_str().is_some_and(|c| c.starts_with("cust-")));
+    assert_eq!(
+        extra["customer_id"],
+        api.records(ANALYTICS)[0]["customer_id"]
+    );
+    assert!(extra["customer_id"]
+        .as_str()
+        .is_some_and(|c| c.starts_with("cust-")));
 }
 
 #[tokio::test]

@@ -41,8 +41,8 @@ pub async fn run(
     handles: &[ResourceHandle],
     db: &Path,
 ) -> Result<LoadReport, PipelineError> {
-    let destination = Destination::from_url(&format!("sqlite:{}", db.display()))
-        .expect("sqlite destination");
+    let destination =
+        Destination::from_url(&format!("sqlite:{}", db.display())).expect("sqlite destination");
     Pipeline::new(destination)
         .with_options(PipelineOptions {
             progress: false,

@@ -56,9 +56,13 @@ fn max_updated_at(api: &MockApi, resource: &str) -> String {
 async fn first_run_loads_every_row_with_exact_requests() {
     let api = MockApi::start(MockConfig::default()).await;
     let db = scratch_db("inventory-first");
-    let report = run(source(&api).extractor(), &inventory::Source::resources(), &db)
-        .await
-        .expect("run");
+    let report = run(
+        source(&api).extractor(),
+        &inventory::Source::resources(),
+        &db,
+    )
+    .await
+    .expect("run");
 
     assert_tables_match_api(&db, &api);
     for def in TABLES {
@@ -105,13 +109,22 @@ async fn second_run_merges_changes_in_place_and_asks_only_for_what_is_new() {
     let db = scratch_db("inventory-second");
     let src = source(&api);
     let handles = inventory::Source::resources();
-    run(src.extractor(), &handles, &db).await.expect("first run");
-    let cursor_before: Vec<String> = INCREMENTAL.iter().map(|r| max_updated_at(&api, r)).collect();
+    run(src.extractor(), &handles, &db)
+        .await
+        .expect("first run");
+    let cursor_before: Vec<String> = INCREMENTAL
+        .iter()
+        .map(|r| max_updated_at(&api, r))
+        .collect();
 
-    let outcomes = api.mutate(MutationSpec::percent(10.0, 250)).expect("mutate");
+    let outcomes = api
+        .mutate(MutationSpec::percent(10.0, 250))
+        .expect("mutate");
     assert!(!outcomes.is_empty());
     api.clear_log();
-    let report = run(src.extractor(), &handles, &db).await.expect("second run");
+    let report = run(src.extractor(), &handles, &db)
+        .await
+        .expect("second run");
 
     // Updated rows changed in place, new rows added, deleted rows gone, for every table.
     assert_tables_match_api(&db, &api);
@@ -122,7 +135,10 @@ async fn second_run_merges_changes_in_place_and_asks_only_for_what_is_new() {
         let path = format!("/v1/{name}");
         let requests = requests_to(&log, &path);
         assert_eq!(requests.len(), 1, "{path}: one page of changes");
-        assert_eq!(requests[0].query_value("updated_since"), Some(cursor.as_str()));
+        assert_eq!(
+            requests[0].query_value("updated_since"),
+            Some(cursor.as_str())
+        );
         // The boundary record (already loaded) is dropped by the incremental dedup.
         assert_eq!(report.rows[*name], 25 + 12 + 5, "{name}");
     }
@@ -160,7 +176,8 @@ async fn ten_percent_of_requests_failing_still_loads_exact_data() {
     println!("inventory with faults: {report}");
 
     // A second run after changes, still with faults, converges too.
-    api.mutate(MutationSpec::percent(10.0, 250)).expect("mutate");
+    api.mutate(MutationSpec::percent(10.0, 250))
+        .expect("mutate");
     run(src.extractor(), &inventory::Source::resources(), &db)
         .await
         .expect("second run");
@@ -183,25 +200,46 @@ async fn bad_pages_fail_clearly_and_leave_the_last_good_load() {
     for (kind, expected) in [
         (FaultKind::MalformedJson, "orders"),
         (FaultKind::HtmlErrorPage, "text/html"),
-        (FaultKind::WrongType, "expected i64"),
+        (
+            FaultKind::WrongType,
+            "field `quantity`: invalid type: string \"lots\", expected i64",
+        ),
     ] {
         api.set_faults(FaultPlan::none().fail_path("/v1/orders", kind, 1));
         let err = run(src.extractor(), &handles, &db)
             .await
             .expect_err("a bad page fails the run");
         let message = format!("{err}");
-        assert!(message.contains("orders"), "{kind:?}: names the resource: {message}");
-        assert!(message.contains(expected), "{kind:?}: says what is wrong: {message}");
-        assert!(message.contains("/v1/orders"), "{kind:?}: names the URL: {message}");
-        assert!(!message.contains("test-key"), "{kind:?}: secret leaked: {message}");
+        assert!(
+            message.contains("orders"),
+            "{kind:?}: names the resource: {message}"
+        );
+        assert!(
+            message.contains(expected),
+            "{kind:?}: says what is wrong: {message}"
+        );
+        assert!(
+            message.contains("/v1/orders"),
+            "{kind:?}: names the URL: {message}"
+        );
+        assert!(
+            !message.contains("test-key"),
+            "{kind:?}: secret leaked: {message}"
+        );
         // `orders` keeps the last good data and cursor; the others loaded identical data.
         for (def, rows) in TABLES.iter().zip(&before) {
             assert_rows_eq(def.table_name, &table_rows(&db, def), rows);
         }
-        assert_eq!(state_of(&db, "orders"), state_before, "{kind:?}: cursor unchanged");
+        assert_eq!(
+            state_of(&db, "orders"),
+            state_before,
+            "{kind:?}: cursor unchanged"
+        );
     }
     // Once the API is healthy again the next run catches up.
     api.set_faults(FaultPlan::none());
-    run(src.extractor(), &handles, &db).await.expect("recovery run");
+    run(src.extractor(), &handles, &db)
+        .await
+        .expect("recovery run");
     assert_tables_match_api(&db, &api);
 }

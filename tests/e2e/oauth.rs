@@ -45,7 +45,9 @@ async fn one_token_serves_the_whole_run() {
     assert_eq!(token_requests.len(), 1);
     let data = requests_to(&log, "/v1/resource");
     assert_eq!(data.len(), 3);
-    assert!(data.iter().all(|r| r.authorization && r.query_value("api_key").is_none()));
+    assert!(data
+        .iter()
+        .all(|r| r.authorization && r.query_value("api_key").is_none()));
 }
 
 #[tokio::test]
@@ -81,7 +83,8 @@ async fn faults_and_changes_converge() {
     run(src.extractor(), &oauth_analytics::Source::resources(), &db)
         .await
         .expect("first run");
-    api.mutate(MutationSpec::percent(10.0, 250)).expect("mutate");
+    api.mutate(MutationSpec::percent(10.0, 250))
+        .expect("mutate");
     run(src.extractor(), &oauth_analytics::Source::resources(), &db)
         .await
         .expect("second run");

@@ -15,7 +15,10 @@ const TABLES: [(&ResourceDef, &str); 7] = [
     (&social_media::USER_INSIGHTS, "user_insights"),
     (&social_media::STORY_INSIGHTS, "story_insights"),
     (&social_media::USERS, "users"),
-    (&social_media::USER_LIFETIME_INSIGHTS, "user_lifetime_insights"),
+    (
+        &social_media::USER_LIFETIME_INSIGHTS,
+        "user_lifetime_insights",
+    ),
 ];
 
 fn source(api: &MockApi) -> social_media::Source {
@@ -34,7 +37,9 @@ async fn seven_resources_load_merge_and_survive_faults() {
     let handles = social_media::Source::resources();
     assert_eq!(handles.len(), 7);
 
-    let report = run(src.extractor(), &handles, &db).await.expect("first run");
+    let report = run(src.extractor(), &handles, &db)
+        .await
+        .expect("first run");
     assert_tables(&db, &api, &TABLES, true);
     assert_eq!(report.requests, 21);
     for (def, _) in TABLES {
@@ -42,10 +47,13 @@ async fn seven_resources_load_merge_and_survive_faults() {
     }
     assert_each_request_once(&api.request_log(), 0);
 
-    api.mutate(MutationSpec::percent(10.0, 250)).expect("mutate");
+    api.mutate(MutationSpec::percent(10.0, 250))
+        .expect("mutate");
     api.set_faults(FaultPlan::retryable(0.10).with_max_consecutive_failures(3));
     api.clear_log();
-    let report = run(src.extractor(), &handles, &db).await.expect("run with faults");
+    let report = run(src.extractor(), &handles, &db)
+        .await
+        .expect("run with faults");
     assert_tables(&db, &api, &TABLES, true);
     let failed = assert_each_request_once(&api.request_log(), 3);
     assert_eq!(report.retries as usize, failed);
