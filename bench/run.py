@@ -16,6 +16,8 @@ Scenarios:
   b  the same with 50 ms latency per request; restsource with and without a spec rate limit
   c  a second run after 10% of the records changed (merge and incremental)
   d  one resource (items) with 20k, 200k and 1M records: memory must stay flat
+  e  compile time: include_source! expansion and `cargo check` of a 50-resource spec, against
+     a crate holding the same code written out (no macro)
 """
 import argparse
 import json
@@ -189,9 +191,66 @@ def summarize(scenario, title, results, lines):
     print("\n".join(lines[-(len(med) + 8):]), flush=True)
 
 
+CRATE_TOML = """[package]
+name = "{name}"
+version = "0.0.0"
+edition = "2021"
+publish = false
+
+[dependencies]
+restsource = {{ path = "{root}" }}
+
+[workspace]
+"""
+
+
+def compile_time(runs, lines):
+    """Expansion time in process, and `cargo check` of the macro crate vs the same code
+    written out, alternating, each after touching its lib.rs (dependencies already built)."""
+    work = os.path.join(OUT, "compile")
+    fixture = os.path.join(work, "fixture")
+    p = subprocess.run([os.path.join(TARGET, "compile_fixture"), fixture, "50"],
+                       capture_output=True, text=True, check=True)
+    expansion = p.stdout.strip()
+    crates = {}
+    for name, lib in [("with_macro", 'restsource::include_source!("spec50.json");\n'),
+                      ("written_out", None)]:
+        d = os.path.join(work, name)
+        os.makedirs(os.path.join(d, "src"), exist_ok=True)
+        with open(os.path.join(d, "Cargo.toml"), "w") as f:
+            f.write(CRATE_TOML.format(name=name, root=ROOT))
+        shutil.copy(os.path.join(fixture, "spec50.json"), os.path.join(d, "spec50.json"))
+        with open(os.path.join(d, "src", "lib.rs"), "w") as f:
+            if lib:
+                f.write(lib)
+            else:
+                with open(os.path.join(fixture, "handwritten.rs")) as src:
+                    f.write(src.read())
+        crates[name] = d
+    env = dict(os.environ, CARGO_TARGET_DIR=os.path.join(work, "target"))
+    for d in crates.values():  # warm: build dependencies once
+        subprocess.run(["cargo", "check", "-q"], cwd=d, env=env, check=True)
+    times = {name: [] for name in crates}
+    for _ in range(max(runs, 3)):
+        for name, d in crates.items():
+            os.utime(os.path.join(d, "src", "lib.rs"))
+            started = time.time()
+            subprocess.run(["cargo", "check", "-q"], cwd=d, env=env, check=True)
+            times[name].append(time.time() - started)
+    lines.append("\n### (e) compile time, 50-resource spec\n")
+    lines.append(f"in-process expansion (load + validate + generate tokens): {expansion}\n")
+    lines.append("| crate | cargo check s (median) |")
+    lines.append("|---|---:|")
+    for name, ts in times.items():
+        lines.append(f"| {name} | {statistics.median(ts):.2f} |")
+    m, w = statistics.median(times["with_macro"]), statistics.median(times["written_out"])
+    lines.append(f"\nthe macro adds {m - w:+.2f} s to `cargo check` (x{m / w:.2f})")
+    print("\n".join(lines[-8:]), flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--scenarios", default="a,b,c,d")
+    ap.add_argument("--scenarios", default="a,b,c,d,e")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--records", type=int, default=20_000)
     ap.add_argument("--quick", action="store_true", help="2,000 records, 1 run, d up to 50k")
@@ -224,6 +283,8 @@ def main():
             summarize("d", f"one resource (items), {size:,} records",
                       measure("d", size, args.runs, py, resources=["items"],
                               dlt_variants=size <= 20_000), lines)
+    if "e" in scenarios:
+        compile_time(args.runs, lines)
     with open(os.path.join(OUT, "results.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print(f"\nwrote {os.path.join(OUT, 'results.md')}")
