@@ -100,7 +100,8 @@ pub type StartState = std::collections::HashMap<String, serde_json::Value>;
 /// Tuning knobs for a run.
 #[derive(Debug, Clone)]
 pub struct ExtractOptions {
-    /// Resources fetched at once (default 4).
+    /// Resources fetched at once (default 8). With `page_concurrency` this bounds the requests
+    /// in flight to one API; a spec's `rate_limit` is the way to be gentler with it.
     pub resource_concurrency: usize,
     /// Pages of one offset/page_number resource in flight once the total is known (default 8).
     pub page_concurrency: usize,
@@ -116,7 +117,7 @@ pub struct ExtractOptions {
 impl Default for ExtractOptions {
     fn default() -> Self {
         ExtractOptions {
-            resource_concurrency: 4,
+            resource_concurrency: 8,
             page_concurrency: 8,
             child_concurrency: 8,
             max_body_bytes: 64 * 1024 * 1024,
