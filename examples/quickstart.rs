@@ -63,7 +63,8 @@ fn show_rows() -> Result<(), rusqlite::Error> {
             "  {:>3}  {:<24} qty={:<5} price={:<7} updated_at={}  extra={}…",
             r.get::<_, i64>(0)?,
             r.get::<_, Option<String>>(1)?.unwrap_or_default(),
-            r.get::<_, Option<i64>>(2)?.map_or("null".into(), |q| q.to_string()),
+            r.get::<_, Option<i64>>(2)?
+                .map_or("null".into(), |q| q.to_string()),
             r.get::<_, Option<String>>(3)?.unwrap_or_default(),
             r.get::<_, Option<String>>(4)?.unwrap_or_default(),
             r.get::<_, Option<String>>(5)?.unwrap_or_default(),

@@ -107,50 +107,15 @@ pub fn fail(error: &dyn std::error::Error) -> ExitCode {
     ExitCode::FAILURE
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_flags_values_and_resources() {
-        let args = Args::parse(
-            ["--base-url", "http://127.0.0.1:9", "--destination=jsonl:out", "items", "orders"],
-            "sqlite:x.db",
-        )
-        .unwrap();
-        assert_eq!(
-            args,
-            Args {
-                base_url: Some("http://127.0.0.1:9".into()),
-                destination: "jsonl:out".into(),
-                resources: vec!["items".into(), "orders".into()],
-            }
-        );
-        assert_eq!(
-            Args::parse(Vec::<String>::new(), "sqlite:x.db").unwrap().destination,
-            "sqlite:x.db"
-        );
-    }
-
-    #[test]
-    fn rejects_unknown_flags_and_missing_values() {
-        assert_eq!(
-            Args::parse(["--bogus"], "d").unwrap_err().0,
-            "unknown option `--bogus`"
-        );
-        assert_eq!(
-            Args::parse(["--base-url"], "d").unwrap_err().0,
-            "--base-url needs a value"
-        );
-    }
-}
-
 /// Runs a program's main on a fresh multi-threaded tokio runtime (what [`source_main!`]
 /// expands to, so users need no tokio dependency of their own).
 ///
 /// [`source_main!`]: crate::source_main
 pub fn block_on<F: std::future::Future<Output = ExitCode>>(main: F) -> ExitCode {
-    match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt.block_on(main),
         Err(e) => fail(&e),
     }
@@ -191,4 +156,50 @@ macro_rules! source_main {
             })
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_flags_values_and_resources() {
+        let args = Args::parse(
+            [
+                "--base-url",
+                "http://127.0.0.1:9",
+                "--destination=jsonl:out",
+                "items",
+                "orders",
+            ],
+            "sqlite:x.db",
+        )
+        .unwrap();
+        assert_eq!(
+            args,
+            Args {
+                base_url: Some("http://127.0.0.1:9".into()),
+                destination: "jsonl:out".into(),
+                resources: vec!["items".into(), "orders".into()],
+            }
+        );
+        assert_eq!(
+            Args::parse(Vec::<String>::new(), "sqlite:x.db")
+                .unwrap()
+                .destination,
+            "sqlite:x.db"
+        );
+    }
+
+    #[test]
+    fn rejects_unknown_flags_and_missing_values() {
+        assert_eq!(
+            Args::parse(["--bogus"], "d").unwrap_err().0,
+            "unknown option `--bogus`"
+        );
+        assert_eq!(
+            Args::parse(["--base-url"], "d").unwrap_err().0,
+            "--base-url needs a value"
+        );
+    }
 }

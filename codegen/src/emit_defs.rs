@@ -12,7 +12,7 @@ use restsource_spec::resolved::{
 
 use crate::ir::{ResourceIr, SourceIr};
 use crate::lit::{self, float, opt, opt_path, param_place, steps, template, tvalue};
-use crate::sql::{sql_defs_tokens, SqlColumn, SqlTable};
+use crate::sql::{sql_defs_tokens_with_dedup, SqlColumn, SqlTable};
 
 /// `pub const SOURCE: SourceDef`.
 pub(crate) fn source(ir: &SourceIr<'_>, rt: &TokenStream) -> TokenStream {
@@ -120,7 +120,12 @@ pub(crate) fn resource(r: &ResourceIr<'_>, rt: &TokenStream) -> TokenStream {
         primary_key: &res.primary_key,
         merge_key: &res.merge_key,
     };
-    let sql = sql_defs_tokens(&table_sql, rt);
+    // The first `dedup_sort` column decides which duplicate of a key survives a merge load.
+    let dedup = r
+        .fields
+        .iter()
+        .find_map(|f| f.column.dedup_sort.map(|o| (f.column.name.as_str(), o)));
+    let sql = sql_defs_tokens_with_dedup(&table_sql, dedup, rt);
     let doc = format!(" Resource `{name}`, loaded into table `{table}`.");
     quote! {
         #[doc = #doc]

@@ -10,7 +10,9 @@ use std::time::Instant;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let dir = args.next().ok_or("usage: compile_fixture DIR [RESOURCES]")?;
+    let dir = args
+        .next()
+        .ok_or("usage: compile_fixture DIR [RESOURCES]")?;
     let n: usize = args.next().map(|s| s.parse()).transpose()?.unwrap_or(50);
     let dir = Path::new(&dir);
     std::fs::create_dir_all(dir)?;
