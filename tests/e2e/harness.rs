@@ -35,7 +35,8 @@ pub fn fast_options() -> ExtractOptions {
     }
 }
 
-/// Runs `handles` into the SQLite file `db`.
+/// Runs `handles` into the SQLite file `db`, printing the report (`--nocapture` shows the
+/// figures: rows per table, requests, retries).
 pub async fn run(
     extractor: &Extractor,
     handles: &[ResourceHandle],
@@ -43,13 +44,21 @@ pub async fn run(
 ) -> Result<LoadReport, PipelineError> {
     let destination =
         Destination::from_url(&format!("sqlite:{}", db.display())).expect("sqlite destination");
-    Pipeline::new(destination)
+    let result = Pipeline::new(destination)
         .with_options(PipelineOptions {
             progress: false,
             ..PipelineOptions::default()
         })
         .run(extractor, handles)
-        .await
+        .await;
+    if let Ok(report) = &result {
+        let name = db
+            .file_stem()
+            .map(|s| s.to_string_lossy())
+            .unwrap_or_default();
+        println!("--- {name}\n{report}");
+    }
+    result
 }
 
 /// A loaded table as JSON records (declared columns decoded by type, `_rs_extra` merged in,

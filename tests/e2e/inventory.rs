@@ -142,6 +142,8 @@ async fn second_run_merges_changes_in_place_and_asks_only_for_what_is_new() {
         // The boundary record (already loaded) is dropped by the incremental dedup.
         assert_eq!(report.rows[*name], 25 + 12 + 5, "{name}");
     }
+    // The report covers this run only: 4 resources x 3 pages, 2 incremental x 1 page.
+    assert_eq!((report.requests, report.pages, report.retries), (14, 14, 0));
     // Full-refresh and merged snapshot resources were fetched whole again.
     assert_eq!(requests_to(&log, "/v1/stock_summaries").len(), 3);
     assert_eq!(requests_to(&log, "/v1/customers").len(), 3);
@@ -153,6 +155,8 @@ async fn ten_percent_of_requests_failing_still_loads_exact_data() {
         faults: FaultPlan::retryable(0.10)
             .with_max_consecutive_failures(3)
             .with_slow_delay_ms(50),
+        // 10 pages per resource, so a 10% fault rate hits several requests.
+        records: 1000,
         ..MockConfig::default()
     })
     .await;
@@ -173,7 +177,6 @@ async fn ten_percent_of_requests_failing_still_loads_exact_data() {
     );
     assert!(failed > 0, "the plan injected faults");
     assert_eq!(report.retries as usize, failed);
-    println!("inventory with faults: {report}");
 
     // A second run after changes, still with faults, converges too.
     api.mutate(MutationSpec::percent(10.0, 250))

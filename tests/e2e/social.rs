@@ -31,7 +31,12 @@ fn source(api: &MockApi) -> social_media::Source {
 
 #[tokio::test]
 async fn seven_resources_load_merge_and_survive_faults() {
-    let api = MockApi::start(MockConfig::default()).await;
+    // 1,000 records: 10 pages per resource, so 10% faults hit several of the 70 requests.
+    let api = MockApi::start(MockConfig {
+        records: 1000,
+        ..MockConfig::default()
+    })
+    .await;
     let db = scratch_db("social");
     let src = source(&api);
     let handles = social_media::Source::resources();
@@ -41,9 +46,9 @@ async fn seven_resources_load_merge_and_survive_faults() {
         .await
         .expect("first run");
     assert_tables(&db, &api, &TABLES, true);
-    assert_eq!(report.requests, 21);
+    assert_eq!(report.requests, 70);
     for (def, _) in TABLES {
-        assert_eq!(report.rows[def.table_name], 250);
+        assert_eq!(report.rows[def.table_name], 1000);
     }
     assert_each_request_once(&api.request_log(), 0);
 
@@ -57,7 +62,6 @@ async fn seven_resources_load_merge_and_survive_faults() {
     assert_tables(&db, &api, &TABLES, true);
     let failed = assert_each_request_once(&api.request_log(), 3);
     assert_eq!(report.retries as usize, failed);
-    println!("social media with faults: {report}");
 }
 
 #[tokio::test]

@@ -127,13 +127,15 @@ impl Pipeline {
     ) -> Result<LoadReport, PipelineError> {
         let defs: Vec<&'static ResourceDef> = handles.iter().map(|h| h.def).collect();
         let session = self.open(&defs).await?;
+        // An extractor's counters live as long as it does; the report covers this run only.
+        let before = extractor.stats();
         let events = extractor.run(handles, session.state.clone());
         let mut report = self.feed(session, events).await?;
         let stats = extractor.stats();
-        report.pages = report.pages.max(stats.pages);
-        report.requests = stats.requests;
-        report.retries = stats.retries;
-        report.bytes = stats.bytes;
+        report.pages = report.pages.max(stats.pages.saturating_sub(before.pages));
+        report.requests = stats.requests.saturating_sub(before.requests);
+        report.retries = stats.retries.saturating_sub(before.retries);
+        report.bytes = stats.bytes.saturating_sub(before.bytes);
         Ok(report)
     }
 
