@@ -37,6 +37,7 @@ VENV = os.path.join(BENCH, ".venv")
 TARGET = os.path.join(ROOT, "target", "release")
 RESOURCES = ["stock_summaries", "customers", "items", "stock_details", "inventory", "orders"]
 RATE_LIMIT = 100  # requests/s, as in bench/specs/inventory_rate_limited.toml
+ONLY = set()  # --contenders: run only these (empty: all)
 
 
 def sh(cmd, **kw):
@@ -120,7 +121,7 @@ def contenders(mock, workdir, resources, py, dlt_variants=True, limited=False):
                             "--resources", res], {}))
         out.append(("dlt+parquet", [py, script, "--base-url", mock.url, "--workdir",
                                     f"{workdir}/dltp", "--parquet", "--resources", res], {}))
-    return out
+    return [c for c in out if not ONLY or c[0] in ONLY]
 
 
 def fresh(workdir):
@@ -255,9 +256,13 @@ def main():
     ap.add_argument("--records", type=int, default=20_000)
     ap.add_argument("--quick", action="store_true", help="2,000 records, 1 run, d up to 50k")
     ap.add_argument("--no-build", action="store_true")
+    ap.add_argument("--contenders", default="",
+                    help="comma-separated subset, e.g. restsource,hand-written,restsource+limit")
     args = ap.parse_args()
     if args.quick:
         args.runs, args.records = 1, 2_000
+    global ONLY
+    ONLY = set(filter(None, args.contenders.split(",")))
     os.makedirs(OUT, exist_ok=True)
     if not args.no_build:
         build()
