@@ -143,3 +143,26 @@ pub const STAGING_PREFIX: &str = "_rs_staging_";
 pub fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
+
+/// Schema evolution's safety check, shared by the SQL destinations: every declared column that
+/// already exists must keep its type (compared as the dialect names it). Run before any
+/// `ALTER TABLE`, so a refused change leaves the table as it was.
+pub(crate) fn check_column_types(
+    def: &crate::def::ResourceDef,
+    sql: &crate::def::TableSql,
+    existing: &std::collections::HashMap<String, String>,
+) -> Result<(), LoadError> {
+    for (column, new) in sql.column_types {
+        if let Some(old) = existing.get(*column) {
+            if !old.eq_ignore_ascii_case(new) {
+                return Err(LoadError::TypeChange {
+                    table: def.table_name.to_string(),
+                    column: column.to_string(),
+                    old: old.clone(),
+                    new: new.to_string(),
+                });
+            }
+        }
+    }
+    Ok(())
+}

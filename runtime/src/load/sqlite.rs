@@ -162,18 +162,7 @@ impl Writer for SqliteWriter {
             self.conn.execute_batch(sql.create_table)?;
         } else {
             // Check every column before altering any, so a bad type leaves the table as is.
-            for (column, new) in sql.column_types {
-                if let Some(old) = existing.get(*column) {
-                    if !old.eq_ignore_ascii_case(new) {
-                        return Err(LoadError::TypeChange {
-                            table: def.table_name.to_string(),
-                            column: column.to_string(),
-                            old: old.clone(),
-                            new: new.to_string(),
-                        });
-                    }
-                }
-            }
+            super::check_column_types(def, sql, &existing)?;
             for (column, alter) in sql.add_columns {
                 if !existing.contains_key(*column) {
                     self.conn.execute_batch(alter)?;
