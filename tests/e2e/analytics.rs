@@ -111,6 +111,23 @@ async fn seed_001_types_the_schema_and_keeps_other_fields() {
     assert!(extra["customer_id"]
         .as_str()
         .is_some_and(|c| c.starts_with("cust-")));
+
+    // Changes merge in place on the next run, with 10% of requests failing.
+    api.mutate(MutationSpec::percent(10.0, 250))
+        .expect("mutate");
+    api.set_faults(FaultPlan::retryable(0.10).with_max_consecutive_failures(3));
+    api.clear_log();
+    let report = run(src.extractor(), &analytics_typed::Source::resources(), &db)
+        .await
+        .expect("second run with faults");
+    assert_tables(
+        &db,
+        &api,
+        &[(&analytics_typed::RESOURCE_NAME, ANALYTICS)],
+        true,
+    );
+    let failed = assert_each_request_once(&api.request_log(), 3);
+    assert_eq!(report.retries as usize, failed);
 }
 
 #[tokio::test]
