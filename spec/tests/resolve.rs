@@ -296,3 +296,21 @@ endpoint = { path = "events", params = { since = "{incremental.start_value}" }, 
     let inc = l.resolved.resources[0].incremental.as_ref().unwrap();
     assert_eq!(inc.initial_value, Some(json!("2024-01-01T00:00:00Z")));
 }
+
+#[test]
+fn form_bodies_are_accepted_with_a_warning_that_they_are_not_sent() {
+    let text = r#"{"client": {"base_url": "https://x.test"},
+ "resources": [{"name": "a", "endpoint": {"method": "POST", "data": {"q": 1}}}]}"#;
+    let loaded = load_str(text, "f.json", Format::Json).unwrap();
+    assert_eq!(loaded.warnings.len(), 1);
+    let w = &loaded.warnings[0];
+    assert_eq!((w.line, w.column), (2, 69));
+    assert_eq!(
+        w.message,
+        "form bodies (`data`) are not sent yet: requests of this endpoint go out without it"
+    );
+    assert_eq!(
+        w.help.as_deref(),
+        Some("send the fields as `json` or as query `params` until form bodies are supported")
+    );
+}
