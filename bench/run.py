@@ -4,6 +4,7 @@
     python3 bench/run.py                 # every scenario, 3 alternating runs each
     python3 bench/run.py --quick         # smaller data, 1 run: a smoke test of the harness
     python3 bench/run.py --scenarios a,d --runs 5
+    python3 bench/run.py --shape seed    # inventory records with only the seed's fields
 
 What it does (see bench/README.md):
   1. builds the mock API and the contenders in release mode;
@@ -38,6 +39,7 @@ TARGET = os.path.join(ROOT, "target", "release")
 RESOURCES = ["stock_summaries", "customers", "items", "stock_details", "inventory", "orders"]
 RATE_LIMIT = 100  # requests/s, as in bench/specs/inventory_rate_limited.toml
 ONLY = set()  # --contenders: run only these (empty: all)
+SHAPE = "wide"  # --shape: record shape the mock serves (wide: 15 fields; seed: the spec's 5 + 2)
 
 
 def sh(cmd, **kw):
@@ -63,10 +65,10 @@ def ensure_dlt():
 class Mock:
     """The mock API binary on an ephemeral loopback port."""
 
-    def __init__(self, records, latency_ms=0):
+    def __init__(self, records, latency_ms=0, shape="wide"):
         self.proc = subprocess.Popen(
             [os.path.join(TARGET, "restsource-mock"), "--records", str(records),
-             "--latency-ms", str(latency_ms)],
+             "--latency-ms", str(latency_ms), "--shape", shape],
             stdout=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()
         m = re.match(r"listening on (\S+)", line)
@@ -133,7 +135,7 @@ def measure(scenario, records, runs, py, latency_ms=0, resources=RESOURCES, dlt_
             limited=False, second_run=False):
     """Alternating runs of every contender; returns {name: [(wall, cpu, rss, rows)]}."""
     results = {}
-    mock = Mock(records, latency_ms)
+    mock = Mock(records, latency_ms, SHAPE)
     try:
         for i in range(runs):
             for name, cmd, env in contenders(mock, f"{OUT}/work", resources, py, dlt_variants, limited):
@@ -170,7 +172,7 @@ def rows_of(stdout):
 
 
 def summarize(scenario, title, results, lines):
-    lines.append(f"\n### ({scenario}) {title}\n")
+    lines.append(f"\n### ({scenario}) {title}, {SHAPE} records\n")
     lines.append("| contender | wall s | rows/s | CPU s | peak RSS MiB | rows | peak req/s |")
     lines.append("|---|---:|---:|---:|---:|---:|---:|")
     med = {}
@@ -258,18 +260,23 @@ def main():
     ap.add_argument("--no-build", action="store_true")
     ap.add_argument("--contenders", default="",
                     help="comma-separated subset, e.g. restsource,hand-written,restsource+limit")
+    ap.add_argument("--shape", choices=["wide", "seed"], default="wide",
+                    help="records the mock serves: wide (15 fields, nested, base64) or seed "
+                         "(inventory records with only the spec's fields plus sku, warehouse)")
     args = ap.parse_args()
     if args.quick:
         args.runs, args.records = 1, 2_000
-    global ONLY
+    global ONLY, SHAPE
     ONLY = set(filter(None, args.contenders.split(",")))
+    SHAPE = args.shape
     os.makedirs(OUT, exist_ok=True)
     if not args.no_build:
         build()
     py = ensure_dlt()
     scenarios = args.scenarios.split(",")
     lines = [f"## Results ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
-             f"{os.cpu_count()} cores, {args.runs} alternating runs, medians)"]
+             f"{os.cpu_count()} cores, {args.runs} alternating runs, medians, "
+             f"{SHAPE} records)"]
     n = args.records
     if "a" in scenarios:
         summarize("a", f"inventory, 6 x {n:,} records, merge, no latency",

@@ -17,6 +17,23 @@ pub enum AuthMode {
     OAuth,
 }
 
+/// Which fields records carry.
+///
+/// The wide shape is what the seed APIs serve; the seed shape trims inventory records to
+/// the fields the inventory seed declares so that a benchmark can also measure a loader
+/// whose cost is not dominated by undeclared fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Shape {
+    /// Every resource's full record (15 fields for inventory, with nested objects, lists
+    /// and base64).
+    #[default]
+    Wide,
+    /// Inventory resources serve `id`, `name`, `updated_at`, `quantity`, two small
+    /// undeclared fields (`sku`, `warehouse`) and `deleted` when set; other resources
+    /// keep the wide shape.
+    Seed,
+}
+
 /// Settings of one mock API instance. `MockConfig::default()` serves 250 records per
 /// resource, so an offset paginator with limit 100 needs exactly 3 pages.
 #[derive(Debug, Clone)]
@@ -47,6 +64,8 @@ pub struct MockConfig {
     /// Bytes of rendered record JSON kept in memory; records beyond it are rendered per
     /// request, which keeps a million records per resource affordable.
     pub render_cache_bytes: usize,
+    /// Which fields records carry ([`Shape::Wide`] by default).
+    pub shape: Shape,
 }
 
 impl Default for MockConfig {
@@ -64,6 +83,7 @@ impl Default for MockConfig {
             faults: FaultPlan::none(),
             port: 0,
             render_cache_bytes: 512 * 1024 * 1024,
+            shape: Shape::Wide,
         }
     }
 }

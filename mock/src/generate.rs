@@ -1,10 +1,15 @@
 //! Deterministic record contents: every field is a pure function of (seed, resource, id,
 //! record state), so a record can be re-rendered at any time instead of being stored.
+//!
+//! [`record`] builds a `serde_json::Value` and is the reference definition of every record;
+//! pages are written by `crate::render`, which must produce exactly the bytes of
+//! serializing [`record`] (its tests compare the two).
 
 use base64::Engine;
 use chrono::{DateTime, Duration as ChronoDuration, NaiveDate, SecondsFormat, Utc};
 use serde_json::{json, Map, Value};
 
+use crate::config::Shape;
 use crate::resources::ResourceKind;
 
 /// What can change about a record after it was generated; compact on purpose (a million
@@ -71,31 +76,46 @@ pub fn hash_str(s: &str) -> u64 {
     })
 }
 
-const SOURCES: [&str; 4] = ["web", "ios", "android", "email"];
-const COUNTRIES: [&str; 5] = ["US", "DE", "JP", "BR", "FR"];
-const COLORS: [&str; 4] = ["red", "green", "blue", "black"];
-const TAGS: [&str; 5] = ["new", "sale", "vip", "bulk", "ß-tag"];
+pub(crate) const SOURCES: [&str; 4] = ["web", "ios", "android", "email"];
+pub(crate) const COUNTRIES: [&str; 5] = ["US", "DE", "JP", "BR", "FR"];
+pub(crate) const COLORS: [&str; 4] = ["red", "green", "blue", "black"];
+pub(crate) const TAGS: [&str; 5] = ["new", "sale", "vip", "bulk", "ß-tag"];
 
-fn pick<'a>(list: &[&'a str], h: u64) -> &'a str {
+pub(crate) fn pick<'a>(list: &[&'a str], h: u64) -> &'a str {
     list[(h % list.len() as u64) as usize]
 }
 
 fn tags(id: u64, h: u64) -> Value {
-    // Every 11th record has no tags, so empty lists are exercised too.
-    let count = if id % 11 == 0 {
-        0
-    } else {
-        1 + (h % 3) as usize
-    };
-    let list: Vec<Value> = (0..count)
+    let list: Vec<Value> = (0..tag_count(id, h))
         .map(|i| Value::from(pick(&TAGS, h >> (8 * (i + 1)))))
         .collect();
     Value::Array(list)
 }
 
-/// The full JSON record `id` of `resource` in `state`.
-pub fn record(seed: u64, resource: &str, kind: ResourceKind, id: u64, state: RecordState) -> Value {
-    let h = mix(seed ^ hash_str(resource) ^ mix(id));
+/// Every pseudo-random field of record `id` derives from this hash.
+pub(crate) fn record_hash(seed: u64, resource: &str, id: u64) -> u64 {
+    mix(seed ^ hash_str(resource) ^ mix(id))
+}
+
+/// Tags count of record `id`: every 11th record has none, so empty lists are exercised too.
+pub(crate) fn tag_count(id: u64, h: u64) -> usize {
+    if id % 11 == 0 {
+        0
+    } else {
+        1 + (h % 3) as usize
+    }
+}
+
+/// The full JSON record `id` of `resource` in `state`, in `shape`.
+pub fn record(
+    seed: u64,
+    resource: &str,
+    kind: ResourceKind,
+    shape: Shape,
+    id: u64,
+    state: RecordState,
+) -> Value {
+    let h = record_hash(seed, resource, id);
     let mut m = Map::new();
     m.insert("id".into(), json!(id));
     let mut name = if id % 5 == 0 {
@@ -111,10 +131,11 @@ pub fn record(seed: u64, resource: &str, kind: ResourceKind, id: u64, state: Rec
         "updated_at".into(),
         json!(format_minutes(state.updated_min)),
     );
-    match kind {
-        ResourceKind::Analytics => analytics_fields(&mut m, id, h),
-        ResourceKind::Social => social_fields(&mut m, id, h),
-        ResourceKind::Inventory => inventory_fields(&mut m, id, h, state.version),
+    match (kind, shape) {
+        (ResourceKind::Analytics, _) => analytics_fields(&mut m, id, h),
+        (ResourceKind::Social, _) => social_fields(&mut m, id, h),
+        (ResourceKind::Inventory, Shape::Wide) => inventory_fields(&mut m, id, h, state.version),
+        (ResourceKind::Inventory, Shape::Seed) => seed_fields(&mut m, id, h, state.version),
     }
     if state.deleted {
         m.insert("deleted".into(), json!(true));
@@ -162,13 +183,26 @@ fn social_fields(m: &mut Map<String, Value>, id: u64, h: u64) {
     m.insert("caption".into(), caption);
 }
 
-fn inventory_fields(m: &mut Map<String, Value>, id: u64, h: u64, version: u32) {
-    let quantity = if id % 7 == 0 {
+/// `quantity`: null every 7th record, so nullable columns are exercised; each mutation
+/// adds 10 so that a changed record is visible in its numbers too.
+fn quantity(id: u64, h: u64, version: u32) -> Value {
+    if id % 7 == 0 {
         Value::Null
     } else {
         json!(h % 500 + 10 * u64::from(version))
-    };
-    m.insert("quantity".into(), quantity);
+    }
+}
+
+/// The seed shape: the fields the inventory seed declares, plus two small undeclared ones
+/// so that loaders still take their "keep undeclared fields" path.
+fn seed_fields(m: &mut Map<String, Value>, id: u64, h: u64, version: u32) {
+    m.insert("quantity".into(), quantity(id, h, version));
+    m.insert("sku".into(), json!(format!("SKU-{id}")));
+    m.insert("warehouse".into(), json!(h % 16));
+}
+
+fn inventory_fields(m: &mut Map<String, Value>, id: u64, h: u64, version: u32) {
+    m.insert("quantity".into(), quantity(id, h, version));
     m.insert(
         "price".into(),
         json!(format!("{}.{:02}", (h >> 9) % 1000, (h >> 19) % 100)),

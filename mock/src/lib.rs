@@ -17,11 +17,12 @@ mod generate;
 mod handle;
 mod log;
 mod mutation;
+mod render;
 mod resources;
 mod server;
 mod store;
 
-pub use config::{AuthMode, MockConfig};
+pub use config::{AuthMode, MockConfig, Shape};
 pub use faults::{FaultKind, FaultPlan, RetryAfter, TargetedFault};
 pub use handle::{MockApi, UnknownResource};
 pub use log::{LoggedRequest, MockStats};

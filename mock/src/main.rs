@@ -4,7 +4,7 @@ use std::io::Write;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use restsource_mock::{AuthMode, FaultPlan, MockApi, MockConfig};
+use restsource_mock::{AuthMode, FaultPlan, MockApi, MockConfig, Shape};
 
 /// Auth of the analytics endpoint `/v1/resource`.
 #[derive(Clone, Copy, ValueEnum)]
@@ -13,6 +13,15 @@ enum Auth {
     Apikey,
     /// OAuth2 client credentials (`POST /oauth/token`).
     Oauth,
+}
+
+/// Fields of the records (see `restsource_mock::Shape`).
+#[derive(Clone, Copy, ValueEnum)]
+enum RecordShape {
+    /// Full records, as the seed APIs serve them.
+    Wide,
+    /// Inventory records with the seed's declared fields plus `sku` and `warehouse`.
+    Seed,
 }
 
 /// A local mock of the seed APIs, with injected faults and admin endpoints under /_admin/.
@@ -43,6 +52,9 @@ struct Args {
     /// Seed of the data and of fault decisions.
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// Record shape: `seed` trims inventory records to the fields the seed declares.
+    #[arg(long, value_enum, default_value = "wide")]
+    shape: RecordShape,
 }
 
 #[tokio::main]
@@ -60,6 +72,10 @@ async fn main() {
         },
         faults: FaultPlan::retryable(args.fail_rate),
         port: args.port,
+        shape: match args.shape {
+            RecordShape::Wide => Shape::Wide,
+            RecordShape::Seed => Shape::Seed,
+        },
         ..MockConfig::default()
     };
     let api = match MockApi::try_start(config).await {

@@ -53,7 +53,12 @@ impl Shared {
 
     /// The data as it is before any mutation.
     pub(crate) fn fresh_store(config: &MockConfig) -> Store {
-        Store::new(config.seed, config.records, config.render_cache_bytes)
+        Store::new(
+            config.seed,
+            config.shape,
+            config.records,
+            config.render_cache_bytes,
+        )
     }
 
     /// Shared access to the data.

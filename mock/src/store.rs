@@ -7,7 +7,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use serde_json::Value;
 
+use crate::config::Shape;
 use crate::generate::{record, RecordState};
+use crate::render::{write_u64, Renderer};
 use crate::resources::{kind_of, ResourceKind};
 
 /// Filter results kept between pages of the same incremental scan; bounded so a client
@@ -21,7 +23,7 @@ type FilterCache = HashMap<(String, i64), Arc<Vec<u32>>>;
 pub(crate) struct ResourceData {
     pub(crate) kind: ResourceKind,
     pub(crate) states: Vec<RecordState>,
-    rendered: Vec<OnceLock<Box<str>>>,
+    rendered: Vec<OnceLock<Box<[u8]>>>,
     /// Largest `updated_at` (minutes) of any record, so mutations can bump past it.
     pub(crate) max_updated: i64,
     /// How many mutations touched this resource; seeds the next mutation's choices.
@@ -37,6 +39,7 @@ pub(crate) struct Page {
 /// All resources of one mock instance.
 pub(crate) struct Store {
     seed: u64,
+    shape: Shape,
     initial_records: usize,
     resources: HashMap<String, ResourceData>,
     filter_cache: Mutex<FilterCache>,
@@ -46,9 +49,15 @@ pub(crate) struct Store {
 
 impl Store {
     /// An empty store; resources materialise on first use so that unused ones cost nothing.
-    pub(crate) fn new(seed: u64, initial_records: usize, cache_budget: usize) -> Self {
+    pub(crate) fn new(
+        seed: u64,
+        shape: Shape,
+        initial_records: usize,
+        cache_budget: usize,
+    ) -> Self {
         Store {
             seed,
+            shape,
             initial_records,
             resources: HashMap::new(),
             filter_cache: Mutex::new(HashMap::new()),
@@ -107,6 +116,7 @@ impl Store {
             self.seed,
             name,
             data.kind,
+            self.shape,
             index as u64 + 1,
             data.states[index],
         )
@@ -129,18 +139,24 @@ impl Store {
         }
     }
 
-    fn write_record(&self, name: &str, data: &ResourceData, index: usize, out: &mut Vec<u8>) {
+    fn write_record(
+        &self,
+        renderer: &Renderer,
+        data: &ResourceData,
+        index: usize,
+        out: &mut Vec<u8>,
+    ) {
         if let Some(text) = data.rendered[index].get() {
-            out.extend_from_slice(text.as_bytes());
+            out.extend_from_slice(text);
             return;
         }
-        let text = self.value(name, data, index).to_string();
-        out.extend_from_slice(text.as_bytes());
-        if self.cached_bytes.load(Ordering::Relaxed) + text.len() <= self.cache_budget {
-            let len = text.len();
-            if data.rendered[index].set(text.into_boxed_str()).is_ok() {
-                self.cached_bytes.fetch_add(len, Ordering::Relaxed);
-            }
+        let start = out.len();
+        renderer.write(out, index as u64 + 1, data.states[index]);
+        let len = out.len() - start;
+        if self.cached_bytes.load(Ordering::Relaxed) + len <= self.cache_budget
+            && data.rendered[index].set(out[start..].into()).is_ok()
+        {
+            self.cached_bytes.fetch_add(len, Ordering::Relaxed);
         }
     }
 
@@ -188,6 +204,7 @@ impl Store {
         let total = filtered.as_ref().map_or(data.states.len(), |f| f.len());
         let start = offset.min(total);
         let end = offset.saturating_add(limit).min(total);
+        let renderer = Renderer::new(self.seed, name, data.kind, self.shape);
         let mut body = Vec::with_capacity(32 + (end - start) * 512);
         body.extend_from_slice(b"{\"data\":[");
         for pos in start..end {
@@ -201,10 +218,12 @@ impl Store {
                     value[field] = Value::from("lots");
                     body.extend_from_slice(value.to_string().as_bytes());
                 }
-                _ => self.write_record(name, data, index, &mut body),
+                _ => self.write_record(&renderer, data, index, &mut body),
             }
         }
-        body.extend_from_slice(format!("],\"total\":{total}}}").as_bytes());
+        body.extend_from_slice(b"],\"total\":");
+        write_u64(&mut body, total as u64);
+        body.push(b'}');
         Some(Page { body })
     }
 }

@@ -97,3 +97,24 @@ async fn admin_faults_endpoint_takes_a_json_plan() {
     let (_, log) = json(http.get(format!("{base}/_admin/log"))).await;
     assert_eq!(log[0]["fault"], json!("bad_gateway"));
 }
+
+#[tokio::test]
+async fn shape_flag_trims_inventory_records_only() {
+    let (_server, base) = spawn(&["--records", "20", "--shape", "seed"]);
+    let http = reqwest::Client::new();
+    let (_, page) = json(http.get(format!("{base}/v1/stock_details?api_key=test-key"))).await;
+    let first = page["data"][0].as_object().unwrap();
+    let keys: Vec<&str> = first.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        ["id", "name", "updated_at", "quantity", "sku", "warehouse"]
+    );
+    assert_eq!(first["sku"], json!("SKU-1"));
+    let (_, social) = json(http.get(format!("{base}/v1/media?api_key=test-key"))).await;
+    assert!(social["data"][0].get("like_count").is_some());
+
+    let (_server, base) = spawn(&["--records", "20"]);
+    let (_, page) = json(http.get(format!("{base}/v1/stock_details?api_key=test-key"))).await;
+    assert!(page["data"][0].get("blob").is_some());
+    assert!(page["data"][0].get("sku").is_none());
+}

@@ -3,7 +3,7 @@
 mod common;
 
 use common::{fetch_all, get_json};
-use restsource_mock::{all_resources, MockApi, MockConfig};
+use restsource_mock::{all_resources, MockApi, MockConfig, MutationSpec, Shape, INVENTORY};
 use serde_json::json;
 
 #[tokio::test]
@@ -161,4 +161,41 @@ async fn request_log_records_method_path_query_status() {
     assert!(api.request_log().is_empty());
     assert_eq!(api.stats().requests, 2);
     api.shutdown().await;
+}
+
+#[tokio::test]
+async fn seed_shape_serves_the_same_ids_and_changes_with_fewer_fields() {
+    let api = MockApi::start(MockConfig {
+        records: 120,
+        shape: Shape::Seed,
+        ..MockConfig::default()
+    })
+    .await;
+    let wide = MockApi::start(MockConfig {
+        records: 120,
+        ..MockConfig::default()
+    })
+    .await;
+    let spec = MutationSpec::percent(10.0, 120);
+    assert_eq!(
+        api.mutate(spec.clone()).unwrap(),
+        wide.mutate(spec).unwrap()
+    );
+    for resource in all_resources() {
+        let (records, _) = fetch_all(&api, resource, "").await;
+        assert_eq!(records, api.records(resource), "{resource}");
+        let (wide_records, _) = fetch_all(&wide, resource, "").await;
+        if !INVENTORY.contains(&resource) {
+            assert_eq!(records, wide_records, "{resource}");
+            continue;
+        }
+        for (seed, wide) in records.iter().zip(&wide_records) {
+            for field in ["id", "name", "updated_at", "quantity", "deleted"] {
+                assert_eq!(seed.get(field), wide.get(field), "{resource} {field}");
+            }
+            let extra =
+                seed.as_object().unwrap().len() - 4 - usize::from(seed.get("deleted").is_some());
+            assert_eq!(extra, 2, "{seed}");
+        }
+    }
 }
