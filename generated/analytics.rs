@@ -2,35 +2,105 @@
 /// Typed records, constants and glue generated from source spec `analytics`.
 pub mod analytics {
     /// A record of resource `resource_name` (table `resource_name`).
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        ::restsource::runtime::serde::Serialize,
-        ::restsource::runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, ::restsource::runtime::serde::Serialize)]
     #[serde(crate = "::restsource::runtime::serde")]
     pub struct ResourceName {
         /// Field `id`.
         #[serde(rename = "id")]
         pub id: i64,
         /// Field `customer_id`.
-        #[serde(rename = "customer_id", default)]
+        #[serde(rename = "customer_id")]
         pub customer_id: ::core::option::Option<::std::string::String>,
         /// Field `event_timestamp`.
-        #[serde(rename = "event_timestamp", default)]
+        #[serde(rename = "event_timestamp")]
         pub event_timestamp: ::core::option::Option<
             ::restsource::runtime::chrono::DateTime<::restsource::runtime::chrono::Utc>,
         >,
         /// Field `data`.
-        #[serde(rename = "data", default)]
+        #[serde(rename = "data")]
         pub data: ::core::option::Option<::restsource::runtime::serde_json::Value>,
-        /// Every field the spec does not declare, kept as received.
+        /// Every field the spec does not declare, kept as received (JSON text).
         #[serde(flatten)]
-        pub extra: ::restsource::runtime::serde_json::Map<
-            ::std::string::String,
-            ::restsource::runtime::serde_json::Value,
-        >,
+        pub extra: ::restsource::runtime::record::Extra,
+    }
+    impl<'de> ::restsource::runtime::serde::Deserialize<'de> for ResourceName {
+        fn deserialize<D: ::restsource::runtime::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::core::result::Result<Self, D::Error> {
+            struct RecordVisitor;
+            impl<'de> ::restsource::runtime::serde::de::Visitor<'de> for RecordVisitor {
+                type Value = ResourceName;
+                fn expecting(
+                    &self,
+                    f: &mut ::core::fmt::Formatter<'_>,
+                ) -> ::core::fmt::Result {
+                    f.write_str("a record of resource `resource_name` (a JSON object)")
+                }
+                fn visit_map<A: ::restsource::runtime::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::core::result::Result<ResourceName, A::Error> {
+                    let mut slot_0: ::core::option::Option<i64> = ::core::option::Option::None;
+                    let mut slot_1: ::core::option::Option<
+                        ::core::option::Option<::std::string::String>,
+                    > = ::core::option::Option::None;
+                    let mut slot_2: ::core::option::Option<
+                        ::core::option::Option<
+                            ::restsource::runtime::chrono::DateTime<
+                                ::restsource::runtime::chrono::Utc,
+                            >,
+                        >,
+                    > = ::core::option::Option::None;
+                    let mut slot_3: ::core::option::Option<
+                        ::core::option::Option<::restsource::runtime::serde_json::Value>,
+                    > = ::core::option::Option::None;
+                    let mut extra_fields = ::restsource::runtime::record::ExtraBuilder::new();
+                    while let ::core::option::Option::Some(key) = map
+                        .next_key::<::restsource::runtime::record::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "id" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_0,
+                                    "id",
+                                    &mut map,
+                                )?
+                            }
+                            "customer_id" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_1,
+                                    "customer_id",
+                                    &mut map,
+                                )?
+                            }
+                            "event_timestamp" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_2,
+                                    "event_timestamp",
+                                    &mut map,
+                                )?
+                            }
+                            "data" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_3,
+                                    "data",
+                                    &mut map,
+                                )?
+                            }
+                            other => extra_fields.push(other, &mut map)?,
+                        }
+                    }
+                    ::core::result::Result::Ok(ResourceName {
+                        id: ::restsource::runtime::record::de::required(slot_0, "id")?,
+                        customer_id: slot_1.unwrap_or_default(),
+                        event_timestamp: slot_2.unwrap_or_default(),
+                        data: slot_3.unwrap_or_default(),
+                        extra: extra_fields.finish(),
+                    })
+                }
+            }
+            deserializer.deserialize_map(RecordVisitor)
+        }
     }
     impl ::restsource::runtime::record::Record for ResourceName {
         const RESOURCE: &'static ::restsource::runtime::def::ResourceDef = &RESOURCE_NAME;
@@ -93,7 +163,7 @@ pub mod analytics {
                     )
                 }
                 Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
-                    ::restsource::runtime::record::walk(self.extra.get(*key)?, rest)
+                    ::restsource::runtime::record::walk(&self.extra.get(key)?, rest)
                 }
                 _ => {
                     ::restsource::runtime::record::walk(
@@ -101,35 +171,6 @@ pub mod analytics {
                         path,
                     )
                 }
-            }
-        }
-    }
-    impl ResourceName {
-        /// Decodes a response body straight into this resource's records, following
-        /// the spec's record selector with no intermediate JSON value.
-        pub fn decode_page(
-            body: &[u8],
-        ) -> ::core::result::Result<
-            ::std::vec::Vec<ResourceName>,
-            ::restsource::runtime::serde_json::Error,
-        > {
-            ::restsource::runtime::serde_json::from_slice::<pages::ResourceName>(body)
-                .map(pages::ResourceName::into_records)
-        }
-    }
-    /// Page wrappers: each decodes a response body directly into its records.
-    pub mod pages {
-        /// A response page of resource `resource_name`.
-        #[derive(::restsource::runtime::serde::Deserialize)]
-        #[serde(crate = "::restsource::runtime::serde")]
-        pub struct ResourceName {
-            #[serde(rename = "data")]
-            inner: ::std::vec::Vec<super::ResourceName>,
-        }
-        impl ResourceName {
-            /// The records this level holds.
-            pub fn into_records(self) -> ::std::vec::Vec<super::ResourceName> {
-                self.inner
             }
         }
     }

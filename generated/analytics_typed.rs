@@ -2,13 +2,7 @@
 /// Typed records, constants and glue generated from source spec `analytics_typed`.
 pub mod analytics_typed {
     /// A record of resource `resource_name` (table `resource_name`).
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        ::restsource::runtime::serde::Serialize,
-        ::restsource::runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, ::restsource::runtime::serde::Serialize)]
     #[serde(crate = "::restsource::runtime::serde")]
     pub struct ResourceName {
         /// Field `id`.
@@ -18,14 +12,76 @@ pub mod analytics_typed {
         #[serde(rename = "name")]
         pub name: ::std::string::String,
         /// Field `value`.
-        #[serde(rename = "value", default)]
+        #[serde(rename = "value")]
         pub value: ::core::option::Option<f64>,
-        /// Every field the spec does not declare, kept as received.
+        /// Every field the spec does not declare, kept as received (JSON text).
         #[serde(flatten)]
-        pub extra: ::restsource::runtime::serde_json::Map<
-            ::std::string::String,
-            ::restsource::runtime::serde_json::Value,
-        >,
+        pub extra: ::restsource::runtime::record::Extra,
+    }
+    impl<'de> ::restsource::runtime::serde::Deserialize<'de> for ResourceName {
+        fn deserialize<D: ::restsource::runtime::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::core::result::Result<Self, D::Error> {
+            struct RecordVisitor;
+            impl<'de> ::restsource::runtime::serde::de::Visitor<'de> for RecordVisitor {
+                type Value = ResourceName;
+                fn expecting(
+                    &self,
+                    f: &mut ::core::fmt::Formatter<'_>,
+                ) -> ::core::fmt::Result {
+                    f.write_str("a record of resource `resource_name` (a JSON object)")
+                }
+                fn visit_map<A: ::restsource::runtime::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::core::result::Result<ResourceName, A::Error> {
+                    let mut slot_0: ::core::option::Option<i64> = ::core::option::Option::None;
+                    let mut slot_1: ::core::option::Option<::std::string::String> = ::core::option::Option::None;
+                    let mut slot_2: ::core::option::Option<
+                        ::core::option::Option<f64>,
+                    > = ::core::option::Option::None;
+                    let mut extra_fields = ::restsource::runtime::record::ExtraBuilder::new();
+                    while let ::core::option::Option::Some(key) = map
+                        .next_key::<::restsource::runtime::record::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "id" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_0,
+                                    "id",
+                                    &mut map,
+                                )?
+                            }
+                            "name" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_1,
+                                    "name",
+                                    &mut map,
+                                )?
+                            }
+                            "value" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_2,
+                                    "value",
+                                    &mut map,
+                                )?
+                            }
+                            other => extra_fields.push(other, &mut map)?,
+                        }
+                    }
+                    ::core::result::Result::Ok(ResourceName {
+                        id: ::restsource::runtime::record::de::required(slot_0, "id")?,
+                        name: ::restsource::runtime::record::de::required(
+                            slot_1,
+                            "name",
+                        )?,
+                        value: slot_2.unwrap_or_default(),
+                        extra: extra_fields.finish(),
+                    })
+                }
+            }
+            deserializer.deserialize_map(RecordVisitor)
+        }
     }
     impl ::restsource::runtime::record::Record for ResourceName {
         const RESOURCE: &'static ::restsource::runtime::def::ResourceDef = &RESOURCE_NAME;
@@ -70,7 +126,7 @@ pub mod analytics_typed {
                     )
                 }
                 Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
-                    ::restsource::runtime::record::walk(self.extra.get(*key)?, rest)
+                    ::restsource::runtime::record::walk(&self.extra.get(key)?, rest)
                 }
                 _ => {
                     ::restsource::runtime::record::walk(
@@ -78,35 +134,6 @@ pub mod analytics_typed {
                         path,
                     )
                 }
-            }
-        }
-    }
-    impl ResourceName {
-        /// Decodes a response body straight into this resource's records, following
-        /// the spec's record selector with no intermediate JSON value.
-        pub fn decode_page(
-            body: &[u8],
-        ) -> ::core::result::Result<
-            ::std::vec::Vec<ResourceName>,
-            ::restsource::runtime::serde_json::Error,
-        > {
-            ::restsource::runtime::serde_json::from_slice::<pages::ResourceName>(body)
-                .map(pages::ResourceName::into_records)
-        }
-    }
-    /// Page wrappers: each decodes a response body directly into its records.
-    pub mod pages {
-        /// A response page of resource `resource_name`.
-        #[derive(::restsource::runtime::serde::Deserialize)]
-        #[serde(crate = "::restsource::runtime::serde")]
-        pub struct ResourceName {
-            #[serde(rename = "data")]
-            inner: ::std::vec::Vec<super::ResourceName>,
-        }
-        impl ResourceName {
-            /// The records this level holds.
-            pub fn into_records(self) -> ::std::vec::Vec<super::ResourceName> {
-                self.inner
             }
         }
     }

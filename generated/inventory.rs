@@ -2,38 +2,119 @@
 /// Typed records, constants and glue generated from source spec `inventory`.
 pub mod inventory {
     /// A record of resource `stock_summaries` (table `stock_summaries`).
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        ::restsource::runtime::serde::Serialize,
-        ::restsource::runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, ::restsource::runtime::serde::Serialize)]
     #[serde(crate = "::restsource::runtime::serde")]
     pub struct StockSummaries {
         /// Field `id`.
         #[serde(rename = "id")]
         pub id: i64,
         /// Field `name`.
-        #[serde(rename = "name", default)]
+        #[serde(rename = "name")]
         pub name: ::core::option::Option<::std::string::String>,
         /// Field `quantity`.
-        #[serde(rename = "quantity", default)]
+        #[serde(rename = "quantity")]
         pub quantity: ::core::option::Option<i64>,
         /// Field `updated_at`.
-        #[serde(rename = "updated_at", default)]
+        #[serde(rename = "updated_at")]
         pub updated_at: ::core::option::Option<
             ::restsource::runtime::chrono::DateTime<::restsource::runtime::chrono::Utc>,
         >,
         /// Field `deleted`.
-        #[serde(rename = "deleted", default)]
+        #[serde(rename = "deleted")]
         pub deleted: ::core::option::Option<bool>,
-        /// Every field the spec does not declare, kept as received.
+        /// Every field the spec does not declare, kept as received (JSON text).
         #[serde(flatten)]
-        pub extra: ::restsource::runtime::serde_json::Map<
-            ::std::string::String,
-            ::restsource::runtime::serde_json::Value,
-        >,
+        pub extra: ::restsource::runtime::record::Extra,
+    }
+    impl<'de> ::restsource::runtime::serde::Deserialize<'de> for StockSummaries {
+        fn deserialize<D: ::restsource::runtime::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::core::result::Result<Self, D::Error> {
+            struct RecordVisitor;
+            impl<'de> ::restsource::runtime::serde::de::Visitor<'de> for RecordVisitor {
+                type Value = StockSummaries;
+                fn expecting(
+                    &self,
+                    f: &mut ::core::fmt::Formatter<'_>,
+                ) -> ::core::fmt::Result {
+                    f.write_str("a record of resource `stock_summaries` (a JSON object)")
+                }
+                fn visit_map<A: ::restsource::runtime::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::core::result::Result<StockSummaries, A::Error> {
+                    let mut slot_0: ::core::option::Option<i64> = ::core::option::Option::None;
+                    let mut slot_1: ::core::option::Option<
+                        ::core::option::Option<::std::string::String>,
+                    > = ::core::option::Option::None;
+                    let mut slot_2: ::core::option::Option<
+                        ::core::option::Option<i64>,
+                    > = ::core::option::Option::None;
+                    let mut slot_3: ::core::option::Option<
+                        ::core::option::Option<
+                            ::restsource::runtime::chrono::DateTime<
+                                ::restsource::runtime::chrono::Utc,
+                            >,
+                        >,
+                    > = ::core::option::Option::None;
+                    let mut slot_4: ::core::option::Option<
+                        ::core::option::Option<bool>,
+                    > = ::core::option::Option::None;
+                    let mut extra_fields = ::restsource::runtime::record::ExtraBuilder::new();
+                    while let ::core::option::Option::Some(key) = map
+                        .next_key::<::restsource::runtime::record::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "id" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_0,
+                                    "id",
+                                    &mut map,
+                                )?
+                            }
+                            "name" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_1,
+                                    "name",
+                                    &mut map,
+                                )?
+                            }
+                            "quantity" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_2,
+                                    "quantity",
+                                    &mut map,
+                                )?
+                            }
+                            "updated_at" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_3,
+                                    "updated_at",
+                                    &mut map,
+                                )?
+                            }
+                            "deleted" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_4,
+                                    "deleted",
+                                    &mut map,
+                                )?
+                            }
+                            other => extra_fields.push(other, &mut map)?,
+                        }
+                    }
+                    ::core::result::Result::Ok(StockSummaries {
+                        id: ::restsource::runtime::record::de::required(slot_0, "id")?,
+                        name: slot_1.unwrap_or_default(),
+                        quantity: slot_2.unwrap_or_default(),
+                        updated_at: slot_3.unwrap_or_default(),
+                        deleted: slot_4.unwrap_or_default(),
+                        extra: extra_fields.finish(),
+                    })
+                }
+            }
+            deserializer.deserialize_map(RecordVisitor)
+        }
     }
     impl ::restsource::runtime::record::Record for StockSummaries {
         const RESOURCE: &'static ::restsource::runtime::def::ResourceDef = &STOCK_SUMMARIES;
@@ -94,7 +175,7 @@ pub mod inventory {
                     )
                 }
                 Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
-                    ::restsource::runtime::record::walk(self.extra.get(*key)?, rest)
+                    ::restsource::runtime::record::walk(&self.extra.get(key)?, rest)
                 }
                 _ => {
                     ::restsource::runtime::record::walk(
@@ -105,52 +186,120 @@ pub mod inventory {
             }
         }
     }
-    impl StockSummaries {
-        /// Decodes a response body straight into this resource's records, following
-        /// the spec's record selector with no intermediate JSON value.
-        pub fn decode_page(
-            body: &[u8],
-        ) -> ::core::result::Result<
-            ::std::vec::Vec<StockSummaries>,
-            ::restsource::runtime::serde_json::Error,
-        > {
-            ::restsource::runtime::serde_json::from_slice::<pages::StockSummaries>(body)
-                .map(pages::StockSummaries::into_records)
-        }
-    }
     /// A record of resource `customers` (table `customers`).
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        ::restsource::runtime::serde::Serialize,
-        ::restsource::runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, ::restsource::runtime::serde::Serialize)]
     #[serde(crate = "::restsource::runtime::serde")]
     pub struct Customers {
         /// Field `id`.
         #[serde(rename = "id")]
         pub id: i64,
         /// Field `name`.
-        #[serde(rename = "name", default)]
+        #[serde(rename = "name")]
         pub name: ::core::option::Option<::std::string::String>,
         /// Field `quantity`.
-        #[serde(rename = "quantity", default)]
+        #[serde(rename = "quantity")]
         pub quantity: ::core::option::Option<i64>,
         /// Field `updated_at`.
-        #[serde(rename = "updated_at", default)]
+        #[serde(rename = "updated_at")]
         pub updated_at: ::core::option::Option<
             ::restsource::runtime::chrono::DateTime<::restsource::runtime::chrono::Utc>,
         >,
         /// Field `deleted`.
-        #[serde(rename = "deleted", default)]
+        #[serde(rename = "deleted")]
         pub deleted: ::core::option::Option<bool>,
-        /// Every field the spec does not declare, kept as received.
+        /// Every field the spec does not declare, kept as received (JSON text).
         #[serde(flatten)]
-        pub extra: ::restsource::runtime::serde_json::Map<
-            ::std::string::String,
-            ::restsource::runtime::serde_json::Value,
-        >,
+        pub extra: ::restsource::runtime::record::Extra,
+    }
+    impl<'de> ::restsource::runtime::serde::Deserialize<'de> for Customers {
+        fn deserialize<D: ::restsource::runtime::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::core::result::Result<Self, D::Error> {
+            struct RecordVisitor;
+            impl<'de> ::restsource::runtime::serde::de::Visitor<'de> for RecordVisitor {
+                type Value = Customers;
+                fn expecting(
+                    &self,
+                    f: &mut ::core::fmt::Formatter<'_>,
+                ) -> ::core::fmt::Result {
+                    f.write_str("a record of resource `customers` (a JSON object)")
+                }
+                fn visit_map<A: ::restsource::runtime::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::core::result::Result<Customers, A::Error> {
+                    let mut slot_0: ::core::option::Option<i64> = ::core::option::Option::None;
+                    let mut slot_1: ::core::option::Option<
+                        ::core::option::Option<::std::string::String>,
+                    > = ::core::option::Option::None;
+                    let mut slot_2: ::core::option::Option<
+                        ::core::option::Option<i64>,
+                    > = ::core::option::Option::None;
+                    let mut slot_3: ::core::option::Option<
+                        ::core::option::Option<
+                            ::restsource::runtime::chrono::DateTime<
+                                ::restsource::runtime::chrono::Utc,
+                            >,
+                        >,
+                    > = ::core::option::Option::None;
+                    let mut slot_4: ::core::option::Option<
+                        ::core::option::Option<bool>,
+                    > = ::core::option::Option::None;
+                    let mut extra_fields = ::restsource::runtime::record::ExtraBuilder::new();
+                    while let ::core::option::Option::Some(key) = map
+                        .next_key::<::restsource::runtime::record::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "id" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_0,
+                                    "id",
+                                    &mut map,
+                                )?
+                            }
+                            "name" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_1,
+                                    "name",
+                                    &mut map,
+                                )?
+                            }
+                            "quantity" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_2,
+                                    "quantity",
+                                    &mut map,
+                                )?
+                            }
+                            "updated_at" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_3,
+                                    "updated_at",
+                                    &mut map,
+                                )?
+                            }
+                            "deleted" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_4,
+                                    "deleted",
+                                    &mut map,
+                                )?
+                            }
+                            other => extra_fields.push(other, &mut map)?,
+                        }
+                    }
+                    ::core::result::Result::Ok(Customers {
+                        id: ::restsource::runtime::record::de::required(slot_0, "id")?,
+                        name: slot_1.unwrap_or_default(),
+                        quantity: slot_2.unwrap_or_default(),
+                        updated_at: slot_3.unwrap_or_default(),
+                        deleted: slot_4.unwrap_or_default(),
+                        extra: extra_fields.finish(),
+                    })
+                }
+            }
+            deserializer.deserialize_map(RecordVisitor)
+        }
     }
     impl ::restsource::runtime::record::Record for Customers {
         const RESOURCE: &'static ::restsource::runtime::def::ResourceDef = &CUSTOMERS;
@@ -211,7 +360,7 @@ pub mod inventory {
                     )
                 }
                 Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
-                    ::restsource::runtime::record::walk(self.extra.get(*key)?, rest)
+                    ::restsource::runtime::record::walk(&self.extra.get(key)?, rest)
                 }
                 _ => {
                     ::restsource::runtime::record::walk(
@@ -222,76 +371,234 @@ pub mod inventory {
             }
         }
     }
-    impl Customers {
-        /// Decodes a response body straight into this resource's records, following
-        /// the spec's record selector with no intermediate JSON value.
-        pub fn decode_page(
-            body: &[u8],
-        ) -> ::core::result::Result<
-            ::std::vec::Vec<Customers>,
-            ::restsource::runtime::serde_json::Error,
-        > {
-            ::restsource::runtime::serde_json::from_slice::<pages::Customers>(body)
-                .map(pages::Customers::into_records)
-        }
-    }
     /// A record of resource `items` (table `items`).
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        ::restsource::runtime::serde::Serialize,
-        ::restsource::runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, ::restsource::runtime::serde::Serialize)]
     #[serde(crate = "::restsource::runtime::serde")]
     pub struct Items {
         /// Field `id`.
         #[serde(rename = "id")]
         pub id: i64,
         /// Field `name`.
-        #[serde(rename = "name", default)]
+        #[serde(rename = "name")]
         pub name: ::core::option::Option<::std::string::String>,
         /// Field `quantity`.
-        #[serde(rename = "quantity", default)]
+        #[serde(rename = "quantity")]
         pub quantity: ::core::option::Option<i64>,
         /// Field `updated_at`.
-        #[serde(rename = "updated_at", default)]
+        #[serde(rename = "updated_at")]
         pub updated_at: ::core::option::Option<
             ::restsource::runtime::chrono::DateTime<::restsource::runtime::chrono::Utc>,
         >,
         /// Field `deleted`.
-        #[serde(rename = "deleted", default)]
+        #[serde(rename = "deleted")]
         pub deleted: ::core::option::Option<bool>,
         /// Field `price`.
-        #[serde(rename = "price", default)]
+        #[serde(rename = "price")]
         pub price: ::core::option::Option<::restsource::runtime::rust_decimal::Decimal>,
         /// Field `active`.
-        #[serde(rename = "active", default)]
+        #[serde(rename = "active")]
         pub active: ::core::option::Option<bool>,
         /// Field `ratio`.
-        #[serde(rename = "ratio", default)]
+        #[serde(rename = "ratio")]
         pub ratio: ::core::option::Option<f64>,
         /// Field `created_on`.
-        #[serde(rename = "created_on", default)]
+        #[serde(rename = "created_on")]
         pub created_on: ::core::option::Option<::restsource::runtime::chrono::NaiveDate>,
         /// Field `restock_at`.
-        #[serde(rename = "restock_at", default)]
+        #[serde(rename = "restock_at")]
         pub restock_at: ::core::option::Option<::restsource::runtime::chrono::NaiveTime>,
         /// Field `blob`.
-        #[serde(rename = "blob", default)]
+        #[serde(rename = "blob")]
         pub blob: ::core::option::Option<::restsource::runtime::types::Bytes>,
         /// Field `attributes`.
-        #[serde(rename = "attributes", default)]
+        #[serde(rename = "attributes")]
         pub attributes: ::core::option::Option<::restsource::runtime::serde_json::Value>,
         /// Field `tags`.
-        #[serde(rename = "tags", default)]
+        #[serde(rename = "tags")]
         pub tags: ::core::option::Option<::restsource::runtime::serde_json::Value>,
-        /// Every field the spec does not declare, kept as received.
+        /// Every field the spec does not declare, kept as received (JSON text).
         #[serde(flatten)]
-        pub extra: ::restsource::runtime::serde_json::Map<
-            ::std::string::String,
-            ::restsource::runtime::serde_json::Value,
-        >,
+        pub extra: ::restsource::runtime::record::Extra,
+    }
+    impl<'de> ::restsource::runtime::serde::Deserialize<'de> for Items {
+        fn deserialize<D: ::restsource::runtime::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::core::result::Result<Self, D::Error> {
+            struct RecordVisitor;
+            impl<'de> ::restsource::runtime::serde::de::Visitor<'de> for RecordVisitor {
+                type Value = Items;
+                fn expecting(
+                    &self,
+                    f: &mut ::core::fmt::Formatter<'_>,
+                ) -> ::core::fmt::Result {
+                    f.write_str("a record of resource `items` (a JSON object)")
+                }
+                fn visit_map<A: ::restsource::runtime::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::core::result::Result<Items, A::Error> {
+                    let mut slot_0: ::core::option::Option<i64> = ::core::option::Option::None;
+                    let mut slot_1: ::core::option::Option<
+                        ::core::option::Option<::std::string::String>,
+                    > = ::core::option::Option::None;
+                    let mut slot_2: ::core::option::Option<
+                        ::core::option::Option<i64>,
+                    > = ::core::option::Option::None;
+                    let mut slot_3: ::core::option::Option<
+                        ::core::option::Option<
+                            ::restsource::runtime::chrono::DateTime<
+                                ::restsource::runtime::chrono::Utc,
+                            >,
+                        >,
+                    > = ::core::option::Option::None;
+                    let mut slot_4: ::core::option::Option<
+                        ::core::option::Option<bool>,
+                    > = ::core::option::Option::None;
+                    let mut slot_5: ::core::option::Option<
+                        ::core::option::Option<
+                            ::restsource::runtime::rust_decimal::Decimal,
+                        >,
+                    > = ::core::option::Option::None;
+                    let mut slot_6: ::core::option::Option<
+                        ::core::option::Option<bool>,
+                    > = ::core::option::Option::None;
+                    let mut slot_7: ::core::option::Option<
+                        ::core::option::Option<f64>,
+                    > = ::core::option::Option::None;
+                    let mut slot_8: ::core::option::Option<
+                        ::core::option::Option<::restsource::runtime::chrono::NaiveDate>,
+                    > = ::core::option::Option::None;
+                    let mut slot_9: ::core::option::Option<
+                        ::core::option::Option<::restsource::runtime::chrono::NaiveTime>,
+                    > = ::core::option::Option::None;
+                    let mut slot_10: ::core::option::Option<
+                        ::core::option::Option<::restsource::runtime::types::Bytes>,
+                    > = ::core::option::Option::None;
+                    let mut slot_11: ::core::option::Option<
+                        ::core::option::Option<::restsource::runtime::serde_json::Value>,
+                    > = ::core::option::Option::None;
+                    let mut slot_12: ::core::option::Option<
+                        ::core::option::Option<::restsource::runtime::serde_json::Value>,
+                    > = ::core::option::Option::None;
+                    let mut extra_fields = ::restsource::runtime::record::ExtraBuilder::new();
+                    while let ::core::option::Option::Some(key) = map
+                        .next_key::<::restsource::runtime::record::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "id" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_0,
+                                    "id",
+                                    &mut map,
+                                )?
+                            }
+                            "name" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_1,
+                                    "name",
+                                    &mut map,
+                                )?
+                            }
+                            "quantity" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_2,
+                                    "quantity",
+                                    &mut map,
+                                )?
+                            }
+                            "updated_at" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_3,
+                                    "updated_at",
+                                    &mut map,
+                                )?
+                            }
+                            "deleted" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_4,
+                                    "deleted",
+                                    &mut map,
+                                )?
+                            }
+                            "price" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_5,
+                                    "price",
+                                    &mut map,
+                                )?
+                            }
+                            "active" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_6,
+                                    "active",
+                                    &mut map,
+                                )?
+                            }
+                            "ratio" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_7,
+                                    "ratio",
+                                    &mut map,
+                                )?
+                            }
+                            "created_on" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_8,
+                                    "created_on",
+                                    &mut map,
+                                )?
+                            }
+                            "restock_at" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_9,
+                                    "restock_at",
+                                    &mut map,
+                                )?
+                            }
+                            "blob" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_10,
+                                    "blob",
+                                    &mut map,
+                                )?
+                            }
+                            "attributes" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_11,
+                                    "attributes",
+                                    &mut map,
+                                )?
+                            }
+                            "tags" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_12,
+                                    "tags",
+                                    &mut map,
+                                )?
+                            }
+                            other => extra_fields.push(other, &mut map)?,
+                        }
+                    }
+                    ::core::result::Result::Ok(Items {
+                        id: ::restsource::runtime::record::de::required(slot_0, "id")?,
+                        name: slot_1.unwrap_or_default(),
+                        quantity: slot_2.unwrap_or_default(),
+                        updated_at: slot_3.unwrap_or_default(),
+                        deleted: slot_4.unwrap_or_default(),
+                        price: slot_5.unwrap_or_default(),
+                        active: slot_6.unwrap_or_default(),
+                        ratio: slot_7.unwrap_or_default(),
+                        created_on: slot_8.unwrap_or_default(),
+                        restock_at: slot_9.unwrap_or_default(),
+                        blob: slot_10.unwrap_or_default(),
+                        attributes: slot_11.unwrap_or_default(),
+                        tags: slot_12.unwrap_or_default(),
+                        extra: extra_fields.finish(),
+                    })
+                }
+            }
+            deserializer.deserialize_map(RecordVisitor)
+        }
     }
     impl ::restsource::runtime::record::Record for Items {
         const RESOURCE: &'static ::restsource::runtime::def::ResourceDef = &ITEMS;
@@ -411,7 +718,7 @@ pub mod inventory {
                     )
                 }
                 Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
-                    ::restsource::runtime::record::walk(self.extra.get(*key)?, rest)
+                    ::restsource::runtime::record::walk(&self.extra.get(key)?, rest)
                 }
                 _ => {
                     ::restsource::runtime::record::walk(
@@ -422,52 +729,120 @@ pub mod inventory {
             }
         }
     }
-    impl Items {
-        /// Decodes a response body straight into this resource's records, following
-        /// the spec's record selector with no intermediate JSON value.
-        pub fn decode_page(
-            body: &[u8],
-        ) -> ::core::result::Result<
-            ::std::vec::Vec<Items>,
-            ::restsource::runtime::serde_json::Error,
-        > {
-            ::restsource::runtime::serde_json::from_slice::<pages::Items>(body)
-                .map(pages::Items::into_records)
-        }
-    }
     /// A record of resource `stock_details` (table `stock_details`).
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        ::restsource::runtime::serde::Serialize,
-        ::restsource::runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, ::restsource::runtime::serde::Serialize)]
     #[serde(crate = "::restsource::runtime::serde")]
     pub struct StockDetails {
         /// Field `id`.
         #[serde(rename = "id")]
         pub id: i64,
         /// Field `name`.
-        #[serde(rename = "name", default)]
+        #[serde(rename = "name")]
         pub name: ::core::option::Option<::std::string::String>,
         /// Field `quantity`.
-        #[serde(rename = "quantity", default)]
+        #[serde(rename = "quantity")]
         pub quantity: ::core::option::Option<i64>,
         /// Field `updated_at`.
-        #[serde(rename = "updated_at", default)]
+        #[serde(rename = "updated_at")]
         pub updated_at: ::core::option::Option<
             ::restsource::runtime::chrono::DateTime<::restsource::runtime::chrono::Utc>,
         >,
         /// Field `deleted`.
-        #[serde(rename = "deleted", default)]
+        #[serde(rename = "deleted")]
         pub deleted: ::core::option::Option<bool>,
-        /// Every field the spec does not declare, kept as received.
+        /// Every field the spec does not declare, kept as received (JSON text).
         #[serde(flatten)]
-        pub extra: ::restsource::runtime::serde_json::Map<
-            ::std::string::String,
-            ::restsource::runtime::serde_json::Value,
-        >,
+        pub extra: ::restsource::runtime::record::Extra,
+    }
+    impl<'de> ::restsource::runtime::serde::Deserialize<'de> for StockDetails {
+        fn deserialize<D: ::restsource::runtime::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::core::result::Result<Self, D::Error> {
+            struct RecordVisitor;
+            impl<'de> ::restsource::runtime::serde::de::Visitor<'de> for RecordVisitor {
+                type Value = StockDetails;
+                fn expecting(
+                    &self,
+                    f: &mut ::core::fmt::Formatter<'_>,
+                ) -> ::core::fmt::Result {
+                    f.write_str("a record of resource `stock_details` (a JSON object)")
+                }
+                fn visit_map<A: ::restsource::runtime::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::core::result::Result<StockDetails, A::Error> {
+                    let mut slot_0: ::core::option::Option<i64> = ::core::option::Option::None;
+                    let mut slot_1: ::core::option::Option<
+                        ::core::option::Option<::std::string::String>,
+                    > = ::core::option::Option::None;
+                    let mut slot_2: ::core::option::Option<
+                        ::core::option::Option<i64>,
+                    > = ::core::option::Option::None;
+                    let mut slot_3: ::core::option::Option<
+                        ::core::option::Option<
+                            ::restsource::runtime::chrono::DateTime<
+                                ::restsource::runtime::chrono::Utc,
+                            >,
+                        >,
+                    > = ::core::option::Option::None;
+                    let mut slot_4: ::core::option::Option<
+                        ::core::option::Option<bool>,
+                    > = ::core::option::Option::None;
+                    let mut extra_fields = ::restsource::runtime::record::ExtraBuilder::new();
+                    while let ::core::option::Option::Some(key) = map
+                        .next_key::<::restsource::runtime::record::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "id" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_0,
+                                    "id",
+                                    &mut map,
+                                )?
+                            }
+                            "name" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_1,
+                                    "name",
+                                    &mut map,
+                                )?
+                            }
+                            "quantity" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_2,
+                                    "quantity",
+                                    &mut map,
+                                )?
+                            }
+                            "updated_at" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_3,
+                                    "updated_at",
+                                    &mut map,
+                                )?
+                            }
+                            "deleted" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_4,
+                                    "deleted",
+                                    &mut map,
+                                )?
+                            }
+                            other => extra_fields.push(other, &mut map)?,
+                        }
+                    }
+                    ::core::result::Result::Ok(StockDetails {
+                        id: ::restsource::runtime::record::de::required(slot_0, "id")?,
+                        name: slot_1.unwrap_or_default(),
+                        quantity: slot_2.unwrap_or_default(),
+                        updated_at: slot_3.unwrap_or_default(),
+                        deleted: slot_4.unwrap_or_default(),
+                        extra: extra_fields.finish(),
+                    })
+                }
+            }
+            deserializer.deserialize_map(RecordVisitor)
+        }
     }
     impl ::restsource::runtime::record::Record for StockDetails {
         const RESOURCE: &'static ::restsource::runtime::def::ResourceDef = &STOCK_DETAILS;
@@ -528,7 +903,7 @@ pub mod inventory {
                     )
                 }
                 Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
-                    ::restsource::runtime::record::walk(self.extra.get(*key)?, rest)
+                    ::restsource::runtime::record::walk(&self.extra.get(key)?, rest)
                 }
                 _ => {
                     ::restsource::runtime::record::walk(
@@ -539,52 +914,120 @@ pub mod inventory {
             }
         }
     }
-    impl StockDetails {
-        /// Decodes a response body straight into this resource's records, following
-        /// the spec's record selector with no intermediate JSON value.
-        pub fn decode_page(
-            body: &[u8],
-        ) -> ::core::result::Result<
-            ::std::vec::Vec<StockDetails>,
-            ::restsource::runtime::serde_json::Error,
-        > {
-            ::restsource::runtime::serde_json::from_slice::<pages::StockDetails>(body)
-                .map(pages::StockDetails::into_records)
-        }
-    }
     /// A record of resource `inventory` (table `inventory`).
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        ::restsource::runtime::serde::Serialize,
-        ::restsource::runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, ::restsource::runtime::serde::Serialize)]
     #[serde(crate = "::restsource::runtime::serde")]
     pub struct Inventory {
         /// Field `id`.
         #[serde(rename = "id")]
         pub id: i64,
         /// Field `name`.
-        #[serde(rename = "name", default)]
+        #[serde(rename = "name")]
         pub name: ::core::option::Option<::std::string::String>,
         /// Field `quantity`.
-        #[serde(rename = "quantity", default)]
+        #[serde(rename = "quantity")]
         pub quantity: ::core::option::Option<i64>,
         /// Field `updated_at`.
-        #[serde(rename = "updated_at", default)]
+        #[serde(rename = "updated_at")]
         pub updated_at: ::core::option::Option<
             ::restsource::runtime::chrono::DateTime<::restsource::runtime::chrono::Utc>,
         >,
         /// Field `deleted`.
-        #[serde(rename = "deleted", default)]
+        #[serde(rename = "deleted")]
         pub deleted: ::core::option::Option<bool>,
-        /// Every field the spec does not declare, kept as received.
+        /// Every field the spec does not declare, kept as received (JSON text).
         #[serde(flatten)]
-        pub extra: ::restsource::runtime::serde_json::Map<
-            ::std::string::String,
-            ::restsource::runtime::serde_json::Value,
-        >,
+        pub extra: ::restsource::runtime::record::Extra,
+    }
+    impl<'de> ::restsource::runtime::serde::Deserialize<'de> for Inventory {
+        fn deserialize<D: ::restsource::runtime::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::core::result::Result<Self, D::Error> {
+            struct RecordVisitor;
+            impl<'de> ::restsource::runtime::serde::de::Visitor<'de> for RecordVisitor {
+                type Value = Inventory;
+                fn expecting(
+                    &self,
+                    f: &mut ::core::fmt::Formatter<'_>,
+                ) -> ::core::fmt::Result {
+                    f.write_str("a record of resource `inventory` (a JSON object)")
+                }
+                fn visit_map<A: ::restsource::runtime::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::core::result::Result<Inventory, A::Error> {
+                    let mut slot_0: ::core::option::Option<i64> = ::core::option::Option::None;
+                    let mut slot_1: ::core::option::Option<
+                        ::core::option::Option<::std::string::String>,
+                    > = ::core::option::Option::None;
+                    let mut slot_2: ::core::option::Option<
+                        ::core::option::Option<i64>,
+                    > = ::core::option::Option::None;
+                    let mut slot_3: ::core::option::Option<
+                        ::core::option::Option<
+                            ::restsource::runtime::chrono::DateTime<
+                                ::restsource::runtime::chrono::Utc,
+                            >,
+                        >,
+                    > = ::core::option::Option::None;
+                    let mut slot_4: ::core::option::Option<
+                        ::core::option::Option<bool>,
+                    > = ::core::option::Option::None;
+                    let mut extra_fields = ::restsource::runtime::record::ExtraBuilder::new();
+                    while let ::core::option::Option::Some(key) = map
+                        .next_key::<::restsource::runtime::record::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "id" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_0,
+                                    "id",
+                                    &mut map,
+                                )?
+                            }
+                            "name" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_1,
+                                    "name",
+                                    &mut map,
+                                )?
+                            }
+                            "quantity" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_2,
+                                    "quantity",
+                                    &mut map,
+                                )?
+                            }
+                            "updated_at" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_3,
+                                    "updated_at",
+                                    &mut map,
+                                )?
+                            }
+                            "deleted" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_4,
+                                    "deleted",
+                                    &mut map,
+                                )?
+                            }
+                            other => extra_fields.push(other, &mut map)?,
+                        }
+                    }
+                    ::core::result::Result::Ok(Inventory {
+                        id: ::restsource::runtime::record::de::required(slot_0, "id")?,
+                        name: slot_1.unwrap_or_default(),
+                        quantity: slot_2.unwrap_or_default(),
+                        updated_at: slot_3.unwrap_or_default(),
+                        deleted: slot_4.unwrap_or_default(),
+                        extra: extra_fields.finish(),
+                    })
+                }
+            }
+            deserializer.deserialize_map(RecordVisitor)
+        }
     }
     impl ::restsource::runtime::record::Record for Inventory {
         const RESOURCE: &'static ::restsource::runtime::def::ResourceDef = &INVENTORY;
@@ -645,7 +1088,7 @@ pub mod inventory {
                     )
                 }
                 Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
-                    ::restsource::runtime::record::walk(self.extra.get(*key)?, rest)
+                    ::restsource::runtime::record::walk(&self.extra.get(key)?, rest)
                 }
                 _ => {
                     ::restsource::runtime::record::walk(
@@ -656,52 +1099,120 @@ pub mod inventory {
             }
         }
     }
-    impl Inventory {
-        /// Decodes a response body straight into this resource's records, following
-        /// the spec's record selector with no intermediate JSON value.
-        pub fn decode_page(
-            body: &[u8],
-        ) -> ::core::result::Result<
-            ::std::vec::Vec<Inventory>,
-            ::restsource::runtime::serde_json::Error,
-        > {
-            ::restsource::runtime::serde_json::from_slice::<pages::Inventory>(body)
-                .map(pages::Inventory::into_records)
-        }
-    }
     /// A record of resource `orders` (table `orders`).
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        ::restsource::runtime::serde::Serialize,
-        ::restsource::runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, ::restsource::runtime::serde::Serialize)]
     #[serde(crate = "::restsource::runtime::serde")]
     pub struct Orders {
         /// Field `id`.
         #[serde(rename = "id")]
         pub id: i64,
         /// Field `name`.
-        #[serde(rename = "name", default)]
+        #[serde(rename = "name")]
         pub name: ::core::option::Option<::std::string::String>,
         /// Field `quantity`.
-        #[serde(rename = "quantity", default)]
+        #[serde(rename = "quantity")]
         pub quantity: ::core::option::Option<i64>,
         /// Field `updated_at`.
-        #[serde(rename = "updated_at", default)]
+        #[serde(rename = "updated_at")]
         pub updated_at: ::core::option::Option<
             ::restsource::runtime::chrono::DateTime<::restsource::runtime::chrono::Utc>,
         >,
         /// Field `deleted`.
-        #[serde(rename = "deleted", default)]
+        #[serde(rename = "deleted")]
         pub deleted: ::core::option::Option<bool>,
-        /// Every field the spec does not declare, kept as received.
+        /// Every field the spec does not declare, kept as received (JSON text).
         #[serde(flatten)]
-        pub extra: ::restsource::runtime::serde_json::Map<
-            ::std::string::String,
-            ::restsource::runtime::serde_json::Value,
-        >,
+        pub extra: ::restsource::runtime::record::Extra,
+    }
+    impl<'de> ::restsource::runtime::serde::Deserialize<'de> for Orders {
+        fn deserialize<D: ::restsource::runtime::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::core::result::Result<Self, D::Error> {
+            struct RecordVisitor;
+            impl<'de> ::restsource::runtime::serde::de::Visitor<'de> for RecordVisitor {
+                type Value = Orders;
+                fn expecting(
+                    &self,
+                    f: &mut ::core::fmt::Formatter<'_>,
+                ) -> ::core::fmt::Result {
+                    f.write_str("a record of resource `orders` (a JSON object)")
+                }
+                fn visit_map<A: ::restsource::runtime::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::core::result::Result<Orders, A::Error> {
+                    let mut slot_0: ::core::option::Option<i64> = ::core::option::Option::None;
+                    let mut slot_1: ::core::option::Option<
+                        ::core::option::Option<::std::string::String>,
+                    > = ::core::option::Option::None;
+                    let mut slot_2: ::core::option::Option<
+                        ::core::option::Option<i64>,
+                    > = ::core::option::Option::None;
+                    let mut slot_3: ::core::option::Option<
+                        ::core::option::Option<
+                            ::restsource::runtime::chrono::DateTime<
+                                ::restsource::runtime::chrono::Utc,
+                            >,
+                        >,
+                    > = ::core::option::Option::None;
+                    let mut slot_4: ::core::option::Option<
+                        ::core::option::Option<bool>,
+                    > = ::core::option::Option::None;
+                    let mut extra_fields = ::restsource::runtime::record::ExtraBuilder::new();
+                    while let ::core::option::Option::Some(key) = map
+                        .next_key::<::restsource::runtime::record::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "id" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_0,
+                                    "id",
+                                    &mut map,
+                                )?
+                            }
+                            "name" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_1,
+                                    "name",
+                                    &mut map,
+                                )?
+                            }
+                            "quantity" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_2,
+                                    "quantity",
+                                    &mut map,
+                                )?
+                            }
+                            "updated_at" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_3,
+                                    "updated_at",
+                                    &mut map,
+                                )?
+                            }
+                            "deleted" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_4,
+                                    "deleted",
+                                    &mut map,
+                                )?
+                            }
+                            other => extra_fields.push(other, &mut map)?,
+                        }
+                    }
+                    ::core::result::Result::Ok(Orders {
+                        id: ::restsource::runtime::record::de::required(slot_0, "id")?,
+                        name: slot_1.unwrap_or_default(),
+                        quantity: slot_2.unwrap_or_default(),
+                        updated_at: slot_3.unwrap_or_default(),
+                        deleted: slot_4.unwrap_or_default(),
+                        extra: extra_fields.finish(),
+                    })
+                }
+            }
+            deserializer.deserialize_map(RecordVisitor)
+        }
     }
     impl ::restsource::runtime::record::Record for Orders {
         const RESOURCE: &'static ::restsource::runtime::def::ResourceDef = &ORDERS;
@@ -762,7 +1273,7 @@ pub mod inventory {
                     )
                 }
                 Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
-                    ::restsource::runtime::record::walk(self.extra.get(*key)?, rest)
+                    ::restsource::runtime::record::walk(&self.extra.get(key)?, rest)
                 }
                 _ => {
                     ::restsource::runtime::record::walk(
@@ -770,100 +1281,6 @@ pub mod inventory {
                         path,
                     )
                 }
-            }
-        }
-    }
-    impl Orders {
-        /// Decodes a response body straight into this resource's records, following
-        /// the spec's record selector with no intermediate JSON value.
-        pub fn decode_page(
-            body: &[u8],
-        ) -> ::core::result::Result<
-            ::std::vec::Vec<Orders>,
-            ::restsource::runtime::serde_json::Error,
-        > {
-            ::restsource::runtime::serde_json::from_slice::<pages::Orders>(body)
-                .map(pages::Orders::into_records)
-        }
-    }
-    /// Page wrappers: each decodes a response body directly into its records.
-    pub mod pages {
-        /// A response page of resource `stock_summaries`.
-        #[derive(::restsource::runtime::serde::Deserialize)]
-        #[serde(crate = "::restsource::runtime::serde")]
-        pub struct StockSummaries {
-            #[serde(rename = "data")]
-            inner: ::std::vec::Vec<super::StockSummaries>,
-        }
-        impl StockSummaries {
-            /// The records this level holds.
-            pub fn into_records(self) -> ::std::vec::Vec<super::StockSummaries> {
-                self.inner
-            }
-        }
-        /// A response page of resource `customers`.
-        #[derive(::restsource::runtime::serde::Deserialize)]
-        #[serde(crate = "::restsource::runtime::serde")]
-        pub struct Customers {
-            #[serde(rename = "data")]
-            inner: ::std::vec::Vec<super::Customers>,
-        }
-        impl Customers {
-            /// The records this level holds.
-            pub fn into_records(self) -> ::std::vec::Vec<super::Customers> {
-                self.inner
-            }
-        }
-        /// A response page of resource `items`.
-        #[derive(::restsource::runtime::serde::Deserialize)]
-        #[serde(crate = "::restsource::runtime::serde")]
-        pub struct Items {
-            #[serde(rename = "data")]
-            inner: ::std::vec::Vec<super::Items>,
-        }
-        impl Items {
-            /// The records this level holds.
-            pub fn into_records(self) -> ::std::vec::Vec<super::Items> {
-                self.inner
-            }
-        }
-        /// A response page of resource `stock_details`.
-        #[derive(::restsource::runtime::serde::Deserialize)]
-        #[serde(crate = "::restsource::runtime::serde")]
-        pub struct StockDetails {
-            #[serde(rename = "data")]
-            inner: ::std::vec::Vec<super::StockDetails>,
-        }
-        impl StockDetails {
-            /// The records this level holds.
-            pub fn into_records(self) -> ::std::vec::Vec<super::StockDetails> {
-                self.inner
-            }
-        }
-        /// A response page of resource `inventory`.
-        #[derive(::restsource::runtime::serde::Deserialize)]
-        #[serde(crate = "::restsource::runtime::serde")]
-        pub struct Inventory {
-            #[serde(rename = "data")]
-            inner: ::std::vec::Vec<super::Inventory>,
-        }
-        impl Inventory {
-            /// The records this level holds.
-            pub fn into_records(self) -> ::std::vec::Vec<super::Inventory> {
-                self.inner
-            }
-        }
-        /// A response page of resource `orders`.
-        #[derive(::restsource::runtime::serde::Deserialize)]
-        #[serde(crate = "::restsource::runtime::serde")]
-        pub struct Orders {
-            #[serde(rename = "data")]
-            inner: ::std::vec::Vec<super::Orders>,
-        }
-        impl Orders {
-            /// The records this level holds.
-            pub fn into_records(self) -> ::std::vec::Vec<super::Orders> {
-                self.inner
             }
         }
     }

@@ -2,13 +2,7 @@
 /// Typed records, constants and glue generated from source spec `showcase`.
 pub mod showcase {
     /// A record of resource `items` (table `items`).
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        ::restsource::runtime::serde::Serialize,
-        ::restsource::runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, ::restsource::runtime::serde::Serialize)]
     #[serde(crate = "::restsource::runtime::serde")]
     pub struct Items2 {
         /// Item id.
@@ -18,51 +12,242 @@ pub mod showcase {
         #[serde(rename = "type")]
         pub r#type: ::std::string::String,
         /// Field `self`.
-        #[serde(rename = "self", default)]
+        #[serde(rename = "self")]
         pub self_: ::core::option::Option<bool>,
         /// Field `userId`.
-        #[serde(rename = "userId", default)]
+        #[serde(rename = "userId")]
         pub user_id: ::core::option::Option<f64>,
         /// Field `user_id`.
-        #[serde(rename = "user_id", default)]
+        #[serde(rename = "user_id")]
         pub user_id_2: ::core::option::Option<f64>,
         /// Field `1st`.
-        #[serde(rename = "1st", default)]
+        #[serde(rename = "1st")]
         pub _1st: ::core::option::Option<::restsource::runtime::chrono::NaiveDate>,
         /// Field `größe`.
-        #[serde(rename = "größe", default)]
+        #[serde(rename = "größe")]
         pub gr_e: ::core::option::Option<::restsource::runtime::chrono::NaiveTime>,
         /// Field `price`.
-        #[serde(rename = "price", default)]
+        #[serde(rename = "price")]
         pub price: ::core::option::Option<::restsource::runtime::rust_decimal::Decimal>,
         /// Field `balance`.
-        #[serde(rename = "balance", default)]
+        #[serde(rename = "balance")]
         pub balance: ::core::option::Option<
             ::restsource::runtime::rust_decimal::Decimal,
         >,
         /// Field `payload`.
-        #[serde(rename = "payload", default)]
+        #[serde(rename = "payload")]
         pub payload: ::core::option::Option<::restsource::runtime::serde_json::Value>,
         /// Field `blob`.
-        #[serde(rename = "blob", default)]
+        #[serde(rename = "blob")]
         pub blob: ::core::option::Option<::restsource::runtime::types::Bytes>,
         /// Field `updated_at`.
-        #[serde(rename = "updated_at", default)]
+        #[serde(rename = "updated_at")]
         pub updated_at: ::core::option::Option<
             ::restsource::runtime::chrono::DateTime<::restsource::runtime::chrono::Utc>,
         >,
         /// Field `deleted`.
-        #[serde(rename = "deleted", default)]
+        #[serde(rename = "deleted")]
         pub is_deleted: ::core::option::Option<bool>,
         /// Field `extra`.
-        #[serde(rename = "extra", default)]
+        #[serde(rename = "extra")]
         pub extra_2: ::core::option::Option<::std::string::String>,
-        /// Every field the spec does not declare, kept as received.
+        /// Every field the spec does not declare, kept as received (JSON text).
         #[serde(flatten)]
-        pub extra: ::restsource::runtime::serde_json::Map<
-            ::std::string::String,
-            ::restsource::runtime::serde_json::Value,
-        >,
+        pub extra: ::restsource::runtime::record::Extra,
+    }
+    impl<'de> ::restsource::runtime::serde::Deserialize<'de> for Items2 {
+        fn deserialize<D: ::restsource::runtime::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::core::result::Result<Self, D::Error> {
+            struct RecordVisitor;
+            impl<'de> ::restsource::runtime::serde::de::Visitor<'de> for RecordVisitor {
+                type Value = Items2;
+                fn expecting(
+                    &self,
+                    f: &mut ::core::fmt::Formatter<'_>,
+                ) -> ::core::fmt::Result {
+                    f.write_str("a record of resource `items` (a JSON object)")
+                }
+                fn visit_map<A: ::restsource::runtime::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::core::result::Result<Items2, A::Error> {
+                    let mut slot_0: ::core::option::Option<i64> = ::core::option::Option::None;
+                    let mut slot_1: ::core::option::Option<::std::string::String> = ::core::option::Option::None;
+                    let mut slot_2: ::core::option::Option<
+                        ::core::option::Option<bool>,
+                    > = ::core::option::Option::None;
+                    let mut slot_3: ::core::option::Option<
+                        ::core::option::Option<f64>,
+                    > = ::core::option::Option::None;
+                    let mut slot_4: ::core::option::Option<
+                        ::core::option::Option<f64>,
+                    > = ::core::option::Option::None;
+                    let mut slot_5: ::core::option::Option<
+                        ::core::option::Option<::restsource::runtime::chrono::NaiveDate>,
+                    > = ::core::option::Option::None;
+                    let mut slot_6: ::core::option::Option<
+                        ::core::option::Option<::restsource::runtime::chrono::NaiveTime>,
+                    > = ::core::option::Option::None;
+                    let mut slot_7: ::core::option::Option<
+                        ::core::option::Option<
+                            ::restsource::runtime::rust_decimal::Decimal,
+                        >,
+                    > = ::core::option::Option::None;
+                    let mut slot_8: ::core::option::Option<
+                        ::core::option::Option<
+                            ::restsource::runtime::rust_decimal::Decimal,
+                        >,
+                    > = ::core::option::Option::None;
+                    let mut slot_9: ::core::option::Option<
+                        ::core::option::Option<::restsource::runtime::serde_json::Value>,
+                    > = ::core::option::Option::None;
+                    let mut slot_10: ::core::option::Option<
+                        ::core::option::Option<::restsource::runtime::types::Bytes>,
+                    > = ::core::option::Option::None;
+                    let mut slot_11: ::core::option::Option<
+                        ::core::option::Option<
+                            ::restsource::runtime::chrono::DateTime<
+                                ::restsource::runtime::chrono::Utc,
+                            >,
+                        >,
+                    > = ::core::option::Option::None;
+                    let mut slot_12: ::core::option::Option<
+                        ::core::option::Option<bool>,
+                    > = ::core::option::Option::None;
+                    let mut slot_13: ::core::option::Option<
+                        ::core::option::Option<::std::string::String>,
+                    > = ::core::option::Option::None;
+                    let mut extra_fields = ::restsource::runtime::record::ExtraBuilder::new();
+                    while let ::core::option::Option::Some(key) = map
+                        .next_key::<::restsource::runtime::record::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "id" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_0,
+                                    "id",
+                                    &mut map,
+                                )?
+                            }
+                            "type" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_1,
+                                    "type",
+                                    &mut map,
+                                )?
+                            }
+                            "self" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_2,
+                                    "self",
+                                    &mut map,
+                                )?
+                            }
+                            "userId" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_3,
+                                    "userId",
+                                    &mut map,
+                                )?
+                            }
+                            "user_id" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_4,
+                                    "user_id",
+                                    &mut map,
+                                )?
+                            }
+                            "1st" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_5,
+                                    "1st",
+                                    &mut map,
+                                )?
+                            }
+                            "größe" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_6,
+                                    "größe",
+                                    &mut map,
+                                )?
+                            }
+                            "price" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_7,
+                                    "price",
+                                    &mut map,
+                                )?
+                            }
+                            "balance" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_8,
+                                    "balance",
+                                    &mut map,
+                                )?
+                            }
+                            "payload" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_9,
+                                    "payload",
+                                    &mut map,
+                                )?
+                            }
+                            "blob" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_10,
+                                    "blob",
+                                    &mut map,
+                                )?
+                            }
+                            "updated_at" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_11,
+                                    "updated_at",
+                                    &mut map,
+                                )?
+                            }
+                            "deleted" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_12,
+                                    "deleted",
+                                    &mut map,
+                                )?
+                            }
+                            "extra" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_13,
+                                    "extra",
+                                    &mut map,
+                                )?
+                            }
+                            other => extra_fields.push(other, &mut map)?,
+                        }
+                    }
+                    ::core::result::Result::Ok(Items2 {
+                        id: ::restsource::runtime::record::de::required(slot_0, "id")?,
+                        r#type: ::restsource::runtime::record::de::required(
+                            slot_1,
+                            "type",
+                        )?,
+                        self_: slot_2.unwrap_or_default(),
+                        user_id: slot_3.unwrap_or_default(),
+                        user_id_2: slot_4.unwrap_or_default(),
+                        _1st: slot_5.unwrap_or_default(),
+                        gr_e: slot_6.unwrap_or_default(),
+                        price: slot_7.unwrap_or_default(),
+                        balance: slot_8.unwrap_or_default(),
+                        payload: slot_9.unwrap_or_default(),
+                        blob: slot_10.unwrap_or_default(),
+                        updated_at: slot_11.unwrap_or_default(),
+                        is_deleted: slot_12.unwrap_or_default(),
+                        extra_2: slot_13.unwrap_or_default(),
+                        extra: extra_fields.finish(),
+                    })
+                }
+            }
+            deserializer.deserialize_map(RecordVisitor)
+        }
     }
     impl ::restsource::runtime::record::Record for Items2 {
         const RESOURCE: &'static ::restsource::runtime::def::ResourceDef = &ITEMS;
@@ -189,7 +374,7 @@ pub mod showcase {
                     )
                 }
                 Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
-                    ::restsource::runtime::record::walk(self.extra.get(*key)?, rest)
+                    ::restsource::runtime::record::walk(&self.extra.get(key)?, rest)
                 }
                 _ => {
                     ::restsource::runtime::record::walk(
@@ -200,27 +385,8 @@ pub mod showcase {
             }
         }
     }
-    impl Items2 {
-        /// Decodes a response body straight into this resource's records, following
-        /// the spec's record selector with no intermediate JSON value.
-        pub fn decode_page(
-            body: &[u8],
-        ) -> ::core::result::Result<
-            ::std::vec::Vec<Items2>,
-            ::restsource::runtime::serde_json::Error,
-        > {
-            ::restsource::runtime::serde_json::from_slice::<pages::Items2>(body)
-                .map(pages::Items2::into_records)
-        }
-    }
     /// A record of resource `item_details` (table `item_details`).
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        ::restsource::runtime::serde::Serialize,
-        ::restsource::runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, ::restsource::runtime::serde::Serialize)]
     #[serde(crate = "::restsource::runtime::serde")]
     pub struct ItemDetails {
         /// Field `detail_id`.
@@ -229,12 +395,70 @@ pub mod showcase {
         /// Field `item`.
         #[serde(rename = "item")]
         pub item: ::restsource::runtime::serde_json::Value,
-        /// Every field the spec does not declare, kept as received.
+        /// Every field the spec does not declare, kept as received (JSON text).
         #[serde(flatten)]
-        pub extra: ::restsource::runtime::serde_json::Map<
-            ::std::string::String,
-            ::restsource::runtime::serde_json::Value,
-        >,
+        pub extra: ::restsource::runtime::record::Extra,
+    }
+    impl<'de> ::restsource::runtime::serde::Deserialize<'de> for ItemDetails {
+        fn deserialize<D: ::restsource::runtime::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::core::result::Result<Self, D::Error> {
+            struct RecordVisitor;
+            impl<'de> ::restsource::runtime::serde::de::Visitor<'de> for RecordVisitor {
+                type Value = ItemDetails;
+                fn expecting(
+                    &self,
+                    f: &mut ::core::fmt::Formatter<'_>,
+                ) -> ::core::fmt::Result {
+                    f.write_str("a record of resource `item_details` (a JSON object)")
+                }
+                fn visit_map<A: ::restsource::runtime::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::core::result::Result<ItemDetails, A::Error> {
+                    let mut slot_0: ::core::option::Option<
+                        ::restsource::runtime::serde_json::Value,
+                    > = ::core::option::Option::None;
+                    let mut slot_1: ::core::option::Option<
+                        ::restsource::runtime::serde_json::Value,
+                    > = ::core::option::Option::None;
+                    let mut extra_fields = ::restsource::runtime::record::ExtraBuilder::new();
+                    while let ::core::option::Option::Some(key) = map
+                        .next_key::<::restsource::runtime::record::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "detail_id" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_0,
+                                    "detail_id",
+                                    &mut map,
+                                )?
+                            }
+                            "item" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_1,
+                                    "item",
+                                    &mut map,
+                                )?
+                            }
+                            other => extra_fields.push(other, &mut map)?,
+                        }
+                    }
+                    ::core::result::Result::Ok(ItemDetails {
+                        detail_id: ::restsource::runtime::record::de::required(
+                            slot_0,
+                            "detail_id",
+                        )?,
+                        item: ::restsource::runtime::record::de::required(
+                            slot_1,
+                            "item",
+                        )?,
+                        extra: extra_fields.finish(),
+                    })
+                }
+            }
+            deserializer.deserialize_map(RecordVisitor)
+        }
     }
     impl ::restsource::runtime::record::Record for ItemDetails {
         const RESOURCE: &'static ::restsource::runtime::def::ResourceDef = &ITEM_DETAILS;
@@ -273,7 +497,7 @@ pub mod showcase {
                     )
                 }
                 Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
-                    ::restsource::runtime::record::walk(self.extra.get(*key)?, rest)
+                    ::restsource::runtime::record::walk(&self.extra.get(key)?, rest)
                 }
                 _ => {
                     ::restsource::runtime::record::walk(
@@ -285,21 +509,43 @@ pub mod showcase {
         }
     }
     /// A record of resource `type` (table `type`).
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        ::restsource::runtime::serde::Serialize,
-        ::restsource::runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, ::restsource::runtime::serde::Serialize)]
     #[serde(crate = "::restsource::runtime::serde")]
     pub struct Items {
-        /// Every field the spec does not declare, kept as received.
+        /// Every field the spec does not declare, kept as received (JSON text).
         #[serde(flatten)]
-        pub extra: ::restsource::runtime::serde_json::Map<
-            ::std::string::String,
-            ::restsource::runtime::serde_json::Value,
-        >,
+        pub extra: ::restsource::runtime::record::Extra,
+    }
+    impl<'de> ::restsource::runtime::serde::Deserialize<'de> for Items {
+        fn deserialize<D: ::restsource::runtime::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::core::result::Result<Self, D::Error> {
+            struct RecordVisitor;
+            impl<'de> ::restsource::runtime::serde::de::Visitor<'de> for RecordVisitor {
+                type Value = Items;
+                fn expecting(
+                    &self,
+                    f: &mut ::core::fmt::Formatter<'_>,
+                ) -> ::core::fmt::Result {
+                    f.write_str("a record of resource `type` (a JSON object)")
+                }
+                fn visit_map<A: ::restsource::runtime::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::core::result::Result<Items, A::Error> {
+                    let mut extra_fields = ::restsource::runtime::record::ExtraBuilder::new();
+                    while let ::core::option::Option::Some(key) = map
+                        .next_key::<::restsource::runtime::record::Key<'de>>()?
+                    {
+                        extra_fields.push(key.as_str(), &mut map)?;
+                    }
+                    ::core::result::Result::Ok(Items {
+                        extra: extra_fields.finish(),
+                    })
+                }
+            }
+            deserializer.deserialize_map(RecordVisitor)
+        }
     }
     impl ::restsource::runtime::record::Record for Items {
         const RESOURCE: &'static ::restsource::runtime::def::ResourceDef = &TYPE;
@@ -321,7 +567,7 @@ pub mod showcase {
         ) -> ::core::option::Option<::restsource::runtime::serde_json::Value> {
             match path.split_first() {
                 Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
-                    ::restsource::runtime::record::walk(self.extra.get(*key)?, rest)
+                    ::restsource::runtime::record::walk(&self.extra.get(key)?, rest)
                 }
                 _ => {
                     ::restsource::runtime::record::walk(
@@ -333,21 +579,43 @@ pub mod showcase {
         }
     }
     /// A record of resource `source` (table `source`).
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        ::restsource::runtime::serde::Serialize,
-        ::restsource::runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, ::restsource::runtime::serde::Serialize)]
     #[serde(crate = "::restsource::runtime::serde")]
     pub struct Source2 {
-        /// Every field the spec does not declare, kept as received.
+        /// Every field the spec does not declare, kept as received (JSON text).
         #[serde(flatten)]
-        pub extra: ::restsource::runtime::serde_json::Map<
-            ::std::string::String,
-            ::restsource::runtime::serde_json::Value,
-        >,
+        pub extra: ::restsource::runtime::record::Extra,
+    }
+    impl<'de> ::restsource::runtime::serde::Deserialize<'de> for Source2 {
+        fn deserialize<D: ::restsource::runtime::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::core::result::Result<Self, D::Error> {
+            struct RecordVisitor;
+            impl<'de> ::restsource::runtime::serde::de::Visitor<'de> for RecordVisitor {
+                type Value = Source2;
+                fn expecting(
+                    &self,
+                    f: &mut ::core::fmt::Formatter<'_>,
+                ) -> ::core::fmt::Result {
+                    f.write_str("a record of resource `source` (a JSON object)")
+                }
+                fn visit_map<A: ::restsource::runtime::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::core::result::Result<Source2, A::Error> {
+                    let mut extra_fields = ::restsource::runtime::record::ExtraBuilder::new();
+                    while let ::core::option::Option::Some(key) = map
+                        .next_key::<::restsource::runtime::record::Key<'de>>()?
+                    {
+                        extra_fields.push(key.as_str(), &mut map)?;
+                    }
+                    ::core::result::Result::Ok(Source2 {
+                        extra: extra_fields.finish(),
+                    })
+                }
+            }
+            deserializer.deserialize_map(RecordVisitor)
+        }
     }
     impl ::restsource::runtime::record::Record for Source2 {
         const RESOURCE: &'static ::restsource::runtime::def::ResourceDef = &SOURCE_2;
@@ -369,7 +637,7 @@ pub mod showcase {
         ) -> ::core::option::Option<::restsource::runtime::serde_json::Value> {
             match path.split_first() {
                 Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
-                    ::restsource::runtime::record::walk(self.extra.get(*key)?, rest)
+                    ::restsource::runtime::record::walk(&self.extra.get(key)?, rest)
                 }
                 _ => {
                     ::restsource::runtime::record::walk(
@@ -381,24 +649,59 @@ pub mod showcase {
         }
     }
     /// A record of resource `new` (table `new`).
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        ::restsource::runtime::serde::Serialize,
-        ::restsource::runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, ::restsource::runtime::serde::Serialize)]
     #[serde(crate = "::restsource::runtime::serde")]
     pub struct New {
         /// Field `score`.
-        #[serde(rename = "score", default)]
+        #[serde(rename = "score")]
         pub score: ::core::option::Option<f64>,
-        /// Every field the spec does not declare, kept as received.
+        /// Every field the spec does not declare, kept as received (JSON text).
         #[serde(flatten)]
-        pub extra: ::restsource::runtime::serde_json::Map<
-            ::std::string::String,
-            ::restsource::runtime::serde_json::Value,
-        >,
+        pub extra: ::restsource::runtime::record::Extra,
+    }
+    impl<'de> ::restsource::runtime::serde::Deserialize<'de> for New {
+        fn deserialize<D: ::restsource::runtime::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::core::result::Result<Self, D::Error> {
+            struct RecordVisitor;
+            impl<'de> ::restsource::runtime::serde::de::Visitor<'de> for RecordVisitor {
+                type Value = New;
+                fn expecting(
+                    &self,
+                    f: &mut ::core::fmt::Formatter<'_>,
+                ) -> ::core::fmt::Result {
+                    f.write_str("a record of resource `new` (a JSON object)")
+                }
+                fn visit_map<A: ::restsource::runtime::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::core::result::Result<New, A::Error> {
+                    let mut slot_0: ::core::option::Option<
+                        ::core::option::Option<f64>,
+                    > = ::core::option::Option::None;
+                    let mut extra_fields = ::restsource::runtime::record::ExtraBuilder::new();
+                    while let ::core::option::Option::Some(key) = map
+                        .next_key::<::restsource::runtime::record::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "score" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_0,
+                                    "score",
+                                    &mut map,
+                                )?
+                            }
+                            other => extra_fields.push(other, &mut map)?,
+                        }
+                    }
+                    ::core::result::Result::Ok(New {
+                        score: slot_0.unwrap_or_default(),
+                        extra: extra_fields.finish(),
+                    })
+                }
+            }
+            deserializer.deserialize_map(RecordVisitor)
+        }
     }
     impl ::restsource::runtime::record::Record for New {
         const RESOURCE: &'static ::restsource::runtime::def::ResourceDef = &NEW;
@@ -429,7 +732,7 @@ pub mod showcase {
                     )
                 }
                 Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
-                    ::restsource::runtime::record::walk(self.extra.get(*key)?, rest)
+                    ::restsource::runtime::record::walk(&self.extra.get(key)?, rest)
                 }
                 _ => {
                     ::restsource::runtime::record::walk(
@@ -440,35 +743,44 @@ pub mod showcase {
             }
         }
     }
-    impl New {
-        /// Decodes a response body straight into this resource's records, following
-        /// the spec's record selector with no intermediate JSON value.
-        pub fn decode_page(
-            body: &[u8],
-        ) -> ::core::result::Result<
-            ::std::vec::Vec<New>,
-            ::restsource::runtime::serde_json::Error,
-        > {
-            ::restsource::runtime::serde_json::from_slice::<pages::New>(body)
-                .map(pages::New::into_records)
-        }
-    }
     /// A record of resource `offsets` (table `offsets`).
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        ::restsource::runtime::serde::Serialize,
-        ::restsource::runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, ::restsource::runtime::serde::Serialize)]
     #[serde(crate = "::restsource::runtime::serde")]
     pub struct Offsets {
-        /// Every field the spec does not declare, kept as received.
+        /// Every field the spec does not declare, kept as received (JSON text).
         #[serde(flatten)]
-        pub extra: ::restsource::runtime::serde_json::Map<
-            ::std::string::String,
-            ::restsource::runtime::serde_json::Value,
-        >,
+        pub extra: ::restsource::runtime::record::Extra,
+    }
+    impl<'de> ::restsource::runtime::serde::Deserialize<'de> for Offsets {
+        fn deserialize<D: ::restsource::runtime::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::core::result::Result<Self, D::Error> {
+            struct RecordVisitor;
+            impl<'de> ::restsource::runtime::serde::de::Visitor<'de> for RecordVisitor {
+                type Value = Offsets;
+                fn expecting(
+                    &self,
+                    f: &mut ::core::fmt::Formatter<'_>,
+                ) -> ::core::fmt::Result {
+                    f.write_str("a record of resource `offsets` (a JSON object)")
+                }
+                fn visit_map<A: ::restsource::runtime::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::core::result::Result<Offsets, A::Error> {
+                    let mut extra_fields = ::restsource::runtime::record::ExtraBuilder::new();
+                    while let ::core::option::Option::Some(key) = map
+                        .next_key::<::restsource::runtime::record::Key<'de>>()?
+                    {
+                        extra_fields.push(key.as_str(), &mut map)?;
+                    }
+                    ::core::result::Result::Ok(Offsets {
+                        extra: extra_fields.finish(),
+                    })
+                }
+            }
+            deserializer.deserialize_map(RecordVisitor)
+        }
     }
     impl ::restsource::runtime::record::Record for Offsets {
         const RESOURCE: &'static ::restsource::runtime::def::ResourceDef = &OFFSETS;
@@ -490,7 +802,7 @@ pub mod showcase {
         ) -> ::core::option::Option<::restsource::runtime::serde_json::Value> {
             match path.split_first() {
                 Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
-                    ::restsource::runtime::record::walk(self.extra.get(*key)?, rest)
+                    ::restsource::runtime::record::walk(&self.extra.get(key)?, rest)
                 }
                 _ => {
                     ::restsource::runtime::record::walk(
@@ -498,48 +810,6 @@ pub mod showcase {
                         path,
                     )
                 }
-            }
-        }
-    }
-    /// Page wrappers: each decodes a response body directly into its records.
-    pub mod pages {
-        /// A response page of resource `items`.
-        #[derive(::restsource::runtime::serde::Deserialize)]
-        #[serde(crate = "::restsource::runtime::serde")]
-        pub struct Items2 {
-            #[serde(rename = "data")]
-            inner: Items2Items,
-        }
-        impl Items2 {
-            /// The records this level holds.
-            pub fn into_records(self) -> ::std::vec::Vec<super::Items2> {
-                self.inner.into_records()
-            }
-        }
-        /// The `items` level of a `items` page.
-        #[derive(::restsource::runtime::serde::Deserialize)]
-        #[serde(crate = "::restsource::runtime::serde")]
-        pub struct Items2Items {
-            #[serde(rename = "items")]
-            inner: ::std::vec::Vec<super::Items2>,
-        }
-        impl Items2Items {
-            /// The records this level holds.
-            pub fn into_records(self) -> ::std::vec::Vec<super::Items2> {
-                self.inner
-            }
-        }
-        /// A response page of resource `new`.
-        #[derive(::restsource::runtime::serde::Deserialize)]
-        #[serde(crate = "::restsource::runtime::serde")]
-        pub struct New {
-            #[serde(rename = "data")]
-            inner: ::std::vec::Vec<super::New>,
-        }
-        impl New {
-            /// The records this level holds.
-            pub fn into_records(self) -> ::std::vec::Vec<super::New> {
-                self.inner
             }
         }
     }

@@ -2,32 +2,91 @@
 /// Typed records, constants and glue generated from source spec `social_media`.
 pub mod social_media {
     /// A record of resource `media` (table `media`).
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        ::restsource::runtime::serde::Serialize,
-        ::restsource::runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, ::restsource::runtime::serde::Serialize)]
     #[serde(crate = "::restsource::runtime::serde")]
     pub struct Media {
         /// Field `id`.
         #[serde(rename = "id")]
         pub id: i64,
         /// Field `name`.
-        #[serde(rename = "name", default)]
+        #[serde(rename = "name")]
         pub name: ::core::option::Option<::std::string::String>,
         /// Field `timestamp`.
-        #[serde(rename = "timestamp", default)]
+        #[serde(rename = "timestamp")]
         pub timestamp: ::core::option::Option<
             ::restsource::runtime::chrono::DateTime<::restsource::runtime::chrono::Utc>,
         >,
-        /// Every field the spec does not declare, kept as received.
+        /// Every field the spec does not declare, kept as received (JSON text).
         #[serde(flatten)]
-        pub extra: ::restsource::runtime::serde_json::Map<
-            ::std::string::String,
-            ::restsource::runtime::serde_json::Value,
-        >,
+        pub extra: ::restsource::runtime::record::Extra,
+    }
+    impl<'de> ::restsource::runtime::serde::Deserialize<'de> for Media {
+        fn deserialize<D: ::restsource::runtime::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::core::result::Result<Self, D::Error> {
+            struct RecordVisitor;
+            impl<'de> ::restsource::runtime::serde::de::Visitor<'de> for RecordVisitor {
+                type Value = Media;
+                fn expecting(
+                    &self,
+                    f: &mut ::core::fmt::Formatter<'_>,
+                ) -> ::core::fmt::Result {
+                    f.write_str("a record of resource `media` (a JSON object)")
+                }
+                fn visit_map<A: ::restsource::runtime::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::core::result::Result<Media, A::Error> {
+                    let mut slot_0: ::core::option::Option<i64> = ::core::option::Option::None;
+                    let mut slot_1: ::core::option::Option<
+                        ::core::option::Option<::std::string::String>,
+                    > = ::core::option::Option::None;
+                    let mut slot_2: ::core::option::Option<
+                        ::core::option::Option<
+                            ::restsource::runtime::chrono::DateTime<
+                                ::restsource::runtime::chrono::Utc,
+                            >,
+                        >,
+                    > = ::core::option::Option::None;
+                    let mut extra_fields = ::restsource::runtime::record::ExtraBuilder::new();
+                    while let ::core::option::Option::Some(key) = map
+                        .next_key::<::restsource::runtime::record::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "id" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_0,
+                                    "id",
+                                    &mut map,
+                                )?
+                            }
+                            "name" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_1,
+                                    "name",
+                                    &mut map,
+                                )?
+                            }
+                            "timestamp" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_2,
+                                    "timestamp",
+                                    &mut map,
+                                )?
+                            }
+                            other => extra_fields.push(other, &mut map)?,
+                        }
+                    }
+                    ::core::result::Result::Ok(Media {
+                        id: ::restsource::runtime::record::de::required(slot_0, "id")?,
+                        name: slot_1.unwrap_or_default(),
+                        timestamp: slot_2.unwrap_or_default(),
+                        extra: extra_fields.finish(),
+                    })
+                }
+            }
+            deserializer.deserialize_map(RecordVisitor)
+        }
     }
     impl ::restsource::runtime::record::Record for Media {
         const RESOURCE: &'static ::restsource::runtime::def::ResourceDef = &MEDIA;
@@ -73,7 +132,7 @@ pub mod social_media {
                     )
                 }
                 Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
-                    ::restsource::runtime::record::walk(self.extra.get(*key)?, rest)
+                    ::restsource::runtime::record::walk(&self.extra.get(key)?, rest)
                 }
                 _ => {
                     ::restsource::runtime::record::walk(
@@ -84,46 +143,92 @@ pub mod social_media {
             }
         }
     }
-    impl Media {
-        /// Decodes a response body straight into this resource's records, following
-        /// the spec's record selector with no intermediate JSON value.
-        pub fn decode_page(
-            body: &[u8],
-        ) -> ::core::result::Result<
-            ::std::vec::Vec<Media>,
-            ::restsource::runtime::serde_json::Error,
-        > {
-            ::restsource::runtime::serde_json::from_slice::<pages::Media>(body)
-                .map(pages::Media::into_records)
-        }
-    }
     /// A record of resource `media_insights` (table `media_insights`).
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        ::restsource::runtime::serde::Serialize,
-        ::restsource::runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, ::restsource::runtime::serde::Serialize)]
     #[serde(crate = "::restsource::runtime::serde")]
     pub struct MediaInsights {
         /// Field `id`.
         #[serde(rename = "id")]
         pub id: i64,
         /// Field `name`.
-        #[serde(rename = "name", default)]
+        #[serde(rename = "name")]
         pub name: ::core::option::Option<::std::string::String>,
         /// Field `timestamp`.
-        #[serde(rename = "timestamp", default)]
+        #[serde(rename = "timestamp")]
         pub timestamp: ::core::option::Option<
             ::restsource::runtime::chrono::DateTime<::restsource::runtime::chrono::Utc>,
         >,
-        /// Every field the spec does not declare, kept as received.
+        /// Every field the spec does not declare, kept as received (JSON text).
         #[serde(flatten)]
-        pub extra: ::restsource::runtime::serde_json::Map<
-            ::std::string::String,
-            ::restsource::runtime::serde_json::Value,
-        >,
+        pub extra: ::restsource::runtime::record::Extra,
+    }
+    impl<'de> ::restsource::runtime::serde::Deserialize<'de> for MediaInsights {
+        fn deserialize<D: ::restsource::runtime::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::core::result::Result<Self, D::Error> {
+            struct RecordVisitor;
+            impl<'de> ::restsource::runtime::serde::de::Visitor<'de> for RecordVisitor {
+                type Value = MediaInsights;
+                fn expecting(
+                    &self,
+                    f: &mut ::core::fmt::Formatter<'_>,
+                ) -> ::core::fmt::Result {
+                    f.write_str("a record of resource `media_insights` (a JSON object)")
+                }
+                fn visit_map<A: ::restsource::runtime::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::core::result::Result<MediaInsights, A::Error> {
+                    let mut slot_0: ::core::option::Option<i64> = ::core::option::Option::None;
+                    let mut slot_1: ::core::option::Option<
+                        ::core::option::Option<::std::string::String>,
+                    > = ::core::option::Option::None;
+                    let mut slot_2: ::core::option::Option<
+                        ::core::option::Option<
+                            ::restsource::runtime::chrono::DateTime<
+                                ::restsource::runtime::chrono::Utc,
+                            >,
+                        >,
+                    > = ::core::option::Option::None;
+                    let mut extra_fields = ::restsource::runtime::record::ExtraBuilder::new();
+                    while let ::core::option::Option::Some(key) = map
+                        .next_key::<::restsource::runtime::record::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "id" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_0,
+                                    "id",
+                                    &mut map,
+                                )?
+                            }
+                            "name" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_1,
+                                    "name",
+                                    &mut map,
+                                )?
+                            }
+                            "timestamp" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_2,
+                                    "timestamp",
+                                    &mut map,
+                                )?
+                            }
+                            other => extra_fields.push(other, &mut map)?,
+                        }
+                    }
+                    ::core::result::Result::Ok(MediaInsights {
+                        id: ::restsource::runtime::record::de::required(slot_0, "id")?,
+                        name: slot_1.unwrap_or_default(),
+                        timestamp: slot_2.unwrap_or_default(),
+                        extra: extra_fields.finish(),
+                    })
+                }
+            }
+            deserializer.deserialize_map(RecordVisitor)
+        }
     }
     impl ::restsource::runtime::record::Record for MediaInsights {
         const RESOURCE: &'static ::restsource::runtime::def::ResourceDef = &MEDIA_INSIGHTS;
@@ -169,7 +274,7 @@ pub mod social_media {
                     )
                 }
                 Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
-                    ::restsource::runtime::record::walk(self.extra.get(*key)?, rest)
+                    ::restsource::runtime::record::walk(&self.extra.get(key)?, rest)
                 }
                 _ => {
                     ::restsource::runtime::record::walk(
@@ -180,46 +285,92 @@ pub mod social_media {
             }
         }
     }
-    impl MediaInsights {
-        /// Decodes a response body straight into this resource's records, following
-        /// the spec's record selector with no intermediate JSON value.
-        pub fn decode_page(
-            body: &[u8],
-        ) -> ::core::result::Result<
-            ::std::vec::Vec<MediaInsights>,
-            ::restsource::runtime::serde_json::Error,
-        > {
-            ::restsource::runtime::serde_json::from_slice::<pages::MediaInsights>(body)
-                .map(pages::MediaInsights::into_records)
-        }
-    }
     /// A record of resource `stories` (table `stories`).
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        ::restsource::runtime::serde::Serialize,
-        ::restsource::runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, ::restsource::runtime::serde::Serialize)]
     #[serde(crate = "::restsource::runtime::serde")]
     pub struct Stories {
         /// Field `id`.
         #[serde(rename = "id")]
         pub id: i64,
         /// Field `name`.
-        #[serde(rename = "name", default)]
+        #[serde(rename = "name")]
         pub name: ::core::option::Option<::std::string::String>,
         /// Field `timestamp`.
-        #[serde(rename = "timestamp", default)]
+        #[serde(rename = "timestamp")]
         pub timestamp: ::core::option::Option<
             ::restsource::runtime::chrono::DateTime<::restsource::runtime::chrono::Utc>,
         >,
-        /// Every field the spec does not declare, kept as received.
+        /// Every field the spec does not declare, kept as received (JSON text).
         #[serde(flatten)]
-        pub extra: ::restsource::runtime::serde_json::Map<
-            ::std::string::String,
-            ::restsource::runtime::serde_json::Value,
-        >,
+        pub extra: ::restsource::runtime::record::Extra,
+    }
+    impl<'de> ::restsource::runtime::serde::Deserialize<'de> for Stories {
+        fn deserialize<D: ::restsource::runtime::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::core::result::Result<Self, D::Error> {
+            struct RecordVisitor;
+            impl<'de> ::restsource::runtime::serde::de::Visitor<'de> for RecordVisitor {
+                type Value = Stories;
+                fn expecting(
+                    &self,
+                    f: &mut ::core::fmt::Formatter<'_>,
+                ) -> ::core::fmt::Result {
+                    f.write_str("a record of resource `stories` (a JSON object)")
+                }
+                fn visit_map<A: ::restsource::runtime::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::core::result::Result<Stories, A::Error> {
+                    let mut slot_0: ::core::option::Option<i64> = ::core::option::Option::None;
+                    let mut slot_1: ::core::option::Option<
+                        ::core::option::Option<::std::string::String>,
+                    > = ::core::option::Option::None;
+                    let mut slot_2: ::core::option::Option<
+                        ::core::option::Option<
+                            ::restsource::runtime::chrono::DateTime<
+                                ::restsource::runtime::chrono::Utc,
+                            >,
+                        >,
+                    > = ::core::option::Option::None;
+                    let mut extra_fields = ::restsource::runtime::record::ExtraBuilder::new();
+                    while let ::core::option::Option::Some(key) = map
+                        .next_key::<::restsource::runtime::record::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "id" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_0,
+                                    "id",
+                                    &mut map,
+                                )?
+                            }
+                            "name" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_1,
+                                    "name",
+                                    &mut map,
+                                )?
+                            }
+                            "timestamp" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_2,
+                                    "timestamp",
+                                    &mut map,
+                                )?
+                            }
+                            other => extra_fields.push(other, &mut map)?,
+                        }
+                    }
+                    ::core::result::Result::Ok(Stories {
+                        id: ::restsource::runtime::record::de::required(slot_0, "id")?,
+                        name: slot_1.unwrap_or_default(),
+                        timestamp: slot_2.unwrap_or_default(),
+                        extra: extra_fields.finish(),
+                    })
+                }
+            }
+            deserializer.deserialize_map(RecordVisitor)
+        }
     }
     impl ::restsource::runtime::record::Record for Stories {
         const RESOURCE: &'static ::restsource::runtime::def::ResourceDef = &STORIES;
@@ -265,7 +416,7 @@ pub mod social_media {
                     )
                 }
                 Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
-                    ::restsource::runtime::record::walk(self.extra.get(*key)?, rest)
+                    ::restsource::runtime::record::walk(&self.extra.get(key)?, rest)
                 }
                 _ => {
                     ::restsource::runtime::record::walk(
@@ -276,46 +427,92 @@ pub mod social_media {
             }
         }
     }
-    impl Stories {
-        /// Decodes a response body straight into this resource's records, following
-        /// the spec's record selector with no intermediate JSON value.
-        pub fn decode_page(
-            body: &[u8],
-        ) -> ::core::result::Result<
-            ::std::vec::Vec<Stories>,
-            ::restsource::runtime::serde_json::Error,
-        > {
-            ::restsource::runtime::serde_json::from_slice::<pages::Stories>(body)
-                .map(pages::Stories::into_records)
-        }
-    }
     /// A record of resource `user_insights` (table `user_insights`).
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        ::restsource::runtime::serde::Serialize,
-        ::restsource::runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, ::restsource::runtime::serde::Serialize)]
     #[serde(crate = "::restsource::runtime::serde")]
     pub struct UserInsights {
         /// Field `id`.
         #[serde(rename = "id")]
         pub id: i64,
         /// Field `name`.
-        #[serde(rename = "name", default)]
+        #[serde(rename = "name")]
         pub name: ::core::option::Option<::std::string::String>,
         /// Field `timestamp`.
-        #[serde(rename = "timestamp", default)]
+        #[serde(rename = "timestamp")]
         pub timestamp: ::core::option::Option<
             ::restsource::runtime::chrono::DateTime<::restsource::runtime::chrono::Utc>,
         >,
-        /// Every field the spec does not declare, kept as received.
+        /// Every field the spec does not declare, kept as received (JSON text).
         #[serde(flatten)]
-        pub extra: ::restsource::runtime::serde_json::Map<
-            ::std::string::String,
-            ::restsource::runtime::serde_json::Value,
-        >,
+        pub extra: ::restsource::runtime::record::Extra,
+    }
+    impl<'de> ::restsource::runtime::serde::Deserialize<'de> for UserInsights {
+        fn deserialize<D: ::restsource::runtime::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::core::result::Result<Self, D::Error> {
+            struct RecordVisitor;
+            impl<'de> ::restsource::runtime::serde::de::Visitor<'de> for RecordVisitor {
+                type Value = UserInsights;
+                fn expecting(
+                    &self,
+                    f: &mut ::core::fmt::Formatter<'_>,
+                ) -> ::core::fmt::Result {
+                    f.write_str("a record of resource `user_insights` (a JSON object)")
+                }
+                fn visit_map<A: ::restsource::runtime::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::core::result::Result<UserInsights, A::Error> {
+                    let mut slot_0: ::core::option::Option<i64> = ::core::option::Option::None;
+                    let mut slot_1: ::core::option::Option<
+                        ::core::option::Option<::std::string::String>,
+                    > = ::core::option::Option::None;
+                    let mut slot_2: ::core::option::Option<
+                        ::core::option::Option<
+                            ::restsource::runtime::chrono::DateTime<
+                                ::restsource::runtime::chrono::Utc,
+                            >,
+                        >,
+                    > = ::core::option::Option::None;
+                    let mut extra_fields = ::restsource::runtime::record::ExtraBuilder::new();
+                    while let ::core::option::Option::Some(key) = map
+                        .next_key::<::restsource::runtime::record::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "id" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_0,
+                                    "id",
+                                    &mut map,
+                                )?
+                            }
+                            "name" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_1,
+                                    "name",
+                                    &mut map,
+                                )?
+                            }
+                            "timestamp" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_2,
+                                    "timestamp",
+                                    &mut map,
+                                )?
+                            }
+                            other => extra_fields.push(other, &mut map)?,
+                        }
+                    }
+                    ::core::result::Result::Ok(UserInsights {
+                        id: ::restsource::runtime::record::de::required(slot_0, "id")?,
+                        name: slot_1.unwrap_or_default(),
+                        timestamp: slot_2.unwrap_or_default(),
+                        extra: extra_fields.finish(),
+                    })
+                }
+            }
+            deserializer.deserialize_map(RecordVisitor)
+        }
     }
     impl ::restsource::runtime::record::Record for UserInsights {
         const RESOURCE: &'static ::restsource::runtime::def::ResourceDef = &USER_INSIGHTS;
@@ -361,7 +558,7 @@ pub mod social_media {
                     )
                 }
                 Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
-                    ::restsource::runtime::record::walk(self.extra.get(*key)?, rest)
+                    ::restsource::runtime::record::walk(&self.extra.get(key)?, rest)
                 }
                 _ => {
                     ::restsource::runtime::record::walk(
@@ -372,46 +569,92 @@ pub mod social_media {
             }
         }
     }
-    impl UserInsights {
-        /// Decodes a response body straight into this resource's records, following
-        /// the spec's record selector with no intermediate JSON value.
-        pub fn decode_page(
-            body: &[u8],
-        ) -> ::core::result::Result<
-            ::std::vec::Vec<UserInsights>,
-            ::restsource::runtime::serde_json::Error,
-        > {
-            ::restsource::runtime::serde_json::from_slice::<pages::UserInsights>(body)
-                .map(pages::UserInsights::into_records)
-        }
-    }
     /// A record of resource `story_insights` (table `story_insights`).
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        ::restsource::runtime::serde::Serialize,
-        ::restsource::runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, ::restsource::runtime::serde::Serialize)]
     #[serde(crate = "::restsource::runtime::serde")]
     pub struct StoryInsights {
         /// Field `id`.
         #[serde(rename = "id")]
         pub id: i64,
         /// Field `name`.
-        #[serde(rename = "name", default)]
+        #[serde(rename = "name")]
         pub name: ::core::option::Option<::std::string::String>,
         /// Field `timestamp`.
-        #[serde(rename = "timestamp", default)]
+        #[serde(rename = "timestamp")]
         pub timestamp: ::core::option::Option<
             ::restsource::runtime::chrono::DateTime<::restsource::runtime::chrono::Utc>,
         >,
-        /// Every field the spec does not declare, kept as received.
+        /// Every field the spec does not declare, kept as received (JSON text).
         #[serde(flatten)]
-        pub extra: ::restsource::runtime::serde_json::Map<
-            ::std::string::String,
-            ::restsource::runtime::serde_json::Value,
-        >,
+        pub extra: ::restsource::runtime::record::Extra,
+    }
+    impl<'de> ::restsource::runtime::serde::Deserialize<'de> for StoryInsights {
+        fn deserialize<D: ::restsource::runtime::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::core::result::Result<Self, D::Error> {
+            struct RecordVisitor;
+            impl<'de> ::restsource::runtime::serde::de::Visitor<'de> for RecordVisitor {
+                type Value = StoryInsights;
+                fn expecting(
+                    &self,
+                    f: &mut ::core::fmt::Formatter<'_>,
+                ) -> ::core::fmt::Result {
+                    f.write_str("a record of resource `story_insights` (a JSON object)")
+                }
+                fn visit_map<A: ::restsource::runtime::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::core::result::Result<StoryInsights, A::Error> {
+                    let mut slot_0: ::core::option::Option<i64> = ::core::option::Option::None;
+                    let mut slot_1: ::core::option::Option<
+                        ::core::option::Option<::std::string::String>,
+                    > = ::core::option::Option::None;
+                    let mut slot_2: ::core::option::Option<
+                        ::core::option::Option<
+                            ::restsource::runtime::chrono::DateTime<
+                                ::restsource::runtime::chrono::Utc,
+                            >,
+                        >,
+                    > = ::core::option::Option::None;
+                    let mut extra_fields = ::restsource::runtime::record::ExtraBuilder::new();
+                    while let ::core::option::Option::Some(key) = map
+                        .next_key::<::restsource::runtime::record::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "id" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_0,
+                                    "id",
+                                    &mut map,
+                                )?
+                            }
+                            "name" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_1,
+                                    "name",
+                                    &mut map,
+                                )?
+                            }
+                            "timestamp" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_2,
+                                    "timestamp",
+                                    &mut map,
+                                )?
+                            }
+                            other => extra_fields.push(other, &mut map)?,
+                        }
+                    }
+                    ::core::result::Result::Ok(StoryInsights {
+                        id: ::restsource::runtime::record::de::required(slot_0, "id")?,
+                        name: slot_1.unwrap_or_default(),
+                        timestamp: slot_2.unwrap_or_default(),
+                        extra: extra_fields.finish(),
+                    })
+                }
+            }
+            deserializer.deserialize_map(RecordVisitor)
+        }
     }
     impl ::restsource::runtime::record::Record for StoryInsights {
         const RESOURCE: &'static ::restsource::runtime::def::ResourceDef = &STORY_INSIGHTS;
@@ -457,7 +700,7 @@ pub mod social_media {
                     )
                 }
                 Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
-                    ::restsource::runtime::record::walk(self.extra.get(*key)?, rest)
+                    ::restsource::runtime::record::walk(&self.extra.get(key)?, rest)
                 }
                 _ => {
                     ::restsource::runtime::record::walk(
@@ -468,46 +711,92 @@ pub mod social_media {
             }
         }
     }
-    impl StoryInsights {
-        /// Decodes a response body straight into this resource's records, following
-        /// the spec's record selector with no intermediate JSON value.
-        pub fn decode_page(
-            body: &[u8],
-        ) -> ::core::result::Result<
-            ::std::vec::Vec<StoryInsights>,
-            ::restsource::runtime::serde_json::Error,
-        > {
-            ::restsource::runtime::serde_json::from_slice::<pages::StoryInsights>(body)
-                .map(pages::StoryInsights::into_records)
-        }
-    }
     /// A record of resource `users` (table `users`).
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        ::restsource::runtime::serde::Serialize,
-        ::restsource::runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, ::restsource::runtime::serde::Serialize)]
     #[serde(crate = "::restsource::runtime::serde")]
     pub struct Users {
         /// Field `id`.
         #[serde(rename = "id")]
         pub id: i64,
         /// Field `name`.
-        #[serde(rename = "name", default)]
+        #[serde(rename = "name")]
         pub name: ::core::option::Option<::std::string::String>,
         /// Field `timestamp`.
-        #[serde(rename = "timestamp", default)]
+        #[serde(rename = "timestamp")]
         pub timestamp: ::core::option::Option<
             ::restsource::runtime::chrono::DateTime<::restsource::runtime::chrono::Utc>,
         >,
-        /// Every field the spec does not declare, kept as received.
+        /// Every field the spec does not declare, kept as received (JSON text).
         #[serde(flatten)]
-        pub extra: ::restsource::runtime::serde_json::Map<
-            ::std::string::String,
-            ::restsource::runtime::serde_json::Value,
-        >,
+        pub extra: ::restsource::runtime::record::Extra,
+    }
+    impl<'de> ::restsource::runtime::serde::Deserialize<'de> for Users {
+        fn deserialize<D: ::restsource::runtime::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::core::result::Result<Self, D::Error> {
+            struct RecordVisitor;
+            impl<'de> ::restsource::runtime::serde::de::Visitor<'de> for RecordVisitor {
+                type Value = Users;
+                fn expecting(
+                    &self,
+                    f: &mut ::core::fmt::Formatter<'_>,
+                ) -> ::core::fmt::Result {
+                    f.write_str("a record of resource `users` (a JSON object)")
+                }
+                fn visit_map<A: ::restsource::runtime::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::core::result::Result<Users, A::Error> {
+                    let mut slot_0: ::core::option::Option<i64> = ::core::option::Option::None;
+                    let mut slot_1: ::core::option::Option<
+                        ::core::option::Option<::std::string::String>,
+                    > = ::core::option::Option::None;
+                    let mut slot_2: ::core::option::Option<
+                        ::core::option::Option<
+                            ::restsource::runtime::chrono::DateTime<
+                                ::restsource::runtime::chrono::Utc,
+                            >,
+                        >,
+                    > = ::core::option::Option::None;
+                    let mut extra_fields = ::restsource::runtime::record::ExtraBuilder::new();
+                    while let ::core::option::Option::Some(key) = map
+                        .next_key::<::restsource::runtime::record::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "id" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_0,
+                                    "id",
+                                    &mut map,
+                                )?
+                            }
+                            "name" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_1,
+                                    "name",
+                                    &mut map,
+                                )?
+                            }
+                            "timestamp" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_2,
+                                    "timestamp",
+                                    &mut map,
+                                )?
+                            }
+                            other => extra_fields.push(other, &mut map)?,
+                        }
+                    }
+                    ::core::result::Result::Ok(Users {
+                        id: ::restsource::runtime::record::de::required(slot_0, "id")?,
+                        name: slot_1.unwrap_or_default(),
+                        timestamp: slot_2.unwrap_or_default(),
+                        extra: extra_fields.finish(),
+                    })
+                }
+            }
+            deserializer.deserialize_map(RecordVisitor)
+        }
     }
     impl ::restsource::runtime::record::Record for Users {
         const RESOURCE: &'static ::restsource::runtime::def::ResourceDef = &USERS;
@@ -553,7 +842,7 @@ pub mod social_media {
                     )
                 }
                 Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
-                    ::restsource::runtime::record::walk(self.extra.get(*key)?, rest)
+                    ::restsource::runtime::record::walk(&self.extra.get(key)?, rest)
                 }
                 _ => {
                     ::restsource::runtime::record::walk(
@@ -564,46 +853,94 @@ pub mod social_media {
             }
         }
     }
-    impl Users {
-        /// Decodes a response body straight into this resource's records, following
-        /// the spec's record selector with no intermediate JSON value.
-        pub fn decode_page(
-            body: &[u8],
-        ) -> ::core::result::Result<
-            ::std::vec::Vec<Users>,
-            ::restsource::runtime::serde_json::Error,
-        > {
-            ::restsource::runtime::serde_json::from_slice::<pages::Users>(body)
-                .map(pages::Users::into_records)
-        }
-    }
     /// A record of resource `user_lifetime_insights` (table `user_lifetime_insights`).
-    #[derive(
-        Debug,
-        Clone,
-        PartialEq,
-        ::restsource::runtime::serde::Serialize,
-        ::restsource::runtime::serde::Deserialize
-    )]
+    #[derive(Debug, Clone, PartialEq, ::restsource::runtime::serde::Serialize)]
     #[serde(crate = "::restsource::runtime::serde")]
     pub struct UserLifetimeInsights {
         /// Field `id`.
         #[serde(rename = "id")]
         pub id: i64,
         /// Field `name`.
-        #[serde(rename = "name", default)]
+        #[serde(rename = "name")]
         pub name: ::core::option::Option<::std::string::String>,
         /// Field `timestamp`.
-        #[serde(rename = "timestamp", default)]
+        #[serde(rename = "timestamp")]
         pub timestamp: ::core::option::Option<
             ::restsource::runtime::chrono::DateTime<::restsource::runtime::chrono::Utc>,
         >,
-        /// Every field the spec does not declare, kept as received.
+        /// Every field the spec does not declare, kept as received (JSON text).
         #[serde(flatten)]
-        pub extra: ::restsource::runtime::serde_json::Map<
-            ::std::string::String,
-            ::restsource::runtime::serde_json::Value,
-        >,
+        pub extra: ::restsource::runtime::record::Extra,
+    }
+    impl<'de> ::restsource::runtime::serde::Deserialize<'de> for UserLifetimeInsights {
+        fn deserialize<D: ::restsource::runtime::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::core::result::Result<Self, D::Error> {
+            struct RecordVisitor;
+            impl<'de> ::restsource::runtime::serde::de::Visitor<'de> for RecordVisitor {
+                type Value = UserLifetimeInsights;
+                fn expecting(
+                    &self,
+                    f: &mut ::core::fmt::Formatter<'_>,
+                ) -> ::core::fmt::Result {
+                    f.write_str(
+                        "a record of resource `user_lifetime_insights` (a JSON object)",
+                    )
+                }
+                fn visit_map<A: ::restsource::runtime::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::core::result::Result<UserLifetimeInsights, A::Error> {
+                    let mut slot_0: ::core::option::Option<i64> = ::core::option::Option::None;
+                    let mut slot_1: ::core::option::Option<
+                        ::core::option::Option<::std::string::String>,
+                    > = ::core::option::Option::None;
+                    let mut slot_2: ::core::option::Option<
+                        ::core::option::Option<
+                            ::restsource::runtime::chrono::DateTime<
+                                ::restsource::runtime::chrono::Utc,
+                            >,
+                        >,
+                    > = ::core::option::Option::None;
+                    let mut extra_fields = ::restsource::runtime::record::ExtraBuilder::new();
+                    while let ::core::option::Option::Some(key) = map
+                        .next_key::<::restsource::runtime::record::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "id" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_0,
+                                    "id",
+                                    &mut map,
+                                )?
+                            }
+                            "name" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_1,
+                                    "name",
+                                    &mut map,
+                                )?
+                            }
+                            "timestamp" => {
+                                ::restsource::runtime::record::de::field(
+                                    &mut slot_2,
+                                    "timestamp",
+                                    &mut map,
+                                )?
+                            }
+                            other => extra_fields.push(other, &mut map)?,
+                        }
+                    }
+                    ::core::result::Result::Ok(UserLifetimeInsights {
+                        id: ::restsource::runtime::record::de::required(slot_0, "id")?,
+                        name: slot_1.unwrap_or_default(),
+                        timestamp: slot_2.unwrap_or_default(),
+                        extra: extra_fields.finish(),
+                    })
+                }
+            }
+            deserializer.deserialize_map(RecordVisitor)
+        }
     }
     impl ::restsource::runtime::record::Record for UserLifetimeInsights {
         const RESOURCE: &'static ::restsource::runtime::def::ResourceDef = &USER_LIFETIME_INSIGHTS;
@@ -649,7 +986,7 @@ pub mod social_media {
                     )
                 }
                 Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
-                    ::restsource::runtime::record::walk(self.extra.get(*key)?, rest)
+                    ::restsource::runtime::record::walk(&self.extra.get(key)?, rest)
                 }
                 _ => {
                     ::restsource::runtime::record::walk(
@@ -657,115 +994,6 @@ pub mod social_media {
                         path,
                     )
                 }
-            }
-        }
-    }
-    impl UserLifetimeInsights {
-        /// Decodes a response body straight into this resource's records, following
-        /// the spec's record selector with no intermediate JSON value.
-        pub fn decode_page(
-            body: &[u8],
-        ) -> ::core::result::Result<
-            ::std::vec::Vec<UserLifetimeInsights>,
-            ::restsource::runtime::serde_json::Error,
-        > {
-            ::restsource::runtime::serde_json::from_slice::<
-                pages::UserLifetimeInsights,
-            >(body)
-                .map(pages::UserLifetimeInsights::into_records)
-        }
-    }
-    /// Page wrappers: each decodes a response body directly into its records.
-    pub mod pages {
-        /// A response page of resource `media`.
-        #[derive(::restsource::runtime::serde::Deserialize)]
-        #[serde(crate = "::restsource::runtime::serde")]
-        pub struct Media {
-            #[serde(rename = "data")]
-            inner: ::std::vec::Vec<super::Media>,
-        }
-        impl Media {
-            /// The records this level holds.
-            pub fn into_records(self) -> ::std::vec::Vec<super::Media> {
-                self.inner
-            }
-        }
-        /// A response page of resource `media_insights`.
-        #[derive(::restsource::runtime::serde::Deserialize)]
-        #[serde(crate = "::restsource::runtime::serde")]
-        pub struct MediaInsights {
-            #[serde(rename = "data")]
-            inner: ::std::vec::Vec<super::MediaInsights>,
-        }
-        impl MediaInsights {
-            /// The records this level holds.
-            pub fn into_records(self) -> ::std::vec::Vec<super::MediaInsights> {
-                self.inner
-            }
-        }
-        /// A response page of resource `stories`.
-        #[derive(::restsource::runtime::serde::Deserialize)]
-        #[serde(crate = "::restsource::runtime::serde")]
-        pub struct Stories {
-            #[serde(rename = "data")]
-            inner: ::std::vec::Vec<super::Stories>,
-        }
-        impl Stories {
-            /// The records this level holds.
-            pub fn into_records(self) -> ::std::vec::Vec<super::Stories> {
-                self.inner
-            }
-        }
-        /// A response page of resource `user_insights`.
-        #[derive(::restsource::runtime::serde::Deserialize)]
-        #[serde(crate = "::restsource::runtime::serde")]
-        pub struct UserInsights {
-            #[serde(rename = "data")]
-            inner: ::std::vec::Vec<super::UserInsights>,
-        }
-        impl UserInsights {
-            /// The records this level holds.
-            pub fn into_records(self) -> ::std::vec::Vec<super::UserInsights> {
-                self.inner
-            }
-        }
-        /// A response page of resource `story_insights`.
-        #[derive(::restsource::runtime::serde::Deserialize)]
-        #[serde(crate = "::restsource::runtime::serde")]
-        pub struct StoryInsights {
-            #[serde(rename = "data")]
-            inner: ::std::vec::Vec<super::StoryInsights>,
-        }
-        impl StoryInsights {
-            /// The records this level holds.
-            pub fn into_records(self) -> ::std::vec::Vec<super::StoryInsights> {
-                self.inner
-            }
-        }
-        /// A response page of resource `users`.
-        #[derive(::restsource::runtime::serde::Deserialize)]
-        #[serde(crate = "::restsource::runtime::serde")]
-        pub struct Users {
-            #[serde(rename = "data")]
-            inner: ::std::vec::Vec<super::Users>,
-        }
-        impl Users {
-            /// The records this level holds.
-            pub fn into_records(self) -> ::std::vec::Vec<super::Users> {
-                self.inner
-            }
-        }
-        /// A response page of resource `user_lifetime_insights`.
-        #[derive(::restsource::runtime::serde::Deserialize)]
-        #[serde(crate = "::restsource::runtime::serde")]
-        pub struct UserLifetimeInsights {
-            #[serde(rename = "data")]
-            inner: ::std::vec::Vec<super::UserLifetimeInsights>,
-        }
-        impl UserLifetimeInsights {
-            /// The records this level holds.
-            pub fn into_records(self) -> ::std::vec::Vec<super::UserLifetimeInsights> {
-                self.inner
             }
         }
     }

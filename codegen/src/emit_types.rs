@@ -1,4 +1,4 @@
-//! Record structs, their `Record` impls, and the page wrapper types.
+//! Record structs with their `Deserialize` and `Record` impls.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -55,17 +55,13 @@ pub(crate) fn record(r: &ResourceIr<'_>, rt: &TokenStream, serde_crate: &str) ->
             .as_deref()
             .map(|d| format!(" {}", d.trim()))
             .unwrap_or_else(|| format!(" Field `{json}`."));
-        let attr = if f.column.nullable {
-            quote!(#[serde(rename = #json, default)])
-        } else {
-            quote!(#[serde(rename = #json)])
-        };
         quote! {
             #[doc = #doc]
-            #attr
+            #[serde(rename = #json)]
             pub #ident: #t,
         }
     });
+    let deserialize = deserialize_impl(r, rt);
 
     let key_types = r.key.iter().map(|&i| key_type(&r.fields[i], rt));
     let key_values = r.key.iter().map(|&i| key_value(&r.fields[i]));
@@ -94,28 +90,19 @@ pub(crate) fn record(r: &ResourceIr<'_>, rt: &TokenStream, serde_crate: &str) ->
             }
         }
     });
-    let page = r.page.as_ref().map(|_| {
-        quote! {
-            impl #ty {
-                /// Decodes a response body straight into this resource's records, following
-                /// the spec's record selector with no intermediate JSON value.
-                pub fn decode_page(body: &[u8]) -> ::core::result::Result<::std::vec::Vec<#ty>, #rt::serde_json::Error> {
-                    #rt::serde_json::from_slice::<pages::#ty>(body).map(pages::#ty::into_records)
-                }
-            }
-        }
-    });
 
     quote! {
         #[doc = #doc]
-        #[derive(Debug, Clone, PartialEq, #rt::serde::Serialize, #rt::serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, #rt::serde::Serialize)]
         #[serde(crate = #serde_crate)]
         pub struct #ty {
             #(#fields)*
-            /// Every field the spec does not declare, kept as received.
+            /// Every field the spec does not declare, kept as received (JSON text).
             #[serde(flatten)]
-            pub #extra: #rt::serde_json::Map<::std::string::String, #rt::serde_json::Value>,
+            pub #extra: #rt::record::Extra,
         }
+
+        #deserialize
 
         impl #rt::record::Record for #ty {
             const RESOURCE: &'static #rt::def::ResourceDef = &#konst;
@@ -136,14 +123,87 @@ pub(crate) fn record(r: &ResourceIr<'_>, rt: &TokenStream, serde_crate: &str) ->
                 match path.split_first() {
                     #(#lookups)*
                     Some((#rt::def::PathStep::Key(key), rest)) => {
-                        #rt::record::walk(self.#extra.get(*key)?, rest)
+                        #rt::record::walk(&self.#extra.get(key)?, rest)
                     }
                     _ => #rt::record::walk(&#rt::serde_json::to_value(self).ok()?, path),
                 }
             }
         }
 
-        #page
+    }
+}
+
+/// `Deserialize` for a record struct: one pass over the object, declared fields by name and
+/// every other field into the `Extra` text (see `runtime/src/record/de.rs` for why this is
+/// not derived).
+fn deserialize_impl(r: &ResourceIr<'_>, rt: &TokenStream) -> TokenStream {
+    let ty = &r.ty;
+    let extra = format_ident!("{}", EXTRA_FIELD);
+    let expecting = format!("a record of resource `{}` (a JSON object)", r.res.name);
+    // Slots are numbered, never named after fields, so no column can shadow `map`.
+    let slot = |i: usize| format_ident!("slot_{}", i);
+    let slots = r.fields.iter().enumerate().map(|(i, f)| {
+        let s = slot(i);
+        let t = field_type(f, rt);
+        quote!(let mut #s: ::core::option::Option<#t> = ::core::option::Option::None;)
+    });
+    let arms = r.fields.iter().enumerate().map(|(i, f)| {
+        let s = slot(i);
+        let json = &f.column.name;
+        quote!(#json => #rt::record::de::field(&mut #s, #json, &mut map)?,)
+    });
+    let inits = r.fields.iter().enumerate().map(|(i, f)| {
+        let s = slot(i);
+        let ident = &f.ident;
+        let json = &f.column.name;
+        if f.column.nullable {
+            quote!(#ident: #s.unwrap_or_default(),)
+        } else {
+            quote!(#ident: #rt::record::de::required(#s, #json)?,)
+        }
+    });
+    // A resource without declared columns keeps everything (and a one-arm match is a lint).
+    let dispatch = if r.fields.is_empty() {
+        quote!(extra_fields.push(key.as_str(), &mut map)?;)
+    } else {
+        quote! {
+            match key.as_str() {
+                #(#arms)*
+                other => extra_fields.push(other, &mut map)?,
+            }
+        }
+    };
+    quote! {
+        impl<'de> #rt::serde::Deserialize<'de> for #ty {
+            fn deserialize<D: #rt::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::core::result::Result<Self, D::Error> {
+                struct RecordVisitor;
+                impl<'de> #rt::serde::de::Visitor<'de> for RecordVisitor {
+                    type Value = #ty;
+                    fn expecting(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                        f.write_str(#expecting)
+                    }
+                    fn visit_map<A: #rt::serde::de::MapAccess<'de>>(
+                        self,
+                        mut map: A,
+                    ) -> ::core::result::Result<#ty, A::Error> {
+                        #(#slots)*
+                        let mut extra_fields = #rt::record::ExtraBuilder::new();
+                        while let ::core::option::Option::Some(key) =
+                            map.next_key::<#rt::record::Key<'de>>()?
+                        {
+                            #dispatch
+                        }
+                        ::core::result::Result::Ok(#ty {
+                            #(#inits)*
+                            #extra: extra_fields.finish(),
+                        })
+                    }
+                }
+                deserializer.deserialize_map(RecordVisitor)
+            }
+        }
     }
 }
 
@@ -167,58 +227,5 @@ fn key_value(f: &FieldIr) -> TokenStream {
         (DataType::Double, true) => quote!(self.#ident.map(f64::to_bits)),
         (t, _) if is_copy(t) => quote!(self.#ident),
         _ => quote!(self.#ident.clone()),
-    }
-}
-
-/// The `pages` module: for each key-only selector, nested wrappers from the body to the list.
-pub(crate) fn pages(
-    resources: &[ResourceIr<'_>],
-    rt: &TokenStream,
-    serde_crate: &str,
-) -> TokenStream {
-    let items = resources.iter().filter_map(|r| {
-        let page = r.page.as_ref()?;
-        let record = &r.ty;
-        let n = page.levels.len();
-        let types = page.levels.iter().enumerate().map(|(i, (name, key))| {
-            let doc = if i == 0 {
-                format!(" A response page of resource `{}`.", r.res.name)
-            } else {
-                format!(" The `{key}` level of a `{}` page.", r.res.name)
-            };
-            let (inner_ty, into) = if i + 1 == n {
-                (quote!(::std::vec::Vec<super::#record>), quote!(self.inner))
-            } else {
-                let next = &page.levels[i + 1].0;
-                (quote!(#next), quote!(self.inner.into_records()))
-            };
-            quote! {
-                #[doc = #doc]
-                #[derive(#rt::serde::Deserialize)]
-                #[serde(crate = #serde_crate)]
-                pub struct #name {
-                    #[serde(rename = #key)]
-                    inner: #inner_ty,
-                }
-
-                impl #name {
-                    /// The records this level holds.
-                    pub fn into_records(self) -> ::std::vec::Vec<super::#record> {
-                        #into
-                    }
-                }
-            }
-        });
-        Some(quote! { #(#types)* })
-    });
-    let items: Vec<TokenStream> = items.collect();
-    if items.is_empty() {
-        return TokenStream::new();
-    }
-    quote! {
-        /// Page wrappers: each decodes a response body directly into its records.
-        pub mod pages {
-            #(#items)*
-        }
     }
 }

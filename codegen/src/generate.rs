@@ -83,7 +83,7 @@ pub fn load(path: &Path, display: &Path) -> Result<LoadedSpec, Error> {
     }
 }
 
-/// The module for `source`: `pub mod <name> { records, pages, constants, Secrets, Source }`.
+/// The module for `source`: `pub mod <name> { records, constants, Secrets, Source }`.
 pub fn generate_tokens(source: &ResolvedSource, settings: &Settings) -> Result<TokenStream, Error> {
     let (rt, serde_crate) = settings.runtime()?;
     let ir = ir::lower(source)?;
@@ -92,7 +92,6 @@ pub fn generate_tokens(source: &ResolvedSource, settings: &Settings) -> Result<T
         .resources
         .iter()
         .map(|r| emit_types::record(r, &rt, &serde_crate));
-    let pages = emit_types::pages(&ir.resources, &rt, &serde_crate);
     let defs = ir.resources.iter().map(|r| emit_defs::resource(r, &rt));
     let source_def = emit_defs::source(&ir, &rt);
     let secrets = emit_source::secrets(&ir, &rt);
@@ -105,7 +104,6 @@ pub fn generate_tokens(source: &ResolvedSource, settings: &Settings) -> Result<T
         #[doc = #doc]
         pub mod #module {
             #(#records)*
-            #pages
             #(#defs)*
             #source_def
             #secrets
@@ -295,14 +293,19 @@ mod tests {
     }
 
     #[test]
-    fn nested_selector_gets_page_types() {
+    fn records_get_a_one_pass_deserialize_without_flatten_buffering() {
         let code = showcase_code();
-        has(&code, "pub mod pages {");
-        has(&code, "pub struct Items2Items {");
         has(
             &code,
-            "#[serde(rename = \"data\")]\n        inner: Items2Items,",
+            "impl<'de> ::restsource::runtime::serde::Deserialize<'de> for Items2 {",
         );
+        has(&code, "other => extra_fields.push(other, &mut map)?,");
+        has(&code, "pub extra: ::restsource::runtime::record::Extra,");
+        assert!(
+            !code.contains("serde::Deserialize\n"),
+            "derived Deserialize left:\n{code}"
+        );
+        assert!(!code.contains("pub mod pages"), "page wrappers are gone");
     }
 
     #[test]

@@ -2,9 +2,7 @@
 //! so the emitters only turn decisions into tokens.
 
 use proc_macro2::Ident;
-use restsource_spec::resolved::{
-    DataType, PathStep, ResolvedColumn, ResolvedResource, ResolvedSource,
-};
+use restsource_spec::resolved::{DataType, ResolvedColumn, ResolvedResource, ResolvedSource};
 
 use crate::error::Error;
 use crate::ident::{ident, sanitize, Case, Namespace};
@@ -43,20 +41,12 @@ pub(crate) struct ResourceIr<'a> {
     pub fields: Vec<FieldIr>,
     /// Indices into `fields`, in primary key order.
     pub key: Vec<usize>,
-    /// The page wrapper, for selectors made only of keys.
-    pub page: Option<PageIr>,
 }
 
 /// A struct field backed by a column.
 pub(crate) struct FieldIr {
     pub ident: Ident,
     pub column: ResolvedColumn,
-}
-
-/// Nested wrapper types from the response body down to the record list: one per selector key.
-pub(crate) struct PageIr {
-    /// (type name in the `pages` module, JSON key) from the outermost level inward.
-    pub levels: Vec<(Ident, String)>,
 }
 
 /// A secret and its `Secrets` field.
@@ -97,14 +87,12 @@ pub(crate) fn lower(src: &ResolvedSource) -> Result<SourceIr<'_>, Error> {
         explicit.push(Some(name));
     }
 
-    let mut pages = Namespace::camel(&[]);
     let mut resources = Vec::with_capacity(src.resources.len());
     for (res, fixed) in src.resources.iter().zip(explicit) {
         let ty = match fixed {
             Some(name) => name,
             None => types.unique(&sanitize(&res.name, Case::UpperCamel, "Resource")),
         };
-        pages.unique(&ty);
         let konst = consts.unique(&sanitize(&res.name, Case::ShoutySnake, "RESOURCE"));
         let method = methods.unique(&sanitize(&res.name, Case::Snake, "resource"));
         let (fields, key) = lower_fields(res);
@@ -115,13 +103,7 @@ pub(crate) fn lower(src: &ResolvedSource) -> Result<SourceIr<'_>, Error> {
             method: ident(&method),
             fields,
             key,
-            page: None,
         });
-    }
-    // Page types are named after their record struct, so they are named once all record
-    // names are known (the `pages` module mirrors them).
-    for r in &mut resources {
-        r.page = page_levels(r.res, &r.ty.to_string(), &mut pages);
     }
 
     let mut secret_fields = Namespace::default();
@@ -184,32 +166,4 @@ fn implicit_key_column(name: &str) -> ResolvedColumn {
         rust_name: None,
         description: None,
     }
-}
-
-fn page_levels(res: &ResolvedResource, ty: &str, pages: &mut Namespace) -> Option<PageIr> {
-    let steps = &res.data_selector.as_ref()?.steps;
-    let keys: Vec<&str> = steps
-        .iter()
-        .map(|s| match s {
-            PathStep::Key(k) => Some(k.as_str()),
-            _ => None,
-        })
-        .collect::<Option<_>>()?;
-    if keys.is_empty() {
-        return None;
-    }
-    let levels = keys
-        .iter()
-        .enumerate()
-        .map(|(i, key)| {
-            // The outermost level is the page itself and shares the record's name.
-            let name = if i == 0 {
-                ty.to_string()
-            } else {
-                pages.unique(&format!("{ty}{}", sanitize(key, Case::UpperCamel, "Level")))
-            };
-            (ident(&name), key.to_string())
-        })
-        .collect();
-    Some(PageIr { levels })
 }

@@ -113,6 +113,21 @@ pub fn decode_records<T: DeserializeOwned>(
     Err(err)
 }
 
+/// Decodes one response body of `R`'s resource into its records, following the spec's
+/// `data_selector`, or dlt's detection when the spec has none: what extraction does per page,
+/// for callers holding a body of their own (a saved response, a test fixture).
+pub fn decode_page<R: crate::record::Record>(body: &[u8]) -> Result<Vec<R>, SelectError> {
+    let path = match R::RESOURCE.endpoint.data_selector {
+        Some(steps) => Step::from_def(steps),
+        None => {
+            let page: Value = serde_json::from_slice(body)
+                .map_err(|e| SelectError::page(format!("the body is not JSON: {e}")))?;
+            detect_records_path(&page)
+        }
+    };
+    decode_records(body, &path)
+}
+
 /// One pass over a page; `TRACK` wraps each record's deserializer to record the error path.
 fn walk_page<T: DeserializeOwned, const TRACK: bool>(
     body: &[u8],

@@ -330,7 +330,7 @@ async fn fifty_concurrent_requests_share_one_token_fetch() {
     assert_eq!(fetches.load(Ordering::SeqCst), 1);
     // Children come in parent order, each carrying the parent's kind.
     assert_eq!(ids(&recs), (0..50).map(|i| i * 100).collect::<Vec<i64>>());
-    assert_eq!(recs[3].extra.get("_parents_kind"), Some(&json!("k")));
+    assert_eq!(recs[3].extra.get("_parents_kind"), Some(json!("k")));
     let seen = log.lock().unwrap().clone();
     assert_eq!(seen.iter().filter(|s| s.uri == "/parents").count(), 1);
     let c7 = seen

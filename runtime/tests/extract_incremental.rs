@@ -71,7 +71,7 @@ impl restsource_runtime::record::RowWriter for IdWriter {
     fn date(&mut self, _: &chrono::NaiveDate) {}
     fn time(&mut self, _: &chrono::NaiveTime) {}
     fn decimal(&mut self, _: &rust_decimal::Decimal) {}
-    fn extras(&mut self, _: &serde_json::Map<String, serde_json::Value>) {}
+    fn extras(&mut self, _: &restsource_runtime::record::Extra) {}
 }
 
 #[tokio::test]

@@ -30,7 +30,7 @@ async fn evolution(b: &Backend, text: &str, bigint: &str) {
         version: Some(1),
         deleted: None,
         score: Some(1.5),
-        extra: Map::new(),
+        extra: Default::default(),
     };
     p.load(stream::iter(vec![
         page(&ITEMS_V2, vec![v2]),
@@ -95,7 +95,7 @@ fn all_types() -> Vec<AllTypes> {
             dec: Some("12.500".parse().unwrap()),
             day: Some("2024-02-29".parse().unwrap()),
             tod: Some("23:59:58.5".parse().unwrap()),
-            extra,
+            extra: extra.into(),
         },
         AllTypes {
             k: 2,
@@ -108,7 +108,7 @@ fn all_types() -> Vec<AllTypes> {
             dec: None,
             day: None,
             tod: None,
-            extra: Map::new(),
+            extra: Default::default(),
         },
     ]
 }

@@ -21,7 +21,7 @@ use super::writer::{LoadStatus, Writer};
 use super::{text, LoadError};
 use crate::def::ResourceDef;
 use crate::extract::{RowBatch, StartState};
-use crate::record::RowWriter;
+use crate::record::{Extra, RowWriter};
 
 const STATE_FILE: &str = "_rs_state.json";
 const LOADS_FILE: &str = "_rs_loads.jsonl";
@@ -348,11 +348,14 @@ impl RowWriter for JsonRow<'_> {
     fn decimal(&mut self, v: &rust_decimal::Decimal) {
         self.text_with(|t| text::decimal(t, v))
     }
-    fn extras(&mut self, v: &serde_json::Map<String, serde_json::Value>) {
-        if v.is_empty() {
-            self.null()
-        } else {
-            self.value(v)
+    fn extras(&mut self, v: &Extra) {
+        match v.as_json() {
+            None => self.null(),
+            Some(json) => {
+                self.key();
+                self.out.extend_from_slice(json.as_bytes());
+                self.out.push(b',');
+            }
         }
     }
 }

@@ -167,7 +167,7 @@ impl RowWriter for HardDeleteProbe {
     fn decimal(&mut self, _: &rust_decimal::Decimal) {
         self.see(true, None)
     }
-    fn extras(&mut self, _: &serde_json::Map<String, serde_json::Value>) {}
+    fn extras(&mut self, _: &crate::record::Extra) {}
 }
 
 /// Whether row `index` of `batch` is a hard delete under `plan`.

@@ -6,7 +6,7 @@ use std::error::Error;
 use bytes::BytesMut;
 use tokio_postgres::types::{to_sql_checked, IsNull, ToSql, Type};
 
-use crate::record::RowWriter;
+use crate::record::{Extra, RowWriter};
 
 /// One bound value.
 #[derive(Debug, Clone)]
@@ -18,6 +18,8 @@ pub(crate) enum PgValue {
     Text(String),
     Bytes(Vec<u8>),
     Json(serde_json::Value),
+    /// JSON already serialized (a record's undeclared fields).
+    JsonText(String),
     Timestamp(chrono::DateTime<chrono::Utc>),
     Date(chrono::NaiveDate),
     Time(chrono::NaiveTime),
@@ -37,6 +39,14 @@ impl ToSql for PgValue {
             PgValue::Text(v) => v.as_str().to_sql(ty, out),
             PgValue::Bytes(v) => v.as_slice().to_sql(ty, out),
             PgValue::Json(v) => v.to_sql(ty, out),
+            PgValue::JsonText(v) => {
+                // jsonb's binary format is a version byte (1) and the text; json is the text.
+                if *ty == Type::JSONB {
+                    out.extend_from_slice(&[1]);
+                }
+                out.extend_from_slice(v.as_bytes());
+                Ok(IsNull::No)
+            }
             PgValue::Timestamp(v) => v.to_sql(ty, out),
             PgValue::Date(v) => v.to_sql(ty, out),
             PgValue::Time(v) => v.to_sql(ty, out),
@@ -118,11 +128,10 @@ impl RowWriter for PgRow<'_> {
         // The generated SQL casts this parameter from text.
         self.put(PgValue::Text(v.to_string()))
     }
-    fn extras(&mut self, v: &serde_json::Map<String, serde_json::Value>) {
-        if v.is_empty() {
-            self.put(PgValue::Null)
-        } else {
-            self.put(PgValue::Json(serde_json::Value::Object(v.clone())))
+    fn extras(&mut self, v: &Extra) {
+        match v.as_json() {
+            None => self.put(PgValue::Null),
+            Some(json) => self.put(PgValue::JsonText(json.to_owned())),
         }
     }
 }

@@ -5,7 +5,7 @@ use rusqlite::types::ToSql;
 use rusqlite::Statement;
 
 use super::text;
-use crate::record::RowWriter;
+use crate::record::{Extra, RowWriter};
 
 /// Reused formatting buffers.
 #[derive(Default)]
@@ -123,12 +123,11 @@ impl RowWriter for Binder<'_, '_> {
     fn decimal(&mut self, v: &rust_decimal::Decimal) {
         self.bind_text_with(|b| text::decimal(b, v))
     }
-    fn extras(&mut self, v: &serde_json::Map<String, serde_json::Value>) {
+    fn extras(&mut self, v: &Extra) {
         if let Some(i) = self.next_param() {
-            if v.is_empty() {
-                self.bind(i, rusqlite::types::Null)
-            } else {
-                self.bind_json(i, v)
+            match v.as_json() {
+                None => self.bind(i, rusqlite::types::Null),
+                Some(json) => self.bind(i, json),
             }
         }
     }

@@ -96,7 +96,7 @@ macro_rules! record_type {
         pub struct $name {
             pub id: i64,
             #[serde(flatten)]
-            pub extra: serde_json::Map<String, serde_json::Value>,
+            pub extra: restsource_runtime::record::Extra,
         }
         impl restsource_runtime::record::Record for $name {
             const RESOURCE: &'static restsource_runtime::def::ResourceDef = $def;

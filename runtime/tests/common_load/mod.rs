@@ -10,7 +10,7 @@ use restsource_runtime::extract::{ExtractError, ExtractEvent};
 use restsource_runtime::load::Destination;
 use restsource_runtime::record::{ColumnValue, Record, RowWriter};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// An item: the record of every `ITEMS*` resource (same columns, different hints).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -20,7 +20,7 @@ pub struct Item {
     pub version: Option<i64>,
     pub deleted: Option<bool>,
     #[serde(flatten)]
-    pub extra: Map<String, Value>,
+    pub extra: restsource_runtime::record::Extra,
 }
 
 impl Record for Item {
@@ -50,7 +50,7 @@ pub struct ItemV2 {
     pub deleted: Option<bool>,
     pub score: Option<f64>,
     #[serde(flatten)]
-    pub extra: Map<String, Value>,
+    pub extra: restsource_runtime::record::Extra,
 }
 
 impl Record for ItemV2 {
@@ -86,7 +86,7 @@ pub struct AllTypes {
     pub day: Option<chrono::NaiveDate>,
     pub tod: Option<chrono::NaiveTime>,
     #[serde(flatten)]
-    pub extra: Map<String, Value>,
+    pub extra: restsource_runtime::record::Extra,
 }
 
 impl Record for AllTypes {
@@ -328,7 +328,7 @@ pub fn item(id: i64, name: &str, version: i64) -> Item {
         name: Some(name.to_string()),
         version: Some(version),
         deleted: None,
-        extra: Map::new(),
+        extra: Default::default(),
     }
 }
 
@@ -339,7 +339,7 @@ pub fn tombstone(id: i64) -> Item {
         name: None,
         version: None,
         deleted: Some(true),
-        extra: Map::new(),
+        extra: Default::default(),
     }
 }
 

@@ -88,13 +88,15 @@ fn macro_records_decode_pages_and_keep_undeclared_fields() {
     use restsource::runtime::serde_json::json;
 
     let body = br#"{"data": [{"id": 7, "name": "bolt", "color": "red"}], "total": 1}"#;
-    let records = from_macro::inventory::Items::decode_page(body).expect("decodes");
+    let records = restsource::runtime::select::decode_page::<from_macro::inventory::Items>(body)
+        .expect("decodes");
     assert_eq!(records.len(), 1);
     let item = &records[0];
     assert_eq!(item.id, 7);
     assert_eq!(item.name.as_deref(), Some("bolt"));
     assert_eq!(item.quantity, None);
-    assert_eq!(item.extra.get("color"), Some(&json!("red")));
+    assert_eq!(item.extra.get("color"), Some(json!("red")));
+    assert_eq!(item.extra.as_json(), Some(r#"{"color":"red"}"#));
     assert_eq!(item.key(), (7,));
     assert_eq!(item.lookup(&[PathStep::Key("id")]), Some(json!(7)));
     assert_eq!(item.lookup(&[PathStep::Key("color")]), Some(json!("red")));

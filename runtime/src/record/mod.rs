@@ -5,6 +5,12 @@ use serde::Serialize;
 
 use crate::def::{PathStep, ResourceDef};
 
+pub mod de;
+mod extra;
+
+pub use de::Key;
+pub use extra::{Extra, ExtraBuilder};
+
 /// A typed record of one resource. Codegen emits one struct per resource implementing this.
 pub trait Record: DeserializeOwned + Serialize + Send + Sync + 'static {
     /// The resource's static description.
@@ -76,7 +82,7 @@ pub trait RowWriter {
     /// A decimal.
     fn decimal(&mut self, v: &rust_decimal::Decimal);
     /// The undeclared fields, stored in the extras JSON column (NULL when empty).
-    fn extras(&mut self, v: &serde_json::Map<String, serde_json::Value>);
+    fn extras(&mut self, v: &Extra);
 }
 
 /// A field type that can be written to a [`RowWriter`]. Implemented for every type codegen
