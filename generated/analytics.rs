@@ -46,9 +46,7 @@ pub mod analytics {
                     > = ::core::option::Option::None;
                     let mut slot_2: ::core::option::Option<
                         ::core::option::Option<
-                            ::restsource::runtime::chrono::DateTime<
-                                ::restsource::runtime::chrono::Utc,
-                            >,
+                            ::restsource::runtime::record::de::Timestamp,
                         >,
                     > = ::core::option::Option::None;
                     let mut slot_3: ::core::option::Option<
@@ -93,7 +91,7 @@ pub mod analytics {
                     ::core::result::Result::Ok(ResourceName {
                         id: ::restsource::runtime::record::de::required(slot_0, "id")?,
                         customer_id: slot_1.unwrap_or_default(),
-                        event_timestamp: slot_2.unwrap_or_default(),
+                        event_timestamp: slot_2.flatten().map(|t| t.0),
                         data: slot_3.unwrap_or_default(),
                         extra: extra_fields.finish(),
                     })

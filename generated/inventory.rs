@@ -52,9 +52,7 @@ pub mod inventory {
                     > = ::core::option::Option::None;
                     let mut slot_3: ::core::option::Option<
                         ::core::option::Option<
-                            ::restsource::runtime::chrono::DateTime<
-                                ::restsource::runtime::chrono::Utc,
-                            >,
+                            ::restsource::runtime::record::de::Timestamp,
                         >,
                     > = ::core::option::Option::None;
                     let mut slot_4: ::core::option::Option<
@@ -107,7 +105,7 @@ pub mod inventory {
                         id: ::restsource::runtime::record::de::required(slot_0, "id")?,
                         name: slot_1.unwrap_or_default(),
                         quantity: slot_2.unwrap_or_default(),
-                        updated_at: slot_3.unwrap_or_default(),
+                        updated_at: slot_3.flatten().map(|t| t.0),
                         deleted: slot_4.unwrap_or_default(),
                         extra: extra_fields.finish(),
                     })
@@ -237,9 +235,7 @@ pub mod inventory {
                     > = ::core::option::Option::None;
                     let mut slot_3: ::core::option::Option<
                         ::core::option::Option<
-                            ::restsource::runtime::chrono::DateTime<
-                                ::restsource::runtime::chrono::Utc,
-                            >,
+                            ::restsource::runtime::record::de::Timestamp,
                         >,
                     > = ::core::option::Option::None;
                     let mut slot_4: ::core::option::Option<
@@ -292,7 +288,7 @@ pub mod inventory {
                         id: ::restsource::runtime::record::de::required(slot_0, "id")?,
                         name: slot_1.unwrap_or_default(),
                         quantity: slot_2.unwrap_or_default(),
-                        updated_at: slot_3.unwrap_or_default(),
+                        updated_at: slot_3.flatten().map(|t| t.0),
                         deleted: slot_4.unwrap_or_default(),
                         extra: extra_fields.finish(),
                     })
@@ -446,9 +442,7 @@ pub mod inventory {
                     > = ::core::option::Option::None;
                     let mut slot_3: ::core::option::Option<
                         ::core::option::Option<
-                            ::restsource::runtime::chrono::DateTime<
-                                ::restsource::runtime::chrono::Utc,
-                            >,
+                            ::restsource::runtime::record::de::Timestamp,
                         >,
                     > = ::core::option::Option::None;
                     let mut slot_4: ::core::option::Option<
@@ -583,7 +577,7 @@ pub mod inventory {
                         id: ::restsource::runtime::record::de::required(slot_0, "id")?,
                         name: slot_1.unwrap_or_default(),
                         quantity: slot_2.unwrap_or_default(),
-                        updated_at: slot_3.unwrap_or_default(),
+                        updated_at: slot_3.flatten().map(|t| t.0),
                         deleted: slot_4.unwrap_or_default(),
                         price: slot_5.unwrap_or_default(),
                         active: slot_6.unwrap_or_default(),
@@ -780,9 +774,7 @@ pub mod inventory {
                     > = ::core::option::Option::None;
                     let mut slot_3: ::core::option::Option<
                         ::core::option::Option<
-                            ::restsource::runtime::chrono::DateTime<
-                                ::restsource::runtime::chrono::Utc,
-                            >,
+                            ::restsource::runtime::record::de::Timestamp,
                         >,
                     > = ::core::option::Option::None;
                     let mut slot_4: ::core::option::Option<
@@ -835,7 +827,7 @@ pub mod inventory {
                         id: ::restsource::runtime::record::de::required(slot_0, "id")?,
                         name: slot_1.unwrap_or_default(),
                         quantity: slot_2.unwrap_or_default(),
-                        updated_at: slot_3.unwrap_or_default(),
+                        updated_at: slot_3.flatten().map(|t| t.0),
                         deleted: slot_4.unwrap_or_default(),
                         extra: extra_fields.finish(),
                     })
@@ -965,9 +957,7 @@ pub mod inventory {
                     > = ::core::option::Option::None;
                     let mut slot_3: ::core::option::Option<
                         ::core::option::Option<
-                            ::restsource::runtime::chrono::DateTime<
-                                ::restsource::runtime::chrono::Utc,
-                            >,
+                            ::restsource::runtime::record::de::Timestamp,
                         >,
                     > = ::core::option::Option::None;
                     let mut slot_4: ::core::option::Option<
@@ -1020,7 +1010,7 @@ pub mod inventory {
                         id: ::restsource::runtime::record::de::required(slot_0, "id")?,
                         name: slot_1.unwrap_or_default(),
                         quantity: slot_2.unwrap_or_default(),
-                        updated_at: slot_3.unwrap_or_default(),
+                        updated_at: slot_3.flatten().map(|t| t.0),
                         deleted: slot_4.unwrap_or_default(),
                         extra: extra_fields.finish(),
                     })
@@ -1150,9 +1140,7 @@ pub mod inventory {
                     > = ::core::option::Option::None;
                     let mut slot_3: ::core::option::Option<
                         ::core::option::Option<
-                            ::restsource::runtime::chrono::DateTime<
-                                ::restsource::runtime::chrono::Utc,
-                            >,
+                            ::restsource::runtime::record::de::Timestamp,
                         >,
                     > = ::core::option::Option::None;
                     let mut slot_4: ::core::option::Option<
@@ -1205,7 +1193,7 @@ pub mod inventory {
                         id: ::restsource::runtime::record::de::required(slot_0, "id")?,
                         name: slot_1.unwrap_or_default(),
                         quantity: slot_2.unwrap_or_default(),
-                        updated_at: slot_3.unwrap_or_default(),
+                        updated_at: slot_3.flatten().map(|t| t.0),
                         deleted: slot_4.unwrap_or_default(),
                         extra: extra_fields.finish(),
                     })

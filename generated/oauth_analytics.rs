@@ -49,9 +49,7 @@ pub mod oauth_analytics {
                     > = ::core::option::Option::None;
                     let mut slot_3: ::core::option::Option<
                         ::core::option::Option<
-                            ::restsource::runtime::chrono::DateTime<
-                                ::restsource::runtime::chrono::Utc,
-                            >,
+                            ::restsource::runtime::record::de::Timestamp,
                         >,
                     > = ::core::option::Option::None;
                     let mut extra_fields = ::restsource::runtime::record::ExtraBuilder::new();
@@ -94,7 +92,7 @@ pub mod oauth_analytics {
                         id: ::restsource::runtime::record::de::required(slot_0, "id")?,
                         name: slot_1.unwrap_or_default(),
                         value: slot_2.unwrap_or_default(),
-                        event_timestamp: slot_3.unwrap_or_default(),
+                        event_timestamp: slot_3.flatten().map(|t| t.0),
                         extra: extra_fields.finish(),
                     })
                 }

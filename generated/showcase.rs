@@ -107,9 +107,7 @@ pub mod showcase {
                     > = ::core::option::Option::None;
                     let mut slot_11: ::core::option::Option<
                         ::core::option::Option<
-                            ::restsource::runtime::chrono::DateTime<
-                                ::restsource::runtime::chrono::Utc,
-                            >,
+                            ::restsource::runtime::record::de::Timestamp,
                         >,
                     > = ::core::option::Option::None;
                     let mut slot_12: ::core::option::Option<
@@ -239,7 +237,7 @@ pub mod showcase {
                         balance: slot_8.unwrap_or_default(),
                         payload: slot_9.unwrap_or_default(),
                         blob: slot_10.unwrap_or_default(),
-                        updated_at: slot_11.unwrap_or_default(),
+                        updated_at: slot_11.flatten().map(|t| t.0),
                         is_deleted: slot_12.unwrap_or_default(),
                         extra_2: slot_13.unwrap_or_default(),
                         extra: extra_fields.finish(),

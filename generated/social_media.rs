@@ -43,9 +43,7 @@ pub mod social_media {
                     > = ::core::option::Option::None;
                     let mut slot_2: ::core::option::Option<
                         ::core::option::Option<
-                            ::restsource::runtime::chrono::DateTime<
-                                ::restsource::runtime::chrono::Utc,
-                            >,
+                            ::restsource::runtime::record::de::Timestamp,
                         >,
                     > = ::core::option::Option::None;
                     let mut extra_fields = ::restsource::runtime::record::ExtraBuilder::new();
@@ -80,7 +78,7 @@ pub mod social_media {
                     ::core::result::Result::Ok(Media {
                         id: ::restsource::runtime::record::de::required(slot_0, "id")?,
                         name: slot_1.unwrap_or_default(),
-                        timestamp: slot_2.unwrap_or_default(),
+                        timestamp: slot_2.flatten().map(|t| t.0),
                         extra: extra_fields.finish(),
                     })
                 }
@@ -185,9 +183,7 @@ pub mod social_media {
                     > = ::core::option::Option::None;
                     let mut slot_2: ::core::option::Option<
                         ::core::option::Option<
-                            ::restsource::runtime::chrono::DateTime<
-                                ::restsource::runtime::chrono::Utc,
-                            >,
+                            ::restsource::runtime::record::de::Timestamp,
                         >,
                     > = ::core::option::Option::None;
                     let mut extra_fields = ::restsource::runtime::record::ExtraBuilder::new();
@@ -222,7 +218,7 @@ pub mod social_media {
                     ::core::result::Result::Ok(MediaInsights {
                         id: ::restsource::runtime::record::de::required(slot_0, "id")?,
                         name: slot_1.unwrap_or_default(),
-                        timestamp: slot_2.unwrap_or_default(),
+                        timestamp: slot_2.flatten().map(|t| t.0),
                         extra: extra_fields.finish(),
                     })
                 }
@@ -327,9 +323,7 @@ pub mod social_media {
                     > = ::core::option::Option::None;
                     let mut slot_2: ::core::option::Option<
                         ::core::option::Option<
-                            ::restsource::runtime::chrono::DateTime<
-                                ::restsource::runtime::chrono::Utc,
-                            >,
+                            ::restsource::runtime::record::de::Timestamp,
                         >,
                     > = ::core::option::Option::None;
                     let mut extra_fields = ::restsource::runtime::record::ExtraBuilder::new();
@@ -364,7 +358,7 @@ pub mod social_media {
                     ::core::result::Result::Ok(Stories {
                         id: ::restsource::runtime::record::de::required(slot_0, "id")?,
                         name: slot_1.unwrap_or_default(),
-                        timestamp: slot_2.unwrap_or_default(),
+                        timestamp: slot_2.flatten().map(|t| t.0),
                         extra: extra_fields.finish(),
                     })
                 }
@@ -469,9 +463,7 @@ pub mod social_media {
                     > = ::core::option::Option::None;
                     let mut slot_2: ::core::option::Option<
                         ::core::option::Option<
-                            ::restsource::runtime::chrono::DateTime<
-                                ::restsource::runtime::chrono::Utc,
-                            >,
+                            ::restsource::runtime::record::de::Timestamp,
                         >,
                     > = ::core::option::Option::None;
                     let mut extra_fields = ::restsource::runtime::record::ExtraBuilder::new();
@@ -506,7 +498,7 @@ pub mod social_media {
                     ::core::result::Result::Ok(UserInsights {
                         id: ::restsource::runtime::record::de::required(slot_0, "id")?,
                         name: slot_1.unwrap_or_default(),
-                        timestamp: slot_2.unwrap_or_default(),
+                        timestamp: slot_2.flatten().map(|t| t.0),
                         extra: extra_fields.finish(),
                     })
                 }
@@ -611,9 +603,7 @@ pub mod social_media {
                     > = ::core::option::Option::None;
                     let mut slot_2: ::core::option::Option<
                         ::core::option::Option<
-                            ::restsource::runtime::chrono::DateTime<
-                                ::restsource::runtime::chrono::Utc,
-                            >,
+                            ::restsource::runtime::record::de::Timestamp,
                         >,
                     > = ::core::option::Option::None;
                     let mut extra_fields = ::restsource::runtime::record::ExtraBuilder::new();
@@ -648,7 +638,7 @@ pub mod social_media {
                     ::core::result::Result::Ok(StoryInsights {
                         id: ::restsource::runtime::record::de::required(slot_0, "id")?,
                         name: slot_1.unwrap_or_default(),
-                        timestamp: slot_2.unwrap_or_default(),
+                        timestamp: slot_2.flatten().map(|t| t.0),
                         extra: extra_fields.finish(),
                     })
                 }
@@ -753,9 +743,7 @@ pub mod social_media {
                     > = ::core::option::Option::None;
                     let mut slot_2: ::core::option::Option<
                         ::core::option::Option<
-                            ::restsource::runtime::chrono::DateTime<
-                                ::restsource::runtime::chrono::Utc,
-                            >,
+                            ::restsource::runtime::record::de::Timestamp,
                         >,
                     > = ::core::option::Option::None;
                     let mut extra_fields = ::restsource::runtime::record::ExtraBuilder::new();
@@ -790,7 +778,7 @@ pub mod social_media {
                     ::core::result::Result::Ok(Users {
                         id: ::restsource::runtime::record::de::required(slot_0, "id")?,
                         name: slot_1.unwrap_or_default(),
-                        timestamp: slot_2.unwrap_or_default(),
+                        timestamp: slot_2.flatten().map(|t| t.0),
                         extra: extra_fields.finish(),
                     })
                 }
@@ -897,9 +885,7 @@ pub mod social_media {
                     > = ::core::option::Option::None;
                     let mut slot_2: ::core::option::Option<
                         ::core::option::Option<
-                            ::restsource::runtime::chrono::DateTime<
-                                ::restsource::runtime::chrono::Utc,
-                            >,
+                            ::restsource::runtime::record::de::Timestamp,
                         >,
                     > = ::core::option::Option::None;
                     let mut extra_fields = ::restsource::runtime::record::ExtraBuilder::new();
@@ -934,7 +920,7 @@ pub mod social_media {
                     ::core::result::Result::Ok(UserLifetimeInsights {
                         id: ::restsource::runtime::record::de::required(slot_0, "id")?,
                         name: slot_1.unwrap_or_default(),
-                        timestamp: slot_2.unwrap_or_default(),
+                        timestamp: slot_2.flatten().map(|t| t.0),
                         extra: extra_fields.finish(),
                     })
                 }

@@ -144,7 +144,7 @@ fn deserialize_impl(r: &ResourceIr<'_>, rt: &TokenStream) -> TokenStream {
     let slot = |i: usize| format_ident!("slot_{}", i);
     let slots = r.fields.iter().enumerate().map(|(i, f)| {
         let s = slot(i);
-        let t = field_type(f, rt);
+        let t = slot_type(f, rt);
         quote!(let mut #s: ::core::option::Option<#t> = ::core::option::Option::None;)
     });
     let arms = r.fields.iter().enumerate().map(|(i, f)| {
@@ -156,10 +156,12 @@ fn deserialize_impl(r: &ResourceIr<'_>, rt: &TokenStream) -> TokenStream {
         let s = slot(i);
         let ident = &f.ident;
         let json = &f.column.name;
-        if f.column.nullable {
-            quote!(#ident: #s.unwrap_or_default(),)
-        } else {
-            quote!(#ident: #rt::record::de::required(#s, #json)?,)
+        let timestamp = f.column.data_type == DataType::Timestamp;
+        match (f.column.nullable, timestamp) {
+            (true, false) => quote!(#ident: #s.unwrap_or_default(),),
+            (true, true) => quote!(#ident: #s.flatten().map(|t| t.0),),
+            (false, false) => quote!(#ident: #rt::record::de::required(#s, #json)?,),
+            (false, true) => quote!(#ident: #rt::record::de::required(#s, #json)?.0,),
         }
     });
     // A resource without declared columns keeps everything (and a one-arm match is a lint).
@@ -204,6 +206,19 @@ fn deserialize_impl(r: &ResourceIr<'_>, rt: &TokenStream) -> TokenStream {
                 deserializer.deserialize_map(RecordVisitor)
             }
         }
+    }
+}
+
+/// What a field is decoded as: its own type, except timestamps, which go through the
+/// runtime's faster parser of the same text.
+fn slot_type(f: &FieldIr, rt: &TokenStream) -> TokenStream {
+    if f.column.data_type != DataType::Timestamp {
+        return field_type(f, rt);
+    }
+    if f.column.nullable {
+        quote!(::core::option::Option<#rt::record::de::Timestamp>)
+    } else {
+        quote!(#rt::record::de::Timestamp)
     }
 }
 
