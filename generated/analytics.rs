@@ -183,6 +183,7 @@ pub mod analytics {
             method: ::restsource::runtime::def::Method::Get,
             params: &[],
             json: None,
+            data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {

@@ -148,6 +148,7 @@ pub mod analytics_typed {
             method: ::restsource::runtime::def::Method::Get,
             params: &[],
             json: None,
+            data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {

@@ -1283,6 +1283,7 @@ pub mod inventory {
             method: ::restsource::runtime::def::Method::Get,
             params: &[],
             json: None,
+            data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
@@ -1495,6 +1496,7 @@ pub mod inventory {
             method: ::restsource::runtime::def::Method::Get,
             params: &[],
             json: None,
+            data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
@@ -1709,6 +1711,7 @@ pub mod inventory {
             method: ::restsource::runtime::def::Method::Get,
             params: &[],
             json: None,
+            data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
@@ -2047,6 +2050,7 @@ pub mod inventory {
             method: ::restsource::runtime::def::Method::Get,
             params: &[],
             json: None,
+            data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
@@ -2274,6 +2278,7 @@ pub mod inventory {
                 ),
             ],
             json: None,
+            data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
@@ -2523,6 +2528,7 @@ pub mod inventory {
                 ),
             ],
             json: None,
+            data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {

@@ -866,6 +866,7 @@ pub mod showcase {
                     ],
                 ),
             ),
+            data: None,
             headers: &[],
             data_selector: Some(
                 &[
@@ -1246,9 +1247,44 @@ pub mod showcase {
                     ::restsource::runtime::def::TemplatePart::Lit("/details"),
                 ],
             ),
-            method: ::restsource::runtime::def::Method::Get,
+            method: ::restsource::runtime::def::Method::Post,
             params: &[],
             json: None,
+            data: Some(
+                ::restsource::runtime::def::DataDef::Form(
+                    &[
+                        (
+                            "item",
+                            ::restsource::runtime::def::Lit::Str(
+                                ::restsource::runtime::def::Template(
+                                    &[
+                                        ::restsource::runtime::def::TemplatePart::Parent(
+                                            &[::restsource::runtime::def::PathStep::Key("id")],
+                                        ),
+                                    ],
+                                ),
+                            ),
+                        ),
+                        (
+                            "fields",
+                            ::restsource::runtime::def::Lit::List(
+                                &[
+                                    ::restsource::runtime::def::Lit::Str(
+                                        ::restsource::runtime::def::Template(
+                                            &[::restsource::runtime::def::TemplatePart::Lit("a")],
+                                        ),
+                                    ),
+                                    ::restsource::runtime::def::Lit::Str(
+                                        ::restsource::runtime::def::Template(
+                                            &[::restsource::runtime::def::TemplatePart::Lit("b")],
+                                        ),
+                                    ),
+                                ],
+                            ),
+                        ),
+                    ],
+                ),
+            ),
             headers: &[
                 (
                     "Accept",
@@ -1440,6 +1476,7 @@ pub mod showcase {
             method: ::restsource::runtime::def::Method::Get,
             params: &[],
             json: None,
+            data: None,
             headers: &[],
             data_selector: Some(
                 &[
@@ -1562,6 +1599,7 @@ pub mod showcase {
             method: ::restsource::runtime::def::Method::Get,
             params: &[],
             json: None,
+            data: None,
             headers: &[],
             data_selector: None,
             paginator: ::restsource::runtime::def::PaginatorDef::HeaderLink {
@@ -1678,6 +1716,7 @@ pub mod showcase {
             method: ::restsource::runtime::def::Method::Get,
             params: &[],
             json: None,
+            data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
             paginator: ::restsource::runtime::def::PaginatorDef::HeaderCursor {
@@ -1810,6 +1849,7 @@ pub mod showcase {
             method: ::restsource::runtime::def::Method::Get,
             params: &[],
             json: None,
+            data: None,
             headers: &[],
             data_selector: None,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {

@@ -994,6 +994,7 @@ pub mod social_media {
             method: ::restsource::runtime::def::Method::Get,
             params: &[],
             json: None,
+            data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
@@ -1168,6 +1169,7 @@ pub mod social_media {
             method: ::restsource::runtime::def::Method::Get,
             params: &[],
             json: None,
+            data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
@@ -1342,6 +1344,7 @@ pub mod social_media {
             method: ::restsource::runtime::def::Method::Get,
             params: &[],
             json: None,
+            data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
@@ -1516,6 +1519,7 @@ pub mod social_media {
             method: ::restsource::runtime::def::Method::Get,
             params: &[],
             json: None,
+            data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
@@ -1690,6 +1694,7 @@ pub mod social_media {
             method: ::restsource::runtime::def::Method::Get,
             params: &[],
             json: None,
+            data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
@@ -1864,6 +1869,7 @@ pub mod social_media {
             method: ::restsource::runtime::def::Method::Get,
             params: &[],
             json: None,
+            data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
@@ -2042,6 +2048,7 @@ pub mod social_media {
             method: ::restsource::runtime::def::Method::Get,
             params: &[],
             json: None,
+            data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {

@@ -59,4 +59,11 @@ fn showcase_compiles_to_the_expected_constants() {
         Some("type")
     );
     assert!(s::Source::resource("nope").is_none());
+    // The form body of `item_details` (a `data` object in a spec).
+    let Some(restsource::runtime::def::DataDef::Form(fields)) = s::ITEM_DETAILS.endpoint.data
+    else {
+        panic!("item_details has no form body");
+    };
+    let keys: Vec<&str> = fields.iter().map(|(k, _)| *k).collect();
+    assert_eq!(keys, ["item", "fields"]);
 }

@@ -6,8 +6,8 @@ use quote::quote;
 use restsource_spec::model::OnCursorValueMissing;
 use restsource_spec::resolved::{
     ApiKeyPlace, ClientAuthMethod, DataType, Disposition, Method, ResolvedAuth, ResolvedAuthChoice,
-    ResolvedIncremental, ResolvedMergeStrategy, ResolvedPaginator, ResolvedRetry, SecretInfo,
-    SortOrder,
+    ResolvedData, ResolvedIncremental, ResolvedMergeStrategy, ResolvedPaginator, ResolvedRetry,
+    SecretInfo, SortOrder,
 };
 
 use crate::ir::{ResourceIr, SourceIr};
@@ -182,6 +182,19 @@ fn endpoint(r: &ResourceIr<'_>, rt: &TokenStream) -> TokenStream {
         quote! { (#k, #v) }
     });
     let json = opt(res.json.as_ref().map(|j| tvalue(j, rt)));
+    let data = opt(res.data.as_ref().map(|d| match d {
+        ResolvedData::Form(fields) => {
+            let fields = fields.iter().map(|(k, v)| {
+                let v = tvalue(v, rt);
+                quote! { (#k, #v) }
+            });
+            quote!(#rt::def::DataDef::Form(&[#(#fields),*]))
+        }
+        ResolvedData::Raw(t) => {
+            let t = template(t, rt);
+            quote!(#rt::def::DataDef::Raw(#t))
+        }
+    }));
     let headers = res.headers.iter().map(|(k, v)| {
         let v = template(v, rt);
         quote! { (#k, #v) }
@@ -208,6 +221,7 @@ fn endpoint(r: &ResourceIr<'_>, rt: &TokenStream) -> TokenStream {
             method: #rt::def::Method::#method,
             params: &[#(#params),*],
             json: #json,
+            data: #data,
             headers: &[#(#headers),*],
             data_selector: #selector,
             paginator: #paginator,

@@ -62,6 +62,7 @@ pub fn resource(name: &str) -> ResolvedResource {
         path: literal(name),
         params: Vec::new(),
         json: None,
+        data: None,
         headers: Vec::new(),
         data_selector: None,
         paginator: ResolvedPaginator::SinglePage,
@@ -181,8 +182,8 @@ pub fn synthetic_spec_json(n: usize) -> String {
 pub fn showcase_source() -> ResolvedSource {
     use restsource_spec::model::OnCursorValueMissing;
     use restsource_spec::resolved::{
-        ApiKeyPlace, ClientAuthMethod, IncrementalValue, ParentBinding, ResolvedIncremental,
-        ResolvedRateLimit, SortOrder, TValue,
+        ApiKeyPlace, ClientAuthMethod, IncrementalValue, ParentBinding, ResolvedData,
+        ResolvedIncremental, ResolvedRateLimit, SortOrder, TValue,
     };
 
     let secret = |name: &str, env: &str| SecretInfo {
@@ -303,6 +304,22 @@ pub fn showcase_source() -> ResolvedSource {
         location: ApiKeyPlace::Header,
     });
     details.headers = vec![("Accept".into(), literal("application/json"))];
+    details.method = Method::Post;
+    details.data = Some(ResolvedData::Form(vec![
+        (
+            "item".into(),
+            TValue::Str(Template {
+                parts: vec![TemplatePart::Parent {
+                    resource: "items".into(),
+                    path: path("id"),
+                }],
+            }),
+        ),
+        (
+            "fields".into(),
+            TValue::List(vec![TValue::Str(literal("a")), TValue::Str(literal("b"))]),
+        ),
+    ]));
 
     let mut types = resource("type");
     types.struct_name = Some("Items".into());

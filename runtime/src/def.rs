@@ -244,6 +244,16 @@ pub struct ParentDef {
     pub include_from_parent: &'static [&'static str],
 }
 
+/// A request body given as dlt's `data`.
+#[derive(Debug, Clone, Copy)]
+pub enum DataDef {
+    /// Form fields, sent `application/x-www-form-urlencoded`; [`Lit::Null`] values are dropped
+    /// and lists repeat the key, as for query parameters.
+    Form(&'static [(&'static str, Lit)]),
+    /// A body sent as is.
+    Raw(Template),
+}
+
 /// Endpoint.
 #[derive(Debug, Clone, Copy)]
 pub struct EndpointDef {
@@ -255,6 +265,8 @@ pub struct EndpointDef {
     pub params: &'static [(&'static str, Lit)],
     /// JSON body.
     pub json: Option<Lit>,
+    /// Form or raw body (dlt `data`); never set together with `json`.
+    pub data: Option<DataDef>,
     /// Headers with placeholders.
     pub headers: &'static [(&'static str, Template)],
     /// Record selector; `None` means detect on the first page.

@@ -29,6 +29,7 @@ const DETAILS: ResourceDef = ResourceDef {
     endpoint: EndpointDef {
         path: Template(&[TemplatePart::Lit("details")]),
         method: Method::Post,
+        data: None,
         json: Some(Lit::Map(&[
             ("parent_id", PARENT_ID),
             (
@@ -111,6 +112,122 @@ async fn parent_placeholders_in_a_json_body_keep_the_value_type() {
                 "POST".into(),
                 "/details".into(),
                 r#"{"parent_id":8,"label":"p-8/b","ids":[8,0],"tags":[],"filter":{"active":false,"kind":"x"}}"#.into()
+            ),
+        ]
+    );
+}
+
+const FORM_DETAILS: ResourceDef = ResourceDef {
+    name: "form_details",
+    endpoint: EndpointDef {
+        path: Template(&[TemplatePart::Lit("search")]),
+        method: Method::Post,
+        data: Some(DataDef::Form(&[
+            ("parent", PARENT_ID),
+            (
+                "q",
+                Lit::Str(Template(&[
+                    TemplatePart::Lit("name:"),
+                    TemplatePart::Parent(&[PathStep::Key("name")]),
+                    TemplatePart::Lit(" & ü"),
+                ])),
+            ),
+            ("tags", PARENT_TAGS),
+            ("skip", Lit::Null),
+        ])),
+        ..ENDPOINT
+    },
+    parent: Some(ParentDef {
+        resource: "items",
+        include_from_parent: &[],
+    }),
+    ..RESOURCE
+};
+record_type!(FormDetail, &FORM_DETAILS);
+
+const RAW_DETAILS: ResourceDef = ResourceDef {
+    name: "raw_details",
+    endpoint: EndpointDef {
+        path: Template(&[TemplatePart::Lit("query")]),
+        method: Method::Post,
+        data: Some(DataDef::Raw(Template(&[
+            TemplatePart::Lit("{ item(id: "),
+            TemplatePart::Parent(&[PathStep::Key("id")]),
+            TemplatePart::Lit(") }"),
+        ]))),
+        ..ENDPOINT
+    },
+    parent: Some(ParentDef {
+        resource: "items",
+        include_from_parent: &[],
+    }),
+    ..RESOURCE
+};
+record_type!(RawDetail, &RAW_DETAILS);
+
+static FORM_SRC: SourceDef = SourceDef {
+    resources: &[&RESOURCE, &FORM_DETAILS, &RAW_DETAILS],
+    ..SOURCE
+};
+
+/// Parents 7 and 8 (as in `body_server`); every child answers with one record.
+fn form_server(s: &Seen, _: usize) -> Reply {
+    if s.uri == "/items" {
+        return body_server(s, 0);
+    }
+    json(json!({"data": [{"id": 1}]}))
+}
+
+#[tokio::test]
+async fn form_and_raw_bodies_are_sent_with_parent_values() {
+    let (base, log) = serve(form_server).await;
+    let ex = ex(&FORM_SRC, &base, options());
+    collect::<FormDetail>(&ex).await.unwrap();
+    collect::<RawDetail>(&ex).await.unwrap();
+    let seen: Vec<(String, String, String, String)> = log
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|s| s.uri != "/items")
+        .map(|s| {
+            let ct = s
+                .headers
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-")
+                .to_string();
+            (s.method.clone(), s.uri.clone(), ct, s.body.clone())
+        })
+        .collect();
+    // Form fields are URL-encoded, a list repeats its key, null is dropped; a raw body is
+    // sent as is, with no content type.
+    let form = "application/x-www-form-urlencoded";
+    assert_eq!(
+        seen,
+        vec![
+            (
+                "POST".into(),
+                "/search".into(),
+                form.into(),
+                "parent=7&q=name%3Aa+%26+%C3%BC&tags=x&tags=y".into()
+            ),
+            (
+                "POST".into(),
+                "/search".into(),
+                form.into(),
+                "parent=8&q=name%3Ab+%26+%C3%BC".into()
+            ),
+            (
+                "POST".into(),
+                "/query".into(),
+                "-".into(),
+                "{ item(id: 7) }".into()
+            ),
+            (
+                "POST".into(),
+                "/query".into(),
+                "-".into(),
+                "{ item(id: 8) }".into()
             ),
         ]
     );

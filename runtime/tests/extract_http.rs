@@ -287,6 +287,7 @@ const CHILD: ResourceDef = ResourceDef {
             ]),
         )],
         json: None,
+        data: None,
         ..ENDPOINT
     },
     parent: Some(ParentDef {

@@ -219,6 +219,7 @@ const CURSOR_BODY: ResourceDef = ResourceDef {
     endpoint: EndpointDef {
         method: Method::Post,
         json: Some(Lit::Map(&[("filter", Lit::Int(1))])),
+        data: None,
         paginator: PaginatorDef::Cursor {
             cursor_path: &[PathStep::Key("meta"), PathStep::Key("next")],
             cursor_param: ParamPlace::Body(&["page", "cursor"]),

@@ -99,7 +99,9 @@ pub fn load_str(
     let mut cx = lower::Cx::new(&src);
     let lowered = lower::lower_source(&mut cx, &root);
     let mut diags = cx.diags;
+    let literals = cx.literals;
     let Some(lowered) = lowered else {
+        lower::mask_literals(&mut diags, &literals);
         return Err(Diagnostics(diags));
     };
     let stem = file
@@ -112,6 +114,7 @@ pub fn load_str(
         failed_names: &lowered.failed_names,
     };
     let resolved = resolve::resolve(inputs, &root, &src, &stem, &mut diags);
+    lower::mask_literals(&mut diags, &literals);
     match resolved {
         Some(resolved)
             if lowered.complete && !diags.iter().any(|d| d.severity == Severity::Error) =>

@@ -132,6 +132,8 @@ pub struct ResolvedResource {
     pub params: Vec<(String, TValue)>,
     /// JSON body.
     pub json: Option<TValue>,
+    /// Non-JSON body (dlt `data`); never set together with `json`.
+    pub data: Option<ResolvedData>,
     /// Endpoint headers (merged over the client's at run time).
     pub headers: Vec<(String, Template)>,
     /// Record selector; `None` means detect.
@@ -278,6 +280,16 @@ pub enum PathStep {
     Index(i64),
     /// Wildcard.
     Wildcard,
+}
+
+/// A request body given as dlt's `data`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ResolvedData {
+    /// An object: sent form-encoded (`application/x-www-form-urlencoded`); list values repeat
+    /// the key and null values are dropped, as for query params.
+    Form(Vec<(String, TValue)>),
+    /// A string: sent as the body, as is.
+    Raw(Template),
 }
 
 /// A JSON value whose strings may hold placeholders.

@@ -298,19 +298,131 @@ endpoint = { path = "events", params = { since = "{incremental.start_value}" }, 
 }
 
 #[test]
-fn form_bodies_are_accepted_with_a_warning_that_they_are_not_sent() {
-    let text = r#"{"client": {"base_url": "https://x.test"},
- "resources": [{"name": "a", "endpoint": {"method": "POST", "data": {"q": 1}}}]}"#;
+fn form_and_raw_bodies_resolve_with_placeholders() {
+    let r = resolve(json!({
+        "client": {"base_url": "https://x.test"},
+        "resources": [
+            "parent",
+            {"name": "form", "endpoint": {"method": "POST", "path": "search",
+             "data": {"q": "id:{resources.parent.id}", "n": 5, "tags": ["a", "b"], "skip": null}}},
+            {"name": "raw", "endpoint": {"method": "POST", "data": "query={{ items }}"}},
+            {"name": "pairs", "endpoint": {"method": "POST", "data": [["k", "1"], ["k", 2]]}}
+        ]
+    }));
+    assert_eq!(
+        r.resources[3].data,
+        Some(ResolvedData::Form(vec![
+            (
+                "k".into(),
+                TValue::Str(Template {
+                    parts: vec![lit("1")]
+                })
+            ),
+            ("k".into(), TValue::Int(2)),
+        ]))
+    );
+    let form = &r.resources[1];
+    assert_eq!(form.json, None);
+    assert_eq!(
+        form.data,
+        Some(ResolvedData::Form(vec![
+            (
+                "q".into(),
+                TValue::Str(Template {
+                    parts: vec![
+                        lit("id:"),
+                        TemplatePart::Parent {
+                            resource: "parent".into(),
+                            path: jp("id")
+                        }
+                    ]
+                })
+            ),
+            ("n".into(), TValue::Int(5)),
+            (
+                "tags".into(),
+                TValue::List(vec![
+                    TValue::Str(Template {
+                        parts: vec![lit("a")]
+                    }),
+                    TValue::Str(Template {
+                        parts: vec![lit("b")]
+                    })
+                ])
+            ),
+            ("skip".into(), TValue::Null),
+        ]))
+    );
+    // Literal braces in a raw body are written doubled, as in every dlt template.
+    assert_eq!(
+        r.resources[2].data,
+        Some(ResolvedData::Raw(Template {
+            parts: vec![lit("query={ items }")]
+        }))
+    );
+}
+
+#[test]
+fn bad_bodies_are_errors_naming_the_fix() {
+    let errors = |data: serde_json::Value, json_too: bool| -> Vec<(String, Option<String>)> {
+        let mut ep = json!({"method": "POST", "data": data});
+        if json_too {
+            ep["json"] = json!({"a": 1});
+        }
+        let spec = json!({"client": {"base_url": "https://x.test"},
+                          "resources": [{"name": "r", "endpoint": ep}]});
+        match load_str(&spec.to_string(), "t.json", Format::Json) {
+            Ok(_) => panic!("{data} accepted"),
+            Err(d) => {
+                d.0.iter()
+                    .map(|d| (d.message.clone(), d.help.clone()))
+                    .collect()
+            }
+        }
+    };
+    assert_eq!(
+        errors(json!({"q": 1}), true),
+        [(
+            "`data` and `json` are both set: a request has one body".to_string(),
+            Some("keep `json` for a JSON body or `data` for a form (or raw text) body".to_string())
+        )]
+    );
+    assert_eq!(
+        errors(json!(7), false)[0].0,
+        "`data` is a number, expected an object or a list of `[key, value]` pairs (a form) or a string (a raw body)"
+    );
+    assert_eq!(
+        errors(json!([["a", 1], ["b"]]), false)[0].0,
+        "form pair 1 is a list, expected `[\"key\", value]` with a string, number or boolean value"
+    );
+    assert_eq!(
+        errors(json!({"f": {"x": 1}}), false)[0].0,
+        "form field `f` is a nested object or list of lists, which a form cannot hold"
+    );
+}
+
+#[test]
+fn a_preset_oauth_access_token_is_ignored_with_a_warning() {
+    let text = r#"{"client": {"base_url": "https://x.test", "auth": {"type": "oauth2_client_credentials",
+ "access_token_url": "https://x.test/token", "client_id": "id", "client_secret": "s", "access_token": "abc"}},
+ "resources": ["a"]}"#;
     let loaded = load_str(text, "f.json", Format::Json).unwrap();
-    assert_eq!(loaded.warnings.len(), 1);
-    let w = &loaded.warnings[0];
-    assert_eq!((w.line, w.column), (2, 69));
-    assert_eq!(
-        w.message,
-        "form bodies (`data`) are not sent yet: requests of this endpoint go out without it"
+    let w: Vec<&str> = loaded.warnings.iter().map(|w| w.message.as_str()).collect();
+    assert!(
+        w.contains(&"`access_token` is ignored: a token is always fetched from the token URL (dlt also replaces a preset one on the first request)"),
+        "{w:?}"
     );
-    assert_eq!(
-        w.help.as_deref(),
-        Some("send the fields as `json` or as query `params` until form bodies are supported")
-    );
+    assert!(!format!("{:?}", loaded.warnings).contains("abc"));
+}
+
+#[test]
+fn literal_credentials_are_masked_in_every_diagnostic_on_their_line() {
+    let text = r#"{"client": {"base_url": "https://x.test", "auth": {"type": "bearer", "token": "tok-123", "nope": 1}}, "resources": ["a"]}"#;
+    let d = load_str(text, "f.json", Format::Json).unwrap_err();
+    let unknown =
+        d.0.iter()
+            .find(|d| d.message.starts_with("unknown key `nope`"))
+            .expect("unknown key error");
+    assert!(unknown.source_line.contains(r#""token": "***""#));
+    assert!(!format!("{d}").contains("tok-123"), "{d}");
 }

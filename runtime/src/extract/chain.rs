@@ -193,7 +193,11 @@ impl Chain<'_> {
             },
             url: parts.full_url(),
             headers: headers.to_vec(),
-            body: parts.json.clone().map_or(Body::Empty, Body::Json),
+            body: match (&parts.json, &parts.data) {
+                (Some(json), _) => Body::Json(json.clone()),
+                (None, Some(data)) => data.clone(),
+                (None, None) => Body::Empty,
+            },
         };
         let auth = endpoint_auth(self.source, self.def);
         let outcome = self

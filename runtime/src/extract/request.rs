@@ -9,9 +9,9 @@ use serde_json::Value;
 use super::erased::Erased;
 use super::ExtractError;
 use crate::def::{
-    AuthChoice, AuthDef, Lit, PathStep, ResourceDef, SourceDef, Template, TemplatePart,
+    AuthChoice, AuthDef, DataDef, Lit, PathStep, ResourceDef, SourceDef, Template, TemplatePart,
 };
-use crate::http::{join_url, HttpClient};
+use crate::http::{join_url, Body, HttpClient};
 use crate::incremental::Incremental;
 use crate::paginate::{value_text, RequestParts};
 use crate::select::{path_text, Step};
@@ -79,6 +79,11 @@ pub(crate) fn parent_paths(def: &ResourceDef) -> Arc<[Vec<PathStep>]> {
     e.params.iter().for_each(|(_, v)| from_lit(v, &mut out));
     if let Some(j) = &e.json {
         from_lit(j, &mut out);
+    }
+    match &e.data {
+        Some(DataDef::Form(fields)) => fields.iter().for_each(|(_, v)| from_lit(v, &mut out)),
+        Some(DataDef::Raw(t)) => from_template(t, &mut out),
+        None => {}
     }
     e.headers
         .iter()
@@ -205,6 +210,25 @@ pub(crate) fn first_request(
         .as_ref()
         .map(|j| fill.json(j))
         .transpose()?;
+    let data = match &def.endpoint.data {
+        None => None,
+        Some(DataDef::Raw(t)) => Some(Body::Raw(fill.text(t)?)),
+        Some(DataDef::Form(fields)) => {
+            let mut form = url::form_urlencoded::Serializer::new(String::new());
+            for (k, v) in *fields {
+                match fill.json(v)? {
+                    Value::Null => {}
+                    Value::Array(items) => items.iter().for_each(|i| {
+                        form.append_pair(k, &value_text(i));
+                    }),
+                    other => {
+                        form.append_pair(k, &value_text(&other));
+                    }
+                }
+            }
+            Some(Body::Form(form.finish()))
+        }
+    };
     let mut headers = Vec::new();
     for (k, t) in def.endpoint.headers {
         let name = HeaderName::from_bytes(k.as_bytes())
@@ -213,5 +237,13 @@ pub(crate) fn first_request(
             .map_err(|_| config(format!("header `{k}` has an invalid value")))?;
         headers.push((name, value));
     }
-    Ok((RequestParts { url, query, json }, headers))
+    Ok((
+        RequestParts {
+            url,
+            query,
+            json,
+            data,
+        },
+        headers,
+    ))
 }

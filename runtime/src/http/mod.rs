@@ -136,7 +136,7 @@ impl HttpMethod {
 }
 
 /// A request body.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Body {
     /// None.
     Empty,
@@ -144,6 +144,8 @@ pub enum Body {
     Json(serde_json::Value),
     /// Form-encoded text.
     Form(String),
+    /// Text sent as is, with no content type (dlt's `data` given as a string).
+    Raw(String),
 }
 
 /// One request to send.
@@ -498,6 +500,7 @@ impl HttpClient {
                 Body::Form(f) => rb
                     .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
                     .body(f.clone()),
+                Body::Raw(text) => rb.body(text.clone()),
             };
             let started = std::time::Instant::now();
             self.counters.requests.fetch_add(1, Ordering::Relaxed);

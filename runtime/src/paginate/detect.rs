@@ -139,6 +139,7 @@ mod tests {
             url: url::Url::parse("http://h.test/x").unwrap(),
             query: vec![],
             json: None,
+            data: None,
         }
     }
 

@@ -31,6 +31,9 @@ pub struct RequestParts {
     pub query: Vec<(String, String)>,
     /// JSON body.
     pub json: Option<Value>,
+    /// The endpoint's form or raw body (dlt `data`), when it has no JSON body; paginators
+    /// leave it alone.
+    pub data: Option<crate::http::Body>,
 }
 
 impl RequestParts {

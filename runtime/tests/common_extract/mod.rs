@@ -153,6 +153,7 @@ pub const ENDPOINT: EndpointDef = EndpointDef {
     method: Method::Get,
     params: &[],
     json: None,
+    data: None,
     headers: &[],
     data_selector: Some(&[PathStep::Key("data")]),
     paginator: PaginatorDef::SinglePage,

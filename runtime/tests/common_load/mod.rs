@@ -170,6 +170,7 @@ const fn resource(
             method: Method::Get,
             params: &[],
             json: None,
+            data: None,
             headers: &[],
             data_selector: None,
             paginator: PaginatorDef::SinglePage,

@@ -25,6 +25,7 @@ const OAUTH_KEYS: &[&str] = &[
     "default_token_expiration",
     "client_auth",
     "scopes",
+    "access_token",
 ];
 
 /// An auth value (string alias or object).
@@ -178,6 +179,19 @@ fn oauth2(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<AuthConfig> {
             }
         }
     }
+    if let Some(n) = o.get("access_token") {
+        if let Kind::Str(token) = &n.kind {
+            cx.literals.push(token.clone());
+        }
+        // dlt accepts a preset token but replaces it on the first request (its expiry starts
+        // at "now"), so it never changes what is sent.
+        cx.warn(
+            n.span,
+            &o.at("access_token"),
+            "`access_token` is ignored: a token is always fetched from the token URL (dlt also replaces a preset one on the first request)",
+            Some("remove it; a token written in a spec is a credential in the source tree".into()),
+        );
+    }
     Some(AuthConfig::OAuth2ClientCredentials(OAuth2Auth {
         access_token_url,
         token_url,
@@ -246,16 +260,8 @@ fn credential(cx: &mut Cx<'_>, node: &Node, path: &str, field: &str) -> Option<C
                     "write {{\"secret\": \"{field}\"}} (TOML: {{ secret = \"{field}\" }}) and set the environment variable `{env}`; the literal is ignored and read from `{env}` at run time"
                 )),
             );
-            // The snippet line would show the literal; mask it so no secret reaches output.
-            if let Some(d) = cx.diags.last_mut() {
-                if !s.is_empty() {
-                    d.source_line = d.source_line.replace(s.as_str(), "***");
-                }
-                d.len = d
-                    .len
-                    .min(d.source_line.chars().count().saturating_sub(d.column - 1))
-                    .max(1);
-            }
+            // Snippet lines would show the literal; `load` masks it in every diagnostic.
+            cx.literals.push(s.clone());
             Some(Credential::Literal(s.clone()))
         }
         Kind::Object(_) => {

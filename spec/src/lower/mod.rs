@@ -73,6 +73,34 @@ pub(crate) struct Cx<'a> {
     src: &'a SourceText<'a>,
     /// Everything found so far.
     pub diags: Vec<Diagnostic>,
+    /// Literal credentials met so far: masked in every diagnostic's source line at the end,
+    /// since any diagnostic on the same line would otherwise show them.
+    pub literals: Vec<String>,
+}
+
+/// Masks every literal credential in the source lines of `diags`.
+pub(crate) fn mask_literals(diags: &mut [Diagnostic], literals: &[String]) {
+    for d in diags {
+        let mut masked = false;
+        for s in literals.iter().filter(|s| !s.is_empty()) {
+            if d.source_line.contains(s.as_str()) {
+                d.source_line = d.source_line.replace(s.as_str(), "***");
+                masked = true;
+            }
+        }
+        if masked {
+            // Keep the underline within the (shorter) line.
+            d.len = d
+                .len
+                .min(
+                    d.source_line
+                        .chars()
+                        .count()
+                        .saturating_sub(d.column.saturating_sub(1)),
+                )
+                .max(1);
+        }
+    }
 }
 
 /// An object being lowered: its entries and key path.
@@ -110,6 +138,7 @@ impl<'a> Cx<'a> {
         Cx {
             src,
             diags: Vec::new(),
+            literals: Vec::new(),
         }
     }
 

@@ -177,19 +177,6 @@ fn endpoint(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<EndpointConfig> 
     }
     let o = cx.object(node, path, "an endpoint", ENDPOINT_KEYS)?;
     let before = cx.diags.len();
-    if let Some(n) = o.get("data") {
-        // Accepted for dlt compatibility, but saying nothing would mean requests silently
-        // going out without the body the spec asks for.
-        cx.warn(
-            n.span,
-            &o.at("data"),
-            "form bodies (`data`) are not sent yet: requests of this endpoint go out without it",
-            Some(
-                "send the fields as `json` or as query `params` until form bodies are supported"
-                    .into(),
-            ),
-        );
-    }
     let e = Endpoint {
         path: cx.opt(&o, "path", Cx::string),
         method: cx.opt(&o, "method", method),

@@ -6,8 +6,8 @@ use crate::jsonpath;
 use crate::model::{LastValueFunc, OnCursorValueMissing, RangeBound};
 use crate::model::{Nullable, ParamValue, SourceSpec};
 use crate::resolved::{
-    IncrementalValue, JsonPath, ResolvedAuthChoice, ResolvedIncremental, ResolvedPaginator, TValue,
-    Template, TemplatePart,
+    IncrementalValue, JsonPath, ResolvedAuthChoice, ResolvedData, ResolvedIncremental,
+    ResolvedPaginator, TValue, Template, TemplatePart,
 };
 use crate::template::{split, Piece};
 
@@ -16,6 +16,7 @@ pub(crate) struct Resolved {
     pub path: Template,
     pub params: Vec<(String, TValue)>,
     pub json: Option<TValue>,
+    pub data: Option<ResolvedData>,
     pub headers: Vec<(String, Template)>,
     pub data_selector: Option<JsonPath>,
     pub paginator: ResolvedPaginator,
@@ -181,6 +182,17 @@ fn tvalue(r: &mut R<'_>, v: &serde_json::Value, cx: &mut Ctx<'_>) -> TValue {
                 .map(|(k, v)| (k.clone(), tvalue(r, v, cx)))
                 .collect(),
         ),
+    }
+}
+
+fn kind_name(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "a list",
+        serde_json::Value::Object(_) => "an object",
     }
 }
 
@@ -390,17 +402,75 @@ pub(crate) fn endpoint(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &Merged) -
             serde_json::Value::Object(j.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
         tvalue(r, &obj, &mut cx)
     });
-    if let Some(data) = &ep.data {
+    let data = ep.data.as_ref().and_then(|data| {
+        let at = loc(i, "endpoint.data");
+        if ep.json.is_some() {
+            // dlt fails at request time; here it is a spec error.
+            r.error(
+                &at,
+                "`data` and `json` are both set: a request has one body".to_string(),
+                Some("keep `json` for a JSON body or `data` for a form (or raw text) body".into()),
+            );
+            ok = false;
+            return None;
+        }
         let mut cx = Ctx {
             lag,
             section: "data",
-            at: loc(i, "endpoint.data"),
+            at: at.clone(),
             has_incremental,
             parents: &mut parents,
             ok: &mut ok,
         };
-        let _ = tvalue(r, data, &mut cx);
-    }
+        match data {
+            serde_json::Value::String(s) => Some(ResolvedData::Raw(template(r, s, &mut cx))),
+            serde_json::Value::Object(m) => {
+                let mut fields = Vec::new();
+                for (k, v) in m {
+                    if v.is_object() || v.as_array().is_some_and(|a| a.iter().any(|x| x.is_object() || x.is_array())) {
+                        r.error(
+                            &loc(i, &format!("endpoint.data.{k}")),
+                            format!("form field `{k}` is a nested object or list of lists, which a form cannot hold"),
+                            Some("use a string, number or boolean, a list of them (the key repeats), or send a `json` body".into()),
+                        );
+                        *cx.ok = false;
+                        continue;
+                    }
+                    fields.push((k.clone(), tvalue(r, v, &mut cx)));
+                }
+                Some(ResolvedData::Form(fields))
+            }
+            // requests' list of pairs: a form whose keys may repeat, in order.
+            serde_json::Value::Array(pairs) => {
+                let mut fields = Vec::new();
+                for (n, pair) in pairs.iter().enumerate() {
+                    match pair.as_array().map(Vec::as_slice) {
+                        Some([serde_json::Value::String(k), v]) if !v.is_object() && !v.is_array() => {
+                            fields.push((k.clone(), tvalue(r, v, &mut cx)));
+                        }
+                        _ => {
+                            r.error(
+                                &loc(i, &format!("endpoint.data[{n}]")),
+                                format!("form pair {n} is {}, expected `[\"key\", value]` with a string, number or boolean value", kind_name(pair)),
+                                None,
+                            );
+                            *cx.ok = false;
+                        }
+                    }
+                }
+                Some(ResolvedData::Form(fields))
+            }
+            other => {
+                r.error(
+                    &at,
+                    format!("`data` is {}, expected an object or a list of `[key, value]` pairs (a form) or a string (a raw body)", kind_name(other)),
+                    None,
+                );
+                *cx.ok = false;
+                None
+            }
+        }
+    });
     let mut headers = Vec::new();
     for (k, v) in &ep.headers {
         let mut cx = Ctx {
@@ -454,6 +524,7 @@ pub(crate) fn endpoint(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &Merged) -
         path,
         params,
         json,
+        data,
         headers,
         data_selector,
         paginator: paginator?,

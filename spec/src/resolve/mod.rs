@@ -279,6 +279,7 @@ fn resource(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &merge::Merged) -> Op
         path: ep.path,
         params: ep.params,
         json: ep.json,
+        data: ep.data,
         headers: ep.headers,
         data_selector: ep.data_selector,
         paginator: ep.paginator,
