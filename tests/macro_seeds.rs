@@ -73,3 +73,25 @@ fn typed_fields_follow_the_columns() {
         &["id"]
     );
 }
+
+#[test]
+fn generated_decoding_keeps_extras_and_names_the_failing_field() {
+    use restsource::runtime::select::decode_page;
+    type R = analytics_typed::ResourceName;
+    let body = br#"{"data": [{"id": 1, "x": {"y": [1, 2.50]}, "name": "a\"b"},
+                              {"note": "n", "id": 2, "name": "m"}]}"#;
+    let recs = decode_page::<R>(body).expect("decodes");
+    assert_eq!(recs[0].extra.as_json(), Some(r#"{"x":{"y":[1,2.50]}}"#));
+    assert_eq!(recs[0].name, "a\"b");
+    assert_eq!(recs[1].extra.as_json(), Some(r#"{"note":"n"}"#));
+    // The second pass (path tracking) goes through the same raw capture of extras.
+    let bad = br#"{"data": [{"id": 1, "name": "a", "x": [1]}, {"id": 2, "name": "b", "x": {"z": 1}, "value": "high"}]}"#;
+    let err = decode_page::<R>(bad).unwrap_err();
+    assert_eq!((err.index, err.field.as_deref()), (Some(1), Some("value")));
+    let missing = decode_page::<R>(br#"{"data": [{"x": 1, "name": "n"}]}"#).unwrap_err();
+    assert!(
+        missing.message.starts_with("missing field `id`"),
+        "{}",
+        missing.message
+    );
+}

@@ -11,10 +11,10 @@ use std::fmt;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::de::Key;
+use super::raw::RawInto;
 
 /// Undeclared fields of one record: the minified JSON text of an object, in the order the
 /// response listed them, each key once (the last occurrence wins, as in `serde_json`).
@@ -169,15 +169,20 @@ impl ExtraBuilder {
         ExtraBuilder::default()
     }
 
-    /// Takes the value of field `key` from `map` as raw JSON.
+    /// Takes the value of field `key` from `map` as JSON text.
     pub fn push<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
-        let raw: Box<RawValue> = map.next_value()?;
-        self.push_raw(key, raw.get());
-        Ok(())
+        self.begin_field(key, 64);
+        map.next_value_seed(RawInto(&mut self.json))
     }
 
     /// Appends field `key` with `raw`, a valid JSON value.
     fn push_raw(&mut self, key: &str, raw: &str) {
+        self.begin_field(key, raw.len());
+        push_minified(&mut self.json, raw);
+    }
+
+    /// Writes the separator and `"key":`, reserving room for a value of about `value_len`.
+    fn begin_field(&mut self, key: &str, value_len: usize) {
         let h = fnv(key);
         if self.count < KEY_HASHES {
             self.verify |= self.hashes[..self.count].contains(&h);
@@ -188,14 +193,13 @@ impl ExtraBuilder {
         }
         if self.json.is_empty() {
             // One allocation for a typical record's extras instead of a series of doublings.
-            self.json.reserve(64 + key.len() + raw.len());
+            self.json.reserve(64 + key.len() + value_len);
             self.json.push('{');
         } else {
             self.json.push(',');
         }
         push_key(&mut self.json, key);
         self.json.push(':');
-        push_minified(&mut self.json, raw);
     }
 
     /// The collected fields.
@@ -242,7 +246,7 @@ fn fnv(s: &str) -> u64 {
 }
 
 /// Appends `key` as a JSON string.
-fn push_key(out: &mut String, key: &str) {
+pub(crate) fn push_key(out: &mut String, key: &str) {
     if key.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
         out.push_str(&Value::from(key).to_string());
     } else {
@@ -254,7 +258,7 @@ fn push_key(out: &mut String, key: &str) {
 
 /// Appends the JSON text `raw` without whitespace outside strings, so extras are stored
 /// compactly whatever the API's formatting.
-fn push_minified(out: &mut String, raw: &str) {
+pub(crate) fn push_minified(out: &mut String, raw: &str) {
     let bytes = raw.as_bytes();
     if !bytes
         .iter()

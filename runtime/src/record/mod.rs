@@ -7,6 +7,7 @@ use crate::def::{PathStep, ResourceDef};
 
 pub mod de;
 mod extra;
+mod raw;
 
 pub use de::Key;
 pub use extra::{Extra, ExtraBuilder};
