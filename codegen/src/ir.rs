@@ -21,7 +21,7 @@ const RESERVED_METHODS: &[&str] = &[
     "resources",
     "resource",
 ];
-/// The flattened map of undeclared fields in every record struct.
+/// The field holding the undeclared fields (`Extra`) in every record struct.
 pub(crate) const EXTRA_FIELD: &str = "extra";
 
 /// A whole source with its Rust names.
