@@ -135,6 +135,21 @@ impl Fill<'_> {
         Ok(out)
     }
 
+    /// Query params or form fields as text pairs: null drops the key, a list repeats it.
+    pub fn pairs(&self, fields: &[(&str, Lit)]) -> Result<Vec<(String, String)>, ExtractError> {
+        let mut out = Vec::with_capacity(fields.len());
+        for (k, v) in fields {
+            match self.json(v)? {
+                Value::Null => {}
+                Value::Array(items) => {
+                    out.extend(items.iter().map(|i| ((*k).to_string(), value_text(i))))
+                }
+                other => out.push(((*k).to_string(), value_text(&other))),
+            }
+        }
+        Ok(out)
+    }
+
     /// A literal as JSON; a string that is exactly one placeholder keeps the value's type.
     pub fn json(&self, l: &Lit) -> Result<Value, ExtractError> {
         Ok(match l {
@@ -184,16 +199,7 @@ pub(crate) fn first_request(
             http.redactor().text(&path)
         ))
     })?;
-    let mut query = Vec::new();
-    for (k, v) in def.endpoint.params {
-        match fill.json(v)? {
-            Value::Null => {}
-            Value::Array(items) => {
-                query.extend(items.iter().map(|i| ((*k).to_string(), value_text(i))))
-            }
-            other => query.push(((*k).to_string(), value_text(&other))),
-        }
-    }
+    let mut query = fill.pairs(def.endpoint.params)?;
     if let (Some(inc), Some(d)) = (fill.inc, def.endpoint.incremental) {
         for (param, which) in [
             (d.start_param, crate::def::IncrementalValue::StartValue),
@@ -213,21 +219,11 @@ pub(crate) fn first_request(
     let data = match &def.endpoint.data {
         None => None,
         Some(DataDef::Raw(t)) => Some(Body::Raw(fill.text(t)?)),
-        Some(DataDef::Form(fields)) => {
-            let mut form = url::form_urlencoded::Serializer::new(String::new());
-            for (k, v) in *fields {
-                match fill.json(v)? {
-                    Value::Null => {}
-                    Value::Array(items) => items.iter().for_each(|i| {
-                        form.append_pair(k, &value_text(i));
-                    }),
-                    other => {
-                        form.append_pair(k, &value_text(&other));
-                    }
-                }
-            }
-            Some(Body::Form(form.finish()))
-        }
+        Some(DataDef::Form(fields)) => Some(Body::Form(
+            url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(fill.pairs(fields)?)
+                .finish(),
+        )),
     };
     let mut headers = Vec::new();
     for (k, t) in def.endpoint.headers {
