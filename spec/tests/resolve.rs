@@ -393,7 +393,11 @@ fn bad_bodies_are_errors_naming_the_fix() {
     );
     assert_eq!(
         errors(json!([["a", 1], ["b"]]), false)[0].0,
-        "form pair 1 is a list, expected `[\"key\", value]` with a string, number or boolean value"
+        "form pair 1 is a list, expected `[\"key\", value]`"
+    );
+    assert_eq!(
+        errors(json!([["k", {"x": 1}]]), false)[0].0,
+        "form field `k` is a nested object or list of lists, which a form cannot hold"
     );
     assert_eq!(
         errors(json!({"f": {"x": 1}}), false)[0].0,

@@ -185,6 +185,68 @@ fn tvalue(r: &mut R<'_>, v: &serde_json::Value, cx: &mut Ctx<'_>) -> TValue {
     }
 }
 
+/// dlt's `data`: a string is a raw body; an object or requests' list of `[key, value]` pairs
+/// (whose keys may repeat) is a form.
+fn body_data(
+    r: &mut R<'_>,
+    data: &serde_json::Value,
+    i: usize,
+    cx: &mut Ctx<'_>,
+) -> Option<ResolvedData> {
+    use serde_json::Value;
+    let entries: Vec<(&String, &Value, Vec<String>)> = match data {
+        Value::String(s) => return Some(ResolvedData::Raw(template(r, s, cx))),
+        Value::Object(m) => m
+            .iter()
+            .map(|(k, v)| (k, v, loc(i, &format!("endpoint.data.{k}"))))
+            .collect(),
+        Value::Array(pairs) => {
+            let mut entries = Vec::new();
+            for (n, pair) in pairs.iter().enumerate() {
+                let at = loc(i, &format!("endpoint.data[{n}]"));
+                match pair.as_array().map(Vec::as_slice) {
+                    Some([Value::String(k), v]) => entries.push((k, v, at)),
+                    _ => {
+                        let kind = kind_name(pair);
+                        r.error(
+                            &at,
+                            format!("form pair {n} is {kind}, expected `[\"key\", value]`"),
+                            None,
+                        );
+                        *cx.ok = false;
+                    }
+                }
+            }
+            entries
+        }
+        other => {
+            let kind = kind_name(other);
+            r.error(
+                &cx.at,
+                format!("`data` is {kind}, expected an object or a list of `[key, value]` pairs (a form) or a string (a raw body)"),
+                None,
+            );
+            *cx.ok = false;
+            return None;
+        }
+    };
+    let mut fields = Vec::with_capacity(entries.len());
+    for (k, v, at) in entries {
+        let nested = |x: &Value| x.is_object() || x.is_array();
+        if v.is_object() || v.as_array().is_some_and(|a| a.iter().any(nested)) {
+            r.error(
+                &at,
+                format!("form field `{k}` is a nested object or list of lists, which a form cannot hold"),
+                Some("use a string, number or boolean, a list of them (the key repeats), or send a `json` body".into()),
+            );
+            *cx.ok = false;
+            continue;
+        }
+        fields.push((k.clone(), tvalue(r, v, cx)));
+    }
+    Some(ResolvedData::Form(fields))
+}
+
 fn kind_name(v: &serde_json::Value) -> &'static str {
     match v {
         serde_json::Value::Null => "null",
@@ -422,54 +484,7 @@ pub(crate) fn endpoint(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &Merged) -
             parents: &mut parents,
             ok: &mut ok,
         };
-        match data {
-            serde_json::Value::String(s) => Some(ResolvedData::Raw(template(r, s, &mut cx))),
-            serde_json::Value::Object(m) => {
-                let mut fields = Vec::new();
-                for (k, v) in m {
-                    if v.is_object() || v.as_array().is_some_and(|a| a.iter().any(|x| x.is_object() || x.is_array())) {
-                        r.error(
-                            &loc(i, &format!("endpoint.data.{k}")),
-                            format!("form field `{k}` is a nested object or list of lists, which a form cannot hold"),
-                            Some("use a string, number or boolean, a list of them (the key repeats), or send a `json` body".into()),
-                        );
-                        *cx.ok = false;
-                        continue;
-                    }
-                    fields.push((k.clone(), tvalue(r, v, &mut cx)));
-                }
-                Some(ResolvedData::Form(fields))
-            }
-            // requests' list of pairs: a form whose keys may repeat, in order.
-            serde_json::Value::Array(pairs) => {
-                let mut fields = Vec::new();
-                for (n, pair) in pairs.iter().enumerate() {
-                    match pair.as_array().map(Vec::as_slice) {
-                        Some([serde_json::Value::String(k), v]) if !v.is_object() && !v.is_array() => {
-                            fields.push((k.clone(), tvalue(r, v, &mut cx)));
-                        }
-                        _ => {
-                            r.error(
-                                &loc(i, &format!("endpoint.data[{n}]")),
-                                format!("form pair {n} is {}, expected `[\"key\", value]` with a string, number or boolean value", kind_name(pair)),
-                                None,
-                            );
-                            *cx.ok = false;
-                        }
-                    }
-                }
-                Some(ResolvedData::Form(fields))
-            }
-            other => {
-                r.error(
-                    &at,
-                    format!("`data` is {}, expected an object or a list of `[key, value]` pairs (a form) or a string (a raw body)", kind_name(other)),
-                    None,
-                );
-                *cx.ok = false;
-                None
-            }
-        }
+        body_data(r, data, i, &mut cx)
     });
     let mut headers = Vec::new();
     for (k, v) in &ep.headers {
