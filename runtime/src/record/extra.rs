@@ -198,7 +198,7 @@ impl ExtraBuilder {
         } else {
             self.json.push(',');
         }
-        push_key(&mut self.json, key);
+        push_json_string(&mut self.json, key);
         self.json.push(':');
     }
 
@@ -245,13 +245,13 @@ fn fnv(s: &str) -> u64 {
     })
 }
 
-/// Appends `key` as a JSON string.
-pub(crate) fn push_key(out: &mut String, key: &str) {
-    if key.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
-        out.push_str(&Value::from(key).to_string());
+/// Appends `s` as a JSON string (escaped only when it needs it).
+pub(crate) fn push_json_string(out: &mut String, s: &str) {
+    if s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        out.push_str(&Value::from(s).to_string());
     } else {
         out.push('"');
-        out.push_str(key);
+        out.push_str(s);
         out.push('"');
     }
 }

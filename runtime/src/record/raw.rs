@@ -12,7 +12,7 @@ use std::fmt;
 use serde::de::{DeserializeSeed, Deserializer, Error, MapAccess, SeqAccess, Visitor};
 
 use super::de::Key;
-use super::extra::{push_key, push_minified};
+use super::extra::{push_json_string, push_minified};
 
 /// The newtype name serde_json answers with a value's raw text (`serde_json::value::RawValue`
 /// deserializes through it).
@@ -103,7 +103,7 @@ impl<'de> Transcode<'_> {
             if n > 0 {
                 self.0.push(',');
             }
-            push_key(self.0, k.as_str());
+            push_json_string(self.0, k.as_str());
             self.0.push(':');
             map.next_value_seed(Transcode(&mut *self.0))?;
             n += 1;
@@ -137,7 +137,7 @@ impl<'de> Visitor<'de> for Transcode<'_> {
         Ok(())
     }
     fn visit_str<E: Error>(self, v: &str) -> Result<(), E> {
-        push_key(self.0, v);
+        push_json_string(self.0, v);
         Ok(())
     }
     fn visit_bytes<E: Error>(self, v: &[u8]) -> Result<(), E> {
