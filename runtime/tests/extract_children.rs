@@ -240,14 +240,7 @@ async fn run_events(ex: &Extractor, handles: &[ResourceHandle]) -> Vec<(String, 
     while let Some(ev) = s.next().await {
         match ev.unwrap() {
             ExtractEvent::Page { resource, batch } => {
-                let values: Vec<i64> = (0..batch.len())
-                    .map(|i| {
-                        let mut w = FirstI64(None);
-                        batch.write_row(i, &mut w);
-                        w.0.unwrap()
-                    })
-                    .collect();
-                out.push((format!("page {}", resource.name), values));
+                out.push((format!("page {}", resource.name), batch_ids(batch.as_ref())));
             }
             ExtractEvent::ResourceDone { resource, .. } => {
                 out.push((format!("done {}", resource.name), Vec::new()))
@@ -255,24 +248,6 @@ async fn run_events(ex: &Extractor, handles: &[ResourceHandle]) -> Vec<(String, 
         }
     }
     out
-}
-
-struct FirstI64(Option<i64>);
-impl restsource_runtime::record::RowWriter for FirstI64 {
-    fn null(&mut self) {}
-    fn bool(&mut self, _: bool) {}
-    fn i64(&mut self, v: i64) {
-        self.0.get_or_insert(v);
-    }
-    fn f64(&mut self, _: f64) {}
-    fn text(&mut self, _: &str) {}
-    fn bytes(&mut self, _: &[u8]) {}
-    fn json(&mut self, _: &serde_json::Value) {}
-    fn timestamp(&mut self, _: &chrono::DateTime<chrono::Utc>) {}
-    fn date(&mut self, _: &chrono::NaiveDate) {}
-    fn time(&mut self, _: &chrono::NaiveTime) {}
-    fn decimal(&mut self, _: &rust_decimal::Decimal) {}
-    fn extras(&mut self, _: &restsource_runtime::record::Extra) {}
 }
 
 #[tokio::test]

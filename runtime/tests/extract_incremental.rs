@@ -43,35 +43,11 @@ async fn run(ex: &Extractor, state: StartState) -> (Vec<i64>, Option<serde_json:
     let mut s = ex.run(&[ResourceHandle::of::<Event>()], state);
     while let Some(ev) = s.next().await {
         match ev.unwrap() {
-            ExtractEvent::Page { batch, .. } => {
-                for i in 0..batch.len() {
-                    let mut w = IdWriter(None);
-                    batch.write_row(i, &mut w);
-                    ids.push(w.0.unwrap());
-                }
-            }
+            ExtractEvent::Page { batch, .. } => ids.extend(batch_ids(batch.as_ref())),
             ExtractEvent::ResourceDone { incremental, .. } => done = incremental,
         }
     }
     (ids, done)
-}
-
-struct IdWriter(Option<i64>);
-impl restsource_runtime::record::RowWriter for IdWriter {
-    fn null(&mut self) {}
-    fn bool(&mut self, _: bool) {}
-    fn i64(&mut self, v: i64) {
-        self.0.get_or_insert(v);
-    }
-    fn f64(&mut self, _: f64) {}
-    fn text(&mut self, _: &str) {}
-    fn bytes(&mut self, _: &[u8]) {}
-    fn json(&mut self, _: &serde_json::Value) {}
-    fn timestamp(&mut self, _: &chrono::DateTime<chrono::Utc>) {}
-    fn date(&mut self, _: &chrono::NaiveDate) {}
-    fn time(&mut self, _: &chrono::NaiveTime) {}
-    fn decimal(&mut self, _: &rust_decimal::Decimal) {}
-    fn extras(&mut self, _: &restsource_runtime::record::Extra) {}
 }
 
 #[tokio::test]
@@ -207,16 +183,7 @@ async fn events(
     let mut s = ex.run(&[handle], state);
     while let Some(ev) = s.next().await {
         out.push(match ev {
-            Ok(ExtractEvent::Page { batch, .. }) => Ok((
-                (0..batch.len())
-                    .map(|i| {
-                        let mut w = IdWriter(None);
-                        batch.write_row(i, &mut w);
-                        w.0.unwrap()
-                    })
-                    .collect(),
-                None,
-            )),
+            Ok(ExtractEvent::Page { batch, .. }) => Ok((batch_ids(batch.as_ref()), None)),
             Ok(ExtractEvent::ResourceDone { incremental, .. }) => Ok((Vec::new(), incremental)),
             Err(e) => Err(e.to_string()),
         });

@@ -227,3 +227,34 @@ pub fn ids(v: &[impl serde::Serialize]) -> Vec<i64> {
         .map(|r| serde_json::to_value(r).unwrap()["id"].as_i64().unwrap())
         .collect()
 }
+
+/// The first integer column (the id) of every row of a page.
+pub fn batch_ids(batch: &dyn restsource_runtime::extract::RowBatch) -> Vec<i64> {
+    (0..batch.len())
+        .map(|i| {
+            let mut w = FirstI64(None);
+            batch.write_row(i, &mut w);
+            w.0.expect("a row with an integer column")
+        })
+        .collect()
+}
+
+/// Keeps the first integer a row writes.
+struct FirstI64(Option<i64>);
+
+impl RowWriter for FirstI64 {
+    fn null(&mut self) {}
+    fn bool(&mut self, _: bool) {}
+    fn i64(&mut self, v: i64) {
+        self.0.get_or_insert(v);
+    }
+    fn f64(&mut self, _: f64) {}
+    fn text(&mut self, _: &str) {}
+    fn bytes(&mut self, _: &[u8]) {}
+    fn json(&mut self, _: &serde_json::Value) {}
+    fn timestamp(&mut self, _: &chrono::DateTime<chrono::Utc>) {}
+    fn date(&mut self, _: &chrono::NaiveDate) {}
+    fn time(&mut self, _: &chrono::NaiveTime) {}
+    fn decimal(&mut self, _: &rust_decimal::Decimal) {}
+    fn extras(&mut self, _: &restsource_runtime::record::Extra) {}
+}
