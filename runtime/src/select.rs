@@ -133,9 +133,20 @@ fn walk_page<T: DeserializeOwned, const TRACK: bool>(
     body: &[u8],
     path: &[Step],
 ) -> Result<Vec<T>, SelectError> {
+    // One UTF-8 check of the whole body is cheaper than serde_json checking each string;
+    // a body that fails it is still decoded, so the error names the position.
+    match std::str::from_utf8(body) {
+        Ok(text) => walk_with::<T, TRACK, _>(serde_json::Deserializer::from_str(text), path),
+        Err(_) => walk_with::<T, TRACK, _>(serde_json::Deserializer::from_slice(body), path),
+    }
+}
+
+fn walk_with<'de, T: DeserializeOwned, const TRACK: bool, R: serde_json::de::Read<'de>>(
+    mut de: serde_json::Deserializer<R>,
+    path: &[Step],
+) -> Result<Vec<T>, SelectError> {
     let failed = Failed::default();
     let mut out = Vec::new();
-    let mut de = serde_json::Deserializer::from_slice(body);
     let res = Walk::<T, TRACK> {
         steps: path,
         out: &mut out,
@@ -588,6 +599,21 @@ mod tests {
             err.message,
             "invalid type: string \"x\", expected i64 at line 1 column 27"
         );
+    }
+
+    #[test]
+    fn invalid_utf8_names_the_record_and_position() {
+        // The whole-body UTF-8 check fails, so the slice decoder runs and places the error.
+        let body = b"{\"data\":[{\"a\":\"ok\"},{\"a\":\"b\xff\"}]}";
+        let err = decode_records::<Value>(body, &[k("data")]).unwrap_err();
+        assert_eq!(err.index, Some(1));
+        assert_eq!(
+            err.message,
+            "invalid unicode code point at line 1 column 28"
+        );
+        let got: Vec<Value> =
+            decode_records(b"{\"data\":[{\"a\":\"\xc3\xa9\"}]}", &[k("data")]).unwrap();
+        assert_eq!(got, vec![serde_json::json!({"a": "\u{e9}"})]);
     }
 
     #[test]
