@@ -82,12 +82,22 @@ impl RequestParts {
         }
     }
 
-    /// A key identifying this request, for the repeat guard.
-    pub fn fingerprint(&self) -> String {
-        match &self.json {
-            Some(body) => format!("{} {}", self.full_url(), body),
-            None => self.full_url().to_string(),
-        }
+    /// A key identifying this request (URL and JSON body), for the repeat guard: a 128-bit
+    /// hash, so the guard keeps 16 bytes per page rather than every URL of the resource.
+    pub fn fingerprint(&self) -> u128 {
+        use std::hash::{DefaultHasher, Hash, Hasher};
+        let url = self.full_url();
+        let body = self.json.as_ref().map(Value::to_string);
+        // `DefaultHasher::new` is the same keyed SipHash in every call; the salt byte makes
+        // the two halves independent.
+        let half = |salt: u8| {
+            let mut h = DefaultHasher::new();
+            salt.hash(&mut h);
+            url.hash(&mut h);
+            body.hash(&mut h);
+            h.finish()
+        };
+        (u128::from(half(0)) << 64) | u128::from(half(1))
     }
 }
 
@@ -262,5 +272,37 @@ impl Paginator {
             Paginator::Range(r) => r.remaining(req),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(query: &[(&str, &str)], json: Option<Value>) -> RequestParts {
+        RequestParts {
+            url: Url::parse("http://api.test/items?fixed=1").unwrap(),
+            query: query
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            json,
+            data: None,
+        }
+    }
+
+    #[test]
+    fn fingerprint_tells_requests_apart_by_url_and_body() {
+        let a = parts(&[("offset", "0")], None);
+        assert_eq!(a.fingerprint(), a.clone().fingerprint());
+        let prints = [
+            a.fingerprint(),
+            parts(&[("offset", "100")], None).fingerprint(),
+            parts(&[], None).fingerprint(),
+            parts(&[("offset", "0")], Some(serde_json::json!({"cursor": "x"}))).fingerprint(),
+            parts(&[("offset", "0")], Some(serde_json::json!({"cursor": "y"}))).fingerprint(),
+        ];
+        let distinct: std::collections::HashSet<u128> = prints.iter().copied().collect();
+        assert_eq!(distinct.len(), prints.len());
     }
 }
