@@ -16,7 +16,7 @@ use super::ExtractError;
 use crate::def::{Method, PathStep, ResourceDef, SourceDef};
 use crate::http::{Body, HttpClient, HttpMethod, HttpRequest, Outcome, Response};
 use crate::incremental::Incremental;
-use crate::paginate::{detect, PageView, Paginator, RequestParts};
+use crate::paginate::{detect, PageView, Paginator, RemainingPages, RequestParts};
 use crate::select::{detect_records_path, extract_values, walk, SelectError, Step};
 
 /// What a chain needs.
@@ -147,7 +147,7 @@ impl Chain<'_> {
     #[allow(clippy::too_many_arguments)]
     async fn run_parallel(
         &self,
-        rest: Vec<RequestParts>,
+        rest: RemainingPages,
         headers: &[(HeaderName, HeaderValue)],
         parent: Option<&ParentValues>,
         done: u64,
@@ -157,7 +157,7 @@ impl Chain<'_> {
     ) -> Result<(), ExtractError> {
         let stop_on_empty = matches!(paginator, Paginator::Range(r) if r.stop_after_empty_page);
         let sel = selector.as_deref().unwrap_or(&[]);
-        let mut pages = futures::stream::iter(rest.into_iter().enumerate())
+        let mut pages = futures::stream::iter(rest.enumerate())
             .map(|(i, parts)| async move {
                 let page = done + 1 + i as u64;
                 match self.fetch(&parts, headers, page).await? {

@@ -13,7 +13,7 @@ mod range;
 pub use cursor::{CursorPaginator, HeaderCursorPaginator};
 pub use detect::detect;
 pub use link::{parse_link_header, HeaderLinkPaginator, JsonLinkPaginator};
-pub use range::{RangeKind, RangePaginator};
+pub use range::{RangeKind, RangePaginator, RemainingPages};
 
 use reqwest::header::HeaderMap;
 use serde_json::Value;
@@ -264,10 +264,10 @@ impl Paginator {
         }
     }
 
-    /// After [`Paginator::advance`] returned `true`: every remaining request when they are all
-    /// known already (offset/page_number with a known total and no has_more flag), so they can
-    /// be fetched concurrently. `req` is the request `advance` prepared.
-    pub fn remaining(&self, req: &RequestParts) -> Option<Vec<RequestParts>> {
+    /// After [`Paginator::advance`] returned `true`: the remaining requests, made lazily, when
+    /// they are all known already (offset/page_number with a known total and no has_more
+    /// flag), so they can be fetched concurrently. `req` is the request `advance` prepared.
+    pub fn remaining(&self, req: &RequestParts) -> Option<RemainingPages> {
         match self {
             Paginator::Range(r) => r.remaining(req),
             _ => None,

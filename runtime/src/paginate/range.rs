@@ -184,21 +184,44 @@ impl RangePaginator {
         Ok(true)
     }
 
-    pub(super) fn remaining(&self, req: &RequestParts) -> Option<Vec<RequestParts>> {
-        if self.has_more_path.is_some() {
+    pub(super) fn remaining(&self, req: &RequestParts) -> Option<RemainingPages> {
+        // A zero step would request the same page forever; the sequential path's repeat
+        // guard stops that instead.
+        if self.has_more_path.is_some() || self.step() == 0 {
             return None;
         }
         let end = self.last_total?.saturating_add(self.base_index);
         let end = self.maximum.map_or(end, |m| end.min(m));
-        let mut out = Vec::new();
-        let mut value = self.current;
-        while value < end {
-            let mut next = req.clone();
-            self.set(&mut next, value);
-            out.push(next);
-            value = value.saturating_add(self.step());
+        Some(RemainingPages {
+            range: self.clone(),
+            req: req.clone(),
+            value: self.current,
+            end,
+        })
+    }
+}
+
+/// The requests after the current one of a range paginator with a known end, each made when
+/// it is needed: a million pages cost no more memory than the pages in flight.
+#[derive(Debug, Clone)]
+pub struct RemainingPages {
+    range: RangePaginator,
+    req: RequestParts,
+    value: u64,
+    end: u64,
+}
+
+impl Iterator for RemainingPages {
+    type Item = RequestParts;
+
+    fn next(&mut self) -> Option<RequestParts> {
+        if self.value >= self.end {
+            return None;
         }
-        Some(out)
+        let mut next = self.req.clone();
+        self.range.set(&mut next, self.value);
+        self.value = self.value.saturating_add(self.range.step());
+        Some(next)
     }
 }
 
@@ -248,5 +271,69 @@ pub(crate) fn as_flag(path: &[Step], v: Option<Value>) -> Result<bool, PaginateE
             what: "has_more",
             path: path_text(path),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn offsets(limit: u64, total: u64, maximum: Option<u64>) -> Option<Vec<String>> {
+        Some(pages(limit, total, maximum)?.collect())
+    }
+
+    fn pages(limit: u64, total: u64, maximum: Option<u64>) -> Option<impl Iterator<Item = String>> {
+        let range = RangePaginator {
+            kind: RangeKind::Offset {
+                limit,
+                limit_param: Place::Query("limit".into()),
+            },
+            current: limit,
+            base_index: 0,
+            param: Place::Query("offset".into()),
+            total_path: None,
+            maximum,
+            stop_after_empty_page: false,
+            has_more_path: None,
+            last_total: Some(total),
+        };
+        let req = RequestParts {
+            url: url::Url::parse("http://api.test/items").unwrap(),
+            query: Vec::new(),
+            json: None,
+            data: None,
+        };
+        let rest = range.remaining(&req)?;
+        Some(rest.map(|r| r.full_url().query().unwrap_or("").to_string()))
+    }
+
+    #[test]
+    fn remaining_pages_run_to_the_total_or_the_maximum() {
+        assert_eq!(
+            offsets(100, 350, None).unwrap(),
+            [
+                "offset=100&limit=100",
+                "offset=200&limit=100",
+                "offset=300&limit=100"
+            ]
+        );
+        assert_eq!(
+            offsets(100, 350, Some(250)).unwrap(),
+            ["offset=100&limit=100", "offset=200&limit=100"]
+        );
+        assert_eq!(offsets(100, 100, None).unwrap(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn remaining_pages_are_made_as_they_are_taken() {
+        // A total of 10^15 records: listing the requests up front would never finish.
+        let mut rest = pages(100, 1_000_000_000_000_000, None).unwrap();
+        assert_eq!(rest.next().as_deref(), Some("offset=100&limit=100"));
+        assert_eq!(rest.nth(1_000).as_deref(), Some("offset=100200&limit=100"));
+    }
+
+    #[test]
+    fn a_zero_limit_is_left_to_the_repeat_guard() {
+        assert_eq!(offsets(0, 350, None), None);
     }
 }
