@@ -103,7 +103,7 @@ def timed(cmd, env=None):
     return wall_s, cpu, rss, p.stdout
 
 
-def contenders(mock, workdir, resources, py, dlt_variants=True, limited=False, floor_src=None):
+def contenders(mock, workdir, resources, py, dlt_variants=True, limited=False, ceiling_src=None):
     """Each contender: (name, command, env). Every command starts from an empty destination."""
     res = ",".join(resources)
     rs_env = {"API_KEY": "test-key", "NO_COLOR": "1"}
@@ -117,10 +117,10 @@ def contenders(mock, workdir, resources, py, dlt_variants=True, limited=False, f
         out.append(("restsource+limit", [os.path.join(TARGET, "rs_inventory_limited"), "--base-url",
                                           mock.url, "--destination", f"sqlite:{workdir}/rsl.db"] + resources,
                     rs_env))
-    if floor_src:
-        # Not a loader: SQLite alone taking the rows restsource loaded (see sqlite_floor.rs).
-        out.append((FLOOR, [os.path.join(TARGET, "sqlite_floor"), "--source", floor_src,
-                            "--db", f"{workdir}/floor.db", "--tables", res], {}))
+    if ceiling_src:
+        # Not a loader: SQLite alone taking the rows restsource loaded (see sqlite_ceiling.rs).
+        out.append((CEILING, [os.path.join(TARGET, "sqlite_ceiling"), "--source", ceiling_src,
+                            "--db", f"{workdir}/ceiling.db", "--tables", res], {}))
     if dlt_variants:
         script = os.path.join(BENCH, "dlt_inventory.py")
         out.append(("dlt", [py, script, "--base-url", mock.url, "--workdir", f"{workdir}/dlt",
@@ -136,22 +136,22 @@ def fresh(workdir):
 
 
 def measure(scenario, records, runs, py, latency_ms=0, resources=RESOURCES, dlt_variants=True,
-            limited=False, second_run=False, floor=False):
+            limited=False, second_run=False, ceiling=False):
     """Alternating runs of every contender; returns {name: [(wall, cpu, rss, rows)]}."""
     results = {}
     mock = Mock(records, latency_ms, SHAPE)
     try:
-        floor_src = None
-        if floor and (not ONLY or FLOOR in ONLY):
-            # The rows the floor writes: one untimed restsource load.
-            fresh(f"{OUT}/floor")
-            floor_src = f"{OUT}/floor/source.db"
+        ceiling_src = None
+        if ceiling and (not ONLY or CEILING in ONLY):
+            # The rows the ceiling writes: one untimed restsource load.
+            fresh(f"{OUT}/ceiling")
+            ceiling_src = f"{OUT}/ceiling/source.db"
             subprocess.run([os.path.join(TARGET, "rs_inventory"), "--base-url", mock.url,
-                            "--destination", f"sqlite:{floor_src}"] + resources,
+                            "--destination", f"sqlite:{ceiling_src}"] + resources,
                            env=dict(os.environ, API_KEY="test-key"), check=True, capture_output=True)
         for i in range(runs):
             for name, cmd, env in contenders(mock, f"{OUT}/work", resources, py, dlt_variants, limited,
-                                             floor_src):
+                                             ceiling_src):
                 fresh(f"{OUT}/work")
                 mock.admin("POST", "/_admin/reset")
                 if second_run:
@@ -159,7 +159,7 @@ def measure(scenario, records, runs, py, latency_ms=0, resources=RESOURCES, dlt_
                     mock.admin("POST", "/_admin/mutate?percent=10")
                 stats_before = mock.admin("GET", "/_admin/stats")
                 wall, cpu, rss, stdout = timed(cmd, env)
-                if name == FLOOR:
+                if name == CEILING:
                     # Only the writing is timed; reading the source rows is not.
                     wall = float(re.search(r"seconds=([\d.]+)", stdout).group(1))
                     cpu = float(re.search(r"cpu=([\d.]+)", stdout).group(1))
@@ -175,7 +175,7 @@ def measure(scenario, records, runs, py, latency_ms=0, resources=RESOURCES, dlt_
     return results
 
 
-FLOOR = "sqlite floor"
+CEILING = "sqlite ceiling"
 
 
 def rows_of(stdout):
@@ -206,17 +206,17 @@ def summarize(scenario, title, results, lines):
         lines.append(f"| {name} | {wall:.2f} | {rows / wall:,.0f} | {cpu:.2f} | {rss:.1f} | {rows:,} | {peak} |")
     if "restsource" in med:
         w, _, r, rows = med["restsource"]
-        for other in ("hand-written", FLOOR, "dlt", "dlt+parquet"):
+        for other in ("hand-written", CEILING, "dlt", "dlt+parquet"):
             if other in med:
                 ow, _, orss, orows = med[other]
                 lines.append(f"\nrestsource/{other}: rows/s x{(rows / w) / (orows / ow):.2f}, "
                              f"wall x{w / ow:.3f}, peak RSS x{r / orss:.2f}")
-    if FLOOR in med:
-        fw, _, _, frows = med[FLOOR]
+    if CEILING in med:
+        fw, _, _, frows = med[CEILING]
         for other in ("dlt", "dlt+parquet"):
             if other in med:
                 ow, _, _, orows = med[other]
-                lines.append(f"\n{FLOOR}/{other}: rows/s x{(frows / fw) / (orows / ow):.1f} "
+                lines.append(f"\n{CEILING}/{other}: rows/s x{(frows / fw) / (orows / ow):.1f} "
                              "(no SQLite loader can exceed this ratio)")
     print("\n".join(lines[-(len(med) + 10):]), flush=True)
 
@@ -307,7 +307,7 @@ def main():
     n = args.records
     if "a" in scenarios:
         summarize("a", f"inventory, 6 x {n:,} records, merge, no latency",
-                  measure("a", n, args.runs, py, floor=True), lines)
+                  measure("a", n, args.runs, py, ceiling=True), lines)
     if "b" in scenarios:
         summarize("b", f"inventory, 6 x {n:,} records, 50 ms latency per request "
                        f"(restsource+limit: {RATE_LIMIT} req/s in the spec; "

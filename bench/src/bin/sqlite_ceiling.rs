@@ -1,4 +1,4 @@
-//! The destination's floor: how fast SQLite alone takes the rows of a finished load.
+//! SQLite's ceiling: how fast SQLite alone takes the rows of a finished load.
 //!
 //! Reads every row of the given tables from a database a loader filled (untimed), then times
 //! writing them into a fresh database with the same tables, indexes and journal settings, as
