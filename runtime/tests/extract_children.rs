@@ -1,5 +1,6 @@
 //! Parent and child resources: placeholders in a child's JSON body, the child concurrency
-//! bound, and running a child whose parent is not selected.
+//! bound, the few pages a parallel child fetches ahead of its turn, and running a child whose
+//! parent is not selected.
 
 mod common_extract;
 
@@ -399,4 +400,109 @@ async fn children_without_parallelized_are_fetched_one_at_a_time() {
     assert_eq!(ids(&recs), vec![100, 101, 102]);
     assert_eq!(gate.arrivals.load(Ordering::SeqCst), 3);
     assert_eq!(gate.max_in_flight.load(Ordering::SeqCst), 1);
+}
+
+const PAGED_CHILD: ResourceDef = ResourceDef {
+    name: "paged_child",
+    endpoint: EndpointDef {
+        path: Template(&[
+            TemplatePart::Lit("c/"),
+            TemplatePart::Parent(&[PathStep::Key("id")]),
+        ]),
+        paginator: PaginatorDef::Offset {
+            limit: 1,
+            offset: 0,
+            offset_param: ParamPlace::Query("offset"),
+            limit_param: ParamPlace::Query("limit"),
+            total_path: None,
+            maximum_offset: None,
+            stop_after_empty_page: true,
+            has_more_path: None,
+        },
+        ..ENDPOINT
+    },
+    parent: Some(ParentDef {
+        resource: "items",
+        include_from_parent: &[],
+    }),
+    parallelized: true,
+    ..RESOURCE
+};
+record_type!(PagedChild, &PAGED_CHILD);
+static PAGED_SRC: SourceDef = SourceDef {
+    resources: &[&RESOURCE, &PAGED_CHILD],
+    ..SOURCE
+};
+
+/// Three parents whose children have `pages` one-record pages each; counts child requests
+/// per parent.
+async fn paged_server(pages: u64) -> (String, Arc<[AtomicUsize; 3]>) {
+    let counts: Arc<[AtomicUsize; 3]> = Arc::new(Default::default());
+    let c = counts.clone();
+    let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
+        let counts = c.clone();
+        async move {
+            if uri.path() == "/items" {
+                return json!({"data": [{"id": 0}, {"id": 1}, {"id": 2}]}).to_string();
+            }
+            let parent: u64 = uri.path().trim_start_matches("/c/").parse().unwrap();
+            counts[parent as usize].fetch_add(1, Ordering::SeqCst);
+            let offset: u64 = uri
+                .query()
+                .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("offset=")))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            let data: Vec<_> = (offset..pages.min(offset + 1))
+                .map(|o| json!({"id": parent * 1000 + o}))
+                .collect();
+            json!({ "data": data }).to_string()
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}"), counts)
+}
+
+#[tokio::test]
+async fn a_parallel_child_waiting_for_its_turn_fetches_only_a_few_pages_ahead() {
+    let (base, counts) = paged_server(50).await;
+    let ex = ex(
+        &PAGED_SRC,
+        &base,
+        ExtractOptions {
+            child_concurrency: 3,
+            ..options()
+        },
+    );
+    let mut records = ex.records::<PagedChild>();
+    // Take one record and stop reading: the first child's pages back up to it, and the other
+    // two children must wait for their turn instead of fetching all 50 pages into memory.
+    assert_eq!(records.next().await.unwrap().unwrap().id, 0);
+    let total = |c: &[AtomicUsize; 3]| c.iter().map(|n| n.load(Ordering::SeqCst)).sum::<usize>();
+    let mut seen = total(&counts);
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let now = total(&counts);
+        if now == seen {
+            break;
+        }
+        seen = now;
+    }
+    let waiting: Vec<usize> = counts[1..]
+        .iter()
+        .map(|n| n.load(Ordering::SeqCst))
+        .collect();
+    // Two pages queued for its turn and a third held until there is room.
+    assert_eq!(waiting, vec![3, 3]);
+    // Reading on delivers every record, in parent order.
+    let mut ids = vec![0];
+    while let Some(r) = records.next().await {
+        ids.push(r.unwrap().id);
+    }
+    let want: Vec<i64> = (0..3)
+        .flat_map(|p| (0..50).map(move |o| p * 1000 + o))
+        .collect();
+    assert_eq!(ids, want);
+    assert_eq!(total(&counts), 3 * 51);
 }

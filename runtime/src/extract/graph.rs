@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use futures::future::BoxFuture;
 use futures::StreamExt;
 use serde_json::Value;
-use tokio::sync::{mpsc, Semaphore};
+use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 
 use super::chain::{Chain, PageSink};
 use super::erased::{DecodeFn, Erased};
@@ -70,15 +70,88 @@ impl PageSink for &NodeOut {
     }
 }
 
-/// Collects a chain's pages (parallel children are delivered in parent order afterwards).
-struct Collect(Vec<Box<dyn Erased>>);
+/// Pages a parallel child may fetch ahead of its turn to deliver.
+const CHILD_PAGES_AHEAD: usize = 2;
 
-impl PageSink for Collect {
+/// Passes a parallel child's pages on to the consumer delivering in parent order.
+struct Forward(mpsc::Sender<Box<dyn Erased>>);
+
+impl PageSink for Forward {
     fn deliver(&mut self, page: Box<dyn Erased>) -> BoxFuture<'_, Result<(), ExtractError>> {
-        self.0.push(page);
-        Box::pin(async { Ok(()) })
+        Box::pin(async move {
+            // A closed receiver means the run already failed; its error is reported there.
+            let _ = self.0.send(page).await;
+            Ok(())
+        })
     }
 }
+
+/// One parallel child's run, its pages forwarded.
+async fn run_child(
+    chain: &Chain<'_>,
+    msg: ParentMsg,
+    mut sink: Forward,
+) -> Result<(), ExtractError> {
+    match msg {
+        ParentMsg::Item(pv) => chain.run(Some(&pv), &mut sink).await,
+        ParentMsg::Failed(parent) => Err(ExtractError::ParentFailed {
+            resource: chain.def.name.to_string(),
+            parent: parent.to_string(),
+        }),
+    }
+}
+
+/// Runs one child per parent record, up to `width` at once, and delivers their pages in
+/// parent order. A child whose turn has not come holds at most [`CHILD_PAGES_AHEAD`] pages
+/// and then waits, and at most `width` children are started and not yet delivered, so memory
+/// is bounded by pages, never by how much one parent's child returns.
+async fn run_children_in_parallel(
+    chain: &Chain<'_>,
+    items: impl futures::Stream<Item = ParentMsg> + Send,
+    out: &NodeOut,
+    width: usize,
+) -> Result<(), ExtractError> {
+    // A permit is a started child not yet delivered: it travels with the child's page
+    // receiver, in parent order, and is released once the consumer has drained it.
+    let permits = Arc::new(Semaphore::new(width));
+    let (order_tx, mut order_rx) = mpsc::unbounded_channel::<(PageRx, OwnedSemaphorePermit)>();
+    let produce = async move {
+        let mut items = std::pin::pin!(items);
+        let mut running = futures::stream::FuturesUnordered::new();
+        let mut slot = None;
+        let mut more = true;
+        loop {
+            // Every branch is cancel-safe: a stream's next item, a permit, a child's result.
+            tokio::select! {
+                permit = permits.clone().acquire_owned(), if more && slot.is_none() => {
+                    slot = permit.ok();
+                }
+                msg = items.next(), if more && slot.is_some() => match (msg, slot.take()) {
+                    (Some(msg), Some(permit)) => {
+                        let (tx, rx) = mpsc::channel(CHILD_PAGES_AHEAD);
+                        let _ = order_tx.send((rx, permit));
+                        running.push(run_child(chain, msg, Forward(tx)));
+                    }
+                    _ => more = false,
+                },
+                Some(result) = running.next() => result?,
+                else => return Ok::<(), ExtractError>(()),
+            }
+        }
+    };
+    let consume = async {
+        while let Some((mut pages, permit)) = order_rx.recv().await {
+            while let Some(page) = pages.recv().await {
+                (&*out).deliver(page).await?;
+            }
+            drop(permit);
+        }
+        Ok(())
+    };
+    futures::try_join!(produce, consume).map(|_| ())
+}
+
+type PageRx = mpsc::Receiver<Box<dyn Erased>>;
 
 /// Starts every node (given parents-first) and returns the event stream.
 pub(crate) fn start(
@@ -183,28 +256,8 @@ async fn run_node(
                     |mut rx| async move { rx.recv().await.map(|m| (m, rx)) },
                 );
             if n.def.parallelized {
-                let chain = &chain;
-                let results = items
-                    .map(|msg| async move {
-                        let pv = match msg {
-                            ParentMsg::Item(pv) => pv,
-                            ParentMsg::Failed(parent) => {
-                                return Err(ExtractError::ParentFailed {
-                                    resource: chain.def.name.to_string(),
-                                    parent: parent.to_string(),
-                                })
-                            }
-                        };
-                        let mut sink = Collect(Vec::new());
-                        chain.run(Some(&pv), &mut sink).await.map(|()| sink.0)
-                    })
-                    .buffered(options.child_concurrency.max(1));
-                futures::pin_mut!(results);
-                while let Some(pages) = results.next().await {
-                    for page in pages? {
-                        (&*out).deliver(page).await?;
-                    }
-                }
+                run_children_in_parallel(&chain, items, out, options.child_concurrency.max(1))
+                    .await?;
             } else {
                 futures::pin_mut!(items);
                 while let Some(msg) = items.next().await {
