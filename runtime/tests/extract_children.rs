@@ -360,10 +360,15 @@ async fn gated_server(parents: usize, wave: usize, valve: Duration) -> (String, 
             json!({"data": [{"id": 100 + n}]}).to_string()
         }
     });
+    (listen(app).await, gate)
+}
+
+/// Serves `app` on a loopback port; returns its base URL.
+async fn listen(app: axum::Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (format!("http://{addr}"), gate)
+    format!("http://{addr}")
 }
 
 #[tokio::test]
@@ -403,30 +408,11 @@ async fn children_without_parallelized_are_fetched_one_at_a_time() {
 }
 
 const PAGED_CHILD: ResourceDef = ResourceDef {
-    name: "paged_child",
     endpoint: EndpointDef {
-        path: Template(&[
-            TemplatePart::Lit("c/"),
-            TemplatePart::Parent(&[PathStep::Key("id")]),
-        ]),
-        paginator: PaginatorDef::Offset {
-            limit: 1,
-            offset: 0,
-            offset_param: ParamPlace::Query("offset"),
-            limit_param: ParamPlace::Query("limit"),
-            total_path: None,
-            maximum_offset: None,
-            stop_after_empty_page: true,
-            has_more_path: None,
-        },
-        ..ENDPOINT
+        paginator: offset_until_empty(1),
+        ..child("", true).endpoint
     },
-    parent: Some(ParentDef {
-        resource: "items",
-        include_from_parent: &[],
-    }),
-    parallelized: true,
-    ..RESOURCE
+    ..child("paged_child", true)
 };
 record_type!(PagedChild, &PAGED_CHILD);
 static PAGED_SRC: SourceDef = SourceDef {
@@ -458,10 +444,7 @@ async fn paged_server(pages: u64) -> (String, Arc<[AtomicUsize; 3]>) {
             json!({ "data": data }).to_string()
         }
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (format!("http://{addr}"), counts)
+    (listen(app).await, counts)
 }
 
 #[tokio::test]

@@ -102,16 +102,7 @@ async fn offset_pages_fetched_in_parallel_keep_order() {
 const OFFSET_NO_TOTAL: ResourceDef = ResourceDef {
     name: "offset_nt",
     endpoint: EndpointDef {
-        paginator: PaginatorDef::Offset {
-            limit: 3,
-            offset: 0,
-            offset_param: ParamPlace::Query("offset"),
-            limit_param: ParamPlace::Query("limit"),
-            total_path: None,
-            maximum_offset: None,
-            stop_after_empty_page: true,
-            has_more_path: None,
-        },
+        paginator: offset_until_empty(3),
         ..ENDPOINT
     },
     ..RESOURCE

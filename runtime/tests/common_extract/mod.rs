@@ -162,6 +162,22 @@ pub const ENDPOINT: EndpointDef = EndpointDef {
     auth: AuthChoice::Inherit,
 };
 
+/// dlt's offset paginator without a total: `offset`/`limit` in the query, stops on an empty
+/// page.
+#[allow(dead_code)]
+pub const fn offset_until_empty(limit: u64) -> PaginatorDef {
+    PaginatorDef::Offset {
+        limit,
+        offset: 0,
+        offset_param: ParamPlace::Query("offset"),
+        limit_param: ParamPlace::Query("limit"),
+        total_path: None,
+        maximum_offset: None,
+        stop_after_empty_page: true,
+        has_more_path: None,
+    }
+}
+
 pub const FAST_RETRY: RetryDef = RetryDef {
     max_retries: 2,
     backoff_factor: 1.0,
