@@ -73,6 +73,9 @@ impl PageSink for &NodeOut {
 /// Pages a parallel child may fetch ahead of its turn to deliver.
 const CHILD_PAGES_AHEAD: usize = 2;
 
+/// A parallel child's pages, on their way to delivery in parent order.
+type PageRx = mpsc::Receiver<Box<dyn Erased>>;
+
 /// Passes a parallel child's pages on to the consumer delivering in parent order.
 struct Forward(mpsc::Sender<Box<dyn Erased>>);
 
@@ -150,8 +153,6 @@ async fn run_children_in_parallel(
     };
     futures::try_join!(produce, consume).map(|_| ())
 }
-
-type PageRx = mpsc::Receiver<Box<dyn Erased>>;
 
 /// Starts every node (given parents-first) and returns the event stream.
 pub(crate) fn start(
