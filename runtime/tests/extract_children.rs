@@ -420,19 +420,22 @@ static PAGED_SRC: SourceDef = SourceDef {
     ..SOURCE
 };
 
-/// Three parents whose children have `pages` one-record pages each; counts child requests
-/// per parent.
-async fn paged_server(pages: u64) -> (String, Arc<[AtomicUsize; 3]>) {
+/// Three parents whose children have `pages` one-record pages each (the child of parent
+/// `failing`, if any, answers 404); counts child requests per parent.
+async fn paged_server(pages: u64, failing: Option<u64>) -> (String, Arc<[AtomicUsize; 3]>) {
     let counts: Arc<[AtomicUsize; 3]> = Arc::new(Default::default());
     let c = counts.clone();
     let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
         let counts = c.clone();
         async move {
             if uri.path() == "/items" {
-                return json!({"data": [{"id": 0}, {"id": 1}, {"id": 2}]}).to_string();
+                return Ok(json!({"data": [{"id": 0}, {"id": 1}, {"id": 2}]}).to_string());
             }
             let parent: u64 = uri.path().trim_start_matches("/c/").parse().unwrap();
             counts[parent as usize].fetch_add(1, Ordering::SeqCst);
+            if Some(parent) == failing {
+                return Err((axum::http::StatusCode::NOT_FOUND, "gone"));
+            }
             let offset: u64 = uri
                 .query()
                 .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("offset=")))
@@ -441,7 +444,7 @@ async fn paged_server(pages: u64) -> (String, Arc<[AtomicUsize; 3]>) {
             let data: Vec<_> = (offset..pages.min(offset + 1))
                 .map(|o| json!({"id": parent * 1000 + o}))
                 .collect();
-            json!({ "data": data }).to_string()
+            Ok(json!({ "data": data }).to_string())
         }
     });
     (listen(app).await, counts)
@@ -449,7 +452,7 @@ async fn paged_server(pages: u64) -> (String, Arc<[AtomicUsize; 3]>) {
 
 #[tokio::test]
 async fn a_parallel_child_waiting_for_its_turn_fetches_only_a_few_pages_ahead() {
-    let (base, counts) = paged_server(50).await;
+    let (base, counts) = paged_server(50, None).await;
     let ex = ex(
         &PAGED_SRC,
         &base,
@@ -488,4 +491,28 @@ async fn a_parallel_child_waiting_for_its_turn_fetches_only_a_few_pages_ahead() 
         .collect();
     assert_eq!(ids, want);
     assert_eq!(total(&counts), 3 * 51);
+}
+
+#[tokio::test]
+async fn a_failing_parallel_child_fails_the_resource_while_the_others_wait() {
+    let (base, counts) = paged_server(50, Some(1)).await;
+    let ex = ex(
+        &PAGED_SRC,
+        &base,
+        ExtractOptions {
+            child_concurrency: 3,
+            ..options()
+        },
+    );
+    let got = tokio::time::timeout(Duration::from_secs(20), collect::<PagedChild>(&ex))
+        .await
+        .expect("a failing child must not leave the run waiting");
+    assert_eq!(
+        got.unwrap_err().to_string(),
+        format!(
+            "resource `paged_child`: GET {base}/c/1?offset=0&limit=1 returned status 404: gone"
+        )
+    );
+    // The child after the failing one never got further than its look-ahead.
+    assert!(counts[2].load(Ordering::SeqCst) <= 3);
 }
