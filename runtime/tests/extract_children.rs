@@ -450,17 +450,22 @@ async fn paged_server(pages: u64, failing: Option<u64>) -> (String, Arc<[AtomicU
     (listen(app).await, counts)
 }
 
-#[tokio::test]
-async fn a_parallel_child_waiting_for_its_turn_fetches_only_a_few_pages_ahead() {
-    let (base, counts) = paged_server(50, None).await;
-    let ex = ex(
+/// The paged children, three at a time.
+fn paged_extractor(base: &str) -> Extractor {
+    ex(
         &PAGED_SRC,
-        &base,
+        base,
         ExtractOptions {
             child_concurrency: 3,
             ..options()
         },
-    );
+    )
+}
+
+#[tokio::test]
+async fn a_parallel_child_waiting_for_its_turn_fetches_only_a_few_pages_ahead() {
+    let (base, counts) = paged_server(50, None).await;
+    let ex = paged_extractor(&base);
     let mut records = ex.records::<PagedChild>();
     // Take one record and stop reading: the first child's pages back up to it, and the other
     // two children must wait for their turn instead of fetching all 50 pages into memory.
@@ -496,14 +501,7 @@ async fn a_parallel_child_waiting_for_its_turn_fetches_only_a_few_pages_ahead() 
 #[tokio::test]
 async fn a_failing_parallel_child_fails_the_resource_while_the_others_wait() {
     let (base, counts) = paged_server(50, Some(1)).await;
-    let ex = ex(
-        &PAGED_SRC,
-        &base,
-        ExtractOptions {
-            child_concurrency: 3,
-            ..options()
-        },
-    );
+    let ex = paged_extractor(&base);
     let got = tokio::time::timeout(Duration::from_secs(20), collect::<PagedChild>(&ex))
         .await
         .expect("a failing child must not leave the run waiting");
