@@ -107,6 +107,23 @@ pub fn fail(error: &dyn std::error::Error) -> ExitCode {
     ExitCode::FAILURE
 }
 
+/// The log filter when `RUST_LOG` is not set: restsource's progress lines, retries, token
+/// refreshes and long rate-limit waits (INFO), and only warnings from everything else.
+pub const DEFAULT_LOG_FILTER: &str = "warn,restsource=info,restsource_runtime=info";
+
+/// Sends `tracing` events to stderr, filtered by `RUST_LOG` (for example
+/// `RUST_LOG=restsource_runtime=debug`) or else [`DEFAULT_LOG_FILTER`]. Does nothing when the
+/// program already installed a subscriber of its own.
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_LOG_FILTER));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+}
+
 /// Runs a program's main on a fresh multi-threaded tokio runtime (what [`source_main!`]
 /// expands to, so users need no tokio dependency of their own).
 ///
@@ -122,7 +139,9 @@ pub fn block_on<F: std::future::Future<Output = ExitCode>>(main: F) -> ExitCode 
 }
 
 /// The `main` of a program that runs one generated source: parses [`Args`], reads the
-/// secrets from the environment, runs the pipeline and prints the report.
+/// secrets from the environment, runs the pipeline and prints the report on stdout. Progress
+/// (bars on a terminal, otherwise a line per resource every few seconds), retries and token
+/// refreshes go to stderr through `tracing`, filtered by `RUST_LOG` (see [`init_logging`]).
 ///
 /// ```ignore
 /// restsource::include_source!("specs/inventory.toml");
@@ -132,6 +151,7 @@ pub fn block_on<F: std::future::Future<Output = ExitCode>>(main: F) -> ExitCode 
 macro_rules! source_main {
     ($source:ident, $default_destination:expr) => {
         fn main() -> ::std::process::ExitCode {
+            $crate::app::init_logging();
             $crate::app::block_on(async {
                 let args = match $crate::app::Args::from_env($default_destination) {
                     Ok(args) => args,

@@ -66,6 +66,7 @@ fn pipeline(b: &Backend) -> Pipeline {
         commit_rows: 250,
         channel_depth: 1,
         progress: false,
+        ..PipelineOptions::default()
     })
 }
 

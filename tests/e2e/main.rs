@@ -5,4 +5,5 @@ mod analytics;
 mod harness;
 mod inventory;
 mod oauth;
+mod program;
 mod social;

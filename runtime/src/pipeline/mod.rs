@@ -4,6 +4,8 @@
 //! thread per run, so memory is bounded by page size × channel depth, never by data size.
 
 mod progress;
+
+pub use progress::PROGRESS_TARGET;
 mod report;
 
 pub use report::LoadReport;
@@ -26,7 +28,11 @@ pub struct PipelineOptions {
     /// Pages buffered between extraction and the writer (default 16).
     pub channel_depth: usize,
     /// Progress bars on a terminal (default on; never shown when stderr is not a terminal).
+    /// Without bars, progress is a `tracing` line per resource every `progress_interval`
+    /// and one when it is extracted (target `restsource::progress`, level INFO).
     pub progress: bool,
+    /// How often a resource's progress line is written when there are no bars (default 5 s).
+    pub progress_interval: std::time::Duration,
 }
 
 impl Default for PipelineOptions {
@@ -35,6 +41,7 @@ impl Default for PipelineOptions {
             commit_rows: 10_000,
             channel_depth: 16,
             progress: true,
+            progress_interval: std::time::Duration::from_secs(5),
         }
     }
 }
@@ -225,7 +232,11 @@ impl Pipeline {
             started,
             ..
         } = session;
-        let mut progress = progress::Progress::new(self.options.progress, &load_id);
+        let mut progress = progress::Progress::new(
+            self.options.progress,
+            self.options.progress_interval,
+            &load_id,
+        );
         let mut events = std::pin::pin!(events);
         let mut pages = 0u64;
         let mut failure = None;

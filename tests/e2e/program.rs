@@ -1,0 +1,120 @@
+//! A `source_main!` program as a scheduler runs it: output piped, not a terminal. The report
+//! goes to stdout; progress lines go to stderr through `tracing`, and `RUST_LOG` filters them.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use restsource_mock::{MockApi, MockConfig};
+
+use crate::harness::scratch_db;
+
+/// The `inventory` example, which `cargo test` builds beside the test binaries.
+fn example(name: &str) -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    // target/<profile>/deps/e2e-<hash> -> target/<profile>/examples/<name>
+    let path = exe.parent()?.parent()?.join("examples").join(name);
+    path.exists().then_some(path)
+}
+
+/// Runs the program off the runtime's thread, so the mock API (on this test's runtime) answers.
+async fn run_inventory(
+    api: &MockApi,
+    db: &std::path::Path,
+    rust_log: Option<&str>,
+) -> Option<Output> {
+    let Some(program) = example("inventory") else {
+        eprintln!(
+            "skipped: target/<profile>/examples/inventory is not built; `cargo test --workspace` \
+             builds the examples (or run `cargo build --example inventory` first)"
+        );
+        return None;
+    };
+    let mut cmd = Command::new(program);
+    cmd.args([
+        "--base-url",
+        &api.base_url(),
+        "--destination",
+        &format!("sqlite:{}", db.display()),
+        "items",
+        "orders",
+    ])
+    .env("API_KEY", "test-key")
+    .env_remove("RUST_LOG");
+    if let Some(filter) = rust_log {
+        cmd.env("RUST_LOG", filter);
+    }
+    let out = tokio::task::spawn_blocking(move || cmd.output()).await;
+    Some(out.expect("joined").expect("the example runs"))
+}
+
+/// The message of each `restsource::progress` line, without its timestamp and fields.
+fn progress_lines(stderr: &str) -> Vec<String> {
+    strip_ansi(stderr)
+        .lines()
+        .filter_map(|l| l.split_once("restsource::progress: ").map(|(_, m)| m))
+        .map(|m| {
+            // "items: extracted, 250 rows, 3 pages in 0.0 s load_id=... resource=..."
+            let m = m.split(" load_id=").next().unwrap_or(m);
+            match m.rsplit_once(" in ") {
+                Some((head, _)) => head.to_string(),
+                None => m.to_string(),
+            }
+        })
+        .collect()
+}
+
+/// `stderr` without terminal colour codes (`ESC [ ... m`), which a program only writes when
+/// its stderr is a terminal, but which an older build of the example may still carry.
+fn strip_ansi(stderr: &str) -> String {
+    let mut out = String::with_capacity(stderr.len());
+    let mut chars = stderr.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c == 'm' {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_piped_run_prints_the_report_and_a_progress_line_per_resource() {
+    let api = MockApi::start(MockConfig::default()).await;
+    let db = scratch_db("program-piped");
+    let Some(out) = run_inventory(&api, &db, None).await else {
+        return;
+    };
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stdout.starts_with("load "), "{stdout}");
+    assert!(stdout.contains(" completed in "), "{stdout}");
+    let mut lines = progress_lines(&stderr);
+    lines.sort();
+    assert_eq!(
+        lines,
+        [
+            "items: extracted, 250 rows, 3 pages",
+            "orders: extracted, 250 rows, 3 pages",
+        ],
+        "stderr:\n{stderr}"
+    );
+    assert!(!stderr.contains("test-key"), "{stderr}");
+}
+
+#[tokio::test]
+async fn rust_log_silences_progress_lines() {
+    let api = MockApi::start(MockConfig::default()).await;
+    let db = scratch_db("program-quiet");
+    let Some(out) = run_inventory(&api, &db, Some("warn")).await else {
+        return;
+    };
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(progress_lines(&stderr), Vec::<String>::new(), "{stderr}");
+}
