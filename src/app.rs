@@ -98,13 +98,28 @@ pub async fn run(
 /// Prints an error and its causes to stderr and returns the failure exit code; the error
 /// texts are the runtime's, which never carry secrets.
 pub fn fail(error: &dyn std::error::Error) -> ExitCode {
-    eprintln!("error: {error}");
+    eprint!("{}", error_report(error));
+    ExitCode::FAILURE
+}
+
+/// `error: ...` and one `  caused by: ...` line per cause, each cause once: many errors
+/// already write their source into their own text (`"...: {source}"`), so a cause whose text
+/// is part of a line already printed adds nothing and is left out (its own causes are still
+/// followed).
+fn error_report(error: &dyn std::error::Error) -> String {
+    let top = error.to_string();
+    let mut out = format!("error: {top}\n");
+    let mut printed = vec![top];
     let mut source = error.source();
     while let Some(cause) = source {
-        eprintln!("  caused by: {cause}");
+        let text = cause.to_string();
+        if !printed.iter().any(|p| p.contains(&text)) {
+            out.push_str(&format!("  caused by: {text}\n"));
+            printed.push(text);
+        }
         source = cause.source();
     }
-    ExitCode::FAILURE
+    out
 }
 
 /// The log filter when `RUST_LOG` is not set: restsource's progress lines, retries, token
@@ -208,6 +223,42 @@ mod tests {
                 .unwrap()
                 .destination,
             "sqlite:x.db"
+        );
+    }
+
+    /// An error whose text carries its source, as `#[error("...: {source}")]` writes it.
+    #[derive(Debug)]
+    struct Wraps(&'static str, Option<Box<Wraps>>);
+
+    impl fmt::Display for Wraps {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            match &self.1 {
+                Some(inner) if self.0.ends_with(": ") => write!(f, "{}{inner}", self.0),
+                _ => f.write_str(self.0.trim_end_matches(": ")),
+            }
+        }
+    }
+
+    impl std::error::Error for Wraps {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            self.1
+                .as_deref()
+                .map(|e| e as &(dyn std::error::Error + 'static))
+        }
+    }
+
+    #[test]
+    fn each_cause_is_printed_once() {
+        // extraction failed: resource: request failed (the last two already in the first),
+        // then a cause that is not in the text above it ("connection refused").
+        let refused = Wraps("connection refused", None);
+        let request = Wraps("error sending request", Some(Box::new(refused)));
+        let resource = Wraps("resource `items`: ", Some(Box::new(request)));
+        let run = Wraps("extraction failed (load 7): ", Some(Box::new(resource)));
+        assert_eq!(
+            error_report(&run),
+            "error: extraction failed (load 7): resource `items`: error sending request\n  \
+             caused by: connection refused\n"
         );
     }
 

@@ -148,3 +148,45 @@ fn generate_reports_an_invalid_spec_with_exit_1() {
     assert!(err.contains("bad.json:1:"), "{err}");
     assert!(err.contains("did you mean `offset`?"), "{err}");
 }
+
+#[test]
+fn validate_rejects_a_reserved_table_name_at_its_position() {
+    let dir = std::env::temp_dir().join(format!("restsource-cli-rs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let spec = dir.join("state.json");
+    std::fs::write(
+        &spec,
+        "{\"client\": {\"base_url\": \"https://x.test\"},\n \"resources\": [{\"name\": \"state\", \"table_name\": \"_rs_state\"}]}\n",
+    )
+    .unwrap();
+    let path = spec.to_str().unwrap();
+    let out = run(&["validate", path]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout), format!("{path}: invalid (1 error)\n"));
+    assert_eq!(
+        text(&out.stderr),
+        format!(
+            "error: table name `_rs_state` of resource `state` uses the reserved prefix `_rs_`: \
+             restsource's own tables (`_rs_loads`, `_rs_load_resources`, `_rs_state`, \
+             `_rs_staging_<table>`) start with it\n \
+             --> {path}:2:48\n  \
+             |\n\
+             2 |  \"resources\": [{{\"name\": \"state\", \"table_name\": \"_rs_state\"}}]}}\n  \
+             | {}^^^^^^^^^^^\n  \
+             = note: at `resources[0].table_name`\n  \
+             = help: choose another `table_name`, e.g. `rs_state`\n\n",
+            " ".repeat(47)
+        )
+    );
+}
+
+#[test]
+fn generate_prints_a_missing_spec_once() {
+    let out = run(&["generate", "specs/nope.json"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        "cannot read spec `specs/nope.json`: No such file or directory (os error 2) \
+         (paths are relative to the directory of the crate's Cargo.toml)\n"
+    );
+}

@@ -9,12 +9,22 @@ use std::path::PathBuf;
 pub struct SourceText<'a> {
     file: PathBuf,
     text: &'a str,
+    /// Byte offset of each line's start: a diagnostic finds its line by binary search, so a
+    /// spec with thousands of diagnostics is not rescanned from the top for each.
+    line_starts: Vec<usize>,
 }
 
 impl<'a> SourceText<'a> {
     /// Wraps a file's text.
     pub fn new(file: PathBuf, text: &'a str) -> Self {
-        SourceText { file, text }
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        SourceText {
+            file,
+            text,
+            line_starts,
+        }
     }
 
     /// The character starting at byte `i`, if any.
@@ -32,12 +42,14 @@ impl<'a> SourceText<'a> {
         help: Option<String>,
     ) -> Diagnostic {
         let start = clamp_to_char(self.text, span.start);
-        let line_start = self.text[..start].rfind('\n').map(|i| i + 1).unwrap_or(0);
+        // The last line start at or before `start` (there is always one: offset 0).
+        let line_index = self.line_starts.partition_point(|&s| s <= start).max(1) - 1;
+        let line_start = self.line_starts.get(line_index).copied().unwrap_or(0);
         let line_end = self.text[start..]
             .find('\n')
             .map(|i| start + i)
             .unwrap_or(self.text.len());
-        let line = self.text[..line_start].matches('\n').count() + 1;
+        let line = line_index + 1;
         let column = self.text[line_start..start].chars().count() + 1;
         let end = clamp_to_char(self.text, span.end.clamp(start, line_end));
         let len = self.text[start..end].chars().count().max(1);

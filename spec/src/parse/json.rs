@@ -4,6 +4,8 @@ use super::{Entry, Kind, Node, Span, SyntaxError};
 
 /// Deeper nesting than any spec needs; the limit keeps hostile input from overflowing the stack.
 const MAX_DEPTH: usize = 128;
+/// Objects up to this many keys check duplicates by scanning (cheaper than hashing).
+const LINEAR_KEYS: usize = 32;
 
 pub(super) fn parse(text: &str) -> Result<Node, SyntaxError> {
     let mut p = Parser {
@@ -242,6 +244,9 @@ impl Parser<'_> {
         let start = self.pos;
         self.pos += 1;
         let mut entries: Vec<Entry> = Vec::new();
+        // Keys seen, for the duplicate check: a set once an object is large, so an object
+        // with tens of thousands of keys (a wide `columns`) is not scanned once per key.
+        let mut keys: std::collections::HashSet<String> = std::collections::HashSet::new();
         self.ws();
         if self.bytes.get(self.pos) == Some(&b'}') {
             self.pos += 1;
@@ -258,7 +263,15 @@ impl Parser<'_> {
             let key_start = self.pos;
             let key = self.string()?;
             let key_span = Span::new(key_start, self.pos);
-            if entries.iter().any(|e| e.key == key) {
+            let duplicate = if entries.len() < LINEAR_KEYS {
+                entries.iter().any(|e| e.key == key)
+            } else {
+                if keys.is_empty() {
+                    keys.extend(entries.iter().map(|e| e.key.clone()));
+                }
+                !keys.insert(key.clone())
+            };
+            if duplicate {
                 return Err(SyntaxError {
                     span: key_span,
                     message: format!("duplicate key `{key}`"),

@@ -2,6 +2,8 @@
 //! §1.10): resource keys shallow; endpoint keys replaced whole except `params` and `json`,
 //! merged one level; columns merged per column.
 
+use std::collections::HashMap;
+
 use crate::model::{
     ColumnHints, ColumnsConfig, Endpoint, EndpointConfig, Resource, ResourceBase, ResourceEntry,
 };
@@ -101,12 +103,21 @@ pub(crate) fn merged_columns(
     r: &Option<ColumnsConfig>,
 ) -> Vec<(String, ColumnHints)> {
     let mut out: Vec<(String, ColumnHints)> = d.as_ref().map(column_list).unwrap_or_default();
+    // The first slot of each name, so that thousands of columns merge in linear time.
+    let mut slots: HashMap<String, usize> = HashMap::new();
+    for (k, (n, _)) in out.iter().enumerate() {
+        slots.entry(n.clone()).or_insert(k);
+    }
     for (name, mut hints) in r.as_ref().map(column_list).unwrap_or_default() {
-        if let Some(slot) = out.iter_mut().find(|(n, _)| *n == name) {
-            merge_hints(&slot.1, &mut hints);
-            slot.1 = hints;
-        } else {
-            out.push((name, hints));
+        match slots.get(&name) {
+            Some(&k) => {
+                merge_hints(&out[k].1, &mut hints);
+                out[k].1 = hints;
+            }
+            None => {
+                slots.insert(name.clone(), out.len());
+                out.push((name, hints));
+            }
         }
     }
     out

@@ -49,6 +49,16 @@ fn index(node: &Node, path: &str, pos: &mut HashMap<String, Span>) {
 }
 
 impl R<'_> {
+    /// `file:line:col` of the first of `paths` that exists, for messages that name a second
+    /// place (a diagnostic points at one).
+    pub(crate) fn position(&self, paths: &[String]) -> String {
+        let (span, path) = self.locate(paths);
+        let d = self
+            .src
+            .diagnostic(Severity::Error, span, &path, String::new(), None);
+        format!("{}:{}:{}", d.file.display(), d.line, d.column)
+    }
+
     fn locate(&self, paths: &[String]) -> (Span, String) {
         for p in paths {
             if let Some(s) = self.pos.get(p) {
@@ -163,8 +173,11 @@ pub(crate) fn resolve(
             crate::model::ResourceEntry::Resource(r) => r.name.clone(),
         })
         .collect();
+    // Each name's first index: a map, since specs with thousands of resources exist.
+    let mut first: HashMap<&str, usize> = HashMap::with_capacity(names.len());
     for (i, n) in names.iter().enumerate() {
-        if let Some(j) = names[..i].iter().position(|m| m == n) {
+        let j = *first.entry(n.as_str()).or_insert(i);
+        if j != i {
             r.error(
                 &[
                     format!("resources[{}].name", at(i)),
@@ -180,10 +193,13 @@ pub(crate) fn resolve(
     }
 
     let mut partials: Vec<Option<Partial>> = Vec::new();
+    let mut tables: Vec<table::TableName> = Vec::new();
     for (i, entry) in spec.resources.iter().enumerate() {
         let merged = merge::merge(spec.resource_defaults.as_ref(), entry);
+        tables.push(table::TableName::of(at(i), &merged));
         partials.push(resource(&mut r, spec, at(i), &merged));
     }
+    table::table_names(&mut r, &tables);
     let parents = link_parents(&mut r, &names, &inputs, &partials);
     let partials: Vec<Partial> = partials.into_iter().collect::<Option<_>>()?;
     let parents = parents?;
@@ -207,20 +223,26 @@ pub(crate) fn resolve(
         resources.push(Some(p.resource));
     }
 
-    // Topological order: every parent before its children, otherwise spec order.
+    // Topological order: every parent before its children, otherwise spec order. The walk
+    // up from each resource stops at the first resource already placed, so every resource is
+    // visited a bounded number of times (no cycles remain here; `on_chain` guards anyway).
     let mut ordered = Vec::new();
     let mut done = vec![false; resources.len()];
+    let mut on_chain = vec![false; resources.len()];
     for i in 0..resources.len() {
         let mut chain = vec![i];
+        on_chain[i] = true;
         let mut cur = i;
         while let Some(p) = parents[cur] {
-            if done[p] || chain.contains(&p) {
+            if done[p] || on_chain[p] {
                 break;
             }
+            on_chain[p] = true;
             chain.push(p);
             cur = p;
         }
         for &k in chain.iter().rev() {
+            on_chain[k] = false;
             if !done[k] {
                 done[k] = true;
                 if let Some(res) = resources[k].take() {
@@ -316,6 +338,12 @@ fn link_parents(
     let at = |k: usize| inputs.index.get(k).copied().unwrap_or(k);
     let mut ok = true;
     let mut parents = vec![None; names.len()];
+    // A parent is looked up by name once per child: a map keeps long chains linear. A name
+    // defined twice resolves to its first definition (the duplicate is reported elsewhere).
+    let mut first: HashMap<&str, usize> = HashMap::with_capacity(names.len());
+    for (k, n) in names.iter().enumerate() {
+        first.entry(n.as_str()).or_insert(k);
+    }
     for (i, p) in partials.iter().enumerate() {
         let Some(p) = p else { continue };
         let mut distinct: Vec<&(String, Vec<String>)> = Vec::new();
@@ -338,8 +366,8 @@ fn link_parents(
         let Some((parent, at)) = distinct.first().map(|d| (&d.0, &d.1)) else {
             continue;
         };
-        match names.iter().position(|n| n == parent) {
-            Some(j) => parents[i] = Some(j),
+        match first.get(parent.as_str()) {
+            Some(&j) => parents[i] = Some(j),
             // Already reported where it is defined.
             None if inputs.failed_names.contains(parent) => ok = false,
             None => {
@@ -360,36 +388,55 @@ fn link_parents(
             }
         }
     }
-    // Cycles: follow each chain; a chain that comes back to a member is a cycle, reported once.
-    let mut reported: Vec<Vec<usize>> = Vec::new();
+    // Cycles: each resource has at most one parent, so following parents from every
+    // resource in spec order, and stopping at any resource already walked, visits each once.
+    // A walk that meets its own path has found a cycle (each cycle is met first by one walk,
+    // so it is reported once).
+    const UNSEEN: u8 = 0;
+    const ON_PATH: u8 = 1;
+    const WALKED: u8 = 2;
+    let mut state = vec![UNSEEN; names.len()];
+    let mut path: Vec<usize> = Vec::new();
     for start in 0..names.len() {
-        let mut chain = vec![start];
+        if state[start] != UNSEEN {
+            continue;
+        }
+        path.clear();
         let mut cur = start;
-        while let Some(p) = parents[cur] {
-            if let Some(k) = chain.iter().position(|&c| c == p) {
-                let mut cycle: Vec<usize> = chain[k..].to_vec();
-                let mut key = cycle.clone();
-                key.sort_unstable();
-                if !reported.contains(&key) {
-                    reported.push(key);
-                    // Each name is followed by the parent it needs.
-                    let first = *cycle.iter().min().unwrap_or(&p);
-                    let rot = cycle.iter().position(|&c| c == first).unwrap_or(0);
-                    cycle.rotate_left(rot);
-                    let mut text: Vec<&str> = cycle.iter().map(|&c| names[c].as_str()).collect();
-                    text.push(names[cycle[0]].as_str());
-                    r.error(
-                        &loc(at(cycle[0]), "endpoint.path"),
-                        format!("nodes are in a cycle: {}", text.join(" -> ")),
-                        Some("parent references must not form a cycle".into()),
-                    );
+        loop {
+            state[cur] = ON_PATH;
+            path.push(cur);
+            let Some(p) = parents[cur] else { break };
+            match state[p] {
+                UNSEEN => cur = p,
+                ON_PATH => {
+                    let k = path.iter().position(|&c| c == p).unwrap_or(0);
+                    report_cycle(r, names, &path[k..], &at);
+                    ok = false;
+                    break;
                 }
-                ok = false;
-                break;
+                _ => break,
             }
-            chain.push(p);
-            cur = p;
+        }
+        for &c in &path {
+            state[c] = WALKED;
         }
     }
     ok.then_some(parents)
+}
+
+/// Reports one parent cycle at its first member in spec order, each name followed by the
+/// parent it needs.
+fn report_cycle(r: &mut R<'_>, names: &[String], members: &[usize], at: &dyn Fn(usize) -> usize) {
+    let mut cycle = members.to_vec();
+    let first = cycle.iter().copied().min().unwrap_or(0);
+    let rot = cycle.iter().position(|&c| c == first).unwrap_or(0);
+    cycle.rotate_left(rot);
+    let mut text: Vec<&str> = cycle.iter().map(|&c| names[c].as_str()).collect();
+    text.push(names[first].as_str());
+    r.error(
+        &loc(at(first), "endpoint.path"),
+        format!("nodes are in a cycle: {}", text.join(" -> ")),
+        Some("parent references must not form a cycle".into()),
+    );
 }

@@ -4,6 +4,7 @@ use super::{loc, merge::Merged, R};
 use crate::model::{DataType, Disposition, KeyConfig, MergeStrategy, WriteDispositionConfig};
 use crate::resolved::{ResolvedColumn, ResolvedMergeStrategy};
 use heck::ToSnakeCase;
+use std::collections::HashMap;
 
 /// The table half of a resolved resource.
 pub(crate) struct Table {
@@ -108,24 +109,7 @@ pub(crate) fn table(r: &mut R<'_>, i: usize, m: &Merged) -> Option<Table> {
             }
         }
     }
-    let mut seen: Vec<(String, String)> = Vec::new();
-    for (name, _) in &columns_decl {
-        let ident = identifier(name);
-        if let Some((other, _)) = seen.iter().find(|(_, id)| *id == ident) {
-            let mut at = vec![
-                format!("key:resources[{i}].columns.{name}"),
-                format!("key:resource_defaults.columns.{name}"),
-            ];
-            at.extend(loc(i, &format!("columns.{name}")));
-            r.error(
-                &at,
-                format!("columns `{other}` and `{name}` of resource `{}` both become the identifier `{ident}`", m.name),
-                Some("rename one of them, or drop the duplicate".into()),
-            );
-            ok = false;
-        }
-        seen.push((name.clone(), ident));
-    }
+    ok &= column_names(r, i, &m.name, &columns_decl);
     let columns = columns_decl
         .into_iter()
         .map(|(name, h)| {
@@ -151,4 +135,143 @@ pub(crate) fn table(r: &mut R<'_>, i: usize, m: &Merged) -> Option<Table> {
         deduplicated: deduplicated.unwrap_or(false),
         columns,
     })
+}
+
+/// The prefix of restsource's own tables and columns (`_rs_loads`, `_rs_state`,
+/// `_rs_staging_<table>`, `_rs_load_id`, `_rs_extra`, ...): a spec may not use it.
+pub(crate) const RESERVED_PREFIX: &str = "_rs_";
+
+/// Whether `name` falls under [`RESERVED_PREFIX`] as SQLite sees it (identifiers compare
+/// without case there).
+pub(crate) fn is_reserved(name: &str) -> bool {
+    name.get(..RESERVED_PREFIX.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(RESERVED_PREFIX))
+}
+
+/// Where column `name` of resource `i` is written: its key, else the column itself.
+fn column_at(i: usize, name: &str) -> Vec<String> {
+    let mut at = vec![
+        format!("key:resources[{i}].columns.{name}"),
+        format!("key:resource_defaults.columns.{name}"),
+    ];
+    at.extend(loc(i, &format!("columns.{name}")));
+    at
+}
+
+/// Column names: none reserved, no two with one identifier, no two that differ only in case
+/// (SQLite compares column names without case, so they would be one column). Maps keep this
+/// linear: a resource may declare tens of thousands of columns.
+fn column_names(
+    r: &mut R<'_>,
+    i: usize,
+    resource: &str,
+    columns: &[(String, crate::model::ColumnHints)],
+) -> bool {
+    let mut ok = true;
+    let mut by_ident: HashMap<String, &str> = HashMap::with_capacity(columns.len());
+    let mut by_folded: HashMap<String, &str> = HashMap::with_capacity(columns.len());
+    for (name, _) in columns {
+        if is_reserved(name) {
+            r.error(
+                &column_at(i, name),
+                format!("column `{name}` of resource `{resource}` uses the reserved prefix `{RESERVED_PREFIX}`: restsource's own columns (`_rs_load_id`, `_rs_extracted_at`, `_rs_extra`) start with it"),
+                Some(format!("remove `{name}` from `columns` (an undeclared field is still loaded, inside the `_rs_extra` JSON column)")),
+            );
+            ok = false;
+        }
+        let ident = identifier(name);
+        if let Some(other) = by_ident.get(&ident) {
+            r.error(
+                &column_at(i, name),
+                format!("columns `{other}` and `{name}` of resource `{resource}` both become the identifier `{ident}`"),
+                Some("rename one of them, or drop the duplicate".into()),
+            );
+            ok = false;
+        } else if let Some(other) = by_folded.get(&name.to_lowercase()) {
+            let first = r.position(&column_at(i, other));
+            r.error(
+                &column_at(i, name),
+                format!("columns `{other}` and `{name}` of resource `{resource}` differ only in case: SQLite treats them as one column"),
+                Some(format!("`{other}` is declared at {first}; rename or drop one of them")),
+            );
+            ok = false;
+        }
+        by_ident.entry(ident).or_insert(name);
+        by_folded.entry(name.to_lowercase()).or_insert(name);
+    }
+    ok
+}
+
+/// A resource's table name and where it comes from, for the checks across tables.
+pub(crate) struct TableName {
+    /// The resource's index in the file.
+    index: usize,
+    resource: String,
+    table: String,
+    /// Written as `table_name` (here or in the defaults) rather than taken from the name.
+    explicit: bool,
+}
+
+impl TableName {
+    /// The table `m` loads into (its `table_name`, else its name).
+    pub(crate) fn of(index: usize, m: &Merged) -> Self {
+        TableName {
+            index,
+            resource: m.name.clone(),
+            table: m.base.table_name.clone().unwrap_or_else(|| m.name.clone()),
+            explicit: m.base.table_name.is_some(),
+        }
+    }
+
+    fn at(&self) -> Vec<String> {
+        if self.explicit {
+            loc(self.index, "table_name")
+        } else {
+            vec![
+                format!("resources[{}].name", self.index),
+                format!("resources[{}]", self.index),
+            ]
+        }
+    }
+}
+
+/// Table names: none reserved (a table named `_rs_state` would be restsource's own state
+/// table), and no two that differ only in case (SQLite, and JSON-lines files on a
+/// case-insensitive file system, would make them one table). Tables of the same name are
+/// allowed: several resources may load into one table.
+pub(crate) fn table_names(r: &mut R<'_>, tables: &[TableName]) {
+    let mut by_folded: HashMap<String, &TableName> = HashMap::with_capacity(tables.len());
+    for t in tables {
+        let name = &t.table;
+        if is_reserved(name) {
+            let suggestion = name.trim_start_matches('_');
+            let help = if t.explicit {
+                format!("choose another `table_name`, e.g. `{suggestion}`")
+            } else {
+                format!("the table is named after the resource: give the resource a `table_name` such as `{suggestion}`, or rename it")
+            };
+            r.error(
+                &t.at(),
+                format!("table name `{name}` of resource `{}` uses the reserved prefix `{RESERVED_PREFIX}`: restsource's own tables (`_rs_loads`, `_rs_load_resources`, `_rs_state`, `_rs_staging_<table>`) start with it", t.resource),
+                Some(help),
+            );
+        }
+        match by_folded.get(&name.to_lowercase()) {
+            Some(other) if other.table != *name => {
+                let first = r.position(&other.at());
+                r.error(
+                    &t.at(),
+                    format!(
+                        "tables `{}` (resource `{}`) and `{name}` (resource `{}`) differ only in case: SQLite treats them as one table",
+                        other.table, other.resource, t.resource
+                    ),
+                    Some(format!("`{}` is named at {first}; give one of them another `table_name`", other.table)),
+                );
+            }
+            Some(_) => {}
+            None => {
+                by_folded.insert(name.to_lowercase(), t);
+            }
+        }
+    }
 }
