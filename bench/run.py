@@ -19,6 +19,8 @@ Scenarios:
   d  one resource (items) with 20k, 200k and 1M records: memory must stay flat
   e  compile time: include_source! expansion and `cargo check` of a 50-resource spec, against
      a crate holding the same code written out (no macro)
+  f  faults: restsource on the inventory seed fault-free and with 5% injected 429/5xx
+     (Retry-After 1 s), alternating in one run: wall time, requests, retries
 """
 import argparse
 import json
@@ -78,6 +80,12 @@ class Mock:
 
     def admin(self, method, path):
         req = urllib.request.Request(self.url + path, method=method, data=b"" if method == "POST" else None)
+        with urllib.request.urlopen(req) as r:
+            return json.loads(r.read() or b"null")
+
+    def post_json(self, path, body):
+        req = urllib.request.Request(self.url + path, method="POST", data=json.dumps(body).encode(),
+                                     headers={"content-type": "application/json"})
         with urllib.request.urlopen(req) as r:
             return json.loads(r.read() or b"null")
 
@@ -221,6 +229,78 @@ def summarize(scenario, title, results, lines):
     print("\n".join(lines[-(len(med) + 10):]), flush=True)
 
 
+# Scenario f: 5% of API requests fail, drawn uniformly from 429 (Retry-After: 1) and the
+# four 5xx; a request fails at most 3 times in a row, so the seed's policy (3 retries,
+# backoff factor 2: waits of 2, 4 and 8 s) always finishes. The mock decides by hashing the
+# request and its attempt number, so every run meets the same faults.
+FAULT_RATE = 0.05
+FAULT_PLAN = {
+    "failure_rate": FAULT_RATE,
+    "kinds": ["too_many_requests", "internal_server_error", "bad_gateway",
+              "service_unavailable", "gateway_timeout"],
+    "retry_after": {"seconds": 1},
+    "max_consecutive_failures": 3,
+}
+# The longest wait sequence the seed's policy forces on one request: 2 + 4 + 8 s.
+LONGEST_RETRY_WAITS = 2 + 4 + 8
+
+
+def report_figure(stdout, name):
+    """A figure of restsource's run report (`<name>  <n>`)."""
+    m = re.search(rf"^{name}\s+(\d+)\s*$", stdout, re.M)
+    return int(m.group(1)) if m else None
+
+
+def faults(records, runs, lines):
+    """restsource fault-free and with FAULT_PLAN, alternating, on one mock API."""
+    variants = [("fault-free", None), (f"{FAULT_RATE:.0%} faults", FAULT_PLAN)]
+    results = {name: [] for name, _ in variants}
+    mock = Mock(records, 0, SHAPE)
+    workdir = f"{OUT}/work"
+    try:
+        for i in range(runs):
+            for name, plan in variants:
+                fresh(workdir)
+                mock.admin("POST", "/_admin/reset")
+                if plan:
+                    mock.post_json("/_admin/faults", plan)
+                before = mock.admin("GET", "/_admin/stats")
+                cmd = [os.path.join(TARGET, "rs_inventory"), "--base-url", mock.url,
+                       "--destination", f"sqlite:{workdir}/rs.db"] + RESOURCES
+                wall, cpu, rss, stdout = timed(cmd, {"API_KEY": "test-key", "NO_COLOR": "1"})
+                after = mock.admin("GET", "/_admin/stats")
+                run = {
+                    "wall": wall, "cpu": cpu, "rows": rows_of(stdout),
+                    "requests": after["requests"] - before["requests"],
+                    "faults": after["faults"] - before["faults"],
+                    "retries": report_figure(stdout, "retries"),
+                }
+                results[name].append(run)
+                print(f"  [f] run {i + 1} {name:<12} wall {wall:6.2f}s  cpu {cpu:5.2f}s  "
+                      f"rows {run['rows']}  requests {run['requests']}  faults {run['faults']}  "
+                      f"retries {run['retries']}", flush=True)
+    finally:
+        mock.stop()
+    lines.append(f"\n### (f) inventory, 6 x {records:,} records, fault-free vs "
+                 f"{FAULT_RATE:.0%} injected 429/5xx (Retry-After 1 s), {SHAPE} records\n")
+    lines.append("| variant | wall s (median) | each run s | CPU s | rows | requests | faults injected | retries |")
+    lines.append("|---|---:|---|---:|---:|---:|---:|---:|")
+    med = {}
+    for name, rs in results.items():
+        wall = statistics.median(r["wall"] for r in rs)
+        med[name] = wall
+        last = rs[-1]
+        walls = " / ".join(f"{r['wall']:.2f}" for r in rs)
+        lines.append(f"| {name} | {wall:.2f} | {walls} | "
+                     f"{statistics.median(r['cpu'] for r in rs):.2f} | {last['rows']:,} | "
+                     f"{last['requests']:,} | {last['faults']} | {last['retries']} |")
+    free, faulty = med["fault-free"], med[variants[1][0]]
+    target = (free + LONGEST_RETRY_WAITS) * 1.2
+    lines.append(f"\ntarget: faults wall <= (fault-free wall + {LONGEST_RETRY_WAITS} s) x 1.2 = "
+                 f"{target:.2f} s; measured {faulty:.2f} s: {'met' if faulty <= target else 'NOT met'}")
+    print("\n".join(lines[-(len(med) + 6):]), flush=True)
+
+
 CRATE_TOML = """[package]
 name = "{name}"
 version = "0.0.0"
@@ -280,7 +360,7 @@ def compile_time(runs, lines):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--scenarios", default="a,b,c,d,e")
+    ap.add_argument("--scenarios", default="a,b,c,d,e,f")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--records", type=int, default=20_000)
     ap.add_argument("--quick", action="store_true", help="2,000 records, 1 run, d up to 50k")
@@ -299,7 +379,8 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     if not args.no_build:
         build()
-    py = ensure_dlt()
+    # Scenario f has no dlt contender: it needs no venv.
+    py = ensure_dlt() if set(args.scenarios.split(",")) - {"f"} else None
     scenarios = args.scenarios.split(",")
     lines = [f"## Results ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
              f"{os.cpu_count()} cores, {args.runs} alternating runs, medians, "
@@ -324,6 +405,8 @@ def main():
                               dlt_variants=size <= 20_000), lines)
     if "e" in scenarios:
         compile_time(args.runs, lines)
+    if "f" in scenarios:
+        faults(n, args.runs, lines)
     with open(os.path.join(OUT, "results.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print(f"\nwrote {os.path.join(OUT, 'results.md')}")

@@ -122,7 +122,18 @@ impl HttpClient {
                 return Ok(token.clone());
             }
         }
+        // Logged without the token or the client credentials: only why and when.
+        tracing::info!(
+            refresh = current.is_some(),
+            "fetching an OAuth token{}",
+            if current.is_some() {
+                " (the current one is about to expire)"
+            } else {
+                ""
+            }
+        );
         let (token, lifetime) = self.fetch_token(auth).await?;
+        tracing::info!(expires_in_s = lifetime.as_secs(), "OAuth token received");
         // Refresh a little before expiry: 10% of the lifetime, at most a minute.
         let margin = (lifetime / 10).min(Duration::from_secs(60));
         let token = Arc::new(token);

@@ -1,46 +1,59 @@
-//! Client-side rate limiting (GCRA) shared by every request of a run, with an automatic
-//! slow-down after a 429.
+//! Client-side rate limiting: the spec's `rate_limit` (GCRA plus a release gate), and a short
+//! per-origin slow-down while an origin answers 429.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::Duration;
 
+use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::def::RateLimitDef;
 
-/// How long a 429 slow-down lasts after the last 429.
-const SLOWDOWN_FOR: Duration = Duration::from_secs(30);
-/// Spacing imposed after a 429 when no limit is configured (5 requests/s), doubled per 429.
-const UNCONFIGURED_INTERVAL: Duration = Duration::from_millis(200);
+/// Spacing of new requests to an origin after its first 429 with no success since; doubled
+/// per further 429, up to [`MAX_REFUSAL_SPACING`].
+const REFUSAL_SPACING: Duration = Duration::from_millis(100);
+/// Longest spacing while an origin keeps refusing (16 x [`REFUSAL_SPACING`]).
+const MAX_REFUSAL_SPACING: Duration = Duration::from_millis(1600);
+/// Waits longer than this are logged at INFO; shorter ones at DEBUG.
+const LONG_WAIT: Duration = Duration::from_secs(1);
 
 /// Extra length of the sliding window, so that jitter between the moment a request is
 /// released and the moment the server sees it cannot squeeze one more request into a second.
 const WINDOW_GUARD: Duration = Duration::from_millis(20);
 
-/// A GCRA limiter: each request reserves the earliest slot the budget allows, under a lock,
-/// so concurrent callers get distinct, evenly spaced slots.
+/// The run's limiter, shared by every request.
 ///
-/// Slots alone do not guarantee the limit as a server counts it: tasks wake up late by
-/// varying amounts, and a late one bunches up with the ones after it. So a configured limit
-/// also passes every request through a FIFO gate over the instants requests were actually
-/// released: at most `floor(rate)` (at least `burst`) in any window of one second plus
-/// [`WINDOW_GUARD`].
+/// **The spec's `rate_limit`** is a GCRA: each request reserves the earliest slot the budget
+/// allows, under a lock, so concurrent callers get distinct, evenly spaced slots. Slots alone
+/// do not guarantee the limit as a server counts it: tasks wake up late by varying amounts,
+/// and a late one bunches up with the ones after it. So a configured limit also passes every
+/// request through a FIFO gate over the instants requests were actually released: at most
+/// `floor(rate)` (at least `burst`) in any window of one second plus [`WINDOW_GUARD`].
 ///
-/// After a 429 the effective interval doubles (per 429, up to 16x) for 30 s; without a
-/// configured limit, a 429 imposes 5 requests/s, halved per further 429.
+/// **A 429** is answered by the retry policy of the request that got it (its `Retry-After` or
+/// backoff); the limiter only spaces *new* requests to the same origin while that origin is
+/// refusing, i.e. from a 429 until its next success. The first success ends it and releases
+/// every request waiting for a spaced slot at once; requests already sent, requests to other
+/// origins and the configured limit's slots are never touched. So faults cost each request
+/// what its own policy says, and do not add up across the requests of a run.
 #[derive(Debug)]
 pub struct RateLimiter {
     configured: Option<RateLimitDef>,
-    state: Mutex<State>,
+    tat: Mutex<Option<Instant>>,
     released: tokio::sync::Mutex<VecDeque<Instant>>,
+    refusing: Mutex<HashMap<String, Refusal>>,
 }
 
+/// An origin that answered 429 and has not answered successfully since.
 #[derive(Debug)]
-struct State {
-    tat: Option<Instant>,
-    slowdown: u32,
-    slowdown_until: Option<Instant>,
+struct Refusal {
+    /// 429s since the last success.
+    count: u32,
+    /// The next free spaced slot.
+    next: Instant,
+    /// Set to `true` when the origin answers successfully, waking its waiters.
+    ended: watch::Sender<bool>,
 }
 
 impl RateLimiter {
@@ -48,12 +61,9 @@ impl RateLimiter {
     pub fn new(configured: Option<RateLimitDef>) -> Self {
         RateLimiter {
             configured: configured.filter(|c| c.requests_per_second > 0.0),
-            state: Mutex::new(State {
-                tat: None,
-                slowdown: 0,
-                slowdown_until: None,
-            }),
+            tat: Mutex::new(None),
             released: tokio::sync::Mutex::new(VecDeque::new()),
+            refusing: Mutex::new(HashMap::new()),
         }
     }
 
@@ -63,41 +73,70 @@ impl RateLimiter {
             .map(|c| (c.requests_per_second.floor() as usize).max(c.burst.max(1) as usize))
     }
 
-    /// The current spacing between requests and the burst, if any limit applies.
-    fn interval(&self, st: &mut State, now: Instant) -> Option<(Duration, u32)> {
-        if st.slowdown_until.is_some_and(|u| now >= u) {
-            st.slowdown = 0;
-            st.slowdown_until = None;
+    /// Waits until a request to `origin` (an origin as `scheme://host:port`, no credentials)
+    /// may go: first the origin's slow-down, if it is refusing, then the configured limit.
+    /// Returns the time waited.
+    pub async fn acquire(&self, origin: &str) -> Duration {
+        let start = Instant::now();
+        self.refusal_wait(origin).await;
+        let refused = start.elapsed();
+        self.configured_wait().await;
+        let limited = start.elapsed() - refused;
+        for (wait, reason) in [(refused, "slow_down_after_429"), (limited, "rate_limit")] {
+            if wait >= LONG_WAIT {
+                tracing::info!(
+                    origin,
+                    reason,
+                    wait_ms = wait.as_millis() as u64,
+                    "rate-limit wait"
+                );
+            } else if !wait.is_zero() {
+                tracing::debug!(
+                    origin,
+                    reason,
+                    wait_ms = wait.as_millis() as u64,
+                    "rate-limit wait"
+                );
+            }
         }
-        let factor = 1u32 << st.slowdown.min(4);
-        match (self.configured, st.slowdown) {
-            (Some(c), s) => Some((
-                Duration::from_secs_f64(1.0 / c.requests_per_second)
-                    * if s > 0 { factor } else { 1 },
-                if s > 0 { 1 } else { c.burst.max(1) },
-            )),
-            (None, 0) => None,
-            (None, _) => Some((UNCONFIGURED_INTERVAL * (factor / 2).max(1), 1)),
-        }
+        start.elapsed()
     }
 
-    /// Waits for a slot.
-    pub async fn acquire(&self) {
-        let at = {
-            let Ok(mut st) = self.state.lock() else {
+    /// The spaced slot of a refusing origin; returns early when the origin stops refusing.
+    async fn refusal_wait(&self, origin: &str) {
+        let (at, mut ended) = {
+            let Ok(mut map) = self.refusing.lock() else {
+                return;
+            };
+            let Some(r) = map.get_mut(origin) else {
                 return;
             };
             let now = Instant::now();
-            let Some((interval, burst)) = self.interval(&mut st, now) else {
+            let at = r.next.max(now);
+            r.next = at + spacing(r.count);
+            (at, r.ended.subscribe())
+        };
+        tokio::select! {
+            _ = tokio::time::sleep_until(at) => {}
+            _ = ended.wait_for(|e| *e) => {}
+        }
+    }
+
+    /// The configured limit's slot, then the release gate.
+    async fn configured_wait(&self) {
+        let Some(c) = self.configured else {
+            return;
+        };
+        let at = {
+            let Ok(mut tat) = self.tat.lock() else {
                 return;
             };
-            let tau = interval * (burst - 1);
-            let tat = st
-                .tat
-                .unwrap_or(now)
-                .max(now.checked_sub(tau).unwrap_or(now));
-            let allowed = tat.checked_sub(tau).unwrap_or(now).max(now);
-            st.tat = Some(tat.max(allowed) + interval);
+            let now = Instant::now();
+            let interval = Duration::from_secs_f64(1.0 / c.requests_per_second);
+            let tau = interval * (c.burst.max(1) - 1);
+            let t = tat.unwrap_or(now).max(now.checked_sub(tau).unwrap_or(now));
+            let allowed = t.checked_sub(tau).unwrap_or(now).max(now);
+            *tat = Some(t.max(allowed) + interval);
             allowed
         };
         tokio::time::sleep_until(at).await;
@@ -122,74 +161,40 @@ impl RateLimiter {
         released.push_back(now);
     }
 
-    /// Records a 429: slow down for a while.
-    pub fn on_429(&self) {
-        if let Ok(mut st) = self.state.lock() {
-            st.slowdown = (st.slowdown + 1).min(5);
-            st.slowdown_until = Some(Instant::now() + SLOWDOWN_FOR);
+    /// Records the status `origin` answered: a 429 starts (or steepens) its slow-down; a
+    /// success or any other answer below 500 ends it at once; 5xx leave it as it is.
+    pub fn on_response(&self, origin: &str, status: u16) {
+        let Ok(mut map) = self.refusing.lock() else {
+            return;
+        };
+        if status == 429 {
+            let now = Instant::now();
+            let r = map.entry(origin.to_string()).or_insert_with(|| Refusal {
+                count: 0,
+                next: now,
+                ended: watch::channel(false).0,
+            });
+            r.count = r.count.saturating_add(1);
+            tracing::debug!(
+                origin,
+                refusals = r.count,
+                spacing_ms = spacing(r.count).as_millis() as u64,
+                "origin answered 429: spacing new requests until it answers successfully"
+            );
+        } else if status < 500 {
+            if let Some(r) = map.remove(origin) {
+                r.ended.send_replace(true);
+                tracing::debug!(origin, "origin answered again: slow-down ended");
+            }
         }
     }
+}
+
+/// The spacing after `count` refusals in a row.
+fn spacing(count: u32) -> Duration {
+    (REFUSAL_SPACING * (1u32 << count.saturating_sub(1).min(4))).min(MAX_REFUSAL_SPACING)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test(start_paused = true)]
-    async fn spaces_requests_after_burst() {
-        let l = RateLimiter::new(Some(RateLimitDef {
-            requests_per_second: 10.0,
-            burst: 2,
-        }));
-        let start = Instant::now();
-        let mut at = Vec::new();
-        for _ in 0..5 {
-            l.acquire().await;
-            at.push((Instant::now() - start).as_millis());
-        }
-        assert_eq!(at, vec![0, 0, 100, 200, 300]);
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn no_one_second_window_holds_more_than_the_rate() {
-        // GCRA alone lets a burst of 10 through and then one request per 100 ms: 19 in the
-        // first second. The release gate keeps every window at the budget.
-        let l = RateLimiter::new(Some(RateLimitDef {
-            requests_per_second: 10.0,
-            burst: 10,
-        }));
-        let start = Instant::now();
-        let mut at = Vec::new();
-        for _ in 0..35 {
-            l.acquire().await;
-            at.push(Instant::now() - start);
-        }
-        for (i, t) in at.iter().enumerate() {
-            let in_window = at[i..]
-                .iter()
-                .take_while(|u| **u - *t < Duration::from_secs(1))
-                .count();
-            assert!(
-                in_window <= 10,
-                "{in_window} releases within 1 s from {t:?}"
-            );
-        }
-        // The burst still goes out at once, and the rate is kept, not undercut.
-        assert_eq!(at[9], Duration::ZERO);
-        assert!(at[34] < Duration::from_millis(3100), "{:?}", at[34]);
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn slows_down_after_429_without_limit() {
-        let l = RateLimiter::new(None);
-        let start = Instant::now();
-        l.acquire().await;
-        l.acquire().await;
-        assert_eq!((Instant::now() - start).as_millis(), 0);
-        l.on_429();
-        l.acquire().await;
-        l.acquire().await;
-        l.acquire().await;
-        assert_eq!((Instant::now() - start).as_millis(), 400);
-    }
-}
+#[path = "limit_tests.rs"]
+mod tests;

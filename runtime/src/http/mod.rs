@@ -340,6 +340,8 @@ impl HttpClient {
     ) -> Result<Outcome, HttpError> {
         let method = req.method.as_str();
         let shown = self.redactor.url(&req.url);
+        // An origin carries no userinfo, so it can be logged and used as a key as is.
+        let origin = req.url.origin().ascii_serialization();
         let mut retries = 0u32;
         let mut refreshed = false;
         loop {
@@ -350,7 +352,7 @@ impl HttpClient {
                 Some(a) => self.auth_parts(a).await?,
                 None => auth::AuthParts::default(),
             };
-            self.limiter.acquire().await;
+            self.limiter.acquire(&origin).await;
             let mut breaker = self.breaker.subscribe();
             let result = tokio::select! {
                 r = self.attempt(req, &parts) => r,
@@ -358,8 +360,9 @@ impl HttpClient {
                     return Err(HttpError::CircuitOpen { url: shown, reason: self.open_reason().unwrap_or_default() });
                 }
             };
-            let (status, headers, wait_reason) = match result {
+            let (status, headers, wait_reason, kind) = match result {
                 Ok(resp) => {
+                    self.limiter.on_response(&origin, resp.status);
                     if matches_action(actions, &resp) {
                         tracing::debug!(url = %shown, status = resp.status, "response ignored by response_actions");
                         return Ok(Outcome::Ignored);
@@ -369,16 +372,14 @@ impl HttpClient {
                             (auth, &parts.token)
                         {
                             refreshed = true;
+                            tracing::info!(method, url = %shown, "the API rejected the OAuth token (401): fetching a new one");
                             self.invalidate_token(a, token).await;
                             continue;
                         }
                     }
                     if retry.statuses.contains(&resp.status) {
-                        if resp.status == 429 {
-                            self.limiter.on_429();
-                        }
                         let body = self.excerpt(&resp.body);
-                        (Some(resp.status), Some(resp.headers), body)
+                        (Some(resp.status), Some(resp.headers), body, "status")
                     } else if resp.status >= 400 {
                         return Err(HttpError::Status {
                             method,
@@ -392,7 +393,7 @@ impl HttpClient {
                     }
                 }
                 Err(Failure::Fatal(e)) => return Err(e),
-                Err(Failure::Retryable(message)) => (None, None, message),
+                Err(Failure::Retryable { kind, message }) => (None, None, message, kind),
             };
             if retries >= retry.max_retries {
                 let err = match status {
@@ -427,8 +428,25 @@ impl HttpClient {
             if let Ok(mut w) = self.counters.waits.lock() {
                 w.push(wait);
             }
-            tracing::warn!(url = %shown, status = ?status, retry = retries, wait_ms = wait.wait.as_millis() as u64, reason = %wait_reason, "retrying request");
-            let sleep = tokio::time::sleep(wait.wait.mul_f64(self.backoff_scale));
+            let sleep_for = wait.wait.mul_f64(self.backoff_scale);
+            // The reason is the status or the kind of transport error, never a body or a
+            // header: either may echo a credential.
+            let reason = match status {
+                Some(s) => format!("status {s}"),
+                None => kind.to_string(),
+            };
+            tracing::warn!(
+                method,
+                url = %shown,
+                reason = %reason,
+                attempt = retries,
+                retry = retries,
+                max_retries = retry.max_retries,
+                wait_ms = sleep_for.as_millis() as u64,
+                wait_source = if wait.from_retry_after { "retry-after" } else { "backoff" },
+                "retrying request"
+            );
+            let sleep = tokio::time::sleep(sleep_for);
             tokio::select! {
                 _ = sleep => {}
                 _ = breaker.wait_for(|v| v.is_some()) => {}
@@ -507,8 +525,8 @@ impl HttpClient {
             let shown = self.redactor.url(&target);
             let resp = rb.send().await.map_err(|e| {
                 let failure = self.transport(e, Stage::Send);
-                if let Failure::Retryable(m) = &failure {
-                    tracing::debug!(method = method.as_str(), url = %shown, error = %m, "request failed");
+                if let Failure::Retryable { kind, message } = &failure {
+                    tracing::debug!(method = method.as_str(), url = %shown, kind, error = %message, "request failed");
                 }
                 failure
             })?;
@@ -551,6 +569,16 @@ impl HttpClient {
     /// A failed send or body read. A timeout says so plainly: reqwest's chain for it
     /// ("error decoding response body: ... timed out") reads like a JSON problem.
     fn transport(&self, e: reqwest::Error, stage: Stage) -> Failure {
+        let kind = if e.is_timeout() {
+            "timeout"
+        } else if e.is_connect() {
+            "connect error"
+        } else {
+            match stage {
+                Stage::Send => "connection error",
+                Stage::Body => "body read error",
+            }
+        };
         let message = match (e.is_timeout(), self.timeout) {
             (true, Some(t)) => format!(
                 "timed out after {} s {}",
@@ -562,7 +590,7 @@ impl HttpClient {
             ),
             _ => self.redactor.text(&error_chain(&e.without_url())),
         };
-        Failure::Retryable(message)
+        Failure::Retryable { kind, message }
     }
 
     /// Reads the body as a stream, failing once it exceeds the limit.
@@ -618,8 +646,13 @@ enum Stage {
 
 /// How an attempt failed.
 enum Failure {
-    /// Worth retrying (connection, timeout, truncated body); the redacted message.
-    Retryable(String),
+    /// Worth retrying (connection, timeout, truncated body).
+    Retryable {
+        /// What kind of failure, for logs: `timeout`, `connect error`, ... (no details).
+        kind: &'static str,
+        /// The redacted message, for the error if the retries run out.
+        message: String,
+    },
     /// Not worth retrying.
     Fatal(HttpError),
 }
