@@ -59,6 +59,11 @@ impl<'a> SourceText<'a> {
 }
 
 impl SourceText<'_> {
+    /// The text of `span` as written (empty when it is not a valid range).
+    pub(crate) fn slice(&self, span: Span) -> &str {
+        self.text.get(span.start..span.end).unwrap_or("")
+    }
+
     /// The pieces of `span` on each line it covers: `(line, first column, end column)`, 1-based
     /// line, 0-based character columns, end exclusive. Used to mask a literal credential by its
     /// position, never by its value (a short value also occurs elsewhere on a line).

@@ -51,3 +51,131 @@ fn masking_keeps_other_diagnostics_on_the_line_pointing_at_their_key() {
         )
     );
 }
+
+const SPEC: &str = r#"[client]
+base_url = "https://alice:s3cret@api.test/v1"
+headers = { X-Api-Key = "k-123", Accept = "application/json" }
+
+[[resources]]
+name = "a"
+endpoint = { path = "a", params = { api_key = "p-456", since = "{incremental.start_value}", page = "1" }, incremental = { cursor_path = "t" } }
+
+[[resources]]
+name = "b"
+endpoint = { path = "b", headers = { authorization = { secret = "b_token" } }, params = { token = "{incremental.start_value}" }, incremental = { cursor_path = "t" } }
+"#;
+
+#[test]
+fn literal_credentials_in_headers_params_and_user_info_warn_with_the_value_masked() {
+    let w = warnings(SPEC, "s.toml", Format::Toml);
+    assert_eq!(
+        w,
+        vec![
+            concat!(
+                "warning: literal credential in the user info of `client.base_url`: it would be committed with the spec\n",
+                " --> s.toml:2:21\n",
+                "  |\n",
+                "2 | base_url = \"https://***@api.test/v1\"\n",
+                "  |                     ^^^\n",
+                "  = note: at `client.base_url`\n",
+                "  = help: remove `user:password@` and use `auth` (e.g. {\"type\": \"http_basic\"}); the user info is ignored, and unless an `auth` is set it is read from `URL_USERNAME` and `URL_PASSWORD` at run time and sent as HTTP Basic\n",
+            ),
+            concat!(
+                "warning: literal credential in `client.headers.X-Api-Key`: it would be committed with the spec\n",
+                " --> s.toml:3:25\n",
+                "  |\n",
+                "3 | headers = { X-Api-Key = \"***\", Accept = \"application/json\" }\n",
+                "  |                         ^^^^^\n",
+                "  = note: at `client.headers.X-Api-Key`\n",
+                "  = help: write {\"secret\": \"x_api_key\"} (TOML: { secret = \"x_api_key\" }) and set the environment variable `X_API_KEY`; the literal is ignored and the whole header value is read from `X_API_KEY` at run time\n",
+            ),
+            concat!(
+                "warning: literal credential in `resources[0].endpoint.params.api_key`: it would be committed with the spec\n",
+                " --> s.toml:7:47\n",
+                "  |\n",
+                "7 | endpoint = { path = \"a\", params = { api_key = \"***\", since = \"{incremental.start_value}\", page = \"1\" }, incremental = { cursor_path = \"t\" } }\n",
+                "  |                                               ^^^^^\n",
+                "  = note: at `resources[0].endpoint.params.api_key`\n",
+                "  = help: write {\"secret\": \"api_key\"} (TOML: { secret = \"api_key\" }) and set the environment variable `API_KEY`; the literal is ignored and the value is read from `API_KEY` at run time\n",
+            ),
+        ]
+    );
+}
+
+#[test]
+fn literal_credentials_become_secrets_and_never_reach_the_resolved_source() {
+    use restsource_spec::resolved::*;
+    let r = load_str(SPEC, "s.toml", Format::Toml).unwrap().resolved;
+    let secret = |name: &str, env: &str| SecretInfo {
+        name: name.into(),
+        env: env.into(),
+    };
+    let debug = format!("{r:?}");
+    for literal in ["alice", "s3cret", "k-123", "p-456"] {
+        assert!(!debug.contains(literal), "{literal} in {debug}");
+    }
+    assert_eq!(r.base_url, "https://api.test/v1");
+    assert_eq!(
+        r.headers,
+        vec![("Accept".to_string(), "application/json".to_string())]
+    );
+    assert_eq!(
+        r.auth,
+        Some(ResolvedAuth::HttpBasic {
+            username: secret("url_username", "URL_USERNAME"),
+            password: secret("url_password", "URL_PASSWORD"),
+        })
+    );
+    assert_eq!(
+        r.secrets,
+        vec![
+            secret("url_username", "URL_USERNAME"),
+            secret("url_password", "URL_PASSWORD"),
+            secret("api_key", "API_KEY"),
+            secret("x_api_key", "X_API_KEY"),
+            secret("b_token", "B_TOKEN"),
+        ]
+    );
+    let secret_part = |name: &str, env: &str| Template {
+        parts: vec![TemplatePart::Secret(secret(name, env))],
+    };
+    let a = &r.resources[0];
+    assert_eq!(
+        a.params[0],
+        (
+            "api_key".into(),
+            TValue::Str(secret_part("api_key", "API_KEY"))
+        )
+    );
+    assert_eq!(
+        a.params[2],
+        (
+            "page".into(),
+            TValue::Str(Template {
+                parts: vec![TemplatePart::Lit("1".into())]
+            })
+        )
+    );
+    assert_eq!(
+        a.headers,
+        vec![("X-Api-Key".into(), secret_part("x_api_key", "X_API_KEY"))]
+    );
+    let b = &r.resources[1];
+    assert_eq!(
+        b.headers,
+        vec![
+            ("X-Api-Key".into(), secret_part("x_api_key", "X_API_KEY")),
+            ("authorization".into(), secret_part("b_token", "B_TOKEN")),
+        ]
+    );
+    // A placeholder is not a literal credential.
+    assert_eq!(
+        b.params[0],
+        (
+            "token".into(),
+            TValue::Str(Template {
+                parts: vec![TemplatePart::Incremental(IncrementalValue::StartValue)]
+            })
+        )
+    );
+}

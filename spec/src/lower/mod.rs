@@ -3,12 +3,17 @@
 //! on after one (every problem is reported at once).
 
 mod auth;
+mod credential;
 mod paginator;
 mod resource;
 mod source;
 mod table;
 
 pub(crate) use auth::is_http_url;
+pub use credential::{
+    header_secret, is_credential_header, is_credential_param, is_literal, param_secret,
+    URL_USER_SECRETS,
+};
 pub(crate) use source::lower_source;
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -381,26 +386,6 @@ impl<'a> Cx<'a> {
         for (i, item) in items.iter().enumerate() {
             match self.string(item, &format!("{path}[{i}]")) {
                 Some(s) => out.push(s),
-                None => ok = false,
-            }
-        }
-        ok.then_some(out)
-    }
-
-    /// An object of string values (headers).
-    pub fn string_map(
-        &mut self,
-        node: &Node,
-        path: &str,
-    ) -> Option<indexmap::IndexMap<String, String>> {
-        let o = self.map(node, path, "a map of strings")?;
-        let mut out = indexmap::IndexMap::new();
-        let mut ok = true;
-        for e in o.entries {
-            match self.string(&e.value, &child(path, &e.key)) {
-                Some(s) => {
-                    out.insert(e.key.clone(), s);
-                }
                 None => ok = false,
             }
         }
