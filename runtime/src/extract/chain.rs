@@ -62,6 +62,7 @@ impl Chain<'_> {
             def: self.def,
             parent,
             inc: snapshot.as_ref(),
+            secrets: self.http.secret_values(),
         };
         let (mut parts, headers) = first_request(self.http, &fill)?;
         let mut paginator = Paginator::from_def(&self.def.endpoint.paginator);

@@ -47,6 +47,11 @@ fn sensitive(value: &str) -> Result<HeaderValue, HttpError> {
 }
 
 impl HttpClient {
+    /// The source's secrets (credentials in headers, params and paths are filled from them).
+    pub(crate) fn secret_values(&self) -> &SecretValues {
+        &self.secrets
+    }
+
     fn cred(&self, c: &CredDef) -> Result<&Secret, HttpError> {
         self.secrets.get(c.secret).ok_or_else(|| HttpError::Build {
             message: format!("secret `{}` was not provided", c.secret),
