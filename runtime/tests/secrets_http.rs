@@ -158,3 +158,46 @@ async fn credential_headers_are_not_carried_to_another_origin() {
     assert!(second.get("authorization").is_none());
     assert_eq!(second["x-trace"], "t1");
 }
+
+#[tokio::test]
+async fn secret_params_and_headers_are_filled_at_run_time_and_stay_on_their_origin() {
+    const SECRETIVE: ResourceDef = ResourceDef {
+        endpoint: EndpointDef {
+            params: &[
+                (
+                    "api_key",
+                    Lit::Str(Template(&[TemplatePart::Secret("api_key")])),
+                ),
+                ("page", Lit::Int(1)),
+            ],
+            headers: &[("X-Api-Key", Template(&[TemplatePart::Secret("x_api_key")]))],
+            ..ENDPOINT
+        },
+        ..RESOURCE
+    };
+    record_type!(Sec, &SECRETIVE);
+    let (other, other_log) = serve(|_, _| json(json!({"data": [{"id": 3}]}))).await;
+    let target = format!("{other}/landing");
+    let (base, log) = serve(move |_, _| Reply {
+        status: 302,
+        headers: vec![("location", target.clone())],
+        body: String::new(),
+    })
+    .await;
+    let mut secrets = SecretValues::new();
+    secrets.insert("api_key", Secret::new("P-1"));
+    secrets.insert("x_api_key", Secret::new("H-2"));
+    let recs = collect::<Sec>(&extractor(&PLAIN, &base, secrets))
+        .await
+        .unwrap();
+    assert_eq!(ids(&recs), vec![3]);
+    assert_eq!(uris(&log), vec!["/items?api_key=P-1&page=1"]);
+    assert_eq!(log.lock().unwrap()[0].headers["x-api-key"], "H-2");
+    assert_eq!(uris(&other_log), vec!["/landing"]);
+    assert!(other_log.lock().unwrap()[0]
+        .headers
+        .get("x-api-key")
+        .is_none());
+}
+
+static PLAIN: SourceDef = SOURCE;
