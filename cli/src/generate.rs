@@ -21,7 +21,13 @@ pub fn run(
     };
     // Write errors on stdout/stderr cannot be reported anywhere better; they are ignored.
     let code = match generate_with(spec, &settings) {
-        Ok(generated) => generated.code,
+        Ok(generated) => {
+            // Literal credentials and other warnings: shown, as `validate` shows them.
+            for w in &generated.warnings {
+                let _ = writeln!(err, "{w}");
+            }
+            generated.code
+        }
         Err(e) => {
             let _ = writeln!(err, "{e}");
             return 1;

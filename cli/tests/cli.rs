@@ -190,3 +190,53 @@ fn generate_prints_a_missing_spec_once() {
          (paths are relative to the directory of the crate's Cargo.toml)\n"
     );
 }
+
+#[test]
+fn generate_never_copies_literal_credentials_into_code() {
+    let dir = std::env::temp_dir().join(format!("restsource-cli-creds-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let spec = dir.join("creds.json");
+    std::fs::write(
+        &spec,
+        r#"{"client": {"base_url": "https://alice:pw-0001@api.example.com",
+ "headers": {"X-Api-Key": "hdr-0002", "Accept": "application/json"}},
+ "resources": [{"name": "posts", "endpoint": {"params": {"api_key": "prm-0003", "limit": 5}}}]}"#,
+    )
+    .unwrap();
+    let o = run(&["generate", spec.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let code = text(&o.stdout);
+    let err = text(&o.stderr);
+    for literal in ["alice", "pw-0001", "hdr-0002", "prm-0003"] {
+        assert!(!code.contains(literal), "{literal} in generated code");
+        assert!(!err.contains(literal), "{literal} in warnings: {err}");
+    }
+    let warnings: Vec<&str> = err.lines().filter(|l| l.starts_with("warning:")).collect();
+    assert_eq!(
+        warnings,
+        [
+            "warning: literal credential in the user info of `client.base_url`: it would be committed with the spec",
+            "warning: literal credential in `client.headers.X-Api-Key`: it would be committed with the spec",
+            "warning: literal credential in `resources[0].endpoint.params.api_key`: it would be committed with the spec",
+        ]
+    );
+    for line in [
+        r#"base_url: "https://api.example.com","#,
+        r#"headers: &[("Accept", "application/json")],"#,
+        r#"("api_key", ::restsource::runtime::def::Lit::Str(::restsource::runtime::def::Template(&[::restsource::runtime::def::TemplatePart::Secret("api_key")])))"#,
+        r#"("X-Api-Key", ::restsource::runtime::def::Template(&[::restsource::runtime::def::TemplatePart::Secret("x_api_key")]))"#,
+        r#"url_username: ::restsource::runtime::secret::from_env("url_username", "URL_USERNAME")?,"#,
+        r#"url_password: ::restsource::runtime::secret::from_env("url_password", "URL_PASSWORD")?,"#,
+        r#"api_key: ::restsource::runtime::secret::from_env("api_key", "API_KEY")?,"#,
+        r#"x_api_key: ::restsource::runtime::secret::from_env("x_api_key", "X_API_KEY")?,"#,
+    ] {
+        // Compared without whitespace and commas: the formatter wraps long lines and adds
+        // trailing commas.
+        let squash = |s: &str| s.split_whitespace().collect::<String>().replace(',', "");
+        assert!(
+            squash(&code).contains(&squash(line)),
+            "missing `{line}` in:\n{code}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -15,6 +15,11 @@ pub(crate) fn template(t: &Template, rt: &TokenStream) -> TokenStream {
             let steps = steps(&path.steps, rt);
             quote! { #rt::def::TemplatePart::Parent(#steps) }
         }
+        TemplatePart::Secret(info) => {
+            // The secret's name only: its value is read from the environment at run time.
+            let name = &info.name;
+            quote! { #rt::def::TemplatePart::Secret(#name) }
+        }
         TemplatePart::Incremental(v) => {
             let v = match v {
                 IncrementalValue::StartValue => quote!(StartValue),

@@ -36,6 +36,9 @@ pub enum TemplatePart {
     Parent(&'static [PathStep]),
     /// `{incremental.start_value}` and friends.
     Incremental(IncrementalValue),
+    /// The value of the secret of that name (a credential in a header, query parameter or
+    /// path), filled at request time and never written in generated code.
+    Secret(&'static str),
 }
 
 /// Which incremental value a placeholder names.

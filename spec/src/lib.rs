@@ -101,7 +101,7 @@ pub fn load_str(
     let mut diags = cx.diags;
     let literals = cx.literals;
     let Some(lowered) = lowered else {
-        lower::mask_literals(&mut diags, &literals);
+        lower::mask_literals(&mut diags, &literals, &src);
         return Err(Diagnostics(diags));
     };
     let stem = file
@@ -114,7 +114,7 @@ pub fn load_str(
         failed_names: &lowered.failed_names,
     };
     let resolved = resolve::resolve(inputs, &root, &src, &stem, &mut diags);
-    lower::mask_literals(&mut diags, &literals);
+    lower::mask_literals(&mut diags, &literals, &src);
     match resolved {
         Some(resolved)
             if lowered.complete && !diags.iter().any(|d| d.severity == Severity::Error) =>

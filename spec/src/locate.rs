@@ -70,6 +70,45 @@ impl<'a> SourceText<'a> {
     }
 }
 
+impl SourceText<'_> {
+    /// The text of `span` as written (empty when it is not a valid range).
+    pub(crate) fn slice(&self, span: Span) -> &str {
+        self.text.get(span.start..span.end).unwrap_or("")
+    }
+
+    /// The pieces of `span` on each line it covers: `(line, first column, end column)`, 1-based
+    /// line, 0-based character columns, end exclusive. Used to mask a literal credential by its
+    /// position, never by its value (a short value also occurs elsewhere on a line).
+    pub(crate) fn line_pieces(&self, span: Span) -> Vec<(usize, usize, usize)> {
+        let text = self.text;
+        let start = clamp_to_char(text, span.start);
+        let end = clamp_to_char(text, span.end.max(start));
+        let mut out = Vec::new();
+        let mut line_start = text[..start].rfind('\n').map(|i| i + 1).unwrap_or(0);
+        let mut line = text[..line_start].matches('\n').count() + 1;
+        let mut from = start;
+        loop {
+            let line_end = text[line_start..]
+                .find('\n')
+                .map(|i| line_start + i)
+                .unwrap_or(text.len());
+            let to = end.min(line_end);
+            if to > from {
+                let c0 = text[line_start..from].chars().count();
+                let c1 = c0 + text[from..to].chars().count();
+                out.push((line, c0, c1));
+            }
+            if end <= line_end || line_end >= text.len() {
+                break;
+            }
+            line_start = line_end + 1;
+            from = line_start;
+            line += 1;
+        }
+        out
+    }
+}
+
 /// The largest char boundary at or before `i` (spans from the parsers are boundaries, but a
 /// clamp keeps hostile input from panicking on a slice).
 fn clamp_to_char(text: &str, i: usize) -> usize {

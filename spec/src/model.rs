@@ -39,9 +39,10 @@ pub struct SourceSpec {
 pub struct ClientConfig {
     /// Base URL every relative endpoint path is joined to.
     pub base_url: String,
-    /// Static headers sent with every request (the endpoint's headers win).
+    /// Static headers sent with every request (the endpoint's headers win). A credential
+    /// header is a secret reference; a literal one is read from the environment instead.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
-    pub headers: IndexMap<String, String>,
+    pub headers: IndexMap<String, HeaderValue>,
     /// Authentication for every request, unless an endpoint overrides it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<AuthSchema>")]
@@ -111,6 +112,18 @@ impl std::fmt::Debug for Credential {
             Credential::Literal(_) => f.write_str("Literal(<redacted>)"),
         }
     }
+}
+
+/// A header value: text, or a secret reference resolved at run time. Literal text under a
+/// credential header name (`Authorization`, `X-Api-Key`, ...) is treated as a literal credential:
+/// warned about, never copied into generated code, read from the environment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum HeaderValue {
+    /// `{"secret": "name"}`: the whole header value, read at run time.
+    Secret(SecretRef),
+    /// Text, which may hold placeholders.
+    Text(String),
 }
 
 /// `{"secret": "name"}`, optionally naming the environment variable.
@@ -703,7 +716,7 @@ pub struct Endpoint {
     /// GET or POST.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<Method>,
-    /// Query parameters: JSON values, or `resolve` / `incremental` objects.
+    /// Query parameters: JSON values, `resolve` / `incremental` objects or secret references.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub params: IndexMap<String, ParamValue>,
     /// JSON body; strings may hold placeholders.
@@ -714,7 +727,7 @@ pub struct Endpoint {
     pub data: Option<JsonValue>,
     /// Headers; values may hold placeholders.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
-    pub headers: IndexMap<String, String>,
+    pub headers: IndexMap<String, HeaderValue>,
     /// Paginator for this endpoint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paginator: Option<PaginatorConfig>,
@@ -741,6 +754,8 @@ pub enum ParamValue {
     Resolve(ResolveParam),
     /// `{"type": "incremental", "cursor_path": ..., ...}` (deprecated dlt form).
     Incremental(IncrementalParam),
+    /// `{"secret": "name"}`: a credential read at run time (restsource addition).
+    Secret(SecretRef),
     /// Any other JSON value (objects are rejected, as in dlt#2918).
     Value(JsonValue),
 }

@@ -247,6 +247,9 @@ pub enum TemplatePart {
     },
     /// `{incremental.<value>}`.
     Incremental(IncrementalValue),
+    /// A secret's value, read at run time: a secret reference or a literal credential in a
+    /// header or query parameter (whose literal value is dropped here).
+    Secret(SecretInfo),
 }
 
 /// Incremental placeholder values.

@@ -62,6 +62,7 @@ impl Chain<'_> {
             def: self.def,
             parent,
             inc: snapshot.as_ref(),
+            secrets: self.http.secret_values(),
         };
         let (mut parts, headers) = first_request(self.http, &fill)?;
         let mut paginator = Paginator::from_def(&self.def.endpoint.paginator);
@@ -127,8 +128,12 @@ impl Chain<'_> {
                     .map_err(|e| ExtractError::Paginator {
                         resource: self.name(),
                         paginator: paginator.name(),
+                        // Values in it come from the API: redacted, then cut.
+                        message: self
+                            .http
+                            .redactor()
+                            .excerpt(&e.to_string(), crate::http::EXCERPT_CHARS),
                         url: shown,
-                        message: e.to_string(),
                     })?;
             if !more {
                 return Ok(());
@@ -225,7 +230,6 @@ impl Chain<'_> {
         if !matches!(first, Some(b'{' | b'[')) {
             let ct = resp.content_type().unwrap_or("no content type").to_string();
             if !(ct.contains("json") && first.is_some()) {
-                let text = String::from_utf8_lossy(&resp.body[..resp.body.len().min(400)]);
                 return Err(ExtractError::NotJson {
                     resource: self.name(),
                     page,
@@ -234,7 +238,7 @@ impl Chain<'_> {
                         "{ct}: {}",
                         self.http
                             .redactor()
-                            .text(&text.chars().take(200).collect::<String>())
+                            .excerpt_bytes(&resp.body, crate::http::EXCERPT_CHARS)
                     ),
                 });
             }

@@ -14,6 +14,7 @@ use crate::def::{
 use crate::http::{join_url, Body, HttpClient};
 use crate::incremental::Incremental;
 use crate::paginate::{value_text, RequestParts};
+use crate::secret::SecretValues;
 use crate::select::{path_text, Step};
 
 /// The values a child needs from one parent record.
@@ -104,6 +105,8 @@ pub(crate) struct Fill<'a> {
     pub def: &'static ResourceDef,
     pub parent: Option<&'a ParentValues>,
     pub inc: Option<&'a Incremental>,
+    /// The source's secrets, for credentials in headers, params and the path.
+    pub secrets: &'a SecretValues,
 }
 
 impl Fill<'_> {
@@ -116,6 +119,13 @@ impl Fill<'_> {
                     resource: self.def.name.to_string(),
                     message: "a `{resources.…}` placeholder is used but the resource has no parent"
                         .to_string(),
+                }),
+            },
+            TemplatePart::Secret(name) => match self.secrets.get(name) {
+                Some(s) => Ok(Value::String(s.expose().to_string())),
+                None => Err(ExtractError::Config {
+                    resource: self.def.name.to_string(),
+                    message: format!("secret `{name}` was not provided"),
                 }),
             },
             TemplatePart::Incremental(which) => Ok(self
@@ -229,8 +239,10 @@ pub(crate) fn first_request(
     for (k, t) in def.endpoint.headers {
         let name = HeaderName::from_bytes(k.as_bytes())
             .map_err(|_| config(format!("`{k}` is not a valid header name")))?;
-        let value = HeaderValue::from_str(&fill.text(t)?)
+        let mut value = HeaderValue::from_str(&fill.text(t)?)
             .map_err(|_| config(format!("header `{k}` has an invalid value")))?;
+        // A credential: kept out of debug output and off redirects to another origin.
+        value.set_sensitive(t.0.iter().any(|p| matches!(p, TemplatePart::Secret(_))));
         headers.push((name, value));
     }
     Ok((

@@ -9,9 +9,11 @@ use reqwest::header::{HeaderName, HeaderValue, AUTHORIZATION, COOKIE};
 use tokio::time::Instant;
 use url::Url;
 
-use super::{HttpClient, HttpError};
-use crate::def::{ApiKeyLocation, AuthDef, ClientAuth, CredDef, Lit, TemplatePart};
-use crate::secret::Secret;
+use super::{HttpClient, HttpError, Redactor};
+use crate::def::{
+    ApiKeyLocation, AuthChoice, AuthDef, ClientAuth, CredDef, Lit, SourceDef, TemplatePart,
+};
+use crate::secret::{Secret, SecretValues};
 
 /// What auth adds to one request.
 #[derive(Default)]
@@ -45,6 +47,11 @@ fn sensitive(value: &str) -> Result<HeaderValue, HttpError> {
 }
 
 impl HttpClient {
+    /// The source's secrets (credentials in headers, params and paths are filled from them).
+    pub(crate) fn secret_values(&self) -> &SecretValues {
+        &self.secrets
+    }
+
     fn cred(&self, c: &CredDef) -> Result<&Secret, HttpError> {
         self.secrets.get(c.secret).ok_or_else(|| HttpError::Build {
             message: format!("secret `{}` was not provided", c.secret),
@@ -254,6 +261,42 @@ impl HttpClient {
             })
             .unwrap_or(*default_expiration_secs);
         Ok((Secret::new(token), Duration::from_secs(secs)))
+    }
+}
+
+/// Adds every HTTP Basic pair the source can send (client and endpoint auth, OAuth2 client
+/// authentication) to `redactor`: base64 of `user:password` contains neither value as text.
+pub(super) fn redact_basic_pairs(redactor: &Redactor, source: &SourceDef, secrets: &SecretValues) {
+    let value = |c: &CredDef| secrets.get(c.secret).map(|s| s.expose().to_string());
+    let own = source
+        .resources
+        .iter()
+        .filter_map(|r| match r.endpoint.auth {
+            AuthChoice::Own(a) => Some(a),
+            _ => None,
+        });
+    for a in source.auth.into_iter().chain(own) {
+        match a {
+            AuthDef::HttpBasic { username, password } => {
+                if let (Some(u), Some(p)) = (value(&username), value(&password)) {
+                    redactor.add_basic(&u, &p);
+                }
+            }
+            AuthDef::OAuth2 {
+                client_id,
+                client_secret,
+                client_auth: ClientAuth::Basic,
+                ..
+            } => {
+                if let (Some(u), Some(p)) = (value(&client_id), value(&client_secret)) {
+                    let enc = |s: &str| {
+                        url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>()
+                    };
+                    redactor.add_basic(&enc(&u), &enc(&p));
+                }
+            }
+            _ => {}
+        }
     }
 }
 

@@ -7,10 +7,11 @@
 mod auth;
 mod limit;
 mod redact;
+mod redirect;
 mod retry;
 
 pub use limit::RateLimiter;
-pub use redact::Redactor;
+pub use redact::{Redactor, EXCERPT_CHARS};
 pub use retry::{backoff, choose_wait, retry_after, RetryWait};
 
 use std::collections::HashMap;
@@ -27,7 +28,7 @@ use crate::def::{AuthDef, ResponseActionDef, RetryDef, SourceDef};
 use crate::secret::SecretValues;
 
 /// Longest body excerpt put into an error.
-const BODY_EXCERPT: usize = 200;
+const BODY_EXCERPT: usize = EXCERPT_CHARS;
 /// Redirects followed per request.
 const MAX_REDIRECTS: usize = 10;
 
@@ -100,6 +101,18 @@ pub enum HttpError {
         url: String,
         /// What was wrong.
         message: String,
+    },
+    /// A redirect to another origin would have carried a credential that cannot be removed.
+    #[error("{method} {url} redirected to {target} on another origin, not followed: {reason}")]
+    Redirect {
+        /// Method.
+        method: &'static str,
+        /// Redacted URL that redirected.
+        url: String,
+        /// Redacted redirect target.
+        target: String,
+        /// Why it was not followed.
+        reason: String,
     },
     /// The request could not be built.
     #[error("cannot build the request: {message}")]
@@ -270,9 +283,11 @@ impl HttpClient {
             })?;
             static_headers.push((name, value));
         }
+        let redactor = Redactor::new(&secrets);
+        auth::redact_basic_pairs(&redactor, source, &secrets);
         Ok(HttpClient {
             client,
-            redactor: Redactor::new(&secrets),
+            redactor,
             secrets,
             limiter: RateLimiter::new(source.rate_limit),
             breaker: watch::channel(None).0,
@@ -455,9 +470,7 @@ impl HttpClient {
     }
 
     fn excerpt(&self, body: &[u8]) -> String {
-        let text = String::from_utf8_lossy(&body[..body.len().min(BODY_EXCERPT * 4)]);
-        let cut: String = text.chars().take(BODY_EXCERPT).collect();
-        self.redactor.text(&cut)
+        self.redactor.excerpt_bytes(body, BODY_EXCERPT)
     }
 
     /// A form POST to a token endpoint, with the default retry policy.
@@ -505,7 +518,9 @@ impl HttpClient {
                 target.clone(),
             );
             for (k, v) in self.static_headers.iter().chain(req.headers.iter()) {
-                rb = rb.header(k, v);
+                if same_origin || redirect::forward_header(k, v, &self.redactor) {
+                    rb = rb.header(k, v);
+                }
             }
             if same_origin {
                 for (k, v) in &auth.headers {
@@ -544,7 +559,19 @@ impl HttpClient {
                         method = HttpMethod::Get;
                         body = Body::Empty;
                     }
-                    url = next;
+                    url = if next.origin() == origin {
+                        next
+                    } else {
+                        let asked = next.clone();
+                        redirect::cross_origin_target(next, &self.redactor).map_err(|reason| {
+                            Failure::Fatal(HttpError::Redirect {
+                                method: method.as_str(),
+                                url: shown.clone(),
+                                target: self.redactor.url(&asked),
+                                reason,
+                            })
+                        })?
+                    };
                     continue;
                 }
             }

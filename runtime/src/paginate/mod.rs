@@ -158,7 +158,7 @@ pub enum PaginateError {
         path: String,
         /// What was expected.
         expected: &'static str,
-        /// What was found (truncated).
+        /// What was found (the error's reader redacts it, then cuts it).
         found: String,
     },
     /// A next link is not a valid URL.

@@ -243,7 +243,7 @@ pub(crate) fn as_count(what: &'static str, path: &[Step], v: &Value) -> Result<u
         what,
         path: path_text(path),
         expected: "an integer",
-        found: v.to_string().chars().take(60).collect(),
+        found: v.to_string(),
     })
 }
 
@@ -258,14 +258,14 @@ pub(crate) fn as_flag(path: &[Step], v: Option<Value>) -> Result<bool, PaginateE
                 what: "has_more",
                 path: path_text(path),
                 expected: "a boolean",
-                found: s.chars().take(60).collect(),
+                found: s,
             }),
         },
         Some(other) if !other.is_null() => Err(PaginateError::Invalid {
             what: "has_more",
             path: path_text(path),
             expected: "a boolean",
-            found: other.to_string().chars().take(60).collect(),
+            found: other.to_string(),
         }),
         _ => Err(PaginateError::Missing {
             what: "has_more",

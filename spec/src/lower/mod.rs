@@ -3,12 +3,17 @@
 //! on after one (every problem is reported at once).
 
 mod auth;
+mod credential;
 mod paginator;
 mod resource;
 mod source;
 mod table;
 
 pub(crate) use auth::is_http_url;
+pub use credential::{
+    header_secret, is_credential_header, is_credential_param, is_literal, param_secret,
+    URL_USER_SECRETS,
+};
 pub(crate) use source::lower_source;
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -73,34 +78,67 @@ pub(crate) struct Cx<'a> {
     src: &'a SourceText<'a>,
     /// Everything found so far.
     pub diags: Vec<Diagnostic>,
-    /// Literal credentials met so far: masked in every diagnostic's source line at the end,
-    /// since any diagnostic on the same line would otherwise show them.
-    pub literals: Vec<String>,
+    /// Where literal credentials were written: masked in every diagnostic's source line at the
+    /// end, since any diagnostic on the same line would otherwise show them.
+    pub literals: Vec<Span>,
 }
 
-/// Masks every literal credential in the source lines of `diags`.
-pub(crate) fn mask_literals(diags: &mut [Diagnostic], literals: &[String]) {
+/// Masks every literal credential in the source lines of `diags`, by the literal's position:
+/// replacing its value wherever it occurs would garble the line when a short value also occurs
+/// elsewhere on it (`"ab"` in `"about"`). Columns and underlines move with the shorter line.
+pub(crate) fn mask_literals(diags: &mut [Diagnostic], literals: &[Span], src: &SourceText<'_>) {
+    let mut pieces: Vec<(usize, usize, usize)> =
+        literals.iter().flat_map(|s| src.line_pieces(*s)).collect();
+    // Right to left, so the columns of pieces still to mask stay valid.
+    pieces.sort_by(|a, b| b.cmp(a));
+    pieces.dedup();
     for d in diags {
-        let mut masked = false;
-        for s in literals.iter().filter(|s| !s.is_empty()) {
-            if d.source_line.contains(s.as_str()) {
-                d.source_line = d.source_line.replace(s.as_str(), "***");
-                masked = true;
-            }
-        }
-        if masked {
-            // Keep the underline within the (shorter) line.
-            d.len = d
-                .len
-                .min(
-                    d.source_line
-                        .chars()
-                        .count()
-                        .saturating_sub(d.column.saturating_sub(1)),
-                )
-                .max(1);
+        let line = d.line;
+        for &(_, c0, c1) in pieces.iter().filter(|p| p.0 == line) {
+            mask_piece(d, c0, c1);
         }
     }
+}
+
+/// Replaces characters `c0..c1` of `d`'s line (`"secret"` keeps its quotes: `"***"`).
+fn mask_piece(d: &mut Diagnostic, c0: usize, c1: usize) {
+    let chars: Vec<char> = d.source_line.chars().collect();
+    if c0 >= c1 || c1 > chars.len() {
+        return;
+    }
+    let token: String = chars[c0..c1].iter().collect();
+    let quote: String = match token.chars().next() {
+        Some(q @ ('"' | '\'')) => token.chars().take_while(|c| *c == q).take(3).collect(),
+        _ => String::new(),
+    };
+    let quoted = !quote.is_empty() && token.len() >= 2 * quote.len() && token.ends_with(&quote);
+    let replacement = if quoted {
+        format!("{quote}***{quote}")
+    } else {
+        "***".to_string()
+    };
+    let new_len = replacement.chars().count();
+    let mut line: String = chars[..c0].iter().collect();
+    line.push_str(&replacement);
+    line.extend(chars[c1..].iter());
+    d.source_line = line;
+    // Map the underline's ends (0-based, end exclusive) onto the masked line.
+    let start = d.column.saturating_sub(1);
+    let end = start + d.len.max(1);
+    let map = |p: usize, is_end: bool| {
+        if p <= c0 {
+            p
+        } else if p >= c1 {
+            p - (c1 - c0) + new_len
+        } else if is_end {
+            c0 + new_len
+        } else {
+            c0
+        }
+    };
+    let (s, e) = (map(start, false), map(end, true));
+    d.column = s + 1;
+    d.len = e.saturating_sub(s).max(1);
 }
 
 /// An object being lowered: its entries and key path.
@@ -348,26 +386,6 @@ impl<'a> Cx<'a> {
         for (i, item) in items.iter().enumerate() {
             match self.string(item, &format!("{path}[{i}]")) {
                 Some(s) => out.push(s),
-                None => ok = false,
-            }
-        }
-        ok.then_some(out)
-    }
-
-    /// An object of string values (headers).
-    pub fn string_map(
-        &mut self,
-        node: &Node,
-        path: &str,
-    ) -> Option<indexmap::IndexMap<String, String>> {
-        let o = self.map(node, path, "a map of strings")?;
-        let mut out = indexmap::IndexMap::new();
-        let mut ok = true;
-        for e in o.entries {
-            match self.string(&e.value, &child(path, &e.key)) {
-                Some(s) => {
-                    out.insert(e.key.clone(), s);
-                }
                 None => ok = false,
             }
         }

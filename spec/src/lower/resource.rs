@@ -1,6 +1,6 @@
 //! Resources, `resource_defaults` and endpoints.
 
-use super::{auth, child, list, paginator, source, table, Cx, Obj};
+use super::{auth, child, credential, list, paginator, source, table, Cx, Obj};
 use crate::model::{
     Endpoint, EndpointConfig, IncrementalConfig, IncrementalParam, IncrementalTag, LastValueFunc,
     Method, Nullable, OnCursorValueMissing, ParamValue, RangeBound, ResolveParam, ResolveTag,
@@ -177,13 +177,18 @@ fn endpoint(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<EndpointConfig> 
     }
     let o = cx.object(node, path, "an endpoint", ENDPOINT_KEYS)?;
     let before = cx.diags.len();
+    if let Some(n) = o.get("path") {
+        credential::check_url(cx, n, &o.at("path"));
+    }
     let e = Endpoint {
         path: cx.opt(&o, "path", Cx::string),
         method: cx.opt(&o, "method", method),
         params: cx.opt(&o, "params", params).unwrap_or_default(),
         json: cx.opt(&o, "json", Cx::json_map),
         data: cx.opt(&o, "data", Cx::json),
-        headers: cx.opt(&o, "headers", Cx::string_map).unwrap_or_default(),
+        headers: cx
+            .opt(&o, "headers", credential::headers)
+            .unwrap_or_default(),
         paginator: cx.opt(&o, "paginator", paginator::paginator),
         data_selector: cx.opt(&o, "data_selector", Cx::string),
         response_actions: cx.opt(&o, "response_actions", response_actions),
@@ -252,17 +257,23 @@ fn params(
                 Some(Kind::Str(t)) if t == "incremental" => {
                     incremental_param(cx, &e.value, &p).map(ParamValue::Incremental)
                 }
+                None if fields.iter().any(|f| f.key == "secret") => {
+                    credential::secret_ref(cx, &e.value, &p).map(ParamValue::Secret)
+                }
                 _ => {
                     cx.error(
                         e.value.span,
                         &p,
-                        format!("query parameter `{}` is an object, but only `resolve` and `incremental` objects are allowed", e.key),
-                        Some("encode nested values as a string (dlt#2918), or add `\"type\": \"resolve\"` / `\"type\": \"incremental\"`".into()),
+                        format!("query parameter `{}` is an object, but only `resolve`, `incremental` and secret reference objects are allowed", e.key),
+                        Some("encode nested values as a string (dlt#2918), add `\"type\": \"resolve\"` / `\"type\": \"incremental\"`, or write a secret reference `{\"secret\": \"name\"}`".into()),
                     );
                     None
                 }
             },
-            _ => Some(ParamValue::Value(e.value.to_json())),
+            _ => {
+                credential::check_param(cx, &e.key, &e.value, &p);
+                Some(ParamValue::Value(e.value.to_json()))
+            }
         };
         match v {
             Some(v) => {

@@ -1,6 +1,6 @@
 //! The top level and `client`.
 
-use super::{auth, paginator, resource, Cx};
+use super::{auth, credential, paginator, resource, Cx};
 use crate::model::{ClientConfig, RateLimitConfig, RetryConfig, SourceSpec};
 use crate::parse::{Kind, Node};
 
@@ -86,7 +86,12 @@ pub(crate) fn lower_source(cx: &mut Cx<'_>, root: &Node) -> Option<Lowered> {
 fn client(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<ClientConfig> {
     let o = cx.object(node, path, "`client`", CLIENT_KEYS)?;
     let base_url = cx.req(&o, "base_url", "`client`", Cx::string);
-    let headers = cx.opt(&o, "headers", Cx::string_map).unwrap_or_default();
+    if let Some(n) = o.get("base_url") {
+        credential::check_url(cx, n, &o.at("base_url"));
+    }
+    let headers = cx
+        .opt(&o, "headers", credential::headers)
+        .unwrap_or_default();
     let auth = cx.opt(&o, "auth", auth::auth);
     let paginator = cx.opt(&o, "paginator", paginator::paginator);
     let retry = cx.opt(&o, "retry", retry);

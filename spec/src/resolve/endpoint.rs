@@ -1,10 +1,10 @@
 //! Endpoint resolution: path, params and body placeholders, parent references, single-entity
 //! detection, paginator and incremental defaults.
 
-use super::{loc, merge::Merged, R};
+use super::{credential, loc, merge::Merged, R};
 use crate::jsonpath;
+use crate::model::{HeaderValue, Nullable, ParamValue, SourceSpec};
 use crate::model::{LastValueFunc, OnCursorValueMissing, RangeBound};
-use crate::model::{Nullable, ParamValue, SourceSpec};
 use crate::resolved::{
     IncrementalValue, JsonPath, ResolvedAuthChoice, ResolvedData, ResolvedIncremental,
     ResolvedPaginator, TValue, Template, TemplatePart,
@@ -293,6 +293,8 @@ pub(crate) fn endpoint(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &Merged) -
     let mut ok = true;
     let mut parents = Vec::new();
     let raw_path = ep.path.clone().unwrap_or_else(|| m.name.clone());
+    // User info in an absolute path is a credential: never kept in the path.
+    let (raw_path, path_basic) = credential::strip_user_info(&raw_path);
 
     // Deprecated incremental params: at most one, and not together with `endpoint.incremental`.
     let mut incremental = None;
@@ -395,7 +397,14 @@ pub(crate) fn endpoint(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &Merged) -
                             bound.push(f);
                         }
                         Some(ParamValue::Value(v)) => {
-                            parts.push(TemplatePart::Lit(path_text(v)));
+                            match credential::literal_param(&f, v) {
+                                Some(t) => parts.extend(t.parts),
+                                None => parts.push(TemplatePart::Lit(path_text(v))),
+                            }
+                            bound.push(f);
+                        }
+                        Some(ParamValue::Secret(sr)) => {
+                            parts.extend(credential::ref_param(sr).parts);
                             bound.push(f);
                         }
                         Some(ParamValue::Incremental(_)) | None => {
@@ -437,8 +446,19 @@ pub(crate) fn endpoint(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &Merged) -
 
     let mut params = Vec::new();
     for (k, v) in &ep.params {
-        let ParamValue::Value(v) = v else { continue };
         if bound.contains(k) {
+            continue;
+        }
+        let v = match v {
+            ParamValue::Value(v) => v,
+            ParamValue::Secret(sr) => {
+                params.push((k.clone(), TValue::Str(credential::ref_param(sr))));
+                continue;
+            }
+            _ => continue,
+        };
+        if let Some(t) = credential::literal_param(k, v) {
+            params.push((k.clone(), TValue::Str(t)));
             continue;
         }
         let mut cx = Ctx {
@@ -486,8 +506,29 @@ pub(crate) fn endpoint(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &Merged) -
         };
         body_data(r, data, i, &mut cx)
     });
-    let mut headers = Vec::new();
+    // The client's credential headers ride on each endpoint (so they are read from the
+    // environment like the endpoint's own), unless the endpoint sets the same header.
+    let mut headers: Vec<(String, Template)> = spec
+        .client
+        .headers
+        .iter()
+        .filter(|(k, _)| !ep.headers.keys().any(|e| e.eq_ignore_ascii_case(k)))
+        .filter_map(|(k, v)| credential::header(k, v).map(|t| (k.clone(), t)))
+        .collect();
     for (k, v) in &ep.headers {
+        let v = match v {
+            HeaderValue::Text(t) => match credential::header(k, v) {
+                Some(secret) => {
+                    headers.push((k.clone(), secret));
+                    continue;
+                }
+                None => t,
+            },
+            HeaderValue::Secret(_) => {
+                headers.extend(credential::header(k, v).map(|t| (k.clone(), t)));
+                continue;
+            }
+        };
         let mut cx = Ctx {
             lag,
             section: "headers",
@@ -521,10 +562,17 @@ pub(crate) fn endpoint(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &Merged) -
     };
     ok &= paginator.is_some();
 
-    let auth = match &ep.auth {
-        Nullable::Default => ResolvedAuthChoice::Inherit,
-        Nullable::Null(()) => ResolvedAuthChoice::None,
-        Nullable::Value(a) => ResolvedAuthChoice::Own(super::auth::auth(a)),
+    let client_has_auth = spec.client.auth.is_some()
+        || credential::strip_user_info(&spec.client.base_url)
+            .1
+            .is_some();
+    let auth = match (&ep.auth, path_basic) {
+        (Nullable::Value(a), _) => ResolvedAuthChoice::Own(super::auth::auth(a)),
+        // User info in the path stands for HTTP Basic when no auth applies (as in requests).
+        (Nullable::Default, Some(basic)) if !client_has_auth => ResolvedAuthChoice::Own(basic),
+        (Nullable::Null(()), Some(basic)) => ResolvedAuthChoice::Own(basic),
+        (Nullable::Default, _) => ResolvedAuthChoice::Inherit,
+        (Nullable::Null(()), None) => ResolvedAuthChoice::None,
     };
     let response_actions = ep
         .response_actions

@@ -3,6 +3,7 @@
 //! collected; nothing stops at the first.
 
 mod auth;
+mod credential;
 mod endpoint;
 mod merge;
 mod paginator;
@@ -260,6 +261,9 @@ pub(crate) fn resolve(
             }
         }
     };
+    // User info in the base URL is HTTP Basic when no auth is set (as in requests).
+    let (base_url, url_basic) = credential::strip_user_info(&client.base_url);
+    let client_auth = client_auth.or(url_basic);
     if let Some(a) = &client_auth {
         add(auth::secrets_of(a));
     }
@@ -267,15 +271,30 @@ pub(crate) fn resolve(
         if let ResolvedAuthChoice::Own(a) = &res.auth {
             add(auth::secrets_of(a));
         }
+        let templates = std::iter::once(&res.path)
+            .chain(res.params.iter().filter_map(|(_, v)| match v {
+                crate::resolved::TValue::Str(t) => Some(t),
+                _ => None,
+            }))
+            .chain(res.headers.iter().map(|(_, t)| t));
+        for t in templates {
+            add(credential::secrets_in(t).cloned().collect());
+        }
     }
 
     Some(ResolvedSource {
         name: spec.name.clone().unwrap_or_else(|| stem.to_string()),
-        base_url: client.base_url.clone(),
+        base_url,
+        // Credential headers are not static: they ride on each endpoint as secrets.
         headers: client
             .headers
             .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
+            .filter_map(|(k, v)| match v {
+                crate::model::HeaderValue::Text(t) if credential::header(k, v).is_none() => {
+                    Some((k.clone(), t.clone()))
+                }
+                _ => None,
+            })
             .collect(),
         auth: client_auth,
         timeout_secs: client.timeout.unwrap_or(60.0),
