@@ -4,6 +4,9 @@
 
 #[rustfmt::skip]
 mod sql;
+mod dump;
+
+pub use dump::*;
 
 use restsource_runtime::def::*;
 use restsource_runtime::extract::{ExtractError, ExtractEvent};
