@@ -96,13 +96,21 @@ async fn every_disposition_is_all_or_nothing(b: &Backend) {
     let p = pipeline(b.destination());
     p.load(stream::iter(good(1))).await.unwrap();
     let before = dump(b).await;
-    assert_eq!(before.iter().filter(|(t, _)| t.starts_with("items")).count(), 7);
+    assert_eq!(
+        before
+            .iter()
+            .filter(|(t, _)| t.starts_with("items"))
+            .count(),
+        7
+    );
 
     let err = p.load(stream::iter(failing_extract())).await.unwrap_err();
     let PipelineError::Extract { load_id, .. } = &err else {
         panic!("{err}");
     };
-    assert!(err.to_string().ends_with("resource `items_mk`: page 2: truncated JSON"));
+    assert!(err
+        .to_string()
+        .ends_with("resource `items_mk`: page 2: truncated JSON"));
     assert_eq!(dump(b).await, before, "after an extraction error");
     assert_eq!(failed_load_ids(b).await, vec![json!(load_id)]);
     // The failed load records which resources it had started, as failed.

@@ -30,7 +30,12 @@ const ALL: [&ResourceDef; 4] = [&ITEMS, &ITEMS_DI, &ITEMS_R, &ITEMS_UP];
 type Events = Vec<Result<ExtractEvent, ExtractError>>;
 
 /// Pages of `PAGE` rows of `ids`, row `i` made by `f`.
-fn pages(out: &mut Events, def: &'static ResourceDef, ids: std::ops::Range<i64>, f: impl Fn(i64) -> Item) {
+fn pages(
+    out: &mut Events,
+    def: &'static ResourceDef,
+    ids: std::ops::Range<i64>,
+    f: impl Fn(i64) -> Item,
+) {
     let mut start = ids.start;
     while start < ids.end {
         let end = (start + PAGE).min(ids.end);
@@ -47,7 +52,9 @@ fn events(defs: &[&'static ResourceDef], version: i64, state: &StartState) -> Ev
             "items" => {
                 let cursor = state.get("items").and_then(|v| v.as_i64()).unwrap_or(0);
                 let last = 300 * version;
-                pages(&mut out, def, cursor + 1..last + 1, |i| item(i, "app", version));
+                pages(&mut out, def, cursor + 1..last + 1, |i| {
+                    item(i, "app", version)
+                });
                 Some(json!(last))
             }
             "items_di" => {

@@ -80,7 +80,10 @@ async fn sqlite_second_run_times_out() {
         )
     );
     held.finish().await;
-    assert_eq!(b.items("items").await, vec![(1, Some("held".into()), Some(1), None, None)]);
+    assert_eq!(
+        b.items("items").await,
+        vec![(1, Some("held".into()), Some(1), None, None)]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -140,19 +143,34 @@ async fn postgres_other_resource_runs_alongside_a_live_run() {
     let held = hold(b.destination(), &ITEMS).await;
     pipeline(b.destination(), Duration::from_millis(200))
         .load_resources_with_state(&[&ITEMS_DI], |_| {
-            stream::iter(vec![page(&ITEMS_DI, vec![item(5, "di", 1)]), done(&ITEMS_DI, None)])
+            stream::iter(vec![
+                page(&ITEMS_DI, vec![item(5, "di", 1)]),
+                done(&ITEMS_DI, None),
+            ])
         })
         .await
         .unwrap();
     let statuses = b
         .query("SELECT status FROM _rs_loads ORDER BY load_id", 1)
         .await;
-    assert_eq!(statuses, vec![vec![json!("running")], vec![json!("completed")]]);
+    assert_eq!(
+        statuses,
+        vec![vec![json!("running")], vec![json!("completed")]]
+    );
     held.finish().await;
-    assert_eq!(b.items("items").await, vec![(1, Some("held".into()), Some(1), None, None)]);
-    assert_eq!(b.items("items_di").await, vec![(5, Some("di".into()), Some(1), None, None)]);
+    assert_eq!(
+        b.items("items").await,
+        vec![(1, Some("held".into()), Some(1), None, None)]
+    );
+    assert_eq!(
+        b.items("items_di").await,
+        vec![(5, Some("di".into()), Some(1), None, None)]
+    );
     let statuses = b
         .query("SELECT status FROM _rs_loads ORDER BY load_id", 1)
         .await;
-    assert_eq!(statuses, vec![vec![json!("completed")], vec![json!("completed")]]);
+    assert_eq!(
+        statuses,
+        vec![vec![json!("completed")], vec![json!("completed")]]
+    );
 }

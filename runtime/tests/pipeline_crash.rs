@@ -66,6 +66,7 @@ fn pipeline(b: &Backend) -> Pipeline {
         commit_rows: 250,
         channel_depth: 1,
         progress: false,
+        ..PipelineOptions::default()
     })
 }
 
@@ -160,7 +161,10 @@ async fn killed_loads_converge_to_an_uninterrupted_run() {
         // left, so there is nothing to mark aborted (PostgreSQL commits that row on its own;
         // see load_concurrent.rs).
         let others = b
-            .query("SELECT count(*) FROM _rs_loads WHERE status <> 'completed'", 1)
+            .query(
+                "SELECT count(*) FROM _rs_loads WHERE status <> 'completed'",
+                1,
+            )
             .await;
         assert_eq!(others, vec![vec![json!(0)]], "kill point {kill_at}");
         let staging = b

@@ -22,7 +22,7 @@ pub enum LoadError {
     },
     /// Another run holds what this run must write and did not release it within the
     /// pipeline's `lock_timeout`. Nothing was written by this run.
-    #[error("{what} is being loaded by another run{}; waited {}; raise lock_timeout (PipelineOptions) or wait for that run to finish", holder_suffix(.holder), waited(.waited))]
+    #[error("{what} is being loaded by another run{}; waited {}; raise lock_timeout (PipelineOptions) or wait for that run to finish", holder_suffix(.holder), format_wait(.waited))]
     Locked {
         /// What is locked: ``resource `orders` ``, ``SQLite database `x.db` ``, ...
         what: String,
@@ -95,7 +95,7 @@ fn holder_suffix(holder: &Option<String>) -> String {
 }
 
 /// `30 s` for whole seconds, `250 ms` otherwise: the figure as the user configured it.
-fn waited(d: &std::time::Duration) -> String {
+fn format_wait(d: &std::time::Duration) -> String {
     if d.subsec_millis() == 0 {
         format!("{} s", d.as_secs())
     } else {

@@ -226,7 +226,9 @@ impl JsonlWriter {
             };
             let path = self.dir.join(&name);
             f.flush().map_err(|e| LoadError::io(&path, e))?;
-            let file = f.into_inner().map_err(|e| LoadError::io(&path, e.into_error()))?;
+            let file = f
+                .into_inner()
+                .map_err(|e| LoadError::io(&path, e.into_error()))?;
             file.sync_data().map_err(|e| LoadError::io(&path, e))?;
             drop(file);
             if let Some(table) = name.strip_suffix(STAGING) {

@@ -112,9 +112,8 @@ impl PostgresWriter {
                 _ => e,
             });
         }
-        let row = w
-            .rt
-            .block_on(w.client.query_one("SELECT current_schema()::text", &[]))?;
+        let row =
+            w.rt.block_on(w.client.query_one("SELECT current_schema()::text", &[]))?;
         w.schema = row.try_get::<_, Option<String>>(0)?.unwrap_or_default();
         Ok(w)
     }
@@ -144,23 +143,26 @@ impl PostgresWriter {
         })
     }
 
-    /// Takes the locks of `def` (its resource and its table) not held yet, in sorted order.
+    /// Takes the locks of `defs` (each resource and each table) not held yet. Every run takes
+    /// them in the same order (resources by name, then tables by name), so two runs never
+    /// wait on each other in a cycle, and a conflict is reported on the resource first.
     fn lock_resources(&mut self, defs: &[&'static ResourceDef]) -> Result<(), LoadError> {
-        let mut wanted: BTreeMap<i64, String> = BTreeMap::new();
+        let mut wanted: BTreeMap<(u8, &str), i64> = BTreeMap::new();
         for def in defs {
+            wanted.insert((0, def.name), pl::key("resource", &self.schema, def.name));
             wanted.insert(
-                pl::key("resource", &self.schema, def.name),
-                format!("resource `{}`", def.name),
-            );
-            wanted.insert(
+                (1, def.table_name),
                 pl::key("table", &self.schema, def.table_name),
-                format!("table `{}`", def.table_name),
             );
         }
-        for (key, what) in wanted {
+        for ((kind, name), key) in wanted {
             if self.locked.contains(&key) {
                 continue;
             }
+            let what = match kind {
+                0 => format!("resource `{name}`"),
+                _ => format!("table `{name}`"),
+            };
             self.rt
                 .block_on(pl::lock(&self.client, key, &what, self.lock_timeout))?;
             self.locked.insert(key);
@@ -503,8 +505,8 @@ impl PostgresWriter {
         )?;
         for def in std::mem::take(&mut self.registered) {
             let mode = self.plans.get(def.name).map_or(Mode::Append, |p| p.mode);
-            let n = i64::try_from(rows.get(def.table_name).copied().unwrap_or(0))
-                .unwrap_or(i64::MAX);
+            let n =
+                i64::try_from(rows.get(def.table_name).copied().unwrap_or(0)).unwrap_or(i64::MAX);
             self.exec(
                 r#"INSERT INTO "_rs_load_resources" ("load_id", "resource", "table_name", "mode", "status", "rows")
                    VALUES ($1, $2, $3, $4, $5, $6)

@@ -96,6 +96,8 @@ async fn holder(client: &Client, key: i64) -> Option<String> {
 
 /// Releases every session lock of this connection.
 pub(crate) async fn unlock_all(client: &Client) -> Result<(), LoadError> {
-    client.batch_execute("SELECT pg_advisory_unlock_all()").await?;
+    client
+        .batch_execute("SELECT pg_advisory_unlock_all()")
+        .await?;
     Ok(())
 }

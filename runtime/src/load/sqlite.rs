@@ -400,10 +400,7 @@ impl Writer for SqliteWriter {
         // (I/O, disk full) leaves a fresh transaction to take.
         let kept = self.in_tx
             && !self.conn.is_autocommit()
-            && self
-                .conn
-                .execute_batch(r#"ROLLBACK TO "run""#)
-                .is_ok();
+            && self.conn.execute_batch(r#"ROLLBACK TO "run""#).is_ok();
         if !kept {
             self.rollback_all();
             self.begin_immediate()?;

@@ -6,6 +6,7 @@
 mod sql;
 mod dump;
 
+#[allow(unused_imports)]
 pub use dump::*;
 
 use restsource_runtime::def::*;
@@ -469,7 +470,11 @@ impl Backend {
         .map(|r| {
             (
                 r[0].as_str().unwrap().to_string(),
-                serde_json::from_str(r[1].as_str().unwrap()).unwrap(),
+                // PostgreSQL's text of a numeric state already reads back as a number.
+                match &r[1] {
+                    Value::String(s) => serde_json::from_str(s).unwrap(),
+                    other => other.clone(),
+                },
             )
         })
         .collect()
