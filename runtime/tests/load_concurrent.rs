@@ -232,9 +232,7 @@ async fn concurrent(b: Backend, dest: String, sets: &[&str]) {
 
 fn sqlite(name: &str) -> (Backend, String) {
     let b = Backend::sqlite(name);
-    let Backend::Sqlite(path) = &b else {
-        unreachable!()
-    };
+    let path = b.sqlite_path();
     let dest = format!("sqlite:{}", path.display());
     (b, dest)
 }

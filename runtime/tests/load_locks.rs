@@ -69,9 +69,7 @@ async fn sqlite_second_run_times_out() {
     let b = Backend::sqlite("lock");
     let held = hold(b.destination(), &ITEMS).await;
     let err = second_run_error(b.destination(), &ITEMS).await;
-    let Backend::Sqlite(path) = &b else {
-        unreachable!()
-    };
+    let path = b.sqlite_path();
     assert_eq!(
         err,
         format!(

@@ -426,6 +426,15 @@ impl Backend {
         Some(Backend::Postgres(conn, schema))
     }
 
+    /// The database file of a SQLite backend.
+    pub fn sqlite_path(&self) -> &std::path::Path {
+        match self {
+            Backend::Sqlite(p) => p,
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(..) => panic!("not a SQLite backend"),
+        }
+    }
+
     /// The destination.
     pub fn destination(&self) -> Destination {
         match self {
