@@ -37,7 +37,7 @@ on_every_backend!(
     upsert_updates_and_hard_deletes,
     insert_only_never_updates,
     skip_loads_nothing,
-    extraction_error_keeps_completed_resources,
+    extraction_error_keeps_nothing_of_the_run,
 );
 
 fn pipeline(b: &Backend) -> Pipeline {
@@ -294,14 +294,22 @@ async fn skip_loads_nothing(b: &Backend) {
     assert_eq!(tables, vec![vec![json!(0)]]);
 }
 
-async fn extraction_error_keeps_completed_resources(b: &Backend) {
+async fn extraction_error_keeps_nothing_of_the_run(b: &Backend) {
     let p = pipeline(b);
+    p.load(stream::iter(vec![
+        page(&ITEMS, vec![item(1, "a", 1)]),
+        done(&ITEMS, Some(json!("2023-12-31"))),
+        page(&ITEMS_DI, vec![item(7, "m", 1)]),
+        done(&ITEMS_DI, Some(json!("2023-12-31"))),
+    ]))
+    .await
+    .unwrap();
     let err = p
         .load(stream::iter(vec![
-            page(&ITEMS, vec![item(1, "a", 1)]),
-            page(&ITEMS_DI, vec![item(7, "m", 1)]),
-            done(&ITEMS_DI, Some(json!("2024-01-01"))),
             page(&ITEMS, vec![item(2, "b", 1)]),
+            page(&ITEMS_DI, vec![item(7, "m2", 2), item(8, "n", 1)]),
+            done(&ITEMS_DI, Some(json!("2024-01-01"))),
+            page(&ITEMS, vec![item(3, "c", 1)]),
             Err(ExtractError::Other {
                 resource: "items".into(),
                 message: "HTTP 503 after 5 attempts".into(),
@@ -315,12 +323,18 @@ async fn extraction_error_keeps_completed_resources(b: &Backend) {
             .contains("resource `items`: HTTP 503 after 5 attempts"),
         "{err}"
     );
+    // All or nothing: `items_di` completed within the failed run, yet is as before.
     assert_eq!(b.items("items_di").await, vec![row(7, "m", 1)]);
-    assert_eq!(b.items("items").await, vec![]);
+    assert_eq!(b.items("items").await, vec![row(1, "a", 1)]);
     assert_eq!(
         b.state().await,
-        vec![("items_di".to_string(), json!("2024-01-01"))]
+        vec![
+            ("items".to_string(), json!("2023-12-31")),
+            ("items_di".to_string(), json!("2023-12-31"))
+        ]
     );
-    let loads = b.query("SELECT status FROM _rs_loads", 1).await;
-    assert_eq!(loads, vec![vec![json!("failed")]]);
+    let loads = b
+        .query("SELECT status FROM _rs_loads ORDER BY load_id", 1)
+        .await;
+    assert_eq!(loads, vec![vec![json!("completed")], vec![json!("failed")]]);
 }

@@ -157,10 +157,16 @@ async fn killed_loads_converge_to_an_uninterrupted_run() {
         load(&b, 2).await;
         let got = snapshot(&b).await;
         assert_eq!(got, expected, "kill point {kill_at}");
-        let aborted = b
-            .query("SELECT count(*) FROM _rs_loads WHERE status = 'aborted'", 1)
+        // The killed run's `running` row was part of its one transaction: nothing of it is
+        // left, so there is nothing to mark aborted (PostgreSQL commits that row on its own;
+        // see load_concurrent.rs).
+        let others = b
+            .query(
+                "SELECT count(*) FROM _rs_loads WHERE status <> 'completed'",
+                1,
+            )
             .await;
-        assert_eq!(aborted, vec![vec![json!(1)]], "kill point {kill_at}");
+        assert_eq!(others, vec![vec![json!(0)]], "kill point {kill_at}");
         let staging = b
             .query(
                 "SELECT count(*) FROM sqlite_master WHERE name LIKE '_rs_staging_%'",

@@ -9,6 +9,28 @@ pub enum LoadError {
         /// The scheme as written.
         scheme: String,
     },
+    /// The destination string names no file or directory (`sqlite:`, `sqlite://`, `jsonl:`).
+    /// Refused rather than loading into a temporary database whose rows vanish at exit.
+    #[error("destination `{scheme}:` names no {what}; write {example}")]
+    MissingPath {
+        /// The scheme as written (`sqlite` or `jsonl`).
+        scheme: &'static str,
+        /// What is missing (`database file`, `directory`).
+        what: &'static str,
+        /// A valid destination string of that scheme.
+        example: &'static str,
+    },
+    /// Another run holds what this run must write and did not release it within the
+    /// pipeline's `lock_timeout`. Nothing was written by this run.
+    #[error("{what} is being loaded by another run{}; waited {}; raise lock_timeout (PipelineOptions) or wait for that run to finish", holder_suffix(.holder), format_wait(.waited))]
+    Locked {
+        /// What is locked: ``resource `orders` ``, ``SQLite database `x.db` ``, ...
+        what: String,
+        /// Load id of the run holding it, when the destination can tell.
+        holder: Option<String>,
+        /// How long this run waited.
+        waited: std::time::Duration,
+    },
     /// The destination needs a cargo feature this build lacks.
     #[error("this destination needs restsource's `{feature}` feature")]
     FeatureDisabled {
@@ -63,6 +85,22 @@ pub enum LoadError {
     /// The writer thread stopped unexpectedly.
     #[error("the destination writer stopped unexpectedly")]
     WriterGone,
+}
+
+fn holder_suffix(holder: &Option<String>) -> String {
+    holder
+        .as_ref()
+        .map(|id| format!(" (load {id})"))
+        .unwrap_or_default()
+}
+
+/// `30 s` for whole seconds, `250 ms` otherwise: the figure as the user configured it.
+fn format_wait(d: &std::time::Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format!("{} s", d.as_secs())
+    } else {
+        format!("{} ms", d.as_millis())
+    }
 }
 
 impl LoadError {

@@ -2,16 +2,30 @@
 //! `_rs_extra`, `_rs_load_id`, `_rs_extracted_at`), plus `_rs_state.json` (incremental state and
 //! each file's committed length, replaced atomically) and `_rs_loads.jsonl` (one line per load).
 //!
-//! Exactly-once works by length: a resource's completion records its file's length in the
-//! state file in the same atomic rename that stores its cursor; at the next start every table
-//! file is cut back to its committed length. Replace writes `<table>.jsonl.staging` and renames
-//! it over the table file on completion. Merge dispositions append (the file is a change log:
-//! the last line per key wins), since rewriting a file per load would not stay bounded in memory.
+//! A run is all or nothing, like the SQL destinations. Its rows go to pending files in the
+//! directory (`<table>.jsonl.pending`, or `<table>.jsonl.staging` for replace). Only when the
+//! run completed are pending files appended to their table files, and then `_rs_state.json` is
+//! replaced (written to a temporary file, synced, renamed): that rename is the commit. It
+//! records every table file's committed length, the new states, and the staging files still
+//! to be renamed over their table files, which happens right after. A run starts by
+//! finishing such renames, deleting pending and staging files and cutting every table file
+//! back to its committed length, which undoes a run killed while appending. Merge
+//! dispositions append (the file is a change log: the last line per key wins), since
+//! rewriting a file per load would not stay bounded in memory.
+//!
+//! What a reader sees during the final step: appended lines of the completing run may show up
+//! at the end of a table file before `_rs_state.json` is replaced (and are cut off again if
+//! the process dies then); a replace file is swapped whole by rename just after it. A reader
+//! that wants exactly the committed rows reads each file up to its `committed` length.
+//!
+//! One run at a time per directory: a run holds an exclusive lock on `_rs_lock` from `begin`
+//! to its end (released by the OS if the process dies) and waits at most `lock_timeout` for it.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write as _};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
@@ -25,19 +39,30 @@ use crate::record::{Extra, RowWriter};
 
 const STATE_FILE: &str = "_rs_state.json";
 const LOADS_FILE: &str = "_rs_loads.jsonl";
+const LOCK_FILE: &str = "_rs_lock";
+const PENDING: &str = ".jsonl.pending";
+const STAGING: &str = ".jsonl.staging";
 
 #[derive(Default, serde::Serialize, serde::Deserialize)]
 struct Manifest {
     state: BTreeMap<String, serde_json::Value>,
     committed: BTreeMap<String, u64>,
+    /// Staging file -> table file: renames a committed run still owes.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    renames: BTreeMap<String, String>,
 }
 
 /// Writes JSON lines into a directory.
 pub(crate) struct JsonlWriter {
     dir: PathBuf,
+    lock_timeout: Duration,
+    lock: Option<File>,
     manifest: Manifest,
+    /// Pending and staging files of this run, by file name.
     files: HashMap<String, BufWriter<File>>,
     plans: HashMap<&'static str, Plan>,
+    /// Incremental states of the resources completed in this run.
+    states: Vec<(&'static str, serde_json::Value)>,
     load_id: String,
     started_at: String,
     line: Vec<u8>,
@@ -45,23 +70,17 @@ pub(crate) struct JsonlWriter {
 }
 
 impl JsonlWriter {
-    /// Opens (creating) `dir`.
-    pub fn open(dir: &Path) -> Result<JsonlWriter, LoadError> {
+    /// Opens (creating) `dir`; a run waits at most `lock_timeout` for another run there.
+    pub fn open(dir: &Path, lock_timeout: Duration) -> Result<JsonlWriter, LoadError> {
         std::fs::create_dir_all(dir).map_err(|e| LoadError::io(dir, e))?;
-        let state_path = dir.join(STATE_FILE);
-        let manifest = match std::fs::read(&state_path) {
-            Ok(raw) => serde_json::from_slice(&raw).map_err(|source| LoadError::Json {
-                what: state_path.display().to_string(),
-                source,
-            })?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Manifest::default(),
-            Err(e) => return Err(LoadError::io(&state_path, e)),
-        };
         Ok(JsonlWriter {
             dir: dir.to_path_buf(),
-            manifest,
+            lock_timeout,
+            lock: None,
+            manifest: Manifest::default(),
             files: HashMap::new(),
             plans: HashMap::new(),
+            states: Vec::new(),
             load_id: String::new(),
             started_at: String::new(),
             line: Vec::new(),
@@ -71,20 +90,74 @@ impl JsonlWriter {
 
     fn file_name(def: &ResourceDef, mode: Mode) -> String {
         match mode {
-            Mode::Replace => format!("{}.jsonl.staging", def.table_name),
-            _ => format!("{}.jsonl", def.table_name),
+            Mode::Replace => format!("{}{STAGING}", def.table_name),
+            _ => format!("{}{PENDING}", def.table_name),
         }
     }
 
-    /// Cuts every table file back to its committed length and removes staging files.
+    fn mode(&self, def: &ResourceDef) -> Mode {
+        self.plans.get(def.name).map_or(Mode::Append, |p| p.mode)
+    }
+
+    /// Takes the directory's lock, polling until the lock timeout.
+    fn lock(&mut self) -> Result<(), LoadError> {
+        let path = self.dir.join(LOCK_FILE);
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| LoadError::io(&path, e))?;
+        let start = Instant::now();
+        let mut pause = Duration::from_millis(10);
+        loop {
+            match file.try_lock() {
+                Ok(()) => {
+                    self.lock = Some(file);
+                    return Ok(());
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {}
+                Err(std::fs::TryLockError::Error(e)) => return Err(LoadError::io(&path, e)),
+            }
+            let spent = start.elapsed();
+            if spent >= self.lock_timeout {
+                return Err(LoadError::Locked {
+                    what: format!("JSON-lines directory `{}`", self.dir.display()),
+                    holder: None,
+                    waited: self.lock_timeout,
+                });
+            }
+            std::thread::sleep(pause.min(self.lock_timeout - spent));
+            pause = (pause * 2).min(Duration::from_millis(250));
+        }
+    }
+
+    fn read_manifest(&mut self) -> Result<(), LoadError> {
+        let path = self.dir.join(STATE_FILE);
+        self.manifest = match std::fs::read(&path) {
+            Ok(raw) => serde_json::from_slice(&raw).map_err(|source| LoadError::Json {
+                what: path.display().to_string(),
+                source,
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Manifest::default(),
+            Err(e) => return Err(LoadError::io(&path, e)),
+        };
+        Ok(())
+    }
+
+    /// Finishes the renames a committed run owes, removes what uncommitted runs left and cuts
+    /// every table file back to its committed length.
     fn recover(&mut self) -> Result<(), LoadError> {
         self.files.clear();
+        if !self.manifest.renames.is_empty() {
+            self.rename_staged()?;
+        }
         let entries = std::fs::read_dir(&self.dir).map_err(|e| LoadError::io(&self.dir, e))?;
         for entry in entries {
             let entry = entry.map_err(|e| LoadError::io(&self.dir, e))?;
             let name = entry.file_name().to_string_lossy().into_owned();
             let path = entry.path();
-            if name.ends_with(".jsonl.staging") || name.ends_with(".tmp") {
+            if name.ends_with(PENDING) || name.ends_with(STAGING) || name.ends_with(".tmp") {
                 std::fs::remove_file(&path).map_err(|e| LoadError::io(&path, e))?;
             } else if name.ends_with(".jsonl") && !name.starts_with("_rs_") {
                 let keep = self.manifest.committed.get(&name).copied().unwrap_or(0);
@@ -99,6 +172,20 @@ impl JsonlWriter {
             }
         }
         Ok(())
+    }
+
+    /// Renames the staging files the manifest lists (a missing one was renamed already),
+    /// then drops the list.
+    fn rename_staged(&mut self) -> Result<(), LoadError> {
+        for (staging, table) in &self.manifest.renames {
+            let from = self.dir.join(staging);
+            if from.exists() {
+                let to = self.dir.join(table);
+                std::fs::rename(&from, &to).map_err(|e| LoadError::io(&to, e))?;
+            }
+        }
+        self.manifest.renames.clear();
+        self.save_manifest()
     }
 
     fn save_manifest(&self) -> Result<(), LoadError> {
@@ -117,11 +204,7 @@ impl JsonlWriter {
     fn file(&mut self, name: &str) -> Result<&mut BufWriter<File>, LoadError> {
         if !self.files.contains_key(name) {
             let path = self.dir.join(name);
-            let f = OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&path)
-                .map_err(|e| LoadError::io(&path, e))?;
+            let f = File::create(&path).map_err(|e| LoadError::io(&path, e))?;
             self.files
                 .insert(name.to_string(), BufWriter::with_capacity(1 << 16, f));
         }
@@ -129,13 +212,104 @@ impl JsonlWriter {
             .get_mut(name)
             .ok_or_else(|| LoadError::WriterGone)
     }
+
+    /// Makes the run's files durable, appends pending files to their tables and commits the
+    /// manifest; then performs the staging renames it lists.
+    fn commit_files(&mut self) -> Result<(), LoadError> {
+        let mut committed = self.manifest.committed.clone();
+        let mut renames = BTreeMap::new();
+        let mut names: Vec<String> = self.files.keys().cloned().collect();
+        names.sort();
+        for name in names {
+            let Some(mut f) = self.files.remove(&name) else {
+                continue;
+            };
+            let path = self.dir.join(&name);
+            f.flush().map_err(|e| LoadError::io(&path, e))?;
+            let file = f
+                .into_inner()
+                .map_err(|e| LoadError::io(&path, e.into_error()))?;
+            file.sync_data().map_err(|e| LoadError::io(&path, e))?;
+            drop(file);
+            if let Some(table) = name.strip_suffix(STAGING) {
+                let table_file = format!("{table}.jsonl");
+                let len = std::fs::metadata(&path)
+                    .map_err(|e| LoadError::io(&path, e))?
+                    .len();
+                committed.insert(table_file.clone(), len);
+                renames.insert(name, table_file);
+            } else if let Some(table) = name.strip_suffix(PENDING) {
+                let table_file = format!("{table}.jsonl");
+                let target = self.dir.join(&table_file);
+                let mut out = OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&target)
+                    .map_err(|e| LoadError::io(&target, e))?;
+                let mut input = File::open(&path).map_err(|e| LoadError::io(&path, e))?;
+                std::io::copy(&mut input, &mut out).map_err(|e| LoadError::io(&target, e))?;
+                out.sync_data().map_err(|e| LoadError::io(&target, e))?;
+                let len = out.metadata().map_err(|e| LoadError::io(&target, e))?.len();
+                committed.insert(table_file, len);
+                std::fs::remove_file(&path).map_err(|e| LoadError::io(&path, e))?;
+            }
+        }
+        self.manifest.committed = committed;
+        for (name, state) in std::mem::take(&mut self.states) {
+            self.manifest.state.insert(name.to_string(), state);
+        }
+        self.manifest.renames = renames;
+        // The commit point. After it the run counts as committed: a rename that fails now is
+        // finished by the next run's recovery.
+        self.save_manifest()?;
+        if !self.manifest.renames.is_empty() {
+            if let Err(e) = self.rename_staged() {
+                tracing::warn!(error = %e, "replace files are renamed at the next start");
+            }
+        }
+        Ok(())
+    }
+
+    fn log_load(
+        &self,
+        status: LoadStatus,
+        finished_at: DateTime<Utc>,
+        rows: &BTreeMap<String, u64>,
+    ) -> Result<(), LoadError> {
+        let mut at = String::new();
+        text::timestamp(&mut at, &finished_at);
+        let line = serde_json::json!({
+            "load_id": self.load_id,
+            "started_at": self.started_at,
+            "finished_at": at,
+            "status": status.as_str(),
+            "rows": rows,
+        });
+        let path = self.dir.join(LOADS_FILE);
+        let mut f = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(|e| LoadError::io(&path, e))?;
+        writeln!(f, "{line}").map_err(|e| LoadError::io(&path, e))
+    }
 }
 
 impl Writer for JsonlWriter {
-    fn begin(&mut self, load_id: &str, started_at: DateTime<Utc>) -> Result<StartState, LoadError> {
+    fn begin(
+        &mut self,
+        load_id: &str,
+        started_at: DateTime<Utc>,
+        _defs: &[&'static ResourceDef],
+    ) -> Result<StartState, LoadError> {
         self.load_id = load_id.to_string();
         text::timestamp(&mut self.started_at, &started_at);
-        self.recover()?;
+        self.lock()?;
+        let ready = self.read_manifest().and_then(|()| self.recover());
+        if let Err(e) = ready {
+            self.lock = None;
+            return Err(e);
+        }
         Ok(self.manifest.state.clone().into_iter().collect())
     }
 
@@ -145,17 +319,10 @@ impl Writer for JsonlWriter {
     }
 
     fn register(&mut self, def: &'static ResourceDef) -> Result<(), LoadError> {
-        let mode = self
-            .plans
-            .get(def.name)
-            .map(|p| p.mode)
-            .unwrap_or(Mode::Append);
+        let mode = self.mode(def);
         if mode == Mode::Replace {
-            let name = Self::file_name(def, mode);
-            let path = self.dir.join(&name);
-            let f = File::create(&path).map_err(|e| LoadError::io(&path, e))?;
-            self.files
-                .insert(name, BufWriter::with_capacity(1 << 16, f));
+            // An empty completed replace empties the table: the staging file must exist.
+            self.file(&Self::file_name(def, mode))?;
         }
         Ok(())
     }
@@ -166,12 +333,7 @@ impl Writer for JsonlWriter {
         batch: &dyn RowBatch,
         at: DateTime<Utc>,
     ) -> Result<(), LoadError> {
-        let mode = self
-            .plans
-            .get(def.name)
-            .map(|p| p.mode)
-            .unwrap_or(Mode::Append);
-        let name = Self::file_name(def, mode);
+        let name = Self::file_name(def, self.mode(def));
         let mut at_text = String::new();
         text::timestamp(&mut at_text, &at);
         let mut line = std::mem::take(&mut self.line);
@@ -201,75 +363,46 @@ impl Writer for JsonlWriter {
         Ok(())
     }
 
-    fn commit(&mut self) -> Result<(), LoadError> {
-        for (name, f) in &mut self.files {
-            f.flush().map_err(|e| LoadError::io(Path::new(name), e))?;
-        }
-        Ok(())
-    }
-
     fn complete(
         &mut self,
         def: &'static ResourceDef,
         state: Option<&serde_json::Value>,
         _rows: u64,
     ) -> Result<(), LoadError> {
-        let mode = self
-            .plans
-            .get(def.name)
-            .map(|p| p.mode)
-            .unwrap_or(Mode::Append);
-        let name = Self::file_name(def, mode);
-        let table_file = format!("{}.jsonl", def.table_name);
-        self.file(&name)?;
-        if let Some(mut f) = self.files.remove(&name) {
-            let path = self.dir.join(&name);
-            f.flush().map_err(|e| LoadError::io(&path, e))?;
-            let file = f.get_ref();
-            file.sync_data().map_err(|e| LoadError::io(&path, e))?;
-            let len = file.metadata().map_err(|e| LoadError::io(&path, e))?.len();
-            if mode == Mode::Replace {
-                let target = self.dir.join(&table_file);
-                std::fs::rename(&path, &target).map_err(|e| LoadError::io(&target, e))?;
-            }
-            self.manifest.committed.insert(table_file, len);
-        }
         if let Some(state) = state {
-            self.manifest
-                .state
-                .insert(def.name.to_string(), state.clone());
+            self.states.push((def.name, state.clone()));
         }
-        self.save_manifest()
+        Ok(())
     }
 
-    fn rollback(&mut self) {}
+    fn commit_run(
+        &mut self,
+        finished_at: DateTime<Utc>,
+        rows: &BTreeMap<String, u64>,
+    ) -> Result<(), LoadError> {
+        self.commit_files()?;
+        let logged = self.log_load(LoadStatus::Completed, finished_at, rows);
+        self.lock = None;
+        logged
+    }
 
-    fn finish(
+    fn fail_run(
         &mut self,
         status: LoadStatus,
         finished_at: DateTime<Utc>,
         rows: &BTreeMap<String, u64>,
     ) -> Result<(), LoadError> {
-        self.commit()?;
-        if status != LoadStatus::Completed {
-            self.recover()?;
-        }
-        let mut at = String::new();
-        text::timestamp(&mut at, &finished_at);
-        let line = serde_json::json!({
-            "load_id": self.load_id,
-            "started_at": self.started_at,
-            "finished_at": at,
-            "status": status.as_str(),
-            "rows": rows,
-        });
-        let path = self.dir.join(LOADS_FILE);
-        let mut f = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .map_err(|e| LoadError::io(&path, e))?;
-        writeln!(f, "{line}").map_err(|e| LoadError::io(&path, e))
+        self.states.clear();
+        // The manifest on disk, not the one in memory: a commit may have failed half-way.
+        let result = if self.lock.is_some() {
+            self.read_manifest()
+                .and_then(|()| self.recover())
+                .and_then(|()| self.log_load(status, finished_at, rows))
+        } else {
+            Ok(())
+        };
+        self.lock = None;
+        result
     }
 }
 

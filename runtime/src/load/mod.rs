@@ -2,18 +2,34 @@
 //!
 //! Each destination is driven by one [`writer::Writer`] on a dedicated thread (see
 //! `pipeline`). The SQL comes from codegen ([`crate::def::TableSql`]); this module adds the
-//! system tables, crash recovery and the per-row choice of statement (see [`mode`]).
+//! system tables, locking, recovery and the per-row choice of statement (see [`mode`]).
 //!
-//! Exactly-once across crashes rests on three system tables: `_rs_loads`, `_rs_load_resources`
-//! and `_rs_state`. A resource's completion row and its new incremental state are committed in
-//! the same transaction as its last rows, so the cursor never runs ahead of the data; rows of
-//! an append resource that never completed are deleted when the next load starts.
+//! **A run is all or nothing.** Every write of a run (table creation and evolution, rows of
+//! every disposition, each resource's completion row in `_rs_load_resources` and its new
+//! incremental state in `_rs_state`) happens in one unit that is committed only when the whole
+//! run completed: one transaction in SQLite and PostgreSQL, pending files made visible by one
+//! atomic rename of `_rs_state.json` for JSON lines. A failed run (extraction error, writer
+//! error, the pipeline dropped) is rolled back and then recorded as `failed` on its own, so it
+//! leaves every table and cursor exactly as the last good run left them, also for resources
+//! that completed before the failure (as dlt, where a failed extract loads nothing). A killed
+//! process leaves nothing either: SQLite discards the uncommitted WAL frames, PostgreSQL rolls
+//! back, JSON lines cut table files back to their committed length at the next start. The
+//! transaction spills to disk (SQLite's WAL, PostgreSQL's heap), so memory stays bounded.
+//!
+//! **Concurrent runs never touch each other's rows.** PostgreSQL: a session advisory lock per
+//! loaded resource and per table, taken in sorted order before the state is read, and one per
+//! run that proves it is alive; a load left `running` is marked `aborted` only when its
+//! liveness lock is free. SQLite: the run's write transaction (`BEGIN IMMEDIATE`) is the lock.
+//! JSON lines: an exclusive lock on `_rs_lock` in the directory. Every wait is bounded by
+//! `PipelineOptions::lock_timeout` and ends in [`LoadError::Locked`].
 
 mod error;
 pub(crate) mod jsonl;
 pub(crate) mod mode;
 #[cfg(feature = "postgres")]
 pub(crate) mod postgres;
+#[cfg(feature = "postgres")]
+mod postgres_lock;
 #[cfg(feature = "postgres")]
 mod postgres_value;
 #[cfg(feature = "sqlite")]
@@ -66,20 +82,29 @@ impl Destination {
     /// `key=value` string (`host=... dbname=...`).
     pub fn from_url(url: &str) -> Result<Destination, LoadError> {
         if let Some(path) = url.strip_prefix("sqlite:") {
+            let path = path.strip_prefix("//").unwrap_or(path);
+            if path.is_empty() {
+                return Err(LoadError::MissingPath {
+                    scheme: "sqlite",
+                    what: "database file",
+                    example: "sqlite:path/to.db (created when missing)",
+                });
+            }
             #[cfg(feature = "sqlite")]
-            return Ok(Destination::Sqlite(PathBuf::from(
-                path.strip_prefix("//").unwrap_or(path),
-            )));
+            return Ok(Destination::Sqlite(PathBuf::from(path)));
             #[cfg(not(feature = "sqlite"))]
-            return {
-                let _ = path;
-                Err(LoadError::FeatureDisabled { feature: "sqlite" })
-            };
+            return Err(LoadError::FeatureDisabled { feature: "sqlite" });
         }
         if let Some(path) = url.strip_prefix("jsonl:") {
-            return Ok(Destination::Jsonl(PathBuf::from(
-                path.strip_prefix("//").unwrap_or(path),
-            )));
+            let path = path.strip_prefix("//").unwrap_or(path);
+            if path.is_empty() {
+                return Err(LoadError::MissingPath {
+                    scheme: "jsonl",
+                    what: "directory",
+                    example: "jsonl:path/to/dir (created when missing)",
+                });
+            }
+            return Ok(Destination::Jsonl(PathBuf::from(path)));
         }
         let is_pg =
             url.starts_with("postgres://") || url.starts_with("postgresql://") || url.contains('=');
@@ -116,22 +141,27 @@ impl Destination {
         }
     }
 
-    /// Opens a writer for this destination (called on the writer thread).
+    /// Opens a writer for this destination (called on the writer thread). `lock_timeout`
+    /// bounds every wait for another run.
     #[cfg_attr(not(feature = "postgres"), allow(unused_variables))]
     pub(crate) fn open(
         &self,
         handle: &tokio::runtime::Handle,
+        lock_timeout: std::time::Duration,
     ) -> Result<Box<dyn writer::Writer>, LoadError> {
         match self {
             #[cfg(feature = "sqlite")]
-            Destination::Sqlite(path) => Ok(Box::new(sqlite::SqliteWriter::open(path)?)),
+            Destination::Sqlite(path) => {
+                Ok(Box::new(sqlite::SqliteWriter::open(path, lock_timeout)?))
+            }
             #[cfg(feature = "postgres")]
             Destination::Postgres { conn, schema } => Ok(Box::new(postgres::PostgresWriter::open(
                 handle.clone(),
                 conn,
                 schema.as_deref(),
+                lock_timeout,
             )?)),
-            Destination::Jsonl(dir) => Ok(Box::new(jsonl::JsonlWriter::open(dir)?)),
+            Destination::Jsonl(dir) => Ok(Box::new(jsonl::JsonlWriter::open(dir, lock_timeout)?)),
         }
     }
 }

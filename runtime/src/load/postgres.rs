@@ -1,14 +1,26 @@
 //! PostgreSQL destination (feature `postgres`). Runs on the writer thread and drives the async
 //! client with the pipeline's runtime handle; a page's statements are sent pipelined (one
 //! round trip per page, executed in order by the server).
+//!
+//! A run is: the system tables created under a transaction-scoped advisory lock; a liveness
+//! lock on its load id and its `running` row, each committed on its own so other runs see
+//! them; a lock per loaded resource and per table, in sorted order (see [`postgres_lock`]);
+//! then one transaction, opened before the state is read, holding every table change, row,
+//! completion and state until `commit_run`. A failed run rolls that transaction back and
+//! records `failed` afterwards; a killed one is rolled back by the server, and the next run
+//! finds its liveness lock free and marks it `aborted`.
+//!
+//! [`postgres_lock`]: super::postgres_lock
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, NoTls, Statement};
 
 use super::mode::{is_hard_delete, Mode, Plan};
+use super::postgres_lock::{self as pl, APP_PREFIX};
 use super::postgres_value::{PgRow, PgValue};
 use super::writer::{LoadStatus, Writer};
 use super::{quote_ident, LoadError, STAGING_PREFIX};
@@ -33,17 +45,25 @@ pub(crate) struct PostgresWriter {
     client: Client,
     in_tx: bool,
     load_id: String,
+    /// The schema the tables live in: part of every lock key.
+    schema: String,
+    lock_timeout: Duration,
+    /// Resource and table lock keys this run holds.
+    locked: BTreeSet<i64>,
     plans: HashMap<&'static str, Plan>,
+    registered: Vec<&'static ResourceDef>,
     // Keyed by the address of the generated `&'static str`: cheaper than hashing the SQL.
     stmts: HashMap<usize, Statement>,
 }
 
 impl PostgresWriter {
-    /// Connects and creates the system tables (in `schema` when given).
+    /// Connects and creates the system tables (in `schema` when given); waits at most
+    /// `lock_timeout` for other runs.
     pub fn open(
         rt: tokio::runtime::Handle,
         conn: &str,
         schema: Option<&str>,
+        lock_timeout: Duration,
     ) -> Result<PostgresWriter, LoadError> {
         let (client, connection) = rt.block_on(tokio_postgres::connect(conn, NoTls))?;
         rt.spawn(async move {
@@ -51,21 +71,50 @@ impl PostgresWriter {
                 tracing::warn!(error = %e, "postgres connection closed");
             }
         });
-        let w = PostgresWriter {
+        let mut w = PostgresWriter {
             rt,
             client,
             in_tx: false,
             load_id: String::new(),
+            schema: String::new(),
+            lock_timeout,
+            locked: BTreeSet::new(),
             plans: HashMap::new(),
+            registered: Vec::new(),
             stmts: HashMap::new(),
         };
-        if let Some(schema) = schema {
-            let s = quote_ident(schema);
-            w.batch(&format!(
-                "CREATE SCHEMA IF NOT EXISTS {s}; SET search_path TO {s}"
-            ))?;
+        let set_schema = schema
+            .map(|schema| {
+                let s = quote_ident(schema);
+                format!("CREATE SCHEMA IF NOT EXISTS {s}; SET search_path TO {s};")
+            })
+            .unwrap_or_default();
+        // The server's lock_timeout bounds the wait for another run's (short) DDL; the SET
+        // persists after COMMIT, the SET LOCAL does not.
+        let ms = lock_timeout.as_millis().max(1);
+        let ddl = format!(
+            "BEGIN; SET LOCAL lock_timeout = '{ms}ms'; SELECT pg_advisory_xact_lock({}); \
+             {set_schema} {SYSTEM_TABLES} COMMIT;",
+            pl::DDL_KEY
+        );
+        if let Err(e) = w.batch(&ddl) {
+            let _ = w.batch("ROLLBACK");
+            return Err(match &e {
+                LoadError::Postgres(pe)
+                    if pe.code() == Some(&tokio_postgres::error::SqlState::LOCK_NOT_AVAILABLE) =>
+                {
+                    LoadError::Locked {
+                        what: "the system tables".to_string(),
+                        holder: None,
+                        waited: lock_timeout,
+                    }
+                }
+                _ => e,
+            });
         }
-        w.batch(SYSTEM_TABLES)?;
+        let row =
+            w.rt.block_on(w.client.query_one("SELECT current_schema()::text", &[]))?;
+        w.schema = row.try_get::<_, Option<String>>(0)?.unwrap_or_default();
         Ok(w)
     }
 
@@ -75,14 +124,6 @@ impl PostgresWriter {
 
     fn exec(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64, LoadError> {
         Ok(self.rt.block_on(self.client.execute(sql, params))?)
-    }
-
-    fn tx(&mut self) -> Result<(), LoadError> {
-        if !self.in_tx {
-            self.batch("BEGIN")?;
-            self.in_tx = true;
-        }
-        Ok(())
     }
 
     fn stmt(&mut self, sql: &'static str) -> Result<Statement, LoadError> {
@@ -102,7 +143,72 @@ impl PostgresWriter {
         })
     }
 
-    fn clean_up(&mut self, load_id: &str, status: LoadStatus) -> Result<(), LoadError> {
+    /// Takes the locks of `defs` (each resource and each table) not held yet. Every run takes
+    /// them in the same order (resources by name, then tables by name), so two runs never
+    /// wait on each other in a cycle, and a conflict is reported on the resource first.
+    fn lock_resources(&mut self, defs: &[&'static ResourceDef]) -> Result<(), LoadError> {
+        let mut wanted: BTreeMap<(u8, &str), i64> = BTreeMap::new();
+        for def in defs {
+            wanted.insert((0, def.name), pl::key("resource", &self.schema, def.name));
+            wanted.insert(
+                (1, def.table_name),
+                pl::key("table", &self.schema, def.table_name),
+            );
+        }
+        for ((kind, name), key) in wanted {
+            if self.locked.contains(&key) {
+                continue;
+            }
+            let what = match kind {
+                0 => format!("resource `{name}`"),
+                _ => format!("table `{name}`"),
+            };
+            self.rt
+                .block_on(pl::lock(&self.client, key, &what, self.lock_timeout))?;
+            self.locked.insert(key);
+        }
+        Ok(())
+    }
+
+    /// Marks loads left `running` by dead processes (their liveness lock is free) `aborted`.
+    fn abort_dead_loads(&mut self) -> Result<(), LoadError> {
+        let rows = self.rt.block_on(self.client.query(
+            r#"SELECT "load_id" FROM "_rs_loads" WHERE "status" = 'running' AND "load_id" <> $1"#,
+            &[&self.load_id],
+        ))?;
+        for row in rows {
+            let old: String = row.try_get(0)?;
+            let key = pl::load_key(&old);
+            if !self.rt.block_on(pl::try_lock(&self.client, key))? {
+                continue; // alive: its rows are its own business
+            }
+            let result = self.abort(&old);
+            let unlocked = self.exec("SELECT pg_advisory_unlock($1)", &[&key]);
+            result?;
+            unlocked?;
+        }
+        Ok(())
+    }
+
+    fn abort(&mut self, old: &str) -> Result<(), LoadError> {
+        self.batch("BEGIN")?;
+        self.in_tx = true;
+        // The status guard: the run may have finished between our read and our lock.
+        let n = self.exec(
+            r#"UPDATE "_rs_loads" SET "status" = 'aborted' WHERE "load_id" = $1 AND "status" = 'running'"#,
+            &[&old],
+        )?;
+        if n == 1 {
+            self.clean_up(old)?;
+        }
+        self.batch("COMMIT")?;
+        self.in_tx = false;
+        Ok(())
+    }
+
+    /// Deletes what the incomplete resources of `load_id`, a dead load of a version that
+    /// committed along the way, left behind (a load of this version left nothing).
+    fn clean_up(&mut self, load_id: &str) -> Result<(), LoadError> {
         let rows = self.rt.block_on(self.client.query(
             r#"SELECT "resource", "table_name", "mode" FROM "_rs_load_resources"
                WHERE "load_id" = $1 AND "status" <> 'completed'"#,
@@ -126,34 +232,45 @@ impl PostgresWriter {
                 _ => {}
             }
             self.exec(
-                r#"UPDATE "_rs_load_resources" SET "status" = $3 WHERE "load_id" = $1 AND "resource" = $2"#,
-                &[&load_id, &resource, &status.as_str()],
+                r#"UPDATE "_rs_load_resources" SET "status" = 'aborted' WHERE "load_id" = $1 AND "resource" = $2"#,
+                &[&load_id, &resource],
             )?;
         }
         Ok(())
     }
-}
 
-impl Writer for PostgresWriter {
-    fn begin(&mut self, load_id: &str, started_at: DateTime<Utc>) -> Result<StartState, LoadError> {
-        self.load_id = load_id.to_string();
-        self.tx()?;
-        let running = self.rt.block_on(self.client.query(
-            r#"SELECT "load_id" FROM "_rs_loads" WHERE "status" = 'running' FOR UPDATE"#,
-            &[],
-        ))?;
-        for row in running {
-            let old: String = row.try_get(0)?;
-            self.clean_up(&old, LoadStatus::Aborted)?;
-            self.exec(
-                r#"UPDATE "_rs_loads" SET "status" = 'aborted' WHERE "load_id" = $1"#,
-                &[&old],
-            )?;
+    fn begin_locked(
+        &mut self,
+        started_at: DateTime<Utc>,
+        defs: &[&'static ResourceDef],
+    ) -> Result<StartState, LoadError> {
+        let app = format!("{APP_PREFIX}{}", self.load_id);
+        self.exec("SELECT set_config('application_name', $1, false)", &[&app])?;
+        // Taken before the `running` row is visible, so that row always has a live lock
+        // behind it until this process dies.
+        if !self
+            .rt
+            .block_on(pl::try_lock(&self.client, pl::load_key(&self.load_id)))?
+        {
+            return Err(LoadError::Config {
+                resource: String::new(),
+                message: format!("load id {} is already in use", self.load_id),
+            });
         }
+        self.abort_dead_loads()?;
         self.exec(
             r#"INSERT INTO "_rs_loads" ("load_id", "started_at", "status") VALUES ($1, $2, 'running')"#,
-            &[&load_id, &started_at],
+            &[&self.load_id, &started_at],
         )?;
+        if let Err(e) = self.lock_resources(defs) {
+            let _ = self.exec(
+                r#"UPDATE "_rs_loads" SET "status" = 'failed', "finished_at" = now() WHERE "load_id" = $1"#,
+                &[&self.load_id],
+            );
+            return Err(e);
+        }
+        self.batch("BEGIN")?;
+        self.in_tx = true;
         let rows = self.rt.block_on(
             self.client
                 .query(r#"SELECT "resource", "state" FROM "_rs_state""#, &[]),
@@ -162,12 +279,40 @@ impl Writer for PostgresWriter {
         for row in rows {
             state.insert(row.try_get(0)?, row.try_get(1)?);
         }
-        self.commit()?;
         Ok(state)
+    }
+
+    fn release(&mut self) {
+        self.locked.clear();
+        if let Err(e) = self.rt.block_on(pl::unlock_all(&self.client)) {
+            tracing::warn!(error = %e, "could not release the load's locks");
+        }
+    }
+}
+
+impl Writer for PostgresWriter {
+    fn begin(
+        &mut self,
+        load_id: &str,
+        started_at: DateTime<Utc>,
+        defs: &[&'static ResourceDef],
+    ) -> Result<StartState, LoadError> {
+        self.load_id = load_id.to_string();
+        let state = self.begin_locked(started_at, defs);
+        if state.is_err() {
+            if self.in_tx {
+                let _ = self.batch("ROLLBACK");
+                self.in_tx = false;
+            }
+            self.release();
+        }
+        state
     }
 
     fn prepare(&mut self, def: &'static ResourceDef) -> Result<(), LoadError> {
         let plan = Plan::of(def)?;
+        // Without defs at `begin` (hand-fed events), the locks come with the first page.
+        self.lock_resources(&[def])?;
         let sql = &def.sql.postgres;
         let rows = self.rt.block_on(self.client.query(
             "SELECT column_name::text, data_type::text FROM information_schema.columns \
@@ -206,12 +351,8 @@ impl Writer for PostgresWriter {
 
     fn register(&mut self, def: &'static ResourceDef) -> Result<(), LoadError> {
         let mode = self.plan(def)?.mode;
-        self.tx()?;
-        let mode_name = match mode {
-            Mode::Append => "append",
-            Mode::Replace => "replace",
-            _ => "merge",
-        };
+        self.registered.push(def);
+        let mode_name = mode_name(mode);
         self.exec(
             r#"INSERT INTO "_rs_load_resources" ("load_id", "resource", "table_name", "mode", "status", "rows")
                VALUES ($1, $2, $3, $4, 'running', 0)"#,
@@ -230,7 +371,6 @@ impl Writer for PostgresWriter {
         batch: &dyn RowBatch,
         at: DateTime<Utc>,
     ) -> Result<(), LoadError> {
-        self.tx()?;
         let plan = self.plan(def)?.clone();
         let sql = &def.sql.postgres;
         let main = self.stmt(match plan.mode {
@@ -284,14 +424,6 @@ impl Writer for PostgresWriter {
         Ok(())
     }
 
-    fn commit(&mut self) -> Result<(), LoadError> {
-        if self.in_tx {
-            self.batch("COMMIT")?;
-            self.in_tx = false;
-        }
-        Ok(())
-    }
-
     fn complete(
         &mut self,
         def: &'static ResourceDef,
@@ -299,7 +431,6 @@ impl Writer for PostgresWriter {
         rows: u64,
     ) -> Result<(), LoadError> {
         let mode = self.plan(def)?.mode;
-        self.tx()?;
         if mode == Mode::Replace {
             for stmt in def.sql.postgres.replace_from_staging {
                 self.batch(stmt)?;
@@ -318,32 +449,81 @@ impl Writer for PostgresWriter {
                WHERE "load_id" = $1 AND "resource" = $2"#,
             &[&self.load_id, &def.name, &rows],
         )?;
-        self.commit()
+        Ok(())
     }
 
-    fn rollback(&mut self) {
-        if self.in_tx {
-            let _ = self.batch("ROLLBACK");
-            self.in_tx = false;
-        }
+    fn commit_run(
+        &mut self,
+        finished_at: DateTime<Utc>,
+        rows: &BTreeMap<String, u64>,
+    ) -> Result<(), LoadError> {
+        let rows = serde_json::to_value(rows).unwrap_or_default();
+        self.exec(
+            r#"UPDATE "_rs_loads" SET "finished_at" = $2, "status" = 'completed', "rows" = $3 WHERE "load_id" = $1"#,
+            &[&self.load_id, &finished_at, &rows],
+        )?;
+        self.batch("COMMIT")?;
+        self.in_tx = false;
+        self.release();
+        Ok(())
     }
 
-    fn finish(
+    fn fail_run(
         &mut self,
         status: LoadStatus,
         finished_at: DateTime<Utc>,
         rows: &BTreeMap<String, u64>,
     ) -> Result<(), LoadError> {
-        self.tx()?;
-        if status != LoadStatus::Completed {
-            let load_id = self.load_id.clone();
-            self.clean_up(&load_id, status)?;
+        if self.in_tx {
+            let _ = self.batch("ROLLBACK");
+            self.in_tx = false;
         }
-        let rows = serde_json::to_value(rows).unwrap_or_default();
+        let result = self.record(status, finished_at, rows);
+        if result.is_err() && self.in_tx {
+            let _ = self.batch("ROLLBACK");
+            self.in_tx = false;
+        }
+        self.release();
+        result
+    }
+}
+
+impl PostgresWriter {
+    /// Records the end of a discarded run in a short transaction of its own.
+    fn record(
+        &mut self,
+        status: LoadStatus,
+        finished_at: DateTime<Utc>,
+        rows: &BTreeMap<String, u64>,
+    ) -> Result<(), LoadError> {
+        self.batch("BEGIN")?;
+        self.in_tx = true;
+        let json = serde_json::to_value(rows).unwrap_or_default();
         self.exec(
             r#"UPDATE "_rs_loads" SET "finished_at" = $2, "status" = $3, "rows" = $4 WHERE "load_id" = $1"#,
-            &[&self.load_id, &finished_at, &status.as_str(), &rows],
+            &[&self.load_id, &finished_at, &status.as_str(), &json],
         )?;
-        self.commit()
+        for def in std::mem::take(&mut self.registered) {
+            let mode = self.plans.get(def.name).map_or(Mode::Append, |p| p.mode);
+            let n =
+                i64::try_from(rows.get(def.table_name).copied().unwrap_or(0)).unwrap_or(i64::MAX);
+            self.exec(
+                r#"INSERT INTO "_rs_load_resources" ("load_id", "resource", "table_name", "mode", "status", "rows")
+                   VALUES ($1, $2, $3, $4, $5, $6)
+                   ON CONFLICT ("load_id", "resource") DO UPDATE SET "status" = excluded."status", "rows" = excluded."rows""#,
+                &[&self.load_id, &def.name, &def.table_name, &mode_name(mode), &status.as_str(), &n],
+            )?;
+        }
+        self.batch("COMMIT")?;
+        self.in_tx = false;
+        Ok(())
+    }
+}
+
+fn mode_name(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Append => "append",
+        Mode::Replace => "replace",
+        Mode::DeleteInsert | Mode::Upsert | Mode::InsertOnly => "merge",
     }
 }

@@ -1,15 +1,23 @@
 //! SQLite destination.
 //!
-//! Journal settings are deliberate: WAL with `synchronous=NORMAL` keeps every committed
-//! transaction across a killed process (only an OS crash or power loss can drop the last
-//! commits, and then rows, state and completion drop together because they share a
-//! transaction) while avoiding an fsync per commit.
+//! A run is one write transaction, from `begin` (`BEGIN IMMEDIATE`) to `commit_run`: SQLite
+//! has one writer at a time, so that transaction is also the run's lock, and a second run
+//! waits for it (busy timeout = the pipeline's `lock_timeout`) or fails with
+//! [`LoadError::Locked`]. Dirty pages beyond the page cache spill into the WAL, so memory
+//! stays bounded whatever the run's size; a killed process leaves only uncommitted WAL frames,
+//! which SQLite ignores. A failed run rolls back to the savepoint taken after recovery and
+//! records its failure in the same transaction, without giving up the lock.
+//!
+//! Journal settings are deliberate: WAL with `synchronous=NORMAL` keeps every committed run
+//! across a killed process (only an OS crash or power loss can drop the last commit, and then
+//! rows, state and completion drop together) while avoiding an fsync per commit.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, ErrorCode};
 
 use super::mode::{is_hard_delete, Mode, Plan};
 use super::sqlite_bind::{Binder, Buffers};
@@ -33,42 +41,109 @@ CREATE TABLE IF NOT EXISTS "_rs_state" (
 /// Writes into one SQLite database.
 pub(crate) struct SqliteWriter {
     conn: Connection,
+    path: PathBuf,
+    lock_timeout: Duration,
     in_tx: bool,
     load_id: String,
+    started_at: String,
     plans: HashMap<&'static str, Plan>,
+    registered: Vec<&'static ResourceDef>,
     buf: Buffers,
     at: String,
 }
 
 impl SqliteWriter {
-    /// Opens (creating) the database at `path`.
-    pub fn open(path: &Path) -> Result<SqliteWriter, LoadError> {
+    /// Opens (creating) the database at `path`; waits at most `lock_timeout` for other runs.
+    pub fn open(path: &Path, lock_timeout: Duration) -> Result<SqliteWriter, LoadError> {
         let conn = Connection::open(path)?;
-        conn.busy_timeout(std::time::Duration::from_secs(30))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.busy_timeout(lock_timeout)?;
+        let w = SqliteWriter {
+            conn,
+            path: path.to_path_buf(),
+            lock_timeout,
+            in_tx: false,
+            load_id: String::new(),
+            started_at: String::new(),
+            plans: HashMap::new(),
+            registered: Vec::new(),
+            buf: Buffers::default(),
+            at: String::new(),
+        };
+        // Switching a new database to WAL needs it to itself; another run may hold it.
+        w.conn
+            .pragma_update(None, "journal_mode", "WAL")
+            .map_err(|e| w.busy(e))?;
+        w.conn.pragma_update(None, "synchronous", "NORMAL")?;
         // A load appends far more pages than a checkpoint every 1,000 (the default) suits:
         // each checkpoint copies the B-trees' hot pages again and syncs the database. The WAL
         // grows to about 64 MiB on disk instead, and is checkpointed whole at close.
-        conn.pragma_update(None, "wal_autocheckpoint", 16384)?;
-        conn.set_prepared_statement_cache_capacity(256);
-        conn.execute_batch(SYSTEM_TABLES)?;
-        Ok(SqliteWriter {
-            conn,
-            in_tx: false,
-            load_id: String::new(),
-            plans: HashMap::new(),
-            buf: Buffers::default(),
-            at: String::new(),
-        })
+        w.conn.pragma_update(None, "wal_autocheckpoint", 16384)?;
+        // A run is one transaction, so the WAL holds all of its pages until it commits; cut
+        // the file back after the checkpoint that follows instead of keeping its peak size.
+        w.conn
+            .pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
+        w.conn.set_prepared_statement_cache_capacity(256);
+        Ok(w)
     }
 
-    fn tx(&mut self) -> Result<(), LoadError> {
-        if !self.in_tx {
-            self.conn.execute_batch("BEGIN IMMEDIATE")?;
-            self.in_tx = true;
+    /// `SQLITE_BUSY` after the busy timeout becomes the typed lock error; others pass.
+    fn busy(&self, e: rusqlite::Error) -> LoadError {
+        match &e {
+            rusqlite::Error::SqliteFailure(f, _)
+                if matches!(f.code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) =>
+            {
+                LoadError::Locked {
+                    what: format!("SQLite database `{}`", self.path.display()),
+                    holder: None,
+                    waited: self.lock_timeout,
+                }
+            }
+            _ => e.into(),
         }
+    }
+
+    /// Starts a write transaction (the lock) with the system tables in place.
+    fn begin_immediate(&mut self) -> Result<(), LoadError> {
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(|e| self.busy(e))?;
+        self.in_tx = true;
+        self.conn.execute_batch(SYSTEM_TABLES)?;
         Ok(())
+    }
+
+    fn begin_in_tx(&mut self, load_id: &str) -> Result<StartState, LoadError> {
+        // Any committed `running` row is stale: a live run holds this write lock, and this
+        // version never commits its `running` row (it is part of the run's transaction). They
+        // come from versions that committed along the way.
+        let running: Vec<String> = {
+            let mut stmt = self
+                .conn
+                .prepare(r#"SELECT "load_id" FROM "_rs_loads" WHERE "status" = 'running'"#)?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        for old in running {
+            self.clean_up(&old, LoadStatus::Aborted)?;
+            self.conn.execute(
+                r#"UPDATE "_rs_loads" SET "status" = 'aborted' WHERE "load_id" = ?1"#,
+                [&old],
+            )?;
+        }
+        // A failed run rolls back to here: recovery above stays, the run's work goes.
+        self.conn.execute_batch(r#"SAVEPOINT "run""#)?;
+        self.conn.execute(
+            r#"INSERT INTO "_rs_loads" ("load_id", "started_at", "status") VALUES (?1, ?2, 'running')"#,
+            params![load_id, self.started_at],
+        )?;
+        load_state(&self.conn)
+    }
+
+    fn rollback_all(&mut self) {
+        if self.in_tx {
+            let _ = self.conn.execute_batch("ROLLBACK");
+            self.in_tx = false;
+        }
     }
 
     fn plan(&self, def: &ResourceDef) -> Result<&Plan, LoadError> {
@@ -78,7 +153,8 @@ impl SqliteWriter {
         })
     }
 
-    /// Deletes what the incomplete resources of `load_id` left behind.
+    /// Deletes what the incomplete resources of `load_id`, a stale load of a version that
+    /// committed along the way, left behind.
     fn clean_up(&mut self, load_id: &str, status: LoadStatus) -> Result<(), LoadError> {
         let leftovers: Vec<(String, String, String)> = {
             let mut stmt = self.conn.prepare(
@@ -124,32 +200,20 @@ fn mode_name(mode: Mode) -> &'static str {
 }
 
 impl Writer for SqliteWriter {
-    fn begin(&mut self, load_id: &str, started_at: DateTime<Utc>) -> Result<StartState, LoadError> {
+    fn begin(
+        &mut self,
+        load_id: &str,
+        started_at: DateTime<Utc>,
+        _defs: &[&'static ResourceDef],
+    ) -> Result<StartState, LoadError> {
         self.load_id = load_id.to_string();
-        self.tx()?;
-        let running: Vec<String> = {
-            let mut stmt = self
-                .conn
-                .prepare(r#"SELECT "load_id" FROM "_rs_loads" WHERE "status" = 'running'"#)?;
-            let rows = stmt.query_map([], |r| r.get(0))?;
-            rows.collect::<Result<_, _>>()?
-        };
-        for old in running {
-            self.clean_up(&old, LoadStatus::Aborted)?;
-            self.conn.execute(
-                r#"UPDATE "_rs_loads" SET "status" = 'aborted' WHERE "load_id" = ?1"#,
-                [&old],
-            )?;
+        text::timestamp(&mut self.started_at, &started_at);
+        self.begin_immediate()?;
+        let state = self.begin_in_tx(load_id);
+        if state.is_err() {
+            self.rollback_all();
         }
-        let mut at = String::new();
-        text::timestamp(&mut at, &started_at);
-        self.conn.execute(
-            r#"INSERT INTO "_rs_loads" ("load_id", "started_at", "status") VALUES (?1, ?2, 'running')"#,
-            params![load_id, at],
-        )?;
-        let state = load_state(&self.conn)?;
-        self.commit()?;
-        Ok(state)
+        state
     }
 
     fn prepare(&mut self, def: &'static ResourceDef) -> Result<(), LoadError> {
@@ -189,7 +253,7 @@ impl Writer for SqliteWriter {
 
     fn register(&mut self, def: &'static ResourceDef) -> Result<(), LoadError> {
         let mode = self.plan(def)?.mode;
-        self.tx()?;
+        self.registered.push(def);
         self.conn.execute(
             r#"INSERT INTO "_rs_load_resources" ("load_id", "resource", "table_name", "mode", "status", "rows")
                VALUES (?1, ?2, ?3, ?4, 'running', 0)"#,
@@ -208,7 +272,6 @@ impl Writer for SqliteWriter {
         batch: &dyn RowBatch,
         at: DateTime<Utc>,
     ) -> Result<(), LoadError> {
-        self.tx()?;
         text::timestamp(&mut self.at, &at);
         let Self {
             conn,
@@ -279,14 +342,6 @@ impl Writer for SqliteWriter {
         Ok(())
     }
 
-    fn commit(&mut self) -> Result<(), LoadError> {
-        if self.in_tx {
-            self.conn.execute_batch("COMMIT")?;
-            self.in_tx = false;
-        }
-        Ok(())
-    }
-
     fn complete(
         &mut self,
         def: &'static ResourceDef,
@@ -294,7 +349,6 @@ impl Writer for SqliteWriter {
         rows: u64,
     ) -> Result<(), LoadError> {
         let mode = self.plan(def)?.mode;
-        self.tx()?;
         if mode == Mode::Replace {
             for stmt in def.sql.sqlite.replace_from_staging {
                 self.conn.execute_batch(stmt)?;
@@ -316,35 +370,68 @@ impl Writer for SqliteWriter {
                 i64::try_from(rows).unwrap_or(i64::MAX)
             ],
         )?;
-        self.commit()
+        Ok(())
     }
 
-    fn rollback(&mut self) {
-        if self.in_tx {
-            let _ = self.conn.execute_batch("ROLLBACK");
-            self.in_tx = false;
-        }
+    fn commit_run(
+        &mut self,
+        finished_at: DateTime<Utc>,
+        rows: &BTreeMap<String, u64>,
+    ) -> Result<(), LoadError> {
+        let mut at = String::new();
+        text::timestamp(&mut at, &finished_at);
+        let rows = serde_json::to_string(rows).unwrap_or_default();
+        self.conn.execute(
+            r#"UPDATE "_rs_loads" SET "finished_at" = ?2, "status" = 'completed', "rows" = ?3 WHERE "load_id" = ?1"#,
+            params![self.load_id, at, rows],
+        )?;
+        self.conn.execute_batch("COMMIT")?;
+        self.in_tx = false;
+        Ok(())
     }
 
-    fn finish(
+    fn fail_run(
         &mut self,
         status: LoadStatus,
         finished_at: DateTime<Utc>,
         rows: &BTreeMap<String, u64>,
     ) -> Result<(), LoadError> {
-        self.tx()?;
-        if status != LoadStatus::Completed {
-            let load_id = self.load_id.clone();
-            self.clean_up(&load_id, status)?;
+        // Keep the lock when the transaction survived the failure; an error that ended it
+        // (I/O, disk full) leaves a fresh transaction to take.
+        let kept = self.in_tx
+            && !self.conn.is_autocommit()
+            && self.conn.execute_batch(r#"ROLLBACK TO "run""#).is_ok();
+        if !kept {
+            self.rollback_all();
+            self.begin_immediate()?;
         }
         let mut at = String::new();
         text::timestamp(&mut at, &finished_at);
-        let rows = serde_json::to_string(rows).unwrap_or_default();
+        let json = serde_json::to_string(rows).unwrap_or_default();
         self.conn.execute(
-            r#"UPDATE "_rs_loads" SET "finished_at" = ?2, "status" = ?3, "rows" = ?4 WHERE "load_id" = ?1"#,
-            params![self.load_id, at, status.as_str(), rows],
+            r#"INSERT OR REPLACE INTO "_rs_loads" ("load_id", "started_at", "finished_at", "status", "rows")
+               VALUES (?1, ?2, ?3, ?4, ?5)"#,
+            params![self.load_id, self.started_at, at, status.as_str(), json],
         )?;
-        self.commit()
+        for def in std::mem::take(&mut self.registered) {
+            let mode = self.plans.get(def.name).map_or(Mode::Append, |p| p.mode);
+            let n = rows.get(def.table_name).copied().unwrap_or(0);
+            self.conn.execute(
+                r#"INSERT OR REPLACE INTO "_rs_load_resources" ("load_id", "resource", "table_name", "mode", "status", "rows")
+                   VALUES (?1, ?2, ?3, ?4, ?5, ?6)"#,
+                params![
+                    self.load_id,
+                    def.name,
+                    def.table_name,
+                    mode_name(mode),
+                    status.as_str(),
+                    i64::try_from(n).unwrap_or(i64::MAX)
+                ],
+            )?;
+        }
+        self.conn.execute_batch("COMMIT")?;
+        self.in_tx = false;
+        Ok(())
     }
 }
 

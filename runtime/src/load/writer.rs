@@ -1,6 +1,10 @@
 //! The destination-independent half of loading: the messages extraction sends to the writer
 //! thread, the [`Writer`] interface each destination implements, and the loop that drives it
-//! (registration, commit cadence, completion, failure cleanup).
+//! (registration, completion, the one commit of a completed run, discarding a failed one).
+//!
+//! A run is all or nothing: every row, every completion and every incremental state of a run
+//! become visible together when the run completes, or not at all. A later per-resource
+//! checkpoint would commit one resource's rows and state inside the run (see `Writer`).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -17,9 +21,12 @@ pub enum LoadStatus {
     Running,
     /// Every resource completed.
     Completed,
-    /// Extraction or loading failed; completed resources stay committed.
+    /// Extraction or loading failed. Nothing of the run is kept: every table and `_rs_state`
+    /// are exactly as the last completed run left them, including resources that completed
+    /// within the failed run (as dlt, where a failed extract loads nothing). The stored `rows`
+    /// count what was written and then discarded.
     Failed,
-    /// Found running by a later load and cleaned up.
+    /// Found `running` by a later load whose process was gone (killed); nothing of it is kept.
     Aborted,
 }
 
@@ -59,36 +66,53 @@ pub(crate) enum Msg {
 }
 
 /// One destination's writing primitives. All calls happen on the writer thread, in this
-/// order: `begin`, `prepare`*, then `register`/`write_page`/`commit`/`complete` as events
-/// arrive, then `finish`.
+/// order: `begin`, `prepare`*, then `register`/`write_page`/`complete` as events arrive, then
+/// exactly one of `commit_run` (completed) or `fail_run`.
+///
+/// Everything between `begin` and `commit_run` belongs to one unit (a database transaction, or
+/// pending files for JSON lines) that only `commit_run` makes visible; a killed process leaves
+/// none of it. A per-resource checkpoint would be one more call, `checkpoint(def, state)`,
+/// that commits the unit so far with that resource's state and opens the next one.
 pub(crate) trait Writer: Send {
-    /// Creates the system tables, cleans up loads found running (crashed), records `load_id`
-    /// as running and returns the stored incremental state.
-    fn begin(&mut self, load_id: &str, started_at: DateTime<Utc>) -> Result<StartState, LoadError>;
-    /// Creates or evolves the table of `def`; fails before any row on an unsafe type change.
+    /// Takes this run's locks (waiting at most the lock timeout: the tables of `defs`, or the
+    /// whole destination where it has no finer lock), marks loads left `running` by dead
+    /// processes `aborted`, records `load_id` as running, opens the run's unit and returns the
+    /// stored incremental state, read under the locks so no other run can move it meanwhile.
+    /// On error nothing of the run is left to clean up.
+    fn begin(
+        &mut self,
+        load_id: &str,
+        started_at: DateTime<Utc>,
+        defs: &[&'static ResourceDef],
+    ) -> Result<StartState, LoadError>;
+    /// Creates or evolves the table of `def` inside the run (locking it first if `begin` did
+    /// not); fails before any row on an unsafe type change.
     fn prepare(&mut self, def: &'static ResourceDef) -> Result<(), LoadError>;
     /// Records that `def` started in this load (and sets up its staging table).
     fn register(&mut self, def: &'static ResourceDef) -> Result<(), LoadError>;
-    /// Writes the rows of one page into the open transaction.
+    /// Writes the rows of one page into the run's unit.
     fn write_page(
         &mut self,
         def: &'static ResourceDef,
         batch: &dyn RowBatch,
         at: DateTime<Utc>,
     ) -> Result<(), LoadError>;
-    /// Commits the open transaction, if any.
-    fn commit(&mut self) -> Result<(), LoadError>;
-    /// Finishes `def` in one transaction with its last rows: replace swap, state, completion.
+    /// Finishes `def` inside the run: replace swap, new state, completion row.
     fn complete(
         &mut self,
         def: &'static ResourceDef,
         state: Option<&serde_json::Value>,
         rows: u64,
     ) -> Result<(), LoadError>;
-    /// Drops uncommitted work after an error.
-    fn rollback(&mut self);
-    /// Records the end of the load; a failed load's incomplete resources are cleaned up.
-    fn finish(
+    /// Marks the load completed and commits the whole run at once; releases the locks.
+    fn commit_run(
+        &mut self,
+        finished_at: DateTime<Utc>,
+        rows: &BTreeMap<String, u64>,
+    ) -> Result<(), LoadError>;
+    /// Discards the run's unit, then records the load (and its registered resources) as
+    /// `status` on its own; releases the locks. Best effort after a broken connection.
+    fn fail_run(
         &mut self,
         status: LoadStatus,
         finished_at: DateTime<Utc>,
@@ -105,17 +129,46 @@ pub(crate) struct Written {
     pub status: Option<LoadStatus>,
 }
 
-/// Runs the writer until `Finish` or until the channel closes.
+/// Runs the writer until `Finish` or until the channel closes, then commits the run if it
+/// completed and discards it otherwise. An `Err` means the run was discarded too.
 pub(crate) fn drive(
     w: &mut dyn Writer,
     rx: &mut tokio::sync::mpsc::Receiver<Msg>,
-    commit_rows: usize,
 ) -> Result<Written, LoadError> {
     let mut out = Written::default();
+    let status = match write_all(w, rx, &mut out) {
+        Ok(status) => status,
+        Err(e) => {
+            if let Err(also) = w.fail_run(LoadStatus::Failed, Utc::now(), &out.rows) {
+                tracing::warn!(error = %also, "could not record the failed load");
+            }
+            return Err(e);
+        }
+    };
+    if status == LoadStatus::Completed {
+        if let Err(e) = w.commit_run(Utc::now(), &out.rows) {
+            if let Err(also) = w.fail_run(LoadStatus::Failed, Utc::now(), &out.rows) {
+                tracing::warn!(error = %also, "could not record the failed load");
+            }
+            return Err(e);
+        }
+    } else {
+        w.fail_run(status, Utc::now(), &out.rows)?;
+    }
+    out.status = Some(status);
+    Ok(out)
+}
+
+/// Feeds every message to the writer; the status the run ends with.
+fn write_all(
+    w: &mut dyn Writer,
+    rx: &mut tokio::sync::mpsc::Receiver<Msg>,
+    out: &mut Written,
+) -> Result<LoadStatus, LoadError> {
     // resource name -> rows so far; present once registered in this load.
     let mut started: HashMap<&'static str, u64> = HashMap::new();
     let mut completed = 0usize;
-    let mut pending = 0usize;
+    // A channel closed without `Finish` means the pipeline went away mid-run.
     let mut failed = true;
     while let Some(msg) = rx.blocking_recv() {
         match msg {
@@ -127,11 +180,6 @@ pub(crate) fn drive(
                 w.write_page(def, batch.as_ref(), at)?;
                 *rows += batch.len() as u64;
                 *out.rows.entry(def.table_name.to_string()).or_default() += batch.len() as u64;
-                pending += batch.len();
-                if pending >= commit_rows {
-                    w.commit()?;
-                    pending = 0;
-                }
             }
             Msg::Done { def, state } => {
                 if !loads(def) {
@@ -141,7 +189,6 @@ pub(crate) fn drive(
                 out.rows.entry(def.table_name.to_string()).or_default();
                 w.complete(def, state.as_ref(), rows)?;
                 completed += 1;
-                pending = 0;
             }
             Msg::Finish { failed: f } => {
                 failed = f;
@@ -150,15 +197,11 @@ pub(crate) fn drive(
         }
     }
     // A stream that ended without completing a started resource did not load it fully.
-    let status = if failed || completed < started.len() {
+    Ok(if failed || completed < started.len() {
         LoadStatus::Failed
     } else {
         LoadStatus::Completed
-    };
-    w.commit()?;
-    w.finish(status, Utc::now(), &out.rows)?;
-    out.status = Some(status);
-    Ok(out)
+    })
 }
 
 /// Whether pages of `def` are written at all (skip and deselected resources are not).

@@ -10,7 +10,7 @@ mod report;
 
 pub use report::LoadReport;
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use futures::{Stream, StreamExt};
 use tokio::sync::{mpsc, oneshot};
@@ -23,7 +23,8 @@ use crate::load::{Destination, LoadError};
 /// Tuning knobs of a [`Pipeline`].
 #[derive(Debug, Clone)]
 pub struct PipelineOptions {
-    /// Rows written per transaction (default 10,000). Completion of a resource always commits.
+    /// Unused since runs became all or nothing (a run commits once, when it completes, so a
+    /// failed run changes nothing). Kept so existing option literals still compile.
     pub commit_rows: usize,
     /// Pages buffered between extraction and the writer (default 16).
     pub channel_depth: usize,
@@ -32,7 +33,13 @@ pub struct PipelineOptions {
     /// and one when it is extracted (target `restsource::progress`, level INFO).
     pub progress: bool,
     /// How often a resource's progress line is written when there are no bars (default 5 s).
-    pub progress_interval: std::time::Duration,
+    pub progress_interval: Duration,
+    /// How long a run waits for another run that is loading the same resources (PostgreSQL:
+    /// the same resource or table; SQLite and JSON lines: the same database or directory)
+    /// before failing with [`LoadError::Locked`] (default 60 s). Long enough to queue behind
+    /// a short run or the tail of an overlapping scheduled run, short enough that two runs
+    /// stuck behind each other surface as a clear error instead of a silent pile-up.
+    pub lock_timeout: Duration,
 }
 
 impl Default for PipelineOptions {
@@ -41,7 +48,8 @@ impl Default for PipelineOptions {
             commit_rows: 10_000,
             channel_depth: 16,
             progress: true,
-            progress_interval: std::time::Duration::from_secs(5),
+            progress_interval: Duration::from_secs(5),
+            lock_timeout: Duration::from_secs(60),
         }
     }
 }
@@ -49,8 +57,9 @@ impl Default for PipelineOptions {
 /// A run failed.
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
-    /// Extraction failed; resources completed before it stay committed, the failing one's
-    /// state was not advanced and the load is marked failed.
+    /// Extraction failed. The run changed nothing: every table and every incremental state
+    /// are as the last completed run left them, also for resources that completed before the
+    /// failure (as dlt: a failed extract loads nothing). The load is recorded as failed.
     #[error("extraction failed (load {load_id}): {source}")]
     Extract {
         /// The failed load.
@@ -162,7 +171,22 @@ impl Pipeline {
         F: FnOnce(StartState) -> S,
         S: Stream<Item = Result<ExtractEvent, ExtractError>> + Send,
     {
-        let session = self.open(&[]).await?;
+        self.load_resources_with_state(&[], make_events).await
+    }
+
+    /// As [`Pipeline::load_with_state`] for events of `resources`, which are locked and
+    /// prepared before the state is read, as [`Pipeline::run`] does (without them a
+    /// resource's lock is only taken at its first event, after the state was read).
+    pub async fn load_resources_with_state<F, S>(
+        &self,
+        resources: &[&'static ResourceDef],
+        make_events: F,
+    ) -> Result<LoadReport, PipelineError>
+    where
+        F: FnOnce(StartState) -> S,
+        S: Stream<Item = Result<ExtractEvent, ExtractError>> + Send,
+    {
+        let session = self.open(resources).await?;
         let events = make_events(session.state.clone());
         self.feed(session, events).await
     }
@@ -176,36 +200,43 @@ impl Pipeline {
         let (done_tx, done_rx) = oneshot::channel();
         let destination = self.destination.clone();
         let handle = tokio::runtime::Handle::current();
-        let commit_rows = self.options.commit_rows.max(1);
-        let defs = defs.to_vec();
+        let lock_timeout = self.options.lock_timeout;
+        let defs: Vec<&'static ResourceDef> = defs
+            .iter()
+            .copied()
+            .filter(|d| crate::load::writer::loads(d))
+            .collect();
         let id = load_id.clone();
         std::thread::Builder::new()
             .name("restsource-writer".into())
             .spawn(move || {
-                let opened = destination.open(&handle).and_then(|mut w| {
-                    let state = w.begin(&id, chrono::Utc::now())?;
-                    for def in defs.iter().filter(|d| crate::load::writer::loads(d)) {
-                        w.prepare(def)?;
-                    }
-                    Ok((w, state))
-                });
-                let mut w = match opened {
-                    Ok((w, state)) => {
-                        let _ = state_tx.send(Ok(state));
-                        w
-                    }
+                let mut w = match destination.open(&handle, lock_timeout) {
+                    Ok(w) => w,
                     Err(e) => {
                         let _ = state_tx.send(Err(e));
                         return;
                     }
                 };
-                let result = drive(w.as_mut(), &mut rx, commit_rows);
-                if result.is_err() {
-                    // Leave the destination as a crash would, then clean up what we can now.
-                    w.rollback();
-                    let _ = w.finish(LoadStatus::Failed, chrono::Utc::now(), &Default::default());
+                let state = match w.begin(&id, chrono::Utc::now(), &defs) {
+                    Ok(state) => state,
+                    Err(e) => {
+                        let _ = state_tx.send(Err(e));
+                        return;
+                    }
+                };
+                for def in &defs {
+                    if let Err(e) = w.prepare(def) {
+                        let none = Default::default();
+                        if let Err(also) = w.fail_run(LoadStatus::Failed, chrono::Utc::now(), &none)
+                        {
+                            tracing::warn!(error = %also, "could not record the failed load");
+                        }
+                        let _ = state_tx.send(Err(e));
+                        return;
+                    }
                 }
-                let _ = done_tx.send(result);
+                let _ = state_tx.send(Ok(state));
+                let _ = done_tx.send(drive(w.as_mut(), &mut rx));
             })
             .map_err(|source| LoadError::Io {
                 path: "writer thread".into(),

@@ -4,6 +4,10 @@
 
 #[rustfmt::skip]
 mod sql;
+mod dump;
+
+#[allow(unused_imports)]
+pub use dump::*;
 
 use restsource_runtime::def::*;
 use restsource_runtime::extract::{ExtractError, ExtractEvent};
@@ -422,6 +426,15 @@ impl Backend {
         Some(Backend::Postgres(conn, schema))
     }
 
+    /// The database file of a SQLite backend.
+    pub fn sqlite_path(&self) -> &std::path::Path {
+        match self {
+            Backend::Sqlite(p) => p,
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(..) => panic!("not a SQLite backend"),
+        }
+    }
+
     /// The destination.
     pub fn destination(&self) -> Destination {
         match self {
@@ -466,7 +479,11 @@ impl Backend {
         .map(|r| {
             (
                 r[0].as_str().unwrap().to_string(),
-                serde_json::from_str(r[1].as_str().unwrap()).unwrap(),
+                // PostgreSQL's text of a numeric state already reads back as a number.
+                match &r[1] {
+                    Value::String(s) => serde_json::from_str(s).unwrap(),
+                    other => other.clone(),
+                },
             )
         })
         .collect()
