@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use crate::runtime::extract::{Extractor, ResourceHandle};
 use crate::runtime::load::Destination;
-use crate::runtime::pipeline::{select, LoadReport, Pipeline};
+use crate::runtime::pipeline::{select, LoadReport, Pipeline, PipelineOptions};
 
 /// Command-line options of a source program.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,6 +19,9 @@ pub struct Args {
     pub destination: String,
     /// Resource names to run (empty: every selected resource).
     pub resources: Vec<String>,
+    /// `--lock-timeout SECONDS`: how long to wait for another run loading the same resources
+    /// (default: [`PipelineOptions`]'s, 60 s).
+    pub lock_timeout: Option<std::time::Duration>,
 }
 
 /// A command line that could not be understood.
@@ -29,7 +32,7 @@ impl fmt::Display for UsageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{}\nusage: [--base-url URL] [--destination sqlite:FILE|postgres://...|jsonl:DIR] [RESOURCE...]",
+            "{}\nusage: [--base-url URL] [--destination sqlite:FILE|postgres://...|jsonl:DIR] [--lock-timeout SECONDS] [RESOURCE...]",
             self.0
         )
     }
@@ -49,6 +52,7 @@ impl Args {
             base_url: None,
             destination: default_destination.to_string(),
             resources: Vec::new(),
+            lock_timeout: None,
         };
         let mut args = args.into_iter().map(Into::into);
         while let Some(arg) = args.next() {
@@ -65,6 +69,19 @@ impl Args {
             match flag.as_str() {
                 "--base-url" => out.base_url = Some(value("--base-url")?),
                 "--destination" => out.destination = value("--destination")?,
+                "--lock-timeout" => {
+                    let text = value("--lock-timeout")?;
+                    let wait = text
+                        .parse::<f64>()
+                        .ok()
+                        .and_then(|s| std::time::Duration::try_from_secs_f64(s).ok())
+                        .ok_or_else(|| {
+                            UsageError(format!(
+                                "--lock-timeout takes a number of seconds, not `{text}`"
+                            ))
+                        })?;
+                    out.lock_timeout = Some(wait);
+                }
                 "-h" | "--help" => return Err(UsageError("help".into())),
                 f if f.starts_with('-') => return Err(UsageError(format!("unknown option `{f}`"))),
                 _ => out.resources.push(arg),
@@ -92,7 +109,14 @@ pub async fn run(
         let names: Vec<&str> = args.resources.iter().map(String::as_str).collect();
         select(handles, &names)?
     };
-    Ok(Pipeline::new(destination).run(extractor, &chosen).await?)
+    let mut options = PipelineOptions::default();
+    if let Some(wait) = args.lock_timeout {
+        options.lock_timeout = wait;
+    }
+    Ok(Pipeline::new(destination)
+        .with_options(options)
+        .run(extractor, &chosen)
+        .await?)
 }
 
 /// Prints an error and its causes to stderr and returns the failure exit code; the error
@@ -216,6 +240,7 @@ mod tests {
                 base_url: Some("http://127.0.0.1:9".into()),
                 destination: "jsonl:out".into(),
                 resources: vec!["items".into(), "orders".into()],
+                lock_timeout: None,
             }
         );
         assert_eq!(
@@ -271,6 +296,20 @@ mod tests {
         assert_eq!(
             Args::parse(["--base-url"], "d").unwrap_err().0,
             "--base-url needs a value"
+        );
+        assert_eq!(
+            Args::parse(["--lock-timeout", "soon"], "d").unwrap_err().0,
+            "--lock-timeout takes a number of seconds, not `soon`"
+        );
+        assert_eq!(
+            Args::parse(["--lock-timeout", "1e300"], "d").unwrap_err().0,
+            "--lock-timeout takes a number of seconds, not `1e300`"
+        );
+        assert_eq!(
+            Args::parse(["--lock-timeout=2.5"], "d")
+                .unwrap()
+                .lock_timeout,
+            Some(std::time::Duration::from_millis(2500))
         );
     }
 }
