@@ -2,7 +2,7 @@
 
 use super::{auth, child, list, paginator, source, table, Cx, Obj};
 use crate::model::{
-    Endpoint, EndpointConfig, IncrementalConfig, IncrementalParam, IncrementalTag, LastValueFunc,
+    DataSelectorMissing, Endpoint, EndpointConfig, IncrementalConfig, IncrementalParam, IncrementalTag, LastValueFunc,
     Method, Nullable, OnCursorValueMissing, ParamValue, RangeBound, ResolveParam, ResolveTag,
     Resource, ResourceBase, ResourceEntry, ResponseAction, ResponseActionKind, RowOrder,
 };
@@ -34,6 +34,7 @@ const ENDPOINT_KEYS: &[&str] = &[
     "headers",
     "paginator",
     "data_selector",
+    "data_selector_missing",
     "response_actions",
     "incremental",
     "auth",
@@ -186,6 +187,13 @@ fn endpoint(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<EndpointConfig> 
         headers: cx.opt(&o, "headers", Cx::string_map).unwrap_or_default(),
         paginator: cx.opt(&o, "paginator", paginator::paginator),
         data_selector: cx.opt(&o, "data_selector", Cx::string),
+        data_selector_missing: cx.opt(&o, "data_selector_missing", |cx, n, p| {
+            let s = cx.one_of(n, p, "data_selector_missing", &["error", "empty"])?;
+            Some(match s.as_str() {
+                "empty" => DataSelectorMissing::Empty,
+                _ => DataSelectorMissing::Error,
+            })
+        }),
         response_actions: cx.opt(&o, "response_actions", response_actions),
         incremental: cx.opt(&o, "incremental", incremental),
         auth: match o.get("auth") {
