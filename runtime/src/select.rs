@@ -698,6 +698,35 @@ mod tests {
     }
 
     #[test]
+    fn reports_what_the_selector_found() {
+        let shape = |body: &[u8], path: &[Step]| decode_selected::<Value>(body, path).unwrap().1;
+        let wild = [k("d"), Step::Wildcard, k("r")];
+        let cases: [(&[u8], &[Step], Selected); 13] = [
+            (br#"{"data":[]}"#, &[k("data")], Selected::List),
+            (br#"[{"a":1}]"#, &[], Selected::List),
+            (br#"{"data":{"id":1}}"#, &[k("data")], Selected::Object),
+            (br#"{"d":[{"a":1}]}"#, &[k("d"), Step::Index(-1)], Selected::Object),
+            (br#"{"data":null}"#, &[k("data")], Selected::Null),
+            (br#"{"data":null}"#, &[k("data"), k("items")], Selected::Null),
+            (br#"{"data":3}"#, &[k("data")], Selected::Scalar),
+            (br#"{"message":"x"}"#, &[k("data")], Selected::Missing),
+            (br#"{"data":3}"#, &[k("data"), k("items")], Selected::Missing),
+            (br#"{"data":[]}"#, &[k("data"), Step::Index(0)], Selected::Missing),
+            (br#"{"d":[]}"#, &wild, Selected::List),
+            (br#"{"d":[{"r":{"a":1}}]}"#, &wild, Selected::List),
+            (br#"{"x":1}"#, &wild, Selected::Missing),
+        ];
+        for (body, path, want) in cases {
+            assert_eq!(shape(body, path), want, "{}", String::from_utf8_lossy(body));
+        }
+        // Lenient decoding keeps its old meaning: a scalar page is an error, a missing path no
+        // records.
+        assert!(decode_records::<Value>(br#"{"data":3}"#, &[k("data")]).is_err());
+        let none: Vec<Value> = decode_records(br#"{"x":1}"#, &[k("data")]).unwrap();
+        assert!(none.is_empty());
+    }
+
+    #[test]
     fn record_error_names_index() {
         #[derive(Debug, serde::Deserialize)]
         #[allow(dead_code)]
