@@ -442,7 +442,11 @@ fn data_selector_missing_defaults_to_error_and_merges_from_the_defaults() {
             {"name": "strict", "endpoint": {"path": "strict", "data_selector_missing": "error"}}
         ]
     }));
-    let got: Vec<_> = r.resources.iter().map(|r| r.data_selector_missing).collect();
+    let got: Vec<_> = r
+        .resources
+        .iter()
+        .map(|r| r.data_selector_missing)
+        .collect();
     assert_eq!(got, vec![Empty, Error]);
     let r = resolve(json!({
         "client": {"base_url": "https://api.example.com"},

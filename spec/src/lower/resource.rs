@@ -2,7 +2,7 @@
 
 use super::{auth, child, list, paginator, source, table, Cx, Obj};
 use crate::model::{
-    DataSelectorMissing, Endpoint, EndpointConfig, IncrementalConfig, IncrementalParam, IncrementalTag, LastValueFunc,
+    Endpoint, EndpointConfig, IncrementalConfig, IncrementalParam, IncrementalTag, LastValueFunc,
     Method, Nullable, OnCursorValueMissing, ParamValue, RangeBound, ResolveParam, ResolveTag,
     Resource, ResourceBase, ResourceEntry, ResponseAction, ResponseActionKind, RowOrder,
 };
@@ -190,8 +190,8 @@ fn endpoint(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<EndpointConfig> 
         data_selector_missing: cx.opt(&o, "data_selector_missing", |cx, n, p| {
             let s = cx.one_of(n, p, "data_selector_missing", &["error", "empty"])?;
             Some(match s.as_str() {
-                "empty" => DataSelectorMissing::Empty,
-                _ => DataSelectorMissing::Error,
+                "empty" => crate::model::DataSelectorMissing::Empty,
+                _ => crate::model::DataSelectorMissing::Error,
             })
         }),
         response_actions: cx.opt(&o, "response_actions", response_actions),
