@@ -151,6 +151,7 @@ pub mod analytics_typed {
             data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
+            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,

@@ -1286,6 +1286,7 @@ pub mod inventory {
             data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
+            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -1499,6 +1500,7 @@ pub mod inventory {
             data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
+            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -1714,6 +1716,7 @@ pub mod inventory {
             data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
+            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -2053,6 +2056,7 @@ pub mod inventory {
             data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
+            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -2281,6 +2285,7 @@ pub mod inventory {
             data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
+            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -2531,6 +2536,7 @@ pub mod inventory {
             data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
+            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,

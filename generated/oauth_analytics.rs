@@ -183,6 +183,7 @@ pub mod oauth_analytics {
             data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
+            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,

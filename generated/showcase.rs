@@ -874,6 +874,7 @@ pub mod showcase {
                     ::restsource::runtime::def::PathStep::Key("items"),
                 ],
             ),
+            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Cursor {
                 cursor_path: &[
                     ::restsource::runtime::def::PathStep::Key("cursors"),
@@ -1298,6 +1299,7 @@ pub mod showcase {
                 ),
             ],
             data_selector: None,
+            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::PageNumber {
                 base_page: 1,
                 page: 1,
@@ -1484,6 +1486,7 @@ pub mod showcase {
                     ::restsource::runtime::def::PathStep::Wildcard,
                 ],
             ),
+            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::JsonLink {
                 next_url_path: &[
                     ::restsource::runtime::def::PathStep::Key("links"),
@@ -1602,6 +1605,7 @@ pub mod showcase {
             data: None,
             headers: &[],
             data_selector: None,
+            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::HeaderLink {
                 links_next_key: "next",
             },
@@ -1719,6 +1723,7 @@ pub mod showcase {
             data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
+            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::HeaderCursor {
                 cursor_key: "X-Next",
                 cursor_param: "cursor",
@@ -1852,6 +1857,7 @@ pub mod showcase {
             data: None,
             headers: &[],
             data_selector: None,
+            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,

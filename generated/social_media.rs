@@ -997,6 +997,7 @@ pub mod social_media {
             data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
+            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -1172,6 +1173,7 @@ pub mod social_media {
             data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
+            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -1347,6 +1349,7 @@ pub mod social_media {
             data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
+            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -1522,6 +1525,7 @@ pub mod social_media {
             data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
+            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -1697,6 +1701,7 @@ pub mod social_media {
             data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
+            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -1872,6 +1877,7 @@ pub mod social_media {
             data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
+            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -2051,6 +2057,7 @@ pub mod social_media {
             data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
+            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,

@@ -3,7 +3,7 @@
 
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
-use restsource_spec::model::OnCursorValueMissing;
+use restsource_spec::model::{DataSelectorMissing, OnCursorValueMissing};
 use restsource_spec::resolved::{
     ApiKeyPlace, ClientAuthMethod, DataType, Disposition, Method, ResolvedAuth, ResolvedAuthChoice,
     ResolvedData, ResolvedIncremental, ResolvedMergeStrategy, ResolvedPaginator, ResolvedRetry,
@@ -200,6 +200,10 @@ fn endpoint(r: &ResourceIr<'_>, rt: &TokenStream) -> TokenStream {
         quote! { (#k, #v) }
     });
     let selector = opt(res.data_selector.as_ref().map(|p| steps(&p.steps, rt)));
+    let missing = match res.data_selector_missing {
+        DataSelectorMissing::Error => quote!(Error),
+        DataSelectorMissing::Empty => quote!(Empty),
+    };
     let paginator = paginator(&res.paginator, rt);
     let actions = res.response_actions.iter().map(|(status, content)| {
         let status = opt(status.map(Literal::u16_unsuffixed));
@@ -224,6 +228,7 @@ fn endpoint(r: &ResourceIr<'_>, rt: &TokenStream) -> TokenStream {
             data: #data,
             headers: &[#(#headers),*],
             data_selector: #selector,
+            data_selector_missing: #rt::def::SelectorMissing::#missing,
             paginator: #paginator,
             response_actions: &[#(#actions),*],
             incremental: #incremental,

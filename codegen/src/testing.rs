@@ -65,6 +65,7 @@ pub fn resource(name: &str) -> ResolvedResource {
         data: None,
         headers: Vec::new(),
         data_selector: None,
+        data_selector_missing: Default::default(),
         paginator: ResolvedPaginator::SinglePage,
         response_actions: Vec::new(),
         incremental: None,

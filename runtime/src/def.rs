@@ -274,6 +274,8 @@ pub struct EndpointDef {
     pub headers: &'static [(&'static str, Template)],
     /// Record selector; `None` means detect on the first page.
     pub data_selector: Option<&'static [PathStep]>,
+    /// What a page without the selector's path means.
+    pub data_selector_missing: SelectorMissing,
     /// Paginator.
     pub paginator: PaginatorDef,
     /// Ignore rules.
@@ -282,6 +284,16 @@ pub struct EndpointDef {
     pub incremental: Option<IncrementalDef>,
     /// Auth for this endpoint.
     pub auth: AuthChoice,
+}
+
+/// What a page whose JSON lacks the `data_selector` path (spec or detected) means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SelectorMissing {
+    /// The resource fails, naming the page and quoting the body: an error object sent with
+    /// status 200 must not read as "no records".
+    Error,
+    /// An empty page, as in dlt.
+    Empty,
 }
 
 /// Endpoint-level auth choice.

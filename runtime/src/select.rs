@@ -7,8 +7,10 @@
 //! ([`extract_values`]) that skips the records the same way.
 //!
 //! Semantics follow dlt's JSONPath use: an array at the selected node is the page, an object is
-//! one record, `null` or a missing node is an empty page. Where dlt would return a list of lists
-//! (a `[*]` followed by more steps), the matches are flattened into one page instead.
+//! one record, `null` is an empty page. Where dlt would return a list of lists (a `[*]` followed
+//! by more steps), the matches are flattened into one page instead. Unlike dlt, the walk reports
+//! what it found ([`Selected`]), so a page without the path is not silently an empty page:
+//! extraction decides what a missing path or a change of shape means.
 
 use std::cell::Cell;
 use std::fmt;
@@ -65,6 +67,43 @@ pub fn path_text(path: &[Step]) -> String {
     out
 }
 
+/// What a page's selector found; extraction applies the page rules to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Selected {
+    /// A list of records; also any path through `[*]` whose wildcard found its list or object
+    /// (the matches are one flattened list, possibly empty).
+    List,
+    /// One object, read as one record.
+    Object,
+    /// `null` at the path or on the way to it: no records.
+    Null,
+    /// A number, string or bool where records were expected: no records.
+    Scalar,
+    /// The path is not in the document: no records.
+    Missing,
+}
+
+// What the walk reached, as bits of `Notes::found`; `Selected` is decided from them at the end.
+const FOUND_LIST: u8 = 1;
+const FOUND_OBJECT: u8 = 2;
+const FOUND_NULL: u8 = 4;
+const FOUND_SCALAR: u8 = 8;
+const FOUND_WILDCARD: u8 = 16;
+
+fn selected(found: u8) -> Selected {
+    if found & (FOUND_LIST | FOUND_WILDCARD) != 0 {
+        Selected::List
+    } else if found & FOUND_OBJECT != 0 {
+        Selected::Object
+    } else if found & FOUND_SCALAR != 0 {
+        Selected::Scalar
+    } else if found & FOUND_NULL != 0 {
+        Selected::Null
+    } else {
+        Selected::Missing
+    }
+}
+
 /// Decoding a page failed.
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
@@ -89,14 +128,28 @@ impl SelectError {
     }
 }
 
-/// Decodes the records at `path` in `body` as `T`s.
-///
-/// The happy path decodes with plain serde. Only when a record fails is the page decoded a
-/// second time, with a path-tracking deserializer around each record, to name the field.
+/// Decodes the records at `path` in `body` as `T`s, leniently: a missing path or `null` is no
+/// records; a scalar is an error. [`decode_selected`] also says which it was.
 pub fn decode_records<T: DeserializeOwned>(
     body: &[u8],
     path: &[Step],
 ) -> Result<Vec<T>, SelectError> {
+    match decode_selected(body, path)? {
+        (_, Selected::Scalar) => Err(SelectError::page(SCALAR_PAGE.to_string())),
+        (records, _) => Ok(records),
+    }
+}
+
+const SCALAR_PAGE: &str = "expected a record (object) or a list of records, got a scalar";
+
+/// Decodes the records at `path` in `body` as `T`s and says what the path selected.
+///
+/// The happy path decodes with plain serde. Only when a record fails is the page decoded a
+/// second time, with a path-tracking deserializer around each record, to name the field.
+pub fn decode_selected<T: DeserializeOwned>(
+    body: &[u8],
+    path: &[Step],
+) -> Result<(Vec<T>, Selected), SelectError> {
     let mut err = match walk_page::<T, false>(body, path) {
         Ok(out) => return Ok(out),
         Err(e) => e,
@@ -114,10 +167,13 @@ pub fn decode_records<T: DeserializeOwned>(
 }
 
 /// Decodes one response body of `R`'s resource into its records, following the spec's
-/// `data_selector`, or dlt's detection when the spec has none: what extraction does per page,
-/// for callers holding a body of their own (a saved response, a test fixture).
+/// `data_selector`, or dlt's detection when the spec has none: what extraction does with a
+/// first page, for callers holding a body of their own (a saved response, a test fixture). A
+/// body without the selector's path is an error unless the endpoint's `data_selector_missing`
+/// is `empty`; a scalar at the path is an error.
 pub fn decode_page<R: crate::record::Record>(body: &[u8]) -> Result<Vec<R>, SelectError> {
-    let path = match R::RESOURCE.endpoint.data_selector {
+    let endpoint = &R::RESOURCE.endpoint;
+    let path = match endpoint.data_selector {
         Some(steps) => Step::from_def(steps),
         None => {
             let page: Value = serde_json::from_slice(body)
@@ -125,14 +181,25 @@ pub fn decode_page<R: crate::record::Record>(body: &[u8]) -> Result<Vec<R>, Sele
             detect_records_path(&page)
         }
     };
-    decode_records(body, &path)
+    match decode_selected(body, &path)? {
+        (_, Selected::Scalar) => Err(SelectError::page(SCALAR_PAGE.to_string())),
+        (_, Selected::Missing)
+            if endpoint.data_selector_missing == crate::def::SelectorMissing::Error =>
+        {
+            Err(SelectError::page(format!(
+                "data_selector `{}` not found in the response",
+                path_text(&path)
+            )))
+        }
+        (records, _) => Ok(records),
+    }
 }
 
 /// One pass over a page; `TRACK` wraps each record's deserializer to record the error path.
 fn walk_page<T: DeserializeOwned, const TRACK: bool>(
     body: &[u8],
     path: &[Step],
-) -> Result<Vec<T>, SelectError> {
+) -> Result<(Vec<T>, Selected), SelectError> {
     // One UTF-8 check of the whole body is cheaper than serde_json checking each string;
     // a body that fails it is still decoded, so the error names the position.
     match std::str::from_utf8(body) {
@@ -144,18 +211,19 @@ fn walk_page<T: DeserializeOwned, const TRACK: bool>(
 fn walk_with<'de, T: DeserializeOwned, const TRACK: bool, R: serde_json::de::Read<'de>>(
     mut de: serde_json::Deserializer<R>,
     path: &[Step],
-) -> Result<Vec<T>, SelectError> {
+) -> Result<(Vec<T>, Selected), SelectError> {
     let failed = Failed::default();
     let mut out = Vec::new();
     let res = Walk::<T, TRACK> {
         steps: path,
         out: &mut out,
         failed: &failed,
+        in_wildcard: false,
     }
     .deserialize(&mut de)
     .and_then(|()| de.end());
     match res {
-        Ok(()) => Ok(out),
+        Ok(()) => Ok((out, selected(failed.found.get()))),
         Err(e) => Err(SelectError {
             index: failed.index.get(),
             field: failed.field.take(),
@@ -164,17 +232,29 @@ fn walk_with<'de, T: DeserializeOwned, const TRACK: bool, R: serde_json::de::Rea
     }
 }
 
-/// Where a page failed: the record index and, in a tracked pass, the path inside it.
+/// What a walk noted: where a page failed (the record index and, in a tracked pass, the path
+/// inside it) and what it reached (`FOUND_*` bits), set once per node on the path, never per
+/// record.
 #[derive(Default)]
 struct Failed {
     index: Cell<Option<usize>>,
     field: Cell<Option<String>>,
+    found: Cell<u8>,
+}
+
+impl Failed {
+    fn reached(&self, bit: u8) {
+        self.found.set(self.found.get() | bit);
+    }
 }
 
 struct Walk<'a, T, const TRACK: bool> {
     steps: &'a [Step],
     out: &'a mut Vec<T>,
     failed: &'a Failed,
+    /// Below a `[*]`: each match is a record or a list of records, and a scalar match is a
+    /// record that fails.
+    in_wildcard: bool,
 }
 
 /// Deserializes one record; on failure notes its index and, when `TRACK`, the path inside it
@@ -233,7 +313,15 @@ impl<T: DeserializeOwned, const TRACK: bool> Walk<'_, T, TRACK> {
             steps,
             out: &mut *self.out,
             failed: self.failed,
+            in_wildcard: self.in_wildcard,
         }
+    }
+
+    /// The walk below a `[*]` step.
+    fn matches<'b>(&'b mut self, steps: &'b [Step]) -> Walk<'b, T, TRACK> {
+        let mut sub = self.sub(steps);
+        sub.in_wildcard = true;
+        sub
     }
 }
 
@@ -255,13 +343,15 @@ impl<'de, T: DeserializeOwned, const TRACK: bool> Visitor<'de> for Walk<'_, T, T
         let steps = self.steps;
         match steps.split_first() {
             None => {
+                self.failed.reached(FOUND_LIST);
                 while let Some(t) = seq.next_element_seed(self.record())? {
                     self.out.push(t);
                 }
                 Ok(())
             }
             Some((Step::Wildcard, rest)) => {
-                while seq.next_element_seed(self.sub(rest))?.is_some() {}
+                self.failed.reached(FOUND_WILDCARD);
+                while seq.next_element_seed(self.matches(rest))?.is_some() {}
                 Ok(())
             }
             Some((Step::Index(i), rest)) if *i >= 0 => {
@@ -306,6 +396,9 @@ impl<'de, T: DeserializeOwned, const TRACK: bool> Visitor<'de> for Walk<'_, T, T
         let steps = self.steps;
         match steps.split_first() {
             None => {
+                if !self.in_wildcard {
+                    self.failed.reached(FOUND_OBJECT);
+                }
                 let t = self
                     .record()
                     .deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
@@ -313,6 +406,10 @@ impl<'de, T: DeserializeOwned, const TRACK: bool> Visitor<'de> for Walk<'_, T, T
                 Ok(())
             }
             Some((step, rest)) => {
+                let wildcard = matches!(step, Step::Wildcard);
+                if wildcard {
+                    self.failed.reached(FOUND_WILDCARD);
+                }
                 let mut done = false;
                 while let Some(key) = map.next_key::<String>()? {
                     let hit = !done
@@ -322,7 +419,11 @@ impl<'de, T: DeserializeOwned, const TRACK: bool> Visitor<'de> for Walk<'_, T, T
                             Step::Index(_) => false,
                         };
                     if hit {
-                        map.next_value_seed(self.sub(rest))?;
+                        if wildcard {
+                            map.next_value_seed(self.matches(rest))?;
+                        } else {
+                            map.next_value_seed(self.sub(rest))?;
+                        }
                         // dlt takes the first match of a key; a wildcard keeps collecting.
                         done = matches!(step, Step::Key(_));
                     } else {
@@ -335,11 +436,11 @@ impl<'de, T: DeserializeOwned, const TRACK: bool> Visitor<'de> for Walk<'_, T, T
     }
 
     fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
-        Ok(())
+        self.null()
     }
 
     fn visit_none<E: serde::de::Error>(self) -> Result<(), E> {
-        Ok(())
+        self.null()
     }
 
     fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<(), E> {
@@ -360,15 +461,27 @@ impl<'de, T: DeserializeOwned, const TRACK: bool> Visitor<'de> for Walk<'_, T, T
 }
 
 impl<T, const TRACK: bool> Walk<'_, T, TRACK> {
+    /// A scalar at the path is a page of the wrong shape (the caller decides); below a `[*]`
+    /// it is a record that fails. On the way to the path it means the path is missing.
     fn scalar<E: serde::de::Error>(self) -> Result<(), E> {
-        if self.steps.is_empty() {
+        if !self.steps.is_empty() {
+            Ok(())
+        } else if self.in_wildcard {
             self.failed.index.set(Some(self.out.len()));
-            Err(E::custom(
-                "expected a record (object) or a list of records, got a scalar",
-            ))
+            Err(E::custom(SCALAR_PAGE))
         } else {
+            self.failed.reached(FOUND_SCALAR);
             Ok(())
         }
+    }
+
+    /// `null` at the path or on the way to it: the API says there is nothing (dlt: an empty
+    /// page). Null matches below a `[*]` are skipped.
+    fn null<E: serde::de::Error>(self) -> Result<(), E> {
+        if !self.in_wildcard {
+            self.failed.reached(FOUND_NULL);
+        }
+        Ok(())
     }
 }
 
@@ -551,139 +664,4 @@ fn collect_lists(v: &Value, path: &mut Vec<Step>, out: &mut Vec<Vec<Step>>) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn k(s: &str) -> Step {
-        Step::Key(s.to_string())
-    }
-
-    #[test]
-    fn decodes_nested_selector_skipping_other_keys() {
-        let body = br#"{"meta":{"x":[1,2]},"data":{"items":[{"a":1},{"a":2}]},"z":"q"}"#;
-        let got: Vec<Value> = decode_records(body, &[k("data"), k("items")]).unwrap();
-        assert_eq!(
-            got,
-            vec![serde_json::json!({"a":1}), serde_json::json!({"a":2})]
-        );
-    }
-
-    #[test]
-    fn wildcard_index_and_object_records() {
-        let body = br#"{"d":[{"r":[{"a":1}]},{"r":[{"a":2},{"a":3}]}]}"#;
-        let got: Vec<Value> = decode_records(body, &[k("d"), Step::Wildcard, k("r")]).unwrap();
-        assert_eq!(got.len(), 3);
-        let got: Vec<Value> = decode_records(body, &[k("d"), Step::Index(-1), k("r")]).unwrap();
-        assert_eq!(
-            got,
-            vec![serde_json::json!({"a":2}), serde_json::json!({"a":3})]
-        );
-        let got: Vec<Value> = decode_records(br#"{"one":{"a":1}}"#, &[k("one")]).unwrap();
-        assert_eq!(got, vec![serde_json::json!({"a":1})]);
-        let got: Vec<Value> = decode_records(br#"{"one":null}"#, &[k("missing")]).unwrap();
-        assert!(got.is_empty());
-    }
-
-    #[test]
-    fn record_error_names_index() {
-        #[derive(Debug, serde::Deserialize)]
-        #[allow(dead_code)]
-        struct R {
-            id: i64,
-        }
-        let err =
-            decode_records::<R>(br#"{"data":[{"id":1},{"id":"x"}]}"#, &[k("data")]).unwrap_err();
-        assert_eq!(err.index, Some(1));
-        assert_eq!(err.field.as_deref(), Some("id"));
-        assert_eq!(
-            err.message,
-            "invalid type: string \"x\", expected i64 at line 1 column 27"
-        );
-    }
-
-    #[test]
-    fn invalid_utf8_names_the_record_and_position() {
-        // The whole-body UTF-8 check fails, so the slice decoder runs and places the error.
-        let body = b"{\"data\":[{\"a\":\"ok\"},{\"a\":\"b\xff\"}]}";
-        let err = decode_records::<Value>(body, &[k("data")]).unwrap_err();
-        assert_eq!(err.index, Some(1));
-        assert_eq!(
-            err.message,
-            "invalid unicode code point at line 1 column 28"
-        );
-        let got: Vec<Value> =
-            decode_records(b"{\"data\":[{\"a\":\"\xc3\xa9\"}]}", &[k("data")]).unwrap();
-        assert_eq!(got, vec![serde_json::json!({"a": "\u{e9}"})]);
-    }
-
-    #[test]
-    fn record_error_names_nested_field_under_flatten_and_wildcards() {
-        #[derive(Debug, serde::Deserialize)]
-        #[allow(dead_code)]
-        struct Addr {
-            zip: u32,
-        }
-        #[derive(Debug, serde::Deserialize)]
-        #[allow(dead_code)]
-        struct R {
-            id: i64,
-            #[serde(default)]
-            tags: Vec<i64>,
-            addr: Option<Addr>,
-            #[serde(flatten)]
-            extra: serde_json::Map<String, Value>,
-        }
-        let body =
-            br#"{"d":[{"r":[{"id":1,"addr":null}]},{"r":[{"id":2,"x":1,"addr":{"zip":"n"}}]}]}"#;
-        let err = decode_records::<R>(body, &[k("d"), Step::Wildcard, k("r")]).unwrap_err();
-        assert_eq!(
-            (err.index, err.field.as_deref(), err.message.as_str()),
-            (
-                Some(1),
-                Some("addr.zip"),
-                "invalid type: string \"n\", expected u32 at line 1 column 72"
-            )
-        );
-        let err =
-            decode_records::<R>(br#"{"one":{"id":3,"tags":[1,"t"]}}"#, &[k("one")]).unwrap_err();
-        assert_eq!(
-            (err.index, err.field.as_deref()),
-            (Some(0), Some("tags[1]"))
-        );
-        // A failure at the record itself names no field.
-        let err = decode_records::<R>(br#"[{"id":1},{"x":2}]"#, &[]).unwrap_err();
-        assert_eq!(
-            (err.index, err.field.as_deref(), err.message.as_str()),
-            (Some(1), None, "missing field `id` at line 1 column 17")
-        );
-        let err = decode_records::<R>(br#"{"data":[{"id":1},7]}"#, &[k("data")]).unwrap_err();
-        assert_eq!((err.index, err.field.as_deref()), (Some(1), None));
-        // Not a record failure: no index, no field.
-        let err = decode_records::<R>(br#"{"data":[{"id":1}"#, &[k("data")]).unwrap_err();
-        assert_eq!((err.index, err.field.as_deref()), (None, None));
-    }
-
-    #[test]
-    fn extracts_several_values_in_one_pass() {
-        let body = br#"{"data":[{"a":1}],"meta":{"total":7,"next":"c2"},"has_more":true}"#;
-        let p1 = [k("meta"), k("total")];
-        let p2 = [k("has_more")];
-        let p3 = [k("meta"), k("next")];
-        let p4 = [k("nope")];
-        let got = extract_values(body, &[&p1, &p2, &p3, &p4]).unwrap();
-        assert_eq!(
-            got,
-            vec![Some(7.into()), Some(true.into()), Some("c2".into()), None]
-        );
-    }
-
-    #[test]
-    fn detection_prefers_data_keys_then_first_list() {
-        let v = serde_json::json!({"meta":{"tags":[1]},"page":{"results":[{"a":1}]}});
-        assert_eq!(detect_records_path(&v), vec![k("page"), k("results")]);
-        let v = serde_json::json!({"meta":{"tags":[1]},"other":[2]});
-        assert_eq!(detect_records_path(&v), vec![k("meta"), k("tags")]);
-        assert!(detect_records_path(&serde_json::json!([1])).is_empty());
-        assert!(detect_records_path(&serde_json::json!({"a":{"b":{"c":{"d":[1]}}}})).is_empty());
-    }
-}
+mod tests;

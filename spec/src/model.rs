@@ -734,6 +734,10 @@ pub struct Endpoint {
     /// JSONPath of the record list; detected when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_selector: Option<String>,
+    /// What a page without the `data_selector` path means (restsource): an error (default) or
+    /// an empty page (dlt's behaviour).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_selector_missing: Option<DataSelectorMissing>,
     /// Responses to ignore (by status and/or body content).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_actions: Option<Vec<ResponseAction>>,
@@ -814,6 +818,18 @@ pub enum LastValueFunc {
     Max,
     /// Lowest.
     Min,
+}
+
+/// What a page without the `data_selector` path means.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DataSelectorMissing {
+    /// Fail the resource, naming the page and quoting the body (default): an API that answers
+    /// `200 {"message": "Service unavailable"}` must not empty a table.
+    #[default]
+    Error,
+    /// Read the page as empty, as dlt does.
+    Empty,
 }
 
 /// What to do with a record that lacks the cursor.

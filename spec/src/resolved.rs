@@ -138,6 +138,8 @@ pub struct ResolvedResource {
     pub headers: Vec<(String, Template)>,
     /// Record selector; `None` means detect.
     pub data_selector: Option<JsonPath>,
+    /// What a page without the selector's path means (default: an error).
+    pub data_selector_missing: crate::model::DataSelectorMissing,
     /// Paginator with all defaults applied.
     pub paginator: ResolvedPaginator,
     /// Ignore rules: (status, body substring).

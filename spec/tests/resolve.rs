@@ -430,3 +430,27 @@ fn literal_credentials_are_masked_in_every_diagnostic_on_their_line() {
     assert!(unknown.source_line.contains(r#""token": "***""#));
     assert!(!format!("{d}").contains("tok-123"), "{d}");
 }
+
+#[test]
+fn data_selector_missing_defaults_to_error_and_merges_from_the_defaults() {
+    use restsource_spec::model::DataSelectorMissing::{Empty, Error};
+    let r = resolve(json!({
+        "client": {"base_url": "https://api.example.com"},
+        "resource_defaults": {"endpoint": {"data_selector_missing": "empty"}},
+        "resources": [
+            "lenient",
+            {"name": "strict", "endpoint": {"path": "strict", "data_selector_missing": "error"}}
+        ]
+    }));
+    let got: Vec<_> = r
+        .resources
+        .iter()
+        .map(|r| r.data_selector_missing)
+        .collect();
+    assert_eq!(got, vec![Empty, Error]);
+    let r = resolve(json!({
+        "client": {"base_url": "https://api.example.com"},
+        "resources": ["plain"]
+    }));
+    assert_eq!(r.resources[0].data_selector_missing, Error);
+}

@@ -11,13 +11,14 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
 
 use super::erased::{DecodeFn, Erased};
+use super::guard::{PageFacts, PageGuard};
 use super::request::{endpoint_auth, first_request, Fill, ParentValues};
 use super::ExtractError;
 use crate::def::{Method, PathStep, ResourceDef, SourceDef};
 use crate::http::{Body, HttpClient, HttpMethod, HttpRequest, Outcome, Response};
 use crate::incremental::Incremental;
 use crate::paginate::{detect, PageView, Paginator, RemainingPages, RequestParts};
-use crate::select::{detect_records_path, extract_values, walk, SelectError, Step};
+use crate::select::{detect_records_path, extract_values, walk, SelectError, Selected, Step};
 
 /// What a chain needs.
 pub(crate) struct Chain<'a> {
@@ -27,6 +28,14 @@ pub(crate) struct Chain<'a> {
     pub decode: DecodeFn,
     pub page_concurrency: usize,
     pub inc: Option<&'a Mutex<Incremental>>,
+}
+
+/// What the parallel part of a stream carries on from its sequential first page(s).
+struct Stream<'a> {
+    paginator: &'a Paginator,
+    selector: &'a [Step],
+    detected: bool,
+    guard: &'a mut PageGuard,
 }
 
 /// Receives a chain's pages in order.
@@ -43,6 +52,7 @@ struct Fetched {
     headers: HeaderMap,
     body: bytes::Bytes,
     records: Box<dyn Erased>,
+    selected: Selected,
     shown: String,
 }
 
@@ -68,6 +78,8 @@ impl Chain<'_> {
         let mut paginator = Paginator::from_def(&self.def.endpoint.paginator);
         paginator.init(&mut parts);
         let mut selector = self.def.endpoint.data_selector.map(Step::from_def);
+        let detected = selector.is_none();
+        let mut guard = PageGuard::new(self.def);
         let mut seen = HashSet::new();
         let mut page = 0u64;
         loop {
@@ -107,7 +119,10 @@ impl Chain<'_> {
                         .collect::<Vec<_>>(),
                 );
             }
-            let fetched = self.decode(resp, selector.as_deref().unwrap_or(&[]), page)?;
+            let sel = selector.as_deref().unwrap_or(&[]);
+            let fetched = self.decode(resp, sel, page)?;
+            guard.set_paginator(paginator.name());
+            self.check(&mut guard, &fetched, page, sel, detected)?;
             let values = match first_values {
                 Some(v) => v,
                 None => extract_values(&fetched.body, &paginator.value_paths()).map_err(|e| {
@@ -140,28 +155,38 @@ impl Chain<'_> {
             }
             if self.page_concurrency > 1 {
                 if let Some(rest) = paginator.remaining(&parts) {
+                    let stream = Stream {
+                        paginator: &paginator,
+                        selector: selector.as_deref().unwrap_or(&[]),
+                        detected,
+                        guard: &mut guard,
+                    };
                     return self
-                        .run_parallel(rest, &headers, parent, page, &paginator, &selector, sink)
+                        .run_parallel(rest, &headers, parent, page, stream, sink)
                         .await;
                 }
             }
         }
     }
 
-    /// The remaining pages of a range paginator, fetched concurrently, delivered in order.
-    #[allow(clippy::too_many_arguments)]
+    /// The remaining pages of a range paginator, fetched concurrently, delivered (and
+    /// checked) in order.
     async fn run_parallel(
         &self,
         rest: RemainingPages,
         headers: &[(HeaderName, HeaderValue)],
         parent: Option<&ParentValues>,
         done: u64,
-        paginator: &Paginator,
-        selector: &Option<Vec<Step>>,
+        stream: Stream<'_>,
         sink: &mut dyn PageSink,
     ) -> Result<(), ExtractError> {
+        let Stream {
+            paginator,
+            selector: sel,
+            detected,
+            guard,
+        } = stream;
         let stop_on_empty = matches!(paginator, Paginator::Range(r) if r.stop_after_empty_page);
-        let sel = selector.as_deref().unwrap_or(&[]);
         let mut pages = futures::stream::iter(rest.enumerate())
             .map(|(i, parts)| async move {
                 let page = done + 1 + i as u64;
@@ -177,6 +202,7 @@ impl Chain<'_> {
             let Some(fetched) = fetched? else {
                 return Ok(());
             };
+            self.check(guard, &fetched, page, sel, detected)?;
             if stop_on_empty && fetched.records.len() == 0 {
                 return Ok(());
             }
@@ -254,14 +280,36 @@ impl Chain<'_> {
         page: u64,
     ) -> Result<Fetched, ExtractError> {
         let shown = self.http.redactor().url(&resp.url);
-        let records =
+        let (records, selected) =
             (self.decode)(&resp.body, selector).map_err(|e| self.decode_error(page, &shown, e))?;
         Ok(Fetched {
             headers: resp.headers,
             body: resp.body,
             records,
+            selected,
             shown,
         })
+    }
+
+    /// The stream's page checks, in delivery order.
+    fn check(
+        &self,
+        guard: &mut PageGuard,
+        fetched: &Fetched,
+        page: u64,
+        selector: &[Step],
+        detected: bool,
+    ) -> Result<(), ExtractError> {
+        let facts = PageFacts {
+            page,
+            url: &fetched.shown,
+            body: &fetched.body,
+            selected: fetched.selected,
+            records: fetched.records.len(),
+            selector,
+            detected,
+        };
+        guard.check(&facts, self.http.redactor())
     }
 
     fn decode_error(&self, page: u64, shown: &str, e: SelectError) -> ExtractError {

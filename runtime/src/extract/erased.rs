@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::RowBatch;
 use crate::def::PathStep;
 use crate::record::{walk, Record};
-use crate::select::{decode_records, SelectError, Step};
+use crate::select::{decode_selected, SelectError, Selected, Step};
 
 /// A decoded page whose record type is known only to its decoder.
 pub(crate) trait Erased: Send {
@@ -19,8 +19,8 @@ pub(crate) trait Erased: Send {
     fn into_any(self: Box<Self>) -> Box<dyn Any + Send>;
 }
 
-/// Decodes a page body at a selector.
-pub(crate) type DecodeFn = fn(&[u8], &[Step]) -> Result<Box<dyn Erased>, SelectError>;
+/// Decodes a page body at a selector, saying what the selector found.
+pub(crate) type DecodeFn = fn(&[u8], &[Step]) -> Result<(Box<dyn Erased>, Selected), SelectError>;
 
 fn retain<T>(v: &mut Vec<T>, keep: &[bool]) {
     let mut i = 0;
@@ -86,11 +86,16 @@ impl Erased for Vec<Loose> {
 pub(crate) fn decode_typed<R: Record>(
     body: &[u8],
     path: &[Step],
-) -> Result<Box<dyn Erased>, SelectError> {
-    Ok(Box::new(decode_records::<R>(body, path)?))
+) -> Result<(Box<dyn Erased>, Selected), SelectError> {
+    let (records, selected) = decode_selected::<R>(body, path)?;
+    Ok((Box::new(records), selected))
 }
 
 /// The decoder for ancestors fetched as plain JSON.
-pub(crate) fn decode_loose(body: &[u8], path: &[Step]) -> Result<Box<dyn Erased>, SelectError> {
-    Ok(Box::new(decode_records::<Loose>(body, path)?))
+pub(crate) fn decode_loose(
+    body: &[u8],
+    path: &[Step],
+) -> Result<(Box<dyn Erased>, Selected), SelectError> {
+    let (records, selected) = decode_selected::<Loose>(body, path)?;
+    Ok((Box::new(records), selected))
 }

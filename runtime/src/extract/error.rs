@@ -45,6 +45,36 @@ pub enum ExtractError {
         // inside the pipeline's error), so the largest variant is kept small.
         message: Box<str>,
     },
+    /// A page whose records are not where the stream's selector says: the path is missing,
+    /// an object where earlier pages had a list, or a scalar. Never read as an empty page.
+    #[error("resource `{resource}`: page {page} ({url}): {message}; body: {excerpt}")]
+    BadPage {
+        /// Resource name.
+        resource: String,
+        /// Page number (1-based).
+        page: u64,
+        /// Redacted URL.
+        url: String,
+        /// What was wrong, naming the selector.
+        message: Box<str>,
+        /// The start of the body, redacted before it was cut.
+        excerpt: Box<str>,
+    },
+    /// The API sent the same body for several pages in a row although the paginator asked
+    /// for different ones.
+    #[error("resource `{resource}`: page {page} ({url}): the same response body {repeats} pages in a row although paginator `{paginator}` asked for different pages; stopping instead of loading the same records again")]
+    RepeatedBody {
+        /// Resource name.
+        resource: String,
+        /// Page number (1-based) of the last repeat.
+        page: u64,
+        /// Redacted URL of that page.
+        url: String,
+        /// Paginator name.
+        paginator: &'static str,
+        /// Identical bodies in a row.
+        repeats: u32,
+    },
     /// The paginator cannot go on.
     #[error("resource `{resource}`: paginator `{paginator}` at {url}: {message}")]
     Paginator {

@@ -9,6 +9,7 @@ mod chain;
 mod erased;
 mod error;
 mod graph;
+mod guard;
 mod request;
 
 pub use error::ExtractError;

@@ -156,6 +156,7 @@ pub const ENDPOINT: EndpointDef = EndpointDef {
     data: None,
     headers: &[],
     data_selector: Some(&[PathStep::Key("data")]),
+    data_selector_missing: SelectorMissing::Error,
     paginator: PaginatorDef::SinglePage,
     response_actions: &[],
     incremental: None,

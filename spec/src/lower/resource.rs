@@ -34,6 +34,7 @@ const ENDPOINT_KEYS: &[&str] = &[
     "headers",
     "paginator",
     "data_selector",
+    "data_selector_missing",
     "response_actions",
     "incremental",
     "auth",
@@ -191,6 +192,13 @@ fn endpoint(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<EndpointConfig> 
             .unwrap_or_default(),
         paginator: cx.opt(&o, "paginator", paginator::paginator),
         data_selector: cx.opt(&o, "data_selector", Cx::string),
+        data_selector_missing: cx.opt(&o, "data_selector_missing", |cx, n, p| {
+            let s = cx.one_of(n, p, "data_selector_missing", &["error", "empty"])?;
+            Some(match s.as_str() {
+                "empty" => crate::model::DataSelectorMissing::Empty,
+                _ => crate::model::DataSelectorMissing::Error,
+            })
+        }),
         response_actions: cx.opt(&o, "response_actions", response_actions),
         incremental: cx.opt(&o, "incremental", incremental),
         auth: match o.get("auth") {

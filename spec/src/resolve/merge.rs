@@ -45,6 +45,7 @@ fn merge_endpoint(defaults: Option<Endpoint>, own: Option<Endpoint>) -> Endpoint
         data,
         paginator,
         data_selector,
+        data_selector_missing,
         response_actions,
         incremental
     );

@@ -323,6 +323,7 @@ fn resource(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &merge::Merged) -> Op
         data: ep.data,
         headers: ep.headers,
         data_selector: ep.data_selector,
+        data_selector_missing: m.endpoint.data_selector_missing.unwrap_or_default(),
         paginator: ep.paginator,
         response_actions: ep.response_actions,
         incremental: ep.incremental,
