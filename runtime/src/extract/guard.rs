@@ -17,13 +17,7 @@ use super::ExtractError;
 /// chance (a tiny final page equal to the one before); three is an API ignoring the paginator.
 pub(crate) const SAME_BODY_LIMIT: u32 = 3;
 
-/// Characters of the body quoted in an error.
-const EXCERPT_CHARS: usize = 200;
-
-/// How much of the body is redacted before the excerpt is cut from it: far more than the
-/// excerpt, so a secret that starts inside the excerpt is hidden whole, not cut in two and
-/// missed by the redactor (secrets are far shorter than this).
-const REDACT_WINDOW: usize = 64 * 1024;
+use crate::http::EXCERPT_CHARS;
 
 /// The checks of one stream (one chain: a resource, or a child for one parent record).
 pub(crate) struct PageGuard {
@@ -142,14 +136,14 @@ impl PageGuard {
 /// The start of a body for an error message: redacted first, then cut to [`EXCERPT_CHARS`]
 /// characters, line breaks and other control characters shown as spaces.
 pub(crate) fn excerpt(redactor: &Redactor, body: &[u8]) -> String {
-    let window = &body[..body.len().min(REDACT_WINDOW)];
-    let text: String = String::from_utf8_lossy(window)
+    // One character more than is shown tells whether anything was cut.
+    let text = redactor.excerpt_bytes(body, EXCERPT_CHARS + 1);
+    let mut out: String = text
         .chars()
+        .take(EXCERPT_CHARS)
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    let text = redactor.text(&text);
-    let mut out: String = text.chars().take(EXCERPT_CHARS).collect();
-    if out.len() < text.len() || window.len() < body.len() {
+    if text.chars().nth(EXCERPT_CHARS).is_some() {
         out.push('…');
     }
     out
