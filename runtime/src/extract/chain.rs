@@ -187,17 +187,37 @@ impl Chain<'_> {
             guard,
         } = stream;
         let stop_on_empty = matches!(paginator, Paginator::Range(r) if r.stop_after_empty_page);
-        let mut pages = futures::stream::iter(rest.enumerate())
-            .map(|(i, parts)| async move {
-                let page = done + 1 + i as u64;
-                match self.fetch(&parts, headers, page).await? {
-                    Some(resp) => self.decode(resp, sel, page).map(Some),
-                    None => Ok(None),
-                }
-            })
-            .buffered(self.page_concurrency);
+        let fetch_page = |i: usize, parts: RequestParts| async move {
+            let page = done + 1 + i as u64;
+            let fetched = match self.fetch(&parts, headers, page).await {
+                Ok(Some(resp)) => self.decode(resp, sel, page).map(Some),
+                Ok(None) => Ok(None),
+                Err(e) => Err(e),
+            };
+            (i, fetched)
+        };
+        let mut window = ReadAhead::new(self.page_concurrency);
+        let mut rest = rest.enumerate();
+        let mut in_flight = futures::stream::FuturesUnordered::new();
         let mut page = done;
-        while let Some(fetched) = pages.next().await {
+        loop {
+            while window.may_start(in_flight.len()) {
+                let Some((i, parts)) = rest.next() else {
+                    break;
+                };
+                window.started();
+                in_flight.push(fetch_page(i, parts));
+            }
+            let fetched = match window.take_next() {
+                Some(fetched) => fetched,
+                None => match in_flight.next().await {
+                    Some((i, fetched)) => {
+                        window.arrived(i, fetched);
+                        continue;
+                    }
+                    None => return Ok(()),
+                },
+            };
             page += 1;
             let Some(fetched) = fetched? else {
                 return Ok(());
@@ -208,7 +228,6 @@ impl Chain<'_> {
             }
             self.deliver(fetched.records, parent, page, sink).await?;
         }
-        Ok(())
     }
 
     async fn fetch(
@@ -393,5 +412,90 @@ impl Chain<'_> {
         }
         out.push(']');
         Some(out)
+    }
+}
+
+/// Pages that arrived before their turn, and how far ahead of delivery fetching may run.
+///
+/// At most `concurrency` requests are in flight, and no page more than `READ_AHEAD` ×
+/// `concurrency` ahead of the next one to deliver is started. So a page waiting out a retry
+/// (seconds) does not stall its resource after `concurrency` pages, as an ordered buffer of
+/// `concurrency` futures did, while memory stays bounded by a fixed number of pages.
+struct ReadAhead<T> {
+    concurrency: usize,
+    limit: usize,
+    /// Index of the next page to deliver.
+    next: usize,
+    /// Pages started so far.
+    started: usize,
+    arrived: std::collections::BTreeMap<usize, T>,
+}
+
+/// How many windows of `concurrency` pages fetching may run ahead of delivery.
+const READ_AHEAD: usize = 4;
+
+impl<T> ReadAhead<T> {
+    fn new(concurrency: usize) -> Self {
+        let concurrency = concurrency.max(1);
+        ReadAhead {
+            concurrency,
+            limit: concurrency.saturating_mul(READ_AHEAD),
+            next: 0,
+            started: 0,
+            arrived: std::collections::BTreeMap::new(),
+        }
+    }
+
+    /// Whether another page may be started with `in_flight` requests under way.
+    fn may_start(&self, in_flight: usize) -> bool {
+        in_flight < self.concurrency && self.started < self.next.saturating_add(self.limit)
+    }
+
+    fn started(&mut self) {
+        self.started += 1;
+    }
+
+    fn arrived(&mut self, index: usize, page: T) {
+        self.arrived.insert(index, page);
+    }
+
+    /// The next page in order, when it has arrived.
+    fn take_next(&mut self) -> Option<T> {
+        let page = self.arrived.remove(&self.next)?;
+        self.next += 1;
+        Some(page)
+    }
+}
+
+#[cfg(test)]
+mod read_ahead_tests {
+    use super::ReadAhead;
+
+    #[test]
+    fn pages_are_taken_in_order_and_fetching_runs_at_most_the_window_ahead() {
+        let mut w = ReadAhead::new(2);
+        // Two in flight at most.
+        assert!(w.may_start(1));
+        assert!(!w.may_start(2));
+        for _ in 0..8 {
+            assert!(w.may_start(0));
+            w.started();
+        }
+        // Eight pages (4 windows of 2) ahead of page 0, which has not arrived: no ninth.
+        assert!(!w.may_start(0));
+        w.arrived(1, "p1");
+        w.arrived(2, "p2");
+        assert_eq!(w.take_next(), None);
+        w.arrived(0, "p0");
+        assert_eq!(
+            [w.take_next(), w.take_next(), w.take_next(), w.take_next()],
+            [Some("p0"), Some("p1"), Some("p2"), None]
+        );
+        // Three delivered: three more may start.
+        for _ in 0..3 {
+            assert!(w.may_start(0));
+            w.started();
+        }
+        assert!(!w.may_start(0));
     }
 }
