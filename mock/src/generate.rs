@@ -99,7 +99,7 @@ pub(crate) fn record_hash(seed: u64, resource: &str, id: u64) -> u64 {
 
 /// Tags count of record `id`: every 11th record has none, so empty lists are exercised too.
 pub(crate) fn tag_count(id: u64, h: u64) -> usize {
-    if id % 11 == 0 {
+    if id.is_multiple_of(11) {
         0
     } else {
         1 + (h % 3) as usize
@@ -118,7 +118,7 @@ pub fn record(
     let h = record_hash(seed, resource, id);
     let mut m = Map::new();
     m.insert("id".into(), json!(id));
-    let mut name = if id % 5 == 0 {
+    let mut name = if id.is_multiple_of(5) {
         format!("Ünïcødé ✓ 漢字 #{id}")
     } else {
         format!("{resource} #{id}")
@@ -151,7 +151,7 @@ fn analytics_fields(m: &mut Map<String, Value>, id: u64, h: u64) {
         json!(event.to_rfc3339_opts(SecondsFormat::Secs, true)),
     );
     // Multiples of 1/8 are exact in binary, so values compare exactly after a round trip.
-    let value = if id % 7 == 0 {
+    let value = if id.is_multiple_of(7) {
         Value::Null
     } else {
         json!((h % 100_000) as f64 / 8.0 + 0.125)
@@ -175,7 +175,7 @@ fn social_fields(m: &mut Map<String, Value>, id: u64, h: u64) {
         json!(at.to_rfc3339_opts(SecondsFormat::Secs, true)),
     );
     m.insert("like_count".into(), json!(h % 10_000));
-    let caption = if id % 7 == 0 {
+    let caption = if id.is_multiple_of(7) {
         Value::Null
     } else {
         json!(format!("caption {id} — “quoted” 🎉"))
@@ -186,7 +186,7 @@ fn social_fields(m: &mut Map<String, Value>, id: u64, h: u64) {
 /// `quantity`: null every 7th record, so nullable columns are exercised; each mutation
 /// adds 10 so that a changed record is visible in its numbers too.
 fn quantity(id: u64, h: u64, version: u32) -> Value {
-    if id % 7 == 0 {
+    if id.is_multiple_of(7) {
         Value::Null
     } else {
         json!(h % 500 + 10 * u64::from(version))
@@ -207,7 +207,7 @@ fn inventory_fields(m: &mut Map<String, Value>, id: u64, h: u64, version: u32) {
         "price".into(),
         json!(format!("{}.{:02}", (h >> 9) % 1000, (h >> 19) % 100)),
     );
-    m.insert("active".into(), json!(id % 3 != 0));
+    m.insert("active".into(), json!(!id.is_multiple_of(3)));
     m.insert("ratio".into(), json!(((h >> 26) % 1024) as f64 / 1024.0));
     let created = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap_or_default()
         + ChronoDuration::days((id % 366) as i64);
@@ -237,7 +237,7 @@ fn inventory_fields(m: &mut Map<String, Value>, id: u64, h: u64, version: u32) {
     );
     m.insert("tags".into(), tags(id, h));
     // Quotes and a newline every 13th record exercise string escaping end to end.
-    let notes = if id % 13 == 0 {
+    let notes = if id.is_multiple_of(13) {
         format!("line one\nline \"two\" of {id}")
     } else {
         format!("note {id}")

@@ -52,7 +52,7 @@ impl Renderer {
         out.extend_from_slice(b"{\"id\":");
         write_u64(out, id);
         out.extend_from_slice(b",\"name\":");
-        if id % 5 == 0 {
+        if id.is_multiple_of(5) {
             out.extend_from_slice("\"Ünïcødé ✓ 漢字 #".as_bytes());
         } else {
             out.extend_from_slice(&self.name_prefix);
@@ -87,7 +87,7 @@ fn analytics_fields(out: &mut Vec<u8>, id: u64, h: u64) {
         .and_then(|s| s.checked_add(EPOCH_UNIX - 31 * DAY));
     write_timestamp(out, event);
     out.extend_from_slice(b",\"value\":");
-    if id % 7 == 0 {
+    if id.is_multiple_of(7) {
         out.extend_from_slice(b"null");
     } else {
         write_f64(out, (h % 100_000) as f64 / 8.0 + 0.125);
@@ -111,7 +111,7 @@ fn social_fields(out: &mut Vec<u8>, id: u64, h: u64) {
     out.extend_from_slice(b",\"like_count\":");
     write_u64(out, h % 10_000);
     out.extend_from_slice(b",\"caption\":");
-    if id % 7 == 0 {
+    if id.is_multiple_of(7) {
         out.extend_from_slice(b"null");
     } else {
         out.extend_from_slice(b"\"caption ");
@@ -122,7 +122,7 @@ fn social_fields(out: &mut Vec<u8>, id: u64, h: u64) {
 
 fn write_quantity(out: &mut Vec<u8>, id: u64, h: u64, version: u32) {
     out.extend_from_slice(b",\"quantity\":");
-    if id % 7 == 0 {
+    if id.is_multiple_of(7) {
         out.extend_from_slice(b"null");
     } else {
         write_u64(out, h % 500 + 10 * u64::from(version));
@@ -144,7 +144,7 @@ fn inventory_fields(out: &mut Vec<u8>, id: u64, h: u64, version: u32) {
     out.push(b'.');
     write_padded(out, (h >> 19) % 100, 2);
     out.extend_from_slice(b"\",\"active\":");
-    out.extend_from_slice(if id % 3 != 0 { b"true" } else { b"false" });
+    out.extend_from_slice(if !id.is_multiple_of(3) { b"true" } else { b"false" });
     out.extend_from_slice(b",\"ratio\":");
     write_f64(out, ((h >> 26) % 1024) as f64 / 1024.0);
     out.extend_from_slice(b",\"created_on\":\"");
@@ -177,7 +177,7 @@ fn inventory_fields(out: &mut Vec<u8>, id: u64, h: u64, version: u32) {
     out.extend_from_slice(b"}}");
     write_tags(out, id, h);
     out.extend_from_slice(b",\"notes\":");
-    if id % 13 == 0 {
+    if id.is_multiple_of(13) {
         // The escaped form of "line one\nline \"two\" of ".
         out.extend_from_slice(br#""line one\nline \"two\" of "#);
     } else {
