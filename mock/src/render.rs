@@ -144,7 +144,11 @@ fn inventory_fields(out: &mut Vec<u8>, id: u64, h: u64, version: u32) {
     out.push(b'.');
     write_padded(out, (h >> 19) % 100, 2);
     out.extend_from_slice(b"\",\"active\":");
-    out.extend_from_slice(if !id.is_multiple_of(3) { b"true" } else { b"false" });
+    out.extend_from_slice(if !id.is_multiple_of(3) {
+        b"true"
+    } else {
+        b"false"
+    });
     out.extend_from_slice(b",\"ratio\":");
     write_f64(out, ((h >> 26) % 1024) as f64 / 1024.0);
     out.extend_from_slice(b",\"created_on\":\"");
