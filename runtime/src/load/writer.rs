@@ -136,25 +136,26 @@ pub(crate) fn drive(
     rx: &mut tokio::sync::mpsc::Receiver<Msg>,
 ) -> Result<Written, LoadError> {
     let mut out = Written::default();
-    let status = match write_all(w, rx, &mut out) {
-        Ok(status) => status,
+    let result = write_all(w, rx, &mut out).and_then(|status| {
+        if status == LoadStatus::Completed {
+            w.commit_run(Utc::now(), &out.rows)?;
+        }
+        Ok(status)
+    });
+    let status = match result {
+        Ok(LoadStatus::Completed) => LoadStatus::Completed,
+        Ok(status) => {
+            w.fail_run(status, Utc::now(), &out.rows)?;
+            status
+        }
         Err(e) => {
+            // The error that ended the run is the one to report; failing to record it is logged.
             if let Err(also) = w.fail_run(LoadStatus::Failed, Utc::now(), &out.rows) {
                 tracing::warn!(error = %also, "could not record the failed load");
             }
             return Err(e);
         }
     };
-    if status == LoadStatus::Completed {
-        if let Err(e) = w.commit_run(Utc::now(), &out.rows) {
-            if let Err(also) = w.fail_run(LoadStatus::Failed, Utc::now(), &out.rows) {
-                tracing::warn!(error = %also, "could not record the failed load");
-            }
-            return Err(e);
-        }
-    } else {
-        w.fail_run(status, Utc::now(), &out.rows)?;
-    }
     out.status = Some(status);
     Ok(out)
 }
