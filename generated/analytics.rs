@@ -370,6 +370,7 @@ pub mod analytics {
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_resource_name\"",
             },
         },
+        checkpoint: None,
     };
     /// Source `analytics`: every resource, in dependency order.
     pub const SOURCE: ::restsource::runtime::def::SourceDef = ::restsource::runtime::def::SourceDef {

@@ -309,6 +309,7 @@ pub mod analytics_typed {
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_resource_name\"",
             },
         },
+        checkpoint: None,
     };
     /// Source `analytics_typed`: every resource, in dependency order.
     pub const SOURCE: ::restsource::runtime::def::SourceDef = ::restsource::runtime::def::SourceDef {

@@ -1485,6 +1485,7 @@ pub mod inventory {
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_stock_summaries\"",
             },
         },
+        checkpoint: None,
     };
     /// Resource `customers`, loaded into table `customers`.
     pub const CUSTOMERS: ::restsource::runtime::def::ResourceDef = ::restsource::runtime::def::ResourceDef {
@@ -1701,6 +1702,7 @@ pub mod inventory {
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_customers\"",
             },
         },
+        checkpoint: None,
     };
     /// Resource `items`, loaded into table `items`.
     pub const ITEMS: ::restsource::runtime::def::ResourceDef = ::restsource::runtime::def::ResourceDef {
@@ -2041,6 +2043,7 @@ pub mod inventory {
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_items\"",
             },
         },
+        checkpoint: None,
     };
     /// Resource `stock_details`, loaded into table `stock_details`.
     pub const STOCK_DETAILS: ::restsource::runtime::def::ResourceDef = ::restsource::runtime::def::ResourceDef {
@@ -2257,6 +2260,7 @@ pub mod inventory {
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_stock_details\"",
             },
         },
+        checkpoint: None,
     };
     /// Resource `inventory`, loaded into table `inventory`.
     pub const INVENTORY: ::restsource::runtime::def::ResourceDef = ::restsource::runtime::def::ResourceDef {
@@ -2508,6 +2512,7 @@ pub mod inventory {
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_inventory\"",
             },
         },
+        checkpoint: None,
     };
     /// Resource `orders`, loaded into table `orders`.
     pub const ORDERS: ::restsource::runtime::def::ResourceDef = ::restsource::runtime::def::ResourceDef {
@@ -2753,6 +2758,7 @@ pub mod inventory {
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_orders\"",
             },
         },
+        checkpoint: None,
     };
     /// Source `inventory`: every resource, in dependency order.
     pub const SOURCE: ::restsource::runtime::def::SourceDef = ::restsource::runtime::def::SourceDef {

@@ -361,6 +361,7 @@ pub mod oauth_analytics {
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_resource_name\"",
             },
         },
+        checkpoint: None,
     };
     /// Source `oauth_analytics`: every resource, in dependency order.
     pub const SOURCE: ::restsource::runtime::def::SourceDef = ::restsource::runtime::def::SourceDef {

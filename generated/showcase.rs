@@ -1233,6 +1233,7 @@ pub mod showcase {
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_items\"",
             },
         },
+        checkpoint: None,
     };
     /// Resource `item_details`, loaded into table `item_details`.
     pub const ITEM_DETAILS: ::restsource::runtime::def::ResourceDef = ::restsource::runtime::def::ResourceDef {
@@ -1466,6 +1467,7 @@ pub mod showcase {
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_item_details\"",
             },
         },
+        checkpoint: None,
     };
     /// Resource `type`, loaded into table `type`.
     pub const TYPE: ::restsource::runtime::def::ResourceDef = ::restsource::runtime::def::ResourceDef {
@@ -1590,6 +1592,7 @@ pub mod showcase {
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_type\"",
             },
         },
+        checkpoint: None,
     };
     /// Resource `source`, loaded into table `source`.
     pub const SOURCE_2: ::restsource::runtime::def::ResourceDef = ::restsource::runtime::def::ResourceDef {
@@ -1708,6 +1711,7 @@ pub mod showcase {
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_source\"",
             },
         },
+        checkpoint: None,
     };
     /// Resource `new`, loaded into table `new`.
     pub const NEW: ::restsource::runtime::def::ResourceDef = ::restsource::runtime::def::ResourceDef {
@@ -1842,6 +1846,7 @@ pub mod showcase {
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_new\"",
             },
         },
+        checkpoint: None,
     };
     /// Resource `offsets`, loaded into table `offsets`.
     pub const OFFSETS: ::restsource::runtime::def::ResourceDef = ::restsource::runtime::def::ResourceDef {
@@ -1967,6 +1972,7 @@ pub mod showcase {
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_offsets\"",
             },
         },
+        checkpoint: None,
     };
     /// Source `showcase`: every resource, in dependency order.
     pub const SOURCE: ::restsource::runtime::def::SourceDef = ::restsource::runtime::def::SourceDef {

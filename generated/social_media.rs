@@ -1158,6 +1158,7 @@ pub mod social_media {
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_media\"",
             },
         },
+        checkpoint: None,
     };
     /// Resource `media_insights`, loaded into table `media_insights`.
     pub const MEDIA_INSIGHTS: ::restsource::runtime::def::ResourceDef = ::restsource::runtime::def::ResourceDef {
@@ -1334,6 +1335,7 @@ pub mod social_media {
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_media_insights\"",
             },
         },
+        checkpoint: None,
     };
     /// Resource `stories`, loaded into table `stories`.
     pub const STORIES: ::restsource::runtime::def::ResourceDef = ::restsource::runtime::def::ResourceDef {
@@ -1510,6 +1512,7 @@ pub mod social_media {
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_stories\"",
             },
         },
+        checkpoint: None,
     };
     /// Resource `user_insights`, loaded into table `user_insights`.
     pub const USER_INSIGHTS: ::restsource::runtime::def::ResourceDef = ::restsource::runtime::def::ResourceDef {
@@ -1686,6 +1689,7 @@ pub mod social_media {
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_user_insights\"",
             },
         },
+        checkpoint: None,
     };
     /// Resource `story_insights`, loaded into table `story_insights`.
     pub const STORY_INSIGHTS: ::restsource::runtime::def::ResourceDef = ::restsource::runtime::def::ResourceDef {
@@ -1862,6 +1866,7 @@ pub mod social_media {
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_story_insights\"",
             },
         },
+        checkpoint: None,
     };
     /// Resource `users`, loaded into table `users`.
     pub const USERS: ::restsource::runtime::def::ResourceDef = ::restsource::runtime::def::ResourceDef {
@@ -2038,6 +2043,7 @@ pub mod social_media {
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_users\"",
             },
         },
+        checkpoint: None,
     };
     /// Resource `user_lifetime_insights`, loaded into table `user_lifetime_insights`.
     pub const USER_LIFETIME_INSIGHTS: ::restsource::runtime::def::ResourceDef = ::restsource::runtime::def::ResourceDef {
@@ -2230,6 +2236,7 @@ pub mod social_media {
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_user_lifetime_insights\"",
             },
         },
+        checkpoint: None,
     };
     /// Source `social_media`: every resource, in dependency order.
     pub const SOURCE: ::restsource::runtime::def::SourceDef = ::restsource::runtime::def::SourceDef {

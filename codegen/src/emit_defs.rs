@@ -102,6 +102,7 @@ pub(crate) fn resource(r: &ResourceIr<'_>, rt: &TokenStream) -> TokenStream {
     }));
     let selected = res.selected;
     let parallelized = res.parallelized;
+    let checkpoint = opt(res.checkpoint.map(Literal::u32_unsuffixed));
     let retry = retry(&res.retry, rt);
     let endpoint = endpoint(r, rt);
     let table_sql = SqlTable {
@@ -145,6 +146,7 @@ pub(crate) fn resource(r: &ResourceIr<'_>, rt: &TokenStream) -> TokenStream {
             parallelized: #parallelized,
             retry: #retry,
             sql: #sql,
+            checkpoint: #checkpoint,
         };
     }
 }

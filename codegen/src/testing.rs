@@ -81,6 +81,7 @@ pub fn resource(name: &str) -> ResolvedResource {
         parallelized: false,
         max_table_nesting: None,
         retry: default_retry(),
+        checkpoint: None,
     }
 }
 
@@ -259,6 +260,7 @@ pub fn showcase_source() -> ResolvedSource {
         on_cursor_value_missing: OnCursorValueMissing::Include,
         range_start_closed: true,
         range_end_closed: false,
+        row_order: None,
     });
     items.params = vec![
         ("sort".into(), TValue::Str(literal("updated_at"))),

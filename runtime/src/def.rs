@@ -236,6 +236,11 @@ pub struct ResourceDef {
     pub retry: RetryDef,
     /// SQL per dialect, produced at compile time.
     pub sql: SqlDefs,
+    /// Pages between commits of this resource's rows and incremental state (spec
+    /// `checkpoint`); `None` loads it all or nothing with the rest of the run. The spec
+    /// guarantees a checkpointed resource is top-level, has no children, is not `replace`,
+    /// and has an incremental cursor the API sends in order.
+    pub checkpoint: Option<u32>,
 }
 
 /// Parent binding of a child resource.

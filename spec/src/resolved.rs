@@ -170,6 +170,9 @@ pub struct ResolvedResource {
     pub max_table_nesting: Option<u32>,
     /// Retry policy (client's, overridden per resource).
     pub retry: ResolvedRetry,
+    /// Pages between commits of rows and incremental state (`checkpoint`); `None`: the
+    /// resource commits with its run, all or nothing.
+    pub checkpoint: Option<u32>,
 }
 
 /// Merge strategy.
@@ -423,4 +426,6 @@ pub struct ResolvedIncremental {
     pub range_start_closed: bool,
     /// End closed.
     pub range_end_closed: bool,
+    /// The order the API sends records in, by cursor, when the spec says so.
+    pub row_order: Option<crate::model::RowOrder>,
 }

@@ -205,6 +205,7 @@ pub const RESOURCE: ResourceDef = ResourceDef {
         sqlite: NO_SQL,
         postgres: NO_SQL,
     },
+    checkpoint: None,
 };
 
 pub const SOURCE: SourceDef = SourceDef {

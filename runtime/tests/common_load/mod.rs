@@ -195,6 +195,7 @@ const fn resource(
         parallelized: false,
         retry: RetryDef::DEFAULT,
         sql,
+        checkpoint: None,
     }
 }
 

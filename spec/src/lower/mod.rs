@@ -346,6 +346,12 @@ impl<'a> Cx<'a> {
             .map(|i| i as u32)
     }
 
+    /// A count of at least one.
+    pub fn positive_u32(&mut self, node: &Node, path: &str) -> Option<u32> {
+        self.int_in(node, path, 1, u32::MAX as i64)
+            .map(|i| i as u32)
+    }
+
     pub fn status(&mut self, node: &Node, path: &str) -> Option<u16> {
         self.int_in(node, path, 100, 599).map(|i| i as u16)
     }

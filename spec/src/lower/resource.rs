@@ -24,6 +24,7 @@ const BASE_KEYS: &[&str] = &[
     "schema_contract",
     "table_format",
     "file_format",
+    "checkpoint",
 ];
 const ENDPOINT_KEYS: &[&str] = &[
     "path",
@@ -165,6 +166,7 @@ fn base(cx: &mut Cx<'_>, o: &Obj<'_>) -> Option<ResourceBase> {
         schema_contract: cx.opt(o, "schema_contract", Cx::json),
         table_format: cx.opt(o, "table_format", Cx::string),
         file_format: cx.opt(o, "file_format", Cx::string),
+        checkpoint: cx.opt(o, "checkpoint", Cx::positive_u32),
     };
     let failed = cx.diags[before..]
         .iter()

@@ -326,6 +326,7 @@ pub(crate) fn endpoint(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &Merged) -
             on_cursor_value_missing: OnCursorValueMissing::Raise,
             range_start_closed: true,
             range_end_closed: false,
+            row_order: None,
         });
     }
     if let Some(inc) = &ep.incremental {
@@ -344,6 +345,7 @@ pub(crate) fn endpoint(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &Merged) -
                     .unwrap_or(OnCursorValueMissing::Raise),
                 range_start_closed: inc.range_start != Some(RangeBound::Open),
                 range_end_closed: inc.range_end == Some(RangeBound::Closed),
+                row_order: inc.row_order,
             }
         });
         ok &= incremental.is_some();

@@ -161,7 +161,8 @@ pub(crate) fn merge(defaults: Option<&ResourceBase>, entry: &ResourceEntry) -> M
         retry,
         schema_contract,
         table_format,
-        file_format
+        file_format,
+        checkpoint
     );
     // Columns are merged per column, not replaced; the merged list is kept as a list.
     let cols = merged_columns(&d.columns, &base.columns);

@@ -3,6 +3,7 @@
 //! collected; nothing stops at the first.
 
 mod auth;
+mod checkpoint;
 mod credential;
 mod endpoint;
 mod merge;
@@ -223,6 +224,16 @@ pub(crate) fn resolve(
         }
         resources.push(Some(p.resource));
     }
+    for (i, res) in resources.iter().enumerate() {
+        let Some(res) = res.as_ref().filter(|res| res.checkpoint.is_some()) else {
+            continue;
+        };
+        let children: Vec<&str> = (0..names.len())
+            .filter(|&j| parents[j] == Some(i))
+            .map(|j| names[j].as_str())
+            .collect();
+        checkpoint::check(&mut r, at(i), res, &children);
+    }
 
     // Topological order: every parent before its children, otherwise spec order. The walk
     // up from each resource stops at the first resource already placed, so every resource is
@@ -339,6 +350,7 @@ fn resource(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &merge::Merged) -> Op
         parallelized: base.parallelized.unwrap_or(false),
         max_table_nesting: base.max_table_nesting,
         retry: auth::retry(spec.client.retry.as_ref(), base.retry.as_ref()),
+        checkpoint: base.checkpoint,
     };
     Some(Partial {
         resource,
