@@ -221,6 +221,21 @@ mod tests {
     }
 
     #[test]
+    fn a_checkpoint_reaches_the_resource_def() {
+        let mut r = testing::resource("events");
+        r.checkpoint = Some(25);
+        let src = testing::source("s", vec![r, testing::resource("plain")]);
+        let code = format_code(
+            generate_tokens(&src, &Settings::default()).unwrap(),
+            Path::new("s.json"),
+            "s",
+        )
+        .unwrap();
+        assert_eq!(code.matches("checkpoint: Some(25),").count(), 1, "{code}");
+        assert_eq!(code.matches("checkpoint: None,").count(), 1, "{code}");
+    }
+
+    #[test]
     fn bad_runtime_path_is_an_error() {
         let src = testing::source("s", vec![]);
         let err = generate_tokens(&src, &Settings::default().runtime_path("not a path"));

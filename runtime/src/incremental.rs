@@ -29,6 +29,19 @@ pub enum IncrementalError {
         /// The cursor path.
         path: &'static str,
     },
+    /// A checkpointed resource got a record behind one already kept: the API does not send
+    /// records in cursor order, so resuming from a checkpoint would skip records.
+    #[error("record {index} has cursor `{value}` at `{path}`, behind `{last}` already loaded: the API does not send records in cursor order, which `checkpoint` relies on (a resumed run would skip records); sort the API by the cursor or remove `checkpoint`")]
+    OutOfOrder {
+        /// Record index on the page.
+        index: usize,
+        /// The cursor path.
+        path: &'static str,
+        /// The record's cursor value (JSON text, cut to 64 characters).
+        value: String,
+        /// The furthest cursor value kept before it (same form).
+        last: String,
+    },
 }
 
 /// Incremental tracking for one resource in one run.
@@ -44,6 +57,8 @@ pub struct Incremental {
     seen_keys: BTreeSet<String>,
     last: Option<Value>,
     last_keys: BTreeSet<String>,
+    /// Records must come in cursor order (checkpointed resources).
+    ordered: bool,
 }
 
 /// A spec literal as JSON (placeholders in strings are not expected here).
@@ -105,7 +120,16 @@ impl Incremental {
             seen_keys,
             last: None,
             last_keys: BTreeSet::new(),
+            ordered: false,
         }
+    }
+
+    /// Makes a record behind the furthest cursor already kept an error
+    /// ([`IncrementalError::OutOfOrder`]): a checkpoint's state is only exact when the API sends
+    /// records in cursor order, so that order is checked, not trusted.
+    pub fn in_order(mut self) -> Self {
+        self.ordered = true;
+        self
     }
 
     /// The value a placeholder names.
@@ -174,12 +198,22 @@ impl Incremental {
             Some(Ordering::Equal) => {
                 self.last_keys.extend(key);
             }
+            Some(Ordering::Less) if self.ordered => {
+                let cut = |v: &Value| v.to_string().chars().take(64).collect::<String>();
+                return Err(IncrementalError::OutOfOrder {
+                    index,
+                    path: self.def.cursor_path_text,
+                    value: cut(&c),
+                    last: self.last.as_ref().map(cut).unwrap_or_default(),
+                });
+            }
             Some(Ordering::Less) => {}
         }
         Ok(true)
     }
 
-    /// The state to persist after the resource's last page (`None` for a backfill).
+    /// The state to persist after the resource's last page, or at a checkpoint after any page
+    /// (`None` for a backfill).
     pub fn state(&self) -> Option<Value> {
         if self.end.is_some() {
             return None;

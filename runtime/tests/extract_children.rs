@@ -246,6 +246,9 @@ async fn run_events(ex: &Extractor, handles: &[ResourceHandle]) -> Vec<(String, 
             ExtractEvent::ResourceDone { resource, .. } => {
                 out.push((format!("done {}", resource.name), Vec::new()))
             }
+            ExtractEvent::Checkpoint { resource, .. } => {
+                panic!("`{}` has no checkpoint setting", resource.name)
+            }
         }
     }
     out

@@ -45,6 +45,7 @@ async fn run(ex: &Extractor, state: StartState) -> (Vec<i64>, Option<serde_json:
         match ev.unwrap() {
             ExtractEvent::Page { batch, .. } => ids.extend(batch_ids(batch.as_ref())),
             ExtractEvent::ResourceDone { incremental, .. } => done = incremental,
+            ExtractEvent::Checkpoint { .. } => panic!("no checkpoint setting"),
         }
     }
     (ids, done)
@@ -185,6 +186,7 @@ async fn events(
         out.push(match ev {
             Ok(ExtractEvent::Page { batch, .. }) => Ok((batch_ids(batch.as_ref()), None)),
             Ok(ExtractEvent::ResourceDone { incremental, .. }) => Ok((Vec::new(), incremental)),
+            Ok(ExtractEvent::Checkpoint { .. }) => panic!("no checkpoint setting"),
             Err(e) => Err(e.to_string()),
         });
     }

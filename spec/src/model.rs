@@ -517,8 +517,8 @@ pub struct ResourceBase {
     /// (rs) Commit this resource's rows and incremental state every this many pages, so a
     /// long backfill that fails resumes from its last checkpoint instead of from scratch.
     /// Needs `endpoint.incremental` without `end_value` and with `row_order` in the cursor's
-    /// direction (`asc` with `max`, `desc` with `min`), a disposition other than `replace`,
-    /// and no parent or child resources. Without it a run is all or nothing.
+    /// direction (`asc` with `max`, `desc` with `min`), a `primary_key`, a disposition other
+    /// than `replace`, and no parent or child resources. Without it a run is all or nothing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1))]
     pub checkpoint: Option<u32>,

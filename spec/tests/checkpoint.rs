@@ -16,6 +16,7 @@ base_url = "https://api.test/"
 [[resources]]
 name = "events"
 checkpoint = 50
+primary_key = "id"
 write_disposition = "append"
 endpoint = { path = "events", incremental = { cursor_path = "id", initial_value = 0, row_order = "asc" } }
 "#;
@@ -56,6 +57,17 @@ fn without_order_the_error_names_the_row_order_to_set() {
     assert_eq!(e.len(), 1, "{e:?}");
     assert!(
         e[0].contains("is not `desc` (`last_value_func` is `min`)"),
+        "{}",
+        e[0]
+    );
+}
+
+#[test]
+fn a_resource_without_primary_key_is_refused() {
+    let e = errors(&GOOD.replace("primary_key = \"id\"\n", ""));
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(
+        e[0].contains("it has no `primary_key`, which a resumed run needs"),
         "{}",
         e[0]
     );
@@ -112,13 +124,22 @@ checkpoint = 10
 
 [[resources]]
 name = "a"
+primary_key = "id"
 endpoint = { path = "a", incremental = { cursor_path = "id", row_order = "asc" } }
 
 [[resources]]
 name = "b"
 "#;
     let e = errors(spec);
-    assert_eq!(e.len(), 1, "{e:?}");
+    // `b` lacks both the incremental and the key; `a` qualifies.
+    assert_eq!(e.len(), 2, "{e:?}");
     assert!(e[0].starts_with("error: resource `b` cannot checkpoint every 10 pages: it has no `endpoint.incremental`"), "{}", e[0]);
-    assert!(e[0].contains(" --> c.toml:5:14\n"), "{}", e[0]);
+    assert!(
+        e[1].starts_with(
+            "error: resource `b` cannot checkpoint every 10 pages: it has no `primary_key`"
+        ),
+        "{}",
+        e[1]
+    );
+    assert!(e.iter().all(|e| e.contains(" --> c.toml:5:14\n")), "{e:?}");
 }

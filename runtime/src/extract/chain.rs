@@ -45,6 +45,13 @@ pub(crate) trait PageSink: Send {
         &mut self,
         page: Box<dyn Erased>,
     ) -> futures::future::BoxFuture<'_, Result<(), ExtractError>>;
+    /// Every page so far was delivered; `state` is the incremental state after them. Only
+    /// resources with `checkpoint` report this (every N pages); sinks that do not load
+    /// ignore it.
+    fn checkpoint(&mut self, state: Option<Value>) -> futures::future::BoxFuture<'_, ()> {
+        let _ = state;
+        Box::pin(async {})
+    }
 }
 
 /// A fetched page, decoded.
@@ -352,6 +359,12 @@ impl Chain<'_> {
         page: u64,
         sink: &mut dyn PageSink,
     ) -> Result<(), ExtractError> {
+        // The state is read with the page's records counted, under the same lock.
+        let mut checkpoint = None;
+        let due = self
+            .def
+            .checkpoint
+            .is_some_and(|n| n > 0 && page % u64::from(n) == 0);
         if let (Some(inc), Some(d)) = (self.inc, self.def.endpoint.incremental) {
             let mut keep = Vec::with_capacity(records.len());
             let mut inc = inc.lock().map_err(|_| ExtractError::Config {
@@ -369,6 +382,9 @@ impl Chain<'_> {
                     }
                 })?);
             }
+            if due {
+                checkpoint = Some(inc.state());
+            }
             drop(inc);
             records.retain_mask(&keep);
         }
@@ -381,7 +397,11 @@ impl Chain<'_> {
                 }
             }
         }
-        sink.deliver(records).await
+        sink.deliver(records).await?;
+        if let Some(state) = checkpoint {
+            sink.checkpoint(state).await;
+        }
+        Ok(())
     }
 
     /// The primary key as JSON text (`[v1,v2]`, as `Value::Array(..).to_string()` writes it),

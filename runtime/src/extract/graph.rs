@@ -27,6 +27,8 @@ pub(crate) struct NodeSpec {
 pub(crate) enum Internal {
     Page(&'static ResourceDef, Box<dyn Erased>),
     Done(&'static ResourceDef, Option<Value>),
+    /// Every page of the resource so far was sent; its incremental state after them.
+    Checkpoint(&'static ResourceDef, Option<Value>),
 }
 
 enum ParentMsg {
@@ -66,6 +68,17 @@ impl PageSink for &NodeOut {
                 let _ = self.events.send(Ok(Internal::Page(self.def, page))).await;
             }
             Ok(())
+        })
+    }
+
+    fn checkpoint(&mut self, state: Option<Value>) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            if self.emit {
+                let _ = self
+                    .events
+                    .send(Ok(Internal::Checkpoint(self.def, state)))
+                    .await;
+            }
         })
     }
 }
@@ -228,12 +241,14 @@ async fn run_node(
     state: &StartState,
     options: &ExtractOptions,
 ) -> Result<Option<Value>, ExtractError> {
-    let inc = n
-        .def
-        .endpoint
-        .incremental
-        .as_ref()
-        .map(|d| Mutex::new(Incremental::new(d, state.get(n.def.name))));
+    let inc = n.def.endpoint.incremental.as_ref().map(|d| {
+        let inc = Incremental::new(d, state.get(n.def.name));
+        // A checkpoint stores the furthest cursor so far: only exact for ordered records.
+        Mutex::new(match n.def.checkpoint {
+            Some(_) => inc.in_order(),
+            None => inc,
+        })
+    });
     let chain = Chain {
         http,
         source,

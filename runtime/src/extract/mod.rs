@@ -65,6 +65,15 @@ pub enum ExtractEvent {
         /// New incremental last value, to commit with the resource's rows.
         incremental: Option<serde_json::Value>,
     },
+    /// Every page of a resource with `checkpoint` so far was emitted (sent every N pages):
+    /// the pipeline commits its rows with this incremental state, so a failed run resumes
+    /// from here.
+    Checkpoint {
+        /// The resource.
+        resource: &'static ResourceDef,
+        /// The incremental state after the pages emitted so far.
+        incremental: Option<serde_json::Value>,
+    },
 }
 
 /// A resource of a generated source, type-erased. Generated code builds it with
@@ -316,7 +325,7 @@ impl Extractor {
                     Ok(records) => (*records, None),
                     Err(_) => (Vec::new(), None),
                 },
-                Ok(Internal::Done(..)) => (Vec::new(), None),
+                Ok(Internal::Done(..) | Internal::Checkpoint(..)) => (Vec::new(), None),
                 Err(e) => (Vec::new(), Some(e)),
             };
             futures::stream::iter(records.into_iter().map(Ok).chain(err.map(Err)))
@@ -350,6 +359,12 @@ impl Extractor {
                     resource,
                     incremental,
                 })),
+                Ok(Internal::Checkpoint(resource, incremental)) => {
+                    Some(Ok(ExtractEvent::Checkpoint {
+                        resource,
+                        incremental,
+                    }))
+                }
                 Err(e) => Some(Err(e)),
             }
         }))

@@ -375,6 +375,20 @@ impl Writer for JsonlWriter {
         Ok(())
     }
 
+    fn checkpoint(
+        &mut self,
+        def: &'static ResourceDef,
+        state: Option<&serde_json::Value>,
+        _rows: u64,
+    ) -> Result<(), LoadError> {
+        if let Some(state) = state {
+            self.states.push((def.name, state.clone()));
+        }
+        // Appends the pending rows and replaces the manifest; the next page opens a new
+        // pending file. The directory lock stays held.
+        self.commit_files()
+    }
+
     fn commit_run(
         &mut self,
         finished_at: DateTime<Utc>,

@@ -207,11 +207,12 @@ impl PostgresWriter {
     }
 
     /// Deletes what the incomplete resources of `load_id`, a dead load of a version that
-    /// committed along the way, left behind (a load of this version left nothing).
+    /// committed along the way, left behind (a load of this version left nothing but the
+    /// rows of its checkpoints, which stay with the state committed beside them).
     fn clean_up(&mut self, load_id: &str) -> Result<(), LoadError> {
         let rows = self.rt.block_on(self.client.query(
             r#"SELECT "resource", "table_name", "mode" FROM "_rs_load_resources"
-               WHERE "load_id" = $1 AND "status" <> 'completed'"#,
+               WHERE "load_id" = $1 AND "status" NOT IN ('completed', 'checkpoint')"#,
             &[&load_id],
         ))?;
         for row in rows {
@@ -449,6 +450,33 @@ impl Writer for PostgresWriter {
                WHERE "load_id" = $1 AND "resource" = $2"#,
             &[&self.load_id, &def.name, &rows],
         )?;
+        Ok(())
+    }
+
+    fn checkpoint(
+        &mut self,
+        def: &'static ResourceDef,
+        state: Option<&serde_json::Value>,
+        rows: u64,
+    ) -> Result<(), LoadError> {
+        if let Some(state) = state {
+            self.exec(
+                r#"INSERT INTO "_rs_state" ("resource", "state", "load_id") VALUES ($1, $2, $3)
+                   ON CONFLICT ("resource") DO UPDATE SET "state" = excluded."state", "load_id" = excluded."load_id""#,
+                &[&def.name, state, &self.load_id],
+            )?;
+        }
+        let rows = i64::try_from(rows).unwrap_or(i64::MAX);
+        self.exec(
+            r#"UPDATE "_rs_load_resources" SET "status" = 'checkpoint', "rows" = $3
+               WHERE "load_id" = $1 AND "resource" = $2"#,
+            &[&self.load_id, &def.name, &rows],
+        )?;
+        // The advisory locks are the session's: they hold across the two transactions.
+        self.batch("COMMIT")?;
+        self.in_tx = false;
+        self.batch("BEGIN")?;
+        self.in_tx = true;
         Ok(())
     }
 

@@ -114,8 +114,8 @@ impl SqliteWriter {
 
     fn begin_in_tx(&mut self, load_id: &str) -> Result<StartState, LoadError> {
         // Any committed `running` row is stale: a live run holds this write lock, and this
-        // version never commits its `running` row (it is part of the run's transaction). They
-        // come from versions that committed along the way.
+        // version commits its `running` row only at a checkpoint (otherwise it is part of the
+        // run's transaction). Older versions committed along the way too.
         let running: Vec<String> = {
             let mut stmt = self
                 .conn
@@ -154,12 +154,13 @@ impl SqliteWriter {
     }
 
     /// Deletes what the incomplete resources of `load_id`, a stale load of a version that
-    /// committed along the way, left behind.
+    /// committed along the way, left behind. Rows a checkpoint committed stay: the state
+    /// committed with them is where the next run resumes.
     fn clean_up(&mut self, load_id: &str, status: LoadStatus) -> Result<(), LoadError> {
         let leftovers: Vec<(String, String, String)> = {
             let mut stmt = self.conn.prepare(
                 r#"SELECT "resource", "table_name", "mode" FROM "_rs_load_resources"
-                   WHERE "load_id" = ?1 AND "status" <> 'completed'"#,
+                   WHERE "load_id" = ?1 AND "status" NOT IN ('completed', 'checkpoint')"#,
             )?;
             let rows = stmt.query_map([load_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
             rows.collect::<Result<_, _>>()?
@@ -370,6 +371,37 @@ impl Writer for SqliteWriter {
                 i64::try_from(rows).unwrap_or(i64::MAX)
             ],
         )?;
+        Ok(())
+    }
+
+    fn checkpoint(
+        &mut self,
+        def: &'static ResourceDef,
+        state: Option<&serde_json::Value>,
+        rows: u64,
+    ) -> Result<(), LoadError> {
+        if let Some(state) = state {
+            self.conn.execute(
+                r#"INSERT INTO "_rs_state" ("resource", "state", "load_id") VALUES (?1, ?2, ?3)
+                   ON CONFLICT ("resource") DO UPDATE SET "state" = excluded."state", "load_id" = excluded."load_id""#,
+                params![def.name, state.to_string(), self.load_id],
+            )?;
+        }
+        self.conn.execute(
+            r#"UPDATE "_rs_load_resources" SET "status" = 'checkpoint', "rows" = ?3
+               WHERE "load_id" = ?1 AND "resource" = ?2"#,
+            params![
+                self.load_id,
+                def.name,
+                i64::try_from(rows).unwrap_or(i64::MAX)
+            ],
+        )?;
+        self.conn.execute_batch("COMMIT")?;
+        self.in_tx = false;
+        // Another run may take the lock in between; it finds this load `running` with a
+        // `checkpoint` resource and keeps its rows. The next unit rolls back to here.
+        self.begin_immediate()?;
+        self.conn.execute_batch(r#"SAVEPOINT "run""#)?;
         Ok(())
     }
 

@@ -3,8 +3,10 @@
 //! (registration, completion, the one commit of a completed run, discarding a failed one).
 //!
 //! A run is all or nothing: every row, every completion and every incremental state of a run
-//! become visible together when the run completes, or not at all. A later per-resource
-//! checkpoint would commit one resource's rows and state inside the run (see `Writer`).
+//! become visible together when the run completes, or not at all. The one exception is a
+//! resource with `checkpoint`, loaded in a run of its own: every N pages its rows so far
+//! are committed with the incremental state they reached (marked as a checkpoint, see
+//! [`checkpoint_of`]), so a failed run keeps them and the next run resumes from there.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -61,18 +63,61 @@ pub(crate) enum Msg {
         def: &'static ResourceDef,
         state: Option<serde_json::Value>,
     },
+    /// Every page of `def` so far was sent; commit them with this incremental state.
+    Checkpoint {
+        def: &'static ResourceDef,
+        state: Option<serde_json::Value>,
+    },
     /// No more events; `failed` when extraction failed.
     Finish { failed: bool },
 }
 
+/// Key of the checkpoint marker inside a stored incremental state.
+const CHECKPOINT_KEY: &str = "checkpoint";
+
+/// Where a stored state came from, when a checkpoint wrote it (not a completed run).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// The load that committed it and then did not complete.
+    pub load_id: String,
+    /// Rows of the resource that load committed up to the checkpoint.
+    pub rows: u64,
+}
+
+/// The checkpoint a stored state was written by, if any. A completed resource stores its
+/// state without the marker, so a marked state means the last run of the resource stopped
+/// after a checkpoint and the next one resumes from it.
+pub fn checkpoint_of(state: &serde_json::Value) -> Option<Checkpoint> {
+    let m = state.get(CHECKPOINT_KEY)?;
+    Some(Checkpoint {
+        load_id: m.get("load_id")?.as_str()?.to_string(),
+        rows: m.get("rows")?.as_u64()?,
+    })
+}
+
+/// `state` with the checkpoint marker; `Incremental::new` reads past the extra key.
+fn mark(state: serde_json::Value, load_id: &str, rows: u64) -> serde_json::Value {
+    match state {
+        serde_json::Value::Object(mut m) => {
+            m.insert(
+                CHECKPOINT_KEY.into(),
+                serde_json::json!({ "load_id": load_id, "rows": rows }),
+            );
+            serde_json::Value::Object(m)
+        }
+        // A bare last value (never produced by this version) stays as it is.
+        other => other,
+    }
+}
+
 /// One destination's writing primitives. All calls happen on the writer thread, in this
 /// order: `begin`, `prepare`*, then `register`/`write_page`/`complete` as events arrive, then
-/// exactly one of `commit_run` (completed) or `fail_run`.
+/// exactly one of `commit_run` (completed) or `fail_run`; `checkpoint` may come between pages
+/// of a resource with `checkpoint`, which the pipeline loads in a run of its own.
 ///
 /// Everything between `begin` and `commit_run` belongs to one unit (a database transaction, or
 /// pending files for JSON lines) that only `commit_run` makes visible; a killed process leaves
-/// none of it. A per-resource checkpoint would be one more call, `checkpoint(def, state)`,
-/// that commits the unit so far with that resource's state and opens the next one.
+/// none of it. `checkpoint` commits the unit so far and opens the next one.
 pub(crate) trait Writer: Send {
     /// Takes this run's locks (waiting at most the lock timeout: the tables of `defs`, or the
     /// whole destination where it has no finer lock), marks loads left `running` by dead
@@ -104,6 +149,17 @@ pub(crate) trait Writer: Send {
         state: Option<&serde_json::Value>,
         rows: u64,
     ) -> Result<(), LoadError>;
+    /// Commits the unit so far with `state` as `def`'s stored incremental state (already
+    /// marked as a checkpoint) and `def`'s load-resource row as `checkpoint` with `rows`, then
+    /// opens the next unit under the same locks. The load stays `running`; a failure or a kill
+    /// after this discards only what came after it, and crash recovery keeps the rows of a
+    /// resource marked `checkpoint`.
+    fn checkpoint(
+        &mut self,
+        def: &'static ResourceDef,
+        state: Option<&serde_json::Value>,
+        rows: u64,
+    ) -> Result<(), LoadError>;
     /// Marks the load completed and commits the whole run at once; releases the locks.
     fn commit_run(
         &mut self,
@@ -127,6 +183,8 @@ pub(crate) struct Written {
     pub rows: BTreeMap<String, u64>,
     /// Final status.
     pub status: Option<LoadStatus>,
+    /// Checkpoints committed.
+    pub checkpoints: u64,
 }
 
 /// Runs the writer until `Finish` or until the channel closes, then commits the run if it
@@ -134,9 +192,10 @@ pub(crate) struct Written {
 pub(crate) fn drive(
     w: &mut dyn Writer,
     rx: &mut tokio::sync::mpsc::Receiver<Msg>,
+    load_id: &str,
 ) -> Result<Written, LoadError> {
     let mut out = Written::default();
-    let result = write_all(w, rx, &mut out).and_then(|status| {
+    let result = write_all(w, rx, &mut out, load_id).and_then(|status| {
         if status == LoadStatus::Completed {
             w.commit_run(Utc::now(), &out.rows)?;
         }
@@ -165,6 +224,7 @@ fn write_all(
     w: &mut dyn Writer,
     rx: &mut tokio::sync::mpsc::Receiver<Msg>,
     out: &mut Written,
+    load_id: &str,
 ) -> Result<LoadStatus, LoadError> {
     // resource name -> rows so far; present once registered in this load.
     let mut started: HashMap<&'static str, u64> = HashMap::new();
@@ -190,6 +250,15 @@ fn write_all(
                 out.rows.entry(def.table_name.to_string()).or_default();
                 w.complete(def, state.as_ref(), rows)?;
                 completed += 1;
+            }
+            Msg::Checkpoint { def, state } => {
+                if !loads(def) {
+                    continue;
+                }
+                let rows = *ensure_started(w, &mut started, def)?;
+                let state = state.map(|s| mark(s, load_id, rows));
+                w.checkpoint(def, state.as_ref(), rows)?;
+                out.checkpoints += 1;
             }
             Msg::Finish { failed: f } => {
                 failed = f;

@@ -2,13 +2,18 @@
 //!
 //! Extraction and writing run concurrently: events go through a bounded channel to one writer
 //! thread per run, so memory is bounded by page size × channel depth, never by data size.
+//!
+//! A run is one load, all or nothing, except for resources with `checkpoint`: each of those
+//! is loaded after the others, in a load of its own, so its intermediate commits never make
+//! another resource's partial rows visible.
 
 mod progress;
 
 pub use progress::PROGRESS_TARGET;
 mod report;
 
-pub use report::LoadReport;
+pub use crate::load::writer::{checkpoint_of, Checkpoint};
+pub use report::{LoadReport, Resumed};
 
 use std::time::{Duration, Instant};
 
@@ -67,6 +72,20 @@ pub enum PipelineError {
         /// What failed (names the resource).
         source: ExtractError,
     },
+    /// Extraction of a resource with `checkpoint` failed after it committed checkpoints: its
+    /// rows and state up to the last one are kept, and the next run resumes from there.
+    /// Resources without `checkpoint` were loaded (and committed) before it.
+    #[error("extraction failed (load {load_id}) after {checkpoints} checkpoint(s) of `{resource}`; its rows up to the last checkpoint are kept and the next run resumes from there: {source}")]
+    ExtractAfterCheckpoint {
+        /// The failed load.
+        load_id: String,
+        /// The checkpointed resource.
+        resource: String,
+        /// Checkpoints committed before the failure.
+        checkpoints: u64,
+        /// What failed.
+        source: ExtractError,
+    },
     /// Writing failed.
     #[error(transparent)]
     Load(#[from] LoadError),
@@ -113,6 +132,8 @@ pub fn select(
 
 struct Session {
     load_id: String,
+    /// The resources locked and prepared for this load.
+    defs: Vec<&'static ResourceDef>,
     state: StartState,
     tx: mpsc::Sender<Msg>,
     done: oneshot::Receiver<Result<Written, LoadError>>,
@@ -135,8 +156,35 @@ impl Pipeline {
     }
 
     /// Runs every resource in `handles`: reads the stored incremental state, extracts from it
-    /// and loads the result.
+    /// and loads the result. Resources with `checkpoint` are loaded afterwards, one load each.
+    /// The first failure ends the run.
     pub async fn run(
+        &self,
+        extractor: &Extractor,
+        handles: &[ResourceHandle],
+    ) -> Result<LoadReport, PipelineError> {
+        let (alone, together): (Vec<ResourceHandle>, Vec<ResourceHandle>) = handles
+            .iter()
+            .partition(|h| h.def.checkpoint.is_some() && crate::load::writer::loads(h.def));
+        let mut report = None::<LoadReport>;
+        if !together.is_empty() || alone.is_empty() {
+            report = Some(self.run_one(extractor, &together).await?);
+        }
+        for h in alone {
+            let one = self.run_one(extractor, &[h]).await?;
+            report = Some(match report {
+                Some(mut r) => {
+                    r.absorb(one);
+                    r
+                }
+                None => one,
+            });
+        }
+        report.ok_or(PipelineError::Load(LoadError::WriterGone))
+    }
+
+    /// One load of `handles`.
+    async fn run_one(
         &self,
         extractor: &Extractor,
         handles: &[ResourceHandle],
@@ -206,6 +254,7 @@ impl Pipeline {
             .copied()
             .filter(|d| crate::load::writer::loads(d))
             .collect();
+        let loaded = defs.clone();
         let id = load_id.clone();
         std::thread::Builder::new()
             .name("restsource-writer".into())
@@ -236,7 +285,7 @@ impl Pipeline {
                     }
                 }
                 let _ = state_tx.send(Ok(state));
-                let _ = done_tx.send(drive(w.as_mut(), &mut rx));
+                let _ = done_tx.send(drive(w.as_mut(), &mut rx, &id));
             })
             .map_err(|source| LoadError::Io {
                 path: "writer thread".into(),
@@ -245,6 +294,7 @@ impl Pipeline {
         let state = state_rx.await.map_err(|_| LoadError::WriterGone)??;
         Ok(Session {
             load_id,
+            defs: loaded,
             state,
             tx,
             done: done_rx,
@@ -261,8 +311,29 @@ impl Pipeline {
             tx,
             done,
             started,
-            ..
+            state,
+            defs,
         } = session;
+        let mut resumed = Vec::new();
+        for def in defs.iter().filter(|d| d.checkpoint.is_some()) {
+            let resource = def.name.to_string();
+            if let Some(c) = state.get(def.name).and_then(checkpoint_of) {
+                tracing::info!(
+                    resource = %resource,
+                    from_load = %c.load_id,
+                    rows = c.rows,
+                    "resuming from the checkpoint of a load that did not complete"
+                );
+                resumed.push(Resumed {
+                    resource,
+                    from_load: c.load_id,
+                    rows: c.rows,
+                });
+            }
+        }
+        resumed.sort_by(|a, b| a.resource.cmp(&b.resource));
+        // The last checkpointed resource seen: named when its load fails.
+        let mut checkpointed: Option<&'static ResourceDef> = None;
         let mut progress = progress::Progress::new(
             self.options.progress,
             self.options.progress_interval,
@@ -292,6 +363,16 @@ impl Pipeline {
                         state: incremental,
                     }
                 }
+                Ok(ExtractEvent::Checkpoint {
+                    resource,
+                    incremental,
+                }) => {
+                    checkpointed = Some(resource);
+                    Msg::Checkpoint {
+                        def: resource,
+                        state: incremental,
+                    }
+                }
                 Err(e) => {
                     failure = Some(e);
                     break;
@@ -312,7 +393,15 @@ impl Pipeline {
         progress.finish();
         if let Some(source) = failure {
             tracing::error!(load_id = %load_id, error = %source, "load failed");
-            return Err(PipelineError::Extract { load_id, source });
+            return Err(match checkpointed {
+                Some(def) if written.checkpoints > 0 => PipelineError::ExtractAfterCheckpoint {
+                    load_id,
+                    resource: def.name.to_string(),
+                    checkpoints: written.checkpoints,
+                    source,
+                },
+                _ => PipelineError::Extract { load_id, source },
+            });
         }
         let report = LoadReport {
             load_id,
@@ -323,6 +412,9 @@ impl Pipeline {
             retries: 0,
             bytes: 0,
             duration: started.elapsed(),
+            checkpoints: written.checkpoints,
+            resumed,
+            checkpoint_loads: Vec::new(),
         };
         tracing::info!(load_id = %report.load_id, status = %report.status, pages, "load finished");
         Ok(report)

@@ -3,8 +3,10 @@
 //! A checkpoint stores the incremental state reached so far; the next run starts from it.
 //! That resumes exactly only when every record not yet loaded lies beyond that state, so the
 //! API must send records in cursor order, the state must be used (no `end_value` backfill),
-//! a partial table must be a valid table (not `replace`), and the resource's rows must not
-//! depend on records of another resource committed at another time (no parent, no children).
+//! records at the checkpoint's cursor value must be recognisable (a primary key, for the
+//! boundary dedup), a partial table must be a valid table (not `replace`), and the resource's
+//! rows must not depend on records of another resource committed at another time (no parent,
+//! no children).
 
 use super::{loc, R};
 use crate::model::{Disposition, RowOrder};
@@ -58,6 +60,13 @@ pub(crate) fn check(r: &mut R<'_>, i: usize, res: &ResolvedResource, children: &
                 );
             }
         }
+    }
+    if res.primary_key.is_empty() {
+        refuse(
+            r,
+            "it has no `primary_key`, which a resumed run needs to skip the records at the checkpoint's cursor value that were already loaded".into(),
+            "set `primary_key` (append keeps every row; the key only identifies records at the boundary), or remove `checkpoint`",
+        );
     }
     if res.disposition == Disposition::Replace {
         refuse(
