@@ -36,10 +36,7 @@ async fn main() -> ExitCode {
         Ok(d) => d,
         Err(e) => return app::fail(&e),
     };
-    let report = match Pipeline::new(destination)
-        .run(source.extractor(), &inventory::Source::resources())
-        .await
-    {
+    let report = match Pipeline::new(destination).run(&source).await {
         Ok(report) => report,
         Err(e) => return app::fail(&e),
     };

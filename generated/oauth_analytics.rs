@@ -509,4 +509,19 @@ pub mod oauth_analytics {
             }
         }
     }
+    impl ::restsource::runtime::Source for Source {
+        fn extractor(&self) -> &::restsource::runtime::extract::Extractor {
+            Source::extractor(self)
+        }
+        fn resources() -> ::std::vec::Vec<
+            ::restsource::runtime::extract::ResourceHandle,
+        > {
+            Source::resources()
+        }
+        fn resource(
+            name: &str,
+        ) -> ::core::option::Option<::restsource::runtime::extract::ResourceHandle> {
+            Source::resource(name)
+        }
+    }
 }

@@ -6,9 +6,9 @@
 use std::fmt;
 use std::process::ExitCode;
 
-use crate::runtime::extract::{Extractor, ResourceHandle};
 use crate::runtime::load::Destination;
-use crate::runtime::pipeline::{select, LoadReport, Pipeline, PipelineOptions};
+use crate::runtime::pipeline::{LoadReport, Pipeline, PipelineOptions};
+use crate::runtime::Source;
 
 /// Command-line options of a source program.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,27 +96,23 @@ impl Args {
     }
 }
 
-/// Runs the resources `args` names (all of `handles` when none) into `args.destination`.
-pub async fn run(
-    extractor: &Extractor,
-    handles: &[ResourceHandle],
+/// Runs the resources `args` names (every selected one when none) into `args.destination`.
+pub async fn run<S: Source>(
+    source: &S,
     args: &Args,
 ) -> Result<LoadReport, Box<dyn std::error::Error>> {
     let destination = Destination::from_url(&args.destination)?;
-    let chosen = if args.resources.is_empty() {
-        handles.to_vec()
-    } else {
-        let names: Vec<&str> = args.resources.iter().map(String::as_str).collect();
-        select(handles, &names)?
-    };
     let mut options = PipelineOptions::default();
     if let Some(wait) = args.lock_timeout {
         options.lock_timeout = wait;
     }
-    Ok(Pipeline::new(destination)
-        .with_options(options)
-        .run(extractor, &chosen)
-        .await?)
+    let pipeline = Pipeline::new(destination).with_options(options);
+    Ok(if args.resources.is_empty() {
+        pipeline.run(source).await?
+    } else {
+        let names: Vec<&str> = args.resources.iter().map(String::as_str).collect();
+        pipeline.run_only(source, &names).await?
+    })
 }
 
 /// Prints an error and its causes to stderr and returns the failure exit code; the error
@@ -203,9 +199,7 @@ macro_rules! source_main {
                 if let Some(url) = &args.base_url {
                     source = source.with_base_url(url.clone());
                 }
-                match $crate::app::run(source.extractor(), &$source::Source::resources(), &args)
-                    .await
-                {
+                match $crate::app::run(&source, &args).await {
                     Ok(report) => {
                         println!("{report}");
                         ::std::process::ExitCode::SUCCESS

@@ -137,5 +137,18 @@ pub(crate) fn source(ir: &SourceIr<'_>, rt: &TokenStream) -> TokenStream {
                 }
             }
         }
+
+        // Inherent items win over trait items of the same name: these delegate, not recurse.
+        impl #rt::Source for Source {
+            fn extractor(&self) -> &#rt::extract::Extractor {
+                Source::extractor(self)
+            }
+            fn resources() -> ::std::vec::Vec<#rt::extract::ResourceHandle> {
+                Source::resources()
+            }
+            fn resource(name: &str) -> ::core::option::Option<#rt::extract::ResourceHandle> {
+                Source::resource(name)
+            }
+        }
     }
 }

@@ -7,15 +7,27 @@
 
 pub mod def;
 pub mod extract;
-pub mod http;
-pub mod incremental;
 pub mod load;
-pub mod paginate;
 pub mod pipeline;
 pub mod record;
 pub mod secret;
-pub mod select;
+mod source;
 pub mod types;
+
+// The machinery behind the pipeline: public only for the runtime's own tests and benches,
+// not part of the API (it changes without notice).
+#[doc(hidden)]
+pub mod http;
+#[doc(hidden)]
+pub mod incremental;
+#[doc(hidden)]
+pub mod paginate;
+#[doc(hidden)]
+pub mod select;
+
+pub use load::Destination;
+pub use pipeline::{LoadReport, Pipeline, PipelineError, PipelineOptions};
+pub use source::Source;
 
 /// Re-exports generated code relies on, so users need no direct dependency on them.
 pub use {chrono, futures, rust_decimal, serde, serde_json};

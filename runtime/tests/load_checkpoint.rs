@@ -146,7 +146,7 @@ async fn run(
             page_concurrency: 1,
             ..Default::default()
         });
-    pipeline(destination).run(&ex, &[handle]).await
+    pipeline(destination).run_handles(&ex, &[handle]).await
 }
 
 fn row(id: i64) -> ItemRow {
@@ -343,7 +343,7 @@ async fn other_resources_load_first_in_a_load_of_their_own() {
         ResourceHandle::of::<PlainItem>(),
     ];
     let err = pipeline(b.destination())
-        .run(&ex, &handles)
+        .run_handles(&ex, &handles)
         .await
         .unwrap_err();
     assert!(
@@ -362,7 +362,10 @@ async fn other_resources_load_first_in_a_load_of_their_own() {
     );
 
     api.failing.store(0, Ordering::SeqCst);
-    let report = pipeline(b.destination()).run(&ex, &handles).await.unwrap();
+    let report = pipeline(b.destination())
+        .run_handles(&ex, &handles)
+        .await
+        .unwrap();
     assert_eq!(report.checkpoint_loads.len(), 1);
     assert_eq!(
         report.rows,

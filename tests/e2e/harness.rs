@@ -49,7 +49,7 @@ pub async fn run(
             progress: false,
             ..PipelineOptions::default()
         })
-        .run(extractor, handles)
+        .run_handles(extractor, handles)
         .await;
     if let Ok(report) = &result {
         let name = db

@@ -246,3 +246,48 @@ async fn bad_pages_fail_clearly_and_leave_the_last_good_load() {
         .expect("recovery run");
     assert_tables_match_api(&db, &api);
 }
+
+/// The public API: a generated source runs through `Pipeline::run` / `run_only` with no
+/// handles in sight; an unknown name is refused before anything is loaded.
+#[tokio::test]
+async fn the_source_trait_runs_all_or_named_resources() {
+    use restsource::{Destination, Pipeline, PipelineError, PipelineOptions};
+    let api = MockApi::start(MockConfig::default()).await;
+    let src = source(&api);
+    let db = scratch_db("inventory-source-trait");
+    let pipeline = || {
+        Pipeline::new(Destination::from_url(&format!("sqlite:{}", db.display())).unwrap())
+            .with_options(PipelineOptions {
+                progress: false,
+                ..PipelineOptions::default()
+            })
+    };
+    let err = pipeline()
+        .run_only(&src, &["orders", "nope"])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, PipelineError::UnknownResource { .. }),
+        "{err}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "unknown resource `nope`; the source has: stock_summaries, customers, items, stock_details, inventory, orders"
+    );
+    assert!(
+        api.request_log().is_empty(),
+        "nothing is fetched for a bad name"
+    );
+
+    let report = pipeline().run_only(&src, &["orders"]).await.unwrap();
+    assert_eq!(report.rows.keys().collect::<Vec<_>>(), ["orders"]);
+    assert_rows_eq(
+        "orders",
+        &table_rows(&db, &inventory::ORDERS),
+        &expected_rows(&api, "orders"),
+    );
+
+    let report = pipeline().run(&src).await.unwrap();
+    assert_eq!(report.rows.len(), 6, "{report}");
+    assert_tables_match_api(&db, &api);
+}

@@ -24,6 +24,7 @@ use crate::def::ResourceDef;
 use crate::extract::{ExtractError, ExtractEvent, Extractor, ResourceHandle, StartState};
 use crate::load::writer::{drive, LoadStatus, Msg, Written};
 use crate::load::{Destination, LoadError};
+use crate::source::Source;
 
 /// Tuning knobs of a [`Pipeline`].
 #[derive(Debug, Clone)]
@@ -155,10 +156,27 @@ impl Pipeline {
         self
     }
 
-    /// Runs every resource in `handles`: reads the stored incremental state, extracts from it
-    /// and loads the result. Resources with `checkpoint` are loaded afterwards, one load each.
-    /// The first failure ends the run.
-    pub async fn run(
+    /// Runs every selected resource of `source`: reads the stored incremental state,
+    /// extracts from it and loads the result. Resources with `checkpoint` are loaded
+    /// afterwards, one load each. The first failure ends the run.
+    pub async fn run<S: Source>(&self, source: &S) -> Result<LoadReport, PipelineError> {
+        self.run_handles(source.extractor(), &S::resources()).await
+    }
+
+    /// As [`Pipeline::run`] for the resources named in `names` (an unknown name is an error
+    /// listing the known ones).
+    pub async fn run_only<S: Source>(
+        &self,
+        source: &S,
+        names: &[&str],
+    ) -> Result<LoadReport, PipelineError> {
+        let chosen = select(&S::resources(), names)?;
+        self.run_handles(source.extractor(), &chosen).await
+    }
+
+    /// As [`Pipeline::run`] for `handles` extracted by `extractor` (the level tests and
+    /// hand-built definitions work at).
+    pub async fn run_handles(
         &self,
         extractor: &Extractor,
         handles: &[ResourceHandle],
