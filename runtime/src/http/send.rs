@@ -1,0 +1,275 @@
+//! Sending one request to the end: per attempt, the circuit breaker, auth, the rate limit,
+//! then a verdict on the result (return it, refresh a rejected OAuth token once, retry after
+//! a wait, or give up and open the breaker).
+
+use std::sync::atomic::Ordering;
+
+use bytes::Bytes;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use tokio::sync::watch;
+use url::Url;
+
+use super::attempt::Failure;
+use super::auth::AuthParts;
+use super::{choose_wait, Body, HttpClient, HttpError, HttpMethod, HttpRequest, Outcome, Response};
+use crate::def::{AuthDef, ResponseActionDef, RetryDef};
+
+/// What one attempt's result means for the request.
+enum Verdict {
+    /// Finished: a response to hand back, or an error not worth retrying.
+    Done(Result<Outcome, HttpError>),
+    /// The API rejected the OAuth token: fetch a new one and try again (once per request).
+    Refresh(String),
+    /// Worth retrying. `status` and `headers` when the API answered (the headers may carry
+    /// `Retry-After`); `detail` is what the error says if the retries run out (a redacted body
+    /// excerpt or transport message); `kind` names the failure in logs without details.
+    Retry {
+        status: Option<u16>,
+        headers: Option<HeaderMap>,
+        detail: String,
+        kind: &'static str,
+    },
+}
+
+/// The request's fixed facts, shared by the steps.
+struct Ctx<'a> {
+    method: &'static str,
+    /// Redacted URL, for logs and errors.
+    shown: String,
+    /// Rate-limit key (an origin carries no userinfo, so it can be logged as is).
+    origin: String,
+    retry: &'a RetryDef,
+    actions: &'a [ResponseActionDef],
+}
+
+impl HttpClient {
+    /// Sends a request with auth, retries, rate limiting and response actions.
+    ///
+    /// Boxed because sending may need an OAuth token, whose request is sent through here too.
+    pub fn send<'a>(
+        &'a self,
+        req: &'a HttpRequest,
+        auth: Option<&'a AuthDef>,
+        retry: &'a RetryDef,
+        actions: &'a [ResponseActionDef],
+    ) -> futures::future::BoxFuture<'a, Result<Outcome, HttpError>> {
+        Box::pin(self.send_inner(req, auth, retry, actions))
+    }
+
+    async fn send_inner(
+        &self,
+        req: &HttpRequest,
+        auth: Option<&AuthDef>,
+        retry: &RetryDef,
+        actions: &[ResponseActionDef],
+    ) -> Result<Outcome, HttpError> {
+        let cx = Ctx {
+            method: req.method.as_str(),
+            shown: self.redactor.url(&req.url),
+            origin: req.url.origin().ascii_serialization(),
+            retry,
+            actions,
+        };
+        let mut retries = 0u32;
+        let mut refreshed = false;
+        loop {
+            if let Some(reason) = self.open_reason() {
+                return Err(HttpError::CircuitOpen {
+                    url: cx.shown,
+                    reason,
+                });
+            }
+            let parts = match auth {
+                Some(a) => self.auth_parts(a).await?,
+                None => AuthParts::default(),
+            };
+            self.limiter.acquire(&cx.origin).await;
+            let mut breaker = self.breaker.subscribe();
+            let result = tokio::select! {
+                r = self.attempt(req, &parts) => r,
+                _ = breaker.wait_for(|v| v.is_some()) => {
+                    return Err(HttpError::CircuitOpen { url: cx.shown, reason: self.open_reason().unwrap_or_default() });
+                }
+            };
+            let oauth = match (auth, &parts.token) {
+                (Some(a @ AuthDef::OAuth2 { .. }), Some(token)) if !refreshed => {
+                    Some((a, token.clone()))
+                }
+                _ => None,
+            };
+            match self.judge(result, &cx, retries, oauth.is_some()) {
+                Verdict::Done(outcome) => return outcome,
+                Verdict::Refresh(reason) => {
+                    refreshed = true;
+                    tracing::info!(method = cx.method, url = %cx.shown, "{reason}: fetching a new one");
+                    if let Some((a, token)) = oauth {
+                        self.invalidate_token(a, &token).await;
+                    }
+                }
+                Verdict::Retry {
+                    status,
+                    headers,
+                    detail,
+                    kind,
+                } => {
+                    if retries >= retry.max_retries {
+                        return Err(self.give_up(cx, status, detail, retries));
+                    }
+                    retries += 1;
+                    self.wait_before_retry(
+                        &cx,
+                        retries,
+                        status,
+                        headers.as_ref(),
+                        kind,
+                        &mut breaker,
+                    )
+                    .await;
+                }
+            }
+        }
+    }
+
+    /// What an attempt's result means: response actions first, then a 401 with a token that
+    /// may be refreshed, then the retry policy's statuses, then any other error status.
+    fn judge(
+        &self,
+        result: Result<Response, Failure>,
+        cx: &Ctx<'_>,
+        retries: u32,
+        may_refresh: bool,
+    ) -> Verdict {
+        let resp = match result {
+            Ok(resp) => resp,
+            Err(Failure::Fatal(e)) => return Verdict::Done(Err(e)),
+            Err(Failure::Retryable { kind, message }) => {
+                return Verdict::Retry {
+                    status: None,
+                    headers: None,
+                    detail: message,
+                    kind,
+                }
+            }
+        };
+        self.limiter.on_response(&cx.origin, resp.status);
+        if matches_action(cx.actions, &resp) {
+            tracing::debug!(url = %cx.shown, status = resp.status, "response ignored by response_actions");
+            return Verdict::Done(Ok(Outcome::Ignored));
+        }
+        if resp.status == 401 && may_refresh {
+            return Verdict::Refresh("the API rejected the OAuth token (401)".into());
+        }
+        if cx.retry.statuses.contains(&resp.status) {
+            return Verdict::Retry {
+                status: Some(resp.status),
+                detail: self.excerpt(&resp.body),
+                headers: Some(resp.headers),
+                kind: "status",
+            };
+        }
+        if resp.status >= 400 {
+            return Verdict::Done(Err(HttpError::Status {
+                method: cx.method,
+                url: cx.shown.clone(),
+                status: resp.status,
+                retries,
+                body: self.excerpt(&resp.body),
+            }));
+        }
+        Verdict::Done(Ok(Outcome::Response(Box::new(resp))))
+    }
+
+    /// The error of a request whose retries ran out; opens the breaker so the run stops
+    /// sending (the rest of its requests would meet the same API).
+    fn give_up(&self, cx: Ctx<'_>, status: Option<u16>, detail: String, retries: u32) -> HttpError {
+        let err = match status {
+            Some(status) => HttpError::Status {
+                method: cx.method,
+                url: cx.shown,
+                status,
+                retries,
+                body: detail,
+            },
+            None => HttpError::Transport {
+                method: cx.method,
+                url: cx.shown,
+                retries,
+                message: detail,
+            },
+        };
+        self.trip(format!(
+            "an earlier request failed and used up its retries ({err})"
+        ));
+        err
+    }
+
+    /// Waits as the retry policy says (Retry-After, else the backoff), logged with its reason;
+    /// an opening breaker ends the wait early.
+    async fn wait_before_retry(
+        &self,
+        cx: &Ctx<'_>,
+        retries: u32,
+        status: Option<u16>,
+        headers: Option<&HeaderMap>,
+        kind: &'static str,
+        breaker: &mut watch::Receiver<Option<String>>,
+    ) {
+        self.counters.retries.fetch_add(1, Ordering::Relaxed);
+        let wait = choose_wait(retries, cx.retry, headers, rand::random::<f64>(), status);
+        if let Ok(mut w) = self.counters.waits.lock() {
+            w.push(wait);
+        }
+        let sleep_for = wait.wait.mul_f64(self.backoff_scale);
+        // The reason is the status or the kind of transport error, never a body or a header:
+        // either may echo a credential.
+        let reason = match status {
+            Some(s) => format!("status {s}"),
+            None => kind.to_string(),
+        };
+        tracing::warn!(
+            method = cx.method,
+            url = %cx.shown,
+            reason = %reason,
+            attempt = retries,
+            retry = retries,
+            max_retries = cx.retry.max_retries,
+            wait_ms = sleep_for.as_millis() as u64,
+            wait_source = if wait.from_retry_after { "retry-after" } else { "backoff" },
+            "retrying request"
+        );
+        tokio::select! {
+            _ = tokio::time::sleep(sleep_for) => {}
+            _ = breaker.wait_for(|v| v.is_some()) => {}
+        }
+    }
+
+    /// A form POST to a token endpoint, with the default retry policy.
+    pub(super) async fn send_token_request(
+        &self,
+        url: Url,
+        headers: Vec<(HeaderName, HeaderValue)>,
+        form: String,
+    ) -> Result<Bytes, HttpError> {
+        let req = HttpRequest {
+            method: HttpMethod::Post,
+            url,
+            headers,
+            body: Body::Form(form),
+        };
+        match self.send(&req, None, &RetryDef::DEFAULT, &[]).await? {
+            Outcome::Response(r) => Ok(r.body),
+            Outcome::Ignored => Ok(Bytes::new()),
+        }
+    }
+}
+
+/// dlt's matching: both conditions when both are given, else whichever is given.
+fn matches_action(actions: &[ResponseActionDef], resp: &Response) -> bool {
+    actions.iter().any(|a| {
+        let status_ok = a.status_code.is_none_or(|s| s == resp.status);
+        let content_ok = a
+            .content
+            .is_none_or(|c| String::from_utf8_lossy(&resp.body).contains(c));
+        (a.status_code.is_some() || a.content.is_some()) && status_ok && content_ok
+    })
+}
