@@ -11,7 +11,7 @@
 
 use std::process::ExitCode;
 
-use restsource::app;
+use restsource::program;
 use restsource::runtime::load::Destination;
 use restsource::runtime::pipeline::Pipeline;
 use restsource::runtime::secret::Secret;
@@ -34,16 +34,16 @@ async fn main() -> ExitCode {
     let source = inventory::Source::new(secrets).with_base_url(api.base_url());
     let destination = match Destination::from_url(&format!("sqlite:{DATABASE}")) {
         Ok(d) => d,
-        Err(e) => return app::fail(&e),
+        Err(e) => return program::fail(&e),
     };
     let report = match Pipeline::new(destination).run(&source).await {
         Ok(report) => report,
-        Err(e) => return app::fail(&e),
+        Err(e) => return program::fail(&e),
     };
     println!("\n{report}\n");
     match show_rows() {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => app::fail(&e),
+        Err(e) => program::fail(&e),
     }
 }
 

@@ -2,7 +2,7 @@
 #![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
 
-pub mod app;
+pub mod program;
 
 pub use restsource_macros::include_source;
 pub use restsource_runtime as runtime;

@@ -8,9 +8,9 @@ use futures::StreamExt;
 use serde_json::Value;
 use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 
-use super::chain::{Chain, PageSink};
-use super::erased::{DecodeFn, Erased};
+use super::page::{DecodeFn, DecodedPage};
 use super::request::{parent_paths, ParentValues};
+use super::resource_pages::{PageSink, ResourcePages};
 use super::{ExtractError, ExtractOptions, StartState};
 use crate::def::{PathStep, ResourceDef, SourceDef};
 use crate::http::HttpClient;
@@ -25,7 +25,7 @@ pub(crate) struct NodeSpec {
 
 /// What the engine reports.
 pub(crate) enum Internal {
-    Page(&'static ResourceDef, Box<dyn Erased>),
+    Page(&'static ResourceDef, Box<dyn DecodedPage>),
     Done(&'static ResourceDef, Option<Value>),
     /// Every page of the resource so far was sent; its incremental state after them.
     Checkpoint(&'static ResourceDef, Option<Value>),
@@ -52,7 +52,7 @@ struct NodeOut {
 }
 
 impl PageSink for &NodeOut {
-    fn deliver(&mut self, page: Box<dyn Erased>) -> BoxFuture<'_, Result<(), ExtractError>> {
+    fn deliver(&mut self, page: Box<dyn DecodedPage>) -> BoxFuture<'_, Result<(), ExtractError>> {
         Box::pin(async move {
             for child in &self.children {
                 for i in 0..page.len() {
@@ -87,13 +87,13 @@ impl PageSink for &NodeOut {
 const CHILD_PAGES_AHEAD: usize = 2;
 
 /// A parallel child's pages, on their way to delivery in parent order.
-type PageRx = mpsc::Receiver<Box<dyn Erased>>;
+type PageRx = mpsc::Receiver<Box<dyn DecodedPage>>;
 
 /// Passes a parallel child's pages on to the consumer delivering in parent order.
-struct Forward(mpsc::Sender<Box<dyn Erased>>);
+struct Forward(mpsc::Sender<Box<dyn DecodedPage>>);
 
 impl PageSink for Forward {
-    fn deliver(&mut self, page: Box<dyn Erased>) -> BoxFuture<'_, Result<(), ExtractError>> {
+    fn deliver(&mut self, page: Box<dyn DecodedPage>) -> BoxFuture<'_, Result<(), ExtractError>> {
         Box::pin(async move {
             // A closed receiver means the run already failed; its error is reported there.
             let _ = self.0.send(page).await;
@@ -104,14 +104,14 @@ impl PageSink for Forward {
 
 /// One parallel child's run, its pages forwarded.
 async fn run_child(
-    chain: &Chain<'_>,
+    pages: &ResourcePages<'_>,
     msg: ParentMsg,
     mut sink: Forward,
 ) -> Result<(), ExtractError> {
     match msg {
-        ParentMsg::Item(pv) => chain.run(Some(&pv), &mut sink).await,
+        ParentMsg::Item(pv) => pages.run(Some(&pv), &mut sink).await,
         ParentMsg::Failed(parent) => Err(ExtractError::ParentFailed {
-            resource: chain.def.name.to_string(),
+            resource: pages.def.name.to_string(),
             parent: parent.to_string(),
         }),
     }
@@ -122,7 +122,7 @@ async fn run_child(
 /// and then waits, and at most `width` children are started and not yet delivered, so memory
 /// is bounded by pages, never by how much one parent's child returns.
 async fn run_children_in_parallel(
-    chain: &Chain<'_>,
+    pages: &ResourcePages<'_>,
     items: impl futures::Stream<Item = ParentMsg> + Send,
     out: &NodeOut,
     width: usize,
@@ -146,7 +146,7 @@ async fn run_children_in_parallel(
                     (Some(msg), Some(permit)) => {
                         let (tx, rx) = mpsc::channel(CHILD_PAGES_AHEAD);
                         let _ = order_tx.send((rx, permit));
-                        running.push(run_child(chain, msg, Forward(tx)));
+                        running.push(run_child(pages, msg, Forward(tx)));
                     }
                     _ => more = false,
                 },
@@ -249,7 +249,7 @@ async fn run_node(
             None => inc,
         })
     });
-    let chain = Chain {
+    let pages = ResourcePages {
         http,
         source,
         def: n.def,
@@ -258,7 +258,7 @@ async fn run_node(
         inc: inc.as_ref(),
     };
     match (n.def.parent, input) {
-        (None, _) => chain.run(None, &mut &*out).await?,
+        (None, _) => pages.run(None, &mut &*out).await?,
         (Some(p), None) => {
             return Err(ExtractError::Config {
                 resource: n.def.name.to_string(),
@@ -272,13 +272,13 @@ async fn run_node(
                     |mut rx| async move { rx.recv().await.map(|m| (m, rx)) },
                 );
             if n.def.parallelized {
-                run_children_in_parallel(&chain, items, out, options.child_concurrency.max(1))
+                run_children_in_parallel(&pages, items, out, options.child_concurrency.max(1))
                     .await?;
             } else {
                 futures::pin_mut!(items);
                 while let Some(msg) = items.next().await {
                     match msg {
-                        ParentMsg::Item(pv) => chain.run(Some(&pv), &mut &*out).await?,
+                        ParentMsg::Item(pv) => pages.run(Some(&pv), &mut &*out).await?,
                         ParentMsg::Failed(parent) => {
                             return Err(ExtractError::ParentFailed {
                                 resource: n.def.name.to_string(),

@@ -19,7 +19,7 @@ pub(crate) const SAME_BODY_LIMIT: u32 = 3;
 
 use crate::http::EXCERPT_CHARS;
 
-/// The checks of one stream (one chain: a resource, or a child for one parent record).
+/// The checks of one stream (a resource's pages, or a child's for one parent record).
 pub(crate) struct PageGuard {
     def: &'static ResourceDef,
     paginator: &'static str,

@@ -5,12 +5,12 @@
 //! - generated code builds one [`ResourceHandle`] per resource with `ResourceHandle::of::<R>()`;
 //! - the pipeline calls [`extract`] and loads each [`ExtractEvent::Page`] as it arrives.
 
-mod chain;
-mod erased;
 mod error;
 mod graph;
 mod guard;
+mod page;
 mod request;
+mod resource_pages;
 
 pub use error::ExtractError;
 
@@ -21,8 +21,8 @@ use futures::stream::BoxStream;
 use futures::StreamExt;
 
 use crate::http::{ClientConfig, Counters, HttpClient, RetryWait};
-use erased::DecodeFn;
 use graph::{Internal, NodeSpec};
+use page::DecodeFn;
 
 use crate::def::{ResourceDef, SourceDef};
 use crate::record::{Record, RowWriter};
@@ -99,7 +99,7 @@ impl ResourceHandle {
     pub fn of<R: Record>() -> Self {
         ResourceHandle {
             def: R::RESOURCE,
-            decode: erased::decode_typed::<R>,
+            decode: page::decode_typed::<R>,
         }
     }
 }
@@ -285,7 +285,7 @@ impl Extractor {
                 },
                 None => NodeSpec {
                     def: d,
-                    decode: erased::decode_loose,
+                    decode: page::decode_loose,
                     emit: false,
                 },
             })
@@ -310,7 +310,7 @@ impl Extractor {
     /// Every record of resource `R`, in API order (its parents are fetched as needed).
     pub fn records<R: Record>(&self) -> BoxStream<'static, Result<R, ExtractError>> {
         let rx = match self.start(
-            &[(R::RESOURCE, erased::decode_typed::<R>, true)],
+            &[(R::RESOURCE, page::decode_typed::<R>, true)],
             StartState::new(),
         ) {
             Ok(rx) => rx,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use reqwest::header::{HeaderName, HeaderValue};
 use serde_json::Value;
 
-use super::erased::Erased;
+use super::page::DecodedPage;
 use super::ExtractError;
 use crate::def::{
     AuthChoice, AuthDef, DataDef, Lit, PathStep, ResourceDef, SourceDef, Template, TemplatePart,
@@ -31,7 +31,7 @@ impl ParentValues {
     /// Reads `paths` from record `index` of a parent page.
     pub fn read(
         parent: &'static str,
-        page: &dyn Erased,
+        page: &dyn DecodedPage,
         index: usize,
         paths: &Arc<[Vec<PathStep>]>,
     ) -> Self {

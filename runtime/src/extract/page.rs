@@ -1,4 +1,5 @@
-//! Type-erased pages: the extraction engine is not generic; only page decoding is.
+//! A decoded page, its record type erased: the extraction engine is not generic; only page
+//! decoding is (the monomorphized [`DecodeFn`] of each resource).
 
 use std::any::Any;
 
@@ -10,7 +11,7 @@ use crate::record::{walk, Record};
 use crate::select::{decode_selected, SelectError, Selected, Step};
 
 /// A decoded page whose record type is known only to its decoder.
-pub(crate) trait Erased: Send {
+pub(crate) trait DecodedPage: Send {
     fn len(&self) -> usize;
     fn lookup(&self, index: usize, path: &[PathStep]) -> Option<Value>;
     fn set_extra(&mut self, index: usize, key: String, value: Value);
@@ -20,7 +21,8 @@ pub(crate) trait Erased: Send {
 }
 
 /// Decodes a page body at a selector, saying what the selector found.
-pub(crate) type DecodeFn = fn(&[u8], &[Step]) -> Result<(Box<dyn Erased>, Selected), SelectError>;
+pub(crate) type DecodeFn =
+    fn(&[u8], &[Step]) -> Result<(Box<dyn DecodedPage>, Selected), SelectError>;
 
 fn retain<T>(v: &mut Vec<T>, keep: &[bool]) {
     let mut i = 0;
@@ -31,7 +33,7 @@ fn retain<T>(v: &mut Vec<T>, keep: &[bool]) {
     });
 }
 
-impl<R: Record> Erased for Vec<R> {
+impl<R: Record> DecodedPage for Vec<R> {
     fn len(&self) -> usize {
         Vec::len(self)
     }
@@ -59,7 +61,7 @@ impl<R: Record> Erased for Vec<R> {
 #[serde(transparent)]
 pub(crate) struct Loose(Value);
 
-impl Erased for Vec<Loose> {
+impl DecodedPage for Vec<Loose> {
     fn len(&self) -> usize {
         Vec::len(self)
     }
@@ -86,7 +88,7 @@ impl Erased for Vec<Loose> {
 pub(crate) fn decode_typed<R: Record>(
     body: &[u8],
     path: &[Step],
-) -> Result<(Box<dyn Erased>, Selected), SelectError> {
+) -> Result<(Box<dyn DecodedPage>, Selected), SelectError> {
     let (records, selected) = decode_selected::<R>(body, path)?;
     Ok((Box::new(records), selected))
 }
@@ -95,7 +97,7 @@ pub(crate) fn decode_typed<R: Record>(
 pub(crate) fn decode_loose(
     body: &[u8],
     path: &[Step],
-) -> Result<(Box<dyn Erased>, Selected), SelectError> {
+) -> Result<(Box<dyn DecodedPage>, Selected), SelectError> {
     let (records, selected) = decode_selected::<Loose>(body, path)?;
     Ok((Box::new(records), selected))
 }

@@ -1,4 +1,4 @@
-//! One request chain: a resource's pages for one parent record (or the whole resource when it
+//! A resource's pages for one parent record (or the whole resource when it
 //! has no parent), paginated, decoded, filtered and delivered in API order.
 
 use std::collections::HashSet;
@@ -10,8 +10,8 @@ use futures::StreamExt;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
 
-use super::erased::{DecodeFn, Erased};
 use super::guard::{PageFacts, PageGuard};
+use super::page::{DecodeFn, DecodedPage};
 use super::request::{endpoint_auth, first_request, Fill, ParentValues};
 use super::ExtractError;
 use crate::def::{Method, PathStep, ResourceDef, SourceDef};
@@ -20,8 +20,8 @@ use crate::incremental::Incremental;
 use crate::paginate::{detect, PageView, Paginator, RemainingPages, RequestParts};
 use crate::select::{detect_records_path, extract_values, walk, SelectError, Selected, Step};
 
-/// What a chain needs.
-pub(crate) struct Chain<'a> {
+/// One resource's pages for one parent record (or none): what fetching them needs.
+pub(crate) struct ResourcePages<'a> {
     pub http: &'a HttpClient,
     pub source: &'static SourceDef,
     pub def: &'static ResourceDef,
@@ -38,12 +38,12 @@ struct Stream<'a> {
     guard: &'a mut PageGuard,
 }
 
-/// Receives a chain's pages in order.
+/// Receives a resource's pages in order.
 pub(crate) trait PageSink: Send {
     /// Takes one page.
     fn deliver(
         &mut self,
-        page: Box<dyn Erased>,
+        page: Box<dyn DecodedPage>,
     ) -> futures::future::BoxFuture<'_, Result<(), ExtractError>>;
     /// Every page so far was delivered; `state` is the incremental state after them. Only
     /// resources with `checkpoint` report this (every N pages); sinks that do not load
@@ -58,17 +58,17 @@ pub(crate) trait PageSink: Send {
 struct Fetched {
     headers: HeaderMap,
     body: bytes::Bytes,
-    records: Box<dyn Erased>,
+    records: Box<dyn DecodedPage>,
     selected: Selected,
     shown: String,
 }
 
-impl Chain<'_> {
+impl ResourcePages<'_> {
     fn name(&self) -> String {
         self.def.name.to_string()
     }
 
-    /// Runs the chain for one parent record (or none).
+    /// Fetches, checks and delivers the pages for one parent record (or none).
     pub async fn run(
         &self,
         parent: Option<&ParentValues>,
@@ -274,7 +274,7 @@ impl Chain<'_> {
             tracing::debug!(
                 resource = self.def.name,
                 page,
-                "response ignored; stopping this chain"
+                "response ignored; stopping these pages"
             );
             return Ok(None);
         };
@@ -354,7 +354,7 @@ impl Chain<'_> {
     /// Incremental filtering and `include_from_parent`, then hands the page on.
     async fn deliver(
         &self,
-        mut records: Box<dyn Erased>,
+        mut records: Box<dyn DecodedPage>,
         parent: Option<&ParentValues>,
         page: u64,
         sink: &mut dyn PageSink,
@@ -406,7 +406,7 @@ impl Chain<'_> {
 
     /// The primary key as JSON text (`[v1,v2]`, as `Value::Array(..).to_string()` writes it),
     /// for boundary dedup. Written straight into one string: this runs once per record.
-    fn key_of(&self, records: &dyn Erased, index: usize) -> Option<String> {
+    fn key_of(&self, records: &dyn DecodedPage, index: usize) -> Option<String> {
         if self.def.primary_key.is_empty() {
             return None;
         }

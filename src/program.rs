@@ -186,25 +186,25 @@ pub fn block_on<F: std::future::Future<Output = ExitCode>>(main: F) -> ExitCode 
 macro_rules! source_main {
     ($source:ident, $default_destination:expr) => {
         fn main() -> ::std::process::ExitCode {
-            $crate::app::init_logging();
-            $crate::app::block_on(async {
-                let args = match $crate::app::Args::from_env($default_destination) {
+            $crate::program::init_logging();
+            $crate::program::block_on(async {
+                let args = match $crate::program::Args::from_env($default_destination) {
                     Ok(args) => args,
-                    Err(e) => return $crate::app::fail(&e),
+                    Err(e) => return $crate::program::fail(&e),
                 };
                 let mut source = match $source::Source::from_env() {
                     Ok(source) => source,
-                    Err(e) => return $crate::app::fail(&e),
+                    Err(e) => return $crate::program::fail(&e),
                 };
                 if let Some(url) = &args.base_url {
                     source = source.with_base_url(url.clone());
                 }
-                match $crate::app::run(&source, &args).await {
+                match $crate::program::run(&source, &args).await {
                     Ok(report) => {
                         println!("{report}");
                         ::std::process::ExitCode::SUCCESS
                     }
-                    Err(e) => $crate::app::fail(e.as_ref()),
+                    Err(e) => $crate::program::fail(e.as_ref()),
                 }
             })
         }
