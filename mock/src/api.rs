@@ -176,6 +176,15 @@ fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
 fn faulted(shared: &Shared, kind: FaultKind) -> Reply {
     let response = match kind {
         FaultKind::DroppedConnection => return Reply::Drop,
+        FaultKind::ErrorObject => (
+            StatusCode::OK,
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            json!({"message": "Service unavailable"}).to_string(),
+        )
+            .into_response(),
         FaultKind::HtmlErrorPage => (
             StatusCode::OK,
             [(

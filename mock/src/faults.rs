@@ -31,6 +31,9 @@ pub enum FaultKind {
     HtmlErrorPage,
     /// Status 200, but the first record's numeric field holds the string `"lots"`.
     WrongType,
+    /// Status 200 with an error object instead of the page (`{"message": "Service
+    /// unavailable"}`), as some APIs answer when overloaded: no records where they belong.
+    ErrorObject,
     /// A fixed status on every request to a path ([`FaultPlan::permanent_status`]).
     Permanent(u16),
 }
@@ -48,10 +51,11 @@ impl FaultKind {
     ];
 
     /// Kinds that deliver bad input with status 200; only injected when asked for.
-    pub const BAD_INPUT: [FaultKind; 3] = [
+    pub const BAD_INPUT: [FaultKind; 4] = [
         FaultKind::MalformedJson,
         FaultKind::HtmlErrorPage,
         FaultKind::WrongType,
+        FaultKind::ErrorObject,
     ];
 
     /// Whether a client should retry a request that met this fault.

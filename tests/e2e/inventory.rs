@@ -207,6 +207,11 @@ async fn bad_pages_fail_clearly_and_leave_the_last_good_load() {
             FaultKind::WrongType,
             "field `quantity`: invalid type: string \"lots\", expected i64",
         ),
+        // 200 with an error object: never an empty page (it would end `orders` early).
+        (
+            FaultKind::ErrorObject,
+            "body: {\"message\":\"Service unavailable\"}",
+        ),
     ] {
         api.set_faults(FaultPlan::none().fail_path("/v1/orders", kind, 1));
         let err = run(src.extractor(), &handles, &db)
