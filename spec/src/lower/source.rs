@@ -4,14 +4,14 @@ use super::{auth, credential, paginator, resource, Cx};
 use crate::model::{ClientConfig, RateLimitConfig, RetryConfig, SourceSpec};
 use crate::parse::{Kind, Node};
 
-const TOP_KEYS: &[&str] = &[
+pub(super) const TOP_KEYS: &[&str] = &[
     "$schema",
     "name",
     "client",
     "resource_defaults",
     "resources",
 ];
-const CLIENT_KEYS: &[&str] = &[
+pub(super) const CLIENT_KEYS: &[&str] = &[
     "base_url",
     "headers",
     "auth",
@@ -20,7 +20,8 @@ const CLIENT_KEYS: &[&str] = &[
     "timeout",
     "rate_limit",
 ];
-const RETRY_KEYS: &[&str] = &[
+pub(super) const RATE_LIMIT_KEYS: &[&str] = &["requests_per_second", "burst"];
+pub(super) const RETRY_KEYS: &[&str] = &[
     "statuses",
     "max_retries",
     "backoff_factor",
@@ -155,12 +156,7 @@ fn statuses(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<Vec<u16>> {
 }
 
 fn rate_limit(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<RateLimitConfig> {
-    let o = cx.object(
-        node,
-        path,
-        "`rate_limit`",
-        &["requests_per_second", "burst"],
-    )?;
+    let o = cx.object(node, path, "`rate_limit`", RATE_LIMIT_KEYS)?;
     let rps = cx.req(&o, "requests_per_second", "`rate_limit`", positive);
     let burst = cx.opt(&o, "burst", Cx::u32);
     Some(RateLimitConfig {
