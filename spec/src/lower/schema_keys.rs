@@ -54,175 +54,108 @@ fn set(list: &[&str]) -> BTreeSet<String> {
     list.iter().map(|s| s.to_string()).collect()
 }
 
-/// Every allowed-key list of lowering, beside the schema object it reads. Keys accepted only to
-/// be refused or ignored with a message of their own are named in the last column.
-fn pairs(
-    schema: &Value,
-) -> Vec<(
-    &'static str,
-    BTreeSet<String>,
-    BTreeSet<String>,
-    &'static [&'static str],
-)> {
-    let mut resource_keys = set(&["name"]);
-    resource_keys.extend(set(resource::BASE_KEYS));
+/// One allowed-key list of lowering beside the schema object it reads.
+struct Pair {
+    name: &'static str,
+    lowering: BTreeSet<String>,
+    schema: BTreeSet<String>,
+    /// Keys accepted only to be refused or ignored with a message of their own.
+    refused: &'static [&'static str],
+}
+
+fn pair(name: &'static str, lowering: &[&str], schema: BTreeSet<String>) -> Pair {
+    Pair {
+        name,
+        lowering: set(lowering),
+        schema,
+        refused: &[],
+    }
+}
+
+/// Every allowed-key list of lowering.
+fn pairs(s: &Value) -> Vec<Pair> {
+    let mut resource_keys = vec!["name"];
+    resource_keys.extend_from_slice(resource::BASE_KEYS);
+    let pag = |tag| variant(s, "Paginator", tag);
+    let au = |tag| variant(s, "AuthConfig", tag);
     vec![
-        (
-            "TOP_KEYS",
-            set(source::TOP_KEYS),
-            keys(&schema["properties"]),
-            &[],
-        ),
-        (
-            "CLIENT_KEYS",
-            set(source::CLIENT_KEYS),
-            def(schema, "ClientConfig"),
-            &[],
-        ),
-        (
-            "RETRY_KEYS",
-            set(source::RETRY_KEYS),
-            def(schema, "RetryConfig"),
-            &[],
-        ),
-        (
+        pair("TOP_KEYS", source::TOP_KEYS, keys(&s["properties"])),
+        pair("CLIENT_KEYS", source::CLIENT_KEYS, def(s, "ClientConfig")),
+        pair("RETRY_KEYS", source::RETRY_KEYS, def(s, "RetryConfig")),
+        pair(
             "RATE_LIMIT_KEYS",
-            set(source::RATE_LIMIT_KEYS),
-            def(schema, "RateLimitConfig"),
-            &[],
+            source::RATE_LIMIT_KEYS,
+            def(s, "RateLimitConfig"),
         ),
-        (
-            "BASE_KEYS",
-            set(resource::BASE_KEYS),
-            def(schema, "ResourceBase"),
-            &[],
-        ),
-        (
-            "name + BASE_KEYS",
-            resource_keys,
-            def(schema, "Resource"),
-            &[],
-        ),
-        (
-            "ENDPOINT_KEYS",
-            set(resource::ENDPOINT_KEYS),
-            def(schema, "Endpoint"),
-            &[],
-        ),
-        (
+        pair("BASE_KEYS", resource::BASE_KEYS, def(s, "ResourceBase")),
+        pair("name + BASE_KEYS", &resource_keys, def(s, "Resource")),
+        pair("ENDPOINT_KEYS", resource::ENDPOINT_KEYS, def(s, "Endpoint")),
+        pair(
             "INCREMENTAL_KEYS",
-            set(resource::INCREMENTAL_KEYS),
-            def(schema, "IncrementalConfig"),
-            &[],
+            resource::INCREMENTAL_KEYS,
+            def(s, "IncrementalConfig"),
         ),
-        (
+        pair(
             "INCREMENTAL_PARAM_KEYS",
-            set(resource::INCREMENTAL_PARAM_KEYS),
-            def(schema, "IncrementalParam"),
-            &[],
+            resource::INCREMENTAL_PARAM_KEYS,
+            def(s, "IncrementalParam"),
         ),
-        (
+        pair(
             "RESOLVE_PARAM_KEYS",
-            set(resource::RESOLVE_PARAM_KEYS),
-            def(schema, "ResolveParam"),
-            &[],
+            resource::RESOLVE_PARAM_KEYS,
+            def(s, "ResolveParam"),
         ),
-        (
+        pair(
             "RESPONSE_ACTION_KEYS",
-            set(resource::RESPONSE_ACTION_KEYS),
-            def(schema, "ResponseAction"),
-            &[],
+            resource::RESPONSE_ACTION_KEYS,
+            def(s, "ResponseAction"),
         ),
-        (
+        pair(
             "SECRET_REF_KEYS",
-            set(credential::SECRET_REF_KEYS),
-            def(schema, "SecretRef"),
-            &[],
+            credential::SECRET_REF_KEYS,
+            def(s, "SecretRef"),
         ),
-        (
-            "COLUMN_KEYS",
-            set(table::COLUMN_KEYS),
-            def(schema, "ColumnHints"),
-            &[],
-        ),
-        (
+        pair("COLUMN_KEYS", table::COLUMN_KEYS, def(s, "ColumnHints")),
+        pair(
             "WRITE_DISPOSITION_KEYS",
-            set(table::WRITE_DISPOSITION_KEYS),
-            def(schema, "WriteDispositionObject"),
-            &[],
+            table::WRITE_DISPOSITION_KEYS,
+            def(s, "WriteDispositionObject"),
         ),
-        (
-            "BEARER_KEYS",
-            set(auth::BEARER_KEYS),
-            variant(schema, "AuthConfig", "bearer"),
-            &[],
-        ),
-        (
-            "API_KEY_KEYS",
-            set(auth::API_KEY_KEYS),
-            variant(schema, "AuthConfig", "api_key"),
-            &[],
-        ),
-        (
-            "HTTP_BASIC_KEYS",
-            set(auth::HTTP_BASIC_KEYS),
-            variant(schema, "AuthConfig", "http_basic"),
-            &[],
-        ),
+        pair("BEARER_KEYS", auth::BEARER_KEYS, au("bearer")),
+        pair("API_KEY_KEYS", auth::API_KEY_KEYS, au("api_key")),
+        pair("HTTP_BASIC_KEYS", auth::HTTP_BASIC_KEYS, au("http_basic")),
         // A preset token is read only to warn that it is ignored.
-        (
-            "OAUTH_KEYS",
-            set(auth::OAUTH_KEYS),
-            variant(schema, "AuthConfig", "oauth2"),
-            &["access_token"],
-        ),
-        (
+        Pair {
+            refused: &["access_token"],
+            ..pair("OAUTH_KEYS", auth::OAUTH_KEYS, au("oauth2"))
+        },
+        pair(
             "TYPE_ONLY_KEYS (single_page)",
-            set(paginator::TYPE_ONLY_KEYS),
-            variant(schema, "Paginator", "single_page"),
-            &[],
+            paginator::TYPE_ONLY_KEYS,
+            pag("single_page"),
         ),
-        (
+        pair(
             "TYPE_ONLY_KEYS (auto)",
-            set(paginator::TYPE_ONLY_KEYS),
-            variant(schema, "Paginator", "auto"),
-            &[],
+            paginator::TYPE_ONLY_KEYS,
+            pag("auto"),
         ),
-        (
-            "OFFSET_KEYS",
-            set(paginator::OFFSET_KEYS),
-            variant(schema, "Paginator", "offset"),
-            &[],
-        ),
-        (
-            "PAGE_KEYS",
-            set(paginator::PAGE_KEYS),
-            variant(schema, "Paginator", "page_number"),
-            &[],
-        ),
-        (
-            "CURSOR_KEYS",
-            set(paginator::CURSOR_KEYS),
-            variant(schema, "Paginator", "cursor"),
-            &[],
-        ),
-        (
+        pair("OFFSET_KEYS", paginator::OFFSET_KEYS, pag("offset")),
+        pair("PAGE_KEYS", paginator::PAGE_KEYS, pag("page_number")),
+        pair("CURSOR_KEYS", paginator::CURSOR_KEYS, pag("cursor")),
+        pair(
             "HEADER_CURSOR_KEYS",
-            set(paginator::HEADER_CURSOR_KEYS),
-            variant(schema, "Paginator", "header_cursor"),
-            &[],
+            paginator::HEADER_CURSOR_KEYS,
+            pag("header_cursor"),
         ),
-        (
+        pair(
             "JSON_LINK_KEYS",
-            set(paginator::JSON_LINK_KEYS),
-            variant(schema, "Paginator", "json_link"),
-            &[],
+            paginator::JSON_LINK_KEYS,
+            pag("json_link"),
         ),
-        (
+        pair(
             "HEADER_LINK_KEYS",
-            set(paginator::HEADER_LINK_KEYS),
-            variant(schema, "Paginator", "header_link"),
-            &[],
+            paginator::HEADER_LINK_KEYS,
+            pag("header_link"),
         ),
     ]
 }
@@ -231,10 +164,12 @@ fn pairs(
 fn allowed_keys_are_the_schema_properties() {
     let schema = schema();
     let mut problems = Vec::new();
-    for (name, lowering, schema_keys, refused) in pairs(&schema) {
-        let lowering: BTreeSet<String> = lowering
+    for p in pairs(&schema) {
+        let (name, schema_keys) = (p.name, p.schema);
+        let lowering: BTreeSet<String> = p
+            .lowering
             .into_iter()
-            .filter(|k| !refused.contains(&k.as_str()))
+            .filter(|k| !p.refused.contains(&k.as_str()))
             .collect();
         let only_lowering: Vec<_> = lowering.difference(&schema_keys).collect();
         let only_schema: Vec<_> = schema_keys.difference(&lowering).collect();
