@@ -3,6 +3,7 @@
 #![deny(missing_docs)]
 
 pub mod diagnostic;
+pub mod ident;
 pub mod jsonpath;
 mod locate;
 mod lower;

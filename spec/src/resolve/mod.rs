@@ -7,6 +7,7 @@ mod checkpoint;
 mod credential;
 mod endpoint;
 mod merge;
+mod names;
 mod paginator;
 mod table;
 
@@ -196,12 +197,21 @@ pub(crate) fn resolve(
 
     let mut partials: Vec<Option<Partial>> = Vec::new();
     let mut tables: Vec<table::TableName> = Vec::new();
+    let mut struct_names: Vec<names::StructName> = Vec::new();
     for (i, entry) in spec.resources.iter().enumerate() {
         let merged = merge::merge(spec.resource_defaults.as_ref(), entry);
         tables.push(table::TableName::of(at(i), &merged));
+        if let Some(wanted) = &merged.base.struct_name {
+            struct_names.push(names::StructName {
+                index: at(i),
+                resource: merged.name.clone(),
+                wanted: wanted.clone(),
+            });
+        }
         partials.push(resource(&mut r, spec, at(i), &merged));
     }
     table::table_names(&mut r, &tables);
+    names::struct_names(&mut r, &struct_names);
     let parents = link_parents(&mut r, &names, &inputs, &partials);
     let partials: Vec<Partial> = partials.into_iter().collect::<Option<_>>()?;
     let parents = parents?;
