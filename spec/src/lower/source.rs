@@ -3,6 +3,7 @@
 use super::{auth, credential, paginator, resource, Cx};
 use crate::model::{ClientConfig, RateLimitConfig, RetryConfig, SourceSpec};
 use crate::parse::{Kind, Node};
+use crate::site::Handles;
 
 pub(super) const TOP_KEYS: &[&str] = &[
     "$schema",
@@ -31,7 +32,7 @@ pub(super) const RETRY_KEYS: &[&str] = &[
 
 /// A lowered document. When some resources failed to lower, `spec` holds the others so that
 /// the semantic checks can still run on them (every problem is reported at once).
-pub(crate) struct Lowered {
+pub(crate) struct Lowered<'n> {
     /// The spec, without the resources that failed.
     pub spec: SourceSpec,
     /// For each resource in `spec`, its index in the file.
@@ -40,11 +41,14 @@ pub(crate) struct Lowered {
     pub failed_names: Vec<String>,
     /// No error anywhere.
     pub complete: bool,
+    /// The positioned values `client`, `resource_defaults` and each resource were lowered
+    /// from: the semantic checks locate their diagnostics through them.
+    pub handles: Handles<'n>,
 }
 
 /// Lowers a whole document. `None` when the top level, `client`, `resource_defaults` or the
 /// `resources` array itself is unusable (semantic checks would only add noise then).
-pub(crate) fn lower_source(cx: &mut Cx<'_>, root: &Node) -> Option<Lowered> {
+pub(crate) fn lower_source<'n>(cx: &mut Cx<'_>, root: &'n Node) -> Option<Lowered<'n>> {
     let o = cx.object(root, "", "the spec", TOP_KEYS)?;
     let schema = cx.opt(&o, "$schema", Cx::string);
     let name = cx.opt(&o, "name", Cx::string);
@@ -70,6 +74,15 @@ pub(crate) fn lower_source(cx: &mut Cx<'_>, root: &Node) -> Option<Lowered> {
             None => failed_names.extend(name),
         }
     }
+    let items = match o.get("resources").map(|n| &n.kind) {
+        Some(Kind::Array(items)) => items.iter().collect(),
+        _ => Vec::new(),
+    };
+    let handles = Handles::new(
+        o.get("client"),
+        o.get("resource_defaults").filter(|n| n.kind != Kind::Null),
+        items,
+    );
     Some(Lowered {
         spec: SourceSpec {
             schema,
@@ -81,6 +94,7 @@ pub(crate) fn lower_source(cx: &mut Cx<'_>, root: &Node) -> Option<Lowered> {
         index,
         failed_names,
         complete: !cx.has_errors(),
+        handles,
     })
 }
 

@@ -23,7 +23,7 @@ pub(crate) fn struct_names(r: &mut R<'_>, wanted: &[StructName]) {
     for s in wanted {
         let name = sanitize(&s.wanted, Case::UpperCamel, "Resource");
         let bare = name.trim_start_matches("r#").to_string();
-        let at = loc(s.index, "struct_name");
+        let at = loc(s.index, &["struct_name"]);
         if RESERVED_TYPES.contains(&bare.as_str()) {
             r.error(
                 &at,
@@ -40,7 +40,7 @@ pub(crate) fn struct_names(r: &mut R<'_>, wanted: &[StructName]) {
         }
         match owners.get(&bare) {
             Some(first) => {
-                let first_at = loc(first.index, "struct_name");
+                let first_at = loc(first.index, &["struct_name"]);
                 let here = r.position(&at);
                 let there = r.position(&first_at);
                 let help = if here == there {
