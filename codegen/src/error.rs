@@ -21,7 +21,9 @@ pub enum Error {
     /// The spec is invalid; the diagnostics render rustc-style with file:line:col and help.
     #[error("{0}")]
     Spec(Diagnostics),
-    /// Two resources ask for the same Rust name through `struct_name`.
+    /// Two resources ask for the same Rust name through `struct_name`. A spec file never gets
+    /// here: loading reports it as a located diagnostic ([`Error::Spec`]); this guards a
+    /// [`ResolvedSource`](restsource_spec::ResolvedSource) built in Rust.
     #[error(
         "resources `{first}` and `{second}` both generate the struct `{name}`; \
          help: give one of them a different `struct_name`"

@@ -68,8 +68,10 @@ pub fn load(path: &Path, display: &Path) -> Result<LoadedSpec, Error> {
         if d.file == path {
             d.file = display.to_path_buf();
         }
-        // Messages may quote the path too; machine-specific paths would make them unstable.
+        // Messages and helps may quote the path too (a second place, `at file:line:col`);
+        // machine-specific paths would make them unstable.
         d.message = d.message.replace(&abs, &shown);
+        d.help = d.help.map(|h| h.replace(&abs, &shown));
         d
     };
     match restsource_spec::load(path) {

@@ -6,9 +6,8 @@ use restsource_spec::resolved::{DataType, ResolvedColumn, ResolvedResource, Reso
 
 use crate::error::Error;
 use crate::ident::{ident, sanitize, Case, Namespace};
+use restsource_spec::ident::RESERVED_TYPES;
 
-/// Types the glue declares next to the record structs.
-const RESERVED_TYPES: &[&str] = &["Source", "Secrets"];
 /// Constants the glue declares next to the resource constants.
 const RESERVED_CONSTS: &[&str] = &["SOURCE"];
 /// `Source`'s own methods, which resource methods must not shadow.

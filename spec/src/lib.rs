@@ -3,6 +3,7 @@
 #![deny(missing_docs)]
 
 pub mod diagnostic;
+pub mod ident;
 pub mod jsonpath;
 mod locate;
 mod lower;
@@ -11,6 +12,7 @@ pub mod parse;
 mod resolve;
 pub mod resolved;
 mod schema;
+mod site;
 pub mod template;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
@@ -112,8 +114,9 @@ pub fn load_str(
         spec: &lowered.spec,
         index: &lowered.index,
         failed_names: &lowered.failed_names,
+        handles: &lowered.handles,
     };
-    let resolved = resolve::resolve(inputs, &root, &src, &stem, &mut diags);
+    let resolved = resolve::resolve(inputs, &src, &stem, &mut diags);
     lower::mask_literals(&mut diags, &literals, &src);
     match resolved {
         Some(resolved)

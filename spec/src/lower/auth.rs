@@ -15,7 +15,11 @@ const TYPES: &[&str] = &[
     "oauth2_client_credentials",
     "oauth2",
 ];
-const OAUTH_KEYS: &[&str] = &[
+pub(super) const BEARER_KEYS: &[&str] = &["type", "token"];
+pub(super) const API_KEY_KEYS: &[&str] = &["type", "name", "api_key", "location"];
+pub(super) const HTTP_BASIC_KEYS: &[&str] = &["type", "username", "password"];
+/// `access_token` is accepted only to be ignored with a warning (not part of the model).
+pub(super) const OAUTH_KEYS: &[&str] = &[
     "type",
     "access_token_url",
     "token_url",
@@ -97,17 +101,12 @@ fn object(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<AuthConfig> {
     };
     match ty.as_str() {
         "bearer" => {
-            let o = cx.object(node, path, "bearer auth", &["type", "token"])?;
+            let o = cx.object(node, path, "bearer auth", BEARER_KEYS)?;
             let token = credential_opt(cx, &o, "token");
             Some(AuthConfig::Bearer(BearerAuth { token }))
         }
         "api_key" => {
-            let o = cx.object(
-                node,
-                path,
-                "api_key auth",
-                &["type", "name", "api_key", "location"],
-            )?;
+            let o = cx.object(node, path, "api_key auth", API_KEY_KEYS)?;
             let name = cx.opt(&o, "name", Cx::string);
             let api_key = credential_opt(cx, &o, "api_key");
             let location = cx.opt(&o, "location", location);
@@ -118,12 +117,7 @@ fn object(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<AuthConfig> {
             }))
         }
         "http_basic" => {
-            let o = cx.object(
-                node,
-                path,
-                "http_basic auth",
-                &["type", "username", "password"],
-            )?;
+            let o = cx.object(node, path, "http_basic auth", HTTP_BASIC_KEYS)?;
             let username = credential_opt(cx, &o, "username");
             let password = credential_opt(cx, &o, "password");
             Some(AuthConfig::HttpBasic(HttpBasicAuth { username, password }))
@@ -265,7 +259,12 @@ fn credential(cx: &mut Cx<'_>, node: &Node, path: &str, field: &str) -> Option<C
             Some(Credential::Literal(s.clone()))
         }
         Kind::Object(_) => {
-            let o = cx.object(node, path, "a secret reference", &["secret", "env"])?;
+            let o = cx.object(
+                node,
+                path,
+                "a secret reference",
+                super::credential::SECRET_REF_KEYS,
+            )?;
             let secret = cx.req(&o, "secret", "a secret reference", Cx::string)?;
             let env = cx.opt(&o, "env", Cx::string);
             if secret.is_empty() {

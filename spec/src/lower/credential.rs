@@ -102,9 +102,12 @@ pub(crate) fn check_param(cx: &mut Cx<'_>, name: &str, node: &Node, path: &str) 
     }
 }
 
+/// The keys of a `{"secret": ..., "env": ...}` reference.
+pub(super) const SECRET_REF_KEYS: &[&str] = &["secret", "env"];
+
 /// A secret reference object (`{"secret": ..., "env": ...}`).
 pub(crate) fn secret_ref(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<SecretRef> {
-    let o = cx.object(node, path, "a secret reference", &["secret", "env"])?;
+    let o = cx.object(node, path, "a secret reference", SECRET_REF_KEYS)?;
     let secret = cx.req(&o, "secret", "a secret reference", Cx::string)?;
     let env = cx.opt(&o, "env", Cx::string);
     if secret.is_empty() {

@@ -438,3 +438,6 @@ impl<'a> Cx<'a> {
 pub(crate) fn opening(span: Span) -> Span {
     Span::new(span.start, span.start + 1)
 }
+
+#[cfg(test)]
+mod schema_keys;

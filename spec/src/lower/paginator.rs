@@ -29,7 +29,12 @@ const ALIASES: &[&str] = &[
     "cursor",
     "auto",
 ];
-const OFFSET_KEYS: &[&str] = &[
+/// `single_page` and `auto` take no settings.
+pub(super) const TYPE_ONLY_KEYS: &[&str] = &["type"];
+pub(super) const HEADER_CURSOR_KEYS: &[&str] = &["type", "cursor_key", "cursor_param"];
+pub(super) const JSON_LINK_KEYS: &[&str] = &["type", "next_url_path"];
+pub(super) const HEADER_LINK_KEYS: &[&str] = &["type", "links_next_key"];
+pub(super) const OFFSET_KEYS: &[&str] = &[
     "type",
     "limit",
     "offset",
@@ -42,7 +47,7 @@ const OFFSET_KEYS: &[&str] = &[
     "stop_after_empty_page",
     "has_more_path",
 ];
-const PAGE_KEYS: &[&str] = &[
+pub(super) const PAGE_KEYS: &[&str] = &[
     "type",
     "base_page",
     "page",
@@ -53,7 +58,7 @@ const PAGE_KEYS: &[&str] = &[
     "stop_after_empty_page",
     "has_more_path",
 ];
-const CURSOR_KEYS: &[&str] = &[
+pub(super) const CURSOR_KEYS: &[&str] = &[
     "type",
     "cursor_path",
     "cursor_param",
@@ -130,46 +135,31 @@ pub(crate) fn paginator(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<Pagi
 fn object(cx: &mut Cx<'_>, node: &Node, path: &str, ty_node: &Node, ty: &str) -> Option<Paginator> {
     Some(match ty {
         "single_page" => {
-            cx.object(node, path, "single_page paginator", &["type"])?;
+            cx.object(node, path, "single_page paginator", TYPE_ONLY_KEYS)?;
             Paginator::SinglePage(EmptyParams {})
         }
         "auto" => {
-            cx.object(node, path, "auto paginator", &["type"])?;
+            cx.object(node, path, "auto paginator", TYPE_ONLY_KEYS)?;
             Paginator::Auto(EmptyParams {})
         }
         "offset" => Paginator::Offset(offset(cx, node, path)?),
         "page_number" => Paginator::PageNumber(page_number(cx, node, path)?),
         "cursor" => Paginator::Cursor(cursor(cx, node, path)?),
         "header_cursor" => {
-            let o = cx.object(
-                node,
-                path,
-                "header_cursor paginator",
-                &["type", "cursor_key", "cursor_param"],
-            )?;
+            let o = cx.object(node, path, "header_cursor paginator", HEADER_CURSOR_KEYS)?;
             Paginator::HeaderCursor(HeaderCursorPaginator {
                 cursor_key: cx.opt(&o, "cursor_key", Cx::string),
                 cursor_param: cx.opt(&o, "cursor_param", Cx::string),
             })
         }
         "json_link" | "json_response" => {
-            let o = cx.object(
-                node,
-                path,
-                "json_link paginator",
-                &["type", "next_url_path"],
-            )?;
+            let o = cx.object(node, path, "json_link paginator", JSON_LINK_KEYS)?;
             Paginator::JsonLink(JsonLinkPaginator {
                 next_url_path: cx.opt(&o, "next_url_path", Cx::string),
             })
         }
         "header_link" => {
-            let o = cx.object(
-                node,
-                path,
-                "header_link paginator",
-                &["type", "links_next_key"],
-            )?;
+            let o = cx.object(node, path, "header_link paginator", HEADER_LINK_KEYS)?;
             Paginator::HeaderLink(HeaderLinkPaginator {
                 links_next_key: cx.opt(&o, "links_next_key", Cx::string),
             })

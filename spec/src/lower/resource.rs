@@ -8,7 +8,7 @@ use crate::model::{
 };
 use crate::parse::{Kind, Node};
 
-const BASE_KEYS: &[&str] = &[
+pub(super) const BASE_KEYS: &[&str] = &[
     "endpoint",
     "table_name",
     "struct_name",
@@ -26,7 +26,7 @@ const BASE_KEYS: &[&str] = &[
     "file_format",
     "checkpoint",
 ];
-const ENDPOINT_KEYS: &[&str] = &[
+pub(super) const ENDPOINT_KEYS: &[&str] = &[
     "path",
     "method",
     "params",
@@ -40,7 +40,13 @@ const ENDPOINT_KEYS: &[&str] = &[
     "incremental",
     "auth",
 ];
-const INCREMENTAL_KEYS: &[&str] = &[
+pub(super) const RESOLVE_PARAM_KEYS: &[&str] = &["type", "resource", "field"];
+pub(super) const RESPONSE_ACTION_KEYS: &[&str] = &["status_code", "content", "action"];
+/// The keys of dlt's deprecated incremental param: the others of [`INCREMENTAL_KEYS`] are
+/// accepted by the reader only to be refused with a pointer to `endpoint.incremental`.
+pub(super) const INCREMENTAL_PARAM_KEYS: &[&str] =
+    &["type", "cursor_path", "initial_value", "last_value_func"];
+pub(super) const INCREMENTAL_KEYS: &[&str] = &[
     "cursor_path",
     "initial_value",
     "end_value",
@@ -296,12 +302,7 @@ fn params(
 }
 
 fn resolve_param(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<ResolveParam> {
-    let o = cx.object(
-        node,
-        path,
-        "a resolve param",
-        &["type", "resource", "field"],
-    )?;
+    let o = cx.object(node, path, "a resolve param", RESOLVE_PARAM_KEYS)?;
     let resource = cx.req(&o, "resource", "a resolve param", Cx::string);
     let field = cx.req(&o, "field", "a resolve param", Cx::string);
     Some(ResolveParam {
@@ -318,7 +319,7 @@ fn incremental_param(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<Increme
     let mut ok = true;
     for key in INCREMENTAL_KEYS
         .iter()
-        .filter(|k| !["cursor_path", "initial_value", "last_value_func"].contains(k))
+        .filter(|k| !INCREMENTAL_PARAM_KEYS.contains(k))
     {
         if let Some(span) = o.key_span(key) {
             let help = "use `endpoint.incremental` with `{incremental.start_value}` / `{incremental.end_value}` placeholders";
@@ -425,12 +426,7 @@ fn response_actions(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<Vec<Resp
     let mut ok = true;
     for (i, item) in items.iter().enumerate() {
         let p = format!("{path}[{i}]");
-        let Some(o) = cx.object(
-            item,
-            &p,
-            "a response action",
-            &["status_code", "content", "action"],
-        ) else {
+        let Some(o) = cx.object(item, &p, "a response action", RESPONSE_ACTION_KEYS) else {
             ok = false;
             continue;
         };

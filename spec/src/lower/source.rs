@@ -3,15 +3,16 @@
 use super::{auth, credential, paginator, resource, Cx};
 use crate::model::{ClientConfig, RateLimitConfig, RetryConfig, SourceSpec};
 use crate::parse::{Kind, Node};
+use crate::site::Handles;
 
-const TOP_KEYS: &[&str] = &[
+pub(super) const TOP_KEYS: &[&str] = &[
     "$schema",
     "name",
     "client",
     "resource_defaults",
     "resources",
 ];
-const CLIENT_KEYS: &[&str] = &[
+pub(super) const CLIENT_KEYS: &[&str] = &[
     "base_url",
     "headers",
     "auth",
@@ -20,7 +21,8 @@ const CLIENT_KEYS: &[&str] = &[
     "timeout",
     "rate_limit",
 ];
-const RETRY_KEYS: &[&str] = &[
+pub(super) const RATE_LIMIT_KEYS: &[&str] = &["requests_per_second", "burst"];
+pub(super) const RETRY_KEYS: &[&str] = &[
     "statuses",
     "max_retries",
     "backoff_factor",
@@ -30,7 +32,7 @@ const RETRY_KEYS: &[&str] = &[
 
 /// A lowered document. When some resources failed to lower, `spec` holds the others so that
 /// the semantic checks can still run on them (every problem is reported at once).
-pub(crate) struct Lowered {
+pub(crate) struct Lowered<'n> {
     /// The spec, without the resources that failed.
     pub spec: SourceSpec,
     /// For each resource in `spec`, its index in the file.
@@ -39,11 +41,14 @@ pub(crate) struct Lowered {
     pub failed_names: Vec<String>,
     /// No error anywhere.
     pub complete: bool,
+    /// The positioned values `client`, `resource_defaults` and each resource were lowered
+    /// from: the semantic checks locate their diagnostics through them.
+    pub handles: Handles<'n>,
 }
 
 /// Lowers a whole document. `None` when the top level, `client`, `resource_defaults` or the
 /// `resources` array itself is unusable (semantic checks would only add noise then).
-pub(crate) fn lower_source(cx: &mut Cx<'_>, root: &Node) -> Option<Lowered> {
+pub(crate) fn lower_source<'n>(cx: &mut Cx<'_>, root: &'n Node) -> Option<Lowered<'n>> {
     let o = cx.object(root, "", "the spec", TOP_KEYS)?;
     let schema = cx.opt(&o, "$schema", Cx::string);
     let name = cx.opt(&o, "name", Cx::string);
@@ -69,6 +74,15 @@ pub(crate) fn lower_source(cx: &mut Cx<'_>, root: &Node) -> Option<Lowered> {
             None => failed_names.extend(name),
         }
     }
+    let items = match o.get("resources").map(|n| &n.kind) {
+        Some(Kind::Array(items)) => items.iter().collect(),
+        _ => Vec::new(),
+    };
+    let handles = Handles::new(
+        o.get("client"),
+        o.get("resource_defaults").filter(|n| n.kind != Kind::Null),
+        items,
+    );
     Some(Lowered {
         spec: SourceSpec {
             schema,
@@ -80,6 +94,7 @@ pub(crate) fn lower_source(cx: &mut Cx<'_>, root: &Node) -> Option<Lowered> {
         index,
         failed_names,
         complete: !cx.has_errors(),
+        handles,
     })
 }
 
@@ -155,12 +170,7 @@ fn statuses(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<Vec<u16>> {
 }
 
 fn rate_limit(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<RateLimitConfig> {
-    let o = cx.object(
-        node,
-        path,
-        "`rate_limit`",
-        &["requests_per_second", "burst"],
-    )?;
+    let o = cx.object(node, path, "`rate_limit`", RATE_LIMIT_KEYS)?;
     let rps = cx.req(&o, "requests_per_second", "`rate_limit`", positive);
     let burst = cx.opt(&o, "burst", Cx::u32);
     Some(RateLimitConfig {

@@ -22,7 +22,8 @@ const DATA_TYPES: &[&str] = &[
     "time",
     "wei",
 ];
-const COLUMN_KEYS: &[&str] = &[
+pub(super) const WRITE_DISPOSITION_KEYS: &[&str] = &["disposition", "strategy", "deduplicated"];
+pub(super) const COLUMN_KEYS: &[&str] = &[
     "name",
     "data_type",
     "nullable",
@@ -119,12 +120,7 @@ pub(crate) fn write_disposition(
     path: &str,
 ) -> Option<WriteDispositionConfig> {
     if let Kind::Object(_) = node.kind {
-        let o = cx.object(
-            node,
-            path,
-            "`write_disposition`",
-            &["disposition", "strategy", "deduplicated"],
-        )?;
+        let o = cx.object(node, path, "`write_disposition`", WRITE_DISPOSITION_KEYS)?;
         let disposition = cx.req(&o, "disposition", "`write_disposition`", disposition);
         let strategy = cx.opt(&o, "strategy", strategy);
         let deduplicated = cx.opt(&o, "deduplicated", Cx::boolean);

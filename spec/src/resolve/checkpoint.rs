@@ -18,7 +18,7 @@ pub(crate) fn check(r: &mut R<'_>, i: usize, res: &ResolvedResource, children: &
     let Some(pages) = res.checkpoint else {
         return true;
     };
-    let at = loc(i, "checkpoint");
+    let at = loc(i, &["checkpoint"]);
     let name = &res.name;
     let mut ok = true;
     let mut refuse = |r: &mut R<'_>, why: String, help: &str| {

@@ -9,6 +9,7 @@ use crate::resolved::{
     IncrementalValue, JsonPath, ResolvedAuthChoice, ResolvedData, ResolvedIncremental,
     ResolvedPaginator, TValue, Template, TemplatePart,
 };
+use crate::site::{Site, Step};
 use crate::template::{split, Piece};
 
 /// The endpoint half of a resolved resource.
@@ -23,7 +24,7 @@ pub(crate) struct Resolved {
     pub response_actions: Vec<(Option<u16>, Option<String>)>,
     pub incremental: Option<ResolvedIncremental>,
     pub auth: ResolvedAuthChoice,
-    pub parents: Vec<(String, Vec<String>)>,
+    pub parents: Vec<(String, Site)>,
 }
 
 struct Ctx<'c> {
@@ -31,13 +32,13 @@ struct Ctx<'c> {
     lag: Option<f64>,
     /// `path`, `params`, `json`, `headers`.
     section: &'static str,
-    at: Vec<String>,
+    at: Site,
     has_incremental: bool,
-    parents: &'c mut Vec<(String, Vec<String>)>,
+    parents: &'c mut Vec<(String, Site)>,
     ok: &'c mut bool,
 }
 
-pub(super) fn json_path(r: &mut R<'_>, text: &str, at: &[String], what: &str) -> Option<JsonPath> {
+pub(super) fn json_path(r: &mut R<'_>, text: &str, at: &Site, what: &str) -> Option<JsonPath> {
     match jsonpath::parse(text) {
         Ok(p) => Some(p),
         Err(e) => {
@@ -194,16 +195,16 @@ fn body_data(
     cx: &mut Ctx<'_>,
 ) -> Option<ResolvedData> {
     use serde_json::Value;
-    let entries: Vec<(&String, &Value, Vec<String>)> = match data {
+    let entries: Vec<(&String, &Value, Site)> = match data {
         Value::String(s) => return Some(ResolvedData::Raw(template(r, s, cx))),
         Value::Object(m) => m
             .iter()
-            .map(|(k, v)| (k, v, loc(i, &format!("endpoint.data.{k}"))))
+            .map(|(k, v)| (k, v, loc(i, &["endpoint", "data", k])))
             .collect(),
         Value::Array(pairs) => {
             let mut entries = Vec::new();
             for (n, pair) in pairs.iter().enumerate() {
-                let at = loc(i, &format!("endpoint.data[{n}]"));
+                let at = loc(i, &["endpoint", "data"]).then(Step::Index(n));
                 match pair.as_array().map(Vec::as_slice) {
                     Some([Value::String(k), v]) => entries.push((k, v, at)),
                     _ => {
@@ -304,7 +305,7 @@ pub(crate) fn endpoint(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &Merged) -
             continue;
         };
         inc_params += 1;
-        let at = loc(i, &format!("endpoint.params.{k}"));
+        let at = loc(i, &["endpoint", "params", k]);
         if inc_params > 1 || ep.incremental.is_some() {
             r.error(
                 &at,
@@ -330,7 +331,7 @@ pub(crate) fn endpoint(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &Merged) -
         });
     }
     if let Some(inc) = &ep.incremental {
-        let at = loc(i, "endpoint.incremental.cursor_path");
+        let at = loc(i, &["endpoint", "incremental", "cursor_path"]);
         incremental = json_path(r, &inc.cursor_path, &at, "`cursor_path`").map(|cursor_path| {
             ResolvedIncremental {
                 cursor_path,
@@ -354,7 +355,7 @@ pub(crate) fn endpoint(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &Merged) -
     let lag = ep.incremental.as_ref().and_then(|i| i.lag);
 
     // Path: `{name}` binds a resolve or static param; dotted placeholders as elsewhere.
-    let path_at = loc(i, "endpoint.path");
+    let path_at = loc(i, &["endpoint", "path"]);
     let mut bound: Vec<String> = Vec::new();
     let mut parts = Vec::new();
     match split(&raw_path) {
@@ -383,11 +384,11 @@ pub(crate) fn endpoint(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &Merged) -
                     }
                     Piece::Field(f) => match ep.params.get(&f) {
                         Some(ParamValue::Resolve(rp)) => {
-                            let at = loc(i, &format!("endpoint.params.{f}.field"));
+                            let at = loc(i, &["endpoint", "params", &f, "field"]);
                             if let Some(path) = json_path(r, &rp.field, &at, "a resolve param") {
                                 parents.push((
                                     rp.resource.clone(),
-                                    loc(i, &format!("endpoint.params.{f}.resource")),
+                                    loc(i, &["endpoint", "params", &f, "resource"]),
                                 ));
                                 parts.push(TemplatePart::Parent {
                                     resource: rp.resource.clone(),
@@ -439,7 +440,7 @@ pub(crate) fn endpoint(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &Merged) -
         .collect();
     if !unbound.is_empty() {
         r.error(
-            &loc(i, &format!("endpoint.params.{}", unbound[0])),
+            &loc(i, &["endpoint", "params", unbound[0]]),
             format!("resource `{}` defines resolve params {} that are not bound in path `{raw_path}`", m.name, crate::lower::list(&unbound)),
             Some("bind them as `{name}` in the path; to use a parent field in query params write `{resources.<parent>.<field>}`".into()),
         );
@@ -466,7 +467,7 @@ pub(crate) fn endpoint(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &Merged) -
         let mut cx = Ctx {
             lag,
             section: "params",
-            at: loc(i, &format!("endpoint.params.{k}")),
+            at: loc(i, &["endpoint", "params", k]),
             has_incremental,
             parents: &mut parents,
             ok: &mut ok,
@@ -477,7 +478,7 @@ pub(crate) fn endpoint(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &Merged) -
         let mut cx = Ctx {
             lag,
             section: "json",
-            at: loc(i, "endpoint.json"),
+            at: loc(i, &["endpoint", "json"]),
             has_incremental,
             parents: &mut parents,
             ok: &mut ok,
@@ -487,7 +488,7 @@ pub(crate) fn endpoint(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &Merged) -
         tvalue(r, &obj, &mut cx)
     });
     let data = ep.data.as_ref().and_then(|data| {
-        let at = loc(i, "endpoint.data");
+        let at = loc(i, &["endpoint", "data"]);
         if ep.json.is_some() {
             // dlt fails at request time; here it is a spec error.
             r.error(
@@ -534,7 +535,7 @@ pub(crate) fn endpoint(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &Merged) -
         let mut cx = Ctx {
             lag,
             section: "headers",
-            at: loc(i, &format!("endpoint.headers.{k}")),
+            at: loc(i, &["endpoint", "headers", k]),
             has_incremental,
             parents: &mut parents,
             ok: &mut ok,
@@ -551,7 +552,12 @@ pub(crate) fn endpoint(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &Merged) -
         .or_else(|| single.then(|| "$".to_string()));
     let data_selector = match selector_text {
         Some(t) => {
-            let p = json_path(r, &t, &loc(i, "endpoint.data_selector"), "`data_selector`");
+            let p = json_path(
+                r,
+                &t,
+                &loc(i, &["endpoint", "data_selector"]),
+                "`data_selector`",
+            );
             ok &= p.is_some();
             p
         }

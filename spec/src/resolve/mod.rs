@@ -7,6 +7,7 @@ mod checkpoint;
 mod credential;
 mod endpoint;
 mod merge;
+mod names;
 mod paginator;
 mod table;
 
@@ -16,117 +17,64 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::locate::SourceText;
 use crate::lower::suggest;
 use crate::model::SourceSpec;
-use crate::parse::{Kind, Node, Span};
+use crate::parse::Span;
 use crate::resolved::{
     ParentBinding, ResolvedAuthChoice, ResolvedRateLimit, ResolvedResource, ResolvedSource,
     SecretInfo,
 };
+use crate::site::{Handles, Site};
 use std::collections::HashMap;
 
-/// Diagnostics located by key path (spans indexed from the parsed tree).
+/// Diagnostics located at the [`Site`]s the checks name, through the handles lowering kept.
 pub(crate) struct R<'a> {
     src: &'a SourceText<'a>,
-    pos: HashMap<String, Span>,
+    handles: &'a Handles<'a>,
     diags: &'a mut Vec<Diagnostic>,
 }
 
-/// Value spans by key path; key spans by `key:` + key path.
-fn index(node: &Node, path: &str, pos: &mut HashMap<String, Span>) {
-    pos.insert(path.to_string(), node.span);
-    match &node.kind {
-        Kind::Object(entries) => {
-            for e in entries {
-                let p = crate::lower::child(path, &e.key);
-                pos.insert(format!("key:{p}"), e.key_span);
-                index(&e.value, &p, pos);
-            }
-        }
-        Kind::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                index(item, &format!("{path}[{i}]"), pos);
-            }
-        }
-        _ => {}
-    }
-}
-
 impl R<'_> {
-    /// `file:line:col` of the first of `paths` that exists, for messages that name a second
-    /// place (a diagnostic points at one).
-    pub(crate) fn position(&self, paths: &[String]) -> String {
-        let (span, path) = self.locate(paths);
+    /// `file:line:col` of `site`, for messages that name a second place (a diagnostic points
+    /// at one).
+    pub(crate) fn position(&self, site: &Site) -> String {
+        let (span, path) = self.handles.locate(site);
         let d = self
             .src
             .diagnostic(Severity::Error, span, &path, String::new(), None);
         format!("{}:{}:{}", d.file.display(), d.line, d.column)
     }
 
-    fn locate(&self, paths: &[String]) -> (Span, String) {
-        for p in paths {
-            if let Some(s) = self.pos.get(p) {
-                return (*s, p.strip_prefix("key:").unwrap_or(p).to_string());
-            }
-        }
-        (Span::new(0, 1), paths.first().cloned().unwrap_or_default())
-    }
-
-    fn push(&mut self, sev: Severity, paths: &[String], message: String, help: Option<String>) {
-        let (span, path) = self.locate(paths);
-        let mut span = span;
+    fn push(&mut self, sev: Severity, site: &Site, message: String, help: Option<String>) {
+        let (mut span, path) = self.handles.locate(site);
         // Multi-line objects are pointed at by their opening brace only.
-        if matches!(self.src_text_at(span), Some('{') | Some('[')) {
+        if matches!(self.src.char_at(span.start), Some('{') | Some('[')) {
             span = Span::new(span.start, span.start + 1);
         }
         let d = self.src.diagnostic(sev, span, &path, message, help);
         self.diags.push(d);
     }
 
-    fn src_text_at(&self, span: Span) -> Option<char> {
-        self.src.char_at(span.start)
+    /// An error at `site`.
+    pub(crate) fn error(&mut self, site: &Site, message: impl Into<String>, help: Option<String>) {
+        self.push(Severity::Error, site, message.into(), help);
     }
 
-    /// An error at the first of `paths` that exists in the file.
-    pub(crate) fn error(
-        &mut self,
-        paths: &[String],
-        message: impl Into<String>,
-        help: Option<String>,
-    ) {
-        self.push(Severity::Error, paths, message.into(), help);
-    }
-
-    /// A warning at the first of `paths` that exists in the file.
-    pub(crate) fn warn(
-        &mut self,
-        paths: &[String],
-        message: impl Into<String>,
-        help: Option<String>,
-    ) {
-        self.push(Severity::Warning, paths, message.into(), help);
+    /// A warning at `site`.
+    pub(crate) fn warn(&mut self, site: &Site, message: impl Into<String>, help: Option<String>) {
+        self.push(Severity::Warning, site, message.into(), help);
     }
 }
 
-/// Where a merged resource setting may have been written: the resource, then the defaults.
-pub(crate) fn loc(i: usize, suffix: &str) -> Vec<String> {
-    if suffix.is_empty() {
-        return vec![format!("resources[{i}]")];
-    }
-    let own = format!("resources[{i}].{suffix}");
-    let mut out = vec![own.clone(), format!("resource_defaults.{suffix}")];
-    // Then the nearest enclosing value that was written (e.g. a string `endpoint`).
-    let mut cur = own.as_str();
-    while let Some((parent, _)) = cur.rsplit_once('.') {
-        out.push(parent.to_string());
-        cur = parent;
-    }
-    out
+/// A merged setting of resource `i` at `keys`: where the resource wrote it, else where the
+/// defaults did, else the nearest enclosing value the resource wrote.
+pub(crate) fn loc(i: usize, keys: &[&str]) -> Site {
+    Site::setting(i, keys)
 }
 
 /// A resource's resolution plus what the cross-resource checks need.
 pub(crate) struct Partial {
     pub resource: ResolvedResource,
     /// Parent references: name and where it was written.
-    pub parents: Vec<(String, Vec<String>)>,
+    pub parents: Vec<(String, Site)>,
     pub include_from_parent: Option<Vec<String>>,
 }
 
@@ -138,25 +86,28 @@ pub(crate) struct Inputs<'s> {
     pub index: &'s [usize],
     /// Names of resources that failed to lower (still valid parents).
     pub failed_names: &'s [String],
+    /// The positioned values the spec was lowered from, for locating diagnostics.
+    pub handles: &'s Handles<'s>,
 }
 
 /// Resolves a lowered spec; problems go to `diags`. `None` when a resource could not be resolved.
 pub(crate) fn resolve(
     inputs: Inputs<'_>,
-    root: &Node,
     src: &SourceText<'_>,
     stem: &str,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<ResolvedSource> {
-    let mut pos = HashMap::new();
-    index(root, "", &mut pos);
-    let mut r = R { src, pos, diags };
+    let mut r = R {
+        src,
+        handles: inputs.handles,
+        diags,
+    };
     let spec = inputs.spec;
     let at = |k: usize| inputs.index.get(k).copied().unwrap_or(k);
     let client = &spec.client;
     if !client.base_url.is_empty() && !crate::lower::is_http_url(&client.base_url) {
         r.error(
-            &["client.base_url".into()],
+            &Site::client(&["base_url"]),
             format!(
                 "invalid base URL `{}`: expected an absolute http(s) URL",
                 client.base_url
@@ -181,10 +132,7 @@ pub(crate) fn resolve(
         let j = *first.entry(n.as_str()).or_insert(i);
         if j != i {
             r.error(
-                &[
-                    format!("resources[{}].name", at(i)),
-                    format!("resources[{}]", at(i)),
-                ],
+                &Site::Name(at(i)),
                 format!("resource `{n}` is already defined"),
                 Some(format!(
                     "the first definition is `resources[{}]`; resource names must be unique",
@@ -196,12 +144,21 @@ pub(crate) fn resolve(
 
     let mut partials: Vec<Option<Partial>> = Vec::new();
     let mut tables: Vec<table::TableName> = Vec::new();
+    let mut struct_names: Vec<names::StructName> = Vec::new();
     for (i, entry) in spec.resources.iter().enumerate() {
         let merged = merge::merge(spec.resource_defaults.as_ref(), entry);
         tables.push(table::TableName::of(at(i), &merged));
+        if let Some(wanted) = &merged.base.struct_name {
+            struct_names.push(names::StructName {
+                index: at(i),
+                resource: merged.name.clone(),
+                wanted: wanted.clone(),
+            });
+        }
         partials.push(resource(&mut r, spec, at(i), &merged));
     }
     table::table_names(&mut r, &tables);
+    names::struct_names(&mut r, &struct_names);
     let parents = link_parents(&mut r, &names, &inputs, &partials);
     let partials: Vec<Partial> = partials.into_iter().collect::<Option<_>>()?;
     let parents = parents?;
@@ -216,7 +173,7 @@ pub(crate) fn resolve(
                 });
             }
             (None, Some(_)) => r.error(
-                &loc(at(i), "include_from_parent"),
+                &loc(at(i), &["include_from_parent"]),
                 format!("`include_from_parent` is set but resource `{}` has no parent", names[i]),
                 Some("reference a parent with `{resources.<parent>.<field>}` in the path, or remove it".into()),
             ),
@@ -378,7 +335,7 @@ fn link_parents(
     }
     for (i, p) in partials.iter().enumerate() {
         let Some(p) = p else { continue };
-        let mut distinct: Vec<&(String, Vec<String>)> = Vec::new();
+        let mut distinct: Vec<&(String, Site)> = Vec::new();
         for pr in &p.parents {
             if !distinct.iter().any(|d| d.0 == pr.0) {
                 distinct.push(pr);
@@ -467,7 +424,7 @@ fn report_cycle(r: &mut R<'_>, names: &[String], members: &[usize], at: &dyn Fn(
     let mut text: Vec<&str> = cycle.iter().map(|&c| names[c].as_str()).collect();
     text.push(names[first].as_str());
     r.error(
-        &loc(at(first), "endpoint.path"),
+        &loc(at(first), &["endpoint", "path"]),
         format!("nodes are in a cycle: {}", text.join(" -> ")),
         Some("parent references must not form a cycle".into()),
     );

@@ -6,6 +6,7 @@ use super::{loc, R};
 use crate::jsonpath;
 use crate::model::{Nullable, Paginator, PaginatorConfig};
 use crate::resolved::{JsonPath, ResolvedPaginator, ResolvedParamPlace};
+use crate::site::Site;
 
 fn place(param: &Option<String>, body: &Option<String>, default: &str) -> ResolvedParamPlace {
     match body {
@@ -14,7 +15,7 @@ fn place(param: &Option<String>, body: &Option<String>, default: &str) -> Resolv
     }
 }
 
-fn total(r: &mut R<'_>, t: &Nullable<String>, at: &[String]) -> Option<Option<JsonPath>> {
+fn total(r: &mut R<'_>, t: &Nullable<String>, at: &Site) -> Option<Option<JsonPath>> {
     match t {
         Nullable::Default => Some(Some(JsonPath {
             text: "total".into(),
@@ -25,12 +26,7 @@ fn total(r: &mut R<'_>, t: &Nullable<String>, at: &[String]) -> Option<Option<Js
     }
 }
 
-fn opt_path(
-    r: &mut R<'_>,
-    t: &Option<String>,
-    at: &[String],
-    what: &str,
-) -> Option<Option<JsonPath>> {
+fn opt_path(r: &mut R<'_>, t: &Option<String>, at: &Site, what: &str) -> Option<Option<JsonPath>> {
     match t {
         None => Some(None),
         Some(s) => json_path(r, s, at, what).map(Some),
@@ -52,14 +48,14 @@ pub(super) fn paginator(
         _ => false,
     };
     let (chosen, at) = if !is_auto(own) {
-        (own, loc(i, "endpoint.paginator"))
+        (own, loc(i, &["endpoint", "paginator"]))
     } else {
-        (client, vec!["client.paginator".to_string()])
+        (client, Site::client(&["paginator"]))
     };
     let Some(chosen) = chosen.filter(|_| !is_auto(chosen)) else {
         return Some(ResolvedPaginator::Auto);
     };
-    let p = |s: &str| at.iter().map(|a| format!("{a}.{s}")).collect::<Vec<_>>();
+    let p = |s: &str| at.clone().key(s);
     Some(match chosen {
         PaginatorConfig::Alias(a) => match a.as_str() {
             "single_page" => ResolvedPaginator::SinglePage,

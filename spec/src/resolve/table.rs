@@ -3,6 +3,7 @@
 use super::{loc, merge::Merged, R};
 use crate::model::{DataType, Disposition, KeyConfig, MergeStrategy, WriteDispositionConfig};
 use crate::resolved::{ResolvedColumn, ResolvedMergeStrategy};
+use crate::site::Site;
 use heck::ToSnakeCase;
 use std::collections::HashMap;
 
@@ -70,7 +71,7 @@ pub(crate) fn table(r: &mut R<'_>, i: usize, m: &Merged) -> Option<Table> {
     };
     if disposition == Disposition::Merge && primary_key.is_empty() && merge_key.is_empty() {
         r.error(
-            &loc(i, "write_disposition"),
+            &loc(i, &["write_disposition"]),
             format!(
                 "resource `{}` merges but has no `primary_key` or `merge_key`",
                 m.name
@@ -86,7 +87,7 @@ pub(crate) fn table(r: &mut R<'_>, i: usize, m: &Merged) -> Option<Table> {
         && primary_key.is_empty()
     {
         r.error(
-            &loc(i, "write_disposition"),
+            &loc(i, &["write_disposition"]),
             format!(
                 "resource `{}`: the upsert strategy needs a `primary_key`",
                 m.name
@@ -102,7 +103,7 @@ pub(crate) fn table(r: &mut R<'_>, i: usize, m: &Merged) -> Option<Table> {
                 // A warning, not an error: dlt accepts this (its conformance config valid/013
                 // does it), the column is then simply untyped.
                 r.warn(
-                    &loc(i, "primary_key"),
+                    &loc(i, &["primary_key"]),
                     format!("primary key column `{k}` of resource `{}` is not among the declared columns", m.name),
                     Some(format!("declare `{k}` in `columns` so it gets a type")),
                 );
@@ -149,13 +150,11 @@ pub(crate) fn is_reserved(name: &str) -> bool {
 }
 
 /// Where column `name` of resource `i` is written: its key, else the column itself.
-fn column_at(i: usize, name: &str) -> Vec<String> {
-    let mut at = vec![
-        format!("key:resources[{i}].columns.{name}"),
-        format!("key:resource_defaults.columns.{name}"),
-    ];
-    at.extend(loc(i, &format!("columns.{name}")));
-    at
+fn column_at(i: usize, name: &str) -> Site {
+    Site::ColumnKey {
+        index: i,
+        name: name.to_string(),
+    }
 }
 
 /// Column names: none reserved, no two with one identifier, no two that differ only in case
@@ -223,14 +222,11 @@ impl TableName {
         }
     }
 
-    fn at(&self) -> Vec<String> {
+    fn at(&self) -> Site {
         if self.explicit {
-            loc(self.index, "table_name")
+            loc(self.index, &["table_name"])
         } else {
-            vec![
-                format!("resources[{}].name", self.index),
-                format!("resources[{}]", self.index),
-            ]
+            Site::Name(self.index)
         }
     }
 }
