@@ -6,9 +6,9 @@ pub mod diagnostic;
 pub mod ident;
 pub mod jsonpath;
 mod locate;
-mod lower;
 pub mod model;
 pub mod parse;
+mod read;
 mod resolve;
 pub mod resolved;
 mod schema;
@@ -98,12 +98,12 @@ pub fn load_str(
             return Err(Diagnostics(vec![d]));
         }
     };
-    let mut cx = lower::Cx::new(&src);
-    let lowered = lower::lower_source(&mut cx, &root);
+    let mut cx = read::Cx::new(&src);
+    let read = read::read_source(&mut cx, &root);
     let mut diags = cx.diags;
     let literals = cx.literals;
-    let Some(lowered) = lowered else {
-        lower::mask_literals(&mut diags, &literals, &src);
+    let Some(read) = read else {
+        read::mask_literals(&mut diags, &literals, &src);
         return Err(Diagnostics(diags));
     };
     let stem = file
@@ -111,19 +111,17 @@ pub fn load_str(
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "source".into());
     let inputs = resolve::Inputs {
-        spec: &lowered.spec,
-        index: &lowered.index,
-        failed_names: &lowered.failed_names,
-        handles: &lowered.handles,
+        spec: &read.spec,
+        index: &read.index,
+        failed_names: &read.failed_names,
+        handles: &read.handles,
     };
     let resolved = resolve::resolve(inputs, &src, &stem, &mut diags);
-    lower::mask_literals(&mut diags, &literals, &src);
+    read::mask_literals(&mut diags, &literals, &src);
     match resolved {
-        Some(resolved)
-            if lowered.complete && !diags.iter().any(|d| d.severity == Severity::Error) =>
-        {
+        Some(resolved) if read.complete && !diags.iter().any(|d| d.severity == Severity::Error) => {
             Ok(LoadedSpec {
-                spec: lowered.spec,
+                spec: read.spec,
                 resolved,
                 warnings: diags,
                 files: Vec::new(),

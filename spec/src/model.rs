@@ -154,7 +154,7 @@ pub enum AuthConfig {
     OAuth2ClientCredentials(OAuth2Auth),
 }
 
-/// The schema of an auth value: the lowering also accepts a bare type name (credentials are
+/// The schema of an auth value: the reader also accepts a bare type name (credentials are
 /// then secrets with derived names) and an object without `type` (bearer, as in dlt).
 #[derive(JsonSchema)]
 #[serde(untagged)]

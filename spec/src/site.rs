@@ -1,5 +1,5 @@
-//! Where a diagnostic of the semantic checks points. Lowering keeps a handle on each positioned
-//! value it lowered a resource, `resource_defaults` and `client` from ([`Handles`]); a check
+//! Where a diagnostic of the semantic checks points. Reading keeps a handle on each positioned
+//! value it read a resource, `resource_defaults` and `client` from ([`Handles`]); a check
 //! names a [`Site`] in typed steps (keys and indices, never a joined path string), and the site
 //! resolves to the span where the effective value was written: the resource's own, else the
 //! one it inherited from `resource_defaults`, else the nearest value around it.
@@ -95,14 +95,14 @@ struct Candidate {
     key: bool,
 }
 
-/// The positioned values lowering read the spec's sections from.
+/// The positioned values reading read the spec's sections from.
 #[derive(Debug, Default)]
 pub(crate) struct Handles<'n> {
     /// `client`, when written.
     pub client: Option<&'n Node>,
     /// `resource_defaults`, when written (and not `null`).
     pub defaults: Option<&'n Node>,
-    /// Every `resources` item, by index in the file (those that failed to lower too).
+    /// Every `resources` item, by index in the file (those that failed to read too).
     pub resources: Vec<&'n Node>,
     /// Key indices of large objects, by the address of their entries.
     big: RefCell<HashMap<usize, HashMap<String, usize>>>,

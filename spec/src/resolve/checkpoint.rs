@@ -90,7 +90,7 @@ pub(crate) fn check(r: &mut R<'_>, i: usize, res: &ResolvedResource, children: &
             r,
             format!(
                 "{} take it as parent and load in the run, not at its checkpoints",
-                crate::lower::list(children)
+                crate::read::list(children)
             ),
             "remove `checkpoint`, or fetch the children from a resource without one",
         );

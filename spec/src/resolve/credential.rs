@@ -2,9 +2,9 @@
 //! (literal or `{"secret": ...}`) become [`TemplatePart::Secret`]; user info in a URL is
 //! removed from it and, unless an auth is set, becomes HTTP Basic from two secrets.
 
-use crate::lower::{header_secret, is_credential_header, is_literal, param_secret};
-use crate::lower::{is_credential_param, URL_USER_SECRETS};
 use crate::model::{HeaderValue, SecretRef};
+use crate::read::{header_secret, is_credential_header, is_literal, param_secret};
+use crate::read::{is_credential_param, URL_USER_SECRETS};
 use crate::resolved::{ResolvedAuth, SecretInfo, Template, TemplatePart};
 
 /// The secret a reference names.

@@ -441,7 +441,7 @@ pub(crate) fn endpoint(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &Merged) -
     if !unbound.is_empty() {
         r.error(
             &loc(i, &["endpoint", "params", unbound[0]]),
-            format!("resource `{}` defines resolve params {} that are not bound in path `{raw_path}`", m.name, crate::lower::list(&unbound)),
+            format!("resource `{}` defines resolve params {} that are not bound in path `{raw_path}`", m.name, crate::read::list(&unbound)),
             Some("bind them as `{name}` in the path; to use a parent field in query params write `{resources.<parent>.<field>}`".into()),
         );
         ok = false;

@@ -1,4 +1,4 @@
-//! From a lowered [`SourceSpec`] to the [`ResolvedSource`] codegen consumes, with the semantic
+//! From a read [`SourceSpec`] to the [`ResolvedSource`] codegen consumes, with the semantic
 //! checks that need the merged view (parents, placeholders, keys, columns). Every problem is
 //! collected; nothing stops at the first.
 
@@ -15,9 +15,9 @@ pub use auth::env_name;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::locate::SourceText;
-use crate::lower::suggest;
 use crate::model::SourceSpec;
 use crate::parse::Span;
+use crate::read::suggest;
 use crate::resolved::{
     ParentBinding, ResolvedAuthChoice, ResolvedRateLimit, ResolvedResource, ResolvedSource,
     SecretInfo,
@@ -25,7 +25,7 @@ use crate::resolved::{
 use crate::site::{Handles, Site};
 use std::collections::HashMap;
 
-/// Diagnostics located at the [`Site`]s the checks name, through the handles lowering kept.
+/// Diagnostics located at the [`Site`]s the checks name, through the handles reading kept.
 pub(crate) struct R<'a> {
     src: &'a SourceText<'a>,
     handles: &'a Handles<'a>,
@@ -78,19 +78,19 @@ pub(crate) struct Partial {
     pub include_from_parent: Option<Vec<String>>,
 }
 
-/// What [`resolve`] works on: the lowered resources and where they are in the file.
+/// What [`resolve`] works on: the read resources and where they are in the file.
 pub(crate) struct Inputs<'s> {
-    /// The spec (possibly without resources that failed to lower).
+    /// The spec (possibly without resources that failed to read).
     pub spec: &'s SourceSpec,
     /// File index of each resource in `spec`.
     pub index: &'s [usize],
-    /// Names of resources that failed to lower (still valid parents).
+    /// Names of resources that failed to read (still valid parents).
     pub failed_names: &'s [String],
-    /// The positioned values the spec was lowered from, for locating diagnostics.
+    /// The positioned values the spec was read from, for locating diagnostics.
     pub handles: &'s Handles<'s>,
 }
 
-/// Resolves a lowered spec; problems go to `diags`. `None` when a resource could not be resolved.
+/// Resolves a read spec; problems go to `diags`. `None` when a resource could not be resolved.
 pub(crate) fn resolve(
     inputs: Inputs<'_>,
     src: &SourceText<'_>,
@@ -105,7 +105,7 @@ pub(crate) fn resolve(
     let spec = inputs.spec;
     let at = |k: usize| inputs.index.get(k).copied().unwrap_or(k);
     let client = &spec.client;
-    if !client.base_url.is_empty() && !crate::lower::is_http_url(&client.base_url) {
+    if !client.base_url.is_empty() && !crate::read::is_http_url(&client.base_url) {
         r.error(
             &Site::client(&["base_url"]),
             format!(
@@ -343,7 +343,7 @@ fn link_parents(
         }
         if distinct.len() > 1 {
             let list =
-                crate::lower::list(&distinct.iter().map(|d| d.0.as_str()).collect::<Vec<_>>());
+                crate::read::list(&distinct.iter().map(|d| d.0.as_str()).collect::<Vec<_>>());
             r.error(
                 &distinct[1].1,
                 format!("resource `{}` has more than one parent: {list}", names[i]),
@@ -363,7 +363,7 @@ fn link_parents(
                 let candidates: Vec<&str> = names.iter().map(String::as_str).collect();
                 let help = match suggest(parent, &candidates) {
                     Some(s) => format!("did you mean `{s}`?"),
-                    None => format!("defined resources: {}", crate::lower::list(&candidates)),
+                    None => format!("defined resources: {}", crate::read::list(&candidates)),
                 };
                 r.error(
                     at,

@@ -33,7 +33,7 @@ pub(crate) fn struct_names(r: &mut R<'_>, wanted: &[StructName]) {
                 ),
                 Some(format!(
                     "choose another `struct_name`: {} are taken",
-                    crate::lower::list(RESERVED_TYPES)
+                    crate::read::list(RESERVED_TYPES)
                 )),
             );
             continue;

@@ -1,5 +1,5 @@
-//! Lowering the positioned tree into the [`crate::model`] types. Hand-written rather than
-//! serde-driven so that every problem gets its own specific, located message and lowering goes
+//! Reading the positioned tree into the [`crate::model`] types. Hand-written rather than
+//! serde-driven so that every problem gets its own specific, located message and reading goes
 //! on after one (every problem is reported at once).
 
 mod auth;
@@ -14,7 +14,7 @@ pub use credential::{
     header_secret, is_credential_header, is_credential_param, is_literal, param_secret,
     URL_USER_SECRETS,
 };
-pub(crate) use source::lower_source;
+pub(crate) use source::read_source;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::locate::SourceText;
@@ -73,7 +73,7 @@ pub(crate) fn child(path: &str, key: &str) -> String {
     }
 }
 
-/// Collects diagnostics while lowering one file.
+/// Collects diagnostics while reading one file.
 pub(crate) struct Cx<'a> {
     src: &'a SourceText<'a>,
     /// Everything found so far.
@@ -141,7 +141,7 @@ fn mask_piece(d: &mut Diagnostic, c0: usize, c1: usize) {
     d.len = e.saturating_sub(s).max(1);
 }
 
-/// An object being lowered: its entries and key path.
+/// An object being read: its entries and key path.
 pub(crate) struct Obj<'n> {
     pub node: &'n Node,
     entries: &'n [Entry],

@@ -62,13 +62,13 @@ pub(super) const INCREMENTAL_KEYS: &[&str] = &[
     "allow_external_schedulers",
 ];
 
-/// One lowered `resources` item: the entry when it lowered cleanly, and its name when one was
+/// One read `resources` item: the entry when it read cleanly, and its name when one was
 /// written (so that parent references to a broken resource are not reported twice).
-pub(crate) type LoweredEntry = (Option<ResourceEntry>, Option<String>);
+pub(crate) type ReadEntry = (Option<ResourceEntry>, Option<String>);
 
-/// `resources`, each item lowered on its own so that one bad resource does not hide the
+/// `resources`, each item read on its own so that one bad resource does not hide the
 /// problems of the others.
-pub(crate) fn resources(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<Vec<LoweredEntry>> {
+pub(crate) fn resources(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<Vec<ReadEntry>> {
     let Kind::Array(items) = &node.kind else {
         let msg = format!(
             "expected `resources` as an array, found {}",

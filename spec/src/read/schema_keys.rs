@@ -1,4 +1,4 @@
-//! The keys lowering accepts are the keys the JSON Schema describes: lowering is hand-written
+//! The keys reading accepts are the keys the JSON Schema describes: reading is hand-written
 //! (for its messages) and the schema is derived from the model, so a key added to one and not
 //! the other would make an editor reject a spec the loader takes, or the loader reject one the
 //! schema promises.
@@ -54,25 +54,25 @@ fn set(list: &[&str]) -> BTreeSet<String> {
     list.iter().map(|s| s.to_string()).collect()
 }
 
-/// One allowed-key list of lowering beside the schema object it reads.
+/// One allowed-key list of reading beside the schema object it reads.
 struct Pair {
     name: &'static str,
-    lowering: BTreeSet<String>,
+    reading: BTreeSet<String>,
     schema: BTreeSet<String>,
     /// Keys accepted only to be refused or ignored with a message of their own.
     refused: &'static [&'static str],
 }
 
-fn pair(name: &'static str, lowering: &[&str], schema: BTreeSet<String>) -> Pair {
+fn pair(name: &'static str, reading: &[&str], schema: BTreeSet<String>) -> Pair {
     Pair {
         name,
-        lowering: set(lowering),
+        reading: set(reading),
         schema,
         refused: &[],
     }
 }
 
-/// Every allowed-key list of lowering.
+/// Every allowed-key list of reading.
 fn pairs(s: &Value) -> Vec<Pair> {
     let mut resource_keys = vec!["name"];
     resource_keys.extend_from_slice(resource::BASE_KEYS);
@@ -166,16 +166,16 @@ fn allowed_keys_are_the_schema_properties() {
     let mut problems = Vec::new();
     for p in pairs(&schema) {
         let (name, schema_keys) = (p.name, p.schema);
-        let lowering: BTreeSet<String> = p
-            .lowering
+        let reading: BTreeSet<String> = p
+            .reading
             .into_iter()
             .filter(|k| !p.refused.contains(&k.as_str()))
             .collect();
-        let only_lowering: Vec<_> = lowering.difference(&schema_keys).collect();
-        let only_schema: Vec<_> = schema_keys.difference(&lowering).collect();
-        if !only_lowering.is_empty() || !only_schema.is_empty() {
+        let only_reading: Vec<_> = reading.difference(&schema_keys).collect();
+        let only_schema: Vec<_> = schema_keys.difference(&reading).collect();
+        if !only_reading.is_empty() || !only_schema.is_empty() {
             problems.push(format!(
-                "{name}: allowed by lowering but not in the schema {only_lowering:?}; in the schema but not allowed by lowering {only_schema:?}"
+                "{name}: allowed by reading but not in the schema {only_reading:?}; in the schema but not allowed by reading {only_schema:?}"
             ));
         }
     }

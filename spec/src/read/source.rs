@@ -30,25 +30,25 @@ pub(super) const RETRY_KEYS: &[&str] = &[
     "respect_retry_after",
 ];
 
-/// A lowered document. When some resources failed to lower, `spec` holds the others so that
+/// A read document. When some resources failed to read, `spec` holds the others so that
 /// the semantic checks can still run on them (every problem is reported at once).
-pub(crate) struct Lowered<'n> {
+pub(crate) struct Read<'n> {
     /// The spec, without the resources that failed.
     pub spec: SourceSpec,
     /// For each resource in `spec`, its index in the file.
     pub index: Vec<usize>,
-    /// Names of the resources that failed to lower.
+    /// Names of the resources that failed to read.
     pub failed_names: Vec<String>,
     /// No error anywhere.
     pub complete: bool,
-    /// The positioned values `client`, `resource_defaults` and each resource were lowered
+    /// The positioned values `client`, `resource_defaults` and each resource were read
     /// from: the semantic checks locate their diagnostics through them.
     pub handles: Handles<'n>,
 }
 
-/// Lowers a whole document. `None` when the top level, `client`, `resource_defaults` or the
+/// Reads a whole document. `None` when the top level, `client`, `resource_defaults` or the
 /// `resources` array itself is unusable (semantic checks would only add noise then).
-pub(crate) fn lower_source<'n>(cx: &mut Cx<'_>, root: &'n Node) -> Option<Lowered<'n>> {
+pub(crate) fn read_source<'n>(cx: &mut Cx<'_>, root: &'n Node) -> Option<Read<'n>> {
     let o = cx.object(root, "", "the spec", TOP_KEYS)?;
     let schema = cx.opt(&o, "$schema", Cx::string);
     let name = cx.opt(&o, "name", Cx::string);
@@ -83,7 +83,7 @@ pub(crate) fn lower_source<'n>(cx: &mut Cx<'_>, root: &'n Node) -> Option<Lowere
         o.get("resource_defaults").filter(|n| n.kind != Kind::Null),
         items,
     );
-    Some(Lowered {
+    Some(Read {
         spec: SourceSpec {
             schema,
             name,
