@@ -165,8 +165,7 @@ fn data_type(t: DataType) -> TokenStream {
         DataType::Bigint => quote!(Bigint),
         DataType::Binary => quote!(Binary),
         DataType::Json => quote!(Json),
-        // The runtime has no 256-bit integer; wei is stored as a decimal, as dlt does.
-        DataType::Decimal | DataType::Wei => quote!(Decimal),
+        DataType::Decimal => quote!(Decimal),
         DataType::Date => quote!(Date),
         DataType::Time => quote!(Time),
     }

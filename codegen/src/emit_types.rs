@@ -16,7 +16,7 @@ pub(crate) fn value_type(t: DataType, rt: &TokenStream) -> TokenStream {
         DataType::Timestamp => quote!(#rt::chrono::DateTime<#rt::chrono::Utc>),
         DataType::Date => quote!(#rt::chrono::NaiveDate),
         DataType::Time => quote!(#rt::chrono::NaiveTime),
-        DataType::Decimal | DataType::Wei => quote!(#rt::rust_decimal::Decimal),
+        DataType::Decimal => quote!(#rt::rust_decimal::Decimal),
         DataType::Json => quote!(#rt::serde_json::Value),
         DataType::Binary => quote!(#rt::types::Bytes),
     }

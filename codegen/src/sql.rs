@@ -8,7 +8,7 @@
 
 use proc_macro2::TokenStream;
 use quote::quote;
-use restsource_spec::model::{DataType, SortOrder};
+use restsource_spec::resolved::{DataType, SortOrder};
 
 /// Column holding every undeclared field as a JSON object (NULL when there is none).
 pub const EXTRA_COLUMN: &str = "_rs_extra";
@@ -81,7 +81,7 @@ pub fn column_type(dialect: Dialect, col: &SqlColumn<'_>) -> String {
             DataType::Bigint => "INTEGER",
             DataType::Binary => "BLOB",
             DataType::Json => "JSON_TEXT",
-            DataType::Decimal | DataType::Wei => "DECIMAL_TEXT",
+            DataType::Decimal => "DECIMAL_TEXT",
             DataType::Date => "DATE",
             DataType::Time => "TIME",
         }
@@ -94,7 +94,7 @@ pub fn column_type(dialect: Dialect, col: &SqlColumn<'_>) -> String {
             DataType::Bigint => "bigint".to_string(),
             DataType::Binary => "bytea".to_string(),
             DataType::Json => "jsonb".to_string(),
-            DataType::Decimal | DataType::Wei => match (col.precision, col.scale) {
+            DataType::Decimal => match (col.precision, col.scale) {
                 (Some(p), Some(s)) => format!("numeric({p},{s})"),
                 (Some(p), None) => format!("numeric({p})"),
                 _ => "numeric".to_string(),
@@ -109,7 +109,7 @@ pub fn column_type(dialect: Dialect, col: &SqlColumn<'_>) -> String {
 /// table_info` type, PostgreSQL's `information_schema.columns.data_type`).
 pub fn introspected_type(dialect: Dialect, col: &SqlColumn<'_>) -> String {
     match (dialect, col.data_type) {
-        (Dialect::Postgres, DataType::Decimal | DataType::Wei) => "numeric".to_string(),
+        (Dialect::Postgres, DataType::Decimal) => "numeric".to_string(),
         _ => column_type(dialect, col),
     }
 }
@@ -135,7 +135,7 @@ fn param(dialect: Dialect, index: usize, data_type: Option<DataType>) -> String 
     match dialect {
         Dialect::Sqlite => format!("?{index}"),
         Dialect::Postgres => match data_type {
-            Some(DataType::Decimal | DataType::Wei) => format!("${index}::text::numeric"),
+            Some(DataType::Decimal) => format!("${index}::text::numeric"),
             _ => format!("${index}"),
         },
     }

@@ -235,7 +235,7 @@ pub fn showcase_source() -> ResolvedSource {
             scale: Some(9),
             ..column("price", DataType::Decimal)
         },
-        column("balance", DataType::Wei),
+        column("balance", DataType::Decimal),
         column("payload", DataType::Json),
         column("blob", DataType::Binary),
         ResolvedColumn {

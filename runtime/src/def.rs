@@ -485,30 +485,7 @@ pub struct WriteDef {
     pub deduplicated: bool,
 }
 
-/// Column data types.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum DataType {
-    /// Text.
-    Text,
-    /// Float.
-    Double,
-    /// Bool.
-    Bool,
-    /// Timestamp.
-    Timestamp,
-    /// Integer.
-    Bigint,
-    /// Bytes.
-    Binary,
-    /// JSON.
-    Json,
-    /// Decimal.
-    Decimal,
-    /// Date.
-    Date,
-    /// Time.
-    Time,
-}
+pub use restsource_core::DataType;
 
 /// Dedup order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -606,6 +606,8 @@ pub enum ColumnsConfig {
     List(Vec<ColumnHints>),
 }
 
+// As a spec writes them; resolving turns them into the stored `restsource_core::DataType`
+// (`wei` becomes a decimal). A plain comment: the doc comment is the JSON Schema's description.
 /// dlt data types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -632,6 +634,26 @@ pub enum DataType {
     Time,
     /// dlt's 256-bit integer type; stored as decimal.
     Wei,
+}
+
+impl From<DataType> for restsource_core::DataType {
+    /// What a spec type is stored as: `wei` is a decimal (no 256-bit integer type exists in
+    /// SQLite, PostgreSQL or Rust's std), as dlt stores it.
+    fn from(t: DataType) -> Self {
+        use restsource_core::DataType as Stored;
+        match t {
+            DataType::Text => Stored::Text,
+            DataType::Double => Stored::Double,
+            DataType::Bool => Stored::Bool,
+            DataType::Timestamp => Stored::Timestamp,
+            DataType::Bigint => Stored::Bigint,
+            DataType::Binary => Stored::Binary,
+            DataType::Json => Stored::Json,
+            DataType::Decimal | DataType::Wei => Stored::Decimal,
+            DataType::Date => Stored::Date,
+            DataType::Time => Stored::Time,
+        }
+    }
 }
 
 /// Sort order for `dedup_sort`.

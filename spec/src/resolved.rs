@@ -4,7 +4,8 @@
 
 use indexmap::IndexMap;
 
-pub use crate::model::{ClientAuthMethod, DataType, Disposition, Method, SortOrder};
+pub use crate::model::{ClientAuthMethod, Disposition, Method, SortOrder};
+pub use restsource_core::DataType;
 
 /// A whole source, ready for code generation.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,7 +1,9 @@
 //! Keys, disposition and columns of a merged resource, with their checks.
 
 use super::{loc, merge::Merged, R};
-use crate::model::{DataType, Disposition, KeyConfig, MergeStrategy, WriteDispositionConfig};
+use restsource_core::DataType as StoredType;
+
+use crate::model::{Disposition, KeyConfig, MergeStrategy, WriteDispositionConfig};
 use crate::resolved::{ResolvedColumn, ResolvedMergeStrategy};
 use heck::ToSnakeCase;
 use std::collections::HashMap;
@@ -115,7 +117,7 @@ pub(crate) fn table(r: &mut R<'_>, i: usize, m: &Merged) -> Option<Table> {
         .map(|(name, h)| {
             let key = primary_key.contains(&name);
             ResolvedColumn {
-                data_type: h.data_type.unwrap_or(DataType::Json),
+                data_type: h.data_type.map_or(StoredType::Json, StoredType::from),
                 nullable: h.nullable.unwrap_or(!key),
                 precision: h.precision,
                 scale: h.scale,
@@ -137,16 +139,7 @@ pub(crate) fn table(r: &mut R<'_>, i: usize, m: &Merged) -> Option<Table> {
     })
 }
 
-/// The prefix of restsource's own tables and columns (`_rs_loads`, `_rs_state`,
-/// `_rs_staging_<table>`, `_rs_load_id`, `_rs_extra`, ...): a spec may not use it.
-pub(crate) const RESERVED_PREFIX: &str = "_rs_";
-
-/// Whether `name` falls under [`RESERVED_PREFIX`] as SQLite sees it (identifiers compare
-/// without case there).
-pub(crate) fn is_reserved(name: &str) -> bool {
-    name.get(..RESERVED_PREFIX.len())
-        .is_some_and(|p| p.eq_ignore_ascii_case(RESERVED_PREFIX))
-}
+pub(crate) use restsource_core::names::{is_reserved, RESERVED_PREFIX};
 
 /// Where column `name` of resource `i` is written: its key, else the column itself.
 fn column_at(i: usize, name: &str) -> Vec<String> {
