@@ -7,10 +7,12 @@
 //! names). What lives here:
 //!
 //! - [`names`]: restsource's own tables, columns and prefixes (`_rs_*`);
-//! - [`DataType`]: the column types a resource's table stores.
+//! - [`DataType`], [`SortOrder`]: what a declared column stores and how duplicates are ordered;
+//! - [`sql`]: the SQL of a resource's table per dialect and of restsource's own tables.
 #![deny(missing_docs)]
 
-mod data_type;
+mod column;
 pub mod names;
+pub mod sql;
 
-pub use data_type::DataType;
+pub use column::{DataType, SortOrder};

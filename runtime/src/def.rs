@@ -487,14 +487,7 @@ pub struct WriteDef {
 
 pub use restsource_core::DataType;
 
-/// Dedup order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SortOrder {
-    /// Lowest wins.
-    Asc,
-    /// Highest wins.
-    Desc,
-}
+pub use restsource_core::SortOrder;
 
 /// A declared column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -666,6 +666,15 @@ pub enum SortOrder {
     Desc,
 }
 
+impl From<SortOrder> for restsource_core::SortOrder {
+    fn from(o: SortOrder) -> Self {
+        match o {
+            SortOrder::Asc => restsource_core::SortOrder::Asc,
+            SortOrder::Desc => restsource_core::SortOrder::Desc,
+        }
+    }
+}
+
 /// dlt column hints.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

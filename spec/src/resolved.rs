@@ -4,8 +4,8 @@
 
 use indexmap::IndexMap;
 
-pub use crate::model::{ClientAuthMethod, Disposition, Method, SortOrder};
-pub use restsource_core::DataType;
+pub use crate::model::{ClientAuthMethod, Disposition, Method};
+pub use restsource_core::{DataType, SortOrder};
 
 /// A whole source, ready for code generation.
 #[derive(Debug, Clone, PartialEq)]

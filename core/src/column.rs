@@ -1,4 +1,4 @@
-//! The column types a table stores.
+//! What a declared column is: its stored type and its `dedup_sort` order.
 
 /// The type of a declared column, as stored: what the spec's `data_type` resolves to (dlt's
 /// `wei` is stored as a decimal, so it is [`DataType::Decimal`] here; a column without a type
@@ -26,4 +26,14 @@ pub enum DataType {
     Date,
     /// Time of day.
     Time,
+}
+
+/// The `dedup_sort` order of a column: which of two rows of one load with the same primary
+/// key survives a `delete-insert` merge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortOrder {
+    /// The row with the lowest value wins.
+    Asc,
+    /// The row with the highest value wins.
+    Desc,
 }
