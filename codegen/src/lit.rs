@@ -36,7 +36,7 @@ pub(crate) fn template(t: &Template, rt: &TokenStream) -> TokenStream {
 /// `&[PathStep, ...]`.
 pub(crate) fn steps(steps: &[PathStep], rt: &TokenStream) -> TokenStream {
     let items = steps.iter().map(|s| match s {
-        PathStep::Key(k) => quote! { #rt::def::PathStep::Key(#k) },
+        PathStep::Key(k) => quote! { #rt::def::PathStep::key(#k) },
         PathStep::Index(i) => {
             let i = Literal::i64_unsuffixed(*i);
             quote! { #rt::def::PathStep::Index(#i) }
@@ -183,7 +183,7 @@ mod tests {
             template(&t, &rt()).to_string(),
             quote! { ::rt::def::Template(&[
                 ::rt::def::TemplatePart::Lit("items/"),
-                ::rt::def::TemplatePart::Parent(&[::rt::def::PathStep::Key("id")])
+                ::rt::def::TemplatePart::Parent(&[::rt::def::PathStep::key("id")])
             ]) }
             .to_string()
         );

@@ -14,7 +14,7 @@ pub fn path(text: &str) -> JsonPath {
         steps: text
             .split('.')
             .filter(|s| !s.is_empty())
-            .map(|s| PathStep::Key(s.to_string()))
+            .map(|s| PathStep::Key(s.to_string().into()))
             .collect(),
     }
 }

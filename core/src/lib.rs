@@ -8,11 +8,14 @@
 //!
 //! - [`names`]: restsource's own tables, columns and prefixes (`_rs_*`);
 //! - [`DataType`], [`SortOrder`]: what a declared column stores and how duplicates are ordered;
+//! - [`PathStep`] and [`path::walk`]: compiled JSONPaths and the one walk that follows them;
 //! - [`sql`]: the SQL of a resource's table per dialect and of restsource's own tables.
 #![deny(missing_docs)]
 
 mod column;
 pub mod names;
+pub mod path;
 pub mod sql;
 
 pub use column::{DataType, SortOrder};
+pub use path::PathStep;

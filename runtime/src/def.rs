@@ -54,16 +54,7 @@ pub enum IncrementalValue {
     EndValue,
 }
 
-/// A compiled JSONPath step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PathStep {
-    /// `.name` or `['name']`.
-    Key(&'static str),
-    /// `[3]` (negative counts from the end).
-    Index(i64),
-    /// `[*]` or `.*`.
-    Wildcard,
-}
+pub use restsource_core::PathStep;
 
 /// The whole source.
 #[derive(Debug, Clone, Copy)]

@@ -5,7 +5,7 @@
 use indexmap::IndexMap;
 
 pub use crate::model::{ClientAuthMethod, Disposition, Method};
-pub use restsource_core::{DataType, SortOrder};
+pub use restsource_core::{DataType, PathStep, SortOrder};
 
 /// A whole source, ready for code generation.
 #[derive(Debug, Clone, PartialEq)]
@@ -278,17 +278,6 @@ pub struct JsonPath {
     pub text: String,
     /// Steps; empty means the root (`$`).
     pub steps: Vec<PathStep>,
-}
-
-/// JSONPath step.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PathStep {
-    /// Key.
-    Key(String),
-    /// Index.
-    Index(i64),
-    /// Wildcard.
-    Wildcard,
 }
 
 /// A request body given as dlt's `data`.

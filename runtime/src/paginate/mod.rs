@@ -20,7 +20,7 @@ use serde_json::Value;
 use url::Url;
 
 use crate::def::{PaginatorDef, ParamPlace};
-use crate::select::Step;
+use crate::select::{Path, PathStep};
 
 /// The parts of a request a paginator may change.
 #[derive(Debug, Clone, PartialEq)]
@@ -203,7 +203,7 @@ impl Paginator {
                 cursor_param: (*cursor_param).to_string(),
             }),
             PaginatorDef::JsonLink { next_url_path } => Paginator::JsonLink(JsonLinkPaginator {
-                next_url_path: Step::from_def(next_url_path),
+                next_url_path: Path::Borrowed(next_url_path),
             }),
             PaginatorDef::HeaderLink { links_next_key } => {
                 Paginator::HeaderLink(HeaderLinkPaginator {
@@ -239,11 +239,11 @@ impl Paginator {
     }
 
     /// JSON values this paginator reads from each page.
-    pub fn value_paths(&self) -> Vec<&[Step]> {
+    pub fn value_paths(&self) -> Vec<&[PathStep]> {
         match self {
             Paginator::Range(r) => r.value_paths(),
             Paginator::Cursor(c) => c.value_paths(),
-            Paginator::JsonLink(j) => vec![j.next_url_path.as_slice()],
+            Paginator::JsonLink(j) => vec![&j.next_url_path[..]],
             _ => Vec::new(),
         }
     }
