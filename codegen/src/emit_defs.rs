@@ -5,8 +5,8 @@ use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 use restsource_spec::model::{DataSelectorMissing, OnCursorValueMissing};
 use restsource_spec::resolved::{
-    ApiKeyPlace, ClientAuthMethod, DataType, Disposition, Method, ResolvedAuth, ResolvedAuthChoice,
-    ResolvedData, ResolvedIncremental, ResolvedMergeStrategy, ResolvedPaginator, ResolvedRetry,
+    ApiKeyLocation, ClientAuth, DataType, Disposition, MergeStrategy, Method, ResolvedAuth,
+    ResolvedAuthChoice, ResolvedData, ResolvedIncremental, ResolvedPaginator, ResolvedRetry,
     SecretInfo, SortOrder,
 };
 
@@ -62,9 +62,9 @@ pub(crate) fn resource(r: &ResourceIr<'_>, rt: &TokenStream) -> TokenStream {
         Disposition::Skip => quote!(Skip),
         Disposition::Merge => {
             let s = match res.merge_strategy {
-                ResolvedMergeStrategy::DeleteInsert => quote!(DeleteInsert),
-                ResolvedMergeStrategy::Upsert => quote!(Upsert),
-                ResolvedMergeStrategy::InsertOnly => quote!(InsertOnly),
+                MergeStrategy::DeleteInsert => quote!(DeleteInsert),
+                MergeStrategy::Upsert => quote!(Upsert),
+                MergeStrategy::InsertOnly => quote!(InsertOnly),
             };
             quote!(Merge(#rt::def::MergeStrategy::#s))
         }
@@ -399,9 +399,9 @@ fn auth(a: &ResolvedAuth, rt: &TokenStream) -> TokenStream {
         } => {
             let key = cred(key, rt);
             let location = match location {
-                ApiKeyPlace::Header => quote!(Header),
-                ApiKeyPlace::Query => quote!(Query),
-                ApiKeyPlace::Cookie => quote!(Cookie),
+                ApiKeyLocation::Header => quote!(Header),
+                ApiKeyLocation::Query => quote!(Query),
+                ApiKeyLocation::Cookie => quote!(Cookie),
             };
             quote!(#rt::def::AuthDef::ApiKey {
                 name: #name,
@@ -431,8 +431,8 @@ fn auth(a: &ResolvedAuth, rt: &TokenStream) -> TokenStream {
             });
             let expiration = u(*default_expiration_secs);
             let client_auth = match client_auth {
-                ClientAuthMethod::Body => quote!(Body),
-                ClientAuthMethod::Basic => quote!(Basic),
+                ClientAuth::Body => quote!(Body),
+                ClientAuth::Basic => quote!(Basic),
             };
             quote!(#rt::def::AuthDef::OAuth2 {
                 token_url: #token_url,

@@ -2,8 +2,8 @@
 //! size (the compile-time benchmark uses 50 resources). Not a stable API.
 
 use restsource_spec::resolved::{
-    DataType, Disposition, JsonPath, Method, PathStep, ResolvedAuth, ResolvedAuthChoice,
-    ResolvedColumn, ResolvedMergeStrategy, ResolvedPaginator, ResolvedParamPlace, ResolvedResource,
+    DataType, Disposition, JsonPath, MergeStrategy, Method, PathStep, ResolvedAuth,
+    ResolvedAuthChoice, ResolvedColumn, ResolvedPaginator, ResolvedParamPlace, ResolvedResource,
     ResolvedRetry, ResolvedSource, SecretInfo, Template, TemplatePart,
 };
 
@@ -73,7 +73,7 @@ pub fn resource(name: &str) -> ResolvedResource {
         primary_key: Vec::new(),
         merge_key: Vec::new(),
         disposition: Disposition::Append,
-        merge_strategy: ResolvedMergeStrategy::DeleteInsert,
+        merge_strategy: MergeStrategy::DeleteInsert,
         deduplicated: false,
         columns: Vec::new(),
         parent: None,
@@ -184,7 +184,7 @@ pub fn synthetic_spec_json(n: usize) -> String {
 pub fn showcase_source() -> ResolvedSource {
     use restsource_spec::model::OnCursorValueMissing;
     use restsource_spec::resolved::{
-        ApiKeyPlace, ClientAuthMethod, IncrementalValue, ParentBinding, ResolvedData,
+        ApiKeyLocation, ClientAuth, IncrementalValue, ParentBinding, ResolvedData,
         ResolvedIncremental, ResolvedRateLimit, SortOrder, TValue,
     };
 
@@ -214,7 +214,7 @@ pub fn showcase_source() -> ResolvedSource {
     ]));
     items.primary_key = vec!["id".into(), "type".into()];
     items.disposition = Disposition::Merge;
-    items.merge_strategy = ResolvedMergeStrategy::Upsert;
+    items.merge_strategy = MergeStrategy::Upsert;
     items.columns = vec![
         ResolvedColumn {
             nullable: false,
@@ -304,7 +304,7 @@ pub fn showcase_source() -> ResolvedSource {
     details.auth = ResolvedAuthChoice::Own(ResolvedAuth::ApiKey {
         name: "X-Api-Key".into(),
         key: secret("details_key", "DETAILS_KEY"),
-        location: ApiKeyPlace::Header,
+        location: ApiKeyLocation::Header,
     });
     details.headers = vec![("Accept".into(), literal("application/json"))];
     details.method = Method::Post;
@@ -391,7 +391,7 @@ pub fn showcase_source() -> ResolvedSource {
             client_secret: client_secret.clone(),
             extra,
             default_expiration_secs: 3600,
-            client_auth: ClientAuthMethod::Basic,
+            client_auth: ClientAuth::Basic,
             scopes: vec!["read".into()],
         }),
         timeout_secs: 30.0,

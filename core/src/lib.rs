@@ -9,13 +9,21 @@
 //! - [`names`]: restsource's own tables, columns and prefixes (`_rs_*`);
 //! - [`DataType`], [`SortOrder`]: what a declared column stores and how duplicates are ordered;
 //! - [`PathStep`] and [`path::walk`]: compiled JSONPaths and the one walk that follows them;
+//! - the small enums both sides name: [`ApiKeyLocation`], [`ClientAuth`], [`Disposition`],
+//!   [`MergeStrategy`], [`IncrementalValue`];
 //! - [`sql`]: the SQL of a resource's table per dialect and of restsource's own tables.
 #![deny(missing_docs)]
 
+mod auth;
 mod column;
 pub mod names;
 pub mod path;
 pub mod sql;
+mod template;
+mod write;
 
+pub use auth::{ApiKeyLocation, ClientAuth};
 pub use column::{DataType, SortOrder};
 pub use path::PathStep;
+pub use template::IncrementalValue;
+pub use write::{Disposition, MergeStrategy};

@@ -4,6 +4,10 @@
 //! whole spec as constants: nothing is parsed at run time. Strings with placeholders are
 //! pre-split into [`TemplatePart`]s and JSONPaths into [`PathStep`]s at compile time.
 
+pub use restsource_core::{
+    ApiKeyLocation, ClientAuth, Disposition, IncrementalValue, MergeStrategy, PathStep,
+};
+
 /// A JSON literal from the spec (query values, bodies, initial values).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Lit {
@@ -41,21 +45,6 @@ pub enum TemplatePart {
     Secret(&'static str),
 }
 
-/// Which incremental value a placeholder names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IncrementalValue {
-    /// The value this run starts from (state, else initial value).
-    StartValue,
-    /// The spec's initial value.
-    InitialValue,
-    /// The last value seen (same as start at request time).
-    LastValue,
-    /// The spec's end value.
-    EndValue,
-}
-
-pub use restsource_core::PathStep;
-
 /// The whole source.
 #[derive(Debug, Clone, Copy)]
 pub struct SourceDef {
@@ -91,26 +80,6 @@ pub struct SecretDef {
 pub struct CredDef {
     /// Secret name, a key of [`SourceDef::secrets`].
     pub secret: &'static str,
-}
-
-/// Where an API key goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ApiKeyLocation {
-    /// Header.
-    Header,
-    /// Query parameter.
-    Query,
-    /// Cookie.
-    Cookie,
-}
-
-/// How the OAuth2 client authenticates at the token endpoint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ClientAuth {
-    /// Form body.
-    Body,
-    /// HTTP Basic.
-    Basic,
 }
 
 /// Authentication.
@@ -441,30 +410,6 @@ pub struct IncrementalDef {
     pub range_start_closed: bool,
     /// End bound closed (`<=`), else open.
     pub range_end_closed: bool,
-}
-
-/// Dispositions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Disposition {
-    /// Append.
-    Append,
-    /// Replace.
-    Replace,
-    /// Merge.
-    Merge(MergeStrategy),
-    /// Skip.
-    Skip,
-}
-
-/// Merge strategies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MergeStrategy {
-    /// Delete then insert; dedup within the load.
-    DeleteInsert,
-    /// Upsert by primary key.
-    Upsert,
-    /// Insert absent keys only.
-    InsertOnly,
 }
 
 /// Write disposition.

@@ -243,6 +243,15 @@ pub enum ClientAuthMethod {
     Basic,
 }
 
+impl From<ClientAuthMethod> for restsource_core::ClientAuth {
+    fn from(m: ClientAuthMethod) -> Self {
+        match m {
+            ClientAuthMethod::Body => restsource_core::ClientAuth::Body,
+            ClientAuthMethod::Basic => restsource_core::ClientAuth::Basic,
+        }
+    }
+}
+
 /// OAuth2 client credentials.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

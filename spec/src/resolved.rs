@@ -4,8 +4,10 @@
 
 use indexmap::IndexMap;
 
-pub use crate::model::{ClientAuthMethod, Disposition, Method};
-pub use restsource_core::{DataType, PathStep, SortOrder};
+pub use crate::model::{Disposition, Method};
+pub use restsource_core::{
+    ApiKeyLocation, ClientAuth, DataType, IncrementalValue, MergeStrategy, PathStep, SortOrder,
+};
 
 /// A whole source, ready for code generation.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,7 +64,7 @@ pub enum ResolvedAuth {
         /// Key secret.
         key: SecretInfo,
         /// Location (`param` normalized to query).
-        location: ApiKeyPlace,
+        location: ApiKeyLocation,
     },
     /// HTTP Basic.
     HttpBasic {
@@ -84,21 +86,10 @@ pub enum ResolvedAuth {
         /// Default lifetime (3600).
         default_expiration_secs: u64,
         /// Client auth method.
-        client_auth: ClientAuthMethod,
+        client_auth: ClientAuth,
         /// Scopes.
         scopes: Vec<String>,
     },
-}
-
-/// Where an API key goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ApiKeyPlace {
-    /// Header.
-    Header,
-    /// Query.
-    Query,
-    /// Cookie.
-    Cookie,
 }
 
 /// Retry policy with defaults applied.
@@ -156,7 +147,7 @@ pub struct ResolvedResource {
     /// Disposition.
     pub disposition: Disposition,
     /// Merge strategy when merging (default delete-insert).
-    pub merge_strategy: ResolvedMergeStrategy,
+    pub merge_strategy: MergeStrategy,
     /// delete-insert `deduplicated`.
     pub deduplicated: bool,
     /// Columns, merged per column with the defaults', in declaration order.
@@ -174,17 +165,6 @@ pub struct ResolvedResource {
     /// Pages between commits of rows and incremental state (`checkpoint`); `None`: the
     /// resource commits with its run, all or nothing.
     pub checkpoint: Option<u32>,
-}
-
-/// Merge strategy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ResolvedMergeStrategy {
-    /// delete-insert.
-    DeleteInsert,
-    /// upsert.
-    Upsert,
-    /// insert-only.
-    InsertOnly,
 }
 
 /// Endpoint auth choice.
@@ -256,19 +236,6 @@ pub enum TemplatePart {
     /// A secret's value, read at run time: a secret reference or a literal credential in a
     /// header or query parameter (whose literal value is dropped here).
     Secret(SecretInfo),
-}
-
-/// Incremental placeholder values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IncrementalValue {
-    /// start_value.
-    StartValue,
-    /// initial_value.
-    InitialValue,
-    /// last_value.
-    LastValue,
-    /// end_value.
-    EndValue,
 }
 
 /// A parsed JSONPath (the subset dlt users write: dotted names, `[n]`, `[*]`, `['name']`).

@@ -4,8 +4,9 @@ use super::{loc, merge::Merged, R};
 use restsource_core::DataType as StoredType;
 
 use crate::model::{Disposition, KeyConfig, MergeStrategy, WriteDispositionConfig};
-use crate::resolved::{ResolvedColumn, ResolvedMergeStrategy};
+use crate::resolved::ResolvedColumn;
 use heck::ToSnakeCase;
+use restsource_core::MergeStrategy as Merge;
 use std::collections::HashMap;
 
 /// The table half of a resolved resource.
@@ -13,7 +14,7 @@ pub(crate) struct Table {
     pub primary_key: Vec<String>,
     pub merge_key: Vec<String>,
     pub disposition: Disposition,
-    pub merge_strategy: ResolvedMergeStrategy,
+    pub merge_strategy: Merge,
     pub deduplicated: bool,
     pub columns: Vec<ResolvedColumn>,
 }
@@ -66,9 +67,9 @@ pub(crate) fn table(r: &mut R<'_>, i: usize, m: &Merged) -> Option<Table> {
         Some(WriteDispositionConfig::Object(o)) => (o.disposition, o.strategy, o.deduplicated),
     };
     let merge_strategy = match strategy {
-        Some(MergeStrategy::Upsert) => ResolvedMergeStrategy::Upsert,
-        Some(MergeStrategy::InsertOnly) => ResolvedMergeStrategy::InsertOnly,
-        _ => ResolvedMergeStrategy::DeleteInsert,
+        Some(MergeStrategy::Upsert) => Merge::Upsert,
+        Some(MergeStrategy::InsertOnly) => Merge::InsertOnly,
+        _ => Merge::DeleteInsert,
     };
     if disposition == Disposition::Merge && primary_key.is_empty() && merge_key.is_empty() {
         r.error(
@@ -84,7 +85,7 @@ pub(crate) fn table(r: &mut R<'_>, i: usize, m: &Merged) -> Option<Table> {
         ok = false;
     }
     if disposition == Disposition::Merge
-        && merge_strategy == ResolvedMergeStrategy::Upsert
+        && merge_strategy == Merge::Upsert
         && primary_key.is_empty()
     {
         r.error(
