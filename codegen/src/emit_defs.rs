@@ -6,13 +6,13 @@ use quote::quote;
 use restsource_spec::model::{DataSelectorMissing, OnCursorValueMissing};
 use restsource_spec::resolved::{
     ApiKeyLocation, ClientAuth, DataType, Disposition, MergeStrategy, Method, ResolvedAuth,
-    ResolvedAuthChoice, ResolvedData, ResolvedIncremental, ResolvedPaginator, ResolvedRetry,
-    SecretInfo, SortOrder,
+    ResolvedAuthChoice, ResolvedData, ResolvedIncremental, ResolvedRetry, SecretInfo, SortOrder,
 };
 
 use crate::ir::{ResourceIr, SourceIr};
-use crate::lit::{self, float, opt, opt_path, param_place, steps, template, tvalue};
+use crate::lit::{self, float, opt, steps, template, tvalue};
 use crate::sql::{sql_defs_tokens_with_dedup, SqlColumn, SqlTable};
+use restsource_core::tokens::ConstTokens;
 
 /// `pub const SOURCE: SourceDef`.
 pub(crate) fn source(ir: &SourceIr<'_>, rt: &TokenStream) -> TokenStream {
@@ -205,7 +205,7 @@ fn endpoint(r: &ResourceIr<'_>, rt: &TokenStream) -> TokenStream {
         DataSelectorMissing::Error => quote!(Error),
         DataSelectorMissing::Empty => quote!(Empty),
     };
-    let paginator = paginator(&res.paginator, rt);
+    let paginator = res.paginator.const_tokens(rt);
     let actions = res.response_actions.iter().map(|(status, content)| {
         let status = opt(status.map(Literal::u16_unsuffixed));
         let content = opt(content.as_deref());
@@ -236,95 +236,6 @@ fn endpoint(r: &ResourceIr<'_>, rt: &TokenStream) -> TokenStream {
             auth: #auth,
         }
     }
-}
-
-fn paginator(p: &ResolvedPaginator, rt: &TokenStream) -> TokenStream {
-    let body = match p {
-        ResolvedPaginator::SinglePage => quote!(SinglePage),
-        ResolvedPaginator::Auto => quote!(Auto),
-        ResolvedPaginator::Offset {
-            limit,
-            offset,
-            offset_param,
-            limit_param,
-            total_path,
-            maximum_offset,
-            stop_after_empty_page,
-            has_more_path,
-        } => {
-            let (limit, offset) = (u(*limit), u(*offset));
-            let offset_param = param_place(offset_param, rt);
-            let limit_param = param_place(limit_param, rt);
-            let total_path = opt_path(total_path.as_ref(), rt);
-            let maximum_offset = opt(maximum_offset.map(u));
-            let has_more_path = opt_path(has_more_path.as_ref(), rt);
-            quote!(Offset {
-                limit: #limit,
-                offset: #offset,
-                offset_param: #offset_param,
-                limit_param: #limit_param,
-                total_path: #total_path,
-                maximum_offset: #maximum_offset,
-                stop_after_empty_page: #stop_after_empty_page,
-                has_more_path: #has_more_path,
-            })
-        }
-        ResolvedPaginator::PageNumber {
-            base_page,
-            page,
-            page_param,
-            total_path,
-            maximum_page,
-            stop_after_empty_page,
-            has_more_path,
-        } => {
-            let (base_page, page) = (u(*base_page), u(*page));
-            let page_param = param_place(page_param, rt);
-            let total_path = opt_path(total_path.as_ref(), rt);
-            let maximum_page = opt(maximum_page.map(u));
-            let has_more_path = opt_path(has_more_path.as_ref(), rt);
-            quote!(PageNumber {
-                base_page: #base_page,
-                page: #page,
-                page_param: #page_param,
-                total_path: #total_path,
-                maximum_page: #maximum_page,
-                stop_after_empty_page: #stop_after_empty_page,
-                has_more_path: #has_more_path,
-            })
-        }
-        ResolvedPaginator::Cursor {
-            cursor_path,
-            cursor_param,
-            stop_after_empty_page,
-            has_more_path,
-            initial_cursor,
-        } => {
-            let cursor_path = steps(&cursor_path.steps, rt);
-            let cursor_param = param_place(cursor_param, rt);
-            let has_more_path = opt_path(has_more_path.as_ref(), rt);
-            let initial_cursor = opt(initial_cursor.as_deref());
-            quote!(Cursor {
-                cursor_path: #cursor_path,
-                cursor_param: #cursor_param,
-                stop_after_empty_page: #stop_after_empty_page,
-                has_more_path: #has_more_path,
-                initial_cursor: #initial_cursor,
-            })
-        }
-        ResolvedPaginator::HeaderCursor {
-            cursor_key,
-            cursor_param,
-        } => quote!(HeaderCursor { cursor_key: #cursor_key, cursor_param: #cursor_param }),
-        ResolvedPaginator::JsonLink { next_url_path } => {
-            let next_url_path = steps(&next_url_path.steps, rt);
-            quote!(JsonLink { next_url_path: #next_url_path })
-        }
-        ResolvedPaginator::HeaderLink { links_next_key } => {
-            quote!(HeaderLink { links_next_key: #links_next_key })
-        }
-    };
-    quote!(#rt::def::PaginatorDef::#body)
 }
 
 fn incremental(i: &ResolvedIncremental, rt: &TokenStream) -> TokenStream {

@@ -3,9 +3,7 @@
 
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
-use restsource_spec::resolved::{
-    IncrementalValue, JsonPath, PathStep, ResolvedParamPlace, TValue, Template, TemplatePart,
-};
+use restsource_spec::resolved::{IncrementalValue, PathStep, TValue, Template, TemplatePart};
 
 /// `runtime::def::Template(&[...])`.
 pub(crate) fn template(t: &Template, rt: &TokenStream) -> TokenStream {
@@ -35,26 +33,7 @@ pub(crate) fn template(t: &Template, rt: &TokenStream) -> TokenStream {
 
 /// `&[PathStep, ...]`.
 pub(crate) fn steps(steps: &[PathStep], rt: &TokenStream) -> TokenStream {
-    let items = steps.iter().map(|s| match s {
-        PathStep::Key(k) => quote! { #rt::def::PathStep::key(#k) },
-        PathStep::Index(i) => {
-            let i = Literal::i64_unsuffixed(*i);
-            quote! { #rt::def::PathStep::Index(#i) }
-        }
-        PathStep::Wildcard => quote! { #rt::def::PathStep::Wildcard },
-    });
-    quote! { &[#(#items),*] }
-}
-
-/// `Some(&[...])` or `None` for an optional JSONPath.
-pub(crate) fn opt_path(p: Option<&JsonPath>, rt: &TokenStream) -> TokenStream {
-    match p {
-        Some(p) => {
-            let s = steps(&p.steps, rt);
-            quote! { Some(#s) }
-        }
-        None => quote! { None },
-    }
+    restsource_core::tokens::steps_tokens(steps, rt)
 }
 
 /// A spec value whose strings may hold placeholders, as `runtime::def::Lit`.
@@ -134,14 +113,6 @@ pub(crate) fn float(f: f64) -> TokenStream {
     }
 }
 
-/// `ParamPlace::Query("x")` or `ParamPlace::Body(&["a", "b"])`.
-pub(crate) fn param_place(p: &ResolvedParamPlace, rt: &TokenStream) -> TokenStream {
-    match p {
-        ResolvedParamPlace::Query(q) => quote! { #rt::def::ParamPlace::Query(#q) },
-        ResolvedParamPlace::Body(parts) => quote! { #rt::def::ParamPlace::Body(&[#(#parts),*]) },
-    }
-}
-
 /// `Some(x)` / `None` for an optional value already in tokens.
 pub(crate) fn opt<T: quote::ToTokens>(v: Option<T>) -> TokenStream {
     match v {
@@ -153,6 +124,7 @@ pub(crate) fn opt<T: quote::ToTokens>(v: Option<T>) -> TokenStream {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use restsource_spec::resolved::JsonPath;
 
     fn rt() -> TokenStream {
         quote!(::rt)

@@ -11,19 +11,26 @@
 //! - [`PathStep`] and [`path::walk`]: compiled JSONPaths and the one walk that follows them;
 //! - the small enums both sides name: [`ApiKeyLocation`], [`ClientAuth`], [`Disposition`],
 //!   [`MergeStrategy`], [`IncrementalValue`];
-//! - [`sql`]: the SQL of a resource's table per dialect and of restsource's own tables.
+//! - [`PaginatorDef`], [`ParamPlace`]: a paginator with every default applied;
+//! - [`sql`]: the SQL of a resource's table per dialect and of restsource's own tables;
+//! - `tokens` (feature `tokens`, codegen only): the definitions print themselves as the
+//!   `const` expressions of generated code.
 #![deny(missing_docs)]
 
 mod auth;
 mod column;
 pub mod names;
+mod paginator;
 pub mod path;
 pub mod sql;
 mod template;
+#[cfg(feature = "tokens")]
+pub mod tokens;
 mod write;
 
 pub use auth::{ApiKeyLocation, ClientAuth};
 pub use column::{DataType, SortOrder};
-pub use path::PathStep;
+pub use paginator::{PaginatorDef, ParamPlace};
+pub use path::{Path, PathStep};
 pub use template::IncrementalValue;
 pub use write::{Disposition, MergeStrategy};

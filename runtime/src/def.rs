@@ -5,7 +5,8 @@
 //! pre-split into [`TemplatePart`]s and JSONPaths into [`PathStep`]s at compile time.
 
 pub use restsource_core::{
-    ApiKeyLocation, ClientAuth, Disposition, IncrementalValue, MergeStrategy, PathStep,
+    ApiKeyLocation, ClientAuth, Disposition, IncrementalValue, MergeStrategy, PaginatorDef,
+    ParamPlace, PathStep,
 };
 
 /// A JSON literal from the spec (query values, bodies, initial values).
@@ -270,90 +271,6 @@ pub enum AuthChoice {
     None,
     /// Replace the client auth.
     Own(AuthDef),
-}
-
-/// Where a paginator parameter goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ParamPlace {
-    /// Query parameter name.
-    Query(&'static str),
-    /// Dotted JSON body path, pre-split.
-    Body(&'static [&'static str]),
-}
-
-/// Paginators with every dlt parameter resolved to its value.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum PaginatorDef {
-    /// One page.
-    SinglePage,
-    /// Detect on the first response.
-    Auto,
-    /// offset/limit.
-    Offset {
-        /// Page size.
-        limit: u64,
-        /// First offset.
-        offset: u64,
-        /// Offset parameter.
-        offset_param: ParamPlace,
-        /// Limit parameter.
-        limit_param: ParamPlace,
-        /// Total records.
-        total_path: Option<&'static [PathStep]>,
-        /// Exclusive maximum.
-        maximum_offset: Option<u64>,
-        /// Stop on an empty page.
-        stop_after_empty_page: bool,
-        /// More-pages flag.
-        has_more_path: Option<&'static [PathStep]>,
-    },
-    /// Page numbers.
-    PageNumber {
-        /// First page number.
-        base_page: u64,
-        /// Starting page.
-        page: u64,
-        /// Page parameter.
-        page_param: ParamPlace,
-        /// Total pages.
-        total_path: Option<&'static [PathStep]>,
-        /// Exclusive maximum.
-        maximum_page: Option<u64>,
-        /// Stop on an empty page.
-        stop_after_empty_page: bool,
-        /// More-pages flag.
-        has_more_path: Option<&'static [PathStep]>,
-    },
-    /// Cursor from the JSON body.
-    Cursor {
-        /// Where the next cursor is read.
-        cursor_path: &'static [PathStep],
-        /// Where it is sent.
-        cursor_param: ParamPlace,
-        /// Stop on an empty page.
-        stop_after_empty_page: bool,
-        /// More-pages flag.
-        has_more_path: Option<&'static [PathStep]>,
-        /// Cursor for the first request.
-        initial_cursor: Option<&'static str>,
-    },
-    /// Cursor from a header.
-    HeaderCursor {
-        /// Header name.
-        cursor_key: &'static str,
-        /// Query parameter.
-        cursor_param: &'static str,
-    },
-    /// Next URL from the body.
-    JsonLink {
-        /// Where the next URL is read.
-        next_url_path: &'static [PathStep],
-    },
-    /// Next URL from the Link header.
-    HeaderLink {
-        /// rel value.
-        links_next_key: &'static str,
-    },
 }
 
 /// An ignore rule.

@@ -6,7 +6,8 @@ use indexmap::IndexMap;
 
 pub use crate::model::{Disposition, Method};
 pub use restsource_core::{
-    ApiKeyLocation, ClientAuth, DataType, IncrementalValue, MergeStrategy, PathStep, SortOrder,
+    ApiKeyLocation, ClientAuth, DataType, IncrementalValue, MergeStrategy, PaginatorDef,
+    ParamPlace, PathStep, SortOrder,
 };
 
 /// A whole source, ready for code generation.
@@ -276,88 +277,17 @@ pub enum TValue {
     Map(Vec<(String, TValue)>),
 }
 
-/// Where a paginator parameter goes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ResolvedParamPlace {
-    /// Query parameter.
-    Query(String),
-    /// Dotted body path, split.
-    Body(Vec<String>),
-}
+/// Where a paginator parameter goes, owned: `restsource_core`'s one definition.
+pub type ResolvedParamPlace = ParamPlace<String, Vec<String>>;
 
-/// Paginators with defaults applied (mirrors `restsource_runtime::def::PaginatorDef`).
-#[derive(Debug, Clone, PartialEq)]
-pub enum ResolvedPaginator {
-    /// One page.
-    SinglePage,
-    /// Detect at run time.
-    Auto,
-    /// offset.
-    Offset {
-        /// limit.
-        limit: u64,
-        /// offset.
-        offset: u64,
-        /// offset param.
-        offset_param: ResolvedParamPlace,
-        /// limit param.
-        limit_param: ResolvedParamPlace,
-        /// total.
-        total_path: Option<JsonPath>,
-        /// maximum.
-        maximum_offset: Option<u64>,
-        /// stop on empty.
-        stop_after_empty_page: bool,
-        /// has more.
-        has_more_path: Option<JsonPath>,
-    },
-    /// page_number.
-    PageNumber {
-        /// base page.
-        base_page: u64,
-        /// start page.
-        page: u64,
-        /// page param.
-        page_param: ResolvedParamPlace,
-        /// total.
-        total_path: Option<JsonPath>,
-        /// maximum.
-        maximum_page: Option<u64>,
-        /// stop on empty.
-        stop_after_empty_page: bool,
-        /// has more.
-        has_more_path: Option<JsonPath>,
-    },
-    /// cursor.
-    Cursor {
-        /// read from.
-        cursor_path: JsonPath,
-        /// sent in.
-        cursor_param: ResolvedParamPlace,
-        /// stop on empty.
-        stop_after_empty_page: bool,
-        /// has more.
-        has_more_path: Option<JsonPath>,
-        /// first cursor.
-        initial_cursor: Option<String>,
-    },
-    /// header_cursor.
-    HeaderCursor {
-        /// header.
-        cursor_key: String,
-        /// param.
-        cursor_param: String,
-    },
-    /// json_link.
-    JsonLink {
-        /// next url path.
-        next_url_path: JsonPath,
-    },
-    /// header_link.
-    HeaderLink {
-        /// rel.
-        links_next_key: String,
-    },
+/// The paginator with defaults applied, owned (paths keep their text for messages):
+/// `restsource_core`'s one definition, which codegen prints as the runtime's constant.
+pub type ResolvedPaginator = PaginatorDef<String, JsonPath, Vec<String>>;
+
+impl AsRef<[PathStep]> for JsonPath {
+    fn as_ref(&self) -> &[PathStep] {
+        &self.steps
+    }
 }
 
 /// Incremental settings with defaults applied.
