@@ -3,8 +3,8 @@
 use serde_json::Value;
 
 use super::range::as_flag;
-use super::{PageView, PaginateError, Place, RequestParts};
-use crate::def::PaginatorDef;
+use super::{PageView, PaginateError, RequestParts};
+use crate::def::{PaginatorDef, ParamPlace};
 use crate::select::{Path, PathStep};
 
 /// dlt's `JSONResponseCursorPaginator`.
@@ -13,7 +13,7 @@ pub struct CursorPaginator {
     /// Where the next cursor is read.
     pub cursor_path: Path,
     /// Where it is sent.
-    pub param: Place,
+    pub param: ParamPlace,
     /// Stop on an empty page.
     pub stop_after_empty_page: bool,
     /// More-pages flag.
@@ -34,7 +34,7 @@ impl CursorPaginator {
                 initial_cursor,
             } => CursorPaginator {
                 cursor_path: Path::Borrowed(cursor_path),
-                param: cursor_param.into(),
+                param: *cursor_param,
                 stop_after_empty_page: *stop_after_empty_page,
                 has_more_path: has_more_path.map(Path::Borrowed),
                 initial_cursor: initial_cursor.map(str::to_string),
@@ -47,7 +47,7 @@ impl CursorPaginator {
     pub fn detected(cursor_path: Vec<PathStep>) -> Self {
         CursorPaginator {
             cursor_path: cursor_path.into(),
-            param: Place::Query("cursor".to_string()),
+            param: ParamPlace::Query("cursor"),
             stop_after_empty_page: false,
             has_more_path: None,
             initial_cursor: None,

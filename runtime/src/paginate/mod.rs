@@ -55,7 +55,7 @@ impl RequestParts {
     }
 
     /// Sets a value at a dotted body path, creating the body and missing objects as dlt does.
-    pub fn set_body(&mut self, path: &[String], value: Value) {
+    pub fn set_body(&mut self, path: &[&str], value: Value) {
         let mut node = self
             .json
             .get_or_insert_with(|| Value::Object(Default::default()));
@@ -65,20 +65,20 @@ impl RequestParts {
             }
             let Value::Object(map) = node else { return };
             if i + 1 == path.len() {
-                map.insert(key.clone(), value);
+                map.insert((*key).to_string(), value);
                 return;
             }
             node = map
-                .entry(key.clone())
+                .entry(*key)
                 .or_insert_with(|| Value::Object(Default::default()));
         }
     }
 
     /// Sets a paginator parameter where the spec puts it.
-    pub fn set_param(&mut self, place: &Place, value: Value) {
+    pub fn set_param(&mut self, place: &ParamPlace, value: Value) {
         match place {
-            Place::Query(name) => self.set_query(name, value_text(&value)),
-            Place::Body(path) => self.set_body(path, value),
+            ParamPlace::Query(name) => self.set_query(name, value_text(&value)),
+            ParamPlace::Body(path) => self.set_body(path, value),
         }
     }
 
@@ -106,24 +106,6 @@ pub fn value_text(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
         other => other.to_string(),
-    }
-}
-
-/// Owned [`ParamPlace`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Place {
-    /// Query parameter.
-    Query(String),
-    /// Dotted body path.
-    Body(Vec<String>),
-}
-
-impl From<&ParamPlace> for Place {
-    fn from(p: &ParamPlace) -> Self {
-        match p {
-            ParamPlace::Query(n) => Place::Query((*n).to_string()),
-            ParamPlace::Body(path) => Place::Body(path.iter().map(|s| (*s).to_string()).collect()),
-        }
     }
 }
 

@@ -5,8 +5,8 @@
 
 use serde_json::Value;
 
-use super::{PageView, PaginateError, Place, RequestParts};
-use crate::def::PaginatorDef;
+use super::{PageView, PaginateError, RequestParts};
+use crate::def::{PaginatorDef, ParamPlace};
 use crate::select::{path_text, Path, PathStep};
 
 /// Which range paginator.
@@ -17,7 +17,7 @@ pub enum RangeKind {
         /// Page size.
         limit: u64,
         /// Where the limit goes.
-        limit_param: Place,
+        limit_param: ParamPlace,
     },
     /// Page numbers: step 1, total counts pages.
     Page,
@@ -33,7 +33,7 @@ pub struct RangePaginator {
     /// 0 for offsets, `base_page` for pages.
     pub base_index: u64,
     /// Where the value goes.
-    pub param: Place,
+    pub param: ParamPlace,
     /// Where the total is read.
     pub total_path: Option<Path>,
     /// Exclusive maximum.
@@ -62,11 +62,11 @@ impl RangePaginator {
             } => RangePaginator {
                 kind: RangeKind::Offset {
                     limit: *limit,
-                    limit_param: limit_param.into(),
+                    limit_param: *limit_param,
                 },
                 current: *offset,
                 base_index: 0,
-                param: offset_param.into(),
+                param: *offset_param,
                 total_path: total_path.map(Path::Borrowed),
                 maximum: *maximum_offset,
                 stop_after_empty_page: *stop_after_empty_page,
@@ -85,7 +85,7 @@ impl RangePaginator {
                 kind: RangeKind::Page,
                 current: *page,
                 base_index: *base_page,
-                param: page_param.into(),
+                param: *page_param,
                 total_path: total_path.map(Path::Borrowed),
                 maximum: *maximum_page,
                 stop_after_empty_page: *stop_after_empty_page,
@@ -103,7 +103,7 @@ impl RangePaginator {
             kind: RangeKind::Page,
             current,
             base_index: base,
-            param: Place::Query("page".to_string()),
+            param: ParamPlace::Query("page"),
             total_path: Some(total_path.into()),
             maximum: None,
             stop_after_empty_page: true,
@@ -290,11 +290,11 @@ mod tests {
         let range = RangePaginator {
             kind: RangeKind::Offset {
                 limit,
-                limit_param: Place::Query("limit".into()),
+                limit_param: ParamPlace::Query("limit"),
             },
             current: limit,
             base_index: 0,
-            param: Place::Query("offset".into()),
+            param: ParamPlace::Query("offset"),
             total_path: None,
             maximum,
             stop_after_empty_page: false,
