@@ -6,7 +6,7 @@ use quote::quote;
 use restsource_spec::model::{DataSelectorMissing, OnCursorValueMissing};
 use restsource_spec::resolved::{
     ApiKeyLocation, ClientAuth, DataType, Disposition, MergeStrategy, Method, ResolvedAuth,
-    ResolvedAuthChoice, ResolvedData, ResolvedIncremental, ResolvedRetry, SecretInfo, SortOrder,
+    ResolvedAuthChoice, ResolvedData, ResolvedIncremental, SecretInfo, SortOrder,
 };
 
 use crate::ir::{ResourceIr, SourceIr};
@@ -22,15 +22,8 @@ pub(crate) fn source(ir: &SourceIr<'_>, rt: &TokenStream) -> TokenStream {
     let headers = src.headers.iter().map(|(k, v)| quote! { (#k, #v) });
     let auth = opt(src.auth.as_ref().map(|a| auth(a, rt)));
     let timeout = float(src.timeout_secs);
-    let rate_limit = opt(src.rate_limit.as_ref().map(|r| {
-        let rps = float(r.requests_per_second);
-        let burst = Literal::u32_unsuffixed(r.burst);
-        quote! { #rt::def::RateLimitDef { requests_per_second: #rps, burst: #burst } }
-    }));
-    let secrets = src.secrets.iter().map(|s| {
-        let (name, env) = (&s.name, &s.env);
-        quote! { #rt::def::SecretDef { name: #name, env: #env } }
-    });
+    let rate_limit = opt(src.rate_limit.as_ref().map(|r| r.const_tokens(rt)));
+    let secrets = src.secrets.iter().map(|s| s.const_tokens(rt));
     let resources = ir.resources.iter().map(|r| &r.konst);
     let doc = format!(" Source `{name}`: every resource, in dependency order.");
     quote! {
@@ -103,7 +96,7 @@ pub(crate) fn resource(r: &ResourceIr<'_>, rt: &TokenStream) -> TokenStream {
     let selected = res.selected;
     let parallelized = res.parallelized;
     let checkpoint = opt(res.checkpoint.map(Literal::u32_unsuffixed));
-    let retry = retry(&res.retry, rt);
+    let retry = res.retry.const_tokens(rt);
     let endpoint = endpoint(r, rt);
     let table_sql = SqlTable {
         table: &res.table_name,
@@ -270,23 +263,6 @@ fn incremental(i: &ResolvedIncremental, rt: &TokenStream) -> TokenStream {
             on_cursor_value_missing: #rt::def::OnMissing::#missing,
             range_start_closed: #start_closed,
             range_end_closed: #end_closed,
-        }
-    }
-}
-
-fn retry(r: &ResolvedRetry, rt: &TokenStream) -> TokenStream {
-    let statuses = r.statuses.iter().map(|s| Literal::u16_unsuffixed(*s));
-    let max_retries = Literal::u32_unsuffixed(r.max_retries);
-    let factor = float(r.backoff_factor);
-    let max_delay = float(r.max_delay_secs);
-    let respect = r.respect_retry_after;
-    quote! {
-        #rt::def::RetryDef {
-            statuses: &[#(#statuses),*],
-            max_retries: #max_retries,
-            backoff_factor: #factor,
-            max_delay_secs: #max_delay,
-            respect_retry_after: #respect,
         }
     }
 }

@@ -101,16 +101,7 @@ pub(crate) fn json(v: &serde_json::Value, rt: &TokenStream) -> TokenStream {
 
 /// An `f64` literal that always has a decimal point (`2` would be an integer literal).
 pub(crate) fn float(f: f64) -> TokenStream {
-    if f.is_finite() {
-        let lit = Literal::f64_unsuffixed(f);
-        quote! { #lit }
-    } else if f.is_nan() {
-        quote! { f64::NAN }
-    } else if f > 0.0 {
-        quote! { f64::INFINITY }
-    } else {
-        quote! { f64::NEG_INFINITY }
-    }
+    restsource_core::tokens::float_tokens(f)
 }
 
 /// `Some(x)` / `None` for an optional value already in tokens.
@@ -128,13 +119,6 @@ mod tests {
 
     fn rt() -> TokenStream {
         quote!(::rt)
-    }
-
-    #[test]
-    fn floats_keep_their_point() {
-        assert_eq!(float(2.0).to_string(), "2.0");
-        assert_eq!(float(0.5).to_string(), "0.5");
-        assert_eq!(float(f64::INFINITY).to_string(), "f64 :: INFINITY");
     }
 
     #[test]

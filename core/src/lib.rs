@@ -11,6 +11,7 @@
 //! - [`PathStep`] and [`path::walk`]: compiled JSONPaths and the one walk that follows them;
 //! - the small enums both sides name: [`ApiKeyLocation`], [`ClientAuth`], [`Disposition`],
 //!   [`MergeStrategy`], [`IncrementalValue`];
+//! - [`SecretDef`], [`RetryDef`], [`RateLimitDef`]: the client-wide settings;
 //! - [`PaginatorDef`], [`ParamPlace`]: a paginator with every default applied;
 //! - [`sql`]: the SQL of a resource's table per dialect and of restsource's own tables;
 //! - `tokens` (feature `tokens`, codegen only): the definitions print themselves as the
@@ -18,6 +19,7 @@
 #![deny(missing_docs)]
 
 mod auth;
+mod client;
 mod column;
 pub mod names;
 mod paginator;
@@ -29,6 +31,7 @@ pub mod tokens;
 mod write;
 
 pub use auth::{ApiKeyLocation, ClientAuth};
+pub use client::{RateLimitDef, RetryDef, SecretDef};
 pub use column::{DataType, SortOrder};
 pub use paginator::{PaginatorDef, ParamPlace};
 pub use path::{Path, PathStep};

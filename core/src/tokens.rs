@@ -9,7 +9,7 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
-use crate::{PaginatorDef, ParamPlace, PathStep};
+use crate::{PaginatorDef, ParamPlace, PathStep, RateLimitDef, RetryDef, SecretDef};
 
 /// A value that prints as a `const` expression of the runtime's `def` types.
 pub trait ConstTokens {
@@ -175,9 +175,68 @@ where
     }
 }
 
+/// An `f64` literal that always has a decimal point (`2` would be an integer literal).
+pub fn float_tokens(f: f64) -> TokenStream {
+    if f.is_finite() {
+        let lit = Literal::f64_unsuffixed(f);
+        quote! { #lit }
+    } else if f.is_nan() {
+        quote! { f64::NAN }
+    } else if f > 0.0 {
+        quote! { f64::INFINITY }
+    } else {
+        quote! { f64::NEG_INFINITY }
+    }
+}
+
+impl<S: AsRef<str>> ConstTokens for SecretDef<S> {
+    fn const_tokens(&self, rt: &TokenStream) -> TokenStream {
+        let (name, env) = (self.name.as_ref(), self.env.as_ref());
+        quote! { #rt::def::SecretDef { name: #name, env: #env } }
+    }
+}
+
+impl<L: AsRef<[u16]>> ConstTokens for RetryDef<L> {
+    fn const_tokens(&self, rt: &TokenStream) -> TokenStream {
+        let statuses = self
+            .statuses
+            .as_ref()
+            .iter()
+            .map(|s| Literal::u16_unsuffixed(*s));
+        let max_retries = Literal::u32_unsuffixed(self.max_retries);
+        let factor = float_tokens(self.backoff_factor);
+        let max_delay = float_tokens(self.max_delay_secs);
+        let respect = self.respect_retry_after;
+        quote! {
+            #rt::def::RetryDef {
+                statuses: &[#(#statuses),*],
+                max_retries: #max_retries,
+                backoff_factor: #factor,
+                max_delay_secs: #max_delay,
+                respect_retry_after: #respect,
+            }
+        }
+    }
+}
+
+impl ConstTokens for RateLimitDef {
+    fn const_tokens(&self, rt: &TokenStream) -> TokenStream {
+        let rps = float_tokens(self.requests_per_second);
+        let burst = Literal::u32_unsuffixed(self.burst);
+        quote! { #rt::def::RateLimitDef { requests_per_second: #rps, burst: #burst } }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn floats_keep_their_point() {
+        assert_eq!(float_tokens(2.0).to_string(), "2.0");
+        assert_eq!(float_tokens(0.5).to_string(), "0.5");
+        assert_eq!(float_tokens(f64::INFINITY).to_string(), "f64 :: INFINITY");
+    }
 
     #[test]
     fn owned_values_print_as_static_constants() {

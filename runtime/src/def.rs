@@ -6,7 +6,7 @@
 
 pub use restsource_core::{
     ApiKeyLocation, ClientAuth, Disposition, IncrementalValue, MergeStrategy, PaginatorDef,
-    ParamPlace, PathStep,
+    ParamPlace, PathStep, RateLimitDef, RetryDef, SecretDef,
 };
 
 /// A JSON literal from the spec (query values, bodies, initial values).
@@ -67,15 +67,6 @@ pub struct SourceDef {
     pub resources: &'static [&'static ResourceDef],
 }
 
-/// A secret the spec references.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SecretDef {
-    /// Name in the spec (`api_key`).
-    pub name: &'static str,
-    /// Environment variable it is read from (`API_KEY`).
-    pub env: &'static str,
-}
-
 /// A credential: always a secret reference in generated code (literals are never embedded).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CredDef {
@@ -124,41 +115,6 @@ pub enum AuthDef {
         /// Scopes.
         scopes: &'static [&'static str],
     },
-}
-
-/// Retry policy, resolved (defaults applied).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct RetryDef {
-    /// Retried statuses.
-    pub statuses: &'static [u16],
-    /// Retries after the first attempt.
-    pub max_retries: u32,
-    /// Backoff multiplier in seconds.
-    pub backoff_factor: f64,
-    /// Cap on one wait, seconds.
-    pub max_delay_secs: f64,
-    /// Honour Retry-After.
-    pub respect_retry_after: bool,
-}
-
-impl RetryDef {
-    /// dlt's defaults: 5 attempts, factor 1, cap 300 s, 429 and 5xx.
-    pub const DEFAULT: RetryDef = RetryDef {
-        statuses: &[429, 500, 502, 503, 504],
-        max_retries: 4,
-        backoff_factor: 1.0,
-        max_delay_secs: 300.0,
-        respect_retry_after: true,
-    };
-}
-
-/// Client-side rate limit.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct RateLimitDef {
-    /// Requests per second.
-    pub requests_per_second: f64,
-    /// Burst size.
-    pub burst: u32,
 }
 
 /// HTTP method.

@@ -7,7 +7,7 @@ use indexmap::IndexMap;
 pub use crate::model::{Disposition, Method};
 pub use restsource_core::{
     ApiKeyLocation, ClientAuth, DataType, IncrementalValue, MergeStrategy, PaginatorDef,
-    ParamPlace, PathStep, SortOrder,
+    ParamPlace, PathStep, RateLimitDef, RetryDef, SecretDef, SortOrder,
 };
 
 /// A whole source, ready for code generation.
@@ -29,24 +29,6 @@ pub struct ResolvedSource {
     pub secrets: Vec<SecretInfo>,
     /// Resources in dependency order: every parent before its children, otherwise spec order.
     pub resources: Vec<ResolvedResource>,
-}
-
-/// A secret and where it is read from.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct SecretInfo {
-    /// Name (`api_key`).
-    pub name: String,
-    /// Environment variable (`API_KEY` unless the spec says otherwise).
-    pub env: String,
-}
-
-/// Rate limit.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ResolvedRateLimit {
-    /// Requests per second.
-    pub requests_per_second: f64,
-    /// Burst (default 1).
-    pub burst: u32,
 }
 
 /// Auth with every credential turned into a secret reference (literals get a derived secret
@@ -91,21 +73,6 @@ pub enum ResolvedAuth {
         /// Scopes.
         scopes: Vec<String>,
     },
-}
-
-/// Retry policy with defaults applied.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ResolvedRetry {
-    /// Statuses (default 429, 500, 502, 503, 504).
-    pub statuses: Vec<u16>,
-    /// Retries (default 4).
-    pub max_retries: u32,
-    /// Backoff factor (default 1).
-    pub backoff_factor: f64,
-    /// Max delay (default 300).
-    pub max_delay_secs: f64,
-    /// Honour Retry-After (default true).
-    pub respect_retry_after: bool,
 }
 
 /// One resource, merged with `resource_defaults`.
@@ -276,6 +243,15 @@ pub enum TValue {
     /// object.
     Map(Vec<(String, TValue)>),
 }
+
+/// A secret and where it is read from, owned: `restsource_core`'s one definition.
+pub type SecretInfo = SecretDef<String>;
+
+/// The client's rate limit: `restsource_core`'s one definition.
+pub type ResolvedRateLimit = RateLimitDef;
+
+/// A retry policy with defaults applied, owned: `restsource_core`'s one definition.
+pub type ResolvedRetry = RetryDef<Vec<u16>>;
 
 /// Where a paginator parameter goes, owned: `restsource_core`'s one definition.
 pub type ResolvedParamPlace = ParamPlace<String, Vec<String>>;
