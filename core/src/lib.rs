@@ -16,6 +16,23 @@
 //! - [`sql`]: the SQL of a resource's table per dialect and of restsource's own tables;
 //! - `tokens` (feature `tokens`, codegen only): the definitions print themselves as the
 //!   `const` expressions of generated code.
+//!
+//! # One type for compile time and run time
+//!
+//! Generated code holds a source as `const` items, so every definition here must be
+//! const-constructible, and the runtime reads it on the hot path, so reading must cost no
+//! allocation. Two shapes do that:
+//!
+//! - [`PathStep`] keys are `Cow<'static, str>`: generated constants borrow (`PathStep::key`
+//!   is a `const fn`), the resolver and run-time detection own. Steps only ever sit behind a
+//!   `&'static [PathStep]` in definitions, so no definition gains a destructor.
+//! - Definitions with text or lists of their own ([`PaginatorDef`], [`ParamPlace`],
+//!   [`SecretDef`], [`RetryDef`]) are generic over their storage, defaulting to the `'static`
+//!   borrowed forms. That instantiation is `Copy` without a destructor (a `Cow` field would give
+//!   every enclosing `const` a destructor and forbid `..BASE` struct updates in `const`
+//!   context, which the runtime's tests rely on); the spec's resolver names an owned
+//!   instantiation (`ResolvedPaginator`, `ResolvedRetry`, `SecretInfo` are aliases of these),
+//!   and the `tokens` feature prints any instantiation as the `'static` one.
 #![deny(missing_docs)]
 
 mod auth;
