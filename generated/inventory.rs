@@ -140,40 +140,51 @@ pub mod inventory {
             path: &[::restsource::runtime::def::PathStep],
         ) -> ::core::option::Option<::restsource::runtime::serde_json::Value> {
             match path.split_first() {
-                Some((::restsource::runtime::def::PathStep::Key("id"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.id).ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("name"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.name).ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("quantity"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.quantity)
-                            .ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("updated_at"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.updated_at)
-                            .ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("deleted"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.deleted).ok()?,
-                        rest,
-                    )
-                }
                 Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
-                    ::restsource::runtime::record::walk(&self.extra.get(key)?, rest)
+                    match &**key {
+                        "id" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(self.id).ok()?,
+                                rest,
+                            )
+                        }
+                        "name" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(&self.name)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        "quantity" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(self.quantity)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        "updated_at" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(
+                                        self.updated_at,
+                                    )
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        "deleted" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(self.deleted)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        key => {
+                            ::restsource::runtime::record::walk(
+                                &self.extra.get(key)?,
+                                rest,
+                            )
+                        }
+                    }
                 }
                 _ => {
                     ::restsource::runtime::record::walk(
@@ -323,40 +334,51 @@ pub mod inventory {
             path: &[::restsource::runtime::def::PathStep],
         ) -> ::core::option::Option<::restsource::runtime::serde_json::Value> {
             match path.split_first() {
-                Some((::restsource::runtime::def::PathStep::Key("id"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.id).ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("name"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.name).ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("quantity"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.quantity)
-                            .ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("updated_at"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.updated_at)
-                            .ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("deleted"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.deleted).ok()?,
-                        rest,
-                    )
-                }
                 Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
-                    ::restsource::runtime::record::walk(&self.extra.get(key)?, rest)
+                    match &**key {
+                        "id" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(self.id).ok()?,
+                                rest,
+                            )
+                        }
+                        "name" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(&self.name)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        "quantity" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(self.quantity)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        "updated_at" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(
+                                        self.updated_at,
+                                    )
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        "deleted" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(self.deleted)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        key => {
+                            ::restsource::runtime::record::walk(
+                                &self.extra.get(key)?,
+                                rest,
+                            )
+                        }
+                    }
                 }
                 _ => {
                     ::restsource::runtime::record::walk(
@@ -628,91 +650,113 @@ pub mod inventory {
             path: &[::restsource::runtime::def::PathStep],
         ) -> ::core::option::Option<::restsource::runtime::serde_json::Value> {
             match path.split_first() {
-                Some((::restsource::runtime::def::PathStep::Key("id"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.id).ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("name"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.name).ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("quantity"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.quantity)
-                            .ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("updated_at"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.updated_at)
-                            .ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("deleted"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.deleted).ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("price"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.price).ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("active"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.active).ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("ratio"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.ratio).ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("created_on"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.created_on)
-                            .ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("restock_at"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.restock_at)
-                            .ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("blob"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.blob).ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("attributes"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.attributes)
-                            .ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("tags"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.tags).ok()?,
-                        rest,
-                    )
-                }
                 Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
-                    ::restsource::runtime::record::walk(&self.extra.get(key)?, rest)
+                    match &**key {
+                        "id" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(self.id).ok()?,
+                                rest,
+                            )
+                        }
+                        "name" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(&self.name)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        "quantity" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(self.quantity)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        "updated_at" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(
+                                        self.updated_at,
+                                    )
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        "deleted" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(self.deleted)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        "price" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(self.price)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        "active" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(self.active)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        "ratio" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(self.ratio)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        "created_on" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(
+                                        self.created_on,
+                                    )
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        "restock_at" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(
+                                        self.restock_at,
+                                    )
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        "blob" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(&self.blob)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        "attributes" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(
+                                        &self.attributes,
+                                    )
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        "tags" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(&self.tags)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        key => {
+                            ::restsource::runtime::record::walk(
+                                &self.extra.get(key)?,
+                                rest,
+                            )
+                        }
+                    }
                 }
                 _ => {
                     ::restsource::runtime::record::walk(
@@ -862,40 +906,51 @@ pub mod inventory {
             path: &[::restsource::runtime::def::PathStep],
         ) -> ::core::option::Option<::restsource::runtime::serde_json::Value> {
             match path.split_first() {
-                Some((::restsource::runtime::def::PathStep::Key("id"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.id).ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("name"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.name).ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("quantity"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.quantity)
-                            .ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("updated_at"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.updated_at)
-                            .ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("deleted"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.deleted).ok()?,
-                        rest,
-                    )
-                }
                 Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
-                    ::restsource::runtime::record::walk(&self.extra.get(key)?, rest)
+                    match &**key {
+                        "id" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(self.id).ok()?,
+                                rest,
+                            )
+                        }
+                        "name" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(&self.name)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        "quantity" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(self.quantity)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        "updated_at" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(
+                                        self.updated_at,
+                                    )
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        "deleted" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(self.deleted)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        key => {
+                            ::restsource::runtime::record::walk(
+                                &self.extra.get(key)?,
+                                rest,
+                            )
+                        }
+                    }
                 }
                 _ => {
                     ::restsource::runtime::record::walk(
@@ -1045,40 +1100,51 @@ pub mod inventory {
             path: &[::restsource::runtime::def::PathStep],
         ) -> ::core::option::Option<::restsource::runtime::serde_json::Value> {
             match path.split_first() {
-                Some((::restsource::runtime::def::PathStep::Key("id"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.id).ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("name"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.name).ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("quantity"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.quantity)
-                            .ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("updated_at"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.updated_at)
-                            .ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("deleted"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.deleted).ok()?,
-                        rest,
-                    )
-                }
                 Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
-                    ::restsource::runtime::record::walk(&self.extra.get(key)?, rest)
+                    match &**key {
+                        "id" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(self.id).ok()?,
+                                rest,
+                            )
+                        }
+                        "name" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(&self.name)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        "quantity" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(self.quantity)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        "updated_at" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(
+                                        self.updated_at,
+                                    )
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        "deleted" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(self.deleted)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        key => {
+                            ::restsource::runtime::record::walk(
+                                &self.extra.get(key)?,
+                                rest,
+                            )
+                        }
+                    }
                 }
                 _ => {
                     ::restsource::runtime::record::walk(
@@ -1228,40 +1294,51 @@ pub mod inventory {
             path: &[::restsource::runtime::def::PathStep],
         ) -> ::core::option::Option<::restsource::runtime::serde_json::Value> {
             match path.split_first() {
-                Some((::restsource::runtime::def::PathStep::Key("id"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.id).ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("name"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.name).ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("quantity"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.quantity)
-                            .ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("updated_at"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.updated_at)
-                            .ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("deleted"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.deleted).ok()?,
-                        rest,
-                    )
-                }
                 Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
-                    ::restsource::runtime::record::walk(&self.extra.get(key)?, rest)
+                    match &**key {
+                        "id" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(self.id).ok()?,
+                                rest,
+                            )
+                        }
+                        "name" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(&self.name)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        "quantity" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(self.quantity)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        "updated_at" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(
+                                        self.updated_at,
+                                    )
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        "deleted" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(self.deleted)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        key => {
+                            ::restsource::runtime::record::walk(
+                                &self.extra.get(key)?,
+                                rest,
+                            )
+                        }
+                    }
                 }
                 _ => {
                     ::restsource::runtime::record::walk(
@@ -1285,14 +1362,14 @@ pub mod inventory {
             json: None,
             data: None,
             headers: &[],
-            data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
+            data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
             data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
                 offset_param: ::restsource::runtime::def::ParamPlace::Query("offset"),
                 limit_param: ::restsource::runtime::def::ParamPlace::Query("limit"),
-                total_path: Some(&[::restsource::runtime::def::PathStep::Key("total")]),
+                total_path: Some(&[::restsource::runtime::def::PathStep::key("total")]),
                 maximum_offset: None,
                 stop_after_empty_page: true,
                 has_more_path: None,
@@ -1500,14 +1577,14 @@ pub mod inventory {
             json: None,
             data: None,
             headers: &[],
-            data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
+            data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
             data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
                 offset_param: ::restsource::runtime::def::ParamPlace::Query("offset"),
                 limit_param: ::restsource::runtime::def::ParamPlace::Query("limit"),
-                total_path: Some(&[::restsource::runtime::def::PathStep::Key("total")]),
+                total_path: Some(&[::restsource::runtime::def::PathStep::key("total")]),
                 maximum_offset: None,
                 stop_after_empty_page: true,
                 has_more_path: None,
@@ -1717,14 +1794,14 @@ pub mod inventory {
             json: None,
             data: None,
             headers: &[],
-            data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
+            data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
             data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
                 offset_param: ::restsource::runtime::def::ParamPlace::Query("offset"),
                 limit_param: ::restsource::runtime::def::ParamPlace::Query("limit"),
-                total_path: Some(&[::restsource::runtime::def::PathStep::Key("total")]),
+                total_path: Some(&[::restsource::runtime::def::PathStep::key("total")]),
                 maximum_offset: None,
                 stop_after_empty_page: true,
                 has_more_path: None,
@@ -2058,14 +2135,14 @@ pub mod inventory {
             json: None,
             data: None,
             headers: &[],
-            data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
+            data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
             data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
                 offset_param: ::restsource::runtime::def::ParamPlace::Query("offset"),
                 limit_param: ::restsource::runtime::def::ParamPlace::Query("limit"),
-                total_path: Some(&[::restsource::runtime::def::PathStep::Key("total")]),
+                total_path: Some(&[::restsource::runtime::def::PathStep::key("total")]),
                 maximum_offset: None,
                 stop_after_empty_page: true,
                 has_more_path: None,
@@ -2288,14 +2365,14 @@ pub mod inventory {
             json: None,
             data: None,
             headers: &[],
-            data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
+            data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
             data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
                 offset_param: ::restsource::runtime::def::ParamPlace::Query("offset"),
                 limit_param: ::restsource::runtime::def::ParamPlace::Query("limit"),
-                total_path: Some(&[::restsource::runtime::def::PathStep::Key("total")]),
+                total_path: Some(&[::restsource::runtime::def::PathStep::key("total")]),
                 maximum_offset: None,
                 stop_after_empty_page: true,
                 has_more_path: None,
@@ -2303,7 +2380,7 @@ pub mod inventory {
             response_actions: &[],
             incremental: Some(::restsource::runtime::def::IncrementalDef {
                 cursor_path_text: "updated_at",
-                cursor_path: &[::restsource::runtime::def::PathStep::Key("updated_at")],
+                cursor_path: &[::restsource::runtime::def::PathStep::key("updated_at")],
                 initial_value: Some(
                     ::restsource::runtime::def::Lit::Str(
                         ::restsource::runtime::def::Template(
@@ -2540,14 +2617,14 @@ pub mod inventory {
             json: None,
             data: None,
             headers: &[],
-            data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
+            data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
             data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
                 offset_param: ::restsource::runtime::def::ParamPlace::Query("offset"),
                 limit_param: ::restsource::runtime::def::ParamPlace::Query("limit"),
-                total_path: Some(&[::restsource::runtime::def::PathStep::Key("total")]),
+                total_path: Some(&[::restsource::runtime::def::PathStep::key("total")]),
                 maximum_offset: None,
                 stop_after_empty_page: true,
                 has_more_path: None,
@@ -2555,7 +2632,7 @@ pub mod inventory {
             response_actions: &[],
             incremental: Some(::restsource::runtime::def::IncrementalDef {
                 cursor_path_text: "updated_at",
-                cursor_path: &[::restsource::runtime::def::PathStep::Key("updated_at")],
+                cursor_path: &[::restsource::runtime::def::PathStep::key("updated_at")],
                 initial_value: Some(
                     ::restsource::runtime::def::Lit::Str(
                         ::restsource::runtime::def::Template(

@@ -128,37 +128,44 @@ pub mod oauth_analytics {
             path: &[::restsource::runtime::def::PathStep],
         ) -> ::core::option::Option<::restsource::runtime::serde_json::Value> {
             match path.split_first() {
-                Some((::restsource::runtime::def::PathStep::Key("id"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.id).ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("name"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.name).ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("value"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.value).ok()?,
-                        rest,
-                    )
-                }
-                Some(
-                    (::restsource::runtime::def::PathStep::Key("event_timestamp"), rest),
-                ) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(
-                                self.event_timestamp,
-                            )
-                            .ok()?,
-                        rest,
-                    )
-                }
                 Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
-                    ::restsource::runtime::record::walk(&self.extra.get(key)?, rest)
+                    match &**key {
+                        "id" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(self.id).ok()?,
+                                rest,
+                            )
+                        }
+                        "name" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(&self.name)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        "value" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(self.value)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        "event_timestamp" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(
+                                        self.event_timestamp,
+                                    )
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        key => {
+                            ::restsource::runtime::record::walk(
+                                &self.extra.get(key)?,
+                                rest,
+                            )
+                        }
+                    }
                 }
                 _ => {
                     ::restsource::runtime::record::walk(
@@ -182,14 +189,14 @@ pub mod oauth_analytics {
             json: None,
             data: None,
             headers: &[],
-            data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
+            data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
             data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
                 offset_param: ::restsource::runtime::def::ParamPlace::Query("offset"),
                 limit_param: ::restsource::runtime::def::ParamPlace::Query("limit"),
-                total_path: Some(&[::restsource::runtime::def::PathStep::Key("total")]),
+                total_path: Some(&[::restsource::runtime::def::PathStep::key("total")]),
                 maximum_offset: None,
                 stop_after_empty_page: true,
                 has_more_path: None,

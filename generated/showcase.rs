@@ -282,97 +282,116 @@ pub mod showcase {
             path: &[::restsource::runtime::def::PathStep],
         ) -> ::core::option::Option<::restsource::runtime::serde_json::Value> {
             match path.split_first() {
-                Some((::restsource::runtime::def::PathStep::Key("id"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.id).ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("type"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.r#type).ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("self"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.self_).ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("userId"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.user_id).ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("uid"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.user_id_2)
-                            .ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("1st"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self._1st).ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("größe"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.gr_e).ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("price"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.price).ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("balance"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.balance).ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("payload"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.payload)
-                            .ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("blob"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.blob).ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("updated_at"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.updated_at)
-                            .ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("deleted"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.is_deleted)
-                            .ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("extra"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.extra_2)
-                            .ok()?,
-                        rest,
-                    )
-                }
                 Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
-                    ::restsource::runtime::record::walk(&self.extra.get(key)?, rest)
+                    match &**key {
+                        "id" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(self.id).ok()?,
+                                rest,
+                            )
+                        }
+                        "type" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(&self.r#type)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        "self" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(self.self_)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        "userId" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(self.user_id)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        "uid" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(self.user_id_2)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        "1st" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(self._1st)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        "größe" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(self.gr_e)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        "price" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(self.price)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        "balance" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(self.balance)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        "payload" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(&self.payload)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        "blob" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(&self.blob)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        "updated_at" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(
+                                        self.updated_at,
+                                    )
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        "deleted" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(
+                                        self.is_deleted,
+                                    )
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        "extra" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(&self.extra_2)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        key => {
+                            ::restsource::runtime::record::walk(
+                                &self.extra.get(key)?,
+                                rest,
+                            )
+                        }
+                    }
                 }
                 _ => {
                     ::restsource::runtime::record::walk(
@@ -481,21 +500,31 @@ pub mod showcase {
             path: &[::restsource::runtime::def::PathStep],
         ) -> ::core::option::Option<::restsource::runtime::serde_json::Value> {
             match path.split_first() {
-                Some((::restsource::runtime::def::PathStep::Key("detail_id"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.detail_id)
-                            .ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("item"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.item).ok()?,
-                        rest,
-                    )
-                }
                 Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
-                    ::restsource::runtime::record::walk(&self.extra.get(key)?, rest)
+                    match &**key {
+                        "detail_id" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(
+                                        &self.detail_id,
+                                    )
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        "item" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(&self.item)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        key => {
+                            ::restsource::runtime::record::walk(
+                                &self.extra.get(key)?,
+                                rest,
+                            )
+                        }
+                    }
                 }
                 _ => {
                     ::restsource::runtime::record::walk(
@@ -565,7 +594,14 @@ pub mod showcase {
         ) -> ::core::option::Option<::restsource::runtime::serde_json::Value> {
             match path.split_first() {
                 Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
-                    ::restsource::runtime::record::walk(&self.extra.get(key)?, rest)
+                    match &**key {
+                        key => {
+                            ::restsource::runtime::record::walk(
+                                &self.extra.get(key)?,
+                                rest,
+                            )
+                        }
+                    }
                 }
                 _ => {
                     ::restsource::runtime::record::walk(
@@ -635,7 +671,14 @@ pub mod showcase {
         ) -> ::core::option::Option<::restsource::runtime::serde_json::Value> {
             match path.split_first() {
                 Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
-                    ::restsource::runtime::record::walk(&self.extra.get(key)?, rest)
+                    match &**key {
+                        key => {
+                            ::restsource::runtime::record::walk(
+                                &self.extra.get(key)?,
+                                rest,
+                            )
+                        }
+                    }
                 }
                 _ => {
                     ::restsource::runtime::record::walk(
@@ -723,14 +766,22 @@ pub mod showcase {
             path: &[::restsource::runtime::def::PathStep],
         ) -> ::core::option::Option<::restsource::runtime::serde_json::Value> {
             match path.split_first() {
-                Some((::restsource::runtime::def::PathStep::Key("score"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.score).ok()?,
-                        rest,
-                    )
-                }
                 Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
-                    ::restsource::runtime::record::walk(&self.extra.get(key)?, rest)
+                    match &**key {
+                        "score" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(self.score)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        key => {
+                            ::restsource::runtime::record::walk(
+                                &self.extra.get(key)?,
+                                rest,
+                            )
+                        }
+                    }
                 }
                 _ => {
                     ::restsource::runtime::record::walk(
@@ -800,7 +851,14 @@ pub mod showcase {
         ) -> ::core::option::Option<::restsource::runtime::serde_json::Value> {
             match path.split_first() {
                 Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
-                    ::restsource::runtime::record::walk(&self.extra.get(key)?, rest)
+                    match &**key {
+                        key => {
+                            ::restsource::runtime::record::walk(
+                                &self.extra.get(key)?,
+                                rest,
+                            )
+                        }
+                    }
                 }
                 _ => {
                     ::restsource::runtime::record::walk(
@@ -870,29 +928,29 @@ pub mod showcase {
             headers: &[],
             data_selector: Some(
                 &[
-                    ::restsource::runtime::def::PathStep::Key("data"),
-                    ::restsource::runtime::def::PathStep::Key("items"),
+                    ::restsource::runtime::def::PathStep::key("data"),
+                    ::restsource::runtime::def::PathStep::key("items"),
                 ],
             ),
             data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Cursor {
                 cursor_path: &[
-                    ::restsource::runtime::def::PathStep::Key("cursors"),
-                    ::restsource::runtime::def::PathStep::Key("next"),
+                    ::restsource::runtime::def::PathStep::key("cursors"),
+                    ::restsource::runtime::def::PathStep::key("next"),
                 ],
                 cursor_param: ::restsource::runtime::def::ParamPlace::Body(
                     &["page", "cursor"],
                 ),
                 stop_after_empty_page: false,
                 has_more_path: Some(
-                    &[::restsource::runtime::def::PathStep::Key("has_more")],
+                    &[::restsource::runtime::def::PathStep::key("has_more")],
                 ),
                 initial_cursor: Some("*"),
             },
             response_actions: &[],
             incremental: Some(::restsource::runtime::def::IncrementalDef {
                 cursor_path_text: "updated_at",
-                cursor_path: &[::restsource::runtime::def::PathStep::Key("updated_at")],
+                cursor_path: &[::restsource::runtime::def::PathStep::key("updated_at")],
                 initial_value: Some(
                     ::restsource::runtime::def::Lit::Str(
                         ::restsource::runtime::def::Template(
@@ -1241,7 +1299,7 @@ pub mod showcase {
                 &[
                     ::restsource::runtime::def::TemplatePart::Lit("items/"),
                     ::restsource::runtime::def::TemplatePart::Parent(
-                        &[::restsource::runtime::def::PathStep::Key("id")],
+                        &[::restsource::runtime::def::PathStep::key("id")],
                     ),
                     ::restsource::runtime::def::TemplatePart::Lit("/details"),
                 ],
@@ -1258,7 +1316,7 @@ pub mod showcase {
                                 ::restsource::runtime::def::Template(
                                     &[
                                         ::restsource::runtime::def::TemplatePart::Parent(
-                                            &[::restsource::runtime::def::PathStep::Key("id")],
+                                            &[::restsource::runtime::def::PathStep::key("id")],
                                         ),
                                     ],
                                 ),
@@ -1481,16 +1539,16 @@ pub mod showcase {
             headers: &[],
             data_selector: Some(
                 &[
-                    ::restsource::runtime::def::PathStep::Key("results"),
+                    ::restsource::runtime::def::PathStep::key("results"),
                     ::restsource::runtime::def::PathStep::Wildcard,
                 ],
             ),
             data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::JsonLink {
                 next_url_path: &[
-                    ::restsource::runtime::def::PathStep::Key("links"),
+                    ::restsource::runtime::def::PathStep::key("links"),
                     ::restsource::runtime::def::PathStep::Index(0),
-                    ::restsource::runtime::def::PathStep::Key("next"),
+                    ::restsource::runtime::def::PathStep::key("next"),
                 ],
             },
             response_actions: &[],
@@ -1723,7 +1781,7 @@ pub mod showcase {
             json: None,
             data: None,
             headers: &[],
-            data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
+            data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
             data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::HeaderCursor {
                 cursor_key: "X-Next",
@@ -1865,7 +1923,7 @@ pub mod showcase {
                 offset: 0,
                 offset_param: ::restsource::runtime::def::ParamPlace::Query("offset"),
                 limit_param: ::restsource::runtime::def::ParamPlace::Query("limit"),
-                total_path: Some(&[::restsource::runtime::def::PathStep::Key("total")]),
+                total_path: Some(&[::restsource::runtime::def::PathStep::key("total")]),
                 maximum_offset: Some(1000),
                 stop_after_empty_page: true,
                 has_more_path: None,

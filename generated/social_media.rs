@@ -110,27 +110,35 @@ pub mod social_media {
             path: &[::restsource::runtime::def::PathStep],
         ) -> ::core::option::Option<::restsource::runtime::serde_json::Value> {
             match path.split_first() {
-                Some((::restsource::runtime::def::PathStep::Key("id"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.id).ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("name"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.name).ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("timestamp"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.timestamp)
-                            .ok()?,
-                        rest,
-                    )
-                }
                 Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
-                    ::restsource::runtime::record::walk(&self.extra.get(key)?, rest)
+                    match &**key {
+                        "id" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(self.id).ok()?,
+                                rest,
+                            )
+                        }
+                        "name" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(&self.name)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        "timestamp" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(self.timestamp)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        key => {
+                            ::restsource::runtime::record::walk(
+                                &self.extra.get(key)?,
+                                rest,
+                            )
+                        }
+                    }
                 }
                 _ => {
                     ::restsource::runtime::record::walk(
@@ -250,27 +258,35 @@ pub mod social_media {
             path: &[::restsource::runtime::def::PathStep],
         ) -> ::core::option::Option<::restsource::runtime::serde_json::Value> {
             match path.split_first() {
-                Some((::restsource::runtime::def::PathStep::Key("id"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.id).ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("name"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.name).ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("timestamp"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.timestamp)
-                            .ok()?,
-                        rest,
-                    )
-                }
                 Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
-                    ::restsource::runtime::record::walk(&self.extra.get(key)?, rest)
+                    match &**key {
+                        "id" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(self.id).ok()?,
+                                rest,
+                            )
+                        }
+                        "name" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(&self.name)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        "timestamp" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(self.timestamp)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        key => {
+                            ::restsource::runtime::record::walk(
+                                &self.extra.get(key)?,
+                                rest,
+                            )
+                        }
+                    }
                 }
                 _ => {
                     ::restsource::runtime::record::walk(
@@ -390,27 +406,35 @@ pub mod social_media {
             path: &[::restsource::runtime::def::PathStep],
         ) -> ::core::option::Option<::restsource::runtime::serde_json::Value> {
             match path.split_first() {
-                Some((::restsource::runtime::def::PathStep::Key("id"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.id).ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("name"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.name).ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("timestamp"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.timestamp)
-                            .ok()?,
-                        rest,
-                    )
-                }
                 Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
-                    ::restsource::runtime::record::walk(&self.extra.get(key)?, rest)
+                    match &**key {
+                        "id" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(self.id).ok()?,
+                                rest,
+                            )
+                        }
+                        "name" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(&self.name)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        "timestamp" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(self.timestamp)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        key => {
+                            ::restsource::runtime::record::walk(
+                                &self.extra.get(key)?,
+                                rest,
+                            )
+                        }
+                    }
                 }
                 _ => {
                     ::restsource::runtime::record::walk(
@@ -530,27 +554,35 @@ pub mod social_media {
             path: &[::restsource::runtime::def::PathStep],
         ) -> ::core::option::Option<::restsource::runtime::serde_json::Value> {
             match path.split_first() {
-                Some((::restsource::runtime::def::PathStep::Key("id"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.id).ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("name"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.name).ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("timestamp"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.timestamp)
-                            .ok()?,
-                        rest,
-                    )
-                }
                 Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
-                    ::restsource::runtime::record::walk(&self.extra.get(key)?, rest)
+                    match &**key {
+                        "id" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(self.id).ok()?,
+                                rest,
+                            )
+                        }
+                        "name" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(&self.name)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        "timestamp" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(self.timestamp)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        key => {
+                            ::restsource::runtime::record::walk(
+                                &self.extra.get(key)?,
+                                rest,
+                            )
+                        }
+                    }
                 }
                 _ => {
                     ::restsource::runtime::record::walk(
@@ -670,27 +702,35 @@ pub mod social_media {
             path: &[::restsource::runtime::def::PathStep],
         ) -> ::core::option::Option<::restsource::runtime::serde_json::Value> {
             match path.split_first() {
-                Some((::restsource::runtime::def::PathStep::Key("id"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.id).ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("name"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.name).ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("timestamp"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.timestamp)
-                            .ok()?,
-                        rest,
-                    )
-                }
                 Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
-                    ::restsource::runtime::record::walk(&self.extra.get(key)?, rest)
+                    match &**key {
+                        "id" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(self.id).ok()?,
+                                rest,
+                            )
+                        }
+                        "name" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(&self.name)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        "timestamp" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(self.timestamp)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        key => {
+                            ::restsource::runtime::record::walk(
+                                &self.extra.get(key)?,
+                                rest,
+                            )
+                        }
+                    }
                 }
                 _ => {
                     ::restsource::runtime::record::walk(
@@ -810,27 +850,35 @@ pub mod social_media {
             path: &[::restsource::runtime::def::PathStep],
         ) -> ::core::option::Option<::restsource::runtime::serde_json::Value> {
             match path.split_first() {
-                Some((::restsource::runtime::def::PathStep::Key("id"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.id).ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("name"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.name).ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("timestamp"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.timestamp)
-                            .ok()?,
-                        rest,
-                    )
-                }
                 Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
-                    ::restsource::runtime::record::walk(&self.extra.get(key)?, rest)
+                    match &**key {
+                        "id" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(self.id).ok()?,
+                                rest,
+                            )
+                        }
+                        "name" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(&self.name)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        "timestamp" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(self.timestamp)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        key => {
+                            ::restsource::runtime::record::walk(
+                                &self.extra.get(key)?,
+                                rest,
+                            )
+                        }
+                    }
                 }
                 _ => {
                     ::restsource::runtime::record::walk(
@@ -952,27 +1000,35 @@ pub mod social_media {
             path: &[::restsource::runtime::def::PathStep],
         ) -> ::core::option::Option<::restsource::runtime::serde_json::Value> {
             match path.split_first() {
-                Some((::restsource::runtime::def::PathStep::Key("id"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.id).ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("name"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(&self.name).ok()?,
-                        rest,
-                    )
-                }
-                Some((::restsource::runtime::def::PathStep::Key("timestamp"), rest)) => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self.timestamp)
-                            .ok()?,
-                        rest,
-                    )
-                }
                 Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
-                    ::restsource::runtime::record::walk(&self.extra.get(key)?, rest)
+                    match &**key {
+                        "id" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(self.id).ok()?,
+                                rest,
+                            )
+                        }
+                        "name" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(&self.name)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        "timestamp" => {
+                            ::restsource::runtime::record::walk(
+                                &::restsource::runtime::serde_json::to_value(self.timestamp)
+                                    .ok()?,
+                                rest,
+                            )
+                        }
+                        key => {
+                            ::restsource::runtime::record::walk(
+                                &self.extra.get(key)?,
+                                rest,
+                            )
+                        }
+                    }
                 }
                 _ => {
                     ::restsource::runtime::record::walk(
@@ -996,14 +1052,14 @@ pub mod social_media {
             json: None,
             data: None,
             headers: &[],
-            data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
+            data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
             data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
                 offset_param: ::restsource::runtime::def::ParamPlace::Query("offset"),
                 limit_param: ::restsource::runtime::def::ParamPlace::Query("limit"),
-                total_path: Some(&[::restsource::runtime::def::PathStep::Key("total")]),
+                total_path: Some(&[::restsource::runtime::def::PathStep::key("total")]),
                 maximum_offset: None,
                 stop_after_empty_page: true,
                 has_more_path: None,
@@ -1173,14 +1229,14 @@ pub mod social_media {
             json: None,
             data: None,
             headers: &[],
-            data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
+            data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
             data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
                 offset_param: ::restsource::runtime::def::ParamPlace::Query("offset"),
                 limit_param: ::restsource::runtime::def::ParamPlace::Query("limit"),
-                total_path: Some(&[::restsource::runtime::def::PathStep::Key("total")]),
+                total_path: Some(&[::restsource::runtime::def::PathStep::key("total")]),
                 maximum_offset: None,
                 stop_after_empty_page: true,
                 has_more_path: None,
@@ -1350,14 +1406,14 @@ pub mod social_media {
             json: None,
             data: None,
             headers: &[],
-            data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
+            data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
             data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
                 offset_param: ::restsource::runtime::def::ParamPlace::Query("offset"),
                 limit_param: ::restsource::runtime::def::ParamPlace::Query("limit"),
-                total_path: Some(&[::restsource::runtime::def::PathStep::Key("total")]),
+                total_path: Some(&[::restsource::runtime::def::PathStep::key("total")]),
                 maximum_offset: None,
                 stop_after_empty_page: true,
                 has_more_path: None,
@@ -1527,14 +1583,14 @@ pub mod social_media {
             json: None,
             data: None,
             headers: &[],
-            data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
+            data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
             data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
                 offset_param: ::restsource::runtime::def::ParamPlace::Query("offset"),
                 limit_param: ::restsource::runtime::def::ParamPlace::Query("limit"),
-                total_path: Some(&[::restsource::runtime::def::PathStep::Key("total")]),
+                total_path: Some(&[::restsource::runtime::def::PathStep::key("total")]),
                 maximum_offset: None,
                 stop_after_empty_page: true,
                 has_more_path: None,
@@ -1704,14 +1760,14 @@ pub mod social_media {
             json: None,
             data: None,
             headers: &[],
-            data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
+            data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
             data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
                 offset_param: ::restsource::runtime::def::ParamPlace::Query("offset"),
                 limit_param: ::restsource::runtime::def::ParamPlace::Query("limit"),
-                total_path: Some(&[::restsource::runtime::def::PathStep::Key("total")]),
+                total_path: Some(&[::restsource::runtime::def::PathStep::key("total")]),
                 maximum_offset: None,
                 stop_after_empty_page: true,
                 has_more_path: None,
@@ -1881,14 +1937,14 @@ pub mod social_media {
             json: None,
             data: None,
             headers: &[],
-            data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
+            data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
             data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
                 offset_param: ::restsource::runtime::def::ParamPlace::Query("offset"),
                 limit_param: ::restsource::runtime::def::ParamPlace::Query("limit"),
-                total_path: Some(&[::restsource::runtime::def::PathStep::Key("total")]),
+                total_path: Some(&[::restsource::runtime::def::PathStep::key("total")]),
                 maximum_offset: None,
                 stop_after_empty_page: true,
                 has_more_path: None,
@@ -2062,14 +2118,14 @@ pub mod social_media {
             json: None,
             data: None,
             headers: &[],
-            data_selector: Some(&[::restsource::runtime::def::PathStep::Key("data")]),
+            data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
             data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
                 offset_param: ::restsource::runtime::def::ParamPlace::Query("offset"),
                 limit_param: ::restsource::runtime::def::ParamPlace::Query("limit"),
-                total_path: Some(&[::restsource::runtime::def::PathStep::Key("total")]),
+                total_path: Some(&[::restsource::runtime::def::PathStep::key("total")]),
                 maximum_offset: None,
                 stop_after_empty_page: true,
                 has_more_path: None,

@@ -5,14 +5,14 @@ use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 use restsource_spec::model::{DataSelectorMissing, OnCursorValueMissing};
 use restsource_spec::resolved::{
-    ApiKeyPlace, ClientAuthMethod, DataType, Disposition, Method, ResolvedAuth, ResolvedAuthChoice,
-    ResolvedData, ResolvedIncremental, ResolvedMergeStrategy, ResolvedPaginator, ResolvedRetry,
-    SecretInfo, SortOrder,
+    ApiKeyLocation, ClientAuth, DataType, Disposition, MergeStrategy, Method, ResolvedAuth,
+    ResolvedAuthChoice, ResolvedData, ResolvedIncremental, SecretInfo, SortOrder,
 };
 
 use crate::ir::{ResourceIr, SourceIr};
-use crate::lit::{self, float, opt, opt_path, param_place, steps, template, tvalue};
+use crate::lit::{self, float, opt, steps, template, tvalue};
 use crate::sql::{sql_defs_tokens_with_dedup, SqlColumn, SqlTable};
+use restsource_core::tokens::ConstTokens;
 
 /// `pub const SOURCE: SourceDef`.
 pub(crate) fn source(ir: &SourceIr<'_>, rt: &TokenStream) -> TokenStream {
@@ -22,15 +22,8 @@ pub(crate) fn source(ir: &SourceIr<'_>, rt: &TokenStream) -> TokenStream {
     let headers = src.headers.iter().map(|(k, v)| quote! { (#k, #v) });
     let auth = opt(src.auth.as_ref().map(|a| auth(a, rt)));
     let timeout = float(src.timeout_secs);
-    let rate_limit = opt(src.rate_limit.as_ref().map(|r| {
-        let rps = float(r.requests_per_second);
-        let burst = Literal::u32_unsuffixed(r.burst);
-        quote! { #rt::def::RateLimitDef { requests_per_second: #rps, burst: #burst } }
-    }));
-    let secrets = src.secrets.iter().map(|s| {
-        let (name, env) = (&s.name, &s.env);
-        quote! { #rt::def::SecretDef { name: #name, env: #env } }
-    });
+    let rate_limit = opt(src.rate_limit.as_ref().map(|r| r.const_tokens(rt)));
+    let secrets = src.secrets.iter().map(|s| s.const_tokens(rt));
     let resources = ir.resources.iter().map(|r| &r.konst);
     let doc = format!(" Source `{name}`: every resource, in dependency order.");
     quote! {
@@ -62,9 +55,9 @@ pub(crate) fn resource(r: &ResourceIr<'_>, rt: &TokenStream) -> TokenStream {
         Disposition::Skip => quote!(Skip),
         Disposition::Merge => {
             let s = match res.merge_strategy {
-                ResolvedMergeStrategy::DeleteInsert => quote!(DeleteInsert),
-                ResolvedMergeStrategy::Upsert => quote!(Upsert),
-                ResolvedMergeStrategy::InsertOnly => quote!(InsertOnly),
+                MergeStrategy::DeleteInsert => quote!(DeleteInsert),
+                MergeStrategy::Upsert => quote!(Upsert),
+                MergeStrategy::InsertOnly => quote!(InsertOnly),
             };
             quote!(Merge(#rt::def::MergeStrategy::#s))
         }
@@ -103,7 +96,7 @@ pub(crate) fn resource(r: &ResourceIr<'_>, rt: &TokenStream) -> TokenStream {
     let selected = res.selected;
     let parallelized = res.parallelized;
     let checkpoint = opt(res.checkpoint.map(Literal::u32_unsuffixed));
-    let retry = retry(&res.retry, rt);
+    let retry = res.retry.const_tokens(rt);
     let endpoint = endpoint(r, rt);
     let table_sql = SqlTable {
         table: &res.table_name,
@@ -165,8 +158,7 @@ fn data_type(t: DataType) -> TokenStream {
         DataType::Bigint => quote!(Bigint),
         DataType::Binary => quote!(Binary),
         DataType::Json => quote!(Json),
-        // The runtime has no 256-bit integer; wei is stored as a decimal, as dlt does.
-        DataType::Decimal | DataType::Wei => quote!(Decimal),
+        DataType::Decimal => quote!(Decimal),
         DataType::Date => quote!(Date),
         DataType::Time => quote!(Time),
     }
@@ -206,7 +198,7 @@ fn endpoint(r: &ResourceIr<'_>, rt: &TokenStream) -> TokenStream {
         DataSelectorMissing::Error => quote!(Error),
         DataSelectorMissing::Empty => quote!(Empty),
     };
-    let paginator = paginator(&res.paginator, rt);
+    let paginator = res.paginator.const_tokens(rt);
     let actions = res.response_actions.iter().map(|(status, content)| {
         let status = opt(status.map(Literal::u16_unsuffixed));
         let content = opt(content.as_deref());
@@ -237,95 +229,6 @@ fn endpoint(r: &ResourceIr<'_>, rt: &TokenStream) -> TokenStream {
             auth: #auth,
         }
     }
-}
-
-fn paginator(p: &ResolvedPaginator, rt: &TokenStream) -> TokenStream {
-    let body = match p {
-        ResolvedPaginator::SinglePage => quote!(SinglePage),
-        ResolvedPaginator::Auto => quote!(Auto),
-        ResolvedPaginator::Offset {
-            limit,
-            offset,
-            offset_param,
-            limit_param,
-            total_path,
-            maximum_offset,
-            stop_after_empty_page,
-            has_more_path,
-        } => {
-            let (limit, offset) = (u(*limit), u(*offset));
-            let offset_param = param_place(offset_param, rt);
-            let limit_param = param_place(limit_param, rt);
-            let total_path = opt_path(total_path.as_ref(), rt);
-            let maximum_offset = opt(maximum_offset.map(u));
-            let has_more_path = opt_path(has_more_path.as_ref(), rt);
-            quote!(Offset {
-                limit: #limit,
-                offset: #offset,
-                offset_param: #offset_param,
-                limit_param: #limit_param,
-                total_path: #total_path,
-                maximum_offset: #maximum_offset,
-                stop_after_empty_page: #stop_after_empty_page,
-                has_more_path: #has_more_path,
-            })
-        }
-        ResolvedPaginator::PageNumber {
-            base_page,
-            page,
-            page_param,
-            total_path,
-            maximum_page,
-            stop_after_empty_page,
-            has_more_path,
-        } => {
-            let (base_page, page) = (u(*base_page), u(*page));
-            let page_param = param_place(page_param, rt);
-            let total_path = opt_path(total_path.as_ref(), rt);
-            let maximum_page = opt(maximum_page.map(u));
-            let has_more_path = opt_path(has_more_path.as_ref(), rt);
-            quote!(PageNumber {
-                base_page: #base_page,
-                page: #page,
-                page_param: #page_param,
-                total_path: #total_path,
-                maximum_page: #maximum_page,
-                stop_after_empty_page: #stop_after_empty_page,
-                has_more_path: #has_more_path,
-            })
-        }
-        ResolvedPaginator::Cursor {
-            cursor_path,
-            cursor_param,
-            stop_after_empty_page,
-            has_more_path,
-            initial_cursor,
-        } => {
-            let cursor_path = steps(&cursor_path.steps, rt);
-            let cursor_param = param_place(cursor_param, rt);
-            let has_more_path = opt_path(has_more_path.as_ref(), rt);
-            let initial_cursor = opt(initial_cursor.as_deref());
-            quote!(Cursor {
-                cursor_path: #cursor_path,
-                cursor_param: #cursor_param,
-                stop_after_empty_page: #stop_after_empty_page,
-                has_more_path: #has_more_path,
-                initial_cursor: #initial_cursor,
-            })
-        }
-        ResolvedPaginator::HeaderCursor {
-            cursor_key,
-            cursor_param,
-        } => quote!(HeaderCursor { cursor_key: #cursor_key, cursor_param: #cursor_param }),
-        ResolvedPaginator::JsonLink { next_url_path } => {
-            let next_url_path = steps(&next_url_path.steps, rt);
-            quote!(JsonLink { next_url_path: #next_url_path })
-        }
-        ResolvedPaginator::HeaderLink { links_next_key } => {
-            quote!(HeaderLink { links_next_key: #links_next_key })
-        }
-    };
-    quote!(#rt::def::PaginatorDef::#body)
 }
 
 fn incremental(i: &ResolvedIncremental, rt: &TokenStream) -> TokenStream {
@@ -364,23 +267,6 @@ fn incremental(i: &ResolvedIncremental, rt: &TokenStream) -> TokenStream {
     }
 }
 
-fn retry(r: &ResolvedRetry, rt: &TokenStream) -> TokenStream {
-    let statuses = r.statuses.iter().map(|s| Literal::u16_unsuffixed(*s));
-    let max_retries = Literal::u32_unsuffixed(r.max_retries);
-    let factor = float(r.backoff_factor);
-    let max_delay = float(r.max_delay_secs);
-    let respect = r.respect_retry_after;
-    quote! {
-        #rt::def::RetryDef {
-            statuses: &[#(#statuses),*],
-            max_retries: #max_retries,
-            backoff_factor: #factor,
-            max_delay_secs: #max_delay,
-            respect_retry_after: #respect,
-        }
-    }
-}
-
 fn cred(s: &SecretInfo, rt: &TokenStream) -> TokenStream {
     let name = &s.name;
     quote!(#rt::def::CredDef { secret: #name })
@@ -400,9 +286,9 @@ fn auth(a: &ResolvedAuth, rt: &TokenStream) -> TokenStream {
         } => {
             let key = cred(key, rt);
             let location = match location {
-                ApiKeyPlace::Header => quote!(Header),
-                ApiKeyPlace::Query => quote!(Query),
-                ApiKeyPlace::Cookie => quote!(Cookie),
+                ApiKeyLocation::Header => quote!(Header),
+                ApiKeyLocation::Query => quote!(Query),
+                ApiKeyLocation::Cookie => quote!(Cookie),
             };
             quote!(#rt::def::AuthDef::ApiKey {
                 name: #name,
@@ -432,8 +318,8 @@ fn auth(a: &ResolvedAuth, rt: &TokenStream) -> TokenStream {
             });
             let expiration = u(*default_expiration_secs);
             let client_auth = match client_auth {
-                ClientAuthMethod::Body => quote!(Body),
-                ClientAuthMethod::Basic => quote!(Basic),
+                ClientAuth::Body => quote!(Body),
+                ClientAuth::Basic => quote!(Basic),
             };
             quote!(#rt::def::AuthDef::OAuth2 {
                 token_url: #token_url,

@@ -16,7 +16,7 @@ pub(crate) fn value_type(t: DataType, rt: &TokenStream) -> TokenStream {
         DataType::Timestamp => quote!(#rt::chrono::DateTime<#rt::chrono::Utc>),
         DataType::Date => quote!(#rt::chrono::NaiveDate),
         DataType::Time => quote!(#rt::chrono::NaiveTime),
-        DataType::Decimal | DataType::Wei => quote!(#rt::rust_decimal::Decimal),
+        DataType::Decimal => quote!(#rt::rust_decimal::Decimal),
         DataType::Json => quote!(#rt::serde_json::Value),
         DataType::Binary => quote!(#rt::types::Bytes),
     }
@@ -85,9 +85,7 @@ pub(crate) fn record(r: &ResourceIr<'_>, rt: &TokenStream, serde_crate: &str) ->
             quote!(&self.#ident)
         };
         quote! {
-            Some((#rt::def::PathStep::Key(#json), rest)) => {
-                #rt::record::walk(&#rt::serde_json::to_value(#value).ok()?, rest)
-            }
+            #json => #rt::record::walk(&#rt::serde_json::to_value(#value).ok()?, rest),
         }
     });
 
@@ -121,10 +119,10 @@ pub(crate) fn record(r: &ResourceIr<'_>, rt: &TokenStream, serde_crate: &str) ->
 
             fn lookup(&self, path: &[#rt::def::PathStep]) -> ::core::option::Option<#rt::serde_json::Value> {
                 match path.split_first() {
-                    #(#lookups)*
-                    Some((#rt::def::PathStep::Key(key), rest)) => {
-                        #rt::record::walk(&self.#extra.get(key)?, rest)
-                    }
+                    Some((#rt::def::PathStep::Key(key), rest)) => match &**key {
+                        #(#lookups)*
+                        key => #rt::record::walk(&self.#extra.get(key)?, rest),
+                    },
                     _ => #rt::record::walk(&#rt::serde_json::to_value(self).ok()?, path),
                 }
             }

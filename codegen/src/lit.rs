@@ -3,9 +3,7 @@
 
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
-use restsource_spec::resolved::{
-    IncrementalValue, JsonPath, PathStep, ResolvedParamPlace, TValue, Template, TemplatePart,
-};
+use restsource_spec::resolved::{IncrementalValue, PathStep, TValue, Template, TemplatePart};
 
 /// `runtime::def::Template(&[...])`.
 pub(crate) fn template(t: &Template, rt: &TokenStream) -> TokenStream {
@@ -35,26 +33,7 @@ pub(crate) fn template(t: &Template, rt: &TokenStream) -> TokenStream {
 
 /// `&[PathStep, ...]`.
 pub(crate) fn steps(steps: &[PathStep], rt: &TokenStream) -> TokenStream {
-    let items = steps.iter().map(|s| match s {
-        PathStep::Key(k) => quote! { #rt::def::PathStep::Key(#k) },
-        PathStep::Index(i) => {
-            let i = Literal::i64_unsuffixed(*i);
-            quote! { #rt::def::PathStep::Index(#i) }
-        }
-        PathStep::Wildcard => quote! { #rt::def::PathStep::Wildcard },
-    });
-    quote! { &[#(#items),*] }
-}
-
-/// `Some(&[...])` or `None` for an optional JSONPath.
-pub(crate) fn opt_path(p: Option<&JsonPath>, rt: &TokenStream) -> TokenStream {
-    match p {
-        Some(p) => {
-            let s = steps(&p.steps, rt);
-            quote! { Some(#s) }
-        }
-        None => quote! { None },
-    }
+    restsource_core::tokens::steps_tokens(steps, rt)
 }
 
 /// A spec value whose strings may hold placeholders, as `runtime::def::Lit`.
@@ -122,24 +101,7 @@ pub(crate) fn json(v: &serde_json::Value, rt: &TokenStream) -> TokenStream {
 
 /// An `f64` literal that always has a decimal point (`2` would be an integer literal).
 pub(crate) fn float(f: f64) -> TokenStream {
-    if f.is_finite() {
-        let lit = Literal::f64_unsuffixed(f);
-        quote! { #lit }
-    } else if f.is_nan() {
-        quote! { f64::NAN }
-    } else if f > 0.0 {
-        quote! { f64::INFINITY }
-    } else {
-        quote! { f64::NEG_INFINITY }
-    }
-}
-
-/// `ParamPlace::Query("x")` or `ParamPlace::Body(&["a", "b"])`.
-pub(crate) fn param_place(p: &ResolvedParamPlace, rt: &TokenStream) -> TokenStream {
-    match p {
-        ResolvedParamPlace::Query(q) => quote! { #rt::def::ParamPlace::Query(#q) },
-        ResolvedParamPlace::Body(parts) => quote! { #rt::def::ParamPlace::Body(&[#(#parts),*]) },
-    }
+    restsource_core::tokens::float_tokens(f)
 }
 
 /// `Some(x)` / `None` for an optional value already in tokens.
@@ -153,16 +115,10 @@ pub(crate) fn opt<T: quote::ToTokens>(v: Option<T>) -> TokenStream {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use restsource_spec::resolved::JsonPath;
 
     fn rt() -> TokenStream {
         quote!(::rt)
-    }
-
-    #[test]
-    fn floats_keep_their_point() {
-        assert_eq!(float(2.0).to_string(), "2.0");
-        assert_eq!(float(0.5).to_string(), "0.5");
-        assert_eq!(float(f64::INFINITY).to_string(), "f64 :: INFINITY");
     }
 
     #[test]
@@ -183,7 +139,7 @@ mod tests {
             template(&t, &rt()).to_string(),
             quote! { ::rt::def::Template(&[
                 ::rt::def::TemplatePart::Lit("items/"),
-                ::rt::def::TemplatePart::Parent(&[::rt::def::PathStep::Key("id")])
+                ::rt::def::TemplatePart::Parent(&[::rt::def::PathStep::key("id")])
             ]) }
             .to_string()
         );

@@ -2,8 +2,8 @@
 //! size (the compile-time benchmark uses 50 resources). Not a stable API.
 
 use restsource_spec::resolved::{
-    DataType, Disposition, JsonPath, Method, PathStep, ResolvedAuth, ResolvedAuthChoice,
-    ResolvedColumn, ResolvedMergeStrategy, ResolvedPaginator, ResolvedParamPlace, ResolvedResource,
+    DataType, Disposition, JsonPath, MergeStrategy, Method, PathStep, ResolvedAuth,
+    ResolvedAuthChoice, ResolvedColumn, ResolvedPaginator, ResolvedParamPlace, ResolvedResource,
     ResolvedRetry, ResolvedSource, SecretInfo, Template, TemplatePart,
 };
 
@@ -14,7 +14,7 @@ pub fn path(text: &str) -> JsonPath {
         steps: text
             .split('.')
             .filter(|s| !s.is_empty())
-            .map(|s| PathStep::Key(s.to_string()))
+            .map(|s| PathStep::Key(s.to_string().into()))
             .collect(),
     }
 }
@@ -73,7 +73,7 @@ pub fn resource(name: &str) -> ResolvedResource {
         primary_key: Vec::new(),
         merge_key: Vec::new(),
         disposition: Disposition::Append,
-        merge_strategy: ResolvedMergeStrategy::DeleteInsert,
+        merge_strategy: MergeStrategy::DeleteInsert,
         deduplicated: false,
         columns: Vec::new(),
         parent: None,

@@ -4,6 +4,11 @@
 //! whole spec as constants: nothing is parsed at run time. Strings with placeholders are
 //! pre-split into [`TemplatePart`]s and JSONPaths into [`PathStep`]s at compile time.
 
+pub use restsource_core::{
+    ApiKeyLocation, ClientAuth, Disposition, IncrementalValue, MergeStrategy, PaginatorDef,
+    ParamPlace, PathStep, RateLimitDef, RetryDef, SecretDef,
+};
+
 /// A JSON literal from the spec (query values, bodies, initial values).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Lit {
@@ -41,30 +46,6 @@ pub enum TemplatePart {
     Secret(&'static str),
 }
 
-/// Which incremental value a placeholder names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IncrementalValue {
-    /// The value this run starts from (state, else initial value).
-    StartValue,
-    /// The spec's initial value.
-    InitialValue,
-    /// The last value seen (same as start at request time).
-    LastValue,
-    /// The spec's end value.
-    EndValue,
-}
-
-/// A compiled JSONPath step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PathStep {
-    /// `.name` or `['name']`.
-    Key(&'static str),
-    /// `[3]` (negative counts from the end).
-    Index(i64),
-    /// `[*]` or `.*`.
-    Wildcard,
-}
-
 /// The whole source.
 #[derive(Debug, Clone, Copy)]
 pub struct SourceDef {
@@ -86,40 +67,11 @@ pub struct SourceDef {
     pub resources: &'static [&'static ResourceDef],
 }
 
-/// A secret the spec references.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SecretDef {
-    /// Name in the spec (`api_key`).
-    pub name: &'static str,
-    /// Environment variable it is read from (`API_KEY`).
-    pub env: &'static str,
-}
-
 /// A credential: always a secret reference in generated code (literals are never embedded).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CredDef {
     /// Secret name, a key of [`SourceDef::secrets`].
     pub secret: &'static str,
-}
-
-/// Where an API key goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ApiKeyLocation {
-    /// Header.
-    Header,
-    /// Query parameter.
-    Query,
-    /// Cookie.
-    Cookie,
-}
-
-/// How the OAuth2 client authenticates at the token endpoint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ClientAuth {
-    /// Form body.
-    Body,
-    /// HTTP Basic.
-    Basic,
 }
 
 /// Authentication.
@@ -163,41 +115,6 @@ pub enum AuthDef {
         /// Scopes.
         scopes: &'static [&'static str],
     },
-}
-
-/// Retry policy, resolved (defaults applied).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct RetryDef {
-    /// Retried statuses.
-    pub statuses: &'static [u16],
-    /// Retries after the first attempt.
-    pub max_retries: u32,
-    /// Backoff multiplier in seconds.
-    pub backoff_factor: f64,
-    /// Cap on one wait, seconds.
-    pub max_delay_secs: f64,
-    /// Honour Retry-After.
-    pub respect_retry_after: bool,
-}
-
-impl RetryDef {
-    /// dlt's defaults: 5 attempts, factor 1, cap 300 s, 429 and 5xx.
-    pub const DEFAULT: RetryDef = RetryDef {
-        statuses: &[429, 500, 502, 503, 504],
-        max_retries: 4,
-        backoff_factor: 1.0,
-        max_delay_secs: 300.0,
-        respect_retry_after: true,
-    };
-}
-
-/// Client-side rate limit.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct RateLimitDef {
-    /// Requests per second.
-    pub requests_per_second: f64,
-    /// Burst size.
-    pub burst: u32,
 }
 
 /// HTTP method.
@@ -312,90 +229,6 @@ pub enum AuthChoice {
     Own(AuthDef),
 }
 
-/// Where a paginator parameter goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ParamPlace {
-    /// Query parameter name.
-    Query(&'static str),
-    /// Dotted JSON body path, pre-split.
-    Body(&'static [&'static str]),
-}
-
-/// Paginators with every dlt parameter resolved to its value.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum PaginatorDef {
-    /// One page.
-    SinglePage,
-    /// Detect on the first response.
-    Auto,
-    /// offset/limit.
-    Offset {
-        /// Page size.
-        limit: u64,
-        /// First offset.
-        offset: u64,
-        /// Offset parameter.
-        offset_param: ParamPlace,
-        /// Limit parameter.
-        limit_param: ParamPlace,
-        /// Total records.
-        total_path: Option<&'static [PathStep]>,
-        /// Exclusive maximum.
-        maximum_offset: Option<u64>,
-        /// Stop on an empty page.
-        stop_after_empty_page: bool,
-        /// More-pages flag.
-        has_more_path: Option<&'static [PathStep]>,
-    },
-    /// Page numbers.
-    PageNumber {
-        /// First page number.
-        base_page: u64,
-        /// Starting page.
-        page: u64,
-        /// Page parameter.
-        page_param: ParamPlace,
-        /// Total pages.
-        total_path: Option<&'static [PathStep]>,
-        /// Exclusive maximum.
-        maximum_page: Option<u64>,
-        /// Stop on an empty page.
-        stop_after_empty_page: bool,
-        /// More-pages flag.
-        has_more_path: Option<&'static [PathStep]>,
-    },
-    /// Cursor from the JSON body.
-    Cursor {
-        /// Where the next cursor is read.
-        cursor_path: &'static [PathStep],
-        /// Where it is sent.
-        cursor_param: ParamPlace,
-        /// Stop on an empty page.
-        stop_after_empty_page: bool,
-        /// More-pages flag.
-        has_more_path: Option<&'static [PathStep]>,
-        /// Cursor for the first request.
-        initial_cursor: Option<&'static str>,
-    },
-    /// Cursor from a header.
-    HeaderCursor {
-        /// Header name.
-        cursor_key: &'static str,
-        /// Query parameter.
-        cursor_param: &'static str,
-    },
-    /// Next URL from the body.
-    JsonLink {
-        /// Where the next URL is read.
-        next_url_path: &'static [PathStep],
-    },
-    /// Next URL from the Link header.
-    HeaderLink {
-        /// rel value.
-        links_next_key: &'static str,
-    },
-}
-
 /// An ignore rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ResponseActionDef {
@@ -452,30 +285,6 @@ pub struct IncrementalDef {
     pub range_end_closed: bool,
 }
 
-/// Dispositions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Disposition {
-    /// Append.
-    Append,
-    /// Replace.
-    Replace,
-    /// Merge.
-    Merge(MergeStrategy),
-    /// Skip.
-    Skip,
-}
-
-/// Merge strategies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MergeStrategy {
-    /// Delete then insert; dedup within the load.
-    DeleteInsert,
-    /// Upsert by primary key.
-    Upsert,
-    /// Insert absent keys only.
-    InsertOnly,
-}
-
 /// Write disposition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WriteDef {
@@ -485,39 +294,9 @@ pub struct WriteDef {
     pub deduplicated: bool,
 }
 
-/// Column data types.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum DataType {
-    /// Text.
-    Text,
-    /// Float.
-    Double,
-    /// Bool.
-    Bool,
-    /// Timestamp.
-    Timestamp,
-    /// Integer.
-    Bigint,
-    /// Bytes.
-    Binary,
-    /// JSON.
-    Json,
-    /// Decimal.
-    Decimal,
-    /// Date.
-    Date,
-    /// Time.
-    Time,
-}
+pub use restsource_core::DataType;
 
-/// Dedup order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SortOrder {
-    /// Lowest wins.
-    Asc,
-    /// Highest wins.
-    Desc,
-}
+pub use restsource_core::SortOrder;
 
 /// A declared column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -12,6 +12,7 @@
 //! what it found ([`Selected`]), so a page without the path is not silently an empty page:
 //! extraction decides what a missing path or a change of shape means.
 
+use std::borrow::Cow;
 use std::cell::Cell;
 use std::fmt;
 use std::marker::PhantomData;
@@ -20,52 +21,8 @@ use serde::de::{DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, SeqAcc
 use serde::Deserializer;
 use serde_json::Value;
 
-use crate::def::PathStep;
-
-/// An owned JSONPath step, so detected selectors and static ones share one type.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Step {
-    /// `.name` or `['name']`.
-    Key(String),
-    /// `[n]`, negative counts from the end.
-    Index(i64),
-    /// `[*]`.
-    Wildcard,
-}
-
-impl Step {
-    /// Converts compiled steps.
-    pub fn from_def(path: &[PathStep]) -> Vec<Step> {
-        path.iter()
-            .map(|s| match s {
-                PathStep::Key(k) => Step::Key((*k).to_string()),
-                PathStep::Index(i) => Step::Index(*i),
-                PathStep::Wildcard => Step::Wildcard,
-            })
-            .collect()
-    }
-}
-
-/// Renders a path the way users write it (`data.items[0]`), for messages.
-pub fn path_text(path: &[Step]) -> String {
-    if path.is_empty() {
-        return "$".to_string();
-    }
-    let mut out = String::new();
-    for step in path {
-        match step {
-            Step::Key(k) => {
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                out.push_str(k);
-            }
-            Step::Index(i) => out.push_str(&format!("[{i}]")),
-            Step::Wildcard => out.push_str("[*]"),
-        }
-    }
-    out
-}
+pub use restsource_core::path::{path_text, walk, Path};
+pub use restsource_core::PathStep;
 
 /// What a page's selector found; extraction applies the page rules to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,7 +89,7 @@ impl SelectError {
 /// records; a scalar is an error. [`decode_selected`] also says which it was.
 pub fn decode_records<T: DeserializeOwned>(
     body: &[u8],
-    path: &[Step],
+    path: &[PathStep],
 ) -> Result<Vec<T>, SelectError> {
     match decode_selected(body, path)? {
         (_, Selected::Scalar) => Err(SelectError::page(SCALAR_PAGE.to_string())),
@@ -148,7 +105,7 @@ const SCALAR_PAGE: &str = "expected a record (object) or a list of records, got 
 /// second time, with a path-tracking deserializer around each record, to name the field.
 pub fn decode_selected<T: DeserializeOwned>(
     body: &[u8],
-    path: &[Step],
+    path: &[PathStep],
 ) -> Result<(Vec<T>, Selected), SelectError> {
     let mut err = match walk_page::<T, false>(body, path) {
         Ok(out) => return Ok(out),
@@ -174,11 +131,11 @@ pub fn decode_selected<T: DeserializeOwned>(
 pub fn decode_page<R: crate::record::Record>(body: &[u8]) -> Result<Vec<R>, SelectError> {
     let endpoint = &R::RESOURCE.endpoint;
     let path = match endpoint.data_selector {
-        Some(steps) => Step::from_def(steps),
+        Some(steps) => Cow::Borrowed(steps),
         None => {
             let page: Value = serde_json::from_slice(body)
                 .map_err(|e| SelectError::page(format!("the body is not JSON: {e}")))?;
-            detect_records_path(&page)
+            Cow::Owned(detect_records_path(&page))
         }
     };
     match decode_selected(body, &path)? {
@@ -198,7 +155,7 @@ pub fn decode_page<R: crate::record::Record>(body: &[u8]) -> Result<Vec<R>, Sele
 /// One pass over a page; `TRACK` wraps each record's deserializer to record the error path.
 fn walk_page<T: DeserializeOwned, const TRACK: bool>(
     body: &[u8],
-    path: &[Step],
+    path: &[PathStep],
 ) -> Result<(Vec<T>, Selected), SelectError> {
     // One UTF-8 check of the whole body is cheaper than serde_json checking each string;
     // a body that fails it is still decoded, so the error names the position.
@@ -210,7 +167,7 @@ fn walk_page<T: DeserializeOwned, const TRACK: bool>(
 
 fn walk_with<'de, T: DeserializeOwned, const TRACK: bool, R: serde_json::de::Read<'de>>(
     mut de: serde_json::Deserializer<R>,
-    path: &[Step],
+    path: &[PathStep],
 ) -> Result<(Vec<T>, Selected), SelectError> {
     let failed = Failed::default();
     let mut out = Vec::new();
@@ -249,7 +206,7 @@ impl Failed {
 }
 
 struct Walk<'a, T, const TRACK: bool> {
-    steps: &'a [Step],
+    steps: &'a [PathStep],
     out: &'a mut Vec<T>,
     failed: &'a Failed,
     /// Below a `[*]`: each match is a record or a list of records, and a scalar match is a
@@ -308,7 +265,7 @@ impl<T: DeserializeOwned, const TRACK: bool> Walk<'_, T, TRACK> {
     }
 
     /// The same walk one level down.
-    fn sub<'b>(&'b mut self, steps: &'b [Step]) -> Walk<'b, T, TRACK> {
+    fn sub<'b>(&'b mut self, steps: &'b [PathStep]) -> Walk<'b, T, TRACK> {
         Walk {
             steps,
             out: &mut *self.out,
@@ -318,7 +275,7 @@ impl<T: DeserializeOwned, const TRACK: bool> Walk<'_, T, TRACK> {
     }
 
     /// The walk below a `[*]` step.
-    fn matches<'b>(&'b mut self, steps: &'b [Step]) -> Walk<'b, T, TRACK> {
+    fn matches<'b>(&'b mut self, steps: &'b [PathStep]) -> Walk<'b, T, TRACK> {
         let mut sub = self.sub(steps);
         sub.in_wildcard = true;
         sub
@@ -349,12 +306,12 @@ impl<'de, T: DeserializeOwned, const TRACK: bool> Visitor<'de> for Walk<'_, T, T
                 }
                 Ok(())
             }
-            Some((Step::Wildcard, rest)) => {
+            Some((PathStep::Wildcard, rest)) => {
                 self.failed.reached(FOUND_WILDCARD);
                 while seq.next_element_seed(self.matches(rest))?.is_some() {}
                 Ok(())
             }
-            Some((Step::Index(i), rest)) if *i >= 0 => {
+            Some((PathStep::Index(i), rest)) if *i >= 0 => {
                 let mut pos = 0i64;
                 loop {
                     let found = if pos == *i {
@@ -368,7 +325,7 @@ impl<'de, T: DeserializeOwned, const TRACK: bool> Visitor<'de> for Walk<'_, T, T
                     pos += 1;
                 }
             }
-            Some((Step::Index(i), rest)) => {
+            Some((PathStep::Index(i), rest)) => {
                 // A negative index needs the length first: buffer this one array.
                 let mut items = Vec::new();
                 while let Some(v) = seq.next_element::<Value>()? {
@@ -385,7 +342,7 @@ impl<'de, T: DeserializeOwned, const TRACK: bool> Visitor<'de> for Walk<'_, T, T
                 }
                 Ok(())
             }
-            Some((Step::Key(_), _)) => {
+            Some((PathStep::Key(_), _)) => {
                 while seq.next_element::<IgnoredAny>()?.is_some() {}
                 Ok(())
             }
@@ -406,7 +363,7 @@ impl<'de, T: DeserializeOwned, const TRACK: bool> Visitor<'de> for Walk<'_, T, T
                 Ok(())
             }
             Some((step, rest)) => {
-                let wildcard = matches!(step, Step::Wildcard);
+                let wildcard = matches!(step, PathStep::Wildcard);
                 if wildcard {
                     self.failed.reached(FOUND_WILDCARD);
                 }
@@ -414,9 +371,9 @@ impl<'de, T: DeserializeOwned, const TRACK: bool> Visitor<'de> for Walk<'_, T, T
                 while let Some(key) = map.next_key::<String>()? {
                     let hit = !done
                         && match step {
-                            Step::Key(k) => *k == key,
-                            Step::Wildcard => true,
-                            Step::Index(_) => false,
+                            PathStep::Key(k) => *k == key,
+                            PathStep::Wildcard => true,
+                            PathStep::Index(_) => false,
                         };
                     if hit {
                         if wildcard {
@@ -425,7 +382,7 @@ impl<'de, T: DeserializeOwned, const TRACK: bool> Visitor<'de> for Walk<'_, T, T
                             map.next_value_seed(self.sub(rest))?;
                         }
                         // dlt takes the first match of a key; a wildcard keeps collecting.
-                        done = matches!(step, Step::Key(_));
+                        done = matches!(step, PathStep::Key(_));
                     } else {
                         map.next_value::<IgnoredAny>()?;
                     }
@@ -488,13 +445,13 @@ impl<T, const TRACK: bool> Walk<'_, T, TRACK> {
 /// Reads the first match of each path in one pass over `body`, skipping everything else.
 pub fn extract_values(
     body: &[u8],
-    paths: &[&[Step]],
+    paths: &[&[PathStep]],
 ) -> Result<Vec<Option<Value>>, serde_json::Error> {
     let mut out = vec![None; paths.len()];
     if paths.is_empty() {
         return Ok(out);
     }
-    let active: Vec<(usize, &[Step])> = paths.iter().copied().enumerate().collect();
+    let active: Vec<(usize, &[PathStep])> = paths.iter().copied().enumerate().collect();
     let mut de = serde_json::Deserializer::from_slice(body);
     Values {
         paths: active,
@@ -505,7 +462,7 @@ pub fn extract_values(
 }
 
 struct Values<'a, 'p> {
-    paths: Vec<(usize, &'p [Step])>,
+    paths: Vec<(usize, &'p [PathStep])>,
     out: &'a mut [Option<Value>],
 }
 
@@ -515,7 +472,7 @@ impl<'de> DeserializeSeed<'de> for Values<'_, '_> {
         if self
             .paths
             .iter()
-            .any(|(_, p)| p.is_empty() || matches!(p[0], Step::Index(i) if i < 0))
+            .any(|(_, p)| p.is_empty() || matches!(p[0], PathStep::Index(i) if i < 0))
         {
             // Some path ends here (or needs the length): take the node, walk the rest on it.
             let v = Value::deserialize(d)?;
@@ -539,13 +496,13 @@ impl<'de> Visitor<'de> for Values<'_, '_> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(key) = map.next_key::<String>()? {
-            let sub: Vec<(usize, &[Step])> = self
+            let sub: Vec<(usize, &[PathStep])> = self
                 .paths
                 .iter()
                 .filter(|(i, p)| {
                     self.out[*i].is_none()
-                        && (matches!(&p[0], Step::Key(k) if *k == key)
-                            || matches!(p[0], Step::Wildcard))
+                        && (matches!(&p[0], PathStep::Key(k) if *k == key)
+                            || matches!(p[0], PathStep::Wildcard))
                 })
                 .map(|(i, p)| (*i, &p[1..]))
                 .collect();
@@ -563,10 +520,10 @@ impl<'de> Visitor<'de> for Values<'_, '_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let mut pos = 0i64;
         loop {
-            let sub: Vec<(usize, &[Step])> = self
+            let sub: Vec<(usize, &[PathStep])> = self
                 .paths
                 .iter()
-                .filter(|(_, p)| matches!(p[0], Step::Wildcard) || p[0] == Step::Index(pos))
+                .filter(|(_, p)| matches!(p[0], PathStep::Wildcard) || p[0] == PathStep::Index(pos))
                 .map(|(i, p)| (*i, &p[1..]))
                 .collect();
             let more = if sub.is_empty() {
@@ -607,23 +564,6 @@ impl<'de> Visitor<'de> for Values<'_, '_> {
     }
 }
 
-/// The first match of `path` in `value`.
-pub fn walk<'v>(value: &'v Value, path: &[Step]) -> Option<&'v Value> {
-    let Some((step, rest)) = path.split_first() else {
-        return Some(value);
-    };
-    match (step, value) {
-        (Step::Key(k), Value::Object(m)) => walk(m.get(k)?, rest),
-        (Step::Index(i), Value::Array(a)) => {
-            let idx = if *i < 0 { a.len() as i64 + i } else { *i };
-            walk(a.get(usize::try_from(idx).ok()?)?, rest)
-        }
-        (Step::Wildcard, Value::Array(a)) => a.iter().find_map(|v| walk(v, rest)),
-        (Step::Wildcard, Value::Object(m)) => m.values().find_map(|v| walk(v, rest)),
-        _ => None,
-    }
-}
-
 /// Keys under which dlt prefers a list when it detects the record list.
 const DATA_KEYS: &[&str] = &[
     "data", "items", "results", "entries", "records", "rows", "entities", "payload", "content",
@@ -633,7 +573,7 @@ const DATA_KEYS: &[&str] = &[
 /// dlt's record-list detection for a page without `data_selector`: the first list (depth-first,
 /// key order, at most 3 keys deep) whose key is a well-known data key, else the first list
 /// found, else the whole document (`$`, empty path).
-pub fn detect_records_path(page: &Value) -> Vec<Step> {
+pub fn detect_records_path(page: &Value) -> Vec<PathStep> {
     let Value::Object(_) = page else {
         return Vec::new();
     };
@@ -641,19 +581,19 @@ pub fn detect_records_path(page: &Value) -> Vec<Step> {
     collect_lists(page, &mut Vec::new(), &mut lists);
     lists
         .iter()
-        .find(|p| matches!(p.last(), Some(Step::Key(k)) if DATA_KEYS.contains(&k.as_str())))
+        .find(|p| matches!(p.last(), Some(PathStep::Key(k)) if DATA_KEYS.contains(&k.as_ref())))
         .or_else(|| lists.first())
         .cloned()
         .unwrap_or_default()
 }
 
-fn collect_lists(v: &Value, path: &mut Vec<Step>, out: &mut Vec<Vec<Step>>) {
+fn collect_lists(v: &Value, path: &mut Vec<PathStep>, out: &mut Vec<Vec<PathStep>>) {
     let Value::Object(m) = v else { return };
     if path.len() >= 3 {
         return;
     }
     for (k, child) in m {
-        path.push(Step::Key(k.clone()));
+        path.push(PathStep::Key(k.clone().into()));
         match child {
             Value::Array(_) => out.push(path.clone()),
             Value::Object(_) => collect_lists(child, path, out),

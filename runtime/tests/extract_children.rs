@@ -18,11 +18,11 @@ use serde_json::json;
 record_type!(Item, &RESOURCE);
 
 // Strings that are exactly one parent placeholder.
-const PARENT_ID: Lit = Lit::Str(Template(&[TemplatePart::Parent(&[PathStep::Key("id")])]));
-const PARENT_TAGS: Lit = Lit::Str(Template(&[TemplatePart::Parent(&[PathStep::Key("tags")])]));
+const PARENT_ID: Lit = Lit::Str(Template(&[TemplatePart::Parent(&[PathStep::key("id")])]));
+const PARENT_TAGS: Lit = Lit::Str(Template(&[TemplatePart::Parent(&[PathStep::key("tags")])]));
 const PARENT_ACTIVE: Lit = Lit::Str(Template(&[TemplatePart::Parent(&[
-    PathStep::Key("flags"),
-    PathStep::Key("active"),
+    PathStep::key("flags"),
+    PathStep::key("active"),
 ])]));
 
 const DETAILS: ResourceDef = ResourceDef {
@@ -37,9 +37,9 @@ const DETAILS: ResourceDef = ResourceDef {
                 "label",
                 Lit::Str(Template(&[
                     TemplatePart::Lit("p-"),
-                    TemplatePart::Parent(&[PathStep::Key("id")]),
+                    TemplatePart::Parent(&[PathStep::key("id")]),
                     TemplatePart::Lit("/"),
-                    TemplatePart::Parent(&[PathStep::Key("name")]),
+                    TemplatePart::Parent(&[PathStep::key("name")]),
                 ])),
             ),
             ("ids", Lit::List(&[PARENT_ID, Lit::Int(0)])),
@@ -129,7 +129,7 @@ const FORM_DETAILS: ResourceDef = ResourceDef {
                 "q",
                 Lit::Str(Template(&[
                     TemplatePart::Lit("name:"),
-                    TemplatePart::Parent(&[PathStep::Key("name")]),
+                    TemplatePart::Parent(&[PathStep::key("name")]),
                     TemplatePart::Lit(" & ü"),
                 ])),
             ),
@@ -153,7 +153,7 @@ const RAW_DETAILS: ResourceDef = ResourceDef {
         method: Method::Post,
         data: Some(DataDef::Raw(Template(&[
             TemplatePart::Lit("{ item(id: "),
-            TemplatePart::Parent(&[PathStep::Key("id")]),
+            TemplatePart::Parent(&[PathStep::key("id")]),
             TemplatePart::Lit(") }"),
         ]))),
         ..ENDPOINT
@@ -291,14 +291,18 @@ async fn selecting_only_a_child_fetches_its_parent_without_emitting_it() {
     assert_eq!(uris(&log), vec!["/items", "/details", "/details"]);
 }
 
+// A `const` item, not a literal inside the `const fn`: a path step owns a `Cow`, so only a
+// constant's final value (not a const fn's temporary) may borrow one.
+const CHILD_PATH: Template = Template(&[
+    TemplatePart::Lit("c/"),
+    TemplatePart::Parent(&[PathStep::key("id")]),
+]);
+
 const fn child(name: &'static str, parallelized: bool) -> ResourceDef {
     ResourceDef {
         name,
         endpoint: EndpointDef {
-            path: Template(&[
-                TemplatePart::Lit("c/"),
-                TemplatePart::Parent(&[PathStep::Key("id")]),
-            ]),
+            path: CHILD_PATH,
             ..ENDPOINT
         },
         parent: Some(ParentDef {

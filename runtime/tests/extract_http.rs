@@ -272,18 +272,18 @@ const CHILD: ResourceDef = ResourceDef {
     endpoint: EndpointDef {
         path: Template(&[
             TemplatePart::Lit("parents/"),
-            TemplatePart::Parent(&[PathStep::Key("id")]),
+            TemplatePart::Parent(&[PathStep::key("id")]),
             TemplatePart::Lit("/children"),
         ]),
         params: &[(
             "kind",
-            Lit::Str(Template(&[TemplatePart::Parent(&[PathStep::Key("kind")])])),
+            Lit::Str(Template(&[TemplatePart::Parent(&[PathStep::key("kind")])])),
         )],
         headers: &[(
             "x-parent",
             Template(&[
                 TemplatePart::Lit("p-"),
-                TemplatePart::Parent(&[PathStep::Key("id")]),
+                TemplatePart::Parent(&[PathStep::key("id")]),
             ]),
         )],
         json: None,

@@ -20,7 +20,7 @@ const INC: ResourceDef = ResourceDef {
         )],
         incremental: Some(IncrementalDef {
             cursor_path_text: "ts",
-            cursor_path: &[PathStep::Key("ts")],
+            cursor_path: &[PathStep::key("ts")],
             initial_value: Some(Lit::Int(10)),
             end_value: None,
             start_param: Some("start"),
@@ -122,7 +122,7 @@ const LIMITED_CHILD: ResourceDef = ResourceDef {
     endpoint: EndpointDef {
         path: Template(&[
             TemplatePart::Lit("c/"),
-            TemplatePart::Parent(&[PathStep::Key("id")]),
+            TemplatePart::Parent(&[PathStep::key("id")]),
         ]),
         ..ENDPOINT
     },
@@ -308,7 +308,7 @@ const RAISING: ResourceDef = ResourceDef {
     endpoint: EndpointDef {
         incremental: Some(IncrementalDef {
             cursor_path_text: "meta.ts",
-            cursor_path: &[PathStep::Key("meta"), PathStep::Key("ts")],
+            cursor_path: &[PathStep::key("meta"), PathStep::key("ts")],
             on_cursor_value_missing: OnMissing::Raise,
             ..INC_DEF
         }),

@@ -17,7 +17,7 @@ const OFFSET: ResourceDef = ResourceDef {
             offset: 0,
             offset_param: ParamPlace::Query("offset"),
             limit_param: ParamPlace::Query("limit"),
-            total_path: Some(&[PathStep::Key("total")]),
+            total_path: Some(&[PathStep::key("total")]),
             maximum_offset: None,
             stop_after_empty_page: true,
             has_more_path: None,
@@ -171,7 +171,7 @@ const PAGES: ResourceDef = ResourceDef {
             total_path: None,
             maximum_page: Some(3),
             stop_after_empty_page: true,
-            has_more_path: Some(&[PathStep::Key("more")]),
+            has_more_path: Some(&[PathStep::key("more")]),
         },
         ..ENDPOINT
     },
@@ -212,7 +212,7 @@ const CURSOR_BODY: ResourceDef = ResourceDef {
         json: Some(Lit::Map(&[("filter", Lit::Int(1))])),
         data: None,
         paginator: PaginatorDef::Cursor {
-            cursor_path: &[PathStep::Key("meta"), PathStep::Key("next")],
+            cursor_path: &[PathStep::key("meta"), PathStep::key("next")],
             cursor_param: ParamPlace::Body(&["page", "cursor"]),
             stop_after_empty_page: false,
             has_more_path: None,
@@ -265,7 +265,7 @@ const JSON_LINK: ResourceDef = ResourceDef {
     endpoint: EndpointDef {
         params: &[("q", Lit::Str(Template(&[TemplatePart::Lit("x")])))],
         paginator: PaginatorDef::JsonLink {
-            next_url_path: &[PathStep::Key("next")],
+            next_url_path: &[PathStep::key("next")],
         },
         ..ENDPOINT
     },
@@ -432,7 +432,7 @@ const OFFSET_MAX_TOTAL: ResourceDef = ResourceDef {
             offset: 0,
             offset_param: ParamPlace::Query("offset"),
             limit_param: ParamPlace::Query("limit"),
-            total_path: Some(&[PathStep::Key("total")]),
+            total_path: Some(&[PathStep::key("total")]),
             maximum_offset: Some(7),
             stop_after_empty_page: true,
             has_more_path: None,

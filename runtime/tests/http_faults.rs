@@ -182,7 +182,7 @@ const PARALLEL: ResourceDef = ResourceDef {
             offset: 0,
             offset_param: ParamPlace::Query("offset"),
             limit_param: ParamPlace::Query("limit"),
-            total_path: Some(&[PathStep::Key("total")]),
+            total_path: Some(&[PathStep::key("total")]),
             maximum_offset: None,
             stop_after_empty_page: false,
             has_more_path: None,

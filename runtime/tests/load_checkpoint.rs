@@ -23,7 +23,7 @@ use serde_json::{json, Value};
 
 const INCREMENTAL: IncrementalDef = IncrementalDef {
     cursor_path_text: "id",
-    cursor_path: &[PathStep::Key("id")],
+    cursor_path: &[PathStep::key("id")],
     initial_value: Some(Lit::Int(0)),
     end_value: None,
     start_param: Some("since"),
@@ -35,11 +35,13 @@ const INCREMENTAL: IncrementalDef = IncrementalDef {
     range_end_closed: false,
 };
 
+const DATA: &[PathStep] = &[PathStep::key("data")];
+
 const fn checkpointed(base: ResourceDef) -> ResourceDef {
     ResourceDef {
         endpoint: EndpointDef {
             path: Template(&[TemplatePart::Lit("items")]),
-            data_selector: Some(&[PathStep::Key("data")]),
+            data_selector: Some(DATA),
             paginator: offset_until_empty(2),
             incremental: Some(INCREMENTAL),
             ..base.endpoint
@@ -322,7 +324,7 @@ async fn other_resources_load_first_in_a_load_of_their_own() {
     static PLAIN: ResourceDef = ResourceDef {
         endpoint: EndpointDef {
             path: Template(&[TemplatePart::Lit("items")]),
-            data_selector: Some(&[PathStep::Key("data")]),
+            data_selector: Some(DATA),
             params: &[("limit", Lit::Int(2))],
             ..ITEMS.endpoint
         },

@@ -45,7 +45,7 @@ pub fn parse(text: &str) -> Result<JsonPath, String> {
             steps.push(if name == "*" {
                 PathStep::Wildcard
             } else {
-                PathStep::Key(name.to_string())
+                PathStep::Key(name.to_string().into())
             });
             rest = &r[end..];
         }
@@ -66,7 +66,7 @@ fn bracket(inner: &str) -> Result<PathStep, String> {
             if s.is_empty() {
                 return Err("empty quoted name".into());
             }
-            return Ok(PathStep::Key(s.to_string()));
+            return Ok(PathStep::Key(s.to_string().into()));
         }
     }
     inner

@@ -243,6 +243,15 @@ pub enum ClientAuthMethod {
     Basic,
 }
 
+impl From<ClientAuthMethod> for restsource_core::ClientAuth {
+    fn from(m: ClientAuthMethod) -> Self {
+        match m {
+            ClientAuthMethod::Body => restsource_core::ClientAuth::Body,
+            ClientAuthMethod::Basic => restsource_core::ClientAuth::Basic,
+        }
+    }
+}
+
 /// OAuth2 client credentials.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -606,6 +615,8 @@ pub enum ColumnsConfig {
     List(Vec<ColumnHints>),
 }
 
+// As a spec writes them; resolving turns them into the stored `restsource_core::DataType`
+// (`wei` becomes a decimal). A plain comment: the doc comment is the JSON Schema's description.
 /// dlt data types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -634,6 +645,26 @@ pub enum DataType {
     Wei,
 }
 
+impl From<DataType> for restsource_core::DataType {
+    /// What a spec type is stored as: `wei` is a decimal (no 256-bit integer type exists in
+    /// SQLite, PostgreSQL or Rust's std), as dlt stores it.
+    fn from(t: DataType) -> Self {
+        use restsource_core::DataType as Stored;
+        match t {
+            DataType::Text => Stored::Text,
+            DataType::Double => Stored::Double,
+            DataType::Bool => Stored::Bool,
+            DataType::Timestamp => Stored::Timestamp,
+            DataType::Bigint => Stored::Bigint,
+            DataType::Binary => Stored::Binary,
+            DataType::Json => Stored::Json,
+            DataType::Decimal | DataType::Wei => Stored::Decimal,
+            DataType::Date => Stored::Date,
+            DataType::Time => Stored::Time,
+        }
+    }
+}
+
 /// Sort order for `dedup_sort`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -642,6 +673,15 @@ pub enum SortOrder {
     Asc,
     /// Highest wins.
     Desc,
+}
+
+impl From<SortOrder> for restsource_core::SortOrder {
+    fn from(o: SortOrder) -> Self {
+        match o {
+            SortOrder::Asc => restsource_core::SortOrder::Asc,
+            SortOrder::Desc => restsource_core::SortOrder::Desc,
+        }
+    }
 }
 
 /// dlt column hints.

@@ -4,7 +4,11 @@
 
 use indexmap::IndexMap;
 
-pub use crate::model::{ClientAuthMethod, DataType, Disposition, Method, SortOrder};
+pub use crate::model::{Disposition, Method};
+pub use restsource_core::{
+    ApiKeyLocation, ClientAuth, DataType, IncrementalValue, MergeStrategy, PaginatorDef,
+    ParamPlace, PathStep, RateLimitDef, RetryDef, SecretDef, SortOrder,
+};
 
 /// A whole source, ready for code generation.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,24 +31,6 @@ pub struct ResolvedSource {
     pub resources: Vec<ResolvedResource>,
 }
 
-/// A secret and where it is read from.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct SecretInfo {
-    /// Name (`api_key`).
-    pub name: String,
-    /// Environment variable (`API_KEY` unless the spec says otherwise).
-    pub env: String,
-}
-
-/// Rate limit.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ResolvedRateLimit {
-    /// Requests per second.
-    pub requests_per_second: f64,
-    /// Burst (default 1).
-    pub burst: u32,
-}
-
 /// Auth with every credential turned into a secret reference (literals get a derived secret
 /// name and a warning; their value is never carried further).
 #[derive(Debug, Clone, PartialEq)]
@@ -61,7 +47,7 @@ pub enum ResolvedAuth {
         /// Key secret.
         key: SecretInfo,
         /// Location (`param` normalized to query).
-        location: ApiKeyPlace,
+        location: ApiKeyLocation,
     },
     /// HTTP Basic.
     HttpBasic {
@@ -83,36 +69,10 @@ pub enum ResolvedAuth {
         /// Default lifetime (3600).
         default_expiration_secs: u64,
         /// Client auth method.
-        client_auth: ClientAuthMethod,
+        client_auth: ClientAuth,
         /// Scopes.
         scopes: Vec<String>,
     },
-}
-
-/// Where an API key goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ApiKeyPlace {
-    /// Header.
-    Header,
-    /// Query.
-    Query,
-    /// Cookie.
-    Cookie,
-}
-
-/// Retry policy with defaults applied.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ResolvedRetry {
-    /// Statuses (default 429, 500, 502, 503, 504).
-    pub statuses: Vec<u16>,
-    /// Retries (default 4).
-    pub max_retries: u32,
-    /// Backoff factor (default 1).
-    pub backoff_factor: f64,
-    /// Max delay (default 300).
-    pub max_delay_secs: f64,
-    /// Honour Retry-After (default true).
-    pub respect_retry_after: bool,
 }
 
 /// One resource, merged with `resource_defaults`.
@@ -155,7 +115,7 @@ pub struct ResolvedResource {
     /// Disposition.
     pub disposition: Disposition,
     /// Merge strategy when merging (default delete-insert).
-    pub merge_strategy: ResolvedMergeStrategy,
+    pub merge_strategy: MergeStrategy,
     /// delete-insert `deduplicated`.
     pub deduplicated: bool,
     /// Columns, merged per column with the defaults', in declaration order.
@@ -173,17 +133,6 @@ pub struct ResolvedResource {
     /// Pages between commits of rows and incremental state (`checkpoint`); `None`: the
     /// resource commits with its run, all or nothing.
     pub checkpoint: Option<u32>,
-}
-
-/// Merge strategy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ResolvedMergeStrategy {
-    /// delete-insert.
-    DeleteInsert,
-    /// upsert.
-    Upsert,
-    /// insert-only.
-    InsertOnly,
 }
 
 /// Endpoint auth choice.
@@ -257,19 +206,6 @@ pub enum TemplatePart {
     Secret(SecretInfo),
 }
 
-/// Incremental placeholder values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IncrementalValue {
-    /// start_value.
-    StartValue,
-    /// initial_value.
-    InitialValue,
-    /// last_value.
-    LastValue,
-    /// end_value.
-    EndValue,
-}
-
 /// A parsed JSONPath (the subset dlt users write: dotted names, `[n]`, `[*]`, `['name']`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JsonPath {
@@ -277,17 +213,6 @@ pub struct JsonPath {
     pub text: String,
     /// Steps; empty means the root (`$`).
     pub steps: Vec<PathStep>,
-}
-
-/// JSONPath step.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PathStep {
-    /// Key.
-    Key(String),
-    /// Index.
-    Index(i64),
-    /// Wildcard.
-    Wildcard,
 }
 
 /// A request body given as dlt's `data`.
@@ -319,88 +244,26 @@ pub enum TValue {
     Map(Vec<(String, TValue)>),
 }
 
-/// Where a paginator parameter goes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ResolvedParamPlace {
-    /// Query parameter.
-    Query(String),
-    /// Dotted body path, split.
-    Body(Vec<String>),
-}
+/// A secret and where it is read from, owned: `restsource_core`'s one definition.
+pub type SecretInfo = SecretDef<String>;
 
-/// Paginators with defaults applied (mirrors `restsource_runtime::def::PaginatorDef`).
-#[derive(Debug, Clone, PartialEq)]
-pub enum ResolvedPaginator {
-    /// One page.
-    SinglePage,
-    /// Detect at run time.
-    Auto,
-    /// offset.
-    Offset {
-        /// limit.
-        limit: u64,
-        /// offset.
-        offset: u64,
-        /// offset param.
-        offset_param: ResolvedParamPlace,
-        /// limit param.
-        limit_param: ResolvedParamPlace,
-        /// total.
-        total_path: Option<JsonPath>,
-        /// maximum.
-        maximum_offset: Option<u64>,
-        /// stop on empty.
-        stop_after_empty_page: bool,
-        /// has more.
-        has_more_path: Option<JsonPath>,
-    },
-    /// page_number.
-    PageNumber {
-        /// base page.
-        base_page: u64,
-        /// start page.
-        page: u64,
-        /// page param.
-        page_param: ResolvedParamPlace,
-        /// total.
-        total_path: Option<JsonPath>,
-        /// maximum.
-        maximum_page: Option<u64>,
-        /// stop on empty.
-        stop_after_empty_page: bool,
-        /// has more.
-        has_more_path: Option<JsonPath>,
-    },
-    /// cursor.
-    Cursor {
-        /// read from.
-        cursor_path: JsonPath,
-        /// sent in.
-        cursor_param: ResolvedParamPlace,
-        /// stop on empty.
-        stop_after_empty_page: bool,
-        /// has more.
-        has_more_path: Option<JsonPath>,
-        /// first cursor.
-        initial_cursor: Option<String>,
-    },
-    /// header_cursor.
-    HeaderCursor {
-        /// header.
-        cursor_key: String,
-        /// param.
-        cursor_param: String,
-    },
-    /// json_link.
-    JsonLink {
-        /// next url path.
-        next_url_path: JsonPath,
-    },
-    /// header_link.
-    HeaderLink {
-        /// rel.
-        links_next_key: String,
-    },
+/// The client's rate limit: `restsource_core`'s one definition.
+pub type ResolvedRateLimit = RateLimitDef;
+
+/// A retry policy with defaults applied, owned: `restsource_core`'s one definition.
+pub type ResolvedRetry = RetryDef<Vec<u16>>;
+
+/// Where a paginator parameter goes, owned: `restsource_core`'s one definition.
+pub type ResolvedParamPlace = ParamPlace<String, Vec<String>>;
+
+/// The paginator with defaults applied, owned (paths keep their text for messages):
+/// `restsource_core`'s one definition, which codegen prints as the runtime's constant.
+pub type ResolvedPaginator = PaginatorDef<String, JsonPath, Vec<String>>;
+
+impl AsRef<[PathStep]> for JsonPath {
+    fn as_ref(&self) -> &[PathStep] {
+        &self.steps
+    }
 }
 
 /// Incremental settings with defaults applied.

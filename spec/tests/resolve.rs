@@ -289,7 +289,7 @@ endpoint = { path = "events", params = { since = "{incremental.start_value}" }, 
                 name: "k".into(),
                 env: "K".into()
             },
-            location: ApiKeyPlace::Header
+            location: ApiKeyLocation::Header
         })
     );
     assert_eq!(l.resolved.name, "x");

@@ -107,7 +107,7 @@ fn a_resource_with_5000_columns_resolves_every_column_in_order() {
     assert!(cols[1].nullable);
     assert!(cols
         .iter()
-        .all(|c| c.data_type == restsource_spec::model::DataType::Bigint));
+        .all(|c| c.data_type == restsource_spec::resolved::DataType::Bigint));
 }
 
 #[test]

@@ -4,7 +4,7 @@
 use restsource_spec::model::Disposition;
 use restsource_spec::model::SourceSpec;
 use restsource_spec::resolved::{
-    ApiKeyPlace, IncrementalValue, ResolvedAuth, ResolvedPaginator, ResolvedParamPlace, TValue,
+    ApiKeyLocation, IncrementalValue, ResolvedAuth, ResolvedPaginator, ResolvedParamPlace, TValue,
     TemplatePart,
 };
 use restsource_spec::{load, load_str, Format, LoadedSpec};
@@ -120,7 +120,10 @@ fn every_seed_has_query_key_or_oauth_retry_and_offset_paging() {
             let Some(ResolvedAuth::ApiKey { name, location, .. }) = &r.auth else {
                 panic!("api key")
             };
-            assert_eq!((name.as_str(), *location), ("api_key", ApiKeyPlace::Query));
+            assert_eq!(
+                (name.as_str(), *location),
+                ("api_key", ApiKeyLocation::Query)
+            );
         }
     }
 }

@@ -9,7 +9,7 @@
 
 use crate::def::{ResourceDef, SelectorMissing};
 use crate::http::Redactor;
-use crate::select::{path_text, Selected, Step};
+use crate::select::{path_text, PathStep, Selected};
 
 use super::ExtractError;
 
@@ -39,7 +39,7 @@ pub(crate) struct PageFacts<'a> {
     /// Records selected (before incremental filtering).
     pub records: usize,
     /// The selector used, and whether it was detected on page 1 rather than given.
-    pub selector: &'a [Step],
+    pub selector: &'a [PathStep],
     pub detected: bool,
 }
 

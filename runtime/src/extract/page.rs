@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::RowBatch;
 use crate::def::PathStep;
 use crate::record::{walk, Record};
-use crate::select::{decode_selected, SelectError, Selected, Step};
+use crate::select::{decode_selected, SelectError, Selected};
 
 /// A decoded page whose record type is known only to its decoder.
 pub(crate) trait DecodedPage: Send {
@@ -22,7 +22,7 @@ pub(crate) trait DecodedPage: Send {
 
 /// Decodes a page body at a selector, saying what the selector found.
 pub(crate) type DecodeFn =
-    fn(&[u8], &[Step]) -> Result<(Box<dyn DecodedPage>, Selected), SelectError>;
+    fn(&[u8], &[PathStep]) -> Result<(Box<dyn DecodedPage>, Selected), SelectError>;
 
 fn retain<T>(v: &mut Vec<T>, keep: &[bool]) {
     let mut i = 0;
@@ -87,7 +87,7 @@ impl DecodedPage for Vec<Loose> {
 /// The decoder for record type `R`.
 pub(crate) fn decode_typed<R: Record>(
     body: &[u8],
-    path: &[Step],
+    path: &[PathStep],
 ) -> Result<(Box<dyn DecodedPage>, Selected), SelectError> {
     let (records, selected) = decode_selected::<R>(body, path)?;
     Ok((Box::new(records), selected))
@@ -96,7 +96,7 @@ pub(crate) fn decode_typed<R: Record>(
 /// The decoder for ancestors fetched as plain JSON.
 pub(crate) fn decode_loose(
     body: &[u8],
-    path: &[Step],
+    path: &[PathStep],
 ) -> Result<(Box<dyn DecodedPage>, Selected), SelectError> {
     let (records, selected) = decode_selected::<Loose>(body, path)?;
     Ok((Box::new(records), selected))

@@ -15,7 +15,7 @@ use crate::http::{join_url, Body, HttpClient};
 use crate::incremental::Incremental;
 use crate::paginate::{value_text, RequestParts};
 use crate::secret::SecretValues;
-use crate::select::{path_text, Step};
+use crate::select::path_text;
 
 /// The values a child needs from one parent record.
 #[derive(Debug, Clone)]
@@ -50,7 +50,7 @@ impl ParentValues {
             .ok_or_else(|| ExtractError::MissingParentField {
                 resource: resource.name.to_string(),
                 parent: self.parent.to_string(),
-                field: path_text(&Step::from_def(path)),
+                field: path_text(path),
             })
     }
 }
@@ -91,7 +91,7 @@ pub(crate) fn parent_paths(def: &ResourceDef) -> Arc<[Vec<PathStep>]> {
         .for_each(|(_, t)| from_template(t, &mut out));
     if let Some(p) = &def.parent {
         for f in p.include_from_parent {
-            let path = vec![PathStep::Key(f)];
+            let path = vec![PathStep::key(f)];
             if !out.contains(&path) {
                 out.push(path);
             }

@@ -18,7 +18,7 @@ use crate::def::{Method, PathStep, ResourceDef, SourceDef};
 use crate::http::{Body, HttpClient, HttpMethod, HttpRequest, Outcome, Response};
 use crate::incremental::Incremental;
 use crate::paginate::{detect, PageView, Paginator, RemainingPages, RequestParts};
-use crate::select::{detect_records_path, extract_values, walk, SelectError, Selected, Step};
+use crate::select::{detect_records_path, extract_values, walk, Path, SelectError, Selected};
 
 /// One resource's pages for one parent record (or none): what fetching them needs.
 pub(crate) struct ResourcePages<'a> {
@@ -33,7 +33,7 @@ pub(crate) struct ResourcePages<'a> {
 /// What the parallel part of a stream carries on from its sequential first page(s).
 struct Stream<'a> {
     paginator: &'a Paginator,
-    selector: &'a [Step],
+    selector: &'a [PathStep],
     detected: bool,
     guard: &'a mut PageGuard,
 }
@@ -84,7 +84,7 @@ impl ResourcePages<'_> {
         let (mut parts, headers) = first_request(self.http, &fill)?;
         let mut paginator = Paginator::from_def(&self.def.endpoint.paginator);
         paginator.init(&mut parts);
-        let mut selector = self.def.endpoint.data_selector.map(Step::from_def);
+        let mut selector = self.def.endpoint.data_selector.map(Path::Borrowed);
         let detected = selector.is_none();
         let mut guard = PageGuard::new(self.def);
         let mut seen = HashSet::new();
@@ -108,7 +108,7 @@ impl ResourcePages<'_> {
                     self.decode_error(page, &shown, SelectError::page(e.to_string()))
                 })?;
                 if selector.is_none() {
-                    selector = Some(detect_records_path(&doc));
+                    selector = Some(detect_records_path(&doc).into());
                 }
                 if matches!(paginator, Paginator::Auto) {
                     paginator = detect(&resp.headers, &doc, &parts);
@@ -302,7 +302,7 @@ impl ResourcePages<'_> {
     fn decode(
         &self,
         resp: Response,
-        selector: &[Step],
+        selector: &[PathStep],
         page: u64,
     ) -> Result<Fetched, ExtractError> {
         let shown = self.http.redactor().url(&resp.url);
@@ -323,7 +323,7 @@ impl ResourcePages<'_> {
         guard: &mut PageGuard,
         fetched: &Fetched,
         page: u64,
-        selector: &[Step],
+        selector: &[PathStep],
         detected: bool,
     ) -> Result<(), ExtractError> {
         let facts = PageFacts {
@@ -390,7 +390,7 @@ impl ResourcePages<'_> {
         }
         if let (Some(p), Some(pv)) = (&self.def.parent, parent) {
             for field in p.include_from_parent {
-                let value = pv.get(self.def, &[PathStep::Key(field)])?;
+                let value = pv.get(self.def, &[PathStep::key(field)])?;
                 let key = format!("_{}_{}", p.resource, field);
                 for i in 0..records.len() {
                     records.set_extra(i, key.clone(), value.clone());
@@ -421,7 +421,7 @@ impl ResourcePages<'_> {
             if n > 0 {
                 out.push(',');
             }
-            match records.lookup(index, &[PathStep::Key(json)]) {
+            match records.lookup(index, &[PathStep::key(json)]) {
                 // Display writes the compact JSON into `out` directly; writing to a String
                 // cannot fail.
                 Some(v) => {

@@ -435,7 +435,7 @@ impl JsonRow<'_> {
             .columns
             .get(self.pos)
             .map(|c| c.sql_name)
-            .unwrap_or("_rs_extra");
+            .unwrap_or(restsource_core::names::EXTRA_COLUMN);
         self.pos += 1;
         text::json_append(self.out, name);
         self.out.push(b':');

@@ -166,8 +166,7 @@ impl Destination {
     }
 }
 
-/// Prefix of a resource's staging table (replace disposition); matches codegen's.
-pub const STAGING_PREFIX: &str = "_rs_staging_";
+pub use restsource_core::names::STAGING_PREFIX;
 
 /// Quotes an identifier for SQLite and PostgreSQL (double quotes, inner quotes doubled).
 pub fn quote_ident(name: &str) -> String {

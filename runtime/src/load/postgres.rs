@@ -27,17 +27,8 @@ use super::{quote_ident, LoadError, STAGING_PREFIX};
 use crate::def::ResourceDef;
 use crate::extract::{RowBatch, StartState};
 
-const SYSTEM_TABLES: &str = r#"
-CREATE TABLE IF NOT EXISTS "_rs_loads" (
-  "load_id" text PRIMARY KEY, "started_at" timestamptz NOT NULL, "finished_at" timestamptz,
-  "status" text NOT NULL, "rows" jsonb);
-CREATE TABLE IF NOT EXISTS "_rs_load_resources" (
-  "load_id" text NOT NULL, "resource" text NOT NULL, "table_name" text NOT NULL,
-  "mode" text NOT NULL, "status" text NOT NULL, "rows" bigint NOT NULL,
-  PRIMARY KEY ("load_id", "resource"));
-CREATE TABLE IF NOT EXISTS "_rs_state" (
-  "resource" text PRIMARY KEY, "state" jsonb NOT NULL, "load_id" text NOT NULL);
-"#;
+const SYSTEM_TABLES: &str =
+    restsource_core::sql::system_tables(restsource_core::sql::Dialect::Postgres);
 
 /// Writes into one PostgreSQL database (schema).
 pub(crate) struct PostgresWriter {

@@ -26,17 +26,8 @@ use super::{quote_ident, text, LoadError, STAGING_PREFIX};
 use crate::def::ResourceDef;
 use crate::extract::{RowBatch, StartState};
 
-const SYSTEM_TABLES: &str = r#"
-CREATE TABLE IF NOT EXISTS "_rs_loads" (
-  "load_id" TEXT PRIMARY KEY, "started_at" TIMESTAMP NOT NULL, "finished_at" TIMESTAMP,
-  "status" TEXT NOT NULL, "rows" JSON_TEXT);
-CREATE TABLE IF NOT EXISTS "_rs_load_resources" (
-  "load_id" TEXT NOT NULL, "resource" TEXT NOT NULL, "table_name" TEXT NOT NULL,
-  "mode" TEXT NOT NULL, "status" TEXT NOT NULL, "rows" INTEGER NOT NULL,
-  PRIMARY KEY ("load_id", "resource"));
-CREATE TABLE IF NOT EXISTS "_rs_state" (
-  "resource" TEXT PRIMARY KEY, "state" JSON_TEXT NOT NULL, "load_id" TEXT NOT NULL);
-"#;
+const SYSTEM_TABLES: &str =
+    restsource_core::sql::system_tables(restsource_core::sql::Dialect::Sqlite);
 
 /// Writes into one SQLite database.
 pub(crate) struct SqliteWriter {

@@ -3,21 +3,21 @@
 use serde_json::Value;
 
 use super::range::as_flag;
-use super::{PageView, PaginateError, Place, RequestParts};
-use crate::def::PaginatorDef;
-use crate::select::Step;
+use super::{PageView, PaginateError, RequestParts};
+use crate::def::{PaginatorDef, ParamPlace};
+use crate::select::{Path, PathStep};
 
 /// dlt's `JSONResponseCursorPaginator`.
 #[derive(Debug, Clone)]
 pub struct CursorPaginator {
     /// Where the next cursor is read.
-    pub cursor_path: Vec<Step>,
+    pub cursor_path: Path,
     /// Where it is sent.
-    pub param: Place,
+    pub param: ParamPlace,
     /// Stop on an empty page.
     pub stop_after_empty_page: bool,
     /// More-pages flag.
-    pub has_more_path: Option<Vec<Step>>,
+    pub has_more_path: Option<Path>,
     /// Cursor of the first request (dlt #4428).
     pub initial_cursor: Option<String>,
 }
@@ -33,10 +33,10 @@ impl CursorPaginator {
                 has_more_path,
                 initial_cursor,
             } => CursorPaginator {
-                cursor_path: Step::from_def(cursor_path),
-                param: cursor_param.into(),
+                cursor_path: Path::Borrowed(cursor_path),
+                param: *cursor_param,
                 stop_after_empty_page: *stop_after_empty_page,
-                has_more_path: has_more_path.map(Step::from_def),
+                has_more_path: has_more_path.map(Path::Borrowed),
                 initial_cursor: initial_cursor.map(str::to_string),
             },
             _ => CursorPaginator::detected(Vec::new()),
@@ -44,10 +44,10 @@ impl CursorPaginator {
     }
 
     /// A detected cursor paginator (`cursor` query parameter).
-    pub fn detected(cursor_path: Vec<Step>) -> Self {
+    pub fn detected(cursor_path: Vec<PathStep>) -> Self {
         CursorPaginator {
-            cursor_path,
-            param: Place::Query("cursor".to_string()),
+            cursor_path: cursor_path.into(),
+            param: ParamPlace::Query("cursor"),
             stop_after_empty_page: false,
             has_more_path: None,
             initial_cursor: None,
@@ -60,10 +60,10 @@ impl CursorPaginator {
         }
     }
 
-    pub(super) fn value_paths(&self) -> Vec<&[Step]> {
+    pub(super) fn value_paths(&self) -> Vec<&[PathStep]> {
         std::iter::once(&self.cursor_path)
             .chain(self.has_more_path.iter())
-            .map(Vec::as_slice)
+            .map(|p| &p[..])
             .collect()
     }
 

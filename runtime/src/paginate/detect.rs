@@ -15,7 +15,7 @@ use super::{
     CursorPaginator, HeaderLinkPaginator, JsonLinkPaginator, Paginator, RangePaginator,
     RequestParts,
 };
-use crate::select::Step;
+use crate::select::PathStep;
 
 /// Chooses a paginator from the first response.
 pub fn detect(headers: &HeaderMap, page: &Value, first: &RequestParts) -> Paginator {
@@ -33,7 +33,7 @@ pub fn detect(headers: &HeaderMap, page: &Value, first: &RequestParts) -> Pagina
     if let Some((path, Value::String(s))) = &next {
         if s.starts_with("http") || s.starts_with('/') {
             return Paginator::JsonLink(JsonLinkPaginator {
-                next_url_path: path.clone(),
+                next_url_path: path.clone().into(),
             });
         }
     }
@@ -76,19 +76,19 @@ pub fn detect(headers: &HeaderMap, page: &Value, first: &RequestParts) -> Pagina
     Paginator::Single
 }
 
-type Candidate = Option<(Vec<Step>, Value)>;
+type Candidate = Option<(Vec<PathStep>, Value)>;
 
 /// Depth-first, in key order: the first key matching `name` whose value `accept` takes. The
 /// returned path is the key path plus whatever `accept` appends.
 fn find_key(
     v: &Value,
-    path: &mut Vec<Step>,
+    path: &mut Vec<PathStep>,
     name: &dyn Fn(&str) -> bool,
     accept: &dyn Fn(&Value) -> Candidate,
 ) -> Candidate {
     let Value::Object(m) = v else { return None };
     for (k, child) in m {
-        path.push(Step::Key(k.clone()));
+        path.push(PathStep::Key(k.clone().into()));
         if name(&k.to_ascii_lowercase()) {
             if let Some((extra, found)) = accept(child) {
                 let mut full = path.clone();
@@ -116,7 +116,7 @@ fn next_value(v: &Value) -> Candidate {
                 let k = k.to_ascii_lowercase();
                 (k.starts_with("href") || k.starts_with("url")) && val.is_string()
             })
-            .map(|(k, val)| (vec![Step::Key(k.clone())], val.clone())),
+            .map(|(k, val)| (vec![PathStep::Key(k.clone().into())], val.clone())),
         _ => None,
     }
 }
@@ -152,7 +152,7 @@ mod tests {
             &first(),
         );
         assert!(
-            matches!(&p, Paginator::JsonLink(j) if j.next_url_path == vec![Step::Key("links".into()), Step::Key("next".into()), Step::Key("href".into())])
+            matches!(&p, Paginator::JsonLink(j) if j.next_url_path == vec![PathStep::Key("links".into()), PathStep::Key("next".into()), PathStep::Key("href".into())])
         );
         let p = detect(&h, &json!({"data":[],"meta":{"total_pages":3}}), &first());
         assert!(matches!(&p, Paginator::Range(r) if r.current == 1 && r.base_index == 1));
@@ -160,7 +160,7 @@ mod tests {
         assert!(matches!(&p, Paginator::Range(r) if r.current == 0 && r.base_index == 0));
         let p = detect(&h, &json!({"data":[],"next_cursor":"abc"}), &first());
         assert!(
-            matches!(&p, Paginator::Cursor(c) if c.cursor_path == vec![Step::Key("next_cursor".into())])
+            matches!(&p, Paginator::Cursor(c) if c.cursor_path == vec![PathStep::Key("next_cursor".into())])
         );
         assert!(matches!(
             detect(&h, &json!([1, 2]), &first()),

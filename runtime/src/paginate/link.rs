@@ -8,13 +8,13 @@ use reqwest::header::{HeaderMap, LINK};
 use serde_json::Value;
 
 use super::{PageView, PaginateError, RequestParts};
-use crate::select::Step;
+use crate::select::Path;
 
 /// dlt's `JSONLinkPaginator`.
 #[derive(Debug, Clone)]
 pub struct JsonLinkPaginator {
     /// Where the next URL is read.
-    pub next_url_path: Vec<Step>,
+    pub next_url_path: Path,
 }
 
 impl JsonLinkPaginator {

@@ -20,7 +20,7 @@ use serde_json::Value;
 use url::Url;
 
 use crate::def::{PaginatorDef, ParamPlace};
-use crate::select::Step;
+use crate::select::{Path, PathStep};
 
 /// The parts of a request a paginator may change.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,7 +55,7 @@ impl RequestParts {
     }
 
     /// Sets a value at a dotted body path, creating the body and missing objects as dlt does.
-    pub fn set_body(&mut self, path: &[String], value: Value) {
+    pub fn set_body(&mut self, path: &[&str], value: Value) {
         let mut node = self
             .json
             .get_or_insert_with(|| Value::Object(Default::default()));
@@ -65,20 +65,20 @@ impl RequestParts {
             }
             let Value::Object(map) = node else { return };
             if i + 1 == path.len() {
-                map.insert(key.clone(), value);
+                map.insert((*key).to_string(), value);
                 return;
             }
             node = map
-                .entry(key.clone())
+                .entry(*key)
                 .or_insert_with(|| Value::Object(Default::default()));
         }
     }
 
     /// Sets a paginator parameter where the spec puts it.
-    pub fn set_param(&mut self, place: &Place, value: Value) {
+    pub fn set_param(&mut self, place: &ParamPlace, value: Value) {
         match place {
-            Place::Query(name) => self.set_query(name, value_text(&value)),
-            Place::Body(path) => self.set_body(path, value),
+            ParamPlace::Query(name) => self.set_query(name, value_text(&value)),
+            ParamPlace::Body(path) => self.set_body(path, value),
         }
     }
 
@@ -106,24 +106,6 @@ pub fn value_text(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
         other => other.to_string(),
-    }
-}
-
-/// Owned [`ParamPlace`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Place {
-    /// Query parameter.
-    Query(String),
-    /// Dotted body path.
-    Body(Vec<String>),
-}
-
-impl From<&ParamPlace> for Place {
-    fn from(p: &ParamPlace) -> Self {
-        match p {
-            ParamPlace::Query(n) => Place::Query((*n).to_string()),
-            ParamPlace::Body(path) => Place::Body(path.iter().map(|s| (*s).to_string()).collect()),
-        }
     }
 }
 
@@ -203,7 +185,7 @@ impl Paginator {
                 cursor_param: (*cursor_param).to_string(),
             }),
             PaginatorDef::JsonLink { next_url_path } => Paginator::JsonLink(JsonLinkPaginator {
-                next_url_path: Step::from_def(next_url_path),
+                next_url_path: Path::Borrowed(next_url_path),
             }),
             PaginatorDef::HeaderLink { links_next_key } => {
                 Paginator::HeaderLink(HeaderLinkPaginator {
@@ -239,11 +221,11 @@ impl Paginator {
     }
 
     /// JSON values this paginator reads from each page.
-    pub fn value_paths(&self) -> Vec<&[Step]> {
+    pub fn value_paths(&self) -> Vec<&[PathStep]> {
         match self {
             Paginator::Range(r) => r.value_paths(),
             Paginator::Cursor(c) => c.value_paths(),
-            Paginator::JsonLink(j) => vec![j.next_url_path.as_slice()],
+            Paginator::JsonLink(j) => vec![&j.next_url_path[..]],
             _ => Vec::new(),
         }
     }

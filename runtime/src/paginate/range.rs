@@ -5,9 +5,9 @@
 
 use serde_json::Value;
 
-use super::{PageView, PaginateError, Place, RequestParts};
-use crate::def::PaginatorDef;
-use crate::select::{path_text, Step};
+use super::{PageView, PaginateError, RequestParts};
+use crate::def::{PaginatorDef, ParamPlace};
+use crate::select::{path_text, Path, PathStep};
 
 /// Which range paginator.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,7 +17,7 @@ pub enum RangeKind {
         /// Page size.
         limit: u64,
         /// Where the limit goes.
-        limit_param: Place,
+        limit_param: ParamPlace,
     },
     /// Page numbers: step 1, total counts pages.
     Page,
@@ -33,15 +33,15 @@ pub struct RangePaginator {
     /// 0 for offsets, `base_page` for pages.
     pub base_index: u64,
     /// Where the value goes.
-    pub param: Place,
+    pub param: ParamPlace,
     /// Where the total is read.
-    pub total_path: Option<Vec<Step>>,
+    pub total_path: Option<Path>,
     /// Exclusive maximum.
     pub maximum: Option<u64>,
     /// Stop on an empty page.
     pub stop_after_empty_page: bool,
     /// More-pages flag.
-    pub has_more_path: Option<Vec<Step>>,
+    pub has_more_path: Option<Path>,
     /// The last total read.
     pub last_total: Option<u64>,
 }
@@ -62,15 +62,15 @@ impl RangePaginator {
             } => RangePaginator {
                 kind: RangeKind::Offset {
                     limit: *limit,
-                    limit_param: limit_param.into(),
+                    limit_param: *limit_param,
                 },
                 current: *offset,
                 base_index: 0,
-                param: offset_param.into(),
-                total_path: total_path.map(Step::from_def),
+                param: *offset_param,
+                total_path: total_path.map(Path::Borrowed),
                 maximum: *maximum_offset,
                 stop_after_empty_page: *stop_after_empty_page,
-                has_more_path: has_more_path.map(Step::from_def),
+                has_more_path: has_more_path.map(Path::Borrowed),
                 last_total: None,
             },
             PaginatorDef::PageNumber {
@@ -85,11 +85,11 @@ impl RangePaginator {
                 kind: RangeKind::Page,
                 current: *page,
                 base_index: *base_page,
-                param: page_param.into(),
-                total_path: total_path.map(Step::from_def),
+                param: *page_param,
+                total_path: total_path.map(Path::Borrowed),
                 maximum: *maximum_page,
                 stop_after_empty_page: *stop_after_empty_page,
-                has_more_path: has_more_path.map(Step::from_def),
+                has_more_path: has_more_path.map(Path::Borrowed),
                 last_total: None,
             },
             _ => RangePaginator::page_detected(Vec::new(), 0, 0),
@@ -98,13 +98,13 @@ impl RangePaginator {
 
     /// A detected page_number paginator: the first page (already fetched without a page
     /// parameter) was page `current` of an API whose first page is `base`.
-    pub fn page_detected(total_path: Vec<Step>, current: u64, base: u64) -> Self {
+    pub fn page_detected(total_path: Vec<PathStep>, current: u64, base: u64) -> Self {
         RangePaginator {
             kind: RangeKind::Page,
             current,
             base_index: base,
-            param: Place::Query("page".to_string()),
-            total_path: Some(total_path),
+            param: ParamPlace::Query("page"),
+            total_path: Some(total_path.into()),
             maximum: None,
             stop_after_empty_page: true,
             has_more_path: None,
@@ -130,11 +130,11 @@ impl RangePaginator {
         self.set(req, self.current);
     }
 
-    pub(super) fn value_paths(&self) -> Vec<&[Step]> {
+    pub(super) fn value_paths(&self) -> Vec<&[PathStep]> {
         self.total_path
             .iter()
             .chain(self.has_more_path.iter())
-            .map(Vec::as_slice)
+            .map(|p| &p[..])
             .collect()
     }
 
@@ -226,7 +226,11 @@ impl Iterator for RemainingPages {
 }
 
 /// A non-negative integer (or integral string/float) value.
-pub(crate) fn as_count(what: &'static str, path: &[Step], v: &Value) -> Result<u64, PaginateError> {
+pub(crate) fn as_count(
+    what: &'static str,
+    path: &[PathStep],
+    v: &Value,
+) -> Result<u64, PaginateError> {
     let n = match v {
         Value::Number(n) => n
             .as_u64()
@@ -248,7 +252,7 @@ pub(crate) fn as_count(what: &'static str, path: &[Step], v: &Value) -> Result<u
 }
 
 /// A has_more value: a bool or a str2bool string; anything else (or missing) is an error.
-pub(crate) fn as_flag(path: &[Step], v: Option<Value>) -> Result<bool, PaginateError> {
+pub(crate) fn as_flag(path: &[PathStep], v: Option<Value>) -> Result<bool, PaginateError> {
     match v {
         Some(Value::Bool(b)) => Ok(b),
         Some(Value::String(s)) => match s.to_ascii_lowercase().as_str() {
@@ -286,11 +290,11 @@ mod tests {
         let range = RangePaginator {
             kind: RangeKind::Offset {
                 limit,
-                limit_param: Place::Query("limit".into()),
+                limit_param: ParamPlace::Query("limit"),
             },
             current: limit,
             base_index: 0,
-            param: Place::Query("offset".into()),
+            param: ParamPlace::Query("offset"),
             total_path: None,
             maximum,
             stop_after_empty_page: false,

@@ -38,23 +38,10 @@ pub trait Record: DeserializeOwned + Serialize + Send + Sync + 'static {
     }
 }
 
-/// Follows `path` into `value`, returning the first match (dlt takes the first JSONPath match).
+/// Follows `path` into `value`, returning a copy of the first match (dlt takes the first
+/// JSONPath match); the walk itself is `restsource_core::path::walk`.
 pub fn walk(value: &serde_json::Value, path: &[PathStep]) -> Option<serde_json::Value> {
-    let Some((step, rest)) = path.split_first() else {
-        return Some(value.clone());
-    };
-    match (step, value) {
-        (PathStep::Key(k), serde_json::Value::Object(m)) => walk(m.get(*k)?, rest),
-        (PathStep::Index(i), serde_json::Value::Array(a)) => {
-            let idx = if *i < 0 { a.len() as i64 + i } else { *i };
-            walk(a.get(usize::try_from(idx).ok()?)?, rest)
-        }
-        (PathStep::Wildcard, serde_json::Value::Array(a)) => a.iter().find_map(|v| walk(v, rest)),
-        (PathStep::Wildcard, serde_json::Value::Object(m)) => {
-            m.values().find_map(|v| walk(v, rest))
-        }
-        _ => None,
-    }
+    restsource_core::path::walk(value, path).cloned()
 }
 
 /// Receives one row's values in column order. Each destination implements it to bind

@@ -2,8 +2,8 @@
 
 use super::*;
 
-fn k(s: &str) -> Step {
-    Step::Key(s.to_string())
+fn k(s: &str) -> PathStep {
+    PathStep::Key(s.to_string().into())
 }
 
 #[test]
@@ -19,9 +19,9 @@ fn decodes_nested_selector_skipping_other_keys() {
 #[test]
 fn wildcard_index_and_object_records() {
     let body = br#"{"d":[{"r":[{"a":1}]},{"r":[{"a":2},{"a":3}]}]}"#;
-    let got: Vec<Value> = decode_records(body, &[k("d"), Step::Wildcard, k("r")]).unwrap();
+    let got: Vec<Value> = decode_records(body, &[k("d"), PathStep::Wildcard, k("r")]).unwrap();
     assert_eq!(got.len(), 3);
-    let got: Vec<Value> = decode_records(body, &[k("d"), Step::Index(-1), k("r")]).unwrap();
+    let got: Vec<Value> = decode_records(body, &[k("d"), PathStep::Index(-1), k("r")]).unwrap();
     assert_eq!(
         got,
         vec![serde_json::json!({"a":2}), serde_json::json!({"a":3})]
@@ -34,15 +34,15 @@ fn wildcard_index_and_object_records() {
 
 #[test]
 fn reports_what_the_selector_found() {
-    let shape = |body: &[u8], path: &[Step]| decode_selected::<Value>(body, path).unwrap().1;
-    let wild = [k("d"), Step::Wildcard, k("r")];
-    let cases: [(&[u8], &[Step], Selected); 13] = [
+    let shape = |body: &[u8], path: &[PathStep]| decode_selected::<Value>(body, path).unwrap().1;
+    let wild = [k("d"), PathStep::Wildcard, k("r")];
+    let cases: [(&[u8], &[PathStep], Selected); 13] = [
         (br#"{"data":[]}"#, &[k("data")], Selected::List),
         (br#"[{"a":1}]"#, &[], Selected::List),
         (br#"{"data":{"id":1}}"#, &[k("data")], Selected::Object),
         (
             br#"{"d":[{"a":1}]}"#,
-            &[k("d"), Step::Index(-1)],
+            &[k("d"), PathStep::Index(-1)],
             Selected::Object,
         ),
         (br#"{"data":null}"#, &[k("data")], Selected::Null),
@@ -60,7 +60,7 @@ fn reports_what_the_selector_found() {
         ),
         (
             br#"{"data":[]}"#,
-            &[k("data"), Step::Index(0)],
+            &[k("data"), PathStep::Index(0)],
             Selected::Missing,
         ),
         (br#"{"d":[]}"#, &wild, Selected::List),
@@ -126,7 +126,7 @@ fn record_error_names_nested_field_under_flatten_and_wildcards() {
         extra: serde_json::Map<String, Value>,
     }
     let body = br#"{"d":[{"r":[{"id":1,"addr":null}]},{"r":[{"id":2,"x":1,"addr":{"zip":"n"}}]}]}"#;
-    let err = decode_records::<R>(body, &[k("d"), Step::Wildcard, k("r")]).unwrap_err();
+    let err = decode_records::<R>(body, &[k("d"), PathStep::Wildcard, k("r")]).unwrap_err();
     assert_eq!(
         (err.index, err.field.as_deref(), err.message.as_str()),
         (

@@ -155,7 +155,7 @@ pub const ENDPOINT: EndpointDef = EndpointDef {
     json: None,
     data: None,
     headers: &[],
-    data_selector: Some(&[PathStep::Key("data")]),
+    data_selector: Some(&[PathStep::key("data")]),
     data_selector_missing: SelectorMissing::Error,
     paginator: PaginatorDef::SinglePage,
     response_actions: &[],

@@ -1,7 +1,8 @@
 //! Auth and retry with defaults applied; every credential becomes a secret reference.
 
 use crate::model::{ApiKeyLocation, AuthConfig, ClientAuthMethod, Credential, RetryConfig};
-use crate::resolved::{ApiKeyPlace, ResolvedAuth, ResolvedRetry, SecretInfo};
+use crate::resolved::{ResolvedAuth, ResolvedRetry, SecretInfo};
+use restsource_core::ApiKeyLocation as KeyPlace;
 
 /// The environment variable for a secret name: upper-cased, other characters as `_`.
 pub fn env_name(secret: &str) -> String {
@@ -42,9 +43,9 @@ pub(crate) fn auth(a: &AuthConfig) -> ResolvedAuth {
             name: k.name.clone().unwrap_or_else(|| "Authorization".into()),
             key: secret(&k.api_key, "api_key"),
             location: match k.location.unwrap_or_default() {
-                ApiKeyLocation::Header => ApiKeyPlace::Header,
-                ApiKeyLocation::Query | ApiKeyLocation::Param => ApiKeyPlace::Query,
-                ApiKeyLocation::Cookie => ApiKeyPlace::Cookie,
+                ApiKeyLocation::Header => KeyPlace::Header,
+                ApiKeyLocation::Query | ApiKeyLocation::Param => KeyPlace::Query,
+                ApiKeyLocation::Cookie => KeyPlace::Cookie,
             },
         },
         AuthConfig::HttpBasic(b) => ResolvedAuth::HttpBasic {
@@ -61,7 +62,7 @@ pub(crate) fn auth(a: &AuthConfig) -> ResolvedAuth {
             client_secret: secret(&o.client_secret, "client_secret"),
             extra: o.access_token_request_data.clone(),
             default_expiration_secs: o.default_token_expiration.unwrap_or(3600),
-            client_auth: o.client_auth.unwrap_or(ClientAuthMethod::Body),
+            client_auth: o.client_auth.unwrap_or(ClientAuthMethod::Body).into(),
             scopes: o.scopes.clone().unwrap_or_default(),
         },
     }

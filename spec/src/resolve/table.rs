@@ -1,10 +1,13 @@
 //! Keys, disposition and columns of a merged resource, with their checks.
 
 use super::{loc, merge::Merged, R};
-use crate::model::{DataType, Disposition, KeyConfig, MergeStrategy, WriteDispositionConfig};
-use crate::resolved::{ResolvedColumn, ResolvedMergeStrategy};
+use restsource_core::DataType as StoredType;
+
+use crate::model::{Disposition, KeyConfig, MergeStrategy, WriteDispositionConfig};
+use crate::resolved::ResolvedColumn;
 use crate::site::Site;
 use heck::ToSnakeCase;
+use restsource_core::MergeStrategy as Merge;
 use std::collections::HashMap;
 
 /// The table half of a resolved resource.
@@ -12,7 +15,7 @@ pub(crate) struct Table {
     pub primary_key: Vec<String>,
     pub merge_key: Vec<String>,
     pub disposition: Disposition,
-    pub merge_strategy: ResolvedMergeStrategy,
+    pub merge_strategy: Merge,
     pub deduplicated: bool,
     pub columns: Vec<ResolvedColumn>,
 }
@@ -65,9 +68,9 @@ pub(crate) fn table(r: &mut R<'_>, i: usize, m: &Merged) -> Option<Table> {
         Some(WriteDispositionConfig::Object(o)) => (o.disposition, o.strategy, o.deduplicated),
     };
     let merge_strategy = match strategy {
-        Some(MergeStrategy::Upsert) => ResolvedMergeStrategy::Upsert,
-        Some(MergeStrategy::InsertOnly) => ResolvedMergeStrategy::InsertOnly,
-        _ => ResolvedMergeStrategy::DeleteInsert,
+        Some(MergeStrategy::Upsert) => Merge::Upsert,
+        Some(MergeStrategy::InsertOnly) => Merge::InsertOnly,
+        _ => Merge::DeleteInsert,
     };
     if disposition == Disposition::Merge && primary_key.is_empty() && merge_key.is_empty() {
         r.error(
@@ -83,7 +86,7 @@ pub(crate) fn table(r: &mut R<'_>, i: usize, m: &Merged) -> Option<Table> {
         ok = false;
     }
     if disposition == Disposition::Merge
-        && merge_strategy == ResolvedMergeStrategy::Upsert
+        && merge_strategy == Merge::Upsert
         && primary_key.is_empty()
     {
         r.error(
@@ -116,12 +119,12 @@ pub(crate) fn table(r: &mut R<'_>, i: usize, m: &Merged) -> Option<Table> {
         .map(|(name, h)| {
             let key = primary_key.contains(&name);
             ResolvedColumn {
-                data_type: h.data_type.unwrap_or(DataType::Json),
+                data_type: h.data_type.map_or(StoredType::Json, StoredType::from),
                 nullable: h.nullable.unwrap_or(!key),
                 precision: h.precision,
                 scale: h.scale,
                 hard_delete: h.hard_delete.unwrap_or(false),
-                dedup_sort: h.dedup_sort,
+                dedup_sort: h.dedup_sort.map(Into::into),
                 rust_name: h.rust_name,
                 description: h.description,
                 name,
@@ -138,16 +141,7 @@ pub(crate) fn table(r: &mut R<'_>, i: usize, m: &Merged) -> Option<Table> {
     })
 }
 
-/// The prefix of restsource's own tables and columns (`_rs_loads`, `_rs_state`,
-/// `_rs_staging_<table>`, `_rs_load_id`, `_rs_extra`, ...): a spec may not use it.
-pub(crate) const RESERVED_PREFIX: &str = "_rs_";
-
-/// Whether `name` falls under [`RESERVED_PREFIX`] as SQLite sees it (identifiers compare
-/// without case there).
-pub(crate) fn is_reserved(name: &str) -> bool {
-    name.get(..RESERVED_PREFIX.len())
-        .is_some_and(|p| p.eq_ignore_ascii_case(RESERVED_PREFIX))
-}
+pub(crate) use restsource_core::names::{is_reserved, RESERVED_PREFIX};
 
 /// Where column `name` of resource `i` is written: its key, else the column itself.
 fn column_at(i: usize, name: &str) -> Site {

@@ -98,9 +98,9 @@ fn macro_records_decode_pages_and_keep_undeclared_fields() {
     assert_eq!(item.extra.get("color"), Some(json!("red")));
     assert_eq!(item.extra.as_json(), Some(r#"{"color":"red"}"#));
     assert_eq!(item.key(), (7,));
-    assert_eq!(item.lookup(&[PathStep::Key("id")]), Some(json!(7)));
-    assert_eq!(item.lookup(&[PathStep::Key("color")]), Some(json!("red")));
-    assert_eq!(item.lookup(&[PathStep::Key("missing")]), None);
+    assert_eq!(item.lookup(&[PathStep::key("id")]), Some(json!(7)));
+    assert_eq!(item.lookup(&[PathStep::key("color")]), Some(json!("red")));
+    assert_eq!(item.lookup(&[PathStep::key("missing")]), None);
     // Round trip: undeclared fields come back out.
     let value = restsource::runtime::serde_json::to_value(item).expect("serializes");
     assert_eq!(value["color"], json!("red"));

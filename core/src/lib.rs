@@ -1,0 +1,56 @@
+//! restsource's shared vocabulary: every definition that compile time and run time both use,
+//! written once.
+//!
+//! `restsource-spec` resolves a spec into these types, `restsource-codegen` prints them as the
+//! `const` items of generated code, and `restsource-runtime` reads those constants (and
+//! re-exports this crate's types under `restsource_runtime::def`, the path generated code
+//! names). What lives here:
+//!
+//! - [`names`]: restsource's own tables, columns and prefixes (`_rs_*`);
+//! - [`DataType`], [`SortOrder`]: what a declared column stores and how duplicates are ordered;
+//! - [`PathStep`] and [`path::walk`]: compiled JSONPaths and the one walk that follows them;
+//! - the small enums both sides name: [`ApiKeyLocation`], [`ClientAuth`], [`Disposition`],
+//!   [`MergeStrategy`], [`IncrementalValue`];
+//! - [`SecretDef`], [`RetryDef`], [`RateLimitDef`]: the client-wide settings;
+//! - [`PaginatorDef`], [`ParamPlace`]: a paginator with every default applied;
+//! - [`sql`]: the SQL of a resource's table per dialect and of restsource's own tables;
+//! - `tokens` (feature `tokens`, codegen only): the definitions print themselves as the
+//!   `const` expressions of generated code.
+//!
+//! # One type for compile time and run time
+//!
+//! Generated code holds a source as `const` items, so every definition here must be
+//! const-constructible, and the runtime reads it on the hot path, so reading must cost no
+//! allocation. Two shapes do that:
+//!
+//! - [`PathStep`] keys are `Cow<'static, str>`: generated constants borrow (`PathStep::key`
+//!   is a `const fn`), the resolver and run-time detection own. Steps only ever sit behind a
+//!   `&'static [PathStep]` in definitions, so no definition gains a destructor.
+//! - Definitions with text or lists of their own ([`PaginatorDef`], [`ParamPlace`],
+//!   [`SecretDef`], [`RetryDef`]) are generic over their storage, defaulting to the `'static`
+//!   borrowed forms. That instantiation is `Copy` without a destructor (a `Cow` field would give
+//!   every enclosing `const` a destructor and forbid `..BASE` struct updates in `const`
+//!   context, which the runtime's tests rely on); the spec's resolver names an owned
+//!   instantiation (`ResolvedPaginator`, `ResolvedRetry`, `SecretInfo` are aliases of these),
+//!   and the `tokens` feature prints any instantiation as the `'static` one.
+#![deny(missing_docs)]
+
+mod auth;
+mod client;
+mod column;
+pub mod names;
+mod paginator;
+pub mod path;
+pub mod sql;
+mod template;
+#[cfg(feature = "tokens")]
+pub mod tokens;
+mod write;
+
+pub use auth::{ApiKeyLocation, ClientAuth};
+pub use client::{RateLimitDef, RetryDef, SecretDef};
+pub use column::{DataType, SortOrder};
+pub use paginator::{PaginatorDef, ParamPlace};
+pub use path::{Path, PathStep};
+pub use template::IncrementalValue;
+pub use write::{Disposition, MergeStrategy};

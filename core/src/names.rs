@@ -1,0 +1,52 @@
+//! The names of restsource's own tables, columns and files: every one starts with
+//! [`RESERVED_PREFIX`], which the spec refuses for user tables and columns.
+
+/// The prefix of restsource's own tables, columns and files: a spec may not use it.
+pub const RESERVED_PREFIX: &str = "_rs_";
+
+/// Column holding every undeclared field of a record as a JSON object (NULL when there is
+/// none).
+pub const EXTRA_COLUMN: &str = "_rs_extra";
+/// Column holding the id of the load that wrote the row.
+pub const LOAD_ID_COLUMN: &str = "_rs_load_id";
+/// Column holding the time the row's page reached the loader.
+pub const EXTRACTED_AT_COLUMN: &str = "_rs_extracted_at";
+
+/// Prefix of a resource's staging table (replace disposition): `_rs_staging_<table>`.
+pub const STAGING_PREFIX: &str = "_rs_staging_";
+
+/// Table with one row per load (run): id, start, end, status and row counts.
+pub const LOADS_TABLE: &str = "_rs_loads";
+/// Table with one row per resource of a load: its table, mode, status and row count.
+pub const LOAD_RESOURCES_TABLE: &str = "_rs_load_resources";
+/// Table with each resource's incremental state, as of the last load that committed it.
+pub const STATE_TABLE: &str = "_rs_state";
+
+/// Whether `name` falls under [`RESERVED_PREFIX`] as SQLite sees it (identifiers compare
+/// without case there).
+pub fn is_reserved(name: &str) -> bool {
+    name.get(..RESERVED_PREFIX.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(RESERVED_PREFIX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_system_name_is_reserved() {
+        for name in [
+            EXTRA_COLUMN,
+            LOAD_ID_COLUMN,
+            EXTRACTED_AT_COLUMN,
+            STAGING_PREFIX,
+            LOADS_TABLE,
+            LOAD_RESOURCES_TABLE,
+            STATE_TABLE,
+        ] {
+            assert!(is_reserved(name), "{name}");
+        }
+        assert!(is_reserved("_RS_Loads"));
+        assert!(!is_reserved("rs_loads"));
+    }
+}
