@@ -407,8 +407,13 @@ async fn a_killed_run_keeps_its_checkpoint_and_the_next_run_resumes() {
     let hang = Arc::new(AtomicUsize::new(1));
     let h = hang.clone();
     let (base, log) = serve(move |seen, _| {
-        if seen.uri.contains("offset=4") && h.load(Ordering::SeqCst) > 0 {
-            std::thread::sleep(std::time::Duration::from_secs(5));
+        // Held until the child is killed (at most a minute), however slow the machine.
+        let held = std::time::Instant::now();
+        while seen.uri.contains("offset=4")
+            && h.load(Ordering::SeqCst) > 0
+            && held.elapsed().as_secs() < 60
+        {
+            std::thread::sleep(std::time::Duration::from_millis(20));
         }
         api(
             seen,

@@ -1,0 +1,126 @@
+//! The spec model: plain serde + schemars types for dlt's `rest_api_source` config shape,
+//! plus restsource's additions (`retry`, `timeout`, `rate_limit`, secret references).
+//!
+//! These types describe the spec *as written* (before `resource_defaults` are merged in).
+//! [`crate::resolve`] turns a validated [`SourceSpec`] into [`crate::ResolvedSource`], the
+//! merged view that codegen consumes.
+//!
+//! Map-valued keys use [`IndexMap`] so that generated code follows the spec's own order.
+
+mod auth;
+mod endpoint;
+mod paginator;
+mod resource;
+
+pub use auth::*;
+pub use endpoint::*;
+pub use paginator::*;
+pub use resource::*;
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// A JSON value as written in the spec (params, bodies, initial values).
+pub type JsonValue = serde_json::Value;
+
+/// The whole spec file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SourceSpec {
+    /// JSON Schema reference; ignored, allowed so editors can validate JSON specs.
+    #[serde(rename = "$schema", default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    /// Source name; the generated module is named after it (else after the file stem).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// HTTP client settings shared by every resource.
+    pub client: ClientConfig,
+    /// Settings merged into every resource, exactly as dlt merges them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_defaults: Option<ResourceBase>,
+    /// The resources, as bare names or objects.
+    pub resources: Vec<ResourceEntry>,
+}
+
+/// `client`: base URL, headers, auth, default paginator, and restsource's politeness settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClientConfig {
+    /// Base URL every relative endpoint path is joined to.
+    pub base_url: String,
+    /// Static headers sent with every request (the endpoint's headers win). A credential
+    /// header is a secret reference; a literal one is read from the environment instead.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub headers: IndexMap<String, HeaderValue>,
+    /// Authentication for every request, unless an endpoint overrides it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<AuthSchema>")]
+    pub auth: Option<AuthConfig>,
+    /// Paginator with the lowest precedence (endpoint > resource_defaults > client).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paginator: Option<PaginatorConfig>,
+    /// Retry policy (restsource addition; dlt keeps it in `[runtime]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry: Option<RetryConfig>,
+    /// Request timeout in seconds (default 60, as dlt).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<f64>,
+    /// Client-side rate limit, never exceeded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<RateLimitConfig>,
+}
+
+/// Retry policy: which statuses are retried, how often and how long to wait.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RetryConfig {
+    /// Statuses retried (default 429, 500, 502, 503, 504).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statuses: Option<Vec<u16>>,
+    /// Retries after the first attempt (default 4, i.e. dlt's 5 attempts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_retries: Option<u32>,
+    /// Exponential backoff multiplier in seconds: wait = factor * 2^(retry-1) (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backoff_factor: Option<f64>,
+    /// Upper bound on a single wait, in seconds (default 300).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_delay: Option<f64>,
+    /// Honour `Retry-After` (seconds or HTTP date), capped by `max_delay` (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub respect_retry_after: Option<bool>,
+}
+
+/// Client-side rate limit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitConfig {
+    /// Requests per second, across all resources of the source.
+    pub requests_per_second: f64,
+    /// Requests that may be sent at once before the rate applies (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub burst: Option<u32>,
+}
+
+/// No parameters.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmptyParams {}
+
+/// A nullable-with-default setting: absent means the default, `null` means "off".
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Nullable<T> {
+    /// Absent: use the default.
+    #[default]
+    Default,
+    /// Explicit `null`: switched off. (Serialized as null.)
+    Null(()),
+    /// An explicit value.
+    Value(T),
+}
+
+fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
+}
