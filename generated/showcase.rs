@@ -594,14 +594,7 @@ pub mod showcase {
         ) -> ::core::option::Option<::restsource::runtime::serde_json::Value> {
             match path.split_first() {
                 Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
-                    match &**key {
-                        key => {
-                            ::restsource::runtime::record::walk(
-                                &self.extra.get(key)?,
-                                rest,
-                            )
-                        }
-                    }
+                    ::restsource::runtime::record::walk(&self.extra.get(key)?, rest)
                 }
                 _ => {
                     ::restsource::runtime::record::walk(
@@ -671,14 +664,7 @@ pub mod showcase {
         ) -> ::core::option::Option<::restsource::runtime::serde_json::Value> {
             match path.split_first() {
                 Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
-                    match &**key {
-                        key => {
-                            ::restsource::runtime::record::walk(
-                                &self.extra.get(key)?,
-                                rest,
-                            )
-                        }
-                    }
+                    ::restsource::runtime::record::walk(&self.extra.get(key)?, rest)
                 }
                 _ => {
                     ::restsource::runtime::record::walk(
@@ -851,14 +837,7 @@ pub mod showcase {
         ) -> ::core::option::Option<::restsource::runtime::serde_json::Value> {
             match path.split_first() {
                 Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
-                    match &**key {
-                        key => {
-                            ::restsource::runtime::record::walk(
-                                &self.extra.get(key)?,
-                                rest,
-                            )
-                        }
-                    }
+                    ::restsource::runtime::record::walk(&self.extra.get(key)?, rest)
                 }
                 _ => {
                     ::restsource::runtime::record::walk(

@@ -88,6 +88,19 @@ pub(crate) fn record(r: &ResourceIr<'_>, rt: &TokenStream, serde_crate: &str) ->
             #json => #rt::record::walk(&#rt::serde_json::to_value(#value).ok()?, rest),
         }
     });
+    // Undeclared fields are looked up in the extras; without declared columns a `match` on
+    // the key would have that one arm (a lint in the generated code).
+    let in_extra = quote!(#rt::record::walk(&self.#extra.get(key)?, rest));
+    let by_key = if r.fields.is_empty() {
+        in_extra
+    } else {
+        quote! {
+            match &**key {
+                #(#lookups)*
+                key => #in_extra,
+            }
+        }
+    };
 
     quote! {
         #[doc = #doc]
@@ -119,10 +132,7 @@ pub(crate) fn record(r: &ResourceIr<'_>, rt: &TokenStream, serde_crate: &str) ->
 
             fn lookup(&self, path: &[#rt::def::PathStep]) -> ::core::option::Option<#rt::serde_json::Value> {
                 match path.split_first() {
-                    Some((#rt::def::PathStep::Key(key), rest)) => match &**key {
-                        #(#lookups)*
-                        key => #rt::record::walk(&self.#extra.get(key)?, rest),
-                    },
+                    Some((#rt::def::PathStep::Key(key), rest)) => #by_key,
                     _ => #rt::record::walk(&#rt::serde_json::to_value(self).ok()?, path),
                 }
             }

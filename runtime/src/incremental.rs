@@ -38,9 +38,9 @@ pub enum IncrementalError {
         /// The cursor path.
         path: &'static str,
         /// The record's cursor value (JSON text, cut to 64 characters).
-        value: String,
+        value: Box<str>,
         /// The furthest cursor value kept before it (same form).
-        last: String,
+        last: Box<str>,
     },
 }
 
@@ -199,7 +199,8 @@ impl Incremental {
                 self.last_keys.extend(key);
             }
             Some(Ordering::Less) if self.ordered => {
-                let cut = |v: &Value| v.to_string().chars().take(64).collect::<String>();
+                // Boxed: this error travels inside every extraction error.
+                let cut = |v: &Value| v.to_string().chars().take(64).collect::<Box<str>>();
                 return Err(IncrementalError::OutOfOrder {
                     index,
                     path: self.def.cursor_path_text,

@@ -84,8 +84,8 @@ pub enum PipelineError {
         resource: String,
         /// Checkpoints committed before the failure.
         checkpoints: u64,
-        /// What failed.
-        source: ExtractError,
+        /// What failed (boxed: this variant is rare, the error type stays small).
+        source: Box<ExtractError>,
     },
     /// Writing failed.
     #[error(transparent)]
@@ -416,7 +416,7 @@ impl Pipeline {
                     load_id,
                     resource: def.name.to_string(),
                     checkpoints: written.checkpoints,
-                    source,
+                    source: Box::new(source),
                 },
                 _ => PipelineError::Extract { load_id, source },
             });
