@@ -1394,7 +1394,7 @@ pub mod showcase {
             },
         ],
         parent: Some(::restsource::runtime::def::ParentDef {
-            resource: "items",
+            resource: &ITEMS,
             include_from_parent: &["id"],
         }),
         selected: true,

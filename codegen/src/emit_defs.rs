@@ -42,7 +42,7 @@ pub(crate) fn source(ir: &SourceIr<'_>, rt: &TokenStream) -> TokenStream {
 }
 
 /// `pub const <RESOURCE>: ResourceDef`.
-pub(crate) fn resource(r: &ResourceIr<'_>, rt: &TokenStream) -> TokenStream {
+pub(crate) fn resource(r: &ResourceIr<'_>, ir: &SourceIr<'_>, rt: &TokenStream) -> TokenStream {
     let res = r.res;
     let konst = &r.konst;
     let name = &res.name;
@@ -89,7 +89,17 @@ pub(crate) fn resource(r: &ResourceIr<'_>, rt: &TokenStream) -> TokenStream {
         }
     });
     let parent = opt(res.parent.as_ref().map(|p| {
-        let parent = &p.resource;
+        // Validation guarantees the parent is a resource of the same source.
+        let parent = match ir.resources.iter().find(|o| o.res.name == p.resource) {
+            Some(o) => {
+                let konst = &o.konst;
+                quote!(&#konst)
+            }
+            None => {
+                let msg = format!("parent resource `{}` is not defined", p.resource);
+                quote!(::core::compile_error!(#msg))
+            }
+        };
         let include = &p.include_from_parent;
         quote! { #rt::def::ParentDef { resource: #parent, include_from_parent: &[#(#include),*] } }
     }));

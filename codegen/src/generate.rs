@@ -94,7 +94,10 @@ pub fn generate_tokens(source: &ResolvedSource, settings: &Settings) -> Result<T
         .resources
         .iter()
         .map(|r| emit_types::record(r, &rt, &serde_crate));
-    let defs = ir.resources.iter().map(|r| emit_defs::resource(r, &rt));
+    let defs = ir
+        .resources
+        .iter()
+        .map(|r| emit_defs::resource(r, &ir, &rt));
     let source_def = emit_defs::source(&ir, &rt);
     let secrets = emit_source::secrets(&ir, &rt);
     let glue = emit_source::source(&ir, &rt);

@@ -163,8 +163,9 @@ pub struct ResourceDef {
 /// Parent binding of a child resource.
 #[derive(Debug, Clone, Copy)]
 pub struct ParentDef {
-    /// Parent resource name.
-    pub resource: &'static str,
+    /// The parent resource's definition (its constant in generated code), so a child cannot
+    /// name a parent that does not exist.
+    pub resource: &'static ResourceDef,
     /// Fields copied into each child record as `_<parent>_<field>`.
     pub include_from_parent: &'static [&'static str],
 }

@@ -55,7 +55,7 @@ const DETAILS: ResourceDef = ResourceDef {
         ..ENDPOINT
     },
     parent: Some(ParentDef {
-        resource: "items",
+        resource: &RESOURCE,
         include_from_parent: &[],
     }),
     ..RESOURCE
@@ -139,7 +139,7 @@ const FORM_DETAILS: ResourceDef = ResourceDef {
         ..ENDPOINT
     },
     parent: Some(ParentDef {
-        resource: "items",
+        resource: &RESOURCE,
         include_from_parent: &[],
     }),
     ..RESOURCE
@@ -159,7 +159,7 @@ const RAW_DETAILS: ResourceDef = ResourceDef {
         ..ENDPOINT
     },
     parent: Some(ParentDef {
-        resource: "items",
+        resource: &RESOURCE,
         include_from_parent: &[],
     }),
     ..RESOURCE
@@ -306,7 +306,7 @@ const fn child(name: &'static str, parallelized: bool) -> ResourceDef {
             ..ENDPOINT
         },
         parent: Some(ParentDef {
-            resource: "items",
+            resource: &RESOURCE,
             include_from_parent: &[],
         }),
         parallelized,

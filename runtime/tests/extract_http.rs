@@ -291,7 +291,7 @@ const CHILD: ResourceDef = ResourceDef {
         ..ENDPOINT
     },
     parent: Some(ParentDef {
-        resource: "parents",
+        resource: &PARENT,
         include_from_parent: &["kind"],
     }),
     parallelized: true,

@@ -127,7 +127,7 @@ const LIMITED_CHILD: ResourceDef = ResourceDef {
         ..ENDPOINT
     },
     parent: Some(ParentDef {
-        resource: "items",
+        resource: &RESOURCE,
         include_from_parent: &[],
     }),
     parallelized: true,

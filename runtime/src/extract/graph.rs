@@ -186,7 +186,7 @@ pub(crate) fn start(
         }
         for (i, n) in nodes.iter().enumerate() {
             if let Some(p) = n.def.parent {
-                let Some(pi) = nodes.iter().position(|m| m.def.name == p.resource) else {
+                let Some(pi) = nodes.iter().position(|m| m.def.name == p.resource.name) else {
                     continue;
                 };
                 let (tx, rx) = mpsc::unbounded_channel();
@@ -262,7 +262,7 @@ async fn run_node(
         (Some(p), None) => {
             return Err(ExtractError::Config {
                 resource: n.def.name.to_string(),
-                message: format!("parent resource `{}` is not defined", p.resource),
+                message: format!("parent resource `{}` is not defined", p.resource.name),
             })
         }
         (Some(_), Some(rx)) => {

@@ -234,10 +234,6 @@ impl Extractor {
             .map_err(|e| config(e.to_string()))
     }
 
-    fn find(&self, name: &str) -> Option<&'static ResourceDef> {
-        self.def.resources.iter().copied().find(|r| r.name == name)
-    }
-
     /// Nodes for `wanted` (with their decoders) plus every ancestor, parents first.
     fn plan(
         &self,
@@ -250,13 +246,7 @@ impl Extractor {
                 if !needed.iter().any(|n| n.name == d.name) {
                     needed.push(d);
                 }
-                cur = match d.parent {
-                    Some(p) => Some(self.find(p.resource).ok_or_else(|| ExtractError::Config {
-                        resource: d.name.to_string(),
-                        message: format!("parent resource `{}` is not defined", p.resource),
-                    })?),
-                    None => None,
-                };
+                cur = d.parent.map(|p| p.resource);
             }
         }
         // Dependency order: parents before children.
@@ -266,7 +256,7 @@ impl Extractor {
             for d in &needed {
                 let ready = d
                     .parent
-                    .is_none_or(|p| ordered.iter().any(|o| o.name == p.resource));
+                    .is_none_or(|p| ordered.iter().any(|o| o.name == p.resource.name));
                 if ready && !ordered.iter().any(|o| o.name == d.name) {
                     ordered.push(d);
                 }

@@ -391,7 +391,7 @@ impl ResourcePages<'_> {
         if let (Some(p), Some(pv)) = (&self.def.parent, parent) {
             for field in p.include_from_parent {
                 let value = pv.get(self.def, &[PathStep::key(field)])?;
-                let key = format!("_{}_{}", p.resource, field);
+                let key = format!("_{}_{}", p.resource.name, field);
                 for i in 0..records.len() {
                     records.set_extra(i, key.clone(), value.clone());
                 }
