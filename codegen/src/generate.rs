@@ -8,7 +8,7 @@ use quote::quote;
 use restsource_spec::{Diagnostic, Diagnostics, LoadedSpec, ResolvedSource};
 
 use crate::error::Error;
-use crate::{emit_defs, emit_source, emit_types, ir};
+use crate::{ir, records, resource_defs, source_api};
 
 /// Default path of the runtime crate in generated code.
 pub const DEFAULT_RUNTIME_PATH: &str = "::restsource::runtime";
@@ -88,19 +88,19 @@ pub fn load(path: &Path, display: &Path) -> Result<LoadedSpec, Error> {
 /// The module for `source`: `pub mod <name> { records, constants, Secrets, Source }`.
 pub fn generate_tokens(source: &ResolvedSource, settings: &Settings) -> Result<TokenStream, Error> {
     let (rt, serde_crate) = settings.runtime()?;
-    let ir = ir::lower(source)?;
+    let ir = ir::plan(source)?;
     let module = &ir.module;
     let records = ir
         .resources
         .iter()
-        .map(|r| emit_types::record(r, &rt, &serde_crate));
+        .map(|r| records::record(r, &rt, &serde_crate));
     let defs = ir
         .resources
         .iter()
-        .map(|r| emit_defs::resource(r, &ir, &rt));
-    let source_def = emit_defs::source(&ir, &rt);
-    let secrets = emit_source::secrets(&ir, &rt);
-    let glue = emit_source::source(&ir, &rt);
+        .map(|r| resource_defs::resource(r, &ir, &rt));
+    let source_def = resource_defs::source(&ir, &rt);
+    let secrets = source_api::secrets(&ir, &rt);
+    let glue = source_api::source(&ir, &rt);
     let doc = format!(
         " Typed records, constants and glue generated from source spec `{}`.",
         source.name

@@ -56,7 +56,7 @@ pub(crate) struct SecretIr<'a> {
 }
 
 /// Decides every name in `src`.
-pub(crate) fn lower(src: &ResolvedSource) -> Result<SourceIr<'_>, Error> {
+pub(crate) fn plan(src: &ResolvedSource) -> Result<SourceIr<'_>, Error> {
     let mut types = Namespace::camel(RESERVED_TYPES);
     let mut consts = Namespace::with_reserved(RESERVED_CONSTS);
     let mut methods = Namespace::with_reserved(RESERVED_METHODS);
@@ -94,7 +94,7 @@ pub(crate) fn lower(src: &ResolvedSource) -> Result<SourceIr<'_>, Error> {
         };
         let konst = consts.unique(&sanitize(&res.name, Case::ShoutySnake, "RESOURCE"));
         let method = methods.unique(&sanitize(&res.name, Case::Snake, "resource"));
-        let (fields, key) = lower_fields(res);
+        let (fields, key) = plan_fields(res);
         resources.push(ResourceIr {
             res,
             ty: ident(&ty),
@@ -126,7 +126,7 @@ pub(crate) fn lower(src: &ResolvedSource) -> Result<SourceIr<'_>, Error> {
 
 /// Declared columns become fields in order; key columns the spec does not declare are added
 /// as JSON fields so the typed key and the SQL key always exist.
-fn lower_fields(res: &ResolvedResource) -> (Vec<FieldIr>, Vec<usize>) {
+fn plan_fields(res: &ResolvedResource) -> (Vec<FieldIr>, Vec<usize>) {
     let mut names = Namespace::with_reserved(&[EXTRA_FIELD]);
     let mut columns: Vec<ResolvedColumn> = res.columns.clone();
     for key in res.primary_key.iter().chain(&res.merge_key) {

@@ -7,15 +7,15 @@
 #![deny(missing_docs)]
 
 mod builder;
-mod emit_defs;
-mod emit_source;
-mod emit_types;
+mod const_values;
 mod error;
 mod expand;
 mod generate;
 pub mod ident;
 mod ir;
-mod lit;
+mod records;
+mod resource_defs;
+mod source_api;
 pub mod sql;
 #[doc(hidden)]
 pub mod testing;

@@ -9,8 +9,8 @@ use restsource_spec::resolved::{
     ResolvedAuthChoice, ResolvedData, ResolvedIncremental, SecretInfo, SortOrder,
 };
 
+use crate::const_values::{self, float, opt, steps, template, tvalue};
 use crate::ir::{ResourceIr, SourceIr};
-use crate::lit::{self, float, opt, steps, template, tvalue};
 use crate::sql::{sql_defs_tokens_with_dedup, SqlColumn, SqlTable};
 use restsource_core::tokens::ConstTokens;
 
@@ -244,8 +244,8 @@ fn endpoint(r: &ResourceIr<'_>, rt: &TokenStream) -> TokenStream {
 fn incremental(i: &ResolvedIncremental, rt: &TokenStream) -> TokenStream {
     let text = &i.cursor_path.text;
     let path = steps(&i.cursor_path.steps, rt);
-    let initial = opt(i.initial_value.as_ref().map(|v| lit::json(v, rt)));
-    let end = opt(i.end_value.as_ref().map(|v| lit::json(v, rt)));
+    let initial = opt(i.initial_value.as_ref().map(|v| const_values::json(v, rt)));
+    let end = opt(i.end_value.as_ref().map(|v| const_values::json(v, rt)));
     let start_param = opt(i.start_param.as_deref());
     let end_param = opt(i.end_param.as_deref());
     let func = if i.last_value_max {
@@ -323,7 +323,7 @@ fn auth(a: &ResolvedAuth, rt: &TokenStream) -> TokenStream {
             let client_id = cred(client_id, rt);
             let client_secret = cred(client_secret, rt);
             let extra = extra.iter().map(|(k, v)| {
-                let v = lit::json(v, rt);
+                let v = const_values::json(v, rt);
                 quote!((#k, #v))
             });
             let expiration = u(*default_expiration_secs);
