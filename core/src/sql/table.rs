@@ -166,183 +166,263 @@ pub struct TableStatements {
     pub drop_staging: String,
 }
 
-/// Builds every statement of `table` for `dialect`.
-pub fn statements(table: &SqlTable<'_>, dedup: DedupSort<'_>, dialect: Dialect) -> TableStatements {
-    let t = quote_ident(table.table);
-    let staging_name = format!("{STAGING_PREFIX}{}", table.table);
-    let st = quote_ident(&staging_name);
-    let meta = meta_columns(dialect);
-    let col_defs: Vec<String> = table
-        .columns
-        .iter()
-        .map(|c| {
-            let not_null = !c.nullable || table.primary_key.iter().any(|k| k == c.name);
-            format!(
-                "{} {}{}",
-                quote_ident(c.name),
-                column_type(dialect, c),
-                if not_null { " NOT NULL" } else { "" }
-            )
-        })
-        .chain(
-            meta.iter()
-                .map(|(n, ty)| format!("{} {ty}", quote_ident(n))),
-        )
-        .collect();
-    let plain_defs: Vec<String> = table
-        .columns
-        .iter()
-        .map(|c| format!("{} {}", quote_ident(c.name), column_type(dialect, c)))
-        .chain(
-            meta.iter()
-                .map(|(n, ty)| format!("{} {ty}", quote_ident(n))),
-        )
-        .collect();
-    let all_names: Vec<String> = table
-        .columns
-        .iter()
-        .map(|c| quote_ident(c.name))
-        .chain(meta.iter().map(|(n, _)| quote_ident(n)))
-        .collect();
-    let names = all_names.join(", ");
-    let params: Vec<String> = table
-        .columns
-        .iter()
-        .map(|c| Some(c.data_type))
-        .chain([None, None, None])
-        .enumerate()
-        .map(|(i, ty)| param(dialect, i + 1, ty))
-        .collect();
-    let values = params.join(", ");
-    let insert = format!("INSERT INTO {t} ({names}) VALUES ({values})");
-    let type_of = |name: &str| {
-        table
+/// What every statement of one table is built from: quoted names, column lists, parameters.
+struct Parts<'a> {
+    table: &'a SqlTable<'a>,
+    dialect: Dialect,
+    /// The table, quoted.
+    t: String,
+    /// The staging table, quoted.
+    st: String,
+    /// Declared columns, then the meta columns.
+    all_names: Vec<String>,
+    /// `all_names`, comma-separated.
+    names: String,
+    /// One parameter per column, comma-separated.
+    values: String,
+    /// The primary key columns, quoted and comma-separated (empty without a key).
+    pk_list: String,
+}
+
+impl<'a> Parts<'a> {
+    fn new(table: &'a SqlTable<'a>, dialect: Dialect) -> Self {
+        let meta = meta_columns(dialect);
+        let all_names: Vec<String> = table
             .columns
             .iter()
-            .find(|c| c.name == name)
-            .map(|c| c.data_type)
-    };
-    let key_filter = |keys: &[String]| -> String {
+            .map(|c| quote_ident(c.name))
+            .chain(meta.iter().map(|(n, _)| quote_ident(n)))
+            .collect();
+        let values = table
+            .columns
+            .iter()
+            .map(|c| Some(c.data_type))
+            .chain([None, None, None])
+            .enumerate()
+            .map(|(i, ty)| param(dialect, i + 1, ty))
+            .collect::<Vec<_>>()
+            .join(", ");
+        Parts {
+            table,
+            dialect,
+            t: quote_ident(table.table),
+            st: quote_ident(&format!("{STAGING_PREFIX}{}", table.table)),
+            names: all_names.join(", "),
+            all_names,
+            values,
+            pk_list: quoted_list(table.primary_key),
+        }
+    }
+
+    fn has_pk(&self) -> bool {
+        !self.table.primary_key.is_empty()
+    }
+
+    /// Column definitions: declared columns (`NOT NULL` where required when `constrained`),
+    /// then the meta columns.
+    fn column_defs(&self, constrained: bool) -> String {
+        let meta = meta_columns(self.dialect);
+        self.table
+            .columns
+            .iter()
+            .map(|c| {
+                let not_null = constrained
+                    && (!c.nullable || self.table.primary_key.iter().any(|k| k == c.name));
+                format!(
+                    "{} {}{}",
+                    quote_ident(c.name),
+                    column_type(self.dialect, c),
+                    if not_null { " NOT NULL" } else { "" }
+                )
+            })
+            .chain(
+                meta.iter()
+                    .map(|(n, ty)| format!("{} {ty}", quote_ident(n))),
+            )
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// `col = $n AND ...` over `keys`, numbered from 1.
+    fn key_filter(&self, keys: &[String]) -> String {
+        let type_of = |name: &str| {
+            self.table
+                .columns
+                .iter()
+                .find(|c| c.name == name)
+                .map(|c| c.data_type)
+        };
         keys.iter()
             .enumerate()
-            .map(|(i, k)| format!("{} = {}", quote_ident(k), param(dialect, i + 1, type_of(k))))
+            .map(|(i, k)| {
+                let p = param(self.dialect, i + 1, type_of(k));
+                format!("{} = {p}", quote_ident(k))
+            })
             .collect::<Vec<_>>()
             .join(" AND ")
-    };
-    let has_pk = !table.primary_key.is_empty();
-    let pk_list = table
-        .primary_key
-        .iter()
-        .map(|k| quote_ident(k))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let updates = all_names
-        .iter()
-        .filter(|n| !table.primary_key.iter().any(|k| quote_ident(k) == **n))
-        .map(|n| format!("{n} = excluded.{n}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let upsert = if has_pk {
-        format!("{insert} ON CONFLICT ({pk_list}) DO UPDATE SET {updates}")
-    } else {
-        String::new()
-    };
-    // delete-insert: a row of another load is always replaced; within one load the last row
-    // wins unless a dedup_sort column says which one survives (ties keep the first).
-    let merge_upsert = if has_pk {
-        let load = quote_ident(LOAD_ID_COLUMN);
-        let sort = dedup.map(|(name, order)| {
-            let op = match order {
-                SortOrder::Desc => ">",
-                SortOrder::Asc => "<",
-            };
-            let n = quote_ident(name);
-            format!(" OR excluded.{n} {op} {t}.{n}")
-        });
-        match sort {
-            Some(cond) => {
-                format!("{upsert} WHERE {t}.{load} IS DISTINCT FROM excluded.{load}{cond}")
-            }
-            None => upsert.clone(),
+    }
+
+    fn insert(&self) -> String {
+        format!(
+            "INSERT INTO {} ({}) VALUES ({})",
+            self.t, self.names, self.values
+        )
+    }
+
+    fn upsert(&self) -> String {
+        if !self.has_pk() {
+            return String::new();
         }
-    } else {
-        String::new()
-    };
-    let insert_only = if has_pk {
-        format!("{insert} ON CONFLICT ({pk_list}) DO NOTHING")
-    } else {
-        String::new()
-    };
-    let delete_by_primary_key = if has_pk {
-        format!("DELETE FROM {t} WHERE {}", key_filter(table.primary_key))
-    } else {
-        String::new()
-    };
-    let delete_by_merge_key = if table.merge_key.is_empty() {
-        String::new()
-    } else {
-        format!(
-            "DELETE FROM {t} WHERE {} AND {} IS DISTINCT FROM {}",
-            key_filter(table.merge_key),
-            quote_ident(LOAD_ID_COLUMN),
-            param(dialect, table.merge_key.len() + 1, None)
-        )
-    };
-    let create_primary_key = if has_pk {
-        format!(
-            "CREATE UNIQUE INDEX IF NOT EXISTS {} ON {t} ({pk_list})",
-            quote_ident(&format!("{}__rs_pk", table.table))
-        )
-    } else {
-        String::new()
-    };
-    let create_merge_key_index = if table.merge_key.is_empty() {
-        String::new()
-    } else {
-        let list = table
-            .merge_key
+        let updates = self
+            .all_names
             .iter()
-            .map(|k| quote_ident(k))
+            .filter(|n| !self.table.primary_key.iter().any(|k| quote_ident(k) == **n))
+            .map(|n| format!("{n} = excluded.{n}"))
             .collect::<Vec<_>>()
             .join(", ");
         format!(
-            "CREATE INDEX IF NOT EXISTS {} ON {t} ({list})",
-            quote_ident(&format!("{}__rs_mk", table.table))
+            "{} ON CONFLICT ({}) DO UPDATE SET {updates}",
+            self.insert(),
+            self.pk_list
         )
-    };
-    let column_types = table
-        .columns
-        .iter()
-        .map(|c| (c.name.to_string(), introspected_type(dialect, c)))
-        .chain(meta.iter().map(|(n, ty)| (n.to_string(), ty.to_string())))
-        .collect();
-    let add_columns = table
-        .columns
-        .iter()
-        .map(|c| (c.name.to_string(), column_type(dialect, c)))
-        .chain(meta.iter().map(|(n, ty)| (n.to_string(), ty.to_string())))
-        .map(|(n, ty)| {
-            let sql = format!("ALTER TABLE {t} ADD COLUMN {} {ty}", quote_ident(&n));
-            (n, sql)
-        })
-        .collect();
+    }
+
+    /// delete-insert: a row of another load is always replaced; within one load the last row
+    /// wins unless a dedup_sort column says which one survives (ties keep the first).
+    fn merge_upsert(&self, dedup: DedupSort<'_>) -> String {
+        if !self.has_pk() {
+            return String::new();
+        }
+        let t = &self.t;
+        match dedup {
+            Some((name, order)) => {
+                let op = match order {
+                    SortOrder::Desc => ">",
+                    SortOrder::Asc => "<",
+                };
+                let (n, load) = (quote_ident(name), quote_ident(LOAD_ID_COLUMN));
+                format!(
+                    "{} WHERE {t}.{load} IS DISTINCT FROM excluded.{load} OR excluded.{n} {op} {t}.{n}",
+                    self.upsert()
+                )
+            }
+            None => self.upsert(),
+        }
+    }
+
+    fn insert_only(&self) -> String {
+        if !self.has_pk() {
+            return String::new();
+        }
+        format!(
+            "{} ON CONFLICT ({}) DO NOTHING",
+            self.insert(),
+            self.pk_list
+        )
+    }
+
+    fn delete_by_primary_key(&self) -> String {
+        if !self.has_pk() {
+            return String::new();
+        }
+        format!(
+            "DELETE FROM {} WHERE {}",
+            self.t,
+            self.key_filter(self.table.primary_key)
+        )
+    }
+
+    /// Rows of other loads with the merge key of the row at hand (the load id is the last
+    /// parameter).
+    fn delete_by_merge_key(&self) -> String {
+        let mk = self.table.merge_key;
+        if mk.is_empty() {
+            return String::new();
+        }
+        format!(
+            "DELETE FROM {} WHERE {} AND {} IS DISTINCT FROM {}",
+            self.t,
+            self.key_filter(mk),
+            quote_ident(LOAD_ID_COLUMN),
+            param(self.dialect, mk.len() + 1, None)
+        )
+    }
+
+    fn create_primary_key(&self) -> String {
+        if !self.has_pk() {
+            return String::new();
+        }
+        let index = quote_ident(&format!("{}__rs_pk", self.table.table));
+        format!(
+            "CREATE UNIQUE INDEX IF NOT EXISTS {index} ON {} ({})",
+            self.t, self.pk_list
+        )
+    }
+
+    fn create_merge_key_index(&self) -> String {
+        if self.table.merge_key.is_empty() {
+            return String::new();
+        }
+        let index = quote_ident(&format!("{}__rs_mk", self.table.table));
+        format!(
+            "CREATE INDEX IF NOT EXISTS {index} ON {} ({})",
+            self.t,
+            quoted_list(self.table.merge_key)
+        )
+    }
+
+    /// Each column's type as the database reports it: schema evolution's safety check.
+    fn column_types(&self) -> Vec<(String, String)> {
+        let meta = meta_columns(self.dialect);
+        self.table
+            .columns
+            .iter()
+            .map(|c| (c.name.to_string(), introspected_type(self.dialect, c)))
+            .chain(meta.iter().map(|(n, ty)| (n.to_string(), ty.to_string())))
+            .collect()
+    }
+
+    /// The `ALTER TABLE` that adds each column, by column name.
+    fn add_columns(&self) -> Vec<(String, String)> {
+        let meta = meta_columns(self.dialect);
+        self.table
+            .columns
+            .iter()
+            .map(|c| (c.name.to_string(), column_type(self.dialect, c)))
+            .chain(meta.iter().map(|(n, ty)| (n.to_string(), ty.to_string())))
+            .map(|(n, ty)| {
+                let sql = format!("ALTER TABLE {} ADD COLUMN {} {ty}", self.t, quote_ident(&n));
+                (n, sql)
+            })
+            .collect()
+    }
+}
+
+fn quoted_list(keys: &[String]) -> String {
+    keys.iter()
+        .map(|k| quote_ident(k))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Builds every statement of `table` for `dialect`.
+pub fn statements(table: &SqlTable<'_>, dedup: DedupSort<'_>, dialect: Dialect) -> TableStatements {
+    let p = Parts::new(table, dialect);
+    let (t, st, names) = (&p.t, &p.st, &p.names);
     TableStatements {
-        create_table: format!("CREATE TABLE IF NOT EXISTS {t} ({})", col_defs.join(", ")),
-        create_primary_key,
-        create_merge_key_index,
-        column_types,
-        add_columns,
-        insert,
-        upsert,
-        merge_upsert,
-        insert_only,
-        delete_by_primary_key,
-        delete_by_merge_key,
-        create_staging: format!(
-            "CREATE TABLE IF NOT EXISTS {st} ({})",
-            plain_defs.join(", ")
-        ),
-        insert_staging: format!("INSERT INTO {st} ({names}) VALUES ({values})"),
+        create_table: format!("CREATE TABLE IF NOT EXISTS {t} ({})", p.column_defs(true)),
+        create_primary_key: p.create_primary_key(),
+        create_merge_key_index: p.create_merge_key_index(),
+        column_types: p.column_types(),
+        add_columns: p.add_columns(),
+        insert: p.insert(),
+        upsert: p.upsert(),
+        merge_upsert: p.merge_upsert(dedup),
+        insert_only: p.insert_only(),
+        delete_by_primary_key: p.delete_by_primary_key(),
+        delete_by_merge_key: p.delete_by_merge_key(),
+        create_staging: format!("CREATE TABLE IF NOT EXISTS {st} ({})", p.column_defs(false)),
+        insert_staging: format!("INSERT INTO {st} ({names}) VALUES ({})", p.values),
         replace_from_staging: [
             format!("DELETE FROM {t}"),
             format!("INSERT INTO {t} ({names}) SELECT {names} FROM {st}"),
