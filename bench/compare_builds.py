@@ -14,8 +14,8 @@ must be equal (equal work), else the comparison is refused.
 
 import argparse
 import os
+import sqlite3
 import statistics
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -73,12 +73,10 @@ def main():
 
 def total_rows(db):
     """Rows over every loaded table (system tables excluded)."""
-    script = ("import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); "
-              "t=[r[0] for r in c.execute(\"select name from sqlite_master where type='table' "
-              "and name not like '\\_rs\\_%' escape '\\\\'\")]; "
-              "print(sum(c.execute(f'select count(*) from \"{x}\"').fetchone()[0] for x in t))")
-    return int(subprocess.run([sys.executable, "-c", script, db], capture_output=True, text=True,
-                              check=True).stdout)
+    with sqlite3.connect(db) as c:
+        tables = [r[0] for r in c.execute("select name from sqlite_master where type='table'")
+                  if not r[0].startswith("_rs_")]
+        return sum(c.execute(f'select count(*) from "{t}"').fetchone()[0] for t in tables)
 
 
 if __name__ == "__main__":

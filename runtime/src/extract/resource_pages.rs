@@ -364,7 +364,7 @@ impl ResourcePages<'_> {
         let due = self
             .def
             .checkpoint
-            .is_some_and(|n| n > 0 && page.is_multiple_of(u64::from(n)));
+            .is_some_and(|n| page.is_multiple_of(u64::from(n)));
         if let (Some(inc), Some(d)) = (self.inc, self.def.endpoint.incremental) {
             let mut keep = Vec::with_capacity(records.len());
             let mut inc = inc.lock().map_err(|_| ExtractError::Config {

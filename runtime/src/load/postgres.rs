@@ -127,6 +127,31 @@ impl PostgresWriter {
         Ok(s)
     }
 
+    /// Stores `def`'s incremental state (when it has one) and its load-resource row's
+    /// `status` and `rows`: what completing and checkpointing a resource both write.
+    fn record_progress(
+        &mut self,
+        def: &ResourceDef,
+        state: Option<&serde_json::Value>,
+        status: &str,
+        rows: u64,
+    ) -> Result<(), LoadError> {
+        if let Some(state) = state {
+            self.exec(
+                r#"INSERT INTO "_rs_state" ("resource", "state", "load_id") VALUES ($1, $2, $3)
+                   ON CONFLICT ("resource") DO UPDATE SET "state" = excluded."state", "load_id" = excluded."load_id""#,
+                &[&def.name, state, &self.load_id],
+            )?;
+        }
+        let rows = i64::try_from(rows).unwrap_or(i64::MAX);
+        self.exec(
+            r#"UPDATE "_rs_load_resources" SET "status" = $3, "rows" = $4
+               WHERE "load_id" = $1 AND "resource" = $2"#,
+            &[&self.load_id, &def.name, &status, &rows],
+        )?;
+        Ok(())
+    }
+
     fn plan(&self, def: &ResourceDef) -> Result<&Plan, LoadError> {
         self.plans.get(def.name).ok_or_else(|| LoadError::Config {
             resource: def.name.to_string(),
@@ -428,20 +453,7 @@ impl Writer for PostgresWriter {
                 self.batch(stmt)?;
             }
         }
-        if let Some(state) = state {
-            self.exec(
-                r#"INSERT INTO "_rs_state" ("resource", "state", "load_id") VALUES ($1, $2, $3)
-                   ON CONFLICT ("resource") DO UPDATE SET "state" = excluded."state", "load_id" = excluded."load_id""#,
-                &[&def.name, state, &self.load_id],
-            )?;
-        }
-        let rows = i64::try_from(rows).unwrap_or(i64::MAX);
-        self.exec(
-            r#"UPDATE "_rs_load_resources" SET "status" = 'completed', "rows" = $3
-               WHERE "load_id" = $1 AND "resource" = $2"#,
-            &[&self.load_id, &def.name, &rows],
-        )?;
-        Ok(())
+        self.record_progress(def, state, "completed", rows)
     }
 
     fn checkpoint(
@@ -450,19 +462,7 @@ impl Writer for PostgresWriter {
         state: Option<&serde_json::Value>,
         rows: u64,
     ) -> Result<(), LoadError> {
-        if let Some(state) = state {
-            self.exec(
-                r#"INSERT INTO "_rs_state" ("resource", "state", "load_id") VALUES ($1, $2, $3)
-                   ON CONFLICT ("resource") DO UPDATE SET "state" = excluded."state", "load_id" = excluded."load_id""#,
-                &[&def.name, state, &self.load_id],
-            )?;
-        }
-        let rows = i64::try_from(rows).unwrap_or(i64::MAX);
-        self.exec(
-            r#"UPDATE "_rs_load_resources" SET "status" = 'checkpoint', "rows" = $3
-               WHERE "load_id" = $1 AND "resource" = $2"#,
-            &[&self.load_id, &def.name, &rows],
-        )?;
+        self.record_progress(def, state, "checkpoint", rows)?;
         // The advisory locks are the session's: they hold across the two transactions.
         self.batch("COMMIT")?;
         self.in_tx = false;

@@ -184,21 +184,18 @@ impl Pipeline {
         let (alone, together): (Vec<ResourceHandle>, Vec<ResourceHandle>) = handles
             .iter()
             .partition(|h| h.def.checkpoint.is_some() && crate::load::writer::loads(h.def));
-        let mut report = None::<LoadReport>;
-        if !together.is_empty() || alone.is_empty() {
-            report = Some(self.run_one(extractor, &together).await?);
-        }
+        let mut alone = alone.into_iter();
+        // The first load: the resources loaded together, else the first checkpointed one.
+        let first = if together.is_empty() {
+            alone.next().map(|h| vec![h]).unwrap_or_default()
+        } else {
+            together
+        };
+        let mut report = self.run_one(extractor, &first).await?;
         for h in alone {
-            let one = self.run_one(extractor, &[h]).await?;
-            report = Some(match report {
-                Some(mut r) => {
-                    r.absorb(one);
-                    r
-                }
-                None => one,
-            });
+            report.absorb(self.run_one(extractor, &[h]).await?);
         }
-        report.ok_or(PipelineError::Load(LoadError::WriterGone))
+        Ok(report)
     }
 
     /// One load of `handles`.
