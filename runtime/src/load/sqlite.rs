@@ -60,10 +60,19 @@ impl SqliteWriter {
             buf: Buffers::default(),
             at: String::new(),
         };
-        // Switching a new database to WAL needs it to itself; another run may hold it.
-        w.conn
-            .pragma_update(None, "journal_mode", "WAL")
-            .map_err(|e| w.busy(e))?;
+        // Switching a new database to WAL needs it to itself; another run may hold it, and
+        // SQLite answers this pragma's lock conflict at once, without its busy handler: wait
+        // here instead, within the lock timeout.
+        let started = std::time::Instant::now();
+        loop {
+            match w.conn.pragma_update(None, "journal_mode", "WAL") {
+                Ok(()) => break,
+                Err(e) if is_busy(&e) && started.elapsed() < lock_timeout => {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Err(e) => return Err(w.busy(e)),
+            }
+        }
         w.conn.pragma_update(None, "synchronous", "NORMAL")?;
         // A load appends far more pages than a checkpoint every 1,000 (the default) suits:
         // each checkpoint copies the B-trees' hot pages again and syncs the database. The WAL
@@ -80,15 +89,11 @@ impl SqliteWriter {
     /// `SQLITE_BUSY` after the busy timeout becomes the typed lock error; others pass.
     fn busy(&self, e: rusqlite::Error) -> LoadError {
         match &e {
-            rusqlite::Error::SqliteFailure(f, _)
-                if matches!(f.code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) =>
-            {
-                LoadError::Locked {
-                    what: format!("SQLite database `{}`", self.path.display()),
-                    holder: None,
-                    waited: self.lock_timeout,
-                }
-            }
+            e if is_busy(e) => LoadError::Locked {
+                what: format!("SQLite database `{}`", self.path.display()),
+                holder: None,
+                waited: self.lock_timeout,
+            },
             _ => e.into(),
         }
     }
@@ -135,6 +140,35 @@ impl SqliteWriter {
             let _ = self.conn.execute_batch("ROLLBACK");
             self.in_tx = false;
         }
+    }
+
+    /// Stores `def`'s incremental state (when it has one) and its load-resource row's
+    /// `status` and `rows`: what completing and checkpointing a resource both write.
+    fn record_progress(
+        &mut self,
+        def: &ResourceDef,
+        state: Option<&serde_json::Value>,
+        status: &str,
+        rows: u64,
+    ) -> Result<(), LoadError> {
+        if let Some(state) = state {
+            self.conn.execute(
+                r#"INSERT INTO "_rs_state" ("resource", "state", "load_id") VALUES (?1, ?2, ?3)
+                   ON CONFLICT ("resource") DO UPDATE SET "state" = excluded."state", "load_id" = excluded."load_id""#,
+                params![def.name, state.to_string(), self.load_id],
+            )?;
+        }
+        self.conn.execute(
+            r#"UPDATE "_rs_load_resources" SET "status" = ?3, "rows" = ?4
+               WHERE "load_id" = ?1 AND "resource" = ?2"#,
+            params![
+                self.load_id,
+                def.name,
+                status,
+                i64::try_from(rows).unwrap_or(i64::MAX)
+            ],
+        )?;
+        Ok(())
     }
 
     fn plan(&self, def: &ResourceDef) -> Result<&Plan, LoadError> {
@@ -346,23 +380,7 @@ impl Writer for SqliteWriter {
                 self.conn.execute_batch(stmt)?;
             }
         }
-        if let Some(state) = state {
-            self.conn.execute(
-                r#"INSERT INTO "_rs_state" ("resource", "state", "load_id") VALUES (?1, ?2, ?3)
-                   ON CONFLICT ("resource") DO UPDATE SET "state" = excluded."state", "load_id" = excluded."load_id""#,
-                params![def.name, state.to_string(), self.load_id],
-            )?;
-        }
-        self.conn.execute(
-            r#"UPDATE "_rs_load_resources" SET "status" = 'completed', "rows" = ?3
-               WHERE "load_id" = ?1 AND "resource" = ?2"#,
-            params![
-                self.load_id,
-                def.name,
-                i64::try_from(rows).unwrap_or(i64::MAX)
-            ],
-        )?;
-        Ok(())
+        self.record_progress(def, state, "completed", rows)
     }
 
     fn checkpoint(
@@ -371,22 +389,7 @@ impl Writer for SqliteWriter {
         state: Option<&serde_json::Value>,
         rows: u64,
     ) -> Result<(), LoadError> {
-        if let Some(state) = state {
-            self.conn.execute(
-                r#"INSERT INTO "_rs_state" ("resource", "state", "load_id") VALUES (?1, ?2, ?3)
-                   ON CONFLICT ("resource") DO UPDATE SET "state" = excluded."state", "load_id" = excluded."load_id""#,
-                params![def.name, state.to_string(), self.load_id],
-            )?;
-        }
-        self.conn.execute(
-            r#"UPDATE "_rs_load_resources" SET "status" = 'checkpoint', "rows" = ?3
-               WHERE "load_id" = ?1 AND "resource" = ?2"#,
-            params![
-                self.load_id,
-                def.name,
-                i64::try_from(rows).unwrap_or(i64::MAX)
-            ],
-        )?;
+        self.record_progress(def, state, "checkpoint", rows)?;
         self.conn.execute_batch("COMMIT")?;
         self.in_tx = false;
         // Another run may take the lock in between; it finds this load `running` with a
@@ -456,6 +459,12 @@ impl Writer for SqliteWriter {
         self.in_tx = false;
         Ok(())
     }
+}
+
+/// Whether SQLite refused for a lock another connection holds.
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _)
+        if matches!(f.code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked))
 }
 
 fn load_state(conn: &Connection) -> Result<StartState, LoadError> {
