@@ -39,6 +39,7 @@ mod auth;
 mod client;
 mod column;
 pub mod names;
+pub mod naming;
 mod paginator;
 pub mod path;
 pub mod sql;
