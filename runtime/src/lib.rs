@@ -8,6 +8,7 @@
 pub mod def;
 pub mod extract;
 pub mod load;
+pub mod normalize;
 pub mod pipeline;
 pub mod record;
 pub mod secret;

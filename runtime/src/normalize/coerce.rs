@@ -1,0 +1,199 @@
+//! Types from values, and values into typed columns, by dlt's rules (`dlt_normalizer.md` §4,
+//! §5.1): a new column takes the type its first non-null value infers (ISO timestamps
+//! detected); a later value of another type is converted where dlt converts it, else it goes
+//! to a variant column.
+
+use serde_json::Value;
+
+use crate::def::DataType;
+
+/// The type a JSON value has without detection (dlt's Python-type mapping). `None` for null.
+pub(crate) fn value_type(v: &Value) -> Option<DataType> {
+    Some(match v {
+        Value::Null => return None,
+        Value::Bool(_) => DataType::Bool,
+        Value::Number(n) if n.is_i64() || n.is_u64() => DataType::Bigint,
+        Value::Number(_) => DataType::Double,
+        Value::String(_) => DataType::Text,
+        Value::Array(_) | Value::Object(_) => DataType::Json,
+    })
+}
+
+/// The type of a new column whose first non-null value is `v`: strings that dlt detects as
+/// ISO timestamps become timestamps, everything else its [`value_type`].
+pub(crate) fn infer_type(v: &Value) -> Option<DataType> {
+    match v {
+        Value::String(s) if timestamp::detect(s).is_some() => Some(DataType::Timestamp),
+        v => value_type(v),
+    }
+}
+
+/// dlt's name for a type in a variant column (`<column>__v_<name>`).
+pub(crate) fn type_name(t: DataType) -> &'static str {
+    match t {
+        DataType::Text => "text",
+        DataType::Double => "double",
+        DataType::Bool => "bool",
+        DataType::Timestamp => "timestamp",
+        DataType::Bigint => "bigint",
+        DataType::Binary => "binary",
+        DataType::Json => "json",
+        DataType::Decimal => "decimal",
+        DataType::Date => "date",
+        DataType::Time => "time",
+    }
+}
+
+/// `v` (of type `from`) as a value of a `to` column, or `None` where dlt has no conversion (or
+/// it fails): the value then goes to a variant column.
+pub(crate) fn coerce(to: DataType, from: DataType, v: &Value) -> Option<Value> {
+    if to == from {
+        return Some(match (to, v) {
+            (DataType::Timestamp, Value::String(s)) => Value::String(timestamp::parse(s)?),
+            _ => v.clone(),
+        });
+    }
+    match (to, v) {
+        (DataType::Text, Value::String(_)) => Some(v.clone()),
+        (DataType::Text, Value::Bool(b)) => Some(Value::String(python_bool(*b).into())),
+        (DataType::Text, Value::Number(n)) => Some(Value::String(match n.as_f64() {
+            Some(f) if !(n.is_i64() || n.is_u64()) => python_float(f),
+            _ => n.to_string(),
+        })),
+        (DataType::Text, Value::Array(_) | Value::Object(_)) => Some(Value::String(v.to_string())),
+        (DataType::Bigint, Value::String(s)) => parse_int(s).map(Value::from),
+        (DataType::Bigint, Value::Number(n)) => {
+            let f = n.as_f64()?;
+            (f.fract() == 0.0 && f.is_finite()).then(|| Value::from(f as i64))
+        }
+        (DataType::Double, Value::Number(n)) => n.as_f64().map(Value::from),
+        (DataType::Double, Value::String(s)) => parse_float(s).map(Value::from),
+        (DataType::Bool, Value::Number(n)) => n.as_f64().map(|f| Value::Bool(f != 0.0)),
+        (DataType::Bool, Value::String(s)) => parse_bool(s).map(Value::Bool),
+        (DataType::Timestamp, Value::String(s)) => timestamp::parse(s).map(Value::String),
+        (DataType::Timestamp, Value::Number(n)) => n
+            .as_f64()
+            .and_then(timestamp::from_epoch)
+            .map(Value::String),
+        (DataType::Json, Value::String(s)) => serde_json::from_str(s).ok(),
+        _ => None,
+    }
+}
+
+/// Python's `str(bool)`: dlt writes `True`/`False` into text columns.
+fn python_bool(b: bool) -> &'static str {
+    if b {
+        "True"
+    } else {
+        "False"
+    }
+}
+
+/// Python's `str(float)`: the shortest round-trip digits, fixed notation from 1e-4 up to 1e16
+/// (with `.0` when integral), scientific with a signed two-digit exponent outside it.
+pub(crate) fn python_float(f: f64) -> String {
+    let abs = f.abs();
+    if abs != 0.0 && !(1e-4..1e16).contains(&abs) {
+        let sci = format!("{f:e}");
+        let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+        let (sign, digits) = match exp.strip_prefix('-') {
+            Some(d) => ('-', d),
+            None => ('+', exp),
+        };
+        return format!("{mantissa}e{sign}{digits:0>2}");
+    }
+    let fixed = format!("{f}");
+    if fixed.contains('.') {
+        fixed
+    } else {
+        format!("{fixed}.0")
+    }
+}
+
+/// dlt's text → bigint: trimmed, `0x` read as hex, else a decimal integer as Python's `int()`
+/// reads it (sign and `_` digit separators allowed).
+fn parse_int(s: &str) -> Option<i64> {
+    let t = s.trim();
+    if let Some(hex) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        return i64::from_str_radix(hex, 16).ok();
+    }
+    python_digits(t)?.parse().ok()
+}
+
+/// dlt's text → double: `0x` read as hex, else Python's `float()`.
+fn parse_float(s: &str) -> Option<f64> {
+    let t = s.trim();
+    if let Some(hex) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        return i64::from_str_radix(hex, 16).ok().map(|i| i as f64);
+    }
+    let lower = t.to_ascii_lowercase();
+    match lower.trim_start_matches(['+', '-']) {
+        "inf" | "infinity" | "nan" => return None,
+        _ => {}
+    }
+    python_digits(t)?.parse().ok()
+}
+
+/// Python's numeric literals allow `_` between digits; Rust's parsers do not.
+fn python_digits(t: &str) -> Option<String> {
+    if t.is_empty() || t.starts_with('_') || t.ends_with('_') || t.contains("__") {
+        return None;
+    }
+    Some(t.replace('_', ""))
+}
+
+/// dlt's text → bool.
+fn parse_bool(s: &str) -> Option<bool> {
+    match s.to_ascii_lowercase().as_str() {
+        "yes" | "true" | "t" | "y" | "1" => Some(true),
+        "no" | "false" | "f" | "n" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+/// Timestamps: detection of ISO strings and their UTC instant.
+// Interim: RFC 3339 and the common ISO forms only, until `restsource_core::timestamp` (dlt's
+// exact pendulum rules, recorded from dlt) lands.
+mod timestamp {
+    use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
+
+    /// The UTC instant of a string dlt detects as a timestamp.
+    pub(super) fn detect(s: &str) -> Option<String> {
+        if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+            return Some(
+                t.with_timezone(&Utc)
+                    .to_rfc3339_opts(SecondsFormat::AutoSi, true),
+            );
+        }
+        for format in [
+            "%Y-%m-%dT%H:%M:%S%.f",
+            "%Y-%m-%d %H:%M:%S%.f",
+            "%Y-%m-%dT%H:%M",
+        ] {
+            if let Ok(t) = NaiveDateTime::parse_from_str(s, format) {
+                return Some(t.and_utc().to_rfc3339_opts(SecondsFormat::AutoSi, true));
+            }
+        }
+        None
+    }
+
+    /// A string into a timestamp column: detected timestamps and plain dates.
+    pub(super) fn parse(s: &str) -> Option<String> {
+        detect(s).or_else(|| {
+            let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()?;
+            Some(
+                d.and_hms_opt(0, 0, 0)?
+                    .and_utc()
+                    .to_rfc3339_opts(SecondsFormat::AutoSi, true),
+            )
+        })
+    }
+
+    /// Unix epoch seconds.
+    pub(super) fn from_epoch(secs: f64) -> Option<String> {
+        let whole = secs.floor();
+        let nanos = ((secs - whole) * 1e9).round() as u32;
+        let t = DateTime::<Utc>::from_timestamp(whole as i64, nanos)?;
+        Some(t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+    }
+}

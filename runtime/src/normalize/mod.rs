@@ -1,0 +1,404 @@
+//! dlt's relational normalization: one JSON record becomes one flat, typed row of its resource's
+//! table plus one row per list element in child tables, with the names, column order, row ids
+//! and types dlt 1.31 gives the same record (`../shared/reference/dlt_normalizer.md`; checked
+//! against records normalized by dlt itself in `tests/dlt_normalize.rs`).
+//!
+//! - Nested objects flatten into `parent__child` columns; lists become child tables
+//!   `<table>__<key>` (scalars in a `value` column, inner lists as `<table>__<key>__list`), each
+//!   row linked to its parent by the parent's row id and its list index.
+//! - Below `max_table_nesting` levels (and under a column already typed JSON) objects and lists
+//!   are stored whole as JSON.
+//! - A new column takes the type of its first non-null value; a later value of another type is
+//!   converted where dlt converts it, else it goes to a variant column `<column>__v_<type>`
+//!   (see [`coerce`] for why variants rather than widening).
+//! - Child row ids derive from the parent's id, so a record normalizes to the same child ids
+//!   whenever its root id is the same; root ids are random, or a hash of the primary key.
+
+mod coerce;
+pub mod schema;
+
+use base64::engine::general_purpose::STANDARD_NO_PAD;
+use base64::Engine;
+use restsource_core::naming::{digest128, Naming};
+use serde_json::{Map, Value};
+
+use crate::def::DataType;
+use coerce::{coerce, infer_type, type_name, value_type};
+pub use schema::{ColumnSchema, Schema, TableSchema};
+
+/// The names of the columns normalization adds: dlt's (`_dlt_id`, ...) or restsource's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SystemColumns {
+    /// The row's id, unique in its table.
+    pub row_id: &'static str,
+    /// A child row's parent row id.
+    pub parent_id: &'static str,
+    /// A child row's position in its list (from 0).
+    pub list_idx: &'static str,
+    /// The root row's id on every descendant row (merge replaces a root's children by it).
+    pub root_id: &'static str,
+    /// The load that wrote a root row.
+    pub load_id: &'static str,
+}
+
+impl SystemColumns {
+    /// dlt's names, for datasets that dbt models or queries written for dlt read.
+    pub const DLT: SystemColumns = SystemColumns {
+        row_id: "_dlt_id",
+        parent_id: "_dlt_parent_id",
+        list_idx: "_dlt_list_idx",
+        root_id: "_dlt_root_id",
+        load_id: "_dlt_load_id",
+    };
+}
+
+/// The key of a scalar list element's column, and of a whole record that is not an object.
+const VALUE_KEY: &str = "value";
+/// The key an inner list of a list of lists is stored under.
+const LIST_KEY: &str = "list";
+
+/// How a root row gets its id (dlt's `get_root_row_id_type`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RootId {
+    /// 10 random bytes, base64: append, replace and delete-insert merges.
+    Random,
+    /// A digest of the primary key's values: upsert and insert-only merges, so a record keeps
+    /// its row ids (and its children theirs) across loads.
+    KeyHash,
+    /// This id (tests and replays).
+    Given(String),
+}
+
+/// Normalization settings of one resource.
+#[derive(Debug, Clone)]
+pub struct Normalizer {
+    /// Identifier rules and length limit of the destination.
+    pub naming: Naming,
+    /// System column names.
+    pub system: SystemColumns,
+    /// Containers (objects and lists) that still flatten below a record; deeper ones are
+    /// stored as JSON. dlt's default is 1000.
+    pub max_nesting: u32,
+    /// Write the root row id on every descendant row (dlt: merge dispositions).
+    pub root_key: bool,
+    /// Primary key columns (normalized names): NOT NULL, and the input of [`RootId::KeyHash`].
+    pub primary_key: Vec<String>,
+}
+
+/// One normalized row: cells by column index of its table in the [`Schema`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// The table's index in [`Schema::tables`].
+    pub table: usize,
+    /// `(column index, value)` in the order dlt lists them; values are converted to the
+    /// column's type (timestamps as RFC 3339 UTC text).
+    pub cells: Vec<(usize, Value)>,
+}
+
+/// A record that cannot be normalized into the schema.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum NormalizeError {
+    /// A NULL for a NOT NULL column (a primary key).
+    #[error("table `{table}`: column `{column}` is NOT NULL but the record has null there")]
+    Null {
+        /// Table.
+        table: String,
+        /// Column.
+        column: String,
+    },
+    /// A value that fits neither its column nor that column's variant for its type.
+    #[error(
+        "table `{table}`: a {value_type} value fits neither column `{column}` nor its variant"
+    )]
+    Coerce {
+        /// Table.
+        table: String,
+        /// Column.
+        column: String,
+        /// The value's type.
+        value_type: &'static str,
+    },
+}
+
+/// A child row's link to its parent row.
+struct Link<'a> {
+    table: usize,
+    row_id: &'a str,
+    index: usize,
+    root_id: &'a str,
+}
+
+impl Normalizer {
+    /// dlt's defaults for a resource: its naming, nesting 1000, no root key, no primary key.
+    pub fn new(naming: Naming, system: SystemColumns) -> Normalizer {
+        Normalizer {
+            naming,
+            system,
+            max_nesting: 1000,
+            root_key: false,
+            primary_key: Vec::new(),
+        }
+    }
+
+    /// Normalizes `record` of table `table` (not yet normalized), adding any new table or
+    /// column to `schema` and the rows to `out`: the root row first, then each list's rows
+    /// depth first, as dlt emits them.
+    pub fn normalize(
+        &self,
+        schema: &mut Schema,
+        table: &str,
+        record: &Value,
+        root_id: &RootId,
+        load_id: &str,
+        out: &mut Vec<Row>,
+    ) -> Result<(), NormalizeError> {
+        let wrapped;
+        let map = match record {
+            Value::Object(map) => map,
+            other => {
+                wrapped = Map::from_iter([(VALUE_KEY.to_string(), other.clone())]);
+                &wrapped
+            }
+        };
+        let path = [self.naming.path(table)];
+        let budget = i64::from(self.max_nesting);
+        self.row(schema, &path, map, budget, None, root_id, load_id, out)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn row(
+        &self,
+        schema: &mut Schema,
+        path: &[String],
+        map: &Map<String, Value>,
+        budget: i64,
+        link: Option<&Link<'_>>,
+        root_id: &RootId,
+        load_id: &str,
+        out: &mut Vec<Row>,
+    ) -> Result<(), NormalizeError> {
+        let name = self.naming.join(path);
+        let table = schema.ensure_table(&name, link.map(|l| l.table));
+        let (mut flat, lists) = self.flatten(schema.table_at(table), map, budget);
+        let given_id = flat
+            .iter()
+            .find(|(k, v)| k == self.system.row_id && v.as_str().is_some_and(|s| !s.is_empty()))
+            .and_then(|(_, v)| v.as_str().map(str::to_string));
+        let row_id = match (given_id.clone(), link) {
+            (Some(id), _) => id,
+            (None, Some(l)) => digest128(&format!("{}_{name}_{}", l.row_id, l.index)),
+            (None, None) => self.root_row_id(root_id, &flat),
+        };
+        let mut system: Vec<(&'static str, Value, DataType)> = Vec::new();
+        match link {
+            Some(l) => {
+                if self.root_key {
+                    system.push((self.system.root_id, l.root_id.into(), DataType::Text));
+                }
+                system.push((self.system.parent_id, l.row_id.into(), DataType::Text));
+                system.push((self.system.list_idx, l.index.into(), DataType::Bigint));
+            }
+            None => system.push((self.system.load_id, load_id.into(), DataType::Text)),
+        }
+        if given_id.is_none() {
+            system.push((self.system.row_id, row_id.as_str().into(), DataType::Text));
+        }
+        let mut cells = Vec::with_capacity(flat.len() + system.len());
+        for (column, value) in flat.drain(..) {
+            if let Some(cell) = self.place(schema, table, column, value, link.is_none())? {
+                cells.push(cell);
+            }
+        }
+        for (column, value, data_type) in system {
+            let t = schema.table_at_mut(table);
+            let i = t.add_column(ColumnSchema {
+                name: column.to_string(),
+                data_type,
+                nullable: false,
+                variant: false,
+            });
+            cells.push((i, value));
+        }
+        out.push(Row { table, cells });
+
+        let root_row_id = link.map_or(row_id.as_str(), |l| l.root_id);
+        for (list_path, items) in lists {
+            let mut child_path = path.to_vec();
+            child_path.extend(list_path);
+            for (index, item) in items.iter().enumerate() {
+                let link = Link {
+                    table,
+                    row_id: &row_id,
+                    index,
+                    root_id: root_row_id,
+                };
+                let (wrapped, budget) = match item {
+                    Value::Object(m) => {
+                        self.row(
+                            schema,
+                            &child_path,
+                            m,
+                            budget - 1,
+                            Some(&link),
+                            root_id,
+                            load_id,
+                            out,
+                        )?;
+                        continue;
+                    }
+                    Value::Array(_) => (LIST_KEY, budget - 2),
+                    _ => (VALUE_KEY, budget - 1),
+                };
+                let m = Map::from_iter([(wrapped.to_string(), item.clone())]);
+                self.row(
+                    schema,
+                    &child_path,
+                    &m,
+                    budget,
+                    Some(&link),
+                    root_id,
+                    load_id,
+                    out,
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    /// dlt's `_flatten`: the row's columns (direct keys in record order, then nested objects'
+    /// keys, the last object met first) and its lists, keyed by their path inside the row.
+    #[allow(clippy::type_complexity)]
+    fn flatten<'v>(
+        &self,
+        table: &TableSchema,
+        map: &'v Map<String, Value>,
+        budget: i64,
+    ) -> (Vec<(String, Value)>, Vec<(Vec<String>, &'v Vec<Value>)>) {
+        let mut flat: Vec<(String, Value)> = Vec::with_capacity(map.len());
+        let mut lists = Vec::new();
+        let mut stack: Vec<(&Map<String, Value>, i64, Vec<String>)> =
+            vec![(map, budget, Vec::new())];
+        while let Some((object, level, path)) = stack.pop() {
+            for (key, value) in object {
+                let key_name = self.naming.key(key);
+                let column = if path.is_empty() {
+                    key_name.clone()
+                } else {
+                    let mut fragments = path.clone();
+                    fragments.push(key_name.clone());
+                    self.naming.join(&fragments)
+                };
+                let whole = level <= 0 || table.is_json(&column);
+                match value {
+                    Value::Object(inner) if !whole => {
+                        let mut inner_path = path.clone();
+                        inner_path.push(key_name);
+                        stack.push((inner, level - 1, inner_path));
+                    }
+                    Value::Array(items) if !whole => {
+                        let mut list_path = path.clone();
+                        list_path.push(self.naming.path(key));
+                        lists.push((list_path, items));
+                    }
+                    _ => match flat.iter_mut().find(|(k, _)| *k == column) {
+                        // Keys that normalize alike: the later value wins, in the first place.
+                        Some(slot) => slot.1 = value.clone(),
+                        None => flat.push((column, value.clone())),
+                    },
+                }
+            }
+        }
+        (flat, lists)
+    }
+
+    /// A root row's id by the resource's [`RootId`] rule.
+    fn root_row_id(&self, rule: &RootId, flat: &[(String, Value)]) -> String {
+        match rule {
+            RootId::Given(id) => id.clone(),
+            RootId::Random => STANDARD_NO_PAD.encode(rand::random::<[u8; 10]>()),
+            RootId::KeyHash => {
+                // dlt hashes the key columns' flattened values, keys sorted, compact JSON.
+                let mut key: Vec<(&str, &Value)> = flat
+                    .iter()
+                    .filter(|(k, _)| self.primary_key.iter().any(|p| p == k))
+                    .map(|(k, v)| (k.as_str(), v))
+                    .collect();
+                key.sort_by(|a, b| a.0.cmp(b.0));
+                let object: Map<String, Value> = key
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v.clone()))
+                    .collect();
+                digest128(&Value::Object(object).to_string())
+            }
+        }
+    }
+
+    /// Puts `value` into column `column` of `table` (creating it, or a variant), returning
+    /// the cell; `None` for a null in a column that does not exist yet (dlt never creates a
+    /// column from nulls).
+    fn place(
+        &self,
+        schema: &mut Schema,
+        table: usize,
+        column: String,
+        value: Value,
+        root: bool,
+    ) -> Result<Option<(usize, Value)>, NormalizeError> {
+        let t = schema.table_at_mut(table);
+        let Some(from) = value_type(&value) else {
+            return match t.column_index(&column) {
+                None => Ok(None),
+                Some(i) if t.columns()[i].nullable => Ok(Some((i, Value::Null))),
+                Some(_) => Err(NormalizeError::Null {
+                    table: t.name.clone(),
+                    column,
+                }),
+            };
+        };
+        let Some(existing) = t.column_index(&column) else {
+            let nullable = !(root && self.primary_key.contains(&column));
+            return Ok(Some(new_column(t, column, &value, from, nullable, false)));
+        };
+        let to = t.columns()[existing].data_type;
+        if let Some(v) = coerce(to, from, &value) {
+            return Ok(Some((existing, v)));
+        }
+        let variant = self
+            .naming
+            .join(&[column.as_str(), &format!("v_{}", type_name(from))]);
+        match t.column_index(&variant) {
+            None => Ok(Some(new_column(t, variant, &value, from, true, true))),
+            Some(i) => match coerce(t.columns()[i].data_type, from, &value) {
+                Some(v) => Ok(Some((i, v))),
+                None => Err(NormalizeError::Coerce {
+                    table: t.name.clone(),
+                    column,
+                    value_type: type_name(from),
+                }),
+            },
+        }
+    }
+}
+
+/// Adds a column typed by `value` (ISO timestamps detected) and returns its cell.
+fn new_column(
+    t: &mut TableSchema,
+    name: String,
+    value: &Value,
+    from: DataType,
+    nullable: bool,
+    variant: bool,
+) -> (usize, Value) {
+    let data_type = infer_type(value).unwrap_or(from);
+    let stored = coerce(data_type, from, value).unwrap_or_else(|| value.clone());
+    let i = t.add_column(ColumnSchema {
+        name,
+        data_type,
+        nullable,
+        variant,
+    });
+    (i, stored)
+}
+
+#[cfg(test)]
+mod tests;
