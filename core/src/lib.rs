@@ -38,6 +38,7 @@
 mod auth;
 mod client;
 mod column;
+pub mod contract;
 pub mod names;
 pub mod naming;
 mod paginator;

@@ -15,6 +15,7 @@
 //!   whenever its root id is the same; root ids are random, or a hash of the primary key.
 
 mod coerce;
+mod place;
 pub mod schema;
 
 use base64::engine::general_purpose::STANDARD_NO_PAD;
@@ -23,7 +24,9 @@ use restsource_core::naming::{digest128, Naming};
 use serde_json::{Map, Value};
 
 use crate::def::DataType;
-use coerce::{coerce, infer_type, type_name, value_type};
+use coerce::type_name;
+use place::Placement;
+pub use restsource_core::contract::{ContractMode, SchemaContract};
 pub use schema::{ColumnSchema, Schema, TableSchema};
 
 /// The names of the columns normalization adds: dlt's (`_dlt_id`, ...) or restsource's own.
@@ -83,6 +86,8 @@ pub struct Normalizer {
     pub root_key: bool,
     /// Primary key columns (normalized names): NOT NULL, and the input of [`RootId::KeyHash`].
     pub primary_key: Vec<String>,
+    /// What a record may change in the schema.
+    pub contract: SchemaContract,
 }
 
 /// One normalized row: cells by column index of its table in the [`Schema`].
@@ -105,6 +110,32 @@ pub enum NormalizeError {
         table: String,
         /// Column.
         column: String,
+    },
+    /// A frozen contract refused a new table.
+    #[error("table `{table}` is new, but the schema contract freezes tables (`schema_contract.tables = \"freeze\"`); declare the table or let tables evolve")]
+    FrozenTable {
+        /// The table.
+        table: String,
+    },
+    /// A frozen contract refused a new column.
+    #[error("table `{table}`: field `{column}` (a {value_type} value) is not a column, and the schema contract freezes columns (`schema_contract.columns = \"freeze\"`); declare it in `columns` or let columns evolve")]
+    FrozenColumn {
+        /// The table.
+        table: String,
+        /// The column the field would become.
+        column: String,
+        /// The value's type.
+        value_type: &'static str,
+    },
+    /// A frozen contract refused a variant column.
+    #[error("table `{table}`: field `{column}` holds a {value_type} value, which its column's type does not take, and the schema contract freezes data types (`schema_contract.data_type = \"freeze\"`)")]
+    FrozenType {
+        /// The table.
+        table: String,
+        /// The column whose type the value does not fit.
+        column: String,
+        /// The value's type.
+        value_type: &'static str,
     },
     /// A value that fits neither its column nor that column's variant for its type.
     #[error(
@@ -137,6 +168,7 @@ impl Normalizer {
             max_nesting: 1000,
             root_key: false,
             primary_key: Vec::new(),
+            contract: SchemaContract::EVOLVE,
         }
     }
 
@@ -178,8 +210,16 @@ impl Normalizer {
         out: &mut Vec<Row>,
     ) -> Result<(), NormalizeError> {
         let name = self.naming.join(path);
-        let table = schema.ensure_table(&name, link.map(|l| l.table));
-        let (mut flat, lists) = self.flatten(schema.table_at(table), map, budget);
+        let existing = schema.table_index(&name);
+        if existing.is_none_or(|i| !schema.table_at(i).seen_data) {
+            match self.contract.tables {
+                ContractMode::Evolve => {}
+                ContractMode::Freeze => return Err(NormalizeError::FrozenTable { table: name }),
+                // The row and its children are dropped; its parent stays.
+                ContractMode::DiscardRow | ContractMode::DiscardValue => return Ok(()),
+            }
+        }
+        let (flat, lists) = self.flatten(existing.map(|i| schema.table_at(i)), map, budget);
         let given_id = flat
             .iter()
             .find(|(k, v)| k == self.system.row_id && v.as_str().is_some_and(|s| !s.is_empty()))
@@ -203,14 +243,22 @@ impl Normalizer {
         if given_id.is_none() {
             system.push((self.system.row_id, row_id.as_str().into(), DataType::Text));
         }
-        let mut cells = Vec::with_capacity(flat.len() + system.len());
-        for (column, value) in flat.drain(..) {
-            if let Some(cell) = self.place(schema, table, column, value, link.is_none())? {
-                cells.push(cell);
+        let Some(placements) = self.place_row(schema, existing, &name, flat, link.is_none())?
+        else {
+            return Ok(());
+        };
+        let table = schema.ensure_table(&name, link.map(|l| l.table));
+        let t = schema.table_at_mut(table);
+        t.has_rows = true;
+        let mut cells = Vec::with_capacity(placements.len() + system.len());
+        for placement in placements {
+            match placement {
+                Placement::Existing(i, value) => cells.push((i, value)),
+                Placement::New { column, value, .. } => cells.push((t.add_column(column), value)),
+                Placement::Skip => {}
             }
         }
         for (column, value, data_type) in system {
-            let t = schema.table_at_mut(table);
             let i = t.add_column(ColumnSchema {
                 name: column.to_string(),
                 data_type,
@@ -270,7 +318,7 @@ impl Normalizer {
     #[allow(clippy::type_complexity)]
     fn flatten<'v>(
         &self,
-        table: &TableSchema,
+        table: Option<&TableSchema>,
         map: &'v Map<String, Value>,
         budget: i64,
     ) -> (Vec<(String, Value)>, Vec<(Vec<String>, &'v Vec<Value>)>) {
@@ -288,7 +336,7 @@ impl Normalizer {
                     fragments.push(key_name.clone());
                     self.naming.join(&fragments)
                 };
-                let whole = level <= 0 || table.is_json(&column);
+                let whole = level <= 0 || table.is_some_and(|t| t.is_json(&column));
                 match value {
                     Value::Object(inner) if !whole => {
                         let mut inner_path = path.clone();
@@ -309,6 +357,61 @@ impl Normalizer {
             }
         }
         (flat, lists)
+    }
+
+    /// Every value of a row placed and checked against the contract; `None` when the
+    /// contract discards the row.
+    fn place_row(
+        &self,
+        schema: &Schema,
+        table: Option<usize>,
+        name: &str,
+        flat: Vec<(String, Value)>,
+        root: bool,
+    ) -> Result<Option<Vec<Placement>>, NormalizeError> {
+        let table = table.map(|i| schema.table_at(i));
+        let seen = table.is_some_and(|t| t.seen_data);
+        let mut placements = Vec::with_capacity(flat.len());
+        for (column, value) in flat {
+            let placement = self.decide(table, name, column, value, root)?;
+            let Placement::New {
+                column: ref new,
+                ref field,
+                from,
+                ..
+            } = placement
+            else {
+                placements.push(placement);
+                continue;
+            };
+            // New columns of a table that never received data always evolve (dlt's rule);
+            // variants answer to the data type contract everywhere.
+            let mode = match (new.variant, seen) {
+                (true, _) => self.contract.data_type,
+                (false, true) => self.contract.columns,
+                (false, false) => ContractMode::Evolve,
+            };
+            match mode {
+                ContractMode::Evolve => placements.push(placement),
+                ContractMode::DiscardValue => {}
+                ContractMode::DiscardRow => return Ok(None),
+                ContractMode::Freeze if new.variant => {
+                    return Err(NormalizeError::FrozenType {
+                        table: name.to_string(),
+                        column: field.clone(),
+                        value_type: type_name(from),
+                    })
+                }
+                ContractMode::Freeze => {
+                    return Err(NormalizeError::FrozenColumn {
+                        table: name.to_string(),
+                        column: field.clone(),
+                        value_type: type_name(from),
+                    })
+                }
+            }
+        }
+        Ok(Some(placements))
     }
 
     /// A root row's id by the resource's [`RootId`] rule.
@@ -332,72 +435,6 @@ impl Normalizer {
             }
         }
     }
-
-    /// Puts `value` into column `column` of `table` (creating it, or a variant), returning
-    /// the cell; `None` for a null in a column that does not exist yet (dlt never creates a
-    /// column from nulls).
-    fn place(
-        &self,
-        schema: &mut Schema,
-        table: usize,
-        column: String,
-        value: Value,
-        root: bool,
-    ) -> Result<Option<(usize, Value)>, NormalizeError> {
-        let t = schema.table_at_mut(table);
-        let Some(from) = value_type(&value) else {
-            return match t.column_index(&column) {
-                None => Ok(None),
-                Some(i) if t.columns()[i].nullable => Ok(Some((i, Value::Null))),
-                Some(_) => Err(NormalizeError::Null {
-                    table: t.name.clone(),
-                    column,
-                }),
-            };
-        };
-        let Some(existing) = t.column_index(&column) else {
-            let nullable = !(root && self.primary_key.contains(&column));
-            return Ok(Some(new_column(t, column, &value, from, nullable, false)));
-        };
-        let to = t.columns()[existing].data_type;
-        if let Some(v) = coerce(to, from, &value) {
-            return Ok(Some((existing, v)));
-        }
-        let variant = self
-            .naming
-            .join(&[column.as_str(), &format!("v_{}", type_name(from))]);
-        match t.column_index(&variant) {
-            None => Ok(Some(new_column(t, variant, &value, from, true, true))),
-            Some(i) => match coerce(t.columns()[i].data_type, from, &value) {
-                Some(v) => Ok(Some((i, v))),
-                None => Err(NormalizeError::Coerce {
-                    table: t.name.clone(),
-                    column,
-                    value_type: type_name(from),
-                }),
-            },
-        }
-    }
-}
-
-/// Adds a column typed by `value` (ISO timestamps detected) and returns its cell.
-fn new_column(
-    t: &mut TableSchema,
-    name: String,
-    value: &Value,
-    from: DataType,
-    nullable: bool,
-    variant: bool,
-) -> (usize, Value) {
-    let data_type = infer_type(value).unwrap_or(from);
-    let stored = coerce(data_type, from, value).unwrap_or_else(|| value.clone());
-    let i = t.add_column(ColumnSchema {
-        name,
-        data_type,
-        nullable,
-        variant,
-    });
-    (i, stored)
 }
 
 #[cfg(test)]

@@ -20,6 +20,10 @@ pub struct TableSchema {
     pub name: String,
     /// The parent table's index in [`Schema::tables`]; `None` for a root table.
     pub parent: Option<usize>,
+    /// Received rows in an earlier load: only then do contracts on new columns apply.
+    pub seen_data: bool,
+    /// Received a row in this load.
+    pub has_rows: bool,
     columns: Vec<ColumnSchema>,
     by_name: HashMap<String, usize>,
 }
@@ -71,11 +75,20 @@ impl Schema {
         self.tables.push(TableSchema {
             name: name.to_string(),
             parent,
+            seen_data: false,
+            has_rows: false,
             columns: Vec::new(),
             by_name: HashMap::new(),
         });
         self.by_name.insert(name.to_string(), self.tables.len() - 1);
         self.tables.len() - 1
+    }
+
+    /// Marks every table that received rows as having seen data: call once a load committed.
+    pub fn mark_seen(&mut self) {
+        for t in &mut self.tables {
+            t.seen_data |= t.has_rows;
+        }
     }
 
     /// The table at `index`, to add columns.

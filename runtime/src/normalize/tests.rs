@@ -293,3 +293,43 @@ fn null_primary_key_is_an_error() {
         "table `t`: column `id` is NOT NULL but the record has null there"
     );
 }
+
+#[test]
+fn frozen_contracts_name_table_field_and_type() {
+    let r = RootId::Given("R".into());
+    let mut n = dlt();
+    let mut schema = Schema::new();
+    let mut rows = Vec::new();
+    n.normalize(&mut schema, "t", &json!({"a": 1}), &r, "L", &mut rows)
+        .unwrap();
+    schema.mark_seen();
+    n.contract = SchemaContract::all(ContractMode::Freeze);
+    let message = |schema: &mut Schema, record: Value| {
+        n.normalize(schema, "t", &record, &r, "L", &mut Vec::new())
+            .unwrap_err()
+            .to_string()
+    };
+    assert_eq!(
+        message(&mut schema, json!({"a": 1, "b": "new"})),
+        "table `t`: field `b` (a text value) is not a column, and the schema contract freezes \
+         columns (`schema_contract.columns = \"freeze\"`); declare it in `columns` or let columns evolve"
+    );
+    assert_eq!(
+        message(&mut schema, json!({"a": "x"})),
+        "table `t`: field `a` holds a text value, which its column's type does not take, and the \
+         schema contract freezes data types (`schema_contract.data_type = \"freeze\"`)"
+    );
+    assert_eq!(
+        message(&mut schema, json!({"a": 1, "l": [1]})),
+        "table `t__l` is new, but the schema contract freezes tables \
+         (`schema_contract.tables = \"freeze\"`); declare the table or let tables evolve"
+    );
+    // Nothing of a refused record reached the schema.
+    let columns: Vec<&str> = schema.tables()[0]
+        .columns()
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    assert_eq!(columns, ["a", "_dlt_load_id", "_dlt_id"]);
+    assert_eq!(schema.tables().len(), 1);
+}

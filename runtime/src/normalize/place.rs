@@ -1,0 +1,104 @@
+//! Where one flattened value goes in its table: an existing column (converted to its type), a
+//! new column, or a variant column; decided before the schema changes, so a schema contract can
+//! refuse or discard the change first.
+
+use serde_json::Value;
+
+use super::coerce::{coerce, infer_type, type_name, value_type};
+use super::{ColumnSchema, NormalizeError, Normalizer, TableSchema};
+use crate::def::DataType;
+
+/// The decision for one value.
+pub(super) enum Placement {
+    /// A null for a column that does not exist: dlt never creates a column from nulls.
+    Skip,
+    /// This column (by index), with the value converted to its type.
+    Existing(usize, Value),
+    /// A column to add.
+    New {
+        /// The new column.
+        column: ColumnSchema,
+        /// The value converted to the new column's type.
+        value: Value,
+        /// The field's column name (for a variant, the column it did not fit).
+        field: String,
+        /// The value's own type.
+        from: DataType,
+    },
+}
+
+impl Normalizer {
+    /// Decides where `value` of field `column` goes in `table` (`None`: the table is new).
+    pub(super) fn decide(
+        &self,
+        table: Option<&TableSchema>,
+        table_name: &str,
+        column: String,
+        value: Value,
+        root: bool,
+    ) -> Result<Placement, NormalizeError> {
+        let existing = table.and_then(|t| t.column_index(&column).map(|i| (t, i)));
+        let Some(from) = value_type(&value) else {
+            return match existing {
+                None => Ok(Placement::Skip),
+                Some((t, i)) if t.columns()[i].nullable => Ok(Placement::Existing(i, Value::Null)),
+                Some(_) => Err(NormalizeError::Null {
+                    table: table_name.to_string(),
+                    column,
+                }),
+            };
+        };
+        let Some((t, index)) = existing else {
+            let nullable = !(root && self.primary_key.contains(&column));
+            return Ok(new_column(
+                column.clone(),
+                column,
+                value,
+                from,
+                nullable,
+                false,
+            ));
+        };
+        if let Some(v) = coerce(t.columns()[index].data_type, from, &value) {
+            return Ok(Placement::Existing(index, v));
+        }
+        let variant = self
+            .naming
+            .join(&[column.as_str(), &format!("v_{}", type_name(from))]);
+        match t.column_index(&variant) {
+            None => Ok(new_column(variant, column, value, from, true, true)),
+            Some(i) => match coerce(t.columns()[i].data_type, from, &value) {
+                Some(v) => Ok(Placement::Existing(i, v)),
+                None => Err(NormalizeError::Coerce {
+                    table: table_name.to_string(),
+                    column,
+                    value_type: type_name(from),
+                }),
+            },
+        }
+    }
+}
+
+/// A new column typed by `value` (ISO timestamps detected).
+fn new_column(
+    name: String,
+    field: String,
+    value: Value,
+    from: DataType,
+    nullable: bool,
+    variant: bool,
+) -> Placement {
+    let data_type = infer_type(&value).unwrap_or(from);
+    let stored = coerce(data_type, from, &value).unwrap_or(value);
+    Placement::New {
+        column: ColumnSchema {
+            name,
+            data_type,
+            nullable,
+            variant,
+        },
+        value: stored,
+        field,
+        from,
+    }
+}
