@@ -122,7 +122,7 @@ fn meta_columns(dialect: Dialect) -> [(&'static str, &'static str); 3] {
 
 /// The placeholder for parameter `index` (1-based). PostgreSQL decimals travel as text and are
 /// cast, so the runtime needs no numeric wire encoder.
-fn param(dialect: Dialect, index: usize, data_type: Option<DataType>) -> String {
+pub(super) fn param(dialect: Dialect, index: usize, data_type: Option<DataType>) -> String {
     match dialect {
         Dialect::Sqlite => format!("?{index}"),
         Dialect::Postgres => match data_type {
