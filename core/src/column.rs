@@ -28,6 +28,44 @@ pub enum DataType {
     Time,
 }
 
+impl DataType {
+    /// Every type, in the order dlt lists them.
+    pub const ALL: [DataType; 10] = [
+        DataType::Text,
+        DataType::Double,
+        DataType::Bool,
+        DataType::Timestamp,
+        DataType::Bigint,
+        DataType::Binary,
+        DataType::Json,
+        DataType::Decimal,
+        DataType::Date,
+        DataType::Time,
+    ];
+
+    /// dlt's name of the type: what specs and stored schemas write, and the suffix of a
+    /// variant column (`price__v_text`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            DataType::Text => "text",
+            DataType::Double => "double",
+            DataType::Bool => "bool",
+            DataType::Timestamp => "timestamp",
+            DataType::Bigint => "bigint",
+            DataType::Binary => "binary",
+            DataType::Json => "json",
+            DataType::Decimal => "decimal",
+            DataType::Date => "date",
+            DataType::Time => "time",
+        }
+    }
+
+    /// The type dlt names `name`.
+    pub fn from_name(name: &str) -> Option<DataType> {
+        DataType::ALL.into_iter().find(|t| t.name() == name)
+    }
+}
+
 /// The `dedup_sort` order of a column: which of two rows of one load with the same primary
 /// key survives a `delete-insert` merge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

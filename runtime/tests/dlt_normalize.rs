@@ -5,26 +5,10 @@
 //! ids are computed).
 
 use restsource_core::naming::Naming;
-use restsource_runtime::def::DataType;
 use restsource_runtime::normalize::{
     ContractMode, Normalizer, RootId, Row, Schema, SchemaContract, SystemColumns,
 };
 use serde_json::{json, Map, Value};
-
-fn type_name(t: DataType) -> &'static str {
-    match t {
-        DataType::Text => "text",
-        DataType::Double => "double",
-        DataType::Bool => "bool",
-        DataType::Timestamp => "timestamp",
-        DataType::Bigint => "bigint",
-        DataType::Binary => "binary",
-        DataType::Json => "json",
-        DataType::Decimal => "decimal",
-        DataType::Date => "date",
-        DataType::Time => "time",
-    }
-}
 
 /// A cell as the fixture writes it: timestamps as instants, load ids blanked (they differ per run).
 fn canonical(column: &str, data_type: &str, v: &Value) -> Value {
@@ -115,7 +99,9 @@ fn ours(case: &Value) -> (Value, bool) {
             let columns: Vec<Value> = t
                 .columns()
                 .iter()
-                .map(|c| json!({"name": c.name, "type": type_name(c.data_type), "nullable": c.nullable}))
+                .map(
+                    |c| json!({"name": c.name, "type": c.data_type.name(), "nullable": c.nullable}),
+                )
                 .collect();
             let mut table_rows: Vec<Value> = rows
                 .iter()
@@ -125,7 +111,7 @@ fn ours(case: &Value) -> (Value, bool) {
                     for (c, v) in &r.cells {
                         let col = &t.columns()[*c];
                         if !v.is_null() {
-                            let v = canonical(&col.name, type_name(col.data_type), v);
+                            let v = canonical(&col.name, col.data_type.name(), v);
                             row.insert(col.name.clone(), v);
                         }
                     }

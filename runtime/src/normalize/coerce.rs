@@ -28,22 +28,6 @@ pub(crate) fn infer_type(v: &Value) -> Option<DataType> {
     }
 }
 
-/// dlt's name for a type in a variant column (`<column>__v_<name>`).
-pub(crate) fn type_name(t: DataType) -> &'static str {
-    match t {
-        DataType::Text => "text",
-        DataType::Double => "double",
-        DataType::Bool => "bool",
-        DataType::Timestamp => "timestamp",
-        DataType::Bigint => "bigint",
-        DataType::Binary => "binary",
-        DataType::Json => "json",
-        DataType::Decimal => "decimal",
-        DataType::Date => "date",
-        DataType::Time => "time",
-    }
-}
-
 /// `v` (of type `from`) as a value of a `to` column, or `None` where dlt has no conversion (or
 /// it fails): the value then goes to a variant column.
 pub(crate) fn coerce(to: DataType, from: DataType, v: &Value) -> Option<Value> {

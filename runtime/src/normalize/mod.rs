@@ -24,7 +24,6 @@ use restsource_core::naming::{digest128, Naming};
 use serde_json::{Map, Value};
 
 use crate::def::DataType;
-use coerce::type_name;
 use place::Placement;
 pub use restsource_core::contract::{ContractMode, SchemaContract};
 pub use schema::{ColumnSchema, Schema, TableSchema};
@@ -399,14 +398,14 @@ impl Normalizer {
                     return Err(NormalizeError::FrozenType {
                         table: name.to_string(),
                         column: field.clone(),
-                        value_type: type_name(from),
+                        value_type: from.name(),
                     })
                 }
                 ContractMode::Freeze => {
                     return Err(NormalizeError::FrozenColumn {
                         table: name.to_string(),
                         column: field.clone(),
-                        value_type: type_name(from),
+                        value_type: from.name(),
                     })
                 }
             }

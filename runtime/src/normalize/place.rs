@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::coerce::{coerce, infer_type, type_name, value_type};
+use super::coerce::{coerce, infer_type, value_type};
 use super::{ColumnSchema, NormalizeError, Normalizer, TableSchema};
 use crate::def::DataType;
 
@@ -64,7 +64,7 @@ impl Normalizer {
         }
         let variant = self
             .naming
-            .join(&[column.as_str(), &format!("v_{}", type_name(from))]);
+            .join(&[column.as_str(), &format!("v_{}", from.name())]);
         match t.column_index(&variant) {
             None => Ok(new_column(variant, column, value, from, true, true)),
             Some(i) => match coerce(t.columns()[i].data_type, from, &value) {
@@ -72,7 +72,7 @@ impl Normalizer {
                 None => Err(NormalizeError::Coerce {
                     table: table_name.to_string(),
                     column,
-                    value_type: type_name(from),
+                    value_type: from.name(),
                 }),
             },
         }

@@ -20,7 +20,7 @@ fn tables(schema: &Schema, rows: &[Row]) -> Vec<(String, Vec<Value>)> {
                 .iter()
                 .map(|c| {
                     let null = if c.nullable { "" } else { "!" };
-                    format!("{} {}{null}", c.name, coerce::type_name(c.data_type))
+                    format!("{} {}{null}", c.name, c.data_type.name())
                 })
                 .collect();
             let rows = rows
