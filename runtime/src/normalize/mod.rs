@@ -17,6 +17,7 @@
 mod coerce;
 mod place;
 pub mod schema;
+mod stored;
 
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine;
