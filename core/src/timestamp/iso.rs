@@ -11,7 +11,8 @@
 //!   extended seconds need an extended date, compact minutes a compact date (`20230530T12:33`
 //!   passes because the check sits only on seconds);
 //! - an optional `Z`, or `±hh`, `±hhmm`, `±hh:mm`, `±hh:` (minutes 0): minutes above 59 are
-//!   added in, the total must stay within a day;
+//!   added in; a total above +24 h is refused, any other is kept (one of a day or more is
+//!   refused only when dlt stores the value, see the module above);
 //! - nothing after: an interval (`/`) and a duration (`P…`) are never a date or a time.
 //!
 //! Only ASCII digits count here (Rust's `char::to_digit`), unlike the common-format fallback.
@@ -75,14 +76,16 @@ fn days_in_year(year: i64) -> i64 {
     }
 }
 
-/// Gregorian days before 1 January of `year + 1`, counted pendulum's way (also for year 0).
+/// `year` plus the Gregorian leap years up to it: modulo 7, how far the weekdays of `year`
+/// have moved (each year moves them one day, a leap year two). Truncating division, as
+/// pendulum's `i32` arithmetic, so year 0 (whose week 1 can start in year 1) agrees too.
 fn leap_count(year: i64) -> i64 {
     year + year / 4 - year / 100 + year / 400
 }
 
 /// ISO weekday (Monday 1 … Sunday 7) of 4 January of `year`, which is always in week 1.
 fn weekday_of_jan4(year: i64) -> i64 {
-    // Zeller-style count from the previous year (January comes before March).
+    // Counted from the previous year: January comes before this year's leap day.
     let w = (leap_count(year - 1) + 4) % 7;
     if w == 0 {
         7

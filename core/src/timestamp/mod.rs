@@ -4,8 +4,8 @@
 //! recorded corpus by `tests/dlt_timestamps.rs`).
 //!
 //! - [`detect_timestamp`]: dlt's default `iso_timestamp` detection. A new string column is
-//!   `timestamp` when pendulum's ISO 8601 parser ([`iso`]), or on its failure the
-//!   common-format regex ([`common`]), reads the string as a date *with* a time. Dates alone,
+//!   `timestamp` when pendulum's ISO 8601 parser (`iso.rs`), or on its failure the
+//!   common-format regex (`common.rs`), reads the string as a date *with* a time. Dates alone,
 //!   times alone, durations, intervals, lowercase `t`/`z`, surrounding spaces and numbers are
 //!   text.
 //! - [`coerce_to_timestamp`]: a value arriving at an existing timestamp column. Strings go
@@ -44,7 +44,8 @@ use serde_json::Value;
 pub type Timestamp = DateTime<Utc>;
 
 /// `Some` exactly when dlt's default detection types the string as `timestamp` (for a new
-/// column or a new variant column), with the instant dlt then stores.
+/// column or a new variant column), with the instant dlt then stores; `None` also where dlt
+/// types it timestamp but then fails to store it (see the module's "Where restsource differs").
 pub fn detect_timestamp(s: &str) -> Option<Timestamp> {
     // dlt skips empty strings before parsing.
     if s.is_empty() {
@@ -62,6 +63,10 @@ pub fn detect_timestamp(s: &str) -> Option<Timestamp> {
 /// `__v_<type>` variant column): times alone, durations, unparsable strings, instants outside
 /// years 1 to 9999, booleans, and anything else JSON holds. Null is never coerced by dlt and
 /// gives `None` here.
+///
+/// A float is taken as given. dlt reads JSON with orjson, which rounds every number text to
+/// the nearest float; serde_json without its `float_roundtrip` feature can land one unit in the
+/// last place away, which at 10¹¹ seconds is 15 µs.
 pub fn coerce_to_timestamp(v: &Value) -> Option<Timestamp> {
     match v {
         Value::String(s) => coerce_text(s),
