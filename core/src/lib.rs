@@ -45,6 +45,7 @@ mod paginator;
 pub mod path;
 pub mod sql;
 mod template;
+pub mod timestamp;
 #[cfg(feature = "tokens")]
 pub mod tokens;
 mod write;
