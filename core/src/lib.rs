@@ -43,6 +43,7 @@ pub mod names;
 pub mod naming;
 mod paginator;
 pub mod path;
+mod python;
 pub mod sql;
 mod template;
 pub mod timestamp;

@@ -15,8 +15,7 @@
 //!   hash tag, exactly as dlt shortens it, so long names match dlt's on PostgreSQL too.
 //!
 //! Python's `\d` matches the Unicode decimal digits (category Nd), not every numeric
-//! character: `٣` is a digit, `²` and `Ⅻ` are not. [`DECIMAL_DIGIT_ZEROS`] holds that class as
-//! of Unicode 14 (Python 3.11, on which the fixture was recorded).
+//! character: `٣` is a digit, `²` and `Ⅻ` are not (see `python::digit_value`).
 
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine;
@@ -157,25 +156,9 @@ fn shake128<const N: usize>(bytes: &[u8]) -> [u8; N] {
     out
 }
 
-/// The first code point of every run of ten Unicode decimal digits (category Nd, Unicode 14):
-/// each run holds the digits 0 to 9 of one script.
-const DECIMAL_DIGIT_ZEROS: [u32; 66] = [
-    0x30, 0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66,
-    0xDE6, 0xE50, 0xED0, 0xF20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90,
-    0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0xFF10,
-    0x104A0, 0x10D30, 0x11066, 0x110F0, 0x11136, 0x111D0, 0x112F0, 0x11450, 0x114D0, 0x11650,
-    0x116C0, 0x11730, 0x118E0, 0x11950, 0x11C50, 0x11D50, 0x11DA0, 0x16A60, 0x16AC0, 0x16B50,
-    0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7EC, 0x1D7F6, 0x1E140, 0x1E2F0, 0x1E950, 0x1FBF0,
-];
-
 /// A digit as Python's `\d` sees it: a Unicode decimal digit.
 fn is_digit(c: char) -> bool {
-    if c.is_ascii() {
-        return c.is_ascii_digit();
-    }
-    let code = c as u32;
-    let run = DECIMAL_DIGIT_ZEROS.partition_point(|&zero| zero <= code);
-    run > 0 && code - DECIMAL_DIGIT_ZEROS[run - 1] < 10
+    crate::python::digit_value(c).is_some()
 }
 
 /// dlt's `_normalize_identifier` before shortening, on a trimmed, non-empty identifier.

@@ -68,9 +68,17 @@ mod tests {
     fn a_schema_survives_storing() {
         let mut schema = Schema::new();
         let n = Normalizer::new(Naming::UNLIMITED, SystemColumns::DLT);
-        let record = json!({"id": 1, "a": {"b": "x"}, "l": [{"c": 1.5}], "t": "2024-01-01T00:00:00Z"});
-        n.normalize(&mut schema, "t", &record, &RootId::Random, "L", &mut Vec::new())
-            .unwrap();
+        let record =
+            json!({"id": 1, "a": {"b": "x"}, "l": [{"c": 1.5}], "t": "2024-01-01T00:00:00Z"});
+        n.normalize(
+            &mut schema,
+            "t",
+            &record,
+            &RootId::Random,
+            "L",
+            &mut Vec::new(),
+        )
+        .unwrap();
         let stored = schema.to_json();
         let mut back = Schema::from_json(&stored).unwrap();
         assert_eq!(back.to_json(), stored);
