@@ -26,6 +26,7 @@
 mod error;
 pub(crate) mod jsonl;
 pub(crate) mod mode;
+mod normal_tables;
 #[cfg(feature = "postgres")]
 pub(crate) mod postgres;
 #[cfg(feature = "postgres")]

@@ -5,7 +5,7 @@
 use restsource_core::sql::relational::{self, NormalColumn};
 use restsource_core::sql::Dialect;
 
-use crate::normalize::{Schema, SystemColumns};
+use crate::normalize::{ColumnSchema, Schema, SystemColumns};
 
 /// A resource's normalized tables and the DDL that brings the destination up to them.
 #[derive(Debug, Clone)]
@@ -48,11 +48,13 @@ impl NormalTables {
             if columns.is_empty() {
                 continue;
             }
-            let normal = |c: &crate::normalize::ColumnSchema| NormalColumn {
-                name: &c.name,
-                data_type: c.data_type,
-                nullable: c.nullable,
-            };
+            fn normal(c: &ColumnSchema) -> NormalColumn<'_> {
+                NormalColumn {
+                    name: &c.name,
+                    data_type: c.data_type,
+                    nullable: c.nullable,
+                }
+            }
             match self.created[i] {
                 None => {
                     let all: Vec<NormalColumn<'_>> = columns.iter().map(normal).collect();
@@ -74,12 +76,7 @@ impl NormalTables {
 
     /// Indexes for the lookups loading makes among `new` columns: the root table's key (merge
     /// deletes by it) and a child table's root id (a merged root's child rows go by it).
-    fn indexes(
-        &self,
-        table: &str,
-        root: bool,
-        new: &[crate::normalize::ColumnSchema],
-    ) -> Vec<String> {
+    fn indexes(&self, table: &str, root: bool, new: &[ColumnSchema]) -> Vec<String> {
         let has = |name: &str| new.iter().any(|c| c.name == name);
         let mut out = Vec::new();
         if root && !self.key.is_empty() && self.key.iter().all(|k| has(k)) {
@@ -111,8 +108,15 @@ mod tests {
         n.primary_key = vec!["id".into()];
         let mut tables = NormalTables::stored(Schema::new(), vec!["id".into()], SystemColumns::DLT);
         let r = RootId::Given("R".into());
-        n.normalize(&mut tables.schema, "t", &json!({"id": 1, "l": [1]}), &r, "L", &mut Vec::new())
-            .unwrap();
+        n.normalize(
+            &mut tables.schema,
+            "t",
+            &json!({"id": 1, "l": [1]}),
+            &r,
+            "L",
+            &mut Vec::new(),
+        )
+        .unwrap();
         assert_eq!(
             tables.pending_ddl(Dialect::Sqlite),
             [
@@ -122,8 +126,15 @@ mod tests {
                 r#"CREATE INDEX IF NOT EXISTS "t__l___dlt_root_id__idx" ON "t__l" ("_dlt_root_id")"#,
             ]
         );
-        n.normalize(&mut tables.schema, "t", &json!({"id": 2, "b": true}), &r, "L", &mut Vec::new())
-            .unwrap();
+        n.normalize(
+            &mut tables.schema,
+            "t",
+            &json!({"id": 2, "b": true}),
+            &r,
+            "L",
+            &mut Vec::new(),
+        )
+        .unwrap();
         assert_eq!(
             tables.pending_ddl(Dialect::Postgres),
             [r#"ALTER TABLE "t" ADD COLUMN "b" boolean"#]

@@ -33,7 +33,7 @@ pub(crate) fn infer_type(v: &Value) -> Option<DataType> {
 pub(crate) fn coerce(to: DataType, from: DataType, v: &Value) -> Option<Value> {
     if to == from {
         return Some(match (to, v) {
-            (DataType::Timestamp, Value::String(s)) => Value::String(timestamp::parse(s)?),
+            (DataType::Timestamp, Value::String(_)) => Value::String(timestamp::coerce(v)?),
             _ => v.clone(),
         });
     }
@@ -54,11 +54,9 @@ pub(crate) fn coerce(to: DataType, from: DataType, v: &Value) -> Option<Value> {
         (DataType::Double, Value::String(s)) => parse_float(s).map(Value::from),
         (DataType::Bool, Value::Number(n)) => n.as_f64().map(|f| Value::Bool(f != 0.0)),
         (DataType::Bool, Value::String(s)) => parse_bool(s).map(Value::Bool),
-        (DataType::Timestamp, Value::String(s)) => timestamp::parse(s).map(Value::String),
-        (DataType::Timestamp, Value::Number(n)) => n
-            .as_f64()
-            .and_then(timestamp::from_epoch)
-            .map(Value::String),
+        (DataType::Timestamp, Value::String(_) | Value::Number(_)) => {
+            timestamp::coerce(v).map(Value::String)
+        }
         (DataType::Json, Value::String(s)) => serde_json::from_str(s).ok(),
         _ => None,
     }
@@ -135,49 +133,25 @@ fn parse_bool(s: &str) -> Option<bool> {
     }
 }
 
-/// Timestamps: detection of ISO strings and their UTC instant.
-// Interim: RFC 3339 and the common ISO forms only, until `restsource_core::timestamp` (dlt's
-// exact pendulum rules, recorded from dlt) lands.
+/// Timestamps as dlt reads them (`restsource_core::timestamp`), stored as the loaders' text
+/// form (`2024-05-01T12:00:00[.123]Z`).
 mod timestamp {
-    use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
+    use restsource_core::timestamp::{coerce_to_timestamp, detect_timestamp, Timestamp};
+    use serde_json::Value;
 
-    /// The UTC instant of a string dlt detects as a timestamp.
+    fn text(t: Timestamp) -> String {
+        let mut out = String::new();
+        crate::load::text::timestamp(&mut out, &t);
+        out
+    }
+
+    /// The instant of a string dlt detects as a timestamp.
     pub(super) fn detect(s: &str) -> Option<String> {
-        if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-            return Some(
-                t.with_timezone(&Utc)
-                    .to_rfc3339_opts(SecondsFormat::AutoSi, true),
-            );
-        }
-        for format in [
-            "%Y-%m-%dT%H:%M:%S%.f",
-            "%Y-%m-%d %H:%M:%S%.f",
-            "%Y-%m-%dT%H:%M",
-        ] {
-            if let Ok(t) = NaiveDateTime::parse_from_str(s, format) {
-                return Some(t.and_utc().to_rfc3339_opts(SecondsFormat::AutoSi, true));
-            }
-        }
-        None
+        detect_timestamp(s).map(text)
     }
 
-    /// A string into a timestamp column: detected timestamps and plain dates.
-    pub(super) fn parse(s: &str) -> Option<String> {
-        detect(s).or_else(|| {
-            let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()?;
-            Some(
-                d.and_hms_opt(0, 0, 0)?
-                    .and_utc()
-                    .to_rfc3339_opts(SecondsFormat::AutoSi, true),
-            )
-        })
-    }
-
-    /// Unix epoch seconds.
-    pub(super) fn from_epoch(secs: f64) -> Option<String> {
-        let whole = secs.floor();
-        let nanos = ((secs - whole) * 1e9).round() as u32;
-        let t = DateTime::<Utc>::from_timestamp(whole as i64, nanos)?;
-        Some(t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+    /// A string or number (Unix seconds) into a timestamp column.
+    pub(super) fn coerce(v: &Value) -> Option<String> {
+        coerce_to_timestamp(v).map(text)
     }
 }
