@@ -58,6 +58,16 @@ pub enum LoadError {
         /// What is wrong.
         message: String,
     },
+    /// A record that relational normalization refuses (a frozen schema contract, a NULL
+    /// primary key, a value that fits no column).
+    #[error("resource `{resource}`: {source}")]
+    Normalize {
+        /// The resource.
+        resource: String,
+        /// What normalization refused.
+        #[source]
+        source: crate::normalize::NormalizeError,
+    },
     /// SQLite failed.
     #[cfg(feature = "sqlite")]
     #[error("sqlite: {0}")]

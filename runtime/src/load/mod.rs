@@ -37,6 +37,8 @@ mod postgres_value;
 pub(crate) mod sqlite;
 #[cfg(feature = "sqlite")]
 mod sqlite_bind;
+#[cfg(feature = "sqlite")]
+mod sqlite_normal;
 pub(crate) mod text;
 pub(crate) mod writer;
 

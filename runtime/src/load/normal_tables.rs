@@ -7,6 +7,15 @@ use restsource_core::sql::Dialect;
 
 use crate::normalize::{ColumnSchema, Schema, SystemColumns};
 
+/// A normalized column as the SQL builder takes it.
+pub(crate) fn normal(c: &ColumnSchema) -> NormalColumn<'_> {
+    NormalColumn {
+        name: &c.name,
+        data_type: c.data_type,
+        nullable: c.nullable,
+    }
+}
+
 /// A resource's normalized tables and the DDL that brings the destination up to them.
 #[derive(Debug, Clone)]
 pub(crate) struct NormalTables {
@@ -47,13 +56,6 @@ impl NormalTables {
             // A table is only created once it has a row; until then it has no columns.
             if columns.is_empty() {
                 continue;
-            }
-            fn normal(c: &ColumnSchema) -> NormalColumn<'_> {
-                NormalColumn {
-                    name: &c.name,
-                    data_type: c.data_type,
-                    nullable: c.nullable,
-                }
             }
             match self.created[i] {
                 None => {
