@@ -12,6 +12,15 @@ pub const LOAD_ID_COLUMN: &str = "_rs_load_id";
 /// Column holding the time the row's page reached the loader.
 pub const EXTRACTED_AT_COLUMN: &str = "_rs_extracted_at";
 
+/// Relational normalization's row id column (dlt's `_dlt_id`).
+pub const ROW_ID_COLUMN: &str = "_rs_id";
+/// A child row's parent row id (dlt's `_dlt_parent_id`).
+pub const PARENT_ID_COLUMN: &str = "_rs_parent_id";
+/// A child row's position in its list (dlt's `_dlt_list_idx`).
+pub const LIST_INDEX_COLUMN: &str = "_rs_list_idx";
+/// The root row's id on every descendant row (dlt's `_dlt_root_id`).
+pub const ROOT_ID_COLUMN: &str = "_rs_root_id";
+
 /// Prefix of a resource's staging table (replace disposition): `_rs_staging_<table>`.
 pub const STAGING_PREFIX: &str = "_rs_staging_";
 
@@ -21,6 +30,9 @@ pub const LOADS_TABLE: &str = "_rs_loads";
 pub const LOAD_RESOURCES_TABLE: &str = "_rs_load_resources";
 /// Table with each resource's incremental state, as of the last load that committed it.
 pub const STATE_TABLE: &str = "_rs_state";
+/// Table with each relationally normalized resource's schema (its tables, columns and
+/// types), as of the last load that committed it.
+pub const SCHEMA_TABLE: &str = "_rs_schema";
 
 /// Whether `name` falls under [`RESERVED_PREFIX`] as SQLite sees it (identifiers compare
 /// without case there).
@@ -39,10 +51,15 @@ mod tests {
             EXTRA_COLUMN,
             LOAD_ID_COLUMN,
             EXTRACTED_AT_COLUMN,
+            ROW_ID_COLUMN,
+            PARENT_ID_COLUMN,
+            LIST_INDEX_COLUMN,
+            ROOT_ID_COLUMN,
             STAGING_PREFIX,
             LOADS_TABLE,
             LOAD_RESOURCES_TABLE,
             STATE_TABLE,
+            SCHEMA_TABLE,
         ] {
             assert!(is_reserved(name), "{name}");
         }

@@ -1,5 +1,6 @@
 //! The DDL of restsource's own tables ([`crate::names::LOADS_TABLE`],
-//! [`crate::names::LOAD_RESOURCES_TABLE`], [`crate::names::STATE_TABLE`]), per dialect.
+//! [`crate::names::LOAD_RESOURCES_TABLE`], [`crate::names::STATE_TABLE`],
+//! [`crate::names::SCHEMA_TABLE`]), per dialect.
 
 use super::Dialect;
 
@@ -13,6 +14,8 @@ CREATE TABLE IF NOT EXISTS "_rs_load_resources" (
   PRIMARY KEY ("load_id", "resource"));
 CREATE TABLE IF NOT EXISTS "_rs_state" (
   "resource" TEXT PRIMARY KEY, "state" JSON_TEXT NOT NULL, "load_id" TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS "_rs_schema" (
+  "resource" TEXT PRIMARY KEY, "schema" JSON_TEXT NOT NULL, "load_id" TEXT NOT NULL);
 "#;
 
 const POSTGRES: &str = r#"
@@ -25,11 +28,13 @@ CREATE TABLE IF NOT EXISTS "_rs_load_resources" (
   PRIMARY KEY ("load_id", "resource"));
 CREATE TABLE IF NOT EXISTS "_rs_state" (
   "resource" text PRIMARY KEY, "state" jsonb NOT NULL, "load_id" text NOT NULL);
+CREATE TABLE IF NOT EXISTS "_rs_schema" (
+  "resource" text PRIMARY KEY, "schema" jsonb NOT NULL, "load_id" text NOT NULL);
 "#;
 
 /// `CREATE TABLE IF NOT EXISTS` for restsource's own tables in `dialect`, as one batch of
 /// statements: loads (one row per run), load resources (one row per resource of a run) and
-/// incremental state (one row per resource).
+/// incremental state and normalized schema (one row per resource each).
 pub const fn system_tables(dialect: Dialect) -> &'static str {
     match dialect {
         Dialect::Sqlite => SQLITE,
@@ -40,14 +45,14 @@ pub const fn system_tables(dialect: Dialect) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::names::{LOADS_TABLE, LOAD_RESOURCES_TABLE, STATE_TABLE};
+    use crate::names::{LOADS_TABLE, LOAD_RESOURCES_TABLE, SCHEMA_TABLE, STATE_TABLE};
     use crate::sql::quote_ident;
 
     #[test]
     fn every_dialect_creates_every_system_table_by_its_name() {
         for dialect in [Dialect::Sqlite, Dialect::Postgres] {
             let ddl = system_tables(dialect);
-            for table in [LOADS_TABLE, LOAD_RESOURCES_TABLE, STATE_TABLE] {
+            for table in [LOADS_TABLE, LOAD_RESOURCES_TABLE, STATE_TABLE, SCHEMA_TABLE] {
                 let create = format!("CREATE TABLE IF NOT EXISTS {} (", quote_ident(table));
                 assert_eq!(ddl.matches(&create).count(), 1, "{dialect:?} {table}");
             }

@@ -24,8 +24,11 @@
 //! `PipelineOptions::lock_timeout` and ends in [`LoadError::Locked`].
 
 mod error;
+#[cfg(feature = "sqlite")]
+mod json_row;
 pub(crate) mod jsonl;
 pub(crate) mod mode;
+#[cfg(feature = "sqlite")]
 mod normal_tables;
 #[cfg(feature = "postgres")]
 pub(crate) mod postgres;
@@ -145,18 +148,31 @@ impl Destination {
     }
 
     /// Opens a writer for this destination (called on the writer thread). `lock_timeout`
-    /// bounds every wait for another run.
+    /// bounds every wait for another run; `relational` normalizes records into typed tables.
     #[cfg_attr(not(feature = "postgres"), allow(unused_variables))]
     pub(crate) fn open(
         &self,
         handle: &tokio::runtime::Handle,
         lock_timeout: std::time::Duration,
+        relational: Option<crate::normalize::RelationalOptions>,
     ) -> Result<Box<dyn writer::Writer>, LoadError> {
+        #[cfg(feature = "sqlite")]
+        let sqlite = matches!(self, Destination::Sqlite(_));
+        #[cfg(not(feature = "sqlite"))]
+        let sqlite = false;
+        if relational.is_some() && !sqlite {
+            return Err(LoadError::Config {
+                resource: "*".to_string(),
+                message: "relational loading is implemented for SQLite only so far".to_string(),
+            });
+        }
         match self {
             #[cfg(feature = "sqlite")]
-            Destination::Sqlite(path) => {
-                Ok(Box::new(sqlite::SqliteWriter::open(path, lock_timeout)?))
-            }
+            Destination::Sqlite(path) => Ok(Box::new(sqlite::SqliteWriter::open(
+                path,
+                lock_timeout,
+                relational,
+            )?)),
             #[cfg(feature = "postgres")]
             Destination::Postgres { conn, schema } => Ok(Box::new(postgres::PostgresWriter::open(
                 handle.clone(),
@@ -171,10 +187,7 @@ impl Destination {
 
 pub use restsource_core::names::STAGING_PREFIX;
 
-/// Quotes an identifier for SQLite and PostgreSQL (double quotes, inner quotes doubled).
-pub fn quote_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
+pub use restsource_core::sql::quote_ident;
 
 /// Schema evolution's safety check, shared by the SQL destinations: every declared column that
 /// already exists must keep its type (compared as the dialect names it). Run before any

@@ -21,10 +21,12 @@ use rusqlite::{params, Connection, ErrorCode};
 
 use super::mode::{is_hard_delete, Mode, Plan};
 use super::sqlite_bind::{Binder, Buffers};
+use super::sqlite_normal::SqliteNormal;
 use super::writer::{LoadStatus, Writer};
 use super::{quote_ident, text, LoadError, STAGING_PREFIX};
 use crate::def::ResourceDef;
 use crate::extract::{RowBatch, StartState};
+use crate::normalize::RelationalOptions;
 
 const SYSTEM_TABLES: &str =
     restsource_core::sql::system_tables(restsource_core::sql::Dialect::Sqlite);
@@ -41,11 +43,19 @@ pub(crate) struct SqliteWriter {
     registered: Vec<&'static ResourceDef>,
     buf: Buffers,
     at: String,
+    /// Relational loading: records normalized into typed root and child tables.
+    relational: Option<RelationalOptions>,
+    /// Each prepared resource's normalized tables (relational loading only).
+    normal: HashMap<&'static str, SqliteNormal>,
 }
 
 impl SqliteWriter {
     /// Opens (creating) the database at `path`; waits at most `lock_timeout` for other runs.
-    pub fn open(path: &Path, lock_timeout: Duration) -> Result<SqliteWriter, LoadError> {
+    pub fn open(
+        path: &Path,
+        lock_timeout: Duration,
+        relational: Option<RelationalOptions>,
+    ) -> Result<SqliteWriter, LoadError> {
         let conn = Connection::open(path)?;
         conn.busy_timeout(lock_timeout)?;
         let w = SqliteWriter {
@@ -59,6 +69,8 @@ impl SqliteWriter {
             registered: Vec::new(),
             buf: Buffers::default(),
             at: String::new(),
+            relational,
+            normal: HashMap::new(),
         };
         // Switching a new database to WAL needs it to itself; another run may hold it, and
         // SQLite answers this pragma's lock conflict at once, without its busy handler: wait
@@ -244,6 +256,12 @@ impl Writer for SqliteWriter {
 
     fn prepare(&mut self, def: &'static ResourceDef) -> Result<(), LoadError> {
         let plan = Plan::of(def)?;
+        if let Some(options) = self.relational {
+            let normal = SqliteNormal::prepare(&self.conn, def, &plan, options)?;
+            self.normal.insert(def.name, normal);
+            self.plans.insert(def.name, plan);
+            return Ok(());
+        }
         let sql = &def.sql.sqlite;
         let existing: HashMap<String, String> = {
             let mut stmt = self
@@ -285,7 +303,13 @@ impl Writer for SqliteWriter {
                VALUES (?1, ?2, ?3, ?4, 'running', 0)"#,
             params![self.load_id, def.name, def.table_name, mode_name(mode)],
         )?;
-        if mode == Mode::Replace {
+        if let Some(normal) = self.normal.get_mut(def.name) {
+            // One transaction holds the run, so emptying the tables here is as atomic as
+            // swapping a staging table in.
+            if mode == Mode::Replace {
+                normal.truncate(&self.conn)?;
+            }
+        } else if mode == Mode::Replace {
             self.conn.execute_batch(def.sql.sqlite.drop_staging)?;
             self.conn.execute_batch(def.sql.sqlite.create_staging)?;
         }
@@ -298,6 +322,10 @@ impl Writer for SqliteWriter {
         batch: &dyn RowBatch,
         at: DateTime<Utc>,
     ) -> Result<(), LoadError> {
+        if let Some(normal) = self.normal.get_mut(def.name) {
+            normal.write_batch(&self.conn, def, batch, &self.load_id)?;
+            return Ok(());
+        }
         text::timestamp(&mut self.at, &at);
         let Self {
             conn,
@@ -375,7 +403,9 @@ impl Writer for SqliteWriter {
         rows: u64,
     ) -> Result<(), LoadError> {
         let mode = self.plan(def)?.mode;
-        if mode == Mode::Replace {
+        if let Some(normal) = self.normal.get(def.name) {
+            normal.save(&self.conn, def.name, &self.load_id)?;
+        } else if mode == Mode::Replace {
             for stmt in def.sql.sqlite.replace_from_staging {
                 self.conn.execute_batch(stmt)?;
             }
@@ -389,6 +419,9 @@ impl Writer for SqliteWriter {
         state: Option<&serde_json::Value>,
         rows: u64,
     ) -> Result<(), LoadError> {
+        if let Some(normal) = self.normal.get(def.name) {
+            normal.save(&self.conn, def.name, &self.load_id)?;
+        }
         self.record_progress(def, state, "checkpoint", rows)?;
         self.conn.execute_batch("COMMIT")?;
         self.in_tx = false;

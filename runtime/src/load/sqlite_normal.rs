@@ -10,9 +10,16 @@ use serde_json::Value;
 use restsource_core::sql::relational::{self, NormalColumn};
 use restsource_core::sql::Dialect;
 
+use super::json_row::JsonRow;
+use super::mode::{Mode, Plan};
 use super::normal_tables::{normal, NormalTables};
 use super::LoadError;
-use crate::normalize::{Normalizer, RootId, Row, TableSchema};
+use crate::def::{DataType, ResourceDef};
+use crate::extract::RowBatch;
+use crate::normalize::{
+    ColumnSchema, Normalizer, RelationalOptions, RootId, Row, Schema, TableSchema,
+};
+use restsource_core::naming::Naming;
 
 /// How a normalized record is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,10 +41,115 @@ pub(crate) struct SqliteNormal {
     table: String,
     mode: NormalMode,
     root_id: RootId,
+    /// The `hard_delete` column (normalized): a merged record flagged there is deleted with
+    /// its child rows and not inserted.
+    hard_delete: Option<String>,
     rows: Vec<Row>,
 }
 
 impl SqliteNormal {
+    /// The writer of `def` under `options`, with the schema its earlier runs stored.
+    pub fn prepare(
+        conn: &Connection,
+        def: &ResourceDef,
+        plan: &Plan,
+        options: RelationalOptions,
+    ) -> Result<SqliteNormal, LoadError> {
+        let config = |message: &str| LoadError::Config {
+            resource: def.name.to_string(),
+            message: message.to_string(),
+        };
+        let (mode, root_id, root_key) = match plan.mode {
+            Mode::Append | Mode::Replace => (NormalMode::Append, RootId::Random, false),
+            Mode::DeleteInsert => (NormalMode::Merge, RootId::Random, true),
+            Mode::Upsert => (NormalMode::Merge, RootId::KeyHash, true),
+            Mode::InsertOnly => {
+                return Err(config(
+                    "merge strategy insert-only is not supported with relational loading yet",
+                ))
+            }
+        };
+        let naming = Naming::SQLITE;
+        let mut normalizer = Normalizer::new(naming, options.system);
+        normalizer.contract = options.contract;
+        normalizer.max_nesting = options.max_nesting;
+        normalizer.root_key = root_key;
+        normalizer.primary_key = def.primary_key.iter().map(|k| naming.key(k)).collect();
+        let stored: Option<String> = conn
+            .query_row(
+                r#"SELECT "schema" FROM "_rs_schema" WHERE "resource" = ?1"#,
+                [def.name],
+                |r| r.get(0),
+            )
+            .map(Some)
+            .or_else(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                e => Err(e),
+            })?;
+        let schema = match stored {
+            None => Schema::new(),
+            Some(text) => serde_json::from_str(&text)
+                .ok()
+                .as_ref()
+                .and_then(Schema::from_json)
+                .ok_or_else(|| config("the stored schema in `_rs_schema` is not readable"))?,
+        };
+        // Every stored table exists; tables added from here on are created by the run.
+        let mut tables =
+            NormalTables::stored(schema, normalizer.primary_key.clone(), options.system);
+        let table = naming.path(def.table_name);
+        if tables.schema.table_index(&table).is_none() {
+            // Declared columns come first, typed as declared (dlt's rule); a column declared
+            // without a type is left to inference.
+            let root = tables.schema.ensure_table(&table, None);
+            for c in def.columns.iter().filter(|c| c.data_type != DataType::Json) {
+                let name = naming.key(c.json_name);
+                let nullable = c.nullable && !normalizer.primary_key.contains(&name);
+                tables.schema.table_at_mut(root).add_column(ColumnSchema {
+                    name,
+                    data_type: c.data_type,
+                    nullable,
+                    variant: false,
+                });
+            }
+        }
+        let mut writer = SqliteNormal::new(normalizer, tables, def.table_name, mode, root_id);
+        if mode == NormalMode::Merge {
+            writer.hard_delete = def
+                .columns
+                .iter()
+                .find(|c| c.hard_delete)
+                .map(|c| naming.key(c.json_name));
+        }
+        Ok(writer)
+    }
+
+    /// Normalizes and writes every record of a page; returns the rows written.
+    pub fn write_batch(
+        &mut self,
+        conn: &Connection,
+        def: &ResourceDef,
+        batch: &dyn RowBatch,
+        load_id: &str,
+    ) -> Result<usize, LoadError> {
+        let mut rows = 0;
+        for i in 0..batch.len() {
+            let mut record = JsonRow::new(def);
+            batch.write_row(i, &mut record);
+            rows += self.write(conn, def.name, &record.finish(), load_id)?;
+        }
+        Ok(rows)
+    }
+
+    /// Stores the schema as this load leaves it, in the run's transaction.
+    pub fn save(&self, conn: &Connection, resource: &str, load_id: &str) -> Result<(), LoadError> {
+        conn.execute(
+            r#"INSERT OR REPLACE INTO "_rs_schema" ("resource", "schema", "load_id") VALUES (?1, ?2, ?3)"#,
+            rusqlite::params![resource, self.tables.schema.to_json().to_string(), load_id],
+        )?;
+        Ok(())
+    }
+
     /// A writer for `table` with `tables` as stored.
     pub fn new(
         normalizer: Normalizer,
@@ -52,6 +164,7 @@ impl SqliteNormal {
             table: table.to_string(),
             mode,
             root_id,
+            hard_delete: None,
             rows: Vec::new(),
         }
     }
@@ -108,6 +221,11 @@ impl SqliteNormal {
                 }
             }
         }
+        if let Some(flag) = &self.hard_delete {
+            if is_deleted(root_table, root, flag) {
+                return Ok(0);
+            }
+        }
         for row in &self.rows {
             insert(conn, schema.table_at(row.table), row)?;
         }
@@ -148,6 +266,18 @@ fn key_of<'r>(
             Some((index, value))
         })
         .collect()
+}
+
+/// dlt's hard-delete test: `true` in a bool column, any non-null value in another.
+fn is_deleted(table: &TableSchema, row: &Row, flag: &str) -> bool {
+    let Some(index) = table.column_index(flag) else {
+        return false;
+    };
+    match row.cells.iter().find(|(c, _)| *c == index) {
+        Some((_, Value::Bool(b))) => *b,
+        Some((_, Value::Null)) | None => false,
+        Some(_) => table.columns()[index].data_type != DataType::Bool,
+    }
 }
 
 /// Deletes the stored root rows with this key, returning their row ids.

@@ -21,6 +21,7 @@ mod stored;
 
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine;
+use restsource_core::names;
 use restsource_core::naming::{digest128, Naming};
 use serde_json::{Map, Value};
 
@@ -45,6 +46,16 @@ pub struct SystemColumns {
 }
 
 impl SystemColumns {
+    /// restsource's names (`_rs_id`, `_rs_parent_id`, `_rs_list_idx`, `_rs_root_id`,
+    /// `_rs_load_id`), which a spec can never use for a column of its own.
+    pub const RESTSOURCE: SystemColumns = SystemColumns {
+        row_id: names::ROW_ID_COLUMN,
+        parent_id: names::PARENT_ID_COLUMN,
+        list_idx: names::LIST_INDEX_COLUMN,
+        root_id: names::ROOT_ID_COLUMN,
+        load_id: names::LOAD_ID_COLUMN,
+    };
+
     /// dlt's names, for datasets that dbt models or queries written for dlt read.
     pub const DLT: SystemColumns = SystemColumns {
         row_id: "_dlt_id",
@@ -53,6 +64,30 @@ impl SystemColumns {
         root_id: "_dlt_root_id",
         load_id: "_dlt_load_id",
     };
+}
+
+/// Relational loading for a run (`PipelineOptions::relational`): every resource's records
+/// are normalized into typed root and child tables instead of declared columns plus one
+/// `_rs_extra` JSON column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RelationalOptions {
+    /// System column names: [`SystemColumns::RESTSOURCE`], or [`SystemColumns::DLT`] for a
+    /// dataset that queries and dbt models written for dlt read unchanged.
+    pub system: SystemColumns,
+    /// What the data may change in the schema.
+    pub contract: SchemaContract,
+    /// Containers below a record that still flatten (dlt's `max_table_nesting`, default 1000).
+    pub max_nesting: u32,
+}
+
+impl Default for RelationalOptions {
+    fn default() -> Self {
+        RelationalOptions {
+            system: SystemColumns::RESTSOURCE,
+            contract: SchemaContract::EVOLVE,
+            max_nesting: 1000,
+        }
+    }
 }
 
 /// The key of a scalar list element's column, and of a whole record that is not an object.

@@ -46,6 +46,10 @@ pub struct PipelineOptions {
     /// a short run or the tail of an overlapping scheduled run, short enough that two runs
     /// stuck behind each other surface as a clear error instead of a silent pile-up.
     pub lock_timeout: Duration,
+    /// Relational loading (SQLite for now): records normalized into typed root and child
+    /// tables as dlt makes them, with the schema kept in the destination. `None` (the
+    /// default): declared columns plus the `_rs_extra` JSON column.
+    pub relational: Option<crate::normalize::RelationalOptions>,
 }
 
 impl Default for PipelineOptions {
@@ -56,6 +60,7 @@ impl Default for PipelineOptions {
             progress: true,
             progress_interval: Duration::from_secs(5),
             lock_timeout: Duration::from_secs(60),
+            relational: None,
         }
     }
 }
@@ -264,6 +269,7 @@ impl Pipeline {
         let destination = self.destination.clone();
         let handle = tokio::runtime::Handle::current();
         let lock_timeout = self.options.lock_timeout;
+        let relational = self.options.relational;
         let defs: Vec<&'static ResourceDef> = defs
             .iter()
             .copied()
@@ -274,7 +280,7 @@ impl Pipeline {
         std::thread::Builder::new()
             .name("restsource-writer".into())
             .spawn(move || {
-                let mut w = match destination.open(&handle, lock_timeout) {
+                let mut w = match destination.open(&handle, lock_timeout, relational) {
                     Ok(w) => w,
                     Err(e) => {
                         let _ = state_tx.send(Err(e));

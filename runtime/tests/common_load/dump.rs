@@ -29,6 +29,11 @@ pub async fn dump(b: &Backend) -> Dump {
                     .to_string(),
                 3,
             ),
+            "_rs_schema" => (
+                "SELECT resource, CAST(schema AS TEXT), load_id FROM _rs_schema ORDER BY resource"
+                    .to_string(),
+                3,
+            ),
             "_rs_loads" => (
                 "SELECT load_id, status, CAST(rows AS TEXT) FROM _rs_loads \
                  WHERE status = 'completed' ORDER BY load_id"

@@ -1,0 +1,91 @@
+//! A typed record back as one JSON object (declared fields in column order, then every
+//! undeclared field), the input of relational normalization. Declared values keep what the
+//! generated struct made of them (timestamps in the loaders' text form, decimals as exact
+//! text), so normalization stores the same values the column-per-field loaders do.
+
+use serde_json::{Map, Number, Value};
+
+use super::text;
+use crate::def::ResourceDef;
+use crate::record::{Extra, RowWriter};
+
+/// Collects one record's values as [`RowWriter`] calls arrive.
+pub(crate) struct JsonRow<'a> {
+    def: &'a ResourceDef,
+    pos: usize,
+    map: Map<String, Value>,
+    buf: String,
+}
+
+impl<'a> JsonRow<'a> {
+    /// An empty record of `def`.
+    pub fn new(def: &'a ResourceDef) -> Self {
+        JsonRow {
+            def,
+            pos: 0,
+            map: Map::new(),
+            buf: String::new(),
+        }
+    }
+
+    /// The record collected so far.
+    pub fn finish(self) -> Value {
+        Value::Object(self.map)
+    }
+
+    fn put(&mut self, v: Value) {
+        if let Some(c) = self.def.columns.get(self.pos) {
+            self.map.insert(c.json_name.to_string(), v);
+        }
+        self.pos += 1;
+    }
+
+    fn put_text(&mut self, f: impl FnOnce(&mut String)) {
+        f(&mut self.buf);
+        let v = Value::String(self.buf.clone());
+        self.put(v);
+    }
+}
+
+impl RowWriter for JsonRow<'_> {
+    fn null(&mut self) {
+        self.put(Value::Null)
+    }
+    fn bool(&mut self, v: bool) {
+        self.put(Value::Bool(v))
+    }
+    fn i64(&mut self, v: i64) {
+        self.put(Value::from(v))
+    }
+    fn f64(&mut self, v: f64) {
+        self.put(Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+    fn text(&mut self, v: &str) {
+        self.put(Value::String(v.to_string()))
+    }
+    fn bytes(&mut self, v: &[u8]) {
+        use base64::Engine;
+        let encoded = base64::engine::general_purpose::STANDARD.encode(v);
+        self.put(Value::String(encoded))
+    }
+    fn json(&mut self, v: &Value) {
+        self.put(v.clone())
+    }
+    fn timestamp(&mut self, v: &chrono::DateTime<chrono::Utc>) {
+        self.put_text(|b| text::timestamp(b, v))
+    }
+    fn date(&mut self, v: &chrono::NaiveDate) {
+        self.put_text(|b| text::date(b, v))
+    }
+    fn time(&mut self, v: &chrono::NaiveTime) {
+        self.put_text(|b| text::time(b, v))
+    }
+    fn decimal(&mut self, v: &rust_decimal::Decimal) {
+        self.put_text(|b| text::decimal(b, v))
+    }
+    fn extras(&mut self, v: &Extra) {
+        for (key, value) in v.to_map() {
+            self.map.insert(key, value);
+        }
+    }
+}
