@@ -2,6 +2,7 @@
 //! into SQLite, with exact table contents, request logs and injected faults.
 
 mod analytics;
+mod as_written;
 mod harness;
 mod inventory;
 mod oauth;
