@@ -15,6 +15,7 @@
 //!   whenever its root id is the same; root ids are random, or a hash of the primary key.
 
 mod coerce;
+mod name_cache;
 mod place;
 pub mod schema;
 mod stored;
@@ -123,6 +124,8 @@ pub struct Normalizer {
     pub primary_key: Vec<String>,
     /// What a record may change in the schema.
     pub contract: SchemaContract,
+    /// Names computed so far (under `naming`).
+    names: name_cache::NameCache,
 }
 
 /// One normalized row: cells by column index of its table in the [`Schema`].
@@ -204,6 +207,7 @@ impl Normalizer {
             root_key: false,
             primary_key: Vec::new(),
             contract: SchemaContract::EVOLVE,
+            names: name_cache::NameCache::default(),
         }
     }
 
@@ -227,7 +231,7 @@ impl Normalizer {
                 &wrapped
             }
         };
-        let path = [self.naming.path(table)];
+        let path = [self.names.list(&self.naming, table)];
         let budget = i64::from(self.max_nesting);
         self.row(schema, &path, map, budget, None, root_id, load_id, out)
     }
@@ -244,7 +248,7 @@ impl Normalizer {
         load_id: &str,
         out: &mut Vec<Row>,
     ) -> Result<(), NormalizeError> {
-        let name = self.naming.join(path);
+        let name = self.names.table(&self.naming, path);
         let existing = schema.table_index(&name);
         if existing.is_none_or(|i| !schema.table_at(i).seen_data) {
             match self.contract.tables {
@@ -362,15 +366,9 @@ impl Normalizer {
         let mut stack: Vec<(&Map<String, Value>, i64, Vec<String>)> =
             vec![(map, budget, Vec::new())];
         while let Some((object, level, path)) = stack.pop() {
+            let prefix = path.join(restsource_core::naming::PATH_SEPARATOR);
             for (key, value) in object {
-                let key_name = self.naming.key(key);
-                let column = if path.is_empty() {
-                    key_name.clone()
-                } else {
-                    let mut fragments = path.clone();
-                    fragments.push(key_name.clone());
-                    self.naming.join(&fragments)
-                };
+                let (key_name, column) = self.names.column(&self.naming, &prefix, key);
                 let whole = level <= 0 || table.is_some_and(|t| t.is_json(&column));
                 match value {
                     Value::Object(inner) if !whole => {
@@ -380,7 +378,7 @@ impl Normalizer {
                     }
                     Value::Array(items) if !whole => {
                         let mut list_path = path.clone();
-                        list_path.push(self.naming.path(key));
+                        list_path.push(self.names.list(&self.naming, key));
                         lists.push((list_path, items));
                     }
                     _ => match flat.iter_mut().find(|(k, _)| *k == column) {

@@ -1,0 +1,86 @@
+//! Normalized names, remembered: the same keys arrive in every record, and dlt's snake_case
+//! rules (with shortening) cost far more than a map lookup. Bounded, so an API whose keys never
+//! repeat (ids as keys) cannot grow it without limit.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+
+use restsource_core::naming::{Naming, PATH_SEPARATOR};
+
+/// Entries kept per map before it starts over.
+const MAX_ENTRIES: usize = 16_384;
+
+/// Names computed under one [`Naming`].
+#[derive(Debug, Clone, Default)]
+pub(super) struct NameCache {
+    /// The naming every entry was computed under.
+    naming: Cell<Option<Naming>>,
+    /// (unshortened path of the enclosing object, raw key) → (key's name, column name).
+    columns: RefCell<HashMap<(String, String), (String, String)>>,
+    /// Raw list key → its table fragment.
+    lists: RefCell<HashMap<String, String>>,
+    /// Unshortened table path → table name.
+    tables: RefCell<HashMap<String, String>>,
+}
+
+impl NameCache {
+    /// Forgets every entry computed under another naming (the normalizer's `naming` is a
+    /// public field and may change between records).
+    fn check(&self, naming: &Naming) {
+        if self.naming.get() != Some(*naming) {
+            self.columns.borrow_mut().clear();
+            self.lists.borrow_mut().clear();
+            self.tables.borrow_mut().clear();
+            self.naming.set(Some(*naming));
+        }
+    }
+
+    /// The name of `key` and of its column inside the object at `prefix` (its normalized
+    /// fragments joined, unshortened; empty at the top of a row).
+    pub fn column(&self, naming: &Naming, prefix: &str, key: &str) -> (String, String) {
+        self.check(naming);
+        let lookup = (prefix.to_string(), key.to_string());
+        if let Some(hit) = self.columns.borrow().get(&lookup) {
+            return hit.clone();
+        }
+        let key_name = naming.key(key);
+        let column = if prefix.is_empty() {
+            key_name.clone()
+        } else {
+            naming.join(&[prefix, key_name.as_str()])
+        };
+        remember(&self.columns, lookup, (key_name.clone(), column.clone()));
+        (key_name, column)
+    }
+
+    /// The table fragment of list key `key`.
+    pub fn list(&self, naming: &Naming, key: &str) -> String {
+        self.check(naming);
+        if let Some(hit) = self.lists.borrow().get(key) {
+            return hit.clone();
+        }
+        let name = naming.path(key);
+        remember(&self.lists, key.to_string(), name.clone());
+        name
+    }
+
+    /// The table name of a path of fragments.
+    pub fn table(&self, naming: &Naming, path: &[String]) -> String {
+        self.check(naming);
+        let joined = path.join(PATH_SEPARATOR);
+        if let Some(hit) = self.tables.borrow().get(&joined) {
+            return hit.clone();
+        }
+        let name = naming.join(path);
+        remember(&self.tables, joined, name.clone());
+        name
+    }
+}
+
+fn remember<K: std::hash::Hash + Eq, V>(map: &RefCell<HashMap<K, V>>, key: K, value: V) {
+    let mut map = map.borrow_mut();
+    if map.len() >= MAX_ENTRIES {
+        map.clear();
+    }
+    map.insert(key, value);
+}
