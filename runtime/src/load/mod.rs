@@ -24,12 +24,14 @@
 //! `PipelineOptions::lock_timeout` and ends in [`LoadError::Locked`].
 
 mod error;
-#[cfg(feature = "sqlite")]
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod json_row;
 pub(crate) mod jsonl;
 pub(crate) mod mode;
-#[cfg(feature = "sqlite")]
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod normal_tables;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod normal_writer;
 #[cfg(feature = "postgres")]
 pub(crate) mod postgres;
 #[cfg(feature = "postgres")]

@@ -20,8 +20,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, ErrorCode};
 
 use super::mode::{is_hard_delete, Mode, Plan};
+use super::normal_writer::NormalWriter;
 use super::sqlite_bind::{Binder, Buffers};
-use super::sqlite_normal::SqliteNormal;
+use super::sqlite_normal::SqliteSql;
 use super::writer::{LoadStatus, Writer};
 use super::{quote_ident, text, LoadError, STAGING_PREFIX};
 use crate::def::ResourceDef;
@@ -46,7 +47,7 @@ pub(crate) struct SqliteWriter {
     /// Relational loading: records normalized into typed root and child tables.
     relational: Option<RelationalOptions>,
     /// Each prepared resource's normalized tables (relational loading only).
-    normal: HashMap<&'static str, SqliteNormal>,
+    normal: HashMap<&'static str, NormalWriter>,
 }
 
 impl SqliteWriter {
@@ -257,7 +258,7 @@ impl Writer for SqliteWriter {
     fn prepare(&mut self, def: &'static ResourceDef) -> Result<(), LoadError> {
         let plan = Plan::of(def)?;
         if let Some(options) = self.relational {
-            let normal = SqliteNormal::prepare(&self.conn, def, &plan, options)?;
+            let normal = NormalWriter::prepare(&mut SqliteSql(&self.conn), def, &plan, options)?;
             self.normal.insert(def.name, normal);
             self.plans.insert(def.name, plan);
             return Ok(());
@@ -307,7 +308,7 @@ impl Writer for SqliteWriter {
             // One transaction holds the run, so emptying the tables here is as atomic as
             // swapping a staging table in.
             if mode == Mode::Replace {
-                normal.truncate(&self.conn)?;
+                normal.truncate(&mut SqliteSql(&self.conn))?;
             }
         } else if mode == Mode::Replace {
             self.conn.execute_batch(def.sql.sqlite.drop_staging)?;
@@ -323,7 +324,7 @@ impl Writer for SqliteWriter {
         at: DateTime<Utc>,
     ) -> Result<(), LoadError> {
         if let Some(normal) = self.normal.get_mut(def.name) {
-            normal.write_batch(&self.conn, def, batch, &self.load_id)?;
+            normal.write_batch(&mut SqliteSql(&self.conn), def, batch, &self.load_id)?;
             return Ok(());
         }
         text::timestamp(&mut self.at, &at);
@@ -404,7 +405,7 @@ impl Writer for SqliteWriter {
     ) -> Result<(), LoadError> {
         let mode = self.plan(def)?.mode;
         if let Some(normal) = self.normal.get(def.name) {
-            normal.save(&self.conn, def.name, &self.load_id)?;
+            normal.save(&mut SqliteSql(&self.conn), def.name, &self.load_id)?;
         } else if mode == Mode::Replace {
             for stmt in def.sql.sqlite.replace_from_staging {
                 self.conn.execute_batch(stmt)?;
@@ -420,7 +421,7 @@ impl Writer for SqliteWriter {
         rows: u64,
     ) -> Result<(), LoadError> {
         if let Some(normal) = self.normal.get(def.name) {
-            normal.save(&self.conn, def.name, &self.load_id)?;
+            normal.save(&mut SqliteSql(&self.conn), def.name, &self.load_id)?;
         }
         self.record_progress(def, state, "checkpoint", rows)?;
         self.conn.execute_batch("COMMIT")?;

@@ -1,0 +1,436 @@
+//! Normalized records into a SQL destination: each record's rows go to the root and child
+//! tables the normalizer names, tables and columns are created as the data brings them (inside
+//! the run's transaction), and a merged record replaces the stored record of its key together
+//! with all of that record's child rows, as dlt's delete-insert does. What differs per
+//! destination (running a statement, binding a value) is its [`NormalSql`].
+
+use serde_json::Value;
+
+use restsource_core::sql::relational::{self, NormalColumn};
+use restsource_core::sql::Dialect;
+
+use super::json_row::JsonRow;
+use super::mode::{Mode, Plan};
+use super::normal_tables::{normal, NormalTables};
+use super::LoadError;
+use crate::def::{DataType, ResourceDef};
+use crate::extract::RowBatch;
+use crate::normalize::{
+    ColumnSchema, Normalizer, RelationalOptions, RootId, Row, Schema, TableSchema,
+};
+use restsource_core::naming::Naming;
+
+/// A destination's side of normalized loading: statements run in the run's transaction, values
+/// bound as their column's type.
+pub(crate) trait NormalSql {
+    /// The destination's dialect.
+    fn dialect(&self) -> Dialect;
+    /// Runs one statement without parameters (DDL, `DELETE FROM`).
+    fn batch(&mut self, sql: &str) -> Result<(), LoadError>;
+    /// Runs `sql` with `params` and returns the first column of every row it returns (text).
+    fn query_text(
+        &mut self,
+        sql: &str,
+        params: &[(&Value, DataType)],
+    ) -> Result<Vec<String>, LoadError>;
+    /// Runs `sql` with `params`.
+    fn execute(&mut self, sql: &str, params: &[(&Value, DataType)]) -> Result<(), LoadError>;
+    /// The schema stored for `resource`, if any.
+    fn stored_schema(&mut self, resource: &str) -> Result<Option<String>, LoadError>;
+    /// Stores `schema` for `resource` as of load `load_id`.
+    fn store_schema(
+        &mut self,
+        resource: &str,
+        schema: &str,
+        load_id: &str,
+    ) -> Result<(), LoadError>;
+}
+
+/// How a normalized record is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NormalMode {
+    /// Insert every row.
+    Append,
+    /// Delete the stored record with the same key and its child rows, then insert (dlt's
+    /// delete-insert; with key-hash root ids also its upsert, whose rows come out the same).
+    Merge,
+}
+
+/// One resource's normalized tables in one destination.
+pub(crate) struct NormalWriter {
+    /// The resource's normalization rules.
+    pub normalizer: Normalizer,
+    /// Its tables as known so far.
+    pub tables: NormalTables,
+    /// The resource's table name as the spec gives it (normalized by the normalizer).
+    table: String,
+    mode: NormalMode,
+    root_id: RootId,
+    /// The `hard_delete` column (normalized): a merged record flagged there is deleted with
+    /// its child rows and not inserted.
+    hard_delete: Option<String>,
+    rows: Vec<Row>,
+}
+
+impl NormalWriter {
+    /// The writer of `def` under `options`, with the schema its earlier runs stored.
+    pub fn prepare(
+        sql: &mut dyn NormalSql,
+        def: &ResourceDef,
+        plan: &Plan,
+        options: RelationalOptions,
+    ) -> Result<NormalWriter, LoadError> {
+        let config = |message: &str| LoadError::Config {
+            resource: def.name.to_string(),
+            message: message.to_string(),
+        };
+        let (mode, root_id, root_key) = match plan.mode {
+            Mode::Append | Mode::Replace => (NormalMode::Append, RootId::Random, false),
+            Mode::DeleteInsert => (NormalMode::Merge, RootId::Random, true),
+            Mode::Upsert => (NormalMode::Merge, RootId::KeyHash, true),
+            Mode::InsertOnly => {
+                return Err(config(
+                    "merge strategy insert-only is not supported with relational loading yet",
+                ))
+            }
+        };
+        let naming = match sql.dialect() {
+            Dialect::Sqlite => Naming::SQLITE,
+            Dialect::Postgres => Naming::POSTGRES,
+        };
+        let mut normalizer = Normalizer::new(naming, options.system);
+        normalizer.contract = options.contract;
+        normalizer.max_nesting = options.max_nesting;
+        normalizer.root_key = root_key;
+        normalizer.primary_key = def.primary_key.iter().map(|k| naming.key(k)).collect();
+        let schema = match sql.stored_schema(def.name)? {
+            None => Schema::new(),
+            Some(text) => serde_json::from_str(&text)
+                .ok()
+                .as_ref()
+                .and_then(Schema::from_json)
+                .ok_or_else(|| config("the stored schema in `_rs_schema` is not readable"))?,
+        };
+        // Every stored table exists; tables added from here on are created by the run.
+        let mut tables =
+            NormalTables::stored(schema, normalizer.primary_key.clone(), options.system);
+        let table = naming.path(def.table_name);
+        if tables.schema.table_index(&table).is_none() {
+            // Declared columns come first, typed as declared (dlt's rule); a column declared
+            // without a type is left to inference.
+            let root = tables.schema.ensure_table(&table, None);
+            for c in def.columns.iter().filter(|c| c.data_type != DataType::Json) {
+                let name = naming.key(c.json_name);
+                let nullable = c.nullable && !normalizer.primary_key.contains(&name);
+                tables.schema.table_at_mut(root).add_column(ColumnSchema {
+                    name,
+                    data_type: c.data_type,
+                    nullable,
+                    variant: false,
+                });
+            }
+        }
+        let mut writer = NormalWriter::new(normalizer, tables, def.table_name, mode, root_id);
+        if mode == NormalMode::Merge {
+            writer.hard_delete = def
+                .columns
+                .iter()
+                .find(|c| c.hard_delete)
+                .map(|c| naming.key(c.json_name));
+        }
+        Ok(writer)
+    }
+
+    /// Normalizes and writes every record of a page; returns the rows written.
+    pub fn write_batch(
+        &mut self,
+        sql: &mut dyn NormalSql,
+        def: &ResourceDef,
+        batch: &dyn RowBatch,
+        load_id: &str,
+    ) -> Result<usize, LoadError> {
+        let mut rows = 0;
+        for i in 0..batch.len() {
+            let mut record = JsonRow::new(def);
+            batch.write_row(i, &mut record);
+            rows += self.write(sql, def.name, &record.finish(), load_id)?;
+        }
+        Ok(rows)
+    }
+
+    /// Stores the schema as this load leaves it, in the run's transaction.
+    pub fn save(
+        &self,
+        sql: &mut dyn NormalSql,
+        resource: &str,
+        load_id: &str,
+    ) -> Result<(), LoadError> {
+        let schema = self.tables.schema.to_json().to_string();
+        sql.store_schema(resource, &schema, load_id)
+    }
+
+    /// A writer for `table` with `tables` as stored.
+    pub fn new(
+        normalizer: Normalizer,
+        tables: NormalTables,
+        table: &str,
+        mode: NormalMode,
+        root_id: RootId,
+    ) -> NormalWriter {
+        NormalWriter {
+            normalizer,
+            tables,
+            table: table.to_string(),
+            mode,
+            root_id,
+            hard_delete: None,
+            rows: Vec::new(),
+        }
+    }
+
+    /// Normalizes and writes one record; returns the number of rows written (all tables).
+    pub fn write(
+        &mut self,
+        sql: &mut dyn NormalSql,
+        resource: &str,
+        record: &Value,
+        load_id: &str,
+    ) -> Result<usize, LoadError> {
+        self.rows.clear();
+        self.normalizer
+            .normalize(
+                &mut self.tables.schema,
+                &self.table,
+                record,
+                &self.root_id,
+                load_id,
+                &mut self.rows,
+            )
+            .map_err(|source| LoadError::Normalize {
+                resource: resource.to_string(),
+                source,
+            })?;
+        let dialect = sql.dialect();
+        for ddl in self.tables.pending_ddl(dialect) {
+            sql.batch(&ddl)?;
+        }
+        // A contract may discard the whole record.
+        let Some(root) = self.rows.first() else {
+            return Ok(0);
+        };
+        let schema = &self.tables.schema;
+        let root_table = schema.table_at(root.table);
+        if self.mode == NormalMode::Merge && !self.normalizer.primary_key.is_empty() {
+            let Some(key) = key_of(root_table, root, &self.normalizer.primary_key) else {
+                return Err(LoadError::Config {
+                    resource: resource.to_string(),
+                    message: format!(
+                        "a record has no value for the primary key {:?}",
+                        self.normalizer.primary_key
+                    ),
+                });
+            };
+            let old = delete_root(sql, root_table, &key, self.normalizer.system.row_id)?;
+            let root_id = self.normalizer.system.root_id;
+            for id in old {
+                let id = Value::String(id);
+                for t in schema.tables().iter().filter(|t| t.parent.is_some()) {
+                    if t.column(root_id).is_some() {
+                        let delete = relational::delete_where(dialect, &t.name, root_id);
+                        sql.execute(&delete, &[(&id, DataType::Text)])?;
+                    }
+                }
+            }
+        }
+        if let Some(flag) = &self.hard_delete {
+            if is_deleted(root_table, root, flag) {
+                return Ok(0);
+            }
+        }
+        for row in &self.rows {
+            insert(sql, schema.table_at(row.table), row)?;
+        }
+        Ok(self.rows.len())
+    }
+
+    /// Deletes every stored row of the resource's tables (replace: the run's rows follow in the
+    /// same transaction, so a failed run keeps the old ones).
+    pub fn truncate(&mut self, sql: &mut dyn NormalSql) -> Result<(), LoadError> {
+        for t in self.tables.schema.tables() {
+            if !t.columns().is_empty() && t.seen_data {
+                sql.batch(&format!(
+                    "DELETE FROM {}",
+                    restsource_core::sql::quote_ident(&t.name)
+                ))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The key columns (by index) and values of a root row, in key order; `None` when one is
+/// missing or null.
+fn key_of<'r>(
+    table: &TableSchema,
+    row: &'r Row,
+    key: &[String],
+) -> Option<Vec<(usize, &'r Value)>> {
+    key.iter()
+        .map(|k| {
+            let index = table.column_index(k)?;
+            let value = row
+                .cells
+                .iter()
+                .find(|(c, _)| *c == index)
+                .map(|(_, v)| v)
+                .filter(|v| !v.is_null())?;
+            Some((index, value))
+        })
+        .collect()
+}
+
+/// dlt's hard-delete test: `true` in a bool column, any non-null value in another.
+fn is_deleted(table: &TableSchema, row: &Row, flag: &str) -> bool {
+    let Some(index) = table.column_index(flag) else {
+        return false;
+    };
+    match row.cells.iter().find(|(c, _)| *c == index) {
+        Some((_, Value::Bool(b))) => *b,
+        Some((_, Value::Null)) | None => false,
+        Some(_) => table.columns()[index].data_type != DataType::Bool,
+    }
+}
+
+/// Deletes the stored root rows with this key, returning their row ids.
+fn delete_root(
+    sql: &mut dyn NormalSql,
+    table: &TableSchema,
+    key: &[(usize, &Value)],
+    row_id: &str,
+) -> Result<Vec<String>, LoadError> {
+    let columns: Vec<NormalColumn<'_>> = key
+        .iter()
+        .map(|(c, _)| normal(&table.columns()[*c]))
+        .collect();
+    let delete = relational::delete_returning(sql.dialect(), &table.name, &columns, row_id);
+    let params: Vec<(&Value, DataType)> = key
+        .iter()
+        .map(|(c, v)| (*v, table.columns()[*c].data_type))
+        .collect();
+    sql.query_text(&delete, &params)
+}
+
+/// Inserts one row with every column of its table (NULL where the row has no value).
+fn insert(sql: &mut dyn NormalSql, table: &TableSchema, row: &Row) -> Result<(), LoadError> {
+    let columns: Vec<NormalColumn<'_>> = table.columns().iter().map(normal).collect();
+    let insert = relational::insert(sql.dialect(), &table.name, &columns);
+    let mut params: Vec<(&Value, DataType)> = table
+        .columns()
+        .iter()
+        .map(|c| (&Value::Null, c.data_type))
+        .collect();
+    for (column, value) in &row.cells {
+        params[*column].0 = value;
+    }
+    sql.execute(&insert, &params)
+}
+
+#[cfg(all(test, feature = "sqlite"))]
+mod tests {
+    use super::*;
+    use crate::load::sqlite_normal::SqliteSql;
+    use crate::normalize::{Schema, SystemColumns};
+    use restsource_core::naming::Naming;
+    use rusqlite::Connection;
+    use serde_json::json;
+
+    fn merge_writer() -> NormalWriter {
+        let mut n = Normalizer::new(Naming::SQLITE, SystemColumns::DLT);
+        n.root_key = true;
+        n.primary_key = vec!["id".into()];
+        let tables = NormalTables::stored(Schema::new(), vec!["id".into()], SystemColumns::DLT);
+        NormalWriter::new(n, tables, "t", NormalMode::Merge, RootId::Random)
+    }
+
+    fn dump(conn: &Connection, sql: &str) -> Vec<String> {
+        let mut stmt = conn.prepare(sql).unwrap();
+        let mut out: Vec<String> = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn merge_replaces_a_records_child_rows_at_every_level() {
+        let conn = Connection::open_in_memory().unwrap();
+        let mut sql = SqliteSql(&conn);
+        let mut w = merge_writer();
+        let load1 = [
+            json!({"id": 1, "tags": ["a", "b", "c"], "o": [{"k": 1, "s": [1, 2]}]}),
+            json!({"id": 2, "tags": ["z"]}),
+        ];
+        for r in &load1 {
+            w.write(&mut sql, "t", r, "L1").unwrap();
+        }
+        w.tables.schema.mark_seen();
+        let load2 = [
+            json!({"id": 1, "tags": ["x"]}),
+            json!({"id": 3, "v": 1}),
+            json!({"id": 3, "v": 2}),
+        ];
+        for r in &load2 {
+            w.write(&mut sql, "t", r, "L2").unwrap();
+        }
+        assert_eq!(
+            dump(
+                &conn,
+                "SELECT id || ':' || _dlt_load_id || ':' || coalesce(v, '-') FROM t"
+            ),
+            ["1:L2:-", "2:L1:-", "3:L2:2"]
+        );
+        assert_eq!(
+            dump(
+                &conn,
+                "SELECT c.value || ':' || t.id FROM t__tags c JOIN t ON c._dlt_root_id = t._dlt_id"
+            ),
+            ["x:1", "z:2"]
+        );
+        assert_eq!(dump(&conn, "SELECT _dlt_id FROM t__tags").len(), 2);
+        assert!(dump(&conn, "SELECT _dlt_id FROM t__o").is_empty());
+        assert!(dump(&conn, "SELECT _dlt_id FROM t__o__s").is_empty());
+        // Types as inferred: the key is an INTEGER column, so it orders and compares as one.
+        assert_eq!(
+            dump(
+                &conn,
+                "SELECT name || ' ' || type FROM pragma_table_info('t')"
+            ),
+            [
+                "_dlt_id TEXT",
+                "_dlt_load_id TEXT",
+                "id INTEGER",
+                "v INTEGER"
+            ]
+        );
+    }
+
+    #[test]
+    fn replace_truncates_every_table_of_the_resource() {
+        let conn = Connection::open_in_memory().unwrap();
+        let mut sql = SqliteSql(&conn);
+        let mut n = Normalizer::new(Naming::SQLITE, SystemColumns::DLT);
+        n.primary_key = vec![];
+        let tables = NormalTables::stored(Schema::new(), vec![], SystemColumns::DLT);
+        let mut w = NormalWriter::new(n, tables, "t", NormalMode::Append, RootId::Random);
+        w.write(&mut sql, "t", &json!({"id": 1, "l": [1, 2]}), "L1")
+            .unwrap();
+        w.tables.schema.mark_seen();
+        w.truncate(&mut sql).unwrap();
+        w.write(&mut sql, "t", &json!({"id": 2, "l": [3]}), "L2")
+            .unwrap();
+        assert_eq!(dump(&conn, "SELECT CAST(id AS TEXT) FROM t"), ["2"]);
+        assert_eq!(dump(&conn, "SELECT CAST(value AS TEXT) FROM t__l"), ["3"]);
+    }
+}
