@@ -1,5 +1,6 @@
-//! Relational loading through the pipeline (SQLite): records normalized into typed root and
-//! child tables with dlt's names, merged with their child rows, the schema kept between runs.
+//! Relational loading through the pipeline: records normalized into typed root and child
+//! tables with dlt's (or restsource's) names, merged with their child rows, hard deletes, the
+//! schema kept between runs; on SQLite always, on PostgreSQL when configured.
 
 mod common_load;
 
@@ -7,7 +8,32 @@ use common_load::*;
 use futures::stream;
 use restsource_runtime::normalize::{RelationalOptions, SystemColumns};
 use restsource_runtime::pipeline::{Pipeline, PipelineOptions};
-use serde_json::json;
+use serde_json::{json, Value};
+
+macro_rules! on_every_backend {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            use super::*;
+            #[tokio::test]
+            async fn sqlite() {
+                super::$name(&Backend::sqlite(stringify!($name))).await
+            }
+            #[cfg(feature = "postgres")]
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(b) = Backend::postgres(stringify!($name)).await {
+                    super::$name(&b).await
+                }
+            }
+        }
+    )*};
+}
+
+on_every_backend!(
+    merge_loads_typed_root_and_child_tables_and_replaces_children,
+    restsource_names_and_hard_deletes,
+    replace_empties_child_tables_too,
+);
 
 fn pipeline(b: &Backend, system: SystemColumns) -> Pipeline {
     Pipeline::new(b.destination()).with_options(PipelineOptions {
@@ -20,29 +46,51 @@ fn pipeline(b: &Backend, system: SystemColumns) -> Pipeline {
     })
 }
 
-fn with(mut record: Item, extra: serde_json::Value) -> Item {
+fn with(mut record: Item, extra: Value) -> Item {
     for (k, v) in extra.as_object().unwrap() {
         record.extra.insert(k.clone(), v.clone());
     }
     record
 }
 
-fn query(b: &Backend, sql: &str) -> Vec<String> {
-    let conn = rusqlite::Connection::open(b.sqlite_path()).unwrap();
-    let mut stmt = conn.prepare(sql).unwrap();
-    let mut rows: Vec<String> = stmt
-        .query_map([], |r| r.get::<_, String>(0))
+/// The columns of `table` as the stored schema lists them: `name type[!]`.
+async fn columns(b: &Backend, resource: &str, table: &str) -> Vec<String> {
+    let rows = b
+        .query(
+            &format!(
+                "SELECT CAST(\"schema\" AS TEXT) FROM \"_rs_schema\" WHERE resource = '{resource}'"
+            ),
+            1,
+        )
+        .await;
+    let schema: Value = serde_json::from_str(rows[0][0].as_str().unwrap()).unwrap();
+    let t = schema["tables"]
+        .as_array()
         .unwrap()
-        .map(Result::unwrap)
-        .collect();
-    rows.sort();
-    rows
+        .iter()
+        .find(|t| t["name"] == table)
+        .unwrap();
+    t["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let null = if c["nullable"] == json!(false) {
+                "!"
+            } else {
+                ""
+            };
+            format!(
+                "{} {}{null}",
+                c["name"].as_str().unwrap(),
+                c["data_type"].as_str().unwrap()
+            )
+        })
+        .collect()
 }
 
-#[tokio::test]
-async fn merge_loads_typed_root_and_child_tables_and_replaces_children() {
-    let b = Backend::sqlite("relational_merge");
-    let p = pipeline(&b, SystemColumns::DLT);
+async fn merge_loads_typed_root_and_child_tables_and_replaces_children(b: &Backend) {
+    let p = pipeline(b, SystemColumns::DLT);
     p.load(stream::iter(vec![
         page(
             &ITEMS_DI,
@@ -71,40 +119,76 @@ async fn merge_loads_typed_root_and_child_tables_and_replaces_children() {
     .await
     .unwrap();
     assert_eq!(
-        query(&b, "SELECT group_concat(name || ' ' || type || iif(\"notnull\", '!', ''), ', ') FROM pragma_table_info('items_di')"),
-        ["id INTEGER!, name TEXT, version INTEGER, deleted BOOLEAN, meta__color TEXT, \
-          meta__size INTEGER, _dlt_load_id TEXT!, _dlt_id TEXT!, seen TIMESTAMP"]
+        columns(b, "items_di", "items_di").await,
+        [
+            "id bigint!",
+            "name text",
+            "version bigint",
+            "deleted bool",
+            "meta__color text",
+            "meta__size bigint",
+            "_dlt_load_id text!",
+            "_dlt_id text!",
+            "seen timestamp"
+        ]
     );
     assert_eq!(
-        query(&b, "SELECT group_concat(name || ' ' || type, ', ') FROM pragma_table_info('items_di__tags')"),
-        ["value TEXT, _dlt_root_id TEXT, _dlt_parent_id TEXT, _dlt_list_idx INTEGER, _dlt_id TEXT"]
+        columns(b, "items_di", "items_di__tags").await,
+        [
+            "value text",
+            "_dlt_root_id text!",
+            "_dlt_parent_id text!",
+            "_dlt_list_idx bigint!",
+            "_dlt_id text!"
+        ]
     );
     assert_eq!(
-        query(&b, "SELECT id || ' ' || name || ' ' || version || ' ' || coalesce(meta__color, '-') || ' ' || coalesce(seen, '-') FROM items_di"),
-        ["1 a2 2 - -", "2 b 1 - 2024-05-01T08:00:00Z"]
+        b.query(
+            "SELECT id, name, version, meta__color FROM items_di ORDER BY id",
+            4
+        )
+        .await,
+        [
+            vec![json!(1), json!("a2"), json!(2), Value::Null],
+            vec![json!(2), json!("b"), json!(1), Value::Null],
+        ]
+    );
+    // The instant, whatever the destination's spelling of it.
+    let seen = b
+        .query("SELECT CAST(seen AS TEXT) FROM items_di WHERE id = 2", 1)
+        .await;
+    let seen = seen[0][0]
+        .as_str()
+        .unwrap()
+        .replace(' ', "T")
+        .replace("+00", "Z");
+    assert_eq!(seen, "2024-05-01T08:00:00Z");
+    assert_eq!(
+        b.query(
+            "SELECT r.id, c.value, c._dlt_list_idx FROM items_di__tags c \
+             JOIN items_di r ON c._dlt_root_id = r._dlt_id ORDER BY r.id",
+            3
+        )
+        .await,
+        [
+            vec![json!(1), json!("w"), json!(0)],
+            vec![json!(2), json!("z"), json!(0)]
+        ]
     );
     assert_eq!(
-        query(&b, "SELECT r.id || ' ' || c.value || ' ' || c._dlt_list_idx FROM items_di__tags c JOIN items_di r ON c._dlt_root_id = r._dlt_id"),
-        ["1 w 0", "2 z 0"]
+        b.query("SELECT count(*) FROM items_di__tags", 1).await,
+        [vec![json!(2)]]
     );
+    // `id` is a number: it orders and compares as one.
     assert_eq!(
-        query(&b, "SELECT count(*) || '' FROM items_di__tags"),
-        ["2"]
-    );
-    // `id` is an INTEGER column: it orders and compares as a number.
-    assert_eq!(
-        query(
-            &b,
-            "SELECT group_concat(id) FROM (SELECT id FROM items_di WHERE id > 1 ORDER BY id)"
-        ),
-        ["2"]
+        b.query("SELECT id FROM items_di WHERE id > 1 ORDER BY id", 1)
+            .await,
+        [vec![json!(2)]]
     );
 }
 
-#[tokio::test]
-async fn restsource_names_and_hard_deletes() {
-    let b = Backend::sqlite("relational_hard_delete");
-    let p = pipeline(&b, SystemColumns::RESTSOURCE);
+async fn restsource_names_and_hard_deletes(b: &Backend) {
+    let p = pipeline(b, SystemColumns::RESTSOURCE);
     p.load(stream::iter(vec![
         page(
             &ITEMS_UP,
@@ -122,13 +206,73 @@ async fn restsource_names_and_hard_deletes() {
     ]))
     .await
     .unwrap();
-    assert_eq!(query(&b, "SELECT id || ' ' || name FROM items_up"), ["2 b"]);
-    assert!(query(&b, "SELECT _rs_id FROM items_up__l").is_empty());
     assert_eq!(
-        query(
-            &b,
-            "SELECT group_concat(name, ', ') FROM pragma_table_info('items_up__l')"
+        b.query("SELECT id, name FROM items_up ORDER BY id", 2)
+            .await,
+        [vec![json!(2), json!("b")]]
+    );
+    assert_eq!(
+        b.query("SELECT count(*) FROM items_up__l", 1).await,
+        [vec![json!(0)]]
+    );
+    assert_eq!(
+        columns(b, "items_up", "items_up__l").await,
+        [
+            "value bigint",
+            "_rs_root_id text!",
+            "_rs_parent_id text!",
+            "_rs_list_idx bigint!",
+            "_rs_id text!"
+        ]
+    );
+}
+
+async fn replace_empties_child_tables_too(b: &Backend) {
+    let p = pipeline(b, SystemColumns::DLT);
+    p.load(stream::iter(vec![
+        page(&ITEMS_R, vec![with(item(1, "a", 1), json!({"l": [1, 2]}))]),
+        done(&ITEMS_R, None),
+    ]))
+    .await
+    .unwrap();
+    p.load(stream::iter(vec![
+        page(&ITEMS_R, vec![with(item(2, "b", 1), json!({"l": [3]}))]),
+        done(&ITEMS_R, None),
+    ]))
+    .await
+    .unwrap();
+    assert_eq!(b.query("SELECT id FROM items_r", 1).await, [vec![json!(2)]]);
+    assert_eq!(
+        b.query("SELECT value FROM items_r__l", 1).await,
+        [vec![json!(3)]]
+    );
+}
+
+#[tokio::test]
+async fn sqlite_column_types_follow_the_inferred_types() {
+    let b = Backend::sqlite("relational_sql_types");
+    let p = pipeline(&b, SystemColumns::DLT);
+    p.load(stream::iter(vec![
+        page(
+            &ITEMS,
+            vec![with(
+                item(1, "a", 1),
+                json!({"f": 1.5, "t": "2024-01-01T00:00:00Z", "o": {"k": true}}),
+            )],
         ),
-        ["value, _rs_root_id, _rs_parent_id, _rs_list_idx, _rs_id"]
+        done(&ITEMS, None),
+    ]))
+    .await
+    .unwrap();
+    assert_eq!(
+        b.query(
+            "SELECT group_concat(name || ' ' || type, ', ') FROM pragma_table_info('items')",
+            1
+        )
+        .await,
+        [vec![json!(
+            "id INTEGER, name TEXT, version INTEGER, deleted BOOLEAN, f REAL, t TIMESTAMP, \
+             o__k BOOLEAN, _dlt_load_id TEXT, _dlt_id TEXT"
+        )]]
     );
 }

@@ -37,6 +37,8 @@ pub(crate) mod postgres;
 #[cfg(feature = "postgres")]
 mod postgres_lock;
 #[cfg(feature = "postgres")]
+mod postgres_normal;
+#[cfg(feature = "postgres")]
 mod postgres_value;
 #[cfg(feature = "sqlite")]
 pub(crate) mod sqlite;
@@ -158,14 +160,12 @@ impl Destination {
         lock_timeout: std::time::Duration,
         relational: Option<crate::normalize::RelationalOptions>,
     ) -> Result<Box<dyn writer::Writer>, LoadError> {
-        #[cfg(feature = "sqlite")]
-        let sqlite = matches!(self, Destination::Sqlite(_));
-        #[cfg(not(feature = "sqlite"))]
-        let sqlite = false;
-        if relational.is_some() && !sqlite {
+        if relational.is_some() && matches!(self, Destination::Jsonl(_)) {
             return Err(LoadError::Config {
                 resource: "*".to_string(),
-                message: "relational loading is implemented for SQLite only so far".to_string(),
+                message: "relational loading needs a SQL destination (SQLite or PostgreSQL); \
+                          JSON lines keeps each record whole"
+                    .to_string(),
             });
         }
         match self {
@@ -181,6 +181,7 @@ impl Destination {
                 conn,
                 schema.as_deref(),
                 lock_timeout,
+                relational,
             )?)),
             Destination::Jsonl(dir) => Ok(Box::new(jsonl::JsonlWriter::open(dir, lock_timeout)?)),
         }

@@ -20,12 +20,15 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, NoTls, Statement};
 
 use super::mode::{is_hard_delete, Mode, Plan};
+use super::normal_writer::NormalWriter;
 use super::postgres_lock::{self as pl, APP_PREFIX};
+use super::postgres_normal::PgSql;
 use super::postgres_value::{PgRow, PgValue};
 use super::writer::{LoadStatus, Writer};
 use super::{quote_ident, LoadError, STAGING_PREFIX};
 use crate::def::ResourceDef;
 use crate::extract::{RowBatch, StartState};
+use crate::normalize::RelationalOptions;
 
 const SYSTEM_TABLES: &str =
     restsource_core::sql::system_tables(restsource_core::sql::Dialect::Postgres);
@@ -45,6 +48,12 @@ pub(crate) struct PostgresWriter {
     registered: Vec<&'static ResourceDef>,
     // Keyed by the address of the generated `&'static str`: cheaper than hashing the SQL.
     stmts: HashMap<usize, Statement>,
+    /// Relational loading: records normalized into typed root and child tables.
+    relational: Option<RelationalOptions>,
+    /// Each prepared resource's normalized tables (relational loading only).
+    normal: HashMap<&'static str, NormalWriter>,
+    /// Statements of normalized tables, by their text (built at run time).
+    normal_stmts: HashMap<String, Statement>,
 }
 
 impl PostgresWriter {
@@ -55,6 +64,7 @@ impl PostgresWriter {
         conn: &str,
         schema: Option<&str>,
         lock_timeout: Duration,
+        relational: Option<RelationalOptions>,
     ) -> Result<PostgresWriter, LoadError> {
         let (client, connection) = rt.block_on(tokio_postgres::connect(conn, NoTls))?;
         rt.spawn(async move {
@@ -73,6 +83,9 @@ impl PostgresWriter {
             plans: HashMap::new(),
             registered: Vec::new(),
             stmts: HashMap::new(),
+            relational,
+            normal: HashMap::new(),
+            normal_stmts: HashMap::new(),
         };
         let set_schema = schema
             .map(|schema| {
@@ -129,6 +142,15 @@ impl PostgresWriter {
 
     /// Stores `def`'s incremental state (when it has one) and its load-resource row's
     /// `status` and `rows`: what completing and checkpointing a resource both write.
+    /// The connection as normalized loading runs statements on it.
+    fn normal_sql(&mut self) -> PgSql<'_> {
+        PgSql {
+            rt: &self.rt,
+            client: &self.client,
+            stmts: &mut self.normal_stmts,
+        }
+    }
+
     fn record_progress(
         &mut self,
         def: &ResourceDef,
@@ -330,6 +352,12 @@ impl Writer for PostgresWriter {
         let plan = Plan::of(def)?;
         // Without defs at `begin` (hand-fed events), the locks come with the first page.
         self.lock_resources(&[def])?;
+        if let Some(options) = self.relational {
+            let normal = NormalWriter::prepare(&mut self.normal_sql(), def, &plan, options)?;
+            self.normal.insert(def.name, normal);
+            self.plans.insert(def.name, plan);
+            return Ok(());
+        }
         let sql = &def.sql.postgres;
         let rows = self.rt.block_on(self.client.query(
             "SELECT column_name::text, data_type::text FROM information_schema.columns \
@@ -375,7 +403,16 @@ impl Writer for PostgresWriter {
                VALUES ($1, $2, $3, $4, 'running', 0)"#,
             &[&self.load_id, &def.name, &def.table_name, &mode_name],
         )?;
-        if mode == Mode::Replace {
+        if let Some(mut normal) = self.normal.remove(def.name) {
+            // One transaction holds the run, so emptying the tables here is as atomic as
+            // swapping a staging table in.
+            let emptied = match mode {
+                Mode::Replace => normal.truncate(&mut self.normal_sql()),
+                _ => Ok(()),
+            };
+            self.normal.insert(def.name, normal);
+            emptied?;
+        } else if mode == Mode::Replace {
             self.batch(def.sql.postgres.drop_staging)?;
             self.batch(def.sql.postgres.create_staging)?;
         }
@@ -388,6 +425,12 @@ impl Writer for PostgresWriter {
         batch: &dyn RowBatch,
         at: DateTime<Utc>,
     ) -> Result<(), LoadError> {
+        if let Some(mut normal) = self.normal.remove(def.name) {
+            let load_id = self.load_id.clone();
+            let written = normal.write_batch(&mut self.normal_sql(), def, batch, &load_id);
+            self.normal.insert(def.name, normal);
+            return written.map(|_| ());
+        }
         let plan = self.plan(def)?.clone();
         let sql = &def.sql.postgres;
         let main = self.stmt(match plan.mode {
@@ -448,7 +491,12 @@ impl Writer for PostgresWriter {
         rows: u64,
     ) -> Result<(), LoadError> {
         let mode = self.plan(def)?.mode;
-        if mode == Mode::Replace {
+        if let Some(normal) = self.normal.remove(def.name) {
+            let load_id = self.load_id.clone();
+            let saved = normal.save(&mut self.normal_sql(), def.name, &load_id);
+            self.normal.insert(def.name, normal);
+            saved?;
+        } else if mode == Mode::Replace {
             for stmt in def.sql.postgres.replace_from_staging {
                 self.batch(stmt)?;
             }
@@ -462,6 +510,12 @@ impl Writer for PostgresWriter {
         state: Option<&serde_json::Value>,
         rows: u64,
     ) -> Result<(), LoadError> {
+        if let Some(normal) = self.normal.remove(def.name) {
+            let load_id = self.load_id.clone();
+            let saved = normal.save(&mut self.normal_sql(), def.name, &load_id);
+            self.normal.insert(def.name, normal);
+            saved?;
+        }
         self.record_progress(def, state, "checkpoint", rows)?;
         // The advisory locks are the session's: they hold across the two transactions.
         self.batch("COMMIT")?;

@@ -46,7 +46,7 @@ pub struct PipelineOptions {
     /// a short run or the tail of an overlapping scheduled run, short enough that two runs
     /// stuck behind each other surface as a clear error instead of a silent pile-up.
     pub lock_timeout: Duration,
-    /// Relational loading (SQLite for now): records normalized into typed root and child
+    /// Relational loading (SQLite and PostgreSQL): records normalized into typed root and child
     /// tables as dlt makes them, with the schema kept in the destination. `None` (the
     /// default): declared columns plus the `_rs_extra` JSON column.
     pub relational: Option<crate::normalize::RelationalOptions>,
