@@ -7,6 +7,7 @@ use std::fmt;
 use std::process::ExitCode;
 
 use crate::runtime::load::Destination;
+use crate::runtime::normalize::{RelationalOptions, SystemColumns};
 use crate::runtime::pipeline::{LoadReport, Pipeline, PipelineOptions};
 use crate::runtime::Source;
 
@@ -22,6 +23,10 @@ pub struct Args {
     /// `--lock-timeout SECONDS`: how long to wait for another run loading the same resources
     /// (default: [`PipelineOptions`]'s, 60 s).
     pub lock_timeout: Option<std::time::Duration>,
+    /// `--tables json|relational|dlt`: declared columns plus one `_rs_extra` JSON column
+    /// (`json`, the default), or every field in typed root and child tables with restsource's
+    /// (`relational`) or dlt's (`dlt`) system column names (`None` for `json`).
+    pub relational: Option<SystemColumns>,
 }
 
 /// A command line that could not be understood.
@@ -32,7 +37,7 @@ impl fmt::Display for UsageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{}\nusage: [--base-url URL] [--destination sqlite:FILE|postgres://...|jsonl:DIR] [--lock-timeout SECONDS] [RESOURCE...]",
+            "{}\nusage: [--base-url URL] [--destination sqlite:FILE|postgres://...|jsonl:DIR] [--lock-timeout SECONDS] [--tables json|relational|dlt] [RESOURCE...]",
             self.0
         )
     }
@@ -53,6 +58,7 @@ impl Args {
             destination: default_destination.to_string(),
             resources: Vec::new(),
             lock_timeout: None,
+            relational: None,
         };
         let mut args = args.into_iter().map(Into::into);
         while let Some(arg) = args.next() {
@@ -82,6 +88,18 @@ impl Args {
                         })?;
                     out.lock_timeout = Some(wait);
                 }
+                "--tables" => {
+                    out.relational = match value("--tables")?.as_str() {
+                        "json" => None,
+                        "relational" => Some(SystemColumns::RESTSOURCE),
+                        "dlt" => Some(SystemColumns::DLT),
+                        other => {
+                            return Err(UsageError(format!(
+                                "--tables takes json, relational or dlt, not `{other}`"
+                            )))
+                        }
+                    }
+                }
                 "-h" | "--help" => return Err(UsageError("help".into())),
                 f if f.starts_with('-') => return Err(UsageError(format!("unknown option `{f}`"))),
                 _ => out.resources.push(arg),
@@ -106,6 +124,10 @@ pub async fn run<S: Source>(
     if let Some(wait) = args.lock_timeout {
         options.lock_timeout = wait;
     }
+    options.relational = args.relational.map(|system| RelationalOptions {
+        system,
+        ..RelationalOptions::default()
+    });
     let pipeline = Pipeline::new(destination).with_options(options);
     Ok(if args.resources.is_empty() {
         pipeline.run(source).await?
@@ -222,6 +244,8 @@ mod tests {
                 "--base-url",
                 "http://127.0.0.1:9",
                 "--destination=jsonl:out",
+                "--tables",
+                "dlt",
                 "items",
                 "orders",
             ],
@@ -235,6 +259,7 @@ mod tests {
                 destination: "jsonl:out".into(),
                 resources: vec!["items".into(), "orders".into()],
                 lock_timeout: None,
+                relational: Some(SystemColumns::DLT),
             }
         );
         assert_eq!(
