@@ -60,7 +60,7 @@ const DETAILS: ResourceDef = ResourceDef {
     }),
     ..RESOURCE
 };
-record_type!(Detail, &DETAILS);
+record_type!(Detail, &DETAILS, parent = Item);
 
 static BODY_SRC: SourceDef = SourceDef {
     resources: &[&RESOURCE, &DETAILS],
@@ -144,7 +144,7 @@ const FORM_DETAILS: ResourceDef = ResourceDef {
     }),
     ..RESOURCE
 };
-record_type!(FormDetail, &FORM_DETAILS);
+record_type!(FormDetail, &FORM_DETAILS, parent = Item);
 
 const RAW_DETAILS: ResourceDef = ResourceDef {
     name: "raw_details",
@@ -164,7 +164,7 @@ const RAW_DETAILS: ResourceDef = ResourceDef {
     }),
     ..RESOURCE
 };
-record_type!(RawDetail, &RAW_DETAILS);
+record_type!(RawDetail, &RAW_DETAILS, parent = Item);
 
 static FORM_SRC: SourceDef = SourceDef {
     resources: &[&RESOURCE, &FORM_DETAILS, &RAW_DETAILS],
@@ -316,8 +316,8 @@ const fn child(name: &'static str, parallelized: bool) -> ResourceDef {
 
 const PAR_CHILD: ResourceDef = child("par_child", true);
 const SEQ_CHILD: ResourceDef = child("seq_child", false);
-record_type!(ParChild, &PAR_CHILD);
-record_type!(SeqChild, &SEQ_CHILD);
+record_type!(ParChild, &PAR_CHILD, parent = Item);
+record_type!(SeqChild, &SEQ_CHILD, parent = Item);
 static CHILD_SRC: SourceDef = SourceDef {
     resources: &[&RESOURCE, &PAR_CHILD, &SEQ_CHILD],
     ..SOURCE
@@ -421,7 +421,7 @@ const PAGED_CHILD: ResourceDef = ResourceDef {
     },
     ..child("paged_child", true)
 };
-record_type!(PagedChild, &PAGED_CHILD);
+record_type!(PagedChild, &PAGED_CHILD, parent = Item);
 static PAGED_SRC: SourceDef = SourceDef {
     resources: &[&RESOURCE, &PAGED_CHILD],
     ..SOURCE
