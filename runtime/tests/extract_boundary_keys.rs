@@ -96,11 +96,7 @@ impl Record for Stamped {
 }
 
 /// The first integer column of every record emitted, and the final state.
-async fn run(
-    handle: ResourceHandle,
-    page: Value,
-    state: Value,
-) -> (Vec<i64>, Option<Value>) {
+async fn run(handle: ResourceHandle, page: Value, state: Value) -> (Vec<i64>, Option<Value>) {
     static SRC: SourceDef = SOURCE;
     let (base, _log) = serve(move |_, _| json(page.clone())).await;
     let ex = Extractor::new(&SRC, SecretValues::new())

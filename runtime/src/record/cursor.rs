@@ -219,3 +219,78 @@ pub fn compare(a: &Value, b: &Value) -> Ordering {
         _ => a.to_string().cmp(&b.to_string()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn ts(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+    }
+
+    /// Every typed comparison orders as `compare` orders the values' JSON forms (what the
+    /// runtime compared before cursors were typed), bounds included.
+    #[test]
+    fn typed_order_is_the_order_of_the_json_forms() {
+        let cursors = [
+            Cursor::Int(5),
+            Cursor::Int(-3),
+            Cursor::Float(5.0),
+            Cursor::Float(4.5),
+            Cursor::Text("abc".into()),
+            Cursor::Text("2024-01-01T10:00:00+01:00".into()),
+            Cursor::Text("2024-01-01".into()),
+            Cursor::Timestamp(ts("2024-01-01T09:00:00Z")),
+            Cursor::Timestamp(ts("2024-01-01T09:00:00.5Z")),
+            Cursor::Json(json!(true)),
+            Cursor::Json(json!([1])),
+        ];
+        let bounds = [
+            json!(5),
+            json!(4.75),
+            json!(u64::MAX),
+            json!("2024-01-01T09:00:00Z"),
+            json!("2024-01-01T10:00:00.5+01:00"),
+            json!("2024-01-01"),
+            json!("abc"),
+            json!(false),
+        ];
+        for a in &cursors {
+            for b in &bounds {
+                assert_eq!(
+                    compare_to_bound(a, &Bound::new(b.clone())),
+                    compare(&a.to_json(), b),
+                    "{a:?} vs bound {b}"
+                );
+            }
+            for b in &cursors {
+                assert_eq!(
+                    compare_cursors(a, b),
+                    compare(&a.to_json(), &b.to_json()),
+                    "{a:?} vs {b:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn fields_read_as_their_json_forms_and_null_is_missing() {
+        assert_eq!(f64::NAN.cursor(), None);
+        assert_eq!(None::<i64>.cursor(), None);
+        assert_eq!(Value::Null.cursor(), None);
+        assert_eq!(Some(7i64).cursor(), Some(Cursor::Int(7)));
+        let t = ts("2024-01-01T10:00:00+01:00");
+        assert_eq!(
+            t.cursor().map(|c| c.to_json()),
+            Some(serde_json::to_value(t).unwrap())
+        );
+        assert_eq!(
+            chrono::NaiveDate::from_ymd_opt(2024, 2, 29)
+                .unwrap()
+                .cursor(),
+            Some(Cursor::Text("2024-02-29".into()))
+        );
+        assert_eq!(json!(2.5).cursor(), Some(Cursor::Float(2.5)));
+    }
+}
