@@ -128,36 +128,31 @@ pub mod analytics {
             path: &[::restsource::runtime::def::PathStep],
         ) -> ::core::option::Option<::restsource::runtime::serde_json::Value> {
             match path.split_first() {
-                Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Key(key), rest),
+                ) => {
                     match &**key {
                         "id" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(self.id).ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.id,
                                 rest,
                             )
                         }
                         "customer_id" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(
-                                        &self.customer_id,
-                                    )
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.customer_id,
                                 rest,
                             )
                         }
                         "event_timestamp" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(
-                                        self.event_timestamp,
-                                    )
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.event_timestamp,
                                 rest,
                             )
                         }
                         "data" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(&self.data)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.data,
                                 rest,
                             )
                         }
@@ -169,11 +164,39 @@ pub mod analytics {
                         }
                     }
                 }
-                _ => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self).ok()?,
-                        path,
-                    )
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Wildcard, rest),
+                ) => {
+                    ::core::option::Option::None
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.id,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.customer_id,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.event_timestamp,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.data,
+                            rest,
+                        ))
+                        .or_else(|| {
+                            self
+                                .extra
+                                .to_map()
+                                .values()
+                                .find_map(|v| ::restsource::runtime::record::walk(v, rest))
+                        })
+                }
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Index(_), _),
+                ) => ::core::option::Option::None,
+                ::core::option::Option::None => {
+                    ::restsource::runtime::serde_json::to_value(self).ok()
                 }
             }
         }

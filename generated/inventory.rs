@@ -140,41 +140,37 @@ pub mod inventory {
             path: &[::restsource::runtime::def::PathStep],
         ) -> ::core::option::Option<::restsource::runtime::serde_json::Value> {
             match path.split_first() {
-                Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Key(key), rest),
+                ) => {
                     match &**key {
                         "id" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(self.id).ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.id,
                                 rest,
                             )
                         }
                         "name" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(&self.name)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.name,
                                 rest,
                             )
                         }
                         "quantity" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(self.quantity)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.quantity,
                                 rest,
                             )
                         }
                         "updated_at" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(
-                                        self.updated_at,
-                                    )
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.updated_at,
                                 rest,
                             )
                         }
                         "deleted" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(self.deleted)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.deleted,
                                 rest,
                             )
                         }
@@ -186,11 +182,43 @@ pub mod inventory {
                         }
                     }
                 }
-                _ => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self).ok()?,
-                        path,
-                    )
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Wildcard, rest),
+                ) => {
+                    ::core::option::Option::None
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.id,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.name,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.quantity,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.updated_at,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.deleted,
+                            rest,
+                        ))
+                        .or_else(|| {
+                            self
+                                .extra
+                                .to_map()
+                                .values()
+                                .find_map(|v| ::restsource::runtime::record::walk(v, rest))
+                        })
+                }
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Index(_), _),
+                ) => ::core::option::Option::None,
+                ::core::option::Option::None => {
+                    ::restsource::runtime::serde_json::to_value(self).ok()
                 }
             }
         }
@@ -334,41 +362,37 @@ pub mod inventory {
             path: &[::restsource::runtime::def::PathStep],
         ) -> ::core::option::Option<::restsource::runtime::serde_json::Value> {
             match path.split_first() {
-                Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Key(key), rest),
+                ) => {
                     match &**key {
                         "id" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(self.id).ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.id,
                                 rest,
                             )
                         }
                         "name" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(&self.name)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.name,
                                 rest,
                             )
                         }
                         "quantity" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(self.quantity)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.quantity,
                                 rest,
                             )
                         }
                         "updated_at" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(
-                                        self.updated_at,
-                                    )
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.updated_at,
                                 rest,
                             )
                         }
                         "deleted" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(self.deleted)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.deleted,
                                 rest,
                             )
                         }
@@ -380,11 +404,43 @@ pub mod inventory {
                         }
                     }
                 }
-                _ => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self).ok()?,
-                        path,
-                    )
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Wildcard, rest),
+                ) => {
+                    ::core::option::Option::None
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.id,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.name,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.quantity,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.updated_at,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.deleted,
+                            rest,
+                        ))
+                        .or_else(|| {
+                            self
+                                .extra
+                                .to_map()
+                                .values()
+                                .find_map(|v| ::restsource::runtime::record::walk(v, rest))
+                        })
+                }
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Index(_), _),
+                ) => ::core::option::Option::None,
+                ::core::option::Option::None => {
+                    ::restsource::runtime::serde_json::to_value(self).ok()
                 }
             }
         }
@@ -650,103 +706,85 @@ pub mod inventory {
             path: &[::restsource::runtime::def::PathStep],
         ) -> ::core::option::Option<::restsource::runtime::serde_json::Value> {
             match path.split_first() {
-                Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Key(key), rest),
+                ) => {
                     match &**key {
                         "id" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(self.id).ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.id,
                                 rest,
                             )
                         }
                         "name" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(&self.name)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.name,
                                 rest,
                             )
                         }
                         "quantity" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(self.quantity)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.quantity,
                                 rest,
                             )
                         }
                         "updated_at" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(
-                                        self.updated_at,
-                                    )
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.updated_at,
                                 rest,
                             )
                         }
                         "deleted" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(self.deleted)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.deleted,
                                 rest,
                             )
                         }
                         "price" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(self.price)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.price,
                                 rest,
                             )
                         }
                         "active" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(self.active)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.active,
                                 rest,
                             )
                         }
                         "ratio" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(self.ratio)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.ratio,
                                 rest,
                             )
                         }
                         "created_on" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(
-                                        self.created_on,
-                                    )
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.created_on,
                                 rest,
                             )
                         }
                         "restock_at" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(
-                                        self.restock_at,
-                                    )
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.restock_at,
                                 rest,
                             )
                         }
                         "blob" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(&self.blob)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.blob,
                                 rest,
                             )
                         }
                         "attributes" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(
-                                        &self.attributes,
-                                    )
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.attributes,
                                 rest,
                             )
                         }
                         "tags" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(&self.tags)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.tags,
                                 rest,
                             )
                         }
@@ -758,11 +796,75 @@ pub mod inventory {
                         }
                     }
                 }
-                _ => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self).ok()?,
-                        path,
-                    )
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Wildcard, rest),
+                ) => {
+                    ::core::option::Option::None
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.id,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.name,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.quantity,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.updated_at,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.deleted,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.price,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.active,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.ratio,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.created_on,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.restock_at,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.blob,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.attributes,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.tags,
+                            rest,
+                        ))
+                        .or_else(|| {
+                            self
+                                .extra
+                                .to_map()
+                                .values()
+                                .find_map(|v| ::restsource::runtime::record::walk(v, rest))
+                        })
+                }
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Index(_), _),
+                ) => ::core::option::Option::None,
+                ::core::option::Option::None => {
+                    ::restsource::runtime::serde_json::to_value(self).ok()
                 }
             }
         }
@@ -906,41 +1008,37 @@ pub mod inventory {
             path: &[::restsource::runtime::def::PathStep],
         ) -> ::core::option::Option<::restsource::runtime::serde_json::Value> {
             match path.split_first() {
-                Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Key(key), rest),
+                ) => {
                     match &**key {
                         "id" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(self.id).ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.id,
                                 rest,
                             )
                         }
                         "name" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(&self.name)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.name,
                                 rest,
                             )
                         }
                         "quantity" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(self.quantity)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.quantity,
                                 rest,
                             )
                         }
                         "updated_at" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(
-                                        self.updated_at,
-                                    )
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.updated_at,
                                 rest,
                             )
                         }
                         "deleted" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(self.deleted)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.deleted,
                                 rest,
                             )
                         }
@@ -952,11 +1050,43 @@ pub mod inventory {
                         }
                     }
                 }
-                _ => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self).ok()?,
-                        path,
-                    )
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Wildcard, rest),
+                ) => {
+                    ::core::option::Option::None
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.id,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.name,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.quantity,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.updated_at,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.deleted,
+                            rest,
+                        ))
+                        .or_else(|| {
+                            self
+                                .extra
+                                .to_map()
+                                .values()
+                                .find_map(|v| ::restsource::runtime::record::walk(v, rest))
+                        })
+                }
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Index(_), _),
+                ) => ::core::option::Option::None,
+                ::core::option::Option::None => {
+                    ::restsource::runtime::serde_json::to_value(self).ok()
                 }
             }
         }
@@ -1100,41 +1230,37 @@ pub mod inventory {
             path: &[::restsource::runtime::def::PathStep],
         ) -> ::core::option::Option<::restsource::runtime::serde_json::Value> {
             match path.split_first() {
-                Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Key(key), rest),
+                ) => {
                     match &**key {
                         "id" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(self.id).ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.id,
                                 rest,
                             )
                         }
                         "name" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(&self.name)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.name,
                                 rest,
                             )
                         }
                         "quantity" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(self.quantity)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.quantity,
                                 rest,
                             )
                         }
                         "updated_at" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(
-                                        self.updated_at,
-                                    )
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.updated_at,
                                 rest,
                             )
                         }
                         "deleted" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(self.deleted)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.deleted,
                                 rest,
                             )
                         }
@@ -1146,13 +1272,50 @@ pub mod inventory {
                         }
                     }
                 }
-                _ => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self).ok()?,
-                        path,
-                    )
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Wildcard, rest),
+                ) => {
+                    ::core::option::Option::None
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.id,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.name,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.quantity,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.updated_at,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.deleted,
+                            rest,
+                        ))
+                        .or_else(|| {
+                            self
+                                .extra
+                                .to_map()
+                                .values()
+                                .find_map(|v| ::restsource::runtime::record::walk(v, rest))
+                        })
+                }
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Index(_), _),
+                ) => ::core::option::Option::None,
+                ::core::option::Option::None => {
+                    ::restsource::runtime::serde_json::to_value(self).ok()
                 }
             }
+        }
+        fn cursor(
+            &self,
+        ) -> ::core::option::Option<::restsource::runtime::record::Cursor<'_>> {
+            ::restsource::runtime::record::CursorField::cursor(&self.updated_at)
         }
     }
     /// A record of resource `orders` (table `orders`).
@@ -1294,41 +1457,37 @@ pub mod inventory {
             path: &[::restsource::runtime::def::PathStep],
         ) -> ::core::option::Option<::restsource::runtime::serde_json::Value> {
             match path.split_first() {
-                Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Key(key), rest),
+                ) => {
                     match &**key {
                         "id" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(self.id).ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.id,
                                 rest,
                             )
                         }
                         "name" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(&self.name)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.name,
                                 rest,
                             )
                         }
                         "quantity" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(self.quantity)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.quantity,
                                 rest,
                             )
                         }
                         "updated_at" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(
-                                        self.updated_at,
-                                    )
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.updated_at,
                                 rest,
                             )
                         }
                         "deleted" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(self.deleted)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.deleted,
                                 rest,
                             )
                         }
@@ -1340,13 +1499,50 @@ pub mod inventory {
                         }
                     }
                 }
-                _ => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self).ok()?,
-                        path,
-                    )
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Wildcard, rest),
+                ) => {
+                    ::core::option::Option::None
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.id,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.name,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.quantity,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.updated_at,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.deleted,
+                            rest,
+                        ))
+                        .or_else(|| {
+                            self
+                                .extra
+                                .to_map()
+                                .values()
+                                .find_map(|v| ::restsource::runtime::record::walk(v, rest))
+                        })
+                }
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Index(_), _),
+                ) => ::core::option::Option::None,
+                ::core::option::Option::None => {
+                    ::restsource::runtime::serde_json::to_value(self).ok()
                 }
             }
+        }
+        fn cursor(
+            &self,
+        ) -> ::core::option::Option<::restsource::runtime::record::Cursor<'_>> {
+            ::restsource::runtime::record::CursorField::cursor(&self.updated_at)
         }
     }
     /// Resource `stock_summaries`, loaded into table `stock_summaries`.

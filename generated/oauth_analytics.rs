@@ -128,34 +128,31 @@ pub mod oauth_analytics {
             path: &[::restsource::runtime::def::PathStep],
         ) -> ::core::option::Option<::restsource::runtime::serde_json::Value> {
             match path.split_first() {
-                Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Key(key), rest),
+                ) => {
                     match &**key {
                         "id" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(self.id).ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.id,
                                 rest,
                             )
                         }
                         "name" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(&self.name)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.name,
                                 rest,
                             )
                         }
                         "value" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(self.value)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.value,
                                 rest,
                             )
                         }
                         "event_timestamp" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(
-                                        self.event_timestamp,
-                                    )
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.event_timestamp,
                                 rest,
                             )
                         }
@@ -167,11 +164,39 @@ pub mod oauth_analytics {
                         }
                     }
                 }
-                _ => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self).ok()?,
-                        path,
-                    )
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Wildcard, rest),
+                ) => {
+                    ::core::option::Option::None
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.id,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.name,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.value,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.event_timestamp,
+                            rest,
+                        ))
+                        .or_else(|| {
+                            self
+                                .extra
+                                .to_map()
+                                .values()
+                                .find_map(|v| ::restsource::runtime::record::walk(v, rest))
+                        })
+                }
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Index(_), _),
+                ) => ::core::option::Option::None,
+                ::core::option::Option::None => {
+                    ::restsource::runtime::serde_json::to_value(self).ok()
                 }
             }
         }

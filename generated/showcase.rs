@@ -282,106 +282,91 @@ pub mod showcase {
             path: &[::restsource::runtime::def::PathStep],
         ) -> ::core::option::Option<::restsource::runtime::serde_json::Value> {
             match path.split_first() {
-                Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Key(key), rest),
+                ) => {
                     match &**key {
                         "id" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(self.id).ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.id,
                                 rest,
                             )
                         }
                         "type" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(&self.r#type)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.r#type,
                                 rest,
                             )
                         }
                         "self" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(self.self_)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.self_,
                                 rest,
                             )
                         }
                         "userId" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(self.user_id)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.user_id,
                                 rest,
                             )
                         }
                         "uid" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(self.user_id_2)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.user_id_2,
                                 rest,
                             )
                         }
                         "1st" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(self._1st)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self._1st,
                                 rest,
                             )
                         }
                         "größe" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(self.gr_e)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.gr_e,
                                 rest,
                             )
                         }
                         "price" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(self.price)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.price,
                                 rest,
                             )
                         }
                         "balance" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(self.balance)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.balance,
                                 rest,
                             )
                         }
                         "payload" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(&self.payload)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.payload,
                                 rest,
                             )
                         }
                         "blob" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(&self.blob)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.blob,
                                 rest,
                             )
                         }
                         "updated_at" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(
-                                        self.updated_at,
-                                    )
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.updated_at,
                                 rest,
                             )
                         }
                         "deleted" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(
-                                        self.is_deleted,
-                                    )
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.is_deleted,
                                 rest,
                             )
                         }
                         "extra" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(&self.extra_2)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.extra_2,
                                 rest,
                             )
                         }
@@ -393,13 +378,86 @@ pub mod showcase {
                         }
                     }
                 }
-                _ => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self).ok()?,
-                        path,
-                    )
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Wildcard, rest),
+                ) => {
+                    ::core::option::Option::None
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.id,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.r#type,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.self_,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.user_id,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.user_id_2,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self._1st,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.gr_e,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.price,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.balance,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.payload,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.blob,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.updated_at,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.is_deleted,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.extra_2,
+                            rest,
+                        ))
+                        .or_else(|| {
+                            self
+                                .extra
+                                .to_map()
+                                .values()
+                                .find_map(|v| ::restsource::runtime::record::walk(v, rest))
+                        })
+                }
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Index(_), _),
+                ) => ::core::option::Option::None,
+                ::core::option::Option::None => {
+                    ::restsource::runtime::serde_json::to_value(self).ok()
                 }
             }
+        }
+        fn cursor(
+            &self,
+        ) -> ::core::option::Option<::restsource::runtime::record::Cursor<'_>> {
+            ::restsource::runtime::record::CursorField::cursor(&self.updated_at)
         }
     }
     /// A record of resource `item_details` (table `item_details`).
@@ -480,6 +538,11 @@ pub mod showcase {
     impl ::restsource::runtime::record::Record for ItemDetails {
         const RESOURCE: &'static ::restsource::runtime::def::ResourceDef = &ITEM_DETAILS;
         type Key = (::restsource::runtime::serde_json::Value,);
+        const PARENT: ::core::option::Option<
+            fn() -> ::restsource::runtime::extract::ResourceHandle,
+        > = ::core::option::Option::Some(
+            ::restsource::runtime::extract::ResourceHandle::of::<Items2>,
+        );
         fn key(&self) -> Self::Key {
             (self.detail_id.clone(),)
         }
@@ -500,21 +563,19 @@ pub mod showcase {
             path: &[::restsource::runtime::def::PathStep],
         ) -> ::core::option::Option<::restsource::runtime::serde_json::Value> {
             match path.split_first() {
-                Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Key(key), rest),
+                ) => {
                     match &**key {
                         "detail_id" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(
-                                        &self.detail_id,
-                                    )
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.detail_id,
                                 rest,
                             )
                         }
                         "item" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(&self.item)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.item,
                                 rest,
                             )
                         }
@@ -526,11 +587,31 @@ pub mod showcase {
                         }
                     }
                 }
-                _ => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self).ok()?,
-                        path,
-                    )
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Wildcard, rest),
+                ) => {
+                    ::core::option::Option::None
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.detail_id,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.item,
+                            rest,
+                        ))
+                        .or_else(|| {
+                            self
+                                .extra
+                                .to_map()
+                                .values()
+                                .find_map(|v| ::restsource::runtime::record::walk(v, rest))
+                        })
+                }
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Index(_), _),
+                ) => ::core::option::Option::None,
+                ::core::option::Option::None => {
+                    ::restsource::runtime::serde_json::to_value(self).ok()
                 }
             }
         }
@@ -593,14 +674,26 @@ pub mod showcase {
             path: &[::restsource::runtime::def::PathStep],
         ) -> ::core::option::Option<::restsource::runtime::serde_json::Value> {
             match path.split_first() {
-                Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
-                    ::restsource::runtime::record::walk(&self.extra.get(key)?, rest)
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Key(key), rest),
+                ) => ::restsource::runtime::record::walk(&self.extra.get(key)?, rest),
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Wildcard, rest),
+                ) => {
+                    ::core::option::Option::None
+                        .or_else(|| {
+                            self
+                                .extra
+                                .to_map()
+                                .values()
+                                .find_map(|v| ::restsource::runtime::record::walk(v, rest))
+                        })
                 }
-                _ => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self).ok()?,
-                        path,
-                    )
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Index(_), _),
+                ) => ::core::option::Option::None,
+                ::core::option::Option::None => {
+                    ::restsource::runtime::serde_json::to_value(self).ok()
                 }
             }
         }
@@ -663,14 +756,26 @@ pub mod showcase {
             path: &[::restsource::runtime::def::PathStep],
         ) -> ::core::option::Option<::restsource::runtime::serde_json::Value> {
             match path.split_first() {
-                Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
-                    ::restsource::runtime::record::walk(&self.extra.get(key)?, rest)
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Key(key), rest),
+                ) => ::restsource::runtime::record::walk(&self.extra.get(key)?, rest),
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Wildcard, rest),
+                ) => {
+                    ::core::option::Option::None
+                        .or_else(|| {
+                            self
+                                .extra
+                                .to_map()
+                                .values()
+                                .find_map(|v| ::restsource::runtime::record::walk(v, rest))
+                        })
                 }
-                _ => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self).ok()?,
-                        path,
-                    )
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Index(_), _),
+                ) => ::core::option::Option::None,
+                ::core::option::Option::None => {
+                    ::restsource::runtime::serde_json::to_value(self).ok()
                 }
             }
         }
@@ -732,9 +837,9 @@ pub mod showcase {
     }
     impl ::restsource::runtime::record::Record for New {
         const RESOURCE: &'static ::restsource::runtime::def::ResourceDef = &NEW;
-        type Key = (::core::option::Option<u64>,);
+        type Key = (::core::option::Option<::restsource::runtime::record::FloatKey>,);
         fn key(&self) -> Self::Key {
-            (self.score.map(f64::to_bits),)
+            (self.score.map(::restsource::runtime::record::FloatKey),)
         }
         fn write_row(&self, row: &mut dyn ::restsource::runtime::record::RowWriter) {
             ::restsource::runtime::record::ColumnValue::write_to(&self.score, row);
@@ -752,12 +857,13 @@ pub mod showcase {
             path: &[::restsource::runtime::def::PathStep],
         ) -> ::core::option::Option<::restsource::runtime::serde_json::Value> {
             match path.split_first() {
-                Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Key(key), rest),
+                ) => {
                     match &**key {
                         "score" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(self.score)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.score,
                                 rest,
                             )
                         }
@@ -769,11 +875,27 @@ pub mod showcase {
                         }
                     }
                 }
-                _ => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self).ok()?,
-                        path,
-                    )
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Wildcard, rest),
+                ) => {
+                    ::core::option::Option::None
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.score,
+                            rest,
+                        ))
+                        .or_else(|| {
+                            self
+                                .extra
+                                .to_map()
+                                .values()
+                                .find_map(|v| ::restsource::runtime::record::walk(v, rest))
+                        })
+                }
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Index(_), _),
+                ) => ::core::option::Option::None,
+                ::core::option::Option::None => {
+                    ::restsource::runtime::serde_json::to_value(self).ok()
                 }
             }
         }
@@ -836,14 +958,26 @@ pub mod showcase {
             path: &[::restsource::runtime::def::PathStep],
         ) -> ::core::option::Option<::restsource::runtime::serde_json::Value> {
             match path.split_first() {
-                Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
-                    ::restsource::runtime::record::walk(&self.extra.get(key)?, rest)
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Key(key), rest),
+                ) => ::restsource::runtime::record::walk(&self.extra.get(key)?, rest),
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Wildcard, rest),
+                ) => {
+                    ::core::option::Option::None
+                        .or_else(|| {
+                            self
+                                .extra
+                                .to_map()
+                                .values()
+                                .find_map(|v| ::restsource::runtime::record::walk(v, rest))
+                        })
                 }
-                _ => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self).ok()?,
-                        path,
-                    )
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Index(_), _),
+                ) => ::core::option::Option::None,
+                ::core::option::Option::None => {
+                    ::restsource::runtime::serde_json::to_value(self).ok()
                 }
             }
         }

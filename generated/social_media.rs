@@ -110,25 +110,25 @@ pub mod social_media {
             path: &[::restsource::runtime::def::PathStep],
         ) -> ::core::option::Option<::restsource::runtime::serde_json::Value> {
             match path.split_first() {
-                Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Key(key), rest),
+                ) => {
                     match &**key {
                         "id" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(self.id).ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.id,
                                 rest,
                             )
                         }
                         "name" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(&self.name)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.name,
                                 rest,
                             )
                         }
                         "timestamp" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(self.timestamp)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.timestamp,
                                 rest,
                             )
                         }
@@ -140,11 +140,35 @@ pub mod social_media {
                         }
                     }
                 }
-                _ => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self).ok()?,
-                        path,
-                    )
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Wildcard, rest),
+                ) => {
+                    ::core::option::Option::None
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.id,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.name,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.timestamp,
+                            rest,
+                        ))
+                        .or_else(|| {
+                            self
+                                .extra
+                                .to_map()
+                                .values()
+                                .find_map(|v| ::restsource::runtime::record::walk(v, rest))
+                        })
+                }
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Index(_), _),
+                ) => ::core::option::Option::None,
+                ::core::option::Option::None => {
+                    ::restsource::runtime::serde_json::to_value(self).ok()
                 }
             }
         }
@@ -258,25 +282,25 @@ pub mod social_media {
             path: &[::restsource::runtime::def::PathStep],
         ) -> ::core::option::Option<::restsource::runtime::serde_json::Value> {
             match path.split_first() {
-                Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Key(key), rest),
+                ) => {
                     match &**key {
                         "id" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(self.id).ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.id,
                                 rest,
                             )
                         }
                         "name" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(&self.name)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.name,
                                 rest,
                             )
                         }
                         "timestamp" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(self.timestamp)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.timestamp,
                                 rest,
                             )
                         }
@@ -288,11 +312,35 @@ pub mod social_media {
                         }
                     }
                 }
-                _ => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self).ok()?,
-                        path,
-                    )
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Wildcard, rest),
+                ) => {
+                    ::core::option::Option::None
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.id,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.name,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.timestamp,
+                            rest,
+                        ))
+                        .or_else(|| {
+                            self
+                                .extra
+                                .to_map()
+                                .values()
+                                .find_map(|v| ::restsource::runtime::record::walk(v, rest))
+                        })
+                }
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Index(_), _),
+                ) => ::core::option::Option::None,
+                ::core::option::Option::None => {
+                    ::restsource::runtime::serde_json::to_value(self).ok()
                 }
             }
         }
@@ -406,25 +454,25 @@ pub mod social_media {
             path: &[::restsource::runtime::def::PathStep],
         ) -> ::core::option::Option<::restsource::runtime::serde_json::Value> {
             match path.split_first() {
-                Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Key(key), rest),
+                ) => {
                     match &**key {
                         "id" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(self.id).ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.id,
                                 rest,
                             )
                         }
                         "name" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(&self.name)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.name,
                                 rest,
                             )
                         }
                         "timestamp" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(self.timestamp)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.timestamp,
                                 rest,
                             )
                         }
@@ -436,11 +484,35 @@ pub mod social_media {
                         }
                     }
                 }
-                _ => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self).ok()?,
-                        path,
-                    )
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Wildcard, rest),
+                ) => {
+                    ::core::option::Option::None
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.id,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.name,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.timestamp,
+                            rest,
+                        ))
+                        .or_else(|| {
+                            self
+                                .extra
+                                .to_map()
+                                .values()
+                                .find_map(|v| ::restsource::runtime::record::walk(v, rest))
+                        })
+                }
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Index(_), _),
+                ) => ::core::option::Option::None,
+                ::core::option::Option::None => {
+                    ::restsource::runtime::serde_json::to_value(self).ok()
                 }
             }
         }
@@ -554,25 +626,25 @@ pub mod social_media {
             path: &[::restsource::runtime::def::PathStep],
         ) -> ::core::option::Option<::restsource::runtime::serde_json::Value> {
             match path.split_first() {
-                Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Key(key), rest),
+                ) => {
                     match &**key {
                         "id" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(self.id).ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.id,
                                 rest,
                             )
                         }
                         "name" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(&self.name)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.name,
                                 rest,
                             )
                         }
                         "timestamp" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(self.timestamp)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.timestamp,
                                 rest,
                             )
                         }
@@ -584,11 +656,35 @@ pub mod social_media {
                         }
                     }
                 }
-                _ => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self).ok()?,
-                        path,
-                    )
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Wildcard, rest),
+                ) => {
+                    ::core::option::Option::None
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.id,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.name,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.timestamp,
+                            rest,
+                        ))
+                        .or_else(|| {
+                            self
+                                .extra
+                                .to_map()
+                                .values()
+                                .find_map(|v| ::restsource::runtime::record::walk(v, rest))
+                        })
+                }
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Index(_), _),
+                ) => ::core::option::Option::None,
+                ::core::option::Option::None => {
+                    ::restsource::runtime::serde_json::to_value(self).ok()
                 }
             }
         }
@@ -702,25 +798,25 @@ pub mod social_media {
             path: &[::restsource::runtime::def::PathStep],
         ) -> ::core::option::Option<::restsource::runtime::serde_json::Value> {
             match path.split_first() {
-                Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Key(key), rest),
+                ) => {
                     match &**key {
                         "id" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(self.id).ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.id,
                                 rest,
                             )
                         }
                         "name" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(&self.name)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.name,
                                 rest,
                             )
                         }
                         "timestamp" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(self.timestamp)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.timestamp,
                                 rest,
                             )
                         }
@@ -732,11 +828,35 @@ pub mod social_media {
                         }
                     }
                 }
-                _ => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self).ok()?,
-                        path,
-                    )
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Wildcard, rest),
+                ) => {
+                    ::core::option::Option::None
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.id,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.name,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.timestamp,
+                            rest,
+                        ))
+                        .or_else(|| {
+                            self
+                                .extra
+                                .to_map()
+                                .values()
+                                .find_map(|v| ::restsource::runtime::record::walk(v, rest))
+                        })
+                }
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Index(_), _),
+                ) => ::core::option::Option::None,
+                ::core::option::Option::None => {
+                    ::restsource::runtime::serde_json::to_value(self).ok()
                 }
             }
         }
@@ -850,25 +970,25 @@ pub mod social_media {
             path: &[::restsource::runtime::def::PathStep],
         ) -> ::core::option::Option<::restsource::runtime::serde_json::Value> {
             match path.split_first() {
-                Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Key(key), rest),
+                ) => {
                     match &**key {
                         "id" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(self.id).ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.id,
                                 rest,
                             )
                         }
                         "name" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(&self.name)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.name,
                                 rest,
                             )
                         }
                         "timestamp" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(self.timestamp)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.timestamp,
                                 rest,
                             )
                         }
@@ -880,11 +1000,35 @@ pub mod social_media {
                         }
                     }
                 }
-                _ => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self).ok()?,
-                        path,
-                    )
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Wildcard, rest),
+                ) => {
+                    ::core::option::Option::None
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.id,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.name,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.timestamp,
+                            rest,
+                        ))
+                        .or_else(|| {
+                            self
+                                .extra
+                                .to_map()
+                                .values()
+                                .find_map(|v| ::restsource::runtime::record::walk(v, rest))
+                        })
+                }
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Index(_), _),
+                ) => ::core::option::Option::None,
+                ::core::option::Option::None => {
+                    ::restsource::runtime::serde_json::to_value(self).ok()
                 }
             }
         }
@@ -1000,25 +1144,25 @@ pub mod social_media {
             path: &[::restsource::runtime::def::PathStep],
         ) -> ::core::option::Option<::restsource::runtime::serde_json::Value> {
             match path.split_first() {
-                Some((::restsource::runtime::def::PathStep::Key(key), rest)) => {
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Key(key), rest),
+                ) => {
                     match &**key {
                         "id" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(self.id).ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.id,
                                 rest,
                             )
                         }
                         "name" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(&self.name)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.name,
                                 rest,
                             )
                         }
                         "timestamp" => {
-                            ::restsource::runtime::record::walk(
-                                &::restsource::runtime::serde_json::to_value(self.timestamp)
-                                    .ok()?,
+                            ::restsource::runtime::record::ColumnValue::lookup(
+                                &self.timestamp,
                                 rest,
                             )
                         }
@@ -1030,11 +1174,35 @@ pub mod social_media {
                         }
                     }
                 }
-                _ => {
-                    ::restsource::runtime::record::walk(
-                        &::restsource::runtime::serde_json::to_value(self).ok()?,
-                        path,
-                    )
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Wildcard, rest),
+                ) => {
+                    ::core::option::Option::None
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.id,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.name,
+                            rest,
+                        ))
+                        .or_else(|| ::restsource::runtime::record::ColumnValue::lookup(
+                            &self.timestamp,
+                            rest,
+                        ))
+                        .or_else(|| {
+                            self
+                                .extra
+                                .to_map()
+                                .values()
+                                .find_map(|v| ::restsource::runtime::record::walk(v, rest))
+                        })
+                }
+                ::core::option::Option::Some(
+                    (::restsource::runtime::def::PathStep::Index(_), _),
+                ) => ::core::option::Option::None,
+                ::core::option::Option::None => {
+                    ::restsource::runtime::serde_json::to_value(self).ok()
                 }
             }
         }

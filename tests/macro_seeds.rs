@@ -95,3 +95,65 @@ fn generated_decoding_keeps_extras_and_names_the_failing_field() {
         missing.message
     );
 }
+
+#[test]
+fn generated_lookup_reads_one_field_and_agrees_with_the_records_json() {
+    use restsource::runtime::def::PathStep;
+    use restsource::runtime::serde_json::{json, Value};
+    let rec: inventory::Items = restsource::runtime::serde_json::from_str(
+        r#"{"id": 3, "name": "a", "updated_at": "2024-01-01T10:00:00+01:00", "ratio": 1.0,
+            "attributes": {"size": {"w": 2}}, "tags": ["x", "y"], "note": {"k": [5]}}"#,
+    )
+    .expect("decodes");
+    let k = PathStep::key;
+    let cases: Vec<(Vec<PathStep>, Option<Value>)> = vec![
+        // Into a JSON column, by key and by index from the end.
+        (vec![k("attributes"), k("size"), k("w")], Some(json!(2))),
+        (vec![k("tags"), PathStep::Index(-1)], Some(json!("y"))),
+        // Typed columns in their JSON form; a null column is null, and has nothing inside.
+        (vec![k("updated_at")], Some(json!("2024-01-01T09:00:00Z"))),
+        (vec![k("ratio")], Some(json!(1.0))),
+        (vec![k("quantity")], Some(Value::Null)),
+        (vec![k("quantity"), k("x")], None),
+        (vec![k("id"), PathStep::Wildcard], None),
+        // Undeclared fields, from the extras.
+        (vec![k("note"), k("k"), PathStep::Index(0)], Some(json!(5))),
+        (vec![k("missing")], None),
+        // A wildcard takes the first field the rest matches in, declared before undeclared.
+        (vec![PathStep::Wildcard, k("size")], Some(json!({"w": 2}))),
+        (vec![PathStep::Wildcard, k("k")], Some(json!([5]))),
+        (vec![PathStep::Index(0)], None),
+    ];
+    let whole = restsource::runtime::serde_json::to_value(&rec).expect("serializes");
+    for (path, want) in cases {
+        assert_eq!(rec.lookup(&path), want, "{path:?}");
+        // The same value the record's JSON holds there.
+        assert_eq!(
+            restsource::runtime::record::walk(&whole, &path),
+            rec.lookup(&path),
+            "{path:?}"
+        );
+    }
+    assert_eq!(rec.lookup(&[]), Some(whole));
+}
+
+#[test]
+fn generated_cursor_reads_the_declared_column() {
+    use restsource::runtime::record::Cursor;
+    let rec: inventory::Inventory = restsource::runtime::serde_json::from_str(
+        r#"{"id": 1, "updated_at": "2024-01-01T10:00:00+01:00"}"#,
+    )
+    .expect("decodes");
+    let at = restsource::runtime::chrono::DateTime::parse_from_rfc3339("2024-01-01T09:00:00Z")
+        .expect("a timestamp")
+        .to_utc();
+    assert_eq!(rec.cursor(), Some(Cursor::Timestamp(at)));
+    let rec: inventory::Inventory =
+        restsource::runtime::serde_json::from_str(r#"{"id": 1, "updated_at": null}"#)
+            .expect("decodes");
+    assert_eq!(rec.cursor(), None);
+    // A resource without incremental has no cursor.
+    let rec: inventory::Items =
+        restsource::runtime::serde_json::from_str(r#"{"id": 1}"#).expect("decodes");
+    assert_eq!(rec.cursor(), None);
+}

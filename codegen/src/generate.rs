@@ -93,7 +93,7 @@ pub fn generate_tokens(source: &ResolvedSource, settings: &Settings) -> Result<T
     let records = ir
         .resources
         .iter()
-        .map(|r| records::record(r, &rt, &serde_crate));
+        .map(|r| records::record(r, &ir, &rt, &serde_crate));
     let defs = ir
         .resources
         .iter()
@@ -290,7 +290,9 @@ mod tests {
         );
         has(&code, "pub item: ::restsource::runtime::serde_json::Value,");
         // Float keys compare by bits.
-        assert!(code.contains("type Key = (::core::option::Option<u64>,);"));
+        assert!(code.contains(
+            "type Key = (::core::option::Option<::restsource::runtime::record::FloatKey>,);"
+        ));
         has(
             &code,
             "pub balance: ::core::option::Option<::restsource::runtime::rust_decimal::Decimal>,",

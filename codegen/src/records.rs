@@ -4,7 +4,8 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use restsource_spec::resolved::DataType;
 
-use crate::ir::{FieldIr, ResourceIr, EXTRA_FIELD};
+use crate::ir::{FieldIr, ResourceIr, SourceIr, EXTRA_FIELD};
+use restsource_spec::resolved::PathStep;
 
 /// The Rust type of a column value (before `Option` for nullable columns).
 pub(crate) fn value_type(t: DataType, rt: &TokenStream) -> TokenStream {
@@ -37,7 +38,12 @@ fn is_copy(t: DataType) -> bool {
 }
 
 /// The record struct and its `Record` impl.
-pub(crate) fn record(r: &ResourceIr<'_>, rt: &TokenStream, serde_crate: &str) -> TokenStream {
+pub(crate) fn record(
+    r: &ResourceIr<'_>,
+    ir: &SourceIr<'_>,
+    rt: &TokenStream,
+    serde_crate: &str,
+) -> TokenStream {
     let ty = &r.ty;
     let konst = &r.konst;
     let extra = format_ident!("{}", EXTRA_FIELD);
@@ -64,7 +70,7 @@ pub(crate) fn record(r: &ResourceIr<'_>, rt: &TokenStream, serde_crate: &str) ->
     let deserialize = deserialize_impl(r, rt);
 
     let key_types = r.key.iter().map(|&i| key_type(&r.fields[i], rt));
-    let key_values = r.key.iter().map(|&i| key_value(&r.fields[i]));
+    let key_values = r.key.iter().map(|&i| key_value(&r.fields[i], rt));
     // A keyless resource's key is `()`, written as an empty body (clippy: unused_unit).
     let key_body = if r.key.is_empty() {
         quote!({})
@@ -75,32 +81,9 @@ pub(crate) fn record(r: &ResourceIr<'_>, rt: &TokenStream, serde_crate: &str) ->
         let ident = &f.ident;
         quote! { #rt::record::ColumnValue::write_to(&self.#ident, row); }
     });
-    let lookups = r.fields.iter().map(|f| {
-        let ident = &f.ident;
-        let json = &f.column.name;
-        // `Copy` values are passed by value (clippy flags a needless borrow otherwise).
-        let value = if is_copy(f.column.data_type) {
-            quote!(self.#ident)
-        } else {
-            quote!(&self.#ident)
-        };
-        quote! {
-            #json => #rt::record::walk(&#rt::serde_json::to_value(#value).ok()?, rest),
-        }
-    });
-    // Undeclared fields are looked up in the extras; without declared columns a `match` on
-    // the key would have that one arm (a lint in the generated code).
-    let in_extra = quote!(#rt::record::walk(&self.#extra.get(key)?, rest));
-    let by_key = if r.fields.is_empty() {
-        in_extra
-    } else {
-        quote! {
-            match &**key {
-                #(#lookups)*
-                key => #in_extra,
-            }
-        }
-    };
+    let lookup = lookup_fn(r, rt);
+    let cursor = cursor_fn(r, rt);
+    let parent = parent_const(r, ir, rt);
 
     quote! {
         #[doc = #doc]
@@ -118,6 +101,7 @@ pub(crate) fn record(r: &ResourceIr<'_>, rt: &TokenStream, serde_crate: &str) ->
         impl #rt::record::Record for #ty {
             const RESOURCE: &'static #rt::def::ResourceDef = &#konst;
             type Key = (#(#key_types,)*);
+            #parent
 
             fn key(&self) -> Self::Key #key_body
 
@@ -130,14 +114,96 @@ pub(crate) fn record(r: &ResourceIr<'_>, rt: &TokenStream, serde_crate: &str) ->
                 self.#extra.insert(key, value);
             }
 
-            fn lookup(&self, path: &[#rt::def::PathStep]) -> ::core::option::Option<#rt::serde_json::Value> {
-                match path.split_first() {
-                    Some((#rt::def::PathStep::Key(key), rest)) => #by_key,
-                    _ => #rt::record::walk(&#rt::serde_json::to_value(self).ok()?, path),
-                }
-            }
+            #lookup
+            #cursor
         }
 
+    }
+}
+
+/// `Record::lookup`: a path starting at a declared field reads that field (walking into it
+/// only for JSON columns), any other key the extras; nothing serializes the whole record
+/// except a request for the whole record (the empty path).
+fn lookup_fn(r: &ResourceIr<'_>, rt: &TokenStream) -> TokenStream {
+    let extra = format_ident!("{}", EXTRA_FIELD);
+    let arms = r.fields.iter().map(|f| {
+        let (ident, json) = (&f.ident, &f.column.name);
+        quote!(#json => #rt::record::ColumnValue::lookup(&self.#ident, rest),)
+    });
+    // Undeclared fields are looked up in the extras; without declared columns a `match` on
+    // the key would have that one arm (a lint in the generated code).
+    let in_extra = quote!(#rt::record::walk(&self.#extra.get(key)?, rest));
+    let by_key = if r.fields.is_empty() {
+        in_extra
+    } else {
+        quote! {
+            match &**key {
+                #(#arms)*
+                key => #in_extra,
+            }
+        }
+    };
+    // A wildcard takes the first field (declared, then undeclared) the rest matches in, as
+    // on the record's JSON object.
+    let wildcard = r.fields.iter().map(|f| {
+        let ident = &f.ident;
+        quote!(.or_else(|| #rt::record::ColumnValue::lookup(&self.#ident, rest)))
+    });
+    quote! {
+        fn lookup(&self, path: &[#rt::def::PathStep]) -> ::core::option::Option<#rt::serde_json::Value> {
+            match path.split_first() {
+                ::core::option::Option::Some((#rt::def::PathStep::Key(key), rest)) => #by_key,
+                ::core::option::Option::Some((#rt::def::PathStep::Wildcard, rest)) => {
+                    ::core::option::Option::None
+                        #(#wildcard)*
+                        .or_else(|| self.#extra.to_map().values().find_map(|v| #rt::record::walk(v, rest)))
+                }
+                ::core::option::Option::Some((#rt::def::PathStep::Index(_), _)) => ::core::option::Option::None,
+                ::core::option::Option::None => #rt::serde_json::to_value(self).ok(),
+            }
+        }
+    }
+}
+
+/// `Record::cursor` read straight from the field, when the incremental cursor path is one
+/// declared column; otherwise the trait's default (a lookup) serves.
+fn cursor_fn(r: &ResourceIr<'_>, rt: &TokenStream) -> TokenStream {
+    let Some(inc) = &r.res.incremental else {
+        return TokenStream::new();
+    };
+    let [PathStep::Key(name)] = inc.cursor_path.steps.as_slice() else {
+        return TokenStream::new();
+    };
+    let Some(f) = r.fields.iter().find(|f| f.column.name == **name) else {
+        return TokenStream::new();
+    };
+    let ident = &f.ident;
+    quote! {
+        fn cursor(&self) -> ::core::option::Option<#rt::record::Cursor<'_>> {
+            #rt::record::CursorField::cursor(&self.#ident)
+        }
+    }
+}
+
+/// `Record::PARENT` for a child: the parent's record struct's handle.
+fn parent_const(r: &ResourceIr<'_>, ir: &SourceIr<'_>, rt: &TokenStream) -> TokenStream {
+    let Some(p) = &r.res.parent else {
+        return TokenStream::new();
+    };
+    // Validation guarantees the parent is a resource of the same source.
+    let handle = match ir.resources.iter().find(|o| o.res.name == p.resource) {
+        Some(o) => {
+            let ty = &o.ty;
+            quote!(#rt::extract::ResourceHandle::of::<#ty>)
+        }
+        None => {
+            let msg = format!("parent resource `{}` is not defined", p.resource);
+            quote!(::core::compile_error!(#msg))
+        }
+    };
+    quote! {
+        const PARENT: ::core::option::Option<fn() -> #rt::extract::ResourceHandle> =
+            ::core::option::Option::Some(#handle);
     }
 }
 
@@ -230,24 +296,25 @@ fn slot_type(f: &FieldIr, rt: &TokenStream) -> TokenStream {
     }
 }
 
-/// Floats are not `Eq`/`Hash`, so a float key component is compared by its bits.
+/// Floats are not `Eq`/`Hash`, so a float key component is a `FloatKey` (compared by its
+/// bits, written as the number).
 fn key_type(f: &FieldIr, rt: &TokenStream) -> TokenStream {
     if f.column.data_type == DataType::Double {
         if f.column.nullable {
-            quote!(::core::option::Option<u64>)
+            quote!(::core::option::Option<#rt::record::FloatKey>)
         } else {
-            quote!(u64)
+            quote!(#rt::record::FloatKey)
         }
     } else {
         field_type(f, rt)
     }
 }
 
-fn key_value(f: &FieldIr) -> TokenStream {
+fn key_value(f: &FieldIr, rt: &TokenStream) -> TokenStream {
     let ident = &f.ident;
     match (f.column.data_type, f.column.nullable) {
-        (DataType::Double, false) => quote!(self.#ident.to_bits()),
-        (DataType::Double, true) => quote!(self.#ident.map(f64::to_bits)),
+        (DataType::Double, false) => quote!(#rt::record::FloatKey(self.#ident)),
+        (DataType::Double, true) => quote!(self.#ident.map(#rt::record::FloatKey)),
         (t, _) if is_copy(t) => quote!(self.#ident),
         _ => quote!(self.#ident.clone()),
     }

@@ -11,12 +11,17 @@
 //! is produced. Resources without a primary key get no boundary dedup (dlt hashes the whole
 //! row instead).
 
+use std::any::Any;
 use std::cmp::Ordering;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 use serde_json::Value;
 
 use crate::def::{IncrementalDef, IncrementalValue, LastValueFunc, Lit, OnMissing, TemplatePart};
+pub use crate::record::cursor::compare;
+use crate::record::cursor::{compare_cursors, compare_to_bound, Bound, Cursor};
+use crate::record::key::{key_text, parse_key};
+use crate::record::RecordKey;
 
 /// Incremental misuse or data that cannot be compared.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -44,21 +49,91 @@ pub enum IncrementalError {
     },
 }
 
-/// Incremental tracking for one resource in one run.
+/// The values a request's `{incremental.*}` placeholders and range parameters are filled
+/// from; fixed for the run, so a request copies these rather than the tracking state.
 #[derive(Debug, Clone)]
+pub struct IncrementalValues {
+    initial: Option<Value>,
+    /// Start of the range (state with lag applied, else the initial value).
+    start: Option<Bound>,
+    end: Option<Bound>,
+}
+
+impl IncrementalValues {
+    /// The value a placeholder names.
+    pub fn value(&self, which: IncrementalValue) -> Option<&Value> {
+        match which {
+            IncrementalValue::StartValue | IncrementalValue::LastValue => {
+                self.start.as_ref().map(|b| &b.value)
+            }
+            IncrementalValue::InitialValue => self.initial.as_ref(),
+            IncrementalValue::EndValue => self.end.as_ref().map(|b| &b.value),
+        }
+    }
+}
+
+/// Incremental tracking for one resource in one run.
+#[derive(Debug)]
 pub struct Incremental {
     def: &'static IncrementalDef,
-    initial: Option<Value>,
-    end: Option<Value>,
+    values: IncrementalValues,
     /// From the state, before lag.
     stored: Option<Value>,
-    /// Start of the range (state with lag applied, else the initial value).
-    start: Option<Value>,
+    /// The state's boundary keys, as stored.
     seen_keys: BTreeSet<String>,
-    last: Option<Value>,
-    last_keys: BTreeSet<String>,
+    /// The boundary keys as the record type's typed keys, made on the first keyed record.
+    keys: Option<Box<dyn KeySet>>,
+    last: Option<Cursor<'static>>,
     /// Records must come in cursor order (checkpointed resources).
     ordered: bool,
+}
+
+/// The typed boundary keys of one record type: the state's, and those of the records at the
+/// furthest cursor so far.
+#[derive(Debug)]
+struct TypedKeys<K> {
+    seen: HashSet<K>,
+    last: HashSet<K>,
+}
+
+/// [`TypedKeys`] with its key type erased: [`Incremental`] is shared by the untyped engine,
+/// while the keys come from the typed page.
+trait KeySet: Any + Send + Sync + std::fmt::Debug {
+    fn as_any(&mut self) -> &mut dyn Any;
+    fn clear_last(&mut self);
+    fn last_texts(&self) -> BTreeSet<String>;
+}
+
+impl<K: RecordKey> KeySet for TypedKeys<K> {
+    fn as_any(&mut self) -> &mut dyn Any {
+        self
+    }
+    fn clear_last(&mut self) {
+        self.last.clear();
+    }
+    fn last_texts(&self) -> BTreeSet<String> {
+        self.last.iter().map(key_text).collect()
+    }
+}
+
+/// The typed key sets in `slot`, made from the stored key texts on first use (always
+/// `Some`: the slot is made to hold this key type first).
+fn typed_keys<'s, K: RecordKey>(
+    slot: &'s mut Option<Box<dyn KeySet>>,
+    stored: &BTreeSet<String>,
+) -> Option<&'s mut TypedKeys<K>> {
+    let fits = slot
+        .as_mut()
+        .is_some_and(|k| k.as_any().is::<TypedKeys<K>>());
+    if !fits {
+        // Keys the record type cannot read (the primary key changed since) match no record.
+        let seen = stored.iter().filter_map(|t| parse_key::<K>(t)).collect();
+        *slot = Some(Box::new(TypedKeys::<K> {
+            seen,
+            last: HashSet::new(),
+        }));
+    }
+    slot.as_mut()?.as_any().downcast_mut::<TypedKeys<K>>()
 }
 
 /// A spec literal as JSON (placeholders in strings are not expected here).
@@ -113,13 +188,15 @@ impl Incremental {
         };
         Incremental {
             def,
-            initial,
-            end,
+            values: IncrementalValues {
+                initial,
+                start: start.map(Bound::new),
+                end: end.map(Bound::new),
+            },
             stored,
-            start,
             seen_keys,
+            keys: None,
             last: None,
-            last_keys: BTreeSet::new(),
             ordered: false,
         }
     }
@@ -134,25 +211,27 @@ impl Incremental {
 
     /// The value a placeholder names.
     pub fn value(&self, which: IncrementalValue) -> Option<&Value> {
-        match which {
-            IncrementalValue::StartValue | IncrementalValue::LastValue => self.start.as_ref(),
-            IncrementalValue::InitialValue => self.initial.as_ref(),
-            IncrementalValue::EndValue => self.end.as_ref(),
-        }
+        self.values.value(which)
+    }
+
+    /// The values requests are filled from.
+    pub fn values(&self) -> &IncrementalValues {
+        &self.values
     }
 
     fn dedups(&self) -> bool {
-        self.def.range_start_closed && self.def.lag.is_none() && self.end.is_none()
+        self.def.range_start_closed && self.def.lag.is_none() && self.values.end.is_none()
     }
 
-    /// Whether record `index` with this cursor value and key is in range; tracks the last value.
-    pub fn keep(
+    /// Whether record `index` with this cursor value and primary key (`None` without one) is
+    /// in range; tracks the last value.
+    pub fn keep<K: RecordKey>(
         &mut self,
         index: usize,
-        cursor: Option<Value>,
-        key: Option<String>,
+        cursor: Option<Cursor<'_>>,
+        key: Option<K>,
     ) -> Result<bool, IncrementalError> {
-        let Some(c) = cursor.filter(|c| !c.is_null()) else {
+        let Some(c) = cursor else {
             return match self.def.on_cursor_value_missing {
                 OnMissing::Raise => Err(IncrementalError::MissingCursor {
                     index,
@@ -163,44 +242,65 @@ impl Incremental {
             };
         };
         // "Ahead" means later in the direction of last_value_func.
-        let ahead = |a: &Value, b: &Value| -> Ordering {
-            let o = compare(a, b);
-            match self.def.last_value_func {
-                LastValueFunc::Max => o,
-                LastValueFunc::Min => o.reverse(),
-            }
+        let dir = |o: Ordering| match self.def.last_value_func {
+            LastValueFunc::Max => o,
+            LastValueFunc::Min => o.reverse(),
         };
-        if let Some(end) = &self.end {
-            let o = ahead(&c, end);
+        if let Some(end) = &self.values.end {
+            let o = dir(compare_to_bound(&c, end));
             if o == Ordering::Greater || (o == Ordering::Equal && !self.def.range_end_closed) {
                 return Ok(false);
             }
         }
-        if let Some(start) = &self.start {
-            let o = ahead(&c, start);
+        if let Some(start) = &self.values.start {
+            let o = dir(compare_to_bound(&c, start));
             if o == Ordering::Less || (o == Ordering::Equal && !self.def.range_start_closed) {
                 return Ok(false);
             }
-            if o == Ordering::Equal
-                && self.dedups()
-                && key.as_ref().is_some_and(|k| self.seen_keys.contains(k))
-            {
-                return Ok(false);
+            if o == Ordering::Equal && self.dedups() && !self.seen_keys.is_empty() {
+                if let Some(k) = &key {
+                    if typed_keys::<K>(&mut self.keys, &self.seen_keys)
+                        .is_some_and(|keys| keys.seen.contains(k))
+                    {
+                        return Ok(false);
+                    }
+                }
             }
         }
-        match self.last.as_ref().map(|l| ahead(&c, l)) {
+        match self.last.as_ref().map(|l| dir(compare_cursors(&c, l))) {
             None | Some(Ordering::Greater) => {
-                self.last = Some(c);
+                self.last = Some(c.into_owned());
                 // Reuse the set: with ascending data this runs for every record.
-                self.last_keys.clear();
-                self.last_keys.extend(key);
+                match key {
+                    Some(k) => {
+                        if let Some(keys) = typed_keys::<K>(&mut self.keys, &self.seen_keys) {
+                            keys.last.clear();
+                            keys.last.insert(k);
+                        }
+                    }
+                    None => {
+                        if let Some(keys) = &mut self.keys {
+                            keys.clear_last();
+                        }
+                    }
+                }
             }
             Some(Ordering::Equal) => {
-                self.last_keys.extend(key);
+                if let (Some(k), Some(keys)) =
+                    (key, typed_keys::<K>(&mut self.keys, &self.seen_keys))
+                {
+                    keys.last.insert(k);
+                }
             }
             Some(Ordering::Less) if self.ordered => {
                 // Boxed: this error travels inside every extraction error.
-                let cut = |v: &Value| v.to_string().chars().take(64).collect::<Box<str>>();
+                let cut = |v: &Cursor<'_>| {
+                    v.to_json()
+                        .to_string()
+                        .chars()
+                        .take(64)
+                        .collect::<Box<str>>()
+                };
                 return Err(IncrementalError::OutOfOrder {
                     index,
                     path: self.def.cursor_path_text,
@@ -216,21 +316,29 @@ impl Incremental {
     /// The state to persist after the resource's last page, or at a checkpoint after any page
     /// (`None` for a backfill).
     pub fn state(&self) -> Option<Value> {
-        if self.end.is_some() {
+        if self.values.end.is_some() {
             return None;
         }
-        let prior = self.stored.clone().or_else(|| self.initial.clone());
-        let (last, keys) = match (&self.last, &prior) {
+        let prior = self.stored.clone().or_else(|| self.values.initial.clone());
+        let last = self.last.as_ref().map(Cursor::to_json);
+        let last_keys = || {
+            self.keys
+                .as_ref()
+                .map(|k| k.last_texts())
+                .unwrap_or_default()
+        };
+        let (last, keys) = match (last, &prior) {
             (Some(l), Some(p))
-                if compare_dir(p, l, self.def.last_value_func) == Ordering::Greater =>
+                if compare_dir(p, &l, self.def.last_value_func) == Ordering::Greater =>
             {
                 (p.clone(), self.seen_keys.clone())
             }
-            (Some(l), Some(p)) if compare(p, l) == Ordering::Equal => (
-                l.clone(),
-                self.seen_keys.union(&self.last_keys).cloned().collect(),
-            ),
-            (Some(l), _) => (l.clone(), self.last_keys.clone()),
+            (Some(l), Some(p)) if compare(p, &l) == Ordering::Equal => {
+                let mut keys = self.seen_keys.clone();
+                keys.extend(last_keys());
+                (l, keys)
+            }
+            (Some(l), _) => (l, last_keys()),
             (None, Some(p)) => (p.clone(), self.seen_keys.clone()),
             (None, None) => return None,
         };
@@ -246,29 +354,6 @@ fn compare_dir(a: &Value, b: &Value, f: LastValueFunc) -> Ordering {
     match f {
         LastValueFunc::Max => compare(a, b),
         LastValueFunc::Min => compare(a, b).reverse(),
-    }
-}
-
-/// Numbers numerically, RFC 3339 timestamps as instants, dates as dates, else text order.
-pub fn compare(a: &Value, b: &Value) -> Ordering {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => match (x.as_i64(), y.as_i64()) {
-            (Some(x), Some(y)) => x.cmp(&y),
-            _ => x
-                .as_f64()
-                .partial_cmp(&y.as_f64())
-                .unwrap_or(Ordering::Equal),
-        },
-        (Value::String(x), Value::String(y)) => {
-            match (
-                chrono::DateTime::parse_from_rfc3339(x),
-                chrono::DateTime::parse_from_rfc3339(y),
-            ) {
-                (Ok(x), Ok(y)) => x.cmp(&y),
-                _ => x.cmp(y),
-            }
-        }
-        _ => a.to_string().cmp(&b.to_string()),
     }
 }
 
@@ -328,7 +413,10 @@ mod tests {
         let kept: Vec<bool> = [(19, 3), (20, 1), (20, 2), (25, 4), (25, 5)]
             .iter()
             .enumerate()
-            .map(|(i, (c, k))| inc.keep(i, Some(json!(c)), Some(format!("[{k}]"))).unwrap())
+            .map(|(i, (c, k))| {
+                inc.keep(i, Cursor::from_json(json!(c)), Some((*k,)))
+                    .unwrap()
+            })
             .collect();
         assert_eq!(kept, vec![false, false, true, true, true]);
         assert_eq!(
@@ -336,7 +424,7 @@ mod tests {
             Some(json!({"cursor_path":"updated_at","last_value":25,"boundary_keys":["[4]","[5]"]}))
         );
         assert_eq!(
-            inc.keep(7, None, None),
+            inc.keep(7, None, None::<(i64,)>),
             Err(IncrementalError::MissingCursor {
                 index: 7,
                 path: "updated_at"
@@ -356,10 +444,18 @@ mod tests {
             Some(&json!("2024-01-01T09:00:00Z"))
         );
         assert!(inc
-            .keep(0, Some(json!("2024-01-01T10:30:00+01:00")), None)
+            .keep(
+                0,
+                Cursor::from_json(json!("2024-01-01T10:30:00+01:00")),
+                None::<()>
+            )
             .unwrap());
         assert!(!inc
-            .keep(1, Some(json!("2024-01-01T09:30:00+01:00")), None)
+            .keep(
+                1,
+                Cursor::from_json(json!("2024-01-01T09:30:00+01:00")),
+                None::<()>
+            )
             .unwrap());
     }
 }

@@ -11,7 +11,9 @@ use std::time::Duration;
 use common_extract::*;
 use futures::StreamExt;
 use restsource_runtime::def::*;
-use restsource_runtime::extract::{ExtractEvent, ExtractOptions, Extractor, ResourceHandle};
+use restsource_runtime::extract::{
+    ExtractError, ExtractEvent, ExtractOptions, Extractor, ResourceHandle,
+};
 use restsource_runtime::secret::SecretValues;
 use serde_json::json;
 
@@ -60,7 +62,7 @@ const DETAILS: ResourceDef = ResourceDef {
     }),
     ..RESOURCE
 };
-record_type!(Detail, &DETAILS);
+record_type!(Detail, &DETAILS, parent = Item);
 
 static BODY_SRC: SourceDef = SourceDef {
     resources: &[&RESOURCE, &DETAILS],
@@ -144,7 +146,7 @@ const FORM_DETAILS: ResourceDef = ResourceDef {
     }),
     ..RESOURCE
 };
-record_type!(FormDetail, &FORM_DETAILS);
+record_type!(FormDetail, &FORM_DETAILS, parent = Item);
 
 const RAW_DETAILS: ResourceDef = ResourceDef {
     name: "raw_details",
@@ -164,7 +166,7 @@ const RAW_DETAILS: ResourceDef = ResourceDef {
     }),
     ..RESOURCE
 };
-record_type!(RawDetail, &RAW_DETAILS);
+record_type!(RawDetail, &RAW_DETAILS, parent = Item);
 
 static FORM_SRC: SourceDef = SourceDef {
     resources: &[&RESOURCE, &FORM_DETAILS, &RAW_DETAILS],
@@ -316,8 +318,8 @@ const fn child(name: &'static str, parallelized: bool) -> ResourceDef {
 
 const PAR_CHILD: ResourceDef = child("par_child", true);
 const SEQ_CHILD: ResourceDef = child("seq_child", false);
-record_type!(ParChild, &PAR_CHILD);
-record_type!(SeqChild, &SEQ_CHILD);
+record_type!(ParChild, &PAR_CHILD, parent = Item);
+record_type!(SeqChild, &SEQ_CHILD, parent = Item);
 static CHILD_SRC: SourceDef = SourceDef {
     resources: &[&RESOURCE, &PAR_CHILD, &SEQ_CHILD],
     ..SOURCE
@@ -421,7 +423,7 @@ const PAGED_CHILD: ResourceDef = ResourceDef {
     },
     ..child("paged_child", true)
 };
-record_type!(PagedChild, &PAGED_CHILD);
+record_type!(PagedChild, &PAGED_CHILD, parent = Item);
 static PAGED_SRC: SourceDef = SourceDef {
     resources: &[&RESOURCE, &PAGED_CHILD],
     ..SOURCE
@@ -520,4 +522,54 @@ async fn a_failing_parallel_child_fails_the_resource_while_the_others_wait() {
     );
     // The child after the failing one never got further than its look-ahead.
     assert!(counts[2].load(Ordering::SeqCst) <= 3);
+}
+
+// Same resource as `Detail`, but its record type does not name its parent's.
+record_type!(Orphan, &DETAILS);
+
+#[tokio::test]
+async fn a_parent_fetched_only_for_its_child_decodes_with_its_own_record_type() {
+    // The second parent's `id` is not the integer `Item` declares: decoding the parent's
+    // page as `Item` fails there, as it does when the parent is selected, rather than the
+    // child being fed a value of another type.
+    let (base, log) = serve(|s, _| {
+        if s.uri == "/items" {
+            return json(json!({"data": [{"id": 7}, {"id": "seven"}]}));
+        }
+        json(json!({"data": []}))
+    })
+    .await;
+    let err = collect::<Detail>(&ex(&BODY_SRC, &base, options()))
+        .await
+        .unwrap_err();
+    match &err {
+        ExtractError::Decode {
+            resource,
+            page,
+            index,
+            field,
+            ..
+        } => assert_eq!(
+            (resource.as_str(), *page, *index, field.as_deref()),
+            ("items", 1, Some(1), Some("id")),
+            "{err}"
+        ),
+        other => panic!("expected a decode error of `items`, got {other}"),
+    }
+    assert_eq!(uris(&log), vec!["/items"]);
+
+    // A child whose record type does not name its parent's cannot decode that parent.
+    let err = collect::<Orphan>(&ex(&BODY_SRC, &base, options()))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        ExtractError::Config {
+            resource: "details".into(),
+            message: "parent resource `items` has no record type: set `Record::PARENT` to its \
+                      handle (generated records do)"
+                .into(),
+        }
+        .to_string()
+    );
 }

@@ -297,7 +297,8 @@ const CHILD: ResourceDef = ResourceDef {
     parallelized: true,
     ..RESOURCE
 };
-record_type!(ChildRec, &CHILD);
+record_type!(ParentRec, &PARENT);
+record_type!(ChildRec, &CHILD, parent = ParentRec);
 const FAMILY: &[&ResourceDef] = &[&PARENT, &CHILD];
 
 #[tokio::test]

@@ -133,7 +133,8 @@ const LIMITED_CHILD: ResourceDef = ResourceDef {
     parallelized: true,
     ..RESOURCE
 };
-record_type!(LimitedChild, &LIMITED_CHILD);
+record_type!(Item, &RESOURCE);
+record_type!(LimitedChild, &LIMITED_CHILD, parent = Item);
 
 #[tokio::test]
 async fn rate_limit_holds_under_concurrency() {

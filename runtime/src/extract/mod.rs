@@ -84,6 +84,9 @@ pub struct ResourceHandle {
     pub def: &'static ResourceDef,
     /// Decodes a page into `Vec<R>` (the monomorphized entry point).
     decode: DecodeFn,
+    /// The parent resource's handle ([`Record::PARENT`]), so a parent fetched only to feed
+    /// this resource decodes with its own record struct.
+    parent: Option<fn() -> ResourceHandle>,
 }
 
 impl std::fmt::Debug for ResourceHandle {
@@ -95,11 +98,13 @@ impl std::fmt::Debug for ResourceHandle {
 }
 
 impl ResourceHandle {
-    /// The handle of resource `R`.
-    pub fn of<R: Record>() -> Self {
+    /// The handle of resource `R` (a `const fn`, so a child's [`Record::PARENT`] can name
+    /// its parent's).
+    pub const fn of<R: Record>() -> Self {
         ResourceHandle {
             def: R::RESOURCE,
             decode: page::decode_typed::<R>,
+            parent: R::PARENT,
         }
     }
 }
@@ -234,31 +239,46 @@ impl Extractor {
             .map_err(|e| config(e.to_string()))
     }
 
-    /// Nodes for `wanted` (with their decoders) plus every ancestor, parents first.
-    fn plan(
-        &self,
-        wanted: &[(&'static ResourceDef, DecodeFn, bool)],
-    ) -> Result<Vec<NodeSpec>, ExtractError> {
-        let mut needed: Vec<&'static ResourceDef> = Vec::new();
-        for (def, _, _) in wanted {
-            let mut cur = Some(*def);
-            while let Some(d) = cur {
-                if !needed.iter().any(|n| n.name == d.name) {
-                    needed.push(d);
+    /// Nodes for `wanted` (with whether each is emitted) plus every ancestor (fetched only
+    /// to feed its children, decoded with its own record struct), parents first.
+    fn plan(&self, wanted: &[(ResourceHandle, bool)]) -> Result<Vec<NodeSpec>, ExtractError> {
+        let mut needed: Vec<(ResourceHandle, bool)> = Vec::new();
+        for (handle, emit) in wanted {
+            let mut cur = Some((*handle, *emit));
+            while let Some((h, emit)) = cur {
+                match needed.iter_mut().find(|(n, _)| n.def.name == h.def.name) {
+                    // A resource both wanted and an ancestor keeps its own decoder and is
+                    // emitted when it is wanted so.
+                    Some(n) => n.1 |= emit,
+                    None => needed.push((h, emit)),
                 }
-                cur = d.parent.map(|p| p.resource);
+                cur = match (h.def.parent, h.parent) {
+                    (None, _) => None,
+                    (Some(_), Some(parent)) => Some((parent(), false)),
+                    (Some(p), None) => {
+                        return Err(ExtractError::Config {
+                            resource: h.def.name.to_string(),
+                            message: format!(
+                                "parent resource `{}` has no record type: set `Record::PARENT` \
+                                 to its handle (generated records do)",
+                                p.resource.name
+                            ),
+                        })
+                    }
+                };
             }
         }
         // Dependency order: parents before children.
-        let mut ordered: Vec<&'static ResourceDef> = Vec::new();
+        let mut ordered: Vec<(ResourceHandle, bool)> = Vec::new();
         while ordered.len() < needed.len() {
             let before = ordered.len();
-            for d in &needed {
-                let ready = d
+            for (h, emit) in &needed {
+                let ready = h
+                    .def
                     .parent
-                    .is_none_or(|p| ordered.iter().any(|o| o.name == p.resource.name));
-                if ready && !ordered.iter().any(|o| o.name == d.name) {
-                    ordered.push(d);
+                    .is_none_or(|p| ordered.iter().any(|(o, _)| o.def.name == p.resource.name));
+                if ready && !ordered.iter().any(|(o, _)| o.def.name == h.def.name) {
+                    ordered.push((*h, *emit));
                 }
             }
             if ordered.len() == before {
@@ -267,24 +287,17 @@ impl Extractor {
         }
         Ok(ordered
             .into_iter()
-            .map(|d| match wanted.iter().find(|(w, _, _)| w.name == d.name) {
-                Some((_, decode, emit)) => NodeSpec {
-                    def: d,
-                    decode: *decode,
-                    emit: *emit,
-                },
-                None => NodeSpec {
-                    def: d,
-                    decode: page::decode_loose,
-                    emit: false,
-                },
+            .map(|(h, emit)| NodeSpec {
+                def: h.def,
+                decode: h.decode,
+                emit,
             })
             .collect())
     }
 
     fn start(
         &self,
-        wanted: &[(&'static ResourceDef, DecodeFn, bool)],
+        wanted: &[(ResourceHandle, bool)],
         state: StartState,
     ) -> Result<tokio::sync::mpsc::Receiver<Result<Internal, ExtractError>>, ExtractError> {
         let nodes = self.plan(wanted)?;
@@ -299,10 +312,7 @@ impl Extractor {
 
     /// Every record of resource `R`, in API order (its parents are fetched as needed).
     pub fn records<R: Record>(&self) -> BoxStream<'static, Result<R, ExtractError>> {
-        let rx = match self.start(
-            &[(R::RESOURCE, page::decode_typed::<R>, true)],
-            StartState::new(),
-        ) {
+        let rx = match self.start(&[(ResourceHandle::of::<R>(), true)], StartState::new()) {
             Ok(rx) => rx,
             Err(e) => return Box::pin(futures::stream::once(async { Err(e) })),
         };
@@ -330,10 +340,7 @@ impl Extractor {
         resources: &[ResourceHandle],
         state: StartState,
     ) -> BoxStream<'static, Result<ExtractEvent, ExtractError>> {
-        let wanted: Vec<_> = resources
-            .iter()
-            .map(|h| (h.def, h.decode, h.def.selected))
-            .collect();
+        let wanted: Vec<_> = resources.iter().map(|h| (*h, h.def.selected)).collect();
         let rx = match self.start(&wanted, state) {
             Ok(rx) => rx,
             Err(e) => return Box::pin(futures::stream::once(async { Err(e) })),

@@ -1,5 +1,6 @@
-//! A decoded page, its record type erased: the extraction engine is not generic; only page
-//! decoding is (the monomorphized [`DecodeFn`] of each resource).
+//! A decoded page, its record type erased: the extraction engine is not generic; page
+//! decoding (the monomorphized [`DecodeFn`] of each resource) and the per-record work on a
+//! page (incremental filtering with the typed cursor and key) are.
 
 use std::any::Any;
 
@@ -7,7 +8,8 @@ use serde_json::Value;
 
 use super::RowBatch;
 use crate::def::PathStep;
-use crate::record::{walk, Record};
+use crate::incremental::{Incremental, IncrementalError};
+use crate::record::Record;
 use crate::select::{decode_selected, SelectError, Selected};
 
 /// A decoded page whose record type is known only to its decoder.
@@ -15,7 +17,9 @@ pub(crate) trait DecodedPage: Send {
     fn len(&self) -> usize;
     fn lookup(&self, index: usize, path: &[PathStep]) -> Option<Value>;
     fn set_extra(&mut self, index: usize, key: String, value: Value);
-    fn retain_mask(&mut self, keep: &[bool]);
+    /// Drops the records outside the incremental range (and boundary duplicates), tracking
+    /// the last value; an error leaves the page as it was.
+    fn keep_in_range(&mut self, inc: &mut Incremental) -> Result<(), IncrementalError>;
     fn into_batch(self: Box<Self>) -> Option<Box<dyn RowBatch>>;
     fn into_any(self: Box<Self>) -> Box<dyn Any + Send>;
 }
@@ -45,39 +49,17 @@ impl<R: Record> DecodedPage for Vec<R> {
             r.set_extra(key, value);
         }
     }
-    fn retain_mask(&mut self, keep: &[bool]) {
-        retain(self, keep)
+    fn keep_in_range(&mut self, inc: &mut Incremental) -> Result<(), IncrementalError> {
+        let keyed = !R::RESOURCE.primary_key.is_empty();
+        let mut keep = Vec::with_capacity(self.len());
+        for (i, r) in self.iter().enumerate() {
+            keep.push(inc.keep(i, r.cursor(), keyed.then(|| r.key()))?);
+        }
+        retain(self, &keep);
+        Ok(())
     }
     fn into_batch(self: Box<Self>) -> Option<Box<dyn RowBatch>> {
         Some(self)
-    }
-    fn into_any(self: Box<Self>) -> Box<dyn Any + Send> {
-        self
-    }
-}
-
-/// A record of a resource fetched only to feed its children (its type is not known here).
-#[derive(serde::Deserialize)]
-#[serde(transparent)]
-pub(crate) struct Loose(Value);
-
-impl DecodedPage for Vec<Loose> {
-    fn len(&self) -> usize {
-        Vec::len(self)
-    }
-    fn lookup(&self, index: usize, path: &[PathStep]) -> Option<Value> {
-        walk(&self.get(index)?.0, path)
-    }
-    fn set_extra(&mut self, index: usize, key: String, value: Value) {
-        if let Some(Loose(Value::Object(m))) = self.get_mut(index) {
-            m.insert(key, value);
-        }
-    }
-    fn retain_mask(&mut self, keep: &[bool]) {
-        retain(self, keep)
-    }
-    fn into_batch(self: Box<Self>) -> Option<Box<dyn RowBatch>> {
-        None
     }
     fn into_any(self: Box<Self>) -> Box<dyn Any + Send> {
         self
@@ -90,14 +72,5 @@ pub(crate) fn decode_typed<R: Record>(
     path: &[PathStep],
 ) -> Result<(Box<dyn DecodedPage>, Selected), SelectError> {
     let (records, selected) = decode_selected::<R>(body, path)?;
-    Ok((Box::new(records), selected))
-}
-
-/// The decoder for ancestors fetched as plain JSON.
-pub(crate) fn decode_loose(
-    body: &[u8],
-    path: &[PathStep],
-) -> Result<(Box<dyn DecodedPage>, Selected), SelectError> {
-    let (records, selected) = decode_selected::<Loose>(body, path)?;
     Ok((Box::new(records), selected))
 }

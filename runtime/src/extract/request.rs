@@ -12,7 +12,7 @@ use crate::def::{
     AuthChoice, AuthDef, DataDef, Lit, PathStep, ResourceDef, SourceDef, Template, TemplatePart,
 };
 use crate::http::{join_url, Body, HttpClient};
-use crate::incremental::Incremental;
+use crate::incremental::IncrementalValues;
 use crate::paginate::{value_text, RequestParts};
 use crate::secret::SecretValues;
 use crate::select::path_text;
@@ -104,7 +104,7 @@ pub(crate) fn parent_paths(def: &ResourceDef) -> Arc<[Vec<PathStep>]> {
 pub(crate) struct Fill<'a> {
     pub def: &'static ResourceDef,
     pub parent: Option<&'a ParentValues>,
-    pub inc: Option<&'a Incremental>,
+    pub inc: Option<&'a IncrementalValues>,
     /// The source's secrets, for credentials in headers, params and the path.
     pub secrets: &'a SecretValues,
 }

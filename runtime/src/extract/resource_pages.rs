@@ -2,7 +2,6 @@
 //! has no parent), paginated, decoded, filtered and delivered in API order.
 
 use std::collections::HashSet;
-use std::fmt::Write as _;
 use std::sync::atomic::Ordering;
 use std::sync::Mutex;
 
@@ -74,7 +73,9 @@ impl ResourcePages<'_> {
         parent: Option<&ParentValues>,
         sink: &mut dyn PageSink,
     ) -> Result<(), ExtractError> {
-        let snapshot = self.inc.and_then(|m| m.lock().ok().map(|g| g.clone()));
+        let snapshot = self
+            .inc
+            .and_then(|m| m.lock().ok().map(|g| g.values().clone()));
         let fill = Fill {
             def: self.def,
             parent,
@@ -365,28 +366,21 @@ impl ResourcePages<'_> {
             .def
             .checkpoint
             .is_some_and(|n| page.is_multiple_of(u64::from(n)));
-        if let (Some(inc), Some(d)) = (self.inc, self.def.endpoint.incremental) {
-            let mut keep = Vec::with_capacity(records.len());
+        if let (Some(inc), Some(_)) = (self.inc, self.def.endpoint.incremental) {
             let mut inc = inc.lock().map_err(|_| ExtractError::Config {
                 resource: self.name(),
                 message: "incremental state poisoned".into(),
             })?;
-            for i in 0..records.len() {
-                let cursor = records.lookup(i, d.cursor_path);
-                let key = self.key_of(&*records, i);
-                keep.push(inc.keep(i, cursor, key).map_err(|source| {
-                    ExtractError::Incremental {
-                        resource: self.name(),
-                        page,
-                        source,
-                    }
-                })?);
-            }
+            records
+                .keep_in_range(&mut inc)
+                .map_err(|source| ExtractError::Incremental {
+                    resource: self.name(),
+                    page,
+                    source,
+                })?;
             if due {
                 checkpoint = Some(inc.state());
             }
-            drop(inc);
-            records.retain_mask(&keep);
         }
         if let (Some(p), Some(pv)) = (&self.def.parent, parent) {
             for field in p.include_from_parent {
@@ -402,36 +396,6 @@ impl ResourcePages<'_> {
             sink.checkpoint(state).await;
         }
         Ok(())
-    }
-
-    /// The primary key as JSON text (`[v1,v2]`, as `Value::Array(..).to_string()` writes it),
-    /// for boundary dedup. Written straight into one string: this runs once per record.
-    fn key_of(&self, records: &dyn DecodedPage, index: usize) -> Option<String> {
-        if self.def.primary_key.is_empty() {
-            return None;
-        }
-        let mut out = String::from("[");
-        for (n, pk) in self.def.primary_key.iter().enumerate() {
-            let json = self
-                .def
-                .columns
-                .iter()
-                .find(|c| c.sql_name == *pk)
-                .map_or(*pk, |c| c.json_name);
-            if n > 0 {
-                out.push(',');
-            }
-            match records.lookup(index, &[PathStep::key(json)]) {
-                // Display writes the compact JSON into `out` directly; writing to a String
-                // cannot fail.
-                Some(v) => {
-                    let _ = write!(out, "{v}");
-                }
-                None => out.push_str("null"),
-            }
-        }
-        out.push(']');
-        Some(out)
     }
 }
 

@@ -5,20 +5,31 @@ use serde::Serialize;
 
 use crate::def::{PathStep, ResourceDef};
 
+pub mod cursor;
 pub mod de;
 mod extra;
+pub(crate) mod key;
 mod raw;
 
+pub use cursor::{Cursor, CursorField};
 pub use de::Key;
 pub use extra::{Extra, ExtraBuilder};
+pub use key::{FloatKey, RecordKey};
 
 /// A typed record of one resource. Codegen emits one struct per resource implementing this.
 pub trait Record: DeserializeOwned + Serialize + Send + Sync + 'static {
     /// The resource's static description.
     const RESOURCE: &'static ResourceDef;
 
-    /// The primary key as a typed value (`()` when the resource has none).
-    type Key: Eq + std::hash::Hash + Clone + std::fmt::Debug + Send;
+    /// The primary key as a typed value (`()` when the resource has none). Incremental
+    /// boundary dedup compares these; the state stores them as the JSON array they
+    /// serialize to.
+    type Key: RecordKey;
+
+    /// The parent resource's handle, for a child resource: a parent fetched only to feed
+    /// its children decodes with its own record struct. Generated code sets it for every
+    /// child; running a child whose parent has no handle is an error.
+    const PARENT: Option<fn() -> crate::extract::ResourceHandle> = None;
 
     /// This record's primary key.
     fn key(&self) -> Self::Key;
@@ -30,11 +41,20 @@ pub trait Record: DeserializeOwned + Serialize + Send + Sync + 'static {
     /// Adds an undeclared field (used for `include_from_parent`'s `_<parent>_<key>` fields).
     fn set_extra(&mut self, key: String, value: serde_json::Value);
 
-    /// The value at a JSONPath (parent placeholders, incremental cursor). Codegen overrides
-    /// this for declared columns so the hot path does not serialize the whole record.
+    /// The value at a JSONPath (parent placeholders, undeclared incremental cursors).
+    /// Generated records read declared fields directly and undeclared ones from the
+    /// extras; this default, for hand-written records, serializes the whole record.
     fn lookup(&self, path: &[PathStep]) -> Option<serde_json::Value> {
         let value = serde_json::to_value(self).ok()?;
         crate::record::walk(&value, path)
+    }
+
+    /// The incremental cursor (`None` when missing or null). Generated records whose
+    /// cursor path names a declared column read that field; otherwise the value at the
+    /// cursor path, through [`Record::lookup`].
+    fn cursor(&self) -> Option<Cursor<'_>> {
+        let path = Self::RESOURCE.endpoint.incremental.as_ref()?.cursor_path;
+        Cursor::from_json(self.lookup(path)?)
     }
 }
 
@@ -78,4 +98,19 @@ pub trait RowWriter {
 pub trait ColumnValue {
     /// Writes the value.
     fn write_to(&self, row: &mut dyn RowWriter);
+
+    /// The value as JSON, as it appears in the record's JSON form (what `Serialize` writes).
+    fn to_json(&self) -> serde_json::Value;
+
+    /// The value at `rest` inside this field (the field itself when `rest` is empty), for
+    /// [`Record::lookup`]. Only JSON columns hold anything to walk into; they override this
+    /// so a lookup copies the match, not the field.
+    fn lookup(&self, rest: &[PathStep]) -> Option<serde_json::Value> {
+        let v = self.to_json();
+        if rest.is_empty() {
+            Some(v)
+        } else {
+            walk(&v, rest)
+        }
+    }
 }

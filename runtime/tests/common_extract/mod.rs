@@ -88,10 +88,21 @@ pub fn uris(log: &Arc<Mutex<Vec<Seen>>>) -> Vec<String> {
     log.lock().unwrap().iter().map(|s| s.uri.clone()).collect()
 }
 
-/// Defines a record type `$name` (id + extras) for resource `$def`.
+/// Defines a record type `$name` (id + extras) for resource `$def`; a child names its
+/// parent's record type (`parent = Item`), which decodes the parent's pages.
 #[macro_export]
 macro_rules! record_type {
     ($name:ident, $def:expr) => {
+        $crate::record_type!($name, $def, None);
+    };
+    ($name:ident, $def:expr, parent = $parent:ty) => {
+        $crate::record_type!(
+            $name,
+            $def,
+            Some(restsource_runtime::extract::ResourceHandle::of::<$parent>)
+        );
+    };
+    ($name:ident, $def:expr, $parent:expr) => {
         #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
         pub struct $name {
             pub id: i64,
@@ -101,6 +112,7 @@ macro_rules! record_type {
         impl restsource_runtime::record::Record for $name {
             const RESOURCE: &'static restsource_runtime::def::ResourceDef = $def;
             type Key = i64;
+            const PARENT: Option<fn() -> restsource_runtime::extract::ResourceHandle> = $parent;
             fn key(&self) -> i64 {
                 self.id
             }
