@@ -70,6 +70,48 @@ pub(crate) struct NormalWriter {
     /// its child rows and not inserted.
     hard_delete: Option<String>,
     rows: Vec<Row>,
+    /// Statement texts, built once per table and column count.
+    statements: Statements,
+}
+
+/// The statement texts of a resource's tables, rebuilt only when a table gains columns.
+#[derive(Debug, Default)]
+struct Statements {
+    /// Per table: (its column count when built, the insert of every column).
+    insert: Vec<Option<(usize, String)>>,
+    /// Per table: the delete of a root's child rows (tables with a root id column).
+    children: Vec<Option<String>>,
+    /// The delete of a root row by key, returning its id.
+    root: Option<String>,
+}
+
+impl Statements {
+    fn insert(&mut self, dialect: Dialect, index: usize, table: &TableSchema) -> &str {
+        if self.insert.len() <= index {
+            self.insert.resize(index + 1, None);
+        }
+        let n = table.columns().len();
+        let slot = &mut self.insert[index];
+        if slot.as_ref().is_none_or(|(built, _)| *built != n) {
+            let columns: Vec<NormalColumn<'_>> = table.columns().iter().map(normal).collect();
+            *slot = Some((n, relational::insert(dialect, &table.name, &columns)));
+        }
+        slot.as_ref().map_or("", |(_, sql)| sql.as_str())
+    }
+
+    fn children(
+        &mut self,
+        dialect: Dialect,
+        index: usize,
+        table: &TableSchema,
+        root_id: &str,
+    ) -> &str {
+        if self.children.len() <= index {
+            self.children.resize(index + 1, None);
+        }
+        self.children[index]
+            .get_or_insert_with(|| relational::delete_where(dialect, &table.name, root_id))
+    }
 }
 
 impl NormalWriter {
@@ -185,6 +227,7 @@ impl NormalWriter {
             root_id,
             hard_delete: None,
             rows: Vec::new(),
+            statements: Statements::default(),
         }
     }
 
@@ -230,14 +273,26 @@ impl NormalWriter {
                     ),
                 });
             };
-            let old = delete_root(sql, root_table, &key, self.normalizer.system.row_id)?;
+            let row_id = self.normalizer.system.row_id;
+            let delete = self.statements.root.get_or_insert_with(|| {
+                let columns: Vec<NormalColumn<'_>> = key
+                    .iter()
+                    .map(|(c, _)| normal(&root_table.columns()[*c]))
+                    .collect();
+                relational::delete_returning(dialect, &root_table.name, &columns, row_id)
+            });
+            let params: Vec<(&Value, DataType)> = key
+                .iter()
+                .map(|(c, v)| (*v, root_table.columns()[*c].data_type))
+                .collect();
+            let old = sql.query_text(delete, &params)?;
             let root_id = self.normalizer.system.root_id;
             for id in old {
                 let id = Value::String(id);
-                for t in schema.tables().iter().filter(|t| t.parent.is_some()) {
-                    if t.column(root_id).is_some() {
-                        let delete = relational::delete_where(dialect, &t.name, root_id);
-                        sql.execute(&delete, &[(&id, DataType::Text)])?;
+                for (i, t) in schema.tables().iter().enumerate() {
+                    if t.parent.is_some() && t.column(root_id).is_some() {
+                        let delete = self.statements.children(dialect, i, t, root_id);
+                        sql.execute(delete, &[(&id, DataType::Text)])?;
                     }
                 }
             }
@@ -248,7 +303,17 @@ impl NormalWriter {
             }
         }
         for row in &self.rows {
-            insert(sql, schema.table_at(row.table), row)?;
+            let table = schema.table_at(row.table);
+            let insert = self.statements.insert(dialect, row.table, table);
+            let mut params: Vec<(&Value, DataType)> = table
+                .columns()
+                .iter()
+                .map(|c| (&Value::Null, c.data_type))
+                .collect();
+            for (column, value) in &row.cells {
+                params[*column].0 = value;
+            }
+            sql.execute(insert, &params)?;
         }
         Ok(self.rows.len())
     }
@@ -299,40 +364,6 @@ fn is_deleted(table: &TableSchema, row: &Row, flag: &str) -> bool {
         Some((_, Value::Null)) | None => false,
         Some(_) => table.columns()[index].data_type != DataType::Bool,
     }
-}
-
-/// Deletes the stored root rows with this key, returning their row ids.
-fn delete_root(
-    sql: &mut dyn NormalSql,
-    table: &TableSchema,
-    key: &[(usize, &Value)],
-    row_id: &str,
-) -> Result<Vec<String>, LoadError> {
-    let columns: Vec<NormalColumn<'_>> = key
-        .iter()
-        .map(|(c, _)| normal(&table.columns()[*c]))
-        .collect();
-    let delete = relational::delete_returning(sql.dialect(), &table.name, &columns, row_id);
-    let params: Vec<(&Value, DataType)> = key
-        .iter()
-        .map(|(c, v)| (*v, table.columns()[*c].data_type))
-        .collect();
-    sql.query_text(&delete, &params)
-}
-
-/// Inserts one row with every column of its table (NULL where the row has no value).
-fn insert(sql: &mut dyn NormalSql, table: &TableSchema, row: &Row) -> Result<(), LoadError> {
-    let columns: Vec<NormalColumn<'_>> = table.columns().iter().map(normal).collect();
-    let insert = relational::insert(sql.dialect(), &table.name, &columns);
-    let mut params: Vec<(&Value, DataType)> = table
-        .columns()
-        .iter()
-        .map(|c| (&Value::Null, c.data_type))
-        .collect();
-    for (column, value) in &row.cells {
-        params[*column].0 = value;
-    }
-    sql.execute(&insert, &params)
 }
 
 #[cfg(all(test, feature = "sqlite"))]
