@@ -1363,7 +1363,7 @@ pub mod inventory {
             data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
-            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
+            data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -1578,7 +1578,7 @@ pub mod inventory {
             data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
-            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
+            data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -1795,7 +1795,7 @@ pub mod inventory {
             data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
-            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
+            data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -2136,7 +2136,7 @@ pub mod inventory {
             data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
-            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
+            data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -2366,7 +2366,7 @@ pub mod inventory {
             data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
-            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
+            data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -2397,7 +2397,7 @@ pub mod inventory {
                 end_param: None,
                 last_value_func: ::restsource::runtime::def::LastValueFunc::Max,
                 lag: None,
-                on_cursor_value_missing: ::restsource::runtime::def::OnMissing::Raise,
+                on_cursor_value_missing: ::restsource::runtime::def::OnCursorValueMissing::Raise,
                 range_start_closed: true,
                 range_end_closed: false,
             }),
@@ -2618,7 +2618,7 @@ pub mod inventory {
             data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
-            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
+            data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -2649,7 +2649,7 @@ pub mod inventory {
                 end_param: None,
                 last_value_func: ::restsource::runtime::def::LastValueFunc::Max,
                 lag: None,
-                on_cursor_value_missing: ::restsource::runtime::def::OnMissing::Raise,
+                on_cursor_value_missing: ::restsource::runtime::def::OnCursorValueMissing::Raise,
                 range_start_closed: true,
                 range_end_closed: false,
             }),

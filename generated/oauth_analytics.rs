@@ -190,7 +190,7 @@ pub mod oauth_analytics {
             data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
-            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
+            data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,

@@ -911,7 +911,7 @@ pub mod showcase {
                     ::restsource::runtime::def::PathStep::key("items"),
                 ],
             ),
-            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
+            data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Cursor {
                 cursor_path: &[
                     ::restsource::runtime::def::PathStep::key("cursors"),
@@ -946,7 +946,7 @@ pub mod showcase {
                 end_param: None,
                 last_value_func: ::restsource::runtime::def::LastValueFunc::Max,
                 lag: Some(3600.0),
-                on_cursor_value_missing: ::restsource::runtime::def::OnMissing::Include,
+                on_cursor_value_missing: ::restsource::runtime::def::OnCursorValueMissing::Include,
                 range_start_closed: true,
                 range_end_closed: false,
             }),
@@ -1334,7 +1334,7 @@ pub mod showcase {
                 ),
             ],
             data_selector: None,
-            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
+            data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::PageNumber {
                 base_page: 1,
                 page: 1,
@@ -1522,7 +1522,7 @@ pub mod showcase {
                     ::restsource::runtime::def::PathStep::Wildcard,
                 ],
             ),
-            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
+            data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::JsonLink {
                 next_url_path: &[
                     ::restsource::runtime::def::PathStep::key("links"),
@@ -1642,7 +1642,7 @@ pub mod showcase {
             data: None,
             headers: &[],
             data_selector: None,
-            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
+            data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::HeaderLink {
                 links_next_key: "next",
             },
@@ -1761,7 +1761,7 @@ pub mod showcase {
             data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
-            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
+            data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::HeaderCursor {
                 cursor_key: "X-Next",
                 cursor_param: "cursor",
@@ -1896,7 +1896,7 @@ pub mod showcase {
             data: None,
             headers: &[],
             data_selector: None,
-            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
+            data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,

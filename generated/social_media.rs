@@ -1053,7 +1053,7 @@ pub mod social_media {
             data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
-            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
+            data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -1230,7 +1230,7 @@ pub mod social_media {
             data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
-            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
+            data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -1407,7 +1407,7 @@ pub mod social_media {
             data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
-            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
+            data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -1584,7 +1584,7 @@ pub mod social_media {
             data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
-            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
+            data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -1761,7 +1761,7 @@ pub mod social_media {
             data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
-            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
+            data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -1938,7 +1938,7 @@ pub mod social_media {
             data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
-            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
+            data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -2119,7 +2119,7 @@ pub mod social_media {
             data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
-            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
+            data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,

@@ -3,7 +3,8 @@
 
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
-use restsource_spec::resolved::{IncrementalValue, PathStep, TValue, Template, TemplatePart};
+use restsource_core::tokens::ConstTokens;
+use restsource_spec::resolved::{PathStep, TValue, Template, TemplatePart};
 
 /// `runtime::def::Template(&[...])`.
 pub(crate) fn template(t: &Template, rt: &TokenStream) -> TokenStream {
@@ -19,13 +20,8 @@ pub(crate) fn template(t: &Template, rt: &TokenStream) -> TokenStream {
             quote! { #rt::def::TemplatePart::Secret(#name) }
         }
         TemplatePart::Incremental(v) => {
-            let v = match v {
-                IncrementalValue::StartValue => quote!(StartValue),
-                IncrementalValue::InitialValue => quote!(InitialValue),
-                IncrementalValue::LastValue => quote!(LastValue),
-                IncrementalValue::EndValue => quote!(EndValue),
-            };
-            quote! { #rt::def::TemplatePart::Incremental(#rt::def::IncrementalValue::#v) }
+            let v = v.const_tokens(rt);
+            quote! { #rt::def::TemplatePart::Incremental(#v) }
         }
     });
     quote! { #rt::def::Template(&[#(#parts),*]) }

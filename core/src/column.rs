@@ -28,12 +28,19 @@ pub enum DataType {
     Time,
 }
 
-/// The `dedup_sort` order of a column: which of two rows of one load with the same primary
-/// key survives a `delete-insert` merge.
+// Of two rows of one load with the same primary key, which one survives a `delete-insert`
+// merge. A plain comment: the spec's model names this type too (feature `model`), and the doc
+// comment is the JSON Schema's description.
+/// Sort order for `dedup_sort`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "model",
+    derive(serde::Serialize, serde::Deserialize, schemars::JsonSchema)
+)]
+#[cfg_attr(feature = "model", serde(rename_all = "snake_case"))]
 pub enum SortOrder {
-    /// The row with the lowest value wins.
+    /// Lowest wins.
     Asc,
-    /// The row with the highest value wins.
+    /// Highest wins.
     Desc,
 }

@@ -10,7 +10,10 @@
 //! - [`DataType`], [`SortOrder`]: what a declared column stores and how duplicates are ordered;
 //! - [`PathStep`] and [`path::walk`]: compiled JSONPaths and the one walk that follows them;
 //! - the small enums both sides name: [`ApiKeyLocation`], [`ClientAuth`], [`Disposition`],
-//!   [`MergeStrategy`], [`IncrementalValue`];
+//!   [`MergeStrategy`], [`IncrementalValue`], [`Method`], [`DataSelectorMissing`],
+//!   [`LastValueFunc`], [`OnCursorValueMissing`], [`SortOrder`] (the ones a spec writes word
+//!   for word derive the spec model's serde form and JSON Schema under feature `model`);
+//! - [`WriteDef`], [`ResponseActionDef`]: how a resource is written and an ignore rule;
 //! - [`SecretDef`], [`RetryDef`], [`RateLimitDef`]: the client-wide settings;
 //! - [`PaginatorDef`], [`ParamPlace`]: a paginator with every default applied;
 //! - [`sql`]: the SQL of a resource's table per dialect and of restsource's own tables;
@@ -38,6 +41,7 @@
 mod auth;
 mod client;
 mod column;
+mod endpoint;
 pub mod names;
 mod paginator;
 pub mod path;
@@ -50,7 +54,10 @@ mod write;
 pub use auth::{ApiKeyLocation, ClientAuth};
 pub use client::{RateLimitDef, RetryDef, SecretDef};
 pub use column::{DataType, SortOrder};
+pub use endpoint::{
+    DataSelectorMissing, LastValueFunc, Method, OnCursorValueMissing, ResponseActionDef,
+};
 pub use paginator::{PaginatorDef, ParamPlace};
 pub use path::{Path, PathStep};
 pub use template::IncrementalValue;
-pub use write::{Disposition, MergeStrategy};
+pub use write::{Disposition, MergeStrategy, WriteDef};

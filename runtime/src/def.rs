@@ -5,8 +5,9 @@
 //! pre-split into [`TemplatePart`]s and JSONPaths into [`PathStep`]s at compile time.
 
 pub use restsource_core::{
-    ApiKeyLocation, ClientAuth, Disposition, IncrementalValue, MergeStrategy, PaginatorDef,
-    ParamPlace, PathStep, RateLimitDef, RetryDef, SecretDef,
+    ApiKeyLocation, ClientAuth, DataSelectorMissing, DataType, Disposition, IncrementalValue,
+    LastValueFunc, MergeStrategy, Method, OnCursorValueMissing, PaginatorDef, ParamPlace, PathStep,
+    RateLimitDef, ResponseActionDef, RetryDef, SecretDef, SortOrder, WriteDef,
 };
 
 /// A JSON literal from the spec (query values, bodies, initial values).
@@ -117,15 +118,6 @@ pub enum AuthDef {
     },
 }
 
-/// HTTP method.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
-    /// GET.
-    Get,
-    /// POST.
-    Post,
-}
-
 /// One resource.
 #[derive(Debug, Clone, Copy)]
 pub struct ResourceDef {
@@ -198,7 +190,7 @@ pub struct EndpointDef {
     /// Record selector; `None` means detect on the first page.
     pub data_selector: Option<&'static [PathStep]>,
     /// What a page without the selector's path means.
-    pub data_selector_missing: SelectorMissing,
+    pub data_selector_missing: DataSelectorMissing,
     /// Paginator.
     pub paginator: PaginatorDef,
     /// Ignore rules.
@@ -207,16 +199,6 @@ pub struct EndpointDef {
     pub incremental: Option<IncrementalDef>,
     /// Auth for this endpoint.
     pub auth: AuthChoice,
-}
-
-/// What a page whose JSON lacks the `data_selector` path (spec or detected) means.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SelectorMissing {
-    /// The resource fails, naming the page and quoting the body: an error object sent with
-    /// status 200 must not read as "no records".
-    Error,
-    /// An empty page, as in dlt.
-    Empty,
 }
 
 /// Endpoint-level auth choice.
@@ -228,35 +210,6 @@ pub enum AuthChoice {
     None,
     /// Replace the client auth.
     Own(AuthDef),
-}
-
-/// An ignore rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ResponseActionDef {
-    /// Status to match.
-    pub status_code: Option<u16>,
-    /// Body substring to match.
-    pub content: Option<&'static str>,
-}
-
-/// Which value advances the cursor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LastValueFunc {
-    /// Max.
-    Max,
-    /// Min.
-    Min,
-}
-
-/// Handling of records without a cursor value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OnMissing {
-    /// Fail.
-    Raise,
-    /// Keep.
-    Include,
-    /// Drop.
-    Exclude,
 }
 
 /// Incremental settings.
@@ -279,25 +232,12 @@ pub struct IncrementalDef {
     /// Lag.
     pub lag: Option<f64>,
     /// Missing cursor handling.
-    pub on_cursor_value_missing: OnMissing,
+    pub on_cursor_value_missing: OnCursorValueMissing,
     /// Start bound closed (`>=`), else open.
     pub range_start_closed: bool,
     /// End bound closed (`<=`), else open.
     pub range_end_closed: bool,
 }
-
-/// Write disposition.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct WriteDef {
-    /// Disposition.
-    pub disposition: Disposition,
-    /// delete-insert: skip dedup.
-    pub deduplicated: bool,
-}
-
-pub use restsource_core::DataType;
-
-pub use restsource_core::SortOrder;
 
 /// A declared column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

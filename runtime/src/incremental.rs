@@ -16,7 +16,9 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::def::{IncrementalDef, IncrementalValue, LastValueFunc, Lit, OnMissing, TemplatePart};
+use crate::def::{
+    IncrementalDef, IncrementalValue, LastValueFunc, Lit, OnCursorValueMissing, TemplatePart,
+};
 
 /// Incremental misuse or data that cannot be compared.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -154,12 +156,12 @@ impl Incremental {
     ) -> Result<bool, IncrementalError> {
         let Some(c) = cursor.filter(|c| !c.is_null()) else {
             return match self.def.on_cursor_value_missing {
-                OnMissing::Raise => Err(IncrementalError::MissingCursor {
+                OnCursorValueMissing::Raise => Err(IncrementalError::MissingCursor {
                     index,
                     path: self.def.cursor_path_text,
                 }),
-                OnMissing::Include => Ok(true),
-                OnMissing::Exclude => Ok(false),
+                OnCursorValueMissing::Include => Ok(true),
+                OnCursorValueMissing::Exclude => Ok(false),
             };
         };
         // "Ahead" means later in the direction of last_value_func.
@@ -315,7 +317,7 @@ mod tests {
         end_param: None,
         last_value_func: LastValueFunc::Max,
         lag: None,
-        on_cursor_value_missing: OnMissing::Raise,
+        on_cursor_value_missing: OnCursorValueMissing::Raise,
         range_start_closed: true,
         range_end_closed: false,
     };

@@ -4,10 +4,11 @@
 
 use indexmap::IndexMap;
 
-pub use crate::model::{Disposition, Method};
+pub use crate::model::Disposition;
 pub use restsource_core::{
-    ApiKeyLocation, ClientAuth, DataType, IncrementalValue, MergeStrategy, PaginatorDef,
-    ParamPlace, PathStep, RateLimitDef, RetryDef, SecretDef, SortOrder,
+    ApiKeyLocation, ClientAuth, DataSelectorMissing, DataType, IncrementalValue, LastValueFunc,
+    MergeStrategy, Method, OnCursorValueMissing, PaginatorDef, ParamPlace, PathStep, RateLimitDef,
+    ResponseActionDef, RetryDef, SecretDef, SortOrder,
 };
 
 /// A whole source, ready for code generation.
@@ -99,11 +100,11 @@ pub struct ResolvedResource {
     /// Record selector; `None` means detect.
     pub data_selector: Option<JsonPath>,
     /// What a page without the selector's path means (default: an error).
-    pub data_selector_missing: crate::model::DataSelectorMissing,
+    pub data_selector_missing: DataSelectorMissing,
     /// Paginator with all defaults applied.
     pub paginator: ResolvedPaginator,
-    /// Ignore rules: (status, body substring).
-    pub response_actions: Vec<(Option<u16>, Option<String>)>,
+    /// Ignore rules.
+    pub response_actions: Vec<ResponseActionDef<String>>,
     /// Incremental settings (including the deprecated param form, converted).
     pub incremental: Option<ResolvedIncremental>,
     /// Endpoint auth choice.
@@ -279,12 +280,12 @@ pub struct ResolvedIncremental {
     pub start_param: Option<String>,
     /// End param.
     pub end_param: Option<String>,
-    /// Max (true) or min.
-    pub last_value_max: bool,
+    /// Which record value advances the cursor (default max).
+    pub last_value_func: LastValueFunc,
     /// Lag.
     pub lag: Option<f64>,
     /// Missing handling.
-    pub on_cursor_value_missing: crate::model::OnCursorValueMissing,
+    pub on_cursor_value_missing: OnCursorValueMissing,
     /// Start closed.
     pub range_start_closed: bool,
     /// End closed.

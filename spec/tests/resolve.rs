@@ -207,13 +207,13 @@ fn deprecated_incremental_param_becomes_start_param() {
             inc.cursor_path.clone(),
             inc.initial_value.clone(),
             inc.start_param.as_deref(),
-            inc.last_value_max
+            inc.last_value_func
         ),
         (
             jp("updated_at"),
             Some(json!("2024-01-01")),
             Some("since"),
-            false
+            LastValueFunc::Min
         )
     );
 }

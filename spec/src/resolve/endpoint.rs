@@ -7,7 +7,7 @@ use crate::model::{HeaderValue, Nullable, ParamValue, SourceSpec};
 use crate::model::{LastValueFunc, OnCursorValueMissing, RangeBound};
 use crate::resolved::{
     IncrementalValue, JsonPath, ResolvedAuthChoice, ResolvedData, ResolvedIncremental,
-    ResolvedPaginator, TValue, Template, TemplatePart,
+    ResolvedPaginator, ResponseActionDef, TValue, Template, TemplatePart,
 };
 use crate::site::{Site, Step};
 use crate::template::{split, Piece};
@@ -21,7 +21,7 @@ pub(crate) struct Resolved {
     pub headers: Vec<(String, Template)>,
     pub data_selector: Option<JsonPath>,
     pub paginator: ResolvedPaginator,
-    pub response_actions: Vec<(Option<u16>, Option<String>)>,
+    pub response_actions: Vec<ResponseActionDef<String>>,
     pub incremental: Option<ResolvedIncremental>,
     pub auth: ResolvedAuthChoice,
     pub parents: Vec<(String, Site)>,
@@ -322,7 +322,7 @@ pub(crate) fn endpoint(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &Merged) -
             end_value: None,
             start_param: Some(k.clone()),
             end_param: None,
-            last_value_max: p.last_value_func != Some(LastValueFunc::Min),
+            last_value_func: p.last_value_func.unwrap_or(LastValueFunc::Max),
             lag: None,
             on_cursor_value_missing: OnCursorValueMissing::Raise,
             range_start_closed: true,
@@ -339,7 +339,7 @@ pub(crate) fn endpoint(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &Merged) -
                 end_value: inc.end_value.clone(),
                 start_param: inc.start_param.clone(),
                 end_param: inc.end_param.clone(),
-                last_value_max: inc.last_value_func != Some(LastValueFunc::Min),
+                last_value_func: inc.last_value_func.unwrap_or(LastValueFunc::Max),
                 lag: inc.lag,
                 on_cursor_value_missing: inc
                     .on_cursor_value_missing
@@ -586,7 +586,10 @@ pub(crate) fn endpoint(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &Merged) -
         .response_actions
         .iter()
         .flatten()
-        .map(|a| (a.status_code, a.content.clone()))
+        .map(|a| ResponseActionDef {
+            status_code: a.status_code,
+            content: a.content.clone(),
+        })
         .collect();
     if !ok {
         return None;
