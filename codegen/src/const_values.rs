@@ -1,38 +1,18 @@
-//! Tokens for the spec's values as `const` expressions of `runtime::def` types: templates,
-//! JSONPaths, JSON literals and parameter places.
+//! Tokens for the spec's plain JSON values (incremental bounds, OAuth2 extra fields) as
+//! `runtime::def::Lit` expressions, and small helpers over `restsource_core::tokens`.
 
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 use restsource_core::tokens::ConstTokens;
-use restsource_spec::resolved::{PathStep, TValue, Template, TemplatePart};
-
-/// `runtime::def::Template(&[...])`.
-pub(crate) fn template(t: &Template, rt: &TokenStream) -> TokenStream {
-    let parts = t.parts.iter().map(|p| match p {
-        TemplatePart::Lit(s) => quote! { #rt::def::TemplatePart::Lit(#s) },
-        TemplatePart::Parent { path, .. } => {
-            let steps = steps(&path.steps, rt);
-            quote! { #rt::def::TemplatePart::Parent(#steps) }
-        }
-        TemplatePart::Secret(info) => {
-            // The secret's name only: its value is read from the environment at run time.
-            let name = &info.name;
-            quote! { #rt::def::TemplatePart::Secret(#name) }
-        }
-        TemplatePart::Incremental(v) => {
-            let v = v.const_tokens(rt);
-            quote! { #rt::def::TemplatePart::Incremental(#v) }
-        }
-    });
-    quote! { #rt::def::Template(&[#(#parts),*]) }
-}
+use restsource_spec::resolved::{PathStep, TValue};
 
 /// `&[PathStep, ...]`.
 pub(crate) fn steps(steps: &[PathStep], rt: &TokenStream) -> TokenStream {
     restsource_core::tokens::steps_tokens(steps, rt)
 }
 
-/// A spec value whose strings may hold placeholders, as `runtime::def::Lit`.
+/// A spec value whose strings may hold placeholders (the resolver's `TValue`, the owned form
+/// of `runtime::def::Lit`), as that `Lit`.
 pub(crate) fn tvalue(v: &TValue, rt: &TokenStream) -> TokenStream {
     match v {
         TValue::Null => quote! { #rt::def::Lit::Null },
@@ -46,7 +26,7 @@ pub(crate) fn tvalue(v: &TValue, rt: &TokenStream) -> TokenStream {
             quote! { #rt::def::Lit::Float(#f) }
         }
         TValue::Str(t) => {
-            let t = template(t, rt);
+            let t = t.const_tokens(rt);
             quote! { #rt::def::Lit::Str(#t) }
         }
         TValue::List(items) => {
@@ -111,34 +91,9 @@ pub(crate) fn opt<T: quote::ToTokens>(v: Option<T>) -> TokenStream {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use restsource_spec::resolved::JsonPath;
 
     fn rt() -> TokenStream {
         quote!(::rt)
-    }
-
-    #[test]
-    fn template_splits_into_parts() {
-        let t = Template {
-            parts: vec![
-                TemplatePart::Lit("items/".into()),
-                TemplatePart::Parent {
-                    resource: "items".into(),
-                    path: JsonPath {
-                        text: "id".into(),
-                        steps: vec![PathStep::Key("id".into())],
-                    },
-                },
-            ],
-        };
-        assert_eq!(
-            template(&t, &rt()).to_string(),
-            quote! { ::rt::def::Template(&[
-                ::rt::def::TemplatePart::Lit("items/"),
-                ::rt::def::TemplatePart::Parent(&[::rt::def::PathStep::key("id")])
-            ]) }
-            .to_string()
-        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ use restsource_spec::resolved::{
     Disposition, ResolvedAuth, ResolvedAuthChoice, ResolvedData, ResolvedIncremental, SecretInfo,
 };
 
-use crate::const_values::{self, float, opt, steps, template, tvalue};
+use crate::const_values::{self, float, opt, steps, tvalue};
 use crate::ir::{ResourceIr, SourceIr};
 use crate::sql::{sql_defs_tokens_with_dedup, SqlColumn, SqlTable};
 use restsource_core::tokens::ConstTokens;
@@ -151,7 +151,7 @@ fn u(n: u64) -> Literal {
 
 fn endpoint(r: &ResourceIr<'_>, rt: &TokenStream) -> TokenStream {
     let res = r.res;
-    let path = template(&res.path, rt);
+    let path = res.path.const_tokens(rt);
     let method = res.method.const_tokens(rt);
     let params = res.params.iter().map(|(k, v)| {
         let v = tvalue(v, rt);
@@ -167,12 +167,12 @@ fn endpoint(r: &ResourceIr<'_>, rt: &TokenStream) -> TokenStream {
             quote!(#rt::def::DataDef::Form(&[#(#fields),*]))
         }
         ResolvedData::Raw(t) => {
-            let t = template(t, rt);
+            let t = t.const_tokens(rt);
             quote!(#rt::def::DataDef::Raw(#t))
         }
     }));
     let headers = res.headers.iter().map(|(k, v)| {
-        let v = template(v, rt);
+        let v = v.const_tokens(rt);
         quote! { (#k, #v) }
     });
     let selector = opt(res.data_selector.as_ref().map(|p| steps(&p.steps, rt)));

@@ -16,6 +16,7 @@
 //! - [`WriteDef`], [`ResponseActionDef`]: how a resource is written and an ignore rule;
 //! - [`SecretDef`], [`RetryDef`], [`RateLimitDef`]: the client-wide settings;
 //! - [`PaginatorDef`], [`ParamPlace`]: a paginator with every default applied;
+//! - [`Template`], [`TemplatePart`]: strings with placeholders, split;
 //! - [`sql`]: the SQL of a resource's table per dialect and of restsource's own tables;
 //! - `tokens` (feature `tokens`, codegen only): the definitions print themselves as the
 //!   `const` expressions of generated code.
@@ -36,6 +37,12 @@
 //!   context, which the runtime's tests rely on); the spec's resolver names an owned
 //!   instantiation (`ResolvedPaginator`, `ResolvedRetry`, `SecretInfo` are aliases of these),
 //!   and the `tokens` feature prints any instantiation as the `'static` one.
+//!   [`Template`] is generic over the list of its parts, [`TemplatePart`] over its text,
+//!   parent field and secret reference.
+//!
+//! Only definitions that hold lists of themselves cannot follow this pattern (a type
+//! parameter cannot default to a type that contains itself): the runtime's `def::Lit` and
+//! the resolver's `TValue`, whose doc comments say why a storage trait does not serve either.
 #![deny(missing_docs)]
 
 mod auth;
@@ -59,5 +66,5 @@ pub use endpoint::{
 };
 pub use paginator::{PaginatorDef, ParamPlace};
 pub use path::{Path, PathStep};
-pub use template::IncrementalValue;
+pub use template::{IncrementalValue, SecretName, Template, TemplatePart};
 pub use write::{Disposition, MergeStrategy, WriteDef};

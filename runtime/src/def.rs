@@ -7,10 +7,21 @@
 pub use restsource_core::{
     ApiKeyLocation, ClientAuth, DataSelectorMissing, DataType, Disposition, IncrementalValue,
     LastValueFunc, MergeStrategy, Method, OnCursorValueMissing, PaginatorDef, ParamPlace, PathStep,
-    RateLimitDef, ResponseActionDef, RetryDef, SecretDef, SortOrder, WriteDef,
+    RateLimitDef, ResponseActionDef, RetryDef, SecretDef, SortOrder, Template, TemplatePart,
+    WriteDef,
 };
 
 /// A JSON literal from the spec (query values, bodies, initial values).
+///
+/// Written here and, owned, as the spec's `resolved::TValue`: the one definition left twice on
+/// purpose. It holds lists of itself, so a form generic over its storage needs a storage
+/// trait with associated types (type parameters cannot default to a type that contains
+/// itself), and rustc then cannot build generated constants such as
+/// `Lit::Str(Template(&[TemplatePart::Parent(&[PathStep::key("id")])]))`: through the generic
+/// type the argument's type is a projection `&[..]` does not coerce to, and through an alias
+/// of the `'static` form the nested arrays lose their temporary lifetime extension (a
+/// `PathStep` array has a destructor, so it is not promoted either). Tested equal in shape by
+/// codegen's `const_values` tests, which print every variant.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Lit {
     /// `null`.
@@ -27,24 +38,6 @@ pub enum Lit {
     List(&'static [Lit]),
     /// An object, in spec order.
     Map(&'static [(&'static str, Lit)]),
-}
-
-/// A string split into literal text and placeholders.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Template(pub &'static [TemplatePart]);
-
-/// One piece of a [`Template`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TemplatePart {
-    /// Literal text (`{{`/`}}` already unescaped).
-    Lit(&'static str),
-    /// `{resources.<parent>.<field>}`: a JSONPath into the parent record.
-    Parent(&'static [PathStep]),
-    /// `{incremental.start_value}` and friends.
-    Incremental(IncrementalValue),
-    /// The value of the secret of that name (a credential in a header, query parameter or
-    /// path), filled at request time and never written in generated code.
-    Secret(&'static str),
 }
 
 /// The whole source.

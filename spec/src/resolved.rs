@@ -181,30 +181,34 @@ pub struct ParentBinding {
     pub include_from_parent: Vec<String>,
 }
 
-/// A string with placeholders, split.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Template {
-    /// The pieces.
-    pub parts: Vec<TemplatePart>,
+/// A string with placeholders, split, owned: `restsource_core`'s one definition. Build one
+/// with [`template`] (a type alias cannot name a tuple struct's constructor).
+pub type Template = restsource_core::Template<Vec<TemplatePart>>;
+
+/// A piece of a [`Template`], owned: literal text, `{resources.<parent>.<field>}` (a
+/// [`ParentField`]), `{incremental.<value>}`, or a secret's value read at run time (a secret
+/// reference or a literal credential in a header or query parameter, whose literal value is
+/// dropped here).
+pub type TemplatePart = restsource_core::TemplatePart<String, ParentField, SecretInfo>;
+
+/// A template of these pieces.
+pub fn template(parts: Vec<TemplatePart>) -> Template {
+    restsource_core::Template(parts)
 }
 
-/// A template piece.
+/// What a `{resources.<parent>.<field>}` placeholder reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TemplatePart {
-    /// Literal text.
-    Lit(String),
-    /// `{resources.<resource>.<path>}`.
-    Parent {
-        /// Parent resource.
-        resource: String,
-        /// JSONPath into the parent record.
-        path: JsonPath,
-    },
-    /// `{incremental.<value>}`.
-    Incremental(IncrementalValue),
-    /// A secret's value, read at run time: a secret reference or a literal credential in a
-    /// header or query parameter (whose literal value is dropped here).
-    Secret(SecretInfo),
+pub struct ParentField {
+    /// Parent resource.
+    pub resource: String,
+    /// JSONPath into the parent record.
+    pub path: JsonPath,
+}
+
+impl AsRef<[PathStep]> for ParentField {
+    fn as_ref(&self) -> &[PathStep] {
+        &self.path.steps
+    }
 }
 
 /// A parsed JSONPath (the subset dlt users write: dotted names, `[n]`, `[*]`, `['name']`).
@@ -226,7 +230,9 @@ pub enum ResolvedData {
     Raw(Template),
 }
 
-/// A JSON value whose strings may hold placeholders.
+/// A JSON value whose strings may hold placeholders: the owned form of the runtime's
+/// `def::Lit`, which codegen prints it as. The one shape written twice on purpose: see
+/// `restsource_runtime::def::Lit` for why a recursive definition cannot serve both forms.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TValue {
     /// null.

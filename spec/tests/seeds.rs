@@ -280,11 +280,8 @@ fn inventory_dispositions_and_incremental() {
         panic!("template")
     };
     assert_eq!(
-        t.parts,
+        t.0,
         vec![TemplatePart::Incremental(IncrementalValue::StartValue)]
     );
-    assert_eq!(
-        orders.path.parts,
-        vec![TemplatePart::Lit("/v1/orders".into())]
-    );
+    assert_eq!(orders.path.0, vec![TemplatePart::Lit("/v1/orders".into())]);
 }

@@ -11,6 +11,9 @@ use quote::quote;
 
 mod client;
 mod endpoint;
+mod template;
+
+pub use template::pairs_tokens;
 
 use crate::PathStep;
 #[cfg(test)]

@@ -6,7 +6,7 @@ use crate::jsonpath;
 use crate::model::{HeaderValue, Nullable, ParamValue, SourceSpec};
 use crate::model::{LastValueFunc, OnCursorValueMissing, RangeBound};
 use crate::resolved::{
-    IncrementalValue, JsonPath, ResolvedAuthChoice, ResolvedData, ResolvedIncremental,
+    IncrementalValue, JsonPath, ParentField, ResolvedAuthChoice, ResolvedData, ResolvedIncremental,
     ResolvedPaginator, ResponseActionDef, TValue, Template, TemplatePart,
 };
 use crate::site::{Site, Step};
@@ -76,10 +76,10 @@ fn placeholder(r: &mut R<'_>, expr: &str, cx: &mut Ctx<'_>) -> Option<TemplatePa
             return None;
         };
         cx.parents.push((parent.to_string(), cx.at.clone()));
-        return Some(TemplatePart::Parent {
+        return Some(TemplatePart::Parent(ParentField {
             resource: parent.to_string(),
             path,
-        });
+        }));
     }
     if let Some(rest) = expr.strip_prefix("incremental.") {
         let v = match rest {
@@ -154,7 +154,7 @@ fn template(r: &mut R<'_>, s: &str, cx: &mut Ctx<'_>) -> Template {
                 None,
             );
             *cx.ok = false;
-            return Template { parts: Vec::new() };
+            return restsource_core::Template(Vec::new());
         }
     };
     let mut parts = Vec::new();
@@ -164,7 +164,7 @@ fn template(r: &mut R<'_>, s: &str, cx: &mut Ctx<'_>) -> Template {
             Piece::Field(f) => parts.extend(placeholder(r, &f, cx)),
         }
     }
-    Template { parts }
+    restsource_core::Template(parts)
 }
 
 fn tvalue(r: &mut R<'_>, v: &serde_json::Value, cx: &mut Ctx<'_>) -> TValue {
@@ -390,10 +390,10 @@ pub(crate) fn endpoint(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &Merged) -
                                     rp.resource.clone(),
                                     loc(i, &["endpoint", "params", &f, "resource"]),
                                 ));
-                                parts.push(TemplatePart::Parent {
+                                parts.push(TemplatePart::Parent(ParentField {
                                     resource: rp.resource.clone(),
                                     path,
-                                });
+                                }));
                             } else {
                                 ok = false;
                             }
@@ -401,13 +401,13 @@ pub(crate) fn endpoint(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &Merged) -
                         }
                         Some(ParamValue::Value(v)) => {
                             match credential::literal_param(&f, v) {
-                                Some(t) => parts.extend(t.parts),
+                                Some(t) => parts.extend(t.0),
                                 None => parts.push(TemplatePart::Lit(path_text(v))),
                             }
                             bound.push(f);
                         }
                         Some(ParamValue::Secret(sr)) => {
-                            parts.extend(credential::ref_param(sr).parts);
+                            parts.extend(credential::ref_param(sr).0);
                             bound.push(f);
                         }
                         Some(ParamValue::Incremental(_)) | None => {
@@ -424,11 +424,11 @@ pub(crate) fn endpoint(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &Merged) -
         }
     }
     // Adjacent literals (from static params) are joined so templates stay canonical.
-    let mut path = Template { parts: Vec::new() };
+    let mut path: Template = restsource_core::Template(Vec::new());
     for p in parts {
-        match (path.parts.last_mut(), p) {
+        match (path.0.last_mut(), p) {
             (Some(TemplatePart::Lit(a)), TemplatePart::Lit(b)) => a.push_str(&b),
-            (_, p) => path.parts.push(p),
+            (_, p) => path.0.push(p),
         }
     }
 
