@@ -1446,8 +1446,8 @@ pub mod inventory {
             max_delay_secs: 300.0,
             respect_retry_after: true,
         },
-        sql: ::restsource::runtime::def::SqlDefs {
-            sqlite: ::restsource::runtime::def::TableSql {
+        sql: {
+            const SQLITE: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"stock_summaries\" (\"id\" INTEGER NOT NULL, \"name\" TEXT, \"quantity\" INTEGER, \"updated_at\" TIMESTAMP, \"deleted\" BOOLEAN, \"_rs_extra\" JSON_TEXT, \"_rs_load_id\" TEXT, \"_rs_extracted_at\" TIMESTAMP)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"stock_summaries__rs_pk\" ON \"stock_summaries\" (\"id\")",
                 create_merge_key_index: "",
@@ -1503,8 +1503,8 @@ pub mod inventory {
                     "DROP TABLE \"_rs_staging_stock_summaries\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_stock_summaries\"",
-            },
-            postgres: ::restsource::runtime::def::TableSql {
+            };
+            const POSTGRES: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"stock_summaries\" (\"id\" bigint NOT NULL, \"name\" text, \"quantity\" bigint, \"updated_at\" timestamp with time zone, \"deleted\" boolean, \"_rs_extra\" jsonb, \"_rs_load_id\" text, \"_rs_extracted_at\" timestamp with time zone)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"stock_summaries__rs_pk\" ON \"stock_summaries\" (\"id\")",
                 create_merge_key_index: "",
@@ -1560,7 +1560,10 @@ pub mod inventory {
                     "DROP TABLE \"_rs_staging_stock_summaries\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_stock_summaries\"",
-            },
+            };
+            ::restsource::runtime::sql_defs! {
+                sqlite : SQLITE, postgres : POSTGRES
+            }
         },
         checkpoint: None,
     };
@@ -1663,8 +1666,8 @@ pub mod inventory {
             max_delay_secs: 300.0,
             respect_retry_after: true,
         },
-        sql: ::restsource::runtime::def::SqlDefs {
-            sqlite: ::restsource::runtime::def::TableSql {
+        sql: {
+            const SQLITE: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"customers\" (\"id\" INTEGER NOT NULL, \"name\" TEXT, \"quantity\" INTEGER, \"updated_at\" TIMESTAMP, \"deleted\" BOOLEAN, \"_rs_extra\" JSON_TEXT, \"_rs_load_id\" TEXT, \"_rs_extracted_at\" TIMESTAMP)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"customers__rs_pk\" ON \"customers\" (\"id\")",
                 create_merge_key_index: "",
@@ -1720,8 +1723,8 @@ pub mod inventory {
                     "DROP TABLE \"_rs_staging_customers\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_customers\"",
-            },
-            postgres: ::restsource::runtime::def::TableSql {
+            };
+            const POSTGRES: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"customers\" (\"id\" bigint NOT NULL, \"name\" text, \"quantity\" bigint, \"updated_at\" timestamp with time zone, \"deleted\" boolean, \"_rs_extra\" jsonb, \"_rs_load_id\" text, \"_rs_extracted_at\" timestamp with time zone)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"customers__rs_pk\" ON \"customers\" (\"id\")",
                 create_merge_key_index: "",
@@ -1777,7 +1780,10 @@ pub mod inventory {
                     "DROP TABLE \"_rs_staging_customers\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_customers\"",
-            },
+            };
+            ::restsource::runtime::sql_defs! {
+                sqlite : SQLITE, postgres : POSTGRES
+            }
         },
         checkpoint: None,
     };
@@ -1960,8 +1966,8 @@ pub mod inventory {
             max_delay_secs: 300.0,
             respect_retry_after: true,
         },
-        sql: ::restsource::runtime::def::SqlDefs {
-            sqlite: ::restsource::runtime::def::TableSql {
+        sql: {
+            const SQLITE: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"items\" (\"id\" INTEGER NOT NULL, \"name\" TEXT, \"quantity\" INTEGER, \"updated_at\" TIMESTAMP, \"deleted\" BOOLEAN, \"price\" DECIMAL_TEXT, \"active\" BOOLEAN, \"ratio\" REAL, \"created_on\" DATE, \"restock_at\" TIME, \"blob\" BLOB, \"attributes\" JSON_TEXT, \"tags\" JSON_TEXT, \"_rs_extra\" JSON_TEXT, \"_rs_load_id\" TEXT, \"_rs_extracted_at\" TIMESTAMP)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"items__rs_pk\" ON \"items\" (\"id\")",
                 create_merge_key_index: "",
@@ -2039,8 +2045,8 @@ pub mod inventory {
                     "DROP TABLE \"_rs_staging_items\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_items\"",
-            },
-            postgres: ::restsource::runtime::def::TableSql {
+            };
+            const POSTGRES: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"items\" (\"id\" bigint NOT NULL, \"name\" text, \"quantity\" bigint, \"updated_at\" timestamp with time zone, \"deleted\" boolean, \"price\" numeric, \"active\" boolean, \"ratio\" double precision, \"created_on\" date, \"restock_at\" time without time zone, \"blob\" bytea, \"attributes\" jsonb, \"tags\" jsonb, \"_rs_extra\" jsonb, \"_rs_load_id\" text, \"_rs_extracted_at\" timestamp with time zone)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"items__rs_pk\" ON \"items\" (\"id\")",
                 create_merge_key_index: "",
@@ -2118,7 +2124,10 @@ pub mod inventory {
                     "DROP TABLE \"_rs_staging_items\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_items\"",
-            },
+            };
+            ::restsource::runtime::sql_defs! {
+                sqlite : SQLITE, postgres : POSTGRES
+            }
         },
         checkpoint: None,
     };
@@ -2221,8 +2230,8 @@ pub mod inventory {
             max_delay_secs: 300.0,
             respect_retry_after: true,
         },
-        sql: ::restsource::runtime::def::SqlDefs {
-            sqlite: ::restsource::runtime::def::TableSql {
+        sql: {
+            const SQLITE: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"stock_details\" (\"id\" INTEGER NOT NULL, \"name\" TEXT, \"quantity\" INTEGER, \"updated_at\" TIMESTAMP, \"deleted\" BOOLEAN, \"_rs_extra\" JSON_TEXT, \"_rs_load_id\" TEXT, \"_rs_extracted_at\" TIMESTAMP)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"stock_details__rs_pk\" ON \"stock_details\" (\"id\")",
                 create_merge_key_index: "",
@@ -2278,8 +2287,8 @@ pub mod inventory {
                     "DROP TABLE \"_rs_staging_stock_details\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_stock_details\"",
-            },
-            postgres: ::restsource::runtime::def::TableSql {
+            };
+            const POSTGRES: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"stock_details\" (\"id\" bigint NOT NULL, \"name\" text, \"quantity\" bigint, \"updated_at\" timestamp with time zone, \"deleted\" boolean, \"_rs_extra\" jsonb, \"_rs_load_id\" text, \"_rs_extracted_at\" timestamp with time zone)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"stock_details__rs_pk\" ON \"stock_details\" (\"id\")",
                 create_merge_key_index: "",
@@ -2335,7 +2344,10 @@ pub mod inventory {
                     "DROP TABLE \"_rs_staging_stock_details\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_stock_details\"",
-            },
+            };
+            ::restsource::runtime::sql_defs! {
+                sqlite : SQLITE, postgres : POSTGRES
+            }
         },
         checkpoint: None,
     };
@@ -2473,8 +2485,8 @@ pub mod inventory {
             max_delay_secs: 300.0,
             respect_retry_after: true,
         },
-        sql: ::restsource::runtime::def::SqlDefs {
-            sqlite: ::restsource::runtime::def::TableSql {
+        sql: {
+            const SQLITE: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"inventory\" (\"id\" INTEGER NOT NULL, \"name\" TEXT, \"quantity\" INTEGER, \"updated_at\" TIMESTAMP, \"deleted\" BOOLEAN, \"_rs_extra\" JSON_TEXT, \"_rs_load_id\" TEXT, \"_rs_extracted_at\" TIMESTAMP)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"inventory__rs_pk\" ON \"inventory\" (\"id\")",
                 create_merge_key_index: "",
@@ -2530,8 +2542,8 @@ pub mod inventory {
                     "DROP TABLE \"_rs_staging_inventory\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_inventory\"",
-            },
-            postgres: ::restsource::runtime::def::TableSql {
+            };
+            const POSTGRES: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"inventory\" (\"id\" bigint NOT NULL, \"name\" text, \"quantity\" bigint, \"updated_at\" timestamp with time zone, \"deleted\" boolean, \"_rs_extra\" jsonb, \"_rs_load_id\" text, \"_rs_extracted_at\" timestamp with time zone)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"inventory__rs_pk\" ON \"inventory\" (\"id\")",
                 create_merge_key_index: "",
@@ -2587,7 +2599,10 @@ pub mod inventory {
                     "DROP TABLE \"_rs_staging_inventory\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_inventory\"",
-            },
+            };
+            ::restsource::runtime::sql_defs! {
+                sqlite : SQLITE, postgres : POSTGRES
+            }
         },
         checkpoint: None,
     };
@@ -2725,8 +2740,8 @@ pub mod inventory {
             max_delay_secs: 300.0,
             respect_retry_after: true,
         },
-        sql: ::restsource::runtime::def::SqlDefs {
-            sqlite: ::restsource::runtime::def::TableSql {
+        sql: {
+            const SQLITE: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"orders\" (\"id\" INTEGER NOT NULL, \"name\" TEXT, \"quantity\" INTEGER, \"updated_at\" TIMESTAMP, \"deleted\" BOOLEAN, \"_rs_extra\" JSON_TEXT, \"_rs_load_id\" TEXT, \"_rs_extracted_at\" TIMESTAMP)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"orders__rs_pk\" ON \"orders\" (\"id\")",
                 create_merge_key_index: "",
@@ -2779,8 +2794,8 @@ pub mod inventory {
                     "DROP TABLE \"_rs_staging_orders\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_orders\"",
-            },
-            postgres: ::restsource::runtime::def::TableSql {
+            };
+            const POSTGRES: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"orders\" (\"id\" bigint NOT NULL, \"name\" text, \"quantity\" bigint, \"updated_at\" timestamp with time zone, \"deleted\" boolean, \"_rs_extra\" jsonb, \"_rs_load_id\" text, \"_rs_extracted_at\" timestamp with time zone)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"orders__rs_pk\" ON \"orders\" (\"id\")",
                 create_merge_key_index: "",
@@ -2833,7 +2848,10 @@ pub mod inventory {
                     "DROP TABLE \"_rs_staging_orders\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_orders\"",
-            },
+            };
+            ::restsource::runtime::sql_defs! {
+                sqlite : SQLITE, postgres : POSTGRES
+            }
         },
         checkpoint: None,
     };

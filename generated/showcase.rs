@@ -1112,8 +1112,8 @@ pub mod showcase {
             max_delay_secs: 300.0,
             respect_retry_after: true,
         },
-        sql: ::restsource::runtime::def::SqlDefs {
-            sqlite: ::restsource::runtime::def::TableSql {
+        sql: {
+            const SQLITE: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"items\" (\"id\" INTEGER NOT NULL, \"type\" TEXT NOT NULL, \"self\" BOOLEAN, \"userId\" REAL, \"uid\" REAL, \"1st\" DATE, \"größe\" TIME, \"price\" DECIMAL_TEXT, \"balance\" DECIMAL_TEXT, \"payload\" JSON_TEXT, \"blob\" BLOB, \"updated_at\" TIMESTAMP, \"deleted\" BOOLEAN, \"extra\" TEXT, \"_rs_extra\" JSON_TEXT, \"_rs_load_id\" TEXT, \"_rs_extracted_at\" TIMESTAMP)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"items__rs_pk\" ON \"items\" (\"id\", \"type\")",
                 create_merge_key_index: "",
@@ -1187,8 +1187,8 @@ pub mod showcase {
                     "DROP TABLE \"_rs_staging_items\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_items\"",
-            },
-            postgres: ::restsource::runtime::def::TableSql {
+            };
+            const POSTGRES: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"items\" (\"id\" bigint NOT NULL, \"type\" text NOT NULL, \"self\" boolean, \"userId\" double precision, \"uid\" double precision, \"1st\" date, \"größe\" time without time zone, \"price\" numeric(38,9), \"balance\" numeric, \"payload\" jsonb, \"blob\" bytea, \"updated_at\" timestamp with time zone, \"deleted\" boolean, \"extra\" text, \"_rs_extra\" jsonb, \"_rs_load_id\" text, \"_rs_extracted_at\" timestamp with time zone)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"items__rs_pk\" ON \"items\" (\"id\", \"type\")",
                 create_merge_key_index: "",
@@ -1265,7 +1265,10 @@ pub mod showcase {
                     "DROP TABLE \"_rs_staging_items\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_items\"",
-            },
+            };
+            ::restsource::runtime::sql_defs! {
+                sqlite : SQLITE, postgres : POSTGRES
+            }
         },
         checkpoint: None,
     };
@@ -1406,8 +1409,8 @@ pub mod showcase {
             max_delay_secs: 300.0,
             respect_retry_after: true,
         },
-        sql: ::restsource::runtime::def::SqlDefs {
-            sqlite: ::restsource::runtime::def::TableSql {
+        sql: {
+            const SQLITE: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"item_details\" (\"detail_id\" JSON_TEXT NOT NULL, \"item\" JSON_TEXT NOT NULL, \"_rs_extra\" JSON_TEXT, \"_rs_load_id\" TEXT, \"_rs_extracted_at\" TIMESTAMP)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"item_details__rs_pk\" ON \"item_details\" (\"detail_id\")",
                 create_merge_key_index: "CREATE INDEX IF NOT EXISTS \"item_details__rs_mk\" ON \"item_details\" (\"item\")",
@@ -1454,8 +1457,8 @@ pub mod showcase {
                     "DROP TABLE \"_rs_staging_item_details\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_item_details\"",
-            },
-            postgres: ::restsource::runtime::def::TableSql {
+            };
+            const POSTGRES: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"item_details\" (\"detail_id\" jsonb NOT NULL, \"item\" jsonb NOT NULL, \"_rs_extra\" jsonb, \"_rs_load_id\" text, \"_rs_extracted_at\" timestamp with time zone)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"item_details__rs_pk\" ON \"item_details\" (\"detail_id\")",
                 create_merge_key_index: "CREATE INDEX IF NOT EXISTS \"item_details__rs_mk\" ON \"item_details\" (\"item\")",
@@ -1499,7 +1502,10 @@ pub mod showcase {
                     "DROP TABLE \"_rs_staging_item_details\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_item_details\"",
-            },
+            };
+            ::restsource::runtime::sql_defs! {
+                sqlite : SQLITE, postgres : POSTGRES
+            }
         },
         checkpoint: None,
     };
@@ -1551,8 +1557,8 @@ pub mod showcase {
             max_delay_secs: 60.0,
             respect_retry_after: false,
         },
-        sql: ::restsource::runtime::def::SqlDefs {
-            sqlite: ::restsource::runtime::def::TableSql {
+        sql: {
+            const SQLITE: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"type\" (\"_rs_extra\" JSON_TEXT, \"_rs_load_id\" TEXT, \"_rs_extracted_at\" TIMESTAMP)",
                 create_primary_key: "",
                 create_merge_key_index: "",
@@ -1589,8 +1595,8 @@ pub mod showcase {
                     "DROP TABLE \"_rs_staging_type\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_type\"",
-            },
-            postgres: ::restsource::runtime::def::TableSql {
+            };
+            const POSTGRES: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"type\" (\"_rs_extra\" jsonb, \"_rs_load_id\" text, \"_rs_extracted_at\" timestamp with time zone)",
                 create_primary_key: "",
                 create_merge_key_index: "",
@@ -1624,7 +1630,10 @@ pub mod showcase {
                     "DROP TABLE \"_rs_staging_type\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_type\"",
-            },
+            };
+            ::restsource::runtime::sql_defs! {
+                sqlite : SQLITE, postgres : POSTGRES
+            }
         },
         checkpoint: None,
     };
@@ -1667,8 +1676,8 @@ pub mod showcase {
             max_delay_secs: 300.0,
             respect_retry_after: true,
         },
-        sql: ::restsource::runtime::def::SqlDefs {
-            sqlite: ::restsource::runtime::def::TableSql {
+        sql: {
+            const SQLITE: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"source\" (\"_rs_extra\" JSON_TEXT, \"_rs_load_id\" TEXT, \"_rs_extracted_at\" TIMESTAMP)",
                 create_primary_key: "",
                 create_merge_key_index: "",
@@ -1705,8 +1714,8 @@ pub mod showcase {
                     "DROP TABLE \"_rs_staging_source\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_source\"",
-            },
-            postgres: ::restsource::runtime::def::TableSql {
+            };
+            const POSTGRES: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"source\" (\"_rs_extra\" jsonb, \"_rs_load_id\" text, \"_rs_extracted_at\" timestamp with time zone)",
                 create_primary_key: "",
                 create_merge_key_index: "",
@@ -1743,7 +1752,10 @@ pub mod showcase {
                     "DROP TABLE \"_rs_staging_source\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_source\"",
-            },
+            };
+            ::restsource::runtime::sql_defs! {
+                sqlite : SQLITE, postgres : POSTGRES
+            }
         },
         checkpoint: None,
     };
@@ -1798,8 +1810,8 @@ pub mod showcase {
             max_delay_secs: 300.0,
             respect_retry_after: true,
         },
-        sql: ::restsource::runtime::def::SqlDefs {
-            sqlite: ::restsource::runtime::def::TableSql {
+        sql: {
+            const SQLITE: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"new\" (\"score\" REAL NOT NULL, \"_rs_extra\" JSON_TEXT, \"_rs_load_id\" TEXT, \"_rs_extracted_at\" TIMESTAMP)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"new__rs_pk\" ON \"new\" (\"score\")",
                 create_merge_key_index: "",
@@ -1838,8 +1850,8 @@ pub mod showcase {
                     "DROP TABLE \"_rs_staging_new\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_new\"",
-            },
-            postgres: ::restsource::runtime::def::TableSql {
+            };
+            const POSTGRES: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"new\" (\"score\" double precision NOT NULL, \"_rs_extra\" jsonb, \"_rs_load_id\" text, \"_rs_extracted_at\" timestamp with time zone)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"new__rs_pk\" ON \"new\" (\"score\")",
                 create_merge_key_index: "",
@@ -1878,7 +1890,10 @@ pub mod showcase {
                     "DROP TABLE \"_rs_staging_new\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_new\"",
-            },
+            };
+            ::restsource::runtime::sql_defs! {
+                sqlite : SQLITE, postgres : POSTGRES
+            }
         },
         checkpoint: None,
     };
@@ -1928,8 +1943,8 @@ pub mod showcase {
             max_delay_secs: 300.0,
             respect_retry_after: true,
         },
-        sql: ::restsource::runtime::def::SqlDefs {
-            sqlite: ::restsource::runtime::def::TableSql {
+        sql: {
+            const SQLITE: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"offsets\" (\"_rs_extra\" JSON_TEXT, \"_rs_load_id\" TEXT, \"_rs_extracted_at\" TIMESTAMP)",
                 create_primary_key: "",
                 create_merge_key_index: "",
@@ -1966,8 +1981,8 @@ pub mod showcase {
                     "DROP TABLE \"_rs_staging_offsets\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_offsets\"",
-            },
-            postgres: ::restsource::runtime::def::TableSql {
+            };
+            const POSTGRES: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"offsets\" (\"_rs_extra\" jsonb, \"_rs_load_id\" text, \"_rs_extracted_at\" timestamp with time zone)",
                 create_primary_key: "",
                 create_merge_key_index: "",
@@ -2004,7 +2019,10 @@ pub mod showcase {
                     "DROP TABLE \"_rs_staging_offsets\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_offsets\"",
-            },
+            };
+            ::restsource::runtime::sql_defs! {
+                sqlite : SQLITE, postgres : POSTGRES
+            }
         },
         checkpoint: None,
     };

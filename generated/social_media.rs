@@ -1118,8 +1118,8 @@ pub mod social_media {
             max_delay_secs: 300.0,
             respect_retry_after: true,
         },
-        sql: ::restsource::runtime::def::SqlDefs {
-            sqlite: ::restsource::runtime::def::TableSql {
+        sql: {
+            const SQLITE: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"media\" (\"id\" INTEGER NOT NULL, \"name\" TEXT, \"timestamp\" TIMESTAMP, \"_rs_extra\" JSON_TEXT, \"_rs_load_id\" TEXT, \"_rs_extracted_at\" TIMESTAMP)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"media__rs_pk\" ON \"media\" (\"id\")",
                 create_merge_key_index: "",
@@ -1165,8 +1165,8 @@ pub mod social_media {
                     "DROP TABLE \"_rs_staging_media\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_media\"",
-            },
-            postgres: ::restsource::runtime::def::TableSql {
+            };
+            const POSTGRES: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"media\" (\"id\" bigint NOT NULL, \"name\" text, \"timestamp\" timestamp with time zone, \"_rs_extra\" jsonb, \"_rs_load_id\" text, \"_rs_extracted_at\" timestamp with time zone)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"media__rs_pk\" ON \"media\" (\"id\")",
                 create_merge_key_index: "",
@@ -1212,7 +1212,10 @@ pub mod social_media {
                     "DROP TABLE \"_rs_staging_media\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_media\"",
-            },
+            };
+            ::restsource::runtime::sql_defs! {
+                sqlite : SQLITE, postgres : POSTGRES
+            }
         },
         checkpoint: None,
     };
@@ -1295,8 +1298,8 @@ pub mod social_media {
             max_delay_secs: 300.0,
             respect_retry_after: true,
         },
-        sql: ::restsource::runtime::def::SqlDefs {
-            sqlite: ::restsource::runtime::def::TableSql {
+        sql: {
+            const SQLITE: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"media_insights\" (\"id\" INTEGER NOT NULL, \"name\" TEXT, \"timestamp\" TIMESTAMP, \"_rs_extra\" JSON_TEXT, \"_rs_load_id\" TEXT, \"_rs_extracted_at\" TIMESTAMP)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"media_insights__rs_pk\" ON \"media_insights\" (\"id\")",
                 create_merge_key_index: "",
@@ -1342,8 +1345,8 @@ pub mod social_media {
                     "DROP TABLE \"_rs_staging_media_insights\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_media_insights\"",
-            },
-            postgres: ::restsource::runtime::def::TableSql {
+            };
+            const POSTGRES: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"media_insights\" (\"id\" bigint NOT NULL, \"name\" text, \"timestamp\" timestamp with time zone, \"_rs_extra\" jsonb, \"_rs_load_id\" text, \"_rs_extracted_at\" timestamp with time zone)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"media_insights__rs_pk\" ON \"media_insights\" (\"id\")",
                 create_merge_key_index: "",
@@ -1389,7 +1392,10 @@ pub mod social_media {
                     "DROP TABLE \"_rs_staging_media_insights\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_media_insights\"",
-            },
+            };
+            ::restsource::runtime::sql_defs! {
+                sqlite : SQLITE, postgres : POSTGRES
+            }
         },
         checkpoint: None,
     };
@@ -1472,8 +1478,8 @@ pub mod social_media {
             max_delay_secs: 300.0,
             respect_retry_after: true,
         },
-        sql: ::restsource::runtime::def::SqlDefs {
-            sqlite: ::restsource::runtime::def::TableSql {
+        sql: {
+            const SQLITE: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"stories\" (\"id\" INTEGER NOT NULL, \"name\" TEXT, \"timestamp\" TIMESTAMP, \"_rs_extra\" JSON_TEXT, \"_rs_load_id\" TEXT, \"_rs_extracted_at\" TIMESTAMP)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"stories__rs_pk\" ON \"stories\" (\"id\")",
                 create_merge_key_index: "",
@@ -1519,8 +1525,8 @@ pub mod social_media {
                     "DROP TABLE \"_rs_staging_stories\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_stories\"",
-            },
-            postgres: ::restsource::runtime::def::TableSql {
+            };
+            const POSTGRES: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"stories\" (\"id\" bigint NOT NULL, \"name\" text, \"timestamp\" timestamp with time zone, \"_rs_extra\" jsonb, \"_rs_load_id\" text, \"_rs_extracted_at\" timestamp with time zone)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"stories__rs_pk\" ON \"stories\" (\"id\")",
                 create_merge_key_index: "",
@@ -1566,7 +1572,10 @@ pub mod social_media {
                     "DROP TABLE \"_rs_staging_stories\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_stories\"",
-            },
+            };
+            ::restsource::runtime::sql_defs! {
+                sqlite : SQLITE, postgres : POSTGRES
+            }
         },
         checkpoint: None,
     };
@@ -1649,8 +1658,8 @@ pub mod social_media {
             max_delay_secs: 300.0,
             respect_retry_after: true,
         },
-        sql: ::restsource::runtime::def::SqlDefs {
-            sqlite: ::restsource::runtime::def::TableSql {
+        sql: {
+            const SQLITE: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"user_insights\" (\"id\" INTEGER NOT NULL, \"name\" TEXT, \"timestamp\" TIMESTAMP, \"_rs_extra\" JSON_TEXT, \"_rs_load_id\" TEXT, \"_rs_extracted_at\" TIMESTAMP)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"user_insights__rs_pk\" ON \"user_insights\" (\"id\")",
                 create_merge_key_index: "",
@@ -1696,8 +1705,8 @@ pub mod social_media {
                     "DROP TABLE \"_rs_staging_user_insights\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_user_insights\"",
-            },
-            postgres: ::restsource::runtime::def::TableSql {
+            };
+            const POSTGRES: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"user_insights\" (\"id\" bigint NOT NULL, \"name\" text, \"timestamp\" timestamp with time zone, \"_rs_extra\" jsonb, \"_rs_load_id\" text, \"_rs_extracted_at\" timestamp with time zone)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"user_insights__rs_pk\" ON \"user_insights\" (\"id\")",
                 create_merge_key_index: "",
@@ -1743,7 +1752,10 @@ pub mod social_media {
                     "DROP TABLE \"_rs_staging_user_insights\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_user_insights\"",
-            },
+            };
+            ::restsource::runtime::sql_defs! {
+                sqlite : SQLITE, postgres : POSTGRES
+            }
         },
         checkpoint: None,
     };
@@ -1826,8 +1838,8 @@ pub mod social_media {
             max_delay_secs: 300.0,
             respect_retry_after: true,
         },
-        sql: ::restsource::runtime::def::SqlDefs {
-            sqlite: ::restsource::runtime::def::TableSql {
+        sql: {
+            const SQLITE: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"story_insights\" (\"id\" INTEGER NOT NULL, \"name\" TEXT, \"timestamp\" TIMESTAMP, \"_rs_extra\" JSON_TEXT, \"_rs_load_id\" TEXT, \"_rs_extracted_at\" TIMESTAMP)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"story_insights__rs_pk\" ON \"story_insights\" (\"id\")",
                 create_merge_key_index: "",
@@ -1873,8 +1885,8 @@ pub mod social_media {
                     "DROP TABLE \"_rs_staging_story_insights\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_story_insights\"",
-            },
-            postgres: ::restsource::runtime::def::TableSql {
+            };
+            const POSTGRES: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"story_insights\" (\"id\" bigint NOT NULL, \"name\" text, \"timestamp\" timestamp with time zone, \"_rs_extra\" jsonb, \"_rs_load_id\" text, \"_rs_extracted_at\" timestamp with time zone)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"story_insights__rs_pk\" ON \"story_insights\" (\"id\")",
                 create_merge_key_index: "",
@@ -1920,7 +1932,10 @@ pub mod social_media {
                     "DROP TABLE \"_rs_staging_story_insights\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_story_insights\"",
-            },
+            };
+            ::restsource::runtime::sql_defs! {
+                sqlite : SQLITE, postgres : POSTGRES
+            }
         },
         checkpoint: None,
     };
@@ -2003,8 +2018,8 @@ pub mod social_media {
             max_delay_secs: 300.0,
             respect_retry_after: true,
         },
-        sql: ::restsource::runtime::def::SqlDefs {
-            sqlite: ::restsource::runtime::def::TableSql {
+        sql: {
+            const SQLITE: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"users\" (\"id\" INTEGER NOT NULL, \"name\" TEXT, \"timestamp\" TIMESTAMP, \"_rs_extra\" JSON_TEXT, \"_rs_load_id\" TEXT, \"_rs_extracted_at\" TIMESTAMP)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"users__rs_pk\" ON \"users\" (\"id\")",
                 create_merge_key_index: "",
@@ -2050,8 +2065,8 @@ pub mod social_media {
                     "DROP TABLE \"_rs_staging_users\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_users\"",
-            },
-            postgres: ::restsource::runtime::def::TableSql {
+            };
+            const POSTGRES: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"users\" (\"id\" bigint NOT NULL, \"name\" text, \"timestamp\" timestamp with time zone, \"_rs_extra\" jsonb, \"_rs_load_id\" text, \"_rs_extracted_at\" timestamp with time zone)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"users__rs_pk\" ON \"users\" (\"id\")",
                 create_merge_key_index: "",
@@ -2097,7 +2112,10 @@ pub mod social_media {
                     "DROP TABLE \"_rs_staging_users\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_users\"",
-            },
+            };
+            ::restsource::runtime::sql_defs! {
+                sqlite : SQLITE, postgres : POSTGRES
+            }
         },
         checkpoint: None,
     };
@@ -2184,8 +2202,8 @@ pub mod social_media {
             max_delay_secs: 300.0,
             respect_retry_after: true,
         },
-        sql: ::restsource::runtime::def::SqlDefs {
-            sqlite: ::restsource::runtime::def::TableSql {
+        sql: {
+            const SQLITE: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"user_lifetime_insights\" (\"id\" INTEGER NOT NULL, \"name\" TEXT, \"timestamp\" TIMESTAMP, \"_rs_extra\" JSON_TEXT, \"_rs_load_id\" TEXT, \"_rs_extracted_at\" TIMESTAMP)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"user_lifetime_insights__rs_pk\" ON \"user_lifetime_insights\" (\"id\")",
                 create_merge_key_index: "",
@@ -2237,8 +2255,8 @@ pub mod social_media {
                     "DROP TABLE \"_rs_staging_user_lifetime_insights\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_user_lifetime_insights\"",
-            },
-            postgres: ::restsource::runtime::def::TableSql {
+            };
+            const POSTGRES: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"user_lifetime_insights\" (\"id\" bigint NOT NULL, \"name\" text, \"timestamp\" timestamp with time zone, \"_rs_extra\" jsonb, \"_rs_load_id\" text, \"_rs_extracted_at\" timestamp with time zone)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"user_lifetime_insights__rs_pk\" ON \"user_lifetime_insights\" (\"id\")",
                 create_merge_key_index: "",
@@ -2290,7 +2308,10 @@ pub mod social_media {
                     "DROP TABLE \"_rs_staging_user_lifetime_insights\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_user_lifetime_insights\"",
-            },
+            };
+            ::restsource::runtime::sql_defs! {
+                sqlite : SQLITE, postgres : POSTGRES
+            }
         },
         checkpoint: None,
     };

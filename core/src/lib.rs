@@ -41,7 +41,7 @@
 //!   parent field and secret reference.
 //!
 //! Only definitions that hold lists of themselves cannot follow this pattern (a type
-//! parameter cannot default to a type that contains itself): the runtime's `def::Lit` and
+//! parameter cannot default to a type that contains itself): [`Lit`] (the `'static` form) and
 //! the resolver's `TValue`, whose doc comments say why a storage trait does not serve either.
 #![deny(missing_docs)]
 
@@ -66,5 +66,6 @@ pub use endpoint::{
 };
 pub use paginator::{PaginatorDef, ParamPlace};
 pub use path::{Path, PathStep};
-pub use template::{IncrementalValue, SecretName, Template, TemplatePart};
+pub use sql::{SqlDefs, TableSql};
+pub use template::{IncrementalValue, Lit, SecretName, Template, TemplatePart};
 pub use write::{Disposition, MergeStrategy, WriteDef};

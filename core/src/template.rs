@@ -51,6 +51,35 @@ pub enum TemplatePart<S = &'static str, F = &'static [PathStep], X = &'static st
     Secret(X),
 }
 
+/// A JSON literal from the spec (query values, bodies, initial values).
+///
+/// Written here and, owned, as the spec's `resolved::TValue`: the one shape written twice on
+/// purpose. It holds lists of itself, so a form generic over its storage needs a storage
+/// trait with associated types (type parameters cannot default to a type that contains
+/// itself), and rustc then cannot build generated constants such as
+/// `Lit::Str(Template(&[TemplatePart::Parent(&[PathStep::key("id")])]))`: through the generic
+/// type the argument's type is a projection `&[..]` does not coerce to, and through an alias
+/// of the `'static` form the nested arrays lose their temporary lifetime extension (a
+/// `PathStep` array has a destructor, so it is not promoted either). Tested equal in shape by
+/// codegen's `const_values` tests, which print every variant.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Lit {
+    /// `null`.
+    Null,
+    /// `true`/`false`.
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// A float.
+    Float(f64),
+    /// A string that may hold placeholders.
+    Str(Template),
+    /// An array.
+    List(&'static [Lit]),
+    /// An object, in spec order.
+    Map(&'static [(&'static str, Lit)]),
+}
+
 /// What every form of secret reference tells: the secret's name, the only part generated
 /// code holds (its value is read at run time).
 pub trait SecretName {

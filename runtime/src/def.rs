@@ -6,39 +6,10 @@
 
 pub use restsource_core::{
     ApiKeyLocation, ClientAuth, DataSelectorMissing, DataType, Disposition, IncrementalValue,
-    LastValueFunc, MergeStrategy, Method, OnCursorValueMissing, PaginatorDef, ParamPlace, PathStep,
-    RateLimitDef, ResponseActionDef, RetryDef, SecretDef, SortOrder, Template, TemplatePart,
-    WriteDef,
+    LastValueFunc, Lit, MergeStrategy, Method, OnCursorValueMissing, PaginatorDef, ParamPlace,
+    PathStep, RateLimitDef, ResponseActionDef, RetryDef, SecretDef, SortOrder, SqlDefs, TableSql,
+    Template, TemplatePart, WriteDef,
 };
-
-/// A JSON literal from the spec (query values, bodies, initial values).
-///
-/// Written here and, owned, as the spec's `resolved::TValue`: the one definition left twice on
-/// purpose. It holds lists of itself, so a form generic over its storage needs a storage
-/// trait with associated types (type parameters cannot default to a type that contains
-/// itself), and rustc then cannot build generated constants such as
-/// `Lit::Str(Template(&[TemplatePart::Parent(&[PathStep::key("id")])]))`: through the generic
-/// type the argument's type is a projection `&[..]` does not coerce to, and through an alias
-/// of the `'static` form the nested arrays lose their temporary lifetime extension (a
-/// `PathStep` array has a destructor, so it is not promoted either). Tested equal in shape by
-/// codegen's `const_values` tests, which print every variant.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Lit {
-    /// `null`.
-    Null,
-    /// `true`/`false`.
-    Bool(bool),
-    /// An integer.
-    Int(i64),
-    /// A float.
-    Float(f64),
-    /// A string that may hold placeholders.
-    Str(Template),
-    /// An array.
-    List(&'static [Lit]),
-    /// An object, in spec order.
-    Map(&'static [(&'static str, Lit)]),
-}
 
 /// The whole source.
 #[derive(Debug, Clone, Copy)]
@@ -251,56 +222,4 @@ pub struct ColumnDef {
     pub hard_delete: bool,
     /// Dedup sort column.
     pub dedup_sort: Option<SortOrder>,
-}
-
-/// SQL statements for one resource and one dialect, produced at compile time.
-///
-/// Parameter order in row statements: declared columns in [`ResourceDef::columns`] order, then
-/// the extras JSON column (`_rs_extra`), the load id and the extraction time. Key statements
-/// bind their key columns in key order, then the load id where they filter on it. Statements
-/// that need a primary key (or merge key) are empty when the resource has none.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TableSql {
-    /// `CREATE TABLE IF NOT EXISTS` with every column (no key constraint, see
-    /// `create_primary_key`).
-    pub create_table: &'static str,
-    /// `CREATE UNIQUE INDEX IF NOT EXISTS` on the primary key. The loader creates it for merge
-    /// dispositions only: an API that repeats a key must not fail an append or replace load.
-    pub create_primary_key: &'static str,
-    /// `CREATE INDEX IF NOT EXISTS` on the merge key (keeps per-row merge-key deletes cheap).
-    pub create_merge_key_index: &'static str,
-    /// `(column, type as introspection reports it)` for every column, for schema evolution.
-    pub column_types: &'static [(&'static str, &'static str)],
-    /// `(column, ALTER TABLE ... ADD COLUMN ...)` for every column, for schema evolution.
-    pub add_columns: &'static [(&'static str, &'static str)],
-    /// Insert one row (all columns, bound parameters).
-    pub insert: &'static str,
-    /// Insert or update by primary key (merge strategy `upsert`).
-    pub upsert: &'static str,
-    /// Insert or update by primary key where rows of the same load are deduplicated by the
-    /// `dedup_sort` column (merge strategy `delete-insert`).
-    pub merge_upsert: &'static str,
-    /// Insert when the primary key is absent.
-    pub insert_only: &'static str,
-    /// Delete rows whose primary key matches (hard deletes).
-    pub delete_by_primary_key: &'static str,
-    /// Delete rows whose merge key matches and that came from another load.
-    pub delete_by_merge_key: &'static str,
-    /// Create the staging table (replace disposition).
-    pub create_staging: &'static str,
-    /// Insert one row into the staging table.
-    pub insert_staging: &'static str,
-    /// Swap the staging rows into the table: delete, copy, drop staging.
-    pub replace_from_staging: &'static [&'static str],
-    /// Drop the staging table if it exists.
-    pub drop_staging: &'static str,
-}
-
-/// SQL for each supported dialect.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SqlDefs {
-    /// SQLite.
-    pub sqlite: TableSql,
-    /// PostgreSQL.
-    pub postgres: TableSql,
 }

@@ -232,7 +232,7 @@ pub enum ResolvedData {
 
 /// A JSON value whose strings may hold placeholders: the owned form of the runtime's
 /// `def::Lit`, which codegen prints it as. The one shape written twice on purpose: see
-/// `restsource_runtime::def::Lit` for why a recursive definition cannot serve both forms.
+/// `restsource_core::Lit` for why a recursive definition cannot serve both forms.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TValue {
     /// null.

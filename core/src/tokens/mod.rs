@@ -11,8 +11,10 @@ use quote::quote;
 
 mod client;
 mod endpoint;
+mod sql;
 mod template;
 
+pub use sql::sql_defs_tokens;
 pub use template::pairs_tokens;
 
 use crate::PathStep;
