@@ -4,11 +4,9 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 use restsource_core as def;
-use restsource_spec::resolved::{
-    Disposition, ResolvedAuth, ResolvedAuthChoice, ResolvedData, ResolvedIncremental, SecretInfo,
-};
+use restsource_spec::resolved::{Disposition, ResolvedData, ResolvedIncremental};
 
-use crate::const_values::{self, float, opt, steps, tvalue};
+use crate::const_values::{float, opt, steps, tvalue};
 use crate::ir::{ResourceIr, SourceIr};
 use crate::sql::{sql_defs_tokens_with_dedup, SqlColumn, SqlTable};
 use restsource_core::tokens::ConstTokens;
@@ -19,7 +17,7 @@ pub(crate) fn source(ir: &SourceIr<'_>, rt: &TokenStream) -> TokenStream {
     let name = &src.name;
     let base_url = &src.base_url;
     let headers = src.headers.iter().map(|(k, v)| quote! { (#k, #v) });
-    let auth = opt(src.auth.as_ref().map(|a| auth(a, rt)));
+    let auth = src.auth.const_tokens(rt);
     let timeout = float(src.timeout_secs);
     let rate_limit = opt(src.rate_limit.as_ref().map(|r| r.const_tokens(rt)));
     let secrets = src.secrets.iter().map(|s| s.const_tokens(rt));
@@ -144,11 +142,6 @@ pub(crate) fn resource(r: &ResourceIr<'_>, ir: &SourceIr<'_>, rt: &TokenStream) 
     }
 }
 
-/// Unsuffixed, so the generated constants read like the spec (`100`, not `100u64`).
-fn u(n: u64) -> Literal {
-    Literal::u64_unsuffixed(n)
-}
-
 fn endpoint(r: &ResourceIr<'_>, rt: &TokenStream) -> TokenStream {
     let res = r.res;
     let path = res.path.const_tokens(rt);
@@ -180,14 +173,7 @@ fn endpoint(r: &ResourceIr<'_>, rt: &TokenStream) -> TokenStream {
     let paginator = res.paginator.const_tokens(rt);
     let actions = res.response_actions.iter().map(|a| a.const_tokens(rt));
     let incremental = opt(res.incremental.as_ref().map(|i| incremental(i, rt)));
-    let auth = match &res.auth {
-        ResolvedAuthChoice::Inherit => quote!(#rt::def::AuthChoice::Inherit),
-        ResolvedAuthChoice::None => quote!(#rt::def::AuthChoice::None),
-        ResolvedAuthChoice::Own(a) => {
-            let a = auth(a, rt);
-            quote!(#rt::def::AuthChoice::Own(#a))
-        }
-    };
+    let auth = res.auth.const_tokens(rt);
     quote! {
         #rt::def::EndpointDef {
             path: #path,
@@ -209,8 +195,8 @@ fn endpoint(r: &ResourceIr<'_>, rt: &TokenStream) -> TokenStream {
 fn incremental(i: &ResolvedIncremental, rt: &TokenStream) -> TokenStream {
     let text = &i.cursor_path.text;
     let path = steps(&i.cursor_path.steps, rt);
-    let initial = opt(i.initial_value.as_ref().map(|v| const_values::json(v, rt)));
-    let end = opt(i.end_value.as_ref().map(|v| const_values::json(v, rt)));
+    let initial = opt(i.initial_value.as_ref().map(|v| v.const_tokens(rt)));
+    let end = opt(i.end_value.as_ref().map(|v| v.const_tokens(rt)));
     let start_param = opt(i.start_param.as_deref());
     let end_param = opt(i.end_param.as_deref());
     let func = i.last_value_func.const_tokens(rt);
@@ -230,66 +216,6 @@ fn incremental(i: &ResolvedIncremental, rt: &TokenStream) -> TokenStream {
             on_cursor_value_missing: #missing,
             range_start_closed: #start_closed,
             range_end_closed: #end_closed,
-        }
-    }
-}
-
-fn cred(s: &SecretInfo, rt: &TokenStream) -> TokenStream {
-    let name = &s.name;
-    quote!(#rt::def::CredDef { secret: #name })
-}
-
-/// Auth as a `runtime::def::AuthDef`: credentials are secret names only, never values.
-fn auth(a: &ResolvedAuth, rt: &TokenStream) -> TokenStream {
-    match a {
-        ResolvedAuth::Bearer { token } => {
-            let token = cred(token, rt);
-            quote!(#rt::def::AuthDef::Bearer { token: #token })
-        }
-        ResolvedAuth::ApiKey {
-            name,
-            key,
-            location,
-        } => {
-            let key = cred(key, rt);
-            let location = location.const_tokens(rt);
-            quote!(#rt::def::AuthDef::ApiKey {
-                name: #name,
-                key: #key,
-                location: #location,
-            })
-        }
-        ResolvedAuth::HttpBasic { username, password } => {
-            let username = cred(username, rt);
-            let password = cred(password, rt);
-            quote!(#rt::def::AuthDef::HttpBasic { username: #username, password: #password })
-        }
-        ResolvedAuth::OAuth2 {
-            token_url,
-            client_id,
-            client_secret,
-            extra,
-            default_expiration_secs,
-            client_auth,
-            scopes,
-        } => {
-            let client_id = cred(client_id, rt);
-            let client_secret = cred(client_secret, rt);
-            let extra = extra.iter().map(|(k, v)| {
-                let v = const_values::json(v, rt);
-                quote!((#k, #v))
-            });
-            let expiration = u(*default_expiration_secs);
-            let client_auth = client_auth.const_tokens(rt);
-            quote!(#rt::def::AuthDef::OAuth2 {
-                token_url: #token_url,
-                client_id: #client_id,
-                client_secret: #client_secret,
-                extra: &[#(#extra),*],
-                default_expiration_secs: #expiration,
-                client_auth: #client_auth,
-                scopes: &[#(#scopes),*],
-            })
         }
     }
 }

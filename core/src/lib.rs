@@ -58,7 +58,7 @@ mod template;
 pub mod tokens;
 mod write;
 
-pub use auth::{ApiKeyLocation, ClientAuth};
+pub use auth::{ApiKeyLocation, AuthChoice, AuthDef, ClientAuth, CredDef};
 pub use client::{RateLimitDef, RetryDef, SecretDef};
 pub use column::{DataType, SortOrder};
 pub use endpoint::{

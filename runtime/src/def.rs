@@ -5,10 +5,10 @@
 //! pre-split into [`TemplatePart`]s and JSONPaths into [`PathStep`]s at compile time.
 
 pub use restsource_core::{
-    ApiKeyLocation, ClientAuth, DataSelectorMissing, DataType, Disposition, IncrementalValue,
-    LastValueFunc, Lit, MergeStrategy, Method, OnCursorValueMissing, PaginatorDef, ParamPlace,
-    PathStep, RateLimitDef, ResponseActionDef, RetryDef, SecretDef, SortOrder, SqlDefs, TableSql,
-    Template, TemplatePart, WriteDef,
+    ApiKeyLocation, AuthChoice, AuthDef, ClientAuth, CredDef, DataSelectorMissing, DataType,
+    Disposition, IncrementalValue, LastValueFunc, Lit, MergeStrategy, Method, OnCursorValueMissing,
+    PaginatorDef, ParamPlace, PathStep, RateLimitDef, ResponseActionDef, RetryDef, SecretDef,
+    SortOrder, SqlDefs, TableSql, Template, TemplatePart, WriteDef,
 };
 
 /// The whole source.
@@ -30,56 +30,6 @@ pub struct SourceDef {
     pub secrets: &'static [SecretDef],
     /// Resources in dependency order (parents first).
     pub resources: &'static [&'static ResourceDef],
-}
-
-/// A credential: always a secret reference in generated code (literals are never embedded).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CredDef {
-    /// Secret name, a key of [`SourceDef::secrets`].
-    pub secret: &'static str,
-}
-
-/// Authentication.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum AuthDef {
-    /// Bearer token.
-    Bearer {
-        /// Token.
-        token: CredDef,
-    },
-    /// API key.
-    ApiKey {
-        /// Header/param/cookie name.
-        name: &'static str,
-        /// Key.
-        key: CredDef,
-        /// Location.
-        location: ApiKeyLocation,
-    },
-    /// HTTP Basic.
-    HttpBasic {
-        /// User.
-        username: CredDef,
-        /// Password.
-        password: CredDef,
-    },
-    /// OAuth2 client credentials.
-    OAuth2 {
-        /// Token endpoint (absolute, or relative to the base URL).
-        token_url: &'static str,
-        /// Client id.
-        client_id: CredDef,
-        /// Client secret.
-        client_secret: CredDef,
-        /// Extra form fields.
-        extra: &'static [(&'static str, Lit)],
-        /// Lifetime when the response has no `expires_in`.
-        default_expiration_secs: u64,
-        /// Client authentication method.
-        client_auth: ClientAuth,
-        /// Scopes.
-        scopes: &'static [&'static str],
-    },
 }
 
 /// One resource.
@@ -163,17 +113,6 @@ pub struct EndpointDef {
     pub incremental: Option<IncrementalDef>,
     /// Auth for this endpoint.
     pub auth: AuthChoice,
-}
-
-/// Endpoint-level auth choice.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum AuthChoice {
-    /// Use the client auth.
-    Inherit,
-    /// No auth.
-    None,
-    /// Replace the client auth.
-    Own(AuthDef),
 }
 
 /// Incremental settings.

@@ -2,13 +2,11 @@
 //! placeholders and JSONPaths parsed, parents linked, secrets collected. Codegen consumes this
 //! and nothing else, so every decision about what a spec *means* is made in this crate.
 
-use indexmap::IndexMap;
-
 pub use crate::model::Disposition;
 pub use restsource_core::{
-    ApiKeyLocation, ClientAuth, DataSelectorMissing, DataType, IncrementalValue, LastValueFunc,
-    MergeStrategy, Method, OnCursorValueMissing, PaginatorDef, ParamPlace, PathStep, RateLimitDef,
-    ResponseActionDef, RetryDef, SecretDef, SortOrder,
+    ApiKeyLocation, AuthChoice, AuthDef, ClientAuth, DataSelectorMissing, DataType,
+    IncrementalValue, LastValueFunc, MergeStrategy, Method, OnCursorValueMissing, PaginatorDef,
+    ParamPlace, PathStep, RateLimitDef, ResponseActionDef, RetryDef, SecretDef, SortOrder,
 };
 
 /// A whole source, ready for code generation.
@@ -30,50 +28,6 @@ pub struct ResolvedSource {
     pub secrets: Vec<SecretInfo>,
     /// Resources in dependency order: every parent before its children, otherwise spec order.
     pub resources: Vec<ResolvedResource>,
-}
-
-/// Auth with every credential turned into a secret reference (literals get a derived secret
-/// name and a warning; their value is never carried further).
-#[derive(Debug, Clone, PartialEq)]
-pub enum ResolvedAuth {
-    /// Bearer.
-    Bearer {
-        /// Token secret.
-        token: SecretInfo,
-    },
-    /// API key.
-    ApiKey {
-        /// Header/param/cookie name (default `Authorization`).
-        name: String,
-        /// Key secret.
-        key: SecretInfo,
-        /// Location (`param` normalized to query).
-        location: ApiKeyLocation,
-    },
-    /// HTTP Basic.
-    HttpBasic {
-        /// User secret.
-        username: SecretInfo,
-        /// Password secret.
-        password: SecretInfo,
-    },
-    /// OAuth2 client credentials.
-    OAuth2 {
-        /// Token URL (from `access_token_url` or `token_url`).
-        token_url: String,
-        /// Client id secret.
-        client_id: SecretInfo,
-        /// Client secret secret.
-        client_secret: SecretInfo,
-        /// Extra form data.
-        extra: IndexMap<String, serde_json::Value>,
-        /// Default lifetime (3600).
-        default_expiration_secs: u64,
-        /// Client auth method.
-        client_auth: ClientAuth,
-        /// Scopes.
-        scopes: Vec<String>,
-    },
 }
 
 /// One resource, merged with `resource_defaults`.
@@ -137,18 +91,6 @@ pub struct ResolvedResource {
 }
 
 /// Endpoint auth choice.
-// Built once per resource at compile time; boxing would only change the contract's shape.
-#[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone, PartialEq)]
-pub enum ResolvedAuthChoice {
-    /// Client auth.
-    Inherit,
-    /// Explicit `null`.
-    None,
-    /// Own auth.
-    Own(ResolvedAuth),
-}
-
 /// A declared column.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResolvedColumn {
@@ -250,6 +192,14 @@ pub enum TValue {
     /// object.
     Map(Vec<(String, TValue)>),
 }
+
+/// Auth with every credential turned into a secret reference (literals get a derived secret
+/// name and a warning; their value is never carried further), owned: `restsource_core`'s one
+/// definition. OAuth2's extra form fields stay plain JSON, in spec order.
+pub type ResolvedAuth = AuthDef<String, SecretInfo, Vec<(String, serde_json::Value)>, Vec<String>>;
+
+/// An endpoint's auth choice, owned: `restsource_core`'s one definition.
+pub type ResolvedAuthChoice = AuthChoice<ResolvedAuth>;
 
 /// A secret and where it is read from, owned: `restsource_core`'s one definition.
 pub type SecretInfo = SecretDef<String>;

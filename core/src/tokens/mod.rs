@@ -9,6 +9,7 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
+mod auth;
 mod client;
 mod endpoint;
 mod sql;
