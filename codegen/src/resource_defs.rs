@@ -4,7 +4,7 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 use restsource_core as def;
-use restsource_spec::resolved::{Disposition, ResolvedData, ResolvedIncremental};
+use restsource_spec::resolved::{Disposition, ResolvedData};
 
 use crate::const_values::{float, opt, steps, tvalue};
 use crate::ir::{ResourceIr, SourceIr};
@@ -172,7 +172,7 @@ fn endpoint(r: &ResourceIr<'_>, rt: &TokenStream) -> TokenStream {
     let missing = res.data_selector_missing.const_tokens(rt);
     let paginator = res.paginator.const_tokens(rt);
     let actions = res.response_actions.iter().map(|a| a.const_tokens(rt));
-    let incremental = opt(res.incremental.as_ref().map(|i| incremental(i, rt)));
+    let incremental = opt(res.incremental.as_ref().map(|i| i.const_tokens(rt)));
     let auth = res.auth.const_tokens(rt);
     quote! {
         #rt::def::EndpointDef {
@@ -188,34 +188,6 @@ fn endpoint(r: &ResourceIr<'_>, rt: &TokenStream) -> TokenStream {
             response_actions: &[#(#actions),*],
             incremental: #incremental,
             auth: #auth,
-        }
-    }
-}
-
-fn incremental(i: &ResolvedIncremental, rt: &TokenStream) -> TokenStream {
-    let text = &i.cursor_path.text;
-    let path = steps(&i.cursor_path.steps, rt);
-    let initial = opt(i.initial_value.as_ref().map(|v| v.const_tokens(rt)));
-    let end = opt(i.end_value.as_ref().map(|v| v.const_tokens(rt)));
-    let start_param = opt(i.start_param.as_deref());
-    let end_param = opt(i.end_param.as_deref());
-    let func = i.last_value_func.const_tokens(rt);
-    let lag = opt(i.lag.map(float));
-    let missing = i.on_cursor_value_missing.const_tokens(rt);
-    let (start_closed, end_closed) = (i.range_start_closed, i.range_end_closed);
-    quote! {
-        #rt::def::IncrementalDef {
-            cursor_path_text: #text,
-            cursor_path: #path,
-            initial_value: #initial,
-            end_value: #end,
-            start_param: #start_param,
-            end_param: #end_param,
-            last_value_func: #func,
-            lag: #lag,
-            on_cursor_value_missing: #missing,
-            range_start_closed: #start_closed,
-            range_end_closed: #end_closed,
         }
     }
 }

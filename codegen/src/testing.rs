@@ -67,6 +67,7 @@ pub fn resource(name: &str) -> ResolvedResource {
         paginator: ResolvedPaginator::SinglePage,
         response_actions: Vec::new(),
         incremental: None,
+        row_order: None,
         auth: ResolvedAuthChoice::Inherit,
         primary_key: Vec::new(),
         merge_key: Vec::new(),

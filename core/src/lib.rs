@@ -49,6 +49,7 @@ mod auth;
 mod client;
 mod column;
 mod endpoint;
+mod incremental;
 pub mod names;
 mod paginator;
 pub mod path;
@@ -64,6 +65,7 @@ pub use column::{DataType, SortOrder};
 pub use endpoint::{
     DataSelectorMissing, LastValueFunc, Method, OnCursorValueMissing, ResponseActionDef,
 };
+pub use incremental::IncrementalDef;
 pub use paginator::{PaginatorDef, ParamPlace};
 pub use path::{Path, PathStep};
 pub use sql::{SqlDefs, TableSql};

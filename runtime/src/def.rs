@@ -6,9 +6,9 @@
 
 pub use restsource_core::{
     ApiKeyLocation, AuthChoice, AuthDef, ClientAuth, CredDef, DataSelectorMissing, DataType,
-    Disposition, IncrementalValue, LastValueFunc, Lit, MergeStrategy, Method, OnCursorValueMissing,
-    PaginatorDef, ParamPlace, PathStep, RateLimitDef, ResponseActionDef, RetryDef, SecretDef,
-    SortOrder, SqlDefs, TableSql, Template, TemplatePart, WriteDef,
+    Disposition, IncrementalDef, IncrementalValue, LastValueFunc, Lit, MergeStrategy, Method,
+    OnCursorValueMissing, PaginatorDef, ParamPlace, PathStep, RateLimitDef, ResponseActionDef,
+    RetryDef, SecretDef, SortOrder, SqlDefs, TableSql, Template, TemplatePart, WriteDef,
 };
 
 /// The whole source.
@@ -113,33 +113,6 @@ pub struct EndpointDef {
     pub incremental: Option<IncrementalDef>,
     /// Auth for this endpoint.
     pub auth: AuthChoice,
-}
-
-/// Incremental settings.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct IncrementalDef {
-    /// Cursor path as written (the state key).
-    pub cursor_path_text: &'static str,
-    /// Compiled cursor path.
-    pub cursor_path: &'static [PathStep],
-    /// Initial value.
-    pub initial_value: Option<Lit>,
-    /// End value (backfill, no state).
-    pub end_value: Option<Lit>,
-    /// Query parameter for the start value.
-    pub start_param: Option<&'static str>,
-    /// Query parameter for the end value.
-    pub end_param: Option<&'static str>,
-    /// Max or min.
-    pub last_value_func: LastValueFunc,
-    /// Lag.
-    pub lag: Option<f64>,
-    /// Missing cursor handling.
-    pub on_cursor_value_missing: OnCursorValueMissing,
-    /// Start bound closed (`>=`), else open.
-    pub range_start_closed: bool,
-    /// End bound closed (`<=`), else open.
-    pub range_end_closed: bool,
 }
 
 /// A declared column.

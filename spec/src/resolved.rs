@@ -4,7 +4,7 @@
 
 pub use crate::model::Disposition;
 pub use restsource_core::{
-    ApiKeyLocation, AuthChoice, AuthDef, ClientAuth, DataSelectorMissing, DataType,
+    ApiKeyLocation, AuthChoice, AuthDef, ClientAuth, DataSelectorMissing, DataType, IncrementalDef,
     IncrementalValue, LastValueFunc, MergeStrategy, Method, OnCursorValueMissing, PaginatorDef,
     ParamPlace, PathStep, RateLimitDef, ResponseActionDef, RetryDef, SecretDef, SortOrder,
 };
@@ -61,6 +61,9 @@ pub struct ResolvedResource {
     pub response_actions: Vec<ResponseActionDef<String>>,
     /// Incremental settings (including the deprecated param form, converted).
     pub incremental: Option<ResolvedIncremental>,
+    /// The order the API sends records in, by incremental cursor, when the spec says so
+    /// (`incremental.row_order`): read at compile time only, to allow a `checkpoint`.
+    pub row_order: Option<crate::model::RowOrder>,
     /// Endpoint auth choice.
     pub auth: ResolvedAuthChoice,
     /// Primary key columns.
@@ -201,6 +204,10 @@ pub type ResolvedAuth = AuthDef<String, SecretInfo, Vec<(String, serde_json::Val
 /// An endpoint's auth choice, owned: `restsource_core`'s one definition.
 pub type ResolvedAuthChoice = AuthChoice<ResolvedAuth>;
 
+/// Incremental settings with defaults applied, owned: `restsource_core`'s one definition (the
+/// cursor path keeps its text for messages, the bounds are plain JSON).
+pub type ResolvedIncremental = IncrementalDef<String, JsonPath, serde_json::Value>;
+
 /// A secret and where it is read from, owned: `restsource_core`'s one definition.
 pub type SecretInfo = SecretDef<String>;
 
@@ -221,31 +228,4 @@ impl AsRef<[PathStep]> for JsonPath {
     fn as_ref(&self) -> &[PathStep] {
         &self.steps
     }
-}
-
-/// Incremental settings with defaults applied.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ResolvedIncremental {
-    /// Cursor path.
-    pub cursor_path: JsonPath,
-    /// Initial value.
-    pub initial_value: Option<serde_json::Value>,
-    /// End value.
-    pub end_value: Option<serde_json::Value>,
-    /// Start param.
-    pub start_param: Option<String>,
-    /// End param.
-    pub end_param: Option<String>,
-    /// Which record value advances the cursor (default max).
-    pub last_value_func: LastValueFunc,
-    /// Lag.
-    pub lag: Option<f64>,
-    /// Missing handling.
-    pub on_cursor_value_missing: OnCursorValueMissing,
-    /// Start closed.
-    pub range_start_closed: bool,
-    /// End closed.
-    pub range_end_closed: bool,
-    /// The order the API sends records in, by cursor, when the spec says so.
-    pub row_order: Option<crate::model::RowOrder>,
 }

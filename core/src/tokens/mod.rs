@@ -12,6 +12,7 @@ use quote::quote;
 mod auth;
 mod client;
 mod endpoint;
+mod incremental;
 mod sql;
 mod template;
 

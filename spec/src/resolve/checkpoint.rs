@@ -48,7 +48,7 @@ pub(crate) fn check(r: &mut R<'_>, i: usize, res: &ResolvedResource, children: &
             } else {
                 RowOrder::Desc
             };
-            if inc.row_order != Some(wanted) {
+            if res.row_order != Some(wanted) {
                 let (word, func) = match wanted {
                     RowOrder::Asc => ("asc", "max"),
                     RowOrder::Desc => ("desc", "min"),

@@ -23,6 +23,7 @@ pub(crate) struct Resolved {
     pub paginator: ResolvedPaginator,
     pub response_actions: Vec<ResponseActionDef<String>>,
     pub incremental: Option<ResolvedIncremental>,
+    pub row_order: Option<crate::model::RowOrder>,
     pub auth: ResolvedAuthChoice,
     pub parents: Vec<(String, Site)>,
 }
@@ -317,6 +318,7 @@ pub(crate) fn endpoint(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &Merged) -
         }
         let cursor_path = json_path(r, &p.cursor_path, &at, "`cursor_path`");
         incremental = cursor_path.map(|cursor_path| ResolvedIncremental {
+            cursor_path_text: cursor_path.text.clone(),
             cursor_path,
             initial_value: p.initial_value.clone(),
             end_value: None,
@@ -327,13 +329,13 @@ pub(crate) fn endpoint(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &Merged) -
             on_cursor_value_missing: OnCursorValueMissing::Raise,
             range_start_closed: true,
             range_end_closed: false,
-            row_order: None,
         });
     }
     if let Some(inc) = &ep.incremental {
         let at = loc(i, &["endpoint", "incremental", "cursor_path"]);
         incremental = json_path(r, &inc.cursor_path, &at, "`cursor_path`").map(|cursor_path| {
             ResolvedIncremental {
+                cursor_path_text: cursor_path.text.clone(),
                 cursor_path,
                 initial_value: inc.initial_value.clone(),
                 end_value: inc.end_value.clone(),
@@ -346,7 +348,6 @@ pub(crate) fn endpoint(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &Merged) -
                     .unwrap_or(OnCursorValueMissing::Raise),
                 range_start_closed: inc.range_start != Some(RangeBound::Open),
                 range_end_closed: inc.range_end == Some(RangeBound::Closed),
-                row_order: inc.row_order,
             }
         });
         ok &= incremental.is_some();
@@ -604,6 +605,7 @@ pub(crate) fn endpoint(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &Merged) -
         paginator: paginator?,
         response_actions,
         incremental,
+        row_order: ep.incremental.as_ref().and_then(|i| i.row_order),
         auth,
         parents,
     })
