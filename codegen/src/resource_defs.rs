@@ -59,25 +59,17 @@ pub(crate) fn resource(r: &ResourceIr<'_>, ir: &SourceIr<'_>, rt: &TokenStream) 
     .const_tokens(rt);
     let columns = r.fields.iter().map(|f| {
         let c = &f.column;
-        let json_name = &c.name;
-        let data_type = c.data_type.const_tokens(rt);
-        let nullable = c.nullable;
-        let precision = opt(c.precision.map(Literal::u32_unsuffixed));
-        let scale = opt(c.scale.map(Literal::u32_unsuffixed));
-        let hard_delete = c.hard_delete;
-        let dedup_sort = c.dedup_sort.const_tokens(rt);
-        quote! {
-            #rt::def::ColumnDef {
-                json_name: #json_name,
-                sql_name: #json_name,
-                data_type: #data_type,
-                nullable: #nullable,
-                precision: #precision,
-                scale: #scale,
-                hard_delete: #hard_delete,
-                dedup_sort: #dedup_sort,
-            }
+        def::ColumnDef {
+            json_name: c.name.as_str(),
+            sql_name: c.name.as_str(),
+            data_type: c.data_type,
+            nullable: c.nullable,
+            precision: c.precision,
+            scale: c.scale,
+            hard_delete: c.hard_delete,
+            dedup_sort: c.dedup_sort,
         }
+        .const_tokens(rt)
     });
     let parent = opt(res.parent.as_ref().map(|p| {
         // Validation guarantees the parent is a resource of the same source.

@@ -44,3 +44,29 @@ pub enum SortOrder {
     /// Highest wins.
     Desc,
 }
+
+/// A declared column as generated code and the loaders see it.
+///
+/// Generic over its text like [`crate::PaginatorDef`]. The spec's resolved column is not an
+/// instantiation: it also carries what only codegen reads (the Rust field name, the doc
+/// comment) and one name for JSON and SQL, so codegen prints a borrowed `ColumnDef<&str>`
+/// view of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ColumnDef<S = &'static str> {
+    /// Field name in the JSON record.
+    pub json_name: S,
+    /// Column name in SQL.
+    pub sql_name: S,
+    /// Type.
+    pub data_type: DataType,
+    /// Nullable.
+    pub nullable: bool,
+    /// Precision.
+    pub precision: Option<u32>,
+    /// Scale.
+    pub scale: Option<u32>,
+    /// Hard-delete flag column.
+    pub hard_delete: bool,
+    /// Dedup sort column.
+    pub dedup_sort: Option<SortOrder>,
+}

@@ -61,7 +61,7 @@ mod write;
 
 pub use auth::{ApiKeyLocation, AuthChoice, AuthDef, ClientAuth, CredDef};
 pub use client::{RateLimitDef, RetryDef, SecretDef};
-pub use column::{DataType, SortOrder};
+pub use column::{ColumnDef, DataType, SortOrder};
 pub use endpoint::{
     DataSelectorMissing, LastValueFunc, Method, OnCursorValueMissing, ResponseActionDef,
 };

@@ -5,10 +5,11 @@
 //! pre-split into [`TemplatePart`]s and JSONPaths into [`PathStep`]s at compile time.
 
 pub use restsource_core::{
-    ApiKeyLocation, AuthChoice, AuthDef, ClientAuth, CredDef, DataSelectorMissing, DataType,
-    Disposition, IncrementalDef, IncrementalValue, LastValueFunc, Lit, MergeStrategy, Method,
-    OnCursorValueMissing, PaginatorDef, ParamPlace, PathStep, RateLimitDef, ResponseActionDef,
-    RetryDef, SecretDef, SortOrder, SqlDefs, TableSql, Template, TemplatePart, WriteDef,
+    ApiKeyLocation, AuthChoice, AuthDef, ClientAuth, ColumnDef, CredDef, DataSelectorMissing,
+    DataType, Disposition, IncrementalDef, IncrementalValue, LastValueFunc, Lit, MergeStrategy,
+    Method, OnCursorValueMissing, PaginatorDef, ParamPlace, PathStep, RateLimitDef,
+    ResponseActionDef, RetryDef, SecretDef, SortOrder, SqlDefs, TableSql, Template, TemplatePart,
+    WriteDef,
 };
 
 /// The whole source.
@@ -113,25 +114,4 @@ pub struct EndpointDef {
     pub incremental: Option<IncrementalDef>,
     /// Auth for this endpoint.
     pub auth: AuthChoice,
-}
-
-/// A declared column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ColumnDef {
-    /// Field name in the JSON record.
-    pub json_name: &'static str,
-    /// Column name in SQL.
-    pub sql_name: &'static str,
-    /// Type.
-    pub data_type: DataType,
-    /// Nullable.
-    pub nullable: bool,
-    /// Precision.
-    pub precision: Option<u32>,
-    /// Scale.
-    pub scale: Option<u32>,
-    /// Hard-delete flag column.
-    pub hard_delete: bool,
-    /// Dedup sort column.
-    pub dedup_sort: Option<SortOrder>,
 }

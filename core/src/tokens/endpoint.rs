@@ -5,9 +5,9 @@ use quote::quote;
 
 use super::ConstTokens;
 use crate::{
-    ApiKeyLocation, ClientAuth, DataSelectorMissing, DataType, Disposition, IncrementalValue,
-    LastValueFunc, MergeStrategy, Method, OnCursorValueMissing, ResponseActionDef, SortOrder,
-    WriteDef,
+    ApiKeyLocation, ClientAuth, ColumnDef, DataSelectorMissing, DataType, Disposition,
+    IncrementalValue, LastValueFunc, MergeStrategy, Method, OnCursorValueMissing,
+    ResponseActionDef, SortOrder, WriteDef,
 };
 
 /// A fieldless enum prints as its path under the runtime's `def` module.
@@ -68,5 +68,29 @@ impl<S: AsRef<str>> ConstTokens for ResponseActionDef<S> {
         let status = self.status_code.as_ref().const_tokens(rt);
         let content = self.content.as_ref().map(AsRef::as_ref).const_tokens(rt);
         quote! { #rt::def::ResponseActionDef { status_code: #status, content: #content } }
+    }
+}
+
+impl<S: AsRef<str>> ConstTokens for ColumnDef<S> {
+    fn const_tokens(&self, rt: &TokenStream) -> TokenStream {
+        let (json_name, sql_name) = (self.json_name.as_ref(), self.sql_name.as_ref());
+        let data_type = self.data_type.const_tokens(rt);
+        let nullable = self.nullable;
+        let precision = self.precision.const_tokens(rt);
+        let scale = self.scale.const_tokens(rt);
+        let hard_delete = self.hard_delete;
+        let dedup_sort = self.dedup_sort.const_tokens(rt);
+        quote! {
+            #rt::def::ColumnDef {
+                json_name: #json_name,
+                sql_name: #sql_name,
+                data_type: #data_type,
+                nullable: #nullable,
+                precision: #precision,
+                scale: #scale,
+                hard_delete: #hard_delete,
+                dedup_sort: #dedup_sort,
+            }
+        }
     }
 }
