@@ -15,9 +15,14 @@
 //!   for word derive the spec model's serde form and JSON Schema under feature `model`);
 //! - [`WriteDef`], [`ResponseActionDef`]: how a resource is written and an ignore rule;
 //! - [`SecretDef`], [`RetryDef`], [`RateLimitDef`]: the client-wide settings;
+//! - [`AuthDef`], [`CredDef`], [`AuthChoice`]: authentication, credentials as secret names;
+//! - [`IncrementalDef`], [`ColumnDef`]: incremental settings and a declared column;
+//! - [`Lit`]: a JSON literal whose strings may hold placeholders;
 //! - [`PaginatorDef`], [`ParamPlace`]: a paginator with every default applied;
 //! - [`Template`], [`TemplatePart`]: strings with placeholders, split;
 //! - [`sql`]: the SQL of a resource's table per dialect and of restsource's own tables;
+//!   [`TableSql`], and [`SqlDefs`] with one per enabled dialect (features `sqlite`,
+//!   `postgres`), built by [`sql_defs!`];
 //! - `tokens` (feature `tokens`, codegen only): the definitions print themselves as the
 //!   `const` expressions of generated code.
 //!

@@ -3,6 +3,13 @@
 //! Everything here is `'static` and const-constructible so that generated code carries the
 //! whole spec as constants: nothing is parsed at run time. Strings with placeholders are
 //! pre-split into [`TemplatePart`]s and JSONPaths into [`PathStep`]s at compile time.
+//!
+//! Most definitions are `restsource_core`'s, re-exported (the spec's resolver builds owned
+//! forms of the same types). The ones written here ([`SourceDef`], [`ResourceDef`],
+//! [`ParentDef`], [`EndpointDef`], [`DataDef`]) still have hand-shaped counterparts in the
+//! spec's resolved view (`ResolvedSource`, `ResolvedResource`, ...), which carry
+//! compile-time-only data (struct and field names, doc comments, `row_order`) and hold
+//! `TValue`s that core's `ConstTokens` cannot print; codegen's `resource_defs` maps them.
 
 pub use restsource_core::{
     ApiKeyLocation, AuthChoice, AuthDef, ClientAuth, ColumnDef, CredDef, DataSelectorMissing,
