@@ -1559,7 +1559,7 @@ pub mod inventory {
             data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
-            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
+            data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -1642,8 +1642,8 @@ pub mod inventory {
             max_delay_secs: 300.0,
             respect_retry_after: true,
         },
-        sql: ::restsource::runtime::def::SqlDefs {
-            sqlite: ::restsource::runtime::def::TableSql {
+        sql: {
+            const SQLITE: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"stock_summaries\" (\"id\" INTEGER NOT NULL, \"name\" TEXT, \"quantity\" INTEGER, \"updated_at\" TIMESTAMP, \"deleted\" BOOLEAN, \"_rs_extra\" JSON_TEXT, \"_rs_load_id\" TEXT, \"_rs_extracted_at\" TIMESTAMP)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"stock_summaries__rs_pk\" ON \"stock_summaries\" (\"id\")",
                 create_merge_key_index: "",
@@ -1699,8 +1699,8 @@ pub mod inventory {
                     "DROP TABLE \"_rs_staging_stock_summaries\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_stock_summaries\"",
-            },
-            postgres: ::restsource::runtime::def::TableSql {
+            };
+            const POSTGRES: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"stock_summaries\" (\"id\" bigint NOT NULL, \"name\" text, \"quantity\" bigint, \"updated_at\" timestamp with time zone, \"deleted\" boolean, \"_rs_extra\" jsonb, \"_rs_load_id\" text, \"_rs_extracted_at\" timestamp with time zone)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"stock_summaries__rs_pk\" ON \"stock_summaries\" (\"id\")",
                 create_merge_key_index: "",
@@ -1756,7 +1756,10 @@ pub mod inventory {
                     "DROP TABLE \"_rs_staging_stock_summaries\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_stock_summaries\"",
-            },
+            };
+            ::restsource::runtime::sql_defs! {
+                sqlite : SQLITE, postgres : POSTGRES
+            }
         },
         checkpoint: None,
     };
@@ -1774,7 +1777,7 @@ pub mod inventory {
             data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
-            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
+            data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -1859,8 +1862,8 @@ pub mod inventory {
             max_delay_secs: 300.0,
             respect_retry_after: true,
         },
-        sql: ::restsource::runtime::def::SqlDefs {
-            sqlite: ::restsource::runtime::def::TableSql {
+        sql: {
+            const SQLITE: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"customers\" (\"id\" INTEGER NOT NULL, \"name\" TEXT, \"quantity\" INTEGER, \"updated_at\" TIMESTAMP, \"deleted\" BOOLEAN, \"_rs_extra\" JSON_TEXT, \"_rs_load_id\" TEXT, \"_rs_extracted_at\" TIMESTAMP)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"customers__rs_pk\" ON \"customers\" (\"id\")",
                 create_merge_key_index: "",
@@ -1916,8 +1919,8 @@ pub mod inventory {
                     "DROP TABLE \"_rs_staging_customers\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_customers\"",
-            },
-            postgres: ::restsource::runtime::def::TableSql {
+            };
+            const POSTGRES: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"customers\" (\"id\" bigint NOT NULL, \"name\" text, \"quantity\" bigint, \"updated_at\" timestamp with time zone, \"deleted\" boolean, \"_rs_extra\" jsonb, \"_rs_load_id\" text, \"_rs_extracted_at\" timestamp with time zone)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"customers__rs_pk\" ON \"customers\" (\"id\")",
                 create_merge_key_index: "",
@@ -1973,7 +1976,10 @@ pub mod inventory {
                     "DROP TABLE \"_rs_staging_customers\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_customers\"",
-            },
+            };
+            ::restsource::runtime::sql_defs! {
+                sqlite : SQLITE, postgres : POSTGRES
+            }
         },
         checkpoint: None,
     };
@@ -1991,7 +1997,7 @@ pub mod inventory {
             data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
-            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
+            data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -2156,8 +2162,8 @@ pub mod inventory {
             max_delay_secs: 300.0,
             respect_retry_after: true,
         },
-        sql: ::restsource::runtime::def::SqlDefs {
-            sqlite: ::restsource::runtime::def::TableSql {
+        sql: {
+            const SQLITE: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"items\" (\"id\" INTEGER NOT NULL, \"name\" TEXT, \"quantity\" INTEGER, \"updated_at\" TIMESTAMP, \"deleted\" BOOLEAN, \"price\" DECIMAL_TEXT, \"active\" BOOLEAN, \"ratio\" REAL, \"created_on\" DATE, \"restock_at\" TIME, \"blob\" BLOB, \"attributes\" JSON_TEXT, \"tags\" JSON_TEXT, \"_rs_extra\" JSON_TEXT, \"_rs_load_id\" TEXT, \"_rs_extracted_at\" TIMESTAMP)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"items__rs_pk\" ON \"items\" (\"id\")",
                 create_merge_key_index: "",
@@ -2235,8 +2241,8 @@ pub mod inventory {
                     "DROP TABLE \"_rs_staging_items\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_items\"",
-            },
-            postgres: ::restsource::runtime::def::TableSql {
+            };
+            const POSTGRES: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"items\" (\"id\" bigint NOT NULL, \"name\" text, \"quantity\" bigint, \"updated_at\" timestamp with time zone, \"deleted\" boolean, \"price\" numeric, \"active\" boolean, \"ratio\" double precision, \"created_on\" date, \"restock_at\" time without time zone, \"blob\" bytea, \"attributes\" jsonb, \"tags\" jsonb, \"_rs_extra\" jsonb, \"_rs_load_id\" text, \"_rs_extracted_at\" timestamp with time zone)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"items__rs_pk\" ON \"items\" (\"id\")",
                 create_merge_key_index: "",
@@ -2314,7 +2320,10 @@ pub mod inventory {
                     "DROP TABLE \"_rs_staging_items\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_items\"",
-            },
+            };
+            ::restsource::runtime::sql_defs! {
+                sqlite : SQLITE, postgres : POSTGRES
+            }
         },
         checkpoint: None,
     };
@@ -2332,7 +2341,7 @@ pub mod inventory {
             data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
-            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
+            data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -2417,8 +2426,8 @@ pub mod inventory {
             max_delay_secs: 300.0,
             respect_retry_after: true,
         },
-        sql: ::restsource::runtime::def::SqlDefs {
-            sqlite: ::restsource::runtime::def::TableSql {
+        sql: {
+            const SQLITE: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"stock_details\" (\"id\" INTEGER NOT NULL, \"name\" TEXT, \"quantity\" INTEGER, \"updated_at\" TIMESTAMP, \"deleted\" BOOLEAN, \"_rs_extra\" JSON_TEXT, \"_rs_load_id\" TEXT, \"_rs_extracted_at\" TIMESTAMP)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"stock_details__rs_pk\" ON \"stock_details\" (\"id\")",
                 create_merge_key_index: "",
@@ -2474,8 +2483,8 @@ pub mod inventory {
                     "DROP TABLE \"_rs_staging_stock_details\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_stock_details\"",
-            },
-            postgres: ::restsource::runtime::def::TableSql {
+            };
+            const POSTGRES: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"stock_details\" (\"id\" bigint NOT NULL, \"name\" text, \"quantity\" bigint, \"updated_at\" timestamp with time zone, \"deleted\" boolean, \"_rs_extra\" jsonb, \"_rs_load_id\" text, \"_rs_extracted_at\" timestamp with time zone)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"stock_details__rs_pk\" ON \"stock_details\" (\"id\")",
                 create_merge_key_index: "",
@@ -2531,7 +2540,10 @@ pub mod inventory {
                     "DROP TABLE \"_rs_staging_stock_details\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_stock_details\"",
-            },
+            };
+            ::restsource::runtime::sql_defs! {
+                sqlite : SQLITE, postgres : POSTGRES
+            }
         },
         checkpoint: None,
     };
@@ -2562,7 +2574,7 @@ pub mod inventory {
             data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
-            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
+            data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -2593,7 +2605,7 @@ pub mod inventory {
                 end_param: None,
                 last_value_func: ::restsource::runtime::def::LastValueFunc::Max,
                 lag: None,
-                on_cursor_value_missing: ::restsource::runtime::def::OnMissing::Raise,
+                on_cursor_value_missing: ::restsource::runtime::def::OnCursorValueMissing::Raise,
                 range_start_closed: true,
                 range_end_closed: false,
             }),
@@ -2669,8 +2681,8 @@ pub mod inventory {
             max_delay_secs: 300.0,
             respect_retry_after: true,
         },
-        sql: ::restsource::runtime::def::SqlDefs {
-            sqlite: ::restsource::runtime::def::TableSql {
+        sql: {
+            const SQLITE: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"inventory\" (\"id\" INTEGER NOT NULL, \"name\" TEXT, \"quantity\" INTEGER, \"updated_at\" TIMESTAMP, \"deleted\" BOOLEAN, \"_rs_extra\" JSON_TEXT, \"_rs_load_id\" TEXT, \"_rs_extracted_at\" TIMESTAMP)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"inventory__rs_pk\" ON \"inventory\" (\"id\")",
                 create_merge_key_index: "",
@@ -2726,8 +2738,8 @@ pub mod inventory {
                     "DROP TABLE \"_rs_staging_inventory\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_inventory\"",
-            },
-            postgres: ::restsource::runtime::def::TableSql {
+            };
+            const POSTGRES: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"inventory\" (\"id\" bigint NOT NULL, \"name\" text, \"quantity\" bigint, \"updated_at\" timestamp with time zone, \"deleted\" boolean, \"_rs_extra\" jsonb, \"_rs_load_id\" text, \"_rs_extracted_at\" timestamp with time zone)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"inventory__rs_pk\" ON \"inventory\" (\"id\")",
                 create_merge_key_index: "",
@@ -2783,7 +2795,10 @@ pub mod inventory {
                     "DROP TABLE \"_rs_staging_inventory\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_inventory\"",
-            },
+            };
+            ::restsource::runtime::sql_defs! {
+                sqlite : SQLITE, postgres : POSTGRES
+            }
         },
         checkpoint: None,
     };
@@ -2814,7 +2829,7 @@ pub mod inventory {
             data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
-            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
+            data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -2845,7 +2860,7 @@ pub mod inventory {
                 end_param: None,
                 last_value_func: ::restsource::runtime::def::LastValueFunc::Max,
                 lag: None,
-                on_cursor_value_missing: ::restsource::runtime::def::OnMissing::Raise,
+                on_cursor_value_missing: ::restsource::runtime::def::OnCursorValueMissing::Raise,
                 range_start_closed: true,
                 range_end_closed: false,
             }),
@@ -2921,8 +2936,8 @@ pub mod inventory {
             max_delay_secs: 300.0,
             respect_retry_after: true,
         },
-        sql: ::restsource::runtime::def::SqlDefs {
-            sqlite: ::restsource::runtime::def::TableSql {
+        sql: {
+            const SQLITE: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"orders\" (\"id\" INTEGER NOT NULL, \"name\" TEXT, \"quantity\" INTEGER, \"updated_at\" TIMESTAMP, \"deleted\" BOOLEAN, \"_rs_extra\" JSON_TEXT, \"_rs_load_id\" TEXT, \"_rs_extracted_at\" TIMESTAMP)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"orders__rs_pk\" ON \"orders\" (\"id\")",
                 create_merge_key_index: "",
@@ -2975,8 +2990,8 @@ pub mod inventory {
                     "DROP TABLE \"_rs_staging_orders\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_orders\"",
-            },
-            postgres: ::restsource::runtime::def::TableSql {
+            };
+            const POSTGRES: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"orders\" (\"id\" bigint NOT NULL, \"name\" text, \"quantity\" bigint, \"updated_at\" timestamp with time zone, \"deleted\" boolean, \"_rs_extra\" jsonb, \"_rs_load_id\" text, \"_rs_extracted_at\" timestamp with time zone)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"orders__rs_pk\" ON \"orders\" (\"id\")",
                 create_merge_key_index: "",
@@ -3029,7 +3044,10 @@ pub mod inventory {
                     "DROP TABLE \"_rs_staging_orders\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_orders\"",
-            },
+            };
+            ::restsource::runtime::sql_defs! {
+                sqlite : SQLITE, postgres : POSTGRES
+            }
         },
         checkpoint: None,
     };

@@ -215,7 +215,7 @@ pub mod oauth_analytics {
             data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
-            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
+            data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -290,8 +290,8 @@ pub mod oauth_analytics {
             max_delay_secs: 300.0,
             respect_retry_after: true,
         },
-        sql: ::restsource::runtime::def::SqlDefs {
-            sqlite: ::restsource::runtime::def::TableSql {
+        sql: {
+            const SQLITE: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"resource_name\" (\"id\" INTEGER NOT NULL, \"name\" TEXT, \"value\" REAL, \"event_timestamp\" TIMESTAMP, \"_rs_extra\" JSON_TEXT, \"_rs_load_id\" TEXT, \"_rs_extracted_at\" TIMESTAMP)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"resource_name__rs_pk\" ON \"resource_name\" (\"id\")",
                 create_merge_key_index: "",
@@ -339,8 +339,8 @@ pub mod oauth_analytics {
                     "DROP TABLE \"_rs_staging_resource_name\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_resource_name\"",
-            },
-            postgres: ::restsource::runtime::def::TableSql {
+            };
+            const POSTGRES: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"resource_name\" (\"id\" bigint NOT NULL, \"name\" text, \"value\" double precision, \"event_timestamp\" timestamp with time zone, \"_rs_extra\" jsonb, \"_rs_load_id\" text, \"_rs_extracted_at\" timestamp with time zone)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"resource_name__rs_pk\" ON \"resource_name\" (\"id\")",
                 create_merge_key_index: "",
@@ -391,7 +391,10 @@ pub mod oauth_analytics {
                     "DROP TABLE \"_rs_staging_resource_name\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_resource_name\"",
-            },
+            };
+            ::restsource::runtime::sql_defs! {
+                sqlite : SQLITE, postgres : POSTGRES
+            }
         },
         checkpoint: None,
     };

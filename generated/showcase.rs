@@ -1045,7 +1045,7 @@ pub mod showcase {
                     ::restsource::runtime::def::PathStep::key("items"),
                 ],
             ),
-            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
+            data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Cursor {
                 cursor_path: &[
                     ::restsource::runtime::def::PathStep::key("cursors"),
@@ -1080,7 +1080,7 @@ pub mod showcase {
                 end_param: None,
                 last_value_func: ::restsource::runtime::def::LastValueFunc::Max,
                 lag: Some(3600.0),
-                on_cursor_value_missing: ::restsource::runtime::def::OnMissing::Include,
+                on_cursor_value_missing: ::restsource::runtime::def::OnCursorValueMissing::Include,
                 range_start_closed: true,
                 range_end_closed: false,
             }),
@@ -1246,8 +1246,8 @@ pub mod showcase {
             max_delay_secs: 300.0,
             respect_retry_after: true,
         },
-        sql: ::restsource::runtime::def::SqlDefs {
-            sqlite: ::restsource::runtime::def::TableSql {
+        sql: {
+            const SQLITE: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"items\" (\"id\" INTEGER NOT NULL, \"type\" TEXT NOT NULL, \"self\" BOOLEAN, \"userId\" REAL, \"uid\" REAL, \"1st\" DATE, \"größe\" TIME, \"price\" DECIMAL_TEXT, \"balance\" DECIMAL_TEXT, \"payload\" JSON_TEXT, \"blob\" BLOB, \"updated_at\" TIMESTAMP, \"deleted\" BOOLEAN, \"extra\" TEXT, \"_rs_extra\" JSON_TEXT, \"_rs_load_id\" TEXT, \"_rs_extracted_at\" TIMESTAMP)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"items__rs_pk\" ON \"items\" (\"id\", \"type\")",
                 create_merge_key_index: "",
@@ -1321,8 +1321,8 @@ pub mod showcase {
                     "DROP TABLE \"_rs_staging_items\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_items\"",
-            },
-            postgres: ::restsource::runtime::def::TableSql {
+            };
+            const POSTGRES: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"items\" (\"id\" bigint NOT NULL, \"type\" text NOT NULL, \"self\" boolean, \"userId\" double precision, \"uid\" double precision, \"1st\" date, \"größe\" time without time zone, \"price\" numeric(38,9), \"balance\" numeric, \"payload\" jsonb, \"blob\" bytea, \"updated_at\" timestamp with time zone, \"deleted\" boolean, \"extra\" text, \"_rs_extra\" jsonb, \"_rs_load_id\" text, \"_rs_extracted_at\" timestamp with time zone)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"items__rs_pk\" ON \"items\" (\"id\", \"type\")",
                 create_merge_key_index: "",
@@ -1399,7 +1399,10 @@ pub mod showcase {
                     "DROP TABLE \"_rs_staging_items\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_items\"",
-            },
+            };
+            ::restsource::runtime::sql_defs! {
+                sqlite : SQLITE, postgres : POSTGRES
+            }
         },
         checkpoint: None,
     };
@@ -1468,7 +1471,7 @@ pub mod showcase {
                 ),
             ],
             data_selector: None,
-            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
+            data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::PageNumber {
                 base_page: 1,
                 page: 1,
@@ -1540,8 +1543,8 @@ pub mod showcase {
             max_delay_secs: 300.0,
             respect_retry_after: true,
         },
-        sql: ::restsource::runtime::def::SqlDefs {
-            sqlite: ::restsource::runtime::def::TableSql {
+        sql: {
+            const SQLITE: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"item_details\" (\"detail_id\" JSON_TEXT NOT NULL, \"item\" JSON_TEXT NOT NULL, \"_rs_extra\" JSON_TEXT, \"_rs_load_id\" TEXT, \"_rs_extracted_at\" TIMESTAMP)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"item_details__rs_pk\" ON \"item_details\" (\"detail_id\")",
                 create_merge_key_index: "CREATE INDEX IF NOT EXISTS \"item_details__rs_mk\" ON \"item_details\" (\"item\")",
@@ -1588,8 +1591,8 @@ pub mod showcase {
                     "DROP TABLE \"_rs_staging_item_details\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_item_details\"",
-            },
-            postgres: ::restsource::runtime::def::TableSql {
+            };
+            const POSTGRES: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"item_details\" (\"detail_id\" jsonb NOT NULL, \"item\" jsonb NOT NULL, \"_rs_extra\" jsonb, \"_rs_load_id\" text, \"_rs_extracted_at\" timestamp with time zone)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"item_details__rs_pk\" ON \"item_details\" (\"detail_id\")",
                 create_merge_key_index: "CREATE INDEX IF NOT EXISTS \"item_details__rs_mk\" ON \"item_details\" (\"item\")",
@@ -1633,7 +1636,10 @@ pub mod showcase {
                     "DROP TABLE \"_rs_staging_item_details\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_item_details\"",
-            },
+            };
+            ::restsource::runtime::sql_defs! {
+                sqlite : SQLITE, postgres : POSTGRES
+            }
         },
         checkpoint: None,
     };
@@ -1656,7 +1662,7 @@ pub mod showcase {
                     ::restsource::runtime::def::PathStep::Wildcard,
                 ],
             ),
-            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
+            data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::JsonLink {
                 next_url_path: &[
                     ::restsource::runtime::def::PathStep::key("links"),
@@ -1685,8 +1691,8 @@ pub mod showcase {
             max_delay_secs: 60.0,
             respect_retry_after: false,
         },
-        sql: ::restsource::runtime::def::SqlDefs {
-            sqlite: ::restsource::runtime::def::TableSql {
+        sql: {
+            const SQLITE: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"type\" (\"_rs_extra\" JSON_TEXT, \"_rs_load_id\" TEXT, \"_rs_extracted_at\" TIMESTAMP)",
                 create_primary_key: "",
                 create_merge_key_index: "",
@@ -1723,8 +1729,8 @@ pub mod showcase {
                     "DROP TABLE \"_rs_staging_type\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_type\"",
-            },
-            postgres: ::restsource::runtime::def::TableSql {
+            };
+            const POSTGRES: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"type\" (\"_rs_extra\" jsonb, \"_rs_load_id\" text, \"_rs_extracted_at\" timestamp with time zone)",
                 create_primary_key: "",
                 create_merge_key_index: "",
@@ -1758,7 +1764,10 @@ pub mod showcase {
                     "DROP TABLE \"_rs_staging_type\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_type\"",
-            },
+            };
+            ::restsource::runtime::sql_defs! {
+                sqlite : SQLITE, postgres : POSTGRES
+            }
         },
         checkpoint: None,
     };
@@ -1776,7 +1785,7 @@ pub mod showcase {
             data: None,
             headers: &[],
             data_selector: None,
-            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
+            data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::HeaderLink {
                 links_next_key: "next",
             },
@@ -1801,8 +1810,8 @@ pub mod showcase {
             max_delay_secs: 300.0,
             respect_retry_after: true,
         },
-        sql: ::restsource::runtime::def::SqlDefs {
-            sqlite: ::restsource::runtime::def::TableSql {
+        sql: {
+            const SQLITE: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"source\" (\"_rs_extra\" JSON_TEXT, \"_rs_load_id\" TEXT, \"_rs_extracted_at\" TIMESTAMP)",
                 create_primary_key: "",
                 create_merge_key_index: "",
@@ -1839,8 +1848,8 @@ pub mod showcase {
                     "DROP TABLE \"_rs_staging_source\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_source\"",
-            },
-            postgres: ::restsource::runtime::def::TableSql {
+            };
+            const POSTGRES: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"source\" (\"_rs_extra\" jsonb, \"_rs_load_id\" text, \"_rs_extracted_at\" timestamp with time zone)",
                 create_primary_key: "",
                 create_merge_key_index: "",
@@ -1877,7 +1886,10 @@ pub mod showcase {
                     "DROP TABLE \"_rs_staging_source\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_source\"",
-            },
+            };
+            ::restsource::runtime::sql_defs! {
+                sqlite : SQLITE, postgres : POSTGRES
+            }
         },
         checkpoint: None,
     };
@@ -1895,7 +1907,7 @@ pub mod showcase {
             data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
-            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
+            data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::HeaderCursor {
                 cursor_key: "X-Next",
                 cursor_param: "cursor",
@@ -1932,8 +1944,8 @@ pub mod showcase {
             max_delay_secs: 300.0,
             respect_retry_after: true,
         },
-        sql: ::restsource::runtime::def::SqlDefs {
-            sqlite: ::restsource::runtime::def::TableSql {
+        sql: {
+            const SQLITE: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"new\" (\"score\" REAL NOT NULL, \"_rs_extra\" JSON_TEXT, \"_rs_load_id\" TEXT, \"_rs_extracted_at\" TIMESTAMP)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"new__rs_pk\" ON \"new\" (\"score\")",
                 create_merge_key_index: "",
@@ -1972,8 +1984,8 @@ pub mod showcase {
                     "DROP TABLE \"_rs_staging_new\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_new\"",
-            },
-            postgres: ::restsource::runtime::def::TableSql {
+            };
+            const POSTGRES: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"new\" (\"score\" double precision NOT NULL, \"_rs_extra\" jsonb, \"_rs_load_id\" text, \"_rs_extracted_at\" timestamp with time zone)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"new__rs_pk\" ON \"new\" (\"score\")",
                 create_merge_key_index: "",
@@ -2012,7 +2024,10 @@ pub mod showcase {
                     "DROP TABLE \"_rs_staging_new\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_new\"",
-            },
+            };
+            ::restsource::runtime::sql_defs! {
+                sqlite : SQLITE, postgres : POSTGRES
+            }
         },
         checkpoint: None,
     };
@@ -2030,7 +2045,7 @@ pub mod showcase {
             data: None,
             headers: &[],
             data_selector: None,
-            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
+            data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -2062,8 +2077,8 @@ pub mod showcase {
             max_delay_secs: 300.0,
             respect_retry_after: true,
         },
-        sql: ::restsource::runtime::def::SqlDefs {
-            sqlite: ::restsource::runtime::def::TableSql {
+        sql: {
+            const SQLITE: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"offsets\" (\"_rs_extra\" JSON_TEXT, \"_rs_load_id\" TEXT, \"_rs_extracted_at\" TIMESTAMP)",
                 create_primary_key: "",
                 create_merge_key_index: "",
@@ -2100,8 +2115,8 @@ pub mod showcase {
                     "DROP TABLE \"_rs_staging_offsets\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_offsets\"",
-            },
-            postgres: ::restsource::runtime::def::TableSql {
+            };
+            const POSTGRES: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"offsets\" (\"_rs_extra\" jsonb, \"_rs_load_id\" text, \"_rs_extracted_at\" timestamp with time zone)",
                 create_primary_key: "",
                 create_merge_key_index: "",
@@ -2138,7 +2153,10 @@ pub mod showcase {
                     "DROP TABLE \"_rs_staging_offsets\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_offsets\"",
-            },
+            };
+            ::restsource::runtime::sql_defs! {
+                sqlite : SQLITE, postgres : POSTGRES
+            }
         },
         checkpoint: None,
     };

@@ -1221,7 +1221,7 @@ pub mod social_media {
             data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
-            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
+            data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -1286,8 +1286,8 @@ pub mod social_media {
             max_delay_secs: 300.0,
             respect_retry_after: true,
         },
-        sql: ::restsource::runtime::def::SqlDefs {
-            sqlite: ::restsource::runtime::def::TableSql {
+        sql: {
+            const SQLITE: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"media\" (\"id\" INTEGER NOT NULL, \"name\" TEXT, \"timestamp\" TIMESTAMP, \"_rs_extra\" JSON_TEXT, \"_rs_load_id\" TEXT, \"_rs_extracted_at\" TIMESTAMP)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"media__rs_pk\" ON \"media\" (\"id\")",
                 create_merge_key_index: "",
@@ -1333,8 +1333,8 @@ pub mod social_media {
                     "DROP TABLE \"_rs_staging_media\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_media\"",
-            },
-            postgres: ::restsource::runtime::def::TableSql {
+            };
+            const POSTGRES: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"media\" (\"id\" bigint NOT NULL, \"name\" text, \"timestamp\" timestamp with time zone, \"_rs_extra\" jsonb, \"_rs_load_id\" text, \"_rs_extracted_at\" timestamp with time zone)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"media__rs_pk\" ON \"media\" (\"id\")",
                 create_merge_key_index: "",
@@ -1380,7 +1380,10 @@ pub mod social_media {
                     "DROP TABLE \"_rs_staging_media\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_media\"",
-            },
+            };
+            ::restsource::runtime::sql_defs! {
+                sqlite : SQLITE, postgres : POSTGRES
+            }
         },
         checkpoint: None,
     };
@@ -1398,7 +1401,7 @@ pub mod social_media {
             data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
-            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
+            data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -1463,8 +1466,8 @@ pub mod social_media {
             max_delay_secs: 300.0,
             respect_retry_after: true,
         },
-        sql: ::restsource::runtime::def::SqlDefs {
-            sqlite: ::restsource::runtime::def::TableSql {
+        sql: {
+            const SQLITE: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"media_insights\" (\"id\" INTEGER NOT NULL, \"name\" TEXT, \"timestamp\" TIMESTAMP, \"_rs_extra\" JSON_TEXT, \"_rs_load_id\" TEXT, \"_rs_extracted_at\" TIMESTAMP)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"media_insights__rs_pk\" ON \"media_insights\" (\"id\")",
                 create_merge_key_index: "",
@@ -1510,8 +1513,8 @@ pub mod social_media {
                     "DROP TABLE \"_rs_staging_media_insights\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_media_insights\"",
-            },
-            postgres: ::restsource::runtime::def::TableSql {
+            };
+            const POSTGRES: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"media_insights\" (\"id\" bigint NOT NULL, \"name\" text, \"timestamp\" timestamp with time zone, \"_rs_extra\" jsonb, \"_rs_load_id\" text, \"_rs_extracted_at\" timestamp with time zone)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"media_insights__rs_pk\" ON \"media_insights\" (\"id\")",
                 create_merge_key_index: "",
@@ -1557,7 +1560,10 @@ pub mod social_media {
                     "DROP TABLE \"_rs_staging_media_insights\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_media_insights\"",
-            },
+            };
+            ::restsource::runtime::sql_defs! {
+                sqlite : SQLITE, postgres : POSTGRES
+            }
         },
         checkpoint: None,
     };
@@ -1575,7 +1581,7 @@ pub mod social_media {
             data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
-            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
+            data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -1640,8 +1646,8 @@ pub mod social_media {
             max_delay_secs: 300.0,
             respect_retry_after: true,
         },
-        sql: ::restsource::runtime::def::SqlDefs {
-            sqlite: ::restsource::runtime::def::TableSql {
+        sql: {
+            const SQLITE: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"stories\" (\"id\" INTEGER NOT NULL, \"name\" TEXT, \"timestamp\" TIMESTAMP, \"_rs_extra\" JSON_TEXT, \"_rs_load_id\" TEXT, \"_rs_extracted_at\" TIMESTAMP)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"stories__rs_pk\" ON \"stories\" (\"id\")",
                 create_merge_key_index: "",
@@ -1687,8 +1693,8 @@ pub mod social_media {
                     "DROP TABLE \"_rs_staging_stories\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_stories\"",
-            },
-            postgres: ::restsource::runtime::def::TableSql {
+            };
+            const POSTGRES: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"stories\" (\"id\" bigint NOT NULL, \"name\" text, \"timestamp\" timestamp with time zone, \"_rs_extra\" jsonb, \"_rs_load_id\" text, \"_rs_extracted_at\" timestamp with time zone)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"stories__rs_pk\" ON \"stories\" (\"id\")",
                 create_merge_key_index: "",
@@ -1734,7 +1740,10 @@ pub mod social_media {
                     "DROP TABLE \"_rs_staging_stories\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_stories\"",
-            },
+            };
+            ::restsource::runtime::sql_defs! {
+                sqlite : SQLITE, postgres : POSTGRES
+            }
         },
         checkpoint: None,
     };
@@ -1752,7 +1761,7 @@ pub mod social_media {
             data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
-            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
+            data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -1817,8 +1826,8 @@ pub mod social_media {
             max_delay_secs: 300.0,
             respect_retry_after: true,
         },
-        sql: ::restsource::runtime::def::SqlDefs {
-            sqlite: ::restsource::runtime::def::TableSql {
+        sql: {
+            const SQLITE: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"user_insights\" (\"id\" INTEGER NOT NULL, \"name\" TEXT, \"timestamp\" TIMESTAMP, \"_rs_extra\" JSON_TEXT, \"_rs_load_id\" TEXT, \"_rs_extracted_at\" TIMESTAMP)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"user_insights__rs_pk\" ON \"user_insights\" (\"id\")",
                 create_merge_key_index: "",
@@ -1864,8 +1873,8 @@ pub mod social_media {
                     "DROP TABLE \"_rs_staging_user_insights\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_user_insights\"",
-            },
-            postgres: ::restsource::runtime::def::TableSql {
+            };
+            const POSTGRES: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"user_insights\" (\"id\" bigint NOT NULL, \"name\" text, \"timestamp\" timestamp with time zone, \"_rs_extra\" jsonb, \"_rs_load_id\" text, \"_rs_extracted_at\" timestamp with time zone)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"user_insights__rs_pk\" ON \"user_insights\" (\"id\")",
                 create_merge_key_index: "",
@@ -1911,7 +1920,10 @@ pub mod social_media {
                     "DROP TABLE \"_rs_staging_user_insights\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_user_insights\"",
-            },
+            };
+            ::restsource::runtime::sql_defs! {
+                sqlite : SQLITE, postgres : POSTGRES
+            }
         },
         checkpoint: None,
     };
@@ -1929,7 +1941,7 @@ pub mod social_media {
             data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
-            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
+            data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -1994,8 +2006,8 @@ pub mod social_media {
             max_delay_secs: 300.0,
             respect_retry_after: true,
         },
-        sql: ::restsource::runtime::def::SqlDefs {
-            sqlite: ::restsource::runtime::def::TableSql {
+        sql: {
+            const SQLITE: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"story_insights\" (\"id\" INTEGER NOT NULL, \"name\" TEXT, \"timestamp\" TIMESTAMP, \"_rs_extra\" JSON_TEXT, \"_rs_load_id\" TEXT, \"_rs_extracted_at\" TIMESTAMP)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"story_insights__rs_pk\" ON \"story_insights\" (\"id\")",
                 create_merge_key_index: "",
@@ -2041,8 +2053,8 @@ pub mod social_media {
                     "DROP TABLE \"_rs_staging_story_insights\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_story_insights\"",
-            },
-            postgres: ::restsource::runtime::def::TableSql {
+            };
+            const POSTGRES: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"story_insights\" (\"id\" bigint NOT NULL, \"name\" text, \"timestamp\" timestamp with time zone, \"_rs_extra\" jsonb, \"_rs_load_id\" text, \"_rs_extracted_at\" timestamp with time zone)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"story_insights__rs_pk\" ON \"story_insights\" (\"id\")",
                 create_merge_key_index: "",
@@ -2088,7 +2100,10 @@ pub mod social_media {
                     "DROP TABLE \"_rs_staging_story_insights\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_story_insights\"",
-            },
+            };
+            ::restsource::runtime::sql_defs! {
+                sqlite : SQLITE, postgres : POSTGRES
+            }
         },
         checkpoint: None,
     };
@@ -2106,7 +2121,7 @@ pub mod social_media {
             data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
-            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
+            data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -2171,8 +2186,8 @@ pub mod social_media {
             max_delay_secs: 300.0,
             respect_retry_after: true,
         },
-        sql: ::restsource::runtime::def::SqlDefs {
-            sqlite: ::restsource::runtime::def::TableSql {
+        sql: {
+            const SQLITE: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"users\" (\"id\" INTEGER NOT NULL, \"name\" TEXT, \"timestamp\" TIMESTAMP, \"_rs_extra\" JSON_TEXT, \"_rs_load_id\" TEXT, \"_rs_extracted_at\" TIMESTAMP)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"users__rs_pk\" ON \"users\" (\"id\")",
                 create_merge_key_index: "",
@@ -2218,8 +2233,8 @@ pub mod social_media {
                     "DROP TABLE \"_rs_staging_users\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_users\"",
-            },
-            postgres: ::restsource::runtime::def::TableSql {
+            };
+            const POSTGRES: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"users\" (\"id\" bigint NOT NULL, \"name\" text, \"timestamp\" timestamp with time zone, \"_rs_extra\" jsonb, \"_rs_load_id\" text, \"_rs_extracted_at\" timestamp with time zone)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"users__rs_pk\" ON \"users\" (\"id\")",
                 create_merge_key_index: "",
@@ -2265,7 +2280,10 @@ pub mod social_media {
                     "DROP TABLE \"_rs_staging_users\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_users\"",
-            },
+            };
+            ::restsource::runtime::sql_defs! {
+                sqlite : SQLITE, postgres : POSTGRES
+            }
         },
         checkpoint: None,
     };
@@ -2287,7 +2305,7 @@ pub mod social_media {
             data: None,
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
-            data_selector_missing: ::restsource::runtime::def::SelectorMissing::Error,
+            data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -2352,8 +2370,8 @@ pub mod social_media {
             max_delay_secs: 300.0,
             respect_retry_after: true,
         },
-        sql: ::restsource::runtime::def::SqlDefs {
-            sqlite: ::restsource::runtime::def::TableSql {
+        sql: {
+            const SQLITE: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"user_lifetime_insights\" (\"id\" INTEGER NOT NULL, \"name\" TEXT, \"timestamp\" TIMESTAMP, \"_rs_extra\" JSON_TEXT, \"_rs_load_id\" TEXT, \"_rs_extracted_at\" TIMESTAMP)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"user_lifetime_insights__rs_pk\" ON \"user_lifetime_insights\" (\"id\")",
                 create_merge_key_index: "",
@@ -2405,8 +2423,8 @@ pub mod social_media {
                     "DROP TABLE \"_rs_staging_user_lifetime_insights\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_user_lifetime_insights\"",
-            },
-            postgres: ::restsource::runtime::def::TableSql {
+            };
+            const POSTGRES: ::restsource::runtime::def::TableSql = ::restsource::runtime::def::TableSql {
                 create_table: "CREATE TABLE IF NOT EXISTS \"user_lifetime_insights\" (\"id\" bigint NOT NULL, \"name\" text, \"timestamp\" timestamp with time zone, \"_rs_extra\" jsonb, \"_rs_load_id\" text, \"_rs_extracted_at\" timestamp with time zone)",
                 create_primary_key: "CREATE UNIQUE INDEX IF NOT EXISTS \"user_lifetime_insights__rs_pk\" ON \"user_lifetime_insights\" (\"id\")",
                 create_merge_key_index: "",
@@ -2458,7 +2476,10 @@ pub mod social_media {
                     "DROP TABLE \"_rs_staging_user_lifetime_insights\"",
                 ],
                 drop_staging: "DROP TABLE IF EXISTS \"_rs_staging_user_lifetime_insights\"",
-            },
+            };
+            ::restsource::runtime::sql_defs! {
+                sqlite : SQLITE, postgres : POSTGRES
+            }
         },
         checkpoint: None,
     };

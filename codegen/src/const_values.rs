@@ -1,42 +1,18 @@
-//! Tokens for the spec's values as `const` expressions of `runtime::def` types: templates,
-//! JSONPaths, JSON literals and parameter places.
+//! Tokens for the resolver's `TValue` (the owned form of `runtime::def::Lit`, see there why it
+//! is written twice) and small helpers over `restsource_core::tokens`.
 
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
-use restsource_spec::resolved::{IncrementalValue, PathStep, TValue, Template, TemplatePart};
-
-/// `runtime::def::Template(&[...])`.
-pub(crate) fn template(t: &Template, rt: &TokenStream) -> TokenStream {
-    let parts = t.parts.iter().map(|p| match p {
-        TemplatePart::Lit(s) => quote! { #rt::def::TemplatePart::Lit(#s) },
-        TemplatePart::Parent { path, .. } => {
-            let steps = steps(&path.steps, rt);
-            quote! { #rt::def::TemplatePart::Parent(#steps) }
-        }
-        TemplatePart::Secret(info) => {
-            // The secret's name only: its value is read from the environment at run time.
-            let name = &info.name;
-            quote! { #rt::def::TemplatePart::Secret(#name) }
-        }
-        TemplatePart::Incremental(v) => {
-            let v = match v {
-                IncrementalValue::StartValue => quote!(StartValue),
-                IncrementalValue::InitialValue => quote!(InitialValue),
-                IncrementalValue::LastValue => quote!(LastValue),
-                IncrementalValue::EndValue => quote!(EndValue),
-            };
-            quote! { #rt::def::TemplatePart::Incremental(#rt::def::IncrementalValue::#v) }
-        }
-    });
-    quote! { #rt::def::Template(&[#(#parts),*]) }
-}
+use restsource_core::tokens::ConstTokens;
+use restsource_spec::resolved::{PathStep, TValue};
 
 /// `&[PathStep, ...]`.
 pub(crate) fn steps(steps: &[PathStep], rt: &TokenStream) -> TokenStream {
     restsource_core::tokens::steps_tokens(steps, rt)
 }
 
-/// A spec value whose strings may hold placeholders, as `runtime::def::Lit`.
+/// A spec value whose strings may hold placeholders (the resolver's `TValue`, the owned form
+/// of `runtime::def::Lit`), as that `Lit`.
 pub(crate) fn tvalue(v: &TValue, rt: &TokenStream) -> TokenStream {
     match v {
         TValue::Null => quote! { #rt::def::Lit::Null },
@@ -50,7 +26,7 @@ pub(crate) fn tvalue(v: &TValue, rt: &TokenStream) -> TokenStream {
             quote! { #rt::def::Lit::Float(#f) }
         }
         TValue::Str(t) => {
-            let t = template(t, rt);
+            let t = t.const_tokens(rt);
             quote! { #rt::def::Lit::Str(#t) }
         }
         TValue::List(items) => {
@@ -60,38 +36,6 @@ pub(crate) fn tvalue(v: &TValue, rt: &TokenStream) -> TokenStream {
         TValue::Map(entries) => {
             let entries = entries.iter().map(|(k, v)| {
                 let v = tvalue(v, rt);
-                quote! { (#k, #v) }
-            });
-            quote! { #rt::def::Lit::Map(&[#(#entries),*]) }
-        }
-    }
-}
-
-/// A plain JSON value (no placeholders) as `runtime::def::Lit`.
-pub(crate) fn json(v: &serde_json::Value, rt: &TokenStream) -> TokenStream {
-    match v {
-        serde_json::Value::Null => quote! { #rt::def::Lit::Null },
-        serde_json::Value::Bool(b) => quote! { #rt::def::Lit::Bool(#b) },
-        serde_json::Value::Number(n) => match n.as_i64() {
-            Some(i) => {
-                let i = Literal::i64_unsuffixed(i);
-                quote! { #rt::def::Lit::Int(#i) }
-            }
-            None => {
-                let f = float(n.as_f64().unwrap_or(f64::NAN));
-                quote! { #rt::def::Lit::Float(#f) }
-            }
-        },
-        serde_json::Value::String(s) => {
-            quote! { #rt::def::Lit::Str(#rt::def::Template(&[#rt::def::TemplatePart::Lit(#s)])) }
-        }
-        serde_json::Value::Array(items) => {
-            let items = items.iter().map(|i| json(i, rt));
-            quote! { #rt::def::Lit::List(&[#(#items),*]) }
-        }
-        serde_json::Value::Object(m) => {
-            let entries = m.iter().map(|(k, v)| {
-                let v = json(v, rt);
                 quote! { (#k, #v) }
             });
             quote! { #rt::def::Lit::Map(&[#(#entries),*]) }
@@ -109,55 +53,5 @@ pub(crate) fn opt<T: quote::ToTokens>(v: Option<T>) -> TokenStream {
     match v {
         Some(v) => quote! { Some(#v) },
         None => quote! { None },
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use restsource_spec::resolved::JsonPath;
-
-    fn rt() -> TokenStream {
-        quote!(::rt)
-    }
-
-    #[test]
-    fn template_splits_into_parts() {
-        let t = Template {
-            parts: vec![
-                TemplatePart::Lit("items/".into()),
-                TemplatePart::Parent {
-                    resource: "items".into(),
-                    path: JsonPath {
-                        text: "id".into(),
-                        steps: vec![PathStep::Key("id".into())],
-                    },
-                },
-            ],
-        };
-        assert_eq!(
-            template(&t, &rt()).to_string(),
-            quote! { ::rt::def::Template(&[
-                ::rt::def::TemplatePart::Lit("items/"),
-                ::rt::def::TemplatePart::Parent(&[::rt::def::PathStep::key("id")])
-            ]) }
-            .to_string()
-        );
-    }
-
-    #[test]
-    fn json_values_become_lits() {
-        let v = serde_json::json!({"a": [1, 2.5, null, "x", true]});
-        assert_eq!(
-            json(&v, &rt()).to_string(),
-            quote! { ::rt::def::Lit::Map(&[("a", ::rt::def::Lit::List(&[
-                ::rt::def::Lit::Int(1),
-                ::rt::def::Lit::Float(2.5),
-                ::rt::def::Lit::Null,
-                ::rt::def::Lit::Str(::rt::def::Template(&[::rt::def::TemplatePart::Lit("x")])),
-                ::rt::def::Lit::Bool(true)
-            ]))]) }
-            .to_string()
-        );
     }
 }

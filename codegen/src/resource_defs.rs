@@ -3,13 +3,10 @@
 
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
-use restsource_spec::model::{DataSelectorMissing, OnCursorValueMissing};
-use restsource_spec::resolved::{
-    ApiKeyLocation, ClientAuth, DataType, Disposition, MergeStrategy, Method, ResolvedAuth,
-    ResolvedAuthChoice, ResolvedData, ResolvedIncremental, SecretInfo, SortOrder,
-};
+use restsource_core as def;
+use restsource_spec::resolved::{Disposition, ResolvedData};
 
-use crate::const_values::{self, float, opt, steps, template, tvalue};
+use crate::const_values::{float, opt, steps, tvalue};
 use crate::ir::{ResourceIr, SourceIr};
 use crate::sql::{sql_defs_tokens_with_dedup, SqlColumn, SqlTable};
 use restsource_core::tokens::ConstTokens;
@@ -20,7 +17,7 @@ pub(crate) fn source(ir: &SourceIr<'_>, rt: &TokenStream) -> TokenStream {
     let name = &src.name;
     let base_url = &src.base_url;
     let headers = src.headers.iter().map(|(k, v)| quote! { (#k, #v) });
-    let auth = opt(src.auth.as_ref().map(|a| auth(a, rt)));
+    let auth = src.auth.const_tokens(rt);
     let timeout = float(src.timeout_secs);
     let rate_limit = opt(src.rate_limit.as_ref().map(|r| r.const_tokens(rt)));
     let secrets = src.secrets.iter().map(|s| s.const_tokens(rt));
@@ -50,43 +47,29 @@ pub(crate) fn resource(r: &ResourceIr<'_>, ir: &SourceIr<'_>, rt: &TokenStream) 
     let primary_key = &res.primary_key;
     let merge_key = &res.merge_key;
     let disposition = match res.disposition {
-        Disposition::Append => quote!(Append),
-        Disposition::Replace => quote!(Replace),
-        Disposition::Skip => quote!(Skip),
-        Disposition::Merge => {
-            let s = match res.merge_strategy {
-                MergeStrategy::DeleteInsert => quote!(DeleteInsert),
-                MergeStrategy::Upsert => quote!(Upsert),
-                MergeStrategy::InsertOnly => quote!(InsertOnly),
-            };
-            quote!(Merge(#rt::def::MergeStrategy::#s))
-        }
+        Disposition::Append => def::Disposition::Append,
+        Disposition::Replace => def::Disposition::Replace,
+        Disposition::Skip => def::Disposition::Skip,
+        Disposition::Merge => def::Disposition::Merge(res.merge_strategy),
     };
-    let deduplicated = res.deduplicated;
+    let write = def::WriteDef {
+        disposition,
+        deduplicated: res.deduplicated,
+    }
+    .const_tokens(rt);
     let columns = r.fields.iter().map(|f| {
         let c = &f.column;
-        let json_name = &c.name;
-        let data_type = data_type(c.data_type);
-        let nullable = c.nullable;
-        let precision = opt(c.precision.map(Literal::u32_unsuffixed));
-        let scale = opt(c.scale.map(Literal::u32_unsuffixed));
-        let hard_delete = c.hard_delete;
-        let dedup_sort = opt(c.dedup_sort.map(|s| match s {
-            SortOrder::Asc => quote!(#rt::def::SortOrder::Asc),
-            SortOrder::Desc => quote!(#rt::def::SortOrder::Desc),
-        }));
-        quote! {
-            #rt::def::ColumnDef {
-                json_name: #json_name,
-                sql_name: #json_name,
-                data_type: #rt::def::DataType::#data_type,
-                nullable: #nullable,
-                precision: #precision,
-                scale: #scale,
-                hard_delete: #hard_delete,
-                dedup_sort: #dedup_sort,
-            }
+        def::ColumnDef {
+            json_name: c.name.as_str(),
+            sql_name: c.name.as_str(),
+            data_type: c.data_type,
+            nullable: c.nullable,
+            precision: c.precision,
+            scale: c.scale,
+            hard_delete: c.hard_delete,
+            dedup_sort: c.dedup_sort,
         }
+        .const_tokens(rt)
     });
     let parent = opt(res.parent.as_ref().map(|p| {
         // Validation guarantees the parent is a resource of the same source.
@@ -139,10 +122,7 @@ pub(crate) fn resource(r: &ResourceIr<'_>, ir: &SourceIr<'_>, rt: &TokenStream) 
             endpoint: #endpoint,
             primary_key: &[#(#primary_key),*],
             merge_key: &[#(#merge_key),*],
-            write: #rt::def::WriteDef {
-                disposition: #rt::def::Disposition::#disposition,
-                deduplicated: #deduplicated,
-            },
+            write: #write,
             columns: &[#(#columns),*],
             parent: #parent,
             selected: #selected,
@@ -154,33 +134,10 @@ pub(crate) fn resource(r: &ResourceIr<'_>, ir: &SourceIr<'_>, rt: &TokenStream) 
     }
 }
 
-/// Unsuffixed, so the generated constants read like the spec (`100`, not `100u64`).
-fn u(n: u64) -> Literal {
-    Literal::u64_unsuffixed(n)
-}
-
-fn data_type(t: DataType) -> TokenStream {
-    match t {
-        DataType::Text => quote!(Text),
-        DataType::Double => quote!(Double),
-        DataType::Bool => quote!(Bool),
-        DataType::Timestamp => quote!(Timestamp),
-        DataType::Bigint => quote!(Bigint),
-        DataType::Binary => quote!(Binary),
-        DataType::Json => quote!(Json),
-        DataType::Decimal => quote!(Decimal),
-        DataType::Date => quote!(Date),
-        DataType::Time => quote!(Time),
-    }
-}
-
 fn endpoint(r: &ResourceIr<'_>, rt: &TokenStream) -> TokenStream {
     let res = r.res;
-    let path = template(&res.path, rt);
-    let method = match res.method {
-        Method::Get => quote!(Get),
-        Method::Post => quote!(Post),
-    };
+    let path = res.path.const_tokens(rt);
+    let method = res.method.const_tokens(rt);
     let params = res.params.iter().map(|(k, v)| {
         let v = tvalue(v, rt);
         quote! { (#k, #v) }
@@ -195,151 +152,34 @@ fn endpoint(r: &ResourceIr<'_>, rt: &TokenStream) -> TokenStream {
             quote!(#rt::def::DataDef::Form(&[#(#fields),*]))
         }
         ResolvedData::Raw(t) => {
-            let t = template(t, rt);
+            let t = t.const_tokens(rt);
             quote!(#rt::def::DataDef::Raw(#t))
         }
     }));
     let headers = res.headers.iter().map(|(k, v)| {
-        let v = template(v, rt);
+        let v = v.const_tokens(rt);
         quote! { (#k, #v) }
     });
     let selector = opt(res.data_selector.as_ref().map(|p| steps(&p.steps, rt)));
-    let missing = match res.data_selector_missing {
-        DataSelectorMissing::Error => quote!(Error),
-        DataSelectorMissing::Empty => quote!(Empty),
-    };
+    let missing = res.data_selector_missing.const_tokens(rt);
     let paginator = res.paginator.const_tokens(rt);
-    let actions = res.response_actions.iter().map(|(status, content)| {
-        let status = opt(status.map(Literal::u16_unsuffixed));
-        let content = opt(content.as_deref());
-        quote! { #rt::def::ResponseActionDef { status_code: #status, content: #content } }
-    });
-    let incremental = opt(res.incremental.as_ref().map(|i| incremental(i, rt)));
-    let auth = match &res.auth {
-        ResolvedAuthChoice::Inherit => quote!(#rt::def::AuthChoice::Inherit),
-        ResolvedAuthChoice::None => quote!(#rt::def::AuthChoice::None),
-        ResolvedAuthChoice::Own(a) => {
-            let a = auth(a, rt);
-            quote!(#rt::def::AuthChoice::Own(#a))
-        }
-    };
+    let actions = res.response_actions.iter().map(|a| a.const_tokens(rt));
+    let incremental = opt(res.incremental.as_ref().map(|i| i.const_tokens(rt)));
+    let auth = res.auth.const_tokens(rt);
     quote! {
         #rt::def::EndpointDef {
             path: #path,
-            method: #rt::def::Method::#method,
+            method: #method,
             params: &[#(#params),*],
             json: #json,
             data: #data,
             headers: &[#(#headers),*],
             data_selector: #selector,
-            data_selector_missing: #rt::def::SelectorMissing::#missing,
+            data_selector_missing: #missing,
             paginator: #paginator,
             response_actions: &[#(#actions),*],
             incremental: #incremental,
             auth: #auth,
-        }
-    }
-}
-
-fn incremental(i: &ResolvedIncremental, rt: &TokenStream) -> TokenStream {
-    let text = &i.cursor_path.text;
-    let path = steps(&i.cursor_path.steps, rt);
-    let initial = opt(i.initial_value.as_ref().map(|v| const_values::json(v, rt)));
-    let end = opt(i.end_value.as_ref().map(|v| const_values::json(v, rt)));
-    let start_param = opt(i.start_param.as_deref());
-    let end_param = opt(i.end_param.as_deref());
-    let func = if i.last_value_max {
-        quote!(Max)
-    } else {
-        quote!(Min)
-    };
-    let lag = opt(i.lag.map(float));
-    let missing = match i.on_cursor_value_missing {
-        OnCursorValueMissing::Raise => quote!(Raise),
-        OnCursorValueMissing::Include => quote!(Include),
-        OnCursorValueMissing::Exclude => quote!(Exclude),
-    };
-    let (start_closed, end_closed) = (i.range_start_closed, i.range_end_closed);
-    quote! {
-        #rt::def::IncrementalDef {
-            cursor_path_text: #text,
-            cursor_path: #path,
-            initial_value: #initial,
-            end_value: #end,
-            start_param: #start_param,
-            end_param: #end_param,
-            last_value_func: #rt::def::LastValueFunc::#func,
-            lag: #lag,
-            on_cursor_value_missing: #rt::def::OnMissing::#missing,
-            range_start_closed: #start_closed,
-            range_end_closed: #end_closed,
-        }
-    }
-}
-
-fn cred(s: &SecretInfo, rt: &TokenStream) -> TokenStream {
-    let name = &s.name;
-    quote!(#rt::def::CredDef { secret: #name })
-}
-
-/// Auth as a `runtime::def::AuthDef`: credentials are secret names only, never values.
-fn auth(a: &ResolvedAuth, rt: &TokenStream) -> TokenStream {
-    match a {
-        ResolvedAuth::Bearer { token } => {
-            let token = cred(token, rt);
-            quote!(#rt::def::AuthDef::Bearer { token: #token })
-        }
-        ResolvedAuth::ApiKey {
-            name,
-            key,
-            location,
-        } => {
-            let key = cred(key, rt);
-            let location = match location {
-                ApiKeyLocation::Header => quote!(Header),
-                ApiKeyLocation::Query => quote!(Query),
-                ApiKeyLocation::Cookie => quote!(Cookie),
-            };
-            quote!(#rt::def::AuthDef::ApiKey {
-                name: #name,
-                key: #key,
-                location: #rt::def::ApiKeyLocation::#location,
-            })
-        }
-        ResolvedAuth::HttpBasic { username, password } => {
-            let username = cred(username, rt);
-            let password = cred(password, rt);
-            quote!(#rt::def::AuthDef::HttpBasic { username: #username, password: #password })
-        }
-        ResolvedAuth::OAuth2 {
-            token_url,
-            client_id,
-            client_secret,
-            extra,
-            default_expiration_secs,
-            client_auth,
-            scopes,
-        } => {
-            let client_id = cred(client_id, rt);
-            let client_secret = cred(client_secret, rt);
-            let extra = extra.iter().map(|(k, v)| {
-                let v = const_values::json(v, rt);
-                quote!((#k, #v))
-            });
-            let expiration = u(*default_expiration_secs);
-            let client_auth = match client_auth {
-                ClientAuth::Body => quote!(Body),
-                ClientAuth::Basic => quote!(Basic),
-            };
-            quote!(#rt::def::AuthDef::OAuth2 {
-                token_url: #token_url,
-                client_id: #client_id,
-                client_secret: #client_secret,
-                extra: &[#(#extra),*],
-                default_expiration_secs: #expiration,
-                client_auth: #rt::def::ClientAuth::#client_auth,
-                scopes: &[#(#scopes),*],
-            })
         }
     }
 }

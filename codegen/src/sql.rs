@@ -1,9 +1,8 @@
-//! Tokens of the SQL built by `restsource_core::sql` for each resource and dialect, emitted as
-//! `restsource::runtime::def::SqlDefs` constants. The statements themselves are built in
-//! `restsource-core`; this module re-exports that builder under its old path.
+//! The SQL of each resource for every dialect, built by `restsource_core::sql` and emitted as a
+//! call of the runtime's `sql_defs!` (which keeps the dialects the program loads into); this
+//! module re-exports that builder under its old path.
 
 use proc_macro2::TokenStream;
-use quote::quote;
 
 pub use restsource_core::names::{
     EXTRACTED_AT_COLUMN, EXTRA_COLUMN, LOAD_ID_COLUMN, STAGING_PREFIX,
@@ -12,50 +11,6 @@ pub use restsource_core::sql::{
     column_type, introspected_type, quote_ident, statements, DedupSort, Dialect, SqlColumn,
     SqlTable, TableStatements,
 };
-
-fn table_sql_tokens(s: &TableStatements, runtime: &TokenStream) -> TokenStream {
-    let pairs = |v: &[(String, String)]| {
-        let items = v.iter().map(|(a, b)| quote! { (#a, #b) });
-        quote! { &[#(#items),*] }
-    };
-    let column_types = pairs(&s.column_types);
-    let add_columns = pairs(&s.add_columns);
-    let TableStatements {
-        create_table,
-        create_primary_key,
-        create_merge_key_index,
-        insert,
-        upsert,
-        merge_upsert,
-        insert_only,
-        delete_by_primary_key,
-        delete_by_merge_key,
-        create_staging,
-        insert_staging,
-        drop_staging,
-        ..
-    } = s;
-    let [r0, r1, r2] = &s.replace_from_staging;
-    quote! {
-        #runtime::def::TableSql {
-            create_table: #create_table,
-            create_primary_key: #create_primary_key,
-            create_merge_key_index: #create_merge_key_index,
-            column_types: #column_types,
-            add_columns: #add_columns,
-            insert: #insert,
-            upsert: #upsert,
-            merge_upsert: #merge_upsert,
-            insert_only: #insert_only,
-            delete_by_primary_key: #delete_by_primary_key,
-            delete_by_merge_key: #delete_by_merge_key,
-            create_staging: #create_staging,
-            insert_staging: #insert_staging,
-            replace_from_staging: &[#r0, #r1, #r2],
-            drop_staging: #drop_staging,
-        }
-    }
-}
 
 /// Tokens of a `SqlDefs` value for `table` (`runtime` is the path of the runtime crate, e.g.
 /// `::restsource::runtime`), for a table without a `dedup_sort` column.
@@ -69,14 +24,15 @@ pub fn sql_defs_tokens_with_dedup(
     dedup: DedupSort<'_>,
     runtime: &TokenStream,
 ) -> TokenStream {
-    let sqlite = table_sql_tokens(&statements(table, dedup, Dialect::Sqlite), runtime);
-    let postgres = table_sql_tokens(&statements(table, dedup, Dialect::Postgres), runtime);
-    quote! { #runtime::def::SqlDefs { sqlite: #sqlite, postgres: #postgres } }
+    let sqlite = statements(table, dedup, Dialect::Sqlite);
+    let postgres = statements(table, dedup, Dialect::Postgres);
+    restsource_core::tokens::sql_defs_tokens(&sqlite, &postgres, runtime)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use quote::quote;
     use restsource_core::DataType;
 
     fn cols() -> Vec<SqlColumn<'static>> {
@@ -103,7 +59,11 @@ mod tests {
             merge_key: &[],
         };
         let tokens = sql_defs_tokens(&table, &quote! { ::rt }).to_string();
-        assert!(tokens.starts_with(":: rt :: def :: SqlDefs { sqlite : :: rt :: def :: TableSql"));
+        assert!(tokens
+            .starts_with("{ const SQLITE : :: rt :: def :: TableSql = :: rt :: def :: TableSql {"));
+        assert!(tokens
+            .contains("const POSTGRES : :: rt :: def :: TableSql = :: rt :: def :: TableSql {"));
+        assert!(tokens.ends_with(":: rt :: sql_defs ! { sqlite : SQLITE , postgres : POSTGRES } }"));
         assert!(tokens.contains("upsert : \"\""));
     }
 }

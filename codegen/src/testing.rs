@@ -2,7 +2,7 @@
 //! size (the compile-time benchmark uses 50 resources). Not a stable API.
 
 use restsource_spec::resolved::{
-    DataType, Disposition, JsonPath, MergeStrategy, Method, PathStep, ResolvedAuth,
+    template, DataType, Disposition, JsonPath, MergeStrategy, Method, PathStep, ResolvedAuth,
     ResolvedAuthChoice, ResolvedColumn, ResolvedPaginator, ResolvedParamPlace, ResolvedResource,
     ResolvedRetry, ResolvedSource, SecretInfo, Template, TemplatePart,
 };
@@ -21,9 +21,7 @@ pub fn path(text: &str) -> JsonPath {
 
 /// A template without placeholders.
 pub fn literal(text: &str) -> Template {
-    Template {
-        parts: vec![TemplatePart::Lit(text.to_string())],
-    }
+    template(vec![TemplatePart::Lit(text.to_string())])
 }
 
 /// A column with dlt's defaults (nullable, no hints).
@@ -69,6 +67,7 @@ pub fn resource(name: &str) -> ResolvedResource {
         paginator: ResolvedPaginator::SinglePage,
         response_actions: Vec::new(),
         incremental: None,
+        row_order: None,
         auth: ResolvedAuthChoice::Inherit,
         primary_key: Vec::new(),
         merge_key: Vec::new(),

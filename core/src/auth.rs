@@ -1,4 +1,11 @@
-//! The small vocabulary of authentication that the spec resolves and the runtime applies.
+//! Authentication as the spec resolves it and the runtime applies it.
+//!
+//! Generic over storage like [`crate::PaginatorDef`]: text `S`, credentials `C`, OAuth2's
+//! extra form fields `E` and its scopes `L`; `'static` in generated constants (a credential
+//! is then a [`CredDef`], a secret's name), owned in the spec's resolver (a credential is the
+//! secret with its environment variable, the extra fields plain JSON).
+
+use crate::{Lit, SecretName};
 
 /// Where an API key is sent (the spec's `location`; `param` means the query).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,4 +25,77 @@ pub enum ClientAuth {
     Body,
     /// HTTP Basic with `client_id` and `client_secret`.
     Basic,
+}
+
+/// A credential: always a secret reference in generated code (literals are never embedded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CredDef {
+    /// Secret name, a key of the source's secrets.
+    pub secret: &'static str,
+}
+
+impl SecretName for CredDef {
+    fn secret_name(&self) -> &str {
+        self.secret
+    }
+}
+
+/// Authentication, every credential a secret reference (the resolver gives a literal one a
+/// derived secret name and a warning; its value is never carried further).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum AuthDef<
+    S = &'static str,
+    C = CredDef,
+    E = &'static [(&'static str, Lit)],
+    L = &'static [&'static str],
+> {
+    /// Bearer token.
+    Bearer {
+        /// Token.
+        token: C,
+    },
+    /// API key.
+    ApiKey {
+        /// Header/param/cookie name (default `Authorization`).
+        name: S,
+        /// Key.
+        key: C,
+        /// Location (`param` normalized to query).
+        location: ApiKeyLocation,
+    },
+    /// HTTP Basic.
+    HttpBasic {
+        /// User.
+        username: C,
+        /// Password.
+        password: C,
+    },
+    /// OAuth2 client credentials.
+    OAuth2 {
+        /// Token endpoint (absolute, or relative to the base URL).
+        token_url: S,
+        /// Client id.
+        client_id: C,
+        /// Client secret.
+        client_secret: C,
+        /// Extra form fields.
+        extra: E,
+        /// Lifetime when the response has no `expires_in` (default 3600).
+        default_expiration_secs: u64,
+        /// Client authentication method.
+        client_auth: ClientAuth,
+        /// Scopes.
+        scopes: L,
+    },
+}
+
+/// An endpoint's auth: the client's, none, or its own.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum AuthChoice<A = AuthDef> {
+    /// Use the client auth.
+    Inherit,
+    /// No auth (the spec's explicit `null`).
+    None,
+    /// Replace the client auth.
+    Own(A),
 }

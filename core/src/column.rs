@@ -66,12 +66,45 @@ impl DataType {
     }
 }
 
-/// The `dedup_sort` order of a column: which of two rows of one load with the same primary
-/// key survives a `delete-insert` merge.
+// Of two rows of one load with the same primary key, which one survives a `delete-insert`
+// merge. A plain comment: the spec's model names this type too (feature `model`), and the doc
+// comment is the JSON Schema's description.
+/// Sort order for `dedup_sort`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "model",
+    derive(serde::Serialize, serde::Deserialize, schemars::JsonSchema)
+)]
+#[cfg_attr(feature = "model", serde(rename_all = "snake_case"))]
 pub enum SortOrder {
-    /// The row with the lowest value wins.
+    /// Lowest wins.
     Asc,
-    /// The row with the highest value wins.
+    /// Highest wins.
     Desc,
+}
+
+/// A declared column as generated code and the loaders see it.
+///
+/// Generic over its text like [`crate::PaginatorDef`]. The spec's resolved column is not an
+/// instantiation: it also carries what only codegen reads (the Rust field name, the doc
+/// comment) and one name for JSON and SQL, so codegen prints a borrowed `ColumnDef<&str>`
+/// view of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ColumnDef<S = &'static str> {
+    /// Field name in the JSON record.
+    pub json_name: S,
+    /// Column name in SQL.
+    pub sql_name: S,
+    /// Type.
+    pub data_type: DataType,
+    /// Nullable.
+    pub nullable: bool,
+    /// Precision.
+    pub precision: Option<u32>,
+    /// Scale.
+    pub scale: Option<u32>,
+    /// Hard-delete flag column.
+    pub hard_delete: bool,
+    /// Dedup sort column.
+    pub dedup_sort: Option<SortOrder>,
 }

@@ -10,10 +10,19 @@
 //! - [`DataType`], [`SortOrder`]: what a declared column stores and how duplicates are ordered;
 //! - [`PathStep`] and [`path::walk`]: compiled JSONPaths and the one walk that follows them;
 //! - the small enums both sides name: [`ApiKeyLocation`], [`ClientAuth`], [`Disposition`],
-//!   [`MergeStrategy`], [`IncrementalValue`];
+//!   [`MergeStrategy`], [`IncrementalValue`], [`Method`], [`DataSelectorMissing`],
+//!   [`LastValueFunc`], [`OnCursorValueMissing`], [`SortOrder`] (the ones a spec writes word
+//!   for word derive the spec model's serde form and JSON Schema under feature `model`);
+//! - [`WriteDef`], [`ResponseActionDef`]: how a resource is written and an ignore rule;
 //! - [`SecretDef`], [`RetryDef`], [`RateLimitDef`]: the client-wide settings;
+//! - [`AuthDef`], [`CredDef`], [`AuthChoice`]: authentication, credentials as secret names;
+//! - [`IncrementalDef`], [`ColumnDef`]: incremental settings and a declared column;
+//! - [`Lit`]: a JSON literal whose strings may hold placeholders;
 //! - [`PaginatorDef`], [`ParamPlace`]: a paginator with every default applied;
+//! - [`Template`], [`TemplatePart`]: strings with placeholders, split;
 //! - [`sql`]: the SQL of a resource's table per dialect and of restsource's own tables;
+//!   [`TableSql`], and [`SqlDefs`] with one per enabled dialect (features `sqlite`,
+//!   `postgres`), built by [`sql_defs!`];
 //! - `tokens` (feature `tokens`, codegen only): the definitions print themselves as the
 //!   `const` expressions of generated code.
 //!
@@ -33,12 +42,20 @@
 //!   context, which the runtime's tests rely on); the spec's resolver names an owned
 //!   instantiation (`ResolvedPaginator`, `ResolvedRetry`, `SecretInfo` are aliases of these),
 //!   and the `tokens` feature prints any instantiation as the `'static` one.
+//!   [`Template`] is generic over the list of its parts, [`TemplatePart`] over its text,
+//!   parent field and secret reference.
+//!
+//! Only definitions that hold lists of themselves cannot follow this pattern (a type
+//! parameter cannot default to a type that contains itself): [`Lit`] (the `'static` form) and
+//! the resolver's `TValue`, whose doc comments say why a storage trait does not serve either.
 #![deny(missing_docs)]
 
 mod auth;
 mod client;
 mod column;
 pub mod contract;
+mod endpoint;
+mod incremental;
 pub mod names;
 pub mod naming;
 mod paginator;
@@ -51,10 +68,15 @@ pub mod timestamp;
 pub mod tokens;
 mod write;
 
-pub use auth::{ApiKeyLocation, ClientAuth};
+pub use auth::{ApiKeyLocation, AuthChoice, AuthDef, ClientAuth, CredDef};
 pub use client::{RateLimitDef, RetryDef, SecretDef};
-pub use column::{DataType, SortOrder};
+pub use column::{ColumnDef, DataType, SortOrder};
+pub use endpoint::{
+    DataSelectorMissing, LastValueFunc, Method, OnCursorValueMissing, ResponseActionDef,
+};
+pub use incremental::IncrementalDef;
 pub use paginator::{PaginatorDef, ParamPlace};
 pub use path::{Path, PathStep};
-pub use template::IncrementalValue;
-pub use write::{Disposition, MergeStrategy};
+pub use sql::{SqlDefs, TableSql};
+pub use template::{IncrementalValue, Lit, SecretName, Template, TemplatePart};
+pub use write::{Disposition, MergeStrategy, WriteDef};

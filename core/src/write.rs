@@ -23,3 +23,13 @@ pub enum MergeStrategy {
     /// Insert rows whose primary key is absent, leave the others.
     InsertOnly,
 }
+
+/// How a resource is written: its disposition and, for `delete-insert` merges, whether the
+/// data is known to hold no duplicate keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriteDef {
+    /// Disposition (with its merge strategy).
+    pub disposition: Disposition,
+    /// delete-insert: the data has no duplicate keys, skip the dedup of one load's rows.
+    pub deduplicated: bool,
+}

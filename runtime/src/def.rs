@@ -3,48 +3,21 @@
 //! Everything here is `'static` and const-constructible so that generated code carries the
 //! whole spec as constants: nothing is parsed at run time. Strings with placeholders are
 //! pre-split into [`TemplatePart`]s and JSONPaths into [`PathStep`]s at compile time.
+//!
+//! Most definitions are `restsource_core`'s, re-exported (the spec's resolver builds owned
+//! forms of the same types). The ones written here ([`SourceDef`], [`ResourceDef`],
+//! [`ParentDef`], [`EndpointDef`], [`DataDef`]) still have hand-shaped counterparts in the
+//! spec's resolved view (`ResolvedSource`, `ResolvedResource`, ...), which carry
+//! compile-time-only data (struct and field names, doc comments, `row_order`) and hold
+//! `TValue`s that core's `ConstTokens` cannot print; codegen's `resource_defs` maps them.
 
 pub use restsource_core::{
-    ApiKeyLocation, ClientAuth, Disposition, IncrementalValue, MergeStrategy, PaginatorDef,
-    ParamPlace, PathStep, RateLimitDef, RetryDef, SecretDef,
+    ApiKeyLocation, AuthChoice, AuthDef, ClientAuth, ColumnDef, CredDef, DataSelectorMissing,
+    DataType, Disposition, IncrementalDef, IncrementalValue, LastValueFunc, Lit, MergeStrategy,
+    Method, OnCursorValueMissing, PaginatorDef, ParamPlace, PathStep, RateLimitDef,
+    ResponseActionDef, RetryDef, SecretDef, SortOrder, SqlDefs, TableSql, Template, TemplatePart,
+    WriteDef,
 };
-
-/// A JSON literal from the spec (query values, bodies, initial values).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Lit {
-    /// `null`.
-    Null,
-    /// `true`/`false`.
-    Bool(bool),
-    /// An integer.
-    Int(i64),
-    /// A float.
-    Float(f64),
-    /// A string that may hold placeholders.
-    Str(Template),
-    /// An array.
-    List(&'static [Lit]),
-    /// An object, in spec order.
-    Map(&'static [(&'static str, Lit)]),
-}
-
-/// A string split into literal text and placeholders.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Template(pub &'static [TemplatePart]);
-
-/// One piece of a [`Template`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TemplatePart {
-    /// Literal text (`{{`/`}}` already unescaped).
-    Lit(&'static str),
-    /// `{resources.<parent>.<field>}`: a JSONPath into the parent record.
-    Parent(&'static [PathStep]),
-    /// `{incremental.start_value}` and friends.
-    Incremental(IncrementalValue),
-    /// The value of the secret of that name (a credential in a header, query parameter or
-    /// path), filled at request time and never written in generated code.
-    Secret(&'static str),
-}
 
 /// The whole source.
 #[derive(Debug, Clone, Copy)]
@@ -65,65 +38,6 @@ pub struct SourceDef {
     pub secrets: &'static [SecretDef],
     /// Resources in dependency order (parents first).
     pub resources: &'static [&'static ResourceDef],
-}
-
-/// A credential: always a secret reference in generated code (literals are never embedded).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CredDef {
-    /// Secret name, a key of [`SourceDef::secrets`].
-    pub secret: &'static str,
-}
-
-/// Authentication.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum AuthDef {
-    /// Bearer token.
-    Bearer {
-        /// Token.
-        token: CredDef,
-    },
-    /// API key.
-    ApiKey {
-        /// Header/param/cookie name.
-        name: &'static str,
-        /// Key.
-        key: CredDef,
-        /// Location.
-        location: ApiKeyLocation,
-    },
-    /// HTTP Basic.
-    HttpBasic {
-        /// User.
-        username: CredDef,
-        /// Password.
-        password: CredDef,
-    },
-    /// OAuth2 client credentials.
-    OAuth2 {
-        /// Token endpoint (absolute, or relative to the base URL).
-        token_url: &'static str,
-        /// Client id.
-        client_id: CredDef,
-        /// Client secret.
-        client_secret: CredDef,
-        /// Extra form fields.
-        extra: &'static [(&'static str, Lit)],
-        /// Lifetime when the response has no `expires_in`.
-        default_expiration_secs: u64,
-        /// Client authentication method.
-        client_auth: ClientAuth,
-        /// Scopes.
-        scopes: &'static [&'static str],
-    },
-}
-
-/// HTTP method.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
-    /// GET.
-    Get,
-    /// POST.
-    Post,
 }
 
 /// One resource.
@@ -198,7 +112,7 @@ pub struct EndpointDef {
     /// Record selector; `None` means detect on the first page.
     pub data_selector: Option<&'static [PathStep]>,
     /// What a page without the selector's path means.
-    pub data_selector_missing: SelectorMissing,
+    pub data_selector_missing: DataSelectorMissing,
     /// Paginator.
     pub paginator: PaginatorDef,
     /// Ignore rules.
@@ -207,167 +121,4 @@ pub struct EndpointDef {
     pub incremental: Option<IncrementalDef>,
     /// Auth for this endpoint.
     pub auth: AuthChoice,
-}
-
-/// What a page whose JSON lacks the `data_selector` path (spec or detected) means.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SelectorMissing {
-    /// The resource fails, naming the page and quoting the body: an error object sent with
-    /// status 200 must not read as "no records".
-    Error,
-    /// An empty page, as in dlt.
-    Empty,
-}
-
-/// Endpoint-level auth choice.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum AuthChoice {
-    /// Use the client auth.
-    Inherit,
-    /// No auth.
-    None,
-    /// Replace the client auth.
-    Own(AuthDef),
-}
-
-/// An ignore rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ResponseActionDef {
-    /// Status to match.
-    pub status_code: Option<u16>,
-    /// Body substring to match.
-    pub content: Option<&'static str>,
-}
-
-/// Which value advances the cursor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LastValueFunc {
-    /// Max.
-    Max,
-    /// Min.
-    Min,
-}
-
-/// Handling of records without a cursor value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OnMissing {
-    /// Fail.
-    Raise,
-    /// Keep.
-    Include,
-    /// Drop.
-    Exclude,
-}
-
-/// Incremental settings.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct IncrementalDef {
-    /// Cursor path as written (the state key).
-    pub cursor_path_text: &'static str,
-    /// Compiled cursor path.
-    pub cursor_path: &'static [PathStep],
-    /// Initial value.
-    pub initial_value: Option<Lit>,
-    /// End value (backfill, no state).
-    pub end_value: Option<Lit>,
-    /// Query parameter for the start value.
-    pub start_param: Option<&'static str>,
-    /// Query parameter for the end value.
-    pub end_param: Option<&'static str>,
-    /// Max or min.
-    pub last_value_func: LastValueFunc,
-    /// Lag.
-    pub lag: Option<f64>,
-    /// Missing cursor handling.
-    pub on_cursor_value_missing: OnMissing,
-    /// Start bound closed (`>=`), else open.
-    pub range_start_closed: bool,
-    /// End bound closed (`<=`), else open.
-    pub range_end_closed: bool,
-}
-
-/// Write disposition.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct WriteDef {
-    /// Disposition.
-    pub disposition: Disposition,
-    /// delete-insert: skip dedup.
-    pub deduplicated: bool,
-}
-
-pub use restsource_core::DataType;
-
-pub use restsource_core::SortOrder;
-
-/// A declared column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ColumnDef {
-    /// Field name in the JSON record.
-    pub json_name: &'static str,
-    /// Column name in SQL.
-    pub sql_name: &'static str,
-    /// Type.
-    pub data_type: DataType,
-    /// Nullable.
-    pub nullable: bool,
-    /// Precision.
-    pub precision: Option<u32>,
-    /// Scale.
-    pub scale: Option<u32>,
-    /// Hard-delete flag column.
-    pub hard_delete: bool,
-    /// Dedup sort column.
-    pub dedup_sort: Option<SortOrder>,
-}
-
-/// SQL statements for one resource and one dialect, produced at compile time.
-///
-/// Parameter order in row statements: declared columns in [`ResourceDef::columns`] order, then
-/// the extras JSON column (`_rs_extra`), the load id and the extraction time. Key statements
-/// bind their key columns in key order, then the load id where they filter on it. Statements
-/// that need a primary key (or merge key) are empty when the resource has none.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TableSql {
-    /// `CREATE TABLE IF NOT EXISTS` with every column (no key constraint, see
-    /// `create_primary_key`).
-    pub create_table: &'static str,
-    /// `CREATE UNIQUE INDEX IF NOT EXISTS` on the primary key. The loader creates it for merge
-    /// dispositions only: an API that repeats a key must not fail an append or replace load.
-    pub create_primary_key: &'static str,
-    /// `CREATE INDEX IF NOT EXISTS` on the merge key (keeps per-row merge-key deletes cheap).
-    pub create_merge_key_index: &'static str,
-    /// `(column, type as introspection reports it)` for every column, for schema evolution.
-    pub column_types: &'static [(&'static str, &'static str)],
-    /// `(column, ALTER TABLE ... ADD COLUMN ...)` for every column, for schema evolution.
-    pub add_columns: &'static [(&'static str, &'static str)],
-    /// Insert one row (all columns, bound parameters).
-    pub insert: &'static str,
-    /// Insert or update by primary key (merge strategy `upsert`).
-    pub upsert: &'static str,
-    /// Insert or update by primary key where rows of the same load are deduplicated by the
-    /// `dedup_sort` column (merge strategy `delete-insert`).
-    pub merge_upsert: &'static str,
-    /// Insert when the primary key is absent.
-    pub insert_only: &'static str,
-    /// Delete rows whose primary key matches (hard deletes).
-    pub delete_by_primary_key: &'static str,
-    /// Delete rows whose merge key matches and that came from another load.
-    pub delete_by_merge_key: &'static str,
-    /// Create the staging table (replace disposition).
-    pub create_staging: &'static str,
-    /// Insert one row into the staging table.
-    pub insert_staging: &'static str,
-    /// Swap the staging rows into the table: delete, copy, drop staging.
-    pub replace_from_staging: &'static [&'static str],
-    /// Drop the staging table if it exists.
-    pub drop_staging: &'static str,
-}
-
-/// SQL for each supported dialect.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SqlDefs {
-    /// SQLite.
-    pub sqlite: TableSql,
-    /// PostgreSQL.
-    pub postgres: TableSql,
 }

@@ -17,7 +17,9 @@ use std::collections::{BTreeSet, HashSet};
 
 use serde_json::Value;
 
-use crate::def::{IncrementalDef, IncrementalValue, LastValueFunc, Lit, OnMissing, TemplatePart};
+use crate::def::{
+    IncrementalDef, IncrementalValue, LastValueFunc, Lit, OnCursorValueMissing, TemplatePart,
+};
 pub use crate::record::cursor::compare;
 use crate::record::cursor::{compare_cursors, compare_to_bound, Bound, Cursor};
 use crate::record::key::{key_text, parse_key};
@@ -233,12 +235,12 @@ impl Incremental {
     ) -> Result<bool, IncrementalError> {
         let Some(c) = cursor else {
             return match self.def.on_cursor_value_missing {
-                OnMissing::Raise => Err(IncrementalError::MissingCursor {
+                OnCursorValueMissing::Raise => Err(IncrementalError::MissingCursor {
                     index,
                     path: self.def.cursor_path_text,
                 }),
-                OnMissing::Include => Ok(true),
-                OnMissing::Exclude => Ok(false),
+                OnCursorValueMissing::Include => Ok(true),
+                OnCursorValueMissing::Exclude => Ok(false),
             };
         };
         // "Ahead" means later in the direction of last_value_func.
@@ -400,7 +402,7 @@ mod tests {
         end_param: None,
         last_value_func: LastValueFunc::Max,
         lag: None,
-        on_cursor_value_missing: OnMissing::Raise,
+        on_cursor_value_missing: OnCursorValueMissing::Raise,
         range_start_closed: true,
         range_end_closed: false,
     };

@@ -32,3 +32,8 @@ pub use source::Source;
 
 /// Re-exports generated code relies on, so users need no direct dependency on them.
 pub use {chrono, futures, rust_decimal, serde, serde_json};
+
+/// Builds a resource's `def::SqlDefs` with the dialects this runtime loads into (generated
+/// code names it; see `restsource_core::sql_defs!`).
+#[doc(hidden)]
+pub use restsource_core::sql_defs;

@@ -141,7 +141,7 @@ pub fn decode_page<R: crate::record::Record>(body: &[u8]) -> Result<Vec<R>, Sele
     match decode_selected(body, &path)? {
         (_, Selected::Scalar) => Err(SelectError::page(SCALAR_PAGE.to_string())),
         (_, Selected::Missing)
-            if endpoint.data_selector_missing == crate::def::SelectorMissing::Error =>
+            if endpoint.data_selector_missing == crate::def::DataSelectorMissing::Error =>
         {
             Err(SelectError::page(format!(
                 "data_selector `{}` not found in the response",

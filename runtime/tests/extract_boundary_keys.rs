@@ -24,7 +24,7 @@ const BY_TS: EndpointDef = EndpointDef {
         end_param: None,
         last_value_func: LastValueFunc::Max,
         lag: None,
-        on_cursor_value_missing: OnMissing::Raise,
+        on_cursor_value_missing: OnCursorValueMissing::Raise,
         range_start_closed: true,
         range_end_closed: false,
     }),

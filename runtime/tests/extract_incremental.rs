@@ -27,7 +27,7 @@ const INC: ResourceDef = ResourceDef {
             end_param: None,
             last_value_func: LastValueFunc::Max,
             lag: None,
-            on_cursor_value_missing: OnMissing::Exclude,
+            on_cursor_value_missing: OnCursorValueMissing::Exclude,
             range_start_closed: true,
             range_end_closed: false,
         }),
@@ -310,7 +310,7 @@ const RAISING: ResourceDef = ResourceDef {
         incremental: Some(IncrementalDef {
             cursor_path_text: "meta.ts",
             cursor_path: &[PathStep::key("meta"), PathStep::key("ts")],
-            on_cursor_value_missing: OnMissing::Raise,
+            on_cursor_value_missing: OnCursorValueMissing::Raise,
             ..INC_DEF
         }),
         ..INC.endpoint

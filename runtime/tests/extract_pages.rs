@@ -199,7 +199,7 @@ const LENIENT: ResourceDef = ResourceDef {
     name: "lenient",
     endpoint: EndpointDef {
         paginator: offset_until_empty(3),
-        data_selector_missing: SelectorMissing::Empty,
+        data_selector_missing: DataSelectorMissing::Empty,
         ..ENDPOINT
     },
     ..RESOURCE

@@ -2,12 +2,11 @@
 //! placeholders and JSONPaths parsed, parents linked, secrets collected. Codegen consumes this
 //! and nothing else, so every decision about what a spec *means* is made in this crate.
 
-use indexmap::IndexMap;
-
-pub use crate::model::{Disposition, Method};
+pub use crate::model::Disposition;
 pub use restsource_core::{
-    ApiKeyLocation, ClientAuth, DataType, IncrementalValue, MergeStrategy, PaginatorDef,
-    ParamPlace, PathStep, RateLimitDef, RetryDef, SecretDef, SortOrder,
+    ApiKeyLocation, AuthChoice, AuthDef, ClientAuth, DataSelectorMissing, DataType, IncrementalDef,
+    IncrementalValue, LastValueFunc, MergeStrategy, Method, OnCursorValueMissing, PaginatorDef,
+    ParamPlace, PathStep, RateLimitDef, ResponseActionDef, RetryDef, SecretDef, SortOrder,
 };
 
 /// A whole source, ready for code generation.
@@ -29,50 +28,6 @@ pub struct ResolvedSource {
     pub secrets: Vec<SecretInfo>,
     /// Resources in dependency order: every parent before its children, otherwise spec order.
     pub resources: Vec<ResolvedResource>,
-}
-
-/// Auth with every credential turned into a secret reference (literals get a derived secret
-/// name and a warning; their value is never carried further).
-#[derive(Debug, Clone, PartialEq)]
-pub enum ResolvedAuth {
-    /// Bearer.
-    Bearer {
-        /// Token secret.
-        token: SecretInfo,
-    },
-    /// API key.
-    ApiKey {
-        /// Header/param/cookie name (default `Authorization`).
-        name: String,
-        /// Key secret.
-        key: SecretInfo,
-        /// Location (`param` normalized to query).
-        location: ApiKeyLocation,
-    },
-    /// HTTP Basic.
-    HttpBasic {
-        /// User secret.
-        username: SecretInfo,
-        /// Password secret.
-        password: SecretInfo,
-    },
-    /// OAuth2 client credentials.
-    OAuth2 {
-        /// Token URL (from `access_token_url` or `token_url`).
-        token_url: String,
-        /// Client id secret.
-        client_id: SecretInfo,
-        /// Client secret secret.
-        client_secret: SecretInfo,
-        /// Extra form data.
-        extra: IndexMap<String, serde_json::Value>,
-        /// Default lifetime (3600).
-        default_expiration_secs: u64,
-        /// Client auth method.
-        client_auth: ClientAuth,
-        /// Scopes.
-        scopes: Vec<String>,
-    },
 }
 
 /// One resource, merged with `resource_defaults`.
@@ -99,13 +54,16 @@ pub struct ResolvedResource {
     /// Record selector; `None` means detect.
     pub data_selector: Option<JsonPath>,
     /// What a page without the selector's path means (default: an error).
-    pub data_selector_missing: crate::model::DataSelectorMissing,
+    pub data_selector_missing: DataSelectorMissing,
     /// Paginator with all defaults applied.
     pub paginator: ResolvedPaginator,
-    /// Ignore rules: (status, body substring).
-    pub response_actions: Vec<(Option<u16>, Option<String>)>,
+    /// Ignore rules.
+    pub response_actions: Vec<ResponseActionDef<String>>,
     /// Incremental settings (including the deprecated param form, converted).
     pub incremental: Option<ResolvedIncremental>,
+    /// The order the API sends records in, by incremental cursor, when the spec says so
+    /// (`incremental.row_order`): read at compile time only, to allow a `checkpoint`.
+    pub row_order: Option<crate::model::RowOrder>,
     /// Endpoint auth choice.
     pub auth: ResolvedAuthChoice,
     /// Primary key columns.
@@ -136,18 +94,6 @@ pub struct ResolvedResource {
 }
 
 /// Endpoint auth choice.
-// Built once per resource at compile time; boxing would only change the contract's shape.
-#[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone, PartialEq)]
-pub enum ResolvedAuthChoice {
-    /// Client auth.
-    Inherit,
-    /// Explicit `null`.
-    None,
-    /// Own auth.
-    Own(ResolvedAuth),
-}
-
 /// A declared column.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResolvedColumn {
@@ -180,30 +126,34 @@ pub struct ParentBinding {
     pub include_from_parent: Vec<String>,
 }
 
-/// A string with placeholders, split.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Template {
-    /// The pieces.
-    pub parts: Vec<TemplatePart>,
+/// A string with placeholders, split, owned: `restsource_core`'s one definition. Build one
+/// with [`template`] (a type alias cannot name a tuple struct's constructor).
+pub type Template = restsource_core::Template<Vec<TemplatePart>>;
+
+/// A piece of a [`Template`], owned: literal text, `{resources.<parent>.<field>}` (a
+/// [`ParentField`]), `{incremental.<value>}`, or a secret's value read at run time (a secret
+/// reference or a literal credential in a header or query parameter, whose literal value is
+/// dropped here).
+pub type TemplatePart = restsource_core::TemplatePart<String, ParentField, SecretInfo>;
+
+/// A template of these pieces.
+pub fn template(parts: Vec<TemplatePart>) -> Template {
+    restsource_core::Template(parts)
 }
 
-/// A template piece.
+/// What a `{resources.<parent>.<field>}` placeholder reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TemplatePart {
-    /// Literal text.
-    Lit(String),
-    /// `{resources.<resource>.<path>}`.
-    Parent {
-        /// Parent resource.
-        resource: String,
-        /// JSONPath into the parent record.
-        path: JsonPath,
-    },
-    /// `{incremental.<value>}`.
-    Incremental(IncrementalValue),
-    /// A secret's value, read at run time: a secret reference or a literal credential in a
-    /// header or query parameter (whose literal value is dropped here).
-    Secret(SecretInfo),
+pub struct ParentField {
+    /// Parent resource.
+    pub resource: String,
+    /// JSONPath into the parent record.
+    pub path: JsonPath,
+}
+
+impl AsRef<[PathStep]> for ParentField {
+    fn as_ref(&self) -> &[PathStep] {
+        &self.path.steps
+    }
 }
 
 /// A parsed JSONPath (the subset dlt users write: dotted names, `[n]`, `[*]`, `['name']`).
@@ -225,7 +175,9 @@ pub enum ResolvedData {
     Raw(Template),
 }
 
-/// A JSON value whose strings may hold placeholders.
+/// A JSON value whose strings may hold placeholders: the owned form of the runtime's
+/// `def::Lit`, which codegen prints it as. The one shape written twice on purpose: see
+/// `restsource_core::Lit` for why a recursive definition cannot serve both forms.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TValue {
     /// null.
@@ -243,6 +195,18 @@ pub enum TValue {
     /// object.
     Map(Vec<(String, TValue)>),
 }
+
+/// Auth with every credential turned into a secret reference (literals get a derived secret
+/// name and a warning; their value is never carried further), owned: `restsource_core`'s one
+/// definition. OAuth2's extra form fields stay plain JSON, in spec order.
+pub type ResolvedAuth = AuthDef<String, SecretInfo, Vec<(String, serde_json::Value)>, Vec<String>>;
+
+/// An endpoint's auth choice, owned: `restsource_core`'s one definition.
+pub type ResolvedAuthChoice = AuthChoice<ResolvedAuth>;
+
+/// Incremental settings with defaults applied, owned: `restsource_core`'s one definition (the
+/// cursor path keeps its text for messages, the bounds are plain JSON).
+pub type ResolvedIncremental = IncrementalDef<String, JsonPath, serde_json::Value>;
 
 /// A secret and where it is read from, owned: `restsource_core`'s one definition.
 pub type SecretInfo = SecretDef<String>;
@@ -264,31 +228,4 @@ impl AsRef<[PathStep]> for JsonPath {
     fn as_ref(&self) -> &[PathStep] {
         &self.steps
     }
-}
-
-/// Incremental settings with defaults applied.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ResolvedIncremental {
-    /// Cursor path.
-    pub cursor_path: JsonPath,
-    /// Initial value.
-    pub initial_value: Option<serde_json::Value>,
-    /// End value.
-    pub end_value: Option<serde_json::Value>,
-    /// Start param.
-    pub start_param: Option<String>,
-    /// End param.
-    pub end_param: Option<String>,
-    /// Max (true) or min.
-    pub last_value_max: bool,
-    /// Lag.
-    pub lag: Option<f64>,
-    /// Missing handling.
-    pub on_cursor_value_missing: crate::model::OnCursorValueMissing,
-    /// Start closed.
-    pub range_start_closed: bool,
-    /// End closed.
-    pub range_end_closed: bool,
-    /// The order the API sends records in, by cursor, when the spec says so.
-    pub row_order: Option<crate::model::RowOrder>,
 }

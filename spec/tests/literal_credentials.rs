@@ -136,9 +136,8 @@ fn literal_credentials_become_secrets_and_never_reach_the_resolved_source() {
             secret("b_token", "B_TOKEN"),
         ]
     );
-    let secret_part = |name: &str, env: &str| Template {
-        parts: vec![TemplatePart::Secret(secret(name, env))],
-    };
+    let secret_part =
+        |name: &str, env: &str| template(vec![TemplatePart::Secret(secret(name, env))]);
     let a = &r.resources[0];
     assert_eq!(
         a.params[0],
@@ -151,9 +150,7 @@ fn literal_credentials_become_secrets_and_never_reach_the_resolved_source() {
         a.params[2],
         (
             "page".into(),
-            TValue::Str(Template {
-                parts: vec![TemplatePart::Lit("1".into())]
-            })
+            TValue::Str(template(vec![TemplatePart::Lit("1".into())]))
         )
     );
     assert_eq!(
@@ -173,9 +170,9 @@ fn literal_credentials_become_secrets_and_never_reach_the_resolved_source() {
         b.params[0],
         (
             "token".into(),
-            TValue::Str(Template {
-                parts: vec![TemplatePart::Incremental(IncrementalValue::StartValue)]
-            })
+            TValue::Str(template(vec![TemplatePart::Incremental(
+                IncrementalValue::StartValue
+            )]))
         )
     );
 }

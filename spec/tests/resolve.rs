@@ -38,17 +38,12 @@ fn defaults_merge_like_dlt() {
         ]
     }));
     let plain = &r.resources[0];
-    assert_eq!(plain.path.parts, vec![lit("plain")]);
+    assert_eq!(plain.path.0, vec![lit("plain")]);
     assert_eq!(
         plain.params,
         vec![
             ("per_page".into(), TValue::Int(50)),
-            (
-                "sort".into(),
-                TValue::Str(Template {
-                    parts: vec![lit("asc")]
-                })
-            )
+            ("sort".into(), TValue::Str(template(vec![lit("asc")])))
         ]
     );
     assert_eq!(
@@ -62,23 +57,10 @@ fn defaults_merge_like_dlt() {
         own.params,
         vec![
             ("per_page".into(), TValue::Int(50)),
-            (
-                "sort".into(),
-                TValue::Str(Template {
-                    parts: vec![lit("desc")]
-                })
-            )
+            ("sort".into(), TValue::Str(template(vec![lit("desc")])))
         ]
     );
-    assert_eq!(
-        own.headers,
-        vec![(
-            "X-B".into(),
-            Template {
-                parts: vec![lit("2")]
-            }
-        )]
-    );
+    assert_eq!(own.headers, vec![("X-B".into(), template(vec![lit("2")]))]);
     assert_eq!(own.disposition, Disposition::Append);
     let cols: Vec<(String, DataType, bool, Option<String>)> = own
         .columns
@@ -162,24 +144,19 @@ fn legacy_resolve_and_static_path_params_become_placeholders_and_text() {
     );
     let c = &r.resources[1];
     assert_eq!(
-        c.path.parts,
+        c.path.0,
         vec![
             lit("dlt-hub/issues/"),
-            TemplatePart::Parent {
+            TemplatePart::Parent(ParentField {
                 resource: "issues".into(),
-                path: jp("number")
-            },
+                path: jp("number"),
+            }),
             lit("/comments")
         ]
     );
     assert_eq!(
         c.params,
-        vec![(
-            "state".into(),
-            TValue::Str(Template {
-                parts: vec![lit("all")]
-            })
-        )]
+        vec![("state".into(), TValue::Str(template(vec![lit("all")])))]
     );
     assert_eq!(
         c.parent,
@@ -188,7 +165,7 @@ fn legacy_resolve_and_static_path_params_become_placeholders_and_text() {
             include_from_parent: vec!["title".into()]
         })
     );
-    assert_eq!(r.resources[0].path.parts, vec![lit("dlt-hub/issues")]);
+    assert_eq!(r.resources[0].path.0, vec![lit("dlt-hub/issues")]);
 }
 
 #[test]
@@ -207,13 +184,13 @@ fn deprecated_incremental_param_becomes_start_param() {
             inc.cursor_path.clone(),
             inc.initial_value.clone(),
             inc.start_param.as_deref(),
-            inc.last_value_max
+            inc.last_value_func
         ),
         (
             jp("updated_at"),
             Some(json!("2024-01-01")),
             Some("since"),
-            false
+            LastValueFunc::Min
         )
     );
 }
@@ -312,12 +289,7 @@ fn form_and_raw_bodies_resolve_with_placeholders() {
     assert_eq!(
         r.resources[3].data,
         Some(ResolvedData::Form(vec![
-            (
-                "k".into(),
-                TValue::Str(Template {
-                    parts: vec![lit("1")]
-                })
-            ),
+            ("k".into(), TValue::Str(template(vec![lit("1")]))),
             ("k".into(), TValue::Int(2)),
         ]))
     );
@@ -328,26 +300,20 @@ fn form_and_raw_bodies_resolve_with_placeholders() {
         Some(ResolvedData::Form(vec![
             (
                 "q".into(),
-                TValue::Str(Template {
-                    parts: vec![
-                        lit("id:"),
-                        TemplatePart::Parent {
-                            resource: "parent".into(),
-                            path: jp("id")
-                        }
-                    ]
-                })
+                TValue::Str(template(vec![
+                    lit("id:"),
+                    TemplatePart::Parent(ParentField {
+                        resource: "parent".into(),
+                        path: jp("id"),
+                    })
+                ]))
             ),
             ("n".into(), TValue::Int(5)),
             (
                 "tags".into(),
                 TValue::List(vec![
-                    TValue::Str(Template {
-                        parts: vec![lit("a")]
-                    }),
-                    TValue::Str(Template {
-                        parts: vec![lit("b")]
-                    })
+                    TValue::Str(template(vec![lit("a")])),
+                    TValue::Str(template(vec![lit("b")]))
                 ])
             ),
             ("skip".into(), TValue::Null),
@@ -356,9 +322,7 @@ fn form_and_raw_bodies_resolve_with_placeholders() {
     // Literal braces in a raw body are written doubled, as in every dlt template.
     assert_eq!(
         r.resources[2].data,
-        Some(ResolvedData::Raw(Template {
-            parts: vec![lit("query={ items }")]
-        }))
+        Some(ResolvedData::Raw(template(vec![lit("query={ items }")])))
     );
 }
 

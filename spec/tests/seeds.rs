@@ -4,8 +4,8 @@
 use restsource_spec::model::Disposition;
 use restsource_spec::model::SourceSpec;
 use restsource_spec::resolved::{
-    ApiKeyLocation, IncrementalValue, ResolvedAuth, ResolvedPaginator, ResolvedParamPlace, TValue,
-    TemplatePart,
+    ApiKeyLocation, IncrementalValue, LastValueFunc, ResolvedAuth, ResolvedPaginator,
+    ResolvedParamPlace, TValue, TemplatePart,
 };
 use restsource_spec::{load, load_str, Format, LoadedSpec};
 use std::path::{Path, PathBuf};
@@ -268,11 +268,11 @@ fn inventory_dispositions_and_incremental() {
     assert_eq!(
         (
             inc.start_param.as_deref(),
-            inc.last_value_max,
+            inc.last_value_func,
             inc.range_start_closed,
             inc.range_end_closed
         ),
-        (None, true, true, false)
+        (None, LastValueFunc::Max, true, false)
     );
     assert_eq!(orders.params.len(), 1);
     assert_eq!(orders.params[0].0, "updated_since");
@@ -280,11 +280,8 @@ fn inventory_dispositions_and_incremental() {
         panic!("template")
     };
     assert_eq!(
-        t.parts,
+        t.0,
         vec![TemplatePart::Incremental(IncrementalValue::StartValue)]
     );
-    assert_eq!(
-        orders.path.parts,
-        vec![TemplatePart::Lit("/v1/orders".into())]
-    );
+    assert_eq!(orders.path.0, vec![TemplatePart::Lit("/v1/orders".into())]);
 }

@@ -7,6 +7,7 @@
 //! order, then `_rs_extra`, `_rs_load_id`, `_rs_extracted_at`. Key statements bind only their
 //! key columns (in key order), then the load id where they filter on it.
 
+use super::defs::TableStatements;
 use crate::names::{EXTRACTED_AT_COLUMN, EXTRA_COLUMN, LOAD_ID_COLUMN, STAGING_PREFIX};
 use crate::{DataType, SortOrder};
 
@@ -130,40 +131,6 @@ pub(super) fn param(dialect: Dialect, index: usize, data_type: Option<DataType>)
             _ => format!("${index}"),
         },
     }
-}
-
-/// Every statement for one dialect.
-pub struct TableStatements {
-    /// `CREATE TABLE IF NOT EXISTS`.
-    pub create_table: String,
-    /// Unique index on the primary key (empty without one).
-    pub create_primary_key: String,
-    /// Index on the merge key (empty without one).
-    pub create_merge_key_index: String,
-    /// `(column, introspected type)` for each declared and metadata column.
-    pub column_types: Vec<(String, String)>,
-    /// `(column, ALTER TABLE ... ADD COLUMN ...)`.
-    pub add_columns: Vec<(String, String)>,
-    /// Plain insert.
-    pub insert: String,
-    /// Upsert by primary key (empty without one).
-    pub upsert: String,
-    /// delete-insert row statement (empty without a primary key).
-    pub merge_upsert: String,
-    /// Insert absent keys (empty without a primary key).
-    pub insert_only: String,
-    /// Delete by primary key (empty without one).
-    pub delete_by_primary_key: String,
-    /// Delete by merge key, rows of other loads only (empty without one).
-    pub delete_by_merge_key: String,
-    /// Create the staging table.
-    pub create_staging: String,
-    /// Insert into the staging table.
-    pub insert_staging: String,
-    /// Replace the table's rows by the staging table's.
-    pub replace_from_staging: [String; 3],
-    /// Drop the staging table.
-    pub drop_staging: String,
 }
 
 /// What every statement of one table is built from: quoted names, column lists, parameters.

@@ -7,7 +7,7 @@
 //! as "no more data" and empties a `replace` table; an API that ignores the offset returns
 //! page 1 until the paginator runs out, loading it a thousand times.
 
-use crate::def::{ResourceDef, SelectorMissing};
+use crate::def::{DataSelectorMissing, ResourceDef};
 use crate::http::Redactor;
 use crate::select::{path_text, PathStep, Selected};
 
@@ -85,8 +85,8 @@ impl PageGuard {
                 what()
             )),
             Selected::Missing => match self.def.endpoint.data_selector_missing {
-                SelectorMissing::Empty => None,
-                SelectorMissing::Error => Some(format!(
+                DataSelectorMissing::Empty => None,
+                DataSelectorMissing::Error => Some(format!(
                     "{} not found in the response (if the API leaves it out of empty pages, set \
                      the endpoint's `data_selector_missing` to \"empty\")",
                     what()

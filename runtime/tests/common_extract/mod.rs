@@ -168,7 +168,7 @@ pub const ENDPOINT: EndpointDef = EndpointDef {
     data: None,
     headers: &[],
     data_selector: Some(&[PathStep::key("data")]),
-    data_selector_missing: SelectorMissing::Error,
+    data_selector_missing: DataSelectorMissing::Error,
     paginator: PaginatorDef::SinglePage,
     response_actions: &[],
     incremental: None,

@@ -177,7 +177,7 @@ const fn resource(
             data: None,
             headers: &[],
             data_selector: None,
-            data_selector_missing: SelectorMissing::Error,
+            data_selector_missing: DataSelectorMissing::Error,
             paginator: PaginatorDef::SinglePage,
             response_actions: &[],
             incremental: None,

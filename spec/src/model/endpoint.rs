@@ -16,18 +16,6 @@ pub enum EndpointConfig {
     Object(Box<Endpoint>),
 }
 
-/// HTTP methods dlt allows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
-pub enum Method {
-    /// GET (default).
-    #[default]
-    #[serde(rename = "GET")]
-    Get,
-    /// POST.
-    #[serde(rename = "POST")]
-    Post,
-}
-
 /// Endpoint object.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -130,40 +118,6 @@ pub struct IncrementalParam {
     /// `max` (default) or `min`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_value_func: Option<LastValueFunc>,
-}
-
-/// Which record value advances the cursor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum LastValueFunc {
-    /// Highest (default).
-    Max,
-    /// Lowest.
-    Min,
-}
-
-/// What a page without the `data_selector` path means.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum DataSelectorMissing {
-    /// Fail the resource, naming the page and quoting the body (default): an API that answers
-    /// `200 {"message": "Service unavailable"}` must not empty a table.
-    #[default]
-    Error,
-    /// Read the page as empty, as dlt does.
-    Empty,
-}
-
-/// What to do with a record that lacks the cursor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum OnCursorValueMissing {
-    /// Fail the resource (default).
-    Raise,
-    /// Keep the record.
-    Include,
-    /// Drop the record.
-    Exclude,
 }
 
 /// Range bound kinds.

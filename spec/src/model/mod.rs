@@ -16,6 +16,11 @@ pub use auth::*;
 pub use endpoint::*;
 pub use paginator::*;
 pub use resource::*;
+// The enums a spec writes word for word are the ones generated code and the runtime name:
+// defined once, in restsource-core, deriving the model's serde form there (feature `model`).
+pub use restsource_core::{
+    DataSelectorMissing, LastValueFunc, Method, OnCursorValueMissing, SortOrder,
+};
 
 use indexmap::IndexMap;
 use schemars::JsonSchema;

@@ -218,25 +218,6 @@ impl From<DataType> for restsource_core::DataType {
     }
 }
 
-/// Sort order for `dedup_sort`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum SortOrder {
-    /// Lowest wins.
-    Asc,
-    /// Highest wins.
-    Desc,
-}
-
-impl From<SortOrder> for restsource_core::SortOrder {
-    fn from(o: SortOrder) -> Self {
-        match o {
-            SortOrder::Asc => restsource_core::SortOrder::Asc,
-            SortOrder::Desc => restsource_core::SortOrder::Desc,
-        }
-    }
-}
-
 /// dlt column hints.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

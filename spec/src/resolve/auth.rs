@@ -60,7 +60,7 @@ pub(crate) fn auth(a: &AuthConfig) -> ResolvedAuth {
                 .unwrap_or_default(),
             client_id: secret(&o.client_id, "client_id"),
             client_secret: secret(&o.client_secret, "client_secret"),
-            extra: o.access_token_request_data.clone(),
+            extra: o.access_token_request_data.clone().into_iter().collect(),
             default_expiration_secs: o.default_token_expiration.unwrap_or(3600),
             client_auth: o.client_auth.unwrap_or(ClientAuthMethod::Body).into(),
             scopes: o.scopes.clone().unwrap_or_default(),

@@ -9,7 +9,7 @@
 //! no children).
 
 use super::{loc, R};
-use crate::model::{Disposition, RowOrder};
+use crate::model::{Disposition, LastValueFunc, RowOrder};
 use crate::resolved::ResolvedResource;
 
 /// Reports each reason `res` (at file index `i`) cannot checkpoint; `children` are the names
@@ -43,12 +43,12 @@ pub(crate) fn check(r: &mut R<'_>, i: usize, res: &ResolvedResource, children: &
                     "remove `end_value` (let the state carry the backfill forward), or remove `checkpoint`",
                 );
             }
-            let wanted = if inc.last_value_max {
+            let wanted = if inc.last_value_func == LastValueFunc::Max {
                 RowOrder::Asc
             } else {
                 RowOrder::Desc
             };
-            if inc.row_order != Some(wanted) {
+            if res.row_order != Some(wanted) {
                 let (word, func) = match wanted {
                     RowOrder::Asc => ("asc", "max"),
                     RowOrder::Desc => ("desc", "min"),

@@ -23,9 +23,7 @@ fn derived(name: String) -> SecretInfo {
 }
 
 fn secret(info: SecretInfo) -> Template {
-    Template {
-        parts: vec![TemplatePart::Secret(info)],
-    }
+    restsource_core::Template(vec![TemplatePart::Secret(info)])
 }
 
 /// A header as a secret template, when it is one (a reference, or a literal credential).
@@ -86,7 +84,7 @@ pub(crate) fn strip_user_info(url: &str) -> (String, Option<ResolvedAuth>) {
 
 /// Every secret a template reads.
 pub(crate) fn secrets_in(t: &Template) -> impl Iterator<Item = &SecretInfo> {
-    t.parts.iter().filter_map(|p| match p {
+    t.0.iter().filter_map(|p| match p {
         TemplatePart::Secret(s) => Some(s),
         _ => None,
     })

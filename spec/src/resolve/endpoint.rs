@@ -6,8 +6,8 @@ use crate::jsonpath;
 use crate::model::{HeaderValue, Nullable, ParamValue, SourceSpec};
 use crate::model::{LastValueFunc, OnCursorValueMissing, RangeBound};
 use crate::resolved::{
-    IncrementalValue, JsonPath, ResolvedAuthChoice, ResolvedData, ResolvedIncremental,
-    ResolvedPaginator, TValue, Template, TemplatePart,
+    IncrementalValue, JsonPath, ParentField, ResolvedAuthChoice, ResolvedData, ResolvedIncremental,
+    ResolvedPaginator, ResponseActionDef, TValue, Template, TemplatePart,
 };
 use crate::site::{Site, Step};
 use crate::template::{split, Piece};
@@ -21,8 +21,9 @@ pub(crate) struct Resolved {
     pub headers: Vec<(String, Template)>,
     pub data_selector: Option<JsonPath>,
     pub paginator: ResolvedPaginator,
-    pub response_actions: Vec<(Option<u16>, Option<String>)>,
+    pub response_actions: Vec<ResponseActionDef<String>>,
     pub incremental: Option<ResolvedIncremental>,
+    pub row_order: Option<crate::model::RowOrder>,
     pub auth: ResolvedAuthChoice,
     pub parents: Vec<(String, Site)>,
 }
@@ -76,10 +77,10 @@ fn placeholder(r: &mut R<'_>, expr: &str, cx: &mut Ctx<'_>) -> Option<TemplatePa
             return None;
         };
         cx.parents.push((parent.to_string(), cx.at.clone()));
-        return Some(TemplatePart::Parent {
+        return Some(TemplatePart::Parent(ParentField {
             resource: parent.to_string(),
             path,
-        });
+        }));
     }
     if let Some(rest) = expr.strip_prefix("incremental.") {
         let v = match rest {
@@ -154,7 +155,7 @@ fn template(r: &mut R<'_>, s: &str, cx: &mut Ctx<'_>) -> Template {
                 None,
             );
             *cx.ok = false;
-            return Template { parts: Vec::new() };
+            return restsource_core::Template(Vec::new());
         }
     };
     let mut parts = Vec::new();
@@ -164,7 +165,7 @@ fn template(r: &mut R<'_>, s: &str, cx: &mut Ctx<'_>) -> Template {
             Piece::Field(f) => parts.extend(placeholder(r, &f, cx)),
         }
     }
-    Template { parts }
+    restsource_core::Template(parts)
 }
 
 fn tvalue(r: &mut R<'_>, v: &serde_json::Value, cx: &mut Ctx<'_>) -> TValue {
@@ -317,36 +318,36 @@ pub(crate) fn endpoint(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &Merged) -
         }
         let cursor_path = json_path(r, &p.cursor_path, &at, "`cursor_path`");
         incremental = cursor_path.map(|cursor_path| ResolvedIncremental {
+            cursor_path_text: cursor_path.text.clone(),
             cursor_path,
             initial_value: p.initial_value.clone(),
             end_value: None,
             start_param: Some(k.clone()),
             end_param: None,
-            last_value_max: p.last_value_func != Some(LastValueFunc::Min),
+            last_value_func: p.last_value_func.unwrap_or(LastValueFunc::Max),
             lag: None,
             on_cursor_value_missing: OnCursorValueMissing::Raise,
             range_start_closed: true,
             range_end_closed: false,
-            row_order: None,
         });
     }
     if let Some(inc) = &ep.incremental {
         let at = loc(i, &["endpoint", "incremental", "cursor_path"]);
         incremental = json_path(r, &inc.cursor_path, &at, "`cursor_path`").map(|cursor_path| {
             ResolvedIncremental {
+                cursor_path_text: cursor_path.text.clone(),
                 cursor_path,
                 initial_value: inc.initial_value.clone(),
                 end_value: inc.end_value.clone(),
                 start_param: inc.start_param.clone(),
                 end_param: inc.end_param.clone(),
-                last_value_max: inc.last_value_func != Some(LastValueFunc::Min),
+                last_value_func: inc.last_value_func.unwrap_or(LastValueFunc::Max),
                 lag: inc.lag,
                 on_cursor_value_missing: inc
                     .on_cursor_value_missing
                     .unwrap_or(OnCursorValueMissing::Raise),
                 range_start_closed: inc.range_start != Some(RangeBound::Open),
                 range_end_closed: inc.range_end == Some(RangeBound::Closed),
-                row_order: inc.row_order,
             }
         });
         ok &= incremental.is_some();
@@ -390,10 +391,10 @@ pub(crate) fn endpoint(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &Merged) -
                                     rp.resource.clone(),
                                     loc(i, &["endpoint", "params", &f, "resource"]),
                                 ));
-                                parts.push(TemplatePart::Parent {
+                                parts.push(TemplatePart::Parent(ParentField {
                                     resource: rp.resource.clone(),
                                     path,
-                                });
+                                }));
                             } else {
                                 ok = false;
                             }
@@ -401,13 +402,13 @@ pub(crate) fn endpoint(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &Merged) -
                         }
                         Some(ParamValue::Value(v)) => {
                             match credential::literal_param(&f, v) {
-                                Some(t) => parts.extend(t.parts),
+                                Some(t) => parts.extend(t.0),
                                 None => parts.push(TemplatePart::Lit(path_text(v))),
                             }
                             bound.push(f);
                         }
                         Some(ParamValue::Secret(sr)) => {
-                            parts.extend(credential::ref_param(sr).parts);
+                            parts.extend(credential::ref_param(sr).0);
                             bound.push(f);
                         }
                         Some(ParamValue::Incremental(_)) | None => {
@@ -424,11 +425,11 @@ pub(crate) fn endpoint(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &Merged) -
         }
     }
     // Adjacent literals (from static params) are joined so templates stay canonical.
-    let mut path = Template { parts: Vec::new() };
+    let mut path: Template = restsource_core::Template(Vec::new());
     for p in parts {
-        match (path.parts.last_mut(), p) {
+        match (path.0.last_mut(), p) {
             (Some(TemplatePart::Lit(a)), TemplatePart::Lit(b)) => a.push_str(&b),
-            (_, p) => path.parts.push(p),
+            (_, p) => path.0.push(p),
         }
     }
 
@@ -586,7 +587,10 @@ pub(crate) fn endpoint(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &Merged) -
         .response_actions
         .iter()
         .flatten()
-        .map(|a| (a.status_code, a.content.clone()))
+        .map(|a| ResponseActionDef {
+            status_code: a.status_code,
+            content: a.content.clone(),
+        })
         .collect();
     if !ok {
         return None;
@@ -601,6 +605,7 @@ pub(crate) fn endpoint(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &Merged) -
         paginator: paginator?,
         response_actions,
         incremental,
+        row_order: ep.incremental.as_ref().and_then(|i| i.row_order),
         auth,
         parents,
     })

@@ -295,6 +295,7 @@ fn resource(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &merge::Merged) -> Op
         paginator: ep.paginator,
         response_actions: ep.response_actions,
         incremental: ep.incremental,
+        row_order: ep.row_order,
         auth: ep.auth,
         primary_key: tb.primary_key,
         merge_key: tb.merge_key,

@@ -124,7 +124,7 @@ pub(crate) fn table(r: &mut R<'_>, i: usize, m: &Merged) -> Option<Table> {
                 precision: h.precision,
                 scale: h.scale,
                 hard_delete: h.hard_delete.unwrap_or(false),
-                dedup_sort: h.dedup_sort.map(Into::into),
+                dedup_sort: h.dedup_sort,
                 rust_name: h.rust_name,
                 description: h.description,
                 name,

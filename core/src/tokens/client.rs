@@ -1,60 +1,10 @@
-//! The definitions printed as the `const` expressions generated code holds (feature `tokens`,
-//! enabled by codegen only, so the runtime does not compile `proc-macro2`/`quote`).
-//!
-//! Each type prints itself, as typify's IR does; the one parameter is the path generated code
-//! reaches the runtime by (`::restsource::runtime`, or what the build script chose), under
-//! which these types are re-exported as `def::*`. An owned instantiation (what the spec's
-//! resolver builds) prints as the `'static` one (what generated constants hold).
+//! The client-wide settings and the paginator as `const` expressions.
 
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
+use super::{float_tokens, opt_steps, opt_u64, steps_tokens, ConstTokens};
 use crate::{PaginatorDef, ParamPlace, PathStep, RateLimitDef, RetryDef, SecretDef};
-
-/// A value that prints as a `const` expression of the runtime's `def` types.
-pub trait ConstTokens {
-    /// The expression, naming the runtime as `rt` (e.g. `::restsource::runtime`).
-    fn const_tokens(&self, rt: &TokenStream) -> TokenStream;
-}
-
-impl ConstTokens for PathStep {
-    fn const_tokens(&self, rt: &TokenStream) -> TokenStream {
-        match self {
-            PathStep::Key(k) => {
-                let k: &str = k;
-                quote! { #rt::def::PathStep::key(#k) }
-            }
-            PathStep::Index(i) => {
-                let i = Literal::i64_unsuffixed(*i);
-                quote! { #rt::def::PathStep::Index(#i) }
-            }
-            PathStep::Wildcard => quote! { #rt::def::PathStep::Wildcard },
-        }
-    }
-}
-
-/// A path as a `&'static [PathStep]` slice expression (where a def holds a plain slice).
-pub fn steps_tokens(steps: &[PathStep], rt: &TokenStream) -> TokenStream {
-    let items = steps.iter().map(|s| s.const_tokens(rt));
-    quote! { &[#(#items),*] }
-}
-
-fn opt_steps<P: AsRef<[PathStep]>>(p: Option<&P>, rt: &TokenStream) -> TokenStream {
-    match p {
-        Some(p) => {
-            let p = steps_tokens(p.as_ref(), rt);
-            quote! { Some(#p) }
-        }
-        None => quote! { None },
-    }
-}
-
-fn opt_u64(v: Option<u64>) -> TokenStream {
-    match v.map(Literal::u64_unsuffixed) {
-        Some(v) => quote! { Some(#v) },
-        None => quote! { None },
-    }
-}
 
 impl<S: AsRef<str>, K: AsRef<[S]>> ConstTokens for ParamPlace<S, K> {
     fn const_tokens(&self, rt: &TokenStream) -> TokenStream {
@@ -175,20 +125,6 @@ where
     }
 }
 
-/// An `f64` literal that always has a decimal point (`2` would be an integer literal).
-pub fn float_tokens(f: f64) -> TokenStream {
-    if f.is_finite() {
-        let lit = Literal::f64_unsuffixed(f);
-        quote! { #lit }
-    } else if f.is_nan() {
-        quote! { f64::NAN }
-    } else if f > 0.0 {
-        quote! { f64::INFINITY }
-    } else {
-        quote! { f64::NEG_INFINITY }
-    }
-}
-
 impl<S: AsRef<str>> ConstTokens for SecretDef<S> {
     fn const_tokens(&self, rt: &TokenStream) -> TokenStream {
         let (name, env) = (self.name.as_ref(), self.env.as_ref());
@@ -224,42 +160,5 @@ impl ConstTokens for RateLimitDef {
         let rps = float_tokens(self.requests_per_second);
         let burst = Literal::u32_unsuffixed(self.burst);
         quote! { #rt::def::RateLimitDef { requests_per_second: #rps, burst: #burst } }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn floats_keep_their_point() {
-        assert_eq!(float_tokens(2.0).to_string(), "2.0");
-        assert_eq!(float_tokens(0.5).to_string(), "0.5");
-        assert_eq!(float_tokens(f64::INFINITY).to_string(), "f64 :: INFINITY");
-    }
-
-    #[test]
-    fn owned_values_print_as_static_constants() {
-        let p: PaginatorDef<String, Vec<PathStep>, Vec<String>> = PaginatorDef::Cursor {
-            cursor_path: vec![
-                PathStep::Key("next".to_string().into()),
-                PathStep::Index(-1),
-            ],
-            cursor_param: ParamPlace::Body(vec!["page".to_string(), "cursor".to_string()]),
-            stop_after_empty_page: false,
-            has_more_path: None,
-            initial_cursor: Some("c0".to_string()),
-        };
-        assert_eq!(
-            p.const_tokens(&quote!(::rt)).to_string(),
-            quote! { ::rt::def::PaginatorDef::Cursor {
-                cursor_path: &[::rt::def::PathStep::key("next"), ::rt::def::PathStep::Index(-1)],
-                cursor_param: ::rt::def::ParamPlace::Body(&["page", "cursor"]),
-                stop_after_empty_page: false,
-                has_more_path: None,
-                initial_cursor: Some("c0"),
-            } }
-            .to_string()
-        );
     }
 }

@@ -1,0 +1,84 @@
+//! The small enums of an endpoint that a spec writes word for word and the runtime acts on:
+//! its method, what a page without the selector's path means, how the incremental cursor
+//! advances and what a record without it means, and an ignore rule.
+//!
+//! With feature `model` (the spec crate) they derive their serde form and JSON Schema, so the
+//! spec's model names these very types; their doc comments are the schema's descriptions.
+
+#[cfg(feature = "model")]
+use serde::{Deserialize, Serialize};
+
+/// HTTP methods dlt allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(
+    feature = "model",
+    derive(Serialize, Deserialize, schemars::JsonSchema)
+)]
+pub enum Method {
+    /// GET (default).
+    #[default]
+    #[cfg_attr(feature = "model", serde(rename = "GET"))]
+    Get,
+    /// POST.
+    #[cfg_attr(feature = "model", serde(rename = "POST"))]
+    Post,
+}
+
+/// What a page without the `data_selector` path means.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "model",
+    derive(Serialize, Deserialize, schemars::JsonSchema)
+)]
+#[cfg_attr(feature = "model", serde(rename_all = "snake_case"))]
+pub enum DataSelectorMissing {
+    /// Fail the resource, naming the page and quoting the body (default): an API that answers
+    /// `200 {"message": "Service unavailable"}` must not empty a table.
+    #[default]
+    Error,
+    /// Read the page as empty, as dlt does.
+    Empty,
+}
+
+/// Which record value advances the cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "model",
+    derive(Serialize, Deserialize, schemars::JsonSchema)
+)]
+#[cfg_attr(feature = "model", serde(rename_all = "snake_case"))]
+pub enum LastValueFunc {
+    /// Highest (default).
+    Max,
+    /// Lowest.
+    Min,
+}
+
+/// What to do with a record that lacks the cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "model",
+    derive(Serialize, Deserialize, schemars::JsonSchema)
+)]
+#[cfg_attr(feature = "model", serde(rename_all = "snake_case"))]
+pub enum OnCursorValueMissing {
+    /// Fail the resource (default).
+    Raise,
+    /// Keep the record.
+    Include,
+    /// Drop the record.
+    Exclude,
+}
+
+/// An ignore rule (dlt's `response_actions` entry with action `ignore`): a response that
+/// matches every given condition reads as "no records" and ends the resource's pages.
+///
+/// Generic over its text like [`crate::PaginatorDef`]: `'static` in generated constants,
+/// `String` in the spec's resolver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResponseActionDef<S = &'static str> {
+    /// Status to match.
+    pub status_code: Option<u16>,
+    /// Body substring to match.
+    pub content: Option<S>,
+}

@@ -1,0 +1,34 @@
+//! Incremental loading as the spec resolves it and the runtime applies it.
+
+use crate::{LastValueFunc, Lit, OnCursorValueMissing, PathStep};
+
+/// Incremental settings with every default applied.
+///
+/// Generic over storage like [`crate::PaginatorDef`]: text `S`, the cursor's path `P` and the
+/// bounds' values `V`; `'static` in generated constants, owned in the spec's resolver (its path
+/// keeps its text and location for messages, its bounds are plain JSON).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct IncrementalDef<S = &'static str, P = &'static [PathStep], V = Lit> {
+    /// Cursor path as written (the state key).
+    pub cursor_path_text: S,
+    /// Compiled cursor path.
+    pub cursor_path: P,
+    /// Initial value.
+    pub initial_value: Option<V>,
+    /// End value (backfill, no state).
+    pub end_value: Option<V>,
+    /// Query parameter for the start value.
+    pub start_param: Option<S>,
+    /// Query parameter for the end value.
+    pub end_param: Option<S>,
+    /// Which record value advances the cursor (default max).
+    pub last_value_func: LastValueFunc,
+    /// Lag.
+    pub lag: Option<f64>,
+    /// Missing cursor handling (default raise).
+    pub on_cursor_value_missing: OnCursorValueMissing,
+    /// Start bound closed (`>=`, the default), else open.
+    pub range_start_closed: bool,
+    /// End bound closed (`<=`), else open (the default).
+    pub range_end_closed: bool,
+}
