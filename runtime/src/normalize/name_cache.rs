@@ -15,8 +15,9 @@ const MAX_ENTRIES: usize = 16_384;
 pub(super) struct NameCache {
     /// The naming every entry was computed under.
     naming: Cell<Option<Naming>>,
-    /// (unshortened path of the enclosing object, raw key) → (key's name, column name).
-    columns: RefCell<HashMap<(String, String), (String, String)>>,
+    /// Unshortened path of the enclosing object → raw key → (key's name, column name); two
+    /// levels so a lookup borrows both strings instead of building a key.
+    columns: RefCell<HashMap<String, HashMap<String, (String, String)>>>,
     /// Raw list key → its table fragment.
     lists: RefCell<HashMap<String, String>>,
     /// Unshortened table path → table name.
@@ -39,8 +40,7 @@ impl NameCache {
     /// fragments joined, unshortened; empty at the top of a row).
     pub fn column(&self, naming: &Naming, prefix: &str, key: &str) -> (String, String) {
         self.check(naming);
-        let lookup = (prefix.to_string(), key.to_string());
-        if let Some(hit) = self.columns.borrow().get(&lookup) {
+        if let Some(hit) = self.columns.borrow().get(prefix).and_then(|m| m.get(key)) {
             return hit.clone();
         }
         let key_name = naming.key(key);
@@ -49,7 +49,14 @@ impl NameCache {
         } else {
             naming.join(&[prefix, key_name.as_str()])
         };
-        remember(&self.columns, lookup, (key_name.clone(), column.clone()));
+        let mut columns = self.columns.borrow_mut();
+        if columns.values().map(HashMap::len).sum::<usize>() >= MAX_ENTRIES {
+            columns.clear();
+        }
+        columns
+            .entry(prefix.to_string())
+            .or_default()
+            .insert(key.to_string(), (key_name.clone(), column.clone()));
         (key_name, column)
     }
 

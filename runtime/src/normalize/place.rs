@@ -59,7 +59,13 @@ impl Normalizer {
                 false,
             ));
         };
-        if let Some(v) = coerce(t.columns()[index].data_type, from, &value) {
+        let to = t.columns()[index].data_type;
+        // The common case, a value of its column's type, moves without a copy (timestamps are
+        // rewritten to the stored text form).
+        if to == from && to != DataType::Timestamp {
+            return Ok(Placement::Existing(index, value));
+        }
+        if let Some(v) = coerce(to, from, &value) {
             return Ok(Placement::Existing(index, v));
         }
         let variant = self
