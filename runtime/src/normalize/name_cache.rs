@@ -10,6 +10,9 @@ use restsource_core::naming::{Naming, PATH_SEPARATOR};
 /// Entries kept per map before it starts over.
 const MAX_ENTRIES: usize = 16_384;
 
+/// A key's name and its column's name.
+type Names = (String, String);
+
 /// Names computed under one [`Naming`].
 #[derive(Debug, Clone, Default)]
 pub(super) struct NameCache {
@@ -17,7 +20,7 @@ pub(super) struct NameCache {
     naming: Cell<Option<Naming>>,
     /// Unshortened path of the enclosing object → raw key → (key's name, column name); two
     /// levels so a lookup borrows both strings instead of building a key.
-    columns: RefCell<HashMap<String, HashMap<String, (String, String)>>>,
+    columns: RefCell<HashMap<String, HashMap<String, Names>>>,
     /// Raw list key → its table fragment.
     lists: RefCell<HashMap<String, String>>,
     /// Unshortened table path → table name.
