@@ -6,7 +6,9 @@ mod common_load;
 
 use common_load::*;
 use futures::stream;
-use restsource_runtime::normalize::{RelationalOptions, SystemColumns};
+use restsource_runtime::normalize::{
+    ContractMode, RelationalOptions, SchemaContract, SystemColumns,
+};
 use restsource_runtime::pipeline::{Pipeline, PipelineOptions};
 use serde_json::{json, Value};
 
@@ -33,6 +35,7 @@ on_every_backend!(
     merge_loads_typed_root_and_child_tables_and_replaces_children,
     restsource_names_and_hard_deletes,
     replace_empties_child_tables_too,
+    a_frozen_contract_fails_the_run_and_keeps_nothing_of_it,
 );
 
 fn pipeline(b: &Backend, system: SystemColumns) -> Pipeline {
@@ -246,6 +249,53 @@ async fn replace_empties_child_tables_too(b: &Backend) {
         b.query("SELECT value FROM items_r__l", 1).await,
         [vec![json!(3)]]
     );
+}
+
+async fn a_frozen_contract_fails_the_run_and_keeps_nothing_of_it(b: &Backend) {
+    pipeline(b, SystemColumns::DLT)
+        .load(stream::iter(vec![
+            page(&ITEMS_DI, vec![with(item(1, "a", 1), json!({"a": 1}))]),
+            done(&ITEMS_DI, None),
+        ]))
+        .await
+        .unwrap();
+    let frozen = Pipeline::new(b.destination()).with_options(PipelineOptions {
+        progress: false,
+        relational: Some(RelationalOptions {
+            system: SystemColumns::DLT,
+            contract: SchemaContract {
+                columns: ContractMode::Freeze,
+                ..SchemaContract::EVOLVE
+            },
+            ..RelationalOptions::default()
+        }),
+        ..PipelineOptions::default()
+    });
+    let err = frozen
+        .load(stream::iter(vec![
+            page(&ITEMS_DI, vec![item(2, "b", 1)]),
+            page(&ITEMS_DI, vec![with(item(3, "c", 1), json!({"b": "new"}))]),
+            done(&ITEMS_DI, None),
+        ]))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(
+            "resource `items_di`: table `items_di`: field `b` (a text value) is not a column, \
+             and the schema contract freezes columns"
+        ),
+        "{err}"
+    );
+    // The run's first page (record 2) is gone with it; the schema did not gain `b`.
+    assert_eq!(
+        b.query("SELECT id FROM items_di ORDER BY id", 1).await,
+        [vec![json!(1)]]
+    );
+    assert!(!columns(b, "items_di", "items_di")
+        .await
+        .iter()
+        .any(|c| c.starts_with("b ")));
 }
 
 #[tokio::test]

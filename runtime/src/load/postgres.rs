@@ -151,6 +151,22 @@ impl PostgresWriter {
         }
     }
 
+    /// Runs `f` on `def`'s normalized writer with the connection (and this run's load id);
+    /// `None` when `def` is not loaded relationally.
+    fn with_normal<T>(
+        &mut self,
+        def: &ResourceDef,
+        f: impl FnOnce(&mut NormalWriter, &mut PgSql<'_>, &str) -> Result<T, LoadError>,
+    ) -> Option<Result<T, LoadError>> {
+        let normal = self.normal.get_mut(def.name)?;
+        let mut sql = PgSql {
+            rt: &self.rt,
+            client: &self.client,
+            stmts: &mut self.normal_stmts,
+        };
+        Some(f(normal, &mut sql, &self.load_id))
+    }
+
     fn record_progress(
         &mut self,
         def: &ResourceDef,
@@ -403,14 +419,12 @@ impl Writer for PostgresWriter {
                VALUES ($1, $2, $3, $4, 'running', 0)"#,
             &[&self.load_id, &def.name, &def.table_name, &mode_name],
         )?;
-        if let Some(mut normal) = self.normal.remove(def.name) {
-            // One transaction holds the run, so emptying the tables here is as atomic as
-            // swapping a staging table in.
-            let emptied = match mode {
-                Mode::Replace => normal.truncate(&mut self.normal_sql()),
-                _ => Ok(()),
-            };
-            self.normal.insert(def.name, normal);
+        // One transaction holds the run, so emptying the tables here is as atomic as swapping
+        // a staging table in.
+        if let Some(emptied) = self.with_normal(def, |normal, sql, _| match mode {
+            Mode::Replace => normal.truncate(sql),
+            _ => Ok(()),
+        }) {
             emptied?;
         } else if mode == Mode::Replace {
             self.batch(def.sql.postgres.drop_staging)?;
@@ -425,10 +439,9 @@ impl Writer for PostgresWriter {
         batch: &dyn RowBatch,
         at: DateTime<Utc>,
     ) -> Result<(), LoadError> {
-        if let Some(mut normal) = self.normal.remove(def.name) {
-            let load_id = self.load_id.clone();
-            let written = normal.write_batch(&mut self.normal_sql(), def, batch, &load_id);
-            self.normal.insert(def.name, normal);
+        if let Some(written) = self.with_normal(def, |normal, sql, load_id| {
+            normal.write_batch(sql, def, batch, load_id)
+        }) {
             return written.map(|_| ());
         }
         let plan = self.plan(def)?.clone();
@@ -491,10 +504,9 @@ impl Writer for PostgresWriter {
         rows: u64,
     ) -> Result<(), LoadError> {
         let mode = self.plan(def)?.mode;
-        if let Some(normal) = self.normal.remove(def.name) {
-            let load_id = self.load_id.clone();
-            let saved = normal.save(&mut self.normal_sql(), def.name, &load_id);
-            self.normal.insert(def.name, normal);
+        if let Some(saved) = self.with_normal(def, |normal, sql, load_id| {
+            normal.save(sql, def.name, load_id)
+        }) {
             saved?;
         } else if mode == Mode::Replace {
             for stmt in def.sql.postgres.replace_from_staging {
@@ -510,10 +522,9 @@ impl Writer for PostgresWriter {
         state: Option<&serde_json::Value>,
         rows: u64,
     ) -> Result<(), LoadError> {
-        if let Some(normal) = self.normal.remove(def.name) {
-            let load_id = self.load_id.clone();
-            let saved = normal.save(&mut self.normal_sql(), def.name, &load_id);
-            self.normal.insert(def.name, normal);
+        if let Some(saved) = self.with_normal(def, |normal, sql, load_id| {
+            normal.save(sql, def.name, load_id)
+        }) {
             saved?;
         }
         self.record_progress(def, state, "checkpoint", rows)?;
