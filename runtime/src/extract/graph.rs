@@ -255,6 +255,7 @@ async fn run_node(
         def: n.def,
         decode: n.decode,
         page_concurrency: options.page_concurrency,
+        max_pages: options.max_pages,
         inc: inc.as_ref(),
     };
     match (n.def.parent, input) {

@@ -8,6 +8,7 @@
 mod error;
 mod graph;
 mod guard;
+mod json_page;
 mod page;
 mod request;
 mod resource_pages;
@@ -87,6 +88,8 @@ pub struct ResourceHandle {
     /// The parent resource's handle ([`Record::PARENT`]), so a parent fetched only to feed
     /// this resource decodes with its own record struct.
     parent: Option<fn() -> ResourceHandle>,
+    /// Records stay JSON ([`ResourceHandle::json`]), and so do its parents'.
+    json: bool,
 }
 
 impl std::fmt::Debug for ResourceHandle {
@@ -105,6 +108,20 @@ impl ResourceHandle {
             def: R::RESOURCE,
             decode: page::decode_typed::<R>,
             parent: R::PARENT,
+            json: false,
+        }
+    }
+
+    /// A handle for a resource without a record type: its records (and its parents') are
+    /// decoded as the JSON the API sent. [`Extractor::json_pages`] reads them; a pipeline
+    /// cannot load them (loading binds declared columns through a record type). This is how
+    /// `restsource infer` samples an API through a spec read at run time.
+    pub const fn json(def: &'static ResourceDef) -> Self {
+        ResourceHandle {
+            def,
+            decode: json_page::decode_json,
+            parent: None,
+            json: true,
         }
     }
 }
@@ -127,6 +144,10 @@ pub struct ExtractOptions {
     /// Multiplier on every retry wait (default 1.0). Tests and dry runs set it low so a
     /// spec's real backoff policy can be exercised without real waiting.
     pub backoff_scale: f64,
+    /// Pages fetched per paginated request sequence (per parent record for a child), then
+    /// the resource stops as if its paginator had: what sampling needs (`restsource infer
+    /// --pages N`). `None` (the default) follows the paginator to its end.
+    pub max_pages: Option<u64>,
 }
 
 impl Default for ExtractOptions {
@@ -137,6 +158,7 @@ impl Default for ExtractOptions {
             child_concurrency: 8,
             max_body_bytes: 64 * 1024 * 1024,
             backoff_scale: 1.0,
+            max_pages: None,
         }
     }
 }
@@ -254,6 +276,7 @@ impl Extractor {
                 }
                 cur = match (h.def.parent, h.parent) {
                     (None, _) => None,
+                    (Some(p), _) if h.json => Some((ResourceHandle::json(p.resource), false)),
                     (Some(_), Some(parent)) => Some((parent(), false)),
                     (Some(p), None) => {
                         return Err(ExtractError::Config {
@@ -349,9 +372,15 @@ impl Extractor {
             futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|e| (e, rx)) });
         Box::pin(events.filter_map(|ev| async move {
             match ev {
-                Ok(Internal::Page(resource, page)) => page
-                    .into_batch()
-                    .map(|batch| Ok(ExtractEvent::Page { resource, batch })),
+                Ok(Internal::Page(resource, page)) => Some(match page.into_batch() {
+                    Some(batch) => Ok(ExtractEvent::Page { resource, batch }),
+                    None => Err(ExtractError::Config {
+                        resource: resource.name.to_string(),
+                        message: "its records have no record type to load them with \
+                                  (a JSON handle is for sampling: `Extractor::json_pages`)"
+                            .to_string(),
+                    }),
+                }),
                 Ok(Internal::Done(resource, incremental)) => Some(Ok(ExtractEvent::ResourceDone {
                     resource,
                     incremental,
@@ -366,4 +395,42 @@ impl Extractor {
             }
         }))
     }
+
+    /// Every page of `resources` with its records as JSON, in API order per resource
+    /// (parents fetched as needed and not reported), limited by [`ExtractOptions::max_pages`]
+    /// when set: the sampling `restsource infer` does. Handles of any kind work; a typed
+    /// one's records come back as they serialize.
+    pub fn json_pages(
+        &self,
+        resources: &[ResourceHandle],
+        state: StartState,
+    ) -> BoxStream<'static, Result<JsonRecords, ExtractError>> {
+        let wanted: Vec<_> = resources.iter().map(|h| (*h, true)).collect();
+        let rx = match self.start(&wanted, state) {
+            Ok(rx) => rx,
+            Err(e) => return Box::pin(futures::stream::once(async { Err(e) })),
+        };
+        let events =
+            futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|e| (e, rx)) });
+        Box::pin(events.filter_map(|ev| async move {
+            match ev {
+                Ok(Internal::Page(resource, page)) => Some(Ok(JsonRecords {
+                    resource,
+                    records: page.into_json(),
+                })),
+                Ok(Internal::Done(..) | Internal::Checkpoint(..)) => None,
+                Err(e) => Some(Err(e)),
+            }
+        }))
+    }
+}
+
+/// One page of a resource's records as JSON ([`Extractor::json_pages`]).
+#[derive(Debug)]
+pub struct JsonRecords {
+    /// The resource.
+    pub resource: &'static ResourceDef,
+    /// Its records in API order, as the API sent them (a typed resource's as its structs
+    /// serialize, undeclared fields included).
+    pub records: Vec<serde_json::Value>,
 }

@@ -7,7 +7,7 @@ use std::any::Any;
 use serde_json::Value;
 
 use super::RowBatch;
-use crate::def::PathStep;
+use crate::def::{PathStep, ResourceDef};
 use crate::incremental::{Incremental, IncrementalError};
 use crate::record::Record;
 use crate::select::{decode_selected, SelectError, Selected};
@@ -22,13 +22,18 @@ pub(crate) trait DecodedPage: Send {
     fn keep_in_range(&mut self, inc: &mut Incremental) -> Result<(), IncrementalError>;
     fn into_batch(self: Box<Self>) -> Option<Box<dyn RowBatch>>;
     fn into_any(self: Box<Self>) -> Box<dyn Any + Send>;
+    /// The records as JSON (sampling reads pages of any resource this way).
+    fn into_json(self: Box<Self>) -> Vec<Value>;
 }
 
-/// Decodes a page body at a selector, saying what the selector found.
-pub(crate) type DecodeFn =
-    fn(&[u8], &[PathStep]) -> Result<(Box<dyn DecodedPage>, Selected), SelectError>;
+/// Decodes a page body of a resource at a selector, saying what the selector found.
+pub(crate) type DecodeFn = fn(
+    &[u8],
+    &[PathStep],
+    &'static ResourceDef,
+) -> Result<(Box<dyn DecodedPage>, Selected), SelectError>;
 
-fn retain<T>(v: &mut Vec<T>, keep: &[bool]) {
+pub(super) fn retain<T>(v: &mut Vec<T>, keep: &[bool]) {
     let mut i = 0;
     v.retain(|_| {
         let k = keep.get(i).copied().unwrap_or(true);
@@ -64,12 +69,18 @@ impl<R: Record> DecodedPage for Vec<R> {
     fn into_any(self: Box<Self>) -> Box<dyn Any + Send> {
         self
     }
+    fn into_json(self: Box<Self>) -> Vec<Value> {
+        self.iter()
+            .map(|r| serde_json::to_value(r).unwrap_or(Value::Null))
+            .collect()
+    }
 }
 
 /// The decoder for record type `R`.
 pub(crate) fn decode_typed<R: Record>(
     body: &[u8],
     path: &[PathStep],
+    _def: &'static ResourceDef,
 ) -> Result<(Box<dyn DecodedPage>, Selected), SelectError> {
     let (records, selected) = decode_selected::<R>(body, path)?;
     Ok((Box::new(records), selected))

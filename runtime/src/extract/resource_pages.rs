@@ -26,6 +26,7 @@ pub(crate) struct ResourcePages<'a> {
     pub def: &'static ResourceDef,
     pub decode: DecodeFn,
     pub page_concurrency: usize,
+    pub max_pages: Option<u64>,
     pub inc: Option<&'a Mutex<Incremental>>,
 }
 
@@ -158,7 +159,7 @@ impl ResourcePages<'_> {
                             .excerpt(&e.to_string(), crate::http::EXCERPT_CHARS),
                         url: shown,
                     })?;
-            if !more {
+            if !more || self.max_pages.is_some_and(|m| page >= m) {
                 return Ok(());
             }
             if self.page_concurrency > 1 {
@@ -205,7 +206,10 @@ impl ResourcePages<'_> {
             (i, fetched)
         };
         let mut window = ReadAhead::new(self.page_concurrency);
-        let mut rest = rest.enumerate();
+        let limit = self
+            .max_pages
+            .map_or(usize::MAX, |m| usize::try_from(m.saturating_sub(done)).unwrap_or(usize::MAX));
+        let mut rest = rest.take(limit).enumerate();
         let mut in_flight = futures::stream::FuturesUnordered::new();
         let mut page = done;
         loop {
@@ -308,7 +312,7 @@ impl ResourcePages<'_> {
     ) -> Result<Fetched, ExtractError> {
         let shown = self.http.redactor().url(&resp.url);
         let (records, selected) =
-            (self.decode)(&resp.body, selector).map_err(|e| self.decode_error(page, &shown, e))?;
+            (self.decode)(&resp.body, selector, self.def).map_err(|e| self.decode_error(page, &shown, e))?;
         Ok(Fetched {
             headers: resp.headers,
             body: resp.body,
