@@ -7,6 +7,7 @@
 
 pub mod def;
 pub mod extract;
+pub mod infer;
 pub mod load;
 pub mod normalize;
 pub mod pipeline;

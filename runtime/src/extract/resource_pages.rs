@@ -206,9 +206,9 @@ impl ResourcePages<'_> {
             (i, fetched)
         };
         let mut window = ReadAhead::new(self.page_concurrency);
-        let limit = self
-            .max_pages
-            .map_or(usize::MAX, |m| usize::try_from(m.saturating_sub(done)).unwrap_or(usize::MAX));
+        let limit = self.max_pages.map_or(usize::MAX, |m| {
+            usize::try_from(m.saturating_sub(done)).unwrap_or(usize::MAX)
+        });
         let mut rest = rest.take(limit).enumerate();
         let mut in_flight = futures::stream::FuturesUnordered::new();
         let mut page = done;
@@ -311,8 +311,8 @@ impl ResourcePages<'_> {
         page: u64,
     ) -> Result<Fetched, ExtractError> {
         let shown = self.http.redactor().url(&resp.url);
-        let (records, selected) =
-            (self.decode)(&resp.body, selector, self.def).map_err(|e| self.decode_error(page, &shown, e))?;
+        let (records, selected) = (self.decode)(&resp.body, selector, self.def)
+            .map_err(|e| self.decode_error(page, &shown, e))?;
         Ok(Fetched {
             headers: resp.headers,
             body: resp.body,

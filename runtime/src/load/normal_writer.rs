@@ -15,9 +15,7 @@ use super::normal_tables::{normal, NormalTables};
 use super::LoadError;
 use crate::def::{DataType, ResourceDef};
 use crate::extract::RowBatch;
-use crate::normalize::{
-    ColumnSchema, Normalizer, RelationalOptions, RootId, Row, Schema, TableSchema,
-};
+use crate::normalize::{Normalizer, RelationalOptions, RootId, Row, Schema, TableSchema};
 use restsource_core::naming::Naming;
 
 /// A destination's side of normalized loading: statements run in the run's transaction, values
@@ -140,11 +138,7 @@ impl NormalWriter {
             Dialect::Sqlite => Naming::SQLITE,
             Dialect::Postgres => Naming::POSTGRES,
         };
-        let mut normalizer = Normalizer::new(naming, options.system);
-        normalizer.contract = options.contract;
-        normalizer.max_nesting = options.max_nesting;
-        normalizer.root_key = root_key;
-        normalizer.primary_key = def.primary_key.iter().map(|k| naming.key(k)).collect();
+        let normalizer = Normalizer::for_resource(def, naming, options, root_key);
         let schema = match sql.stored_schema(def.name)? {
             None => Schema::new(),
             Some(text) => serde_json::from_str(&text)
@@ -156,22 +150,7 @@ impl NormalWriter {
         // Every stored table exists; tables added from here on are created by the run.
         let mut tables =
             NormalTables::stored(schema, normalizer.primary_key.clone(), options.system);
-        let table = naming.path(def.table_name);
-        if tables.schema.table_index(&table).is_none() {
-            // Declared columns come first, typed as declared (dlt's rule); a column declared
-            // without a type is left to inference.
-            let root = tables.schema.ensure_table(&table, None);
-            for c in def.columns.iter().filter(|c| c.data_type != DataType::Json) {
-                let name = naming.key(c.json_name);
-                let nullable = c.nullable && !normalizer.primary_key.contains(&name);
-                tables.schema.table_at_mut(root).add_column(ColumnSchema {
-                    name,
-                    data_type: c.data_type,
-                    nullable,
-                    variant: false,
-                });
-            }
-        }
+        normalizer.declare(&mut tables.schema, def);
         let mut writer = NormalWriter::new(normalizer, tables, def.table_name, mode, root_id);
         if mode == NormalMode::Merge {
             writer.hard_delete = def

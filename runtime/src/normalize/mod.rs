@@ -15,6 +15,7 @@
 //!   whenever its root id is the same; root ids are random, or a hash of the primary key.
 
 mod coerce;
+mod declared;
 mod name_cache;
 mod place;
 pub mod schema;
