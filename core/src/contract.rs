@@ -1,8 +1,16 @@
 //! Schema contracts as dlt has them (`schema_contract`): what a load may do when the data
 //! brings a new table, a new column or a value of another type than its column's.
 
-/// What happens when a record would change the schema in one way.
+// A plain comment: the spec's model names this type too (feature `model`), and the doc
+// comment is the JSON Schema's description.
+/// What a load does when a record would change the schema: `evolve` (the default),
+/// `freeze` (fail the run before any of its rows is written), `discard_row`, `discard_value`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(
+    feature = "model",
+    derive(serde::Serialize, serde::Deserialize, schemars::JsonSchema)
+)]
+#[cfg_attr(feature = "model", serde(rename_all = "snake_case"))]
 pub enum ContractMode {
     /// The schema changes (the default).
     #[default]
@@ -13,6 +21,24 @@ pub enum ContractMode {
     DiscardRow,
     /// Only the value that would change the schema is dropped (a new table: all of its rows).
     DiscardValue,
+}
+
+impl ContractMode {
+    /// The spec's name of each mode.
+    pub const NAMES: [(&'static str, ContractMode); 4] = [
+        ("evolve", ContractMode::Evolve),
+        ("freeze", ContractMode::Freeze),
+        ("discard_row", ContractMode::DiscardRow),
+        ("discard_value", ContractMode::DiscardValue),
+    ];
+
+    /// The mode named `name`.
+    pub fn from_name(name: &str) -> Option<ContractMode> {
+        Self::NAMES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, m)| *m)
+    }
 }
 
 /// A contract for each kind of schema change.
@@ -37,5 +63,43 @@ impl SchemaContract {
             columns: mode,
             data_type: mode,
         }
+    }
+}
+
+/// How a source's records become tables (spec key `tables`, overridden by a program's
+/// `--tables`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(
+    feature = "model",
+    derive(serde::Serialize, serde::Deserialize, schemars::JsonSchema)
+)]
+#[cfg_attr(feature = "model", serde(rename_all = "snake_case"))]
+pub enum TablesMode {
+    /// The declared columns, typed, plus every undeclared field kept as JSON in one `_rs_extra`
+    /// column: one table per resource.
+    #[default]
+    Json,
+    /// dlt's normalization: nested objects flattened into `parent__child` columns, lists into
+    /// child tables, every field typed by inference, restsource's system columns (`_rs_id`, ...).
+    Relational,
+    /// As `relational`, with dlt's system column and table names (`_dlt_id`, `_dlt_loads`, ...),
+    /// so queries and dbt models written against a dlt dataset work unchanged.
+    Dlt,
+}
+
+impl TablesMode {
+    /// The spec's and the command line's name of each mode.
+    pub const NAMES: [(&'static str, TablesMode); 3] = [
+        ("json", TablesMode::Json),
+        ("relational", TablesMode::Relational),
+        ("dlt", TablesMode::Dlt),
+    ];
+
+    /// The mode named `name`.
+    pub fn from_name(name: &str) -> Option<TablesMode> {
+        Self::NAMES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, m)| *m)
     }
 }

@@ -26,6 +26,9 @@ fn schema_describes_the_top_level_keys() {
             "$schema",
             "name",
             "client",
+            "tables",
+            "schema_contract",
+            "max_table_nesting",
             "resource_defaults",
             "resources"
         ]

@@ -8,11 +8,13 @@
 //! Map-valued keys use [`IndexMap`] so that generated code follows the spec's own order.
 
 mod auth;
+mod contract;
 mod endpoint;
 mod paginator;
 mod resource;
 
 pub use auth::*;
+pub use contract::*;
 pub use endpoint::*;
 pub use paginator::*;
 pub use resource::*;
@@ -41,6 +43,20 @@ pub struct SourceSpec {
     pub name: Option<String>,
     /// HTTP client settings shared by every resource.
     pub client: ClientConfig,
+    /// (rs) How records become tables: `json` (the declared columns plus one `_rs_extra` JSON
+    /// column), `relational` (dlt's normalization: flattened columns and child tables, every
+    /// field typed) or `dlt` (relational with dlt's system names `_dlt_id`, `_dlt_loads`, ...).
+    /// A program's `--tables` overrides it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tables: Option<TablesMode>,
+    /// dlt's `rest_api_source(schema_contract=...)`: the contract of every resource that does
+    /// not set its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema_contract: Option<SchemaContractConfig>,
+    /// dlt's `rest_api_source(max_table_nesting=...)`: the nesting of every resource that does
+    /// not set its own (default 1000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_table_nesting: Option<u32>,
     /// Settings merged into every resource, exactly as dlt merges them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_defaults: Option<ResourceBase>,

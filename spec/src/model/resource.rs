@@ -58,7 +58,8 @@ pub struct ResourceBase {
     /// Parent fields copied into each child record as `_<parent>_<field>`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include_from_parent: Option<Vec<String>>,
-    /// Nesting depth kept before nested data is stored as JSON.
+    /// Levels of nested objects and lists that flatten into columns and child tables before
+    /// deeper ones are stored as JSON (relational tables; dlt's default 1000).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_table_nesting: Option<u32>,
     /// Fetch children of different parent records concurrently.
@@ -67,9 +68,10 @@ pub struct ResourceBase {
     /// Per-resource retry override.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry: Option<RetryConfig>,
-    /// dlt schema contract; accepted for compatibility.
+    /// What a load may change in this resource's tables (relational tables): dlt's
+    /// `schema_contract`. Overrides the source's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub schema_contract: Option<JsonValue>,
+    pub schema_contract: Option<SchemaContractConfig>,
     /// dlt table format; accepted for compatibility.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub table_format: Option<String>,

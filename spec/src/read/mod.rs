@@ -3,6 +3,7 @@
 //! on after one (every problem is reported at once).
 
 mod auth;
+mod contract;
 mod credential;
 mod paginator;
 mod resource;

@@ -1,6 +1,6 @@
 //! Resources, `resource_defaults` and endpoints.
 
-use super::{auth, child, credential, list, paginator, source, table, Cx, Obj};
+use super::{auth, child, contract, credential, list, paginator, source, table, Cx, Obj};
 use crate::model::{
     Endpoint, EndpointConfig, IncrementalConfig, IncrementalParam, IncrementalTag, LastValueFunc,
     Method, Nullable, OnCursorValueMissing, ParamValue, RangeBound, ResolveParam, ResolveTag,
@@ -169,7 +169,7 @@ fn base(cx: &mut Cx<'_>, o: &Obj<'_>) -> Option<ResourceBase> {
         max_table_nesting: cx.opt(o, "max_table_nesting", Cx::u32),
         parallelized: cx.opt(o, "parallelized", Cx::boolean),
         retry: cx.opt(o, "retry", source::retry),
-        schema_contract: cx.opt(o, "schema_contract", Cx::json),
+        schema_contract: cx.opt(o, "schema_contract", contract::schema_contract),
         table_format: cx.opt(o, "table_format", Cx::string),
         file_format: cx.opt(o, "file_format", Cx::string),
         checkpoint: cx.opt(o, "checkpoint", Cx::positive_u32),

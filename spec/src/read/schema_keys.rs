@@ -3,7 +3,7 @@
 //! the other would make an editor reject a spec the loader takes, or the loader reject one the
 //! schema promises.
 
-use super::{auth, credential, paginator, resource, source, table};
+use super::{auth, contract, credential, paginator, resource, source, table};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -116,6 +116,11 @@ fn pairs(s: &Value) -> Vec<Pair> {
             def(s, "SecretRef"),
         ),
         pair("COLUMN_KEYS", table::COLUMN_KEYS, def(s, "ColumnHints")),
+        pair(
+            "CONTRACT_KEYS",
+            contract::CONTRACT_KEYS,
+            def(s, "ContractEntities"),
+        ),
         pair(
             "WRITE_DISPOSITION_KEYS",
             table::WRITE_DISPOSITION_KEYS,

@@ -1,6 +1,6 @@
 //! The top level and `client`.
 
-use super::{auth, credential, paginator, resource, Cx};
+use super::{auth, contract, credential, paginator, resource, Cx};
 use crate::model::{ClientConfig, RateLimitConfig, RetryConfig, SourceSpec};
 use crate::parse::{Kind, Node};
 use crate::site::Handles;
@@ -9,6 +9,9 @@ pub(super) const TOP_KEYS: &[&str] = &[
     "$schema",
     "name",
     "client",
+    "tables",
+    "schema_contract",
+    "max_table_nesting",
     "resource_defaults",
     "resources",
 ];
@@ -53,6 +56,9 @@ pub(crate) fn read_source<'n>(cx: &mut Cx<'_>, root: &'n Node) -> Option<Read<'n
     let schema = cx.opt(&o, "$schema", Cx::string);
     let name = cx.opt(&o, "name", Cx::string);
     let client = cx.req(&o, "client", "the spec", client);
+    let tables = cx.opt(&o, "tables", contract::tables);
+    let schema_contract = cx.opt(&o, "schema_contract", contract::schema_contract);
+    let max_table_nesting = cx.opt(&o, "max_table_nesting", Cx::u32);
     let defaults_written = o
         .get("resource_defaults")
         .is_some_and(|n| n.kind != Kind::Null);
@@ -88,6 +94,9 @@ pub(crate) fn read_source<'n>(cx: &mut Cx<'_>, root: &'n Node) -> Option<Read<'n
             schema,
             name,
             client,
+            tables,
+            schema_contract,
+            max_table_nesting,
             resource_defaults,
             resources,
         },
