@@ -32,6 +32,10 @@ pub enum Shape {
     /// undeclared fields (`sku`, `warehouse`) and `deleted` when set; other resources
     /// keep the wide shape.
     Seed,
+    /// The wide shape after the API changed: inventory records gain `warranty_months` (an
+    /// integer) and every even id's `ratio` is the text `"n/a"` instead of a number, so a
+    /// schema inferred from the wide shape no longer fits (`restsource infer --check`).
+    Drifted,
 }
 
 /// Settings of one mock API instance. `MockConfig::default()` serves 250 records per

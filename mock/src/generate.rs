@@ -135,6 +135,13 @@ pub fn record(
         (ResourceKind::Analytics, _) => analytics_fields(&mut m, id, h),
         (ResourceKind::Social, _) => social_fields(&mut m, id, h),
         (ResourceKind::Inventory, Shape::Wide) => inventory_fields(&mut m, id, h, state.version),
+        (ResourceKind::Inventory, Shape::Drifted) => {
+            inventory_fields(&mut m, id, h, state.version);
+            if id.is_multiple_of(2) {
+                m.insert("ratio".into(), json!("n/a"));
+            }
+            m.insert("warranty_months".into(), json!(id % 24));
+        }
         (ResourceKind::Inventory, Shape::Seed) => seed_fields(&mut m, id, h, state.version),
     }
     if state.deleted {

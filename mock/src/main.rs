@@ -22,6 +22,8 @@ enum RecordShape {
     Wide,
     /// Inventory records with the seed's declared fields plus `sku` and `warehouse`.
     Seed,
+    /// Wide inventory records after an API change: a new field, and text in a number field.
+    Drifted,
 }
 
 /// A local mock of the seed APIs, with injected faults and admin endpoints under /_admin/.
@@ -75,6 +77,7 @@ async fn main() {
         shape: match args.shape {
             RecordShape::Wide => Shape::Wide,
             RecordShape::Seed => Shape::Seed,
+            RecordShape::Drifted => Shape::Drifted,
         },
         ..MockConfig::default()
     };

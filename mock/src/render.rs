@@ -68,7 +68,14 @@ impl Renderer {
         match (self.kind, self.shape) {
             (ResourceKind::Analytics, _) => analytics_fields(out, id, h),
             (ResourceKind::Social, _) => social_fields(out, id, h),
-            (ResourceKind::Inventory, Shape::Wide) => inventory_fields(out, id, h, state.version),
+            (ResourceKind::Inventory, Shape::Wide) => {
+                inventory_fields(out, id, h, state.version, false)
+            }
+            (ResourceKind::Inventory, Shape::Drifted) => {
+                inventory_fields(out, id, h, state.version, true);
+                out.extend_from_slice(b",\"warranty_months\":");
+                write_u64(out, id % 24);
+            }
             (ResourceKind::Inventory, Shape::Seed) => seed_fields(out, id, h, state.version),
         }
         if state.deleted {
@@ -137,7 +144,8 @@ fn seed_fields(out: &mut Vec<u8>, id: u64, h: u64, version: u32) {
     write_u64(out, h % 16);
 }
 
-fn inventory_fields(out: &mut Vec<u8>, id: u64, h: u64, version: u32) {
+/// `drifted`: `ratio` is `"n/a"` on even ids (see [`Shape::Drifted`]).
+fn inventory_fields(out: &mut Vec<u8>, id: u64, h: u64, version: u32, drifted: bool) {
     write_quantity(out, id, h, version);
     out.extend_from_slice(b",\"price\":\"");
     write_u64(out, (h >> 9) % 1000);
@@ -150,7 +158,11 @@ fn inventory_fields(out: &mut Vec<u8>, id: u64, h: u64, version: u32) {
         b"false"
     });
     out.extend_from_slice(b",\"ratio\":");
-    write_f64(out, ((h >> 26) % 1024) as f64 / 1024.0);
+    if drifted && id.is_multiple_of(2) {
+        out.extend_from_slice(b"\"n/a\"");
+    } else {
+        write_f64(out, ((h >> 26) % 1024) as f64 / 1024.0);
+    }
     out.extend_from_slice(b",\"created_on\":\"");
     // 2024-01-01 is day 19,723 of the Unix calendar; id % 366 keeps it in 2024 (a leap year).
     let (y, m, d) = civil_from_days(EPOCH_UNIX / DAY + (id % 366) as i64);

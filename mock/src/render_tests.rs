@@ -9,7 +9,7 @@ use crate::mutation::{apply, MutationSpec};
 use crate::resources::{all_resources, kind_of, wrong_type_field, INVENTORY};
 use crate::store::Store;
 
-const SHAPES: [Shape; 2] = [Shape::Wide, Shape::Seed];
+const SHAPES: [Shape; 3] = [Shape::Wide, Shape::Seed, Shape::Drifted];
 const SEEDS: [u64; 4] = [0, 42, 7, u64::MAX];
 
 fn reference(seed: u64, resource: &str, shape: Shape, id: u64, state: RecordState) -> String {
