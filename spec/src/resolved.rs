@@ -73,6 +73,25 @@ pub struct ResolvedColumn {
 }
 
 impl ResolvedColumn {
+    /// A column without hints, Rust name or description (codegen's undeclared key columns, and
+    /// tests).
+    pub fn plain(name: &str, data_type: DataType, nullable: bool) -> Self {
+        ResolvedColumn {
+            def: ColumnDef {
+                json_name: name.to_string(),
+                sql_name: name.to_string(),
+                data_type,
+                nullable,
+                precision: None,
+                scale: None,
+                hard_delete: false,
+                dedup_sort: None,
+            },
+            rust_name: None,
+            description: None,
+        }
+    }
+
     /// The column's name: as in the JSON records, and the SQL column (quoted per dialect).
     pub fn name(&self) -> &str {
         &self.def.json_name
