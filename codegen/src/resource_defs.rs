@@ -32,7 +32,11 @@ pub(crate) fn source(ir: &SourceIr<'_>, rt: &TokenStream) -> TokenStream {
 pub(crate) fn resource(r: &ResourceIr<'_>, ir: &SourceIr<'_>, rt: &TokenStream) -> TokenStream {
     let res = &r.res.def;
     let konst = &r.konst;
-    let columns = r.fields.iter().map(|f| f.column.def.const_tokens(rt)).collect();
+    let columns = r
+        .fields
+        .iter()
+        .map(|f| f.column.def.const_tokens(rt))
+        .collect();
     let parent = res.parent.as_ref().map(|p| {
         // Validation guarantees the parent is a resource of the same source.
         match ir.resources.iter().find(|o| o.res.def.name == p.resource) {

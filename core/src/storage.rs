@@ -81,8 +81,11 @@ pub type TemplatePartOf<F> =
     TemplatePart<<F as Storage>::Str, <F as Storage>::Field, <F as Storage>::Secret>;
 
 /// The paginator of storage `F`.
-pub type PaginatorOf<F> =
-    PaginatorDef<<F as Storage>::Str, <F as Storage>::Path, <F as Storage>::List<<F as Storage>::Str>>;
+pub type PaginatorOf<F> = PaginatorDef<
+    <F as Storage>::Str,
+    <F as Storage>::Path,
+    <F as Storage>::List<<F as Storage>::Str>,
+>;
 
 /// The incremental settings of storage `F`.
 pub type IncrementalOf<F> =

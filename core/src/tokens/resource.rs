@@ -75,7 +75,11 @@ where
         let selector = opt_steps(self.data_selector.as_ref(), rt);
         let missing = self.data_selector_missing.const_tokens(rt);
         let paginator = self.paginator.const_tokens(rt);
-        let actions = self.response_actions.as_ref().iter().map(|a| a.const_tokens(rt));
+        let actions = self
+            .response_actions
+            .as_ref()
+            .iter()
+            .map(|a| a.const_tokens(rt));
         let incremental = self.incremental.const_tokens(rt);
         let auth = self.auth.const_tokens(rt);
         quote! {
