@@ -2559,7 +2559,9 @@ pub mod inventory {
             params: &[
                 (
                     "updated_since",
-                    ::restsource::runtime::def::Lit::Str(
+                    ::restsource::runtime::def::Lit::Str::<
+                        ::restsource::runtime::def::Static,
+                    >(
                         ::restsource::runtime::def::Template(
                             &[
                                 ::restsource::runtime::def::TemplatePart::Incremental(
@@ -2590,7 +2592,9 @@ pub mod inventory {
                 cursor_path_text: "updated_at",
                 cursor_path: &[::restsource::runtime::def::PathStep::key("updated_at")],
                 initial_value: Some(
-                    ::restsource::runtime::def::Lit::Str(
+                    ::restsource::runtime::def::Lit::Str::<
+                        ::restsource::runtime::def::Static,
+                    >(
                         ::restsource::runtime::def::Template(
                             &[
                                 ::restsource::runtime::def::TemplatePart::Lit(
@@ -2814,7 +2818,9 @@ pub mod inventory {
             params: &[
                 (
                     "updated_since",
-                    ::restsource::runtime::def::Lit::Str(
+                    ::restsource::runtime::def::Lit::Str::<
+                        ::restsource::runtime::def::Static,
+                    >(
                         ::restsource::runtime::def::Template(
                             &[
                                 ::restsource::runtime::def::TemplatePart::Incremental(
@@ -2845,7 +2851,9 @@ pub mod inventory {
                 cursor_path_text: "updated_at",
                 cursor_path: &[::restsource::runtime::def::PathStep::key("updated_at")],
                 initial_value: Some(
-                    ::restsource::runtime::def::Lit::Str(
+                    ::restsource::runtime::def::Lit::Str::<
+                        ::restsource::runtime::def::Static,
+                    >(
                         ::restsource::runtime::def::Template(
                             &[
                                 ::restsource::runtime::def::TemplatePart::Lit(

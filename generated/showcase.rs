@@ -994,7 +994,9 @@ pub mod showcase {
             params: &[
                 (
                     "sort",
-                    ::restsource::runtime::def::Lit::Str(
+                    ::restsource::runtime::def::Lit::Str::<
+                        ::restsource::runtime::def::Static,
+                    >(
                         ::restsource::runtime::def::Template(
                             &[
                                 ::restsource::runtime::def::TemplatePart::Lit("updated_at"),
@@ -1004,7 +1006,9 @@ pub mod showcase {
                 ),
                 (
                     "since",
-                    ::restsource::runtime::def::Lit::Str(
+                    ::restsource::runtime::def::Lit::Str::<
+                        ::restsource::runtime::def::Static,
+                    >(
                         ::restsource::runtime::def::Template(
                             &[
                                 ::restsource::runtime::def::TemplatePart::Incremental(
@@ -1016,15 +1020,21 @@ pub mod showcase {
                 ),
             ],
             json: Some(
-                ::restsource::runtime::def::Lit::Map(
+                ::restsource::runtime::def::Lit::Map::<
+                    ::restsource::runtime::def::Static,
+                >(
                     &[
                         ("limit", ::restsource::runtime::def::Lit::Int(50)),
                         ("ratio", ::restsource::runtime::def::Lit::Float(0.5)),
                         (
                             "tags",
-                            ::restsource::runtime::def::Lit::List(
+                            ::restsource::runtime::def::Lit::List::<
+                                ::restsource::runtime::def::Static,
+                            >(
                                 &[
-                                    ::restsource::runtime::def::Lit::Str(
+                                    ::restsource::runtime::def::Lit::Str::<
+                                        ::restsource::runtime::def::Static,
+                                    >(
                                         ::restsource::runtime::def::Template(
                                             &[::restsource::runtime::def::TemplatePart::Lit("a")],
                                         ),
@@ -1065,7 +1075,9 @@ pub mod showcase {
                 cursor_path_text: "updated_at",
                 cursor_path: &[::restsource::runtime::def::PathStep::key("updated_at")],
                 initial_value: Some(
-                    ::restsource::runtime::def::Lit::Str(
+                    ::restsource::runtime::def::Lit::Str::<
+                        ::restsource::runtime::def::Static,
+                    >(
                         ::restsource::runtime::def::Template(
                             &[
                                 ::restsource::runtime::def::TemplatePart::Lit(
@@ -1428,7 +1440,9 @@ pub mod showcase {
                     &[
                         (
                             "item",
-                            ::restsource::runtime::def::Lit::Str(
+                            ::restsource::runtime::def::Lit::Str::<
+                                ::restsource::runtime::def::Static,
+                            >(
                                 ::restsource::runtime::def::Template(
                                     &[
                                         ::restsource::runtime::def::TemplatePart::Parent(
@@ -1440,14 +1454,20 @@ pub mod showcase {
                         ),
                         (
                             "fields",
-                            ::restsource::runtime::def::Lit::List(
+                            ::restsource::runtime::def::Lit::List::<
+                                ::restsource::runtime::def::Static,
+                            >(
                                 &[
-                                    ::restsource::runtime::def::Lit::Str(
+                                    ::restsource::runtime::def::Lit::Str::<
+                                        ::restsource::runtime::def::Static,
+                                    >(
                                         ::restsource::runtime::def::Template(
                                             &[::restsource::runtime::def::TemplatePart::Lit("a")],
                                         ),
                                     ),
-                                    ::restsource::runtime::def::Lit::Str(
+                                    ::restsource::runtime::def::Lit::Str::<
+                                        ::restsource::runtime::def::Static,
+                                    >(
                                         ::restsource::runtime::def::Template(
                                             &[::restsource::runtime::def::TemplatePart::Lit("b")],
                                         ),
@@ -2176,7 +2196,9 @@ pub mod showcase {
             extra: &[
                 (
                     "audience",
-                    ::restsource::runtime::def::Lit::Str(
+                    ::restsource::runtime::def::Lit::Str::<
+                        ::restsource::runtime::def::Static,
+                    >(
                         ::restsource::runtime::def::Template(
                             &[::restsource::runtime::def::TemplatePart::Lit("api")],
                         ),

@@ -223,7 +223,7 @@ fn generate_never_copies_literal_credentials_into_code() {
     for line in [
         r#"base_url: "https://api.example.com","#,
         r#"headers: &[("Accept", "application/json")],"#,
-        r#"("api_key", ::restsource::runtime::def::Lit::Str(::restsource::runtime::def::Template(&[::restsource::runtime::def::TemplatePart::Secret("api_key")])))"#,
+        r#"("api_key", ::restsource::runtime::def::Lit::Str::<::restsource::runtime::def::Static>(::restsource::runtime::def::Template(&[::restsource::runtime::def::TemplatePart::Secret("api_key")])))"#,
         r#"("X-Api-Key", ::restsource::runtime::def::Template(&[::restsource::runtime::def::TemplatePart::Secret("x_api_key")]))"#,
         r#"url_username: ::restsource::runtime::secret::from_env("url_username", "URL_USERNAME")?,"#,
         r#"url_password: ::restsource::runtime::secret::from_env("url_password", "URL_PASSWORD")?,"#,

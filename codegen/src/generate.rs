@@ -228,7 +228,7 @@ mod tests {
     #[test]
     fn a_checkpoint_reaches_the_resource_def() {
         let mut r = testing::resource("events");
-        r.checkpoint = Some(25);
+        r.def.checkpoint = Some(25);
         let src = testing::source("s", vec![r, testing::resource("plain")]);
         let code = format_code(
             generate_tokens(&src, &Settings::default()).unwrap(),

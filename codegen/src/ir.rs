@@ -78,11 +78,11 @@ pub(crate) fn plan(src: &ResolvedSource) -> Result<SourceIr<'_>, Error> {
             return Err(Error::StructNameCollision {
                 name,
                 first: first.to_string(),
-                second: res.name.clone(),
+                second: res.def.name.clone(),
             });
         }
         types.unique(&name);
-        owners.push((name.clone(), &res.name));
+        owners.push((name.clone(), &res.def.name));
         explicit.push(Some(name));
     }
 
@@ -90,10 +90,10 @@ pub(crate) fn plan(src: &ResolvedSource) -> Result<SourceIr<'_>, Error> {
     for (res, fixed) in src.resources.iter().zip(explicit) {
         let ty = match fixed {
             Some(name) => name,
-            None => types.unique(&sanitize(&res.name, Case::UpperCamel, "Resource")),
+            None => types.unique(&sanitize(&res.def.name, Case::UpperCamel, "Resource")),
         };
-        let konst = consts.unique(&sanitize(&res.name, Case::ShoutySnake, "RESOURCE"));
-        let method = methods.unique(&sanitize(&res.name, Case::Snake, "resource"));
+        let konst = consts.unique(&sanitize(&res.def.name, Case::ShoutySnake, "RESOURCE"));
+        let method = methods.unique(&sanitize(&res.def.name, Case::Snake, "resource"));
         let (fields, key) = plan_fields(res);
         resources.push(ResourceIr {
             res,
@@ -128,16 +128,16 @@ pub(crate) fn plan(src: &ResolvedSource) -> Result<SourceIr<'_>, Error> {
 /// as JSON fields so the typed key and the SQL key always exist.
 fn plan_fields(res: &ResolvedResource) -> (Vec<FieldIr>, Vec<usize>) {
     let mut names = Namespace::with_reserved(&[EXTRA_FIELD]);
-    let mut columns: Vec<ResolvedColumn> = res.columns.clone();
-    for key in res.primary_key.iter().chain(&res.merge_key) {
-        if !columns.iter().any(|c| &c.name == key) {
-            columns.push(implicit_key_column(key));
+    let mut columns: Vec<ResolvedColumn> = res.def.columns.clone();
+    for key in res.def.primary_key.iter().chain(&res.def.merge_key) {
+        if !columns.iter().any(|c| c.name() == key) {
+            columns.push(ResolvedColumn::plain(key, DataType::Json, false));
         }
     }
     let fields: Vec<FieldIr> = columns
         .into_iter()
         .map(|column| {
-            let wanted = column.rust_name.as_deref().unwrap_or(&column.name);
+            let wanted = column.rust_name.as_deref().unwrap_or(column.name());
             let name = names.unique(&sanitize(wanted, Case::Snake, "field"));
             FieldIr {
                 ident: ident(&name),
@@ -146,23 +146,10 @@ fn plan_fields(res: &ResolvedResource) -> (Vec<FieldIr>, Vec<usize>) {
         })
         .collect();
     let key = res
+        .def
         .primary_key
         .iter()
-        .filter_map(|k| fields.iter().position(|f| &f.column.name == k))
+        .filter_map(|k| fields.iter().position(|f| f.column.name() == k))
         .collect();
     (fields, key)
-}
-
-fn implicit_key_column(name: &str) -> ResolvedColumn {
-    ResolvedColumn {
-        name: name.to_string(),
-        data_type: DataType::Json,
-        nullable: false,
-        precision: None,
-        scale: None,
-        hard_delete: false,
-        dedup_sort: None,
-        rust_name: None,
-        description: None,
-    }
 }

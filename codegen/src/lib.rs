@@ -7,7 +7,6 @@
 #![deny(missing_docs)]
 
 mod builder;
-mod const_values;
 mod error;
 mod expand;
 mod generate;

@@ -24,8 +24,8 @@ pub(crate) fn value_type(t: DataType, rt: &TokenStream) -> TokenStream {
 }
 
 fn field_type(f: &FieldIr, rt: &TokenStream) -> TokenStream {
-    let t = value_type(f.column.data_type, rt);
-    if f.column.nullable {
+    let t = value_type(f.column.def.data_type, rt);
+    if f.column.def.nullable {
         quote!(::core::option::Option<#t>)
     } else {
         t
@@ -49,11 +49,11 @@ pub(crate) fn record(
     let extra = format_ident!("{}", EXTRA_FIELD);
     let doc = format!(
         " A record of resource `{}` (table `{}`).",
-        r.res.name, r.res.table_name
+        r.res.def.name, r.res.def.table_name
     );
     let fields = r.fields.iter().map(|f| {
         let ident = &f.ident;
-        let json = &f.column.name;
+        let json = &f.column.name();
         let t = field_type(f, rt);
         let doc = f
             .column
@@ -127,7 +127,7 @@ pub(crate) fn record(
 fn lookup_fn(r: &ResourceIr<'_>, rt: &TokenStream) -> TokenStream {
     let extra = format_ident!("{}", EXTRA_FIELD);
     let arms = r.fields.iter().map(|f| {
-        let (ident, json) = (&f.ident, &f.column.name);
+        let (ident, json) = (&f.ident, &f.column.name());
         quote!(#json => #rt::record::ColumnValue::lookup(&self.#ident, rest),)
     });
     // Undeclared fields are looked up in the extras; without declared columns a `match` on
@@ -168,13 +168,13 @@ fn lookup_fn(r: &ResourceIr<'_>, rt: &TokenStream) -> TokenStream {
 /// `Record::cursor` read straight from the field, when the incremental cursor path is one
 /// declared column; otherwise the trait's default (a lookup) serves.
 fn cursor_fn(r: &ResourceIr<'_>, rt: &TokenStream) -> TokenStream {
-    let Some(inc) = &r.res.incremental else {
+    let Some(inc) = &r.res.def.endpoint.incremental else {
         return TokenStream::new();
     };
     let [PathStep::Key(name)] = inc.cursor_path.steps.as_slice() else {
         return TokenStream::new();
     };
-    let Some(f) = r.fields.iter().find(|f| f.column.name == **name) else {
+    let Some(f) = r.fields.iter().find(|f| f.column.name() == &**name) else {
         return TokenStream::new();
     };
     let ident = &f.ident;
@@ -187,11 +187,11 @@ fn cursor_fn(r: &ResourceIr<'_>, rt: &TokenStream) -> TokenStream {
 
 /// `Record::PARENT` for a child: the parent's record struct's handle.
 fn parent_const(r: &ResourceIr<'_>, ir: &SourceIr<'_>, rt: &TokenStream) -> TokenStream {
-    let Some(p) = &r.res.parent else {
+    let Some(p) = &r.res.def.parent else {
         return TokenStream::new();
     };
     // Validation guarantees the parent is a resource of the same source.
-    let handle = match ir.resources.iter().find(|o| o.res.name == p.resource) {
+    let handle = match ir.resources.iter().find(|o| o.res.def.name == p.resource) {
         Some(o) => {
             let ty = &o.ty;
             quote!(#rt::extract::ResourceHandle::of::<#ty>)
@@ -213,7 +213,7 @@ fn parent_const(r: &ResourceIr<'_>, ir: &SourceIr<'_>, rt: &TokenStream) -> Toke
 fn deserialize_impl(r: &ResourceIr<'_>, rt: &TokenStream) -> TokenStream {
     let ty = &r.ty;
     let extra = format_ident!("{}", EXTRA_FIELD);
-    let expecting = format!("a record of resource `{}` (a JSON object)", r.res.name);
+    let expecting = format!("a record of resource `{}` (a JSON object)", r.res.def.name);
     // Slots are numbered, never named after fields, so no column can shadow `map`.
     let slot = |i: usize| format_ident!("slot_{}", i);
     let slots = r.fields.iter().enumerate().map(|(i, f)| {
@@ -223,15 +223,15 @@ fn deserialize_impl(r: &ResourceIr<'_>, rt: &TokenStream) -> TokenStream {
     });
     let arms = r.fields.iter().enumerate().map(|(i, f)| {
         let s = slot(i);
-        let json = &f.column.name;
+        let json = &f.column.name();
         quote!(#json => #rt::record::de::field(&mut #s, #json, &mut map)?,)
     });
     let inits = r.fields.iter().enumerate().map(|(i, f)| {
         let s = slot(i);
         let ident = &f.ident;
-        let json = &f.column.name;
-        let timestamp = f.column.data_type == DataType::Timestamp;
-        match (f.column.nullable, timestamp) {
+        let json = &f.column.name();
+        let timestamp = f.column.def.data_type == DataType::Timestamp;
+        match (f.column.def.nullable, timestamp) {
             (true, false) => quote!(#ident: #s.unwrap_or_default(),),
             (true, true) => quote!(#ident: #s.flatten().map(|t| t.0),),
             (false, false) => quote!(#ident: #rt::record::de::required(#s, #json)?,),
@@ -286,10 +286,10 @@ fn deserialize_impl(r: &ResourceIr<'_>, rt: &TokenStream) -> TokenStream {
 /// What a field is decoded as: its own type, except timestamps, which go through the
 /// runtime's faster parser of the same text.
 fn slot_type(f: &FieldIr, rt: &TokenStream) -> TokenStream {
-    if f.column.data_type != DataType::Timestamp {
+    if f.column.def.data_type != DataType::Timestamp {
         return field_type(f, rt);
     }
-    if f.column.nullable {
+    if f.column.def.nullable {
         quote!(::core::option::Option<#rt::record::de::Timestamp>)
     } else {
         quote!(#rt::record::de::Timestamp)
@@ -299,8 +299,8 @@ fn slot_type(f: &FieldIr, rt: &TokenStream) -> TokenStream {
 /// Floats are not `Eq`/`Hash`, so a float key component is a `FloatKey` (compared by its
 /// bits, written as the number).
 fn key_type(f: &FieldIr, rt: &TokenStream) -> TokenStream {
-    if f.column.data_type == DataType::Double {
-        if f.column.nullable {
+    if f.column.def.data_type == DataType::Double {
+        if f.column.def.nullable {
             quote!(::core::option::Option<#rt::record::FloatKey>)
         } else {
             quote!(#rt::record::FloatKey)
@@ -312,7 +312,7 @@ fn key_type(f: &FieldIr, rt: &TokenStream) -> TokenStream {
 
 fn key_value(f: &FieldIr, rt: &TokenStream) -> TokenStream {
     let ident = &f.ident;
-    match (f.column.data_type, f.column.nullable) {
+    match (f.column.def.data_type, f.column.def.nullable) {
         (DataType::Double, false) => quote!(#rt::record::FloatKey(self.#ident)),
         (DataType::Double, true) => quote!(self.#ident.map(#rt::record::FloatKey)),
         (t, _) if is_copy(t) => quote!(self.#ident),

@@ -66,7 +66,7 @@ pub(crate) fn source(ir: &SourceIr<'_>, rt: &TokenStream) -> TokenStream {
         let (method, ty) = (&r.method, &r.ty);
         let doc = format!(
             " Every record of resource `{}`, in API order (parents are fetched as needed).",
-            r.res.name
+            r.res.def.name
         );
         quote! {
             #[doc = #doc]
@@ -78,10 +78,10 @@ pub(crate) fn source(ir: &SourceIr<'_>, rt: &TokenStream) -> TokenStream {
     let selected = ir
         .resources
         .iter()
-        .filter(|r| r.res.selected)
+        .filter(|r| r.res.def.selected)
         .map(|r| &r.ty);
     let by_name = ir.resources.iter().map(|r| {
-        let (name, ty) = (&r.res.name, &r.ty);
+        let (name, ty) = (&r.res.def.name, &r.ty);
         quote! { #name => ::core::option::Option::Some(#rt::extract::ResourceHandle::of::<#ty>()), }
     });
     let doc = format!(

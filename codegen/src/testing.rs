@@ -2,9 +2,10 @@
 //! size (the compile-time benchmark uses 50 resources). Not a stable API.
 
 use restsource_spec::resolved::{
-    template, DataType, Disposition, JsonPath, MergeStrategy, Method, PathStep, ResolvedAuth,
-    ResolvedAuthChoice, ResolvedColumn, ResolvedPaginator, ResolvedParamPlace, ResolvedResource,
-    ResolvedRetry, ResolvedSource, SecretInfo, Template, TemplatePart,
+    template, DataType, Disposition, EndpointDef, JsonPath, MergeStrategy, Method, PathStep,
+    ResolvedAuth, ResolvedAuthChoice, ResolvedColumn, ResolvedPaginator, ResolvedParamPlace,
+    ResolvedResource, ResolvedRetry, ResolvedSource, ResourceDef, SecretInfo, Template,
+    TemplatePart, WriteDef,
 };
 
 /// A JSONPath of plain keys (`data.items`).
@@ -26,17 +27,7 @@ pub fn literal(text: &str) -> Template {
 
 /// A column with dlt's defaults (nullable, no hints).
 pub fn column(name: &str, data_type: DataType) -> ResolvedColumn {
-    ResolvedColumn {
-        name: name.to_string(),
-        data_type,
-        nullable: true,
-        precision: None,
-        scale: None,
-        hard_delete: false,
-        dedup_sort: None,
-        rust_name: None,
-        description: None,
-    }
+    ResolvedColumn::plain(name, data_type, true)
 }
 
 /// dlt's retry defaults.
@@ -53,34 +44,40 @@ pub fn default_retry() -> ResolvedRetry {
 /// A resource with every setting at its default: GET `<name>`, single page, append.
 pub fn resource(name: &str) -> ResolvedResource {
     ResolvedResource {
-        name: name.to_string(),
-        table_name: name.to_string(),
+        def: ResourceDef {
+            name: name.to_string(),
+            table_name: name.to_string(),
+            endpoint: EndpointDef {
+                path: literal(name),
+                method: Method::Get,
+                params: Vec::new(),
+                json: None,
+                data: None,
+                headers: Vec::new(),
+                data_selector: None,
+                data_selector_missing: Default::default(),
+                paginator: ResolvedPaginator::SinglePage,
+                response_actions: Vec::new(),
+                incremental: None,
+                auth: ResolvedAuthChoice::Inherit,
+            },
+            primary_key: Vec::new(),
+            merge_key: Vec::new(),
+            write: WriteDef {
+                disposition: Disposition::Append,
+                deduplicated: false,
+            },
+            columns: Vec::new(),
+            parent: None,
+            selected: true,
+            parallelized: false,
+            retry: default_retry(),
+            sql: (),
+            checkpoint: None,
+        },
         struct_name: None,
-        method: Method::Get,
-        path: literal(name),
-        params: Vec::new(),
-        json: None,
-        data: None,
-        headers: Vec::new(),
-        data_selector: None,
-        data_selector_missing: Default::default(),
-        paginator: ResolvedPaginator::SinglePage,
-        response_actions: Vec::new(),
-        incremental: None,
         row_order: None,
-        auth: ResolvedAuthChoice::Inherit,
-        primary_key: Vec::new(),
-        merge_key: Vec::new(),
-        disposition: Disposition::Append,
-        merge_strategy: MergeStrategy::DeleteInsert,
-        deduplicated: false,
-        columns: Vec::new(),
-        parent: None,
-        selected: true,
-        parallelized: false,
         max_table_nesting: None,
-        retry: default_retry(),
-        checkpoint: None,
     }
 }
 
@@ -104,8 +101,9 @@ pub fn synthetic_source(n: usize) -> ResolvedSource {
     let resources = (0..n)
         .map(|i| {
             let mut r = resource(&format!("resource_{i:03}"));
-            r.data_selector = Some(path("data"));
-            r.paginator = ResolvedPaginator::Offset {
+            let d = &mut r.def;
+            d.endpoint.data_selector = Some(path("data"));
+            d.endpoint.paginator = ResolvedPaginator::Offset {
                 limit: 100,
                 offset: 0,
                 offset_param: ResolvedParamPlace::Query("offset".into()),
@@ -115,13 +113,10 @@ pub fn synthetic_source(n: usize) -> ResolvedSource {
                 stop_after_empty_page: true,
                 has_more_path: None,
             };
-            r.primary_key = vec!["id".into()];
-            r.disposition = Disposition::Merge;
-            r.columns = vec![
-                ResolvedColumn {
-                    nullable: false,
-                    ..column("id", DataType::Bigint)
-                },
+            d.primary_key = vec!["id".into()];
+            d.write.disposition = Disposition::Merge(MergeStrategy::DeleteInsert);
+            d.columns = vec![
+                ResolvedColumn::plain("id", DataType::Bigint, false),
                 column("name", DataType::Text),
                 column("value", DataType::Double),
                 column("updated_at", DataType::Timestamp),

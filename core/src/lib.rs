@@ -61,7 +61,9 @@ pub mod naming;
 mod paginator;
 pub mod path;
 mod python;
+mod resource;
 pub mod sql;
+pub mod storage;
 mod template;
 pub mod timestamp;
 #[cfg(feature = "tokens")]
@@ -77,6 +79,8 @@ pub use endpoint::{
 pub use incremental::IncrementalDef;
 pub use paginator::{PaginatorDef, ParamPlace};
 pub use path::{Path, PathStep};
+pub use resource::{DataDef, EndpointDef, ParentDef, ResourceDef, SourceDef};
 pub use sql::{SqlDefs, TableSql};
+pub use storage::{Static, Storage};
 pub use template::{IncrementalValue, Lit, SecretName, Template, TemplatePart};
 pub use write::{Disposition, MergeStrategy, WriteDef};

@@ -5,6 +5,9 @@
 //! owned instantiation (its parent fields also name the parent, its secrets carry their
 //! environment variable), which codegen prints as the `'static` one.
 
+use std::fmt;
+
+use crate::storage::{Static, Storage, TemplateOf};
 use crate::{PathStep, SecretDef};
 
 /// Which incremental value an `{incremental.<value>}` placeholder names.
@@ -51,19 +54,20 @@ pub enum TemplatePart<S = &'static str, F = &'static [PathStep], X = &'static st
     Secret(X),
 }
 
-/// A JSON literal from the spec (query values, bodies, initial values).
+/// A JSON literal from the spec (query values, bodies, form fields) whose strings may hold
+/// placeholders: one definition for generated constants ([`Static`], the default) and the
+/// spec's resolver (its owned storage).
 ///
-/// Written here and, owned, as the spec's `resolved::TValue`: the one shape written twice on
-/// purpose. It holds lists of itself, so a form generic over its storage needs a storage
-/// trait with associated types (type parameters cannot default to a type that contains
-/// itself), and rustc then cannot build generated constants such as
-/// `Lit::Str(Template(&[TemplatePart::Parent(&[PathStep::key("id")])]))`: through the generic
-/// type the argument's type is a projection `&[..]` does not coerce to, and through an alias
-/// of the `'static` form the nested arrays lose their temporary lifetime extension (a
-/// `PathStep` array has a destructor, so it is not promoted either). Tested equal in shape by
-/// codegen's `const_values` tests, which print every variant.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Lit {
+/// It holds lists of itself, so its storage is one [`Storage`] parameter (a type parameter
+/// cannot default to a type that contains itself), and `Clone`, `Debug` and `PartialEq` are
+/// written out: a derive would bound them on the lists, which hold `Lit` again.
+///
+/// Generated constants build the variants with a payload through the generic enum with a
+/// turbofish, `Lit::List::<Static>(&[..])`: without it the argument's type is an unnormalized
+/// projection that `&[..]` does not coerce to, and through an alias of `Lit<Static>` the path
+/// is type-relative, so the nested arrays lose their temporary lifetime extension (a
+/// `PathStep` array has a destructor, so it is not promoted either).
+pub enum Lit<F: Storage = Static> {
     /// `null`.
     Null,
     /// `true`/`false`.
@@ -73,11 +77,56 @@ pub enum Lit {
     /// A float.
     Float(f64),
     /// A string that may hold placeholders.
-    Str(Template),
+    Str(TemplateOf<F>),
     /// An array.
-    List(&'static [Lit]),
+    List(F::List<Lit<F>>),
     /// An object, in spec order.
-    Map(&'static [(&'static str, Lit)]),
+    Map(F::List<(F::Str, Lit<F>)>),
+}
+
+impl Copy for Lit<Static> {}
+
+impl<F: Storage> Clone for Lit<F> {
+    fn clone(&self) -> Self {
+        match self {
+            Lit::Null => Lit::Null,
+            Lit::Bool(b) => Lit::Bool(*b),
+            Lit::Int(i) => Lit::Int(*i),
+            Lit::Float(f) => Lit::Float(*f),
+            Lit::Str(t) => Lit::Str(t.clone()),
+            Lit::List(items) => Lit::List(items.clone()),
+            Lit::Map(entries) => Lit::Map(entries.clone()),
+        }
+    }
+}
+
+impl<F: Storage> PartialEq for Lit<F> {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Lit::Null, Lit::Null) => true,
+            (Lit::Bool(a), Lit::Bool(b)) => a == b,
+            (Lit::Int(a), Lit::Int(b)) => a == b,
+            (Lit::Float(a), Lit::Float(b)) => a == b,
+            (Lit::Str(a), Lit::Str(b)) => a == b,
+            (Lit::List(a), Lit::List(b)) => a == b,
+            (Lit::Map(a), Lit::Map(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl<F: Storage> fmt::Debug for Lit<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Lit::Null => f.write_str("Null"),
+            Lit::Bool(b) => f.debug_tuple("Bool").field(b).finish(),
+            Lit::Int(i) => f.debug_tuple("Int").field(i).finish(),
+            Lit::Float(x) => f.debug_tuple("Float").field(x).finish(),
+            Lit::Str(t) => f.debug_tuple("Str").field(t).finish(),
+            Lit::List(items) => f.debug_tuple("List").field(items).finish(),
+            Lit::Map(entries) => f.debug_tuple("Map").field(entries).finish(),
+        }
+    }
 }
 
 /// What every form of secret reference tells: the secret's name, the only part generated

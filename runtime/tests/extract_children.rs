@@ -20,9 +20,9 @@ use serde_json::json;
 record_type!(Item, &RESOURCE);
 
 // Strings that are exactly one parent placeholder.
-const PARENT_ID: Lit = Lit::Str(Template(&[TemplatePart::Parent(&[PathStep::key("id")])]));
-const PARENT_TAGS: Lit = Lit::Str(Template(&[TemplatePart::Parent(&[PathStep::key("tags")])]));
-const PARENT_ACTIVE: Lit = Lit::Str(Template(&[TemplatePart::Parent(&[
+const PARENT_ID: Lit = Lit::Str::<Static>(Template(&[TemplatePart::Parent(&[PathStep::key("id")])]));
+const PARENT_TAGS: Lit = Lit::Str::<Static>(Template(&[TemplatePart::Parent(&[PathStep::key("tags")])]));
+const PARENT_ACTIVE: Lit = Lit::Str::<Static>(Template(&[TemplatePart::Parent(&[
     PathStep::key("flags"),
     PathStep::key("active"),
 ])]));
@@ -33,24 +33,24 @@ const DETAILS: ResourceDef = ResourceDef {
         path: Template(&[TemplatePart::Lit("details")]),
         method: Method::Post,
         data: None,
-        json: Some(Lit::Map(&[
+        json: Some(Lit::Map::<Static>(&[
             ("parent_id", PARENT_ID),
             (
                 "label",
-                Lit::Str(Template(&[
+                Lit::Str::<Static>(Template(&[
                     TemplatePart::Lit("p-"),
                     TemplatePart::Parent(&[PathStep::key("id")]),
                     TemplatePart::Lit("/"),
                     TemplatePart::Parent(&[PathStep::key("name")]),
                 ])),
             ),
-            ("ids", Lit::List(&[PARENT_ID, Lit::Int(0)])),
+            ("ids", Lit::List::<Static>(&[PARENT_ID, Lit::Int(0)])),
             ("tags", PARENT_TAGS),
             (
                 "filter",
-                Lit::Map(&[
+                Lit::Map::<Static>(&[
                     ("active", PARENT_ACTIVE),
-                    ("kind", Lit::Str(Template(&[TemplatePart::Lit("x")]))),
+                    ("kind", Lit::Str::<Static>(Template(&[TemplatePart::Lit("x")]))),
                 ]),
             ),
         ])),
@@ -129,7 +129,7 @@ const FORM_DETAILS: ResourceDef = ResourceDef {
             ("parent", PARENT_ID),
             (
                 "q",
-                Lit::Str(Template(&[
+                Lit::Str::<Static>(Template(&[
                     TemplatePart::Lit("name:"),
                     TemplatePart::Parent(&[PathStep::key("name")]),
                     TemplatePart::Lit(" & ü"),

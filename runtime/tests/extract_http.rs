@@ -277,7 +277,7 @@ const CHILD: ResourceDef = ResourceDef {
         ]),
         params: &[(
             "kind",
-            Lit::Str(Template(&[TemplatePart::Parent(&[PathStep::key("kind")])])),
+            Lit::Str::<Static>(Template(&[TemplatePart::Parent(&[PathStep::key("kind")])])),
         )],
         headers: &[(
             "x-parent",
@@ -362,7 +362,7 @@ async fn secrets_never_appear_in_errors_or_logs() {
         endpoint: EndpointDef {
             params: &[(
                 "token",
-                Lit::Str(Template(&[TemplatePart::Lit("plain-token-param")])),
+                Lit::Str::<Static>(Template(&[TemplatePart::Lit("plain-token-param")])),
             )],
             ..ENDPOINT
         },

@@ -14,7 +14,7 @@ const INC: ResourceDef = ResourceDef {
     endpoint: EndpointDef {
         params: &[(
             "since",
-            Lit::Str(Template(&[TemplatePart::Incremental(
+            Lit::Str::<Static>(Template(&[TemplatePart::Incremental(
                 IncrementalValue::StartValue,
             )])),
         )],
@@ -211,13 +211,13 @@ const BACKFILL: ResourceDef = ResourceDef {
         params: &[
             (
                 "since",
-                Lit::Str(Template(&[TemplatePart::Incremental(
+                Lit::Str::<Static>(Template(&[TemplatePart::Incremental(
                     IncrementalValue::StartValue,
                 )])),
             ),
             (
                 "until",
-                Lit::Str(Template(&[TemplatePart::Incremental(
+                Lit::Str::<Static>(Template(&[TemplatePart::Incremental(
                     IncrementalValue::EndValue,
                 )])),
             ),

@@ -47,7 +47,7 @@ const PAGED: ResourceDef = ResourceDef {
     endpoint: EndpointDef {
         params: &[(
             "api_key",
-            Lit::Str(Template(&[TemplatePart::Lit("k3y-0123456789")])),
+            Lit::Str::<Static>(Template(&[TemplatePart::Lit("k3y-0123456789")])),
         )],
         paginator: offset_until_empty(3),
         ..ENDPOINT

@@ -209,7 +209,7 @@ const CURSOR_BODY: ResourceDef = ResourceDef {
     name: "cursor_body",
     endpoint: EndpointDef {
         method: Method::Post,
-        json: Some(Lit::Map(&[("filter", Lit::Int(1))])),
+        json: Some(Lit::Map::<Static>(&[("filter", Lit::Int(1))])),
         data: None,
         paginator: PaginatorDef::Cursor {
             cursor_path: &[PathStep::key("meta"), PathStep::key("next")],
@@ -263,7 +263,7 @@ async fn repeat_guard_stops_a_looping_cursor() {
 const JSON_LINK: ResourceDef = ResourceDef {
     name: "json_link",
     endpoint: EndpointDef {
-        params: &[("q", Lit::Str(Template(&[TemplatePart::Lit("x")])))],
+        params: &[("q", Lit::Str::<Static>(Template(&[TemplatePart::Lit("x")])))],
         paginator: PaginatorDef::JsonLink {
             next_url_path: &[PathStep::key("next")],
         },
@@ -373,7 +373,7 @@ async fn auto_detected_cursor_and_json_link() {
 const HEADER_CURSOR: ResourceDef = ResourceDef {
     name: "header_cursor",
     endpoint: EndpointDef {
-        params: &[("q", Lit::Str(Template(&[TemplatePart::Lit("x")])))],
+        params: &[("q", Lit::Str::<Static>(Template(&[TemplatePart::Lit("x")])))],
         paginator: PaginatorDef::HeaderCursor {
             cursor_key: "X-Next-Cursor",
             cursor_param: "after",

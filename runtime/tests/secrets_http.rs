@@ -166,7 +166,7 @@ async fn secret_params_and_headers_are_filled_at_run_time_and_stay_on_their_orig
             params: &[
                 (
                     "api_key",
-                    Lit::Str(Template(&[TemplatePart::Secret("api_key")])),
+                    Lit::Str::<Static>(Template(&[TemplatePart::Secret("api_key")])),
                 ),
                 ("page", Lit::Int(1)),
             ],

@@ -1,130 +1,108 @@
 //! The resolved view of a valid spec: `resource_defaults` merged in, defaults applied,
 //! placeholders and JSONPaths parsed, parents linked, secrets collected. Codegen consumes this
 //! and nothing else, so every decision about what a spec *means* is made in this crate.
+//!
+//! Every definition is `restsource_core`'s, in the owned [`Resolved`] storage (or, for the
+//! smaller ones with their own type parameters, an owned instantiation named here by an
+//! alias). Only what codegen alone reads is written here: [`ResolvedResource`] and
+//! [`ResolvedColumn`] wrap their core definitions with it, and [`JsonPath`] and
+//! [`ParentField`] are the resolver's paths (they keep their text for messages).
 
-pub use crate::model::Disposition;
+use std::fmt::Debug;
+
 pub use restsource_core::{
-    ApiKeyLocation, AuthChoice, AuthDef, ClientAuth, DataSelectorMissing, DataType, IncrementalDef,
-    IncrementalValue, LastValueFunc, MergeStrategy, Method, OnCursorValueMissing, PaginatorDef,
-    ParamPlace, PathStep, RateLimitDef, ResponseActionDef, RetryDef, SecretDef, SortOrder,
+    ApiKeyLocation, AuthChoice, AuthDef, ClientAuth, ColumnDef, DataDef, DataSelectorMissing,
+    DataType, Disposition, EndpointDef, IncrementalDef, IncrementalValue, LastValueFunc, Lit,
+    MergeStrategy, Method, OnCursorValueMissing, PaginatorDef, ParamPlace, ParentDef, PathStep,
+    RateLimitDef, ResourceDef, ResponseActionDef, RetryDef, SecretDef, SortOrder, SourceDef,
+    Storage, WriteDef,
 };
 
-/// A whole source, ready for code generation.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ResolvedSource {
-    /// Source name: the spec's `name`, else the file stem.
-    pub name: String,
-    /// Base URL.
-    pub base_url: String,
-    /// Static client headers.
-    pub headers: Vec<(String, String)>,
-    /// Client auth.
-    pub auth: Option<ResolvedAuth>,
-    /// Request timeout in seconds (default 60).
-    pub timeout_secs: f64,
-    /// Client-side rate limit.
-    pub rate_limit: Option<ResolvedRateLimit>,
-    /// Every secret referenced anywhere, in order of first appearance, without duplicates.
-    pub secrets: Vec<SecretInfo>,
-    /// Resources in dependency order: every parent before its children, otherwise spec order.
-    pub resources: Vec<ResolvedResource>,
+/// The resolver's storage of `restsource_core`'s definitions: owned text and lists, paths
+/// with their text, secrets with their environment variable, parents by name, resources and
+/// columns with what only codegen reads, and no SQL (codegen builds it from the columns it
+/// plans).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Resolved;
+
+impl Storage for Resolved {
+    type Str = String;
+    type List<T: Clone + Debug + PartialEq + 'static> = Vec<T>;
+    type Path = JsonPath;
+    type Field = ParentField;
+    type Secret = SecretInfo;
+    type Cred = SecretInfo;
+    type Json = serde_json::Value;
+    type Column = ResolvedColumn;
+    type Parent = String;
+    type Resource = ResolvedResource;
+    type Sql = ();
 }
 
-/// One resource, merged with `resource_defaults`.
+/// A whole source, ready for code generation: `restsource_core`'s one definition, owned. Its
+/// resources are in dependency order (every parent before its children, otherwise spec
+/// order), its secrets every secret referenced anywhere, in order of first appearance.
+pub type ResolvedSource = SourceDef<Resolved>;
+
+/// One resource, merged with `resource_defaults`: its definition (`restsource_core`'s, owned)
+/// and what only codegen reads.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResolvedResource {
-    /// Resource name.
-    pub name: String,
-    /// Table name.
-    pub table_name: String,
+    /// The definition codegen prints as the resource's constant (its `sql` is `()`: codegen
+    /// builds the statements from the columns it plans).
+    pub def: ResourceDef<Resolved>,
     /// Struct name override from the spec (`struct_name`), if any.
     pub struct_name: Option<String>,
-    /// Method.
-    pub method: Method,
-    /// Path with placeholders (legacy `resolve` params become parent placeholders).
-    pub path: Template,
-    /// Query parameters, without resolve params and the deprecated incremental param.
-    pub params: Vec<(String, TValue)>,
-    /// JSON body.
-    pub json: Option<TValue>,
-    /// Non-JSON body (dlt `data`); never set together with `json`.
-    pub data: Option<ResolvedData>,
-    /// Endpoint headers (merged over the client's at run time).
-    pub headers: Vec<(String, Template)>,
-    /// Record selector; `None` means detect.
-    pub data_selector: Option<JsonPath>,
-    /// What a page without the selector's path means (default: an error).
-    pub data_selector_missing: DataSelectorMissing,
-    /// Paginator with all defaults applied.
-    pub paginator: ResolvedPaginator,
-    /// Ignore rules.
-    pub response_actions: Vec<ResponseActionDef<String>>,
-    /// Incremental settings (including the deprecated param form, converted).
-    pub incremental: Option<ResolvedIncremental>,
     /// The order the API sends records in, by incremental cursor, when the spec says so
     /// (`incremental.row_order`): read at compile time only, to allow a `checkpoint`.
     pub row_order: Option<crate::model::RowOrder>,
-    /// Endpoint auth choice.
-    pub auth: ResolvedAuthChoice,
-    /// Primary key columns.
-    pub primary_key: Vec<String>,
-    /// Merge key columns.
-    pub merge_key: Vec<String>,
-    /// Disposition.
-    pub disposition: Disposition,
-    /// Merge strategy when merging (default delete-insert).
-    pub merge_strategy: MergeStrategy,
-    /// delete-insert `deduplicated`.
-    pub deduplicated: bool,
-    /// Columns, merged per column with the defaults', in declaration order.
-    pub columns: Vec<ResolvedColumn>,
-    /// Parent binding.
-    pub parent: Option<ParentBinding>,
-    /// Loaded.
-    pub selected: bool,
-    /// Children of different parents fetched concurrently.
-    pub parallelized: bool,
     /// Max table nesting.
     pub max_table_nesting: Option<u32>,
-    /// Retry policy (client's, overridden per resource).
-    pub retry: ResolvedRetry,
-    /// Pages between commits of rows and incremental state (`checkpoint`); `None`: the
-    /// resource commits with its run, all or nothing.
-    pub checkpoint: Option<u32>,
 }
 
-/// Endpoint auth choice.
-/// A declared column.
+/// A declared column: its definition (`restsource_core`'s, owned; one name for JSON and SQL)
+/// and what only codegen reads.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResolvedColumn {
-    /// Name as in the JSON records (and the SQL column, quoted per dialect).
-    pub name: String,
-    /// Type; `None` in the spec means json.
-    pub data_type: DataType,
-    /// Nullable (default true; false for primary key columns).
-    pub nullable: bool,
-    /// Precision.
-    pub precision: Option<u32>,
-    /// Scale.
-    pub scale: Option<u32>,
-    /// Hard delete flag.
-    pub hard_delete: bool,
-    /// Dedup sort.
-    pub dedup_sort: Option<SortOrder>,
+    /// The definition (type nullable unless a primary key column, `json` when untyped).
+    pub def: ColumnDef<String>,
     /// Rust field name override.
     pub rust_name: Option<String>,
     /// Description (becomes the field's doc comment).
     pub description: Option<String>,
 }
 
-/// The parent of a child resource.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ParentBinding {
-    /// Parent resource name.
-    pub resource: String,
-    /// `include_from_parent` keys.
-    pub include_from_parent: Vec<String>,
+impl ResolvedColumn {
+    /// A column without hints, Rust name or description (codegen's undeclared key columns, and
+    /// tests).
+    pub fn plain(name: &str, data_type: DataType, nullable: bool) -> Self {
+        ResolvedColumn {
+            def: ColumnDef {
+                json_name: name.to_string(),
+                sql_name: name.to_string(),
+                data_type,
+                nullable,
+                precision: None,
+                scale: None,
+                hard_delete: false,
+                dedup_sort: None,
+            },
+            rust_name: None,
+            description: None,
+        }
+    }
+
+    /// The column's name: as in the JSON records, and the SQL column (quoted per dialect).
+    pub fn name(&self) -> &str {
+        &self.def.json_name
+    }
 }
+
+/// An endpoint, owned: `restsource_core`'s one definition.
+pub type ResolvedEndpoint = EndpointDef<Resolved>;
+
+/// The parent of a child resource, by name: `restsource_core`'s one definition, owned.
+pub type ParentBinding = ParentDef<Resolved>;
 
 /// A string with placeholders, split, owned: `restsource_core`'s one definition. Build one
 /// with [`template`] (a type alias cannot name a tuple struct's constructor).
@@ -165,36 +143,13 @@ pub struct JsonPath {
     pub steps: Vec<PathStep>,
 }
 
-/// A request body given as dlt's `data`.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ResolvedData {
-    /// An object: sent form-encoded (`application/x-www-form-urlencoded`); list values repeat
-    /// the key and null values are dropped, as for query params.
-    Form(Vec<(String, TValue)>),
-    /// A string: sent as the body, as is.
-    Raw(Template),
-}
+/// A request body given as dlt's `data`, owned: `restsource_core`'s one definition. A form
+/// is sent form-encoded (list values repeat the key, null values are dropped, as for query
+/// params), a string as the body, as is.
+pub type ResolvedData = DataDef<Resolved>;
 
-/// A JSON value whose strings may hold placeholders: the owned form of the runtime's
-/// `def::Lit`, which codegen prints it as. The one shape written twice on purpose: see
-/// `restsource_core::Lit` for why a recursive definition cannot serve both forms.
-#[derive(Debug, Clone, PartialEq)]
-pub enum TValue {
-    /// null.
-    Null,
-    /// bool.
-    Bool(bool),
-    /// integer.
-    Int(i64),
-    /// float.
-    Float(f64),
-    /// string.
-    Str(Template),
-    /// array.
-    List(Vec<TValue>),
-    /// object.
-    Map(Vec<(String, TValue)>),
-}
+/// A JSON value whose strings may hold placeholders, owned: `restsource_core`'s one [`Lit`].
+pub type TValue = Lit<Resolved>;
 
 /// Auth with every credential turned into a secret reference (literals get a derived secret
 /// name and a warning; their value is never carried further), owned: `restsource_core`'s one

@@ -24,7 +24,7 @@ endpoint = { path = "events", incremental = { cursor_path = "id", initial_value 
 #[test]
 fn an_ordered_incremental_resource_may_checkpoint() {
     let loaded = load_str(GOOD, "c.toml", Format::Toml).unwrap_or_else(|d| panic!("{d}"));
-    assert_eq!(loaded.resolved.resources[0].checkpoint, Some(50));
+    assert_eq!(loaded.resolved.resources[0].def.checkpoint, Some(50));
 }
 
 #[test]

@@ -140,26 +140,26 @@ fn literal_credentials_become_secrets_and_never_reach_the_resolved_source() {
         |name: &str, env: &str| template(vec![TemplatePart::Secret(secret(name, env))]);
     let a = &r.resources[0];
     assert_eq!(
-        a.params[0],
+        a.def.endpoint.params[0],
         (
             "api_key".into(),
             TValue::Str(secret_part("api_key", "API_KEY"))
         )
     );
     assert_eq!(
-        a.params[2],
+        a.def.endpoint.params[2],
         (
             "page".into(),
             TValue::Str(template(vec![TemplatePart::Lit("1".into())]))
         )
     );
     assert_eq!(
-        a.headers,
+        a.def.endpoint.headers,
         vec![("X-Api-Key".into(), secret_part("x_api_key", "X_API_KEY"))]
     );
     let b = &r.resources[1];
     assert_eq!(
-        b.headers,
+        b.def.endpoint.headers,
         vec![
             ("X-Api-Key".into(), secret_part("x_api_key", "X_API_KEY")),
             ("authorization".into(), secret_part("b_token", "B_TOKEN")),
@@ -167,7 +167,7 @@ fn literal_credentials_become_secrets_and_never_reach_the_resolved_source() {
     );
     // A placeholder is not a literal credential.
     assert_eq!(
-        b.params[0],
+        b.def.endpoint.params[0],
         (
             "token".into(),
             TValue::Str(template(vec![TemplatePart::Incremental(

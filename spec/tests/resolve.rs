@@ -38,38 +38,45 @@ fn defaults_merge_like_dlt() {
         ]
     }));
     let plain = &r.resources[0];
-    assert_eq!(plain.path.0, vec![lit("plain")]);
+    assert_eq!(plain.def.endpoint.path.0, vec![lit("plain")]);
     assert_eq!(
-        plain.params,
+        plain.def.endpoint.params,
         vec![
             ("per_page".into(), TValue::Int(50)),
             ("sort".into(), TValue::Str(template(vec![lit("asc")])))
         ]
     );
     assert_eq!(
-        (plain.disposition, plain.primary_key.clone()),
-        (Disposition::Merge, vec!["id".to_string()])
+        (plain.def.write.disposition, plain.def.primary_key.clone()),
+        (
+            Disposition::Merge(MergeStrategy::DeleteInsert),
+            vec!["id".to_string()]
+        )
     );
-    assert_eq!(plain.data_selector, Some(jp("items")));
+    assert_eq!(plain.def.endpoint.data_selector, Some(jp("items")));
     let own = &r.resources[1];
     // params merged one level, headers replaced whole, resource keys shallow.
     assert_eq!(
-        own.params,
+        own.def.endpoint.params,
         vec![
             ("per_page".into(), TValue::Int(50)),
             ("sort".into(), TValue::Str(template(vec![lit("desc")])))
         ]
     );
-    assert_eq!(own.headers, vec![("X-B".into(), template(vec![lit("2")]))]);
-    assert_eq!(own.disposition, Disposition::Append);
+    assert_eq!(
+        own.def.endpoint.headers,
+        vec![("X-B".into(), template(vec![lit("2")]))]
+    );
+    assert_eq!(own.def.write.disposition, Disposition::Append);
     let cols: Vec<(String, DataType, bool, Option<String>)> = own
+        .def
         .columns
         .iter()
         .map(|c| {
             (
-                c.name.clone(),
-                c.data_type,
-                c.nullable,
+                c.name().to_string(),
+                c.def.data_type,
+                c.def.nullable,
                 c.description.clone(),
             )
         })
@@ -100,8 +107,11 @@ fn single_entity_paths_get_root_selector_and_one_page() {
             {"name": "paged", "endpoint": {"path": "x/{resources.posts.id}", "paginator": "header_link"}}
         ]
     }));
-    assert_eq!(r.resources[1].paginator, ResolvedPaginator::SinglePage);
-    assert_eq!(r.resources[1].data_selector, Some(jp("$")));
+    assert_eq!(
+        r.resources[1].def.endpoint.paginator,
+        ResolvedPaginator::SinglePage
+    );
+    assert_eq!(r.resources[1].def.endpoint.data_selector, Some(jp("$")));
     let client = ResolvedPaginator::PageNumber {
         base_page: 1,
         page: 1,
@@ -111,16 +121,16 @@ fn single_entity_paths_get_root_selector_and_one_page() {
         stop_after_empty_page: true,
         has_more_path: None,
     };
-    assert_eq!(r.resources[0].paginator, client);
-    assert_eq!(r.resources[2].paginator, client);
-    assert_eq!(r.resources[2].data_selector, None);
+    assert_eq!(r.resources[0].def.endpoint.paginator, client);
+    assert_eq!(r.resources[2].def.endpoint.paginator, client);
+    assert_eq!(r.resources[2].def.endpoint.data_selector, None);
     assert_eq!(
-        r.resources[3].paginator,
+        r.resources[3].def.endpoint.paginator,
         ResolvedPaginator::HeaderLink {
             links_next_key: "next".into()
         }
     );
-    assert_eq!(r.resources[3].data_selector, Some(jp("$")));
+    assert_eq!(r.resources[3].def.endpoint.data_selector, Some(jp("$")));
 }
 
 #[test]
@@ -138,13 +148,13 @@ fn legacy_resolve_and_static_path_params_become_placeholders_and_text() {
     assert_eq!(
         r.resources
             .iter()
-            .map(|x| x.name.as_str())
+            .map(|x| x.def.name.as_str())
             .collect::<Vec<_>>(),
         ["issues", "comments"]
     );
     let c = &r.resources[1];
     assert_eq!(
-        c.path.0,
+        c.def.endpoint.path.0,
         vec![
             lit("dlt-hub/issues/"),
             TemplatePart::Parent(ParentField {
@@ -155,17 +165,20 @@ fn legacy_resolve_and_static_path_params_become_placeholders_and_text() {
         ]
     );
     assert_eq!(
-        c.params,
+        c.def.endpoint.params,
         vec![("state".into(), TValue::Str(template(vec![lit("all")])))]
     );
     assert_eq!(
-        c.parent,
+        c.def.parent,
         Some(ParentBinding {
             resource: "issues".into(),
             include_from_parent: vec!["title".into()]
         })
     );
-    assert_eq!(r.resources[0].path.0, vec![lit("dlt-hub/issues")]);
+    assert_eq!(
+        r.resources[0].def.endpoint.path.0,
+        vec![lit("dlt-hub/issues")]
+    );
 }
 
 #[test]
@@ -177,8 +190,11 @@ fn deprecated_incremental_param_becomes_start_param() {
             "page_size": 10}}}]
     }));
     let e = &r.resources[0];
-    assert_eq!(e.params, vec![("page_size".into(), TValue::Int(10))]);
-    let inc = e.incremental.as_ref().unwrap();
+    assert_eq!(
+        e.def.endpoint.params,
+        vec![("page_size".into(), TValue::Int(10))]
+    );
+    let inc = e.def.endpoint.incremental.as_ref().unwrap();
     assert_eq!(
         (
             inc.cursor_path.clone(),
@@ -208,7 +224,7 @@ fn retry_timeout_and_auth_defaults() {
     }));
     assert_eq!(r.timeout_secs, 60.0);
     assert_eq!(
-        r.resources[0].retry,
+        r.resources[0].def.retry,
         ResolvedRetry {
             statuses: vec![429, 500, 502, 503, 504],
             max_retries: 2,
@@ -217,7 +233,7 @@ fn retry_timeout_and_auth_defaults() {
             respect_retry_after: true
         }
     );
-    assert_eq!(r.resources[1].retry.backoff_factor, 1.0);
+    assert_eq!(r.resources[1].def.retry.backoff_factor, 1.0);
     assert_eq!(
         r.auth,
         Some(ResolvedAuth::Bearer {
@@ -227,8 +243,11 @@ fn retry_timeout_and_auth_defaults() {
             }
         })
     );
-    assert_eq!(r.resources[0].auth, ResolvedAuthChoice::Inherit);
-    assert_eq!(r.resources[1].auth, ResolvedAuthChoice::None);
+    assert_eq!(
+        r.resources[0].def.endpoint.auth,
+        ResolvedAuthChoice::Inherit
+    );
+    assert_eq!(r.resources[1].def.endpoint.auth, ResolvedAuthChoice::None);
     let secrets: Vec<(&str, &str)> = r
         .secrets
         .iter()
@@ -270,7 +289,12 @@ endpoint = { path = "events", params = { since = "{incremental.start_value}" }, 
         })
     );
     assert_eq!(l.resolved.name, "x");
-    let inc = l.resolved.resources[0].incremental.as_ref().unwrap();
+    let inc = l.resolved.resources[0]
+        .def
+        .endpoint
+        .incremental
+        .as_ref()
+        .unwrap();
     assert_eq!(inc.initial_value, Some(json!("2024-01-01T00:00:00Z")));
 }
 
@@ -287,16 +311,16 @@ fn form_and_raw_bodies_resolve_with_placeholders() {
         ]
     }));
     assert_eq!(
-        r.resources[3].data,
+        r.resources[3].def.endpoint.data,
         Some(ResolvedData::Form(vec![
             ("k".into(), TValue::Str(template(vec![lit("1")]))),
             ("k".into(), TValue::Int(2)),
         ]))
     );
     let form = &r.resources[1];
-    assert_eq!(form.json, None);
+    assert_eq!(form.def.endpoint.json, None);
     assert_eq!(
-        form.data,
+        form.def.endpoint.data,
         Some(ResolvedData::Form(vec![
             (
                 "q".into(),
@@ -321,7 +345,7 @@ fn form_and_raw_bodies_resolve_with_placeholders() {
     );
     // Literal braces in a raw body are written doubled, as in every dlt template.
     assert_eq!(
-        r.resources[2].data,
+        r.resources[2].def.endpoint.data,
         Some(ResolvedData::Raw(template(vec![lit("query={ items }")])))
     );
 }
@@ -409,12 +433,12 @@ fn data_selector_missing_defaults_to_error_and_merges_from_the_defaults() {
     let got: Vec<_> = r
         .resources
         .iter()
-        .map(|r| r.data_selector_missing)
+        .map(|r| r.def.endpoint.data_selector_missing)
         .collect();
     assert_eq!(got, vec![Empty, Error]);
     let r = resolve(json!({
         "client": {"base_url": "https://api.example.com"},
         "resources": ["plain"]
     }));
-    assert_eq!(r.resources[0].data_selector_missing, Error);
+    assert_eq!(r.resources[0].def.endpoint.data_selector_missing, Error);
 }

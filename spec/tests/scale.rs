@@ -40,7 +40,7 @@ fn a_3000_resource_chain_listed_children_first_resolves_parents_first() {
         .resolved
         .resources
         .iter()
-        .map(|r| r.name.clone())
+        .map(|r| r.def.name.clone())
         .collect();
     let expected: Vec<String> = (0..n).map(|i| format!("r_{i}")).collect();
     assert_eq!(order, expected);
@@ -48,7 +48,7 @@ fn a_3000_resource_chain_listed_children_first_resolves_parents_first() {
         .resolved
         .resources
         .iter()
-        .map(|r| r.parent.as_ref().map(|p| p.resource.clone()))
+        .map(|r| r.def.parent.as_ref().map(|p| p.resource.clone()))
         .collect();
     let expected: Vec<Option<String>> = (0..n)
         .map(|i| i.checked_sub(1).map(|p| format!("r_{p}")))
@@ -97,17 +97,17 @@ fn a_resource_with_5000_columns_resolves_every_column_in_order() {
         Ok(l) => l,
         Err(d) => panic!("{}", d.0[0]),
     };
-    let cols = &loaded.resolved.resources[0].columns;
+    let cols = &loaded.resolved.resources[0].def.columns;
     // The defaults' column comes first and takes the resource's hints merged over its own.
-    let names: Vec<&str> = cols.iter().map(|c| c.name.as_str()).collect();
+    let names: Vec<&str> = cols.iter().map(|c| c.name()).collect();
     let mut expected = vec!["c_7".to_string()];
     expected.extend((0..n).filter(|&i| i != 7).map(|i| format!("c_{i}")));
     assert_eq!(names, expected);
-    assert!(!cols[0].nullable);
-    assert!(cols[1].nullable);
+    assert!(!cols[0].def.nullable);
+    assert!(cols[1].def.nullable);
     assert!(cols
         .iter()
-        .all(|c| c.data_type == restsource_spec::resolved::DataType::Bigint));
+        .all(|c| c.def.data_type == restsource_spec::resolved::DataType::Bigint));
 }
 
 #[test]

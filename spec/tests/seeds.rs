@@ -1,12 +1,12 @@
 //! The five seed specs: valid, without warnings, round-tripping through the model, and
 //! resolving to what the seed documents say.
 
-use restsource_spec::model::Disposition;
 use restsource_spec::model::SourceSpec;
 use restsource_spec::resolved::{
     ApiKeyLocation, IncrementalValue, LastValueFunc, ResolvedAuth, ResolvedPaginator,
     ResolvedParamPlace, TValue, TemplatePart,
 };
+use restsource_spec::resolved::{Disposition, MergeStrategy};
 use restsource_spec::{load, load_str, Format, LoadedSpec};
 use std::path::{Path, PathBuf};
 
@@ -77,16 +77,31 @@ fn every_seed_has_query_key_or_oauth_retry_and_offset_paging() {
         let r = seed(s).resolved;
         assert_eq!(r.base_url, "https://api.example.com", "{s}");
         for res in &r.resources {
-            assert_eq!(res.paginator, offset_100(), "{s} {}", res.name);
             assert_eq!(
-                res.data_selector.as_ref().map(|p| p.text.as_str()),
+                res.def.endpoint.paginator,
+                offset_100(),
+                "{s} {}",
+                res.def.name
+            );
+            assert_eq!(
+                res.def
+                    .endpoint
+                    .data_selector
+                    .as_ref()
+                    .map(|p| p.text.as_str()),
                 Some("data")
             );
-            assert_eq!(res.primary_key, vec!["id".to_string()]);
-            assert_eq!(res.retry.statuses, vec![429, 500, 502, 503, 504]);
-            assert_eq!((res.retry.max_retries, res.retry.backoff_factor), (3, 2.0));
+            assert_eq!(res.def.primary_key, vec!["id".to_string()]);
+            assert_eq!(res.def.retry.statuses, vec![429, 500, 502, 503, 504]);
             assert_eq!(
-                (res.retry.max_delay_secs, res.retry.respect_retry_after),
+                (res.def.retry.max_retries, res.def.retry.backoff_factor),
+                (3, 2.0)
+            );
+            assert_eq!(
+                (
+                    res.def.retry.max_delay_secs,
+                    res.def.retry.respect_retry_after
+                ),
                 (300.0, true)
             );
         }
@@ -136,7 +151,7 @@ fn seed_names_and_resources() {
             r.name.clone(),
             r.resources
                 .iter()
-                .map(|x| x.name.clone())
+                .map(|x| x.def.name.clone())
                 .collect::<Vec<_>>()
                 .join(","),
         )
@@ -168,16 +183,21 @@ fn seed_names_and_resources() {
 
 fn columns(s: &str, resource: &str) -> Vec<String> {
     let r = seed(s).resolved;
-    let res = r.resources.iter().find(|x| x.name == resource).unwrap();
-    res.columns
+    let res = r.resources.iter().find(|x| x.def.name == resource).unwrap();
+    res.def
+        .columns
         .iter()
         .map(|c| {
             format!(
                 "{}:{:?}:{}{}",
-                c.name,
-                c.data_type,
-                c.nullable,
-                if c.hard_delete { ":hard_delete" } else { "" }
+                c.name(),
+                c.def.data_type,
+                c.def.nullable,
+                if c.def.hard_delete {
+                    ":hard_delete"
+                } else {
+                    ""
+                }
             )
         })
         .collect()
@@ -241,25 +261,32 @@ fn seed_columns_match_the_mock_data() {
 
 #[test]
 fn inventory_dispositions_and_incremental() {
+    const MERGE: Disposition = Disposition::Merge(MergeStrategy::DeleteInsert);
     let r = seed("inventory.toml").resolved;
     let d: Vec<(&str, Disposition, bool)> = r
         .resources
         .iter()
-        .map(|x| (x.name.as_str(), x.disposition, x.incremental.is_some()))
+        .map(|x| {
+            (
+                x.def.name.as_str(),
+                x.def.write.disposition,
+                x.def.endpoint.incremental.is_some(),
+            )
+        })
         .collect();
     assert_eq!(
         d,
         vec![
             ("stock_summaries", Disposition::Replace, false),
-            ("customers", Disposition::Merge, false),
-            ("items", Disposition::Merge, false),
-            ("stock_details", Disposition::Merge, false),
-            ("inventory", Disposition::Merge, true),
-            ("orders", Disposition::Merge, true),
+            ("customers", MERGE, false),
+            ("items", MERGE, false),
+            ("stock_details", MERGE, false),
+            ("inventory", MERGE, true),
+            ("orders", MERGE, true),
         ]
     );
     let orders = &r.resources[5];
-    let inc = orders.incremental.as_ref().unwrap();
+    let inc = orders.def.endpoint.incremental.as_ref().unwrap();
     assert_eq!(inc.cursor_path.text, "updated_at");
     assert_eq!(
         inc.initial_value,
@@ -274,14 +301,17 @@ fn inventory_dispositions_and_incremental() {
         ),
         (None, LastValueFunc::Max, true, false)
     );
-    assert_eq!(orders.params.len(), 1);
-    assert_eq!(orders.params[0].0, "updated_since");
-    let TValue::Str(t) = &orders.params[0].1 else {
+    assert_eq!(orders.def.endpoint.params.len(), 1);
+    assert_eq!(orders.def.endpoint.params[0].0, "updated_since");
+    let TValue::Str(t) = &orders.def.endpoint.params[0].1 else {
         panic!("template")
     };
     assert_eq!(
         t.0,
         vec![TemplatePart::Incremental(IncrementalValue::StartValue)]
     );
-    assert_eq!(orders.path.0, vec![TemplatePart::Lit("/v1/orders".into())]);
+    assert_eq!(
+        orders.def.endpoint.path.0,
+        vec![TemplatePart::Lit("/v1/orders".into())]
+    );
 }

@@ -5,6 +5,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 use serde_json::Value;
 
+use super::resource::lit_variant;
 use super::{float_tokens, ConstTokens};
 use crate::{AuthChoice, AuthDef, SecretName};
 
@@ -95,6 +96,13 @@ impl<K: AsRef<str>, V: ConstTokens> ConstTokens for Vec<(K, V)> {
     }
 }
 
+/// `(name, value)` pairs as a `&[...]` slice, from the `'static` form.
+impl<K: AsRef<str>, V: ConstTokens> ConstTokens for [(K, V)] {
+    fn const_tokens(&self, rt: &TokenStream) -> TokenStream {
+        super::pairs_tokens(self, rt)
+    }
+}
+
 /// A plain JSON value (no placeholders) as a `def::Lit`.
 impl ConstTokens for Value {
     fn const_tokens(&self, rt: &TokenStream) -> TokenStream {
@@ -111,19 +119,21 @@ impl ConstTokens for Value {
                     quote! { #rt::def::Lit::Float(#f) }
                 }
             },
-            Value::String(s) => {
-                quote! { #rt::def::Lit::Str(#rt::def::Template(&[#rt::def::TemplatePart::Lit(#s)])) }
-            }
+            Value::String(s) => lit_variant(
+                rt,
+                "Str",
+                quote! { #rt::def::Template(&[#rt::def::TemplatePart::Lit(#s)]) },
+            ),
             Value::Array(items) => {
                 let items = items.iter().map(|i| i.const_tokens(rt));
-                quote! { #rt::def::Lit::List(&[#(#items),*]) }
+                lit_variant(rt, "List", quote! { &[#(#items),*] })
             }
             Value::Object(m) => {
                 let entries = m.iter().map(|(k, v)| {
                     let v = v.const_tokens(rt);
                     quote! { (#k, #v) }
                 });
-                quote! { #rt::def::Lit::Map(&[#(#entries),*]) }
+                lit_variant(rt, "Map", quote! { &[#(#entries),*] })
             }
         }
     }
@@ -138,11 +148,11 @@ mod tests {
         let v = serde_json::json!({"a": [1, 2.5, null, "x", true]});
         assert_eq!(
             v.const_tokens(&quote!(::rt)).to_string(),
-            quote! { ::rt::def::Lit::Map(&[("a", ::rt::def::Lit::List(&[
+            quote! { ::rt::def::Lit::Map::<::rt::def::Static>(&[("a", ::rt::def::Lit::List::<::rt::def::Static>(&[
                 ::rt::def::Lit::Int(1),
                 ::rt::def::Lit::Float(2.5),
                 ::rt::def::Lit::Null,
-                ::rt::def::Lit::Str(::rt::def::Template(&[::rt::def::TemplatePart::Lit("x")])),
+                ::rt::def::Lit::Str::<::rt::def::Static>(::rt::def::Template(&[::rt::def::TemplatePart::Lit("x")])),
                 ::rt::def::Lit::Bool(true)
             ]))]) }
             .to_string()

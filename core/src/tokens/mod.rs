@@ -13,9 +13,11 @@ mod auth;
 mod client;
 mod endpoint;
 mod incremental;
+mod resource;
 mod sql;
 mod template;
 
+pub use resource::ResourceParts;
 pub use sql::sql_defs_tokens;
 pub use template::pairs_tokens;
 

@@ -7,7 +7,8 @@ use quote::quote;
 use super::{steps_tokens, ConstTokens};
 use crate::{PathStep, SecretName, Template, TemplatePart};
 
-fn template_tokens<T: ConstTokens>(parts: &[T], rt: &TokenStream) -> TokenStream {
+/// `def::Template(&[..])` of these parts.
+pub(crate) fn template_tokens<T: ConstTokens>(parts: &[T], rt: &TokenStream) -> TokenStream {
     let parts = parts.iter().map(|p| p.const_tokens(rt));
     quote! { #rt::def::Template(&[#(#parts),*]) }
 }

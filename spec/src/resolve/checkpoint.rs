@@ -9,12 +9,15 @@
 //! no children).
 
 use super::{loc, R};
-use crate::model::{Disposition, LastValueFunc, RowOrder};
+use crate::model::{LastValueFunc, RowOrder};
+use crate::resolved::Disposition;
 use crate::resolved::ResolvedResource;
 
 /// Reports each reason `res` (at file index `i`) cannot checkpoint; `children` are the names
 /// of the resources that take it as their parent.
 pub(crate) fn check(r: &mut R<'_>, i: usize, res: &ResolvedResource, children: &[&str]) -> bool {
+    let row_order = res.row_order;
+    let res = &res.def;
     let Some(pages) = res.checkpoint else {
         return true;
     };
@@ -29,7 +32,7 @@ pub(crate) fn check(r: &mut R<'_>, i: usize, res: &ResolvedResource, children: &
         );
         ok = false;
     };
-    match &res.incremental {
+    match &res.endpoint.incremental {
         None => refuse(
             r,
             "it has no `endpoint.incremental`, so a resumed run would start again from page 1".into(),
@@ -48,7 +51,7 @@ pub(crate) fn check(r: &mut R<'_>, i: usize, res: &ResolvedResource, children: &
             } else {
                 RowOrder::Desc
             };
-            if res.row_order != Some(wanted) {
+            if row_order != Some(wanted) {
                 let (word, func) = match wanted {
                     RowOrder::Asc => ("asc", "max"),
                     RowOrder::Desc => ("desc", "min"),
@@ -68,7 +71,7 @@ pub(crate) fn check(r: &mut R<'_>, i: usize, res: &ResolvedResource, children: &
             "set `primary_key` (append keeps every row; the key only identifies records at the boundary), or remove `checkpoint`",
         );
     }
-    if res.disposition == Disposition::Replace {
+    if res.write.disposition == Disposition::Replace {
         refuse(
             r,
             "`replace` swaps the whole table at the end of a run, so there is nothing to keep from a failed one".into(),

@@ -6,25 +6,17 @@ use crate::jsonpath;
 use crate::model::{HeaderValue, Nullable, ParamValue, SourceSpec};
 use crate::model::{LastValueFunc, OnCursorValueMissing, RangeBound};
 use crate::resolved::{
-    IncrementalValue, JsonPath, ParentField, ResolvedAuthChoice, ResolvedData, ResolvedIncremental,
-    ResolvedPaginator, ResponseActionDef, TValue, Template, TemplatePart,
+    IncrementalValue, JsonPath, ParentField, ResolvedAuthChoice, ResolvedData, ResolvedEndpoint,
+    ResolvedIncremental, ResolvedPaginator, ResponseActionDef, TValue, Template, TemplatePart,
 };
 use crate::site::{Site, Step};
 use crate::template::{split, Piece};
 
-/// The endpoint half of a resolved resource.
-pub(crate) struct Resolved {
-    pub path: Template,
-    pub params: Vec<(String, TValue)>,
-    pub json: Option<TValue>,
-    pub data: Option<ResolvedData>,
-    pub headers: Vec<(String, Template)>,
-    pub data_selector: Option<JsonPath>,
-    pub paginator: ResolvedPaginator,
-    pub response_actions: Vec<ResponseActionDef<String>>,
-    pub incremental: Option<ResolvedIncremental>,
+/// The endpoint half of a resolved resource, with what the resource-wide checks need.
+pub(crate) struct EndpointHalf {
+    pub endpoint: ResolvedEndpoint,
     pub row_order: Option<crate::model::RowOrder>,
-    pub auth: ResolvedAuthChoice,
+    /// Parent references: name and where it was written.
     pub parents: Vec<(String, Site)>,
 }
 
@@ -290,7 +282,12 @@ fn single_entity(path: &str) -> bool {
     false
 }
 
-pub(crate) fn endpoint(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &Merged) -> Option<Resolved> {
+pub(crate) fn endpoint(
+    r: &mut R<'_>,
+    spec: &SourceSpec,
+    i: usize,
+    m: &Merged,
+) -> Option<EndpointHalf> {
     let ep = &m.endpoint;
     let mut ok = true;
     let mut parents = Vec::new();
@@ -595,18 +592,22 @@ pub(crate) fn endpoint(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &Merged) -
     if !ok {
         return None;
     }
-    Some(Resolved {
-        path,
-        params,
-        json,
-        data,
-        headers,
-        data_selector,
-        paginator: paginator?,
-        response_actions,
-        incremental,
+    Some(EndpointHalf {
+        endpoint: ResolvedEndpoint {
+            path,
+            method: ep.method.unwrap_or_default(),
+            params,
+            json,
+            data,
+            headers,
+            data_selector,
+            data_selector_missing: ep.data_selector_missing.unwrap_or_default(),
+            paginator: paginator?,
+            response_actions,
+            incremental,
+            auth,
+        },
         row_order: ep.incremental.as_ref().and_then(|i| i.row_order),
-        auth,
         parents,
     })
 }

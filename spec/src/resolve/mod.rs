@@ -20,7 +20,7 @@ use crate::parse::Span;
 use crate::read::suggest;
 use crate::resolved::{
     ParentBinding, ResolvedAuthChoice, ResolvedRateLimit, ResolvedResource, ResolvedSource,
-    SecretInfo,
+    ResourceDef, SecretInfo,
 };
 use crate::site::{Handles, Site};
 use std::collections::HashMap;
@@ -167,7 +167,7 @@ pub(crate) fn resolve(
     for (i, (mut p, parent)) in partials.into_iter().zip(parents.iter()).enumerate() {
         match (parent, p.include_from_parent.take()) {
             (Some(parent), inc) => {
-                p.resource.parent = Some(ParentBinding {
+                p.resource.def.parent = Some(ParentBinding {
                     resource: names[*parent].clone(),
                     include_from_parent: inc.unwrap_or_default(),
                 });
@@ -182,7 +182,7 @@ pub(crate) fn resolve(
         resources.push(Some(p.resource));
     }
     for (i, res) in resources.iter().enumerate() {
-        let Some(res) = res.as_ref().filter(|res| res.checkpoint.is_some()) else {
+        let Some(res) = res.as_ref().filter(|res| res.def.checkpoint.is_some()) else {
             continue;
         };
         let children: Vec<&str> = (0..names.len())
@@ -236,6 +236,7 @@ pub(crate) fn resolve(
         add(auth::secrets_of(a));
     }
     for res in &ordered {
+        let res = &res.def.endpoint;
         if let ResolvedAuthChoice::Own(a) = &res.auth {
             add(auth::secrets_of(a));
         }
@@ -281,34 +282,24 @@ fn resource(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &merge::Merged) -> Op
     let (ep, tb) = (ep?, tb?);
     let base = &m.base;
     let resource = ResolvedResource {
-        name: m.name.clone(),
-        table_name: base.table_name.clone().unwrap_or_else(|| m.name.clone()),
+        def: ResourceDef {
+            name: m.name.clone(),
+            table_name: base.table_name.clone().unwrap_or_else(|| m.name.clone()),
+            endpoint: ep.endpoint,
+            primary_key: tb.primary_key,
+            merge_key: tb.merge_key,
+            write: tb.write,
+            columns: tb.columns,
+            parent: None,
+            selected: base.selected.unwrap_or(true),
+            parallelized: base.parallelized.unwrap_or(false),
+            retry: auth::retry(spec.client.retry.as_ref(), base.retry.as_ref()),
+            sql: (),
+            checkpoint: base.checkpoint,
+        },
         struct_name: base.struct_name.clone(),
-        method: m.endpoint.method.unwrap_or_default(),
-        path: ep.path,
-        params: ep.params,
-        json: ep.json,
-        data: ep.data,
-        headers: ep.headers,
-        data_selector: ep.data_selector,
-        data_selector_missing: m.endpoint.data_selector_missing.unwrap_or_default(),
-        paginator: ep.paginator,
-        response_actions: ep.response_actions,
-        incremental: ep.incremental,
         row_order: ep.row_order,
-        auth: ep.auth,
-        primary_key: tb.primary_key,
-        merge_key: tb.merge_key,
-        disposition: tb.disposition,
-        merge_strategy: tb.merge_strategy,
-        deduplicated: tb.deduplicated,
-        columns: tb.columns,
-        parent: None,
-        selected: base.selected.unwrap_or(true),
-        parallelized: base.parallelized.unwrap_or(false),
         max_table_nesting: base.max_table_nesting,
-        retry: auth::retry(spec.client.retry.as_ref(), base.retry.as_ref()),
-        checkpoint: base.checkpoint,
     };
     Some(Partial {
         resource,

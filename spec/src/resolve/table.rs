@@ -4,7 +4,7 @@ use super::{loc, merge::Merged, R};
 use restsource_core::DataType as StoredType;
 
 use crate::model::{Disposition, KeyConfig, MergeStrategy, WriteDispositionConfig};
-use crate::resolved::ResolvedColumn;
+use crate::resolved::{ColumnDef, Disposition as Written, ResolvedColumn, WriteDef};
 use crate::site::Site;
 use heck::ToSnakeCase;
 use restsource_core::MergeStrategy as Merge;
@@ -14,9 +14,7 @@ use std::collections::HashMap;
 pub(crate) struct Table {
     pub primary_key: Vec<String>,
     pub merge_key: Vec<String>,
-    pub disposition: Disposition,
-    pub merge_strategy: Merge,
-    pub deduplicated: bool,
+    pub write: WriteDef,
     pub columns: Vec<ResolvedColumn>,
 }
 
@@ -119,24 +117,33 @@ pub(crate) fn table(r: &mut R<'_>, i: usize, m: &Merged) -> Option<Table> {
         .map(|(name, h)| {
             let key = primary_key.contains(&name);
             ResolvedColumn {
-                data_type: h.data_type.map_or(StoredType::Json, StoredType::from),
-                nullable: h.nullable.unwrap_or(!key),
-                precision: h.precision,
-                scale: h.scale,
-                hard_delete: h.hard_delete.unwrap_or(false),
-                dedup_sort: h.dedup_sort,
+                def: ColumnDef {
+                    data_type: h.data_type.map_or(StoredType::Json, StoredType::from),
+                    nullable: h.nullable.unwrap_or(!key),
+                    precision: h.precision,
+                    scale: h.scale,
+                    hard_delete: h.hard_delete.unwrap_or(false),
+                    dedup_sort: h.dedup_sort,
+                    json_name: name.clone(),
+                    sql_name: name,
+                },
                 rust_name: h.rust_name,
                 description: h.description,
-                name,
             }
         })
         .collect();
     ok.then_some(Table {
         primary_key,
         merge_key,
-        disposition,
-        merge_strategy,
-        deduplicated: deduplicated.unwrap_or(false),
+        write: WriteDef {
+            disposition: match disposition {
+                Disposition::Append => Written::Append,
+                Disposition::Replace => Written::Replace,
+                Disposition::Skip => Written::Skip,
+                Disposition::Merge => Written::Merge(merge_strategy),
+            },
+            deduplicated: deduplicated.unwrap_or(false),
+        },
         columns,
     })
 }

@@ -1,0 +1,206 @@
+//! A source, its resources, endpoints, bodies and JSON literals as `const` expressions.
+//!
+//! A resource's parent, its columns and its SQL, and a source's resources, are printed from
+//! what the generator passes in: they name constants and planned columns only codegen
+//! decides (the resolver links a parent by name, and codegen adds undeclared key columns and
+//! builds the statements from them).
+
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
+
+use super::{float_tokens, opt_steps, template::template_tokens, ConstTokens};
+use crate::storage::{AuthOf, Storage};
+use crate::{DataDef, EndpointDef, Lit, ParentDef, ResourceDef, SourceDef};
+
+/// A variant of `def::Lit` with a payload, through the generic enum with a turbofish (see
+/// [`Lit`] for why neither the bare enum nor an alias of its `'static` form compiles).
+pub(crate) fn lit_variant(rt: &TokenStream, variant: &str, payload: TokenStream) -> TokenStream {
+    let variant = proc_macro2::Ident::new(variant, proc_macro2::Span::call_site());
+    quote! { #rt::def::Lit::#variant::<#rt::def::Static>(#payload) }
+}
+
+impl<F: Storage> ConstTokens for Lit<F> {
+    fn const_tokens(&self, rt: &TokenStream) -> TokenStream {
+        match self {
+            Lit::Null => quote! { #rt::def::Lit::Null },
+            Lit::Bool(b) => quote! { #rt::def::Lit::Bool(#b) },
+            Lit::Int(i) => {
+                let i = Literal::i64_unsuffixed(*i);
+                quote! { #rt::def::Lit::Int(#i) }
+            }
+            Lit::Float(f) => {
+                let f = float_tokens(*f);
+                quote! { #rt::def::Lit::Float(#f) }
+            }
+            Lit::Str(t) => lit_variant(rt, "Str", template_tokens(t.0.as_ref(), rt)),
+            Lit::List(items) => {
+                let items = items.as_ref().iter().map(|i| i.const_tokens(rt));
+                lit_variant(rt, "List", quote! { &[#(#items),*] })
+            }
+            Lit::Map(entries) => lit_variant(rt, "Map", super::pairs_tokens(entries.as_ref(), rt)),
+        }
+    }
+}
+
+impl<F: Storage> ConstTokens for DataDef<F> {
+    fn const_tokens(&self, rt: &TokenStream) -> TokenStream {
+        match self {
+            DataDef::Form(fields) => {
+                let fields = super::pairs_tokens(fields.as_ref(), rt);
+                quote!(#rt::def::DataDef::Form(#fields))
+            }
+            DataDef::Raw(t) => {
+                let t = template_tokens(t.0.as_ref(), rt);
+                quote!(#rt::def::DataDef::Raw(#t))
+            }
+        }
+    }
+}
+
+impl<F: Storage> ConstTokens for EndpointDef<F>
+where
+    F::Json: ConstTokens,
+    AuthOf<F>: ConstTokens,
+{
+    fn const_tokens(&self, rt: &TokenStream) -> TokenStream {
+        let path = template_tokens(self.path.0.as_ref(), rt);
+        let method = self.method.const_tokens(rt);
+        let params = super::pairs_tokens(self.params.as_ref(), rt);
+        let json = self.json.const_tokens(rt);
+        let data = self.data.const_tokens(rt);
+        let headers = self.headers.as_ref().iter().map(|(k, v)| {
+            let (k, v) = (k.as_ref(), template_tokens(v.0.as_ref(), rt));
+            quote! { (#k, #v) }
+        });
+        let selector = opt_steps(self.data_selector.as_ref(), rt);
+        let missing = self.data_selector_missing.const_tokens(rt);
+        let paginator = self.paginator.const_tokens(rt);
+        let actions = self
+            .response_actions
+            .as_ref()
+            .iter()
+            .map(|a| a.const_tokens(rt));
+        let incremental = self.incremental.const_tokens(rt);
+        let auth = self.auth.const_tokens(rt);
+        quote! {
+            #rt::def::EndpointDef {
+                path: #path,
+                method: #method,
+                params: #params,
+                json: #json,
+                data: #data,
+                headers: &[#(#headers),*],
+                data_selector: #selector,
+                data_selector_missing: #missing,
+                paginator: #paginator,
+                response_actions: &[#(#actions),*],
+                incremental: #incremental,
+                auth: #auth,
+            }
+        }
+    }
+}
+
+fn strs<S: AsRef<str>>(list: &[S]) -> TokenStream {
+    let items = list.iter().map(AsRef::as_ref);
+    quote! { &[#(#items),*] }
+}
+
+impl<F: Storage> ParentDef<F> {
+    /// `def::ParentDef` naming the parent by `resource`, the expression of its definition
+    /// (`&PARENT`, the constant codegen named).
+    pub fn const_tokens_with(&self, rt: &TokenStream, resource: TokenStream) -> TokenStream {
+        let include = strs(self.include_from_parent.as_ref());
+        quote! { #rt::def::ParentDef { resource: #resource, include_from_parent: #include } }
+    }
+}
+
+/// What a resource's constant holds that codegen decides rather than the resolver.
+pub struct ResourceParts {
+    /// Every column as codegen plans it (declared ones, then undeclared key columns).
+    pub columns: Vec<TokenStream>,
+    /// The parent's definition (`&PARENT`) when the resource has a parent.
+    pub parent: Option<TokenStream>,
+    /// The `def::SqlDefs` expression (see [`super::sql_defs_tokens`]).
+    pub sql: TokenStream,
+}
+
+impl<F: Storage> ResourceDef<F>
+where
+    F::Json: ConstTokens,
+    AuthOf<F>: ConstTokens,
+{
+    /// `def::ResourceDef`, with the columns, parent and SQL codegen decided.
+    pub fn const_tokens_with(&self, rt: &TokenStream, parts: ResourceParts) -> TokenStream {
+        let (name, table) = (self.name.as_ref(), self.table_name.as_ref());
+        let endpoint = self.endpoint.const_tokens(rt);
+        let primary_key = strs(self.primary_key.as_ref());
+        let merge_key = strs(self.merge_key.as_ref());
+        let write = self.write.const_tokens(rt);
+        let columns = parts.columns;
+        let parent = match (&self.parent, parts.parent) {
+            (Some(p), Some(resource)) => {
+                let p = p.const_tokens_with(rt, resource);
+                quote! { Some(#p) }
+            }
+            _ => quote! { None },
+        };
+        let (selected, parallelized) = (self.selected, self.parallelized);
+        let retry = self.retry.const_tokens(rt);
+        let sql = parts.sql;
+        let checkpoint = self.checkpoint.const_tokens(rt);
+        quote! {
+            #rt::def::ResourceDef {
+                name: #name,
+                table_name: #table,
+                endpoint: #endpoint,
+                primary_key: #primary_key,
+                merge_key: #merge_key,
+                write: #write,
+                columns: &[#(#columns),*],
+                parent: #parent,
+                selected: #selected,
+                parallelized: #parallelized,
+                retry: #retry,
+                sql: #sql,
+                checkpoint: #checkpoint,
+            }
+        }
+    }
+}
+
+impl<F: Storage> SourceDef<F>
+where
+    AuthOf<F>: ConstTokens,
+{
+    /// `def::SourceDef`, its resources the expressions codegen passes (`&RESOURCE`, in the
+    /// source's order).
+    pub fn const_tokens_with(
+        &self,
+        rt: &TokenStream,
+        resources: impl IntoIterator<Item = TokenStream>,
+    ) -> TokenStream {
+        let (name, base_url) = (self.name.as_ref(), self.base_url.as_ref());
+        let headers = self.headers.as_ref().iter().map(|(k, v)| {
+            let (k, v) = (k.as_ref(), v.as_ref());
+            quote! { (#k, #v) }
+        });
+        let auth = self.auth.const_tokens(rt);
+        let timeout = float_tokens(self.timeout_secs);
+        let rate_limit = self.rate_limit.const_tokens(rt);
+        let secrets = self.secrets.as_ref().iter().map(|s| s.const_tokens(rt));
+        let resources = resources.into_iter();
+        quote! {
+            #rt::def::SourceDef {
+                name: #name,
+                base_url: #base_url,
+                headers: &[#(#headers),*],
+                auth: #auth,
+                timeout_secs: #timeout,
+                rate_limit: #rate_limit,
+                secrets: &[#(#secrets),*],
+                resources: &[#(#resources),*],
+            }
+        }
+    }
+}
