@@ -1,7 +1,9 @@
-//! The `restsource` command line: `validate`, `generate` and `schema` (each command in its
-//! own module).
+//! The `restsource` command line: `validate`, `generate`, `schema` and `infer` (each command
+//! in its own module).
 
 mod generate;
+mod infer;
+mod leak;
 mod schema;
 mod validate;
 
@@ -40,6 +42,32 @@ enum Command {
     },
     /// Print the JSON Schema of the spec format.
     Schema,
+    /// Sample each resource's API through the spec's own client (auth, paginator, rate
+    /// limit; secrets from the environment) and keep the tables, columns and types a
+    /// relational load would create in `<spec stem>.tables.json` beside the spec (written
+    /// only when it changes; fields an earlier sample saw are kept). Exit 0 on success, 1 on
+    /// an invalid spec or a failed request.
+    Infer {
+        /// Spec file (`.json` or `.toml`).
+        #[arg(value_name = "SPEC")]
+        spec: PathBuf,
+        /// Send requests here instead of the spec's base URL.
+        #[arg(long, value_name = "URL")]
+        base_url: Option<String>,
+        /// Pages to sample per resource (per parent record for a child resource).
+        #[arg(long, value_name = "N", default_value_t = 3)]
+        pages: u64,
+        /// Do not write: exit 1 and print the differences when the sampled data does not fit
+        /// the file (a new field, a new list, a value of another type). For CI.
+        #[arg(long)]
+        check: bool,
+        /// The tables file (default `<spec stem>.tables.json` beside the spec).
+        #[arg(long, value_name = "FILE")]
+        file: Option<PathBuf>,
+        /// Resources to sample (default: every selected resource).
+        #[arg(value_name = "RESOURCE")]
+        resources: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -61,6 +89,25 @@ fn main() -> ExitCode {
             &mut err,
         ),
         Command::Schema => schema::run(&mut out, &mut err),
+        Command::Infer {
+            spec,
+            base_url,
+            pages,
+            check,
+            file,
+            resources,
+        } => infer::run(
+            &infer::Request {
+                spec,
+                base_url,
+                pages,
+                check,
+                file,
+                resources,
+            },
+            &mut out,
+            &mut err,
+        ),
     };
     ExitCode::from(code)
 }

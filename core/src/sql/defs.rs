@@ -59,6 +59,38 @@ pub struct TableSql<
     pub drop_staging: S,
 }
 
+impl TableSql {
+    /// No statements: the SQL of a resource that is never loaded (a spec read at run time to
+    /// sample its API, `restsource infer`).
+    pub const EMPTY: TableSql = TableSql {
+        create_table: "",
+        create_primary_key: "",
+        create_merge_key_index: "",
+        column_types: &[],
+        add_columns: &[],
+        insert: "",
+        upsert: "",
+        merge_upsert: "",
+        insert_only: "",
+        delete_by_primary_key: "",
+        delete_by_merge_key: "",
+        create_staging: "",
+        insert_staging: "",
+        replace_from_staging: &[],
+        drop_staging: "",
+    };
+}
+
+impl SqlDefs {
+    /// No statements for any dialect ([`TableSql::EMPTY`]).
+    pub const EMPTY: SqlDefs = SqlDefs {
+        #[cfg(feature = "sqlite")]
+        sqlite: TableSql::EMPTY,
+        #[cfg(feature = "postgres")]
+        postgres: TableSql::EMPTY,
+    };
+}
+
 /// Every statement of one table for one dialect, as [`super::statements`] builds them.
 pub type TableStatements = TableSql<String, Vec<(String, String)>, [String; 3]>;
 

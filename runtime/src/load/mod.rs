@@ -195,6 +195,7 @@ pub use restsource_core::sql::quote_ident;
 /// Schema evolution's safety check, shared by the SQL destinations: every declared column that
 /// already exists must keep its type (compared as the dialect names it). Run before any
 /// `ALTER TABLE`, so a refused change leaves the table as it was.
+#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
 pub(crate) fn check_column_types(
     def: &crate::def::ResourceDef,
     sql: &crate::def::TableSql,
