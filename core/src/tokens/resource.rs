@@ -42,16 +42,17 @@ impl<F: Storage> ConstTokens for Lit<F> {
     }
 }
 
+/// Through the generic enum with a turbofish, as [`Lit`]'s variants.
 impl<F: Storage> ConstTokens for DataDef<F> {
     fn const_tokens(&self, rt: &TokenStream) -> TokenStream {
         match self {
             DataDef::Form(fields) => {
                 let fields = super::pairs_tokens(fields.as_ref(), rt);
-                quote!(#rt::def::DataDef::Form(#fields))
+                quote!(#rt::def::DataDef::Form::<#rt::def::Static>(#fields))
             }
             DataDef::Raw(t) => {
                 let t = template_tokens(t.0.as_ref(), rt);
-                quote!(#rt::def::DataDef::Raw(#t))
+                quote!(#rt::def::DataDef::Raw::<#rt::def::Static>(#t))
             }
         }
     }
