@@ -20,8 +20,10 @@ use serde_json::json;
 record_type!(Item, &RESOURCE);
 
 // Strings that are exactly one parent placeholder.
-const PARENT_ID: Lit = Lit::Str::<Static>(Template(&[TemplatePart::Parent(&[PathStep::key("id")])]));
-const PARENT_TAGS: Lit = Lit::Str::<Static>(Template(&[TemplatePart::Parent(&[PathStep::key("tags")])]));
+const PARENT_ID: Lit =
+    Lit::Str::<Static>(Template(&[TemplatePart::Parent(&[PathStep::key("id")])]));
+const PARENT_TAGS: Lit =
+    Lit::Str::<Static>(Template(&[TemplatePart::Parent(&[PathStep::key("tags")])]));
 const PARENT_ACTIVE: Lit = Lit::Str::<Static>(Template(&[TemplatePart::Parent(&[
     PathStep::key("flags"),
     PathStep::key("active"),
@@ -50,7 +52,10 @@ const DETAILS: ResourceDef = ResourceDef {
                 "filter",
                 Lit::Map::<Static>(&[
                     ("active", PARENT_ACTIVE),
-                    ("kind", Lit::Str::<Static>(Template(&[TemplatePart::Lit("x")]))),
+                    (
+                        "kind",
+                        Lit::Str::<Static>(Template(&[TemplatePart::Lit("x")])),
+                    ),
                 ]),
             ),
         ])),
