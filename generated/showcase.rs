@@ -1436,7 +1436,9 @@ pub mod showcase {
             params: &[],
             json: None,
             data: Some(
-                ::restsource::runtime::def::DataDef::Form(
+                ::restsource::runtime::def::DataDef::Form::<
+                    ::restsource::runtime::def::Static,
+                >(
                     &[
                         (
                             "item",

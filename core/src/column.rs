@@ -85,10 +85,9 @@ pub enum SortOrder {
 
 /// A declared column as generated code and the loaders see it.
 ///
-/// Generic over its text like [`crate::PaginatorDef`]. The spec's resolved column is not an
-/// instantiation: it also carries what only codegen reads (the Rust field name, the doc
-/// comment) and one name for JSON and SQL, so codegen prints a borrowed `ColumnDef<&str>`
-/// view of it.
+/// Generic over its text like [`crate::PaginatorDef`]. The spec's resolved column wraps an
+/// owned `ColumnDef<String>` (the same name for JSON and SQL) with what only codegen reads
+/// (the Rust field name, the doc comment).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ColumnDef<S = &'static str> {
     /// Field name in the JSON record.

@@ -17,7 +17,10 @@
 //! - [`SecretDef`], [`RetryDef`], [`RateLimitDef`]: the client-wide settings;
 //! - [`AuthDef`], [`CredDef`], [`AuthChoice`]: authentication, credentials as secret names;
 //! - [`IncrementalDef`], [`ColumnDef`]: incremental settings and a declared column;
+//! - [`SourceDef`], [`ResourceDef`], [`EndpointDef`], [`DataDef`], [`ParentDef`]: a source,
+//!   its resources, their requests, bodies and parents, every default applied;
 //! - [`Lit`]: a JSON literal whose strings may hold placeholders;
+//! - [`Storage`], [`Static`]: how the definitions above store their data ([`storage`]);
 //! - [`PaginatorDef`], [`ParamPlace`]: a paginator with every default applied;
 //! - [`Template`], [`TemplatePart`]: strings with placeholders, split;
 //! - [`sql`]: the SQL of a resource's table per dialect and of restsource's own tables;
@@ -36,18 +39,24 @@
 //!   is a `const fn`), the resolver and run-time detection own. Steps only ever sit behind a
 //!   `&'static [PathStep]` in definitions, so no definition gains a destructor.
 //! - Definitions with text or lists of their own ([`PaginatorDef`], [`ParamPlace`],
-//!   [`SecretDef`], [`RetryDef`]) are generic over their storage, defaulting to the `'static`
-//!   borrowed forms. That instantiation is `Copy` without a destructor (a `Cow` field would give
-//!   every enclosing `const` a destructor and forbid `..BASE` struct updates in `const`
-//!   context, which the runtime's tests rely on); the spec's resolver names an owned
-//!   instantiation (`ResolvedPaginator`, `ResolvedRetry`, `SecretInfo` are aliases of these),
-//!   and the `tokens` feature prints any instantiation as the `'static` one.
+//!   [`SecretDef`], [`RetryDef`], ...) are generic over their storage, defaulting to the
+//!   `'static` borrowed forms. That instantiation is `Copy` without a destructor (a `Cow`
+//!   field would give every enclosing `const` a destructor and forbid `..BASE` struct
+//!   updates in `const` context, which the runtime's tests rely on); the spec's resolver
+//!   names an owned instantiation (`ResolvedPaginator`, `ResolvedRetry`, `SecretInfo` are
+//!   aliases of these), and the `tokens` feature prints any instantiation as the `'static`
+//!   one.
 //!   [`Template`] is generic over the list of its parts, [`TemplatePart`] over its text,
 //!   parent field and secret reference.
 //!
-//! Only definitions that hold lists of themselves cannot follow this pattern (a type
-//! parameter cannot default to a type that contains itself): [`Lit`] (the `'static` form) and
-//! the resolver's `TValue`, whose doc comments say why a storage trait does not serve either.
+//! Definitions that hold lists of themselves ([`Lit`]: a type parameter cannot default to a
+//! type that contains itself) or of many others ([`ResourceDef`] and the rest of a source)
+//! take one [`Storage`] parameter instead, whose associated types name every kind of data;
+//! [`Static`] is the default, and the resolver's owned storage (`resolved::Resolved` in the
+//! spec crate) also stores its resources and columns with what only codegen reads (struct
+//! and field names, doc comments, `row_order`). Generated constants build the enum variants
+//! with a payload through the generic enum with a turbofish (`Lit::List::<Static>(&[..])`,
+//! see [`Lit`] for why).
 #![deny(missing_docs)]
 
 mod auth;

@@ -130,7 +130,7 @@ const FORM_DETAILS: ResourceDef = ResourceDef {
     endpoint: EndpointDef {
         path: Template(&[TemplatePart::Lit("search")]),
         method: Method::Post,
-        data: Some(DataDef::Form(&[
+        data: Some(DataDef::Form::<Static>(&[
             ("parent", PARENT_ID),
             (
                 "q",
@@ -158,7 +158,7 @@ const RAW_DETAILS: ResourceDef = ResourceDef {
     endpoint: EndpointDef {
         path: Template(&[TemplatePart::Lit("query")]),
         method: Method::Post,
-        data: Some(DataDef::Raw(Template(&[
+        data: Some(DataDef::Raw::<Static>(Template(&[
             TemplatePart::Lit("{ item(id: "),
             TemplatePart::Parent(&[PathStep::key("id")]),
             TemplatePart::Lit(") }"),

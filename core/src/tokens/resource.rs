@@ -42,16 +42,17 @@ impl<F: Storage> ConstTokens for Lit<F> {
     }
 }
 
+/// Through the generic enum with a turbofish, as [`Lit`]'s variants.
 impl<F: Storage> ConstTokens for DataDef<F> {
     fn const_tokens(&self, rt: &TokenStream) -> TokenStream {
         match self {
             DataDef::Form(fields) => {
                 let fields = super::pairs_tokens(fields.as_ref(), rt);
-                quote!(#rt::def::DataDef::Form(#fields))
+                quote!(#rt::def::DataDef::Form::<#rt::def::Static>(#fields))
             }
             DataDef::Raw(t) => {
                 let t = template_tokens(t.0.as_ref(), rt);
-                quote!(#rt::def::DataDef::Raw(#t))
+                quote!(#rt::def::DataDef::Raw::<#rt::def::Static>(#t))
             }
         }
     }
@@ -202,5 +203,150 @@ where
                 resources: &[#(#resources),*],
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        AuthChoice, ColumnDef, DataSelectorMissing, Method, PaginatorDef, PathStep, RetryDef,
+        SecretDef, Template, TemplatePart, WriteDef,
+    };
+
+    /// An owned storage like the resolver's (which lives in the spec crate).
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    struct Owned;
+
+    impl Storage for Owned {
+        type Str = String;
+        type List<T: Clone + std::fmt::Debug + PartialEq + 'static> = Vec<T>;
+        type Path = Vec<PathStep>;
+        type Field = Vec<PathStep>;
+        type Secret = SecretDef<String>;
+        type Cred = SecretDef<String>;
+        type Json = serde_json::Value;
+        type Column = ColumnDef<String>;
+        type Parent = String;
+        type Resource = String;
+        type Sql = ();
+    }
+
+    fn parent_id() -> Lit<Owned> {
+        Lit::Str(Template(vec![TemplatePart::Parent(vec![PathStep::Key(
+            "id".to_string().into(),
+        )])]))
+    }
+
+    #[test]
+    fn owned_lits_print_as_static_variants_with_their_storage() {
+        let v: Lit<Owned> = Lit::Map(vec![(
+            "ids".to_string(),
+            Lit::List(vec![parent_id(), Lit::Int(0), Lit::Null, Lit::Bool(true)]),
+        )]);
+        assert_eq!(
+            v.const_tokens(&quote!(::rt)).to_string(),
+            quote! { ::rt::def::Lit::Map::<::rt::def::Static>(&[("ids", ::rt::def::Lit::List::<::rt::def::Static>(&[
+                ::rt::def::Lit::Str::<::rt::def::Static>(::rt::def::Template(&[
+                    ::rt::def::TemplatePart::Parent(&[::rt::def::PathStep::key("id")])
+                ])),
+                ::rt::def::Lit::Int(0),
+                ::rt::def::Lit::Null,
+                ::rt::def::Lit::Bool(true)
+            ]))]) }
+            .to_string()
+        );
+    }
+
+    #[test]
+    fn a_resource_prints_its_endpoint_and_what_codegen_passes() {
+        let def: ResourceDef<Owned> = ResourceDef {
+            name: "children".into(),
+            table_name: "kids".into(),
+            endpoint: EndpointDef {
+                path: Template(vec![TemplatePart::Lit("kids".into())]),
+                method: Method::Post,
+                params: vec![("id".into(), parent_id())],
+                json: None,
+                data: Some(DataDef::Form(vec![("n".into(), Lit::Int(5))])),
+                headers: vec![],
+                data_selector: Some(vec![PathStep::Key("data".to_string().into())]),
+                data_selector_missing: DataSelectorMissing::Empty,
+                paginator: PaginatorDef::SinglePage,
+                response_actions: vec![],
+                incremental: None,
+                auth: AuthChoice::Inherit,
+            },
+            primary_key: vec!["id".into()],
+            merge_key: vec![],
+            write: WriteDef {
+                disposition: crate::Disposition::Append,
+                deduplicated: false,
+            },
+            columns: vec![],
+            parent: Some(ParentDef {
+                resource: "parents".into(),
+                include_from_parent: vec!["name".into()],
+            }),
+            selected: true,
+            parallelized: false,
+            retry: RetryDef {
+                statuses: vec![429],
+                max_retries: 1,
+                backoff_factor: 1.0,
+                max_delay_secs: 2.0,
+                respect_retry_after: false,
+            },
+            sql: (),
+            checkpoint: None,
+        };
+        let parts = ResourceParts {
+            columns: vec![quote!(COLUMN)],
+            parent: Some(quote!(&PARENTS)),
+            sql: quote!(SQL),
+        };
+        assert_eq!(
+            def.const_tokens_with(&quote!(::rt), parts).to_string(),
+            quote! { ::rt::def::ResourceDef {
+                name: "children",
+                table_name: "kids",
+                endpoint: ::rt::def::EndpointDef {
+                    path: ::rt::def::Template(&[::rt::def::TemplatePart::Lit("kids")]),
+                    method: ::rt::def::Method::Post,
+                    params: &[("id", ::rt::def::Lit::Str::<::rt::def::Static>(::rt::def::Template(&[
+                        ::rt::def::TemplatePart::Parent(&[::rt::def::PathStep::key("id")])
+                    ])))],
+                    json: None,
+                    data: Some(::rt::def::DataDef::Form::<::rt::def::Static>(&[("n", ::rt::def::Lit::Int(5))])),
+                    headers: &[],
+                    data_selector: Some(&[::rt::def::PathStep::key("data")]),
+                    data_selector_missing: ::rt::def::DataSelectorMissing::Empty,
+                    paginator: ::rt::def::PaginatorDef::SinglePage,
+                    response_actions: &[],
+                    incremental: None,
+                    auth: ::rt::def::AuthChoice::Inherit,
+                },
+                primary_key: &["id"],
+                merge_key: &[],
+                write: ::rt::def::WriteDef {
+                    disposition: ::rt::def::Disposition::Append,
+                    deduplicated: false,
+                },
+                columns: &[COLUMN],
+                parent: Some(::rt::def::ParentDef { resource: &PARENTS, include_from_parent: &["name"] }),
+                selected: true,
+                parallelized: false,
+                retry: ::rt::def::RetryDef {
+                    statuses: &[429],
+                    max_retries: 1,
+                    backoff_factor: 1.0,
+                    max_delay_secs: 2.0,
+                    respect_retry_after: false,
+                },
+                sql: SQL,
+                checkpoint: None,
+            } }
+            .to_string()
+        );
     }
 }
