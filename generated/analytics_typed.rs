@@ -346,6 +346,7 @@ pub mod analytics_typed {
             }
         },
         checkpoint: None,
+        relational: ::restsource::runtime::def::RelationalDef::DEFAULT,
     };
     /// Source `analytics_typed`: every resource, in dependency order.
     pub const SOURCE: ::restsource::runtime::def::SourceDef = ::restsource::runtime::def::SourceDef {
@@ -368,6 +369,7 @@ pub mod analytics_typed {
             },
         ],
         resources: &[&RESOURCE_NAME],
+        tables: ::restsource::runtime::def::TablesMode::Json,
     };
     /// The secrets this source reads at run time (values print as `***`).
     #[derive(Debug, Clone)]

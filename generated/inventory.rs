@@ -1762,6 +1762,7 @@ pub mod inventory {
             }
         },
         checkpoint: None,
+        relational: ::restsource::runtime::def::RelationalDef::DEFAULT,
     };
     /// Resource `customers`, loaded into table `customers`.
     pub const CUSTOMERS: ::restsource::runtime::def::ResourceDef = ::restsource::runtime::def::ResourceDef {
@@ -1982,6 +1983,7 @@ pub mod inventory {
             }
         },
         checkpoint: None,
+        relational: ::restsource::runtime::def::RelationalDef::DEFAULT,
     };
     /// Resource `items`, loaded into table `items`.
     pub const ITEMS: ::restsource::runtime::def::ResourceDef = ::restsource::runtime::def::ResourceDef {
@@ -2326,6 +2328,7 @@ pub mod inventory {
             }
         },
         checkpoint: None,
+        relational: ::restsource::runtime::def::RelationalDef::DEFAULT,
     };
     /// Resource `stock_details`, loaded into table `stock_details`.
     pub const STOCK_DETAILS: ::restsource::runtime::def::ResourceDef = ::restsource::runtime::def::ResourceDef {
@@ -2546,6 +2549,7 @@ pub mod inventory {
             }
         },
         checkpoint: None,
+        relational: ::restsource::runtime::def::RelationalDef::DEFAULT,
     };
     /// Resource `inventory`, loaded into table `inventory`.
     pub const INVENTORY: ::restsource::runtime::def::ResourceDef = ::restsource::runtime::def::ResourceDef {
@@ -2805,6 +2809,7 @@ pub mod inventory {
             }
         },
         checkpoint: None,
+        relational: ::restsource::runtime::def::RelationalDef::DEFAULT,
     };
     /// Resource `orders`, loaded into table `orders`.
     pub const ORDERS: ::restsource::runtime::def::ResourceDef = ::restsource::runtime::def::ResourceDef {
@@ -3058,6 +3063,7 @@ pub mod inventory {
             }
         },
         checkpoint: None,
+        relational: ::restsource::runtime::def::RelationalDef::DEFAULT,
     };
     /// Source `inventory`: every resource, in dependency order.
     pub const SOURCE: ::restsource::runtime::def::SourceDef = ::restsource::runtime::def::SourceDef {
@@ -3087,6 +3093,7 @@ pub mod inventory {
             &INVENTORY,
             &ORDERS,
         ],
+        tables: ::restsource::runtime::def::TablesMode::Json,
     };
     /// The secrets this source reads at run time (values print as `***`).
     #[derive(Debug, Clone)]

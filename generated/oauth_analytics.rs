@@ -397,6 +397,7 @@ pub mod oauth_analytics {
             }
         },
         checkpoint: None,
+        relational: ::restsource::runtime::def::RelationalDef::DEFAULT,
     };
     /// Source `oauth_analytics`: every resource, in dependency order.
     pub const SOURCE: ::restsource::runtime::def::SourceDef = ::restsource::runtime::def::SourceDef {
@@ -429,6 +430,7 @@ pub mod oauth_analytics {
             },
         ],
         resources: &[&RESOURCE_NAME],
+        tables: ::restsource::runtime::def::TablesMode::Json,
     };
     /// The secrets this source reads at run time (values print as `***`).
     #[derive(Debug, Clone)]

@@ -1417,6 +1417,7 @@ pub mod showcase {
             }
         },
         checkpoint: None,
+        relational: ::restsource::runtime::def::RelationalDef::DEFAULT,
     };
     /// Resource `item_details`, loaded into table `item_details`.
     pub const ITEM_DETAILS: ::restsource::runtime::def::ResourceDef = ::restsource::runtime::def::ResourceDef {
@@ -1664,6 +1665,7 @@ pub mod showcase {
             }
         },
         checkpoint: None,
+        relational: ::restsource::runtime::def::RelationalDef::DEFAULT,
     };
     /// Resource `type`, loaded into table `type`.
     pub const TYPE: ::restsource::runtime::def::ResourceDef = ::restsource::runtime::def::ResourceDef {
@@ -1792,6 +1794,7 @@ pub mod showcase {
             }
         },
         checkpoint: None,
+        relational: ::restsource::runtime::def::RelationalDef::DEFAULT,
     };
     /// Resource `source`, loaded into table `source`.
     pub const SOURCE_2: ::restsource::runtime::def::ResourceDef = ::restsource::runtime::def::ResourceDef {
@@ -1914,6 +1917,7 @@ pub mod showcase {
             }
         },
         checkpoint: None,
+        relational: ::restsource::runtime::def::RelationalDef::DEFAULT,
     };
     /// Resource `new`, loaded into table `new`.
     pub const NEW: ::restsource::runtime::def::ResourceDef = ::restsource::runtime::def::ResourceDef {
@@ -2052,6 +2056,7 @@ pub mod showcase {
             }
         },
         checkpoint: None,
+        relational: ::restsource::runtime::def::RelationalDef::DEFAULT,
     };
     /// Resource `offsets`, loaded into table `offsets`.
     pub const OFFSETS: ::restsource::runtime::def::ResourceDef = ::restsource::runtime::def::ResourceDef {
@@ -2181,6 +2186,7 @@ pub mod showcase {
             }
         },
         checkpoint: None,
+        relational: ::restsource::runtime::def::RelationalDef::DEFAULT,
     };
     /// Source `showcase`: every resource, in dependency order.
     pub const SOURCE: ::restsource::runtime::def::SourceDef = ::restsource::runtime::def::SourceDef {
@@ -2231,6 +2237,7 @@ pub mod showcase {
             },
         ],
         resources: &[&ITEMS, &ITEM_DETAILS, &TYPE, &SOURCE_2, &NEW, &OFFSETS],
+        tables: ::restsource::runtime::def::TablesMode::Json,
     };
     /// The secrets this source reads at run time (values print as `***`).
     #[derive(Debug, Clone)]

@@ -1386,6 +1386,7 @@ pub mod social_media {
             }
         },
         checkpoint: None,
+        relational: ::restsource::runtime::def::RelationalDef::DEFAULT,
     };
     /// Resource `media_insights`, loaded into table `media_insights`.
     pub const MEDIA_INSIGHTS: ::restsource::runtime::def::ResourceDef = ::restsource::runtime::def::ResourceDef {
@@ -1566,6 +1567,7 @@ pub mod social_media {
             }
         },
         checkpoint: None,
+        relational: ::restsource::runtime::def::RelationalDef::DEFAULT,
     };
     /// Resource `stories`, loaded into table `stories`.
     pub const STORIES: ::restsource::runtime::def::ResourceDef = ::restsource::runtime::def::ResourceDef {
@@ -1746,6 +1748,7 @@ pub mod social_media {
             }
         },
         checkpoint: None,
+        relational: ::restsource::runtime::def::RelationalDef::DEFAULT,
     };
     /// Resource `user_insights`, loaded into table `user_insights`.
     pub const USER_INSIGHTS: ::restsource::runtime::def::ResourceDef = ::restsource::runtime::def::ResourceDef {
@@ -1926,6 +1929,7 @@ pub mod social_media {
             }
         },
         checkpoint: None,
+        relational: ::restsource::runtime::def::RelationalDef::DEFAULT,
     };
     /// Resource `story_insights`, loaded into table `story_insights`.
     pub const STORY_INSIGHTS: ::restsource::runtime::def::ResourceDef = ::restsource::runtime::def::ResourceDef {
@@ -2106,6 +2110,7 @@ pub mod social_media {
             }
         },
         checkpoint: None,
+        relational: ::restsource::runtime::def::RelationalDef::DEFAULT,
     };
     /// Resource `users`, loaded into table `users`.
     pub const USERS: ::restsource::runtime::def::ResourceDef = ::restsource::runtime::def::ResourceDef {
@@ -2286,6 +2291,7 @@ pub mod social_media {
             }
         },
         checkpoint: None,
+        relational: ::restsource::runtime::def::RelationalDef::DEFAULT,
     };
     /// Resource `user_lifetime_insights`, loaded into table `user_lifetime_insights`.
     pub const USER_LIFETIME_INSIGHTS: ::restsource::runtime::def::ResourceDef = ::restsource::runtime::def::ResourceDef {
@@ -2482,6 +2488,7 @@ pub mod social_media {
             }
         },
         checkpoint: None,
+        relational: ::restsource::runtime::def::RelationalDef::DEFAULT,
     };
     /// Source `social_media`: every resource, in dependency order.
     pub const SOURCE: ::restsource::runtime::def::SourceDef = ::restsource::runtime::def::SourceDef {
@@ -2512,6 +2519,7 @@ pub mod social_media {
             &USERS,
             &USER_LIFETIME_INSIGHTS,
         ],
+        tables: ::restsource::runtime::def::TablesMode::Json,
     };
     /// The secrets this source reads at run time (values print as `***`).
     #[derive(Debug, Clone)]

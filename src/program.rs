@@ -6,8 +6,8 @@
 use std::fmt;
 use std::process::ExitCode;
 
+use crate::runtime::def::TablesMode;
 use crate::runtime::load::Destination;
-use crate::runtime::normalize::{RelationalOptions, SystemColumns};
 use crate::runtime::pipeline::{LoadReport, Pipeline, PipelineOptions};
 use crate::runtime::Source;
 
@@ -24,9 +24,9 @@ pub struct Args {
     /// (default: [`PipelineOptions`]'s, 60 s).
     pub lock_timeout: Option<std::time::Duration>,
     /// `--tables json|relational|dlt`: declared columns plus one `_rs_extra` JSON column
-    /// (`json`, the default), or every field in typed root and child tables with restsource's
-    /// (`relational`) or dlt's (`dlt`) system column names (`None` for `json`).
-    pub relational: Option<SystemColumns>,
+    /// (`json`), or every field in typed root and child tables with restsource's
+    /// (`relational`) or dlt's (`dlt`) system column names. `None`: the spec's `tables`.
+    pub tables: Option<TablesMode>,
 }
 
 /// A command line that could not be understood.
@@ -58,7 +58,7 @@ impl Args {
             destination: default_destination.to_string(),
             resources: Vec::new(),
             lock_timeout: None,
-            relational: None,
+            tables: None,
         };
         let mut args = args.into_iter().map(Into::into);
         while let Some(arg) = args.next() {
@@ -89,16 +89,12 @@ impl Args {
                     out.lock_timeout = Some(wait);
                 }
                 "--tables" => {
-                    out.relational = match value("--tables")?.as_str() {
-                        "json" => None,
-                        "relational" => Some(SystemColumns::RESTSOURCE),
-                        "dlt" => Some(SystemColumns::DLT),
-                        other => {
-                            return Err(UsageError(format!(
-                                "--tables takes json, relational or dlt, not `{other}`"
-                            )))
-                        }
-                    }
+                    let text = value("--tables")?;
+                    out.tables = Some(TablesMode::from_name(&text).ok_or_else(|| {
+                        UsageError(format!(
+                            "--tables takes json, relational or dlt, not `{text}`"
+                        ))
+                    })?);
                 }
                 "-h" | "--help" => return Err(UsageError("help".into())),
                 f if f.starts_with('-') => return Err(UsageError(format!("unknown option `{f}`"))),
@@ -124,10 +120,7 @@ pub async fn run<S: Source>(
     if let Some(wait) = args.lock_timeout {
         options.lock_timeout = wait;
     }
-    options.relational = args.relational.map(|system| RelationalOptions {
-        system,
-        ..RelationalOptions::default()
-    });
+    options.tables = args.tables;
     let pipeline = Pipeline::new(destination).with_options(options);
     Ok(if args.resources.is_empty() {
         pipeline.run(source).await?
@@ -259,7 +252,7 @@ mod tests {
                 destination: "jsonl:out".into(),
                 resources: vec!["items".into(), "orders".into()],
                 lock_timeout: None,
-                relational: Some(SystemColumns::DLT),
+                tables: Some(TablesMode::Dlt),
             }
         );
         assert_eq!(

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use restsource_runtime::extract::{ExtractOptions, Extractor, ResourceHandle};
 use restsource_runtime::infer::{sample, TablesFile};
-use restsource_runtime::normalize::RelationalOptions;
+use restsource_runtime::normalize::SystemColumns;
 use restsource_runtime::secret::{from_env, SecretValues};
 
 use crate::leak;
@@ -86,18 +86,17 @@ fn infer(req: &Request, out: &mut impl Write) -> Result<u8, String> {
     let mut tables = existing
         .clone()
         .unwrap_or_else(|| TablesFile::new(source.name));
-    let options = RelationalOptions::default();
+    let system = SystemColumns::RESTSOURCE;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     let seen = runtime
-        .block_on(sample(&extractor, &handles, options, &mut tables))
+        .block_on(sample(&extractor, &handles, system, &mut tables))
         .map_err(|e| e.to_string())?;
     for (name, s) in &seen {
         let _ = writeln!(out, "{name}: {} pages, {} records", s.pages, s.records);
     }
-    let system = options.system;
     if req.check {
         let committed = existing.unwrap_or_default();
         let diffs = committed.differences(&tables, &system);

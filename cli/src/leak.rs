@@ -37,6 +37,7 @@ pub fn source(src: &ResolvedSource) -> &'static SourceDef {
         rate_limit: src.rate_limit,
         secrets: list(&src.secrets, secret),
         resources: leak_vec(resources),
+        tables: src.tables,
     })
 }
 
@@ -83,6 +84,7 @@ fn resource(
         },
         sql: SqlDefs::EMPTY,
         checkpoint: r.checkpoint,
+        relational: r.relational,
     }
 }
 

@@ -74,10 +74,10 @@ pub fn resource(name: &str) -> ResolvedResource {
             retry: default_retry(),
             sql: (),
             checkpoint: None,
+            relational: restsource_core::RelationalDef::DEFAULT,
         },
         struct_name: None,
         row_order: None,
-        max_table_nesting: None,
     }
 }
 
@@ -92,6 +92,7 @@ pub fn source(name: &str, resources: Vec<ResolvedResource>) -> ResolvedSource {
         rate_limit: None,
         secrets: Vec::new(),
         resources,
+        tables: restsource_core::TablesMode::Json,
     }
 }
 

@@ -103,3 +103,29 @@ impl TablesMode {
             .map(|(_, m)| *m)
     }
 }
+
+/// How one resource's records become relational tables (used when the run's tables mode is
+/// `relational` or `dlt`): dlt's `schema_contract` and `max_table_nesting`, resolved from the
+/// resource, else the source, else dlt's defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RelationalDef {
+    /// What a load may change in the resource's tables.
+    pub contract: SchemaContract,
+    /// Levels of nested objects and lists that flatten into columns and child tables; deeper
+    /// ones are stored as JSON.
+    pub max_nesting: u32,
+}
+
+impl RelationalDef {
+    /// dlt's defaults: every change evolves the schema, nesting 1000.
+    pub const DEFAULT: RelationalDef = RelationalDef {
+        contract: SchemaContract::EVOLVE,
+        max_nesting: 1000,
+    };
+}
+
+impl Default for RelationalDef {
+    fn default() -> Self {
+        RelationalDef::DEFAULT
+    }
+}

@@ -82,6 +82,7 @@ mod write;
 pub use auth::{ApiKeyLocation, AuthChoice, AuthDef, ClientAuth, CredDef};
 pub use client::{RateLimitDef, RetryDef, SecretDef};
 pub use column::{ColumnDef, DataType, SortOrder};
+pub use contract::{ContractMode, RelationalDef, SchemaContract, TablesMode};
 pub use endpoint::{
     DataSelectorMissing, LastValueFunc, Method, OnCursorValueMissing, ResponseActionDef,
 };

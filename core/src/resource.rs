@@ -6,6 +6,7 @@
 //! resources and columns also carry what only codegen reads (see `restsource_spec::resolved`).
 //! Only the `'static` forms are `Copy`: an owned list cannot be.
 
+use crate::contract::{RelationalDef, TablesMode};
 use crate::storage::{
     AuthChoiceOf, IncrementalOf, PaginatorOf, RetryOf, SecretOf, Static, Storage, TemplateOf,
 };
@@ -30,6 +31,8 @@ pub struct SourceDef<F: Storage = Static> {
     pub secrets: F::List<SecretOf<F>>,
     /// Resources in dependency order: every parent before its children, otherwise spec order.
     pub resources: F::List<F::Resource>,
+    /// How records become tables unless a run says otherwise (spec key `tables`).
+    pub tables: TablesMode,
 }
 
 impl Copy for SourceDef<Static> {}
@@ -67,6 +70,8 @@ pub struct ResourceDef<F: Storage = Static> {
     /// guarantees a checkpointed resource is top-level, has no children, is not `replace`,
     /// and has an incremental cursor the API sends in order.
     pub checkpoint: Option<u32>,
+    /// Contract and nesting of its relational tables.
+    pub relational: RelationalDef,
 }
 
 impl Copy for ResourceDef<Static> {}

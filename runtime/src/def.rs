@@ -12,9 +12,10 @@
 //! needs the storage spelled out, `Lit::List::<Static>(&[..])` (see [`Lit`] for why).
 
 pub use restsource_core::{
-    ApiKeyLocation, AuthChoice, AuthDef, ClientAuth, ColumnDef, CredDef, DataDef,
+    ApiKeyLocation, AuthChoice, AuthDef, ClientAuth, ColumnDef, ContractMode, CredDef, DataDef,
     DataSelectorMissing, DataType, Disposition, EndpointDef, IncrementalDef, IncrementalValue,
     LastValueFunc, Lit, MergeStrategy, Method, OnCursorValueMissing, PaginatorDef, ParamPlace,
-    ParentDef, PathStep, RateLimitDef, ResourceDef, ResponseActionDef, RetryDef, SecretDef,
-    SortOrder, SourceDef, SqlDefs, Static, Storage, TableSql, Template, TemplatePart, WriteDef,
+    ParentDef, PathStep, RateLimitDef, RelationalDef, ResourceDef, ResponseActionDef, RetryDef,
+    SchemaContract, SecretDef, SortOrder, SourceDef, SqlDefs, Static, Storage, TableSql,
+    TablesMode, Template, TemplatePart, WriteDef,
 };

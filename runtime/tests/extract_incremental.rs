@@ -144,6 +144,7 @@ async fn rate_limit_holds_under_concurrency() {
             burst: 2,
         }),
         resources: &[&RESOURCE, &LIMITED_CHILD],
+        tables: TablesMode::Json,
         ..SOURCE
     };
     let times = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));

@@ -8,7 +8,7 @@ use futures::StreamExt;
 use restsource_runtime::def::*;
 use restsource_runtime::extract::{ExtractOptions, Extractor, ResourceHandle, StartState};
 use restsource_runtime::infer::{sample, Difference, TablesFile};
-use restsource_runtime::normalize::{RelationalOptions, SystemColumns};
+use restsource_runtime::normalize::SystemColumns;
 use serde_json::{json, Value};
 
 const ITEMS: ResourceDef = ResourceDef {
@@ -145,7 +145,7 @@ async fn a_sample_fetches_n_pages_and_infers_the_tables_a_load_would_create() {
     let seen = sample(
         &ex,
         &[ResourceHandle::json(&ITEMS)],
-        RelationalOptions::default(),
+        SystemColumns::RESTSOURCE,
         &mut file,
     )
     .await
@@ -174,7 +174,7 @@ async fn a_check_finds_nothing_when_the_data_still_fits() {
     sample(
         &extractor(&base, 5),
         &[ResourceHandle::json(&ITEMS)],
-        RelationalOptions::default(),
+        SystemColumns::RESTSOURCE,
         &mut sampled,
     )
     .await
@@ -203,7 +203,7 @@ async fn a_check_names_a_new_field_a_new_list_and_a_changed_type() {
     sample(
         &extractor(&base, 5),
         &[ResourceHandle::json(&ITEMS)],
-        RelationalOptions::default(),
+        SystemColumns::RESTSOURCE,
         &mut sampled,
     )
     .await
@@ -229,7 +229,7 @@ async fn a_child_samples_through_its_parent_with_json_records() {
     let seen = sample(
         &ex,
         &[ResourceHandle::json(&DETAILS)],
-        RelationalOptions::default(),
+        SystemColumns::RESTSOURCE,
         &mut file,
     )
     .await

@@ -6,9 +6,8 @@ mod common_load;
 
 use common_load::*;
 use futures::stream;
-use restsource_runtime::normalize::{
-    ContractMode, RelationalOptions, SchemaContract, SystemColumns,
-};
+use restsource_runtime::def::TablesMode;
+use restsource_runtime::normalize::{ContractMode, SchemaContract, SystemColumns};
 use restsource_runtime::pipeline::{Pipeline, PipelineOptions};
 use serde_json::{json, Value};
 
@@ -36,14 +35,31 @@ on_every_backend!(
     restsource_names_and_hard_deletes,
     replace_empties_child_tables_too,
     a_frozen_contract_fails_the_run_and_keeps_nothing_of_it,
+    a_resources_own_contract_and_nesting_apply_without_run_options,
 );
+
+/// `items_di` with the spec's `schema_contract = {columns = "freeze"}` and
+/// `max_table_nesting = 0` resolved into its definition.
+const ITEMS_FZ: restsource_runtime::def::ResourceDef = restsource_runtime::def::ResourceDef {
+    name: "items_fz",
+    table_name: "items_fz",
+    relational: restsource_runtime::def::RelationalDef {
+        contract: SchemaContract {
+            columns: ContractMode::Freeze,
+            ..SchemaContract::EVOLVE
+        },
+        max_nesting: 0,
+    },
+    ..ITEMS_DI
+};
 
 fn pipeline(b: &Backend, system: SystemColumns) -> Pipeline {
     Pipeline::new(b.destination()).with_options(PipelineOptions {
         progress: false,
-        relational: Some(RelationalOptions {
-            system,
-            ..RelationalOptions::default()
+        tables: Some(if system == SystemColumns::DLT {
+            TablesMode::Dlt
+        } else {
+            TablesMode::Relational
         }),
         ..PipelineOptions::default()
     })
@@ -261,13 +277,10 @@ async fn a_frozen_contract_fails_the_run_and_keeps_nothing_of_it(b: &Backend) {
         .unwrap();
     let frozen = Pipeline::new(b.destination()).with_options(PipelineOptions {
         progress: false,
-        relational: Some(RelationalOptions {
-            system: SystemColumns::DLT,
-            contract: SchemaContract {
-                columns: ContractMode::Freeze,
-                ..SchemaContract::EVOLVE
-            },
-            ..RelationalOptions::default()
+        tables: Some(TablesMode::Dlt),
+        schema_contract: Some(SchemaContract {
+            columns: ContractMode::Freeze,
+            ..SchemaContract::EVOLVE
         }),
         ..PipelineOptions::default()
     });
@@ -324,5 +337,42 @@ async fn sqlite_column_types_follow_the_inferred_types() {
             "id INTEGER, name TEXT, version INTEGER, deleted BOOLEAN, f REAL, t TIMESTAMP, \
              o__k BOOLEAN, _dlt_load_id TEXT, _dlt_id TEXT"
         )]]
+    );
+}
+
+async fn a_resources_own_contract_and_nesting_apply_without_run_options(b: &Backend) {
+    let p = pipeline(b, SystemColumns::DLT);
+    p.load(stream::iter(vec![
+        page(
+            &ITEMS_FZ,
+            vec![with(item(1, "a", 1), json!({"o": {"x": 1}, "l": [1, 2]}))],
+        ),
+        done(&ITEMS_FZ, None),
+    ]))
+    .await
+    .unwrap();
+    // Nesting 0: the object and the list stay whole, as JSON columns; no child table.
+    let cols = columns(b, "items_fz", "items_fz").await;
+    assert!(cols.contains(&"o json".to_string()), "{cols:?}");
+    assert!(cols.contains(&"l json".to_string()), "{cols:?}");
+    assert!(!cols.iter().any(|c| c.starts_with("o__")), "{cols:?}");
+    // The resource's contract freezes columns: a new field fails the next run.
+    let err = p
+        .load(stream::iter(vec![
+            page(&ITEMS_FZ, vec![with(item(2, "b", 1), json!({"c": true}))]),
+            done(&ITEMS_FZ, None),
+        ]))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(
+            "field `c` (a bool value) is not a column, and the schema contract freezes columns"
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        b.query("SELECT id FROM items_fz ORDER BY id", 1).await,
+        [vec![json!(1)]]
     );
 }

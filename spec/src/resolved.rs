@@ -56,8 +56,6 @@ pub struct ResolvedResource {
     /// The order the API sends records in, by incremental cursor, when the spec says so
     /// (`incremental.row_order`): read at compile time only, to allow a `checkpoint`.
     pub row_order: Option<crate::model::RowOrder>,
-    /// Max table nesting.
-    pub max_table_nesting: Option<u32>,
 }
 
 /// A declared column: its definition (`restsource_core`'s, owned; one name for JSON and SQL)

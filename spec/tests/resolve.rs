@@ -442,3 +442,45 @@ fn data_selector_missing_defaults_to_error_and_merges_from_the_defaults() {
     }));
     assert_eq!(r.resources[0].def.endpoint.data_selector_missing, Error);
 }
+
+#[test]
+fn contracts_and_nesting_resolve_resource_then_defaults_then_source() {
+    use restsource_core::{ContractMode, RelationalDef, SchemaContract, TablesMode};
+    let r = resolve(json!({
+        "client": {"base_url": "https://api.example.com"},
+        "tables": "dlt",
+        "schema_contract": "freeze",
+        "max_table_nesting": 3,
+        "resource_defaults": {"max_table_nesting": 2},
+        "resources": [
+            "plain",
+            {"name": "own", "max_table_nesting": 0,
+             "schema_contract": {"columns": "discard_value"}}
+        ]
+    }));
+    assert_eq!(r.tables, TablesMode::Dlt);
+    assert_eq!(
+        r.resources[0].def.relational,
+        RelationalDef {
+            contract: SchemaContract::all(ContractMode::Freeze),
+            max_nesting: 2,
+        }
+    );
+    // A resource's contract replaces the source's whole: the kinds it leaves out evolve.
+    assert_eq!(
+        r.resources[1].def.relational,
+        RelationalDef {
+            contract: SchemaContract {
+                columns: ContractMode::DiscardValue,
+                ..SchemaContract::EVOLVE
+            },
+            max_nesting: 0,
+        }
+    );
+    let bare = resolve(json!({
+        "client": {"base_url": "https://api.example.com"},
+        "resources": ["plain"]
+    }));
+    assert_eq!(bare.tables, TablesMode::Json);
+    assert_eq!(bare.resources[0].def.relational, RelationalDef::DEFAULT);
+}

@@ -11,8 +11,8 @@ use std::collections::{BTreeMap, HashMap};
 use restsource::runtime::chrono;
 use std::path::Path;
 
+use restsource::runtime::def::TablesMode;
 use restsource::runtime::extract::{Extractor, ResourceHandle};
-use restsource::runtime::normalize::{RelationalOptions, SystemColumns};
 use restsource::runtime::secret::Secret;
 use restsource::{Destination, Pipeline, PipelineOptions};
 use restsource_mock::{AuthMode, MockApi, MockConfig};
@@ -50,10 +50,7 @@ async fn load(extractor: &Extractor, handles: &[ResourceHandle], db: &Path) {
     Pipeline::new(destination)
         .with_options(PipelineOptions {
             progress: false,
-            relational: Some(RelationalOptions {
-                system: SystemColumns::DLT,
-                ..RelationalOptions::default()
-            }),
+            tables: Some(TablesMode::Dlt),
             ..PipelineOptions::default()
         })
         .run_handles(extractor, handles)

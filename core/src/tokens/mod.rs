@@ -11,6 +11,7 @@ use quote::quote;
 
 mod auth;
 mod client;
+mod contract;
 mod endpoint;
 mod incremental;
 mod resource;

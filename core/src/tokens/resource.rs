@@ -150,6 +150,7 @@ where
         let retry = self.retry.const_tokens(rt);
         let sql = parts.sql;
         let checkpoint = self.checkpoint.const_tokens(rt);
+        let relational = self.relational.const_tokens(rt);
         quote! {
             #rt::def::ResourceDef {
                 name: #name,
@@ -165,6 +166,7 @@ where
                 retry: #retry,
                 sql: #sql,
                 checkpoint: #checkpoint,
+                relational: #relational,
             }
         }
     }
@@ -191,6 +193,7 @@ where
         let rate_limit = self.rate_limit.const_tokens(rt);
         let secrets = self.secrets.as_ref().iter().map(|s| s.const_tokens(rt));
         let resources = resources.into_iter();
+        let tables = self.tables.const_tokens(rt);
         quote! {
             #rt::def::SourceDef {
                 name: #name,
@@ -201,6 +204,7 @@ where
                 rate_limit: #rate_limit,
                 secrets: &[#(#secrets),*],
                 resources: &[#(#resources),*],
+                tables: #tables,
             }
         }
     }
@@ -299,6 +303,7 @@ mod tests {
             },
             sql: (),
             checkpoint: None,
+            relational: crate::RelationalDef::DEFAULT,
         };
         let parts = ResourceParts {
             columns: vec![quote!(COLUMN)],
@@ -345,6 +350,7 @@ mod tests {
                 },
                 sql: SQL,
                 checkpoint: None,
+                relational: ::rt::def::RelationalDef::DEFAULT,
             } }
             .to_string()
         );

@@ -16,7 +16,9 @@ use restsource_core::naming::Naming;
 
 use crate::def::{ResourceDef, WriteDef};
 use crate::extract::{ExtractError, Extractor, ResourceHandle, StartState};
-use crate::normalize::{NormalizeError, Normalizer, RelationalOptions, RootId};
+use crate::normalize::{
+    NormalizeError, Normalizer, RelationalOptions, RootId, SchemaContract, SystemColumns,
+};
 
 /// Sampling failed: fetching (an HTTP or selector error, named with its resource, page and
 /// URL) or normalizing (a record the schema contract refuses).
@@ -47,16 +49,22 @@ pub struct Sampled {
 /// Samples `resources` through `extractor` (set its [`max_pages`] to bound the sample) and
 /// normalizes every record into `schemas`, one schema per resource keyed by resource name:
 /// empty for a first inference, the committed file's for a check (then whatever the sample
-/// adds is a difference). Declared columns enter each schema first, typed as declared.
+/// adds is a difference). Declared columns enter each schema first, typed as declared; each
+/// resource's nesting applies, its contract does not (a sample learns every change, which
+/// is what a check reports).
 ///
 /// [`max_pages`]: crate::extract::ExtractOptions::max_pages
 pub async fn sample(
     extractor: &Extractor,
     resources: &[ResourceHandle],
-    options: RelationalOptions,
+    system: SystemColumns,
     schemas: &mut TablesFile,
 ) -> Result<Vec<(&'static str, Sampled)>, InferError> {
     let naming = Naming::SQLITE;
+    let options = RelationalOptions {
+        system,
+        contract: Some(SchemaContract::EVOLVE),
+    };
     let normalizers: Vec<(&'static ResourceDef, Normalizer)> = resources
         .iter()
         .map(|h| {

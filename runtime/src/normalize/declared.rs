@@ -8,8 +8,9 @@ use super::{ColumnSchema, Normalizer, RelationalOptions, Schema};
 use crate::def::{DataType, ResourceDef};
 
 impl Normalizer {
-    /// The normalizer of `def` under `options` and `naming`; `root_key` writes the root id on
-    /// every descendant row (merge dispositions, so a merged record replaces its children).
+    /// The normalizer of `def` under `options` and `naming`: the resource's contract (unless
+    /// the run overrides it) and nesting; `root_key` writes the root id on every descendant
+    /// row (merge dispositions, so a merged record replaces its children).
     pub fn for_resource(
         def: &ResourceDef,
         naming: Naming,
@@ -17,8 +18,8 @@ impl Normalizer {
         root_key: bool,
     ) -> Normalizer {
         let mut normalizer = Normalizer::new(naming, options.system);
-        normalizer.contract = options.contract;
-        normalizer.max_nesting = options.max_nesting;
+        normalizer.contract = options.contract.unwrap_or(def.relational.contract);
+        normalizer.max_nesting = def.relational.max_nesting;
         normalizer.root_key = root_key;
         normalizer.primary_key = def.primary_key.iter().map(|k| naming.key(k)).collect();
         normalizer

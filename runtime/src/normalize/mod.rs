@@ -27,7 +27,7 @@ use restsource_core::names;
 use restsource_core::naming::{digest128, Naming};
 use serde_json::{Map, Value};
 
-use crate::def::DataType;
+use crate::def::{DataType, TablesMode};
 use place::Placement;
 pub use restsource_core::contract::{ContractMode, SchemaContract};
 pub use schema::{ColumnSchema, Schema, TableSchema};
@@ -68,26 +68,36 @@ impl SystemColumns {
     };
 }
 
-/// Relational loading for a run (`PipelineOptions::relational`): every resource's records
-/// are normalized into typed root and child tables instead of declared columns plus one
-/// `_rs_extra` JSON column.
+impl SystemColumns {
+    /// The system columns of a tables mode; `None` for [`TablesMode::Json`], which adds none.
+    pub fn of(mode: TablesMode) -> Option<SystemColumns> {
+        match mode {
+            TablesMode::Json => None,
+            TablesMode::Relational => Some(SystemColumns::RESTSOURCE),
+            TablesMode::Dlt => Some(SystemColumns::DLT),
+        }
+    }
+}
+
+/// Relational loading for a run (the run's tables mode is `relational` or `dlt`): every
+/// resource's records are normalized into typed root and child tables instead of declared
+/// columns plus one `_rs_extra` JSON column. Each resource's contract and nesting come from
+/// its definition ([`crate::def::RelationalDef`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RelationalOptions {
     /// System column names: [`SystemColumns::RESTSOURCE`], or [`SystemColumns::DLT`] for a
     /// dataset that queries and dbt models written for dlt read unchanged.
     pub system: SystemColumns,
-    /// What the data may change in the schema.
-    pub contract: SchemaContract,
-    /// Containers below a record that still flatten (dlt's `max_table_nesting`, default 1000).
-    pub max_nesting: u32,
+    /// A contract over every resource's own (dlt's run-level `schema_contract`); `None`: each
+    /// resource's.
+    pub contract: Option<SchemaContract>,
 }
 
 impl Default for RelationalOptions {
     fn default() -> Self {
         RelationalOptions {
             system: SystemColumns::RESTSOURCE,
-            contract: SchemaContract::EVOLVE,
-            max_nesting: 1000,
+            contract: None,
         }
     }
 }

@@ -20,10 +20,11 @@ use std::time::{Duration, Instant};
 use futures::{Stream, StreamExt};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::def::ResourceDef;
+use crate::def::{ResourceDef, SchemaContract, TablesMode};
 use crate::extract::{ExtractError, ExtractEvent, Extractor, ResourceHandle, StartState};
 use crate::load::writer::{drive, LoadStatus, Msg, Written};
 use crate::load::{Destination, LoadError};
+use crate::normalize::{RelationalOptions, SystemColumns};
 use crate::source::Source;
 
 /// Tuning knobs of a [`Pipeline`].
@@ -46,10 +47,16 @@ pub struct PipelineOptions {
     /// a short run or the tail of an overlapping scheduled run, short enough that two runs
     /// stuck behind each other surface as a clear error instead of a silent pile-up.
     pub lock_timeout: Duration,
-    /// Relational loading (SQLite and PostgreSQL): records normalized into typed root and child
-    /// tables as dlt makes them, with the schema kept in the destination. `None` (the
-    /// default): declared columns plus the `_rs_extra` JSON column.
-    pub relational: Option<crate::normalize::RelationalOptions>,
+    /// How records become tables, overriding the source's `tables` (a program's `--tables`):
+    /// `Relational` and `Dlt` normalize records into typed root and child tables as dlt makes
+    /// them, with the schema kept in the destination (SQLite and PostgreSQL); `Json` keeps the
+    /// declared columns plus the `_rs_extra` JSON column. `None` (the default): the source's
+    /// (its spec's `tables`, `json` when the spec does not say; [`Pipeline::load`] and the
+    /// other event-level entry points, which have no source, load `json`).
+    pub tables: Option<TablesMode>,
+    /// A schema contract for every resource of the run, over each resource's own (dlt's
+    /// `pipeline.run(schema_contract=...)`); `None` (the default): each resource's.
+    pub schema_contract: Option<SchemaContract>,
 }
 
 impl Default for PipelineOptions {
@@ -60,7 +67,8 @@ impl Default for PipelineOptions {
             progress: true,
             progress_interval: Duration::from_secs(5),
             lock_timeout: Duration::from_secs(60),
-            relational: None,
+            tables: None,
+            schema_contract: None,
         }
     }
 }
@@ -210,7 +218,7 @@ impl Pipeline {
         handles: &[ResourceHandle],
     ) -> Result<LoadReport, PipelineError> {
         let defs: Vec<&'static ResourceDef> = handles.iter().map(|h| h.def).collect();
-        let session = self.open(&defs).await?;
+        let session = self.open(&defs, extractor.def().tables).await?;
         // An extractor's counters live as long as it does; the report covers this run only.
         let before = extractor.stats();
         let events = extractor.run(handles, session.state.clone());
@@ -254,14 +262,19 @@ impl Pipeline {
         F: FnOnce(StartState) -> S,
         S: Stream<Item = Result<ExtractEvent, ExtractError>> + Send,
     {
-        let session = self.open(resources).await?;
+        let session = self.open(resources, TablesMode::Json).await?;
         let events = make_events(session.state.clone());
         self.feed(session, events).await
     }
 
     /// Starts the writer: recovery, state, and the tables of `defs` prepared (so a bad schema
     /// fails before anything is extracted).
-    async fn open(&self, defs: &[&'static ResourceDef]) -> Result<Session, PipelineError> {
+    /// `source_tables` is the source's tables mode, which the options may override.
+    async fn open(
+        &self,
+        defs: &[&'static ResourceDef],
+        source_tables: TablesMode,
+    ) -> Result<Session, PipelineError> {
         let load_id = new_load_id();
         let (tx, mut rx) = mpsc::channel::<Msg>(self.options.channel_depth.max(1));
         let (state_tx, state_rx) = oneshot::channel();
@@ -269,7 +282,13 @@ impl Pipeline {
         let destination = self.destination.clone();
         let handle = tokio::runtime::Handle::current();
         let lock_timeout = self.options.lock_timeout;
-        let relational = self.options.relational;
+        let relational =
+            SystemColumns::of(self.options.tables.unwrap_or(source_tables)).map(|system| {
+                RelationalOptions {
+                    system,
+                    contract: self.options.schema_contract,
+                }
+            });
         let defs: Vec<&'static ResourceDef> = defs
             .iter()
             .copied()

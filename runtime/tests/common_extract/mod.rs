@@ -218,6 +218,7 @@ pub const RESOURCE: ResourceDef = ResourceDef {
         postgres: NO_SQL,
     },
     checkpoint: None,
+    relational: RelationalDef::DEFAULT,
 };
 
 pub const SOURCE: SourceDef = SourceDef {
@@ -229,6 +230,7 @@ pub const SOURCE: SourceDef = SourceDef {
     rate_limit: None,
     secrets: &[],
     resources: &[],
+    tables: TablesMode::Json,
 };
 
 /// Fast options: no real waiting on retries.

@@ -196,6 +196,7 @@ const fn resource(
         retry: RetryDef::DEFAULT,
         sql,
         checkpoint: None,
+        relational: RelationalDef::DEFAULT,
     }
 }
 

@@ -23,6 +23,7 @@ use crate::resolved::{
     ResourceDef, SecretInfo,
 };
 use crate::site::{Handles, Site};
+use restsource_core::RelationalDef;
 use std::collections::HashMap;
 
 /// Diagnostics located at the [`Site`]s the checks name, through the handles reading kept.
@@ -273,6 +274,7 @@ pub(crate) fn resolve(
         }),
         secrets,
         resources: ordered,
+        tables: spec.tables.unwrap_or_default(),
     })
 }
 
@@ -296,10 +298,22 @@ fn resource(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &merge::Merged) -> Op
             retry: auth::retry(spec.client.retry.as_ref(), base.retry.as_ref()),
             sql: (),
             checkpoint: base.checkpoint,
+            // The resource's own setting (merged with `resource_defaults`), else the source's,
+            // else dlt's default; a contract replaces the source's whole, kinds left out
+            // evolving, as dlt resolves a resource hint.
+            relational: RelationalDef {
+                contract: base
+                    .schema_contract
+                    .or(spec.schema_contract)
+                    .map_or(RelationalDef::DEFAULT.contract, |c| c.contract()),
+                max_nesting: base
+                    .max_table_nesting
+                    .or(spec.max_table_nesting)
+                    .unwrap_or(RelationalDef::DEFAULT.max_nesting),
+            },
         },
         struct_name: base.struct_name.clone(),
         row_order: ep.row_order,
-        max_table_nesting: base.max_table_nesting,
     };
     Some(Partial {
         resource,
