@@ -56,7 +56,8 @@ pub struct ResolvedResource {
     /// The order the API sends records in, by incremental cursor, when the spec says so
     /// (`incremental.row_order`): read at compile time only, to allow a `checkpoint`.
     pub row_order: Option<crate::model::RowOrder>,
-    /// Max table nesting.
+    /// dlt's `max_table_nesting` as the spec writes it. Not yet in the resource's definition:
+    /// generated code does not carry it (the relational loader's depth is a run-time option).
     pub max_table_nesting: Option<u32>,
 }
 
