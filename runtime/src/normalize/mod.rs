@@ -223,13 +223,23 @@ impl Normalizer {
         load_id: &str,
         out: &mut Vec<Row>,
     ) -> Result<(), NormalizeError> {
-        let wrapped;
+        self.normalize_owned(schema, table, record.clone(), root_id, load_id, out)
+    }
+
+    /// [`Normalizer::normalize`] of a record the caller gives up: its values move into the
+    /// rows instead of being copied.
+    pub fn normalize_owned(
+        &self,
+        schema: &mut Schema,
+        table: &str,
+        record: Value,
+        root_id: &RootId,
+        load_id: &str,
+        out: &mut Vec<Row>,
+    ) -> Result<(), NormalizeError> {
         let map = match record {
             Value::Object(map) => map,
-            other => {
-                wrapped = Map::from_iter([(VALUE_KEY.to_string(), other.clone())]);
-                &wrapped
-            }
+            other => Map::from_iter([(VALUE_KEY.to_string(), other)]),
         };
         let path = [self.names.list(&self.naming, table)];
         let budget = i64::from(self.max_nesting);
@@ -241,7 +251,7 @@ impl Normalizer {
         &self,
         schema: &mut Schema,
         path: &[String],
-        map: &Map<String, Value>,
+        map: Map<String, Value>,
         budget: i64,
         link: Option<&Link<'_>>,
         root_id: &RootId,
@@ -298,12 +308,16 @@ impl Normalizer {
             }
         }
         for (column, value, data_type) in system {
-            let i = t.add_column(ColumnSchema {
-                name: column.to_string(),
-                data_type,
-                nullable: false,
-                variant: false,
-            });
+            // Looked up first: the name is only copied for the table's first row.
+            let i = match t.column_index(column) {
+                Some(i) => i,
+                None => t.add_column(ColumnSchema {
+                    name: column.to_string(),
+                    data_type,
+                    nullable: false,
+                    variant: false,
+                }),
+            };
             cells.push((i, value));
         }
         out.push(Row { table, cells });
@@ -312,35 +326,24 @@ impl Normalizer {
         for (list_path, items) in lists {
             let mut child_path = path.to_vec();
             child_path.extend(list_path);
-            for (index, item) in items.iter().enumerate() {
+            for (index, item) in items.into_iter().enumerate() {
                 let link = Link {
                     table,
                     row_id: &row_id,
                     index,
                     root_id: root_row_id,
                 };
-                let (wrapped, budget) = match item {
-                    Value::Object(m) => {
-                        self.row(
-                            schema,
-                            &child_path,
-                            m,
-                            budget - 1,
-                            Some(&link),
-                            root_id,
-                            load_id,
-                            out,
-                        )?;
-                        continue;
+                let (m, budget) = match item {
+                    Value::Object(m) => (m, budget - 1),
+                    item @ Value::Array(_) => {
+                        (Map::from_iter([(LIST_KEY.to_string(), item)]), budget - 2)
                     }
-                    Value::Array(_) => (LIST_KEY, budget - 2),
-                    _ => (VALUE_KEY, budget - 1),
+                    item => (Map::from_iter([(VALUE_KEY.to_string(), item)]), budget - 1),
                 };
-                let m = Map::from_iter([(wrapped.to_string(), item.clone())]);
                 self.row(
                     schema,
                     &child_path,
-                    &m,
+                    m,
                     budget,
                     Some(&link),
                     root_id,
@@ -355,20 +358,20 @@ impl Normalizer {
     /// dlt's `_flatten`: the row's columns (direct keys in record order, then nested objects'
     /// keys, the last object met first) and its lists, keyed by their path inside the row.
     #[allow(clippy::type_complexity)]
-    fn flatten<'v>(
+    fn flatten(
         &self,
         table: Option<&TableSchema>,
-        map: &'v Map<String, Value>,
+        map: Map<String, Value>,
         budget: i64,
-    ) -> (Vec<(String, Value)>, Vec<(Vec<String>, &'v Vec<Value>)>) {
+    ) -> (Vec<(String, Value)>, Vec<(Vec<String>, Vec<Value>)>) {
         let mut flat: Vec<(String, Value)> = Vec::with_capacity(map.len());
         let mut lists = Vec::new();
-        let mut stack: Vec<(&Map<String, Value>, i64, Vec<String>)> =
+        let mut stack: Vec<(Map<String, Value>, i64, Vec<String>)> =
             vec![(map, budget, Vec::new())];
         while let Some((object, level, path)) = stack.pop() {
             let prefix = path.join(restsource_core::naming::PATH_SEPARATOR);
             for (key, value) in object {
-                let (key_name, column) = self.names.column(&self.naming, &prefix, key);
+                let (key_name, column) = self.names.column(&self.naming, &prefix, &key);
                 let whole = level <= 0 || table.is_some_and(|t| t.is_json(&column));
                 match value {
                     Value::Object(inner) if !whole => {
@@ -378,13 +381,13 @@ impl Normalizer {
                     }
                     Value::Array(items) if !whole => {
                         let mut list_path = path.clone();
-                        list_path.push(self.names.list(&self.naming, key));
+                        list_path.push(self.names.list(&self.naming, &key));
                         lists.push((list_path, items));
                     }
-                    _ => match flat.iter_mut().find(|(k, _)| *k == column) {
+                    value => match flat.iter_mut().find(|(k, _)| *k == column) {
                         // Keys that normalize alike: the later value wins, in the first place.
-                        Some(slot) => slot.1 = value.clone(),
-                        None => flat.push((column, value.clone())),
+                        Some(slot) => slot.1 = value,
+                        None => flat.push((column, value)),
                     },
                 }
             }
