@@ -213,12 +213,26 @@ impl NormalWriter {
         batch: &dyn RowBatch,
         load_id: &str,
     ) -> Result<usize, LoadError> {
-        let dialect = sql.dialect();
-        let mut rows = 0;
-        for i in 0..batch.len() {
+        let records = (0..batch.len()).map(|i| {
             let mut record = JsonRow::new(def);
             batch.write_row(i, &mut record);
-            rows += self.stage(dialect, def.name, record.finish(), load_id)?;
+            record.finish()
+        });
+        self.write_records(sql, def.name, records, load_id)
+    }
+
+    /// Normalizes and writes `records` as one page; returns the rows written.
+    fn write_records(
+        &mut self,
+        sql: &mut dyn NormalSql,
+        resource: &str,
+        records: impl Iterator<Item = Value>,
+        load_id: &str,
+    ) -> Result<usize, LoadError> {
+        let dialect = sql.dialect();
+        let mut rows = 0;
+        for record in records {
+            rows += self.stage(dialect, resource, record, load_id)?;
             if !self.batched_keys {
                 self.flush(sql)?;
             }
@@ -593,3 +607,7 @@ mod tests {
         assert_eq!(dump(&conn, "SELECT CAST(value AS TEXT) FROM t__l"), ["3"]);
     }
 }
+
+#[cfg(all(test, feature = "sqlite"))]
+#[path = "normal_page_tests.rs"]
+mod page_tests;
