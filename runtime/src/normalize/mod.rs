@@ -20,6 +20,8 @@ mod place;
 pub mod schema;
 mod stored;
 
+use std::sync::Arc;
+
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine;
 use restsource_core::names;
@@ -242,8 +244,11 @@ impl Normalizer {
             other => Map::from_iter([(VALUE_KEY.to_string(), other)]),
         };
         let path = [self.names.list(&self.naming, table)];
+        let name = self.names.table(&self.naming, &path);
         let budget = i64::from(self.max_nesting);
-        self.row(schema, &path, map, budget, None, root_id, load_id, out)
+        self.row(
+            schema, &path, &name, map, budget, None, root_id, load_id, out,
+        )
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -251,6 +256,7 @@ impl Normalizer {
         &self,
         schema: &mut Schema,
         path: &[String],
+        name: &str,
         map: Map<String, Value>,
         budget: i64,
         link: Option<&Link<'_>>,
@@ -258,12 +264,15 @@ impl Normalizer {
         load_id: &str,
         out: &mut Vec<Row>,
     ) -> Result<(), NormalizeError> {
-        let name = self.names.table(&self.naming, path);
-        let existing = schema.table_index(&name);
+        let existing = schema.table_index(name);
         if existing.is_none_or(|i| !schema.table_at(i).seen_data) {
             match self.contract.tables {
                 ContractMode::Evolve => {}
-                ContractMode::Freeze => return Err(NormalizeError::FrozenTable { table: name }),
+                ContractMode::Freeze => {
+                    return Err(NormalizeError::FrozenTable {
+                        table: name.to_string(),
+                    })
+                }
                 // The row and its children are dropped; its parent stays.
                 ContractMode::DiscardRow | ContractMode::DiscardValue => return Ok(()),
             }
@@ -271,7 +280,7 @@ impl Normalizer {
         let (flat, lists) = self.flatten(existing.map(|i| schema.table_at(i)), map, budget);
         let given_id = flat
             .iter()
-            .find(|(k, v)| k == self.system.row_id && v.as_str().is_some_and(|s| !s.is_empty()))
+            .find(|(k, v)| **k == *self.system.row_id && v.as_str().is_some_and(|s| !s.is_empty()))
             .and_then(|(_, v)| v.as_str().map(str::to_string));
         let row_id = match (given_id.clone(), link) {
             (Some(id), _) => id,
@@ -292,11 +301,10 @@ impl Normalizer {
         if given_id.is_none() {
             system.push((self.system.row_id, row_id.as_str().into(), DataType::Text));
         }
-        let Some(placements) = self.place_row(schema, existing, &name, flat, link.is_none())?
-        else {
+        let Some(placements) = self.place_row(schema, existing, name, flat, link.is_none())? else {
             return Ok(());
         };
-        let table = schema.ensure_table(&name, link.map(|l| l.table));
+        let table = schema.ensure_table(name, link.map(|l| l.table));
         let t = schema.table_at_mut(table);
         t.has_rows = true;
         let mut cells = Vec::with_capacity(placements.len() + system.len());
@@ -326,6 +334,8 @@ impl Normalizer {
         for (list_path, items) in lists {
             let mut child_path = path.to_vec();
             child_path.extend(list_path);
+            // Once per list: every item's row goes to the same table.
+            let child_name = self.names.table(&self.naming, &child_path);
             for (index, item) in items.into_iter().enumerate() {
                 let link = Link {
                     table,
@@ -343,6 +353,7 @@ impl Normalizer {
                 self.row(
                     schema,
                     &child_path,
+                    &child_name,
                     m,
                     budget,
                     Some(&link),
@@ -363,8 +374,8 @@ impl Normalizer {
         table: Option<&TableSchema>,
         map: Map<String, Value>,
         budget: i64,
-    ) -> (Vec<(String, Value)>, Vec<(Vec<String>, Vec<Value>)>) {
-        let mut flat: Vec<(String, Value)> = Vec::with_capacity(map.len());
+    ) -> (Vec<(Arc<str>, Value)>, Vec<(Vec<String>, Vec<Value>)>) {
+        let mut flat: Vec<(Arc<str>, Value)> = Vec::with_capacity(map.len());
         let mut lists = Vec::new();
         let mut stack: Vec<(Map<String, Value>, i64, Vec<String>)> =
             vec![(map, budget, Vec::new())];
@@ -376,7 +387,7 @@ impl Normalizer {
                 match value {
                     Value::Object(inner) if !whole => {
                         let mut inner_path = path.clone();
-                        inner_path.push(key_name);
+                        inner_path.push(key_name.to_string());
                         stack.push((inner, level - 1, inner_path));
                     }
                     Value::Array(items) if !whole => {
@@ -402,7 +413,7 @@ impl Normalizer {
         schema: &Schema,
         table: Option<usize>,
         name: &str,
-        flat: Vec<(String, Value)>,
+        flat: Vec<(Arc<str>, Value)>,
         root: bool,
     ) -> Result<Option<Vec<Placement>>, NormalizeError> {
         let table = table.map(|i| schema.table_at(i));
@@ -451,7 +462,7 @@ impl Normalizer {
     }
 
     /// A root row's id by the resource's [`RootId`] rule.
-    fn root_row_id(&self, rule: &RootId, flat: &[(String, Value)]) -> String {
+    fn root_row_id(&self, rule: &RootId, flat: &[(Arc<str>, Value)]) -> String {
         match rule {
             RootId::Given(id) => id.clone(),
             RootId::Random => STANDARD_NO_PAD.encode(rand::random::<[u8; 10]>()),
@@ -459,8 +470,8 @@ impl Normalizer {
                 // dlt hashes the key columns' flattened values, keys sorted, compact JSON.
                 let mut key: Vec<(&str, &Value)> = flat
                     .iter()
-                    .filter(|(k, _)| self.primary_key.iter().any(|p| p == k))
-                    .map(|(k, v)| (k.as_str(), v))
+                    .filter(|(k, _)| self.primary_key.iter().any(|p| **p == **k))
+                    .map(|(k, v)| (&**k, v))
                     .collect();
                 key.sort_by(|a, b| a.0.cmp(b.0));
                 let object: Map<String, Value> = key
