@@ -226,7 +226,7 @@ impl NormalWriter {
         &mut self,
         sql: &mut dyn NormalSql,
         resource: &str,
-        records: impl Iterator<Item = Value>,
+        records: impl Iterator<Item = Vec<(String, Value)>>,
         load_id: &str,
     ) -> Result<usize, LoadError> {
         let dialect = sql.dialect();
@@ -250,7 +250,11 @@ impl NormalWriter {
         record: &Value,
         load_id: &str,
     ) -> Result<usize, LoadError> {
-        let rows = self.stage(sql.dialect(), resource, record.clone(), load_id)?;
+        let fields = match record.clone() {
+            Value::Object(map) => map.into_iter().collect(),
+            other => vec![("value".to_string(), other)],
+        };
+        let rows = self.stage(sql.dialect(), resource, fields, load_id)?;
         self.flush(sql)?;
         Ok(rows)
     }
@@ -262,12 +266,12 @@ impl NormalWriter {
         &mut self,
         dialect: Dialect,
         resource: &str,
-        record: Value,
+        record: Vec<(String, Value)>,
         load_id: &str,
     ) -> Result<usize, LoadError> {
         let start = self.rows.len();
         self.normalizer
-            .normalize_owned(
+            .normalize_fields(
                 &mut self.tables.schema,
                 &self.table,
                 record,

@@ -191,6 +191,16 @@ pub enum NormalizeError {
     },
 }
 
+/// Where [`Normalizer::flatten`] puts what it finds.
+struct Flattened<'a> {
+    /// Columns and their values.
+    flat: &'a mut Vec<(Arc<str>, Value)>,
+    /// Lists by their path inside the row.
+    lists: &'a mut Vec<(Vec<String>, Vec<Value>)>,
+    /// Nested objects still to flatten.
+    stack: &'a mut Vec<(Map<String, Value>, i64, Vec<String>)>,
+}
+
 /// A child row's link to its parent row.
 struct Link<'a> {
     table: usize,
@@ -239,15 +249,29 @@ impl Normalizer {
         load_id: &str,
         out: &mut Vec<Row>,
     ) -> Result<(), NormalizeError> {
-        let map = match record {
-            Value::Object(map) => map,
-            other => Map::from_iter([(VALUE_KEY.to_string(), other)]),
+        let fields = match record {
+            Value::Object(map) => map.into_iter().collect(),
+            other => vec![(VALUE_KEY.to_string(), other)],
         };
+        self.normalize_fields(schema, table, fields, root_id, load_id, out)
+    }
+
+    /// [`Normalizer::normalize_owned`] of an object given as its fields in order, each key
+    /// once: what a typed record writes, without building a map only to walk it.
+    pub fn normalize_fields(
+        &self,
+        schema: &mut Schema,
+        table: &str,
+        fields: Vec<(String, Value)>,
+        root_id: &RootId,
+        load_id: &str,
+        out: &mut Vec<Row>,
+    ) -> Result<(), NormalizeError> {
         let path = [self.names.list(&self.naming, table)];
         let name = self.names.table(&self.naming, &path);
         let budget = i64::from(self.max_nesting);
         self.row(
-            schema, &path, &name, map, budget, None, root_id, load_id, out,
+            schema, &path, &name, fields, budget, None, root_id, load_id, out,
         )
     }
 
@@ -257,7 +281,7 @@ impl Normalizer {
         schema: &mut Schema,
         path: &[String],
         name: &str,
-        map: Map<String, Value>,
+        map: impl IntoIterator<Item = (String, Value)>,
         budget: i64,
         link: Option<&Link<'_>>,
         root_id: &RootId,
@@ -372,38 +396,56 @@ impl Normalizer {
     fn flatten(
         &self,
         table: Option<&TableSchema>,
-        map: Map<String, Value>,
+        fields: impl IntoIterator<Item = (String, Value)>,
         budget: i64,
     ) -> (Vec<(Arc<str>, Value)>, Vec<(Vec<String>, Vec<Value>)>) {
-        let mut flat: Vec<(Arc<str>, Value)> = Vec::with_capacity(map.len());
+        let mut flat: Vec<(Arc<str>, Value)> = Vec::new();
         let mut lists = Vec::new();
-        let mut stack: Vec<(Map<String, Value>, i64, Vec<String>)> =
-            vec![(map, budget, Vec::new())];
-        while let Some((object, level, path)) = stack.pop() {
-            let prefix = path.join(restsource_core::naming::PATH_SEPARATOR);
-            for (key, value) in object {
-                let (key_name, column) = self.names.column(&self.naming, &prefix, &key);
-                let whole = level <= 0 || table.is_some_and(|t| t.is_json(&column));
-                match value {
-                    Value::Object(inner) if !whole => {
-                        let mut inner_path = path.clone();
-                        inner_path.push(key_name.to_string());
-                        stack.push((inner, level - 1, inner_path));
-                    }
-                    Value::Array(items) if !whole => {
-                        let mut list_path = path.clone();
-                        list_path.push(self.names.list(&self.naming, &key));
-                        lists.push((list_path, items));
-                    }
-                    value => match flat.iter_mut().find(|(k, _)| *k == column) {
-                        // Keys that normalize alike: the later value wins, in the first place.
-                        Some(slot) => slot.1 = value,
-                        None => flat.push((column, value)),
-                    },
-                }
-            }
+        let mut stack: Vec<(Map<String, Value>, i64, Vec<String>)> = Vec::new();
+        let mut into = Flattened {
+            flat: &mut flat,
+            lists: &mut lists,
+            stack: &mut stack,
+        };
+        self.flatten_object(table, fields, budget, Vec::new(), &mut into);
+        while let Some((object, level, path)) = into.stack.pop() {
+            self.flatten_object(table, object, level, path, &mut into);
         }
         (flat, lists)
+    }
+
+    /// One object's fields into `into`: values into columns, lists aside, nested objects onto
+    /// the stack (so the last object met is flattened first, as dlt does).
+    fn flatten_object(
+        &self,
+        table: Option<&TableSchema>,
+        fields: impl IntoIterator<Item = (String, Value)>,
+        level: i64,
+        path: Vec<String>,
+        into: &mut Flattened<'_>,
+    ) {
+        let prefix = path.join(restsource_core::naming::PATH_SEPARATOR);
+        for (key, value) in fields {
+            let (key_name, column) = self.names.column(&self.naming, &prefix, &key);
+            let whole = level <= 0 || table.is_some_and(|t| t.is_json(&column));
+            match value {
+                Value::Object(inner) if !whole => {
+                    let mut inner_path = path.clone();
+                    inner_path.push(key_name.to_string());
+                    into.stack.push((inner, level - 1, inner_path));
+                }
+                Value::Array(items) if !whole => {
+                    let mut list_path = path.clone();
+                    list_path.push(self.names.list(&self.naming, &key));
+                    into.lists.push((list_path, items));
+                }
+                value => match into.flat.iter_mut().find(|(k, _)| *k == column) {
+                    // Keys that normalize alike: the later value wins, in the first place.
+                    Some(slot) => slot.1 = value,
+                    None => into.flat.push((column, value)),
+                },
+            }
+        }
     }
 
     /// Every value of a row placed and checked against the contract; `None` when the
