@@ -2,6 +2,7 @@
 """Scenario (a) for two builds of restsource, side by side: is a change a regression?
 
     python3 bench/compare_builds.py --base ../wt-base/target/release --runs 7
+    python3 bench/compare_builds.py --base ../wt-base/target/release --runs 5 --tables dlt
 
 `--base` is the release directory of the other build (a worktree of the previous commit,
 built with `cargo build --release -p restsource-mock -p restsource-bench`); this checkout's
@@ -9,7 +10,8 @@ built with `cargo build --release -p restsource-mock -p restsource-bench`); this
 load the inventory seed (6 x 20,000 records, merge, no latency) from one mock API, alternating
 run by run into fresh SQLite files, under `/usr/bin/time -v`. Prints the median wall time, CPU
 seconds (user + system) and peak memory of each and the ratios new/base; the rows each loaded
-must be equal (equal work), else the comparison is refused.
+must be equal (equal work), else the comparison is refused. `--tables` passes the table layout
+(`json`, the default, or `relational`/`dlt`: dlt's normalized root and child tables).
 """
 
 import argparse
@@ -28,6 +30,8 @@ def main():
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--records", type=int, default=20_000)
     ap.add_argument("--build", action="store_true", help="build this checkout first")
+    ap.add_argument("--tables", default="json", choices=["json", "relational", "dlt"],
+                    help="rs_inventory's --tables: column-per-field tables or normalized ones")
     args = ap.parse_args()
     if args.build:
         bench.build()
@@ -47,7 +51,8 @@ def main():
                 work = os.path.join(bench.OUT, "compare")
                 bench.fresh(work)
                 mock.admin("POST", "/_admin/reset")
-                cmd = [binary, "--base-url", mock.url, "--destination", f"sqlite:{work}/rs.db"]
+                cmd = [binary, "--base-url", mock.url, "--destination", f"sqlite:{work}/rs.db",
+                       "--tables", args.tables]
                 wall, cpu, rss, stdout = bench.timed(cmd, env)
                 rows = total_rows(f"{work}/rs.db")
                 results[name].append((wall, cpu, rss, rows))
@@ -61,7 +66,7 @@ def main():
     med = {name: [statistics.median(r[k] for r in rs) for k in range(3)]
            for name, rs in results.items()}
     print(f"\n{args.runs} alternating runs, {args.records} records x 6 resources, "
-          f"{rows['new'].pop()} rows each")
+          f"--tables {args.tables}, {rows['new'].pop()} rows each")
     print("| build | wall s | cpu s | peak MiB |")
     print("|---|---:|---:|---:|")
     for name in builds:

@@ -1,9 +1,14 @@
-//! A typed record back as one JSON object (declared fields in column order, then every
-//! undeclared field), the input of relational normalization. Declared values keep what the
+//! A typed record back as the fields of one JSON object (declared fields in column order, then
+//! every undeclared field, each key once), the input of relational normalization. A list of
+//! fields rather than a map: normalization only walks them, so hashing each key into a map
+//! first was wasted work. Declared values keep what the
 //! generated struct made of them (timestamps in the loaders' text form, decimals as exact
 //! text), so normalization stores the same values the column-per-field loaders do.
 
-use serde_json::{Map, Number, Value};
+use std::fmt;
+
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde_json::{Number, Value};
 
 use super::text;
 use crate::def::ResourceDef;
@@ -13,7 +18,7 @@ use crate::record::{Extra, RowWriter};
 pub(crate) struct JsonRow<'a> {
     def: &'a ResourceDef,
     pos: usize,
-    map: Map<String, Value>,
+    fields: Vec<(String, Value)>,
     buf: String,
 }
 
@@ -23,19 +28,19 @@ impl<'a> JsonRow<'a> {
         JsonRow {
             def,
             pos: 0,
-            map: Map::new(),
+            fields: Vec::with_capacity(def.columns.len()),
             buf: String::new(),
         }
     }
 
-    /// The record collected so far.
-    pub fn finish(self) -> Value {
-        Value::Object(self.map)
+    /// The record's fields collected so far.
+    pub fn finish(self) -> Vec<(String, Value)> {
+        self.fields
     }
 
     fn put(&mut self, v: Value) {
         if let Some(c) = self.def.columns.get(self.pos) {
-            self.map.insert(c.json_name.to_string(), v);
+            self.fields.push((c.json_name.to_string(), v));
         }
         self.pos += 1;
     }
@@ -84,8 +89,33 @@ impl RowWriter for JsonRow<'_> {
         self.put_text(|b| text::decimal(b, v))
     }
     fn extras(&mut self, v: &Extra) {
-        for (key, value) in v.to_map() {
-            self.map.insert(key, value);
+        let Some(text) = v.as_json() else {
+            return;
+        };
+        // Parsed straight into the field list; the text is always an object `Extra` wrote, so
+        // a failure (as `Extra::to_map`) leaves the record without its extras.
+        let mut extras = Vec::new();
+        let mut de = serde_json::Deserializer::from_str(text);
+        if de.deserialize_map(Fields(&mut extras)).is_ok() {
+            self.fields.append(&mut extras);
         }
+    }
+}
+
+/// Appends an object's fields, in order, to a list.
+struct Fields<'a>(&'a mut Vec<(String, Value)>);
+
+impl<'de> Visitor<'de> for Fields<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some((key, value)) = map.next_entry::<String, Value>()? {
+            self.0.push((key, value));
+        }
+        Ok(())
     }
 }

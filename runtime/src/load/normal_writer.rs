@@ -9,8 +9,11 @@ use serde_json::Value;
 use restsource_core::sql::relational::{self, NormalColumn};
 use restsource_core::sql::Dialect;
 
+use std::collections::HashMap;
+
 use super::json_row::JsonRow;
 use super::mode::{Mode, Plan};
+use super::normal_batch::{chunks, delete_in, InsertTexts, Page, Staged};
 use super::normal_tables::{normal, NormalTables};
 use super::LoadError;
 use crate::def::{DataType, ResourceDef};
@@ -67,49 +70,33 @@ pub(crate) struct NormalWriter {
     /// The `hard_delete` column (normalized): a merged record flagged there is deleted with
     /// its child rows and not inserted.
     hard_delete: Option<String>,
+    /// The rows of the page being staged, every record's root row first.
     rows: Vec<Row>,
-    /// Statement texts, built once per table and column count.
+    /// The page's records.
+    page: Page,
+    /// DDL the page's records need, run before its rows are written.
+    ddl: Vec<String>,
+    /// Whether the page's records can be written together: a later record of a key replaces
+    /// an earlier one of the page by comparing the key's values here, which matches the
+    /// database's equality only for integer, text and boolean keys (PostgreSQL compares
+    /// `1.0` and `1.00` as equal decimals, for one). Other keys are written record by record.
+    batched_keys: bool,
+    /// Statement texts, built once per shape.
     statements: Statements,
 }
 
-/// The statement texts of a resource's tables, rebuilt only when a table gains columns.
+/// The statement texts of a resource's tables, built once per shape.
 #[derive(Debug, Default)]
 struct Statements {
-    /// Per table: (its column count when built, the insert of every column).
-    insert: Vec<Option<(usize, String)>>,
-    /// Per table: the delete of a root's child rows (tables with a root id column).
-    children: Vec<Option<String>>,
-    /// The delete of a root row by key, returning its id.
+    /// Multi-row inserts by table, column count and rows.
+    insert: InsertTexts,
+    /// The delete of a chunk of root rows by a one-column key, returning their ids, by chunk
+    /// size.
+    delete_keys: HashMap<usize, String>,
+    /// The delete of a chunk of roots' child rows, by (table, chunk size).
+    children: HashMap<(usize, usize), String>,
+    /// The delete of one root row by a key of several columns, returning its id.
     root: Option<String>,
-}
-
-impl Statements {
-    fn insert(&mut self, dialect: Dialect, index: usize, table: &TableSchema) -> &str {
-        if self.insert.len() <= index {
-            self.insert.resize(index + 1, None);
-        }
-        let n = table.columns().len();
-        let slot = &mut self.insert[index];
-        if slot.as_ref().is_none_or(|(built, _)| *built != n) {
-            let columns: Vec<NormalColumn<'_>> = table.columns().iter().map(normal).collect();
-            *slot = Some((n, relational::insert(dialect, &table.name, &columns)));
-        }
-        slot.as_ref().map_or("", |(_, sql)| sql.as_str())
-    }
-
-    fn children(
-        &mut self,
-        dialect: Dialect,
-        index: usize,
-        table: &TableSchema,
-        root_id: &str,
-    ) -> &str {
-        if self.children.len() <= index {
-            self.children.resize(index + 1, None);
-        }
-        self.children[index]
-            .get_or_insert_with(|| relational::delete_where(dialect, &table.name, root_id))
-    }
 }
 
 impl NormalWriter {
@@ -162,23 +149,6 @@ impl NormalWriter {
         Ok(writer)
     }
 
-    /// Normalizes and writes every record of a page; returns the rows written.
-    pub fn write_batch(
-        &mut self,
-        sql: &mut dyn NormalSql,
-        def: &ResourceDef,
-        batch: &dyn RowBatch,
-        load_id: &str,
-    ) -> Result<usize, LoadError> {
-        let mut rows = 0;
-        for i in 0..batch.len() {
-            let mut record = JsonRow::new(def);
-            batch.write_row(i, &mut record);
-            rows += self.write(sql, def.name, &record.finish(), load_id)?;
-        }
-        Ok(rows)
-    }
-
     /// Stores the schema as this load leaves it, in the run's transaction.
     pub fn save(
         &self,
@@ -206,11 +176,52 @@ impl NormalWriter {
             root_id,
             hard_delete: None,
             rows: Vec::new(),
+            page: Page::default(),
+            ddl: Vec::new(),
+            batched_keys: true,
             statements: Statements::default(),
         }
     }
 
+    /// Normalizes and writes every record of a page; returns the rows written (all tables,
+    /// counted per record as it arrives, as [`NormalWriter::write`] counts them).
+    pub fn write_batch(
+        &mut self,
+        sql: &mut dyn NormalSql,
+        def: &ResourceDef,
+        batch: &dyn RowBatch,
+        load_id: &str,
+    ) -> Result<usize, LoadError> {
+        let records = (0..batch.len()).map(|i| {
+            let mut record = JsonRow::new(def);
+            batch.write_row(i, &mut record);
+            record.finish()
+        });
+        self.write_records(sql, def.name, records, load_id)
+    }
+
+    /// Normalizes and writes `records` as one page; returns the rows written.
+    fn write_records(
+        &mut self,
+        sql: &mut dyn NormalSql,
+        resource: &str,
+        records: impl Iterator<Item = Vec<(String, Value)>>,
+        load_id: &str,
+    ) -> Result<usize, LoadError> {
+        let dialect = sql.dialect();
+        let mut rows = 0;
+        for record in records {
+            rows += self.stage(dialect, resource, record, load_id)?;
+            if !self.batched_keys {
+                self.flush(sql)?;
+            }
+        }
+        self.flush(sql)?;
+        Ok(rows)
+    }
+
     /// Normalizes and writes one record; returns the number of rows written (all tables).
+    #[cfg(test)]
     pub fn write(
         &mut self,
         sql: &mut dyn NormalSql,
@@ -218,9 +229,28 @@ impl NormalWriter {
         record: &Value,
         load_id: &str,
     ) -> Result<usize, LoadError> {
-        self.rows.clear();
+        let fields = match record.clone() {
+            Value::Object(map) => map.into_iter().collect(),
+            other => vec![("value".to_string(), other)],
+        };
+        let rows = self.stage(sql.dialect(), resource, fields, load_id)?;
+        self.flush(sql)?;
+        Ok(rows)
+    }
+
+    /// Normalizes one record into the page: its rows join the row buffer and the DDL its new
+    /// tables and columns need (in the order a record-by-record load would run it) joins the
+    /// page's. Returns the rows it counts: none when discarded or hard-deleted.
+    fn stage(
+        &mut self,
+        dialect: Dialect,
+        resource: &str,
+        record: Vec<(String, Value)>,
+        load_id: &str,
+    ) -> Result<usize, LoadError> {
+        let start = self.rows.len();
         self.normalizer
-            .normalize(
+            .normalize_fields(
                 &mut self.tables.schema,
                 &self.table,
                 record,
@@ -232,18 +262,15 @@ impl NormalWriter {
                 resource: resource.to_string(),
                 source,
             })?;
-        let dialect = sql.dialect();
-        for ddl in self.tables.pending_ddl(dialect) {
-            sql.batch(&ddl)?;
-        }
+        self.ddl.extend(self.tables.pending_ddl(dialect));
         // A contract may discard the whole record.
-        let Some(root) = self.rows.first() else {
+        let Some(root) = self.rows.get(start) else {
             return Ok(0);
         };
-        let schema = &self.tables.schema;
-        let root_table = schema.table_at(root.table);
+        let root_table = self.tables.schema.table_at(root.table);
+        let mut key = None;
         if self.mode == NormalMode::Merge && !self.normalizer.primary_key.is_empty() {
-            let Some(key) = key_of(root_table, root, &self.normalizer.primary_key) else {
+            let Some(k) = key_of(root_table, root, &self.normalizer.primary_key) else {
                 return Err(LoadError::Config {
                     resource: resource.to_string(),
                     message: format!(
@@ -252,49 +279,168 @@ impl NormalWriter {
                     ),
                 });
             };
-            let row_id = self.normalizer.system.row_id;
+            self.batched_keys &= k.iter().all(|(c, _)| {
+                matches!(
+                    root_table.columns()[*c].data_type,
+                    DataType::Bigint | DataType::Text | DataType::Bool
+                )
+            });
+            key = Some(k.into_iter().map(|(_, v)| v.clone()).collect());
+        }
+        let deleted = self
+            .hard_delete
+            .as_ref()
+            .is_some_and(|flag| is_deleted(root_table, root, flag));
+        let end = self.rows.len();
+        self.page.push(Staged {
+            rows: start..end,
+            key,
+            insert: !deleted,
+        });
+        Ok(if deleted { 0 } else { end - start })
+    }
+
+    /// Writes the staged page: its DDL, the deletes of every stored record a merged record
+    /// replaces (with their child rows), then its rows, table by table in multi-row inserts.
+    fn flush(&mut self, sql: &mut dyn NormalSql) -> Result<(), LoadError> {
+        for ddl in self.ddl.drain(..) {
+            sql.batch(&ddl)?;
+        }
+        if self.page.staged.is_empty() {
+            self.rows.clear();
+            return Ok(());
+        }
+        let dialect = sql.dialect();
+        if self.mode == NormalMode::Merge && !self.normalizer.primary_key.is_empty() {
+            self.delete_replaced(sql, dialect)?;
+        }
+        // Rows by table, in page order within each table.
+        let schema = &self.tables.schema;
+        let mut by_table: Vec<Vec<usize>> = vec![Vec::new(); schema.tables().len()];
+        for s in self.page.staged.iter().filter(|s| s.insert) {
+            for r in s.rows.clone() {
+                by_table[self.rows[r].table].push(r);
+            }
+        }
+        for (index, rows) in by_table.iter().enumerate() {
+            let table = schema.table_at(index);
+            let width = table.columns().len();
+            let mut rest = rows.as_slice();
+            for n in chunks(rows.len(), width, dialect) {
+                let (chunk, tail) = rest.split_at(n);
+                rest = tail;
+                let mut params: Vec<(&Value, DataType)> = Vec::with_capacity(n * width);
+                for &r in chunk {
+                    let at = params.len();
+                    params.extend(table.columns().iter().map(|c| (&Value::Null, c.data_type)));
+                    for (column, value) in &self.rows[r].cells {
+                        params[at + column].0 = value;
+                    }
+                }
+                let insert = self.statements.insert.get(dialect, index, table, n);
+                sql.execute(insert, &params)?;
+            }
+        }
+        self.page.clear();
+        self.rows.clear();
+        Ok(())
+    }
+
+    /// Deletes the stored root row of every key in the page, and every child row of those
+    /// roots: one statement per chunk of keys for a one-column key, else one per key.
+    fn delete_replaced(
+        &mut self,
+        sql: &mut dyn NormalSql,
+        dialect: Dialect,
+    ) -> Result<(), LoadError> {
+        let schema = &self.tables.schema;
+        let Some(root) = self
+            .page
+            .staged
+            .first()
+            .map(|s| self.rows[s.rows.start].table)
+        else {
+            return Ok(());
+        };
+        let root_table = schema.table_at(root);
+        let key_columns: Option<Vec<usize>> = self
+            .normalizer
+            .primary_key
+            .iter()
+            .map(|k| root_table.column_index(k))
+            .collect();
+        let Some(key_columns) = key_columns else {
+            return Ok(());
+        };
+        let row_id = self.normalizer.system.row_id;
+        let keys: Vec<&[Value]> = self.page.keys().collect();
+        let mut old: Vec<Value> = Vec::new();
+        if let [column] = key_columns[..] {
+            let c = &root_table.columns()[column];
+            let mut rest = keys.as_slice();
+            for n in chunks(keys.len(), 1, dialect) {
+                let (chunk, tail) = rest.split_at(n);
+                rest = tail;
+                let delete = self.statements.delete_keys.entry(n).or_insert_with(|| {
+                    delete_in(
+                        dialect,
+                        &root_table.name,
+                        &c.name,
+                        c.data_type,
+                        n,
+                        Some(row_id),
+                    )
+                });
+                let params: Vec<(&Value, DataType)> =
+                    chunk.iter().map(|k| (&k[0], c.data_type)).collect();
+                old.extend(
+                    sql.query_text(delete, &params)?
+                        .into_iter()
+                        .map(Value::String),
+                );
+            }
+        } else {
             let delete = self.statements.root.get_or_insert_with(|| {
-                let columns: Vec<NormalColumn<'_>> = key
+                let columns: Vec<NormalColumn<'_>> = key_columns
                     .iter()
-                    .map(|(c, _)| normal(&root_table.columns()[*c]))
+                    .map(|c| normal(&root_table.columns()[*c]))
                     .collect();
                 relational::delete_returning(dialect, &root_table.name, &columns, row_id)
             });
-            let params: Vec<(&Value, DataType)> = key
-                .iter()
-                .map(|(c, v)| (*v, root_table.columns()[*c].data_type))
-                .collect();
-            let old = sql.query_text(delete, &params)?;
-            let root_id = self.normalizer.system.root_id;
-            for id in old {
-                let id = Value::String(id);
-                for (i, t) in schema.tables().iter().enumerate() {
-                    if t.parent.is_some() && t.column(root_id).is_some() {
-                        let delete = self.statements.children(dialect, i, t, root_id);
-                        sql.execute(delete, &[(&id, DataType::Text)])?;
-                    }
-                }
+            for key in &keys {
+                let params: Vec<(&Value, DataType)> = key
+                    .iter()
+                    .zip(&key_columns)
+                    .map(|(v, c)| (v, root_table.columns()[*c].data_type))
+                    .collect();
+                old.extend(
+                    sql.query_text(delete, &params)?
+                        .into_iter()
+                        .map(Value::String),
+                );
             }
         }
-        if let Some(flag) = &self.hard_delete {
-            if is_deleted(root_table, root, flag) {
-                return Ok(0);
+        if old.is_empty() {
+            return Ok(());
+        }
+        let root_id = self.normalizer.system.root_id;
+        for (i, t) in schema.tables().iter().enumerate() {
+            if t.parent.is_none() || t.column(root_id).is_none() {
+                continue;
+            }
+            let mut rest = old.as_slice();
+            for n in chunks(old.len(), 1, dialect) {
+                let (chunk, tail) = rest.split_at(n);
+                rest = tail;
+                let delete = self.statements.children.entry((i, n)).or_insert_with(|| {
+                    delete_in(dialect, &t.name, root_id, DataType::Text, n, None)
+                });
+                let params: Vec<(&Value, DataType)> =
+                    chunk.iter().map(|id| (id, DataType::Text)).collect();
+                sql.execute(delete, &params)?;
             }
         }
-        for row in &self.rows {
-            let table = schema.table_at(row.table);
-            let insert = self.statements.insert(dialect, row.table, table);
-            let mut params: Vec<(&Value, DataType)> = table
-                .columns()
-                .iter()
-                .map(|c| (&Value::Null, c.data_type))
-                .collect();
-            for (column, value) in &row.cells {
-                params[*column].0 = value;
-            }
-            sql.execute(insert, &params)?;
-        }
-        Ok(self.rows.len())
+        Ok(())
     }
 
     /// Deletes every stored row of the resource's tables (replace: the run's rows follow in the
@@ -444,3 +590,7 @@ mod tests {
         assert_eq!(dump(&conn, "SELECT CAST(value AS TEXT) FROM t__l"), ["3"]);
     }
 }
+
+#[cfg(all(test, feature = "sqlite"))]
+#[path = "normal_page_tests.rs"]
+mod page_tests;

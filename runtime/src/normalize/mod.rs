@@ -21,6 +21,8 @@ mod place;
 pub mod schema;
 mod stored;
 
+use std::sync::Arc;
+
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine;
 use restsource_core::names;
@@ -200,6 +202,16 @@ pub enum NormalizeError {
     },
 }
 
+/// Where [`Normalizer::flatten`] puts what it finds.
+struct Flattened<'a> {
+    /// Columns and their values.
+    flat: &'a mut Vec<(Arc<str>, Value)>,
+    /// Lists by their path inside the row.
+    lists: &'a mut Vec<(Vec<String>, Vec<Value>)>,
+    /// Nested objects still to flatten.
+    stack: &'a mut Vec<(Map<String, Value>, i64, Vec<String>)>,
+}
+
 /// A child row's link to its parent row.
 struct Link<'a> {
     table: usize,
@@ -234,17 +246,44 @@ impl Normalizer {
         load_id: &str,
         out: &mut Vec<Row>,
     ) -> Result<(), NormalizeError> {
-        let wrapped;
-        let map = match record {
-            Value::Object(map) => map,
-            other => {
-                wrapped = Map::from_iter([(VALUE_KEY.to_string(), other.clone())]);
-                &wrapped
-            }
+        self.normalize_owned(schema, table, record.clone(), root_id, load_id, out)
+    }
+
+    /// [`Normalizer::normalize`] of a record the caller gives up: its values move into the
+    /// rows instead of being copied.
+    pub fn normalize_owned(
+        &self,
+        schema: &mut Schema,
+        table: &str,
+        record: Value,
+        root_id: &RootId,
+        load_id: &str,
+        out: &mut Vec<Row>,
+    ) -> Result<(), NormalizeError> {
+        let fields = match record {
+            Value::Object(map) => map.into_iter().collect(),
+            other => vec![(VALUE_KEY.to_string(), other)],
         };
+        self.normalize_fields(schema, table, fields, root_id, load_id, out)
+    }
+
+    /// [`Normalizer::normalize_owned`] of an object given as its fields in order, each key
+    /// once: what a typed record writes, without building a map only to walk it.
+    pub fn normalize_fields(
+        &self,
+        schema: &mut Schema,
+        table: &str,
+        fields: Vec<(String, Value)>,
+        root_id: &RootId,
+        load_id: &str,
+        out: &mut Vec<Row>,
+    ) -> Result<(), NormalizeError> {
         let path = [self.names.list(&self.naming, table)];
+        let name = self.names.table(&self.naming, &path);
         let budget = i64::from(self.max_nesting);
-        self.row(schema, &path, map, budget, None, root_id, load_id, out)
+        self.row(
+            schema, &path, &name, fields, budget, None, root_id, load_id, out,
+        )
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -252,19 +291,23 @@ impl Normalizer {
         &self,
         schema: &mut Schema,
         path: &[String],
-        map: &Map<String, Value>,
+        name: &str,
+        map: impl IntoIterator<Item = (String, Value)>,
         budget: i64,
         link: Option<&Link<'_>>,
         root_id: &RootId,
         load_id: &str,
         out: &mut Vec<Row>,
     ) -> Result<(), NormalizeError> {
-        let name = self.names.table(&self.naming, path);
-        let existing = schema.table_index(&name);
+        let existing = schema.table_index(name);
         if existing.is_none_or(|i| !schema.table_at(i).seen_data) {
             match self.contract.tables {
                 ContractMode::Evolve => {}
-                ContractMode::Freeze => return Err(NormalizeError::FrozenTable { table: name }),
+                ContractMode::Freeze => {
+                    return Err(NormalizeError::FrozenTable {
+                        table: name.to_string(),
+                    })
+                }
                 // The row and its children are dropped; its parent stays.
                 ContractMode::DiscardRow | ContractMode::DiscardValue => return Ok(()),
             }
@@ -272,7 +315,7 @@ impl Normalizer {
         let (flat, lists) = self.flatten(existing.map(|i| schema.table_at(i)), map, budget);
         let given_id = flat
             .iter()
-            .find(|(k, v)| k == self.system.row_id && v.as_str().is_some_and(|s| !s.is_empty()))
+            .find(|(k, v)| **k == *self.system.row_id && v.as_str().is_some_and(|s| !s.is_empty()))
             .and_then(|(_, v)| v.as_str().map(str::to_string));
         let row_id = match (given_id.clone(), link) {
             (Some(id), _) => id,
@@ -293,11 +336,10 @@ impl Normalizer {
         if given_id.is_none() {
             system.push((self.system.row_id, row_id.as_str().into(), DataType::Text));
         }
-        let Some(placements) = self.place_row(schema, existing, &name, flat, link.is_none())?
-        else {
+        let Some(placements) = self.place_row(schema, existing, name, flat, link.is_none())? else {
             return Ok(());
         };
-        let table = schema.ensure_table(&name, link.map(|l| l.table));
+        let table = schema.ensure_table(name, link.map(|l| l.table));
         let t = schema.table_at_mut(table);
         t.has_rows = true;
         let mut cells = Vec::with_capacity(placements.len() + system.len());
@@ -309,12 +351,16 @@ impl Normalizer {
             }
         }
         for (column, value, data_type) in system {
-            let i = t.add_column(ColumnSchema {
-                name: column.to_string(),
-                data_type,
-                nullable: false,
-                variant: false,
-            });
+            // Looked up first: the name is only copied for the table's first row.
+            let i = match t.column_index(column) {
+                Some(i) => i,
+                None => t.add_column(ColumnSchema {
+                    name: column.to_string(),
+                    data_type,
+                    nullable: false,
+                    variant: false,
+                }),
+            };
             cells.push((i, value));
         }
         out.push(Row { table, cells });
@@ -323,35 +369,27 @@ impl Normalizer {
         for (list_path, items) in lists {
             let mut child_path = path.to_vec();
             child_path.extend(list_path);
-            for (index, item) in items.iter().enumerate() {
+            // Once per list: every item's row goes to the same table.
+            let child_name = self.names.table(&self.naming, &child_path);
+            for (index, item) in items.into_iter().enumerate() {
                 let link = Link {
                     table,
                     row_id: &row_id,
                     index,
                     root_id: root_row_id,
                 };
-                let (wrapped, budget) = match item {
-                    Value::Object(m) => {
-                        self.row(
-                            schema,
-                            &child_path,
-                            m,
-                            budget - 1,
-                            Some(&link),
-                            root_id,
-                            load_id,
-                            out,
-                        )?;
-                        continue;
+                let (m, budget) = match item {
+                    Value::Object(m) => (m, budget - 1),
+                    item @ Value::Array(_) => {
+                        (Map::from_iter([(LIST_KEY.to_string(), item)]), budget - 2)
                     }
-                    Value::Array(_) => (LIST_KEY, budget - 2),
-                    _ => (VALUE_KEY, budget - 1),
+                    item => (Map::from_iter([(VALUE_KEY.to_string(), item)]), budget - 1),
                 };
-                let m = Map::from_iter([(wrapped.to_string(), item.clone())]);
                 self.row(
                     schema,
                     &child_path,
-                    &m,
+                    &child_name,
+                    m,
                     budget,
                     Some(&link),
                     root_id,
@@ -366,41 +404,59 @@ impl Normalizer {
     /// dlt's `_flatten`: the row's columns (direct keys in record order, then nested objects'
     /// keys, the last object met first) and its lists, keyed by their path inside the row.
     #[allow(clippy::type_complexity)]
-    fn flatten<'v>(
+    fn flatten(
         &self,
         table: Option<&TableSchema>,
-        map: &'v Map<String, Value>,
+        fields: impl IntoIterator<Item = (String, Value)>,
         budget: i64,
-    ) -> (Vec<(String, Value)>, Vec<(Vec<String>, &'v Vec<Value>)>) {
-        let mut flat: Vec<(String, Value)> = Vec::with_capacity(map.len());
+    ) -> (Vec<(Arc<str>, Value)>, Vec<(Vec<String>, Vec<Value>)>) {
+        let mut flat: Vec<(Arc<str>, Value)> = Vec::new();
         let mut lists = Vec::new();
-        let mut stack: Vec<(&Map<String, Value>, i64, Vec<String>)> =
-            vec![(map, budget, Vec::new())];
-        while let Some((object, level, path)) = stack.pop() {
-            let prefix = path.join(restsource_core::naming::PATH_SEPARATOR);
-            for (key, value) in object {
-                let (key_name, column) = self.names.column(&self.naming, &prefix, key);
-                let whole = level <= 0 || table.is_some_and(|t| t.is_json(&column));
-                match value {
-                    Value::Object(inner) if !whole => {
-                        let mut inner_path = path.clone();
-                        inner_path.push(key_name);
-                        stack.push((inner, level - 1, inner_path));
-                    }
-                    Value::Array(items) if !whole => {
-                        let mut list_path = path.clone();
-                        list_path.push(self.names.list(&self.naming, key));
-                        lists.push((list_path, items));
-                    }
-                    _ => match flat.iter_mut().find(|(k, _)| *k == column) {
-                        // Keys that normalize alike: the later value wins, in the first place.
-                        Some(slot) => slot.1 = value.clone(),
-                        None => flat.push((column, value.clone())),
-                    },
-                }
-            }
+        let mut stack: Vec<(Map<String, Value>, i64, Vec<String>)> = Vec::new();
+        let mut into = Flattened {
+            flat: &mut flat,
+            lists: &mut lists,
+            stack: &mut stack,
+        };
+        self.flatten_object(table, fields, budget, Vec::new(), &mut into);
+        while let Some((object, level, path)) = into.stack.pop() {
+            self.flatten_object(table, object, level, path, &mut into);
         }
         (flat, lists)
+    }
+
+    /// One object's fields into `into`: values into columns, lists aside, nested objects onto
+    /// the stack (so the last object met is flattened first, as dlt does).
+    fn flatten_object(
+        &self,
+        table: Option<&TableSchema>,
+        fields: impl IntoIterator<Item = (String, Value)>,
+        level: i64,
+        path: Vec<String>,
+        into: &mut Flattened<'_>,
+    ) {
+        let prefix = path.join(restsource_core::naming::PATH_SEPARATOR);
+        for (key, value) in fields {
+            let (key_name, column) = self.names.column(&self.naming, &prefix, &key);
+            let whole = level <= 0 || table.is_some_and(|t| t.is_json(&column));
+            match value {
+                Value::Object(inner) if !whole => {
+                    let mut inner_path = path.clone();
+                    inner_path.push(key_name.to_string());
+                    into.stack.push((inner, level - 1, inner_path));
+                }
+                Value::Array(items) if !whole => {
+                    let mut list_path = path.clone();
+                    list_path.push(self.names.list(&self.naming, &key));
+                    into.lists.push((list_path, items));
+                }
+                value => match into.flat.iter_mut().find(|(k, _)| *k == column) {
+                    // Keys that normalize alike: the later value wins, in the first place.
+                    Some(slot) => slot.1 = value,
+                    None => into.flat.push((column, value)),
+                },
+            }
+        }
     }
 
     /// Every value of a row placed and checked against the contract; `None` when the
@@ -410,7 +466,7 @@ impl Normalizer {
         schema: &Schema,
         table: Option<usize>,
         name: &str,
-        flat: Vec<(String, Value)>,
+        flat: Vec<(Arc<str>, Value)>,
         root: bool,
     ) -> Result<Option<Vec<Placement>>, NormalizeError> {
         let table = table.map(|i| schema.table_at(i));
@@ -459,7 +515,7 @@ impl Normalizer {
     }
 
     /// A root row's id by the resource's [`RootId`] rule.
-    fn root_row_id(&self, rule: &RootId, flat: &[(String, Value)]) -> String {
+    fn root_row_id(&self, rule: &RootId, flat: &[(Arc<str>, Value)]) -> String {
         match rule {
             RootId::Given(id) => id.clone(),
             RootId::Random => STANDARD_NO_PAD.encode(rand::random::<[u8; 10]>()),
@@ -467,8 +523,8 @@ impl Normalizer {
                 // dlt hashes the key columns' flattened values, keys sorted, compact JSON.
                 let mut key: Vec<(&str, &Value)> = flat
                     .iter()
-                    .filter(|(k, _)| self.primary_key.iter().any(|p| p == k))
-                    .map(|(k, v)| (k.as_str(), v))
+                    .filter(|(k, _)| self.primary_key.iter().any(|p| **p == **k))
+                    .map(|(k, v)| (&**k, v))
                     .collect();
                 key.sort_by(|a, b| a.0.cmp(b.0));
                 let object: Map<String, Value> = key

@@ -4,14 +4,17 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use restsource_core::naming::{Naming, PATH_SEPARATOR};
 
 /// Entries kept per map before it starts over.
 const MAX_ENTRIES: usize = 16_384;
 
-/// A key's name and its column's name.
-type Names = (String, String);
+/// A key's name and its column's name, shared: every record's row holds its column names, and
+/// a reference count costs less than a copy of the text (`Arc` because writers move between
+/// threads).
+type Names = (Arc<str>, Arc<str>);
 
 /// Names computed under one [`Naming`].
 #[derive(Debug, Clone, Default)]
@@ -41,16 +44,16 @@ impl NameCache {
 
     /// The name of `key` and of its column inside the object at `prefix` (its normalized
     /// fragments joined, unshortened; empty at the top of a row).
-    pub fn column(&self, naming: &Naming, prefix: &str, key: &str) -> (String, String) {
+    pub fn column(&self, naming: &Naming, prefix: &str, key: &str) -> Names {
         self.check(naming);
         if let Some(hit) = self.columns.borrow().get(prefix).and_then(|m| m.get(key)) {
             return hit.clone();
         }
-        let key_name = naming.key(key);
-        let column = if prefix.is_empty() {
+        let key_name: Arc<str> = naming.key(key).into();
+        let column: Arc<str> = if prefix.is_empty() {
             key_name.clone()
         } else {
-            naming.join(&[prefix, key_name.as_str()])
+            naming.join(&[prefix, &key_name]).into()
         };
         let mut columns = self.columns.borrow_mut();
         if columns.values().map(HashMap::len).sum::<usize>() >= MAX_ENTRIES {

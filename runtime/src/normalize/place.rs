@@ -2,6 +2,8 @@
 //! new column, or a variant column; decided before the schema changes, so a schema contract can
 //! refuse or discard the change first.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
 use super::coerce::{coerce, infer_type, value_type};
@@ -33,7 +35,7 @@ impl Normalizer {
         &self,
         table: Option<&TableSchema>,
         table_name: &str,
-        column: String,
+        column: Arc<str>,
         value: Value,
         root: bool,
     ) -> Result<Placement, NormalizeError> {
@@ -44,15 +46,15 @@ impl Normalizer {
                 Some((t, i)) if t.columns()[i].nullable => Ok(Placement::Existing(i, Value::Null)),
                 Some(_) => Err(NormalizeError::Null {
                     table: table_name.to_string(),
-                    column,
+                    column: column.to_string(),
                 }),
             };
         };
         let Some((t, index)) = existing else {
-            let nullable = !(root && self.primary_key.contains(&column));
+            let nullable = !(root && self.primary_key.iter().any(|k| **k == *column));
             return Ok(new_column(
-                column.clone(),
-                column,
+                column.to_string(),
+                column.to_string(),
                 value,
                 from,
                 nullable,
@@ -68,16 +70,21 @@ impl Normalizer {
         if let Some(v) = coerce(to, from, &value) {
             return Ok(Placement::Existing(index, v));
         }
-        let variant = self
-            .naming
-            .join(&[column.as_str(), &format!("v_{}", from.name())]);
+        let variant = self.naming.join(&[&*column, &format!("v_{}", from.name())]);
         match t.column_index(&variant) {
-            None => Ok(new_column(variant, column, value, from, true, true)),
+            None => Ok(new_column(
+                variant,
+                column.to_string(),
+                value,
+                from,
+                true,
+                true,
+            )),
             Some(i) => match coerce(t.columns()[i].data_type, from, &value) {
                 Some(v) => Ok(Placement::Existing(i, v)),
                 None => Err(NormalizeError::Coerce {
                     table: table_name.to_string(),
-                    column,
+                    column: column.to_string(),
                     value_type: from.name(),
                 }),
             },
