@@ -333,14 +333,24 @@ impl Extractor {
         ))
     }
 
+    /// The engine's events for `wanted`, as they happen; a plan that cannot start is the
+    /// stream's one error.
+    fn events(
+        &self,
+        wanted: &[(ResourceHandle, bool)],
+        state: StartState,
+    ) -> BoxStream<'static, Result<Internal, ExtractError>> {
+        match self.start(wanted, state) {
+            Ok(rx) => Box::pin(futures::stream::unfold(rx, |mut rx| async move {
+                rx.recv().await.map(|e| (e, rx))
+            })),
+            Err(e) => Box::pin(futures::stream::once(async { Err(e) })),
+        }
+    }
+
     /// Every record of resource `R`, in API order (its parents are fetched as needed).
     pub fn records<R: Record>(&self) -> BoxStream<'static, Result<R, ExtractError>> {
-        let rx = match self.start(&[(ResourceHandle::of::<R>(), true)], StartState::new()) {
-            Ok(rx) => rx,
-            Err(e) => return Box::pin(futures::stream::once(async { Err(e) })),
-        };
-        let events =
-            futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|e| (e, rx)) });
+        let events = self.events(&[(ResourceHandle::of::<R>(), true)], StartState::new());
         Box::pin(events.flat_map(|ev| {
             // The page's own Vec is iterated: no second Vec per page, no copy per record.
             let (records, err) = match ev {
@@ -364,12 +374,7 @@ impl Extractor {
         state: StartState,
     ) -> BoxStream<'static, Result<ExtractEvent, ExtractError>> {
         let wanted: Vec<_> = resources.iter().map(|h| (*h, h.def.selected)).collect();
-        let rx = match self.start(&wanted, state) {
-            Ok(rx) => rx,
-            Err(e) => return Box::pin(futures::stream::once(async { Err(e) })),
-        };
-        let events =
-            futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|e| (e, rx)) });
+        let events = self.events(&wanted, state);
         Box::pin(events.filter_map(|ev| async move {
             match ev {
                 Ok(Internal::Page(resource, page)) => Some(match page.into_batch() {
@@ -406,12 +411,7 @@ impl Extractor {
         state: StartState,
     ) -> BoxStream<'static, Result<JsonRecords, ExtractError>> {
         let wanted: Vec<_> = resources.iter().map(|h| (*h, true)).collect();
-        let rx = match self.start(&wanted, state) {
-            Ok(rx) => rx,
-            Err(e) => return Box::pin(futures::stream::once(async { Err(e) })),
-        };
-        let events =
-            futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|e| (e, rx)) });
+        let events = self.events(&wanted, state);
         Box::pin(events.filter_map(|ev| async move {
             match ev {
                 Ok(Internal::Page(resource, page)) => Some(Ok(JsonRecords {

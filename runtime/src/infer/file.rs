@@ -4,10 +4,9 @@
 //! naming, not on the API. Written pretty and in a stable order, so a re-inference that finds
 //! nothing new leaves the file byte for byte as it was and reviews show real changes only.
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
-use crate::def::DataType;
-use crate::normalize::{ColumnSchema, Schema, SystemColumns};
+use crate::normalize::{Schema, SystemColumns};
 
 /// The format tag the file starts with; a file with another tag is refused, not guessed at.
 pub const FORMAT: &str = "restsource-tables/1";
@@ -71,34 +70,7 @@ impl TablesFile {
             .resources
             .iter()
             .map(|(name, schema)| {
-                let tables: Vec<Value> = schema
-                    .tables()
-                    .iter()
-                    .map(|t| {
-                        let columns: Vec<Value> = t
-                            .columns()
-                            .iter()
-                            .filter(|c| !is_system(system, &c.name))
-                            .map(|c| {
-                                let mut col = Map::new();
-                                col.insert("name".into(), c.name.clone().into());
-                                col.insert("data_type".into(), c.data_type.name().into());
-                                col.insert("nullable".into(), c.nullable.into());
-                                if c.variant {
-                                    col.insert("variant".into(), true.into());
-                                }
-                                Value::Object(col)
-                            })
-                            .collect();
-                        let mut table = Map::new();
-                        table.insert("name".into(), t.name.clone().into());
-                        if let Some(p) = t.parent {
-                            table.insert("parent".into(), schema.table_at(p).name.clone().into());
-                        }
-                        table.insert("columns".into(), columns.into());
-                        Value::Object(table)
-                    })
-                    .collect();
+                let tables = schema.tables_json(|c| !is_system(system, c), false);
                 json!({ "name": name, "tables": tables })
             })
             .collect();
@@ -136,57 +108,13 @@ impl TablesFile {
                 .and_then(Value::as_array)
                 .ok_or_else(|| shape(&format!("resource `{name}` without a `tables` list")))?;
             for t in tables {
-                read_table(schema, t)
+                schema
+                    .read_table(t)
                     .map_err(|what| shape(&format!("resource `{name}`: {what}")))?;
             }
         }
         Ok(file)
     }
-}
-
-fn read_table(schema: &mut Schema, t: &Value) -> Result<(), String> {
-    let name = t
-        .get("name")
-        .and_then(Value::as_str)
-        .ok_or("a table without `name`")?;
-    let parent = match t.get("parent") {
-        None | Some(Value::Null) => None,
-        Some(p) => {
-            let p = p
-                .as_str()
-                .ok_or(format!("table `{name}`: `parent` is not a name"))?;
-            Some(schema.table_index(p).ok_or(format!(
-                "table `{name}`: parent `{p}` is not listed before it"
-            ))?)
-        }
-    };
-    let index = schema.ensure_table(name, parent);
-    let columns = t
-        .get("columns")
-        .and_then(Value::as_array)
-        .ok_or(format!("table `{name}` without a `columns` list"))?;
-    for c in columns {
-        let column = c
-            .get("name")
-            .and_then(Value::as_str)
-            .ok_or(format!("table `{name}`: a column without `name`"))?;
-        let bad = |what: &str| format!("table `{name}`, column `{column}`: {what}");
-        let type_name = c
-            .get("data_type")
-            .and_then(Value::as_str)
-            .ok_or_else(|| bad("missing `data_type`"))?;
-        let data_type = DataType::from_name(type_name)
-            .ok_or_else(|| bad(&format!("unknown data_type `{type_name}`")))?;
-        let nullable = c.get("nullable").and_then(Value::as_bool).unwrap_or(true);
-        let variant = c.get("variant").and_then(Value::as_bool).unwrap_or(false);
-        schema.table_at_mut(index).add_column(ColumnSchema {
-            name: column.to_string(),
-            data_type,
-            nullable,
-            variant,
-        });
-    }
-    Ok(())
 }
 
 /// Whether `name` is one of `system`'s columns.

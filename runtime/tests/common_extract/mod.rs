@@ -131,23 +131,7 @@ macro_rules! record_type {
 pub fn _touch(_: &dyn RowWriter, _: Map<String, Value>) {}
 pub fn _record<R: Record>() {}
 
-pub const NO_SQL: TableSql = TableSql {
-    create_table: "",
-    create_primary_key: "",
-    create_merge_key_index: "",
-    column_types: &[],
-    add_columns: &[],
-    insert: "",
-    upsert: "",
-    merge_upsert: "",
-    insert_only: "",
-    delete_by_primary_key: "",
-    delete_by_merge_key: "",
-    create_staging: "",
-    insert_staging: "",
-    replace_from_staging: &[],
-    drop_staging: "",
-};
+pub const NO_SQL: TableSql = TableSql::EMPTY;
 
 pub const COLUMNS: &[ColumnDef] = &[ColumnDef {
     json_name: "id",
