@@ -8,3 +8,4 @@ mod inventory;
 mod oauth;
 mod program;
 mod social;
+mod spec_keys;
