@@ -13,20 +13,27 @@ use restsource_runtime::secret::{from_env, SecretValues};
 
 use crate::leak;
 
-/// What `infer` was asked to do.
-#[derive(Debug, Clone)]
+/// What `infer` was asked to do: its command line.
+#[derive(Debug, Clone, clap::Args)]
 pub struct Request {
-    /// The spec file.
+    /// Spec file (`.json` or `.toml`).
+    #[arg(value_name = "SPEC")]
     pub spec: PathBuf,
-    /// Send requests here instead of the spec's base URL (a staging API, a mock).
+    /// Send requests here instead of the spec's base URL.
+    #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
-    /// Pages per resource (per parent record for a child).
+    /// Pages to sample per resource (per parent record for a child resource).
+    #[arg(long, value_name = "N", default_value_t = 3)]
     pub pages: u64,
-    /// Compare with the file instead of writing it.
+    /// Do not write: exit 1 and print the differences when the sampled data does not fit
+    /// the file (a new field, a new list, a value of another type). For CI.
+    #[arg(long)]
     pub check: bool,
-    /// The tables file (default: `<spec stem>.tables.json` beside the spec).
+    /// The tables file (default `<spec stem>.tables.json` beside the spec).
+    #[arg(long, value_name = "FILE")]
     pub file: Option<PathBuf>,
-    /// Resources to sample (default: every selected one).
+    /// Resources to sample (default: every selected resource).
+    #[arg(value_name = "RESOURCE")]
     pub resources: Vec<String>,
 }
 

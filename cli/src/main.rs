@@ -47,27 +47,7 @@ enum Command {
     /// relational load would create in `<spec stem>.tables.json` beside the spec (written
     /// only when it changes; fields an earlier sample saw are kept). Exit 0 on success, 1 on
     /// an invalid spec or a failed request.
-    Infer {
-        /// Spec file (`.json` or `.toml`).
-        #[arg(value_name = "SPEC")]
-        spec: PathBuf,
-        /// Send requests here instead of the spec's base URL.
-        #[arg(long, value_name = "URL")]
-        base_url: Option<String>,
-        /// Pages to sample per resource (per parent record for a child resource).
-        #[arg(long, value_name = "N", default_value_t = 3)]
-        pages: u64,
-        /// Do not write: exit 1 and print the differences when the sampled data does not fit
-        /// the file (a new field, a new list, a value of another type). For CI.
-        #[arg(long)]
-        check: bool,
-        /// The tables file (default `<spec stem>.tables.json` beside the spec).
-        #[arg(long, value_name = "FILE")]
-        file: Option<PathBuf>,
-        /// Resources to sample (default: every selected resource).
-        #[arg(value_name = "RESOURCE")]
-        resources: Vec<String>,
-    },
+    Infer(infer::Request),
 }
 
 fn main() -> ExitCode {
@@ -89,25 +69,7 @@ fn main() -> ExitCode {
             &mut err,
         ),
         Command::Schema => schema::run(&mut out, &mut err),
-        Command::Infer {
-            spec,
-            base_url,
-            pages,
-            check,
-            file,
-            resources,
-        } => infer::run(
-            &infer::Request {
-                spec,
-                base_url,
-                pages,
-                check,
-                file,
-                resources,
-            },
-            &mut out,
-            &mut err,
-        ),
+        Command::Infer(request) => infer::run(&request, &mut out, &mut err),
     };
     ExitCode::from(code)
 }

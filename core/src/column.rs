@@ -107,3 +107,20 @@ pub struct ColumnDef<S = &'static str> {
     /// Dedup sort column.
     pub dedup_sort: Option<SortOrder>,
 }
+
+impl<S> ColumnDef<S> {
+    /// A column with no hints (no precision, scale, hard delete or dedup sort): what a spec
+    /// declares with a name and a type, and what codegen adds for an undeclared key column.
+    pub const fn new(json_name: S, sql_name: S, data_type: DataType, nullable: bool) -> Self {
+        ColumnDef {
+            json_name,
+            sql_name,
+            data_type,
+            nullable,
+            precision: None,
+            scale: None,
+            hard_delete: false,
+            dedup_sort: None,
+        }
+    }
+}

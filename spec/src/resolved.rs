@@ -75,16 +75,7 @@ impl ResolvedColumn {
     /// tests).
     pub fn plain(name: &str, data_type: DataType, nullable: bool) -> Self {
         ResolvedColumn {
-            def: ColumnDef {
-                json_name: name.to_string(),
-                sql_name: name.to_string(),
-                data_type,
-                nullable,
-                precision: None,
-                scale: None,
-                hard_delete: false,
-                dedup_sort: None,
-            },
+            def: ColumnDef::new(name.to_string(), name.to_string(), data_type, nullable),
             rust_name: None,
             description: None,
         }

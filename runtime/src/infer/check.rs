@@ -3,7 +3,6 @@
 
 use std::fmt;
 
-use super::file::is_system;
 use super::TablesFile;
 use crate::def::DataType;
 use crate::normalize::SystemColumns;
@@ -88,7 +87,7 @@ impl TablesFile {
             let committed = self.schema(resource);
             for table in schema.tables() {
                 let Some(known) = committed.and_then(|s| s.table(&table.name)) else {
-                    if table.columns().iter().any(|c| !is_system(system, &c.name)) {
+                    if table.columns().iter().any(|c| !system.contains(&c.name)) {
                         out.push(Difference::NewTable {
                             resource: resource.to_string(),
                             table: table.name.clone(),
@@ -97,7 +96,7 @@ impl TablesFile {
                     continue;
                 };
                 for c in table.columns() {
-                    if is_system(system, &c.name) || known.column(&c.name).is_some() {
+                    if system.contains(&c.name) || known.column(&c.name).is_some() {
                         continue;
                     }
                     let base = c

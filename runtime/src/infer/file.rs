@@ -70,7 +70,7 @@ impl TablesFile {
             .resources
             .iter()
             .map(|(name, schema)| {
-                let tables = schema.tables_json(|c| !is_system(system, c), false);
+                let tables = schema.tables_json(|c| !system.contains(c), false);
                 json!({ "name": name, "tables": tables })
             })
             .collect();
@@ -115,16 +115,4 @@ impl TablesFile {
         }
         Ok(file)
     }
-}
-
-/// Whether `name` is one of `system`'s columns.
-pub(super) fn is_system(system: &SystemColumns, name: &str) -> bool {
-    [
-        system.row_id,
-        system.parent_id,
-        system.list_idx,
-        system.root_id,
-        system.load_id,
-    ]
-    .contains(&name)
 }

@@ -14,7 +14,7 @@ pub use file::{ReadError, TablesFile, FORMAT};
 use futures::StreamExt;
 use restsource_core::naming::Naming;
 
-use crate::def::{ResourceDef, WriteDef};
+use crate::def::ResourceDef;
 use crate::extract::{ExtractError, Extractor, ResourceHandle, StartState};
 use crate::normalize::{
     NormalizeError, Normalizer, RelationalOptions, RootId, SchemaContract, SystemColumns,
@@ -68,7 +68,9 @@ pub async fn sample(
     let normalizers: Vec<(&'static ResourceDef, Normalizer)> = resources
         .iter()
         .map(|h| {
-            let n = Normalizer::for_resource(h.def, naming, options, root_key(&h.def.write));
+            // Root ids on child rows are system columns, which the tables file leaves out:
+            // whether a load writes them is the loader's decision, not the sample's.
+            let n = Normalizer::for_resource(h.def, naming, options, false);
             n.declare(schemas.schema_mut(h.def.name), h.def);
             (h.def, n)
         })
@@ -110,10 +112,4 @@ pub async fn sample(
         s.records += page.records.len() as u64;
     }
     Ok(seen)
-}
-
-/// Whether loading `write` writes root ids on child rows (dlt: merge dispositions), which
-/// adds the root id column to every child table.
-fn root_key(write: &WriteDef) -> bool {
-    matches!(write.disposition, crate::def::Disposition::Merge(_))
 }

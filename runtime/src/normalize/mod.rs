@@ -71,6 +71,18 @@ impl SystemColumns {
 }
 
 impl SystemColumns {
+    /// Whether `name` is one of these columns.
+    pub fn contains(&self, name: &str) -> bool {
+        [
+            self.row_id,
+            self.parent_id,
+            self.list_idx,
+            self.root_id,
+            self.load_id,
+        ]
+        .contains(&name)
+    }
+
     /// The system columns of a tables mode; `None` for [`TablesMode::Json`], which adds none.
     pub fn of(mode: TablesMode) -> Option<SystemColumns> {
         match mode {

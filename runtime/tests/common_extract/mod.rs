@@ -133,16 +133,7 @@ pub fn _record<R: Record>() {}
 
 pub const NO_SQL: TableSql = TableSql::EMPTY;
 
-pub const COLUMNS: &[ColumnDef] = &[ColumnDef {
-    json_name: "id",
-    sql_name: "id",
-    data_type: DataType::Bigint,
-    nullable: false,
-    precision: None,
-    scale: None,
-    hard_delete: false,
-    dedup_sort: None,
-}];
+pub const COLUMNS: &[ColumnDef] = &[ColumnDef::new("id", "id", DataType::Bigint, false)];
 
 pub const ENDPOINT: EndpointDef = EndpointDef {
     path: Template(&[TemplatePart::Lit("items")]),

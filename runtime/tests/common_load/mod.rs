@@ -118,16 +118,7 @@ impl Record for AllTypes {
 }
 
 const fn column(sql_name: &'static str, data_type: DataType, nullable: bool) -> ColumnDef {
-    ColumnDef {
-        json_name: sql_name,
-        sql_name,
-        data_type,
-        nullable,
-        precision: None,
-        scale: None,
-        hard_delete: false,
-        dedup_sort: None,
-    }
+    ColumnDef::new(sql_name, sql_name, data_type, nullable)
 }
 
 const ITEM_COLUMNS: &[ColumnDef] = &[
