@@ -102,7 +102,8 @@ fn infer(req: &Request, out: &mut impl Write) -> Result<u8, String> {
         .block_on(sample(&extractor, &handles, system, &mut tables))
         .map_err(|e| e.to_string())?;
     for (name, s) in &seen {
-        let _ = writeln!(out, "{name}: {} pages, {} records", s.pages, s.records);
+        let pages = if s.pages == 1 { "page" } else { "pages" };
+        let _ = writeln!(out, "{name}: {} {pages}, {} records", s.pages, s.records);
     }
     if req.check {
         let committed = existing.unwrap_or_default();

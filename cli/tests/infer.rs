@@ -79,10 +79,22 @@ fn dlt_tables() -> Vec<Value> {
         .collect()
 }
 
-/// Every table of the file, resources in spec order.
+/// Every table of the file, resources in spec order, without the key paths (dlt has none;
+/// [`key_paths`] checks them).
 fn file_tables(file: &Path) -> Vec<Value> {
+    let mut tables = file_tables_with_paths(file);
+    for t in &mut tables {
+        t.as_object_mut().unwrap().remove("path");
+        for c in t["columns"].as_array_mut().unwrap() {
+            c.as_object_mut().unwrap().remove("path");
+        }
+    }
+    tables
+}
+
+fn file_tables_with_paths(file: &Path) -> Vec<Value> {
     let doc: Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
-    assert_eq!(doc["format"], "restsource-tables/1");
+    assert_eq!(doc["format"], "restsource-tables/2");
     assert_eq!(doc["source"], "inventory");
     doc["resources"]
         .as_array()
@@ -90,6 +102,30 @@ fn file_tables(file: &Path) -> Vec<Value> {
         .iter()
         .flat_map(|r| r["tables"].as_array().unwrap().clone())
         .collect()
+}
+
+/// `table.column`'s key path in the file, joined with `/`.
+fn key_paths(file: &Path, table: &str) -> Vec<String> {
+    let tables = file_tables_with_paths(file);
+    let t = tables.iter().find(|t| t["name"] == table).unwrap();
+    let mut out: Vec<String> = t["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let keys: Vec<&str> = c["path"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|k| k.as_str().unwrap())
+                .collect();
+            format!("{}={}", c["name"].as_str().unwrap(), keys.join("/"))
+        })
+        .collect();
+    if let Some(list) = t.get("path") {
+        out.insert(0, format!("list={}", list[0].as_str().unwrap()));
+    }
+    out
 }
 
 fn sorted(mut tables: Vec<Value>) -> Vec<Value> {
@@ -114,11 +150,23 @@ async fn infer_writes_dlts_tables_and_check_passes_until_the_api_drifts() {
         "{out}"
     );
     assert!(
-        out.starts_with("stock_summaries: 1 pages, 40 records\n"),
+        out.starts_with("stock_summaries: 1 page, 40 records\n"),
         "{out}"
     );
     // The tables dlt creates from the same config and records, column for column.
     assert_eq!(sorted(file_tables(&file)), sorted(dlt_tables()));
+    // Each column says which keys its values come from, for codegen's struct fields.
+    assert_eq!(
+        key_paths(&file, "inventory")[9..],
+        [
+            "blob=blob",
+            "notes=notes",
+            "attributes__color=attributes/color",
+            "attributes__dims__w=attributes/dims/w",
+            "attributes__dims__h=attributes/dims/h",
+        ]
+    );
+    assert_eq!(key_paths(&file, "inventory__tags"), ["list=tags", "value="]);
 
     // Sampling again changes nothing, and the check passes.
     let before = std::fs::read(&file).unwrap();
@@ -131,7 +179,7 @@ async fn infer_writes_dlts_tables_and_check_passes_until_the_api_drifts() {
     assert_eq!(
         text(&o.stdout),
         format!(
-            "items: 1 pages, 40 records\n{}: the API's data fits\n",
+            "items: 1 page, 40 records\n{}: the API's data fits\n",
             file.display()
         )
     );
@@ -149,7 +197,7 @@ async fn infer_writes_dlts_tables_and_check_passes_until_the_api_drifts() {
     assert_eq!(
         text(&o.stdout),
         format!(
-            "items: 1 pages, 40 records\n\
+            "items: 1 page, 40 records\n\
              {}: the API's data no longer fits (2 differences); run `restsource infer {}` and review the change\n  \
              resource `items`, table `items`: new column `warranty_months` (bigint)\n  \
              resource `items`, table `items`: column `ratio` is double in the file, but the API sent text values\n",

@@ -73,6 +73,7 @@ mod python;
 mod resource;
 pub mod sql;
 pub mod storage;
+pub mod tables;
 mod template;
 pub mod timestamp;
 #[cfg(feature = "tokens")]

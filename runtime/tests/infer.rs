@@ -79,7 +79,7 @@ fn extractor(base: &str, pages: u64) -> Extractor {
 }
 
 const ITEMS_TABLES: &str = r#"{
-  "format": "restsource-tables/1",
+  "format": "restsource-tables/2",
   "source": "test",
   "resources": [
     {
@@ -88,47 +88,20 @@ const ITEMS_TABLES: &str = r#"{
         {
           "name": "items",
           "columns": [
-            {
-              "name": "id",
-              "data_type": "bigint",
-              "nullable": false
-            },
-            {
-              "name": "name",
-              "data_type": "text",
-              "nullable": true
-            },
-            {
-              "name": "price",
-              "data_type": "double",
-              "nullable": true
-            },
-            {
-              "name": "created",
-              "data_type": "timestamp",
-              "nullable": true
-            },
-            {
-              "name": "attrs__color",
-              "data_type": "text",
-              "nullable": true
-            },
-            {
-              "name": "attrs__size",
-              "data_type": "bigint",
-              "nullable": true
-            }
+            {"name": "id", "data_type": "bigint", "nullable": false, "path": ["id"]},
+            {"name": "name", "data_type": "text", "nullable": true, "path": ["name"]},
+            {"name": "price", "data_type": "double", "nullable": true, "path": ["price"]},
+            {"name": "created", "data_type": "timestamp", "nullable": true, "path": ["created"]},
+            {"name": "attrs__color", "data_type": "text", "nullable": true, "path": ["attrs", "color"]},
+            {"name": "attrs__size", "data_type": "bigint", "nullable": true, "path": ["attrs", "size"]}
           ]
         },
         {
           "name": "items__tags",
           "parent": "items",
+          "path": ["tags"],
           "columns": [
-            {
-              "name": "value",
-              "data_type": "text",
-              "nullable": true
-            }
+            {"name": "value", "data_type": "text", "nullable": true, "path": []}
           ]
         }
       ]
@@ -283,6 +256,6 @@ fn a_file_of_another_format_is_refused() {
         .to_string();
     assert_eq!(
         err,
-        "missing or unknown `format`; expected a file written by `restsource infer` (format `restsource-tables/1`)"
+        "missing or unknown `format`; expected a file written by `restsource infer` (format `restsource-tables/2`)"
     );
 }

@@ -90,8 +90,9 @@ pub async fn sample(
             continue;
         };
         let (def, normalizer) = &normalizers[index];
-        let schema = schemas.schema_mut(def.name);
+        let (schema, paths) = schemas.entry(def.name);
         for record in &page.records {
+            normalizer.source_paths(def.table_name, record, paths);
             rows.clear();
             normalizer
                 .normalize(

@@ -17,6 +17,7 @@
 mod coerce;
 mod declared;
 mod name_cache;
+mod paths;
 mod place;
 pub mod schema;
 mod stored;
@@ -30,6 +31,7 @@ use restsource_core::naming::{digest128, Naming};
 use serde_json::{Map, Value};
 
 use crate::def::{DataType, TablesMode};
+pub use paths::SourcePaths;
 use place::Placement;
 pub use restsource_core::contract::{ContractMode, SchemaContract};
 pub use schema::{ColumnSchema, Schema, TableSchema};

@@ -2,51 +2,46 @@
 //! column and type an earlier run created, and which tables have seen data (schema contracts
 //! depend on it).
 
-use serde_json::{json, Map, Value};
+use restsource_core::tables::{ColumnShape, TableShape};
+use serde_json::{json, Value};
 
 use super::{ColumnSchema, Schema};
-use crate::def::DataType;
 
 impl Schema {
-    /// The stored form: tables in discovery order, parents by name, columns in order.
+    /// The stored form: tables in discovery order, parents by name, columns in order (core's
+    /// [`TableShape`] JSON, the form the committed tables file uses too).
     pub fn to_json(&self) -> Value {
-        json!({ "tables": self.tables_json(|_| true, true) })
+        let tables: Vec<Value> = self
+            .shapes(|_| true, true)
+            .iter()
+            .map(TableShape::to_json)
+            .collect();
+        json!({ "tables": tables })
     }
 
-    /// Every table as JSON (`name`, `parent` for a child, `columns`, each with `name`,
-    /// `data_type`, `nullable` and `variant` when set), keeping the columns `keep` accepts;
-    /// `seen` adds whether each table has received data (what the destination's copy needs
-    /// for contracts, and a committed tables file does not). One form for both, read back by
-    /// [`Schema::read_table`].
-    pub(crate) fn tables_json(&self, keep: impl Fn(&str) -> bool, seen: bool) -> Vec<Value> {
+    /// Every table as a [`TableShape`], keeping the columns `keep` accepts; `seen` adds
+    /// whether each table has received data (what the destination's copy needs for
+    /// contracts, and a committed tables file does not). Key paths are left unknown.
+    pub(crate) fn shapes(&self, keep: impl Fn(&str) -> bool, seen: bool) -> Vec<TableShape> {
         self.tables()
             .iter()
-            .map(|t| {
-                let columns: Vec<Value> = t
+            .map(|t| TableShape {
+                name: t.name.clone(),
+                parent: t.parent.map(|p| self.table_at(p).name.clone()),
+                path: None,
+                seen_data: seen.then_some(t.seen_data || t.has_rows),
+                columns: t
                     .columns()
                     .iter()
                     .filter(|c| keep(&c.name))
-                    .map(|c| {
-                        let mut col = Map::new();
-                        col.insert("name".into(), c.name.clone().into());
-                        col.insert("data_type".into(), c.data_type.name().into());
-                        col.insert("nullable".into(), c.nullable.into());
-                        if c.variant {
-                            col.insert("variant".into(), true.into());
-                        }
-                        Value::Object(col)
+                    .map(|c| ColumnShape {
+                        name: c.name.clone(),
+                        data_type: c.data_type,
+                        nullable: c.nullable,
+                        variant: c.variant,
+                        path: None,
                     })
-                    .collect();
-                let mut table = Map::new();
-                table.insert("name".into(), t.name.clone().into());
-                if let Some(p) = t.parent {
-                    table.insert("parent".into(), self.table_at(p).name.clone().into());
-                }
-                if seen {
-                    table.insert("seen_data".into(), (t.seen_data || t.has_rows).into());
-                }
-                table.insert("columns".into(), columns.into());
-                Value::Object(table)
+                    .collect(),
             })
             .collect()
     }
@@ -56,53 +51,29 @@ impl Schema {
     pub fn from_json(v: &Value) -> Option<Schema> {
         let mut schema = Schema::new();
         for t in v.get("tables")?.as_array()? {
-            schema.read_table(t).ok()?;
+            schema.add_shape(&TableShape::from_json(t).ok()?).ok()?;
         }
         Some(schema)
     }
 
-    /// Adds one table of [`Schema::tables_json`]'s form (its parent listed before it); the
-    /// error says what is wrong with it.
-    pub(crate) fn read_table(&mut self, t: &Value) -> Result<(), String> {
-        let name = t
-            .get("name")
-            .and_then(Value::as_str)
-            .ok_or("a table without `name`")?;
-        let parent = match t.get("parent") {
-            None | Some(Value::Null) => None,
-            Some(p) => {
-                let p = p
-                    .as_str()
-                    .ok_or(format!("table `{name}`: `parent` is not a name"))?;
-                Some(self.table_index(p).ok_or(format!(
-                    "table `{name}`: parent `{p}` is not listed before it"
-                ))?)
-            }
+    /// Adds one table (its parent added before it); the error says what is wrong with it.
+    pub(crate) fn add_shape(&mut self, t: &TableShape) -> Result<(), String> {
+        let parent = match &t.parent {
+            None => None,
+            Some(p) => Some(self.table_index(p).ok_or(format!(
+                "table `{}`: parent `{p}` is not listed before it",
+                t.name
+            ))?),
         };
-        let columns = t
-            .get("columns")
-            .and_then(Value::as_array)
-            .ok_or(format!("table `{name}` without a `columns` list"))?;
-        let index = self.ensure_table(name, parent);
+        let index = self.ensure_table(&t.name, parent);
         let table = self.table_at_mut(index);
-        table.seen_data = t.get("seen_data").and_then(Value::as_bool).unwrap_or(false);
-        for c in columns {
-            let column = c
-                .get("name")
-                .and_then(Value::as_str)
-                .ok_or(format!("table `{name}`: a column without `name`"))?;
-            let bad = |what: &str| format!("table `{name}`, column `{column}`: {what}");
-            let type_name = c
-                .get("data_type")
-                .and_then(Value::as_str)
-                .ok_or_else(|| bad("missing `data_type`"))?;
-            let data_type = DataType::from_name(type_name)
-                .ok_or_else(|| bad(&format!("unknown data_type `{type_name}`")))?;
+        table.seen_data = t.seen_data.unwrap_or(false);
+        for c in &t.columns {
             table.add_column(ColumnSchema {
-                name: column.to_string(),
-                data_type,
-                nullable: c.get("nullable").and_then(Value::as_bool).unwrap_or(true),
-                variant: c.get("variant").and_then(Value::as_bool).unwrap_or(false),
+                name: c.name.clone(),
+                data_type: c.data_type,
+                nullable: c.nullable,
+                variant: c.variant,
             });
         }
         Ok(())
