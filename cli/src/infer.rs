@@ -37,10 +37,10 @@ pub struct Request {
     pub resources: Vec<String>,
 }
 
-/// The default tables file of `spec`: `<stem>.tables.json` in its directory.
+/// The default tables file of `spec`: `<stem>.tables.json` in its directory (where codegen
+/// looks for it).
 pub fn tables_file(spec: &Path) -> PathBuf {
-    let stem = spec.file_stem().map(|s| s.to_string_lossy().into_owned());
-    spec.with_file_name(format!("{}.tables.json", stem.unwrap_or_default()))
+    restsource_spec::tables_file_path(spec)
 }
 
 /// Runs the request. Returns the exit status: 0 when the file was written (or is current)

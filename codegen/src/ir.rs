@@ -6,6 +6,7 @@ use restsource_spec::resolved::{DataType, ResolvedColumn, ResolvedResource, Reso
 
 use crate::error::Error;
 use crate::ident::{ident, sanitize, Case, Namespace};
+use crate::inferred::{self, Inferred, Shape};
 use restsource_spec::ident::RESERVED_TYPES;
 
 /// Constants the glue declares next to the resource constants.
@@ -40,12 +41,25 @@ pub(crate) struct ResourceIr<'a> {
     pub fields: Vec<FieldIr>,
     /// Indices into `fields`, in primary key order.
     pub key: Vec<usize>,
+    /// The structs of nested objects and list elements typed from the tables file.
+    pub nested: Inferred,
 }
 
 /// A struct field backed by a column.
 pub(crate) struct FieldIr {
     pub ident: Ident,
     pub column: ResolvedColumn,
+    pub kind: FieldKind,
+}
+
+/// Where a field's type comes from, which decides how a value that does not fit is treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FieldKind {
+    /// Declared by the spec (or an undeclared key column): a value that does not fit is an
+    /// error naming the resource, page and URL.
+    Declared,
+    /// Typed from the tables file: a value that does not fit is kept among the extras.
+    Inferred(Shape),
 }
 
 /// A secret and its `Secrets` field.
@@ -94,14 +108,17 @@ pub(crate) fn plan(src: &ResolvedSource) -> Result<SourceIr<'_>, Error> {
         };
         let konst = consts.unique(&sanitize(&res.def.name, Case::ShoutySnake, "RESOURCE"));
         let method = methods.unique(&sanitize(&res.def.name, Case::Snake, "resource"));
-        let (fields, key) = plan_fields(res);
+        let ty = ident(&ty);
+        let mut nested = Inferred::default();
+        let (fields, key) = plan_fields(res, &ty, &mut types, &mut nested);
         resources.push(ResourceIr {
             res,
-            ty: ident(&ty),
+            ty,
             konst: ident(&konst),
             method: ident(&method),
             fields,
             key,
+            nested,
         });
     }
 
@@ -125,16 +142,30 @@ pub(crate) fn plan(src: &ResolvedSource) -> Result<SourceIr<'_>, Error> {
 }
 
 /// Declared columns become fields in order; key columns the spec does not declare are added
-/// as JSON fields so the typed key and the SQL key always exist.
-fn plan_fields(res: &ResolvedResource) -> (Vec<FieldIr>, Vec<usize>) {
+/// (typed as the tables file says, else JSON) so the typed key and the SQL key always exist;
+/// then every other field the tables file knows, typed by it (see [`inferred`]).
+fn plan_fields(
+    res: &ResolvedResource,
+    ty: &Ident,
+    types: &mut Namespace,
+    nested: &mut Inferred,
+) -> (Vec<FieldIr>, Vec<usize>) {
     let mut names = Namespace::with_reserved(&[EXTRA_FIELD]);
     let mut columns: Vec<ResolvedColumn> = res.def.columns.clone();
     for key in res.def.primary_key.iter().chain(&res.def.merge_key) {
         if !columns.iter().any(|c| c.name() == key) {
-            columns.push(ResolvedColumn::plain(key, DataType::Json, false));
+            let t = res
+                .inferred
+                .as_ref()
+                .and_then(|t| inferred::key_type(t, key));
+            columns.push(ResolvedColumn::plain(
+                key,
+                t.unwrap_or(DataType::Json),
+                false,
+            ));
         }
     }
-    let fields: Vec<FieldIr> = columns
+    let mut fields: Vec<FieldIr> = columns
         .into_iter()
         .map(|column| {
             let wanted = column.rust_name.as_deref().unwrap_or(column.name());
@@ -142,9 +173,15 @@ fn plan_fields(res: &ResolvedResource) -> (Vec<FieldIr>, Vec<usize>) {
             FieldIr {
                 ident: ident(&name),
                 column,
+                kind: FieldKind::Declared,
             }
         })
         .collect();
+    if let Some(tables) = &res.inferred {
+        let declared: Vec<&str> = fields.iter().map(|f| f.column.name()).collect();
+        let more = inferred::root_fields(tables, ty, &declared, &mut names, types, nested);
+        fields.extend(more);
+    }
     let key = res
         .def
         .primary_key

@@ -4,7 +4,8 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use restsource_spec::resolved::DataType;
 
-use crate::ir::{FieldIr, ResourceIr, SourceIr, EXTRA_FIELD};
+use crate::inferred::{NestedIr, Shape};
+use crate::ir::{FieldIr, FieldKind, ResourceIr, SourceIr, EXTRA_FIELD};
 use restsource_spec::resolved::PathStep;
 
 /// The Rust type of a column value (before `Option` for nullable columns).
@@ -23,8 +24,24 @@ pub(crate) fn value_type(t: DataType, rt: &TokenStream) -> TokenStream {
     }
 }
 
-fn field_type(f: &FieldIr, rt: &TokenStream) -> TokenStream {
-    let t = value_type(f.column.def.data_type, rt);
+fn field_type(f: &FieldIr, nested: &[NestedIr], rt: &TokenStream) -> TokenStream {
+    let t = match f.kind {
+        FieldKind::Declared | FieldKind::Inferred(Shape::Scalar(_)) => {
+            value_type(f.column.def.data_type, rt)
+        }
+        FieldKind::Inferred(Shape::Object(i)) => {
+            let ty = &nested[i].ty;
+            quote!(#ty)
+        }
+        FieldKind::Inferred(Shape::Scalars(t)) => {
+            let t = value_type(t, rt);
+            quote!(::std::vec::Vec<::core::option::Option<#t>>)
+        }
+        FieldKind::Inferred(Shape::Objects(i)) => {
+            let ty = &nested[i].ty;
+            quote!(::std::vec::Vec<#ty>)
+        }
+    };
     if f.column.def.nullable {
         quote!(::core::option::Option<#t>)
     } else {
@@ -51,23 +68,13 @@ pub(crate) fn record(
         " A record of resource `{}` (table `{}`).",
         r.res.def.name, r.res.def.table_name
     );
-    let fields = r.fields.iter().map(|f| {
-        let ident = &f.ident;
-        let json = &f.column.name();
-        let t = field_type(f, rt);
-        let doc = f
-            .column
-            .description
-            .as_deref()
-            .map(|d| format!(" {}", d.trim()))
-            .unwrap_or_else(|| format!(" Field `{json}`."));
-        quote! {
-            #[doc = #doc]
-            #[serde(rename = #json)]
-            pub #ident: #t,
-        }
-    });
-    let deserialize = deserialize_impl(r, rt);
+    let nested = &r.nested.structs;
+    let fields = struct_fields(&r.fields, nested, rt);
+    let expecting = format!("a record of resource `{}` (a JSON object)", r.res.def.name);
+    let deserialize = deserialize_impl(ty, &expecting, &r.fields, nested, rt);
+    let nested_structs = nested
+        .iter()
+        .map(|n| crate::nested::nested_struct(n, nested, rt, serde_crate));
 
     let key_types = r.key.iter().map(|&i| key_type(&r.fields[i], rt));
     let key_values = r.key.iter().map(|&i| key_value(&r.fields[i], rt));
@@ -118,7 +125,34 @@ pub(crate) fn record(
             #cursor
         }
 
+        #(#nested_structs)*
     }
+}
+
+/// A struct's field declarations.
+pub(crate) fn struct_fields<'a>(
+    fields: &'a [FieldIr],
+    nested: &'a [NestedIr],
+    rt: &'a TokenStream,
+) -> impl Iterator<Item = TokenStream> + 'a {
+    fields.iter().map(move |f| {
+        let ident = &f.ident;
+        let json = &f.column.name();
+        let t = field_type(f, nested, rt);
+        let doc = match (&f.column.description, f.kind) {
+            (Some(d), _) => format!(" {}", d.trim()),
+            (None, FieldKind::Declared) => format!(" Field `{json}`."),
+            (None, FieldKind::Inferred(_)) => format!(
+                " Field `{json}`, typed as `restsource infer` saw it (a value of another \
+                 type is kept in the extras)."
+            ),
+        };
+        quote! {
+            #[doc = #doc]
+            #[serde(rename = #json)]
+            pub #ident: #t,
+        }
+    })
 }
 
 /// `Record::lookup`: a path starting at a declared field reads that field (walking into it
@@ -207,26 +241,38 @@ fn parent_const(r: &ResourceIr<'_>, ir: &SourceIr<'_>, rt: &TokenStream) -> Toke
     }
 }
 
-/// `Deserialize` for a record struct: one pass over the object, declared fields by name and
-/// every other field into the `Extra` text (see `runtime/src/record/de.rs` for why this is
-/// not derived).
-fn deserialize_impl(r: &ResourceIr<'_>, rt: &TokenStream) -> TokenStream {
-    let ty = &r.ty;
+/// `Deserialize` for a record (or nested) struct `ty`: one pass over the object, known fields
+/// by name and every other field into the `Extra` text (see `runtime/src/record/de.rs` for
+/// why this is not derived). Declared fields must fit their type; inferred ones that do not
+/// are kept among the extras.
+pub(crate) fn deserialize_impl(
+    ty: &proc_macro2::Ident,
+    expecting: &str,
+    fields: &[FieldIr],
+    nested: &[NestedIr],
+    rt: &TokenStream,
+) -> TokenStream {
     let extra = format_ident!("{}", EXTRA_FIELD);
-    let expecting = format!("a record of resource `{}` (a JSON object)", r.res.def.name);
     // Slots are numbered, never named after fields, so no column can shadow `map`.
     let slot = |i: usize| format_ident!("slot_{}", i);
-    let slots = r.fields.iter().enumerate().map(|(i, f)| {
+    let slots = fields.iter().enumerate().map(|(i, f)| {
         let s = slot(i);
-        let t = slot_type(f, rt);
+        let t = slot_type(f, nested, rt);
         quote!(let mut #s: ::core::option::Option<#t> = ::core::option::Option::None;)
     });
-    let arms = r.fields.iter().enumerate().map(|(i, f)| {
+    let arms = fields.iter().enumerate().map(|(i, f)| {
         let s = slot(i);
         let json = &f.column.name();
-        quote!(#json => #rt::record::de::field(&mut #s, #json, &mut map)?,)
+        match f.kind {
+            FieldKind::Declared => {
+                quote!(#json => #rt::record::de::field(&mut #s, #json, &mut map)?,)
+            }
+            FieldKind::Inferred(_) => quote!(
+                #json => #rt::record::de::lenient(&mut #s, #json, &mut map, &mut extra_fields)?,
+            ),
+        }
     });
-    let inits = r.fields.iter().enumerate().map(|(i, f)| {
+    let inits = fields.iter().enumerate().map(|(i, f)| {
         let s = slot(i);
         let ident = &f.ident;
         let json = &f.column.name();
@@ -238,8 +284,8 @@ fn deserialize_impl(r: &ResourceIr<'_>, rt: &TokenStream) -> TokenStream {
             (false, true) => quote!(#ident: #rt::record::de::required(#s, #json)?.0,),
         }
     });
-    // A resource without declared columns keeps everything (and a one-arm match is a lint).
-    let dispatch = if r.fields.is_empty() {
+    // A struct without known fields keeps everything (and a one-arm match is a lint).
+    let dispatch = if fields.is_empty() {
         quote!(extra_fields.push(key.as_str(), &mut map)?;)
     } else {
         quote! {
@@ -285,9 +331,9 @@ fn deserialize_impl(r: &ResourceIr<'_>, rt: &TokenStream) -> TokenStream {
 
 /// What a field is decoded as: its own type, except timestamps, which go through the
 /// runtime's faster parser of the same text.
-fn slot_type(f: &FieldIr, rt: &TokenStream) -> TokenStream {
+fn slot_type(f: &FieldIr, nested: &[NestedIr], rt: &TokenStream) -> TokenStream {
     if f.column.def.data_type != DataType::Timestamp {
-        return field_type(f, rt);
+        return field_type(f, nested, rt);
     }
     if f.column.def.nullable {
         quote!(::core::option::Option<#rt::record::de::Timestamp>)
@@ -306,7 +352,7 @@ fn key_type(f: &FieldIr, rt: &TokenStream) -> TokenStream {
             quote!(#rt::record::FloatKey)
         }
     } else {
-        field_type(f, rt)
+        field_type(f, &[], rt)
     }
 }
 

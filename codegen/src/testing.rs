@@ -78,6 +78,7 @@ pub fn resource(name: &str) -> ResolvedResource {
         },
         struct_name: None,
         row_order: None,
+        inferred: None,
     }
 }
 

@@ -93,6 +93,17 @@ impl ColumnValue for serde_json::Value {
     }
 }
 
+/// A list field typed from the tables file (a child table's elements): written whole as
+/// JSON, which relational loading turns into the child table's rows.
+impl<T: Serialize> ColumnValue for Vec<T> {
+    fn write_to(&self, w: &mut dyn RowWriter) {
+        w.json(&self.to_json())
+    }
+    fn to_json(&self) -> serde_json::Value {
+        serialized(self)
+    }
+}
+
 impl<T: ColumnValue> ColumnValue for Option<T> {
     fn write_to(&self, w: &mut dyn RowWriter) {
         match self {

@@ -69,7 +69,50 @@ pub fn load(path: &Path) -> Result<LoadedSpec, Diagnostics> {
         .map_err(|e| file_error(format!("cannot read `{}`: {e}", path.display()), None))?;
     let mut loaded = load_str(&text, path, format)?;
     loaded.files = vec![path.to_path_buf()];
+    attach_tables(path, &mut loaded)?;
     Ok(loaded)
+}
+
+/// Where `restsource infer` keeps a spec's inferred tables: `<stem>.tables.json` beside it.
+pub fn tables_file_path(spec: &Path) -> PathBuf {
+    let stem = spec.file_stem().map(|s| s.to_string_lossy().into_owned());
+    spec.with_file_name(format!("{}.tables.json", stem.unwrap_or_default()))
+}
+
+/// Gives each resource its committed inferred tables, when the spec has a tables file; a file
+/// that cannot be read is an error at its own position (it is part of the spec).
+fn attach_tables(spec: &Path, loaded: &mut LoadedSpec) -> Result<(), Diagnostics> {
+    use restsource_core::tables::{TablesError, TablesFile};
+    let path = tables_file_path(spec);
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Ok(());
+    };
+    let file = TablesFile::from_text(&text).map_err(|e| {
+        let (line, column) = match &e {
+            TablesError::Json(j) => (j.line().max(1), j.column().max(1)),
+            TablesError::Shape(_) => (1, 1),
+        };
+        Diagnostics(vec![Diagnostic {
+            severity: Severity::Error,
+            file: path.clone(),
+            line,
+            column,
+            len: 1,
+            path: String::new(),
+            message: format!("the inferred tables beside the spec cannot be read: {e}"),
+            help: Some(
+                "re-run `restsource infer SPEC` to rewrite it, or delete it to load without \
+                 inferred types"
+                    .into(),
+            ),
+            source_line: text.lines().nth(line - 1).unwrap_or_default().to_string(),
+        }])
+    })?;
+    for r in &mut loaded.resolved.resources {
+        r.inferred = file.resource(&r.def.name).cloned();
+    }
+    loaded.files.push(path);
+    Ok(())
 }
 
 /// Parses, validates and resolves spec text; `file` is only used in messages and for the

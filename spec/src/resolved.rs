@@ -56,6 +56,9 @@ pub struct ResolvedResource {
     /// The order the API sends records in, by incremental cursor, when the spec says so
     /// (`incremental.row_order`): read at compile time only, to allow a `checkpoint`.
     pub row_order: Option<crate::model::RowOrder>,
+    /// The resource's tables as `restsource infer` committed them beside the spec
+    /// (`<spec stem>.tables.json`): codegen types every field they know.
+    pub inferred: Option<restsource_core::tables::ResourceTables>,
 }
 
 /// A declared column: its definition (`restsource_core`'s, owned; one name for JSON and SQL)

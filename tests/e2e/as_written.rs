@@ -32,7 +32,7 @@ use specs::*;
 /// The recorder's record count per resource.
 const RECORDS: usize = 40;
 
-async fn mock(auth: AuthMode) -> MockApi {
+pub(crate) async fn mock(auth: AuthMode) -> MockApi {
     MockApi::start(MockConfig {
         records: RECORDS,
         analytics_auth: auth,
@@ -41,11 +41,11 @@ async fn mock(auth: AuthMode) -> MockApi {
     .await
 }
 
-fn key() -> Secret {
+pub(crate) fn key() -> Secret {
     Secret::new("test-key")
 }
 
-async fn load(extractor: &Extractor, handles: &[ResourceHandle], db: &Path) {
+pub(crate) async fn load(extractor: &Extractor, handles: &[ResourceHandle], db: &Path) {
     let destination = Destination::from_url(&format!("sqlite:{}", db.display())).unwrap();
     Pipeline::new(destination)
         .with_options(PipelineOptions {
@@ -71,7 +71,7 @@ fn instant(v: &Value) -> Value {
 
 /// Every table of the database as the recorder writes dlt's: by name, with parent, columns
 /// and rows (ids as stable paths, load ids as `L`, timestamps as instants).
-fn ours(db: &Path) -> BTreeMap<String, Value> {
+pub(crate) fn ours(db: &Path) -> BTreeMap<String, Value> {
     let conn = rusqlite::Connection::open(db).unwrap();
     let mut stmt = conn
         .prepare(r#"SELECT "schema" FROM "_rs_schema""#)
@@ -200,7 +200,7 @@ fn dlts(seed: &str) -> BTreeMap<String, Value> {
     out
 }
 
-fn assert_conforms(seed: &str, db: &Path) {
+pub(crate) fn assert_conforms(seed: &str, db: &Path) {
     let (want, got) = (dlts(seed), ours(db));
     assert!(!want.is_empty());
     let names = |m: &BTreeMap<String, Value>| m.keys().cloned().collect::<Vec<_>>();

@@ -4,6 +4,7 @@
 mod analytics;
 mod as_written;
 mod harness;
+mod inferred;
 mod inventory;
 mod oauth;
 mod program;

@@ -176,7 +176,7 @@ impl ExtraBuilder {
     }
 
     /// Appends field `key` with `raw`, a valid JSON value.
-    fn push_raw(&mut self, key: &str, raw: &str) {
+    pub(crate) fn push_raw(&mut self, key: &str, raw: &str) {
         self.begin_field(key, raw.len());
         push_minified(&mut self.json, raw);
     }

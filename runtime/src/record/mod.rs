@@ -64,6 +64,22 @@ pub fn walk(value: &serde_json::Value, path: &[PathStep]) -> Option<serde_json::
     restsource_core::path::walk(value, path).cloned()
 }
 
+/// The struct of a list element typed from the tables file: one row of a child table. Names
+/// the table and the struct of its parent table's rows, so code reading the loaded tables
+/// can follow the link (`<row id column>` of the parent, `<parent id column>` here).
+pub trait ChildRow {
+    /// The child table (dlt's name, e.g. `orders__lines`).
+    const TABLE: &'static str;
+    /// The struct of the rows this table's rows belong to.
+    type Parent;
+}
+
+/// A nested struct's JSON form (what it serializes to; `null` if it cannot be serialized,
+/// which generated structs always can).
+pub fn nested_json<T: Serialize>(value: &T) -> serde_json::Value {
+    serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
+}
+
 /// Receives one row's values in column order. Each destination implements it to bind
 /// parameters without intermediate allocations.
 pub trait RowWriter {

@@ -314,6 +314,7 @@ fn resource(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &merge::Merged) -> Op
         },
         struct_name: base.struct_name.clone(),
         row_order: ep.row_order,
+        inferred: None,
     };
     Some(Partial {
         resource,
