@@ -12,7 +12,8 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Every spec in `dir`, sorted (the JSON Schema of the format is not a spec).
+/// Every spec in `dir`, sorted (the JSON Schema of the format and the inferred tables files
+/// beside specs are not specs).
 fn specs_in(dir: &str) -> Vec<PathBuf> {
     let mut specs: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
         .map(|dir| {
@@ -21,6 +22,7 @@ fn specs_in(dir: &str) -> Vec<PathBuf> {
                     let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
                     (name.ends_with(".json") || name.ends_with(".toml"))
                         && !name.ends_with(".schema.json")
+                        && !name.ends_with(".tables.json")
                 })
                 .collect()
         })

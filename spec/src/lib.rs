@@ -110,6 +110,22 @@ fn attach_tables(spec: &Path, loaded: &mut LoadedSpec) -> Result<(), Diagnostics
     })?;
     for r in &mut loaded.resolved.resources {
         r.inferred = file.resource(&r.def.name).cloned();
+        // The warning that an undeclared key column has no type is moot once the file types it.
+        let Some(tables) = &r.inferred else { continue };
+        let Some(root) = tables.root() else { continue };
+        for key in &r.def.primary_key {
+            let typed = root
+                .columns
+                .iter()
+                .any(|c| c.path.as_deref() == Some(std::slice::from_ref(key)));
+            if typed {
+                let moot = format!(
+                    "primary key column `{key}` of resource `{}` is not among the declared columns",
+                    r.def.name
+                );
+                loaded.warnings.retain(|w| w.message != moot);
+            }
+        }
     }
     loaded.files.push(path);
     Ok(())
