@@ -26,6 +26,10 @@ pub const STAGING_PREFIX: &str = "_rs_staging_";
 
 /// Table with one row per load (run): id, start, end, status and row counts.
 pub const LOADS_TABLE: &str = "_rs_loads";
+/// dlt's table of completed loads (`load_id`, `schema_name`, `status` 0, `inserted_at`,
+/// `schema_version_hash`), kept beside [`LOADS_TABLE`] when a run names its tables as dlt does,
+/// so dbt models and queries that read it (e.g. `WHERE status = 0`) work unchanged.
+pub const DLT_LOADS_TABLE: &str = "_dlt_loads";
 /// Table with one row per resource of a load: its table, mode, status and row count.
 pub const LOAD_RESOURCES_TABLE: &str = "_rs_load_resources";
 /// Table with each resource's incremental state, as of the last load that committed it.

@@ -309,6 +309,22 @@ async fn a_frozen_contract_fails_the_run_and_keeps_nothing_of_it(b: &Backend) {
         .await
         .iter()
         .any(|c| c.starts_with("b ")));
+    // dlt's `_dlt_loads` lists the completed load (status 0), not the failed one.
+    assert_eq!(
+        b.query(
+            r#"SELECT l.status,
+                 CASE WHEN l.inserted_at = r.finished_at THEN 'at finish' ELSE 'other' END,
+                 r.status
+               FROM "_dlt_loads" l JOIN "_rs_loads" r ON r.load_id = l.load_id"#,
+            3
+        )
+        .await,
+        [vec![json!(0), json!("at finish"), json!("completed")]]
+    );
+    assert_eq!(
+        b.query(r#"SELECT COUNT(*) FROM "_rs_loads""#, 1).await,
+        [vec![json!(2)]]
+    );
 }
 
 #[tokio::test]

@@ -10,7 +10,7 @@ mod system;
 mod table;
 
 pub use defs::{SqlDefs, TableSql, TableStatements};
-pub use system::system_tables;
+pub use system::{dlt_loads_table, system_tables};
 pub use table::{
     column_type, introspected_type, quote_ident, statements, DedupSort, Dialect, SqlColumn,
     SqlTable,

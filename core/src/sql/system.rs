@@ -32,6 +32,20 @@ CREATE TABLE IF NOT EXISTS "_rs_schema" (
   "resource" text PRIMARY KEY, "schema" jsonb NOT NULL, "load_id" text NOT NULL);
 "#;
 
+/// `CREATE TABLE IF NOT EXISTS` for dlt's `_dlt_loads` ([`crate::names::DLT_LOADS_TABLE`]),
+/// with dlt's columns, types and nullability: a real table rather than a view over
+/// `_rs_loads`, so a dataset dlt loaded before keeps its rows and gains restsource's.
+pub const fn dlt_loads_table(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Sqlite => {
+            r#"CREATE TABLE IF NOT EXISTS "_dlt_loads" ("load_id" TEXT NOT NULL, "schema_name" TEXT, "status" INTEGER NOT NULL, "inserted_at" TIMESTAMP NOT NULL, "schema_version_hash" TEXT);"#
+        }
+        Dialect::Postgres => {
+            r#"CREATE TABLE IF NOT EXISTS "_dlt_loads" ("load_id" text NOT NULL, "schema_name" text, "status" bigint NOT NULL, "inserted_at" timestamp with time zone NOT NULL, "schema_version_hash" text);"#
+        }
+    }
+}
+
 /// `CREATE TABLE IF NOT EXISTS` for restsource's own tables in `dialect`, as one batch of
 /// statements: loads (one row per run), load resources (one row per resource of a run) and
 /// incremental state and normalized schema (one row per resource each).

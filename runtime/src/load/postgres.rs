@@ -57,6 +57,12 @@ pub(crate) struct PostgresWriter {
 }
 
 impl PostgresWriter {
+    /// Whether this run names its tables as dlt does (then it keeps `_dlt_loads` too).
+    fn dlt_names(&self) -> bool {
+        self.relational
+            .is_some_and(|r| r.system == crate::normalize::SystemColumns::DLT)
+    }
+
     /// Connects and creates the system tables (in `schema` when given); waits at most
     /// `lock_timeout` for other runs.
     pub fn open(
@@ -96,9 +102,14 @@ impl PostgresWriter {
         // The server's lock_timeout bounds the wait for another run's (short) DDL; the SET
         // persists after COMMIT, the SET LOCAL does not.
         let ms = lock_timeout.as_millis().max(1);
+        let dlt_loads = if w.dlt_names() {
+            restsource_core::sql::dlt_loads_table(restsource_core::sql::Dialect::Postgres)
+        } else {
+            ""
+        };
         let ddl = format!(
             "BEGIN; SET LOCAL lock_timeout = '{ms}ms'; SELECT pg_advisory_xact_lock({}); \
-             {set_schema} {SYSTEM_TABLES} COMMIT;",
+             {set_schema} {SYSTEM_TABLES} {dlt_loads} COMMIT;",
             pl::DDL_KEY
         );
         if let Err(e) = w.batch(&ddl) {
@@ -546,6 +557,13 @@ impl Writer for PostgresWriter {
             r#"UPDATE "_rs_loads" SET "finished_at" = $2, "status" = 'completed', "rows" = $3 WHERE "load_id" = $1"#,
             &[&self.load_id, &finished_at, &rows],
         )?;
+        if self.dlt_names() {
+            // dlt's status 0 is "loaded"; the row commits with the rows it announces.
+            self.exec(
+                r#"INSERT INTO "_dlt_loads" ("load_id", "status", "inserted_at") VALUES ($1, 0, $2)"#,
+                &[&self.load_id, &finished_at],
+            )?;
+        }
         self.batch("COMMIT")?;
         self.in_tx = false;
         self.release();

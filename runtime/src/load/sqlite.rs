@@ -118,7 +118,19 @@ impl SqliteWriter {
             .map_err(|e| self.busy(e))?;
         self.in_tx = true;
         self.conn.execute_batch(SYSTEM_TABLES)?;
+        if self.dlt_names() {
+            self.conn
+                .execute_batch(restsource_core::sql::dlt_loads_table(
+                    restsource_core::sql::Dialect::Sqlite,
+                ))?;
+        }
         Ok(())
+    }
+
+    /// Whether this run names its tables as dlt does (then it keeps `_dlt_loads` too).
+    fn dlt_names(&self) -> bool {
+        self.relational
+            .is_some_and(|r| r.system == crate::normalize::SystemColumns::DLT)
     }
 
     fn begin_in_tx(&mut self, load_id: &str) -> Result<StartState, LoadError> {
@@ -445,6 +457,13 @@ impl Writer for SqliteWriter {
             r#"UPDATE "_rs_loads" SET "finished_at" = ?2, "status" = 'completed', "rows" = ?3 WHERE "load_id" = ?1"#,
             params![self.load_id, at, rows],
         )?;
+        if self.dlt_names() {
+            // dlt's status 0 is "loaded"; the row commits with the rows it announces.
+            self.conn.execute(
+                r#"INSERT INTO "_dlt_loads" ("load_id", "status", "inserted_at") VALUES (?1, 0, ?2)"#,
+                params![self.load_id, at],
+            )?;
+        }
         self.conn.execute_batch("COMMIT")?;
         self.in_tx = false;
         Ok(())
