@@ -1090,7 +1090,7 @@ pub mod shop {
         rate_limit: None,
         secrets: &[],
         resources: &[&ORDERS],
-        tables: ::restsource::runtime::def::TablesMode::Json,
+        tables: ::restsource::runtime::def::TablesMode::Relational,
     };
     /// The secrets this source reads at run time (values print as `***`).
     #[derive(Debug, Clone)]

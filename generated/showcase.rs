@@ -2237,7 +2237,7 @@ pub mod showcase {
             },
         ],
         resources: &[&ITEMS, &ITEM_DETAILS, &TYPE, &SOURCE_2, &NEW, &OFFSETS],
-        tables: ::restsource::runtime::def::TablesMode::Json,
+        tables: ::restsource::runtime::def::TablesMode::Relational,
     };
     /// The secrets this source reads at run time (values print as `***`).
     #[derive(Debug, Clone)]

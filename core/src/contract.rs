@@ -77,10 +77,12 @@ impl SchemaContract {
 pub enum TablesMode {
     /// The declared columns, typed, plus every undeclared field kept as JSON in one `_rs_extra`
     /// column: one table per resource.
-    #[default]
     Json,
     /// dlt's normalization: nested objects flattened into `parent__child` columns, lists into
     /// child tables, every field typed by inference, restsource's system columns (`_rs_id`, ...).
+    /// The default: what a data engineer coming from dlt or Airbyte expects of a spec that
+    /// declares no columns.
+    #[default]
     Relational,
     /// As `relational`, with dlt's system column and table names (`_dlt_id`, `_dlt_loads`, ...),
     /// so queries and dbt models written against a dlt dataset work unchanged.

@@ -481,6 +481,6 @@ fn contracts_and_nesting_resolve_resource_then_defaults_then_source() {
         "client": {"base_url": "https://api.example.com"},
         "resources": ["plain"]
     }));
-    assert_eq!(bare.tables, TablesMode::Json);
+    assert_eq!(bare.tables, TablesMode::Relational);
     assert_eq!(bare.resources[0].def.relational, RelationalDef::DEFAULT);
 }

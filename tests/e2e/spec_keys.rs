@@ -82,3 +82,83 @@ async fn a_spec_asking_for_dlt_tables_gets_them_at_each_resources_nesting() {
     );
     drop(api);
 }
+
+/// A seed config as written: no `tables` key, no `columns`.
+mod bare {
+    restsource::include_source!("specs/as_written/analytics.json");
+}
+
+#[tokio::test]
+async fn a_spec_that_does_not_say_loads_relational_tables_into_sql_and_whole_records_into_json_lines(
+) {
+    assert_eq!(
+        bare::analytics::SOURCE.tables,
+        restsource::runtime::def::TablesMode::Relational
+    );
+    let api = MockApi::start(MockConfig {
+        records: 20,
+        ..MockConfig::default()
+    })
+    .await;
+    let src = bare::analytics::Source::new(bare::analytics::Secrets {
+        api_key: Secret::new("test-key"),
+    })
+    .with_base_url(api.base_url())
+    .with_options(fast_options());
+    let quiet = PipelineOptions {
+        progress: false,
+        ..PipelineOptions::default()
+    };
+
+    let db = scratch_db("spec-keys-default");
+    let destination = Destination::from_url(&format!("sqlite:{}", db.display())).unwrap();
+    Pipeline::new(destination)
+        .with_options(quiet.clone())
+        .run(&src)
+        .await
+        .unwrap();
+    let names = tables(&db);
+    assert!(
+        names.contains(&"resource_name__tags".to_string()),
+        "{names:?}"
+    );
+    let root = columns(&db, "resource_name");
+    assert_eq!(
+        root[0],
+        ("id".to_string(), "INTEGER".to_string()),
+        "{root:?}"
+    );
+    assert!(root.iter().any(|(n, _)| n == "_rs_id"), "{root:?}");
+    assert!(!root.iter().any(|(n, _)| n == "_rs_extra"), "{root:?}");
+
+    // JSON lines keeps each record whole, whatever the spec's tables mode.
+    let dir = scratch_db("spec-keys-default-jsonl").with_extension("d");
+    let _ = std::fs::remove_dir_all(&dir);
+    let destination = Destination::from_url(&format!("jsonl:{}", dir.display())).unwrap();
+    Pipeline::new(destination)
+        .with_options(quiet.clone())
+        .run(&src)
+        .await
+        .unwrap();
+    let text = std::fs::read_to_string(dir.join("resource_name.jsonl")).unwrap();
+    let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert!(first["_rs_extra"]["tags"].is_array(), "{first}");
+    assert!(first["_rs_extra"]["data"]["geo"].is_object(), "{first}");
+    assert!(!dir.join("resource_name__tags.jsonl").exists());
+
+    // Asking for relational tables in JSON lines on the run is refused, not ignored.
+    let destination = Destination::from_url(&format!("jsonl:{}", dir.display())).unwrap();
+    let err = Pipeline::new(destination)
+        .with_options(PipelineOptions {
+            tables: Some(restsource::runtime::def::TablesMode::Relational),
+            ..quiet
+        })
+        .run(&src)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("relational loading needs a SQL destination"),
+        "{err}"
+    );
+}

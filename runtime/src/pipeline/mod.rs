@@ -51,8 +51,9 @@ pub struct PipelineOptions {
     /// `Relational` and `Dlt` normalize records into typed root and child tables as dlt makes
     /// them, with the schema kept in the destination (SQLite and PostgreSQL); `Json` keeps the
     /// declared columns plus the `_rs_extra` JSON column. `None` (the default): the source's
-    /// (its spec's `tables`, `json` when the spec does not say; [`Pipeline::load`] and the
-    /// other event-level entry points, which have no source, load `json`).
+    /// (its spec's `tables`, `relational` when the spec does not say, and always `json` into
+    /// JSON lines, which keeps records whole; [`Pipeline::load`] and the other event-level
+    /// entry points, which have no source, load `json`).
     pub tables: Option<TablesMode>,
     /// A schema contract for every resource of the run, over each resource's own (dlt's
     /// `pipeline.run(schema_contract=...)`); `None` (the default): each resource's.
@@ -282,13 +283,18 @@ impl Pipeline {
         let destination = self.destination.clone();
         let handle = tokio::runtime::Handle::current();
         let lock_timeout = self.options.lock_timeout;
-        let relational =
-            SystemColumns::of(self.options.tables.unwrap_or(source_tables)).map(|system| {
-                RelationalOptions {
-                    system,
-                    contract: self.options.schema_contract,
-                }
-            });
+        // JSON lines keeps records whole: a spec's tables mode (relational by default) does
+        // not apply to it; only an explicit run option asks, and is refused.
+        let jsonl = matches!(self.destination, crate::load::Destination::Jsonl(_));
+        let mode = match self.options.tables {
+            Some(mode) => mode,
+            None if jsonl => TablesMode::Json,
+            None => source_tables,
+        };
+        let relational = SystemColumns::of(mode).map(|system| RelationalOptions {
+            system,
+            contract: self.options.schema_contract,
+        });
         let defs: Vec<&'static ResourceDef> = defs
             .iter()
             .copied()

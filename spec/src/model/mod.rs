@@ -43,9 +43,10 @@ pub struct SourceSpec {
     pub name: Option<String>,
     /// HTTP client settings shared by every resource.
     pub client: ClientConfig,
-    /// (rs) How records become tables: `json` (the declared columns plus one `_rs_extra` JSON
-    /// column), `relational` (dlt's normalization: flattened columns and child tables, every
-    /// field typed) or `dlt` (relational with dlt's system names `_dlt_id`, `_dlt_loads`, ...).
+    /// (rs) How records become tables: `relational` (the default: dlt's normalization,
+    /// flattened columns and child tables, every field typed), `dlt` (relational with dlt's
+    /// system names `_dlt_id`, `_dlt_loads`, ...) or `json` (the declared columns plus one
+    /// `_rs_extra` JSON column). JSON lines destinations keep records whole whatever it says.
     /// A program's `--tables` overrides it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tables: Option<TablesMode>,
