@@ -36,6 +36,7 @@ on_every_backend!(
     replace_empties_child_tables_too,
     a_frozen_contract_fails_the_run_and_keeps_nothing_of_it,
     a_resources_own_contract_and_nesting_apply_without_run_options,
+    insert_only_keeps_the_first_record_of_a_key_with_its_child_rows,
 );
 
 /// `items_di` with the spec's `schema_contract = {columns = "freeze"}` and
@@ -390,5 +391,63 @@ async fn a_resources_own_contract_and_nesting_apply_without_run_options(b: &Back
     assert_eq!(
         b.query("SELECT id FROM items_fz ORDER BY id", 1).await,
         [vec![json!(1)]]
+    );
+}
+
+/// dlt's insert-only: a key stored (by an earlier run or an earlier page) or met earlier in the
+/// page keeps its first record and its child rows; nothing is updated or deleted.
+async fn insert_only_keeps_the_first_record_of_a_key_with_its_child_rows(b: &Backend) {
+    let p = pipeline(b, SystemColumns::DLT);
+    p.load(stream::iter(vec![
+        page(
+            &ITEMS_IO,
+            vec![
+                with(item(1, "a", 1), json!({"tags": ["x", "y"]})),
+                with(item(2, "b", 1), json!({"tags": ["z"]})),
+                with(item(2, "b-again", 2), json!({"tags": ["no"]})),
+            ],
+        ),
+        page(
+            &ITEMS_IO,
+            vec![with(item(1, "a-next-page", 2), json!({"tags": ["no"]}))],
+        ),
+        done(&ITEMS_IO, None),
+    ]))
+    .await
+    .unwrap();
+    p.load(stream::iter(vec![
+        page(
+            &ITEMS_IO,
+            vec![
+                with(item(1, "a-next-run", 3), json!({"tags": ["no"]})),
+                with(item(3, "c", 1), json!({"tags": ["w"]})),
+            ],
+        ),
+        done(&ITEMS_IO, None),
+    ]))
+    .await
+    .unwrap();
+    assert_eq!(
+        b.query("SELECT id, name, version FROM items_io ORDER BY id", 3)
+            .await,
+        [
+            vec![json!(1), json!("a"), json!(1)],
+            vec![json!(2), json!("b"), json!(1)],
+            vec![json!(3), json!("c"), json!(1)],
+        ]
+    );
+    assert_eq!(
+        b.query(
+            "SELECT r.id, c.value FROM items_io__tags c \
+             JOIN items_io r ON c._dlt_root_id = r._dlt_id ORDER BY r.id, c._dlt_list_idx",
+            2
+        )
+        .await,
+        [
+            vec![json!(1), json!("x")],
+            vec![json!(1), json!("y")],
+            vec![json!(2), json!("z")],
+            vec![json!(3), json!("w")],
+        ]
     );
 }

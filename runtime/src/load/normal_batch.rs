@@ -52,7 +52,7 @@ pub(crate) fn chunks(rows: usize, width: usize, dialect: Dialect) -> Vec<usize> 
 
 /// The placeholder of parameter `index` (1-based), as core's statements write it: PostgreSQL
 /// decimals travel as text and are cast.
-fn param(out: &mut String, dialect: Dialect, index: usize, data_type: DataType) {
+pub(crate) fn param(out: &mut String, dialect: Dialect, index: usize, data_type: DataType) {
     use std::fmt::Write;
     let _ = match (dialect, data_type) {
         (Dialect::Sqlite, _) => write!(out, "?{index}"),
@@ -97,6 +97,30 @@ pub(crate) fn insert_rows(dialect: Dialect, table: &TableSchema, rows: usize) ->
 
 /// `DELETE FROM table WHERE column IN (values) [RETURNING returning]` for `values` values of
 /// type `data_type`.
+/// `SELECT CAST(<column> AS TEXT) FROM <table> WHERE <column> IN (<values> parameters)`: which
+/// of a page's keys are stored (insert-only merges).
+pub(crate) fn select_in(
+    dialect: Dialect,
+    table: &str,
+    column: &str,
+    data_type: DataType,
+    values: usize,
+) -> String {
+    let c = quote_ident(column);
+    let mut sql = format!(
+        "SELECT CAST({c} AS TEXT) FROM {} WHERE {c} IN (",
+        quote_ident(table)
+    );
+    for i in 0..values {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        param(&mut sql, dialect, i + 1, data_type);
+    }
+    sql.push(')');
+    sql
+}
+
 pub(crate) fn delete_in(
     dialect: Dialect,
     table: &str,
@@ -184,6 +208,21 @@ impl Page {
             let text = Value::from(key.clone()).to_string();
             if let Some(earlier) = self.latest.insert(text, index) {
                 self.staged[earlier].insert = false;
+            }
+        }
+        self.staged.push(staged);
+    }
+
+    /// Adds a record of an insert-only merge: a record whose key an earlier record of the page
+    /// has is not inserted (the first stays, as `ON CONFLICT DO NOTHING` keeps it).
+    pub fn push_keeping_first(&mut self, mut staged: Staged) {
+        let index = self.staged.len();
+        if let Some(key) = &staged.key {
+            let text = Value::from(key.clone()).to_string();
+            if self.latest.contains_key(&text) {
+                staged.insert = false;
+            } else {
+                self.latest.insert(text, index);
             }
         }
         self.staged.push(staged);

@@ -205,3 +205,44 @@ fn decimal_keys_are_written_record_by_record() {
     assert_eq!(rows.len(), 1);
     assert!(rows[0].starts_with("t: 1.5 | 2 | 'L' | "), "{rows:?}");
 }
+
+/// Insert-only with a key of two columns (one query per key): the first record of a key
+/// stays, across pages and within one.
+#[test]
+fn insert_only_with_a_two_column_key_keeps_each_first_record() {
+    let conn = Connection::open_in_memory().unwrap();
+    let mut n = Normalizer::new(Naming::SQLITE, SystemColumns::DLT);
+    n.root_key = true;
+    n.primary_key = vec!["a".into(), "b".into()];
+    let tables = NormalTables::stored(Schema::new(), n.primary_key.clone(), SystemColumns::DLT);
+    let mut w = NormalWriter::new(n, tables, "t", NormalMode::InsertOnly, RootId::KeyHash);
+    let pages = [
+        vec![
+            json!({"a": 1, "b": "x", "v": "first", "l": [1]}),
+            json!({"a": 1, "b": "y", "v": "first"}),
+            json!({"a": 1, "b": "x", "v": "again", "l": [2]}),
+        ],
+        vec![
+            json!({"a": 1, "b": "y", "v": "next page"}),
+            json!({"a": 2, "b": "x", "v": "first"}),
+        ],
+    ];
+    for page in &pages {
+        w.write_records(&mut SqliteSql(&conn), "t", page.iter().map(fields), "L")
+            .unwrap();
+    }
+    let rows: Vec<String> = dump(&conn)
+        .into_iter()
+        .filter(|l| !l.starts_with("CREATE"))
+        .map(|l| l.split(" | ").take(3).collect::<Vec<_>>().join(" | "))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "t: 1 | 'x' | 'first'",
+            "t: 1 | 'y' | 'first'",
+            "t: 2 | 'x' | 'first'",
+            "t__l: 1 | 'khlsLbyhkJKGeQ' | 'khlsLbyhkJKGeQ'"
+        ]
+    );
+}

@@ -55,6 +55,9 @@ pub(crate) enum NormalMode {
     /// Delete the stored record with the same key and its child rows, then insert (dlt's
     /// delete-insert; with key-hash root ids also its upsert, whose rows come out the same).
     Merge,
+    /// Insert a record only when no stored record and no earlier record of the run has its
+    /// key; otherwise skip it with its child rows (dlt's insert-only).
+    InsertOnly,
 }
 
 /// One resource's normalized tables in one destination.
@@ -115,11 +118,7 @@ impl NormalWriter {
             Mode::Append | Mode::Replace => (NormalMode::Append, RootId::Random, false),
             Mode::DeleteInsert => (NormalMode::Merge, RootId::Random, true),
             Mode::Upsert => (NormalMode::Merge, RootId::KeyHash, true),
-            Mode::InsertOnly => {
-                return Err(config(
-                    "merge strategy insert-only is not supported with relational loading yet",
-                ))
-            }
+            Mode::InsertOnly => (NormalMode::InsertOnly, RootId::KeyHash, true),
         };
         let naming = match sql.dialect() {
             Dialect::Sqlite => Naming::SQLITE,
@@ -269,7 +268,7 @@ impl NormalWriter {
         };
         let root_table = self.tables.schema.table_at(root.table);
         let mut key = None;
-        if self.mode == NormalMode::Merge && !self.normalizer.primary_key.is_empty() {
+        if self.mode != NormalMode::Append && !self.normalizer.primary_key.is_empty() {
             let Some(k) = key_of(root_table, root, &self.normalizer.primary_key) else {
                 return Err(LoadError::Config {
                     resource: resource.to_string(),
@@ -292,11 +291,16 @@ impl NormalWriter {
             .as_ref()
             .is_some_and(|flag| is_deleted(root_table, root, flag));
         let end = self.rows.len();
-        self.page.push(Staged {
+        let staged = Staged {
             rows: start..end,
             key,
             insert: !deleted,
-        });
+        };
+        if self.mode == NormalMode::InsertOnly {
+            self.page.push_keeping_first(staged);
+        } else {
+            self.page.push(staged);
+        }
         Ok(if deleted { 0 } else { end - start })
     }
 
@@ -311,8 +315,12 @@ impl NormalWriter {
             return Ok(());
         }
         let dialect = sql.dialect();
-        if self.mode == NormalMode::Merge && !self.normalizer.primary_key.is_empty() {
-            self.delete_replaced(sql, dialect)?;
+        if !self.normalizer.primary_key.is_empty() {
+            match self.mode {
+                NormalMode::Merge => self.delete_replaced(sql, dialect)?,
+                NormalMode::InsertOnly => self.skip_stored(sql, dialect)?,
+                NormalMode::Append => {}
+            }
         }
         // Rows by table, in page order within each table.
         let schema = &self.tables.schema;
@@ -594,3 +602,6 @@ mod tests {
 #[cfg(all(test, feature = "sqlite"))]
 #[path = "normal_page_tests.rs"]
 mod page_tests;
+
+#[path = "normal_insert_only.rs"]
+mod insert_only;
