@@ -108,7 +108,7 @@ pub mod shop {
                                 )?
                             }
                             "placedAt" => {
-                                ::restsource::runtime::record::de::lenient(
+                                ::restsource::runtime::record::de::lenient_scalar(
                                     &mut slot_2,
                                     "placedAt",
                                     &mut map,
@@ -116,7 +116,7 @@ pub mod shop {
                                 )?
                             }
                             "total" => {
-                                ::restsource::runtime::record::de::lenient(
+                                ::restsource::runtime::record::de::lenient_scalar(
                                     &mut slot_3,
                                     "total",
                                     &mut map,
@@ -389,7 +389,7 @@ pub mod shop {
                     {
                         match key.as_str() {
                             "name" => {
-                                ::restsource::runtime::record::de::lenient(
+                                ::restsource::runtime::record::de::lenient_scalar(
                                     &mut slot_0,
                                     "name",
                                     &mut map,
@@ -463,7 +463,7 @@ pub mod shop {
                     {
                         match key.as_str() {
                             "lat" => {
-                                ::restsource::runtime::record::de::lenient(
+                                ::restsource::runtime::record::de::lenient_scalar(
                                     &mut slot_0,
                                     "lat",
                                     &mut map,
@@ -534,7 +534,7 @@ pub mod shop {
                     {
                         match key.as_str() {
                             "city" => {
-                                ::restsource::runtime::record::de::lenient(
+                                ::restsource::runtime::record::de::lenient_scalar(
                                     &mut slot_0,
                                     "city",
                                     &mut map,
@@ -608,7 +608,7 @@ pub mod shop {
                     {
                         match key.as_str() {
                             "amount" => {
-                                ::restsource::runtime::record::de::lenient(
+                                ::restsource::runtime::record::de::lenient_scalar(
                                     &mut slot_0,
                                     "amount",
                                     &mut map,
@@ -673,7 +673,7 @@ pub mod shop {
                     {
                         match key.as_str() {
                             "code" => {
-                                ::restsource::runtime::record::de::lenient(
+                                ::restsource::runtime::record::de::lenient_scalar(
                                     &mut slot_0,
                                     "code",
                                     &mut map,
@@ -760,7 +760,7 @@ pub mod shop {
                     {
                         match key.as_str() {
                             "sku" => {
-                                ::restsource::runtime::record::de::lenient(
+                                ::restsource::runtime::record::de::lenient_scalar(
                                     &mut slot_0,
                                     "sku",
                                     &mut map,
@@ -768,7 +768,7 @@ pub mod shop {
                                 )?
                             }
                             "qty" => {
-                                ::restsource::runtime::record::de::lenient(
+                                ::restsource::runtime::record::de::lenient_scalar(
                                     &mut slot_1,
                                     "qty",
                                     &mut map,

@@ -267,6 +267,16 @@ pub(crate) fn deserialize_impl(
             FieldKind::Declared => {
                 quote!(#json => #rt::record::de::field(&mut #s, #json, &mut map)?,)
             }
+            // Scalars the runtime reads in one pass; the rest through the value's text.
+            FieldKind::Inferred(Shape::Scalar(
+                DataType::Bigint
+                | DataType::Double
+                | DataType::Bool
+                | DataType::Text
+                | DataType::Timestamp,
+            )) => quote!(
+                #json => #rt::record::de::lenient_scalar(&mut #s, #json, &mut map, &mut extra_fields)?,
+            ),
             FieldKind::Inferred(_) => quote!(
                 #json => #rt::record::de::lenient(&mut #s, #json, &mut map, &mut extra_fields)?,
             ),

@@ -59,24 +59,7 @@ pub fn field<'de, T: Deserialize<'de>, A: MapAccess<'de>>(
     Ok(())
 }
 
-/// Reads the value of field `name`, typed from the tables `restsource infer` committed, into
-/// `slot` when it fits that type; any other value is kept whole among the record's undeclared
-/// fields, where relational loading gives it the variant column it gets without the file.
-/// The API drifting is then what `restsource infer --check` reports, not a failed run.
-pub fn lenient<'de, T: serde::de::DeserializeOwned, A: MapAccess<'de>>(
-    slot: &mut Option<T>,
-    name: &str,
-    map: &mut A,
-    extra: &mut super::ExtraBuilder,
-) -> Result<(), A::Error> {
-    let mut raw = String::new();
-    map.next_value_seed(super::raw::RawInto(&mut raw))?;
-    match serde_json::from_str::<T>(&raw) {
-        Ok(v) => *slot = Some(v),
-        Err(_) => extra.push_raw(name, &raw),
-    }
-    Ok(())
-}
+pub use super::lenient::{lenient, lenient_scalar, Scalar};
 
 /// The value of a non-nullable field, or serde's `missing field` error.
 pub fn required<T, E: Error>(slot: Option<T>, name: &'static str) -> Result<T, E> {

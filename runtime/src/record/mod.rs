@@ -9,6 +9,7 @@ pub mod cursor;
 pub mod de;
 mod extra;
 pub(crate) mod key;
+mod lenient;
 mod raw;
 
 pub use cursor::{Cursor, CursorField};

@@ -81,7 +81,7 @@ impl<'de> Visitor<'de> for RawVisitor<'_> {
 }
 
 /// Writes a value as JSON from the parts a deserializer reports.
-struct Transcode<'a>(&'a mut String);
+pub(super) struct Transcode<'a>(pub(super) &'a mut String);
 
 impl<'de> DeserializeSeed<'de> for Transcode<'_> {
     type Value = ();
