@@ -219,10 +219,11 @@ impl Page {
         let index = self.staged.len();
         if let Some(key) = &staged.key {
             let text = Value::from(key.clone()).to_string();
-            if self.latest.contains_key(&text) {
-                staged.insert = false;
-            } else {
-                self.latest.insert(text, index);
+            match self.latest.entry(text) {
+                std::collections::hash_map::Entry::Occupied(_) => staged.insert = false,
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(index);
+                }
             }
         }
         self.staged.push(staged);
