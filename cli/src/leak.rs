@@ -227,6 +227,7 @@ fn auth(a: &ResolvedAuth) -> AuthDef {
             default_expiration_secs,
             client_auth,
             scopes,
+            refresh_token,
         } => AuthDef::OAuth2 {
             token_url: text(token_url),
             client_id: cred(client_id),
@@ -235,6 +236,20 @@ fn auth(a: &ResolvedAuth) -> AuthDef {
             default_expiration_secs: *default_expiration_secs,
             client_auth: *client_auth,
             scopes: strs(scopes),
+            refresh_token: refresh_token.as_ref().map(cred),
+        },
+        AuthDef::Session {
+            login_url,
+            username,
+            password,
+            token_path,
+            header,
+        } => AuthDef::Session {
+            login_url: text(login_url),
+            username: cred(username),
+            password: cred(password),
+            token_path: text(token_path),
+            header: header.as_deref().map(text),
         },
     }
 }

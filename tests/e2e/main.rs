@@ -3,6 +3,8 @@
 
 mod analytics;
 mod as_written;
+mod auth;
+mod auth_tokens;
 mod harness;
 mod inventory;
 mod oauth;

@@ -4,14 +4,12 @@
 
 use std::sync::atomic::Ordering;
 
-use bytes::Bytes;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::HeaderMap;
 use tokio::sync::watch;
-use url::Url;
 
 use super::attempt::Failure;
 use super::auth::AuthParts;
-use super::{choose_wait, Body, HttpClient, HttpError, HttpMethod, HttpRequest, Outcome, Response};
+use super::{choose_wait, HttpClient, HttpError, HttpRequest, Outcome, Response};
 use crate::def::{AuthDef, ResponseActionDef, RetryDef};
 
 /// What one attempt's result means for the request.
@@ -92,7 +90,9 @@ impl HttpClient {
                 }
             };
             let oauth = match (auth, &parts.token) {
-                (Some(a @ AuthDef::OAuth2 { .. }), Some(token)) if !refreshed => {
+                (Some(a @ (AuthDef::OAuth2 { .. } | AuthDef::Session { .. })), Some(token))
+                    if !refreshed =>
+                {
                     Some((a, token.clone()))
                 }
                 _ => None,
@@ -101,6 +101,12 @@ impl HttpClient {
                 Verdict::Done(outcome) => return outcome,
                 Verdict::Refresh(reason) => {
                     refreshed = true;
+                    let reason = match auth {
+                        Some(AuthDef::Session { .. }) => {
+                            "the API rejected the session token (401)".to_string()
+                        }
+                        _ => reason,
+                    };
                     tracing::info!(method = cx.method, url = %cx.shown, "{reason}: fetching a new one");
                     if let Some((a, token)) = oauth {
                         self.invalidate_token(a, &token).await;
@@ -166,6 +172,14 @@ impl HttpClient {
                 headers: Some(resp.headers),
                 kind: "status",
             };
+        }
+        if matches!(resp.status, 401 | 403) {
+            return Verdict::Done(Err(HttpError::Refused {
+                method: cx.method,
+                url: cx.shown.clone(),
+                status: resp.status,
+                body: self.excerpt(&resp.body),
+            }));
         }
         if resp.status >= 400 {
             return Verdict::Done(Err(HttpError::Status {
@@ -240,25 +254,6 @@ impl HttpClient {
         tokio::select! {
             _ = tokio::time::sleep(sleep_for) => {}
             _ = breaker.wait_for(|v| v.is_some()) => {}
-        }
-    }
-
-    /// A form POST to a token endpoint, with the default retry policy.
-    pub(super) async fn send_token_request(
-        &self,
-        url: Url,
-        headers: Vec<(HeaderName, HeaderValue)>,
-        form: String,
-    ) -> Result<Bytes, HttpError> {
-        let req = HttpRequest {
-            method: HttpMethod::Post,
-            url,
-            headers,
-            body: Body::Form(form),
-        };
-        match self.send(&req, None, &RetryDef::DEFAULT, &[]).await? {
-            Outcome::Response(r) => Ok(r.body),
-            Outcome::Ignored => Ok(Bytes::new()),
         }
     }
 }
