@@ -2216,6 +2216,7 @@ pub mod showcase {
             default_expiration_secs: 3600,
             client_auth: ::restsource::runtime::def::ClientAuth::Basic,
             scopes: &["read"],
+            refresh_token: None,
         }),
         timeout_secs: 30.0,
         rate_limit: Some(::restsource::runtime::def::RateLimitDef {
