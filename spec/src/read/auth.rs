@@ -88,7 +88,14 @@ fn alias(cx: &mut Cx<'_>, node: &Node, path: &str, name: &str) -> Option<AuthCon
             cx.error(
                 node.span,
                 path,
-                format!("auth `{name}` needs a token URL, so it cannot be written as a bare name"),
+                format!(
+                    "auth `{name}` needs {}, so it cannot be written as a bare name",
+                    if name == "session_token" {
+                        "a login URL and a token path"
+                    } else {
+                        "a token URL"
+                    }
+                ),
                 Some(if name == "session_token" {
                     format!("write {{\"type\": \"{name}\", \"login_url\": \"https://...\", \"session_token_path\": \"token\"}}")
                 } else {
