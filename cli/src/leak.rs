@@ -105,6 +105,7 @@ fn endpoint(e: &EndpointDef<Resolved>) -> EndpointDef {
         response_actions: list(&e.response_actions, |a| ResponseActionDef {
             status_code: a.status_code,
             content: a.content.as_deref().map(text),
+            action: a.action,
         }),
         incremental: e.incremental.as_ref().map(|i| IncrementalDef {
             cursor_path_text: text(&i.cursor_path_text),

@@ -90,10 +90,12 @@ const IGNORING: ResourceDef = ResourceDef {
             ResponseActionDef {
                 status_code: Some(404),
                 content: None,
+                action: ResponseActionKind::Ignore,
             },
             ResponseActionDef {
                 status_code: None,
                 content: Some("quota"),
+                action: ResponseActionKind::Ignore,
             },
         ],
         ..ENDPOINT

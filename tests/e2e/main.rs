@@ -9,5 +9,6 @@ mod harness;
 mod inventory;
 mod oauth;
 mod program;
+mod response_actions;
 mod social;
 mod spec_keys;

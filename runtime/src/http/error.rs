@@ -30,6 +30,21 @@ pub enum HttpError {
         /// Start of the body, redacted.
         body: String,
     },
+    /// A response action failed the request: `fail`, or `refresh_token` that a new token did
+    /// not cure. A config error: retrying cannot help.
+    #[error("{method} {url} returned status {status}, a config error ({reason}): {body}")]
+    ActionFailed {
+        /// Method.
+        method: &'static str,
+        /// Redacted URL.
+        url: String,
+        /// Status.
+        status: u16,
+        /// Which action, and why it failed.
+        reason: String,
+        /// Start of the body, redacted.
+        body: String,
+    },
     /// Connection error, timeout or truncated body (after the retries).
     #[error("{method} {url} failed{}: {message}", retries_text(*retries))]
     Transport {

@@ -590,6 +590,7 @@ pub(crate) fn endpoint(
         .map(|a| ResponseActionDef {
             status_code: a.status_code,
             content: a.content.clone(),
+            action: a.action,
         })
         .collect();
     if !ok {
