@@ -1508,10 +1508,12 @@ pub mod showcase {
                 ::restsource::runtime::def::ResponseActionDef {
                     status_code: Some(404),
                     content: None,
+                    action: ::restsource::runtime::def::ResponseActionKind::Ignore,
                 },
                 ::restsource::runtime::def::ResponseActionDef {
                     status_code: None,
                     content: Some("not found"),
+                    action: ::restsource::runtime::def::ResponseActionKind::Ignore,
                 },
             ],
             incremental: None,
