@@ -134,6 +134,9 @@ impl ResourceHandle {
     }
 }
 
+/// The engine's events as they happen.
+type EventReceiver = tokio::sync::mpsc::Receiver<Result<Internal, ExtractError>>;
+
 /// Incremental start values read from the destination, by resource name.
 pub type StartState = std::collections::HashMap<String, serde_json::Value>;
 
@@ -330,13 +333,7 @@ impl Extractor {
         &self,
         wanted: &[(ResourceHandle, bool)],
         state: StartState,
-    ) -> Result<
-        (
-            Arc<HttpClient>,
-            tokio::sync::mpsc::Receiver<Result<Internal, ExtractError>>,
-        ),
-        ExtractError,
-    > {
+    ) -> Result<(Arc<HttpClient>, EventReceiver), ExtractError> {
         let nodes = self.plan(wanted)?;
         let client = self.client()?;
         client.seed_auth_state(state.get(restsource_core::names::AUTH_STATE));
