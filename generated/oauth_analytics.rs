@@ -416,6 +416,7 @@ pub mod oauth_analytics {
             default_expiration_secs: 3600,
             client_auth: ::restsource::runtime::def::ClientAuth::Body,
             scopes: &[],
+            refresh_token: None,
         }),
         timeout_secs: 60.0,
         rate_limit: None,

@@ -1508,10 +1508,12 @@ pub mod showcase {
                 ::restsource::runtime::def::ResponseActionDef {
                     status_code: Some(404),
                     content: None,
+                    action: ::restsource::runtime::def::ResponseActionKind::Ignore,
                 },
                 ::restsource::runtime::def::ResponseActionDef {
                     status_code: None,
                     content: Some("not found"),
+                    action: ::restsource::runtime::def::ResponseActionKind::Ignore,
                 },
             ],
             incremental: None,
@@ -2216,6 +2218,7 @@ pub mod showcase {
             default_expiration_secs: 3600,
             client_auth: ::restsource::runtime::def::ClientAuth::Basic,
             scopes: &["read"],
+            refresh_token: None,
         }),
         timeout_secs: 30.0,
         rate_limit: Some(::restsource::runtime::def::RateLimitDef {

@@ -105,6 +105,7 @@ fn endpoint(e: &EndpointDef<Resolved>) -> EndpointDef {
         response_actions: list(&e.response_actions, |a| ResponseActionDef {
             status_code: a.status_code,
             content: a.content.as_deref().map(text),
+            action: a.action,
         }),
         incremental: e.incremental.as_ref().map(|i| IncrementalDef {
             cursor_path_text: text(&i.cursor_path_text),
@@ -227,6 +228,7 @@ fn auth(a: &ResolvedAuth) -> AuthDef {
             default_expiration_secs,
             client_auth,
             scopes,
+            refresh_token,
         } => AuthDef::OAuth2 {
             token_url: text(token_url),
             client_id: cred(client_id),
@@ -235,6 +237,20 @@ fn auth(a: &ResolvedAuth) -> AuthDef {
             default_expiration_secs: *default_expiration_secs,
             client_auth: *client_auth,
             scopes: strs(scopes),
+            refresh_token: refresh_token.as_ref().map(cred),
+        },
+        AuthDef::Session {
+            login_url,
+            username,
+            password,
+            token_path,
+            header,
+        } => AuthDef::Session {
+            login_url: text(login_url),
+            username: cred(username),
+            password: cred(password),
+            token_path: text(token_path),
+            header: header.as_deref().map(text),
         },
     }
 }

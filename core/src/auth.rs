@@ -70,7 +70,9 @@ pub enum AuthDef<
         /// Password.
         password: C,
     },
-    /// OAuth2 client credentials.
+    /// OAuth2: the client-credentials grant, or the refresh-token grant when `refresh_token`
+    /// is set (a rotated refresh token the token endpoint answers is kept in the
+    /// destination's state and used by the next run instead of this secret).
     OAuth2 {
         /// Token endpoint (absolute, or relative to the base URL).
         token_url: S,
@@ -86,6 +88,23 @@ pub enum AuthDef<
         client_auth: ClientAuth,
         /// Scopes.
         scopes: L,
+        /// The refresh token of the refresh-token grant; `None` for client credentials.
+        refresh_token: Option<C>,
+    },
+    /// A session login: a JSON POST of `username` and `password` to `login_url`, the token
+    /// taken from the answer at `token_path` and sent as `Authorization: Bearer <token>`, or
+    /// as the bare value of header `header` when set.
+    Session {
+        /// Login endpoint (absolute, or relative to the base URL).
+        login_url: S,
+        /// User name sent as `username`.
+        username: C,
+        /// Password sent as `password`.
+        password: C,
+        /// Dotted keys leading to the token in the login answer (`session.token`).
+        token_path: S,
+        /// Header carrying the bare token instead of a bearer `Authorization`.
+        header: Option<S>,
     },
 }
 

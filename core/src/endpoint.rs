@@ -70,8 +70,33 @@ pub enum OnCursorValueMissing {
     Exclude,
 }
 
-/// An ignore rule (dlt's `response_actions` entry with action `ignore`): a response that
-/// matches every given condition reads as "no records" and ends the resource's pages.
+/// What a matching `response_actions` entry does with a response (dlt's `ignore`, and the
+/// rest of Airbyte's `HttpResponseFilter` actions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(
+    feature = "model",
+    derive(Serialize, Deserialize, schemars::JsonSchema)
+)]
+#[cfg_attr(feature = "model", serde(rename_all = "snake_case"))]
+pub enum ResponseActionKind {
+    /// Read the response as "no records" and stop paginating (dlt's only action).
+    #[default]
+    Ignore,
+    /// Retry as the retry policy says, whatever the status; when the retries run out the
+    /// error says it is transient.
+    Retry,
+    /// Fail the resource at once, as a config error (no retry).
+    Fail,
+    /// Fetch a new OAuth2 or session token and send again, once; matching again after that
+    /// is a config error.
+    RefreshToken,
+    /// Treat as a 429: wait (the `Retry-After`, else the backoff) and retry, spacing the
+    /// origin's new requests.
+    RateLimited,
+}
+
+/// A `response_actions` entry: a response that matches every given condition (status code,
+/// body substring) gets `action`; the first matching entry wins.
 ///
 /// Generic over its text like [`crate::PaginatorDef`]: `'static` in generated constants,
 /// `String` in the spec's resolver.
@@ -81,4 +106,6 @@ pub struct ResponseActionDef<S = &'static str> {
     pub status_code: Option<u16>,
     /// Body substring to match.
     pub content: Option<S>,
+    /// What to do with a matching response.
+    pub action: ResponseActionKind,
 }

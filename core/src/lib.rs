@@ -13,7 +13,8 @@
 //!   [`MergeStrategy`], [`IncrementalValue`], [`Method`], [`DataSelectorMissing`],
 //!   [`LastValueFunc`], [`OnCursorValueMissing`], [`SortOrder`] (the ones a spec writes word
 //!   for word derive the spec model's serde form and JSON Schema under feature `model`);
-//! - [`WriteDef`], [`ResponseActionDef`]: how a resource is written and an ignore rule;
+//! - [`WriteDef`], [`ResponseActionDef`], [`ResponseActionKind`]: how a resource is written
+//!   and what a matching response action does;
 //! - [`SecretDef`], [`RetryDef`], [`RateLimitDef`]: the client-wide settings;
 //! - [`AuthDef`], [`CredDef`], [`AuthChoice`]: authentication, credentials as secret names;
 //! - [`IncrementalDef`], [`ColumnDef`]: incremental settings and a declared column;
@@ -86,6 +87,7 @@ pub use column::{ColumnDef, DataType, SortOrder};
 pub use contract::{ContractMode, RelationalDef, SchemaContract, TablesMode};
 pub use endpoint::{
     DataSelectorMissing, LastValueFunc, Method, OnCursorValueMissing, ResponseActionDef,
+    ResponseActionKind,
 };
 pub use incremental::IncrementalDef;
 pub use paginator::{PaginatorDef, ParamPlace};

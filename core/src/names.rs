@@ -37,6 +37,9 @@ pub const STATE_TABLE: &str = "_rs_state";
 /// Table with each relationally normalized resource's schema (its tables, columns and
 /// types), as of the last load that committed it.
 pub const SCHEMA_TABLE: &str = "_rs_schema";
+/// The row of [`STATE_TABLE`] that holds the source's auth state (refresh tokens an OAuth2
+/// token endpoint rotated), beside the resources' rows: a name no resource can have.
+pub const AUTH_STATE: &str = "_rs_auth";
 
 /// Whether `name` falls under [`RESERVED_PREFIX`] as SQLite sees it (identifiers compare
 /// without case there).
@@ -64,6 +67,7 @@ mod tests {
             LOAD_RESOURCES_TABLE,
             STATE_TABLE,
             SCHEMA_TABLE,
+            AUTH_STATE,
         ] {
             assert!(is_reserved(name), "{name}");
         }

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Form;
 use serde_json::json;
 
-use crate::auth::{bearer_token, client_credentials};
+use crate::auth::{basic_credentials, bearer_token, client_credentials, cookie};
 use crate::config::AuthMode;
 use crate::faults::{FaultKind, RetryAfter};
 use crate::generate::minutes_since_epoch;
@@ -38,13 +38,59 @@ pub(crate) async fn route(
     if path == "/oauth/token" && req.method() == Method::POST {
         return token(shared, req).await;
     }
+    if path == "/auth/login" && req.method() == Method::POST {
+        return login(shared, req).await;
+    }
     match path.strip_prefix("/v1/") {
         Some(resource) if req.method() == Method::GET && kind_of(resource).is_some() => {
             let authorization = header_str(&req, header::AUTHORIZATION.as_str());
-            list(shared, resource, &path, query, authorization.as_deref())
+            let cookies = header_str(&req, header::COOKIE.as_str());
+            let creds = Credentials {
+                authorization: authorization.as_deref(),
+                cookie: cookies.as_deref(),
+            };
+            list(shared, resource, &path, query, creds)
         }
         _ => Reply::ok(error(StatusCode::NOT_FOUND, "not found")),
     }
+}
+
+/// The credential headers of a request.
+struct Credentials<'a> {
+    authorization: Option<&'a str>,
+    cookie: Option<&'a str>,
+}
+
+/// Whether the analytics endpoint accepts `creds` in `mode`; `None` for the query-key mode,
+/// which every resource shares.
+fn header_auth(
+    shared: &Shared,
+    mode: AuthMode,
+    creds: &Credentials,
+) -> Option<Result<(), &'static str>> {
+    let config = &shared.config;
+    let ok = |valid: bool, why| if valid { Ok(()) } else { Err(why) };
+    Some(match mode {
+        AuthMode::ApiKey => return None,
+        AuthMode::OAuth => {
+            let valid =
+                bearer_token(creds.authorization).is_some_and(|t| lock(&shared.tokens).is_valid(t));
+            ok(valid, "token expired")
+        }
+        AuthMode::Bearer => ok(
+            bearer_token(creds.authorization) == Some(config.api_key.as_str()),
+            "invalid bearer token",
+        ),
+        AuthMode::Basic => ok(
+            basic_credentials(creds.authorization)
+                .is_some_and(|(u, p)| u == config.client_id && p == config.client_secret),
+            "invalid user or password",
+        ),
+        AuthMode::Cookie => ok(
+            cookie(creds.cookie, "api_key") == Some(config.api_key.as_str()),
+            "invalid api key cookie",
+        ),
+    })
 }
 
 fn header_str(req: &Request<Body>, name: &str) -> Option<String> {
@@ -72,13 +118,15 @@ fn list(
     resource: &str,
     path: &str,
     query: &[(String, String)],
-    authorization: Option<&str>,
+    creds: Credentials,
 ) -> Reply {
     let config = &shared.config;
-    if resource == ANALYTICS && config.analytics_auth == AuthMode::OAuth {
-        let valid = bearer_token(authorization).is_some_and(|t| lock(&shared.tokens).is_valid(t));
-        if !valid {
-            return Reply::ok(error(StatusCode::UNAUTHORIZED, "token expired"));
+    let header_checked = (resource == ANALYTICS)
+        .then(|| header_auth(shared, config.analytics_auth, &creds))
+        .flatten();
+    if let Some(checked) = header_checked {
+        if let Err(why) = checked {
+            return Reply::ok(error(StatusCode::UNAUTHORIZED, why));
         }
         if lock(&shared.faults).authorized_request() {
             lock(&shared.tokens).expire_all();
@@ -238,10 +286,41 @@ async fn token(shared: &Shared, req: Request<Body>) -> Reply {
         .iter()
         .find(|(k, _)| k == "grant_type")
         .map(|(_, v)| v.as_str());
+    let config = &shared.config;
+    let field = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    if grant == Some("refresh_token") {
+        let id_ok = client_credentials(&form, authorization.as_deref())
+            .is_some_and(|(id, secret)| id == config.client_id && secret == config.client_secret);
+        let presented = field("refresh_token").unwrap_or_default();
+        let granted = lock(&shared.tokens).refresh(
+            &config.refresh_token,
+            presented,
+            config.rotate_refresh_tokens,
+        );
+        return match granted {
+            Some(rotated) if id_ok => {
+                let (token, expires_in) = lock(&shared.tokens).issue(config.seed, config.token_ttl);
+                let mut body = json!({
+                    "access_token": token,
+                    "token_type": "bearer",
+                    "expires_in": expires_in,
+                });
+                if let Some(next) = rotated {
+                    body["refresh_token"] = json!(next);
+                }
+                Reply::ok((StatusCode::OK, axum::Json(body)).into_response())
+            }
+            Some(_) => Reply::ok(error(StatusCode::UNAUTHORIZED, "invalid_client")),
+            None => Reply::ok(error(StatusCode::BAD_REQUEST, "invalid_grant")),
+        };
+    }
     if grant != Some("client_credentials") {
         return Reply::ok(error(StatusCode::BAD_REQUEST, "unsupported_grant_type"));
     }
-    let config = &shared.config;
     match client_credentials(&form, authorization.as_deref()) {
         Some((id, secret)) if id == config.client_id && secret == config.client_secret => {
             let (token, expires_in) = lock(&shared.tokens).issue(config.seed, config.token_ttl);
@@ -254,4 +333,23 @@ async fn token(shared: &Shared, req: Request<Body>) -> Reply {
         }
         _ => Reply::ok(error(StatusCode::UNAUTHORIZED, "invalid_client")),
     }
+}
+
+/// A session login: a JSON body `{"username": client_id, "password": client_secret}` gets
+/// `{"session": {"token": ..., "expires_in": ...}}`, a token the OAuth mode accepts.
+async fn login(shared: &Shared, req: Request<Body>) -> Reply {
+    let config = &shared.config;
+    let body = axum::Json::<serde_json::Value>::from_request(req, &())
+        .await
+        .map(|axum::Json(v)| v)
+        .unwrap_or_default();
+    let text = |k: &str| body.get(k).and_then(|v| v.as_str());
+    if text("username") != Some(config.client_id.as_str())
+        || text("password") != Some(config.client_secret.as_str())
+    {
+        return Reply::ok(error(StatusCode::UNAUTHORIZED, "invalid credentials"));
+    }
+    let (token, expires_in) = lock(&shared.tokens).issue(config.seed, config.token_ttl);
+    let body = json!({"session": {"token": token, "expires_in": expires_in}});
+    Reply::ok((StatusCode::OK, axum::Json(body)).into_response())
 }

@@ -1,4 +1,5 @@
-//! OAuth2 client-credentials tokens and client credential parsing.
+//! OAuth2 tokens (client credentials, refresh tokens with optional rotation, session logins)
+//! and credential parsing.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -12,6 +13,11 @@ use crate::generate::mix;
 pub(crate) struct TokenStore {
     tokens: HashMap<String, Instant>,
     issued: u64,
+    /// The refresh token accepted now once one was rotated (`None`: the configured one).
+    refresh: Option<String>,
+    rotations: u64,
+    /// Every refresh token presented, in order, so tests can assert which one a client used.
+    presented: Vec<String>,
 }
 
 impl TokenStore {
@@ -44,6 +50,34 @@ impl TokenStore {
     pub(crate) fn issued(&self) -> u64 {
         self.issued
     }
+
+    /// A refresh-token grant: `presented` must be the refresh token valid now (`configured`
+    /// until the first rotation). Returns the refresh token to answer when `rotate` (the
+    /// presented one is retired), `Some(None)` when accepted without rotation, `None` when
+    /// refused.
+    pub(crate) fn refresh(
+        &mut self,
+        configured: &str,
+        presented: &str,
+        rotate: bool,
+    ) -> Option<Option<String>> {
+        self.presented.push(presented.to_string());
+        if presented != self.refresh.as_deref().unwrap_or(configured) {
+            return None;
+        }
+        if !rotate {
+            return Some(None);
+        }
+        self.rotations += 1;
+        let next = format!("refresh-rotated-{}", self.rotations);
+        self.refresh = Some(next.clone());
+        Some(Some(next))
+    }
+
+    /// Every refresh token presented so far, oldest first.
+    pub(crate) fn presented(&self) -> Vec<String> {
+        self.presented.clone()
+    }
 }
 
 /// Client id and secret from a form body (`client_id`, `client_secret`) or, failing that,
@@ -63,6 +97,20 @@ pub(crate) fn client_credentials(
     let text = String::from_utf8(decoded).ok()?;
     let (id, secret) = text.split_once(':')?;
     Some((id.to_string(), secret.to_string()))
+}
+
+/// The user and password of an HTTP Basic `Authorization` header.
+pub(crate) fn basic_credentials(authorization: Option<&str>) -> Option<(String, String)> {
+    client_credentials(&[], authorization)
+}
+
+/// The value of cookie `name` in a `Cookie` header.
+pub(crate) fn cookie<'a>(header: Option<&'a str>, name: &str) -> Option<&'a str> {
+    header?
+        .split(';')
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
 }
 
 /// The token of a `Bearer` `Authorization` header.

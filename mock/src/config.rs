@@ -13,8 +13,16 @@ pub enum AuthMode {
     /// `api_key` query parameter, as every other resource.
     #[default]
     ApiKey,
-    /// `Authorization: Bearer <token>` from `POST /oauth/token`.
+    /// `Authorization: Bearer <token>` from `POST /oauth/token` (client credentials or a
+    /// refresh token) or from `POST /auth/login` (a session token).
     OAuth,
+    /// `Authorization: Bearer <api_key>`: a static bearer token.
+    Bearer,
+    /// HTTP Basic with [`MockConfig::client_id`] as user and [`MockConfig::client_secret`]
+    /// as password.
+    Basic,
+    /// A cookie `api_key=<api_key>`.
+    Cookie,
 }
 
 /// Which fields records carry.
@@ -50,6 +58,11 @@ pub struct MockConfig {
     pub client_id: String,
     /// OAuth2 client secret accepted by `POST /oauth/token`.
     pub client_secret: String,
+    /// The refresh token `POST /oauth/token` accepts first with `grant_type=refresh_token`.
+    pub refresh_token: String,
+    /// Whether each refresh-token grant answers a new refresh token and retires the one
+    /// presented (rotation, as many OAuth2 providers do).
+    pub rotate_refresh_tokens: bool,
     /// Lifetime of an issued token; sub-second values are honoured by the server, while
     /// `expires_in` reports at least 1 second.
     pub token_ttl: Duration,
@@ -79,6 +92,8 @@ impl Default for MockConfig {
             api_key: "test-key".to_string(),
             client_id: "client-1".to_string(),
             client_secret: "secret-1".to_string(),
+            refresh_token: "refresh-1".to_string(),
+            rotate_refresh_tokens: false,
             token_ttl: Duration::from_secs(3600),
             latency: Duration::ZERO,
             max_page_size: 1000,

@@ -109,6 +109,11 @@ impl MockApi {
         lock(&self.shared.tokens).expire_all();
     }
 
+    /// Every refresh token presented to `POST /oauth/token`, oldest first.
+    pub fn refresh_tokens_presented(&self) -> Vec<String> {
+        lock(&self.shared.tokens).presented()
+    }
+
     /// How many OAuth tokens were issued.
     pub fn tokens_issued(&self) -> u64 {
         lock(&self.shared.tokens).issued()

@@ -22,6 +22,10 @@ pub struct LoggedRequest {
     pub query: Vec<(String, String)>,
     /// Whether an `Authorization` header was present.
     pub authorization: bool,
+    /// The `Authorization` header as received (credentials included: this is a test mock).
+    pub authorization_header: Option<String>,
+    /// The `Cookie` header as received.
+    pub cookie: Option<String>,
     /// Status sent; `None` when the connection was dropped without a response.
     pub status: Option<u16>,
     /// The fault injected, if any.

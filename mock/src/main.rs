@@ -11,8 +11,14 @@ use restsource_mock::{AuthMode, FaultPlan, MockApi, MockConfig, Shape};
 enum Auth {
     /// `api_key` query parameter.
     Apikey,
-    /// OAuth2 client credentials (`POST /oauth/token`).
+    /// OAuth2 tokens (`POST /oauth/token`) or session tokens (`POST /auth/login`).
     Oauth,
+    /// `Authorization: Bearer <api key>`.
+    Bearer,
+    /// HTTP Basic with the client id and secret.
+    Basic,
+    /// Cookie `api_key=<api key>`.
+    Cookie,
 }
 
 /// Fields of the records (see `restsource_mock::Shape`).
@@ -71,6 +77,9 @@ async fn main() {
         analytics_auth: match args.auth {
             Auth::Apikey => AuthMode::ApiKey,
             Auth::Oauth => AuthMode::OAuth,
+            Auth::Bearer => AuthMode::Bearer,
+            Auth::Basic => AuthMode::Basic,
+            Auth::Cookie => AuthMode::Cookie,
         },
         faults: FaultPlan::retryable(args.fail_rate),
         port: args.port,

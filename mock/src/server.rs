@@ -166,7 +166,9 @@ async fn handle(shared: Arc<Shared>, conn: Conn, req: Request<Body>) -> Response
     let method = req.method().as_str().to_string();
     let path = req.uri().path().to_string();
     let query = api::query_pairs(req.uri());
-    let authorization = req.headers().contains_key("authorization");
+    let authorization_header = header_text(&req, "authorization");
+    let cookie = header_text(&req, "cookie");
+    let authorization = authorization_header.is_some();
     let reply = api::route(&shared, req, &query).await;
     let (status, fault) = match &reply {
         Reply::Send {
@@ -179,6 +181,8 @@ async fn handle(shared: Arc<Shared>, conn: Conn, req: Request<Body>) -> Response
         path,
         query,
         authorization,
+        authorization_header,
+        cookie,
         status,
         fault,
     };
@@ -198,4 +202,9 @@ async fn handle(shared: Arc<Shared>, conn: Conn, req: Request<Body>) -> Response
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
+}
+
+/// A header's value as text, for the request log.
+fn header_text(req: &Request<Body>, name: &str) -> Option<String> {
+    Some(req.headers().get(name)?.to_str().ok()?.to_string())
 }

@@ -111,6 +111,7 @@ async fn run(handle: ResourceHandle, page: Value, state: Value) -> (Vec<i64>, Op
             ExtractEvent::Page { batch, .. } => ids.extend(batch_ids(batch.as_ref())),
             ExtractEvent::ResourceDone { incremental, .. } => done = incremental,
             ExtractEvent::Checkpoint { .. } => panic!("no checkpoint setting"),
+            ExtractEvent::AuthState { .. } => panic!("no auth state"),
         }
     }
     (ids, done)

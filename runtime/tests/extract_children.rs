@@ -256,6 +256,7 @@ async fn run_events(ex: &Extractor, handles: &[ResourceHandle]) -> Vec<(String, 
             ExtractEvent::Checkpoint { resource, .. } => {
                 panic!("`{}` has no checkpoint setting", resource.name)
             }
+            ExtractEvent::AuthState { .. } => panic!("no auth state"),
         }
     }
     out

@@ -169,6 +169,7 @@ const OAUTH: AuthDef = AuthDef::OAuth2 {
     default_expiration_secs: 3600,
     client_auth: ClientAuth::Body,
     scopes: &[],
+    refresh_token: None,
 };
 
 fn oauth_secrets() -> SecretValues {
@@ -243,6 +244,7 @@ async fn oauth_basic_client_auth_sends_credentials_in_a_header() {
             default_expiration_secs: 3600,
             client_auth: ClientAuth::Basic,
             scopes: &["read", "write"],
+            refresh_token: None,
         }),
         ..SOURCE
     };

@@ -46,6 +46,7 @@ async fn run(ex: &Extractor, state: StartState) -> (Vec<i64>, Option<serde_json:
             ExtractEvent::Page { batch, .. } => ids.extend(batch_ids(batch.as_ref())),
             ExtractEvent::ResourceDone { incremental, .. } => done = incremental,
             ExtractEvent::Checkpoint { .. } => panic!("no checkpoint setting"),
+            ExtractEvent::AuthState { .. } => panic!("no auth state"),
         }
     }
     (ids, done)
@@ -89,10 +90,12 @@ const IGNORING: ResourceDef = ResourceDef {
             ResponseActionDef {
                 status_code: Some(404),
                 content: None,
+                action: ResponseActionKind::Ignore,
             },
             ResponseActionDef {
                 status_code: None,
                 content: Some("quota"),
+                action: ResponseActionKind::Ignore,
             },
         ],
         ..ENDPOINT
@@ -189,6 +192,7 @@ async fn events(
             Ok(ExtractEvent::Page { batch, .. }) => Ok((batch_ids(batch.as_ref()), None)),
             Ok(ExtractEvent::ResourceDone { incremental, .. }) => Ok((Vec::new(), incremental)),
             Ok(ExtractEvent::Checkpoint { .. }) => panic!("no checkpoint setting"),
+            Ok(ExtractEvent::AuthState { .. }) => panic!("no auth state"),
             Err(e) => Err(e.to_string()),
         });
     }

@@ -390,6 +390,7 @@ async fn token_fetches_are_logged_without_the_token() {
             default_expiration_secs: 3600,
             client_auth: ClientAuth::Body,
             scopes: &[],
+            refresh_token: None,
         }),
         ..SOURCE
     };

@@ -352,11 +352,8 @@ fn form_and_raw_bodies_resolve_with_placeholders() {
 
 #[test]
 fn bad_bodies_are_errors_naming_the_fix() {
-    let errors = |data: serde_json::Value, json_too: bool| -> Vec<(String, Option<String>)> {
-        let mut ep = json!({"method": "POST", "data": data});
-        if json_too {
-            ep["json"] = json!({"a": 1});
-        }
+    let errors = |data: serde_json::Value| -> Vec<(String, Option<String>)> {
+        let ep = json!({"method": "POST", "data": data});
         let spec = json!({"client": {"base_url": "https://x.test"},
                           "resources": [{"name": "r", "endpoint": ep}]});
         match load_str(&spec.to_string(), "t.json", Format::Json) {
@@ -369,27 +366,53 @@ fn bad_bodies_are_errors_naming_the_fix() {
         }
     };
     assert_eq!(
-        errors(json!({"q": 1}), true),
-        [(
-            "`data` and `json` are both set: a request has one body".to_string(),
-            Some("keep `json` for a JSON body or `data` for a form (or raw text) body".to_string())
-        )]
-    );
-    assert_eq!(
-        errors(json!(7), false)[0].0,
+        errors(json!(7))[0].0,
         "`data` is a number, expected an object or a list of `[key, value]` pairs (a form) or a string (a raw body)"
     );
     assert_eq!(
-        errors(json!([["a", 1], ["b"]]), false)[0].0,
+        errors(json!([["a", 1], ["b"]]))[0].0,
         "form pair 1 is a list, expected `[\"key\", value]`"
     );
     assert_eq!(
-        errors(json!([["k", {"x": 1}]]), false)[0].0,
+        errors(json!([["k", {"x": 1}]]))[0].0,
         "form field `k` is a nested object or list of lists, which a form cannot hold"
     );
     assert_eq!(
-        errors(json!({"f": {"x": 1}}), false)[0].0,
+        errors(json!({"f": {"x": 1}}))[0].0,
         "form field `f` is a nested object or list of lists, which a form cannot hold"
+    );
+}
+
+/// dlt's valid/077: `json` and `data` together validate and `json` is the body sent.
+#[test]
+fn json_and_data_together_send_json_with_a_warning() {
+    let text = r#"{"client": {"base_url": "https://x.test"},
+ "resources": [{"name": "posts", "endpoint": {"method": "POST", "json": {"a": 1}, "data": {"q": 2}}}]}"#;
+    let loaded = load_str(text, "f.json", Format::Json).unwrap();
+    let w: Vec<(String, String, Option<String>)> = loaded
+        .warnings
+        .iter()
+        .map(|w| {
+            (
+                format!("{}:{}:{}", w.file.display(), w.line, w.column),
+                w.message.clone(),
+                w.help.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        w,
+        [(
+            "f.json:2:91".to_string(),
+            "resource `posts` sets both `json` and `data`: a request has one body, so `json` is sent and `data` is ignored".to_string(),
+            Some("remove `data` (or `json`, to send a form or raw text body)".to_string())
+        )]
+    );
+    let ep = &loaded.resolved.resources[0].def.endpoint;
+    assert_eq!(ep.data, None);
+    assert_eq!(
+        ep.json,
+        Some(TValue::Map(vec![("a".into(), TValue::Int(1))]))
     );
 }
 

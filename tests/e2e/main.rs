@@ -3,10 +3,13 @@
 
 mod analytics;
 mod as_written;
+mod auth;
+mod auth_tokens;
 mod harness;
 mod inferred;
 mod inventory;
 mod oauth;
 mod program;
+mod response_actions;
 mod social;
 mod spec_keys;

@@ -54,7 +54,15 @@ where
                 default_expiration_secs,
                 client_auth,
                 scopes,
+                refresh_token,
             } => {
+                let refresh_token = match refresh_token {
+                    Some(c) => {
+                        let c = cred(c, rt);
+                        quote!(Some(#c))
+                    }
+                    None => quote!(None),
+                };
                 let token_url = token_url.as_ref();
                 let client_id = cred(client_id, rt);
                 let client_secret = cred(client_secret, rt);
@@ -70,6 +78,33 @@ where
                     default_expiration_secs: #expiration,
                     client_auth: #client_auth,
                     scopes: &[#(#scopes),*],
+                    refresh_token: #refresh_token,
+                })
+            }
+            AuthDef::Session {
+                login_url,
+                username,
+                password,
+                token_path,
+                header,
+            } => {
+                let login_url = login_url.as_ref();
+                let username = cred(username, rt);
+                let password = cred(password, rt);
+                let token_path = token_path.as_ref();
+                let header = match header {
+                    Some(h) => {
+                        let h = h.as_ref();
+                        quote!(Some(#h))
+                    }
+                    None => quote!(None),
+                };
+                quote!(#rt::def::AuthDef::Session {
+                    login_url: #login_url,
+                    username: #username,
+                    password: #password,
+                    token_path: #token_path,
+                    header: #header,
                 })
             }
         }

@@ -7,7 +7,7 @@ use super::ConstTokens;
 use crate::{
     ApiKeyLocation, ClientAuth, ColumnDef, DataSelectorMissing, DataType, Disposition,
     IncrementalValue, LastValueFunc, MergeStrategy, Method, OnCursorValueMissing,
-    ResponseActionDef, SortOrder, WriteDef,
+    ResponseActionDef, ResponseActionKind, SortOrder, WriteDef,
 };
 
 /// A fieldless enum prints as its path under the runtime's `def` module.
@@ -34,6 +34,7 @@ unit_enum_tokens! {
     IncrementalValue { StartValue, InitialValue, LastValue, EndValue }
     ApiKeyLocation { Header, Query, Cookie }
     ClientAuth { Body, Basic }
+    ResponseActionKind { Ignore, Retry, Fail, RefreshToken, RateLimited }
 }
 
 impl ConstTokens for Disposition {
@@ -67,7 +68,8 @@ impl<S: AsRef<str>> ConstTokens for ResponseActionDef<S> {
     fn const_tokens(&self, rt: &TokenStream) -> TokenStream {
         let status = self.status_code.as_ref().const_tokens(rt);
         let content = self.content.as_ref().map(AsRef::as_ref).const_tokens(rt);
-        quote! { #rt::def::ResponseActionDef { status_code: #status, content: #content } }
+        let action = self.action.const_tokens(rt);
+        quote! { #rt::def::ResponseActionDef { status_code: #status, content: #content, action: #action } }
     }
 }
 

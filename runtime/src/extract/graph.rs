@@ -29,6 +29,8 @@ pub(crate) enum Internal {
     Done(&'static ResourceDef, Option<Value>),
     /// Every page of the resource so far was sent; its incremental state after them.
     Checkpoint(&'static ResourceDef, Option<Value>),
+    /// The run's new auth state, after every other event.
+    AuthState(Value),
 }
 
 enum ParentMsg {

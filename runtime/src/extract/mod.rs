@@ -75,6 +75,14 @@ pub enum ExtractEvent {
         /// The incremental state after the pages emitted so far.
         incremental: Option<serde_json::Value>,
     },
+    /// Sent last, when every resource finished and the run changed its auth state (an OAuth2
+    /// token endpoint rotated a refresh token): the pipeline stores it under
+    /// [`restsource_core::names::AUTH_STATE`] with the run's rows, and the next run reads it
+    /// back in place of the spec's refresh token.
+    AuthState {
+        /// `{"refresh_tokens": {"<secret>": "<token>"}}`; the tokens are credentials.
+        state: serde_json::Value,
+    },
 }
 
 /// A resource of a generated source, type-erased. Generated code builds it with
@@ -125,6 +133,9 @@ impl ResourceHandle {
         }
     }
 }
+
+/// The engine's events as they happen.
+type EventReceiver = tokio::sync::mpsc::Receiver<Result<Internal, ExtractError>>;
 
 /// Incremental start values read from the destination, by resource name.
 pub type StartState = std::collections::HashMap<String, serde_json::Value>;
@@ -322,15 +333,12 @@ impl Extractor {
         &self,
         wanted: &[(ResourceHandle, bool)],
         state: StartState,
-    ) -> Result<tokio::sync::mpsc::Receiver<Result<Internal, ExtractError>>, ExtractError> {
+    ) -> Result<(Arc<HttpClient>, EventReceiver), ExtractError> {
         let nodes = self.plan(wanted)?;
-        Ok(graph::start(
-            self.client()?,
-            self.def,
-            nodes,
-            state,
-            self.options.clone(),
-        ))
+        let client = self.client()?;
+        client.seed_auth_state(state.get(restsource_core::names::AUTH_STATE));
+        let rx = graph::start(client.clone(), self.def, nodes, state, self.options.clone());
+        Ok((client, rx))
     }
 
     /// The engine's events for `wanted`, as they happen; a plan that cannot start is the
@@ -341,9 +349,18 @@ impl Extractor {
         state: StartState,
     ) -> BoxStream<'static, Result<Internal, ExtractError>> {
         match self.start(wanted, state) {
-            Ok(rx) => Box::pin(futures::stream::unfold(rx, |mut rx| async move {
-                rx.recv().await.map(|e| (e, rx))
-            })),
+            Ok((client, rx)) => {
+                // After the last event: the auth state, if this run changed it (read only
+                // once the engine is done, so every token request has been answered).
+                let last = futures::stream::once(async move { client.auth_state() })
+                    .filter_map(|s| async move { s.map(|s| Ok(Internal::AuthState(s))) });
+                Box::pin(
+                    futures::stream::unfold(rx, |mut rx| async move {
+                        rx.recv().await.map(|e| (e, rx))
+                    })
+                    .chain(last),
+                )
+            }
             Err(e) => Box::pin(futures::stream::once(async { Err(e) })),
         }
     }
@@ -358,7 +375,9 @@ impl Extractor {
                     Ok(records) => (*records, None),
                     Err(_) => (Vec::new(), None),
                 },
-                Ok(Internal::Done(..) | Internal::Checkpoint(..)) => (Vec::new(), None),
+                Ok(Internal::Done(..) | Internal::Checkpoint(..) | Internal::AuthState(..)) => {
+                    (Vec::new(), None)
+                }
                 Err(e) => (Vec::new(), Some(e)),
             };
             futures::stream::iter(records.into_iter().map(Ok).chain(err.map(Err)))
@@ -396,6 +415,7 @@ impl Extractor {
                         incremental,
                     }))
                 }
+                Ok(Internal::AuthState(state)) => Some(Ok(ExtractEvent::AuthState { state })),
                 Err(e) => Some(Err(e)),
             }
         }))
@@ -418,7 +438,7 @@ impl Extractor {
                     resource,
                     records: page.into_json(),
                 })),
-                Ok(Internal::Done(..) | Internal::Checkpoint(..)) => None,
+                Ok(Internal::Done(..) | Internal::Checkpoint(..) | Internal::AuthState(..)) => None,
                 Err(e) => Some(Err(e)),
             }
         }))

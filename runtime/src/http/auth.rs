@@ -1,5 +1,6 @@
-//! Authentication: what each [`AuthDef`] adds to a request, and the OAuth2 client-credentials
-//! token cache (single-flight fetch, refresh shortly before expiry, one re-fetch on a 401).
+//! Authentication: what each [`AuthDef`] adds to a request, and the cache of fetched tokens
+//! (OAuth2 and session logins: single-flight fetch, refresh shortly before expiry, one
+//! re-fetch on a 401). How a token is fetched is in `token.rs`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,7 +8,6 @@ use std::time::Duration;
 use base64::Engine;
 use reqwest::header::{HeaderName, HeaderValue, AUTHORIZATION, COOKIE};
 use tokio::time::Instant;
-use url::Url;
 
 use super::{HttpClient, HttpError, Redactor};
 use crate::def::{
@@ -38,7 +38,7 @@ pub(super) struct TokenSlot {
     current: tokio::sync::Mutex<Option<(Arc<Secret>, Instant)>>,
 }
 
-fn sensitive(value: &str) -> Result<HeaderValue, HttpError> {
+pub(super) fn sensitive(value: &str) -> Result<HeaderValue, HttpError> {
     let mut v = HeaderValue::from_str(value).map_err(|_| HttpError::Build {
         message: "a credential contains characters not allowed in a header".to_string(),
     })?;
@@ -52,7 +52,7 @@ impl HttpClient {
         &self.secrets
     }
 
-    fn cred(&self, c: &CredDef) -> Result<&Secret, HttpError> {
+    pub(super) fn cred(&self, c: &CredDef) -> Result<&Secret, HttpError> {
         self.secrets.get(c.secret).ok_or_else(|| HttpError::Build {
             message: format!("secret `{}` was not provided", c.secret),
         })
@@ -108,6 +108,24 @@ impl HttpClient {
                 parts.headers.push((AUTHORIZATION, sensitive(&v)?));
                 parts.token = Some(token);
             }
+            AuthDef::Session { header, .. } => {
+                let token = self.oauth_token(auth).await?;
+                match header {
+                    Some(name) => {
+                        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+                            HttpError::Build {
+                                message: format!("`{name}` is not a valid header name"),
+                            }
+                        })?;
+                        parts.headers.push((name, sensitive(token.expose())?));
+                    }
+                    None => {
+                        let v = format!("Bearer {}", token.expose());
+                        parts.headers.push((AUTHORIZATION, sensitive(&v)?));
+                    }
+                }
+                parts.token = Some(token);
+            }
         }
         Ok(parts)
     }
@@ -132,7 +150,11 @@ impl HttpClient {
         // Logged without the token or the client credentials: only why and when.
         tracing::info!(
             refresh = current.is_some(),
-            "fetching an OAuth token{}",
+            "fetching {}{}",
+            match auth {
+                AuthDef::Session { .. } => "a session token",
+                _ => "an OAuth token",
+            },
             if current.is_some() {
                 " (the current one is about to expire)"
             } else {
@@ -140,7 +162,10 @@ impl HttpClient {
             }
         );
         let (token, lifetime) = self.fetch_token(auth).await?;
-        tracing::info!(expires_in_s = lifetime.as_secs(), "OAuth token received");
+        match auth {
+            AuthDef::Session { .. } => tracing::info!("session token received"),
+            _ => tracing::info!(expires_in_s = lifetime.as_secs(), "OAuth token received"),
+        }
         // Refresh a little before expiry: 10% of the lifetime, at most a minute.
         let margin = (lifetime / 10).min(Duration::from_secs(60));
         let token = Arc::new(token);
@@ -155,112 +180,6 @@ impl HttpClient {
         if current.as_ref().is_some_and(|(t, _)| Arc::ptr_eq(t, stale)) {
             *current = None;
         }
-    }
-
-    /// The token endpoint: relative URLs join the base URL; an absolute URL on the spec base
-    /// URL's origin moves to the run-time base URL's origin (so specs work against mocks).
-    pub(super) fn token_url(&self, token_url: &str) -> Result<Url, HttpError> {
-        let bad = |e: url::ParseError| HttpError::Build {
-            message: format!("invalid token URL: {e}"),
-        };
-        let Ok(abs) = Url::parse(token_url) else {
-            return super::join_url(&self.base_url, token_url).map_err(bad);
-        };
-        let Ok(spec_base) = Url::parse(self.spec_base_url) else {
-            return Ok(abs);
-        };
-        if spec_base.origin() != abs.origin() || spec_base.origin() == self.base_url.origin() {
-            return Ok(abs);
-        }
-        let spec_path = spec_base.path().trim_end_matches('/');
-        let rest = abs
-            .path()
-            .strip_prefix(spec_path)
-            .filter(|_| !spec_path.is_empty());
-        let mut out = self.base_url.clone();
-        match rest {
-            Some(rest) => {
-                let path = format!("{}{}", self.base_url.path().trim_end_matches('/'), rest);
-                out.set_path(&path);
-            }
-            None => out.set_path(abs.path()),
-        }
-        out.set_query(abs.query());
-        Ok(out)
-    }
-
-    async fn fetch_token(&self, auth: &AuthDef) -> Result<(Secret, Duration), HttpError> {
-        let AuthDef::OAuth2 {
-            token_url,
-            client_id,
-            client_secret,
-            extra,
-            default_expiration_secs,
-            client_auth,
-            scopes,
-        } = auth
-        else {
-            return Err(HttpError::Build {
-                message: "not an OAuth2 auth".to_string(),
-            });
-        };
-        let url = self.token_url(token_url)?;
-        let id = self.cred(client_id)?.expose();
-        let secret = self.cred(client_secret)?.expose();
-        let mut form: Vec<(String, String)> =
-            vec![("grant_type".into(), "client_credentials".into())];
-        let mut headers = Vec::new();
-        match client_auth {
-            ClientAuth::Body => {
-                form.push(("client_id".into(), id.to_string()));
-                form.push(("client_secret".into(), secret.to_string()));
-            }
-            ClientAuth::Basic => {
-                let enc = |s: &str| {
-                    url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>()
-                };
-                let raw = format!("{}:{}", enc(id), enc(secret));
-                let v = format!(
-                    "Basic {}",
-                    base64::engine::general_purpose::STANDARD.encode(raw)
-                );
-                headers.push((AUTHORIZATION, sensitive(&v)?));
-            }
-        }
-        if !scopes.is_empty() {
-            form.push(("scope".into(), scopes.join(" ")));
-        }
-        for (k, v) in extra.iter() {
-            let v = lit_text(v);
-            match form.iter_mut().find(|(fk, _)| fk == k) {
-                Some(slot) => slot.1 = v,
-                None => form.push(((*k).to_string(), v)),
-            }
-        }
-        let body = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(form)
-            .finish();
-        let resp = self.send_token_request(url.clone(), headers, body).await?;
-        let parsed: serde_json::Value =
-            serde_json::from_slice(&resp).map_err(|e| HttpError::Token {
-                url: self.redactor.url(&url),
-                message: format!("token response is not JSON: {e}"),
-            })?;
-        let Some(token) = parsed.get("access_token").and_then(|t| t.as_str()) else {
-            return Err(HttpError::Token {
-                url: self.redactor.url(&url),
-                message: "token response has no `access_token`".to_string(),
-            });
-        };
-        self.redactor.add(token);
-        let secs = parsed
-            .get("expires_in")
-            .and_then(|e| {
-                e.as_u64()
-                    .or_else(|| e.as_str().and_then(|s| s.parse().ok()))
-            })
-            .unwrap_or(*default_expiration_secs);
-        Ok((Secret::new(token), Duration::from_secs(secs)))
     }
 }
 
@@ -301,7 +220,7 @@ pub(super) fn redact_basic_pairs(redactor: &Redactor, source: &SourceDef, secret
 }
 
 /// A literal as form text.
-fn lit_text(lit: &Lit) -> String {
+pub(super) fn lit_text(lit: &Lit) -> String {
     match lit {
         Lit::Null => String::new(),
         Lit::Bool(b) => b.to_string(),

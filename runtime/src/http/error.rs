@@ -17,6 +17,34 @@ pub enum HttpError {
         /// Start of the body, redacted.
         body: String,
     },
+    /// 401 or 403 that no token refresh fixes: the credentials are wrong, a config error that
+    /// retrying cannot cure.
+    #[error("{method} {url} returned status {status}, a config error (the API refused the credentials; check this source's secrets): {body}")]
+    Refused {
+        /// Method.
+        method: &'static str,
+        /// Redacted URL.
+        url: String,
+        /// Status (401 or 403).
+        status: u16,
+        /// Start of the body, redacted.
+        body: String,
+    },
+    /// A response action failed the request: `fail`, or `refresh_token` that a new token did
+    /// not cure. A config error: retrying cannot help.
+    #[error("{method} {url} returned status {status}, a config error ({reason}): {body}")]
+    ActionFailed {
+        /// Method.
+        method: &'static str,
+        /// Redacted URL.
+        url: String,
+        /// Status.
+        status: u16,
+        /// Which action, and why it failed.
+        reason: String,
+        /// Start of the body, redacted.
+        body: String,
+    },
     /// Connection error, timeout or truncated body (after the retries).
     #[error("{method} {url} failed{}: {message}", retries_text(*retries))]
     Transport {
@@ -50,6 +78,14 @@ pub enum HttpError {
     /// Token endpoint answered something unusable.
     #[error("OAuth2 token request to {url} failed: {message}")]
     Token {
+        /// Redacted URL.
+        url: String,
+        /// What was wrong.
+        message: String,
+    },
+    /// A session login answered something unusable.
+    #[error("session login at {url} failed: {message}")]
+    Login {
         /// Redacted URL.
         url: String,
         /// What was wrong.

@@ -18,6 +18,7 @@ mod redirect;
 mod request;
 mod retry;
 mod send;
+mod token;
 
 pub use error::HttpError;
 pub use limit::RateLimiter;
@@ -64,6 +65,7 @@ pub struct HttpClient {
     breaker: watch::Sender<Option<String>>,
     counters: Arc<Counters>,
     tokens: Mutex<HashMap<String, Arc<auth::TokenSlot>>>,
+    refresh: Mutex<token::RefreshTokens>,
     base_url: Url,
     spec_base_url: &'static str,
     static_headers: Vec<(HeaderName, HeaderValue)>,
@@ -131,6 +133,7 @@ impl HttpClient {
             breaker: watch::channel(None).0,
             counters,
             tokens: Mutex::default(),
+            refresh: Mutex::default(),
             base_url: config.base_url,
             spec_base_url: source.base_url,
             static_headers,

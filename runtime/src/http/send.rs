@@ -4,15 +4,13 @@
 
 use std::sync::atomic::Ordering;
 
-use bytes::Bytes;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::HeaderMap;
 use tokio::sync::watch;
-use url::Url;
 
 use super::attempt::Failure;
 use super::auth::AuthParts;
-use super::{choose_wait, Body, HttpClient, HttpError, HttpMethod, HttpRequest, Outcome, Response};
-use crate::def::{AuthDef, ResponseActionDef, RetryDef};
+use super::{choose_wait, HttpClient, HttpError, HttpRequest, Outcome, Response};
+use crate::def::{AuthDef, ResponseActionDef, ResponseActionKind, RetryDef};
 
 /// What one attempt's result means for the request.
 enum Verdict {
@@ -92,12 +90,18 @@ impl HttpClient {
                 }
             };
             let oauth = match (auth, &parts.token) {
-                (Some(a @ AuthDef::OAuth2 { .. }), Some(token)) if !refreshed => {
+                (Some(a @ (AuthDef::OAuth2 { .. } | AuthDef::Session { .. })), Some(token))
+                    if !refreshed =>
+                {
                     Some((a, token.clone()))
                 }
                 _ => None,
             };
-            match self.judge(result, &cx, retries, oauth.is_some()) {
+            let token_label = oauth.as_ref().map(|(a, _)| match a {
+                AuthDef::Session { .. } => "session",
+                _ => "OAuth",
+            });
+            match self.judge(result, &cx, retries, token_label) {
                 Verdict::Done(outcome) => return outcome,
                 Verdict::Refresh(reason) => {
                     refreshed = true;
@@ -131,13 +135,14 @@ impl HttpClient {
     }
 
     /// What an attempt's result means: response actions first, then a 401 with a token that
-    /// may be refreshed, then the retry policy's statuses, then any other error status.
+    /// may be refreshed (`may_refresh` names the kind of token), then the retry policy's
+    /// statuses, then any other error status.
     fn judge(
         &self,
         result: Result<Response, Failure>,
         cx: &Ctx<'_>,
         retries: u32,
-        may_refresh: bool,
+        may_refresh: Option<&'static str>,
     ) -> Verdict {
         let resp = match result {
             Ok(resp) => resp,
@@ -151,13 +156,18 @@ impl HttpClient {
                 }
             }
         };
-        self.limiter.on_response(&cx.origin, resp.status);
-        if matches_action(cx.actions, &resp) {
-            tracing::debug!(url = %cx.shown, status = resp.status, "response ignored by response_actions");
-            return Verdict::Done(Ok(Outcome::Ignored));
+        let action = matching_action(cx.actions, &resp);
+        // A response the spec calls rate limited counts as a 429 for the origin's spacing.
+        let seen = match action {
+            Some(ResponseActionKind::RateLimited) => 429,
+            _ => resp.status,
+        };
+        self.limiter.on_response(&cx.origin, seen);
+        if let Some(action) = action {
+            return self.act(action, resp, cx, may_refresh);
         }
-        if resp.status == 401 && may_refresh {
-            return Verdict::Refresh("the API rejected the OAuth token (401)".into());
+        if let (401, Some(token)) = (resp.status, may_refresh) {
+            return Verdict::Refresh(format!("the API rejected the {token} token (401)"));
         }
         if cx.retry.statuses.contains(&resp.status) {
             return Verdict::Retry {
@@ -166,6 +176,14 @@ impl HttpClient {
                 headers: Some(resp.headers),
                 kind: "status",
             };
+        }
+        if matches!(resp.status, 401 | 403) {
+            return Verdict::Done(Err(HttpError::Refused {
+                method: cx.method,
+                url: cx.shown.clone(),
+                status: resp.status,
+                body: self.excerpt(&resp.body),
+            }));
         }
         if resp.status >= 400 {
             return Verdict::Done(Err(HttpError::Status {
@@ -177,6 +195,49 @@ impl HttpClient {
             }));
         }
         Verdict::Done(Ok(Outcome::Response(Box::new(resp))))
+    }
+
+    /// What a matching response action does with `resp`.
+    fn act(
+        &self,
+        action: ResponseActionKind,
+        resp: Response,
+        cx: &Ctx<'_>,
+        may_refresh: Option<&'static str>,
+    ) -> Verdict {
+        let name = action_name(action);
+        tracing::info!(url = %cx.shown, status = resp.status, action = name, "response matched a response action");
+        let failed = |reason: String| {
+            Verdict::Done(Err(HttpError::ActionFailed {
+                method: cx.method,
+                url: cx.shown.clone(),
+                status: resp.status,
+                reason,
+                body: self.excerpt(&resp.body),
+            }))
+        };
+        match action {
+            ResponseActionKind::Ignore => Verdict::Done(Ok(Outcome::Ignored)),
+            ResponseActionKind::Fail => failed("response action `fail`".to_string()),
+            ResponseActionKind::RefreshToken => match may_refresh {
+                Some(token) => Verdict::Refresh(format!(
+                    "response action `refresh_token` matched: the {token} token is stale"
+                )),
+                None => failed(
+                    "response action `refresh_token` matched, and a new token did not help (or the auth has none to refresh)"
+                        .to_string(),
+                ),
+            },
+            ResponseActionKind::Retry | ResponseActionKind::RateLimited => Verdict::Retry {
+                status: Some(resp.status),
+                detail: format!(
+                    "a transient error (response action `{name}`): {}",
+                    self.excerpt(&resp.body)
+                ),
+                headers: Some(resp.headers),
+                kind: "response action",
+            },
+        }
     }
 
     /// The error of a request whose retries ran out; opens the breaker so the run stops
@@ -242,34 +303,30 @@ impl HttpClient {
             _ = breaker.wait_for(|v| v.is_some()) => {}
         }
     }
-
-    /// A form POST to a token endpoint, with the default retry policy.
-    pub(super) async fn send_token_request(
-        &self,
-        url: Url,
-        headers: Vec<(HeaderName, HeaderValue)>,
-        form: String,
-    ) -> Result<Bytes, HttpError> {
-        let req = HttpRequest {
-            method: HttpMethod::Post,
-            url,
-            headers,
-            body: Body::Form(form),
-        };
-        match self.send(&req, None, &RetryDef::DEFAULT, &[]).await? {
-            Outcome::Response(r) => Ok(r.body),
-            Outcome::Ignored => Ok(Bytes::new()),
-        }
-    }
 }
 
-/// dlt's matching: both conditions when both are given, else whichever is given.
-fn matches_action(actions: &[ResponseActionDef], resp: &Response) -> bool {
-    actions.iter().any(|a| {
-        let status_ok = a.status_code.is_none_or(|s| s == resp.status);
-        let content_ok = a
-            .content
-            .is_none_or(|c| String::from_utf8_lossy(&resp.body).contains(c));
-        (a.status_code.is_some() || a.content.is_some()) && status_ok && content_ok
-    })
+/// The action of the first entry that matches, as dlt matches: both conditions when both are
+/// given, else whichever is given.
+fn matching_action(actions: &[ResponseActionDef], resp: &Response) -> Option<ResponseActionKind> {
+    actions
+        .iter()
+        .find(|a| {
+            let status_ok = a.status_code.is_none_or(|s| s == resp.status);
+            let content_ok = a
+                .content
+                .is_none_or(|c| String::from_utf8_lossy(&resp.body).contains(c));
+            (a.status_code.is_some() || a.content.is_some()) && status_ok && content_ok
+        })
+        .map(|a| a.action)
+}
+
+/// An action as the spec writes it.
+fn action_name(action: ResponseActionKind) -> &'static str {
+    match action {
+        ResponseActionKind::Ignore => "ignore",
+        ResponseActionKind::Retry => "retry",
+        ResponseActionKind::Fail => "fail",
+        ResponseActionKind::RefreshToken => "refresh_token",
+        ResponseActionKind::RateLimited => "rate_limited",
+    }
 }

@@ -296,6 +296,12 @@ impl JsonlWriter {
 }
 
 impl Writer for JsonlWriter {
+    fn save_auth_state(&mut self, state: &serde_json::Value) -> Result<(), LoadError> {
+        self.states
+            .push((restsource_core::names::AUTH_STATE, state.clone()));
+        Ok(())
+    }
+
     fn begin(
         &mut self,
         load_id: &str,

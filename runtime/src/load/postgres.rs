@@ -357,6 +357,15 @@ impl PostgresWriter {
 }
 
 impl Writer for PostgresWriter {
+    fn save_auth_state(&mut self, state: &serde_json::Value) -> Result<(), LoadError> {
+        self.exec(
+            r#"INSERT INTO "_rs_state" ("resource", "state", "load_id") VALUES ($1, $2, $3)
+               ON CONFLICT ("resource") DO UPDATE SET "state" = excluded."state", "load_id" = excluded."load_id""#,
+            &[&restsource_core::names::AUTH_STATE, state, &self.load_id],
+        )?;
+        Ok(())
+    }
+
     fn begin(
         &mut self,
         load_id: &str,

@@ -251,6 +251,19 @@ fn mode_name(mode: Mode) -> &'static str {
 }
 
 impl Writer for SqliteWriter {
+    fn save_auth_state(&mut self, state: &serde_json::Value) -> Result<(), LoadError> {
+        self.conn.execute(
+            r#"INSERT INTO "_rs_state" ("resource", "state", "load_id") VALUES (?1, ?2, ?3)
+               ON CONFLICT ("resource") DO UPDATE SET "state" = excluded."state", "load_id" = excluded."load_id""#,
+            params![
+                restsource_core::names::AUTH_STATE,
+                state.to_string(),
+                self.load_id
+            ],
+        )?;
+        Ok(())
+    }
+
     fn begin(
         &mut self,
         load_id: &str,

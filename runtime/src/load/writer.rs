@@ -68,6 +68,8 @@ pub(crate) enum Msg {
         def: &'static ResourceDef,
         state: Option<serde_json::Value>,
     },
+    /// The source's auth state changed (a rotated refresh token): store it with the run.
+    AuthState(serde_json::Value),
     /// No more events; `failed` when extraction failed.
     Finish { failed: bool },
 }
@@ -160,6 +162,10 @@ pub(crate) trait Writer: Send {
         state: Option<&serde_json::Value>,
         rows: u64,
     ) -> Result<(), LoadError>;
+    /// Stores the source's auth state in the run's unit, as the state row
+    /// [`restsource_core::names::AUTH_STATE`]: it becomes visible with the run's rows or not
+    /// at all.
+    fn save_auth_state(&mut self, state: &serde_json::Value) -> Result<(), LoadError>;
     /// Marks the load completed and commits the whole run at once; releases the locks.
     fn commit_run(
         &mut self,
@@ -260,6 +266,7 @@ fn write_all(
                 w.checkpoint(def, state.as_ref(), rows)?;
                 out.checkpoints += 1;
             }
+            Msg::AuthState(state) => w.save_auth_state(&state)?,
             Msg::Finish { failed: f } => {
                 failed = f;
                 break;

@@ -419,6 +419,7 @@ impl Pipeline {
                         state: incremental,
                     }
                 }
+                Ok(ExtractEvent::AuthState { state }) => Msg::AuthState(state),
                 Err(e) => {
                     failure = Some(e);
                     break;

@@ -65,6 +65,9 @@ pub enum AuthConfig {
     #[serde(alias = "oauth2")]
     #[serde(rename = "oauth2_client_credentials")]
     OAuth2ClientCredentials(OAuth2Auth),
+    /// A session login (Airbyte's `SessionTokenAuthenticator`): a token requested from a
+    /// login endpoint, then sent as a bearer token or in a header.
+    SessionToken(SessionAuth),
 }
 
 /// The schema of an auth value: the reader also accepts a bare type name (credentials are
@@ -193,4 +196,47 @@ pub struct OAuth2Auth {
     /// Scopes sent as `scope` (space-separated).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<String>>,
+    /// The grant (default `client_credentials`); `refresh_token` as Airbyte's
+    /// `OAuthAuthenticator` does it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grant_type: Option<GrantType>,
+    /// The refresh token of grant `refresh_token`; absent means the secret `refresh_token`.
+    /// A rotated one the token endpoint answers is kept in the destination's state and used
+    /// by the next run instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<Credential>,
+    /// Token endpoint (Airbyte spelling); one of the three token URL keys must be set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_refresh_endpoint: Option<String>,
+}
+
+/// The OAuth2 grant requested at the token endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantType {
+    /// `client_id` and `client_secret` alone (default).
+    #[default]
+    ClientCredentials,
+    /// A refresh token, rotated when the endpoint answers a new one.
+    RefreshToken,
+}
+
+/// A session login.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SessionAuth {
+    /// Login endpoint (absolute, or relative to the base URL), sent a JSON
+    /// `{"username": ..., "password": ...}` POST.
+    pub login_url: String,
+    /// User name; absent means the secret `username`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<Credential>,
+    /// Password; absent means the secret `password`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<Credential>,
+    /// Where the token is in the login answer: a dotted path such as `session.token`.
+    pub session_token_path: String,
+    /// Header that carries the bare token; absent means `Authorization: Bearer <token>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header: Option<String>,
 }

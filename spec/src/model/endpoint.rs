@@ -194,14 +194,7 @@ pub struct ResponseAction {
     /// Substring of the body to match.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
-    /// `ignore` (the only action without Python callables).
+    /// What a matching response gets: `ignore` (dlt), `retry`, `fail`, `refresh_token` or
+    /// `rate_limited` (Airbyte's actions).
     pub action: ResponseActionKind,
-}
-
-/// Response actions expressible in a spec file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ResponseActionKind {
-    /// Treat the response as "no records" and stop paginating.
-    Ignore,
 }

@@ -3,8 +3,8 @@
 
 use super::{list, suggest, Cx, Obj};
 use crate::model::{
-    ApiKeyAuth, ApiKeyLocation, AuthConfig, BearerAuth, ClientAuthMethod, Credential,
-    HttpBasicAuth, OAuth2Auth, SecretRef,
+    ApiKeyAuth, ApiKeyLocation, AuthConfig, BearerAuth, ClientAuthMethod, Credential, GrantType,
+    HttpBasicAuth, OAuth2Auth, SecretRef, SessionAuth,
 };
 use crate::parse::{Kind, Node};
 
@@ -14,6 +14,7 @@ const TYPES: &[&str] = &[
     "http_basic",
     "oauth2_client_credentials",
     "oauth2",
+    "session_token",
 ];
 pub(super) const BEARER_KEYS: &[&str] = &["type", "token"];
 pub(super) const API_KEY_KEYS: &[&str] = &["type", "name", "api_key", "location"];
@@ -30,6 +31,17 @@ pub(super) const OAUTH_KEYS: &[&str] = &[
     "client_auth",
     "scopes",
     "access_token",
+    "grant_type",
+    "refresh_token",
+    "token_refresh_endpoint",
+];
+pub(super) const SESSION_KEYS: &[&str] = &[
+    "type",
+    "login_url",
+    "username",
+    "password",
+    "session_token_path",
+    "header",
 ];
 
 /// An auth value (string alias or object).
@@ -72,14 +84,23 @@ fn alias(cx: &mut Cx<'_>, node: &Node, path: &str, name: &str) -> Option<AuthCon
             username: None,
             password: None,
         })),
-        "oauth2_client_credentials" | "oauth2" => {
+        "oauth2_client_credentials" | "oauth2" | "session_token" => {
             cx.error(
                 node.span,
                 path,
-                format!("auth `{name}` needs a token URL, so it cannot be written as a bare name"),
-                Some(format!(
-                    "write {{\"type\": \"{name}\", \"access_token_url\": \"https://...\"}}"
-                )),
+                format!(
+                    "auth `{name}` needs {}, so it cannot be written as a bare name",
+                    if name == "session_token" {
+                        "a login URL and a token path"
+                    } else {
+                        "a token URL"
+                    }
+                ),
+                Some(if name == "session_token" {
+                    format!("write {{\"type\": \"{name}\", \"login_url\": \"https://...\", \"session_token_path\": \"token\"}}")
+                } else {
+                    format!("write {{\"type\": \"{name}\", \"access_token_url\": \"https://...\"}}")
+                }),
             );
             None
         }
@@ -123,6 +144,7 @@ fn object(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<AuthConfig> {
             Some(AuthConfig::HttpBasic(HttpBasicAuth { username, password }))
         }
         "oauth2_client_credentials" | "oauth2" => oauth2(cx, node, path),
+        "session_token" => session(cx, node, path),
         other => {
             let span = ty_node.map(|n| n.span).unwrap_or(node.span);
             unknown_type(
@@ -143,24 +165,46 @@ fn oauth2(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<AuthConfig> {
     let o = cx.object(node, path, "oauth2 auth", OAUTH_KEYS)?;
     let access_token_url = cx.opt(&o, "access_token_url", Cx::string);
     let token_url = cx.opt(&o, "token_url", Cx::string);
-    match (o.get("access_token_url"), o.get("token_url")) {
-        (None, None) => cx.error(
+    let token_refresh_endpoint = cx.opt(&o, "token_refresh_endpoint", Cx::string);
+    const URL_KEYS: [&str; 3] = ["access_token_url", "token_url", "token_refresh_endpoint"];
+    let given: Vec<&str> = URL_KEYS
+        .into_iter()
+        .filter(|k| o.get(k).is_some())
+        .collect();
+    match given.as_slice() {
+        [] => cx.error(
             super::opening(node.span),
             path,
             "oauth2 auth needs a token endpoint: missing required key `access_token_url`",
-            Some("`token_url` is accepted too".into()),
+            Some("`token_url` (or Airbyte's `token_refresh_endpoint`) is accepted too".into()),
         ),
-        (Some(_), Some(n)) => cx.error(
+        [_] => {}
+        [first, second, ..] => {
+            if let Some(n) = o.get(second) {
+                cx.error(
+                    n.span,
+                    &o.at(second),
+                    format!("`{second}` and `{first}` name the same setting; write only one"),
+                    None,
+                )
+            }
+        }
+    }
+    let grant_type = cx.opt(&o, "grant_type", grant_type);
+    if let (Some(n), None | Some(GrantType::ClientCredentials)) =
+        (o.get("refresh_token"), grant_type)
+    {
+        cx.error(
             n.span,
-            &o.at("token_url"),
-            "`token_url` and `access_token_url` name the same setting; write only one",
-            None,
-        ),
-        _ => {}
+            &o.at("refresh_token"),
+            "`refresh_token` is only used by the refresh-token grant",
+            Some("add \"grant_type\": \"refresh_token\", or remove `refresh_token`".into()),
+        );
     }
     for (key, url) in [
         ("access_token_url", &access_token_url),
         ("token_url", &token_url),
+        ("token_refresh_endpoint", &token_refresh_endpoint),
     ] {
         if let (Some(u), Some(n)) = (url, o.get(key)) {
             if !is_http_url(u) {
@@ -197,7 +241,60 @@ fn oauth2(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<AuthConfig> {
         default_token_expiration: cx.opt(&o, "default_token_expiration", Cx::u64),
         client_auth: cx.opt(&o, "client_auth", client_auth),
         scopes: cx.opt(&o, "scopes", Cx::strings),
+        refresh_token: credential_opt(cx, &o, "refresh_token"),
+        grant_type,
+        token_refresh_endpoint,
     }))
+}
+
+fn grant_type(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<GrantType> {
+    Some(
+        match cx
+            .one_of(
+                node,
+                path,
+                "OAuth2 grant type",
+                &["client_credentials", "refresh_token"],
+            )?
+            .as_str()
+        {
+            "client_credentials" => GrantType::ClientCredentials,
+            _ => GrantType::RefreshToken,
+        },
+    )
+}
+
+fn session(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<AuthConfig> {
+    let o = cx.object(node, path, "session_token auth", SESSION_KEYS)?;
+    let login_url = cx.req(&o, "login_url", "session_token auth", Cx::string);
+    let token_path = cx.req(&o, "session_token_path", "session_token auth", Cx::string);
+    if let (Some(p), Some(n)) = (&token_path, o.get("session_token_path")) {
+        if dotted_keys(p).is_none() {
+            cx.error(
+                n.span,
+                &o.at("session_token_path"),
+                format!("`session_token_path` `{p}` is not a dotted path of keys"),
+                Some("write the keys leading to the token, e.g. `session.token`".into()),
+            );
+        }
+    }
+    let header = cx.opt(&o, "header", Cx::string);
+    Some(AuthConfig::SessionToken(SessionAuth {
+        login_url: login_url?,
+        username: credential_opt(cx, &o, "username"),
+        password: credential_opt(cx, &o, "password"),
+        session_token_path: token_path?,
+        header,
+    }))
+}
+
+/// The keys of a dotted path (`$.` optional, no indexes or wildcards), or `None`.
+pub(crate) fn dotted_keys(path: &str) -> Option<Vec<&str>> {
+    let rest = path.strip_prefix("$.").unwrap_or(path);
+    let keys: Vec<&str> = rest.split('.').collect();
+    keys.iter()
+        .all(|k| !k.is_empty() && !k.contains(['[', ']', '*', '$', ' ']))
+        .then_some(keys)
 }
 
 /// Whether `u` is an absolute http or https URL.

@@ -10,7 +10,7 @@ mod resource;
 mod source;
 mod table;
 
-pub(crate) use auth::is_http_url;
+pub(crate) use auth::{dotted_keys, is_http_url};
 pub use credential::{
     header_secret, is_credential_header, is_credential_param, is_literal, param_secret,
     URL_USER_SECRETS,

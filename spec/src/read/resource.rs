@@ -434,21 +434,20 @@ fn response_actions(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<Vec<Resp
         let content = cx.opt(&o, "content", Cx::string);
         let action = cx.req(&o, "action", "a response action", |cx, n, p| {
             match &n.kind {
-                Kind::Str(s) if s == "ignore" => Some(ResponseActionKind::Ignore),
+                Kind::Str(s) if action_kind(s).is_some() => action_kind(s),
                 _ => {
                     let msg = format!(
-                        "unsupported response action {}: only `ignore` can be written in a spec",
-                        n.to_json()
+                        "unsupported response action {}: expected one of {}",
+                        n.to_json(),
+                        list(ACTIONS)
                     );
-                    cx.error(
-                        n.span,
-                        p,
-                        msg,
-                        Some(format!(
-                            "callables are Python-only; allowed: {}",
-                            list(&["ignore"])
-                        )),
-                    );
+                    let help = match &n.kind {
+                        Kind::Str(s) => super::suggest(s, ACTIONS)
+                            .map(|a| format!("did you mean `{a}`?"))
+                            .unwrap_or_else(|| "callables are Python-only".to_string()),
+                        _ => "callables are Python-only".to_string(),
+                    };
+                    cx.error(n.span, p, msg, Some(help));
                     None
                 }
             }
@@ -472,4 +471,19 @@ fn response_actions(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<Vec<Resp
         }
     }
     ok.then_some(out)
+}
+
+/// The response actions a spec can name.
+const ACTIONS: &[&str] = &["ignore", "retry", "fail", "refresh_token", "rate_limited"];
+
+/// The action a name spells (Airbyte's `REFRESH_TOKEN_THEN_RETRY` as `refresh_token`).
+fn action_kind(name: &str) -> Option<ResponseActionKind> {
+    Some(match name {
+        "ignore" => ResponseActionKind::Ignore,
+        "retry" => ResponseActionKind::Retry,
+        "fail" => ResponseActionKind::Fail,
+        "refresh_token" => ResponseActionKind::RefreshToken,
+        "rate_limited" => ResponseActionKind::RateLimited,
+        _ => return None,
+    })
 }

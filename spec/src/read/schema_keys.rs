@@ -134,6 +134,7 @@ fn pairs(s: &Value) -> Vec<Pair> {
             refused: &["access_token"],
             ..pair("OAUTH_KEYS", auth::OAUTH_KEYS, au("oauth2"))
         },
+        pair("SESSION_KEYS", auth::SESSION_KEYS, au("session_token")),
         pair(
             "TYPE_ONLY_KEYS (single_page)",
             paginator::TYPE_ONLY_KEYS,

@@ -1,6 +1,8 @@
 //! Auth and retry with defaults applied; every credential becomes a secret reference.
 
-use crate::model::{ApiKeyLocation, AuthConfig, ClientAuthMethod, Credential, RetryConfig};
+use crate::model::{
+    ApiKeyLocation, AuthConfig, ClientAuthMethod, Credential, GrantType, RetryConfig,
+};
 use crate::resolved::{ResolvedAuth, ResolvedRetry, SecretInfo};
 use restsource_core::ApiKeyLocation as KeyPlace;
 
@@ -57,6 +59,7 @@ pub(crate) fn auth(a: &AuthConfig) -> ResolvedAuth {
                 .access_token_url
                 .clone()
                 .or_else(|| o.token_url.clone())
+                .or_else(|| o.token_refresh_endpoint.clone())
                 .unwrap_or_default(),
             client_id: secret(&o.client_id, "client_id"),
             client_secret: secret(&o.client_secret, "client_secret"),
@@ -64,6 +67,17 @@ pub(crate) fn auth(a: &AuthConfig) -> ResolvedAuth {
             default_expiration_secs: o.default_token_expiration.unwrap_or(3600),
             client_auth: o.client_auth.unwrap_or(ClientAuthMethod::Body).into(),
             scopes: o.scopes.clone().unwrap_or_default(),
+            refresh_token: (o.grant_type == Some(GrantType::RefreshToken))
+                .then(|| secret(&o.refresh_token, "refresh_token")),
+        },
+        AuthConfig::SessionToken(s) => ResolvedAuth::Session {
+            login_url: s.login_url.clone(),
+            username: secret(&s.username, "username"),
+            password: secret(&s.password, "password"),
+            token_path: crate::read::dotted_keys(&s.session_token_path)
+                .map(|k| k.join("."))
+                .unwrap_or_default(),
+            header: s.header.clone(),
         },
     }
 }
@@ -77,8 +91,16 @@ pub(crate) fn secrets_of(a: &ResolvedAuth) -> Vec<SecretInfo> {
         ResolvedAuth::OAuth2 {
             client_id,
             client_secret,
+            refresh_token,
             ..
-        } => vec![client_id.clone(), client_secret.clone()],
+        } => [client_id, client_secret]
+            .into_iter()
+            .chain(refresh_token)
+            .cloned()
+            .collect(),
+        ResolvedAuth::Session {
+            username, password, ..
+        } => vec![username.clone(), password.clone()],
     }
 }
 

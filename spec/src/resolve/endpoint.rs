@@ -488,13 +488,16 @@ pub(crate) fn endpoint(
     let data = ep.data.as_ref().and_then(|data| {
         let at = loc(i, &["endpoint", "data"]);
         if ep.json.is_some() {
-            // dlt fails at request time; here it is a spec error.
-            r.error(
+            // dlt validates such a config (its conformance config valid/077 does it) and sends
+            // the JSON body, so accept it the same way, but say `data` goes unused.
+            r.warn(
                 &at,
-                "`data` and `json` are both set: a request has one body".to_string(),
-                Some("keep `json` for a JSON body or `data` for a form (or raw text) body".into()),
+                format!(
+                    "resource `{}` sets both `json` and `data`: a request has one body, so `json` is sent and `data` is ignored",
+                    m.name
+                ),
+                Some("remove `data` (or `json`, to send a form or raw text body)".into()),
             );
-            ok = false;
             return None;
         }
         let mut cx = Ctx {
@@ -587,6 +590,7 @@ pub(crate) fn endpoint(
         .map(|a| ResponseActionDef {
             status_code: a.status_code,
             content: a.content.clone(),
+            action: a.action,
         })
         .collect();
     if !ok {
