@@ -101,6 +101,7 @@ fn endpoint(e: &EndpointDef<Resolved>) -> EndpointDef {
         headers: list(&e.headers, |(k, v)| (text(k), template(v))),
         data_selector: e.data_selector.as_ref().map(path),
         data_selector_missing: e.data_selector_missing,
+        response_format: e.response_format,
         paginator: paginator(&e.paginator),
         response_actions: list(&e.response_actions, |a| ResponseActionDef {
             status_code: a.status_code,

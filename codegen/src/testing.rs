@@ -56,6 +56,7 @@ pub fn resource(name: &str) -> ResolvedResource {
                 headers: Vec::new(),
                 data_selector: None,
                 data_selector_missing: Default::default(),
+                response_format: Default::default(),
                 paginator: ResolvedPaginator::SinglePage,
                 response_actions: Vec::new(),
                 incremental: None,

@@ -11,7 +11,7 @@
 //! - [`PathStep`] and [`path::walk`]: compiled JSONPaths and the one walk that follows them;
 //! - the small enums both sides name: [`ApiKeyLocation`], [`ClientAuth`], [`Disposition`],
 //!   [`MergeStrategy`], [`IncrementalValue`], [`Method`], [`DataSelectorMissing`],
-//!   [`LastValueFunc`], [`OnCursorValueMissing`], [`SortOrder`] (the ones a spec writes word
+//!   [`ResponseFormat`], [`LastValueFunc`], [`OnCursorValueMissing`], [`SortOrder`] (the ones a spec writes word
 //!   for word derive the spec model's serde form and JSON Schema under feature `model`);
 //! - [`WriteDef`], [`ResponseActionDef`]: how a resource is written and an ignore rule;
 //! - [`SecretDef`], [`RetryDef`], [`RateLimitDef`]: the client-wide settings;
@@ -85,6 +85,7 @@ pub use column::{ColumnDef, DataType, SortOrder};
 pub use contract::{ContractMode, RelationalDef, SchemaContract, TablesMode};
 pub use endpoint::{
     DataSelectorMissing, LastValueFunc, Method, OnCursorValueMissing, ResponseActionDef,
+    ResponseFormat,
 };
 pub use incremental::IncrementalDef;
 pub use paginator::{PaginatorDef, ParamPlace};

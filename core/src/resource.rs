@@ -10,7 +10,9 @@ use crate::contract::{RelationalDef, TablesMode};
 use crate::storage::{
     AuthChoiceOf, IncrementalOf, PaginatorOf, RetryOf, SecretOf, Static, Storage, TemplateOf,
 };
-use crate::{DataSelectorMissing, Lit, Method, RateLimitDef, ResponseActionDef, WriteDef};
+use crate::{
+    DataSelectorMissing, Lit, Method, RateLimitDef, ResponseActionDef, ResponseFormat, WriteDef,
+};
 
 /// A whole source: its client settings and its resources.
 #[derive(Debug, Clone, PartialEq)]
@@ -121,6 +123,9 @@ pub struct EndpointDef<F: Storage = Static> {
     pub data_selector: Option<F::Path>,
     /// What a page without the selector's path means (default: an error).
     pub data_selector_missing: DataSelectorMissing,
+    /// How a response body holds its records (spec `response_format`; default: by the
+    /// response's `Content-Type`).
+    pub response_format: ResponseFormat,
     /// Paginator with every default applied.
     pub paginator: PaginatorOf<F>,
     /// Ignore rules.

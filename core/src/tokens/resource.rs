@@ -75,6 +75,7 @@ where
         });
         let selector = opt_steps(self.data_selector.as_ref(), rt);
         let missing = self.data_selector_missing.const_tokens(rt);
+        let format = self.response_format.const_tokens(rt);
         let paginator = self.paginator.const_tokens(rt);
         let actions = self
             .response_actions
@@ -93,6 +94,7 @@ where
                 headers: &[#(#headers),*],
                 data_selector: #selector,
                 data_selector_missing: #missing,
+                response_format: #format,
                 paginator: #paginator,
                 response_actions: &[#(#actions),*],
                 incremental: #incremental,
@@ -276,6 +278,7 @@ mod tests {
                 headers: vec![],
                 data_selector: Some(vec![PathStep::Key("data".to_string().into())]),
                 data_selector_missing: DataSelectorMissing::Empty,
+                response_format: crate::ResponseFormat::Csv,
                 paginator: PaginatorDef::SinglePage,
                 response_actions: vec![],
                 incremental: None,
@@ -326,6 +329,7 @@ mod tests {
                     headers: &[],
                     data_selector: Some(&[::rt::def::PathStep::key("data")]),
                     data_selector_missing: ::rt::def::DataSelectorMissing::Empty,
+                    response_format: ::rt::def::ResponseFormat::Csv,
                     paginator: ::rt::def::PaginatorDef::SinglePage,
                     response_actions: &[],
                     incremental: None,

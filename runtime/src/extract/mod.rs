@@ -5,6 +5,7 @@
 //! - generated code builds one [`ResourceHandle`] per resource with `ResourceHandle::of::<R>()`;
 //! - the pipeline calls [`extract`] and loads each [`ExtractEvent::Page`] as it arrives.
 
+mod body_format;
 mod error;
 mod graph;
 mod guard;

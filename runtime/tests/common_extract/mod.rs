@@ -144,6 +144,7 @@ pub const ENDPOINT: EndpointDef = EndpointDef {
     headers: &[],
     data_selector: Some(&[PathStep::key("data")]),
     data_selector_missing: DataSelectorMissing::Error,
+    response_format: ResponseFormat::Auto,
     paginator: PaginatorDef::SinglePage,
     response_actions: &[],
     incremental: None,
