@@ -1056,6 +1056,7 @@ pub mod showcase {
                 ],
             ),
             data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
+            response_format: ::restsource::runtime::def::ResponseFormat::Auto,
             paginator: ::restsource::runtime::def::PaginatorDef::Cursor {
                 cursor_path: &[
                     ::restsource::runtime::def::PathStep::key("cursors"),
@@ -1495,6 +1496,7 @@ pub mod showcase {
             ],
             data_selector: None,
             data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
+            response_format: ::restsource::runtime::def::ResponseFormat::Auto,
             paginator: ::restsource::runtime::def::PaginatorDef::PageNumber {
                 base_page: 1,
                 page: 1,
@@ -1687,6 +1689,7 @@ pub mod showcase {
                 ],
             ),
             data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
+            response_format: ::restsource::runtime::def::ResponseFormat::Auto,
             paginator: ::restsource::runtime::def::PaginatorDef::JsonLink {
                 next_url_path: &[
                     ::restsource::runtime::def::PathStep::key("links"),
@@ -1811,6 +1814,7 @@ pub mod showcase {
             headers: &[],
             data_selector: None,
             data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
+            response_format: ::restsource::runtime::def::ResponseFormat::Auto,
             paginator: ::restsource::runtime::def::PaginatorDef::HeaderLink {
                 links_next_key: "next",
             },
@@ -1934,6 +1938,7 @@ pub mod showcase {
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
             data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
+            response_format: ::restsource::runtime::def::ResponseFormat::Auto,
             paginator: ::restsource::runtime::def::PaginatorDef::HeaderCursor {
                 cursor_key: "X-Next",
                 cursor_param: "cursor",
@@ -2073,6 +2078,7 @@ pub mod showcase {
             headers: &[],
             data_selector: None,
             data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
+            response_format: ::restsource::runtime::def::ResponseFormat::Auto,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
