@@ -91,6 +91,7 @@ pub fn source(name: &str, resources: Vec<ResolvedResource>) -> ResolvedSource {
         auth: None,
         timeout_secs: 60.0,
         rate_limit: None,
+        rate_limit_headers: None,
         secrets: Vec::new(),
         resources,
         tables: restsource_core::TablesMode::Json,

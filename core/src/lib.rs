@@ -80,7 +80,7 @@ pub mod tokens;
 mod write;
 
 pub use auth::{ApiKeyLocation, AuthChoice, AuthDef, ClientAuth, CredDef};
-pub use client::{RateLimitDef, RetryDef, SecretDef};
+pub use client::{RateLimitDef, RateLimitHeadersDef, ResetFormat, RetryDef, SecretDef};
 pub use column::{ColumnDef, DataType, SortOrder};
 pub use contract::{ContractMode, RelationalDef, SchemaContract, TablesMode};
 pub use endpoint::{

@@ -29,6 +29,8 @@ pub struct SourceDef<F: Storage = Static> {
     pub timeout_secs: f64,
     /// Client-side rate limit.
     pub rate_limit: Option<RateLimitDef>,
+    /// Rate-limit headers the API answers with (spec `client.rate_limit_headers`).
+    pub rate_limit_headers: Option<crate::RateLimitHeadersDef<F::Str>>,
     /// Every secret the spec references, in order of first appearance, without duplicates.
     pub secrets: F::List<SecretOf<F>>,
     /// Resources in dependency order: every parent before its children, otherwise spec order.

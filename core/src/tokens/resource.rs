@@ -193,6 +193,7 @@ where
         let auth = self.auth.const_tokens(rt);
         let timeout = float_tokens(self.timeout_secs);
         let rate_limit = self.rate_limit.const_tokens(rt);
+        let rate_limit_headers = self.rate_limit_headers.const_tokens(rt);
         let secrets = self.secrets.as_ref().iter().map(|s| s.const_tokens(rt));
         let resources = resources.into_iter();
         let tables = self.tables.const_tokens(rt);
@@ -204,6 +205,7 @@ where
                 auth: #auth,
                 timeout_secs: #timeout,
                 rate_limit: #rate_limit,
+                rate_limit_headers: #rate_limit_headers,
                 secrets: &[#(#secrets),*],
                 resources: &[#(#resources),*],
                 tables: #tables,

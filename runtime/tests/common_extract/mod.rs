@@ -204,6 +204,7 @@ pub const SOURCE: SourceDef = SourceDef {
     auth: None,
     timeout_secs: 10.0,
     rate_limit: None,
+    rate_limit_headers: None,
     secrets: &[],
     resources: &[],
     tables: TablesMode::Json,
