@@ -363,6 +363,7 @@ pub mod analytics_typed {
         }),
         timeout_secs: 60.0,
         rate_limit: None,
+        rate_limit_headers: None,
         secrets: &[
             ::restsource::runtime::def::SecretDef {
                 name: "api_key",

@@ -3085,6 +3085,7 @@ pub mod inventory {
         }),
         timeout_secs: 60.0,
         rate_limit: None,
+        rate_limit_headers: None,
         secrets: &[
             ::restsource::runtime::def::SecretDef {
                 name: "api_key",

@@ -420,6 +420,7 @@ pub mod oauth_analytics {
         }),
         timeout_secs: 60.0,
         rate_limit: None,
+        rate_limit_headers: None,
         secrets: &[
             ::restsource::runtime::def::SecretDef {
                 name: "client_id",

@@ -2228,6 +2228,7 @@ pub mod showcase {
             requests_per_second: 5.0,
             burst: 2,
         }),
+        rate_limit_headers: None,
         secrets: &[
             ::restsource::runtime::def::SecretDef {
                 name: "client_id",
