@@ -15,9 +15,7 @@ pub use restsource_core::{
     ApiKeyLocation, AuthChoice, AuthDef, ClientAuth, ColumnDef, ContractMode, CredDef, DataDef,
     DataSelectorMissing, DataType, Disposition, EndpointDef, IncrementalDef, IncrementalValue,
     LastValueFunc, Lit, MergeStrategy, Method, OnCursorValueMissing, PaginatorDef, ParamPlace,
-    ParentDef, PathStep, RateLimitDef,
-    RateLimitHeadersDef, ResetFormat, RelationalDef, ResourceDef, ResponseActionDef,
-    ResponseFormat, RetryDef,
-    SchemaContract, SecretDef, SortOrder, SourceDef, SqlDefs, Static, Storage, TableSql,
-    TablesMode, Template, TemplatePart, WriteDef,
+    ParentDef, PathStep, RateLimitDef, RateLimitHeadersDef, RelationalDef, ResetFormat,
+    ResourceDef, ResponseActionDef, ResponseFormat, RetryDef, SchemaContract, SecretDef, SortOrder,
+    SourceDef, SqlDefs, Static, Storage, TableSql, TablesMode, Template, TemplatePart, WriteDef,
 };

@@ -15,7 +15,10 @@ const MOCK_ITEMS: ResourceDef = ResourceDef {
     endpoint: EndpointDef {
         path: Template(&[TemplatePart::Lit("v1/items")]),
         params: &[
-            ("api_key", Lit::Str::<Static>(Template(&[TemplatePart::Lit("test-key")]))),
+            (
+                "api_key",
+                Lit::Str::<Static>(Template(&[TemplatePart::Lit("test-key")])),
+            ),
             ("limit", Lit::Int(100)),
         ],
         ..ENDPOINT
@@ -76,7 +79,11 @@ async fn every_offered_coding_is_decoded_into_the_same_records() {
         );
         assert_eq!(log[0].content_encoding.as_deref(), Some(coding.token()));
         // The body counter sees the decoded bytes: the size limit applies to what is decoded.
-        assert!(ex.stats().bytes > 30 * 100, "{coding:?}: {}", ex.stats().bytes);
+        assert!(
+            ex.stats().bytes > 30 * 100,
+            "{coding:?}: {}",
+            ex.stats().bytes
+        );
         api.shutdown().await;
     }
 }
@@ -122,7 +129,10 @@ async fn json_lines_by_content_type_are_one_record_per_line() {
     let records = collect::<Item>(&ex).await.unwrap();
     assert_eq!(
         values(&records),
-        vec![json!({"id": 1, "name": "a"}), json!({"id": 2, "tags": [1, 2]})]
+        vec![
+            json!({"id": 1, "name": "a"}),
+            json!({"id": 2, "tags": [1, 2]})
+        ]
     );
     assert_eq!(uris(&log), vec!["/items"]);
 }
@@ -180,7 +190,10 @@ const FORM_ITEMS: ResourceDef = ResourceDef {
     endpoint: EndpointDef {
         method: Method::Post,
         data: Some(DataDef::Form::<Static>(&[
-            ("q", Lit::Str::<Static>(Template(&[TemplatePart::Lit("a b&c")]))),
+            (
+                "q",
+                Lit::Str::<Static>(Template(&[TemplatePart::Lit("a b&c")])),
+            ),
             ("n", Lit::Int(5)),
             ("skip", Lit::Null),
         ])),
@@ -215,7 +228,9 @@ async fn data_is_sent_as_a_form_when_an_object_and_as_is_when_text() {
     collect::<FormItem>(&ex_for(&FORM_SOURCE, &base))
         .await
         .unwrap();
-    collect::<RawItem>(&ex_for(&RAW_SOURCE, &base)).await.unwrap();
+    collect::<RawItem>(&ex_for(&RAW_SOURCE, &base))
+        .await
+        .unwrap();
     let seen = log.lock().unwrap().clone();
     assert_eq!(seen.len(), 2);
     assert_eq!(seen[0].method, "POST");

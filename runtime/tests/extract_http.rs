@@ -460,7 +460,8 @@ static HEADERS_SOURCE: SourceDef = SourceDef {
 #[tokio::test]
 async fn no_calls_left_pauses_the_next_request_until_the_reset() {
     let (base, log) = serve(|_, n| {
-        let mut reply = json(json!({"data": if n == 0 { json!([{"id": 1}, {"id": 2}]) } else { json!([]) }}));
+        let mut reply =
+            json(json!({"data": if n == 0 { json!([{"id": 1}, {"id": 2}]) } else { json!([]) }}));
         let left = if n == 0 { "0" } else { "9" };
         reply.headers.push(("x-ratelimit-remaining", left.into()));
         reply.headers.push(("x-ratelimit-reset", "1".into()));

@@ -66,11 +66,17 @@ fn jsonl(body: &[u8]) -> Result<Vec<u8>, FormatError> {
 
 fn csv(body: &[u8], columns: &[ColumnDef]) -> Result<Vec<u8>, FormatError> {
     let text = std::str::from_utf8(body).map_err(|e| FormatError {
-        line: 1 + body[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count(),
+        line: 1 + body[..e.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count(),
         message: format!("not UTF-8: {e}"),
     })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut rows = CsvRows { rest: text, line: 1 };
+    let mut rows = CsvRows {
+        rest: text,
+        line: 1,
+    };
     let Some((_, header)) = rows.next_row()? else {
         return Ok(b"[]".to_vec());
     };
@@ -242,10 +248,7 @@ mod tests {
                 message: "1 field, the header row has 2".into()
             }
         );
-        assert_eq!(
-            csv(b"id,name\n1,\"open\n", COLUMNS).unwrap_err().line,
-            2
-        );
+        assert_eq!(csv(b"id,name\n1,\"open\n", COLUMNS).unwrap_err().line, 2);
     }
 
     #[test]

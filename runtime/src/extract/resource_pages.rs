@@ -29,6 +29,8 @@ pub(crate) struct ResourcePages<'a> {
     pub page_concurrency: usize,
     pub max_pages: Option<u64>,
     pub inc: Option<&'a Mutex<Incremental>>,
+    /// A retry policy over the resource's own (a check asks once).
+    pub retry: Option<&'a crate::def::RetryDef>,
 }
 
 /// What the parallel part of a stream carries on from its sequential first page(s).
@@ -270,7 +272,7 @@ impl ResourcePages<'_> {
             .send(
                 &req,
                 auth.as_ref(),
-                &self.def.retry,
+                self.retry.unwrap_or(&self.def.retry),
                 self.def.endpoint.response_actions,
             )
             .await
@@ -296,7 +298,11 @@ impl ResourcePages<'_> {
             // Lines or rows: the records are the whole body, whatever the selector says.
             let array = array.map_err(|e| {
                 let shown = self.http.redactor().url(&resp.url);
-                let name = if format == ResponseFormat::Csv { "CSV" } else { "JSON Lines" };
+                let name = if format == ResponseFormat::Csv {
+                    "CSV"
+                } else {
+                    "JSON Lines"
+                };
                 let message = format!("{name} body, line {}: {}", e.line, e.message);
                 self.decode_error(page, &shown, SelectError::page(message))
             })?;

@@ -174,7 +174,10 @@ mod tests {
         assert_eq!(secs(" 2.5 ", ResetFormat::Seconds), Some(2.5));
         assert_eq!(secs("1700000100", ResetFormat::Auto), Some(100.0));
         assert_eq!(secs("1700000100", ResetFormat::Epoch), Some(100.0));
-        assert_eq!(secs("1700000100", ResetFormat::Seconds), Some(1_700_000_100.0));
+        assert_eq!(
+            secs("1700000100", ResetFormat::Seconds),
+            Some(1_700_000_100.0)
+        );
         // A reset already past is no wait; a value that is not a number is not read.
         assert_eq!(secs("1699999990", ResetFormat::Epoch), Some(0.0));
         assert_eq!(secs("soon", ResetFormat::Auto), None);
@@ -220,7 +223,10 @@ mod tests {
         l.observe_headers(
             A,
             200,
-            &answer(&[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", "3600")]),
+            &answer(&[
+                ("x-ratelimit-remaining", "0"),
+                ("x-ratelimit-reset", "3600"),
+            ]),
         );
         assert_eq!(l.acquire(A).await, Duration::from_secs(60));
     }

@@ -21,7 +21,8 @@ pub use resource::*;
 // The enums a spec writes word for word are the ones generated code and the runtime name:
 // defined once, in restsource-core, deriving the model's serde form there (feature `model`).
 pub use restsource_core::{
-    DataSelectorMissing, LastValueFunc, Method, OnCursorValueMissing, ResetFormat, ResponseFormat, SortOrder,
+    DataSelectorMissing, LastValueFunc, Method, OnCursorValueMissing, ResetFormat, ResponseFormat,
+    SortOrder,
 };
 
 use indexmap::IndexMap;

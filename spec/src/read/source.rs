@@ -144,11 +144,7 @@ fn client(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<ClientConfig> {
     })
 }
 
-fn rate_limit_headers(
-    cx: &mut Cx<'_>,
-    node: &Node,
-    path: &str,
-) -> Option<RateLimitHeadersConfig> {
+fn rate_limit_headers(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<RateLimitHeadersConfig> {
     let o = cx.object(node, path, "`rate_limit_headers`", RATE_LIMIT_HEADERS_KEYS)?;
     let reset = cx.req(&o, "reset", "`rate_limit_headers`", Cx::string);
     let reset_format = cx.opt(&o, "reset_format", |cx, n, p| {

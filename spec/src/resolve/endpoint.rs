@@ -564,7 +564,11 @@ pub(crate) fn endpoint(
     if let (Some(f @ (ResponseFormat::Jsonl | ResponseFormat::Csv)), Some(_)) =
         (ep.response_format, &ep.data_selector)
     {
-        let name = if f == ResponseFormat::Csv { "csv" } else { "jsonl" };
+        let name = if f == ResponseFormat::Csv {
+            "csv"
+        } else {
+            "jsonl"
+        };
         r.error(
             &loc(i, &["endpoint", "data_selector"]),
             format!("`data_selector` is set but `response_format` is `{name}`: a selector reads a JSON document"),
