@@ -178,7 +178,7 @@ async fn handle(shared: Arc<Shared>, conn: Conn, req: Request<Body>) -> Response
             && matches!(&reply, Reply::Send { response, .. } if response.status() == StatusCode::OK)
     });
     if let (Some(coding), Reply::Send { response, .. }) = (coding, &mut reply) {
-        let plain = std::mem::replace(response, Response::default());
+        let plain = std::mem::take(response);
         *response = encode::compressed(plain, coding).await;
     }
     let (status, fault) = match &reply {

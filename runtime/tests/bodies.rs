@@ -63,7 +63,7 @@ async fn every_offered_coding_is_decoded_into_the_same_records() {
         })
         .await;
         let ex = Extractor::new(&MOCK_SOURCE, SecretValues::new())
-            .with_base_url(&api.base_url())
+            .with_base_url(api.base_url())
             .with_options(options());
         let records = collect::<MockItem>(&ex).await.unwrap();
         let got: Vec<serde_json::Value> = records
