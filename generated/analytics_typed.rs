@@ -185,6 +185,7 @@ pub mod analytics_typed {
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
             data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
+            response_format: ::restsource::runtime::def::ResponseFormat::Auto,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -362,6 +363,7 @@ pub mod analytics_typed {
         }),
         timeout_secs: 60.0,
         rate_limit: None,
+        rate_limit_headers: None,
         secrets: &[
             ::restsource::runtime::def::SecretDef {
                 name: "api_key",

@@ -1560,6 +1560,7 @@ pub mod inventory {
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
             data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
+            response_format: ::restsource::runtime::def::ResponseFormat::Auto,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -1779,6 +1780,7 @@ pub mod inventory {
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
             data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
+            response_format: ::restsource::runtime::def::ResponseFormat::Auto,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -2000,6 +2002,7 @@ pub mod inventory {
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
             data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
+            response_format: ::restsource::runtime::def::ResponseFormat::Auto,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -2345,6 +2348,7 @@ pub mod inventory {
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
             data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
+            response_format: ::restsource::runtime::def::ResponseFormat::Auto,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -2581,6 +2585,7 @@ pub mod inventory {
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
             data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
+            response_format: ::restsource::runtime::def::ResponseFormat::Auto,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -2841,6 +2846,7 @@ pub mod inventory {
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
             data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
+            response_format: ::restsource::runtime::def::ResponseFormat::Auto,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -3079,6 +3085,7 @@ pub mod inventory {
         }),
         timeout_secs: 60.0,
         rate_limit: None,
+        rate_limit_headers: None,
         secrets: &[
             ::restsource::runtime::def::SecretDef {
                 name: "api_key",

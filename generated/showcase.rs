@@ -1056,6 +1056,7 @@ pub mod showcase {
                 ],
             ),
             data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
+            response_format: ::restsource::runtime::def::ResponseFormat::Auto,
             paginator: ::restsource::runtime::def::PaginatorDef::Cursor {
                 cursor_path: &[
                     ::restsource::runtime::def::PathStep::key("cursors"),
@@ -1495,6 +1496,7 @@ pub mod showcase {
             ],
             data_selector: None,
             data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
+            response_format: ::restsource::runtime::def::ResponseFormat::Auto,
             paginator: ::restsource::runtime::def::PaginatorDef::PageNumber {
                 base_page: 1,
                 page: 1,
@@ -1689,6 +1691,7 @@ pub mod showcase {
                 ],
             ),
             data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
+            response_format: ::restsource::runtime::def::ResponseFormat::Auto,
             paginator: ::restsource::runtime::def::PaginatorDef::JsonLink {
                 next_url_path: &[
                     ::restsource::runtime::def::PathStep::key("links"),
@@ -1813,6 +1816,7 @@ pub mod showcase {
             headers: &[],
             data_selector: None,
             data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
+            response_format: ::restsource::runtime::def::ResponseFormat::Auto,
             paginator: ::restsource::runtime::def::PaginatorDef::HeaderLink {
                 links_next_key: "next",
             },
@@ -1936,6 +1940,7 @@ pub mod showcase {
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
             data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
+            response_format: ::restsource::runtime::def::ResponseFormat::Auto,
             paginator: ::restsource::runtime::def::PaginatorDef::HeaderCursor {
                 cursor_key: "X-Next",
                 cursor_param: "cursor",
@@ -2075,6 +2080,7 @@ pub mod showcase {
             headers: &[],
             data_selector: None,
             data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
+            response_format: ::restsource::runtime::def::ResponseFormat::Auto,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -2225,6 +2231,7 @@ pub mod showcase {
             requests_per_second: 5.0,
             burst: 2,
         }),
+        rate_limit_headers: None,
         secrets: &[
             ::restsource::runtime::def::SecretDef {
                 name: "client_id",

@@ -1222,6 +1222,7 @@ pub mod social_media {
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
             data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
+            response_format: ::restsource::runtime::def::ResponseFormat::Auto,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -1403,6 +1404,7 @@ pub mod social_media {
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
             data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
+            response_format: ::restsource::runtime::def::ResponseFormat::Auto,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -1584,6 +1586,7 @@ pub mod social_media {
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
             data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
+            response_format: ::restsource::runtime::def::ResponseFormat::Auto,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -1765,6 +1768,7 @@ pub mod social_media {
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
             data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
+            response_format: ::restsource::runtime::def::ResponseFormat::Auto,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -1946,6 +1950,7 @@ pub mod social_media {
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
             data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
+            response_format: ::restsource::runtime::def::ResponseFormat::Auto,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -2127,6 +2132,7 @@ pub mod social_media {
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
             data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
+            response_format: ::restsource::runtime::def::ResponseFormat::Auto,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -2312,6 +2318,7 @@ pub mod social_media {
             headers: &[],
             data_selector: Some(&[::restsource::runtime::def::PathStep::key("data")]),
             data_selector_missing: ::restsource::runtime::def::DataSelectorMissing::Error,
+            response_format: ::restsource::runtime::def::ResponseFormat::Auto,
             paginator: ::restsource::runtime::def::PaginatorDef::Offset {
                 limit: 100,
                 offset: 0,
@@ -2504,6 +2511,7 @@ pub mod social_media {
         }),
         timeout_secs: 60.0,
         rate_limit: None,
+        rate_limit_headers: None,
         secrets: &[
             ::restsource::runtime::def::SecretDef {
                 name: "api_key",

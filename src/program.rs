@@ -27,6 +27,12 @@ pub struct Args {
     /// (`json`), or every field in typed root and child tables with restsource's
     /// (`relational`) or dlt's (`dlt`) system column names. `None`: the spec's `tables`.
     pub tables: Option<TablesMode>,
+    /// `--limit N`: at most N pages per resource (per parent record for a child resource),
+    /// as dlt's `add_limit`: for development runs against a large API.
+    pub limit: Option<u64>,
+    /// `--check`: one request per resource, reporting auth, URL and selector problems;
+    /// nothing is loaded (see [`check`]).
+    pub check: bool,
 }
 
 /// A command line that could not be understood.
@@ -37,7 +43,7 @@ impl fmt::Display for UsageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{}\nusage: [--base-url URL] [--destination sqlite:FILE|postgres://...|jsonl:DIR] [--lock-timeout SECONDS] [--tables json|relational|dlt] [RESOURCE...]",
+            "{}\nusage: [--base-url URL] [--destination sqlite:FILE|postgres://...|jsonl:DIR] [--lock-timeout SECONDS] [--tables json|relational|dlt] [--limit PAGES] [--check] [RESOURCE...]",
             self.0
         )
     }
@@ -59,6 +65,8 @@ impl Args {
             resources: Vec::new(),
             lock_timeout: None,
             tables: None,
+            limit: None,
+            check: false,
         };
         let mut args = args.into_iter().map(Into::into);
         while let Some(arg) = args.next() {
@@ -96,6 +104,16 @@ impl Args {
                         ))
                     })?);
                 }
+                "--limit" => {
+                    let text = value("--limit")?;
+                    let pages = text.parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                        UsageError(format!(
+                            "--limit takes a number of pages (1 or more), not `{text}`"
+                        ))
+                    })?;
+                    out.limit = Some(pages);
+                }
+                "--check" => out.check = true,
                 "-h" | "--help" => return Err(UsageError("help".into())),
                 f if f.starts_with('-') => return Err(UsageError(format!("unknown option `{f}`"))),
                 _ => out.resources.push(arg),
@@ -128,6 +146,30 @@ pub async fn run<S: Source>(
         let names: Vec<&str> = args.resources.iter().map(String::as_str).collect();
         pipeline.run_only(source, &names).await?
     })
+}
+
+/// The extraction options `args` ask for: `--limit` bounds the pages of each resource.
+pub fn extract_options(args: &Args) -> crate::runtime::extract::ExtractOptions {
+    crate::runtime::extract::ExtractOptions {
+        max_pages: args.limit,
+        ..Default::default()
+    }
+}
+
+/// `--check`: one request per resource `args` names (every selected one when none; the
+/// parents they need are checked too), nothing loaded.
+pub async fn check<S: Source>(
+    source: &S,
+    args: &Args,
+) -> Result<crate::runtime::extract::CheckReport, Box<dyn std::error::Error>> {
+    let mut handles = Vec::new();
+    if args.resources.is_empty() {
+        handles = S::resources();
+    }
+    for name in &args.resources {
+        handles.push(S::resource(name).ok_or_else(|| UsageError(format!("no resource `{name}`")))?);
+    }
+    Ok(source.extractor().check(&handles).await?)
 }
 
 /// Prints an error and its causes to stderr and returns the failure exit code; the error
@@ -214,6 +256,22 @@ macro_rules! source_main {
                 if let Some(url) = &args.base_url {
                     source = source.with_base_url(url.clone());
                 }
+                if args.limit.is_some() {
+                    source = source.with_options($crate::program::extract_options(&args));
+                }
+                if args.check {
+                    return match $crate::program::check(&source, &args).await {
+                        Ok(report) => {
+                            println!("{report}");
+                            if report.passed() {
+                                ::std::process::ExitCode::SUCCESS
+                            } else {
+                                ::std::process::ExitCode::FAILURE
+                            }
+                        }
+                        Err(e) => $crate::program::fail(e.as_ref()),
+                    };
+                }
                 match $crate::program::run(&source, &args).await {
                     Ok(report) => {
                         println!("{report}");
@@ -239,6 +297,8 @@ mod tests {
                 "--destination=jsonl:out",
                 "--tables",
                 "dlt",
+                "--limit=2",
+                "--check",
                 "items",
                 "orders",
             ],
@@ -253,6 +313,8 @@ mod tests {
                 resources: vec!["items".into(), "orders".into()],
                 lock_timeout: None,
                 tables: Some(TablesMode::Dlt),
+                limit: Some(2),
+                check: true,
             }
         );
         assert_eq!(
@@ -316,6 +378,10 @@ mod tests {
         assert_eq!(
             Args::parse(["--lock-timeout", "1e300"], "d").unwrap_err().0,
             "--lock-timeout takes a number of seconds, not `1e300`"
+        );
+        assert_eq!(
+            Args::parse(["--limit", "0"], "d").unwrap_err().0,
+            "--limit takes a number of pages (1 or more), not `0`"
         );
         assert_eq!(
             Args::parse(["--lock-timeout=2.5"], "d")

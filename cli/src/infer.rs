@@ -135,7 +135,7 @@ fn infer(req: &Request, out: &mut impl Write) -> Result<u8, String> {
 }
 
 /// JSON handles of the requested resources (default: every selected one).
-fn handles(
+pub(crate) fn handles(
     source: &'static restsource_runtime::def::SourceDef,
     names: &[String],
 ) -> Result<Vec<ResourceHandle>, String> {

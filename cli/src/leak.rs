@@ -10,8 +10,8 @@ use std::collections::HashMap;
 
 use restsource_core::{
     AuthChoice, AuthDef, CredDef, DataDef, EndpointDef, IncrementalDef, Lit, PaginatorDef,
-    ParamPlace, ParentDef, PathStep, ResourceDef, ResponseActionDef, RetryDef, SecretDef,
-    SourceDef, SqlDefs, Template, TemplatePart,
+    ParamPlace, ParentDef, PathStep, RateLimitHeadersDef, ResourceDef, ResponseActionDef, RetryDef,
+    SecretDef, SourceDef, SqlDefs, Template, TemplatePart,
 };
 use restsource_spec::resolved::{
     JsonPath, Resolved, ResolvedAuth, ResolvedPaginator, ResolvedSource, SecretInfo,
@@ -35,6 +35,16 @@ pub fn source(src: &ResolvedSource) -> &'static SourceDef {
         auth: src.auth.as_ref().map(auth),
         timeout_secs: src.timeout_secs,
         rate_limit: src.rate_limit,
+        rate_limit_headers: src
+            .rate_limit_headers
+            .as_ref()
+            .map(|h| RateLimitHeadersDef {
+                reset: h.reset.as_deref().map(text),
+                reset_format: h.reset_format,
+                remaining: h.remaining.as_deref().map(text),
+                min_remaining: h.min_remaining,
+                max_wait_secs: h.max_wait_secs,
+            }),
         secrets: list(&src.secrets, secret),
         resources: leak_vec(resources),
         tables: src.tables,
@@ -101,6 +111,7 @@ fn endpoint(e: &EndpointDef<Resolved>) -> EndpointDef {
         headers: list(&e.headers, |(k, v)| (text(k), template(v))),
         data_selector: e.data_selector.as_ref().map(path),
         data_selector_missing: e.data_selector_missing,
+        response_format: e.response_format,
         paginator: paginator(&e.paginator),
         response_actions: list(&e.response_actions, |a| ResponseActionDef {
             status_code: a.status_code,

@@ -1,6 +1,7 @@
-//! The `restsource` command line: `validate`, `generate`, `schema` and `infer` (each command
-//! in its own module).
+//! The `restsource` command line: `validate`, `generate`, `schema`, `infer` and `check` (each
+//! command in its own module).
 
+mod check;
 mod generate;
 mod infer;
 mod leak;
@@ -48,6 +49,10 @@ enum Command {
     /// only when it changes; fields an earlier sample saw are kept). Exit 0 on success, 1 on
     /// an invalid spec or a failed request.
     Infer(infer::Request),
+    /// Send one request per resource through the spec's own client (a child: for the first
+    /// record of its parent's first page, no retries) and report auth, URL and selector
+    /// problems; nothing is loaded. Exit 0 when every resource answered records, else 1.
+    Check(check::Request),
 }
 
 fn main() -> ExitCode {
@@ -70,6 +75,7 @@ fn main() -> ExitCode {
         ),
         Command::Schema => schema::run(&mut out, &mut err),
         Command::Infer(request) => infer::run(&request, &mut out, &mut err),
+        Command::Check(request) => check::run(&request, &mut out, &mut err),
     };
     ExitCode::from(code)
 }

@@ -39,6 +39,38 @@ impl RetryDef {
     };
 }
 
+/// How a rate-limit reset header's value reads (`client.rate_limit_headers.reset_format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(
+    feature = "model",
+    derive(serde::Serialize, serde::Deserialize, schemars::JsonSchema)
+)]
+#[cfg_attr(feature = "model", serde(rename_all = "snake_case"))]
+pub enum ResetFormat {
+    /// Seconds to wait, unless the number is 1000000000 or more: then a Unix time (default).
+    #[default]
+    Auto,
+    /// Seconds to wait (`RateLimit-Reset`, `Retry-After`'s integer form).
+    Seconds,
+    /// A Unix time in seconds (GitHub's `X-RateLimit-Reset`).
+    Epoch,
+}
+
+/// The rate-limit headers an API answers with, and when to pause for them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateLimitHeadersDef<S = &'static str> {
+    /// Header naming when calls are available again (`X-RateLimit-Reset`).
+    pub reset: Option<S>,
+    /// How the reset header's value reads.
+    pub reset_format: ResetFormat,
+    /// Header counting the calls left (`X-RateLimit-Remaining`).
+    pub remaining: Option<S>,
+    /// Pause until the reset once the calls left are at most this (default 0).
+    pub min_remaining: u64,
+    /// Longest pause in seconds (default 300); a later reset is waited for this long.
+    pub max_wait_secs: f64,
+}
+
 /// A client-side rate limit.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RateLimitDef {

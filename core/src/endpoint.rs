@@ -24,6 +24,50 @@ pub enum Method {
     Post,
 }
 
+/// How a response body holds its records (`response_format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(
+    feature = "model",
+    derive(Serialize, Deserialize, schemars::JsonSchema)
+)]
+#[cfg_attr(feature = "model", serde(rename_all = "snake_case"))]
+pub enum ResponseFormat {
+    /// Chosen per response from its `Content-Type` (default when the key is absent):
+    /// `application/x-ndjson`, `application/jsonl`, `application/x-jsonlines` or
+    /// `application/jsonlines` read as JSON Lines, `text/csv` as CSV, anything else as JSON.
+    #[cfg_attr(feature = "model", serde(skip))]
+    #[default]
+    Auto,
+    /// One JSON document; records found by `data_selector` (dlt's only format).
+    Json,
+    /// JSON Lines: one record per non-blank line.
+    Jsonl,
+    /// CSV with a header row: one record per row, fields named by the header.
+    Csv,
+}
+
+impl ResponseFormat {
+    /// The format a response with `content_type` is read in (for [`ResponseFormat::Auto`];
+    /// an explicit format is kept whatever the response says).
+    pub fn for_content_type(self, content_type: Option<&str>) -> ResponseFormat {
+        if self != ResponseFormat::Auto {
+            return self;
+        }
+        let essence = content_type
+            .and_then(|c| c.split(';').next())
+            .map(|c| c.trim().to_ascii_lowercase())
+            .unwrap_or_default();
+        match essence.as_str() {
+            "application/x-ndjson"
+            | "application/jsonl"
+            | "application/x-jsonlines"
+            | "application/jsonlines" => ResponseFormat::Jsonl,
+            "text/csv" => ResponseFormat::Csv,
+            _ => ResponseFormat::Json,
+        }
+    }
+}
+
 /// What a page without the `data_selector` path means.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[cfg_attr(

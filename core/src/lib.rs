@@ -11,7 +11,7 @@
 //! - [`PathStep`] and [`path::walk`]: compiled JSONPaths and the one walk that follows them;
 //! - the small enums both sides name: [`ApiKeyLocation`], [`ClientAuth`], [`Disposition`],
 //!   [`MergeStrategy`], [`IncrementalValue`], [`Method`], [`DataSelectorMissing`],
-//!   [`LastValueFunc`], [`OnCursorValueMissing`], [`SortOrder`] (the ones a spec writes word
+//!   [`ResponseFormat`], [`LastValueFunc`], [`OnCursorValueMissing`], [`SortOrder`] (the ones a spec writes word
 //!   for word derive the spec model's serde form and JSON Schema under feature `model`);
 //! - [`WriteDef`], [`ResponseActionDef`], [`ResponseActionKind`]: how a resource is written
 //!   and what a matching response action does;
@@ -82,12 +82,12 @@ pub mod tokens;
 mod write;
 
 pub use auth::{ApiKeyLocation, AuthChoice, AuthDef, ClientAuth, CredDef};
-pub use client::{RateLimitDef, RetryDef, SecretDef};
+pub use client::{RateLimitDef, RateLimitHeadersDef, ResetFormat, RetryDef, SecretDef};
 pub use column::{ColumnDef, DataType, SortOrder};
 pub use contract::{ContractMode, RelationalDef, SchemaContract, TablesMode};
 pub use endpoint::{
     DataSelectorMissing, LastValueFunc, Method, OnCursorValueMissing, ResponseActionDef,
-    ResponseActionKind,
+    ResponseActionKind, ResponseFormat,
 };
 pub use incremental::IncrementalDef;
 pub use paginator::{PaginatorDef, ParamPlace};

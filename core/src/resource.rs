@@ -10,7 +10,9 @@ use crate::contract::{RelationalDef, TablesMode};
 use crate::storage::{
     AuthChoiceOf, IncrementalOf, PaginatorOf, RetryOf, SecretOf, Static, Storage, TemplateOf,
 };
-use crate::{DataSelectorMissing, Lit, Method, RateLimitDef, ResponseActionDef, WriteDef};
+use crate::{
+    DataSelectorMissing, Lit, Method, RateLimitDef, ResponseActionDef, ResponseFormat, WriteDef,
+};
 
 /// A whole source: its client settings and its resources.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,6 +29,8 @@ pub struct SourceDef<F: Storage = Static> {
     pub timeout_secs: f64,
     /// Client-side rate limit.
     pub rate_limit: Option<RateLimitDef>,
+    /// Rate-limit headers the API answers with (spec `client.rate_limit_headers`).
+    pub rate_limit_headers: Option<crate::RateLimitHeadersDef<F::Str>>,
     /// Every secret the spec references, in order of first appearance, without duplicates.
     pub secrets: F::List<SecretOf<F>>,
     /// Resources in dependency order: every parent before its children, otherwise spec order.
@@ -121,6 +125,9 @@ pub struct EndpointDef<F: Storage = Static> {
     pub data_selector: Option<F::Path>,
     /// What a page without the selector's path means (default: an error).
     pub data_selector_missing: DataSelectorMissing,
+    /// How a response body holds its records (spec `response_format`; default: by the
+    /// response's `Content-Type`).
+    pub response_format: ResponseFormat,
     /// Paginator with every default applied.
     pub paginator: PaginatorOf<F>,
     /// Ignore rules.

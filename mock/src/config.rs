@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::encode::Compression;
 use crate::faults::FaultPlan;
 
 /// How the analytics endpoint `/v1/resource` authenticates requests.
@@ -83,6 +84,9 @@ pub struct MockConfig {
     pub render_cache_bytes: usize,
     /// Which fields records carry ([`Shape::Wide`] by default).
     pub shape: Shape,
+    /// Compress successful answers with this coding when the request accepts it (`None`,
+    /// the default, answers uncompressed whatever the request accepts).
+    pub compression: Option<Compression>,
 }
 
 impl Default for MockConfig {
@@ -103,6 +107,7 @@ impl Default for MockConfig {
             port: 0,
             render_cache_bytes: 512 * 1024 * 1024,
             shape: Shape::Wide,
+            compression: None,
         }
     }
 }

@@ -12,6 +12,7 @@ mod api;
 mod auth;
 mod config;
 mod control;
+mod encode;
 mod faults;
 mod generate;
 mod handle;
@@ -23,6 +24,7 @@ mod server;
 mod store;
 
 pub use config::{AuthMode, MockConfig, Shape};
+pub use encode::Compression;
 pub use faults::{FaultKind, FaultPlan, RetryAfter, TargetedFault};
 pub use handle::{MockApi, UnknownResource};
 pub use log::{LoggedRequest, MockStats};

@@ -26,6 +26,10 @@ pub struct LoggedRequest {
     pub authorization_header: Option<String>,
     /// The `Cookie` header as received.
     pub cookie: Option<String>,
+    /// The `Accept-Encoding` header sent, if any.
+    pub accept_encoding: Option<String>,
+    /// The `Content-Encoding` the answer was compressed with, if any.
+    pub content_encoding: Option<String>,
     /// Status sent; `None` when the connection was dropped without a response.
     pub status: Option<u16>,
     /// The fault injected, if any.

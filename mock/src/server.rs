@@ -22,7 +22,7 @@ use crate::config::MockConfig;
 use crate::faults::{FaultKind, FaultState};
 use crate::log::{LoggedRequest, RequestLog};
 use crate::store::Store;
-use crate::{admin, api};
+use crate::{admin, api, encode};
 
 /// State shared by every connection of one mock instance.
 pub(crate) struct Shared {
@@ -169,7 +169,20 @@ async fn handle(shared: Arc<Shared>, conn: Conn, req: Request<Body>) -> Response
     let authorization_header = header_text(&req, "authorization");
     let cookie = header_text(&req, "cookie");
     let authorization = authorization_header.is_some();
-    let reply = api::route(&shared, req, &query).await;
+    let accept_encoding = req
+        .headers()
+        .get("accept-encoding")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let mut reply = api::route(&shared, req, &query).await;
+    let coding = shared.config.compression.filter(|c| {
+        accept_encoding.as_deref().is_some_and(|a| c.accepted_by(a))
+            && matches!(&reply, Reply::Send { response, .. } if response.status() == StatusCode::OK)
+    });
+    if let (Some(coding), Reply::Send { response, .. }) = (coding, &mut reply) {
+        let plain = std::mem::take(response);
+        *response = encode::compressed(plain, coding).await;
+    }
     let (status, fault) = match &reply {
         Reply::Send {
             response, fault, ..
@@ -183,6 +196,8 @@ async fn handle(shared: Arc<Shared>, conn: Conn, req: Request<Body>) -> Response
         authorization,
         authorization_header,
         cookie,
+        accept_encoding,
+        content_encoding: coding.map(|c| c.token().to_string()),
         status,
         fault,
     };

@@ -15,7 +15,8 @@ pub use restsource_core::{
     ApiKeyLocation, AuthChoice, AuthDef, ClientAuth, ColumnDef, ContractMode, CredDef, DataDef,
     DataSelectorMissing, DataType, Disposition, EndpointDef, IncrementalDef, IncrementalValue,
     LastValueFunc, Lit, MergeStrategy, Method, OnCursorValueMissing, PaginatorDef, ParamPlace,
-    ParentDef, PathStep, RateLimitDef, RelationalDef, ResourceDef, ResponseActionDef,
-    ResponseActionKind, RetryDef, SchemaContract, SecretDef, SortOrder, SourceDef, SqlDefs, Static,
-    Storage, TableSql, TablesMode, Template, TemplatePart, WriteDef,
+    ParentDef, PathStep, RateLimitDef, RateLimitHeadersDef, RelationalDef, ResetFormat,
+    ResourceDef, ResponseActionDef, ResponseActionKind, ResponseFormat, RetryDef, SchemaContract,
+    SecretDef, SortOrder, SourceDef, SqlDefs, Static, Storage, TableSql, TablesMode, Template,
+    TemplatePart, WriteDef,
 };

@@ -438,3 +438,49 @@ async fn credentials_are_not_forwarded_to_another_host_after_a_redirect() {
         .get("x-api-key")
         .is_none());
 }
+
+const PAGED: ResourceDef = ResourceDef {
+    endpoint: EndpointDef {
+        paginator: offset_until_empty(2),
+        ..ENDPOINT
+    },
+    ..RESOURCE
+};
+record_type!(Paged, &PAGED);
+static HEADERS_SOURCE: SourceDef = SourceDef {
+    resources: &[&PAGED],
+    rate_limit_headers: Some(RateLimitHeadersDef {
+        reset: Some("x-ratelimit-reset"),
+        reset_format: ResetFormat::Seconds,
+        remaining: Some("x-ratelimit-remaining"),
+        min_remaining: 0,
+        max_wait_secs: 10.0,
+    }),
+    ..SOURCE
+};
+
+#[tokio::test]
+async fn no_calls_left_pauses_the_next_request_until_the_reset() {
+    let (base, log) = serve(|_, n| {
+        let mut reply =
+            json(json!({"data": if n == 0 { json!([{"id": 1}, {"id": 2}]) } else { json!([]) }}));
+        let left = if n == 0 { "0" } else { "9" };
+        reply.headers.push(("x-ratelimit-remaining", left.into()));
+        reply.headers.push(("x-ratelimit-reset", "1".into()));
+        reply
+    })
+    .await;
+    let ex = extractor(&HEADERS_SOURCE, &base, SecretValues::new());
+    let start = std::time::Instant::now();
+    let recs = collect::<Paged>(&ex).await.unwrap();
+    let took = start.elapsed();
+    assert_eq!(ids(&recs), vec![1, 2]);
+    assert_eq!(
+        uris(&log),
+        vec!["/items?offset=0&limit=2", "/items?offset=2&limit=2"]
+    );
+    // The second request waited for the reset (1 s), and only once: no retry happened.
+    assert!(took >= Duration::from_millis(950), "{took:?}");
+    assert!(took < Duration::from_secs(3), "{took:?}");
+    assert_eq!(ex.stats().retries, 0);
+}

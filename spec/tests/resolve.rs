@@ -507,3 +507,35 @@ fn contracts_and_nesting_resolve_resource_then_defaults_then_source() {
     assert_eq!(bare.tables, TablesMode::Relational);
     assert_eq!(bare.resources[0].def.relational, RelationalDef::DEFAULT);
 }
+
+#[test]
+fn rate_limit_headers_and_response_format_resolve_with_defaults() {
+    let r = resolve(json!({
+        "client": {
+            "base_url": "https://api.example.com",
+            "rate_limit_headers": {"reset": "X-RateLimit-Reset", "remaining": "X-RateLimit-Remaining"}
+        },
+        "resources": [
+            {"name": "lines", "endpoint": {"path": "lines", "response_format": "jsonl"}},
+            "plain"
+        ]
+    }));
+    assert_eq!(
+        r.rate_limit_headers,
+        Some(restsource_core::RateLimitHeadersDef {
+            reset: Some("X-RateLimit-Reset".to_string()),
+            reset_format: restsource_core::ResetFormat::Auto,
+            remaining: Some("X-RateLimit-Remaining".to_string()),
+            min_remaining: 0,
+            max_wait_secs: 300.0,
+        })
+    );
+    assert_eq!(
+        r.resources[0].def.endpoint.response_format,
+        restsource_core::ResponseFormat::Jsonl
+    );
+    assert_eq!(
+        r.resources[1].def.endpoint.response_format,
+        restsource_core::ResponseFormat::Auto
+    );
+}

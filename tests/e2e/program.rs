@@ -22,6 +22,16 @@ async fn run_inventory(
     db: &std::path::Path,
     rust_log: Option<&str>,
 ) -> Option<Output> {
+    run_inventory_with(api, db, rust_log, &["items", "orders"]).await
+}
+
+/// As [`run_inventory`] with `args` after the base URL and destination.
+async fn run_inventory_with(
+    api: &MockApi,
+    db: &std::path::Path,
+    rust_log: Option<&str>,
+    args: &[&str],
+) -> Option<Output> {
     let Some(program) = example("inventory") else {
         eprintln!(
             "skipped: target/<profile>/examples/inventory is not built; `cargo test --workspace` \
@@ -35,9 +45,8 @@ async fn run_inventory(
         &api.base_url(),
         "--destination",
         &format!("sqlite:{}", db.display()),
-        "items",
-        "orders",
     ])
+    .args(args)
     .env("API_KEY", "test-key")
     .env_remove("RUST_LOG");
     if let Some(filter) = rust_log {
@@ -117,4 +126,58 @@ async fn rust_log_silences_progress_lines() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert_eq!(progress_lines(&stderr), Vec::<String>::new(), "{stderr}");
+}
+
+#[tokio::test]
+async fn limit_stops_each_resource_after_that_many_pages() {
+    let api = MockApi::start(MockConfig::default()).await;
+    let db = scratch_db("program-limit");
+    let Some(out) = run_inventory_with(&api, &db, None, &["--limit", "1", "items", "orders"]).await
+    else {
+        return;
+    };
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let log = api.request_log();
+    let paths: Vec<(&str, Option<&str>)> = log
+        .iter()
+        .map(|r| (r.path.as_str(), r.query_value("offset")))
+        .collect();
+    let mut sorted = paths.clone();
+    sorted.sort();
+    assert_eq!(
+        sorted,
+        [("/v1/items", Some("0")), ("/v1/orders", Some("0"))],
+        "{paths:?}"
+    );
+    let mut lines = progress_lines(&stderr);
+    lines.sort();
+    assert_eq!(
+        lines,
+        [
+            "items: extracted, 100 rows, 1 pages",
+            "orders: extracted, 100 rows, 1 pages",
+        ],
+        "stderr:\n{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn check_asks_each_resource_once_and_loads_nothing() {
+    let api = MockApi::start(MockConfig::default()).await;
+    let db = scratch_db("program-check");
+    let Some(out) = run_inventory_with(&api, &db, None, &["--check", "items", "orders"]).await
+    else {
+        return;
+    };
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "ok       items: 100 records on the first page\n\
+         ok       orders: 100 records on the first page\n\
+         2 of 2 resources ok\n"
+    );
+    assert_eq!(api.request_log().len(), 2);
+    assert!(!db.exists(), "a check opened the destination");
 }

@@ -4,7 +4,10 @@ use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use super::{float_tokens, opt_steps, opt_u64, steps_tokens, ConstTokens};
-use crate::{PaginatorDef, ParamPlace, PathStep, RateLimitDef, RetryDef, SecretDef};
+use crate::{
+    PaginatorDef, ParamPlace, PathStep, RateLimitDef, RateLimitHeadersDef, ResetFormat, RetryDef,
+    SecretDef,
+};
 
 impl<S: AsRef<str>, K: AsRef<[S]>> ConstTokens for ParamPlace<S, K> {
     fn const_tokens(&self, rt: &TokenStream) -> TokenStream {
@@ -150,6 +153,41 @@ impl<L: AsRef<[u16]>> ConstTokens for RetryDef<L> {
                 backoff_factor: #factor,
                 max_delay_secs: #max_delay,
                 respect_retry_after: #respect,
+            }
+        }
+    }
+}
+
+impl ConstTokens for ResetFormat {
+    fn const_tokens(&self, rt: &TokenStream) -> TokenStream {
+        match self {
+            ResetFormat::Auto => quote!(#rt::def::ResetFormat::Auto),
+            ResetFormat::Seconds => quote!(#rt::def::ResetFormat::Seconds),
+            ResetFormat::Epoch => quote!(#rt::def::ResetFormat::Epoch),
+        }
+    }
+}
+
+impl<S: AsRef<str>> ConstTokens for RateLimitHeadersDef<S> {
+    fn const_tokens(&self, rt: &TokenStream) -> TokenStream {
+        let opt = |s: &Option<S>| match s {
+            Some(s) => {
+                let s = s.as_ref();
+                quote!(Some(#s))
+            }
+            None => quote!(None),
+        };
+        let (reset, remaining) = (opt(&self.reset), opt(&self.remaining));
+        let format = self.reset_format.const_tokens(rt);
+        let min = Literal::u64_unsuffixed(self.min_remaining);
+        let max_wait = float_tokens(self.max_wait_secs);
+        quote! {
+            #rt::def::RateLimitHeadersDef {
+                reset: #reset,
+                reset_format: #format,
+                remaining: #remaining,
+                min_remaining: #min,
+                max_wait_secs: #max_wait,
             }
         }
     }

@@ -7,7 +7,7 @@ use super::ConstTokens;
 use crate::{
     ApiKeyLocation, ClientAuth, ColumnDef, DataSelectorMissing, DataType, Disposition,
     IncrementalValue, LastValueFunc, MergeStrategy, Method, OnCursorValueMissing,
-    ResponseActionDef, ResponseActionKind, SortOrder, WriteDef,
+    ResponseActionDef, ResponseActionKind, ResponseFormat, SortOrder, WriteDef,
 };
 
 /// A fieldless enum prints as its path under the runtime's `def` module.
@@ -26,6 +26,7 @@ macro_rules! unit_enum_tokens {
 unit_enum_tokens! {
     Method { Get, Post }
     DataSelectorMissing { Error, Empty }
+    ResponseFormat { Auto, Json, Jsonl, Csv }
     LastValueFunc { Max, Min }
     OnCursorValueMissing { Raise, Include, Exclude }
     MergeStrategy { DeleteInsert, Upsert, InsertOnly }

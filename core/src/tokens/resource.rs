@@ -75,6 +75,7 @@ where
         });
         let selector = opt_steps(self.data_selector.as_ref(), rt);
         let missing = self.data_selector_missing.const_tokens(rt);
+        let format = self.response_format.const_tokens(rt);
         let paginator = self.paginator.const_tokens(rt);
         let actions = self
             .response_actions
@@ -93,6 +94,7 @@ where
                 headers: &[#(#headers),*],
                 data_selector: #selector,
                 data_selector_missing: #missing,
+                response_format: #format,
                 paginator: #paginator,
                 response_actions: &[#(#actions),*],
                 incremental: #incremental,
@@ -191,6 +193,7 @@ where
         let auth = self.auth.const_tokens(rt);
         let timeout = float_tokens(self.timeout_secs);
         let rate_limit = self.rate_limit.const_tokens(rt);
+        let rate_limit_headers = self.rate_limit_headers.const_tokens(rt);
         let secrets = self.secrets.as_ref().iter().map(|s| s.const_tokens(rt));
         let resources = resources.into_iter();
         let tables = self.tables.const_tokens(rt);
@@ -202,6 +205,7 @@ where
                 auth: #auth,
                 timeout_secs: #timeout,
                 rate_limit: #rate_limit,
+                rate_limit_headers: #rate_limit_headers,
                 secrets: &[#(#secrets),*],
                 resources: &[#(#resources),*],
                 tables: #tables,
@@ -276,6 +280,7 @@ mod tests {
                 headers: vec![],
                 data_selector: Some(vec![PathStep::Key("data".to_string().into())]),
                 data_selector_missing: DataSelectorMissing::Empty,
+                response_format: crate::ResponseFormat::Csv,
                 paginator: PaginatorDef::SinglePage,
                 response_actions: vec![],
                 incremental: None,
@@ -326,6 +331,7 @@ mod tests {
                     headers: &[],
                     data_selector: Some(&[::rt::def::PathStep::key("data")]),
                     data_selector_missing: ::rt::def::DataSelectorMissing::Empty,
+                    response_format: ::rt::def::ResponseFormat::Csv,
                     paginator: ::rt::def::PaginatorDef::SinglePage,
                     response_actions: &[],
                     incremental: None,

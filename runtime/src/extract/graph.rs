@@ -259,6 +259,7 @@ async fn run_node(
         page_concurrency: options.page_concurrency,
         max_pages: options.max_pages,
         inc: inc.as_ref(),
+        retry: None,
     };
     match (n.def.parent, input) {
         (None, _) => pages.run(None, &mut &*out).await?,

@@ -5,6 +5,8 @@
 //! - generated code builds one [`ResourceHandle`] per resource with `ResourceHandle::of::<R>()`;
 //! - the pipeline calls [`extract`] and loads each [`ExtractEvent::Page`] as it arrives.
 
+mod body_format;
+mod check;
 mod error;
 mod graph;
 mod guard;
@@ -13,6 +15,7 @@ mod page;
 mod request;
 mod resource_pages;
 
+pub use check::{CheckOutcome, CheckReport, Problem};
 pub use error::ExtractError;
 
 use std::sync::atomic::Ordering;

@@ -9,11 +9,12 @@ use futures::StreamExt;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
 
+use super::body_format::records_array;
 use super::guard::{PageFacts, PageGuard};
 use super::page::{DecodeFn, DecodedPage};
 use super::request::{endpoint_auth, first_request, Fill, ParentValues};
 use super::ExtractError;
-use crate::def::{Method, PathStep, ResourceDef, SourceDef};
+use crate::def::{Method, PathStep, ResourceDef, ResponseFormat, SourceDef};
 use crate::http::{Body, HttpClient, HttpMethod, HttpRequest, Outcome, Response};
 use crate::incremental::Incremental;
 use crate::paginate::{detect, PageView, Paginator, RemainingPages, RequestParts};
@@ -28,6 +29,8 @@ pub(crate) struct ResourcePages<'a> {
     pub page_concurrency: usize,
     pub max_pages: Option<u64>,
     pub inc: Option<&'a Mutex<Incremental>>,
+    /// A retry policy over the resource's own (a check asks once).
+    pub retry: Option<&'a crate::def::RetryDef>,
 }
 
 /// What the parallel part of a stream carries on from its sequential first page(s).
@@ -100,7 +103,7 @@ impl ResourcePages<'_> {
                 });
             }
             page += 1;
-            let Some(resp) = self.fetch(&parts, &headers, page).await? else {
+            let Some((resp, rows)) = self.fetch(&parts, &headers, page).await? else {
                 return Ok(());
             };
             let mut first_values = None;
@@ -129,7 +132,7 @@ impl ResourcePages<'_> {
                 );
             }
             let sel = selector.as_deref().unwrap_or(&[]);
-            let fetched = self.decode(resp, sel, page)?;
+            let fetched = self.decode(resp, if rows { &[] } else { sel }, page)?;
             guard.set_paginator(paginator.name());
             self.check(&mut guard, &fetched, page, sel, detected)?;
             let values = match first_values {
@@ -199,7 +202,9 @@ impl ResourcePages<'_> {
         let fetch_page = |i: usize, parts: RequestParts| async move {
             let page = done + 1 + i as u64;
             let fetched = match self.fetch(&parts, headers, page).await {
-                Ok(Some(resp)) => self.decode(resp, sel, page).map(Some),
+                Ok(Some((resp, rows))) => self
+                    .decode(resp, if rows { &[] } else { sel }, page)
+                    .map(Some),
                 Ok(None) => Ok(None),
                 Err(e) => Err(e),
             };
@@ -247,7 +252,7 @@ impl ResourcePages<'_> {
         parts: &RequestParts,
         headers: &[(HeaderName, HeaderValue)],
         page: u64,
-    ) -> Result<Option<Response>, ExtractError> {
+    ) -> Result<Option<(Response, bool)>, ExtractError> {
         let req = HttpRequest {
             method: match self.def.endpoint.method {
                 Method::Get => HttpMethod::Get,
@@ -267,7 +272,7 @@ impl ResourcePages<'_> {
             .send(
                 &req,
                 auth.as_ref(),
-                &self.def.retry,
+                self.retry.unwrap_or(&self.def.retry),
                 self.def.endpoint.response_actions,
             )
             .await
@@ -283,6 +288,28 @@ impl ResourcePages<'_> {
             );
             return Ok(None);
         };
+        let mut resp = *resp;
+        let format = self
+            .def
+            .endpoint
+            .response_format
+            .for_content_type(resp.content_type());
+        if let Some(array) = records_array(format, &resp.body, self.def.columns) {
+            // Lines or rows: the records are the whole body, whatever the selector says.
+            let array = array.map_err(|e| {
+                let shown = self.http.redactor().url(&resp.url);
+                let name = if format == ResponseFormat::Csv {
+                    "CSV"
+                } else {
+                    "JSON Lines"
+                };
+                let message = format!("{name} body, line {}: {}", e.line, e.message);
+                self.decode_error(page, &shown, SelectError::page(message))
+            })?;
+            resp.body = array.into();
+            self.http.counters().pages.fetch_add(1, Ordering::Relaxed);
+            return Ok(Some((resp, true)));
+        }
         let first = resp.body.iter().find(|b| !b.is_ascii_whitespace()).copied();
         if !matches!(first, Some(b'{' | b'[')) {
             let ct = resp.content_type().unwrap_or("no content type").to_string();
@@ -301,7 +328,7 @@ impl ResourcePages<'_> {
             }
         }
         self.http.counters().pages.fetch_add(1, Ordering::Relaxed);
-        Ok(Some(*resp))
+        Ok(Some((resp, false)))
     }
 
     fn decode(

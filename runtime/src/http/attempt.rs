@@ -98,6 +98,9 @@ impl HttpClient {
                 }
             }
             let headers = resp.headers().clone();
+            // Keyed like the limiter's waits: by the origin the request was addressed to.
+            self.limiter
+                .observe_headers(&origin.ascii_serialization(), status, &headers);
             let final_url = resp.url().clone();
             let body = self.read_body(resp, method, &shown).await?;
             return Ok(Response {

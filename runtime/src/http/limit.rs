@@ -8,7 +8,8 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use crate::def::RateLimitDef;
+use super::reset::HeaderPauses;
+use crate::def::{RateLimitDef, RateLimitHeadersDef};
 
 /// Spacing of new requests to an origin after its first 429 with no success since; doubled
 /// per further 429, up to [`MAX_REFUSAL_SPACING`].
@@ -43,6 +44,8 @@ pub struct RateLimiter {
     tat: Mutex<Option<Instant>>,
     released: tokio::sync::Mutex<VecDeque<Instant>>,
     refusing: Mutex<HashMap<String, Refusal>>,
+    /// Pauses the API's rate-limit headers ask for (`client.rate_limit_headers`).
+    headers: Option<HeaderPauses>,
 }
 
 /// An origin that answered 429 and has not answered successfully since.
@@ -64,6 +67,21 @@ impl RateLimiter {
             tat: Mutex::new(None),
             released: tokio::sync::Mutex::new(VecDeque::new()),
             refusing: Mutex::new(HashMap::new()),
+            headers: None,
+        }
+    }
+
+    /// Also pauses for the API's rate-limit headers, as `headers` describes them.
+    pub fn with_headers(mut self, headers: Option<RateLimitHeadersDef>) -> Self {
+        self.headers = headers.map(HeaderPauses::new);
+        self
+    }
+
+    /// Reads an answer's rate-limit headers (when the spec names them): a reset that the
+    /// remaining calls or a 429 call for pauses every new request to `origin` until then.
+    pub fn observe_headers(&self, origin: &str, status: u16, headers: &reqwest::header::HeaderMap) {
+        if let Some(h) = &self.headers {
+            h.observe(origin, status, headers);
         }
     }
 
@@ -77,6 +95,19 @@ impl RateLimiter {
     /// may go: first the origin's slow-down, if it is refusing, then the configured limit.
     /// Returns the time waited.
     pub async fn acquire(&self, origin: &str) -> Duration {
+        let start = Instant::now();
+        if let Some(h) = &self.headers {
+            if let Some((wait, reason)) = h.wait(origin).await {
+                // Always at INFO: the API asked for it, and it may be long.
+                tracing::info!(
+                    origin,
+                    reason = reason.as_str(),
+                    wait_ms = wait.as_millis() as u64,
+                    "rate-limit wait"
+                );
+            }
+        }
+        let paused = start.elapsed();
         let start = Instant::now();
         self.refusal_wait(origin).await;
         let refused = start.elapsed();
@@ -99,7 +130,7 @@ impl RateLimiter {
                 );
             }
         }
-        start.elapsed()
+        paused + start.elapsed()
     }
 
     /// The spaced slot of a refusing origin; returns early when the origin stops refusing.

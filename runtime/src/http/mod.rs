@@ -16,6 +16,7 @@ mod limit;
 mod redact;
 mod redirect;
 mod request;
+mod reset;
 mod retry;
 mod send;
 mod token;
@@ -24,6 +25,7 @@ pub use error::HttpError;
 pub use limit::RateLimiter;
 pub use redact::{Redactor, EXCERPT_CHARS};
 pub use request::{join_url, Body, HttpMethod, HttpRequest, Outcome, Response};
+pub use reset::{reset_wait, PauseReason};
 pub use retry::{backoff, choose_wait, retry_after, RetryWait};
 
 use std::collections::HashMap;
@@ -129,7 +131,7 @@ impl HttpClient {
             client,
             redactor,
             secrets,
-            limiter: RateLimiter::new(source.rate_limit),
+            limiter: RateLimiter::new(source.rate_limit).with_headers(source.rate_limit_headers),
             breaker: watch::channel(None).0,
             counters,
             tokens: Mutex::default(),

@@ -169,6 +169,7 @@ const fn resource(
             headers: &[],
             data_selector: None,
             data_selector_missing: DataSelectorMissing::Error,
+            response_format: ResponseFormat::Auto,
             paginator: PaginatorDef::SinglePage,
             response_actions: &[],
             incremental: None,

@@ -48,6 +48,11 @@ pub struct Endpoint {
     /// an empty page (dlt's behaviour).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_selector_missing: Option<DataSelectorMissing>,
+    /// How response bodies hold records (restsource): `json`, `jsonl` (one record per line)
+    /// or `csv` (a header row, then one record per row); when absent, chosen per response
+    /// from its `Content-Type` (JSON unless it names JSON Lines or CSV).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_format: Option<ResponseFormat>,
     /// Responses to ignore (by status and/or body content).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_actions: Option<Vec<ResponseAction>>,

@@ -21,7 +21,8 @@ pub use resource::*;
 // The enums a spec writes word for word are the ones generated code and the runtime name:
 // defined once, in restsource-core, deriving the model's serde form there (feature `model`).
 pub use restsource_core::{
-    DataSelectorMissing, LastValueFunc, Method, OnCursorValueMissing, ResponseActionKind, SortOrder,
+    DataSelectorMissing, LastValueFunc, Method, OnCursorValueMissing, ResetFormat,
+    ResponseActionKind, ResponseFormat, SortOrder,
 };
 
 use indexmap::IndexMap;
@@ -91,6 +92,33 @@ pub struct ClientConfig {
     /// Client-side rate limit, never exceeded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate_limit: Option<RateLimitConfig>,
+    /// Rate-limit headers the API answers with (restsource): wait for the reset they name
+    /// once the remaining calls run out, and after a 429.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_limit_headers: Option<RateLimitHeadersConfig>,
+}
+
+/// The API's rate-limit headers: which header names the reset time, which counts the
+/// calls left, and when to pause.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitHeadersConfig {
+    /// Header naming when calls are available again, e.g. `X-RateLimit-Reset`.
+    pub reset: String,
+    /// How the reset header reads: `seconds` to wait, `epoch` (a Unix time in seconds) or
+    /// `auto` (default: a Unix time from 1000000000 on, else seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reset_format: Option<ResetFormat>,
+    /// Header counting the calls left, e.g. `X-RateLimit-Remaining`; when it is at most
+    /// `min_remaining`, requests to the API pause until the reset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remaining: Option<String>,
+    /// Calls left at which to pause (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_remaining: Option<u64>,
+    /// Longest pause in seconds (default 300).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_wait: Option<f64>,
 }
 
 /// Retry policy: which statuses are retried, how often and how long to wait.

@@ -36,6 +36,7 @@ pub(super) const ENDPOINT_KEYS: &[&str] = &[
     "paginator",
     "data_selector",
     "data_selector_missing",
+    "response_format",
     "response_actions",
     "incremental",
     "auth",
@@ -205,6 +206,14 @@ fn endpoint(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<EndpointConfig> 
             Some(match s.as_str() {
                 "empty" => crate::model::DataSelectorMissing::Empty,
                 _ => crate::model::DataSelectorMissing::Error,
+            })
+        }),
+        response_format: cx.opt(&o, "response_format", |cx, n, p| {
+            let s = cx.one_of(n, p, "response_format", &["json", "jsonl", "csv"])?;
+            Some(match s.as_str() {
+                "jsonl" => crate::model::ResponseFormat::Jsonl,
+                "csv" => crate::model::ResponseFormat::Csv,
+                _ => crate::model::ResponseFormat::Json,
             })
         }),
         response_actions: cx.opt(&o, "response_actions", response_actions),

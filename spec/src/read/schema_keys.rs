@@ -87,6 +87,11 @@ fn pairs(s: &Value) -> Vec<Pair> {
             source::RATE_LIMIT_KEYS,
             def(s, "RateLimitConfig"),
         ),
+        pair(
+            "RATE_LIMIT_HEADERS_KEYS",
+            source::RATE_LIMIT_HEADERS_KEYS,
+            def(s, "RateLimitHeadersConfig"),
+        ),
         pair("BASE_KEYS", resource::BASE_KEYS, def(s, "ResourceBase")),
         pair("name + BASE_KEYS", &resource_keys, def(s, "Resource")),
         pair("ENDPOINT_KEYS", resource::ENDPOINT_KEYS, def(s, "Endpoint")),

@@ -1,7 +1,9 @@
 //! The top level and `client`.
 
 use super::{auth, contract, credential, paginator, resource, Cx};
-use crate::model::{ClientConfig, RateLimitConfig, RetryConfig, SourceSpec};
+use crate::model::{
+    ClientConfig, RateLimitConfig, RateLimitHeadersConfig, ResetFormat, RetryConfig, SourceSpec,
+};
 use crate::parse::{Kind, Node};
 use crate::site::Handles;
 
@@ -23,8 +25,16 @@ pub(super) const CLIENT_KEYS: &[&str] = &[
     "retry",
     "timeout",
     "rate_limit",
+    "rate_limit_headers",
 ];
 pub(super) const RATE_LIMIT_KEYS: &[&str] = &["requests_per_second", "burst"];
+pub(super) const RATE_LIMIT_HEADERS_KEYS: &[&str] = &[
+    "reset",
+    "reset_format",
+    "remaining",
+    "min_remaining",
+    "max_wait",
+];
 pub(super) const RETRY_KEYS: &[&str] = &[
     "statuses",
     "max_retries",
@@ -121,6 +131,7 @@ fn client(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<ClientConfig> {
     let retry = cx.opt(&o, "retry", retry);
     let timeout = cx.opt(&o, "timeout", positive);
     let rate_limit = cx.opt(&o, "rate_limit", rate_limit);
+    let rate_limit_headers = cx.opt(&o, "rate_limit_headers", rate_limit_headers);
     Some(ClientConfig {
         base_url: base_url?,
         headers,
@@ -129,6 +140,30 @@ fn client(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<ClientConfig> {
         retry,
         timeout,
         rate_limit,
+        rate_limit_headers,
+    })
+}
+
+fn rate_limit_headers(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<RateLimitHeadersConfig> {
+    let o = cx.object(node, path, "`rate_limit_headers`", RATE_LIMIT_HEADERS_KEYS)?;
+    let reset = cx.req(&o, "reset", "`rate_limit_headers`", Cx::string);
+    let reset_format = cx.opt(&o, "reset_format", |cx, n, p| {
+        let s = cx.one_of(n, p, "reset_format", &["auto", "seconds", "epoch"])?;
+        Some(match s.as_str() {
+            "seconds" => ResetFormat::Seconds,
+            "epoch" => ResetFormat::Epoch,
+            _ => ResetFormat::Auto,
+        })
+    });
+    let remaining = cx.opt(&o, "remaining", Cx::string);
+    let min_remaining = cx.opt(&o, "min_remaining", Cx::u64);
+    let max_wait = cx.opt(&o, "max_wait", positive);
+    Some(RateLimitHeadersConfig {
+        reset: reset?,
+        reset_format,
+        remaining,
+        min_remaining,
+        max_wait,
     })
 }
 

@@ -4,7 +4,7 @@
 use super::{credential, loc, merge::Merged, R};
 use crate::jsonpath;
 use crate::model::{HeaderValue, Nullable, ParamValue, SourceSpec};
-use crate::model::{LastValueFunc, OnCursorValueMissing, RangeBound};
+use crate::model::{LastValueFunc, OnCursorValueMissing, RangeBound, ResponseFormat};
 use crate::resolved::{
     IncrementalValue, JsonPath, ParentField, ResolvedAuthChoice, ResolvedData, ResolvedEndpoint,
     ResolvedIncremental, ResolvedPaginator, ResponseActionDef, TValue, Template, TemplatePart,
@@ -564,6 +564,21 @@ pub(crate) fn endpoint(
         }
         None => None,
     };
+    if let (Some(f @ (ResponseFormat::Jsonl | ResponseFormat::Csv)), Some(_)) =
+        (ep.response_format, &ep.data_selector)
+    {
+        let name = if f == ResponseFormat::Csv {
+            "csv"
+        } else {
+            "jsonl"
+        };
+        r.error(
+            &loc(i, &["endpoint", "data_selector"]),
+            format!("`data_selector` is set but `response_format` is `{name}`: a selector reads a JSON document"),
+            Some("remove `data_selector`: the records of a JSON Lines or CSV body are its lines or rows".into()),
+        );
+        ok = false;
+    }
     let paginator = if single && ep.paginator.is_none() {
         Some(ResolvedPaginator::SinglePage)
     } else {
@@ -606,6 +621,7 @@ pub(crate) fn endpoint(
             headers,
             data_selector,
             data_selector_missing: ep.data_selector_missing.unwrap_or_default(),
+            response_format: ep.response_format.unwrap_or_default(),
             paginator: paginator?,
             response_actions,
             incremental,

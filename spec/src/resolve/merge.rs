@@ -46,6 +46,7 @@ fn merge_endpoint(defaults: Option<Endpoint>, own: Option<Endpoint>) -> Endpoint
         paginator,
         data_selector,
         data_selector_missing,
+        response_format,
         response_actions,
         incremental
     );

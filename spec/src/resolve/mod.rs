@@ -272,6 +272,15 @@ pub(crate) fn resolve(
             requests_per_second: l.requests_per_second,
             burst: l.burst.unwrap_or(1),
         }),
+        rate_limit_headers: client.rate_limit_headers.as_ref().map(|h| {
+            restsource_core::RateLimitHeadersDef {
+                reset: Some(h.reset.clone()),
+                reset_format: h.reset_format.unwrap_or_default(),
+                remaining: h.remaining.clone(),
+                min_remaining: h.min_remaining.unwrap_or(0),
+                max_wait_secs: h.max_wait.unwrap_or(300.0),
+            }
+        }),
         secrets,
         resources: ordered,
         tables: spec.tables.unwrap_or_default(),
