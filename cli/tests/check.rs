@@ -62,7 +62,7 @@ async fn each_resource_is_asked_once_and_its_problem_named() {
     let o = check("wrong-key", &base, &["items"]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
     assert_eq!(text(&o.stdout).replace(&base, "BASE"), concat!(
-            "auth     items: resource `items`: GET BASE/v1/items?offset=0&limit=10 returned status 401: {\"error\":\"invalid api key\"}\n",
+            "auth     items: resource `items`: GET BASE/v1/items?offset=0&limit=10 returned status 401, a config error (the API refused the credentials; check this source's secrets): {\"error\":\"invalid api key\"}\n",
             "0 of 1 resources ok\n",
         ));
     assert_eq!(api.request_log().len(), 1);

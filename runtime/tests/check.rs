@@ -94,7 +94,7 @@ async fn one_request_per_resource_each_problem_by_kind() {
     assert_eq!(
         text,
         concat!(
-        "auth     orders: resource `orders`: GET BASE/v1/orders?api_key=*** returned status 401: {\"error\":\"invalid api key\"}\n",
+        "auth     orders: resource `orders`: GET BASE/v1/orders?api_key=*** returned status 401, a config error (the API refused the credentials; check this source's secrets): {\"error\":\"invalid api key\"}\n",
         "url      nope: resource `nope`: GET BASE/v1/nope?api_key=*** returned status 404: {\"error\":\"not found\"}\n",
         "selector customers: resource `customers`: page 1 (BASE/v1/customers?api_key=***): data_selector `results` not found in the response (if the API leaves it out of empty pages, set the endpoint's `data_selector_missing` to \"empty\"); body: {\"data\":[{\"id\":1,\"name\":\"customers #1\",\"updated_at\":\"2024-01-01T00:01:00Z\",\"quantity\":64,\"price\":\"275.52\",\"active\":true,\"ratio\":0.0830078125,\"created_on\":\"2024-01-02\",\"restock_at\":\"07:45:00\",\"blob\":\"A…\n",
         "ok       items: 5 records on the first page\n",

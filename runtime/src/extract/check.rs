@@ -203,7 +203,9 @@ fn problem(e: &ExtractError) -> Problem {
                 404 | 405 | 410 => Problem::Url,
                 _ => Problem::Other,
             },
-            HttpError::Token { .. } => Problem::Auth,
+            HttpError::Token { .. } | HttpError::Refused { .. } | HttpError::Login { .. } => {
+                Problem::Auth
+            }
             HttpError::Transport { message, .. } if !message.contains("timed out") => Problem::Url,
             HttpError::Build { .. } | HttpError::Redirect { .. } => Problem::Url,
             _ => Problem::Other,
