@@ -19,26 +19,10 @@ impl NormalWriter {
         sql: &mut dyn NormalSql,
         dialect: Dialect,
     ) -> Result<(), LoadError> {
-        let schema = &self.tables.schema;
-        let Some(root) = self
-            .page
-            .staged
-            .first()
-            .map(|s| self.rows[s.rows.start].table)
-        else {
+        let Some((root, key_columns)) = self.page_key() else {
             return Ok(());
         };
-        let root_table = schema.table_at(root);
-        let key_columns: Option<Vec<usize>> = self
-            .normalizer
-            .primary_key
-            .iter()
-            .map(|k| root_table.column_index(k))
-            .collect();
-        // A key column the table does not have yet: nothing with a key is stored.
-        let Some(key_columns) = key_columns else {
-            return Ok(());
-        };
+        let root_table = self.tables.schema.table_at(root);
         let candidates: Vec<usize> = (0..self.page.staged.len())
             .filter(|&i| self.page.staged[i].insert && self.page.staged[i].key.is_some())
             .collect();

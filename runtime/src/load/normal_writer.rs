@@ -356,30 +356,32 @@ impl NormalWriter {
 
     /// Deletes the stored root row of every key in the page, and every child row of those
     /// roots: one statement per chunk of keys for a one-column key, else one per key.
+    /// The page's root table (its index in the schema) and the indices of its primary key
+    /// columns; `None` for an empty page, or when the table lacks a key column (then no stored
+    /// row can have the key).
+    fn page_key(&self) -> Option<(usize, Vec<usize>)> {
+        let first = self.page.staged.first()?;
+        let root = self.rows[first.rows.start].table;
+        let root_table = self.tables.schema.table_at(root);
+        let key_columns = self
+            .normalizer
+            .primary_key
+            .iter()
+            .map(|k| root_table.column_index(k))
+            .collect::<Option<Vec<usize>>>()?;
+        Some((root, key_columns))
+    }
+
     fn delete_replaced(
         &mut self,
         sql: &mut dyn NormalSql,
         dialect: Dialect,
     ) -> Result<(), LoadError> {
+        let Some((root, key_columns)) = self.page_key() else {
+            return Ok(());
+        };
         let schema = &self.tables.schema;
-        let Some(root) = self
-            .page
-            .staged
-            .first()
-            .map(|s| self.rows[s.rows.start].table)
-        else {
-            return Ok(());
-        };
         let root_table = schema.table_at(root);
-        let key_columns: Option<Vec<usize>> = self
-            .normalizer
-            .primary_key
-            .iter()
-            .map(|k| root_table.column_index(k))
-            .collect();
-        let Some(key_columns) = key_columns else {
-            return Ok(());
-        };
         let row_id = self.normalizer.system.row_id;
         let keys: Vec<&[Value]> = self.page.keys().collect();
         let mut old: Vec<Value> = Vec::new();
