@@ -81,7 +81,7 @@ pub(crate) fn root_fields(
     planner.fields(keys, row_ty, row_ty, names)
 }
 
-/// The type a key column gets from the tables, when they know it: `(json key, type)`.
+/// The type the tables give key column `key` (a top-level field), when they know it.
 pub(crate) fn key_type(tables: &ResourceTables, key: &str) -> Option<DataType> {
     let root = tables.root()?;
     root.columns
