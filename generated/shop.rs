@@ -419,7 +419,7 @@ pub mod shop {
     }
     impl ::restsource::runtime::record::ColumnValue for OrdersCustomer {
         fn write_to(&self, row: &mut dyn ::restsource::runtime::record::RowWriter) {
-            row.json(&::restsource::runtime::record::ColumnValue::to_json(self));
+            row.json_owned(::restsource::runtime::record::ColumnValue::to_json(self));
         }
         fn to_json(&self) -> ::restsource::runtime::serde_json::Value {
             ::restsource::runtime::record::nested_json(self)
@@ -484,7 +484,7 @@ pub mod shop {
     }
     impl ::restsource::runtime::record::ColumnValue for OrdersShipToGeo {
         fn write_to(&self, row: &mut dyn ::restsource::runtime::record::RowWriter) {
-            row.json(&::restsource::runtime::record::ColumnValue::to_json(self));
+            row.json_owned(::restsource::runtime::record::ColumnValue::to_json(self));
         }
         fn to_json(&self) -> ::restsource::runtime::serde_json::Value {
             ::restsource::runtime::record::nested_json(self)
@@ -564,7 +564,7 @@ pub mod shop {
     }
     impl ::restsource::runtime::record::ColumnValue for OrdersShipTo {
         fn write_to(&self, row: &mut dyn ::restsource::runtime::record::RowWriter) {
-            row.json(&::restsource::runtime::record::ColumnValue::to_json(self));
+            row.json_owned(::restsource::runtime::record::ColumnValue::to_json(self));
         }
         fn to_json(&self) -> ::restsource::runtime::serde_json::Value {
             ::restsource::runtime::record::nested_json(self)
@@ -629,7 +629,7 @@ pub mod shop {
     }
     impl ::restsource::runtime::record::ColumnValue for OrdersLinesPrice {
         fn write_to(&self, row: &mut dyn ::restsource::runtime::record::RowWriter) {
-            row.json(&::restsource::runtime::record::ColumnValue::to_json(self));
+            row.json_owned(::restsource::runtime::record::ColumnValue::to_json(self));
         }
         fn to_json(&self) -> ::restsource::runtime::serde_json::Value {
             ::restsource::runtime::record::nested_json(self)
@@ -694,7 +694,7 @@ pub mod shop {
     }
     impl ::restsource::runtime::record::ColumnValue for OrdersLinesDiscounts {
         fn write_to(&self, row: &mut dyn ::restsource::runtime::record::RowWriter) {
-            row.json(&::restsource::runtime::record::ColumnValue::to_json(self));
+            row.json_owned(::restsource::runtime::record::ColumnValue::to_json(self));
         }
         fn to_json(&self) -> ::restsource::runtime::serde_json::Value {
             ::restsource::runtime::record::nested_json(self)
@@ -808,7 +808,7 @@ pub mod shop {
     }
     impl ::restsource::runtime::record::ColumnValue for OrdersLines {
         fn write_to(&self, row: &mut dyn ::restsource::runtime::record::RowWriter) {
-            row.json(&::restsource::runtime::record::ColumnValue::to_json(self));
+            row.json_owned(::restsource::runtime::record::ColumnValue::to_json(self));
         }
         fn to_json(&self) -> ::restsource::runtime::serde_json::Value {
             ::restsource::runtime::record::nested_json(self)

@@ -49,7 +49,7 @@ pub(crate) fn nested_struct(
 
         impl #rt::record::ColumnValue for #ty {
             fn write_to(&self, row: &mut dyn #rt::record::RowWriter) {
-                row.json(&#rt::record::ColumnValue::to_json(self));
+                row.json_owned(#rt::record::ColumnValue::to_json(self));
             }
             fn to_json(&self) -> #rt::serde_json::Value {
                 #rt::record::nested_json(self)

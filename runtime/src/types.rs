@@ -97,7 +97,7 @@ impl ColumnValue for serde_json::Value {
 /// JSON, which relational loading turns into the child table's rows.
 impl<T: Serialize> ColumnValue for Vec<T> {
     fn write_to(&self, w: &mut dyn RowWriter) {
-        w.json(&self.to_json())
+        w.json_owned(self.to_json())
     }
     fn to_json(&self) -> serde_json::Value {
         serialized(self)

@@ -76,6 +76,9 @@ impl RowWriter for JsonRow<'_> {
     fn json(&mut self, v: &Value) {
         self.put(v.clone())
     }
+    fn json_owned(&mut self, v: Value) {
+        self.put(v)
+    }
     fn timestamp(&mut self, v: &chrono::DateTime<chrono::Utc>) {
         self.put_text(|b| text::timestamp(b, v))
     }

@@ -98,6 +98,11 @@ pub trait RowWriter {
     fn bytes(&mut self, v: &[u8]);
     /// A JSON column value.
     fn json(&mut self, v: &serde_json::Value);
+    /// A JSON column value built for this call (a nested struct's or a list's JSON form):
+    /// writers that keep values take it without a copy.
+    fn json_owned(&mut self, v: serde_json::Value) {
+        self.json(&v)
+    }
     /// A timestamp (UTC).
     fn timestamp(&mut self, v: &chrono::DateTime<chrono::Utc>);
     /// A date.
