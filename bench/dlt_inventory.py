@@ -3,9 +3,10 @@
 The config mirrors specs/inventory.toml (same resources, paginator, selector, merge keys,
 full refresh of stock_summaries, incremental inventory/orders). Usage:
     python dlt_inventory.py --base-url URL --workdir DIR [--parquet] [--resources a,b]
-Prints one line: rows=<n> seconds=<s>.
+Prints one line: rows=<n> seconds=<s> tables=<{table: rows} of every table, child tables too>.
 """
 import argparse
+import json
 import os
 import sys
 import time
@@ -15,6 +16,17 @@ from dlt.sources.rest_api import rest_api_source
 
 RESOURCES = ["stock_summaries", "customers", "items", "stock_details", "inventory", "orders"]
 INCREMENTAL = {"inventory", "orders"}
+# What specs/inventory.toml declares for `items`.
+ITEMS_COLUMNS = {
+    "price": {"data_type": "decimal"},
+    "active": {"data_type": "bool"},
+    "ratio": {"data_type": "double"},
+    "created_on": {"data_type": "date"},
+    "restock_at": {"data_type": "time"},
+    "blob": {"data_type": "binary"},
+    "attributes": {"data_type": "json"},
+    "tags": {"data_type": "json"},
+}
 
 
 def resource(name):
@@ -24,6 +36,8 @@ def resource(name):
         "paginator": {"type": "offset", "limit": 100},
     }
     r = {"name": name, "endpoint": endpoint}
+    if name == "items":
+        r["columns"] = ITEMS_COLUMNS
     if name == "stock_summaries":
         r["write_disposition"] = "replace"
     if name in INCREMENTAL:
@@ -52,7 +66,17 @@ def main():
                 "base_url": args.base_url,
                 "auth": {"type": "api_key", "name": "api_key", "api_key": args.api_key, "location": "query"},
             },
-            "resource_defaults": {"primary_key": "id", "write_disposition": "merge"},
+            "resource_defaults": {
+                "primary_key": "id",
+                "write_disposition": "merge",
+                "columns": {
+                    "id": {"data_type": "bigint", "nullable": False},
+                    "name": {"data_type": "text"},
+                    "quantity": {"data_type": "bigint"},
+                    "updated_at": {"data_type": "timestamp"},
+                    "deleted": {"data_type": "bool", "hard_delete": True},
+                },
+            },
             "resources": [resource(n) for n in names],
         }
     )
@@ -66,8 +90,10 @@ def main():
     kwargs = {"loader_file_format": "parquet"} if args.parquet else {}
     info = pipeline.run(source, **kwargs)
     secs = time.time() - started
-    rows = sum(pipeline.last_trace.last_normalize_info.row_counts.get(n, 0) for n in names)
-    print(f"rows={rows} seconds={secs:.3f}")
+    counts = pipeline.last_trace.last_normalize_info.row_counts
+    rows = sum(counts.get(n, 0) for n in names)
+    tables = {t: n for t, n in sorted(counts.items()) if not t.startswith("_dlt")}
+    print(f"rows={rows} seconds={secs:.3f} tables={json.dumps(tables)}")
     if info.has_failed_jobs:
         sys.exit(1)
 

@@ -42,6 +42,10 @@ RESOURCES = ["stock_summaries", "customers", "items", "stock_details", "inventor
 RATE_LIMIT = 100  # requests/s, as in bench/specs/inventory_rate_limited.toml
 ONLY = set()  # --contenders: run only these (empty: all)
 SHAPE = "wide"  # --shape: record shape the mock serves (wide: 15 fields; seed: the spec's 5 + 2)
+# --tables: `json` (declared columns plus one JSON column of the rest, the seed's `tables = "json"`)
+# or `dlt` (dlt's normalized tables: flattened columns, `__tags` child tables, `_dlt_*` columns),
+# the same tables dlt makes; every contender then counts the rows of every table it wrote.
+TABLES = "json"
 
 
 def sh(cmd, **kw):
@@ -115,16 +119,18 @@ def contenders(mock, workdir, resources, py, dlt_variants=True, limited=False, c
     """Each contender: (name, command, env). Every command starts from an empty destination."""
     res = ",".join(resources)
     rs_env = {"API_KEY": "test-key", "NO_COLOR": "1"}
+    rs_tables = ["--tables", TABLES]
     out = [
         ("restsource", [os.path.join(TARGET, "rs_inventory"), "--base-url", mock.url,
-                        "--destination", f"sqlite:{workdir}/rs.db"] + resources, rs_env),
+                        "--destination", f"sqlite:{workdir}/rs.db"] + rs_tables + resources, rs_env),
         ("hand-written", [os.path.join(TARGET, "handwritten"), "--base-url", mock.url,
-                          "--db", f"{workdir}/hw.db", "--resources", res], {}),
+                          "--db", f"{workdir}/hw.db", "--resources", res]
+         + (["--relational"] if TABLES == "dlt" else []), {}),
     ]
     if limited:
         out.append(("restsource+limit", [os.path.join(TARGET, "rs_inventory_limited"), "--base-url",
-                                          mock.url, "--destination", f"sqlite:{workdir}/rsl.db"] + resources,
-                    rs_env))
+                                          mock.url, "--destination", f"sqlite:{workdir}/rsl.db"]
+                    + rs_tables + resources, rs_env))
     if ceiling_src:
         # Not a loader: SQLite alone taking the rows restsource loaded (see sqlite_ceiling.rs).
         out.append((CEILING, [os.path.join(TARGET, "sqlite_ceiling"), "--source", ceiling_src,
@@ -147,10 +153,11 @@ def measure(scenario, records, runs, py, latency_ms=0, resources=RESOURCES, dlt_
             limited=False, second_run=False, ceiling=False):
     """Alternating runs of every contender; returns {name: [(wall, cpu, rss, rows)]}."""
     results = {}
+    tables_seen = {}  # dlt mode: the first contender's rows per table, which all must equal
     mock = Mock(records, latency_ms, SHAPE)
     try:
         ceiling_src = None
-        if ceiling and (not ONLY or CEILING in ONLY):
+        if ceiling and TABLES == "json" and (not ONLY or CEILING in ONLY):
             # The rows the ceiling writes: one untimed restsource load.
             fresh(f"{OUT}/ceiling")
             ceiling_src = f"{OUT}/ceiling/source.db"
@@ -173,6 +180,14 @@ def measure(scenario, records, runs, py, latency_ms=0, resources=RESOURCES, dlt_
                     cpu = float(re.search(r"cpu=([\d.]+)", stdout).group(1))
                 stats = mock.admin("GET", "/_admin/stats")
                 rows = rows_of(stdout)
+                if TABLES == "dlt" and name != CEILING:
+                    # SQLite contenders are counted in their database, dlt by its own report.
+                    db = SQLITE_DB.get(name)
+                    counts = sqlite_counts(f"{OUT}/work/{db}") if db else table_counts(stdout)
+                    rows = sum(counts.values())
+                    first = tables_seen.setdefault("counts", (name, counts))
+                    if first[1] != counts:
+                        raise RuntimeError(f"unequal work: {first[0]} wrote {first[1]}, {name} {counts}")
                 peak_rps = stats.get("max_requests_per_second")
                 results.setdefault(name, []).append((wall, cpu, rss, rows, peak_rps))
                 print(f"  [{scenario}] run {i + 1} {name:<18} wall {wall:7.2f}s  cpu {cpu:7.2f}s  "
@@ -184,23 +199,50 @@ def measure(scenario, records, runs, py, latency_ms=0, resources=RESOURCES, dlt_
 
 
 CEILING = "sqlite ceiling"
+# The database file each SQLite contender writes in the work directory.
+SQLITE_DB = {"restsource": "rs.db", "hand-written": "hw.db", "restsource+limit": "rsl.db"}
+
+
+def sqlite_counts(path):
+    """Rows per data table of a SQLite file (bookkeeping tables, `_rs_*`/`_dlt_*`/`_hw_*`, left
+    out), as dlt's report counts them."""
+    import sqlite3
+    conn = sqlite3.connect(path)
+    try:
+        names = [r[0] for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\'")]
+        return {n: conn.execute(f'SELECT COUNT(*) FROM "{n}"').fetchone()[0] for n in sorted(names)}
+    finally:
+        conn.close()
 
 
 def rows_of(stdout):
+    """Rows a contender wrote: the root tables' in `json` mode, every table's in `dlt` mode."""
+    if TABLES == "dlt":
+        return sum(table_counts(stdout).values())
     m = re.search(r"rows=(\d+)", stdout)
     if m:
         return int(m.group(1))
-    # restsource's report: one line per table, "<table>  <rows>", before "pages".
-    total = 0
+    return sum(table_counts(stdout).values())
+
+
+def table_counts(stdout):
+    """Rows per table: `tables={json}` (dlt, hand-written) or restsource's report, one line per
+    table (`<table>  <rows>`, child tables `<resource>__<list>`)."""
+    m = re.search(r"tables=(\{.*\})", stdout)
+    if m:
+        return json.loads(m.group(1))
+    counts = {}
     for line in stdout.splitlines():
         parts = line.split()
-        if len(parts) == 2 and parts[0] in RESOURCES and parts[1].isdigit():
-            total += int(parts[1])
-    return total
+        if len(parts) == 2 and parts[1].isdigit() and (
+                parts[0] in RESOURCES or parts[0].split("__")[0] in RESOURCES):
+            counts[parts[0]] = int(parts[1])
+    return counts
 
 
 def summarize(scenario, title, results, lines):
-    lines.append(f"\n### ({scenario}) {title}, {SHAPE} records\n")
+    lines.append(f"\n### ({scenario}) {title}, {SHAPE} records, {TABLES} tables\n")
     lines.append("| contender | wall s | rows/s | CPU s | peak RSS MiB | rows | peak req/s |")
     lines.append("|---|---:|---:|---:|---:|---:|---:|")
     med = {}
@@ -367,15 +409,19 @@ def main():
     ap.add_argument("--no-build", action="store_true")
     ap.add_argument("--contenders", default="",
                     help="comma-separated subset, e.g. restsource,hand-written,restsource+limit")
+    ap.add_argument("--tables", choices=["json", "dlt"], default="json",
+                    help="json: the seed's tables (declared columns + one JSON column); dlt: dlt's "
+                         "normalized tables (flattened columns, child tables), as dlt makes them")
     ap.add_argument("--shape", choices=["wide", "seed"], default="wide",
                     help="records the mock serves: wide (15 fields, nested, base64) or seed "
                          "(inventory records with only the spec's fields plus sku, warehouse)")
     args = ap.parse_args()
     if args.quick:
         args.runs, args.records = 1, 2_000
-    global ONLY, SHAPE
+    global ONLY, SHAPE, TABLES
     ONLY = set(filter(None, args.contenders.split(",")))
     SHAPE = args.shape
+    TABLES = args.tables
     os.makedirs(OUT, exist_ok=True)
     if not args.no_build:
         build()
@@ -384,7 +430,7 @@ def main():
     scenarios = args.scenarios.split(",")
     lines = [f"## Results ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
              f"{os.cpu_count()} cores, {args.runs} alternating runs, medians, "
-             f"{SHAPE} records)"]
+             f"{SHAPE} records, {TABLES} tables)"]
     n = args.records
     if "a" in scenarios:
         summarize("a", f"inventory, 6 x {n:,} records, merge, no latency",

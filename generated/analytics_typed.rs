@@ -218,6 +218,7 @@ pub mod analytics_typed {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "name",
@@ -228,6 +229,7 @@ pub mod analytics_typed {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "value",
@@ -238,6 +240,7 @@ pub mod analytics_typed {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
         ],
         parent: None,

@@ -1591,6 +1591,7 @@ pub mod inventory {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "name",
@@ -1601,6 +1602,7 @@ pub mod inventory {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "quantity",
@@ -1611,6 +1613,7 @@ pub mod inventory {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "updated_at",
@@ -1621,6 +1624,7 @@ pub mod inventory {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "deleted",
@@ -1631,6 +1635,7 @@ pub mod inventory {
                 scale: None,
                 hard_delete: true,
                 dedup_sort: None,
+                untyped: false,
             },
         ],
         parent: None,
@@ -1813,6 +1818,7 @@ pub mod inventory {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "name",
@@ -1823,6 +1829,7 @@ pub mod inventory {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "quantity",
@@ -1833,6 +1840,7 @@ pub mod inventory {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "updated_at",
@@ -1843,6 +1851,7 @@ pub mod inventory {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "deleted",
@@ -1853,6 +1862,7 @@ pub mod inventory {
                 scale: None,
                 hard_delete: true,
                 dedup_sort: None,
+                untyped: false,
             },
         ],
         parent: None,
@@ -2035,6 +2045,7 @@ pub mod inventory {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "name",
@@ -2045,6 +2056,7 @@ pub mod inventory {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "quantity",
@@ -2055,6 +2067,7 @@ pub mod inventory {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "updated_at",
@@ -2065,6 +2078,7 @@ pub mod inventory {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "deleted",
@@ -2075,6 +2089,7 @@ pub mod inventory {
                 scale: None,
                 hard_delete: true,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "price",
@@ -2085,6 +2100,7 @@ pub mod inventory {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "active",
@@ -2095,6 +2111,7 @@ pub mod inventory {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "ratio",
@@ -2105,6 +2122,7 @@ pub mod inventory {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "created_on",
@@ -2115,6 +2133,7 @@ pub mod inventory {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "restock_at",
@@ -2125,6 +2144,7 @@ pub mod inventory {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "blob",
@@ -2135,6 +2155,7 @@ pub mod inventory {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "attributes",
@@ -2145,6 +2166,7 @@ pub mod inventory {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "tags",
@@ -2155,6 +2177,7 @@ pub mod inventory {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
         ],
         parent: None,
@@ -2381,6 +2404,7 @@ pub mod inventory {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "name",
@@ -2391,6 +2415,7 @@ pub mod inventory {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "quantity",
@@ -2401,6 +2426,7 @@ pub mod inventory {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "updated_at",
@@ -2411,6 +2437,7 @@ pub mod inventory {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "deleted",
@@ -2421,6 +2448,7 @@ pub mod inventory {
                 scale: None,
                 hard_delete: true,
                 dedup_sort: None,
+                untyped: false,
             },
         ],
         parent: None,
@@ -2642,6 +2670,7 @@ pub mod inventory {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "name",
@@ -2652,6 +2681,7 @@ pub mod inventory {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "quantity",
@@ -2662,6 +2692,7 @@ pub mod inventory {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "updated_at",
@@ -2672,6 +2703,7 @@ pub mod inventory {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "deleted",
@@ -2682,6 +2714,7 @@ pub mod inventory {
                 scale: None,
                 hard_delete: true,
                 dedup_sort: None,
+                untyped: false,
             },
         ],
         parent: None,
@@ -2903,6 +2936,7 @@ pub mod inventory {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "name",
@@ -2913,6 +2947,7 @@ pub mod inventory {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "quantity",
@@ -2923,6 +2958,7 @@ pub mod inventory {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "updated_at",
@@ -2933,6 +2969,7 @@ pub mod inventory {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "deleted",
@@ -2943,6 +2980,7 @@ pub mod inventory {
                 scale: None,
                 hard_delete: true,
                 dedup_sort: None,
+                untyped: false,
             },
         ],
         parent: None,

@@ -249,6 +249,7 @@ pub mod oauth_analytics {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "name",
@@ -259,6 +260,7 @@ pub mod oauth_analytics {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "value",
@@ -269,6 +271,7 @@ pub mod oauth_analytics {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "event_timestamp",
@@ -279,6 +282,7 @@ pub mod oauth_analytics {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
         ],
         parent: None,

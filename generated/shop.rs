@@ -857,6 +857,7 @@ pub mod shop {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "orderId",
@@ -867,6 +868,7 @@ pub mod shop {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "placedAt",
@@ -877,6 +879,7 @@ pub mod shop {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "total",
@@ -887,6 +890,7 @@ pub mod shop {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "meta",
@@ -897,6 +901,7 @@ pub mod shop {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "customer",
@@ -907,6 +912,7 @@ pub mod shop {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "shipTo",
@@ -917,6 +923,7 @@ pub mod shop {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "lines",
@@ -927,6 +934,7 @@ pub mod shop {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "tags",
@@ -937,6 +945,7 @@ pub mod shop {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
         ],
         parent: None,

@@ -1117,6 +1117,7 @@ pub mod showcase {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "type",
@@ -1127,6 +1128,7 @@ pub mod showcase {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "self",
@@ -1137,6 +1139,7 @@ pub mod showcase {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "userId",
@@ -1147,6 +1150,7 @@ pub mod showcase {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "uid",
@@ -1157,6 +1161,7 @@ pub mod showcase {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "1st",
@@ -1167,6 +1172,7 @@ pub mod showcase {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "größe",
@@ -1177,6 +1183,7 @@ pub mod showcase {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "price",
@@ -1187,6 +1194,7 @@ pub mod showcase {
                 scale: Some(9),
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "balance",
@@ -1197,6 +1205,7 @@ pub mod showcase {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "payload",
@@ -1207,6 +1216,7 @@ pub mod showcase {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "blob",
@@ -1217,6 +1227,7 @@ pub mod showcase {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "updated_at",
@@ -1227,6 +1238,7 @@ pub mod showcase {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: Some(::restsource::runtime::def::SortOrder::Desc),
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "deleted",
@@ -1237,6 +1249,7 @@ pub mod showcase {
                 scale: None,
                 hard_delete: true,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "extra",
@@ -1247,6 +1260,7 @@ pub mod showcase {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
         ],
         parent: None,
@@ -1545,6 +1559,7 @@ pub mod showcase {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: true,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "item",
@@ -1555,6 +1570,7 @@ pub mod showcase {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: true,
             },
         ],
         parent: Some(::restsource::runtime::def::ParentDef {
@@ -1965,6 +1981,7 @@ pub mod showcase {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
         ],
         parent: None,

@@ -1255,6 +1255,7 @@ pub mod social_media {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "name",
@@ -1265,6 +1266,7 @@ pub mod social_media {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "timestamp",
@@ -1275,6 +1277,7 @@ pub mod social_media {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
         ],
         parent: None,
@@ -1437,6 +1440,7 @@ pub mod social_media {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "name",
@@ -1447,6 +1451,7 @@ pub mod social_media {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "timestamp",
@@ -1457,6 +1462,7 @@ pub mod social_media {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
         ],
         parent: None,
@@ -1619,6 +1625,7 @@ pub mod social_media {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "name",
@@ -1629,6 +1636,7 @@ pub mod social_media {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "timestamp",
@@ -1639,6 +1647,7 @@ pub mod social_media {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
         ],
         parent: None,
@@ -1801,6 +1810,7 @@ pub mod social_media {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "name",
@@ -1811,6 +1821,7 @@ pub mod social_media {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "timestamp",
@@ -1821,6 +1832,7 @@ pub mod social_media {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
         ],
         parent: None,
@@ -1983,6 +1995,7 @@ pub mod social_media {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "name",
@@ -1993,6 +2006,7 @@ pub mod social_media {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "timestamp",
@@ -2003,6 +2017,7 @@ pub mod social_media {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
         ],
         parent: None,
@@ -2165,6 +2180,7 @@ pub mod social_media {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "name",
@@ -2175,6 +2191,7 @@ pub mod social_media {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "timestamp",
@@ -2185,6 +2202,7 @@ pub mod social_media {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
         ],
         parent: None,
@@ -2351,6 +2369,7 @@ pub mod social_media {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "name",
@@ -2361,6 +2380,7 @@ pub mod social_media {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "timestamp",
@@ -2371,6 +2391,7 @@ pub mod social_media {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
+                untyped: false,
             },
         ],
         parent: None,

@@ -73,6 +73,7 @@ fn resource(
                 scale: c.scale,
                 hard_delete: c.hard_delete,
                 dedup_sort: c.dedup_sort,
+                untyped: c.untyped,
             }
         }),
         // The resolver checked that every parent is a resource of the source, and orders

@@ -2,7 +2,7 @@
 //! so the emitters only turn decisions into tokens.
 
 use proc_macro2::Ident;
-use restsource_spec::resolved::{DataType, ResolvedColumn, ResolvedResource, ResolvedSource};
+use restsource_spec::resolved::{ResolvedColumn, ResolvedResource, ResolvedSource};
 
 use crate::error::Error;
 use crate::ident::{ident, sanitize, Case, Namespace};
@@ -158,11 +158,10 @@ fn plan_fields(
                 .inferred
                 .as_ref()
                 .and_then(|t| inferred::key_type(t, key));
-            columns.push(ResolvedColumn::plain(
-                key,
-                t.unwrap_or(DataType::Json),
-                false,
-            ));
+            columns.push(match t {
+                Some(t) => ResolvedColumn::plain(key, t, false),
+                None => ResolvedColumn::untyped(key, false),
+            });
         }
     }
     let mut fields: Vec<FieldIr> = columns

@@ -106,6 +106,10 @@ pub struct ColumnDef<S = &'static str> {
     pub hard_delete: bool,
     /// Dedup sort column.
     pub dedup_sort: Option<SortOrder>,
+    /// Declared without a `data_type` (or added by codegen for a key the spec does not
+    /// declare): stored as JSON in `json` tables, and left to inference in relational ones,
+    /// where only a declared `json` column keeps its value whole instead of flattening it.
+    pub untyped: bool,
 }
 
 impl<S> ColumnDef<S> {
@@ -121,6 +125,23 @@ impl<S> ColumnDef<S> {
             scale: None,
             hard_delete: false,
             dedup_sort: None,
+            untyped: false,
+        }
+    }
+
+    /// A column without a declared type (JSON until relational loading infers one): a
+    /// spec's `columns` entry without `data_type`, or a key column codegen adds.
+    pub const fn untyped(json_name: S, sql_name: S, nullable: bool) -> Self {
+        ColumnDef {
+            json_name,
+            sql_name,
+            data_type: DataType::Json,
+            nullable,
+            precision: None,
+            scale: None,
+            hard_delete: false,
+            dedup_sort: None,
+            untyped: true,
         }
     }
 }

@@ -84,6 +84,16 @@ impl ResolvedColumn {
         }
     }
 
+    /// A column declared without a type: JSON, left to inference in relational tables
+    /// (codegen's undeclared key columns).
+    pub fn untyped(name: &str, nullable: bool) -> Self {
+        ResolvedColumn {
+            def: ColumnDef::untyped(name.to_string(), name.to_string(), nullable),
+            rust_name: None,
+            description: None,
+        }
+    }
+
     /// The column's name: as in the JSON records, and the SQL column (quoted per dialect).
     pub fn name(&self) -> &str {
         &self.def.json_name

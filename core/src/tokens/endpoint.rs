@@ -83,6 +83,7 @@ impl<S: AsRef<str>> ConstTokens for ColumnDef<S> {
         let scale = self.scale.const_tokens(rt);
         let hard_delete = self.hard_delete;
         let dedup_sort = self.dedup_sort.const_tokens(rt);
+        let untyped = self.untyped;
         quote! {
             #rt::def::ColumnDef {
                 json_name: #json_name,
@@ -93,6 +94,7 @@ impl<S: AsRef<str>> ConstTokens for ColumnDef<S> {
                 scale: #scale,
                 hard_delete: #hard_delete,
                 dedup_sort: #dedup_sort,
+                untyped: #untyped,
             }
         }
     }

@@ -5,6 +5,7 @@
 //! generated struct made of them (timestamps in the loaders' text form, decimals as exact
 //! text), so normalization stores the same values the column-per-field loaders do.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{Deserializer, MapAccess, Visitor};
@@ -14,11 +15,15 @@ use super::text;
 use crate::def::ResourceDef;
 use crate::record::{Extra, RowWriter};
 
+/// A field's key: a declared column's name borrowed from the definition, an undeclared one's
+/// owned.
+pub(crate) type Field = Cow<'static, str>;
+
 /// Collects one record's values as [`RowWriter`] calls arrive.
 pub(crate) struct JsonRow<'a> {
     def: &'a ResourceDef,
     pos: usize,
-    fields: Vec<(String, Value)>,
+    fields: Vec<(Field, Value)>,
     buf: String,
 }
 
@@ -34,13 +39,13 @@ impl<'a> JsonRow<'a> {
     }
 
     /// The record's fields collected so far.
-    pub fn finish(self) -> Vec<(String, Value)> {
+    pub fn finish(self) -> Vec<(Field, Value)> {
         self.fields
     }
 
     fn put(&mut self, v: Value) {
         if let Some(c) = self.def.columns.get(self.pos) {
-            self.fields.push((c.json_name.to_string(), v));
+            self.fields.push((Cow::Borrowed(c.json_name), v));
         }
         self.pos += 1;
     }
@@ -106,7 +111,7 @@ impl RowWriter for JsonRow<'_> {
 }
 
 /// Appends an object's fields, in order, to a list.
-struct Fields<'a>(&'a mut Vec<(String, Value)>);
+struct Fields<'a>(&'a mut Vec<(Field, Value)>);
 
 impl<'de> Visitor<'de> for Fields<'_> {
     type Value = ();
@@ -117,7 +122,7 @@ impl<'de> Visitor<'de> for Fields<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some((key, value)) = map.next_entry::<String, Value>()? {
-            self.0.push((key, value));
+            self.0.push((Cow::Owned(key), value));
         }
         Ok(())
     }

@@ -21,9 +21,14 @@ fn upsert_writer() -> NormalWriter {
 }
 
 /// A record object's fields, as a typed record writes them.
-fn fields(v: &Value) -> Vec<(String, Value)> {
+fn fields(v: &Value) -> Vec<(super::Field, Value)> {
     v.as_object()
-        .map(|m| m.clone().into_iter().collect())
+        .map(|m| {
+            m.clone()
+                .into_iter()
+                .map(|(k, v)| (super::Field::Owned(k), v))
+                .collect()
+        })
         .unwrap_or_default()
 }
 

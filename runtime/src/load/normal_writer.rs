@@ -11,7 +11,7 @@ use restsource_core::sql::Dialect;
 
 use std::collections::HashMap;
 
-use super::json_row::JsonRow;
+use super::json_row::{Field, JsonRow};
 use super::mode::{Mode, Plan};
 use super::normal_batch::{chunks, delete_in, InsertTexts, Page, Staged};
 use super::normal_tables::{normal, NormalTables};
@@ -204,7 +204,7 @@ impl NormalWriter {
         &mut self,
         sql: &mut dyn NormalSql,
         resource: &str,
-        records: impl Iterator<Item = Vec<(String, Value)>>,
+        records: impl Iterator<Item = Vec<(Field, Value)>>,
         load_id: &str,
     ) -> Result<usize, LoadError> {
         let dialect = sql.dialect();
@@ -229,8 +229,8 @@ impl NormalWriter {
         load_id: &str,
     ) -> Result<usize, LoadError> {
         let fields = match record.clone() {
-            Value::Object(map) => map.into_iter().collect(),
-            other => vec![("value".to_string(), other)],
+            Value::Object(map) => map.into_iter().map(|(k, v)| (Field::Owned(k), v)).collect(),
+            other => vec![(Field::Borrowed("value"), other)],
         };
         let rows = self.stage(sql.dialect(), resource, fields, load_id)?;
         self.flush(sql)?;
@@ -244,7 +244,7 @@ impl NormalWriter {
         &mut self,
         dialect: Dialect,
         resource: &str,
-        record: Vec<(String, Value)>,
+        record: Vec<(Field, Value)>,
         load_id: &str,
     ) -> Result<usize, LoadError> {
         let start = self.rows.len();
@@ -604,6 +604,10 @@ mod tests {
 #[cfg(all(test, feature = "sqlite"))]
 #[path = "normal_page_tests.rs"]
 mod page_tests;
+
+#[cfg(all(test, feature = "sqlite"))]
+#[path = "normal_declared_tests.rs"]
+mod declared_tests;
 
 #[path = "normal_insert_only.rs"]
 mod insert_only;

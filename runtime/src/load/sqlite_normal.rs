@@ -2,6 +2,8 @@
 //! values bound natively (integers, reals, booleans as integers) or as text (timestamps in the
 //! loaders' text form, decimals, JSON).
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
 use rusqlite::types::Null;
 use rusqlite::{Connection, Statement};
 use serde_json::Value;
@@ -72,8 +74,15 @@ impl NormalSql for SqliteSql<'_> {
 }
 
 fn bind_all(stmt: &mut Statement<'_>, params: &[(&Value, DataType)]) -> Result<(), LoadError> {
-    for (i, (v, _)) in params.iter().enumerate() {
-        bind(stmt, i + 1, v)?;
+    for (i, (v, data_type)) in params.iter().enumerate() {
+        match (v, data_type) {
+            // Normalization keeps bytes as base64 text (a JSON value); the column holds bytes.
+            (Value::String(s), DataType::Binary) => match STANDARD.decode(s) {
+                Ok(bytes) => stmt.raw_bind_parameter(i + 1, bytes)?,
+                Err(_) => bind(stmt, i + 1, v)?,
+            },
+            _ => bind(stmt, i + 1, v)?,
+        }
     }
     Ok(())
 }

@@ -58,8 +58,71 @@ pub(crate) fn coerce(to: DataType, from: DataType, v: &Value) -> Option<Value> {
             timestamp::coerce(v).map(Value::String)
         }
         (DataType::Json, Value::String(s)) => serde_json::from_str(s).ok(),
+        // The declared-only types (inference never makes them): dlt's coercers into them.
+        (DataType::Decimal, Value::String(s)) => decimal_text(s.trim()),
+        (DataType::Decimal, Value::Number(n)) => match n.as_i64() {
+            Some(i) => Some(Value::String(i.to_string())),
+            None => decimal_text(&python_float(n.as_f64()?)),
+        },
+        (DataType::Date, Value::String(s)) => date(s),
+        (DataType::Date, Value::Number(_)) => {
+            Some(Value::String(timestamp::coerce(v)?.get(..10)?.to_string()))
+        }
+        (DataType::Time, Value::String(s)) => time(s),
+        (DataType::Binary, Value::String(s)) => binary(s),
         _ => None,
     }
+}
+
+/// Text Python's `Decimal()` reads (the destination stores it as text, digits kept as sent).
+fn decimal_text(s: &str) -> Option<Value> {
+    let d = rust_decimal::Decimal::from_str_exact(s)
+        .or_else(|_| rust_decimal::Decimal::from_scientific(s))
+        .ok()?;
+    let mut out = String::new();
+    crate::load::text::decimal(&mut out, &d);
+    Some(Value::String(out))
+}
+
+/// A date from `2024-05-01`, or the UTC date of a timestamp dlt reads.
+fn date(s: &str) -> Option<Value> {
+    let day = match chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
+        Ok(d) => d,
+        Err(_) => {
+            return Some(Value::String(
+                timestamp::coerce(&Value::from(s))?.get(..10)?.to_string(),
+            ))
+        }
+    };
+    let mut out = String::new();
+    crate::load::text::date(&mut out, &day);
+    Some(Value::String(out))
+}
+
+/// A time of day from `HH:MM[:SS[.fff]]`.
+fn time(s: &str) -> Option<Value> {
+    let t = s.trim();
+    let tod = chrono::NaiveTime::parse_from_str(t, "%H:%M:%S%.f")
+        .or_else(|_| chrono::NaiveTime::parse_from_str(t, "%H:%M"))
+        .ok()?;
+    let mut out = String::new();
+    crate::load::text::time(&mut out, &tod);
+    Some(Value::String(out))
+}
+
+/// Bytes from `0x` hex or strict base64, kept as standard base64 (the loaders bind the bytes).
+fn binary(s: &str) -> Option<Value> {
+    use base64::engine::general_purpose::STANDARD;
+    use base64::Engine;
+    let bytes = match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        Some(hex) if hex.len() % 2 == 0 => (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+            .collect::<Option<Vec<u8>>>()?,
+        Some(_) => return None,
+        None => STANDARD.decode(s).ok()?,
+    };
+    Some(Value::String(STANDARD.encode(bytes)))
 }
 
 /// Python's `str(bool)`: dlt writes `True`/`False` into text columns.

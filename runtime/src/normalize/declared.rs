@@ -5,7 +5,7 @@
 use restsource_core::naming::Naming;
 
 use super::{ColumnSchema, Normalizer, RelationalOptions, Schema};
-use crate::def::{DataType, ResourceDef};
+use crate::def::{ColumnDef, ResourceDef};
 
 impl Normalizer {
     /// The normalizer of `def` under `options` and `naming`: the resource's contract (unless
@@ -27,14 +27,20 @@ impl Normalizer {
 
     /// Adds `def`'s root table to `schema` when it has none yet, with the declared columns
     /// first, typed as declared (dlt's rule: a column hint wins over inference). A column
-    /// declared without a type is left to inference.
+    /// declared without a type is left to inference; one declared `json` keeps its value whole
+    /// (dlt does not flatten a column typed json).
     pub fn declare(&self, schema: &mut Schema, def: &ResourceDef) {
-        let table = self.naming.path(def.table_name);
+        self.declare_columns(schema, def.table_name, def.columns);
+    }
+
+    /// [`Normalizer::declare`] of root table `table` (not yet normalized) and its columns.
+    pub fn declare_columns(&self, schema: &mut Schema, table: &str, columns: &[ColumnDef]) {
+        let table = self.naming.path(table);
         if schema.table_index(&table).is_some() {
             return;
         }
         let root = schema.ensure_table(&table, None);
-        for c in def.columns.iter().filter(|c| c.data_type != DataType::Json) {
+        for c in columns.iter().filter(|c| !c.untyped) {
             let name = self.naming.key(c.json_name);
             let nullable = c.nullable && !self.primary_key.contains(&name);
             schema.table_at_mut(root).add_column(ColumnSchema {

@@ -16,6 +16,11 @@
 
 mod coerce;
 mod declared;
+
+/// A map for the normalizer's per-field lookups (names, columns, tables): hashed with a
+/// per-process random seed, as std's, but several times faster on short keys; every record
+/// looks up each of its keys.
+type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 mod name_cache;
 mod paths;
 mod place;
@@ -274,20 +279,22 @@ impl Normalizer {
         load_id: &str,
         out: &mut Vec<Row>,
     ) -> Result<(), NormalizeError> {
-        let fields = match record {
-            Value::Object(map) => map.into_iter().collect(),
-            other => vec![(VALUE_KEY.to_string(), other)],
-        };
-        self.normalize_fields(schema, table, fields, root_id, load_id, out)
+        match record {
+            Value::Object(map) => self.normalize_fields(schema, table, map, root_id, load_id, out),
+            other => {
+                self.normalize_fields(schema, table, [(VALUE_KEY, other)], root_id, load_id, out)
+            }
+        }
     }
 
     /// [`Normalizer::normalize_owned`] of an object given as its fields in order, each key
-    /// once: what a typed record writes, without building a map only to walk it.
-    pub fn normalize_fields(
+    /// once: what a typed record writes, without building a map only to walk it (its declared
+    /// keys borrowed from the definition rather than copied per record).
+    pub fn normalize_fields<K: AsRef<str>>(
         &self,
         schema: &mut Schema,
         table: &str,
-        fields: Vec<(String, Value)>,
+        fields: impl IntoIterator<Item = (K, Value)>,
         root_id: &RootId,
         load_id: &str,
         out: &mut Vec<Row>,
@@ -301,12 +308,12 @@ impl Normalizer {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn row(
+    fn row<K: AsRef<str>>(
         &self,
         schema: &mut Schema,
         path: &[String],
         name: &str,
-        map: impl IntoIterator<Item = (String, Value)>,
+        map: impl IntoIterator<Item = (K, Value)>,
         budget: i64,
         link: Option<&Link<'_>>,
         root_id: &RootId,
@@ -418,10 +425,10 @@ impl Normalizer {
     /// dlt's `_flatten`: the row's columns (direct keys in record order, then nested objects'
     /// keys, the last object met first) and its lists, keyed by their path inside the row.
     #[allow(clippy::type_complexity)]
-    fn flatten(
+    fn flatten<K: AsRef<str>>(
         &self,
         table: Option<&TableSchema>,
-        fields: impl IntoIterator<Item = (String, Value)>,
+        fields: impl IntoIterator<Item = (K, Value)>,
         budget: i64,
     ) -> (Vec<(Arc<str>, Value)>, Vec<(Vec<String>, Vec<Value>)>) {
         let mut flat: Vec<(Arc<str>, Value)> = Vec::new();
@@ -441,17 +448,18 @@ impl Normalizer {
 
     /// One object's fields into `into`: values into columns, lists aside, nested objects onto
     /// the stack (so the last object met is flattened first, as dlt does).
-    fn flatten_object(
+    fn flatten_object<K: AsRef<str>>(
         &self,
         table: Option<&TableSchema>,
-        fields: impl IntoIterator<Item = (String, Value)>,
+        fields: impl IntoIterator<Item = (K, Value)>,
         level: i64,
         path: Vec<String>,
         into: &mut Flattened<'_>,
     ) {
         let prefix = path.join(restsource_core::naming::PATH_SEPARATOR);
         for (key, value) in fields {
-            let (key_name, column) = self.names.column(&self.naming, &prefix, &key);
+            let key = key.as_ref();
+            let (key_name, column) = self.names.column(&self.naming, &prefix, key);
             let whole = level <= 0 || table.is_some_and(|t| t.is_json(&column));
             match value {
                 Value::Object(inner) if !whole => {
@@ -461,7 +469,7 @@ impl Normalizer {
                 }
                 Value::Array(items) if !whole => {
                     let mut list_path = path.clone();
-                    list_path.push(self.names.list(&self.naming, &key));
+                    list_path.push(self.names.list(&self.naming, key));
                     into.lists.push((list_path, items));
                 }
                 value => match into.flat.iter_mut().find(|(k, _)| *k == column) {

@@ -2,8 +2,8 @@
 //! rules (with shortening) cost far more than a map lookup. Bounded, so an API whose keys never
 //! repeat (ids as keys) cannot grow it without limit.
 
+use super::FastMap;
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use restsource_core::naming::{Naming, PATH_SEPARATOR};
@@ -23,11 +23,11 @@ pub(super) struct NameCache {
     naming: Cell<Option<Naming>>,
     /// Unshortened path of the enclosing object → raw key → (key's name, column name); two
     /// levels so a lookup borrows both strings instead of building a key.
-    columns: RefCell<HashMap<String, HashMap<String, Names>>>,
+    columns: RefCell<FastMap<String, FastMap<String, Names>>>,
     /// Raw list key → its table fragment.
-    lists: RefCell<HashMap<String, String>>,
+    lists: RefCell<FastMap<String, String>>,
     /// Unshortened table path → table name.
-    tables: RefCell<HashMap<String, String>>,
+    tables: RefCell<FastMap<String, String>>,
 }
 
 impl NameCache {
@@ -56,7 +56,7 @@ impl NameCache {
             naming.join(&[prefix, &key_name]).into()
         };
         let mut columns = self.columns.borrow_mut();
-        if columns.values().map(HashMap::len).sum::<usize>() >= MAX_ENTRIES {
+        if columns.values().map(FastMap::len).sum::<usize>() >= MAX_ENTRIES {
             columns.clear();
         }
         columns
@@ -90,7 +90,7 @@ impl NameCache {
     }
 }
 
-fn remember<K: std::hash::Hash + Eq, V>(map: &RefCell<HashMap<K, V>>, key: K, value: V) {
+fn remember<K: std::hash::Hash + Eq, V>(map: &RefCell<FastMap<K, V>>, key: K, value: V) {
     let mut map = map.borrow_mut();
     if map.len() >= MAX_ENTRIES {
         map.clear();

@@ -2,15 +2,13 @@
 //! schema. Tables are kept in discovery order and columns in order of first appearance, which is
 //! the order dlt creates them in (`dlt_normalizer.md` §8).
 
-use std::collections::HashMap;
-
 use crate::def::DataType;
 
 /// Every table of a source as normalization knows it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Schema {
     tables: Vec<TableSchema>,
-    by_name: HashMap<String, usize>,
+    by_name: super::FastMap<String, usize>,
 }
 
 /// One table: a resource's root table or a child table made from a list.
@@ -25,7 +23,7 @@ pub struct TableSchema {
     /// Received a row in this load.
     pub has_rows: bool,
     columns: Vec<ColumnSchema>,
-    by_name: HashMap<String, usize>,
+    by_name: super::FastMap<String, usize>,
 }
 
 /// One column with the type its first non-null value (or the spec) gave it.
@@ -78,7 +76,7 @@ impl Schema {
             seen_data: false,
             has_rows: false,
             columns: Vec::new(),
-            by_name: HashMap::new(),
+            by_name: super::FastMap::default(),
         });
         self.by_name.insert(name.to_string(), self.tables.len() - 1);
         self.tables.len() - 1

@@ -124,6 +124,7 @@ pub(crate) fn table(r: &mut R<'_>, i: usize, m: &Merged) -> Option<Table> {
                     scale: h.scale,
                     hard_delete: h.hard_delete.unwrap_or(false),
                     dedup_sort: h.dedup_sort,
+                    untyped: h.data_type.is_none(),
                     json_name: name.clone(),
                     sql_name: name,
                 },
