@@ -901,7 +901,7 @@ pub mod shop {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
-                untyped: false,
+                untyped: true,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "customer",
@@ -912,7 +912,7 @@ pub mod shop {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
-                untyped: false,
+                untyped: true,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "shipTo",
@@ -923,7 +923,7 @@ pub mod shop {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
-                untyped: false,
+                untyped: true,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "lines",
@@ -934,7 +934,7 @@ pub mod shop {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
-                untyped: false,
+                untyped: true,
             },
             ::restsource::runtime::def::ColumnDef {
                 json_name: "tags",
@@ -945,7 +945,7 @@ pub mod shop {
                 scale: None,
                 hard_delete: false,
                 dedup_sort: None,
-                untyped: false,
+                untyped: true,
             },
         ],
         parent: None,

@@ -225,7 +225,12 @@ impl Planner<'_, '_> {
 fn field(names: &mut Namespace, key: &str, data_type: DataType, shape: Shape) -> FieldIr {
     FieldIr {
         ident: ident(&names.unique(&sanitize(key, Case::Snake, "field"))),
-        column: ResolvedColumn::plain(key, data_type, true),
+        // A nested object or a list is JSON in the struct but not declared JSON: relational
+        // loading still flattens it into columns and child tables.
+        column: match data_type {
+            DataType::Json => ResolvedColumn::untyped(key, true),
+            t => ResolvedColumn::plain(key, t, true),
+        },
         kind: FieldKind::Inferred(shape),
     }
 }
