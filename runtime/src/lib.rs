@@ -14,6 +14,7 @@ pub mod pipeline;
 pub mod record;
 pub mod secret;
 mod source;
+mod steps;
 pub mod transform;
 pub mod types;
 

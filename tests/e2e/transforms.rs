@@ -96,3 +96,65 @@ async fn the_typed_record_stream_runs_the_same_transforms() {
     assert_eq!(ids, [100, 200, 300, 400]);
     drop(api);
 }
+
+/// The same API through a spec's declarative `processing_steps`.
+mod declared {
+    restsource::include_source!("tests/e2e/fixtures/steps.json");
+}
+use declared::steps;
+
+#[tokio::test]
+async fn declarative_steps_reshape_and_filter_records_before_they_are_decoded() {
+    let api = MockApi::start(MockConfig {
+        records: 120,
+        ..MockConfig::default()
+    })
+    .await;
+    let src = steps::Source::new(steps::Secrets {
+        api_key: Secret::new("test-key"),
+    })
+    .with_base_url(api.base_url())
+    .with_options(fast_options());
+    let db = scratch_db("transforms-declared");
+    let report = run(src.extractor(), &steps::Source::resources(), &db)
+        .await
+        .expect("run");
+
+    // Records 1..=29 are before the initial value (the incremental filter drops them), 30 is
+    // at it (kept by the incremental filter, dropped by the step's `>`), and records without
+    // a quantity are dropped by the step.
+    let expected: Vec<Value> = expected_rows(&api, "inventory")
+        .into_iter()
+        .filter(|r| r["id"].as_i64().expect("id") > 30 && r.get("quantity").is_some())
+        .map(|r| {
+            let mut m = r.as_object().expect("record").clone();
+            m.remove("tags");
+            m.remove("blob");
+            let ratio = m.remove("ratio").expect("ratio");
+            m.insert("share".into(), ratio);
+            m.insert("source".into(), Value::from("mock"));
+            let label = format!("{} ({})", m["name"].as_str().expect("name"), m["id"]);
+            m.insert("label".into(), Value::from(label));
+            Value::Object(m)
+        })
+        .collect();
+    let rows = table_rows(&db, &steps::INVENTORY);
+    assert_rows_eq("inventory", &rows, &expected);
+    assert_eq!(rows[0]["id"], 31);
+    assert_eq!(rows[0]["label"], "inventory #31 (31)");
+    // Renamed into a declared double column: typed, and not left in the extras.
+    assert_eq!(rows[0]["share"], api.records("inventory")[30]["ratio"]);
+    assert!(rows[0].get("ratio").is_none() && rows[0].get("tags").is_none());
+    assert_eq!(report.rows["inventory"], expected.len() as u64);
+    // Pagination counts the records the API sent: two pages of 100 over 120 records.
+    let log = api.request_log();
+    let mut offsets: Vec<&str> = requests_to(&log, "/v1/inventory")
+        .iter()
+        .map(|r| r.query_value("offset").unwrap_or("-"))
+        .collect();
+    offsets.sort();
+    assert_eq!(offsets, ["0", "100"]);
+    let state = state_of(&db, "inventory").expect("state");
+    assert_eq!(state["last_value"], Value::from(max_updated_at(&api)));
+    drop(api);
+}
