@@ -376,8 +376,8 @@ mod tests {
                     ::rt::def::StepDef::Filter::<::rt::def::Static>(&[::rt::def::ConditionDef {
                         field: "b",
                         op: ::rt::def::CompareOp::Ge,
-                        value: ::rt::def::Operand::Json("1"),
-                    }]),
+                        value: ::rt::def::Operand::Json("1")
+                    }])
                 ],
             } }
             .to_string()

@@ -4,7 +4,12 @@
 use serde_json::{json, Value};
 
 use super::*;
-use crate::def::PathStep;
+use crate::def::{PathStep, Static};
+
+/// A list of the `'static` form, for steps built in a test body.
+fn leak<T>(items: Vec<T>) -> &'static [T] {
+    Box::leak(items.into_boxed_slice())
+}
 
 fn run(body: Value, selector: &[PathStep], steps: &[StepDef], start: Option<Value>) -> (Value, usize) {
     let bytes = serde_json::to_vec(&body).unwrap();
@@ -16,13 +21,13 @@ const DATA: &[PathStep] = &[PathStep::key("data")];
 
 #[test]
 fn add_fields_sets_constants_and_fills_templates_from_the_record() {
-    let steps = [StepDef::AddFields(&[
+    let steps = [StepDef::AddFields::<Static>(leak(vec![
         ("source", "\"mock\""),
         ("label", "\"{name} #{id} {{x}}\""),
         ("copy", "\"{id}\""),
         ("missing", "\"{nope}\""),
         ("tags", "[1, {\"by\": \"{name}\"}]"),
-    ])];
+    ]))];
     let (page, dropped) = run(json!({"data": [{"id": 7, "name": "a"}]}), DATA, &steps, None);
     assert_eq!(dropped, 0);
     assert_eq!(
@@ -38,8 +43,8 @@ fn add_fields_sets_constants_and_fills_templates_from_the_record() {
 fn remove_rename_and_snake_case_change_keys_in_order() {
     let steps = [
         StepDef::KeysToSnakeCase,
-        StepDef::RenameFields(&[("updated_at", "modified"), ("absent", "x")]),
-        StepDef::RemoveFields(&["secret_note", "absent"]),
+        StepDef::RenameFields::<Static>(leak(vec![("updated_at", "modified"), ("absent", "x")])),
+        StepDef::RemoveFields::<Static>(leak(vec!["secret_note", "absent"])),
     ];
     let (page, _) = run(
         json!({"data": [{"id": 1, "updatedAt": "t", "Secret Note": "s", "ok": true}]}),
@@ -78,8 +83,8 @@ fn filters_compare_numbers_text_timestamps_lists_and_nulls() {
         {"id": 3, "q": null, "s": "c", "t": "2024-03-01T00:00:00Z"},
         {"id": 4, "s": "b"},
     ]});
-    let keep = |conds: &'static [ConditionDef]| {
-        let steps = [StepDef::Filter(conds)];
+    let keep = |conds: &[ConditionDef]| {
+        let steps = [StepDef::Filter::<Static>(leak(conds.to_vec()))];
         let (out, dropped) = run(page.clone(), DATA, &steps, None);
         let kept = ids(&out);
         assert_eq!(kept.len() + dropped, 4);
@@ -109,11 +114,11 @@ fn a_filter_against_the_cursor_start_value_keeps_newer_records_and_none_without_
         {"id": 1, "t": "2024-01-01T00:00:00Z"},
         {"id": 2, "t": "2024-02-01T00:00:00Z"},
     ]});
-    let steps = [StepDef::Filter(&[ConditionDef {
+    let steps = [StepDef::Filter::<Static>(leak(vec![ConditionDef {
         field: "t",
         op: CompareOp::Gt,
         value: Operand::CursorStart,
-    }])];
+    }]))];
     let (out, dropped) = run(page.clone(), DATA, &steps, Some(json!("2024-01-15T00:00:00Z")));
     assert_eq!((ids(&out), dropped), (vec![2], 1));
     let (out, dropped) = run(page, DATA, &steps, None);
@@ -123,8 +128,8 @@ fn a_filter_against_the_cursor_start_value_keeps_newer_records_and_none_without_
 #[test]
 fn steps_reach_records_through_wildcards_and_single_objects() {
     let steps = [
-        StepDef::Filter(&[cond("id", CompareOp::Ne, "2")]),
-        StepDef::AddFields(&[("k", "1")]),
+        StepDef::Filter::<Static>(leak(vec![cond("id", CompareOp::Ne, "2")])),
+        StepDef::AddFields::<Static>(leak(vec![("k", "1")])),
     ];
     let all = [PathStep::key("data"), PathStep::Wildcard];
     let (out, dropped) = run(json!({"data": [{"id": 1}, {"id": 2}]}), &all, &steps, None);

@@ -23,25 +23,21 @@ pub(crate) fn steps(r: &mut R<'_>, i: usize, m: &Merged, declared: &[String]) ->
     let mut out = Vec::new();
     for (k, step) in steps.iter().enumerate() {
         let site = loc(i, &["processing_steps"]).then(Step::Index(k));
-        // `strict`: the field must be known (a filter or template reads it); otherwise only a
-        // likely typo of a known field is an error (renaming or removing an undeclared field
-        // is how undeclared fields are reshaped before they reach `_rs_extra`).
-        let name_ok = |r: &mut R<'_>, field: &str, site: Site, known: &[String], strict: bool| {
+        let name_ok = |r: &mut R<'_>, field: &str, site: Site, known: &[String]| {
             if !check || known.iter().any(|f| f == field) {
                 return;
             }
             let names: Vec<&str> = known.iter().map(String::as_str).collect();
             let help = match suggest(field, &names) {
                 Some(s) => format!("did you mean `{s}`?"),
-                None if strict => format!(
+                None => format!(
                     "declare `{field}` in `columns` if the API sends it (the record's fields at this step: {})",
                     crate::read::list(&names)
                 ),
-                None => return,
             };
             r.error(
                 &site,
-                format!("processing step {k} of resource `{}` names field `{field}`, which is not a declared column (nor added by an earlier step)", m.name),
+                format!("processing step {k} of resource `{}` reads field `{field}`, which is not a declared column (nor added by an earlier step)", m.name),
                 Some(help),
             );
         };
@@ -52,7 +48,7 @@ pub(crate) fn steps(r: &mut R<'_>, i: usize, m: &Merged, declared: &[String]) ->
                     crate::read::template_fields(value, &mut used);
                     for u in used {
                         let at = site.clone().key("add_fields").key(name);
-                        name_ok(r, &u, at, &known, true);
+                        name_ok(r, &u, at, &known);
                     }
                 }
                 known.extend(fields.keys().cloned());
@@ -61,17 +57,13 @@ pub(crate) fn steps(r: &mut R<'_>, i: usize, m: &Merged, declared: &[String]) ->
                 ));
             }
             ProcessingStep::RemoveFields(fields) => {
-                for (j, f) in fields.iter().enumerate() {
-                    let at = site.clone().key("remove_fields").then(Step::Index(j));
-                    name_ok(r, f, at, &known, false);
-                }
+                // Removing or renaming a field the spec does not declare is how undeclared
+                // fields are reshaped before they reach `_rs_extra`: not checked.
                 known.retain(|f| !fields.contains(f));
                 out.push(StepDef::RemoveFields(fields.clone()));
             }
             ProcessingStep::RenameFields(pairs) => {
                 for (from, to) in pairs {
-                    let at = site.clone().key("rename_fields").key(from);
-                    name_ok(r, from, at, &known, false);
                     known.retain(|f| f != from);
                     known.push(to.clone());
                 }
@@ -94,7 +86,7 @@ pub(crate) fn steps(r: &mut R<'_>, i: usize, m: &Merged, declared: &[String]) ->
                             site.clone().key("filter").then(Step::Index(j)).key("field")
                         }
                     };
-                    name_ok(r, &c.field, at, &known, true);
+                    name_ok(r, &c.field, at, &known);
                     let value = match &c.value {
                         Some(serde_json::Value::String(s)) if s == CURSOR_START => {
                             if m.endpoint.incremental.is_none() {
