@@ -9,8 +9,8 @@
 use std::collections::HashMap;
 
 use restsource_core::{
-    AuthChoice, AuthDef, ConditionDef, CredDef, DataDef, EndpointDef, IncrementalDef, Lit,
-    Operand, PaginatorDef, ParamPlace, ParentDef, PathStep, RateLimitHeadersDef, ResourceDef,
+    AuthChoice, AuthDef, ConditionDef, CredDef, DataDef, EndpointDef, IncrementalDef, Lit, Operand,
+    PaginatorDef, ParamPlace, ParentDef, PathStep, RateLimitHeadersDef, ResourceDef,
     ResponseActionDef, RetryDef, SecretDef, SourceDef, SqlDefs, StepDef, Template, TemplatePart,
 };
 use restsource_spec::resolved::{

@@ -94,7 +94,10 @@ impl CompareOp {
 
     /// The operator a spec writes as `text`.
     pub fn parse(text: &str) -> Option<CompareOp> {
-        Self::ALL.iter().find(|(t, _)| *t == text).map(|(_, op)| *op)
+        Self::ALL
+            .iter()
+            .find(|(t, _)| *t == text)
+            .map(|(_, op)| *op)
     }
 
     /// Whether the operator takes no value.

@@ -111,7 +111,9 @@ impl<'d> Prepared<'d> {
     fn new(steps: &'d [StepDef], start: Option<&Value>) -> Result<Self, SelectError> {
         let parse = |text: &str| {
             serde_json::from_str::<Value>(text).map_err(|e| {
-                SelectError::page(format!("processing step constant `{text}` is not JSON: {e}"))
+                SelectError::page(format!(
+                    "processing step constant `{text}` is not JSON: {e}"
+                ))
             })
         };
         let mut out = Vec::with_capacity(steps.len());
@@ -269,9 +271,9 @@ fn holds(c: &ConditionDef, value: Option<&Value>, record: &Map<String, Value>) -
         CompareOp::IsNull => field.is_none(),
         CompareOp::IsNotNull => field.is_some(),
         CompareOp::In => match (field, value) {
-            (Some(f), Some(Value::Array(options))) => {
-                options.iter().any(|o| compare(f, o) == Some(Ordering::Equal))
-            }
+            (Some(f), Some(Value::Array(options))) => options
+                .iter()
+                .any(|o| compare(f, o) == Some(Ordering::Equal)),
             _ => false,
         },
         CompareOp::Ne => match (field, value.filter(|v| !v.is_null())) {

@@ -37,7 +37,8 @@ async fn typed_filter_and_map_shape_the_loaded_rows_and_the_cursor_counts_every_
     })
     .await;
     let newest = max_updated_at(&api);
-    let newest_at: restsource::runtime::chrono::DateTime<restsource::runtime::chrono::Utc> = newest.parse().expect("timestamp");
+    let newest_at: restsource::runtime::chrono::DateTime<restsource::runtime::chrono::Utc> =
+        newest.parse().expect("timestamp");
     // The newest record is filtered out: the stored cursor must still be its `updated_at`
     // (the incremental step runs first, as in dlt).
     let src = source(&api)
@@ -65,7 +66,11 @@ async fn typed_filter_and_map_shape_the_loaded_rows_and_the_cursor_counts_every_
             r
         })
         .collect();
-    assert!(!expected.is_empty() && expected.len() <= 80, "{} rows kept", expected.len());
+    assert!(
+        !expected.is_empty() && expected.len() <= 80,
+        "{} rows kept",
+        expected.len()
+    );
     assert!(expected.iter().all(|r| r["updated_at"] != newest.as_str()));
     assert_rows_eq(
         "inventory",
@@ -87,7 +92,10 @@ async fn the_typed_record_stream_runs_the_same_transforms() {
     .await;
     let src = source(&api)
         .filter(|i: &Inventory| i.id <= 4)
-        .map(|i: Inventory| Inventory { id: i.id * 100, ..i });
+        .map(|i: Inventory| Inventory {
+            id: i.id * 100,
+            ..i
+        });
     let ids: Vec<i64> = src
         .inventory()
         .map(|r| r.expect("record").id)

@@ -11,7 +11,12 @@ fn leak<T>(items: Vec<T>) -> &'static [T] {
     Box::leak(items.into_boxed_slice())
 }
 
-fn run(body: Value, selector: &[PathStep], steps: &[StepDef], start: Option<Value>) -> (Value, usize) {
+fn run(
+    body: Value,
+    selector: &[PathStep],
+    steps: &[StepDef],
+    start: Option<Value>,
+) -> (Value, usize) {
     let bytes = serde_json::to_vec(&body).unwrap();
     let out = rewrite_with(&bytes, selector, steps, start.as_ref()).unwrap();
     (serde_json::from_slice(&out.body).unwrap(), out.dropped)
@@ -28,7 +33,12 @@ fn add_fields_sets_constants_and_fills_templates_from_the_record() {
         ("missing", "\"{nope}\""),
         ("tags", "[1, {\"by\": \"{name}\"}]"),
     ]))];
-    let (page, dropped) = run(json!({"data": [{"id": 7, "name": "a"}]}), DATA, &steps, None);
+    let (page, dropped) = run(
+        json!({"data": [{"id": 7, "name": "a"}]}),
+        DATA,
+        &steps,
+        None,
+    );
     assert_eq!(dropped, 0);
     assert_eq!(
         page,
@@ -98,12 +108,18 @@ fn filters_compare_numbers_text_timestamps_lists_and_nulls() {
     assert_eq!(keep(&[cond("q", CompareOp::IsNull, "")]), [3, 4]);
     assert_eq!(keep(&[cond("q", CompareOp::IsNotNull, "")]), [1, 2]);
     // The same instant written with another offset is equal, not greater.
-    assert_eq!(keep(&[cond("t", CompareOp::Le, "\"2024-01-01T00:00:00Z\"")]), [1, 2]);
+    assert_eq!(
+        keep(&[cond("t", CompareOp::Le, "\"2024-01-01T00:00:00Z\"")]),
+        [1, 2]
+    );
     // A number never equals a string.
     assert_eq!(keep(&[cond("s", CompareOp::Eq, "1")]), Vec::<i64>::new());
     // Conditions of one filter must all hold.
     assert_eq!(
-        keep(&[cond("s", CompareOp::Eq, "\"b\""), cond("q", CompareOp::Gt, "1")]),
+        keep(&[
+            cond("s", CompareOp::Eq, "\"b\""),
+            cond("q", CompareOp::Gt, "1")
+        ]),
         [2]
     );
 }
@@ -119,7 +135,12 @@ fn a_filter_against_the_cursor_start_value_keeps_newer_records_and_none_without_
         op: CompareOp::Gt,
         value: Operand::CursorStart,
     }]))];
-    let (out, dropped) = run(page.clone(), DATA, &steps, Some(json!("2024-01-15T00:00:00Z")));
+    let (out, dropped) = run(
+        page.clone(),
+        DATA,
+        &steps,
+        Some(json!("2024-01-15T00:00:00Z")),
+    );
     assert_eq!((ids(&out), dropped), (vec![2], 1));
     let (out, dropped) = run(page, DATA, &steps, None);
     assert_eq!((ids(&out), dropped), (vec![], 2));

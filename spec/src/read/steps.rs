@@ -25,7 +25,10 @@ pub(super) fn processing_steps(
         cx.error(
             node.span,
             path,
-            format!("expected a list of processing steps, found {}", node.kind.describe()),
+            format!(
+                "expected a list of processing steps, found {}",
+                node.kind.describe()
+            ),
             Some("write `processing_steps = [{ remove_fields = [\"x\"] }]`".into()),
         );
         return None;
@@ -46,7 +49,10 @@ fn step(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<ProcessingStep> {
         cx.error(
             node.span,
             path,
-            format!("expected a processing step (an object with one key), found {}", node.kind.describe()),
+            format!(
+                "expected a processing step (an object with one key), found {}",
+                node.kind.describe()
+            ),
             Some(format!("step kinds: {}", list(STEP_KINDS))),
         );
         return None;
@@ -55,8 +61,14 @@ fn step(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<ProcessingStep> {
         cx.error(
             node.span,
             path,
-            format!("a processing step has exactly one key, found {}", entries.len()),
-            Some(format!("write one step per list item; step kinds: {}", list(STEP_KINDS))),
+            format!(
+                "a processing step has exactly one key, found {}",
+                entries.len()
+            ),
+            Some(format!(
+                "write one step per list item; step kinds: {}",
+                list(STEP_KINDS)
+            )),
         );
         return None;
     };
@@ -143,10 +155,9 @@ fn check_templates(cx: &mut Cx<'_>, node: &Node, path: &str) -> bool {
                 false
             }
         },
-        Kind::Array(items) => items
-            .iter()
-            .enumerate()
-            .fold(true, |ok, (i, n)| check_templates(cx, n, &format!("{path}[{i}]")) && ok),
+        Kind::Array(items) => items.iter().enumerate().fold(true, |ok, (i, n)| {
+            check_templates(cx, n, &format!("{path}[{i}]")) && ok
+        }),
         Kind::Object(entries) => entries.iter().fold(true, |ok, e| {
             check_templates(cx, &e.value, &super::child(path, &e.key)) && ok
         }),
@@ -235,7 +246,10 @@ fn condition(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<Condition> {
     let o = cx.object(node, path, "a filter condition", CONDITION_KEYS)?;
     let field = cx.req(&o, "field", "a filter condition", Cx::string);
     let op = cx.req(&o, "op", "a filter condition", |cx, n, p| {
-        let names: Vec<&str> = restsource_core::CompareOp::ALL.iter().map(|(t, _)| *t).collect();
+        let names: Vec<&str> = restsource_core::CompareOp::ALL
+            .iter()
+            .map(|(t, _)| *t)
+            .collect();
         let s = cx.one_of(n, p, "operator", &names)?;
         CompareOpConfig::parse(&s)
     });
@@ -278,7 +292,12 @@ fn condition(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<Condition> {
                 return None;
             }
             Kind::Str(s) if s == CURSOR_START && op == CompareOpConfig::In => {
-                cx.error(v.span, &at, "`in` takes a list of values, not the cursor", None);
+                cx.error(
+                    v.span,
+                    &at,
+                    "`in` takes a list of values, not the cursor",
+                    None,
+                );
                 return None;
             }
             Kind::Array(_) => {}

@@ -13,7 +13,12 @@ use crate::site::{Site, Step};
 
 /// The steps of merged resource `i`; `declared` are its declared columns' JSON names (empty:
 /// the spec declares none, and field names are not checked).
-pub(crate) fn steps(r: &mut R<'_>, i: usize, m: &Merged, declared: &[String]) -> Vec<StepDef<Resolved>> {
+pub(crate) fn steps(
+    r: &mut R<'_>,
+    i: usize,
+    m: &Merged,
+    declared: &[String],
+) -> Vec<StepDef<Resolved>> {
     let Some(steps) = &m.base.processing_steps else {
         return Vec::new();
     };
@@ -53,7 +58,10 @@ pub(crate) fn steps(r: &mut R<'_>, i: usize, m: &Merged, declared: &[String]) ->
                 }
                 known.extend(fields.keys().cloned());
                 out.push(StepDef::AddFields(
-                    fields.iter().map(|(k, v)| (k.clone(), v.to_string())).collect(),
+                    fields
+                        .iter()
+                        .map(|(k, v)| (k.clone(), v.to_string()))
+                        .collect(),
                 ));
             }
             ProcessingStep::RemoveFields(fields) => {
