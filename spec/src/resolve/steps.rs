@@ -56,6 +56,7 @@ pub(crate) fn steps(
                         name_ok(r, &u, at, &known);
                     }
                 }
+                known.retain(|f| !fields.contains_key(f));
                 known.extend(fields.keys().cloned());
                 out.push(StepDef::AddFields(
                     fields
@@ -72,7 +73,7 @@ pub(crate) fn steps(
             }
             ProcessingStep::RenameFields(pairs) => {
                 for (from, to) in pairs {
-                    known.retain(|f| f != from);
+                    known.retain(|f| f != from && f != to);
                     known.push(to.clone());
                 }
                 out.push(StepDef::RenameFields(
