@@ -75,14 +75,13 @@ fn step(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<ProcessingStep> {
     let (value, at) = (&entry.value, super::child(path, &entry.key));
     match entry.key.as_str() {
         "add_fields" => {
-            let o = cx.map(value, &at, "`add_fields`")?;
+            cx.map(value, &at, "`add_fields`")?;
             let mut fields = indexmap::IndexMap::new();
             let mut ok = true;
             for e in o_entries(value) {
                 ok &= check_templates(cx, &e.value, &super::child(&at, &e.key));
                 fields.insert(e.key.clone(), e.value.to_json());
             }
-            let _ = o;
             ok.then_some(ProcessingStep::AddFields(fields))
         }
         "remove_fields" => cx.strings(value, &at).map(ProcessingStep::RemoveFields),
@@ -155,12 +154,21 @@ fn check_templates(cx: &mut Cx<'_>, node: &Node, path: &str) -> bool {
                 false
             }
         },
-        Kind::Array(items) => items.iter().enumerate().fold(true, |ok, (i, n)| {
-            check_templates(cx, n, &format!("{path}[{i}]")) && ok
-        }),
-        Kind::Object(entries) => entries.iter().fold(true, |ok, e| {
-            check_templates(cx, &e.value, &super::child(path, &e.key)) && ok
-        }),
+        // Every string is checked (no short circuit), so each bad template is reported.
+        Kind::Array(items) => {
+            let mut ok = true;
+            for (i, n) in items.iter().enumerate() {
+                ok &= check_templates(cx, n, &format!("{path}[{i}]"));
+            }
+            ok
+        }
+        Kind::Object(entries) => {
+            let mut ok = true;
+            for e in entries {
+                ok &= check_templates(cx, &e.value, &super::child(path, &e.key));
+            }
+            ok
+        }
         _ => true,
     }
 }
