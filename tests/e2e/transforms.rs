@@ -148,6 +148,12 @@ async fn declarative_steps_reshape_and_filter_records_before_they_are_decoded() 
         .collect();
     let rows = table_rows(&db, &steps::INVENTORY);
     assert_rows_eq("inventory", &rows, &expected);
+    // A page whose records a filter drops entirely is not an empty page: paging goes on.
+    let orders: Vec<Value> = table_rows(&db, &steps::ORDERS)
+        .into_iter()
+        .map(|r| r["id"].clone())
+        .collect();
+    assert_eq!(orders, (101..=120).map(Value::from).collect::<Vec<_>>());
     assert_eq!(rows[0]["id"], 31);
     assert_eq!(rows[0]["label"], "inventory #31 (31)");
     // Renamed into a declared double column: typed, and not left in the extras.
@@ -162,6 +168,7 @@ async fn declarative_steps_reshape_and_filter_records_before_they_are_decoded() 
         .collect();
     offsets.sort();
     assert_eq!(offsets, ["0", "100"]);
+    assert_eq!(requests_to(&log, "/v1/orders").len(), 3);
     let state = state_of(&db, "inventory").expect("state");
     assert_eq!(state["last_value"], Value::from(max_updated_at(&api)));
     drop(api);
