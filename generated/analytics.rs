@@ -409,6 +409,7 @@ pub mod analytics {
         },
         checkpoint: None,
         relational: ::restsource::runtime::def::RelationalDef::DEFAULT,
+        processing_steps: &[],
     };
     /// Source `analytics`: every resource, in dependency order.
     pub const SOURCE: ::restsource::runtime::def::SourceDef = ::restsource::runtime::def::SourceDef {
@@ -502,6 +503,35 @@ pub mod analytics {
         pub fn extractor(&self) -> &::restsource::runtime::extract::Extractor {
             &self.extractor
         }
+        /// Adds a typed filter to the resource whose record struct the closure takes
+        /// (`source.filter(|i: &Item| i.active)`): records for which it returns false are
+        /// neither loaded nor passed to child resources. Transforms run in the order they
+        /// are added, after the incremental filter (the cursor state counts every record
+        /// in range, as dlt's processing steps run after its incremental step).
+        pub fn filter<R: ::restsource::runtime::transform::RecordOf<Source>>(
+            self,
+            keep: impl ::core::ops::Fn(
+                &R,
+            ) -> bool + ::core::marker::Send + ::core::marker::Sync + 'static,
+        ) -> Source {
+            Source {
+                extractor: self.extractor.filter(keep),
+            }
+        }
+        /// Adds a typed map to the resource whose record struct the closure takes
+        /// (`source.map(|i: Item| Item { name: i.name.to_uppercase(), ..i })`): each
+        /// record is replaced by what it returns before it is loaded or passed to child
+        /// resources (in order with the resource's other transforms).
+        pub fn map<R: ::restsource::runtime::transform::RecordOf<Source>>(
+            self,
+            f: impl ::core::ops::Fn(
+                R,
+            ) -> R + ::core::marker::Send + ::core::marker::Sync + 'static,
+        ) -> Source {
+            Source {
+                extractor: self.extractor.map(f),
+            }
+        }
         /// Every record of resource `resource_name`, in API order (parents are fetched as needed).
         pub fn resource_name(
             &self,
@@ -538,6 +568,7 @@ pub mod analytics {
             }
         }
     }
+    impl ::restsource::runtime::transform::RecordOf<Source> for ResourceName {}
     impl ::restsource::runtime::Source for Source {
         fn extractor(&self) -> &::restsource::runtime::extract::Extractor {
             Source::extractor(self)

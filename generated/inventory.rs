@@ -1769,6 +1769,7 @@ pub mod inventory {
         },
         checkpoint: None,
         relational: ::restsource::runtime::def::RelationalDef::DEFAULT,
+        processing_steps: &[],
     };
     /// Resource `customers`, loaded into table `customers`.
     pub const CUSTOMERS: ::restsource::runtime::def::ResourceDef = ::restsource::runtime::def::ResourceDef {
@@ -1996,6 +1997,7 @@ pub mod inventory {
         },
         checkpoint: None,
         relational: ::restsource::runtime::def::RelationalDef::DEFAULT,
+        processing_steps: &[],
     };
     /// Resource `items`, loaded into table `items`.
     pub const ITEMS: ::restsource::runtime::def::ResourceDef = ::restsource::runtime::def::ResourceDef {
@@ -2355,6 +2357,7 @@ pub mod inventory {
         },
         checkpoint: None,
         relational: ::restsource::runtime::def::RelationalDef::DEFAULT,
+        processing_steps: &[],
     };
     /// Resource `stock_details`, loaded into table `stock_details`.
     pub const STOCK_DETAILS: ::restsource::runtime::def::ResourceDef = ::restsource::runtime::def::ResourceDef {
@@ -2582,6 +2585,7 @@ pub mod inventory {
         },
         checkpoint: None,
         relational: ::restsource::runtime::def::RelationalDef::DEFAULT,
+        processing_steps: &[],
     };
     /// Resource `inventory`, loaded into table `inventory`.
     pub const INVENTORY: ::restsource::runtime::def::ResourceDef = ::restsource::runtime::def::ResourceDef {
@@ -2848,6 +2852,7 @@ pub mod inventory {
         },
         checkpoint: None,
         relational: ::restsource::runtime::def::RelationalDef::DEFAULT,
+        processing_steps: &[],
     };
     /// Resource `orders`, loaded into table `orders`.
     pub const ORDERS: ::restsource::runtime::def::ResourceDef = ::restsource::runtime::def::ResourceDef {
@@ -3108,6 +3113,7 @@ pub mod inventory {
         },
         checkpoint: None,
         relational: ::restsource::runtime::def::RelationalDef::DEFAULT,
+        processing_steps: &[],
     };
     /// Source `inventory`: every resource, in dependency order.
     pub const SOURCE: ::restsource::runtime::def::SourceDef = ::restsource::runtime::def::SourceDef {
@@ -3207,6 +3213,35 @@ pub mod inventory {
         /// The runtime extractor, e.g. to hand to a pipeline.
         pub fn extractor(&self) -> &::restsource::runtime::extract::Extractor {
             &self.extractor
+        }
+        /// Adds a typed filter to the resource whose record struct the closure takes
+        /// (`source.filter(|i: &Item| i.active)`): records for which it returns false are
+        /// neither loaded nor passed to child resources. Transforms run in the order they
+        /// are added, after the incremental filter (the cursor state counts every record
+        /// in range, as dlt's processing steps run after its incremental step).
+        pub fn filter<R: ::restsource::runtime::transform::RecordOf<Source>>(
+            self,
+            keep: impl ::core::ops::Fn(
+                &R,
+            ) -> bool + ::core::marker::Send + ::core::marker::Sync + 'static,
+        ) -> Source {
+            Source {
+                extractor: self.extractor.filter(keep),
+            }
+        }
+        /// Adds a typed map to the resource whose record struct the closure takes
+        /// (`source.map(|i: Item| Item { name: i.name.to_uppercase(), ..i })`): each
+        /// record is replaced by what it returns before it is loaded or passed to child
+        /// resources (in order with the resource's other transforms).
+        pub fn map<R: ::restsource::runtime::transform::RecordOf<Source>>(
+            self,
+            f: impl ::core::ops::Fn(
+                R,
+            ) -> R + ::core::marker::Send + ::core::marker::Sync + 'static,
+        ) -> Source {
+            Source {
+                extractor: self.extractor.map(f),
+            }
         }
         /// Every record of resource `stock_summaries`, in API order (parents are fetched as needed).
         pub fn stock_summaries(
@@ -3330,6 +3365,12 @@ pub mod inventory {
             }
         }
     }
+    impl ::restsource::runtime::transform::RecordOf<Source> for StockSummaries {}
+    impl ::restsource::runtime::transform::RecordOf<Source> for Customers {}
+    impl ::restsource::runtime::transform::RecordOf<Source> for Items {}
+    impl ::restsource::runtime::transform::RecordOf<Source> for StockDetails {}
+    impl ::restsource::runtime::transform::RecordOf<Source> for Inventory {}
+    impl ::restsource::runtime::transform::RecordOf<Source> for Orders {}
     impl ::restsource::runtime::Source for Source {
         fn extractor(&self) -> &::restsource::runtime::extract::Extractor {
             Source::extractor(self)

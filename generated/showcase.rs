@@ -1433,6 +1433,7 @@ pub mod showcase {
         },
         checkpoint: None,
         relational: ::restsource::runtime::def::RelationalDef::DEFAULT,
+        processing_steps: &[],
     };
     /// Resource `item_details`, loaded into table `item_details`.
     pub const ITEM_DETAILS: ::restsource::runtime::def::ResourceDef = ::restsource::runtime::def::ResourceDef {
@@ -1686,6 +1687,7 @@ pub mod showcase {
         },
         checkpoint: None,
         relational: ::restsource::runtime::def::RelationalDef::DEFAULT,
+        processing_steps: &[],
     };
     /// Resource `type`, loaded into table `type`.
     pub const TYPE: ::restsource::runtime::def::ResourceDef = ::restsource::runtime::def::ResourceDef {
@@ -1816,6 +1818,7 @@ pub mod showcase {
         },
         checkpoint: None,
         relational: ::restsource::runtime::def::RelationalDef::DEFAULT,
+        processing_steps: &[],
     };
     /// Resource `source`, loaded into table `source`.
     pub const SOURCE_2: ::restsource::runtime::def::ResourceDef = ::restsource::runtime::def::ResourceDef {
@@ -1940,6 +1943,7 @@ pub mod showcase {
         },
         checkpoint: None,
         relational: ::restsource::runtime::def::RelationalDef::DEFAULT,
+        processing_steps: &[],
     };
     /// Resource `new`, loaded into table `new`.
     pub const NEW: ::restsource::runtime::def::ResourceDef = ::restsource::runtime::def::ResourceDef {
@@ -2081,6 +2085,7 @@ pub mod showcase {
         },
         checkpoint: None,
         relational: ::restsource::runtime::def::RelationalDef::DEFAULT,
+        processing_steps: &[],
     };
     /// Resource `offsets`, loaded into table `offsets`.
     pub const OFFSETS: ::restsource::runtime::def::ResourceDef = ::restsource::runtime::def::ResourceDef {
@@ -2212,6 +2217,7 @@ pub mod showcase {
         },
         checkpoint: None,
         relational: ::restsource::runtime::def::RelationalDef::DEFAULT,
+        processing_steps: &[],
     };
     /// Source `showcase`: every resource, in dependency order.
     pub const SOURCE: ::restsource::runtime::def::SourceDef = ::restsource::runtime::def::SourceDef {
@@ -2351,6 +2357,35 @@ pub mod showcase {
         pub fn extractor(&self) -> &::restsource::runtime::extract::Extractor {
             &self.extractor
         }
+        /// Adds a typed filter to the resource whose record struct the closure takes
+        /// (`source.filter(|i: &Item| i.active)`): records for which it returns false are
+        /// neither loaded nor passed to child resources. Transforms run in the order they
+        /// are added, after the incremental filter (the cursor state counts every record
+        /// in range, as dlt's processing steps run after its incremental step).
+        pub fn filter<R: ::restsource::runtime::transform::RecordOf<Source>>(
+            self,
+            keep: impl ::core::ops::Fn(
+                &R,
+            ) -> bool + ::core::marker::Send + ::core::marker::Sync + 'static,
+        ) -> Source {
+            Source {
+                extractor: self.extractor.filter(keep),
+            }
+        }
+        /// Adds a typed map to the resource whose record struct the closure takes
+        /// (`source.map(|i: Item| Item { name: i.name.to_uppercase(), ..i })`): each
+        /// record is replaced by what it returns before it is loaded or passed to child
+        /// resources (in order with the resource's other transforms).
+        pub fn map<R: ::restsource::runtime::transform::RecordOf<Source>>(
+            self,
+            f: impl ::core::ops::Fn(
+                R,
+            ) -> R + ::core::marker::Send + ::core::marker::Sync + 'static,
+        ) -> Source {
+            Source {
+                extractor: self.extractor.map(f),
+            }
+        }
         /// Every record of resource `items`, in API order (parents are fetched as needed).
         pub fn items(
             &self,
@@ -2461,6 +2496,12 @@ pub mod showcase {
             }
         }
     }
+    impl ::restsource::runtime::transform::RecordOf<Source> for Items2 {}
+    impl ::restsource::runtime::transform::RecordOf<Source> for ItemDetails {}
+    impl ::restsource::runtime::transform::RecordOf<Source> for Items {}
+    impl ::restsource::runtime::transform::RecordOf<Source> for Source2 {}
+    impl ::restsource::runtime::transform::RecordOf<Source> for New {}
+    impl ::restsource::runtime::transform::RecordOf<Source> for Offsets {}
     impl ::restsource::runtime::Source for Source {
         fn extractor(&self) -> &::restsource::runtime::extract::Extractor {
             Source::extractor(self)

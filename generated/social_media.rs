@@ -1391,6 +1391,7 @@ pub mod social_media {
         },
         checkpoint: None,
         relational: ::restsource::runtime::def::RelationalDef::DEFAULT,
+        processing_steps: &[],
     };
     /// Resource `media_insights`, loaded into table `media_insights`.
     pub const MEDIA_INSIGHTS: ::restsource::runtime::def::ResourceDef = ::restsource::runtime::def::ResourceDef {
@@ -1576,6 +1577,7 @@ pub mod social_media {
         },
         checkpoint: None,
         relational: ::restsource::runtime::def::RelationalDef::DEFAULT,
+        processing_steps: &[],
     };
     /// Resource `stories`, loaded into table `stories`.
     pub const STORIES: ::restsource::runtime::def::ResourceDef = ::restsource::runtime::def::ResourceDef {
@@ -1761,6 +1763,7 @@ pub mod social_media {
         },
         checkpoint: None,
         relational: ::restsource::runtime::def::RelationalDef::DEFAULT,
+        processing_steps: &[],
     };
     /// Resource `user_insights`, loaded into table `user_insights`.
     pub const USER_INSIGHTS: ::restsource::runtime::def::ResourceDef = ::restsource::runtime::def::ResourceDef {
@@ -1946,6 +1949,7 @@ pub mod social_media {
         },
         checkpoint: None,
         relational: ::restsource::runtime::def::RelationalDef::DEFAULT,
+        processing_steps: &[],
     };
     /// Resource `story_insights`, loaded into table `story_insights`.
     pub const STORY_INSIGHTS: ::restsource::runtime::def::ResourceDef = ::restsource::runtime::def::ResourceDef {
@@ -2131,6 +2135,7 @@ pub mod social_media {
         },
         checkpoint: None,
         relational: ::restsource::runtime::def::RelationalDef::DEFAULT,
+        processing_steps: &[],
     };
     /// Resource `users`, loaded into table `users`.
     pub const USERS: ::restsource::runtime::def::ResourceDef = ::restsource::runtime::def::ResourceDef {
@@ -2316,6 +2321,7 @@ pub mod social_media {
         },
         checkpoint: None,
         relational: ::restsource::runtime::def::RelationalDef::DEFAULT,
+        processing_steps: &[],
     };
     /// Resource `user_lifetime_insights`, loaded into table `user_lifetime_insights`.
     pub const USER_LIFETIME_INSIGHTS: ::restsource::runtime::def::ResourceDef = ::restsource::runtime::def::ResourceDef {
@@ -2517,6 +2523,7 @@ pub mod social_media {
         },
         checkpoint: None,
         relational: ::restsource::runtime::def::RelationalDef::DEFAULT,
+        processing_steps: &[],
     };
     /// Source `social_media`: every resource, in dependency order.
     pub const SOURCE: ::restsource::runtime::def::SourceDef = ::restsource::runtime::def::SourceDef {
@@ -2617,6 +2624,35 @@ pub mod social_media {
         /// The runtime extractor, e.g. to hand to a pipeline.
         pub fn extractor(&self) -> &::restsource::runtime::extract::Extractor {
             &self.extractor
+        }
+        /// Adds a typed filter to the resource whose record struct the closure takes
+        /// (`source.filter(|i: &Item| i.active)`): records for which it returns false are
+        /// neither loaded nor passed to child resources. Transforms run in the order they
+        /// are added, after the incremental filter (the cursor state counts every record
+        /// in range, as dlt's processing steps run after its incremental step).
+        pub fn filter<R: ::restsource::runtime::transform::RecordOf<Source>>(
+            self,
+            keep: impl ::core::ops::Fn(
+                &R,
+            ) -> bool + ::core::marker::Send + ::core::marker::Sync + 'static,
+        ) -> Source {
+            Source {
+                extractor: self.extractor.filter(keep),
+            }
+        }
+        /// Adds a typed map to the resource whose record struct the closure takes
+        /// (`source.map(|i: Item| Item { name: i.name.to_uppercase(), ..i })`): each
+        /// record is replaced by what it returns before it is loaded or passed to child
+        /// resources (in order with the resource's other transforms).
+        pub fn map<R: ::restsource::runtime::transform::RecordOf<Source>>(
+            self,
+            f: impl ::core::ops::Fn(
+                R,
+            ) -> R + ::core::marker::Send + ::core::marker::Sync + 'static,
+        ) -> Source {
+            Source {
+                extractor: self.extractor.map(f),
+            }
         }
         /// Every record of resource `media`, in API order (parents are fetched as needed).
         pub fn media(
@@ -2761,6 +2797,13 @@ pub mod social_media {
             }
         }
     }
+    impl ::restsource::runtime::transform::RecordOf<Source> for Media {}
+    impl ::restsource::runtime::transform::RecordOf<Source> for MediaInsights {}
+    impl ::restsource::runtime::transform::RecordOf<Source> for Stories {}
+    impl ::restsource::runtime::transform::RecordOf<Source> for UserInsights {}
+    impl ::restsource::runtime::transform::RecordOf<Source> for StoryInsights {}
+    impl ::restsource::runtime::transform::RecordOf<Source> for Users {}
+    impl ::restsource::runtime::transform::RecordOf<Source> for UserLifetimeInsights {}
     impl ::restsource::runtime::Source for Source {
         fn extractor(&self) -> &::restsource::runtime::extract::Extractor {
             Source::extractor(self)

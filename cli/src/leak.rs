@@ -9,9 +9,9 @@
 use std::collections::HashMap;
 
 use restsource_core::{
-    AuthChoice, AuthDef, CredDef, DataDef, EndpointDef, IncrementalDef, Lit, PaginatorDef,
-    ParamPlace, ParentDef, PathStep, RateLimitHeadersDef, ResourceDef, ResponseActionDef, RetryDef,
-    SecretDef, SourceDef, SqlDefs, Template, TemplatePart,
+    AuthChoice, AuthDef, ConditionDef, CredDef, DataDef, EndpointDef, IncrementalDef, Lit, Operand,
+    PaginatorDef, ParamPlace, ParentDef, PathStep, RateLimitHeadersDef, ResourceDef,
+    ResponseActionDef, RetryDef, SecretDef, SourceDef, SqlDefs, StepDef, Template, TemplatePart,
 };
 use restsource_spec::resolved::{
     JsonPath, Resolved, ResolvedAuth, ResolvedPaginator, ResolvedSource, SecretInfo,
@@ -96,6 +96,7 @@ fn resource(
         sql: SqlDefs::EMPTY,
         checkpoint: r.checkpoint,
         relational: r.relational,
+        processing_steps: list(&r.processing_steps, step),
     }
 }
 
@@ -340,4 +341,22 @@ fn leak_vec<T>(v: Vec<T>) -> &'static [T] {
 
 fn leak<T>(v: T) -> &'static T {
     Box::leak(Box::new(v))
+}
+
+fn step(s: &StepDef<Resolved>) -> StepDef {
+    let pair = |(a, b): &(String, String)| (text(a), text(b));
+    match s {
+        StepDef::AddFields(fields) => StepDef::AddFields(list(fields, pair)),
+        StepDef::RemoveFields(fields) => StepDef::RemoveFields(strs(fields)),
+        StepDef::RenameFields(pairs) => StepDef::RenameFields(list(pairs, pair)),
+        StepDef::KeysToSnakeCase => StepDef::KeysToSnakeCase,
+        StepDef::Filter(conds) => StepDef::Filter(list(conds, |c| ConditionDef {
+            field: text(&c.field),
+            op: c.op,
+            value: match &c.value {
+                Operand::Json(v) => Operand::Json(text(v)),
+                Operand::CursorStart => Operand::CursorStart,
+            },
+        })),
+    }
 }

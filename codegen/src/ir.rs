@@ -20,6 +20,8 @@ const RESERVED_METHODS: &[&str] = &[
     "extractor",
     "resources",
     "resource",
+    "filter",
+    "map",
 ];
 /// The field holding the undeclared fields (`Extra`) in every record struct.
 pub(crate) const EXTRA_FIELD: &str = "extra";

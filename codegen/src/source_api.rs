@@ -80,6 +80,7 @@ pub(crate) fn source(ir: &SourceIr<'_>, rt: &TokenStream) -> TokenStream {
         .iter()
         .filter(|r| r.res.def.selected)
         .map(|r| &r.ty);
+    let all = ir.resources.iter().map(|r| &r.ty);
     let by_name = ir.resources.iter().map(|r| {
         let (name, ty) = (&r.res.def.name, &r.ty);
         quote! { #name => ::core::option::Option::Some(#rt::extract::ResourceHandle::of::<#ty>()), }
@@ -122,6 +123,29 @@ pub(crate) fn source(ir: &SourceIr<'_>, rt: &TokenStream) -> TokenStream {
                 &self.extractor
             }
 
+            /// Adds a typed filter to the resource whose record struct the closure takes
+            /// (`source.filter(|i: &Item| i.active)`): records for which it returns false are
+            /// neither loaded nor passed to child resources. Transforms run in the order they
+            /// are added, after the incremental filter (the cursor state counts every record
+            /// in range, as dlt's processing steps run after its incremental step).
+            pub fn filter<R: #rt::transform::RecordOf<Source>>(
+                self,
+                keep: impl ::core::ops::Fn(&R) -> bool + ::core::marker::Send + ::core::marker::Sync + 'static,
+            ) -> Source {
+                Source { extractor: self.extractor.filter(keep) }
+            }
+
+            /// Adds a typed map to the resource whose record struct the closure takes
+            /// (`source.map(|i: Item| Item { name: i.name.to_uppercase(), ..i })`): each
+            /// record is replaced by what it returns before it is loaded or passed to child
+            /// resources (in order with the resource's other transforms).
+            pub fn map<R: #rt::transform::RecordOf<Source>>(
+                self,
+                f: impl ::core::ops::Fn(R) -> R + ::core::marker::Send + ::core::marker::Sync + 'static,
+            ) -> Source {
+                Source { extractor: self.extractor.map(f) }
+            }
+
             #(#methods)*
 
             /// Every selected resource, parents before children.
@@ -137,6 +161,8 @@ pub(crate) fn source(ir: &SourceIr<'_>, rt: &TokenStream) -> TokenStream {
                 }
             }
         }
+
+        #(impl #rt::transform::RecordOf<Source> for #all {})*
 
         // Inherent items win over trait items of the same name: these delegate, not recurse.
         impl #rt::Source for Source {

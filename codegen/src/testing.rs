@@ -76,6 +76,7 @@ pub fn resource(name: &str) -> ResolvedResource {
             sql: (),
             checkpoint: None,
             relational: restsource_core::RelationalDef::DEFAULT,
+            processing_steps: Vec::new(),
         },
         struct_name: None,
         row_order: None,

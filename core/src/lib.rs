@@ -18,6 +18,8 @@
 //! - [`SecretDef`], [`RetryDef`], [`RateLimitDef`]: the client-wide settings;
 //! - [`AuthDef`], [`CredDef`], [`AuthChoice`]: authentication, credentials as secret names;
 //! - [`IncrementalDef`], [`ColumnDef`]: incremental settings and a declared column;
+//! - [`StepDef`], [`ConditionDef`], [`Operand`], [`CompareOp`]: a resource's declarative
+//!   processing steps (spec `processing_steps`);
 //! - [`SourceDef`], [`ResourceDef`], [`EndpointDef`], [`DataDef`], [`ParentDef`]: a source,
 //!   its resources, their requests, bodies and parents, every default applied;
 //! - [`Lit`]: a JSON literal whose strings may hold placeholders;
@@ -73,6 +75,7 @@ pub mod path;
 mod python;
 mod resource;
 pub mod sql;
+mod step;
 pub mod storage;
 pub mod tables;
 mod template;
@@ -94,6 +97,7 @@ pub use paginator::{PaginatorDef, ParamPlace};
 pub use path::{Path, PathStep};
 pub use resource::{DataDef, EndpointDef, ParentDef, ResourceDef, SourceDef};
 pub use sql::{SqlDefs, TableSql};
+pub use step::{CompareOp, ConditionDef, Operand, StepDef};
 pub use storage::{Static, Storage};
 pub use template::{IncrementalValue, Lit, SecretName, Template, TemplatePart};
 pub use write::{Disposition, MergeStrategy, WriteDef};

@@ -76,6 +76,9 @@ pub struct ResourceDef<F: Storage = Static> {
     pub checkpoint: Option<u32>,
     /// Contract and nesting of its relational tables.
     pub relational: RelationalDef,
+    /// Declarative processing steps, applied in order to each record's JSON before it is
+    /// decoded (spec `processing_steps`); empty for most resources.
+    pub processing_steps: F::List<crate::StepDef<F>>,
 }
 
 impl Copy for ResourceDef<Static> {}

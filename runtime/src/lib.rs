@@ -14,6 +14,8 @@ pub mod pipeline;
 pub mod record;
 pub mod secret;
 mod source;
+mod steps;
+pub mod transform;
 pub mod types;
 
 // The machinery behind the pipeline: public only for the runtime's own tests and benches,

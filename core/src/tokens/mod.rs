@@ -16,6 +16,7 @@ mod endpoint;
 mod incremental;
 mod resource;
 mod sql;
+mod step;
 mod template;
 
 pub use resource::ResourceParts;

@@ -153,6 +153,11 @@ where
         let sql = parts.sql;
         let checkpoint = self.checkpoint.const_tokens(rt);
         let relational = self.relational.const_tokens(rt);
+        let steps = self
+            .processing_steps
+            .as_ref()
+            .iter()
+            .map(|s| s.const_tokens(rt));
         quote! {
             #rt::def::ResourceDef {
                 name: #name,
@@ -169,6 +174,7 @@ where
                 sql: #sql,
                 checkpoint: #checkpoint,
                 relational: #relational,
+                processing_steps: &[#(#steps),*],
             }
         }
     }
@@ -309,6 +315,14 @@ mod tests {
             sql: (),
             checkpoint: None,
             relational: crate::RelationalDef::DEFAULT,
+            processing_steps: vec![
+                crate::StepDef::RenameFields(vec![("a".into(), "b".into())]),
+                crate::StepDef::Filter(vec![crate::ConditionDef {
+                    field: "b".into(),
+                    op: crate::CompareOp::Ge,
+                    value: crate::Operand::Json("1".into()),
+                }]),
+            ],
         };
         let parts = ResourceParts {
             columns: vec![quote!(COLUMN)],
@@ -357,6 +371,14 @@ mod tests {
                 sql: SQL,
                 checkpoint: None,
                 relational: ::rt::def::RelationalDef::DEFAULT,
+                processing_steps: &[
+                    ::rt::def::StepDef::RenameFields::<::rt::def::Static>(&[("a", "b")]),
+                    ::rt::def::StepDef::Filter::<::rt::def::Static>(&[::rt::def::ConditionDef {
+                        field: "b",
+                        op: ::rt::def::CompareOp::Ge,
+                        value: ::rt::def::Operand::Json("1")
+                    }])
+                ],
             } }
             .to_string()
         );

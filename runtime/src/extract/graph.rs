@@ -15,12 +15,15 @@ use super::{ExtractError, ExtractOptions, StartState};
 use crate::def::{PathStep, ResourceDef, SourceDef};
 use crate::http::HttpClient;
 use crate::incremental::Incremental;
+use crate::transform::PageSteps;
 
 /// One resource to fetch.
 pub(crate) struct NodeSpec {
     pub def: &'static ResourceDef,
     pub decode: DecodeFn,
     pub emit: bool,
+    /// The resource's typed transforms, if the source has any.
+    pub steps: Option<PageSteps>,
 }
 
 /// What the engine reports.
@@ -49,13 +52,21 @@ struct Child {
 struct NodeOut {
     def: &'static ResourceDef,
     emit: bool,
+    /// Typed transforms, run before the page feeds children or is emitted.
+    steps: Option<PageSteps>,
     events: Events,
     children: Vec<Child>,
 }
 
 impl PageSink for &NodeOut {
-    fn deliver(&mut self, page: Box<dyn DecodedPage>) -> BoxFuture<'_, Result<(), ExtractError>> {
+    fn deliver(
+        &mut self,
+        mut page: Box<dyn DecodedPage>,
+    ) -> BoxFuture<'_, Result<(), ExtractError>> {
         Box::pin(async move {
+            if let Some(steps) = &self.steps {
+                steps.run(page.as_any_mut());
+            }
             for child in &self.children {
                 for i in 0..page.len() {
                     let _ = child.tx.send(ParentMsg::Item(ParentValues::read(
@@ -208,6 +219,7 @@ pub(crate) fn start(
             let out = NodeOut {
                 def: n.def,
                 emit: n.emit,
+                steps: n.steps.clone(),
                 events: events.clone(),
                 children,
             };

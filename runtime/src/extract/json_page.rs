@@ -124,6 +124,10 @@ impl DecodedPage for JsonPage {
         self
     }
 
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+
     fn into_json(self: Box<Self>) -> Vec<Value> {
         self.records
     }

@@ -31,6 +31,7 @@ use page::DecodeFn;
 use crate::def::{ResourceDef, SourceDef};
 use crate::record::{Record, RowWriter};
 use crate::secret::SecretValues;
+use crate::transform::Transforms;
 
 /// A page of records of one resource, type-erased so one writer can load every resource.
 pub trait RowBatch: Send {
@@ -197,6 +198,7 @@ pub struct Extractor {
     base_url: Option<String>,
     options: ExtractOptions,
     counters: Arc<Counters>,
+    transforms: Transforms,
 }
 
 impl std::fmt::Debug for Extractor {
@@ -217,6 +219,7 @@ impl Extractor {
             base_url: None,
             options: ExtractOptions::default(),
             counters: Arc::default(),
+            transforms: Transforms::default(),
         }
     }
 
@@ -229,6 +232,23 @@ impl Extractor {
     /// Replaces the tuning options.
     pub fn with_options(mut self, options: ExtractOptions) -> Self {
         self.options = options;
+        self
+    }
+
+    /// Adds a typed filter to `R`'s resource: its records for which `keep` returns false are
+    /// neither loaded nor passed to child resources. Runs after the incremental filter (the
+    /// cursor state counts the records it drops, as dlt's processing steps run after its
+    /// incremental step), in order with the resource's other transforms.
+    pub fn filter<R: Record>(mut self, keep: impl Fn(&R) -> bool + Send + Sync + 'static) -> Self {
+        self.transforms.filter(keep);
+        self
+    }
+
+    /// Adds a typed map to `R`'s resource: every record is replaced by `f` of it before it is
+    /// loaded or passed to child resources (after the incremental filter, in order with the
+    /// resource's other transforms).
+    pub fn map<R: Record>(mut self, f: impl Fn(R) -> R + Send + Sync + 'static) -> Self {
+        self.transforms.map(f);
         self
     }
 
@@ -328,6 +348,7 @@ impl Extractor {
                 def: h.def,
                 decode: h.decode,
                 emit,
+                steps: self.transforms.of(h.def.name),
             })
             .collect())
     }

@@ -22,6 +22,8 @@ pub(crate) trait DecodedPage: Send {
     fn keep_in_range(&mut self, inc: &mut Incremental) -> Result<(), IncrementalError>;
     fn into_batch(self: Box<Self>) -> Option<Box<dyn RowBatch>>;
     fn into_any(self: Box<Self>) -> Box<dyn Any + Send>;
+    /// The page's records (a `Vec<R>`), for typed transforms to downcast.
+    fn as_any_mut(&mut self) -> &mut dyn Any;
     /// The records as JSON (sampling reads pages of any resource this way).
     fn into_json(self: Box<Self>) -> Vec<Value>;
 }
@@ -67,6 +69,9 @@ impl<R: Record> DecodedPage for Vec<R> {
         Some(self)
     }
     fn into_any(self: Box<Self>) -> Box<dyn Any + Send> {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn Any {
         self
     }
     fn into_json(self: Box<Self>) -> Vec<Value> {

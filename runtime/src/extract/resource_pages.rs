@@ -64,6 +64,9 @@ struct Fetched {
     records: Box<dyn DecodedPage>,
     selected: Selected,
     shown: String,
+    /// Records the spec's processing-step filters dropped: pagination and page checks
+    /// count what the API sent.
+    dropped: usize,
 }
 
 impl ResourcePages<'_> {
@@ -141,7 +144,7 @@ impl ResourcePages<'_> {
                     self.decode_error(page, &fetched.shown, SelectError::page(e.to_string()))
                 })?,
             };
-            let count = fetched.records.len();
+            let count = fetched.records.len() + fetched.dropped;
             let view = PageView {
                 headers: &fetched.headers,
                 values: &values,
@@ -240,7 +243,7 @@ impl ResourcePages<'_> {
                 return Ok(());
             };
             self.check(guard, &fetched, page, sel, detected)?;
-            if stop_on_empty && fetched.records.len() == 0 {
+            if stop_on_empty && fetched.records.len() + fetched.dropped == 0 {
                 return Ok(());
             }
             self.deliver(fetched.records, parent, page, sink).await?;
@@ -338,14 +341,31 @@ impl ResourcePages<'_> {
         page: u64,
     ) -> Result<Fetched, ExtractError> {
         let shown = self.http.redactor().url(&resp.url);
-        let (records, selected) = (self.decode)(&resp.body, selector, self.def)
-            .map_err(|e| self.decode_error(page, &shown, e))?;
+        let start = self.inc.and_then(|inc| {
+            let inc = inc.lock().ok()?;
+            inc.value(crate::def::IncrementalValue::StartValue).cloned()
+        });
+        let (records, selected, dropped) =
+            match crate::steps::rewrite(&resp.body, selector, self.def, start.as_ref()) {
+                None => {
+                    let (records, selected) = (self.decode)(&resp.body, selector, self.def)
+                        .map_err(|e| self.decode_error(page, &shown, e))?;
+                    (records, selected, 0)
+                }
+                Some(rewritten) => {
+                    let r = rewritten.map_err(|e| self.decode_error(page, &shown, e))?;
+                    let (records, selected) = (self.decode)(&r.body, selector, self.def)
+                        .map_err(|e| self.decode_error(page, &shown, e))?;
+                    (records, selected, r.dropped)
+                }
+            };
         Ok(Fetched {
             headers: resp.headers,
             body: resp.body,
             records,
             selected,
             shown,
+            dropped,
         })
     }
 
@@ -363,7 +383,7 @@ impl ResourcePages<'_> {
             url: &fetched.shown,
             body: &fetched.body,
             selected: fetched.selected,
-            records: fetched.records.len(),
+            records: fetched.records.len() + fetched.dropped,
             selector,
             detected,
         };

@@ -195,6 +195,7 @@ pub const RESOURCE: ResourceDef = ResourceDef {
     },
     checkpoint: None,
     relational: RelationalDef::DEFAULT,
+    processing_steps: &[],
 };
 
 pub const SOURCE: SourceDef = SourceDef {

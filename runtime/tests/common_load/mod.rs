@@ -189,6 +189,7 @@ const fn resource(
         sql,
         checkpoint: None,
         relational: RelationalDef::DEFAULT,
+        processing_steps: &[],
     }
 }
 

@@ -12,12 +12,14 @@ mod contract;
 mod endpoint;
 mod paginator;
 mod resource;
+mod steps;
 
 pub use auth::*;
 pub use contract::*;
 pub use endpoint::*;
 pub use paginator::*;
 pub use resource::*;
+pub use steps::*;
 // The enums a spec writes word for word are the ones generated code and the runtime name:
 // defined once, in restsource-core, deriving the model's serde form there (feature `model`).
 pub use restsource_core::{

@@ -86,6 +86,12 @@ pub struct ResourceBase {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1))]
     pub checkpoint: Option<u32>,
+    /// Declarative transformations and filters, applied in order to each record's JSON
+    /// before it is decoded: `add_fields`, `remove_fields`, `rename_fields`,
+    /// `keys_to_snake_case`, `filter`. dlt's `map` and Python `filter` callables are Rust
+    /// closures instead (`Source::map`, `Source::filter`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub processing_steps: Option<Vec<ProcessingStep>>,
 }
 
 /// One column name or several.

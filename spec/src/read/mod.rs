@@ -8,6 +8,7 @@ mod credential;
 mod paginator;
 mod resource;
 mod source;
+mod steps;
 mod table;
 
 pub(crate) use auth::{dotted_keys, is_http_url};
@@ -16,6 +17,7 @@ pub use credential::{
     URL_USER_SECRETS,
 };
 pub(crate) use source::read_source;
+pub(crate) use steps::template_fields;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::locate::SourceText;
@@ -47,10 +49,6 @@ pub(crate) fn list(items: &[&str]) -> String {
 /// Help for keys dlt knows but a spec file cannot carry, or that sit at the wrong level.
 const KEY_HELP: &[(&str, &str)] = &[
     ("incremental", "`incremental` belongs in `endpoint`"),
-    (
-        "processing_steps",
-        "processing steps are Python callables and cannot be written in a spec",
-    ),
     (
         "session",
         "a requests Session is a Python object and cannot be written in a spec",

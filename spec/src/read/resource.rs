@@ -25,6 +25,7 @@ pub(super) const BASE_KEYS: &[&str] = &[
     "table_format",
     "file_format",
     "checkpoint",
+    "processing_steps",
 ];
 pub(super) const ENDPOINT_KEYS: &[&str] = &[
     "path",
@@ -174,6 +175,7 @@ fn base(cx: &mut Cx<'_>, o: &Obj<'_>) -> Option<ResourceBase> {
         table_format: cx.opt(o, "table_format", Cx::string),
         file_format: cx.opt(o, "file_format", Cx::string),
         checkpoint: cx.opt(o, "checkpoint", Cx::positive_u32),
+        processing_steps: cx.opt(o, "processing_steps", super::steps::processing_steps),
     };
     let failed = cx.diags[before..]
         .iter()

@@ -163,7 +163,8 @@ pub(crate) fn merge(defaults: Option<&ResourceBase>, entry: &ResourceEntry) -> M
         schema_contract,
         table_format,
         file_format,
-        checkpoint
+        checkpoint,
+        processing_steps
     );
     // Columns are merged per column, not replaced; the merged list is kept as a list.
     let cols = merged_columns(&d.columns, &base.columns);

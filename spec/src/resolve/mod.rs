@@ -9,6 +9,7 @@ mod endpoint;
 mod merge;
 mod names;
 mod paginator;
+mod steps;
 mod table;
 
 pub use auth::env_name;
@@ -290,6 +291,14 @@ pub(crate) fn resolve(
 fn resource(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &merge::Merged) -> Option<Partial> {
     let ep = endpoint::endpoint(r, spec, i, m);
     let tb = table::table(r, i, m);
+    let declared: Vec<String> = match &m.base.columns {
+        Some(_) => tb
+            .as_ref()
+            .map(|tb| tb.columns.iter().map(|c| c.def.json_name.clone()).collect())
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    let processing_steps = steps::steps(r, i, m, &declared);
     let (ep, tb) = (ep?, tb?);
     let base = &m.base;
     let resource = ResolvedResource {
@@ -320,6 +329,7 @@ fn resource(r: &mut R<'_>, spec: &SourceSpec, i: usize, m: &merge::Merged) -> Op
                     .or(spec.max_table_nesting)
                     .unwrap_or(RelationalDef::DEFAULT.max_nesting),
             },
+            processing_steps,
         },
         struct_name: base.struct_name.clone(),
         row_order: ep.row_order,
