@@ -13,3 +13,4 @@ mod program;
 mod response_actions;
 mod social;
 mod spec_keys;
+mod windows;

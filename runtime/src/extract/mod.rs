@@ -7,6 +7,7 @@
 
 mod body_format;
 mod check;
+mod cursors;
 mod error;
 mod graph;
 mod guard;
@@ -162,6 +163,10 @@ pub struct ExtractOptions {
     /// the resource stops as if its paginator had: what sampling needs (`restsource infer
     /// --pages N`). `None` (the default) follows the paginator to its end.
     pub max_pages: Option<u64>,
+    /// Where the last `step` window ends for a resource without `end_value`. `None` (the
+    /// default) reads the clock when the resource starts; tests set it to get the same
+    /// windows every run.
+    pub window_end: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Default for ExtractOptions {
@@ -173,6 +178,7 @@ impl Default for ExtractOptions {
             max_body_bytes: 64 * 1024 * 1024,
             backoff_scale: 1.0,
             max_pages: None,
+            window_end: None,
         }
     }
 }

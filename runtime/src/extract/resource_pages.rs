@@ -8,8 +8,10 @@ use std::sync::Mutex;
 use futures::StreamExt;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
+use tokio::sync::mpsc;
 
 use super::body_format::records_array;
+use super::cursors::NodeCursor;
 use super::guard::{PageFacts, PageGuard};
 use super::page::{DecodeFn, DecodedPage};
 use super::request::{endpoint_auth, first_request, Fill, ParentValues};
@@ -28,13 +30,33 @@ pub(crate) struct ResourcePages<'a> {
     pub decode: DecodeFn,
     pub page_concurrency: usize,
     pub max_pages: Option<u64>,
-    pub inc: Option<&'a Mutex<Incremental>>,
+    pub inc: Option<&'a NodeCursor>,
     /// A retry policy over the resource's own (a check asks once).
     pub retry: Option<&'a crate::def::RetryDef>,
+    /// Where `step` windows end without `end_value` (the run's clock); `None` fetches one
+    /// request sequence whatever the spec says (a check asks once).
+    pub window_end: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Passes a parallel child's or window's pages on to the consumer delivering them in order.
+pub(crate) struct Forward(pub mpsc::Sender<Box<dyn DecodedPage>>);
+
+impl PageSink for Forward {
+    fn deliver(
+        &mut self,
+        page: Box<dyn DecodedPage>,
+    ) -> futures::future::BoxFuture<'_, Result<(), ExtractError>> {
+        Box::pin(async move {
+            // A closed receiver means the run already failed; its error is reported there.
+            let _ = self.0.send(page).await;
+            Ok(())
+        })
+    }
 }
 
 /// What the parallel part of a stream carries on from its sequential first page(s).
 struct Stream<'a> {
+    inc: Option<&'a Mutex<Incremental>>,
     paginator: &'a Paginator,
     selector: &'a [PathStep],
     detected: bool,
@@ -71,15 +93,15 @@ impl ResourcePages<'_> {
         self.def.name.to_string()
     }
 
-    /// Fetches, checks and delivers the pages for one parent record (or none).
-    pub async fn run(
+    /// Fetches, checks and delivers one request sequence: the pages for one parent record
+    /// (or none) and one window (or the whole range), tracked by `inc`.
+    pub(super) async fn sequence(
         &self,
         parent: Option<&ParentValues>,
+        inc: Option<&Mutex<Incremental>>,
         sink: &mut dyn PageSink,
     ) -> Result<(), ExtractError> {
-        let snapshot = self
-            .inc
-            .and_then(|m| m.lock().ok().map(|g| g.values().clone()));
+        let snapshot = inc.and_then(|m| m.lock().ok().map(|g| g.values().clone()));
         let fill = Fill {
             def: self.def,
             parent,
@@ -148,7 +170,12 @@ impl ResourcePages<'_> {
                 record_count: count,
             };
             let shown = fetched.shown.clone();
-            self.deliver(fetched.records, parent, page, sink).await?;
+            let past = self
+                .deliver(fetched.records, parent, inc, page, sink)
+                .await?;
+            if past {
+                return Ok(());
+            }
             let more =
                 paginator
                     .advance(&view, &mut parts)
@@ -165,9 +192,12 @@ impl ResourcePages<'_> {
             if !more || self.max_pages.is_some_and(|m| page >= m) {
                 return Ok(());
             }
-            if self.page_concurrency > 1 {
+            // With `row_order` a page may end the sequence, so none is fetched ahead of it.
+            let ordered = inc.is_some_and(|m| m.lock().is_ok_and(|i| i.may_stop()));
+            if self.page_concurrency > 1 && !ordered {
                 if let Some(rest) = paginator.remaining(&parts) {
                     let stream = Stream {
+                        inc,
                         paginator: &paginator,
                         selector: selector.as_deref().unwrap_or(&[]),
                         detected,
@@ -193,6 +223,7 @@ impl ResourcePages<'_> {
         sink: &mut dyn PageSink,
     ) -> Result<(), ExtractError> {
         let Stream {
+            inc,
             paginator,
             selector: sel,
             detected,
@@ -243,7 +274,12 @@ impl ResourcePages<'_> {
             if stop_on_empty && fetched.records.len() == 0 {
                 return Ok(());
             }
-            self.deliver(fetched.records, parent, page, sink).await?;
+            if self
+                .deliver(fetched.records, parent, inc, page, sink)
+                .await?
+            {
+                return Ok(());
+            }
         }
     }
 
@@ -383,21 +419,25 @@ impl ResourcePages<'_> {
         }
     }
 
-    /// Incremental filtering and `include_from_parent`, then hands the page on.
+    /// Incremental filtering and `include_from_parent`, then hands the page on. True when
+    /// the page held a record past the range in the API's `row_order`: no later page of this
+    /// sequence has one in range, so paging stops.
     async fn deliver(
         &self,
         mut records: Box<dyn DecodedPage>,
         parent: Option<&ParentValues>,
+        inc: Option<&Mutex<Incremental>>,
         page: u64,
         sink: &mut dyn PageSink,
-    ) -> Result<(), ExtractError> {
+    ) -> Result<bool, ExtractError> {
+        let mut past = false;
         // The state is read with the page's records counted, under the same lock.
         let mut checkpoint = None;
         let due = self
             .def
             .checkpoint
             .is_some_and(|n| page.is_multiple_of(u64::from(n)));
-        if let (Some(inc), Some(_)) = (self.inc, self.def.endpoint.incremental) {
+        if let (Some(inc), Some(_)) = (inc, self.def.endpoint.incremental) {
             let mut inc = inc.lock().map_err(|_| ExtractError::Config {
                 resource: self.name(),
                 message: "incremental state poisoned".into(),
@@ -412,6 +452,7 @@ impl ResourcePages<'_> {
             if due {
                 checkpoint = Some(inc.state());
             }
+            past = inc.take_past();
         }
         if let (Some(p), Some(pv)) = (&self.def.parent, parent) {
             for field in p.include_from_parent {
@@ -426,7 +467,14 @@ impl ResourcePages<'_> {
         if let Some(state) = checkpoint {
             sink.checkpoint(state).await;
         }
-        Ok(())
+        if past {
+            tracing::debug!(
+                resource = self.def.name,
+                page,
+                "a record past the range in `row_order`; stopping these pages"
+            );
+        }
+        Ok(past)
     }
 }
 
