@@ -361,11 +361,23 @@ impl Extractor {
             Ok((client, rx)) => {
                 // After the last event: the auth state, if this run changed it (read only
                 // once the engine is done, so every token request has been answered).
+                let before_error = client.clone();
                 let last = futures::stream::once(async move { client.auth_state() })
                     .filter_map(|s| async move { s.map(|s| Ok(Internal::AuthState(s))) });
+                // Before an error too: a run that fails after a token endpoint rotated the
+                // refresh token must still hand the new one on (the old one is retired).
                 Box::pin(
                     futures::stream::unfold(rx, |mut rx| async move {
                         rx.recv().await.map(|e| (e, rx))
+                    })
+                    .flat_map(move |e| {
+                        let auth = match &e {
+                            Err(_) => before_error
+                                .auth_state()
+                                .map(|s| Ok(Internal::AuthState(s))),
+                            Ok(_) => None,
+                        };
+                        futures::stream::iter(auth.into_iter().chain(std::iter::once(e)))
                     })
                     .chain(last),
                 )
