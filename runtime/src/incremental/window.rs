@@ -160,3 +160,91 @@ impl Incremental {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::def::{IncrementalDef, Lit, OnCursorValueMissing, Static, Template, TemplatePart};
+    use crate::record::cursor::Cursor;
+    use serde_json::json;
+
+    static DEF: IncrementalDef = IncrementalDef {
+        cursor_path_text: "ts",
+        cursor_path: &[],
+        initial_value: Some(Lit::Str::<Static>(Template(&[TemplatePart::Lit(
+            "2024-01-01",
+        )]))),
+        end_value: None,
+        start_param: None,
+        end_param: None,
+        last_value_func: LastValueFunc::Max,
+        lag: None,
+        on_cursor_value_missing: OnCursorValueMissing::Raise,
+        range_start_closed: true,
+        range_end_closed: false,
+        step: Some(2 * 86_400),
+        lookback: Some(86_400),
+        row_order: None,
+    };
+
+    fn bounds(w: &Incremental) -> (Value, Value) {
+        (
+            w.values
+                .start
+                .as_ref()
+                .map(|b| b.value.clone())
+                .unwrap_or_default(),
+            w.values
+                .end
+                .as_ref()
+                .map(|b| b.value.clone())
+                .unwrap_or_default(),
+        )
+    }
+
+    #[test]
+    fn date_windows_end_after_today_and_merge_in_any_order() {
+        let now = DateTime::parse_from_rfc3339("2024-01-05T12:00:00Z")
+            .unwrap()
+            .to_utc();
+        let run = Incremental::new(&DEF, None);
+        let windows = run.windows(now).unwrap().unwrap();
+        let got: Vec<_> = windows.iter().map(bounds).collect();
+        assert_eq!(
+            got,
+            vec![
+                (json!("2024-01-01"), json!("2024-01-03")),
+                (json!("2024-01-03"), json!("2024-01-05")),
+                (json!("2024-01-05"), json!("2024-01-06")),
+            ]
+        );
+        // The last window finishes first: the state is still the furthest cursor.
+        let mut run = run;
+        let mut ws = windows.into_iter();
+        let (mut a, mut b, mut c) = (ws.next().unwrap(), ws.next().unwrap(), ws.next().unwrap());
+        assert!(c
+            .keep(0, Cursor::from_json(json!("2024-01-05")), Some((3,)))
+            .unwrap());
+        assert!(!a
+            .keep(0, Cursor::from_json(json!("2024-01-03")), Some((9,)))
+            .unwrap());
+        assert!(a
+            .keep(1, Cursor::from_json(json!("2024-01-02")), Some((1,)))
+            .unwrap());
+        assert!(b
+            .keep(0, Cursor::from_json(json!("2024-01-04")), Some((2,)))
+            .unwrap());
+        run.merge(c);
+        run.merge(a);
+        run.merge(b);
+        let state = run.state().unwrap();
+        assert_eq!(state["last_value"], json!("2024-01-05"));
+        assert_eq!(state["boundary_keys"], json!(["[3]"]));
+        // The next run starts a day (the lookback) before it.
+        let next = Incremental::new(&DEF, Some(&state));
+        assert_eq!(
+            bounds(&next.windows(now).unwrap().unwrap()[0]).0,
+            json!("2024-01-04")
+        );
+    }
+}
