@@ -27,6 +27,8 @@ const PARENTS: &str = "parents";
 const WINDOW_PAGES_AHEAD: usize = 2;
 
 /// The cursor(s) of one resource in one run.
+// One per resource per run: the variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum NodeCursor {
     /// One cursor for every request sequence of the resource.
     Shared(Mutex<Incremental>),
@@ -151,9 +153,9 @@ impl ResourcePages<'_> {
         };
         match windows {
             None => self.sequence(parent, Some(cursor), sink).await,
-            Some(Err(e)) => Err(ExtractError::Config {
+            Some(Err(message)) => Err(ExtractError::Config {
                 resource: self.def.name.to_string(),
-                message: e.to_string(),
+                message,
             }),
             Some(Ok(windows)) => {
                 tracing::debug!(

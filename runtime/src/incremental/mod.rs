@@ -52,14 +52,6 @@ pub enum IncrementalError {
         /// The furthest cursor value kept before it (same form).
         last: Box<str>,
     },
-    /// The run's range cannot be split into `step` windows.
-    #[error("cannot split the range of `{path}` into `step` windows: {message}")]
-    Window {
-        /// The cursor path.
-        path: &'static str,
-        /// Why.
-        message: String,
-    },
 }
 
 /// The values a request's `{incremental.*}` placeholders and range parameters are filled

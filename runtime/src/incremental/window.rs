@@ -12,7 +12,7 @@ use std::cmp::Ordering;
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde_json::Value;
 
-use super::{compare, Bound, Incremental, IncrementalError, IncrementalValues};
+use super::{compare, Bound, Incremental, IncrementalValues};
 use crate::def::LastValueFunc;
 use crate::record::cursor::compare_cursors;
 
@@ -62,14 +62,11 @@ impl Incremental {
     /// The windows of this run when the spec sets `step` (`None` without it): from the start
     /// value (the stored cursor minus `lookback`, else `initial_value`) to `end_value`, else
     /// `now`, in steps of `step`.
-    pub fn windows(
-        &self,
-        now: DateTime<Utc>,
-    ) -> Option<Result<Vec<Incremental>, IncrementalError>> {
+    pub fn windows(&self, now: DateTime<Utc>) -> Option<Result<Vec<Incremental>, String>> {
         let step = self.def.step?;
-        let err = |message: String| IncrementalError::Window {
-            path: self.def.cursor_path_text,
-            message,
+        let path = self.def.cursor_path_text;
+        let err = |message: String| {
+            format!("cannot split the range of `{path}` into `step` windows: {message}")
         };
         let Some(start) = self.values.start.as_ref().map(|b| b.value.clone()) else {
             return Some(Err(err(
@@ -131,7 +128,7 @@ impl Incremental {
             ordered: false,
             backfill: self.backfill,
             end_closed,
-            start_closed: first && self.start_closed || !first,
+            start_closed: !first || self.start_closed,
             past: false,
         }
     }
