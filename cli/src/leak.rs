@@ -132,6 +132,9 @@ fn endpoint(e: &EndpointDef<Resolved>) -> EndpointDef {
             on_cursor_value_missing: i.on_cursor_value_missing,
             range_start_closed: i.range_start_closed,
             range_end_closed: i.range_end_closed,
+            step: i.step,
+            lookback: i.lookback,
+            row_order: i.row_order,
         }),
         auth: match &e.auth {
             AuthChoice::Inherit => AuthChoice::Inherit,

@@ -1,6 +1,6 @@
 //! Incremental loading as the spec resolves it and the runtime applies it.
 
-use crate::{LastValueFunc, Lit, OnCursorValueMissing, PathStep};
+use crate::{LastValueFunc, Lit, OnCursorValueMissing, PathStep, SortOrder};
 
 /// Incremental settings with every default applied.
 ///
@@ -31,4 +31,14 @@ pub struct IncrementalDef<S = &'static str, P = &'static [PathStep], V = Lit> {
     pub range_start_closed: bool,
     /// End bound closed (`<=`), else open (the default).
     pub range_end_closed: bool,
+    /// Window length in seconds (`step`, Airbyte's): the run's range is split into
+    /// consecutive windows `[s, s + step)`, each its own request sequence with the window's
+    /// bounds as start and end values, fetched concurrently.
+    pub step: Option<u64>,
+    /// Seconds taken off the stored cursor before the next run starts (`lookback`,
+    /// Airbyte's `lookback_window`): late updates inside it are fetched again.
+    pub lookback: Option<u64>,
+    /// The order the API sends records in by cursor (`row_order`): a run stops paging once a
+    /// page holds a record past the range in that order.
+    pub row_order: Option<SortOrder>,
 }

@@ -154,6 +154,14 @@ fn list(
         Some(Some(minutes)) => Some(minutes),
         Some(None) => return Reply::ok(error(StatusCode::BAD_REQUEST, "invalid updated_since")),
     };
+    // An exclusive upper bound, so consecutive windows [since, before) never overlap.
+    let before = match param("updated_before").map(minutes_since_epoch) {
+        None => None,
+        Some(Some(minutes)) => Some(minutes),
+        Some(None) => return Reply::ok(error(StatusCode::BAD_REQUEST, "invalid updated_before")),
+    };
+    let range = (since.is_some() || before.is_some())
+        .then(|| (since.unwrap_or(i64::MIN), before.unwrap_or(i64::MAX)));
     let limit = limit.min(config.max_page_size);
 
     let key = request_key("GET", path, query);
@@ -169,7 +177,7 @@ fn list(
     }) {
         return faulted(shared, kind);
     }
-    let Some(page) = render_page(shared, resource, offset, limit, since, corrupt) else {
+    let Some(page) = render_page(shared, resource, offset, limit, range, corrupt) else {
         return Reply::ok(error(StatusCode::NOT_FOUND, "not found"));
     };
     let mut body = page.body;
@@ -193,19 +201,19 @@ fn render_page(
     resource: &str,
     offset: usize,
     limit: usize,
-    since: Option<i64>,
+    range: Option<crate::store::MinuteRange>,
     corrupt: Option<&str>,
 ) -> Option<Page> {
     {
         let store = shared.read_store();
         if store.has(resource) {
-            return store.page(resource, offset, limit, since, corrupt);
+            return store.page(resource, offset, limit, range, corrupt);
         }
     }
     shared.write_store().ensure(resource);
     shared
         .read_store()
-        .page(resource, offset, limit, since, corrupt)
+        .page(resource, offset, limit, range, corrupt)
 }
 
 fn json_response(status: StatusCode, body: Vec<u8>) -> Response {

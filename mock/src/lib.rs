@@ -1,7 +1,7 @@
 //! A mock API for the seeds, on loopback only.
 //!
 //! [`MockApi::start`] serves the analytics, social and inventory APIs the seed specs
-//! describe (`GET /v1/<resource>?offset=&limit=[&updated_since=]` answering
+//! describe (`GET /v1/<resource>?offset=&limit=[&updated_since=][&updated_before=]` answering
 //! `{"data": [...], "total": N}`, API key or OAuth2 client-credentials auth), with
 //! deterministic data, changes between runs ([`MutationSpec`]), injected faults
 //! ([`FaultPlan`]) and a request log ([`LoggedRequest`]) for exact assertions.

@@ -16,8 +16,12 @@ use crate::resources::{kind_of, ResourceKind};
 /// sending many distinct `updated_since` values cannot grow it without limit.
 const FILTER_CACHE_ENTRIES: usize = 256;
 
-/// Matching record indices per (resource, `updated_since` minute).
-type FilterCache = HashMap<(String, i64), Arc<Vec<u32>>>;
+/// Matching record indices per (resource, `updated_since` minute, `updated_before` minute).
+type FilterCache = HashMap<(String, i64, i64), Arc<Vec<u32>>>;
+
+/// `updated_since` and `updated_before` in minutes after the epoch: a record matches when
+/// `since <= updated_at < before` (either bound may be missing: `i64::MIN`, `i64::MAX`).
+pub(crate) type MinuteRange = (i64, i64);
 
 /// One resource's records; index `i` holds id `i + 1`.
 pub(crate) struct ResourceData {
@@ -105,7 +109,7 @@ impl Store {
     /// invalidate.
     pub(crate) fn resource_mut(&mut self, name: &str) -> Option<&mut ResourceData> {
         if let Ok(mut cache) = self.filter_cache.lock() {
-            cache.retain(|(res, _), _| res != name);
+            cache.retain(|(res, _, _), _| res != name);
         }
         self.resources.get_mut(name)
     }
@@ -161,8 +165,9 @@ impl Store {
     }
 
     /// Indices of records with `updated_at >= since_min`, in id order.
-    fn matching(&self, name: &str, data: &ResourceData, since_min: i64) -> Arc<Vec<u32>> {
-        let key = (name.to_string(), since_min);
+    fn matching(&self, name: &str, data: &ResourceData, range: MinuteRange) -> Arc<Vec<u32>> {
+        let (since_min, before_min) = range;
+        let key = (name.to_string(), since_min, before_min);
         if let Some(hit) = self
             .filter_cache
             .lock()
@@ -175,7 +180,7 @@ impl Store {
             data.states
                 .iter()
                 .enumerate()
-                .filter(|(_, s)| s.updated_min >= since_min)
+                .filter(|(_, s)| s.updated_min >= since_min && s.updated_min < before_min)
                 .map(|(i, _)| i as u32)
                 .collect(),
         );
@@ -189,18 +194,18 @@ impl Store {
     }
 
     /// The page at `offset`/`limit` of a materialised resource, optionally filtered by
-    /// `updated_at >= since_min`. `corrupt` names a field of the first record to replace
+    /// `updated_at` in `range`. `corrupt` names a field of the first record to replace
     /// with the string `"lots"` (the wrong-type fault).
     pub(crate) fn page(
         &self,
         name: &str,
         offset: usize,
         limit: usize,
-        since_min: Option<i64>,
+        range: Option<MinuteRange>,
         corrupt: Option<&str>,
     ) -> Option<Page> {
         let data = self.resources.get(name)?;
-        let filtered = since_min.map(|since| self.matching(name, data, since));
+        let filtered = range.map(|r| self.matching(name, data, r));
         let total = filtered.as_ref().map_or(data.states.len(), |f| f.len());
         let start = offset.min(total);
         let end = offset.saturating_add(limit).min(total);

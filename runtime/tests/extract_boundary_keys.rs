@@ -27,6 +27,9 @@ const BY_TS: EndpointDef = EndpointDef {
         on_cursor_value_missing: OnCursorValueMissing::Raise,
         range_start_closed: true,
         range_end_closed: false,
+        step: None,
+        lookback: None,
+        row_order: None,
     }),
     ..ENDPOINT
 };

@@ -30,6 +30,9 @@ const INC: ResourceDef = ResourceDef {
             on_cursor_value_missing: OnCursorValueMissing::Exclude,
             range_start_closed: true,
             range_end_closed: false,
+            step: None,
+            lookback: None,
+            row_order: None,
         }),
         ..ENDPOINT
     },

@@ -1,7 +1,8 @@
 //! The source's auth state (a rotated OAuth2 refresh token) is stored as the `_rs_auth` row of
-//! `_rs_state` in the run's own transaction: kept when the run commits, discarded with the
-//! rows when it fails, and handed back at the start of the next run. On SQLite, PostgreSQL
-//! (when configured) and JSON lines.
+//! `_rs_state` in the run's own transaction when the run commits, and on its own when the run
+//! fails (the token endpoint already retired the token it replaced, so it must outlive the
+//! discarded rows), and handed back at the start of the next run. On SQLite, PostgreSQL (when
+//! configured) and JSON lines.
 
 mod common_load;
 
@@ -75,17 +76,19 @@ async fn auth_state_commits_with_the_rows(b: &Backend) {
     let rt2 = json!({"refresh_tokens": {"refresh_token": "rt-2"}});
     assert_eq!(stored(b).await, [("_rs_auth".to_string(), rt2.clone())]);
 
-    // A failed run's rotated token is discarded with its rows.
+    // A failed run's rows are discarded, its rotated token is kept.
     assert_eq!(
         run_seeing_start(&p, failing("rt-3")).await,
         (Some(rt2.clone()), false)
     );
-    assert_eq!(stored(b).await, [("_rs_auth".to_string(), rt2.clone())]);
+    let rt3 = json!({"refresh_tokens": {"refresh_token": "rt-3"}});
+    assert_eq!(stored(b).await, [("_rs_auth".to_string(), rt3.clone())]);
     assert_eq!(b.items("items").await.len(), 1);
 
+    // The next run starts from the rotated token.
     assert_eq!(
         run_seeing_start(&p, good(2, "rt-4")).await,
-        (Some(rt2), true)
+        (Some(rt3), true)
     );
     assert_eq!(
         stored(b).await,
@@ -114,7 +117,7 @@ mod auth_state_commits_with_the_rows {
 }
 
 #[tokio::test]
-async fn jsonl_auth_state_commits_with_the_rows() {
+async fn jsonl_auth_state_commits_with_the_rows_and_outlives_a_failed_run() {
     let dir = temp_dir("auth-state-jsonl");
     let p = pipeline(Destination::from_url(&format!("jsonl:{}", dir.display())).unwrap());
     let state = || -> Value {
@@ -127,5 +130,10 @@ async fn jsonl_auth_state_commits_with_the_rows() {
         run_seeing_start(&p, failing("rt-3")).await,
         (Some(rt2.clone()), false)
     );
-    assert_eq!(state()["state"]["_rs_auth"], rt2);
+    let rt3 = json!({"refresh_tokens": {"refresh_token": "rt-3"}});
+    assert_eq!(state()["state"]["_rs_auth"], rt3);
+    assert_eq!(
+        run_seeing_start(&p, good(2, "rt-4")).await,
+        (Some(rt3), true)
+    );
 }

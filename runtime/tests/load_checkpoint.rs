@@ -33,6 +33,9 @@ const INCREMENTAL: IncrementalDef = IncrementalDef {
     on_cursor_value_missing: OnCursorValueMissing::Raise,
     range_start_closed: true,
     range_end_closed: false,
+    step: None,
+    lookback: None,
+    row_order: None,
 };
 
 const DATA: &[PathStep] = &[PathStep::key("data")];

@@ -3,7 +3,7 @@
 //! session login whose token is sent as a bearer token.
 
 use restsource::runtime::secret::Secret;
-use restsource_mock::{AuthMode, FaultPlan, MockApi, MockConfig, ANALYTICS};
+use restsource_mock::{AuthMode, FaultKind, FaultPlan, MockApi, MockConfig, ANALYTICS};
 use serde_json::json;
 
 use crate::harness::*;
@@ -68,6 +68,45 @@ async fn a_rotated_refresh_token_is_stored_with_the_rows_and_used_by_the_next_ru
         Some(json!({"refresh_tokens": {"refresh_token": "refresh-rotated-2"}}))
     );
     assert_tables(&db, &api, &tables, true);
+}
+
+#[tokio::test]
+async fn a_token_rotated_by_a_run_that_fails_is_kept_for_the_next_run() {
+    // The token endpoint rotates, then the first data request fails without a retry.
+    let faults = FaultPlan::none().fail_path("/v1/resource", FaultKind::Permanent(400), 1);
+    let api = mock(true, faults).await;
+    let db = scratch_db("auth-refresh-rotate-fail");
+    let err = run(
+        refresh_source(&api).extractor(),
+        &auth_refresh::Source::resources(),
+        &db,
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("status 400"), "{err}");
+    // No rows, but the provider retired refresh-1: the rotated token is kept on its own.
+    assert_eq!(
+        state_of(&db, "_rs_auth"),
+        Some(json!({"refresh_tokens": {"refresh_token": "refresh-rotated-1"}}))
+    );
+    run(
+        refresh_source(&api).extractor(),
+        &auth_refresh::Source::resources(),
+        &db,
+    )
+    .await
+    .expect("the next run, with the kept token");
+    assert_eq!(
+        api.refresh_tokens_presented(),
+        ["refresh-1", "refresh-rotated-1"]
+    );
+    assert_tables(
+        &db,
+        &api,
+        &[(&auth_refresh::RESOURCE_NAME, ANALYTICS)],
+        true,
+    );
 }
 
 #[tokio::test]

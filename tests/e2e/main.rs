@@ -14,3 +14,4 @@ mod response_actions;
 mod social;
 mod spec_keys;
 mod transforms;
+mod windows;

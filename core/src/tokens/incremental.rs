@@ -27,6 +27,9 @@ where
         let lag = self.lag.const_tokens(rt);
         let missing = self.on_cursor_value_missing.const_tokens(rt);
         let (start_closed, end_closed) = (self.range_start_closed, self.range_end_closed);
+        let step = self.step.const_tokens(rt);
+        let lookback = self.lookback.const_tokens(rt);
+        let row_order = self.row_order.const_tokens(rt);
         quote! {
             #rt::def::IncrementalDef {
                 cursor_path_text: #text,
@@ -40,6 +43,9 @@ where
                 on_cursor_value_missing: #missing,
                 range_start_closed: #start_closed,
                 range_end_closed: #end_closed,
+                step: #step,
+                lookback: #lookback,
+                row_order: #row_order,
             }
         }
     }

@@ -10,6 +10,7 @@ use std::fmt;
 
 use futures::future::BoxFuture;
 
+use super::cursors::NodeCursor;
 use super::page::DecodedPage;
 use super::request::{parent_paths, ParentValues};
 use super::resource_pages::{PageSink, ResourcePages};
@@ -163,7 +164,7 @@ impl Extractor {
                 .endpoint
                 .incremental
                 .as_ref()
-                .map(|d| std::sync::Mutex::new(Incremental::new(d, None)));
+                .map(|d| NodeCursor::Shared(std::sync::Mutex::new(Incremental::new(d, None))));
             let pages = ResourcePages {
                 http: &http,
                 source: self.def,
@@ -173,6 +174,7 @@ impl Extractor {
                 max_pages: Some(1),
                 inc: inc.as_ref(),
                 retry: Some(&ONCE),
+                window_end: None,
             };
             let mut sink = FirstPage::default();
             let outcome = match pages.run(parent.as_ref(), &mut sink).await {

@@ -1,20 +1,20 @@
 //! Running several resources: parents before children, each parent fetched once and its
 //! records both emitted (when selected) and fanned out to its children.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use futures::StreamExt;
 use serde_json::Value;
 use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 
+use super::cursors::NodeCursor;
 use super::page::{DecodeFn, DecodedPage};
 use super::request::{parent_paths, ParentValues};
-use super::resource_pages::{PageSink, ResourcePages};
+use super::resource_pages::{Forward, PageSink, ResourcePages};
 use super::{ExtractError, ExtractOptions, StartState};
 use crate::def::{PathStep, ResourceDef, SourceDef};
 use crate::http::HttpClient;
-use crate::incremental::Incremental;
 use crate::transform::PageSteps;
 
 /// One resource to fetch.
@@ -101,19 +101,6 @@ const CHILD_PAGES_AHEAD: usize = 2;
 
 /// A parallel child's pages, on their way to delivery in parent order.
 type PageRx = mpsc::Receiver<Box<dyn DecodedPage>>;
-
-/// Passes a parallel child's pages on to the consumer delivering in parent order.
-struct Forward(mpsc::Sender<Box<dyn DecodedPage>>);
-
-impl PageSink for Forward {
-    fn deliver(&mut self, page: Box<dyn DecodedPage>) -> BoxFuture<'_, Result<(), ExtractError>> {
-        Box::pin(async move {
-            // A closed receiver means the run already failed; its error is reported there.
-            let _ = self.0.send(page).await;
-            Ok(())
-        })
-    }
-}
 
 /// One parallel child's run, its pages forwarded.
 async fn run_child(
@@ -255,14 +242,12 @@ async fn run_node(
     state: &StartState,
     options: &ExtractOptions,
 ) -> Result<Option<Value>, ExtractError> {
-    let inc = n.def.endpoint.incremental.as_ref().map(|d| {
-        let inc = Incremental::new(d, state.get(n.def.name));
-        // A checkpoint stores the furthest cursor so far: only exact for ordered records.
-        Mutex::new(match n.def.checkpoint {
-            Some(_) => inc.in_order(),
-            None => inc,
-        })
-    });
+    let inc = n
+        .def
+        .endpoint
+        .incremental
+        .as_ref()
+        .map(|d| NodeCursor::new(n.def, d, state.get(n.def.name)));
     let pages = ResourcePages {
         http,
         source,
@@ -272,6 +257,7 @@ async fn run_node(
         max_pages: options.max_pages,
         inc: inc.as_ref(),
         retry: None,
+        window_end: Some(options.window_end.unwrap_or_else(chrono::Utc::now)),
     };
     match (n.def.parent, input) {
         (None, _) => pages.run(None, &mut &*out).await?,
@@ -306,7 +292,5 @@ async fn run_node(
             }
         }
     }
-    Ok(inc
-        .and_then(|m| m.into_inner().ok())
-        .and_then(|i| i.state()))
+    Ok(inc.and_then(NodeCursor::state))
 }

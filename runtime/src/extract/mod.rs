@@ -7,6 +7,7 @@
 
 mod body_format;
 mod check;
+mod cursors;
 mod error;
 mod graph;
 mod guard;
@@ -163,6 +164,10 @@ pub struct ExtractOptions {
     /// the resource stops as if its paginator had: what sampling needs (`restsource infer
     /// --pages N`). `None` (the default) follows the paginator to its end.
     pub max_pages: Option<u64>,
+    /// Where the last `step` window ends for a resource without `end_value`. `None` (the
+    /// default) reads the clock when the resource starts; tests set it to get the same
+    /// windows every run.
+    pub window_end: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Default for ExtractOptions {
@@ -174,6 +179,7 @@ impl Default for ExtractOptions {
             max_body_bytes: 64 * 1024 * 1024,
             backoff_scale: 1.0,
             max_pages: None,
+            window_end: None,
         }
     }
 }
@@ -376,11 +382,23 @@ impl Extractor {
             Ok((client, rx)) => {
                 // After the last event: the auth state, if this run changed it (read only
                 // once the engine is done, so every token request has been answered).
+                let before_error = client.clone();
                 let last = futures::stream::once(async move { client.auth_state() })
                     .filter_map(|s| async move { s.map(|s| Ok(Internal::AuthState(s))) });
+                // Before an error too: a run that fails after a token endpoint rotated the
+                // refresh token must still hand the new one on (the old one is retired).
                 Box::pin(
                     futures::stream::unfold(rx, |mut rx| async move {
                         rx.recv().await.map(|e| (e, rx))
+                    })
+                    .flat_map(move |e| {
+                        let auth = match &e {
+                            Err(_) => before_error
+                                .auth_state()
+                                .map(|s| Ok(Internal::AuthState(s))),
+                            Ok(_) => None,
+                        };
+                        futures::stream::iter(auth.into_iter().chain(std::iter::once(e)))
                     })
                     .chain(last),
                 )

@@ -8,8 +8,10 @@ use std::sync::Mutex;
 use futures::StreamExt;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
+use tokio::sync::mpsc;
 
 use super::body_format::records_array;
+use super::cursors::NodeCursor;
 use super::guard::{PageFacts, PageGuard};
 use super::page::{DecodeFn, DecodedPage};
 use super::request::{endpoint_auth, first_request, Fill, ParentValues};
@@ -28,13 +30,33 @@ pub(crate) struct ResourcePages<'a> {
     pub decode: DecodeFn,
     pub page_concurrency: usize,
     pub max_pages: Option<u64>,
-    pub inc: Option<&'a Mutex<Incremental>>,
+    pub inc: Option<&'a NodeCursor>,
     /// A retry policy over the resource's own (a check asks once).
     pub retry: Option<&'a crate::def::RetryDef>,
+    /// Where `step` windows end without `end_value` (the run's clock); `None` fetches one
+    /// request sequence whatever the spec says (a check asks once).
+    pub window_end: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Passes a parallel child's or window's pages on to the consumer delivering them in order.
+pub(crate) struct Forward(pub mpsc::Sender<Box<dyn DecodedPage>>);
+
+impl PageSink for Forward {
+    fn deliver(
+        &mut self,
+        page: Box<dyn DecodedPage>,
+    ) -> futures::future::BoxFuture<'_, Result<(), ExtractError>> {
+        Box::pin(async move {
+            // A closed receiver means the run already failed; its error is reported there.
+            let _ = self.0.send(page).await;
+            Ok(())
+        })
+    }
 }
 
 /// What the parallel part of a stream carries on from its sequential first page(s).
 struct Stream<'a> {
+    inc: Option<&'a Mutex<Incremental>>,
     paginator: &'a Paginator,
     selector: &'a [PathStep],
     detected: bool,
@@ -74,15 +96,16 @@ impl ResourcePages<'_> {
         self.def.name.to_string()
     }
 
-    /// Fetches, checks and delivers the pages for one parent record (or none).
-    pub async fn run(
+    /// Fetches, checks and delivers one request sequence: the pages for one parent record
+    /// (or none) and one window (or the whole range), tracked by `inc`.
+    pub(super) async fn sequence(
         &self,
         parent: Option<&ParentValues>,
+        inc: Option<&Mutex<Incremental>>,
         sink: &mut dyn PageSink,
     ) -> Result<(), ExtractError> {
-        let snapshot = self
-            .inc
-            .and_then(|m| m.lock().ok().map(|g| g.values().clone()));
+        let snapshot = inc.and_then(|m| m.lock().ok().map(|g| g.values().clone()));
+        let start = start_value(inc);
         let fill = Fill {
             def: self.def,
             parent,
@@ -135,7 +158,7 @@ impl ResourcePages<'_> {
                 );
             }
             let sel = selector.as_deref().unwrap_or(&[]);
-            let fetched = self.decode(resp, if rows { &[] } else { sel }, page)?;
+            let fetched = self.decode(resp, if rows { &[] } else { sel }, page, start.as_ref())?;
             guard.set_paginator(paginator.name());
             self.check(&mut guard, &fetched, page, sel, detected)?;
             let values = match first_values {
@@ -151,7 +174,12 @@ impl ResourcePages<'_> {
                 record_count: count,
             };
             let shown = fetched.shown.clone();
-            self.deliver(fetched.records, parent, page, sink).await?;
+            let past = self
+                .deliver(fetched.records, parent, inc, page, sink)
+                .await?;
+            if past {
+                return Ok(());
+            }
             let more =
                 paginator
                     .advance(&view, &mut parts)
@@ -168,9 +196,12 @@ impl ResourcePages<'_> {
             if !more || self.max_pages.is_some_and(|m| page >= m) {
                 return Ok(());
             }
-            if self.page_concurrency > 1 {
+            // With `row_order` a page may end the sequence, so none is fetched ahead of it.
+            let ordered = inc.is_some_and(|m| m.lock().is_ok_and(|i| i.may_stop()));
+            if self.page_concurrency > 1 && !ordered {
                 if let Some(rest) = paginator.remaining(&parts) {
                     let stream = Stream {
+                        inc,
                         paginator: &paginator,
                         selector: selector.as_deref().unwrap_or(&[]),
                         detected,
@@ -196,17 +227,20 @@ impl ResourcePages<'_> {
         sink: &mut dyn PageSink,
     ) -> Result<(), ExtractError> {
         let Stream {
+            inc,
             paginator,
             selector: sel,
             detected,
             guard,
         } = stream;
         let stop_on_empty = matches!(paginator, Paginator::Range(r) if r.stop_after_empty_page);
+        let start = start_value(inc);
+        let start = start.as_ref();
         let fetch_page = |i: usize, parts: RequestParts| async move {
             let page = done + 1 + i as u64;
             let fetched = match self.fetch(&parts, headers, page).await {
                 Ok(Some((resp, rows))) => self
-                    .decode(resp, if rows { &[] } else { sel }, page)
+                    .decode(resp, if rows { &[] } else { sel }, page, start)
                     .map(Some),
                 Ok(None) => Ok(None),
                 Err(e) => Err(e),
@@ -246,7 +280,12 @@ impl ResourcePages<'_> {
             if stop_on_empty && fetched.records.len() + fetched.dropped == 0 {
                 return Ok(());
             }
-            self.deliver(fetched.records, parent, page, sink).await?;
+            if self
+                .deliver(fetched.records, parent, inc, page, sink)
+                .await?
+            {
+                return Ok(());
+            }
         }
     }
 
@@ -334,19 +373,18 @@ impl ResourcePages<'_> {
         Ok(Some((resp, false)))
     }
 
+    /// Decodes a page, after the resource's declarative steps when it has any; `start` is the
+    /// sequence's incremental start value, which a step's filter may compare with.
     fn decode(
         &self,
         resp: Response,
         selector: &[PathStep],
         page: u64,
+        start: Option<&Value>,
     ) -> Result<Fetched, ExtractError> {
         let shown = self.http.redactor().url(&resp.url);
-        let start = self.inc.and_then(|inc| {
-            let inc = inc.lock().ok()?;
-            inc.value(crate::def::IncrementalValue::StartValue).cloned()
-        });
         let (records, selected, dropped) =
-            match crate::steps::rewrite(&resp.body, selector, self.def, start.as_ref()) {
+            match crate::steps::rewrite(&resp.body, selector, self.def, start) {
                 None => {
                     let (records, selected) = (self.decode)(&resp.body, selector, self.def)
                         .map_err(|e| self.decode_error(page, &shown, e))?;
@@ -403,21 +441,25 @@ impl ResourcePages<'_> {
         }
     }
 
-    /// Incremental filtering and `include_from_parent`, then hands the page on.
+    /// Incremental filtering and `include_from_parent`, then hands the page on. True when
+    /// the page held a record past the range in the API's `row_order`: no later page of this
+    /// sequence has one in range, so paging stops.
     async fn deliver(
         &self,
         mut records: Box<dyn DecodedPage>,
         parent: Option<&ParentValues>,
+        inc: Option<&Mutex<Incremental>>,
         page: u64,
         sink: &mut dyn PageSink,
-    ) -> Result<(), ExtractError> {
+    ) -> Result<bool, ExtractError> {
+        let mut past = false;
         // The state is read with the page's records counted, under the same lock.
         let mut checkpoint = None;
         let due = self
             .def
             .checkpoint
             .is_some_and(|n| page.is_multiple_of(u64::from(n)));
-        if let (Some(inc), Some(_)) = (self.inc, self.def.endpoint.incremental) {
+        if let (Some(inc), Some(_)) = (inc, self.def.endpoint.incremental) {
             let mut inc = inc.lock().map_err(|_| ExtractError::Config {
                 resource: self.name(),
                 message: "incremental state poisoned".into(),
@@ -432,6 +474,7 @@ impl ResourcePages<'_> {
             if due {
                 checkpoint = Some(inc.state());
             }
+            past = inc.take_past();
         }
         if let (Some(p), Some(pv)) = (&self.def.parent, parent) {
             for field in p.include_from_parent {
@@ -446,7 +489,14 @@ impl ResourcePages<'_> {
         if let Some(state) = checkpoint {
             sink.checkpoint(state).await;
         }
-        Ok(())
+        if past {
+            tracing::debug!(
+                resource = self.def.name,
+                page,
+                "a record past the range in `row_order`; stopping these pages"
+            );
+        }
+        Ok(past)
     }
 }
 
@@ -533,4 +583,11 @@ mod read_ahead_tests {
         }
         assert!(!w.may_start(0));
     }
+}
+
+/// The incremental start value of the request sequence `inc` tracks (its window's start, or
+/// its parent's), for the declarative steps' cursor comparisons.
+fn start_value(inc: Option<&Mutex<Incremental>>) -> Option<Value> {
+    let inc = inc?.lock().ok()?;
+    inc.value(crate::def::IncrementalValue::StartValue).cloned()
 }

@@ -302,6 +302,16 @@ impl Writer for JsonlWriter {
         Ok(())
     }
 
+    fn keep_auth_state(&mut self, state: &serde_json::Value) -> Result<(), LoadError> {
+        // The manifest as the failed run's recovery left it, with only this entry changed.
+        self.read_manifest()?;
+        self.manifest.state.insert(
+            restsource_core::names::AUTH_STATE.to_string(),
+            state.clone(),
+        );
+        self.save_manifest()
+    }
+
     fn begin(
         &mut self,
         load_id: &str,

@@ -166,6 +166,13 @@ pub(crate) trait Writer: Send {
     /// [`restsource_core::names::AUTH_STATE`]: it becomes visible with the run's rows or not
     /// at all.
     fn save_auth_state(&mut self, state: &serde_json::Value) -> Result<(), LoadError>;
+    /// Stores the auth state on its own after [`Writer::fail_run`] discarded the run: the
+    /// token endpoint already retired the refresh token it replaced, so losing the new one
+    /// with the run's rows would lock the next run out. The default runs
+    /// [`Writer::save_auth_state`] outside any unit (SQL backends commit it by itself).
+    fn keep_auth_state(&mut self, state: &serde_json::Value) -> Result<(), LoadError> {
+        self.save_auth_state(state)
+    }
     /// Marks the load completed and commits the whole run at once; releases the locks.
     fn commit_run(
         &mut self,
@@ -191,6 +198,8 @@ pub(crate) struct Written {
     pub status: Option<LoadStatus>,
     /// Checkpoints committed.
     pub checkpoints: u64,
+    /// The last auth state the run sent, kept even when the run fails.
+    pub auth_state: Option<serde_json::Value>,
 }
 
 /// Runs the writer until `Finish` or until the channel closes, then commits the run if it
@@ -207,10 +216,19 @@ pub(crate) fn drive(
         }
         Ok(status)
     });
+    let keep_auth = |w: &mut dyn Writer, out: &Written| {
+        if let Some(state) = &out.auth_state {
+            match w.keep_auth_state(state) {
+                Ok(()) => tracing::info!("the rotated auth state was kept although the run failed"),
+                Err(e) => tracing::warn!(error = %e, "could not keep the rotated auth state"),
+            }
+        }
+    };
     let status = match result {
         Ok(LoadStatus::Completed) => LoadStatus::Completed,
         Ok(status) => {
             w.fail_run(status, Utc::now(), &out.rows)?;
+            keep_auth(w, &out);
             status
         }
         Err(e) => {
@@ -218,6 +236,7 @@ pub(crate) fn drive(
             if let Err(also) = w.fail_run(LoadStatus::Failed, Utc::now(), &out.rows) {
                 tracing::warn!(error = %also, "could not record the failed load");
             }
+            keep_auth(w, &out);
             return Err(e);
         }
     };
@@ -266,7 +285,10 @@ fn write_all(
                 w.checkpoint(def, state.as_ref(), rows)?;
                 out.checkpoints += 1;
             }
-            Msg::AuthState(state) => w.save_auth_state(&state)?,
+            Msg::AuthState(state) => {
+                w.save_auth_state(&state)?;
+                out.auth_state = Some(state);
+            }
             Msg::Finish { failed: f } => {
                 failed = f;
                 break;

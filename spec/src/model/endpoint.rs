@@ -187,6 +187,15 @@ pub struct IncrementalConfig {
     /// dlt option; accepted and ignored.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_external_schedulers: Option<bool>,
+    /// Window length (restsource, Airbyte's `step`): the range from the start value to
+    /// `end_value` (or now) is fetched as consecutive windows of this length, concurrently.
+    /// ISO-8601 (`P30D`, `PT6H`) or short (`30d`, `6h`, `15m`, `45s`, `2w`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<String>,
+    /// Taken off the stored cursor before a run starts (Airbyte's `lookback_window`), so
+    /// records updated late inside it are fetched again; same syntax as `step`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lookback: Option<String>,
 }
 
 /// `response_actions` entry.

@@ -5,6 +5,7 @@
 mod auth;
 mod contract;
 mod credential;
+mod duration;
 mod paginator;
 mod resource;
 mod source;
@@ -16,6 +17,7 @@ pub use credential::{
     header_secret, is_credential_header, is_credential_param, is_literal, param_secret,
     URL_USER_SECRETS,
 };
+pub use duration::parse_duration;
 pub(crate) use source::read_source;
 pub(crate) use steps::template_fields;
 

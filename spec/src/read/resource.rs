@@ -62,6 +62,8 @@ pub(super) const INCREMENTAL_KEYS: &[&str] = &[
     "row_order",
     "primary_key",
     "allow_external_schedulers",
+    "step",
+    "lookback",
 ];
 
 /// One read `resources` item: the entry when it read cleanly, and its name when one was
@@ -421,6 +423,8 @@ fn incremental(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<IncrementalCo
         }),
         primary_key: cx.opt(&o, "primary_key", table::key),
         allow_external_schedulers: cx.opt(&o, "allow_external_schedulers", Cx::boolean),
+        step: cx.opt(&o, "step", Cx::duration),
+        lookback: cx.opt(&o, "lookback", Cx::duration),
     })
 }
 

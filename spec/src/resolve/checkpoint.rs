@@ -46,6 +46,13 @@ pub(crate) fn check(r: &mut R<'_>, i: usize, res: &ResolvedResource, children: &
                     "remove `end_value` (let the state carry the backfill forward), or remove `checkpoint`",
                 );
             }
+            if inc.step.is_some() {
+                refuse(
+                    r,
+                    "`step` windows are fetched concurrently and finish in any order, so no cursor value so far bounds what is loaded".into(),
+                    "remove `step` or `checkpoint` (with `step` the run commits every window at its end, all or nothing)",
+                );
+            }
             let wanted = if inc.last_value_func == LastValueFunc::Max {
                 RowOrder::Asc
             } else {

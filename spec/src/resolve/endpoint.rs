@@ -326,6 +326,9 @@ pub(crate) fn endpoint(
             on_cursor_value_missing: OnCursorValueMissing::Raise,
             range_start_closed: true,
             range_end_closed: false,
+            step: None,
+            lookback: None,
+            row_order: None,
         });
     }
     if let Some(inc) = &ep.incremental {
@@ -345,9 +348,30 @@ pub(crate) fn endpoint(
                     .unwrap_or(OnCursorValueMissing::Raise),
                 range_start_closed: inc.range_start != Some(RangeBound::Open),
                 range_end_closed: inc.range_end == Some(RangeBound::Closed),
+                // Checked when read: a duration that does not parse never gets here.
+                step: inc
+                    .step
+                    .as_deref()
+                    .and_then(|d| crate::read::parse_duration(d).ok()),
+                lookback: inc
+                    .lookback
+                    .as_deref()
+                    .and_then(|d| crate::read::parse_duration(d).ok()),
+                row_order: inc.row_order.map(|o| match o {
+                    crate::model::RowOrder::Asc => restsource_core::SortOrder::Asc,
+                    crate::model::RowOrder::Desc => restsource_core::SortOrder::Desc,
+                }),
             }
         });
         ok &= incremental.is_some();
+        if inc.step.is_some() && inc.last_value_func == Some(LastValueFunc::Min) {
+            r.error(
+                &loc(i, &["endpoint", "incremental", "step"]),
+                "`step` windows run forward in time, but `last_value_func` is `min` (a cursor that moves backwards)".to_string(),
+                Some("remove `step`, or use `last_value_func = \"max\"`".into()),
+            );
+            ok = false;
+        }
     }
     let has_incremental = ep.incremental.is_some() || inc_params > 0;
     let lag = ep.incremental.as_ref().and_then(|i| i.lag);

@@ -11,6 +11,8 @@
 //! is produced. Resources without a primary key get no boundary dedup (dlt hashes the whole
 //! row instead).
 
+mod window;
+
 use std::any::Any;
 use std::cmp::Ordering;
 use std::collections::{BTreeSet, HashSet};
@@ -18,7 +20,8 @@ use std::collections::{BTreeSet, HashSet};
 use serde_json::Value;
 
 use crate::def::{
-    IncrementalDef, IncrementalValue, LastValueFunc, Lit, OnCursorValueMissing, TemplatePart,
+    IncrementalDef, IncrementalValue, LastValueFunc, Lit, OnCursorValueMissing, SortOrder,
+    TemplatePart,
 };
 pub use crate::record::cursor::compare;
 use crate::record::cursor::{compare_cursors, compare_to_bound, Bound, Cursor};
@@ -88,6 +91,15 @@ pub struct Incremental {
     last: Option<Cursor<'static>>,
     /// Records must come in cursor order (checkpointed resources).
     ordered: bool,
+    /// `end_value` was given: no state, no dedup.
+    backfill: bool,
+    /// The start bound is closed (`range_start`; a window after the first is always).
+    start_closed: bool,
+    /// The end bound is closed (`range_end`; a window's own end is always open).
+    end_closed: bool,
+    /// A record past the range in the API's `row_order` was seen: later pages hold none in
+    /// range.
+    past: bool,
 }
 
 /// The typed boundary keys of one record type: the state's, and those of the records at the
@@ -104,6 +116,8 @@ trait KeySet: Any + Send + Sync + std::fmt::Debug {
     fn as_any(&mut self) -> &mut dyn Any;
     fn clear_last(&mut self);
     fn last_texts(&self) -> BTreeSet<String>;
+    /// Adds `other`'s keys at the furthest cursor (a window's, of the same record type).
+    fn absorb_last(&mut self, other: &mut dyn KeySet);
 }
 
 impl<K: RecordKey> KeySet for TypedKeys<K> {
@@ -115,6 +129,11 @@ impl<K: RecordKey> KeySet for TypedKeys<K> {
     }
     fn last_texts(&self) -> BTreeSet<String> {
         self.last.iter().map(key_text).collect()
+    }
+    fn absorb_last(&mut self, other: &mut dyn KeySet) {
+        if let Some(o) = other.as_any().downcast_mut::<TypedKeys<K>>() {
+            self.last.extend(o.last.drain());
+        }
     }
 }
 
@@ -188,6 +207,14 @@ impl Incremental {
             (Some(v), None) => Some(v.clone()),
             (None, _) => initial.clone(),
         };
+        // `lookback` is a duration taken off the stored cursor, on top of any lag.
+        let start = match (&stored, def.lookback, start) {
+            (Some(_), Some(secs), Some(v)) => Some(window::shift_secs(
+                &v,
+                -i64::try_from(secs).unwrap_or(i64::MAX),
+            )),
+            (_, _, start) => start,
+        };
         Incremental {
             def,
             values: IncrementalValues {
@@ -200,6 +227,10 @@ impl Incremental {
             keys: None,
             last: None,
             ordered: false,
+            backfill: def.end_value.is_some(),
+            start_closed: def.range_start_closed,
+            end_closed: def.range_end_closed,
+            past: false,
         }
     }
 
@@ -222,7 +253,31 @@ impl Incremental {
     }
 
     fn dedups(&self) -> bool {
-        self.def.range_start_closed && self.def.lag.is_none() && self.values.end.is_none()
+        self.start_closed && self.def.lag.is_none() && self.def.lookback.is_none() && !self.backfill
+    }
+
+    /// Whether the API's `row_order` can end a request sequence early: it runs toward a
+    /// bound of the range (the end when records come in the cursor's direction, else the
+    /// start).
+    pub fn may_stop(&self) -> bool {
+        match self.forward() {
+            Some(true) => self.values.end.is_some(),
+            Some(false) => self.values.start.is_some(),
+            None => false,
+        }
+    }
+
+    /// Whether the API's order runs the way the cursor advances (`asc` with `max`).
+    fn forward(&self) -> Option<bool> {
+        self.def
+            .row_order
+            .map(|o| (o == SortOrder::Asc) == (self.def.last_value_func == LastValueFunc::Max))
+    }
+
+    /// Whether a record past the range in the API's `row_order` was seen since the last
+    /// call (then later pages hold no record in range, and paging may stop); resets it.
+    pub fn take_past(&mut self) -> bool {
+        std::mem::take(&mut self.past)
     }
 
     /// Whether record `index` with this cursor value and primary key (`None` without one) is
@@ -248,15 +303,18 @@ impl Incremental {
             LastValueFunc::Max => o,
             LastValueFunc::Min => o.reverse(),
         };
+        let forward = self.forward();
         if let Some(end) = &self.values.end {
             let o = dir(compare_to_bound(&c, end));
-            if o == Ordering::Greater || (o == Ordering::Equal && !self.def.range_end_closed) {
+            if o == Ordering::Greater || (o == Ordering::Equal && !self.end_closed) {
+                self.past |= forward == Some(true);
                 return Ok(false);
             }
         }
         if let Some(start) = &self.values.start {
             let o = dir(compare_to_bound(&c, start));
-            if o == Ordering::Less || (o == Ordering::Equal && !self.def.range_start_closed) {
+            if o == Ordering::Less || (o == Ordering::Equal && !self.start_closed) {
+                self.past |= forward == Some(false);
                 return Ok(false);
             }
             if o == Ordering::Equal && self.dedups() && !self.seen_keys.is_empty() {
@@ -318,7 +376,7 @@ impl Incremental {
     /// The state to persist after the resource's last page, or at a checkpoint after any page
     /// (`None` for a backfill).
     pub fn state(&self) -> Option<Value> {
-        if self.values.end.is_some() {
+        if self.backfill {
             return None;
         }
         let prior = self.stored.clone().or_else(|| self.values.initial.clone());
@@ -405,6 +463,9 @@ mod tests {
         on_cursor_value_missing: OnCursorValueMissing::Raise,
         range_start_closed: true,
         range_end_closed: false,
+        step: None,
+        lookback: None,
+        row_order: None,
     };
 
     #[test]
