@@ -552,6 +552,13 @@ impl<T> ReadAhead<T> {
     }
 }
 
+/// The incremental start value of the request sequence `inc` tracks (its window's start, or
+/// its parent's), for the declarative steps' cursor comparisons.
+fn start_value(inc: Option<&Mutex<Incremental>>) -> Option<Value> {
+    let inc = inc?.lock().ok()?;
+    inc.value(crate::def::IncrementalValue::StartValue).cloned()
+}
+
 #[cfg(test)]
 mod read_ahead_tests {
     use super::ReadAhead;
@@ -583,11 +590,4 @@ mod read_ahead_tests {
         }
         assert!(!w.may_start(0));
     }
-}
-
-/// The incremental start value of the request sequence `inc` tracks (its window's start, or
-/// its parent's), for the declarative steps' cursor comparisons.
-fn start_value(inc: Option<&Mutex<Incremental>>) -> Option<Value> {
-    let inc = inc?.lock().ok()?;
-    inc.value(crate::def::IncrementalValue::StartValue).cloned()
 }
