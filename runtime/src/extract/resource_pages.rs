@@ -105,7 +105,7 @@ impl ResourcePages<'_> {
         sink: &mut dyn PageSink,
     ) -> Result<(), ExtractError> {
         let snapshot = inc.and_then(|m| m.lock().ok().map(|g| g.values().clone()));
-        let start = start_value(inc);
+        let start = start_value(self.def, inc);
         let fill = Fill {
             def: self.def,
             parent,
@@ -234,7 +234,7 @@ impl ResourcePages<'_> {
             guard,
         } = stream;
         let stop_on_empty = matches!(paginator, Paginator::Range(r) if r.stop_after_empty_page);
-        let start = start_value(inc);
+        let start = start_value(self.def, inc);
         let start = start.as_ref();
         let fetch_page = |i: usize, parts: RequestParts| async move {
             let page = done + 1 + i as u64;
@@ -553,8 +553,12 @@ impl<T> ReadAhead<T> {
 }
 
 /// The incremental start value of the request sequence `inc` tracks (its window's start, or
-/// its parent's), for the declarative steps' cursor comparisons.
-fn start_value(inc: Option<&Mutex<Incremental>>) -> Option<Value> {
+/// its parent's), for the declarative steps' cursor comparisons; `None` without steps, so a
+/// resource without them never locks or copies it.
+fn start_value(def: &ResourceDef, inc: Option<&Mutex<Incremental>>) -> Option<Value> {
+    if def.processing_steps.is_empty() {
+        return None;
+    }
     let inc = inc?.lock().ok()?;
     inc.value(crate::def::IncrementalValue::StartValue).cloned()
 }
