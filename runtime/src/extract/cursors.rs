@@ -7,13 +7,11 @@
 //! where they stopped. A child state of the single shape (written before this) is the start
 //! of every parent it does not list.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
-use futures::StreamExt;
 use serde_json::{Map, Value};
-use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 
-use super::page::DecodedPage;
+use super::in_order::run_in_order;
 use super::request::ParentValues;
 use super::resource_pages::{Forward, PageSink, ResourcePages};
 use super::ExtractError;
@@ -178,46 +176,21 @@ impl ResourcePages<'_> {
         windows: Vec<Incremental>,
         sink: &mut dyn PageSink,
     ) -> Result<(), ExtractError> {
-        type Turn = (mpsc::Receiver<Box<dyn DecodedPage>>, OwnedSemaphorePermit);
-        let permits = Arc::new(Semaphore::new(self.page_concurrency.max(1)));
-        let (order_tx, mut order_rx) = mpsc::unbounded_channel::<Turn>();
-        let run_window = |window: Incremental, tx| async move {
+        let run_window = |window: Incremental, mut pages: Forward| async move {
             let m = Mutex::new(window);
-            self.sequence(parent, Some(&m), &mut Forward(tx)).await?;
+            self.sequence(parent, Some(&m), &mut pages).await?;
             let window = m.into_inner().map_err(|_| poisoned(self.def))?;
             cursor.lock().map_err(|_| poisoned(self.def))?.merge(window);
             Ok::<(), ExtractError>(())
         };
-        let produce = async move {
-            let mut windows = windows.into_iter();
-            let mut running = futures::stream::FuturesUnordered::new();
-            let mut more = true;
-            loop {
-                tokio::select! {
-                    permit = permits.clone().acquire_owned(), if more => {
-                        match (permit, windows.next()) {
-                            (Ok(permit), Some(w)) => {
-                                let (tx, rx) = mpsc::channel(WINDOW_PAGES_AHEAD);
-                                let _ = order_tx.send((rx, permit));
-                                running.push(run_window(w, tx));
-                            }
-                            _ => more = false,
-                        }
-                    }
-                    Some(result) = running.next() => result?,
-                    else => return Ok::<(), ExtractError>(()),
-                }
-            }
-        };
-        let consume = async {
-            while let Some((mut pages, permit)) = order_rx.recv().await {
-                while let Some(page) = pages.recv().await {
-                    sink.deliver(page).await?;
-                }
-                drop(permit);
-            }
-            Ok(())
-        };
-        futures::try_join!(produce, consume).map(|_| ())
+        let windows = futures::stream::iter(windows);
+        run_in_order(
+            windows,
+            self.page_concurrency,
+            WINDOW_PAGES_AHEAD,
+            run_window,
+            sink,
+        )
+        .await
     }
 }

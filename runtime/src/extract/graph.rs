@@ -6,9 +6,10 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 use futures::StreamExt;
 use serde_json::Value;
-use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{mpsc, Semaphore};
 
 use super::cursors::NodeCursor;
+use super::in_order::run_in_order;
 use super::page::{DecodeFn, DecodedPage};
 use super::request::{parent_paths, ParentValues};
 use super::resource_pages::{Forward, PageSink, ResourcePages};
@@ -99,9 +100,6 @@ impl PageSink for &NodeOut {
 /// Pages a parallel child may fetch ahead of its turn to deliver.
 const CHILD_PAGES_AHEAD: usize = 2;
 
-/// A parallel child's pages, on their way to delivery in parent order.
-type PageRx = mpsc::Receiver<Box<dyn DecodedPage>>;
-
 /// One parallel child's run, its pages forwarded.
 async fn run_child(
     pages: &ResourcePages<'_>,
@@ -118,53 +116,15 @@ async fn run_child(
 }
 
 /// Runs one child per parent record, up to `width` at once, and delivers their pages in
-/// parent order. A child whose turn has not come holds at most [`CHILD_PAGES_AHEAD`] pages
-/// and then waits, and at most `width` children are started and not yet delivered, so memory
-/// is bounded by pages, never by how much one parent's child returns.
+/// parent order ([`run_in_order`], at most [`CHILD_PAGES_AHEAD`] pages held per child).
 async fn run_children_in_parallel(
     pages: &ResourcePages<'_>,
     items: impl futures::Stream<Item = ParentMsg> + Send,
     out: &NodeOut,
     width: usize,
 ) -> Result<(), ExtractError> {
-    // A permit is a started child not yet delivered: it travels with the child's page
-    // receiver, in parent order, and is released once the consumer has drained it.
-    let permits = Arc::new(Semaphore::new(width));
-    let (order_tx, mut order_rx) = mpsc::unbounded_channel::<(PageRx, OwnedSemaphorePermit)>();
-    let produce = async move {
-        let mut items = std::pin::pin!(items);
-        let mut running = futures::stream::FuturesUnordered::new();
-        let mut slot = None;
-        let mut more = true;
-        loop {
-            // Every branch is cancel-safe: a stream's next item, a permit, a child's result.
-            tokio::select! {
-                permit = permits.clone().acquire_owned(), if more && slot.is_none() => {
-                    slot = permit.ok();
-                }
-                msg = items.next(), if more && slot.is_some() => match (msg, slot.take()) {
-                    (Some(msg), Some(permit)) => {
-                        let (tx, rx) = mpsc::channel(CHILD_PAGES_AHEAD);
-                        let _ = order_tx.send((rx, permit));
-                        running.push(run_child(pages, msg, Forward(tx)));
-                    }
-                    _ => more = false,
-                },
-                Some(result) = running.next() => result?,
-                else => return Ok::<(), ExtractError>(()),
-            }
-        }
-    };
-    let consume = async {
-        while let Some((mut pages, permit)) = order_rx.recv().await {
-            while let Some(page) = pages.recv().await {
-                (&*out).deliver(page).await?;
-            }
-            drop(permit);
-        }
-        Ok(())
-    };
-    futures::try_join!(produce, consume).map(|_| ())
+    let run = |msg: ParentMsg, child_pages: Forward| run_child(pages, msg, child_pages);
+    run_in_order(items, width, CHILD_PAGES_AHEAD, run, &mut &*out).await
 }
 
 /// Starts every node (given parents-first) and returns the event stream.

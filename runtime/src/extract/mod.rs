@@ -11,6 +11,7 @@ mod cursors;
 mod error;
 mod graph;
 mod guard;
+mod in_order;
 mod json_page;
 mod page;
 mod request;
