@@ -18,7 +18,9 @@ use super::normal_tables::{normal, NormalTables};
 use super::LoadError;
 use crate::def::{DataType, ResourceDef};
 use crate::extract::RowBatch;
-use crate::normalize::{Normalizer, RelationalOptions, RootId, Row, Schema, TableSchema};
+use crate::normalize::{
+    FlatRecord, JsonColumns, Normalizer, RelationalOptions, RootId, Row, Schema, TableSchema,
+};
 use restsource_core::naming::Naming;
 
 /// A destination's side of normalized loading: statements run in the run's transaction, values
@@ -86,6 +88,8 @@ pub(crate) struct NormalWriter {
     batched_keys: bool,
     /// Statement texts, built once per shape.
     statements: Statements,
+    /// The columns typed JSON when the writer was made: what its flattening keeps whole.
+    json: JsonColumns,
 }
 
 /// The statement texts of a resource's tables, built once per shape.
@@ -167,6 +171,7 @@ impl NormalWriter {
         mode: NormalMode,
         root_id: RootId,
     ) -> NormalWriter {
+        let json = JsonColumns::of(&tables.schema);
         NormalWriter {
             normalizer,
             tables,
@@ -179,6 +184,7 @@ impl NormalWriter {
             ddl: Vec::new(),
             batched_keys: true,
             statements: Statements::default(),
+            json,
         }
     }
 
@@ -194,17 +200,24 @@ impl NormalWriter {
         let records = (0..batch.len()).map(|i| {
             let mut record = JsonRow::new(def);
             batch.write_row(i, &mut record);
-            record.finish()
+            self.flatten(record.finish())
         });
-        self.write_records(sql, def.name, records, load_id)
+        let records: Vec<FlatRecord> = records.collect();
+        self.write_flat(sql, def.name, records, load_id)
     }
 
-    /// Normalizes and writes `records` as one page; returns the rows written.
-    fn write_records(
+    /// A record's fields flattened (the schema-free half of normalizing it).
+    fn flatten(&self, fields: Vec<(Field, Value)>) -> FlatRecord {
+        self.normalizer
+            .flatten_record(&self.table, fields, &self.root_id, &self.json)
+    }
+
+    /// Places and writes flattened `records` as one page; returns the rows written.
+    fn write_flat(
         &mut self,
         sql: &mut dyn NormalSql,
         resource: &str,
-        records: impl Iterator<Item = Vec<(Field, Value)>>,
+        records: Vec<FlatRecord>,
         load_id: &str,
     ) -> Result<usize, LoadError> {
         let dialect = sql.dialect();
@@ -217,6 +230,19 @@ impl NormalWriter {
         }
         self.flush(sql)?;
         Ok(rows)
+    }
+
+    /// Normalizes and writes `records` (each an object's fields) as one page.
+    #[cfg(test)]
+    pub fn write_records(
+        &mut self,
+        sql: &mut dyn NormalSql,
+        resource: &str,
+        records: impl Iterator<Item = Vec<(Field, Value)>>,
+        load_id: &str,
+    ) -> Result<usize, LoadError> {
+        let flat = records.map(|r| self.flatten(r)).collect();
+        self.write_flat(sql, resource, flat, load_id)
     }
 
     /// Normalizes and writes one record; returns the number of rows written (all tables).
@@ -232,7 +258,8 @@ impl NormalWriter {
             Value::Object(map) => map.into_iter().map(|(k, v)| (Field::Owned(k), v)).collect(),
             other => vec![(Field::Borrowed("value"), other)],
         };
-        let rows = self.stage(sql.dialect(), resource, fields, load_id)?;
+        let flat = self.flatten(fields);
+        let rows = self.stage(sql.dialect(), resource, flat, load_id)?;
         self.flush(sql)?;
         Ok(rows)
     }
@@ -244,19 +271,12 @@ impl NormalWriter {
         &mut self,
         dialect: Dialect,
         resource: &str,
-        record: Vec<(Field, Value)>,
+        record: FlatRecord,
         load_id: &str,
     ) -> Result<usize, LoadError> {
         let start = self.rows.len();
         self.normalizer
-            .normalize_fields(
-                &mut self.tables.schema,
-                &self.table,
-                record,
-                &self.root_id,
-                load_id,
-                &mut self.rows,
-            )
+            .place_record(&mut self.tables.schema, record, load_id, &mut self.rows)
             .map_err(|source| LoadError::Normalize {
                 resource: resource.to_string(),
                 source,

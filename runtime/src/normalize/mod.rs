@@ -16,6 +16,7 @@
 
 mod coerce;
 mod declared;
+mod flat;
 
 /// A map for the normalizer's per-field lookups (names, columns, tables): hashed with a
 /// per-process random seed, as std's, but several times faster on short keys; every record
@@ -29,13 +30,12 @@ mod stored;
 
 use std::sync::Arc;
 
-use base64::engine::general_purpose::STANDARD_NO_PAD;
-use base64::Engine;
 use restsource_core::names;
-use restsource_core::naming::{digest128, Naming};
-use serde_json::{Map, Value};
+use restsource_core::naming::Naming;
+use serde_json::Value;
 
 use crate::def::{DataType, TablesMode};
+pub(crate) use flat::{FlatRecord, FlatRow, JsonColumns};
 pub use paths::SourcePaths;
 use place::Placement;
 pub use restsource_core::contract::{ContractMode, SchemaContract};
@@ -221,24 +221,6 @@ pub enum NormalizeError {
     },
 }
 
-/// Where [`Normalizer::flatten`] puts what it finds.
-struct Flattened<'a> {
-    /// Columns and their values.
-    flat: &'a mut Vec<(Arc<str>, Value)>,
-    /// Lists by their path inside the row.
-    lists: &'a mut Vec<(Vec<String>, Vec<Value>)>,
-    /// Nested objects still to flatten.
-    stack: &'a mut Vec<(Map<String, Value>, i64, Vec<String>)>,
-}
-
-/// A child row's link to its parent row.
-struct Link<'a> {
-    table: usize,
-    row_id: &'a str,
-    index: usize,
-    root_id: &'a str,
-}
-
 impl Normalizer {
     /// dlt's defaults for a resource: its naming, nesting 1000, no root key, no primary key.
     pub fn new(naming: Naming, system: SystemColumns) -> Normalizer {
@@ -299,27 +281,51 @@ impl Normalizer {
         load_id: &str,
         out: &mut Vec<Row>,
     ) -> Result<(), NormalizeError> {
-        let path = [self.names.list(&self.naming, table)];
-        let name = self.names.table(&self.naming, &path);
-        let budget = i64::from(self.max_nesting);
-        self.row(
-            schema, &path, &name, fields, budget, None, root_id, load_id, out,
-        )
+        let json = JsonColumns::of(schema);
+        let record = self.flatten_record(table, fields, root_id, &json);
+        self.place_record(schema, record, load_id, out)
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn row<K: AsRef<str>>(
+    /// Places a flattened record's rows into `schema` (adding the tables and columns they
+    /// bring, as its contract allows) and appends them to `out`. A row the contract discards
+    /// is dropped with its descendants; its parent stays.
+    pub(crate) fn place_record(
         &self,
         schema: &mut Schema,
-        path: &[String],
-        name: &str,
-        map: impl IntoIterator<Item = (K, Value)>,
-        budget: i64,
-        link: Option<&Link<'_>>,
-        root_id: &RootId,
+        record: FlatRecord,
         load_id: &str,
         out: &mut Vec<Row>,
     ) -> Result<(), NormalizeError> {
+        // Each row's table, `None` once dropped.
+        let mut placed: Vec<Option<usize>> = Vec::with_capacity(record.rows.len());
+        for row in record.rows {
+            let parent = match row.parent {
+                None => None,
+                Some(p) => match placed.get(p).copied().flatten() {
+                    Some(table) => Some(table),
+                    None => {
+                        placed.push(None);
+                        continue;
+                    }
+                },
+            };
+            let table = self.place_flat_row(schema, row, parent, load_id, out)?;
+            placed.push(table);
+        }
+        Ok(())
+    }
+
+    /// One row of [`Normalizer::place_record`]; its table, or `None` when discarded.
+    fn place_flat_row(
+        &self,
+        schema: &mut Schema,
+        row: FlatRow,
+        parent: Option<usize>,
+        load_id: &str,
+        out: &mut Vec<Row>,
+    ) -> Result<Option<usize>, NormalizeError> {
+        let name = &*row.table;
+        let root = row.parent.is_none();
         let existing = schema.table_index(name);
         if existing.is_none_or(|i| !schema.table_at(i).seen_data) {
             match self.contract.tables {
@@ -330,40 +336,16 @@ impl Normalizer {
                     })
                 }
                 // The row and its children are dropped; its parent stays.
-                ContractMode::DiscardRow | ContractMode::DiscardValue => return Ok(()),
+                ContractMode::DiscardRow | ContractMode::DiscardValue => return Ok(None),
             }
         }
-        let (flat, lists) = self.flatten(existing.map(|i| schema.table_at(i)), map, budget);
-        let given_id = flat
-            .iter()
-            .find(|(k, v)| **k == *self.system.row_id && v.as_str().is_some_and(|s| !s.is_empty()))
-            .and_then(|(_, v)| v.as_str().map(str::to_string));
-        let row_id = match (given_id.clone(), link) {
-            (Some(id), _) => id,
-            (None, Some(l)) => digest128(&format!("{}_{name}_{}", l.row_id, l.index)),
-            (None, None) => self.root_row_id(root_id, &flat),
+        let Some(placements) = self.place_row(schema, existing, name, row.flat, root)? else {
+            return Ok(None);
         };
-        let mut system: Vec<(&'static str, Value, DataType)> = Vec::new();
-        match link {
-            Some(l) => {
-                if self.root_key {
-                    system.push((self.system.root_id, l.root_id.into(), DataType::Text));
-                }
-                system.push((self.system.parent_id, l.row_id.into(), DataType::Text));
-                system.push((self.system.list_idx, l.index.into(), DataType::Bigint));
-            }
-            None => system.push((self.system.load_id, load_id.into(), DataType::Text)),
-        }
-        if given_id.is_none() {
-            system.push((self.system.row_id, row_id.as_str().into(), DataType::Text));
-        }
-        let Some(placements) = self.place_row(schema, existing, name, flat, link.is_none())? else {
-            return Ok(());
-        };
-        let table = schema.ensure_table(name, link.map(|l| l.table));
+        let table = schema.ensure_table(name, parent);
         let t = schema.table_at_mut(table);
         t.has_rows = true;
-        let mut cells = Vec::with_capacity(placements.len() + system.len());
+        let mut cells = Vec::with_capacity(placements.len() + row.system.len() + 1);
         for placement in placements {
             match placement {
                 Placement::Existing(i, value) => cells.push((i, value)),
@@ -371,7 +353,8 @@ impl Normalizer {
                 Placement::Skip => {}
             }
         }
-        for (column, value, data_type) in system {
+        let load = root.then(|| (self.system.load_id, Value::from(load_id), DataType::Text));
+        for (column, value, data_type) in load.into_iter().chain(row.system) {
             // Looked up first: the name is only copied for the table's first row.
             let i = match t.column_index(column) {
                 Some(i) => i,
@@ -385,100 +368,7 @@ impl Normalizer {
             cells.push((i, value));
         }
         out.push(Row { table, cells });
-
-        let root_row_id = link.map_or(row_id.as_str(), |l| l.root_id);
-        for (list_path, items) in lists {
-            let mut child_path = path.to_vec();
-            child_path.extend(list_path);
-            // Once per list: every item's row goes to the same table.
-            let child_name = self.names.table(&self.naming, &child_path);
-            for (index, item) in items.into_iter().enumerate() {
-                let link = Link {
-                    table,
-                    row_id: &row_id,
-                    index,
-                    root_id: root_row_id,
-                };
-                let (m, budget) = match item {
-                    Value::Object(m) => (m, budget - 1),
-                    item @ Value::Array(_) => {
-                        (Map::from_iter([(LIST_KEY.to_string(), item)]), budget - 2)
-                    }
-                    item => (Map::from_iter([(VALUE_KEY.to_string(), item)]), budget - 1),
-                };
-                self.row(
-                    schema,
-                    &child_path,
-                    &child_name,
-                    m,
-                    budget,
-                    Some(&link),
-                    root_id,
-                    load_id,
-                    out,
-                )?;
-            }
-        }
-        Ok(())
-    }
-
-    /// dlt's `_flatten`: the row's columns (direct keys in record order, then nested objects'
-    /// keys, the last object met first) and its lists, keyed by their path inside the row.
-    #[allow(clippy::type_complexity)]
-    fn flatten<K: AsRef<str>>(
-        &self,
-        table: Option<&TableSchema>,
-        fields: impl IntoIterator<Item = (K, Value)>,
-        budget: i64,
-    ) -> (Vec<(Arc<str>, Value)>, Vec<(Vec<String>, Vec<Value>)>) {
-        let mut flat: Vec<(Arc<str>, Value)> = Vec::new();
-        let mut lists = Vec::new();
-        let mut stack: Vec<(Map<String, Value>, i64, Vec<String>)> = Vec::new();
-        let mut into = Flattened {
-            flat: &mut flat,
-            lists: &mut lists,
-            stack: &mut stack,
-        };
-        self.flatten_object(table, fields, budget, Vec::new(), &mut into);
-        while let Some((object, level, path)) = into.stack.pop() {
-            self.flatten_object(table, object, level, path, &mut into);
-        }
-        (flat, lists)
-    }
-
-    /// One object's fields into `into`: values into columns, lists aside, nested objects onto
-    /// the stack (so the last object met is flattened first, as dlt does).
-    fn flatten_object<K: AsRef<str>>(
-        &self,
-        table: Option<&TableSchema>,
-        fields: impl IntoIterator<Item = (K, Value)>,
-        level: i64,
-        path: Vec<String>,
-        into: &mut Flattened<'_>,
-    ) {
-        let prefix = path.join(restsource_core::naming::PATH_SEPARATOR);
-        for (key, value) in fields {
-            let key = key.as_ref();
-            let (key_name, column) = self.names.column(&self.naming, &prefix, key);
-            let whole = level <= 0 || table.is_some_and(|t| t.is_json(&column));
-            match value {
-                Value::Object(inner) if !whole => {
-                    let mut inner_path = path.clone();
-                    inner_path.push(key_name.to_string());
-                    into.stack.push((inner, level - 1, inner_path));
-                }
-                Value::Array(items) if !whole => {
-                    let mut list_path = path.clone();
-                    list_path.push(self.names.list(&self.naming, key));
-                    into.lists.push((list_path, items));
-                }
-                value => match into.flat.iter_mut().find(|(k, _)| *k == column) {
-                    // Keys that normalize alike: the later value wins, in the first place.
-                    Some(slot) => slot.1 = value,
-                    None => into.flat.push((column, value)),
-                },
-            }
-        }
+        Ok(Some(table))
     }
 
     /// Every value of a row placed and checked against the contract; `None` when the
@@ -534,28 +424,6 @@ impl Normalizer {
             }
         }
         Ok(Some(placements))
-    }
-
-    /// A root row's id by the resource's [`RootId`] rule.
-    fn root_row_id(&self, rule: &RootId, flat: &[(Arc<str>, Value)]) -> String {
-        match rule {
-            RootId::Given(id) => id.clone(),
-            RootId::Random => STANDARD_NO_PAD.encode(rand::random::<[u8; 10]>()),
-            RootId::KeyHash => {
-                // dlt hashes the key columns' flattened values, keys sorted, compact JSON.
-                let mut key: Vec<(&str, &Value)> = flat
-                    .iter()
-                    .filter(|(k, _)| self.primary_key.iter().any(|p| **p == **k))
-                    .map(|(k, v)| (&**k, v))
-                    .collect();
-                key.sort_by(|a, b| a.0.cmp(b.0));
-                let object: Map<String, Value> = key
-                    .into_iter()
-                    .map(|(k, v)| (k.to_string(), v.clone()))
-                    .collect();
-                digest128(&Value::Object(object).to_string())
-            }
-        }
     }
 }
 

@@ -1,0 +1,271 @@
+//! The half of normalizing a record that needs no schema: its rows (root first, then each
+//! list's rows depth first, as dlt emits them) with their column names, values, row ids and
+//! parent links. It reads nothing that loading changes, so it can run on another thread, ahead
+//! of the writer: the writer only places the rows' values into its schema
+//! ([`Normalizer::place_record`]).
+//!
+//! The one fact it needs from a schema is which columns are typed JSON (their objects and
+//! lists stay whole): those the writer knew when it started (declared, or stored by earlier
+//! runs), as [`JsonColumns`]. A column can only become JSON during a run where nesting runs out
+//! (`max_table_nesting`), and there a value is kept whole anyway.
+
+use std::sync::Arc;
+
+use base64::engine::general_purpose::STANDARD_NO_PAD;
+use base64::Engine;
+use restsource_core::naming::digest128;
+use serde_json::{Map, Value};
+
+use super::{FastMap, Normalizer, RootId, Schema, LIST_KEY, VALUE_KEY};
+use crate::def::DataType;
+
+/// One row of a flattened record, not yet placed in any table's schema.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct FlatRow {
+    /// Its table's name (normalized), shared by the rows of one list.
+    pub table: Arc<str>,
+    /// The index of its parent row in the record's rows; `None` for the root row.
+    pub parent: Option<usize>,
+    /// Columns and values in dlt's order: direct keys in record order, then nested objects'.
+    pub flat: Vec<(Arc<str>, Value)>,
+    /// System columns after the flat ones (the root's load id is added when placed).
+    pub system: Vec<(&'static str, Value, DataType)>,
+}
+
+/// A record's rows, root first.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct FlatRecord {
+    /// The rows in the order they are placed and written.
+    pub rows: Vec<FlatRow>,
+}
+
+/// The columns typed JSON, by table.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct JsonColumns(FastMap<String, Vec<String>>);
+
+impl JsonColumns {
+    /// Every JSON column of `schema`.
+    pub fn of(schema: &Schema) -> JsonColumns {
+        let mut map: FastMap<String, Vec<String>> = FastMap::default();
+        for t in schema.tables() {
+            let json: Vec<String> = t
+                .columns()
+                .iter()
+                .filter(|c| c.data_type == DataType::Json)
+                .map(|c| c.name.clone())
+                .collect();
+            if !json.is_empty() {
+                map.insert(t.name.clone(), json);
+            }
+        }
+        JsonColumns(map)
+    }
+
+    /// The JSON columns of `table`: looked up once per row, not once per field.
+    fn of_table(&self, table: &str) -> &[String] {
+        self.0.get(table).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// Where [`Normalizer::flatten`] puts what it finds.
+struct Flattened<'a> {
+    /// Columns and their values.
+    flat: &'a mut Vec<(Arc<str>, Value)>,
+    /// Lists by their path inside the row.
+    lists: &'a mut Vec<(Vec<String>, Vec<Value>)>,
+    /// Nested objects still to flatten.
+    stack: &'a mut Vec<(Map<String, Value>, i64, Vec<String>)>,
+}
+
+/// A child row's link to its parent row.
+struct Link<'a> {
+    parent: usize,
+    row_id: &'a str,
+    index: usize,
+    root_id: &'a str,
+}
+
+impl Normalizer {
+    /// The rows of a record of table `table` (not yet normalized), given as its fields in
+    /// order, each key once.
+    pub(crate) fn flatten_record<K: AsRef<str>>(
+        &self,
+        table: &str,
+        fields: impl IntoIterator<Item = (K, Value)>,
+        root_id: &RootId,
+        json: &JsonColumns,
+    ) -> FlatRecord {
+        let path = [self.names.list(&self.naming, table)];
+        let name: Arc<str> = self.names.table(&self.naming, &path).into();
+        let mut record = FlatRecord::default();
+        let budget = i64::from(self.max_nesting);
+        self.flat_row(
+            &path,
+            &name,
+            fields,
+            budget,
+            None,
+            root_id,
+            json,
+            &mut record,
+        );
+        record
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn flat_row<K: AsRef<str>>(
+        &self,
+        path: &[String],
+        name: &Arc<str>,
+        fields: impl IntoIterator<Item = (K, Value)>,
+        budget: i64,
+        link: Option<&Link<'_>>,
+        root_id: &RootId,
+        json: &JsonColumns,
+        record: &mut FlatRecord,
+    ) {
+        let json_columns = json.of_table(name);
+        let (flat, lists) = self.flatten(|c| json_columns.iter().any(|n| n == c), fields, budget);
+        let given_id = flat
+            .iter()
+            .find(|(k, v)| **k == *self.system.row_id && v.as_str().is_some_and(|s| !s.is_empty()))
+            .and_then(|(_, v)| v.as_str().map(str::to_string));
+        let row_id = match (given_id.clone(), link) {
+            (Some(id), _) => id,
+            (None, Some(l)) => digest128(&format!("{}_{name}_{}", l.row_id, l.index)),
+            (None, None) => self.root_row_id(root_id, &flat),
+        };
+        let mut system: Vec<(&'static str, Value, DataType)> = Vec::new();
+        if let Some(l) = link {
+            if self.root_key {
+                system.push((self.system.root_id, l.root_id.into(), DataType::Text));
+            }
+            system.push((self.system.parent_id, l.row_id.into(), DataType::Text));
+            system.push((self.system.list_idx, l.index.into(), DataType::Bigint));
+        }
+        if given_id.is_none() {
+            system.push((self.system.row_id, row_id.as_str().into(), DataType::Text));
+        }
+        let me = record.rows.len();
+        record.rows.push(FlatRow {
+            table: name.clone(),
+            parent: link.map(|l| l.parent),
+            flat,
+            system,
+        });
+
+        let root_row_id = link.map_or(row_id.as_str(), |l| l.root_id);
+        for (list_path, items) in lists {
+            let mut child_path = path.to_vec();
+            child_path.extend(list_path);
+            // Once per list: every item's row goes to the same table.
+            let child_name: Arc<str> = self.names.table(&self.naming, &child_path).into();
+            for (index, item) in items.into_iter().enumerate() {
+                let link = Link {
+                    parent: me,
+                    row_id: &row_id,
+                    index,
+                    root_id: root_row_id,
+                };
+                let (m, budget) = match item {
+                    Value::Object(m) => (m, budget - 1),
+                    item @ Value::Array(_) => {
+                        (Map::from_iter([(LIST_KEY.to_string(), item)]), budget - 2)
+                    }
+                    item => (Map::from_iter([(VALUE_KEY.to_string(), item)]), budget - 1),
+                };
+                self.flat_row(
+                    &child_path,
+                    &child_name,
+                    m,
+                    budget,
+                    Some(&link),
+                    root_id,
+                    json,
+                    record,
+                );
+            }
+        }
+    }
+
+    /// dlt's `_flatten`: the row's columns (direct keys in record order, then nested objects'
+    /// keys, the last object met first) and its lists, keyed by their path inside the row.
+    #[allow(clippy::type_complexity)]
+    fn flatten<K: AsRef<str>>(
+        &self,
+        is_json: impl Fn(&str) -> bool,
+        fields: impl IntoIterator<Item = (K, Value)>,
+        budget: i64,
+    ) -> (Vec<(Arc<str>, Value)>, Vec<(Vec<String>, Vec<Value>)>) {
+        let mut flat: Vec<(Arc<str>, Value)> = Vec::new();
+        let mut lists = Vec::new();
+        let mut stack: Vec<(Map<String, Value>, i64, Vec<String>)> = Vec::new();
+        let mut into = Flattened {
+            flat: &mut flat,
+            lists: &mut lists,
+            stack: &mut stack,
+        };
+        self.flatten_object(&is_json, fields, budget, Vec::new(), &mut into);
+        while let Some((object, level, path)) = into.stack.pop() {
+            self.flatten_object(&is_json, object, level, path, &mut into);
+        }
+        (flat, lists)
+    }
+
+    /// One object's fields into `into`: values into columns, lists aside, nested objects onto
+    /// the stack (so the last object met is flattened first, as dlt does).
+    fn flatten_object<K: AsRef<str>>(
+        &self,
+        is_json: &impl Fn(&str) -> bool,
+        fields: impl IntoIterator<Item = (K, Value)>,
+        level: i64,
+        path: Vec<String>,
+        into: &mut Flattened<'_>,
+    ) {
+        let prefix = path.join(restsource_core::naming::PATH_SEPARATOR);
+        for (key, value) in fields {
+            let key = key.as_ref();
+            let (key_name, column) = self.names.column(&self.naming, &prefix, key);
+            let whole = level <= 0 || is_json(&column);
+            match value {
+                Value::Object(inner) if !whole => {
+                    let mut inner_path = path.clone();
+                    inner_path.push(key_name.to_string());
+                    into.stack.push((inner, level - 1, inner_path));
+                }
+                Value::Array(items) if !whole => {
+                    let mut list_path = path.clone();
+                    list_path.push(self.names.list(&self.naming, key));
+                    into.lists.push((list_path, items));
+                }
+                value => match into.flat.iter_mut().find(|(k, _)| *k == column) {
+                    // Keys that normalize alike: the later value wins, in the first place.
+                    Some(slot) => slot.1 = value,
+                    None => into.flat.push((column, value)),
+                },
+            }
+        }
+    }
+
+    /// A root row's id by the resource's [`RootId`] rule.
+    fn root_row_id(&self, rule: &RootId, flat: &[(Arc<str>, Value)]) -> String {
+        match rule {
+            RootId::Given(id) => id.clone(),
+            RootId::Random => STANDARD_NO_PAD.encode(rand::random::<[u8; 10]>()),
+            RootId::KeyHash => {
+                // dlt hashes the key columns' flattened values, keys sorted, compact JSON.
+                let mut key: Vec<(&str, &Value)> = flat
+                    .iter()
+                    .filter(|(k, _)| self.primary_key.iter().any(|p| **p == **k))
+                    .map(|(k, v)| (&**k, v))
+                    .collect();
+                key.sort_by(|a, b| a.0.cmp(b.0));
+                let object: Map<String, Value> = key
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v.clone()))
+                    .collect();
+                digest128(&Value::Object(object).to_string())
+            }
+        }
+    }
+}
