@@ -67,9 +67,15 @@ pub fn load(path: &Path) -> Result<LoadedSpec, Diagnostics> {
     };
     let text = std::fs::read_to_string(path)
         .map_err(|e| file_error(format!("cannot read `{}`: {e}", path.display()), None))?;
-    let mut loaded = load_str(&text, path, format)?;
+    let tables = read_tables(path)?;
+    let mut loaded = load_with(&text, path, format, tables.as_ref().map(|(_, f)| f))?;
     loaded.files = vec![path.to_path_buf()];
-    attach_tables(path, &mut loaded)?;
+    if let Some((tables_path, file)) = tables {
+        for r in &mut loaded.resolved.resources {
+            r.inferred = file.resource(&r.def.name).cloned();
+        }
+        loaded.files.push(tables_path);
+    }
     Ok(loaded)
 }
 
@@ -79,13 +85,15 @@ pub fn tables_file_path(spec: &Path) -> PathBuf {
     spec.with_file_name(format!("{}.tables.json", stem.unwrap_or_default()))
 }
 
-/// Gives each resource its committed inferred tables, when the spec has a tables file; a file
-/// that cannot be read is an error at its own position (it is part of the spec).
-fn attach_tables(spec: &Path, loaded: &mut LoadedSpec) -> Result<(), Diagnostics> {
+/// The committed inferred tables beside `spec` and their path, when there is such a file; a
+/// file that cannot be read is an error at its own position (it is part of the spec).
+fn read_tables(
+    spec: &Path,
+) -> Result<Option<(PathBuf, restsource_core::tables::TablesFile)>, Diagnostics> {
     use restsource_core::tables::{TablesError, TablesFile};
     let path = tables_file_path(spec);
     let Ok(text) = std::fs::read_to_string(&path) else {
-        return Ok(());
+        return Ok(None);
     };
     let file = TablesFile::from_text(&text).map_err(|e| {
         let (line, column) = match &e {
@@ -108,27 +116,7 @@ fn attach_tables(spec: &Path, loaded: &mut LoadedSpec) -> Result<(), Diagnostics
             source_line: text.lines().nth(line - 1).unwrap_or_default().to_string(),
         }])
     })?;
-    for r in &mut loaded.resolved.resources {
-        r.inferred = file.resource(&r.def.name).cloned();
-        // The warning that an undeclared key column has no type is moot once the file types it.
-        let Some(tables) = &r.inferred else { continue };
-        let Some(root) = tables.root() else { continue };
-        for key in &r.def.primary_key {
-            let typed = root
-                .columns
-                .iter()
-                .any(|c| c.path.as_deref() == Some(std::slice::from_ref(key)));
-            if typed {
-                let moot = format!(
-                    "primary key column `{key}` of resource `{}` is not among the declared columns",
-                    r.def.name
-                );
-                loaded.warnings.retain(|w| w.message != moot);
-            }
-        }
-    }
-    loaded.files.push(path);
-    Ok(())
+    Ok(Some((path, file)))
 }
 
 /// Parses, validates and resolves spec text; `file` is only used in messages and for the
@@ -137,6 +125,16 @@ pub fn load_str(
     text: &str,
     file: impl AsRef<Path>,
     format: Format,
+) -> Result<LoadedSpec, Diagnostics> {
+    load_with(text, file, format, None)
+}
+
+/// [`load_str`] knowing the spec's committed inferred tables, if any.
+fn load_with(
+    text: &str,
+    file: impl AsRef<Path>,
+    format: Format,
+    inferred: Option<&restsource_core::tables::TablesFile>,
 ) -> Result<LoadedSpec, Diagnostics> {
     let file: PathBuf = file.as_ref().to_path_buf();
     let src = locate::SourceText::new(file.clone(), text);
@@ -174,6 +172,7 @@ pub fn load_str(
         index: &read.index,
         failed_names: &read.failed_names,
         handles: &read.handles,
+        inferred,
     };
     let resolved = resolve::resolve(inputs, &src, &stem, &mut diags);
     read::mask_literals(&mut diags, &literals, &src);

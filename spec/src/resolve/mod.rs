@@ -32,9 +32,24 @@ pub(crate) struct R<'a> {
     src: &'a SourceText<'a>,
     handles: &'a Handles<'a>,
     diags: &'a mut Vec<Diagnostic>,
+    /// The inferred tables committed beside the spec, if any.
+    inferred: Option<&'a restsource_core::tables::TablesFile>,
 }
 
 impl R<'_> {
+    /// Whether the inferred tables type top-level column `key` of `resource`'s root table.
+    pub(crate) fn infers_key(&self, resource: &str, key: &str) -> bool {
+        let root = self
+            .inferred
+            .and_then(|f| f.resource(resource))
+            .and_then(|t| t.root());
+        root.is_some_and(|root| {
+            root.columns
+                .iter()
+                .any(|c| c.path.as_deref() == Some(std::slice::from_ref(&key.to_string())))
+        })
+    }
+
     /// `file:line:col` of `site`, for messages that name a second place (a diagnostic points
     /// at one).
     pub(crate) fn position(&self, site: &Site) -> String {
@@ -90,6 +105,9 @@ pub(crate) struct Inputs<'s> {
     pub failed_names: &'s [String],
     /// The positioned values the spec was read from, for locating diagnostics.
     pub handles: &'s Handles<'s>,
+    /// The inferred tables committed beside the spec (`restsource infer`), if any: a key
+    /// column they type needs no warning that it is undeclared.
+    pub inferred: Option<&'s restsource_core::tables::TablesFile>,
 }
 
 /// Resolves a read spec; problems go to `diags`. `None` when a resource could not be resolved.
@@ -103,6 +121,7 @@ pub(crate) fn resolve(
         src,
         handles: inputs.handles,
         diags,
+        inferred: inputs.inferred,
     };
     let spec = inputs.spec;
     let at = |k: usize| inputs.index.get(k).copied().unwrap_or(k);

@@ -100,7 +100,7 @@ pub(crate) fn table(r: &mut R<'_>, i: usize, m: &Merged) -> Option<Table> {
 
     if !columns_decl.is_empty() {
         for k in &primary_key {
-            if !columns_decl.iter().any(|(n, _)| n == k) {
+            if !columns_decl.iter().any(|(n, _)| n == k) && !r.infers_key(&m.name, k) {
                 // A warning, not an error: dlt accepts this (its conformance config valid/013
                 // does it), the column is then simply untyped.
                 r.warn(
