@@ -42,3 +42,27 @@ pub struct IncrementalDef<S = &'static str, P = &'static [PathStep], V = Lit> {
     /// page holds a record past the range in that order.
     pub row_order: Option<SortOrder>,
 }
+
+impl IncrementalDef {
+    /// A cursor at `path` (written as `path_text`) with dlt's defaults for everything else:
+    /// no initial or end value, no query parameters, `max`, no lag, a missing cursor raises,
+    /// the range `[start, end)`, no windows, no lookback, no row order.
+    pub const fn cursor(path_text: &'static str, path: &'static [PathStep]) -> IncrementalDef {
+        IncrementalDef {
+            cursor_path_text: path_text,
+            cursor_path: path,
+            initial_value: None,
+            end_value: None,
+            start_param: None,
+            end_param: None,
+            last_value_func: LastValueFunc::Max,
+            lag: None,
+            on_cursor_value_missing: OnCursorValueMissing::Raise,
+            range_start_closed: true,
+            range_end_closed: false,
+            step: None,
+            lookback: None,
+            row_order: None,
+        }
+    }
+}

@@ -13,23 +13,13 @@ use restsource_runtime::record::{Extra, Record, RowWriter};
 use restsource_runtime::secret::SecretValues;
 use serde_json::{json, Value};
 
+/// The cursor path `ts`: a constant so a `const` definition can borrow it.
+const TS_PATH: &[PathStep] = &[PathStep::key("ts")];
+
 /// Cursor `ts` (undeclared, in the extras), closed start: boundary dedup applies.
 const BY_TS: EndpointDef = EndpointDef {
     incremental: Some(IncrementalDef {
-        cursor_path_text: "ts",
-        cursor_path: &[PathStep::key("ts")],
-        initial_value: None,
-        end_value: None,
-        start_param: None,
-        end_param: None,
-        last_value_func: LastValueFunc::Max,
-        lag: None,
-        on_cursor_value_missing: OnCursorValueMissing::Raise,
-        range_start_closed: true,
-        range_end_closed: false,
-        step: None,
-        lookback: None,
-        row_order: None,
+        ..IncrementalDef::cursor("ts", TS_PATH)
     }),
     ..ENDPOINT
 };

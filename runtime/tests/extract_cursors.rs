@@ -12,23 +12,15 @@ use restsource_runtime::extract::{ExtractEvent, Extractor, ResourceHandle, Start
 use restsource_runtime::secret::SecretValues;
 use serde_json::{json, Value};
 
+/// The cursor path `ts`: a constant so a `const` definition can borrow it.
+const TS_PATH: &[PathStep] = &[PathStep::key("ts")];
+
 record_type!(Item, &RESOURCE);
 
 const CURSOR: IncrementalDef = IncrementalDef {
-    cursor_path_text: "ts",
-    cursor_path: &[PathStep::key("ts")],
     initial_value: Some(Lit::Int(0)),
-    end_value: None,
     start_param: Some("since"),
-    end_param: None,
-    last_value_func: LastValueFunc::Max,
-    lag: None,
-    on_cursor_value_missing: OnCursorValueMissing::Raise,
-    range_start_closed: true,
-    range_end_closed: false,
-    step: None,
-    lookback: None,
-    row_order: None,
+    ..IncrementalDef::cursor("ts", TS_PATH)
 };
 
 const EVENTS: ResourceDef = ResourceDef {

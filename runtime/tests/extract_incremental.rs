@@ -9,6 +9,9 @@ use restsource_runtime::extract::{ExtractEvent, Extractor, ResourceHandle, Start
 use restsource_runtime::secret::SecretValues;
 use serde_json::json;
 
+/// The cursor path `ts`: a constant so a `const` definition can borrow it.
+const TS_PATH: &[PathStep] = &[PathStep::key("ts")];
+
 const INC: ResourceDef = ResourceDef {
     name: "events",
     endpoint: EndpointDef {
@@ -19,20 +22,10 @@ const INC: ResourceDef = ResourceDef {
             )])),
         )],
         incremental: Some(IncrementalDef {
-            cursor_path_text: "ts",
-            cursor_path: &[PathStep::key("ts")],
             initial_value: Some(Lit::Int(10)),
-            end_value: None,
             start_param: Some("start"),
-            end_param: None,
-            last_value_func: LastValueFunc::Max,
-            lag: None,
             on_cursor_value_missing: OnCursorValueMissing::Exclude,
-            range_start_closed: true,
-            range_end_closed: false,
-            step: None,
-            lookback: None,
-            row_order: None,
+            ..IncrementalDef::cursor("ts", TS_PATH)
         }),
         ..ENDPOINT
     },

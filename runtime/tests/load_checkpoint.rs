@@ -21,21 +21,13 @@ use restsource_runtime::pipeline::{LoadReport, Pipeline, PipelineError, Pipeline
 use restsource_runtime::record::{ColumnValue, Record, RowWriter};
 use serde_json::{json, Value};
 
+/// The cursor path `id`: a constant so a `const` definition can borrow it.
+const ID_PATH: &[PathStep] = &[PathStep::key("id")];
+
 const INCREMENTAL: IncrementalDef = IncrementalDef {
-    cursor_path_text: "id",
-    cursor_path: &[PathStep::key("id")],
     initial_value: Some(Lit::Int(0)),
-    end_value: None,
     start_param: Some("since"),
-    end_param: None,
-    last_value_func: LastValueFunc::Max,
-    lag: None,
-    on_cursor_value_missing: OnCursorValueMissing::Raise,
-    range_start_closed: true,
-    range_end_closed: false,
-    step: None,
-    lookback: None,
-    row_order: None,
+    ..IncrementalDef::cursor("id", ID_PATH)
 };
 
 const DATA: &[PathStep] = &[PathStep::key("data")];

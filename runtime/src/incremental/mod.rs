@@ -452,20 +452,8 @@ mod tests {
     use serde_json::json;
 
     const DEF: IncrementalDef = IncrementalDef {
-        cursor_path_text: "updated_at",
-        cursor_path: &[],
         initial_value: Some(Lit::Int(10)),
-        end_value: None,
-        start_param: None,
-        end_param: None,
-        last_value_func: LastValueFunc::Max,
-        lag: None,
-        on_cursor_value_missing: OnCursorValueMissing::Raise,
-        range_start_closed: true,
-        range_end_closed: false,
-        step: None,
-        lookback: None,
-        row_order: None,
+        ..IncrementalDef::cursor("updated_at", &[])
     };
 
     #[test]

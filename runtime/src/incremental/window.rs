@@ -161,27 +161,17 @@ impl Incremental {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::def::{IncrementalDef, Lit, OnCursorValueMissing, Static, Template, TemplatePart};
+    use crate::def::{IncrementalDef, Lit, Static, Template, TemplatePart};
     use crate::record::cursor::Cursor;
     use serde_json::json;
 
     static DEF: IncrementalDef = IncrementalDef {
-        cursor_path_text: "ts",
-        cursor_path: &[],
         initial_value: Some(Lit::Str::<Static>(Template(&[TemplatePart::Lit(
             "2024-01-01",
         )]))),
-        end_value: None,
-        start_param: None,
-        end_param: None,
-        last_value_func: LastValueFunc::Max,
-        lag: None,
-        on_cursor_value_missing: OnCursorValueMissing::Raise,
-        range_start_closed: true,
-        range_end_closed: false,
         step: Some(2 * 86_400),
         lookback: Some(86_400),
-        row_order: None,
+        ..IncrementalDef::cursor("ts", &[])
     };
 
     fn bounds(w: &Incremental) -> (Value, Value) {
