@@ -11,6 +11,7 @@
 
 mod attempt;
 mod auth;
+mod body_rest;
 mod error;
 mod limit;
 mod redact;
@@ -21,6 +22,7 @@ mod retry;
 mod send;
 mod token;
 
+pub use body_rest::BodyRest;
 pub use error::HttpError;
 pub use limit::RateLimiter;
 pub use redact::{Redactor, EXCERPT_CHARS};

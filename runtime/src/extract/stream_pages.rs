@@ -1,0 +1,185 @@
+//! A response that is one top-level JSON array, read as it arrives: its records are decoded
+//! and delivered in batches of `stream_batch`, so memory is bounded by a batch (plus one
+//! received chunk and the largest record), not by the body.
+//!
+//! When: [`ResourcePages::may_stream`] says nothing but the records is needed from the body
+//! (records at the root, a paginator reading no body path, no response action on body
+//! content), and the successful body's first byte that is not white space is `[`. A body
+//! read this way is one page for the paginator, the page limit and the page counter; the
+//! body size limit bounds each record instead of the body.
+//!
+//! Failures: a body that breaks off mid-stream is not retried (the records before the break
+//! were delivered; the run's one transaction drops them with the failed run) and fails the
+//! resource naming the URL and the byte offset; malformed JSON names the page, the URL, the
+//! record index and the byte offset.
+
+use std::sync::Mutex;
+
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+
+use super::array_split::{ArraySplitter, SplitError};
+use super::guard::{PageFacts, PageGuard};
+use super::page::Budget;
+use super::request::ParentValues;
+use super::resource_pages::{PageSink, ResourcePages};
+use super::ExtractError;
+use crate::def::Method;
+use crate::http::{BodyRest, HttpError, Response};
+use crate::incremental::Incremental;
+use crate::select::{SelectError, Selected};
+
+/// What the paginator needs to know of a streamed page.
+pub(super) struct Streamed {
+    pub headers: HeaderMap,
+    /// Redacted URL.
+    pub shown: String,
+    /// Records the API sent (before any filter).
+    pub count: usize,
+    /// Paging stops (the record limit, or `row_order` saw a record past the range).
+    pub stop: bool,
+}
+
+/// Where the records of a streamed page go.
+pub(super) struct StreamTo<'a, 'b> {
+    pub parent: Option<&'a ParentValues>,
+    pub inc: Option<&'a Mutex<Incremental>>,
+    /// The sequence's incremental start value, for the declarative steps.
+    pub start: Option<&'a Value>,
+    /// Whether the selector was detected (for the guard's messages).
+    pub detected: bool,
+    pub guard: &'a mut PageGuard,
+    pub budget: &'a mut Budget,
+    pub sink: &'b mut dyn PageSink,
+}
+
+impl ResourcePages<'_> {
+    /// Reads `resp` (whose `rest` is set) record by record, delivering batches.
+    pub(super) async fn stream_array(
+        &self,
+        mut resp: Response,
+        page: u64,
+        to: StreamTo<'_, '_>,
+    ) -> Result<Streamed, ExtractError> {
+        let shown = self.http.redactor().url(&resp.url);
+        let Some(mut rest) = resp.rest.take() else {
+            return Err(ExtractError::Config {
+                resource: self.def.name.to_string(),
+                message: "a streamed page without its body (a bug)".into(),
+            });
+        };
+        let facts = PageFacts {
+            page,
+            url: &shown,
+            body: &[],
+            selected: Selected::List,
+            records: 0,
+            selector: &[],
+            detected: to.detected,
+        };
+        to.guard.check(&facts, self.http.redactor())?;
+        let mut split = ArraySplitter::new(self.max_record_bytes);
+        let malformed = |e: SplitError| {
+            let message = format!("streamed JSON array, byte {}: {}", e.offset, e.message);
+            self.decode_error(page, &shown, SelectError::page(message))
+        };
+        split.feed(&resp.body).map_err(malformed)?;
+        let mut out = Streamed {
+            headers: std::mem::take(&mut resp.headers),
+            shown: shown.clone(),
+            count: 0,
+            stop: false,
+        };
+        let mut batches = 0u64;
+        let StreamTo {
+            parent,
+            inc,
+            start,
+            budget,
+            sink,
+            ..
+        } = to;
+        loop {
+            if split.ready() >= self.stream_batch.max(1) {
+                batches += 1;
+                let records = self.take_batch(&mut split, page, &shown, start, &mut out)?;
+                out.stop = self
+                    .deliver(records, parent, inc, page, budget, sink)
+                    .await?;
+                if out.stop || self.first_batch_only {
+                    // Dropping `rest` closes the connection: no more of the body is read.
+                    return Ok(out);
+                }
+            }
+            match rest.chunk().await {
+                Ok(Some(chunk)) => split.feed(&chunk).map_err(malformed)?,
+                Ok(None) => break,
+                Err(message) => return Err(self.broke_off(&split, &shown, message)),
+            }
+        }
+        split.finish().map_err(malformed)?;
+        if split.ready() > 0 || batches == 0 {
+            let records = self.take_batch(&mut split, page, &shown, start, &mut out)?;
+            out.stop = self
+                .deliver(records, parent, inc, page, budget, sink)
+                .await?;
+        }
+        Ok(out)
+    }
+
+    /// Decodes the records collected so far (after the declarative steps), counting them.
+    fn take_batch(
+        &self,
+        split: &mut ArraySplitter,
+        page: u64,
+        shown: &str,
+        start: Option<&Value>,
+        out: &mut Streamed,
+    ) -> Result<Box<dyn super::page::DecodedPage>, ExtractError> {
+        let first = split.taken();
+        let offset = split.offset();
+        let (batch, n) = split.take_batch();
+        let (records, _, dropped) = self.decode_body(&batch, &[], start).map_err(|e| {
+            // Indexes count from the body's first record, as on a buffered page.
+            let index = e.index.map(|i| i + first as usize);
+            let message = match index {
+                Some(_) => e.message,
+                None => format!(
+                    "streamed JSON array, records {first} to {} (before byte {offset}): {}",
+                    first + n as u64,
+                    e.message
+                ),
+            };
+            let e = SelectError {
+                index,
+                field: e.field,
+                message,
+            };
+            self.decode_error(page, shown, e)
+        })?;
+        out.count += records.len() + dropped;
+        Ok(records)
+    }
+
+    /// The error of a body that broke off mid-stream.
+    fn broke_off(&self, split: &ArraySplitter, shown: &str, message: String) -> ExtractError {
+        let source = HttpError::Transport {
+            method: match self.def.endpoint.method {
+                Method::Get => "GET",
+                Method::Post => "POST",
+            },
+            url: shown.to_string(),
+            retries: 0,
+            message: format!(
+                "the body broke off at byte {} of a streamed JSON array, after {} records \
+                 (a streamed body is not retried: its first records were delivered): {message}",
+                split.offset(),
+                split.taken() + split.ready() as u64
+            ),
+        };
+        ExtractError::Http {
+            resource: self.def.name.to_string(),
+            source: Box::new(source),
+        }
+    }
+}
