@@ -180,6 +180,10 @@ pub struct ExtractOptions {
     /// JSON array whose other content nothing needs; default 1000). Bounds the memory such
     /// a response takes, whatever its size.
     pub stream_batch: usize,
+    /// Bytes of such a response read whole before it is read as a stream (default 8 MiB):
+    /// a shorter one is one page, as any body, and a failure while reading it is retried;
+    /// a longer one is delivered in batches and not retried once records were delivered.
+    pub stream_after_bytes: usize,
 }
 
 impl Default for ExtractOptions {
@@ -194,6 +198,7 @@ impl Default for ExtractOptions {
             window_end: None,
             max_records: None,
             stream_batch: 1000,
+            stream_after_bytes: 8 * 1024 * 1024,
         }
     }
 }
@@ -309,6 +314,7 @@ impl Extractor {
             base_url,
             max_body_bytes: self.options.max_body_bytes,
             backoff_scale: self.options.backoff_scale,
+            stream_after_bytes: self.options.stream_after_bytes,
         };
         HttpClient::new(self.def, self.secrets.clone(), cc, self.counters.clone())
             .map(Arc::new)

@@ -204,6 +204,9 @@ impl ResourcePages<'_> {
                         .collect::<Vec<_>>(),
                 );
             }
+            if rows && !paginator.value_paths().is_empty() {
+                return Err(self.lines_paginator(&paginator, &resp));
+            }
             let sel = selector.as_deref().unwrap_or(&[]);
             let fetched = self.decode(resp, if rows { &[] } else { sel }, page, start.as_ref())?;
             guard.set_paginator(paginator.name());
@@ -593,6 +596,24 @@ impl ResourcePages<'_> {
             );
         }
         Ok(past || limited)
+    }
+
+    /// The error of a paginator reading a body path from a JSON Lines or CSV body (one whose
+    /// content type said so; a spec saying so up front is refused when it is read).
+    fn lines_paginator(&self, paginator: &Paginator, resp: &Response) -> ExtractError {
+        let ct = resp.content_type().unwrap_or("no content type");
+        ExtractError::Paginator {
+            resource: self.name(),
+            paginator: paginator.name(),
+            message: format!(
+                "it reads a path of a JSON body, but the response is JSON Lines or CSV ({}), \
+                 which has none; page it by headers (`header_link`, `header_cursor`) or by \
+                 counting records (`offset` or `page_number` without `total_path` and \
+                 `has_more_path`)",
+                self.http.redactor().excerpt(ct, crate::http::EXCERPT_CHARS)
+            ),
+            url: self.http.redactor().url(&resp.url),
+        }
     }
 
     /// Whether the next response may be read as a stream when it is a top-level JSON array:

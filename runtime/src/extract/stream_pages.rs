@@ -25,7 +25,10 @@ use super::request::ParentValues;
 use super::resource_pages::{PageSink, ResourcePages};
 use super::ExtractError;
 use crate::def::Method;
-use crate::http::{BodyRest, HttpError, Response};
+use crate::http::{HttpError, Response};
+
+/// Bytes of the already-read start of a body fed to the splitter at once.
+const PIECE: usize = 64 * 1024;
 use crate::incremental::Incremental;
 use crate::select::{SelectError, Selected};
 
@@ -83,7 +86,6 @@ impl ResourcePages<'_> {
             let message = format!("streamed JSON array, byte {}: {}", e.offset, e.message);
             self.decode_error(page, &shown, SelectError::page(message))
         };
-        split.feed(&resp.body).map_err(malformed)?;
         let mut out = Streamed {
             headers: std::mem::take(&mut resp.headers),
             shown: shown.clone(),
@@ -91,6 +93,7 @@ impl ResourcePages<'_> {
             stop: false,
         };
         let mut batches = 0u64;
+        let mut pending = std::mem::take(&mut resp.body);
         let StreamTo {
             parent,
             inc,
@@ -110,6 +113,12 @@ impl ResourcePages<'_> {
                     // Dropping `rest` closes the connection: no more of the body is read.
                     return Ok(out);
                 }
+            }
+            // The bytes read before streaming began go in pieces, so batches keep their size.
+            if !pending.is_empty() {
+                let piece = pending.split_to(pending.len().min(PIECE));
+                split.feed(&piece).map_err(malformed)?;
+                continue;
             }
             match rest.chunk().await {
                 Ok(Some(chunk)) => split.feed(&chunk).map_err(malformed)?,

@@ -151,8 +151,8 @@ impl HttpClient {
         Failure::Retryable { kind, message }
     }
 
-    /// Reads the body up to its first byte that is not white space: when that opens a JSON
-    /// array, the bytes so far and the unread rest; otherwise the whole body, as
+    /// Reads the body until it is known to be a JSON array longer than `stream_after_bytes`:
+    /// then the bytes so far and the unread rest; otherwise the whole body, as
     /// [`read_body`](Self::read_body) reads it (so its failures are retried as usual).
     async fn read_array_start(
         &self,
@@ -163,12 +163,14 @@ impl HttpClient {
         let mut buf = Vec::new();
         loop {
             if let Some(&first) = buf.iter().find(|b: &&u8| !b.is_ascii_whitespace()) {
-                if first == b'[' {
+                if first != b'[' {
+                    break;
+                }
+                if buf.len() >= self.stream_after_bytes {
                     let rest =
                         BodyRest::new(resp, self.counters.clone(), self.redactor.clone());
                     return Ok((Bytes::from(buf), Some(rest)));
                 }
-                break;
             }
             match resp.chunk().await {
                 Ok(Some(chunk)) => {
