@@ -9,6 +9,7 @@
 use axum::body::Body;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
 
 /// Records generated per body chunk.
 const PER_CHUNK: u64 = 500;
@@ -60,8 +61,16 @@ pub(crate) fn bulk(query: &[(String, String)]) -> Response {
         }
         Ok(bytes::Bytes::from(out))
     });
-    let mut response = (StatusCode::OK, Body::from_stream(futures::stream::iter(chunks)))
-        .into_response();
+    // A pause before each chunk lets the server send what came before: without it an error
+    // could reach the socket before any of the body did.
+    let paced = futures::stream::iter(chunks).then(|chunk| async move {
+        tokio::task::yield_now().await;
+        if chunk.is_err() {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        chunk
+    });
+    let mut response = (StatusCode::OK, Body::from_stream(paced)).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),

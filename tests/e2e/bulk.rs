@@ -137,15 +137,25 @@ async fn malformed_json_mid_stream_names_the_page_url_record_and_offset() {
         stream_batch: 100,
         ..fast_options()
     };
-    let err = run(source(&api, options).extractor(), &only("bulk_malformed"), &db)
-        .await
-        .unwrap_err()
-        .to_string();
+    let err = run(
+        source(&api, options).extractor(),
+        &only("bulk_malformed"),
+        &db,
+    )
+    .await
+    .unwrap_err()
+    .to_string();
     let url = format!(
         "{}/v1/bulk?count=5000&malformed_at=1500&api_key=***",
         api.base_url()
     );
-    let want = format!("resource `bulk_malformed`: page 1 ({url}): streamed JSON array, records 1400 to ");
+    // Batches of 100: record 1499 (id 1500, broken) is in records 1400 to 1499.
+    let broken = br#"{"id": 1, "name": }"#.len();
+    let want = format!(
+        "resource `bulk_malformed`: page 1 ({url}): record 1499, field `name`: expected value \
+         (streamed JSON array: records 1400 to 1499, ending before byte {})",
+        bytes_before(1499) + 2 + broken
+    );
     assert!(err.contains(&want), "{err}\nwant: {want}");
 }
 
@@ -188,8 +198,15 @@ async fn limit_records_stops_a_stream_and_a_paginated_resource_at_n_records() {
         } else {
             &bulk::INVENTORY_PAGES
         };
-        let ids: Vec<_> = table_rows(&db, def).iter().map(|r| r["id"].clone()).collect();
-        assert_eq!(ids, (1..=150).map(Value::from).collect::<Vec<_>>(), "{resource}");
+        let ids: Vec<_> = table_rows(&db, def)
+            .iter()
+            .map(|r| r["id"].clone())
+            .collect();
+        assert_eq!(
+            ids,
+            (1..=150).map(Value::from).collect::<Vec<_>>(),
+            "{resource}"
+        );
     }
 }
 
@@ -202,8 +219,12 @@ async fn bulk_peak_memory() {
     let resource = std::env::var("BULK_RESOURCE").unwrap_or_else(|_| "bulk_items".into());
     let api = MockApi::start(MockConfig::default()).await;
     let db = scratch_db("bulk-memory");
-    let report = run(source(&api, fast_options()).extractor(), &only(&resource), &db)
-        .await
-        .expect("run");
+    let report = run(
+        source(&api, fast_options()).extractor(),
+        &only(&resource),
+        &db,
+    )
+    .await
+    .expect("run");
     println!("{report}");
 }

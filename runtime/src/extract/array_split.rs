@@ -109,12 +109,22 @@ impl ArraySplitter {
     }
 
     /// Consumes `bytes`, collecting every element that ends in them.
+    #[cfg(test)]
     pub fn feed(&mut self, bytes: &[u8]) -> Result<(), SplitError> {
-        for &b in bytes {
+        self.feed_until(bytes, usize::MAX).map(|_| ())
+    }
+
+    /// Consumes `bytes` until `cap` complete elements are collected (or `bytes` ends): the
+    /// bytes consumed. So a batch holds exactly `cap` records however the body is chunked.
+    pub fn feed_until(&mut self, bytes: &[u8], cap: usize) -> Result<usize, SplitError> {
+        for (i, &b) in bytes.iter().enumerate() {
             self.byte(b)?;
             self.offset += 1;
+            if self.count >= cap {
+                return Ok(i + 1);
+            }
         }
-        Ok(())
+        Ok(bytes.len())
     }
 
     /// The body ended: an error unless the array was closed.
@@ -283,7 +293,10 @@ mod tests {
                 message: "expected a record, found `]`".into()
             }
         );
-        assert_eq!(err("[1 2]").message, "expected `,` or `]` after a record, found `2`");
+        assert_eq!(
+            err("[1 2]").message,
+            "expected `,` or `]` after a record, found `2`"
+        );
         assert_eq!(err("[1],").offset, 3);
         assert_eq!(
             err(r#"[{"a":1},{"a""#),
@@ -295,6 +308,10 @@ mod tests {
         let big = format!("[\"{}\"]", "x".repeat(70));
         let e = err(&big);
         assert_eq!(e.offset, 1);
-        assert!(e.message.starts_with("record 0 is larger than the limit of 64 bytes"), "{e:?}");
+        assert!(
+            e.message
+                .starts_with("record 0 is larger than the limit of 64 bytes"),
+            "{e:?}"
+        );
     }
 }

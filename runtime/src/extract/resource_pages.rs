@@ -14,8 +14,8 @@ use super::body_format::records_array;
 use super::cursors::NodeCursor;
 use super::guard::{PageFacts, PageGuard};
 use super::page::{Budget, DecodeFn, DecodedPage};
-use super::stream_pages::StreamTo;
 use super::request::{endpoint_auth, first_request, Fill, ParentValues};
+use super::stream_pages::StreamTo;
 use super::ExtractError;
 use crate::def::{Method, PathStep, ResourceDef, ResponseFormat, SourceDef};
 use crate::http::{Body, HttpClient, HttpMethod, HttpRequest, Outcome, Response};
@@ -386,10 +386,10 @@ impl ResourcePages<'_> {
             self.def.endpoint.response_actions,
         )
         .await
-            .map_err(|source| ExtractError::Http {
-                resource: self.name(),
-                source: Box::new(source),
-            })?;
+        .map_err(|source| ExtractError::Http {
+            resource: self.name(),
+            source: Box::new(source),
+        })?;
         let Outcome::Response(resp) = outcome else {
             tracing::debug!(
                 resource = self.def.name,
@@ -638,25 +638,23 @@ impl ResourcePages<'_> {
         req: &HttpRequest,
     ) -> Result<bytes::Bytes, ExtractError> {
         let limit = self.max_record_bytes;
-        rest.read_all(resp.body.clone(), limit)
-            .await
-            .map_err(|e| {
-                let url = self.http.redactor().url(&resp.url);
-                let method = req.method.as_str();
-                let source = match e {
-                    None => crate::http::HttpError::TooLarge { method, url, limit },
-                    Some(message) => crate::http::HttpError::Transport {
-                        method,
-                        url,
-                        retries: 0,
-                        message,
-                    },
-                };
-                ExtractError::Http {
-                    resource: self.name(),
-                    source: Box::new(source),
-                }
-            })
+        rest.read_all(resp.body.clone(), limit).await.map_err(|e| {
+            let url = self.http.redactor().url(&resp.url);
+            let method = req.method.as_str();
+            let source = match e {
+                None => crate::http::HttpError::TooLarge { method, url, limit },
+                Some(message) => crate::http::HttpError::Transport {
+                    method,
+                    url,
+                    retries: 0,
+                    message,
+                },
+            };
+            ExtractError::Http {
+                resource: self.name(),
+                source: Box::new(source),
+            }
+        })
     }
 }
 

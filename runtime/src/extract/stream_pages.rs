@@ -1,6 +1,6 @@
 //! A response that is one top-level JSON array, read as it arrives: its records are decoded
 //! and delivered in batches of `stream_batch`, so memory is bounded by a batch (plus one
-//! received chunk and the largest record), not by the body.
+//! received chunk and the bytes read before streaming began), not by the body.
 //!
 //! When: [`ResourcePages::may_stream`] says nothing but the records is needed from the body
 //! (records at the root, a paginator reading no body path, no response action on body
@@ -26,9 +26,6 @@ use super::resource_pages::{PageSink, ResourcePages};
 use super::ExtractError;
 use crate::def::Method;
 use crate::http::{HttpError, Response};
-
-/// Bytes of the already-read start of a body fed to the splitter at once.
-const PIECE: usize = 64 * 1024;
 use crate::incremental::Incremental;
 use crate::select::{SelectError, Selected};
 
@@ -93,6 +90,7 @@ impl ResourcePages<'_> {
             stop: false,
         };
         let mut batches = 0u64;
+        let batch = self.stream_batch.max(1);
         let mut pending = std::mem::take(&mut resp.body);
         let StreamTo {
             parent,
@@ -103,7 +101,7 @@ impl ResourcePages<'_> {
             ..
         } = to;
         loop {
-            if split.ready() >= self.stream_batch.max(1) {
+            if split.ready() >= batch {
                 batches += 1;
                 let records = self.take_batch(&mut split, page, &shown, start, &mut out)?;
                 out.stop = self
@@ -114,17 +112,16 @@ impl ResourcePages<'_> {
                     return Ok(out);
                 }
             }
-            // The bytes read before streaming began go in pieces, so batches keep their size.
-            if !pending.is_empty() {
-                let piece = pending.split_to(pending.len().min(PIECE));
-                split.feed(&piece).map_err(malformed)?;
-                continue;
+            if pending.is_empty() {
+                match rest.chunk().await {
+                    Ok(Some(chunk)) => pending = chunk,
+                    Ok(None) => break,
+                    Err(message) => return Err(self.broke_off(&split, &shown, message)),
+                }
             }
-            match rest.chunk().await {
-                Ok(Some(chunk)) => split.feed(&chunk).map_err(malformed)?,
-                Ok(None) => break,
-                Err(message) => return Err(self.broke_off(&split, &shown, message)),
-            }
+            // Up to a full batch: the rest of the chunk waits for the next one.
+            let used = split.feed_until(&pending, batch).map_err(malformed)?;
+            let _ = pending.split_to(used);
         }
         split.finish().map_err(malformed)?;
         if split.ready() > 0 || batches == 0 {
@@ -149,16 +146,17 @@ impl ResourcePages<'_> {
         let offset = split.offset();
         let (batch, n) = split.take_batch();
         let (records, _, dropped) = self.decode_body(&batch, &[], start).map_err(|e| {
-            // Indexes count from the body's first record, as on a buffered page.
+            // Indexes count from the body's first record, as on a buffered page; serde's
+            // line and column are in the batch, not the body, so the batch's place is given.
             let index = e.index.map(|i| i + first as usize);
-            let message = match index {
-                Some(_) => e.message,
-                None => format!(
-                    "streamed JSON array, records {first} to {} (before byte {offset}): {}",
-                    first + n as u64,
-                    e.message
-                ),
+            let what = match e.message.rfind(" at line ") {
+                Some(at) => &e.message[..at],
+                None => &e.message,
             };
+            let message = format!(
+                "{what} (streamed JSON array: records {first} to {}, ending before byte {offset})",
+                (first + n as u64).saturating_sub(1)
+            );
             let e = SelectError {
                 index,
                 field: e.field,

@@ -106,7 +106,10 @@ impl HttpClient {
             let (body, rest) = if stream && (200..300).contains(&status) {
                 self.read_array_start(resp, method, &shown).await?
             } else {
-                (self.read_body(resp, Vec::new(), method, &shown).await?, None)
+                (
+                    self.read_body(resp, Vec::new(), method, &shown).await?,
+                    None,
+                )
             };
             return Ok(Response {
                 status,
@@ -162,25 +165,29 @@ impl HttpClient {
     ) -> Result<(Bytes, Option<BodyRest>), Failure> {
         let mut buf = Vec::new();
         loop {
-            if let Some(&first) = buf.iter().find(|b: &&u8| !b.is_ascii_whitespace()) {
-                if first != b'[' {
-                    break;
-                }
-                if buf.len() >= self.stream_after_bytes {
-                    let rest =
-                        BodyRest::new(resp, self.counters.clone(), self.redactor.clone());
-                    return Ok((Bytes::from(buf), Some(rest)));
-                }
+            let first = buf.iter().find(|b: &&u8| !b.is_ascii_whitespace()).copied();
+            let array = first == Some(b'[');
+            if first.is_some() && !array {
+                break;
+            }
+            // Streamed before the body limit is reached: a longer array is what streaming
+            // is for (the last chunk read may take the bytes read past the limit).
+            if array && buf.len() >= self.stream_after_bytes.min(self.max_body_bytes) {
+                let rest = BodyRest::new(resp, self.counters.clone(), self.redactor.clone());
+                return Ok((Bytes::from(buf), Some(rest)));
+            }
+            if buf.len() > self.max_body_bytes {
+                return Err(self.too_large(method, shown));
             }
             match resp.chunk().await {
                 Ok(Some(chunk)) => {
                     self.counters
                         .bytes
                         .fetch_add(chunk.len() as u64, Ordering::Relaxed);
-                    if buf.len() + chunk.len() > self.max_body_bytes {
-                        return Err(self.too_large(method, shown));
-                    }
                     buf.extend_from_slice(&chunk);
+                }
+                Ok(None) if buf.len() > self.max_body_bytes => {
+                    return Err(self.too_large(method, shown))
                 }
                 Ok(None) => return Ok((Bytes::from(buf), None)),
                 Err(e) => return Err(self.transport(e, Stage::Body)),
@@ -217,6 +224,9 @@ impl HttpClient {
         // not copied again on every doubling.
         let hint = resp.content_length().map_or(0, |n| n as usize);
         let mut buf = start;
+        if buf.len() > self.max_body_bytes {
+            return Err(too_large());
+        }
         buf.reserve(hint.saturating_sub(buf.len()));
         loop {
             match resp.chunk().await {

@@ -25,7 +25,11 @@ impl std::fmt::Debug for BodyRest {
 }
 
 impl BodyRest {
-    pub(super) fn new(resp: reqwest::Response, counters: Arc<Counters>, redactor: Redactor) -> Self {
+    pub(super) fn new(
+        resp: reqwest::Response,
+        counters: Arc<Counters>,
+        redactor: Redactor,
+    ) -> Self {
         BodyRest {
             resp,
             counters,

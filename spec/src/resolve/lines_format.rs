@@ -2,9 +2,9 @@
 
 use super::{loc, R};
 use crate::model::ResponseFormat;
+use crate::resolved::PaginatorDef;
 use crate::resolved::ResolvedPaginator;
 use crate::site::Site;
-use crate::resolved::PaginatorDef;
 
 /// A paginator that reads a path of a JSON body cannot page a JSON Lines or CSV body (it has
 /// no such path): an error at that key. Header paginators and record-counting ones work.
@@ -60,4 +60,3 @@ pub(super) fn paginator(
     );
     false
 }
-
