@@ -212,19 +212,21 @@ async fn limit_records_stops_a_stream_and_a_paginated_resource_at_n_records() {
 
 /// Peak memory of a streamed array: run under `/usr/bin/time -v` with `BULK_RESOURCE` set to
 /// `bulk_items` (200k records, 16 MB) or `bulk_million` (1M records, 82 MB) and compare the
-/// maximum resident set sizes (`bench/README.md` has the figures).
+/// maximum resident set sizes (figures in the README). `BULK_BUFFERED=1` reads the body whole
+/// as before streaming (a 1 GiB body limit), for comparison.
 #[tokio::test]
 #[ignore = "a measurement, run by hand"]
 async fn bulk_peak_memory() {
     let resource = std::env::var("BULK_RESOURCE").unwrap_or_else(|_| "bulk_items".into());
+    let mut options = fast_options();
+    if std::env::var_os("BULK_BUFFERED").is_some() {
+        options.stream_after_bytes = usize::MAX;
+        options.max_body_bytes = 1 << 30;
+    }
     let api = MockApi::start(MockConfig::default()).await;
     let db = scratch_db("bulk-memory");
-    let report = run(
-        source(&api, fast_options()).extractor(),
-        &only(&resource),
-        &db,
-    )
-    .await
-    .expect("run");
+    let report = run(source(&api, options).extractor(), &only(&resource), &db)
+        .await
+        .expect("run");
     println!("{report}");
 }
