@@ -272,7 +272,7 @@ macro_rules! source_main {
                 if let Some(url) = &args.base_url {
                     source = source.with_base_url(url.clone());
                 }
-                if args.limit.is_some() {
+                if args.limit.is_some() || args.limit_records.is_some() {
                     source = source.with_options($crate::program::extract_options(&args));
                 }
                 if args.check {
