@@ -103,7 +103,7 @@ pub(super) struct Fetched {
 }
 
 impl ResourcePages<'_> {
-    fn name(&self) -> String {
+    pub(super) fn name(&self) -> String {
         self.def.name.to_string()
     }
 
@@ -596,65 +596,6 @@ impl ResourcePages<'_> {
             );
         }
         Ok(past || limited)
-    }
-
-    /// The error of a paginator reading a body path from a JSON Lines or CSV body (one whose
-    /// content type said so; a spec saying so up front is refused when it is read).
-    fn lines_paginator(&self, paginator: &Paginator, resp: &Response) -> ExtractError {
-        let ct = resp.content_type().unwrap_or("no content type");
-        ExtractError::Paginator {
-            resource: self.name(),
-            paginator: paginator.name(),
-            message: format!(
-                "it reads a path of a JSON body, but the response is JSON Lines or CSV ({}), \
-                 which has none; page it by headers (`header_link`, `header_cursor`) or by \
-                 counting records (`offset` or `page_number` without `total_path` and \
-                 `has_more_path`)",
-                self.http.redactor().excerpt(ct, crate::http::EXCERPT_CHARS)
-            ),
-            url: self.http.redactor().url(&resp.url),
-        }
-    }
-
-    /// Whether the next response may be read as a stream when it is a top-level JSON array:
-    /// nothing else in the body is needed (records at the root, a paginator reading no body
-    /// path) and no response action matches on body content.
-    fn may_stream(&self, paginator: &Paginator, selector: Option<&[PathStep]>) -> bool {
-        let ep = &self.def.endpoint;
-        matches!(
-            ep.response_format,
-            ResponseFormat::Json | ResponseFormat::Auto
-        ) && selector.is_none_or(|s| s.is_empty())
-            && (matches!(paginator, Paginator::Auto) || paginator.value_paths().is_empty())
-            && ep.response_actions.iter().all(|a| a.content.is_none())
-    }
-
-    /// The rest of a body that opens with `[` but is read whole (a CSV or JSON Lines content
-    /// type), within the body size limit.
-    async fn read_rest(
-        &self,
-        rest: crate::http::BodyRest,
-        resp: &Response,
-        req: &HttpRequest,
-    ) -> Result<bytes::Bytes, ExtractError> {
-        let limit = self.max_record_bytes;
-        rest.read_all(resp.body.clone(), limit).await.map_err(|e| {
-            let url = self.http.redactor().url(&resp.url);
-            let method = req.method.as_str();
-            let source = match e {
-                None => crate::http::HttpError::TooLarge { method, url, limit },
-                Some(message) => crate::http::HttpError::Transport {
-                    method,
-                    url,
-                    retries: 0,
-                    message,
-                },
-            };
-            ExtractError::Http {
-                resource: self.name(),
-                source: Box::new(source),
-            }
-        })
     }
 }
 
