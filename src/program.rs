@@ -30,6 +30,10 @@ pub struct Args {
     /// `--limit N`: at most N pages per resource (per parent record for a child resource),
     /// as dlt's `add_limit`: for development runs against a large API.
     pub limit: Option<u64>,
+    /// `--limit-records N`: at most N records per resource (per parent record for a child
+    /// resource), counted as the API sends them; the last page is cut to fit and no further
+    /// page is requested. With `--limit`, whichever is reached first stops the resource.
+    pub limit_records: Option<u64>,
     /// `--check`: one request per resource, reporting auth, URL and selector problems;
     /// nothing is loaded (see [`check`]).
     pub check: bool,
@@ -43,7 +47,7 @@ impl fmt::Display for UsageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{}\nusage: [--base-url URL] [--destination sqlite:FILE|postgres://...|jsonl:DIR] [--lock-timeout SECONDS] [--tables json|relational|dlt] [--limit PAGES] [--check] [RESOURCE...]",
+            "{}\nusage: [--base-url URL] [--destination sqlite:FILE|postgres://...|jsonl:DIR] [--lock-timeout SECONDS] [--tables json|relational|dlt] [--limit PAGES] [--limit-records N] [--check] [RESOURCE...]",
             self.0
         )
     }
@@ -66,6 +70,7 @@ impl Args {
             lock_timeout: None,
             tables: None,
             limit: None,
+            limit_records: None,
             check: false,
         };
         let mut args = args.into_iter().map(Into::into);
@@ -113,6 +118,15 @@ impl Args {
                     })?;
                     out.limit = Some(pages);
                 }
+                "--limit-records" => {
+                    let text = value("--limit-records")?;
+                    let records = text.parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                        UsageError(format!(
+                            "--limit-records takes a number of records (1 or more), not `{text}`"
+                        ))
+                    })?;
+                    out.limit_records = Some(records);
+                }
                 "--check" => out.check = true,
                 "-h" | "--help" => return Err(UsageError("help".into())),
                 f if f.starts_with('-') => return Err(UsageError(format!("unknown option `{f}`"))),
@@ -148,10 +162,12 @@ pub async fn run<S: Source>(
     })
 }
 
-/// The extraction options `args` ask for: `--limit` bounds the pages of each resource.
+/// The extraction options `args` ask for: `--limit` bounds the pages of each resource,
+/// `--limit-records` its records.
 pub fn extract_options(args: &Args) -> crate::runtime::extract::ExtractOptions {
     crate::runtime::extract::ExtractOptions {
         max_pages: args.limit,
+        max_records: args.limit_records,
         ..Default::default()
     }
 }
@@ -256,7 +272,7 @@ macro_rules! source_main {
                 if let Some(url) = &args.base_url {
                     source = source.with_base_url(url.clone());
                 }
-                if args.limit.is_some() {
+                if args.limit.is_some() || args.limit_records.is_some() {
                     source = source.with_options($crate::program::extract_options(&args));
                 }
                 if args.check {
@@ -298,6 +314,8 @@ mod tests {
                 "--tables",
                 "dlt",
                 "--limit=2",
+                "--limit-records",
+                "500",
                 "--check",
                 "items",
                 "orders",
@@ -314,6 +332,7 @@ mod tests {
                 lock_timeout: None,
                 tables: Some(TablesMode::Dlt),
                 limit: Some(2),
+                limit_records: Some(500),
                 check: true,
             }
         );
@@ -382,6 +401,10 @@ mod tests {
         assert_eq!(
             Args::parse(["--limit", "0"], "d").unwrap_err().0,
             "--limit takes a number of pages (1 or more), not `0`"
+        );
+        assert_eq!(
+            Args::parse(["--limit-records=500r"], "d").unwrap_err().0,
+            "--limit-records takes a number of records (1 or more), not `500r`"
         );
         assert_eq!(
             Args::parse(["--lock-timeout=2.5"], "d")

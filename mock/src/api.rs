@@ -41,6 +41,9 @@ pub(crate) async fn route(
     if path == "/auth/login" && req.method() == Method::POST {
         return login(shared, req).await;
     }
+    if path == "/v1/bulk" && req.method() == Method::GET {
+        return Reply::ok(crate::bulk::bulk(query));
+    }
     match path.strip_prefix("/v1/") {
         Some(resource) if req.method() == Method::GET && kind_of(resource).is_some() => {
             let authorization = header_str(&req, header::AUTHORIZATION.as_str());

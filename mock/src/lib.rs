@@ -10,6 +10,7 @@
 mod admin;
 mod api;
 mod auth;
+mod bulk;
 mod config;
 mod control;
 mod encode;
@@ -23,6 +24,7 @@ mod resources;
 mod server;
 mod store;
 
+pub use bulk::bulk_record;
 pub use config::{AuthMode, MockConfig, Shape};
 pub use encode::Compression;
 pub use faults::{FaultKind, FaultPlan, RetryAfter, TargetedFault};

@@ -186,6 +186,81 @@ async fn a_csv_row_that_does_not_fit_its_header_names_the_line() {
     );
 }
 
+const LINKED_LINES: ResourceDef = ResourceDef {
+    endpoint: EndpointDef {
+        response_format: ResponseFormat::Jsonl,
+        data_selector: None,
+        paginator: PaginatorDef::HeaderLink {
+            links_next_key: "next",
+        },
+        ..ENDPOINT
+    },
+    ..RESOURCE
+};
+record_type!(LinkedLine, &LINKED_LINES);
+static LINKED_LINES_SOURCE: SourceDef = SourceDef {
+    resources: &[&LINKED_LINES],
+    ..SOURCE
+};
+
+#[tokio::test]
+async fn a_json_lines_body_is_paged_by_its_link_header() {
+    let (base, log) = serve(|seen, _| {
+        let mut reply = text("application/jsonl", "{\"id\":1}\n{\"id\":2}\n");
+        if seen.uri == "/items" {
+            reply
+                .headers
+                .push(("link", "</items?page=2>; rel=\"next\"".into()));
+            reply
+        } else {
+            text("application/jsonl", "{\"id\":3}\n")
+        }
+    })
+    .await;
+    let records = collect::<LinkedLine>(&ex_for(&LINKED_LINES_SOURCE, &base))
+        .await
+        .unwrap();
+    assert_eq!(
+        values(&records),
+        vec![json!({"id": 1}), json!({"id": 2}), json!({"id": 3})]
+    );
+    assert_eq!(uris(&log), vec!["/items", "/items?page=2"]);
+}
+
+const LINKED_BY_BODY: ResourceDef = ResourceDef {
+    endpoint: EndpointDef {
+        data_selector: None,
+        paginator: PaginatorDef::JsonLink {
+            next_url_path: &[PathStep::key("next")],
+        },
+        ..ENDPOINT
+    },
+    ..RESOURCE
+};
+record_type!(LinkedByBody, &LINKED_BY_BODY);
+static LINKED_BY_BODY_SOURCE: SourceDef = SourceDef {
+    resources: &[&LINKED_BY_BODY],
+    ..SOURCE
+};
+
+#[tokio::test]
+async fn a_body_paginator_on_a_json_lines_content_type_is_an_error_not_one_page() {
+    let (base, log) = serve(|_, _| text("application/x-ndjson", "{\"id\":1}\n")).await;
+    let err = collect::<LinkedByBody>(&ex_for(&LINKED_BY_BODY_SOURCE, &base))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "resource `items`: paginator `json_link` at {base}/items: it reads a path of a JSON \
+             body, but the response is JSON Lines or CSV (application/x-ndjson), which has none; \
+             page it by headers (`header_link`, `header_cursor`) or by counting records \
+             (`offset` or `page_number` without `total_path` and `has_more_path`)"
+        )
+    );
+    assert_eq!(uris(&log), vec!["/items"]);
+}
+
 const FORM_ITEMS: ResourceDef = ResourceDef {
     endpoint: EndpointDef {
         method: Method::Post,

@@ -579,3 +579,28 @@ async fn a_parent_fetched_only_for_its_child_decodes_with_its_own_record_type() 
         .to_string()
     );
 }
+
+#[tokio::test]
+async fn a_record_limit_counts_per_parent_record_and_cuts_the_parent_too() {
+    let (base, counts) = paged_server(50, None).await;
+    let ex = ex(
+        &PAGED_SRC,
+        &base,
+        ExtractOptions {
+            max_records: Some(2),
+            child_concurrency: 3,
+            ..options()
+        },
+    );
+    let ids: Vec<i64> = collect::<PagedChild>(&ex)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    // The parent page of three is cut to two; each of those parents' children stops after
+    // two one-record pages, without asking for a third.
+    assert_eq!(ids, vec![0, 1, 1000, 1001]);
+    let sent: Vec<usize> = counts.iter().map(|n| n.load(Ordering::SeqCst)).collect();
+    assert_eq!(sent, vec![2, 2, 0]);
+}

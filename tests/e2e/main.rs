@@ -5,6 +5,7 @@ mod analytics;
 mod as_written;
 mod auth;
 mod auth_tokens;
+mod bulk;
 mod harness;
 mod inferred;
 mod inventory;

@@ -163,6 +163,45 @@ async fn limit_stops_each_resource_after_that_many_pages() {
 }
 
 #[tokio::test]
+async fn limit_records_stops_each_resource_after_that_many_records() {
+    let api = MockApi::start(MockConfig::default()).await;
+    let db = scratch_db("program-limit-records");
+    let args = ["--limit-records", "150", "items", "orders"];
+    let Some(out) = run_inventory_with(&api, &db, None, &args).await else {
+        return;
+    };
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let mut paths: Vec<(String, Option<String>)> = api
+        .request_log()
+        .iter()
+        .map(|r| (r.path.clone(), r.query_value("offset").map(str::to_string)))
+        .collect();
+    paths.sort();
+    let page = |p: &str, o: &str| (p.to_string(), Some(o.to_string()));
+    assert_eq!(
+        paths,
+        [
+            page("/v1/items", "0"),
+            page("/v1/items", "100"),
+            page("/v1/orders", "0"),
+            page("/v1/orders", "100")
+        ],
+        "no page past the 150th record is requested"
+    );
+    let mut lines = progress_lines(&stderr);
+    lines.sort();
+    assert_eq!(
+        lines,
+        [
+            "items: extracted, 150 rows, 2 pages",
+            "orders: extracted, 150 rows, 2 pages",
+        ],
+        "stderr:\n{stderr}"
+    );
+}
+
+#[tokio::test]
 async fn check_asks_each_resource_once_and_loads_nothing() {
     let api = MockApi::start(MockConfig::default()).await;
     let db = scratch_db("program-check");

@@ -175,6 +175,10 @@ impl Extractor {
                 inc: inc.as_ref(),
                 retry: Some(&ONCE),
                 window_end: None,
+                max_records: None,
+                stream_batch: self.options.stream_batch,
+                max_record_bytes: self.options.max_body_bytes,
+                first_batch_only: true,
             };
             let mut sink = FirstPage::default();
             let outcome = match pages.run(parent.as_ref(), &mut sink).await {

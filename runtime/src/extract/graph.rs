@@ -218,6 +218,10 @@ async fn run_node(
         inc: inc.as_ref(),
         retry: None,
         window_end: Some(options.window_end.unwrap_or_else(chrono::Utc::now)),
+        max_records: options.max_records,
+        stream_batch: options.stream_batch,
+        max_record_bytes: options.max_body_bytes,
+        first_batch_only: false,
     };
     match (n.def.parent, input) {
         (None, _) => pages.run(None, &mut &*out).await?,

@@ -85,6 +85,10 @@ impl DecodedPage for JsonPage {
         }
     }
 
+    fn truncate(&mut self, len: usize) {
+        self.records.truncate(len);
+    }
+
     fn keep_in_range(&mut self, inc: &mut Incremental) -> Result<(), IncrementalError> {
         let cursor_path = self
             .def

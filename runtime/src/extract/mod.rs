@@ -5,6 +5,7 @@
 //! - generated code builds one [`ResourceHandle`] per resource with `ResourceHandle::of::<R>()`;
 //! - the pipeline calls [`extract`] and loads each [`ExtractEvent::Page`] as it arrives.
 
+mod array_split;
 mod body_format;
 mod check;
 mod cursors;
@@ -16,6 +17,7 @@ mod json_page;
 mod page;
 mod request;
 mod resource_pages;
+mod stream_pages;
 
 pub use check::{CheckOutcome, CheckReport, Problem};
 pub use error::ExtractError;
@@ -169,6 +171,19 @@ pub struct ExtractOptions {
     /// default) reads the clock when the resource starts; tests set it to get the same
     /// windows every run.
     pub window_end: Option<chrono::DateTime<chrono::Utc>>,
+    /// Records delivered per paginated request sequence (per parent record for a child,
+    /// per window), counted as the API sends them (before the incremental filter and
+    /// transforms); the last page is cut to fit and no further page is requested:
+    /// `--limit-records N`. `None` (the default) delivers every record.
+    pub max_records: Option<u64>,
+    /// Records decoded and delivered at once from a response read as a stream (a top-level
+    /// JSON array whose other content nothing needs; default 1000). Bounds the memory such
+    /// a response takes, whatever its size.
+    pub stream_batch: usize,
+    /// Bytes of such a response read whole before it is read as a stream (default 8 MiB):
+    /// a shorter one is one page, as any body, and a failure while reading it is retried;
+    /// a longer one is delivered in batches and not retried once records were delivered.
+    pub stream_after_bytes: usize,
 }
 
 impl Default for ExtractOptions {
@@ -181,6 +196,9 @@ impl Default for ExtractOptions {
             backoff_scale: 1.0,
             max_pages: None,
             window_end: None,
+            max_records: None,
+            stream_batch: 1000,
+            stream_after_bytes: 8 * 1024 * 1024,
         }
     }
 }
@@ -296,6 +314,7 @@ impl Extractor {
             base_url,
             max_body_bytes: self.options.max_body_bytes,
             backoff_scale: self.options.backoff_scale,
+            stream_after_bytes: self.options.stream_after_bytes,
         };
         HttpClient::new(self.def, self.secrets.clone(), cc, self.counters.clone())
             .map(Arc::new)

@@ -17,6 +17,8 @@ pub(crate) trait DecodedPage: Send {
     fn len(&self) -> usize;
     fn lookup(&self, index: usize, path: &[PathStep]) -> Option<Value>;
     fn set_extra(&mut self, index: usize, key: String, value: Value);
+    /// Keeps the first `len` records.
+    fn truncate(&mut self, len: usize);
     /// Drops the records outside the incremental range (and boundary duplicates), tracking
     /// the last value; an error leaves the page as it was.
     fn keep_in_range(&mut self, inc: &mut Incremental) -> Result<(), IncrementalError>;
@@ -34,6 +36,31 @@ pub(crate) type DecodeFn = fn(
     &[PathStep],
     &'static ResourceDef,
 ) -> Result<(Box<dyn DecodedPage>, Selected), SelectError>;
+
+/// What is left of a record limit (`ExtractOptions::max_records`) for one request sequence.
+pub(crate) struct Budget(Option<u64>);
+
+impl Budget {
+    /// The budget of a new sequence; `None` is no limit.
+    pub fn new(max: Option<u64>) -> Self {
+        Budget(max)
+    }
+
+    /// Cuts `page` to what is left and spends it; true when nothing is left.
+    pub fn spend(&mut self, page: &mut dyn DecodedPage) -> bool {
+        let Some(left) = &mut self.0 else {
+            return false;
+        };
+        let n = page.len() as u64;
+        if n < *left {
+            *left -= n;
+            return false;
+        }
+        page.truncate(usize::try_from(*left).unwrap_or(usize::MAX));
+        *left = 0;
+        true
+    }
+}
 
 pub(super) fn retain<T>(v: &mut Vec<T>, keep: &[bool]) {
     let mut i = 0;
@@ -55,6 +82,9 @@ impl<R: Record> DecodedPage for Vec<R> {
         if let Some(r) = self.get_mut(index) {
             r.set_extra(key, value);
         }
+    }
+    fn truncate(&mut self, len: usize) {
+        Vec::truncate(self, len)
     }
     fn keep_in_range(&mut self, inc: &mut Incremental) -> Result<(), IncrementalError> {
         let keyed = !R::RESOURCE.primary_key.is_empty();

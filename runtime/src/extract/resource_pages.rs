@@ -13,8 +13,9 @@ use tokio::sync::mpsc;
 use super::body_format::records_array;
 use super::cursors::NodeCursor;
 use super::guard::{PageFacts, PageGuard};
-use super::page::{DecodeFn, DecodedPage};
+use super::page::{Budget, DecodeFn, DecodedPage};
 use super::request::{endpoint_auth, first_request, Fill, ParentValues};
+use super::stream_pages::StreamTo;
 use super::ExtractError;
 use crate::def::{Method, PathStep, ResourceDef, ResponseFormat, SourceDef};
 use crate::http::{Body, HttpClient, HttpMethod, HttpRequest, Outcome, Response};
@@ -36,6 +37,15 @@ pub(crate) struct ResourcePages<'a> {
     /// Where `step` windows end without `end_value` (the run's clock); `None` fetches one
     /// request sequence whatever the spec says (a check asks once).
     pub window_end: Option<chrono::DateTime<chrono::Utc>>,
+    /// Records delivered per request sequence at most (`--limit-records`), then the
+    /// sequence stops as if its paginator had; `None` delivers them all.
+    pub max_records: Option<u64>,
+    /// Records per batch of a streamed top-level JSON array (see `stream_pages`).
+    pub stream_batch: usize,
+    /// Largest record of a streamed array, in bytes (the body size limit, per record).
+    pub max_record_bytes: usize,
+    /// Read only the first batch of a streamed array (a check looks at one page).
+    pub first_batch_only: bool,
 }
 
 /// Passes a parallel child's or window's pages on to the consumer delivering them in order.
@@ -57,6 +67,7 @@ impl PageSink for Forward {
 /// What the parallel part of a stream carries on from its sequential first page(s).
 struct Stream<'a> {
     inc: Option<&'a Mutex<Incremental>>,
+    budget: &'a mut Budget,
     paginator: &'a Paginator,
     selector: &'a [PathStep],
     detected: bool,
@@ -80,7 +91,7 @@ pub(crate) trait PageSink: Send {
 }
 
 /// A fetched page, decoded.
-struct Fetched {
+pub(super) struct Fetched {
     headers: HeaderMap,
     body: bytes::Bytes,
     records: Box<dyn DecodedPage>,
@@ -92,7 +103,7 @@ struct Fetched {
 }
 
 impl ResourcePages<'_> {
-    fn name(&self) -> String {
+    pub(super) fn name(&self) -> String {
         self.def.name.to_string()
     }
 
@@ -119,6 +130,7 @@ impl ResourcePages<'_> {
         let detected = selector.is_none();
         let mut guard = PageGuard::new(self.def);
         let mut seen = HashSet::new();
+        let mut budget = Budget::new(self.max_records);
         let mut page = 0u64;
         loop {
             if !seen.insert(parts.fingerprint()) {
@@ -129,9 +141,44 @@ impl ResourcePages<'_> {
                 });
             }
             page += 1;
-            let Some((resp, rows)) = self.fetch(&parts, &headers, page).await? else {
+            let stream = self.may_stream(&paginator, selector.as_deref());
+            let Some((resp, rows)) = self.fetch(&parts, &headers, page, stream).await? else {
                 return Ok(());
             };
+            if resp.rest.is_some() {
+                // A top-level array: its records are at the root, and an auto-detected
+                // paginator can only be one read from the headers (`detect` finds body
+                // paginators in objects only, so this is what a buffered body detects too).
+                selector.get_or_insert_with(|| Path::Owned(Vec::new()));
+                if matches!(paginator, Paginator::Auto) {
+                    paginator = detect(&resp.headers, &Value::Array(Vec::new()), &parts);
+                }
+                guard.set_paginator(paginator.name());
+                let to = StreamTo {
+                    parent,
+                    inc,
+                    start: start.as_ref(),
+                    detected,
+                    guard: &mut guard,
+                    budget: &mut budget,
+                    sink: &mut *sink,
+                };
+                let streamed = self.stream_array(resp, page, to).await?;
+                if streamed.stop {
+                    return Ok(());
+                }
+                let view = PageView {
+                    headers: &streamed.headers,
+                    values: &[],
+                    record_count: streamed.count,
+                };
+                if !self.advance(&mut paginator, &view, &mut parts, streamed.shown)?
+                    || self.max_pages.is_some_and(|m| page >= m)
+                {
+                    return Ok(());
+                }
+                continue;
+            }
             let mut first_values = None;
             if page == 1 && (selector.is_none() || matches!(paginator, Paginator::Auto)) {
                 let doc: Value = serde_json::from_slice(&resp.body).map_err(|e| {
@@ -157,6 +204,9 @@ impl ResourcePages<'_> {
                         .collect::<Vec<_>>(),
                 );
             }
+            if rows && !paginator.value_paths().is_empty() {
+                return Err(self.lines_paginator(&paginator, &resp));
+            }
             let sel = selector.as_deref().unwrap_or(&[]);
             let fetched = self.decode(resp, if rows { &[] } else { sel }, page, start.as_ref())?;
             guard.set_paginator(paginator.name());
@@ -174,34 +224,24 @@ impl ResourcePages<'_> {
                 record_count: count,
             };
             let shown = fetched.shown.clone();
-            let past = self
-                .deliver(fetched.records, parent, inc, page, sink)
+            let stop = self
+                .deliver(fetched.records, parent, inc, page, &mut budget, sink)
                 .await?;
-            if past {
+            if stop {
                 return Ok(());
             }
-            let more =
-                paginator
-                    .advance(&view, &mut parts)
-                    .map_err(|e| ExtractError::Paginator {
-                        resource: self.name(),
-                        paginator: paginator.name(),
-                        // Values in it come from the API: redacted, then cut.
-                        message: self
-                            .http
-                            .redactor()
-                            .excerpt(&e.to_string(), crate::http::EXCERPT_CHARS),
-                        url: shown,
-                    })?;
+            let more = self.advance(&mut paginator, &view, &mut parts, shown)?;
             if !more || self.max_pages.is_some_and(|m| page >= m) {
                 return Ok(());
             }
-            // With `row_order` a page may end the sequence, so none is fetched ahead of it.
+            // With `row_order` a page may end the sequence, so none is fetched ahead of it;
+            // with a record limit neither, so no request is sent past the limit.
             let ordered = inc.is_some_and(|m| m.lock().is_ok_and(|i| i.may_stop()));
-            if self.page_concurrency > 1 && !ordered {
+            if self.page_concurrency > 1 && !ordered && self.max_records.is_none() {
                 if let Some(rest) = paginator.remaining(&parts) {
                     let stream = Stream {
                         inc,
+                        budget: &mut budget,
                         paginator: &paginator,
                         selector: selector.as_deref().unwrap_or(&[]),
                         detected,
@@ -213,6 +253,28 @@ impl ResourcePages<'_> {
                 }
             }
         }
+    }
+
+    /// Reads the page into the paginator and prepares `parts` for the next; `false`: stop.
+    fn advance(
+        &self,
+        paginator: &mut Paginator,
+        view: &PageView<'_>,
+        parts: &mut RequestParts,
+        shown: String,
+    ) -> Result<bool, ExtractError> {
+        paginator
+            .advance(view, parts)
+            .map_err(|e| ExtractError::Paginator {
+                resource: self.name(),
+                paginator: paginator.name(),
+                // Values in it come from the API: redacted, then cut.
+                message: self
+                    .http
+                    .redactor()
+                    .excerpt(&e.to_string(), crate::http::EXCERPT_CHARS),
+                url: shown,
+            })
     }
 
     /// The remaining pages of a range paginator, fetched concurrently, delivered (and
@@ -228,6 +290,7 @@ impl ResourcePages<'_> {
     ) -> Result<(), ExtractError> {
         let Stream {
             inc,
+            budget,
             paginator,
             selector: sel,
             detected,
@@ -238,7 +301,7 @@ impl ResourcePages<'_> {
         let start = start.as_ref();
         let fetch_page = |i: usize, parts: RequestParts| async move {
             let page = done + 1 + i as u64;
-            let fetched = match self.fetch(&parts, headers, page).await {
+            let fetched = match self.fetch(&parts, headers, page, false).await {
                 Ok(Some((resp, rows))) => self
                     .decode(resp, if rows { &[] } else { sel }, page, start)
                     .map(Some),
@@ -281,7 +344,7 @@ impl ResourcePages<'_> {
                 return Ok(());
             }
             if self
-                .deliver(fetched.records, parent, inc, page, sink)
+                .deliver(fetched.records, parent, inc, page, budget, sink)
                 .await?
             {
                 return Ok(());
@@ -294,6 +357,7 @@ impl ResourcePages<'_> {
         parts: &RequestParts,
         headers: &[(HeaderName, HeaderValue)],
         page: u64,
+        stream: bool,
     ) -> Result<Option<(Response, bool)>, ExtractError> {
         let req = HttpRequest {
             method: match self.def.endpoint.method {
@@ -309,19 +373,23 @@ impl ResourcePages<'_> {
             },
         };
         let auth = endpoint_auth(self.source, self.def);
-        let outcome = self
-            .http
-            .send(
-                &req,
-                auth.as_ref(),
-                self.retry.unwrap_or(&self.def.retry),
-                self.def.endpoint.response_actions,
-            )
-            .await
-            .map_err(|source| ExtractError::Http {
-                resource: self.name(),
-                source: Box::new(source),
-            })?;
+        let send = if stream {
+            HttpClient::send_streaming
+        } else {
+            HttpClient::send
+        };
+        let outcome = send(
+            self.http,
+            &req,
+            auth.as_ref(),
+            self.retry.unwrap_or(&self.def.retry),
+            self.def.endpoint.response_actions,
+        )
+        .await
+        .map_err(|source| ExtractError::Http {
+            resource: self.name(),
+            source: Box::new(source),
+        })?;
         let Outcome::Response(resp) = outcome else {
             tracing::debug!(
                 resource = self.def.name,
@@ -336,6 +404,15 @@ impl ResourcePages<'_> {
             .endpoint
             .response_format
             .for_content_type(resp.content_type());
+        if let Some(rest) = resp.rest.take() {
+            if matches!(format, ResponseFormat::Json | ResponseFormat::Auto) {
+                resp.rest = Some(rest);
+                self.http.counters().pages.fetch_add(1, Ordering::Relaxed);
+                return Ok(Some((resp, false)));
+            }
+            // A JSON Lines or CSV content type: read whole, as any such body.
+            resp.body = self.read_rest(rest, &resp, &req).await?;
+        }
         if let Some(array) = records_array(format, &resp.body, self.def.columns) {
             // Lines or rows: the records are the whole body, whatever the selector says.
             let array = array.map_err(|e| {
@@ -383,20 +460,9 @@ impl ResourcePages<'_> {
         start: Option<&Value>,
     ) -> Result<Fetched, ExtractError> {
         let shown = self.http.redactor().url(&resp.url);
-        let (records, selected, dropped) =
-            match crate::steps::rewrite(&resp.body, selector, self.def, start) {
-                None => {
-                    let (records, selected) = (self.decode)(&resp.body, selector, self.def)
-                        .map_err(|e| self.decode_error(page, &shown, e))?;
-                    (records, selected, 0)
-                }
-                Some(rewritten) => {
-                    let r = rewritten.map_err(|e| self.decode_error(page, &shown, e))?;
-                    let (records, selected) = (self.decode)(&r.body, selector, self.def)
-                        .map_err(|e| self.decode_error(page, &shown, e))?;
-                    (records, selected, r.dropped)
-                }
-            };
+        let (records, selected, dropped) = self
+            .decode_body(&resp.body, selector, start)
+            .map_err(|e| self.decode_error(page, &shown, e))?;
         Ok(Fetched {
             headers: resp.headers,
             body: resp.body,
@@ -407,8 +473,29 @@ impl ResourcePages<'_> {
         })
     }
 
+    /// Decodes `body`'s records at `selector`, after the resource's declarative steps when
+    /// it has any: the records, what the selector found, and how many the steps dropped.
+    pub(super) fn decode_body(
+        &self,
+        body: &[u8],
+        selector: &[PathStep],
+        start: Option<&Value>,
+    ) -> Result<(Box<dyn DecodedPage>, Selected, usize), SelectError> {
+        match crate::steps::rewrite(body, selector, self.def, start) {
+            None => {
+                let (records, selected) = (self.decode)(body, selector, self.def)?;
+                Ok((records, selected, 0))
+            }
+            Some(rewritten) => {
+                let r = rewritten?;
+                let (records, selected) = (self.decode)(&r.body, selector, self.def)?;
+                Ok((records, selected, r.dropped))
+            }
+        }
+    }
+
     /// The stream's page checks, in delivery order.
-    fn check(
+    pub(super) fn check(
         &self,
         guard: &mut PageGuard,
         fetched: &Fetched,
@@ -428,7 +515,7 @@ impl ResourcePages<'_> {
         guard.check(&facts, self.http.redactor())
     }
 
-    fn decode_error(&self, page: u64, shown: &str, e: SelectError) -> ExtractError {
+    pub(super) fn decode_error(&self, page: u64, shown: &str, e: SelectError) -> ExtractError {
         let redactor = self.http.redactor();
         ExtractError::Decode {
             resource: self.name(),
@@ -441,17 +528,29 @@ impl ResourcePages<'_> {
         }
     }
 
-    /// Incremental filtering and `include_from_parent`, then hands the page on. True when
-    /// the page held a record past the range in the API's `row_order`: no later page of this
-    /// sequence has one in range, so paging stops.
-    async fn deliver(
+    /// The record limit, incremental filtering and `include_from_parent`, then hands the
+    /// page on. True when paging stops: the record limit was reached, or the page held a
+    /// record past the range in the API's `row_order` (no later page of this sequence has
+    /// one in range).
+    pub(super) async fn deliver(
         &self,
         mut records: Box<dyn DecodedPage>,
         parent: Option<&ParentValues>,
         inc: Option<&Mutex<Incremental>>,
         page: u64,
+        budget: &mut Budget,
         sink: &mut dyn PageSink,
     ) -> Result<bool, ExtractError> {
+        // Cut before the incremental filter, so the cursor state never counts a record
+        // that was not delivered.
+        let limited = budget.spend(&mut *records);
+        if limited {
+            tracing::debug!(
+                resource = self.def.name,
+                page,
+                "record limit reached; stopping these pages"
+            );
+        }
         let mut past = false;
         // The state is read with the page's records counted, under the same lock.
         let mut checkpoint = None;
@@ -496,7 +595,7 @@ impl ResourcePages<'_> {
                 "a record past the range in `row_order`; stopping these pages"
             );
         }
-        Ok(past)
+        Ok(past || limited)
     }
 }
 

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use reqwest::header::{CONTENT_TYPE, LOCATION};
 
 use super::auth::AuthParts;
-use super::{redirect, Body, HttpClient, HttpError, HttpMethod, HttpRequest, Response};
+use super::{redirect, Body, BodyRest, HttpClient, HttpError, HttpMethod, HttpRequest, Response};
 
 /// Redirects followed per request.
 const MAX_REDIRECTS: usize = 10;
@@ -19,6 +19,7 @@ impl HttpClient {
         &self,
         req: &HttpRequest,
         auth: &AuthParts,
+        stream: bool,
     ) -> Result<Response, Failure> {
         let origin = req.url.origin();
         let mut url = req.url.clone();
@@ -102,12 +103,20 @@ impl HttpClient {
             self.limiter
                 .observe_headers(&origin.ascii_serialization(), status, &headers);
             let final_url = resp.url().clone();
-            let body = self.read_body(resp, method, &shown).await?;
+            let (body, rest) = if stream && (200..300).contains(&status) {
+                self.read_array_start(resp, method, &shown).await?
+            } else {
+                (
+                    self.read_body(resp, Vec::new(), method, &shown).await?,
+                    None,
+                )
+            };
             return Ok(Response {
                 status,
                 headers,
                 body,
                 url: final_url,
+                rest,
             });
         }
         Err(Failure::Fatal(HttpError::Transport {
@@ -145,20 +154,66 @@ impl HttpClient {
         Failure::Retryable { kind, message }
     }
 
-    /// Reads the body as a stream, failing once it exceeds the limit.
-    async fn read_body(
+    /// Reads the body until it is known to be a JSON array longer than `stream_after_bytes`:
+    /// then the bytes so far and the unread rest; otherwise the whole body, as
+    /// [`read_body`](Self::read_body) reads it (so its failures are retried as usual).
+    async fn read_array_start(
         &self,
         mut resp: reqwest::Response,
         method: HttpMethod,
         shown: &str,
+    ) -> Result<(Bytes, Option<BodyRest>), Failure> {
+        let mut buf = Vec::new();
+        loop {
+            let first = buf.iter().find(|b: &&u8| !b.is_ascii_whitespace()).copied();
+            let array = first == Some(b'[');
+            if first.is_some() && !array {
+                break;
+            }
+            // Streamed before the body limit is reached: a longer array is what streaming
+            // is for (the last chunk read may take the bytes read past the limit).
+            if array && buf.len() >= self.stream_after_bytes.min(self.max_body_bytes) {
+                let rest = BodyRest::new(resp, self.counters.clone(), self.redactor.clone());
+                return Ok((Bytes::from(buf), Some(rest)));
+            }
+            if buf.len() > self.max_body_bytes {
+                return Err(self.too_large(method, shown));
+            }
+            match resp.chunk().await {
+                Ok(Some(chunk)) => {
+                    self.counters
+                        .bytes
+                        .fetch_add(chunk.len() as u64, Ordering::Relaxed);
+                    buf.extend_from_slice(&chunk);
+                }
+                Ok(None) if buf.len() > self.max_body_bytes => {
+                    return Err(self.too_large(method, shown))
+                }
+                Ok(None) => return Ok((Bytes::from(buf), None)),
+                Err(e) => return Err(self.transport(e, Stage::Body)),
+            }
+        }
+        Ok((self.read_body(resp, buf, method, shown).await?, None))
+    }
+
+    fn too_large(&self, method: HttpMethod, shown: &str) -> Failure {
+        Failure::Fatal(HttpError::TooLarge {
+            method: method.as_str(),
+            url: shown.to_string(),
+            limit: self.max_body_bytes,
+        })
+    }
+
+    /// Reads the body (after `start`, its bytes already read) as a stream, failing once it
+    /// exceeds the limit.
+    async fn read_body(
+        &self,
+        mut resp: reqwest::Response,
+        start: Vec<u8>,
+        method: HttpMethod,
+        shown: &str,
     ) -> Result<Bytes, Failure> {
-        let too_large = || {
-            Failure::Fatal(HttpError::TooLarge {
-                method: method.as_str(),
-                url: shown.to_string(),
-                limit: self.max_body_bytes,
-            })
-        };
+        let too_large = || self.too_large(method, shown);
         if resp
             .content_length()
             .is_some_and(|n| n > self.max_body_bytes as u64)
@@ -168,7 +223,11 @@ impl HttpClient {
         // Sized from Content-Length (already checked against the limit) so a large page is
         // not copied again on every doubling.
         let hint = resp.content_length().map_or(0, |n| n as usize);
-        let mut buf = Vec::with_capacity(hint);
+        let mut buf = start;
+        if buf.len() > self.max_body_bytes {
+            return Err(too_large());
+        }
+        buf.reserve(hint.saturating_sub(buf.len()));
         loop {
             match resp.chunk().await {
                 Ok(Some(chunk)) => {
@@ -209,7 +268,7 @@ pub(super) enum Failure {
     Fatal(HttpError),
 }
 
-fn error_chain(e: &dyn std::error::Error) -> String {
+pub(super) fn error_chain(e: &dyn std::error::Error) -> String {
     let mut out = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {

@@ -11,6 +11,7 @@
 
 mod attempt;
 mod auth;
+mod body_rest;
 mod error;
 mod limit;
 mod redact;
@@ -21,6 +22,7 @@ mod retry;
 mod send;
 mod token;
 
+pub use body_rest::BodyRest;
 pub use error::HttpError;
 pub use limit::RateLimiter;
 pub use redact::{Redactor, EXCERPT_CHARS};
@@ -72,6 +74,7 @@ pub struct HttpClient {
     spec_base_url: &'static str,
     static_headers: Vec<(HeaderName, HeaderValue)>,
     max_body_bytes: usize,
+    stream_after_bytes: usize,
     backoff_scale: f64,
     /// The whole-request timeout, for messages.
     timeout: Option<Duration>,
@@ -94,6 +97,10 @@ pub struct ClientConfig {
     pub max_body_bytes: usize,
     /// Multiplier on retry waits.
     pub backoff_scale: f64,
+    /// A successful body sent with [`HttpClient::send_streaming`] that opens a JSON array is
+    /// handed back as a stream once this many bytes of it arrived (a shorter one is read
+    /// whole, as `send` reads it).
+    pub stream_after_bytes: usize,
 }
 
 impl HttpClient {
@@ -140,6 +147,7 @@ impl HttpClient {
             spec_base_url: source.base_url,
             static_headers,
             max_body_bytes: config.max_body_bytes,
+            stream_after_bytes: config.stream_after_bytes,
             backoff_scale: config.backoff_scale.max(0.0),
             timeout,
         })

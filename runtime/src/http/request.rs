@@ -56,10 +56,13 @@ pub struct Response {
     pub status: u16,
     /// Headers.
     pub headers: HeaderMap,
-    /// Body.
+    /// Body: all of it, or only its first bytes when `rest` holds the others.
     pub body: Bytes,
     /// URL that answered (after redirects).
     pub url: Url,
+    /// The unread rest of a body that opens a top-level JSON array, when the request was
+    /// sent with [`HttpClient::send_streaming`](super::HttpClient::send_streaming).
+    pub rest: Option<super::BodyRest>,
 }
 
 impl Response {

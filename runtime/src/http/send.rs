@@ -51,7 +51,22 @@ impl HttpClient {
         retry: &'a RetryDef,
         actions: &'a [ResponseActionDef],
     ) -> futures::future::BoxFuture<'a, Result<Outcome, HttpError>> {
-        Box::pin(self.send_inner(req, auth, retry, actions))
+        Box::pin(self.send_inner(req, auth, retry, actions, false))
+    }
+
+    /// As [`send`](Self::send), but a successful (2xx) body that opens a top-level JSON array
+    /// is handed back unread after its first bytes ([`Response::rest`]), for the extractor to
+    /// read record by record: the body size limit does not apply to it, and a failure while
+    /// reading it is not retried. Any other body is read whole, as `send` reads it. Response
+    /// actions must not match on body content (they would see only the first bytes).
+    pub fn send_streaming<'a>(
+        &'a self,
+        req: &'a HttpRequest,
+        auth: Option<&'a AuthDef>,
+        retry: &'a RetryDef,
+        actions: &'a [ResponseActionDef],
+    ) -> futures::future::BoxFuture<'a, Result<Outcome, HttpError>> {
+        Box::pin(self.send_inner(req, auth, retry, actions, true))
     }
 
     async fn send_inner(
@@ -60,6 +75,7 @@ impl HttpClient {
         auth: Option<&AuthDef>,
         retry: &RetryDef,
         actions: &[ResponseActionDef],
+        stream: bool,
     ) -> Result<Outcome, HttpError> {
         let cx = Ctx {
             method: req.method.as_str(),
@@ -84,7 +100,7 @@ impl HttpClient {
             self.limiter.acquire(&cx.origin).await;
             let mut breaker = self.breaker.subscribe();
             let result = tokio::select! {
-                r = self.attempt(req, &parts) => r,
+                r = self.attempt(req, &parts, stream) => r,
                 _ = breaker.wait_for(|v| v.is_some()) => {
                     return Err(HttpError::CircuitOpen { url: cx.shown, reason: self.open_reason().unwrap_or_default() });
                 }

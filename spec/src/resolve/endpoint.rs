@@ -609,6 +609,11 @@ pub(crate) fn endpoint(
         super::paginator::paginator(r, ep.paginator.as_ref(), spec.client.paginator.as_ref(), i)
     };
     ok &= paginator.is_some();
+    if let (Some(format @ (ResponseFormat::Jsonl | ResponseFormat::Csv)), Some(p)) =
+        (ep.response_format, &paginator)
+    {
+        ok &= super::lines_format::paginator(r, format, p, ep.paginator.is_some(), i);
+    }
 
     let client_has_auth = spec.client.auth.is_some()
         || credential::strip_user_info(&spec.client.base_url)

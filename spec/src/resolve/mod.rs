@@ -6,6 +6,7 @@ mod auth;
 mod checkpoint;
 mod credential;
 mod endpoint;
+mod lines_format;
 mod merge;
 mod names;
 mod paginator;
