@@ -214,6 +214,12 @@ fn paginator(p: &ResolvedPaginator) -> PaginatorDef {
         PaginatorDef::HeaderLink { links_next_key } => PaginatorDef::HeaderLink {
             links_next_key: text(links_next_key),
         },
+        // No code is generated here: the runtime refuses it, naming the spec position.
+        PaginatorDef::Rust { path, at, make } => PaginatorDef::Rust {
+            path: text(path),
+            at: text(at),
+            make: *make,
+        },
     }
 }
 
