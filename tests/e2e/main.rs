@@ -6,6 +6,7 @@ mod as_written;
 mod auth;
 mod auth_tokens;
 mod harness;
+mod hatch;
 mod inferred;
 mod inventory;
 mod oauth;
