@@ -261,6 +261,17 @@ fn auth(a: &ResolvedAuth) -> AuthDef {
             scopes: strs(scopes),
             refresh_token: refresh_token.as_ref().map(cred),
         },
+        AuthDef::Rust {
+            path,
+            at,
+            secrets,
+            make,
+        } => AuthDef::Rust {
+            path: text(path),
+            at: text(at),
+            secrets: strs(secrets),
+            make: *make,
+        },
         AuthDef::Session {
             login_url,
             username,

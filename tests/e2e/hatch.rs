@@ -1,16 +1,19 @@
 //! Escape hatches: a spec names a paginator type of this crate (`type = "rust"`), which
 //! generated code makes fresh for each request sequence and the runtime drives through its
-//! `Paginate` trait: the exact requests it made and the rows they brought.
+//! `Paginate` trait: the exact requests it made and the rows they brought. Likewise an auth
+//! type (`Authenticate`) that sets the mock's bearer header from a secret the spec lists.
 
 use restsource::runtime::def::PathStep;
+use restsource::runtime::http::{AuthError, Authenticate, Credentials};
 use restsource::runtime::paginate::{PageView, Paginate, PaginateError, RequestParts};
-use restsource::runtime::secret::Secret;
+use restsource::runtime::secret::{Secret, SecretValues};
 use restsource_mock::{AuthMode, MockApi, MockConfig, ANALYTICS};
 use serde_json::Value;
 
 use crate::harness::*;
 
 restsource::include_source!("tests/e2e/fixtures/hatch_paginator.json");
+restsource::include_source!("tests/e2e/fixtures/hatch_auth.json");
 
 /// Pages of 90 records by offset, ending when the next offset reaches the body's `total`:
 /// the mock's pagination, read in a way no built-in paginator's defaults do.
@@ -38,7 +41,9 @@ impl Paginate for TotalPages {
         req: &mut RequestParts,
     ) -> Result<bool, PaginateError> {
         let Some(total) = page.values[0].as_ref().and_then(Value::as_u64) else {
-            return Err(PaginateError::Custom("the page has no numeric `total`".into()));
+            return Err(PaginateError::Custom(
+                "the page has no numeric `total`".into(),
+            ));
         };
         self.offset += PAGE;
         if self.offset >= total {
@@ -86,4 +91,64 @@ async fn a_rust_paginator_named_in_the_spec_drives_the_requests() {
         .map(|r| r.query.clone())
         .collect();
     assert_eq!(sent, expected);
+}
+
+/// `Authorization: Bearer <token>` from the secret `token` the spec's auth lists.
+#[derive(Default)]
+pub struct BearerFromSecret;
+
+impl Authenticate for BearerFromSecret {
+    fn apply(&self, secrets: &SecretValues, creds: &mut Credentials<'_>) -> Result<(), AuthError> {
+        let token = secrets
+            .get("token")
+            .ok_or_else(|| AuthError("no secret `token`".into()))?;
+        creds.header("Authorization", &format!("Bearer {}", token.expose()))
+    }
+}
+
+#[tokio::test]
+async fn a_rust_auth_named_in_the_spec_signs_every_request() {
+    let api = MockApi::start(MockConfig {
+        analytics_auth: AuthMode::Bearer,
+        ..MockConfig::default()
+    })
+    .await;
+    let db = scratch_db("hatch-auth");
+    let src = |token: &str| {
+        hatch_auth::Source::new(hatch_auth::Secrets {
+            token: Secret::new(token),
+        })
+        .with_base_url(api.base_url())
+        .with_options(fast_options())
+    };
+    run(
+        src("test-key").extractor(),
+        &hatch_auth::Source::resources(),
+        &db,
+    )
+    .await
+    .expect("run");
+    assert_tables(&db, &api, &[(&hatch_auth::RESOURCE_NAME, ANALYTICS)], true);
+    let headers: Vec<Option<String>> = requests_to(&api.request_log(), "/v1/resource")
+        .iter()
+        .map(|r| r.authorization_header.clone())
+        .collect();
+    assert_eq!(headers, vec![Some("Bearer test-key".to_string()); 3]);
+
+    api.reset();
+    let err = run(
+        src("wrong-token").extractor(),
+        &hatch_auth::Source::resources(),
+        &db,
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    let refused = format!(
+        "resource `resource_name`: GET {}/v1/resource?offset=0&limit=100 returned status 401, a config error (the API refused the credentials; check this source's secrets): {{\"error\":\"invalid bearer token\"}}",
+        api.base_url()
+    );
+    assert!(err.contains(&refused), "{err}");
+    assert!(!err.contains("wrong-token"), "{err}");
+    assert_eq!(requests_to(&api.request_log(), "/v1/resource").len(), 1);
 }

@@ -107,6 +107,19 @@ where
                     header: #header,
                 })
             }
+            AuthDef::Rust {
+                path, at, secrets, ..
+            } => {
+                let (path, at) = (path.as_ref(), at.as_ref());
+                let secrets = secrets.as_ref().iter().map(AsRef::as_ref);
+                let make = super::rust_factory_tokens(path, at, "http", "Authenticate", rt);
+                quote!(#rt::def::AuthDef::Rust {
+                    path: #path,
+                    at: #at,
+                    secrets: &[#(#secrets),*],
+                    make: #make,
+                })
+            }
         }
     }
 }
