@@ -125,7 +125,8 @@ where
             }
             PaginatorDef::Rust { path, at, .. } => {
                 let (path, at) = (path.as_ref(), at.as_ref());
-                let make = super::rust_factory_tokens(path, at, "paginate", "Paginate", rt);
+                let make =
+                    super::rust_factory_tokens(path, at, ("paginate", "Paginate", "paginator"), rt);
                 quote!(Rust { path: #path, at: #at, make: #make })
             }
         };

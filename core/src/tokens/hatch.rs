@@ -32,12 +32,11 @@ fn position_ident(at: &str, what: &str) -> Ident {
 
 /// `RustFactory(Some(..))` making `path` (a Rust path the spec reader validated) as the
 /// runtime's `trait_name` (in module `module` of the runtime), which the type must
-/// implement together with `Default`.
+/// implement together with `Default`; `what` (`paginator`, `auth`) ends the check's name.
 pub fn rust_factory_tokens(
     path: &str,
     at: &str,
-    module: &str,
-    trait_name: &str,
+    (module, trait_name, what): (&str, &str, &str),
     rt: &TokenStream,
 ) -> TokenStream {
     let ty: TokenStream = match path.parse() {
@@ -47,7 +46,7 @@ pub fn rust_factory_tokens(
             return quote! { ::core::compile_error!(#msg) };
         }
     };
-    let check = position_ident(at, module);
+    let check = position_ident(at, what);
     let module = Ident::new(module, Span::call_site());
     let trait_name = Ident::new(trait_name, Span::call_site());
     quote! {

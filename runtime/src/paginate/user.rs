@@ -112,3 +112,23 @@ impl Paginate for RustPaginator {
         self.inner.advance(page, req)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::Paginator;
+    use crate::def::{PaginatorDef, RustFactory};
+
+    #[test]
+    fn a_rust_paginator_without_generated_code_names_its_spec_position() {
+        let def = PaginatorDef::Rust {
+            path: "crate::paging::Pager",
+            at: "specs/api.toml:9:37",
+            make: RustFactory::NONE,
+        };
+        let err = Paginator::from_def(&def).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the paginator at specs/api.toml:9:37 is the Rust type `crate::paging::Pager`, which only code generated from the spec (include_source!, Builder, `restsource generate`) can run; use a built-in paginator to run this spec without compiling it"
+        );
+    }
+}

@@ -56,7 +56,7 @@ pub(super) fn rust_path(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<Stri
                 node.span,
                 path,
                 format!("`{text}` is not a Rust path to a type: {why}"),
-                Some("write the type's path as Rust code in this crate names it, e.g. \"crate::paging::MyPaginator\" (a type alias can stand for a generic type)".into()),
+                Some("write the path by which the crate including this spec names the type, e.g. \"crate::paging::MyPaginator\" (a type alias can stand for a generic type)".into()),
             );
             None
         }
