@@ -214,6 +214,12 @@ fn paginator(p: &ResolvedPaginator) -> PaginatorDef {
         PaginatorDef::HeaderLink { links_next_key } => PaginatorDef::HeaderLink {
             links_next_key: text(links_next_key),
         },
+        // No code is generated here: the runtime refuses it, naming the spec position.
+        PaginatorDef::Rust { path, at, make } => PaginatorDef::Rust {
+            path: text(path),
+            at: text(at),
+            make: *make,
+        },
     }
 }
 
@@ -254,6 +260,17 @@ fn auth(a: &ResolvedAuth) -> AuthDef {
             client_auth: *client_auth,
             scopes: strs(scopes),
             refresh_token: refresh_token.as_ref().map(cred),
+        },
+        AuthDef::Rust {
+            path,
+            at,
+            secrets,
+            make,
+        } => AuthDef::Rust {
+            path: text(path),
+            at: text(at),
+            secrets: strs(secrets),
+            make: *make,
         },
         AuthDef::Session {
             login_url,

@@ -5,7 +5,7 @@
 //! is then a [`CredDef`], a secret's name), owned in the spec's resolver (a credential is the
 //! secret with its environment variable, the extra fields plain JSON).
 
-use crate::{Lit, SecretName};
+use crate::{Lit, RustFactory, SecretName};
 
 /// Where an API key is sent (the spec's `location`; `param` means the query).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,6 +105,18 @@ pub enum AuthDef<
         token_path: S,
         /// Header carrying the bare token instead of a bearer `Authorization`.
         header: Option<S>,
+    },
+    /// An auth type of the user's crate (`type = "rust"`), made once per client by generated
+    /// code.
+    Rust {
+        /// The Rust path as the spec wrote it (`crate::auth::MyAuth`).
+        path: S,
+        /// Where the spec names it (`file:line:col`), for messages about it.
+        at: S,
+        /// The names of the secrets it reads (each a field of the generated `Secrets`).
+        secrets: L,
+        /// Makes an instance; `None` when no code was generated for the spec.
+        make: RustFactory,
     },
 }
 

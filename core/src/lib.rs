@@ -25,6 +25,8 @@
 //! - [`Lit`]: a JSON literal whose strings may hold placeholders;
 //! - [`Storage`], [`Static`]: how the definitions above store their data ([`storage`]);
 //! - [`PaginatorDef`], [`ParamPlace`]: a paginator with every default applied;
+//! - [`RustFactory`], [`AnyBox`]: how generated code makes the user's types a spec names
+//!   (`type = "rust"` paginators and auth);
 //! - [`Template`], [`TemplatePart`]: strings with placeholders, split;
 //! - [`sql`]: the SQL of a resource's table per dialect and of restsource's own tables;
 //!   [`TableSql`], and [`SqlDefs`] with one per enabled dialect (features `sqlite`,
@@ -67,6 +69,7 @@ mod client;
 mod column;
 pub mod contract;
 mod endpoint;
+mod hatch;
 mod incremental;
 pub mod names;
 pub mod naming;
@@ -92,6 +95,7 @@ pub use endpoint::{
     DataSelectorMissing, LastValueFunc, Method, OnCursorValueMissing, ResponseActionDef,
     ResponseActionKind, ResponseFormat,
 };
+pub use hatch::{AnyBox, RustFactory};
 pub use incremental::IncrementalDef;
 pub use paginator::{PaginatorDef, ParamPlace};
 pub use path::{Path, PathStep};

@@ -8,7 +8,7 @@
 //! combined with struct-update syntax in `const` context. The spec's resolver uses an owned
 //! instantiation (`String`, its located `JsonPath`, `Vec<String>`).
 
-use crate::PathStep;
+use crate::{PathStep, RustFactory};
 
 /// Where a paginator parameter is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,5 +91,15 @@ pub enum PaginatorDef<S = &'static str, P = &'static [PathStep], K = &'static [&
     HeaderLink {
         /// The `rel` to follow.
         links_next_key: S,
+    },
+    /// A paginator type of the user's crate (`type = "rust"`), made fresh for every request
+    /// sequence by generated code.
+    Rust {
+        /// The Rust path as the spec wrote it (`crate::paging::MyPaginator`).
+        path: S,
+        /// Where the spec names it (`file:line:col`), for messages about it.
+        at: S,
+        /// Makes an instance; `None` when no code was generated for the spec.
+        make: RustFactory,
     },
 }

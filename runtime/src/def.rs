@@ -12,11 +12,12 @@
 //! needs the storage spelled out, `Lit::List::<Static>(&[..])` (see [`Lit`] for why).
 
 pub use restsource_core::{
-    ApiKeyLocation, AuthChoice, AuthDef, ClientAuth, ColumnDef, CompareOp, ConditionDef,
+    AnyBox, ApiKeyLocation, AuthChoice, AuthDef, ClientAuth, ColumnDef, CompareOp, ConditionDef,
     ContractMode, CredDef, DataDef, DataSelectorMissing, DataType, Disposition, EndpointDef,
     IncrementalDef, IncrementalValue, LastValueFunc, Lit, MergeStrategy, Method,
     OnCursorValueMissing, Operand, PaginatorDef, ParamPlace, ParentDef, PathStep, RateLimitDef,
     RateLimitHeadersDef, RelationalDef, ResetFormat, ResourceDef, ResponseActionDef,
-    ResponseActionKind, ResponseFormat, RetryDef, SchemaContract, SecretDef, SortOrder, SourceDef,
-    SqlDefs, Static, StepDef, Storage, TableSql, TablesMode, Template, TemplatePart, WriteDef,
+    ResponseActionKind, ResponseFormat, RetryDef, RustFactory, SchemaContract, SecretDef,
+    SortOrder, SourceDef, SqlDefs, Static, StepDef, Storage, TableSql, TablesMode, Template,
+    TemplatePart, WriteDef,
 };

@@ -7,6 +7,7 @@ mod auth;
 mod auth_tokens;
 mod bulk;
 mod harness;
+mod hatch;
 mod inferred;
 mod inventory;
 mod oauth;

@@ -123,6 +123,12 @@ where
                 let key = links_next_key.as_ref();
                 quote!(HeaderLink { links_next_key: #key })
             }
+            PaginatorDef::Rust { path, at, .. } => {
+                let (path, at) = (path.as_ref(), at.as_ref());
+                let make =
+                    super::rust_factory_tokens(path, at, ("paginate", "Paginate", "paginator"), rt);
+                quote!(Rust { path: #path, at: #at, make: #make })
+            }
         };
         quote!(#rt::def::PaginatorDef::#body)
     }

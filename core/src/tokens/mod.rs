@@ -13,12 +13,14 @@ mod auth;
 mod client;
 mod contract;
 mod endpoint;
+mod hatch;
 mod incremental;
 mod resource;
 mod sql;
 mod step;
 mod template;
 
+pub use hatch::rust_factory_tokens;
 pub use resource::ResourceParts;
 pub use sql::sql_defs_tokens;
 pub use template::pairs_tokens;

@@ -124,7 +124,14 @@ impl ResourcePages<'_> {
             secrets: self.http.secret_values(),
         };
         let (mut parts, headers) = first_request(self.http, &fill)?;
-        let mut paginator = Paginator::from_def(&self.def.endpoint.paginator);
+        let mut paginator = Paginator::from_def(&self.def.endpoint.paginator).map_err(|e| {
+            ExtractError::Paginator {
+                resource: self.name(),
+                paginator: "rust",
+                url: self.http.redactor().url(&parts.full_url()),
+                message: e.to_string(),
+            }
+        })?;
         paginator.init(&mut parts);
         let mut selector = self.def.endpoint.data_selector.map(Path::Borrowed);
         let detected = selector.is_none();

@@ -108,6 +108,7 @@ impl HttpClient {
                 parts.headers.push((AUTHORIZATION, sensitive(&v)?));
                 parts.token = Some(token);
             }
+            AuthDef::Rust { path, at, make, .. } => return self.user_auth_parts(path, at, make),
             AuthDef::Session { header, .. } => {
                 let token = self.oauth_token(auth).await?;
                 match header {

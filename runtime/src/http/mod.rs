@@ -21,6 +21,7 @@ mod reset;
 mod retry;
 mod send;
 mod token;
+mod user_auth;
 
 pub use body_rest::BodyRest;
 pub use error::HttpError;
@@ -29,6 +30,7 @@ pub use redact::{Redactor, EXCERPT_CHARS};
 pub use request::{join_url, Body, HttpMethod, HttpRequest, Outcome, Response};
 pub use reset::{reset_wait, PauseReason};
 pub use retry::{backoff, choose_wait, retry_after, RetryWait};
+pub use user_auth::{boxed, AuthError, Authenticate, Credentials};
 
 use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
@@ -70,6 +72,8 @@ pub struct HttpClient {
     counters: Arc<Counters>,
     tokens: Mutex<HashMap<String, Arc<auth::TokenSlot>>>,
     refresh: Mutex<token::RefreshTokens>,
+    /// The spec's Rust auth types, one instance each, by spec position.
+    user_auths: Mutex<HashMap<&'static str, Arc<dyn user_auth::Authenticate>>>,
     base_url: Url,
     spec_base_url: &'static str,
     static_headers: Vec<(HeaderName, HeaderValue)>,
@@ -143,6 +147,7 @@ impl HttpClient {
             counters,
             tokens: Mutex::default(),
             refresh: Mutex::default(),
+            user_auths: Mutex::default(),
             base_url: config.base_url,
             spec_base_url: source.base_url,
             static_headers,

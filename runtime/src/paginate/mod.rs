@@ -4,16 +4,20 @@
 //! each page reads what it needs from a [`PageView`] and either updates the request for the
 //! next page or stops ([`Paginator::advance`]). The JSON values it needs are listed by
 //! [`Paginator::value_paths`] so the caller reads them in one cheap pass over the body.
+//! The same three steps are the [`Paginate`] trait, which the state machine implements and
+//! a type of the user's crate may implement instead (a spec's `type = "rust"`).
 
 mod cursor;
 mod detect;
 mod link;
 mod range;
+mod user;
 
 pub use cursor::{CursorPaginator, HeaderCursorPaginator};
 pub use detect::detect;
 pub use link::{parse_link_header, HeaderLinkPaginator, JsonLinkPaginator};
 pub use range::{RangeKind, RangePaginator, RemainingPages};
+pub use user::{boxed, Paginate, RustPaginator};
 
 use reqwest::header::HeaderMap;
 use serde_json::Value;
@@ -146,10 +150,21 @@ pub enum PaginateError {
     /// A next link is not a valid URL.
     #[error("next link is not a valid URL: {0}")]
     BadLink(String),
+    /// A spec's Rust paginator run without the code generated for it.
+    #[error("the paginator at {at} is the Rust type `{path}`, which only code generated from the spec (include_source!, Builder, `restsource generate`) can run; use a built-in paginator to run this spec without compiling it")]
+    NotGenerated {
+        /// The type's path in the spec.
+        path: String,
+        /// Where the spec names it (`file:line:col`).
+        at: String,
+    },
+    /// A user paginator's own error (see [`Paginate::advance`]).
+    #[error("{0}")]
+    Custom(String),
 }
 
 /// A paginator's state.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub enum Paginator {
     /// One page.
     Single,
@@ -165,12 +180,15 @@ pub enum Paginator {
     JsonLink(JsonLinkPaginator),
     /// Next URL in the Link header.
     HeaderLink(HeaderLinkPaginator),
+    /// A type of the user's crate the spec names.
+    Rust(RustPaginator),
 }
 
 impl Paginator {
-    /// The initial state for a spec paginator.
-    pub fn from_def(def: &PaginatorDef) -> Self {
-        match def {
+    /// The initial state for a spec paginator; a Rust paginator without generated code is
+    /// an error naming where the spec names it.
+    pub fn from_def(def: &PaginatorDef) -> Result<Self, PaginateError> {
+        Ok(match def {
             PaginatorDef::SinglePage => Paginator::Single,
             PaginatorDef::Auto => Paginator::Auto,
             PaginatorDef::Offset { .. } | PaginatorDef::PageNumber { .. } => {
@@ -192,7 +210,11 @@ impl Paginator {
                     rel: (*links_next_key).to_string(),
                 })
             }
-        }
+            PaginatorDef::Rust { path, at, make } => Paginator::Rust(RustPaginator::new(
+                path,
+                user::from_factory(make.0, path, at)?,
+            )),
+        })
     }
 
     /// Short name for messages.
@@ -208,14 +230,16 @@ impl Paginator {
             Paginator::HeaderCursor(_) => "header_cursor",
             Paginator::JsonLink(_) => "json_link",
             Paginator::HeaderLink(_) => "header_link",
+            Paginator::Rust(r) => r.path,
         }
     }
 
     /// Sets the first request's parameters.
-    pub fn init(&self, req: &mut RequestParts) {
+    pub fn init(&mut self, req: &mut RequestParts) {
         match self {
             Paginator::Range(r) => r.init(req),
             Paginator::Cursor(c) => c.init(req),
+            Paginator::Rust(r) => r.init(req),
             _ => {}
         }
     }
@@ -226,6 +250,7 @@ impl Paginator {
             Paginator::Range(r) => r.value_paths(),
             Paginator::Cursor(c) => c.value_paths(),
             Paginator::JsonLink(j) => vec![&j.next_url_path[..]],
+            Paginator::Rust(r) => r.value_paths(),
             _ => Vec::new(),
         }
     }
@@ -243,6 +268,7 @@ impl Paginator {
             Paginator::HeaderCursor(h) => Ok(h.advance(view, req)),
             Paginator::JsonLink(j) => j.advance(view, req),
             Paginator::HeaderLink(h) => h.advance(view, req),
+            Paginator::Rust(r) => r.advance(view, req),
         }
     }
 
@@ -254,6 +280,26 @@ impl Paginator {
             Paginator::Range(r) => r.remaining(req),
             _ => None,
         }
+    }
+}
+
+/// The built-in state machine is a [`Paginate`] like a user's paginator: the runtime's
+/// loop drives either through the same three steps.
+impl Paginate for Paginator {
+    fn init(&mut self, req: &mut RequestParts) {
+        Paginator::init(self, req)
+    }
+
+    fn value_paths(&self) -> Vec<&[PathStep]> {
+        Paginator::value_paths(self)
+    }
+
+    fn advance(
+        &mut self,
+        page: &PageView<'_>,
+        req: &mut RequestParts,
+    ) -> Result<bool, PaginateError> {
+        Paginator::advance(self, page, req)
     }
 }
 

@@ -68,6 +68,9 @@ pub enum AuthConfig {
     /// A session login (Airbyte's `SessionTokenAuthenticator`): a token requested from a
     /// login endpoint, then sent as a bearer token or in a header.
     SessionToken(SessionAuth),
+    /// A type of the user's crate implementing `restsource::runtime::http::Authenticate`
+    /// and `Default` (only in code generated from the spec).
+    Rust(RustAuth),
 }
 
 /// The schema of an auth value: the reader also accepts a bare type name (credentials are
@@ -239,4 +242,18 @@ pub struct SessionAuth {
     /// Header that carries the bare token; absent means `Authorization: Bearer <token>`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub header: Option<String>,
+}
+
+/// Auth written in Rust: generated code makes one `path::default()` per client, which adds
+/// its credentials to every request from the secrets it names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RustAuth {
+    /// The type's Rust path as the crate that includes the spec names it
+    /// (`crate::auth::MyAuth`).
+    pub path: String,
+    /// Secrets it reads by name (each becomes a field of the generated `Secrets`, read from
+    /// the upper-cased environment variable).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<String>,
 }

@@ -37,6 +37,9 @@ pub enum Paginator {
     JsonLink(JsonLinkPaginator),
     /// The next URL from the `Link` header.
     HeaderLink(HeaderLinkPaginator),
+    /// A type of the user's crate implementing `restsource::runtime::paginate::Paginate` and
+    /// `Default` (only in code generated from the spec).
+    Rust(RustPaginator),
 }
 
 /// Offset paginator.
@@ -156,4 +159,14 @@ pub struct HeaderLinkPaginator {
     /// The `rel` value of the next link (default `next`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub links_next_key: Option<String>,
+}
+
+/// A paginator written in Rust: generated code makes a fresh `path::default()` for every
+/// request sequence and drives it through the runtime's `Paginate` trait.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RustPaginator {
+    /// The type's Rust path as the crate that includes the spec names it
+    /// (`crate::paging::MyPaginator`).
+    pub path: String,
 }

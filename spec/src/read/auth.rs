@@ -4,7 +4,7 @@
 use super::{list, suggest, Cx, Obj};
 use crate::model::{
     ApiKeyAuth, ApiKeyLocation, AuthConfig, BearerAuth, ClientAuthMethod, Credential, GrantType,
-    HttpBasicAuth, OAuth2Auth, SecretRef, SessionAuth,
+    HttpBasicAuth, OAuth2Auth, RustAuth, SecretRef, SessionAuth,
 };
 use crate::parse::{Kind, Node};
 
@@ -15,6 +15,7 @@ const TYPES: &[&str] = &[
     "oauth2_client_credentials",
     "oauth2",
     "session_token",
+    "rust",
 ];
 pub(super) const BEARER_KEYS: &[&str] = &["type", "token"];
 pub(super) const API_KEY_KEYS: &[&str] = &["type", "name", "api_key", "location"];
@@ -35,6 +36,7 @@ pub(super) const OAUTH_KEYS: &[&str] = &[
     "refresh_token",
     "token_refresh_endpoint",
 ];
+pub(super) const RUST_KEYS: &[&str] = &["type", "path", "secrets"];
 pub(super) const SESSION_KEYS: &[&str] = &[
     "type",
     "login_url",
@@ -67,7 +69,7 @@ fn unknown_type(cx: &mut Cx<'_>, node: &Node, path: &str, name: &str) {
             node.span,
             path,
             format!("unknown auth type `{name}`: custom auth types rely on Python registration (`register_auth`) and cannot be used in a spec"),
-            Some(format!("use one of {}", list(TYPES))),
+            Some(format!("use one of {}; auth of your own is a Rust type: {{\"type\": \"rust\", \"path\": \"crate::auth::MyAuth\"}}", list(TYPES))),
         ),
     }
 }
@@ -145,6 +147,14 @@ fn object(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<AuthConfig> {
         }
         "oauth2_client_credentials" | "oauth2" => oauth2(cx, node, path),
         "session_token" => session(cx, node, path),
+        "rust" => {
+            let o = cx.object(node, path, "rust auth", RUST_KEYS)?;
+            let secrets = cx.opt(&o, "secrets", Cx::strings).unwrap_or_default();
+            Some(AuthConfig::Rust(RustAuth {
+                path: cx.req(&o, "path", "rust auth", super::rust_path::rust_path)?,
+                secrets,
+            }))
+        }
         other => {
             let span = ty_node.map(|n| n.span).unwrap_or(node.span);
             unknown_type(

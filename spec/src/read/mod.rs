@@ -8,6 +8,7 @@ mod credential;
 mod duration;
 mod paginator;
 mod resource;
+mod rust_path;
 mod source;
 mod steps;
 mod table;

@@ -5,7 +5,7 @@
 use super::{list, suggest, Cx, Obj};
 use crate::model::{
     CursorPaginator, EmptyParams, HeaderCursorPaginator, HeaderLinkPaginator, JsonLinkPaginator,
-    Nullable, OffsetPaginator, PageNumberPaginator, Paginator, PaginatorConfig,
+    Nullable, OffsetPaginator, PageNumberPaginator, Paginator, PaginatorConfig, RustPaginator,
 };
 use crate::parse::{Kind, Node};
 
@@ -19,6 +19,7 @@ const TYPES: &[&str] = &[
     "json_link",
     "json_response",
     "header_link",
+    "rust",
 ];
 const ALIASES: &[&str] = &[
     "single_page",
@@ -34,6 +35,7 @@ pub(super) const TYPE_ONLY_KEYS: &[&str] = &["type"];
 pub(super) const HEADER_CURSOR_KEYS: &[&str] = &["type", "cursor_key", "cursor_param"];
 pub(super) const JSON_LINK_KEYS: &[&str] = &["type", "next_url_path"];
 pub(super) const HEADER_LINK_KEYS: &[&str] = &["type", "links_next_key"];
+pub(super) const RUST_KEYS: &[&str] = &["type", "path"];
 pub(super) const OFFSET_KEYS: &[&str] = &[
     "type",
     "limit",
@@ -75,7 +77,7 @@ fn unknown_type(cx: &mut Cx<'_>, node: &Node, path: &str, name: &str) {
             node.span,
             path,
             format!("unknown paginator type `{name}`: custom paginator types rely on Python registration (`register_paginator`) and cannot be used in a spec"),
-            Some(format!("use one of {}", list(TYPES))),
+            Some(format!("use one of {}; a paginator of your own is a Rust type: {{\"type\": \"rust\", \"path\": \"crate::paging::MyPaginator\"}}", list(TYPES))),
         ),
     }
 }
@@ -162,6 +164,12 @@ fn object(cx: &mut Cx<'_>, node: &Node, path: &str, ty_node: &Node, ty: &str) ->
             let o = cx.object(node, path, "header_link paginator", HEADER_LINK_KEYS)?;
             Paginator::HeaderLink(HeaderLinkPaginator {
                 links_next_key: cx.opt(&o, "links_next_key", Cx::string),
+            })
+        }
+        "rust" => {
+            let o = cx.object(node, path, "rust paginator", RUST_KEYS)?;
+            Paginator::Rust(RustPaginator {
+                path: cx.req(&o, "path", "rust paginator", super::rust_path::rust_path)?,
             })
         }
         other => {

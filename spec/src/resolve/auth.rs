@@ -4,6 +4,7 @@ use crate::model::{
     ApiKeyLocation, AuthConfig, ClientAuthMethod, Credential, GrantType, RetryConfig,
 };
 use crate::resolved::{ResolvedAuth, ResolvedRetry, SecretInfo};
+use crate::site::Site;
 use restsource_core::ApiKeyLocation as KeyPlace;
 
 /// The environment variable for a secret name: upper-cased, other characters as `_`.
@@ -35,9 +36,16 @@ fn secret(cred: &Option<Credential>, field: &str) -> SecretInfo {
     }
 }
 
-/// Resolves an auth config.
-pub(crate) fn auth(a: &AuthConfig) -> ResolvedAuth {
+/// Resolves an auth config written at `at` (a Rust auth's position names the spec line in
+/// rustc's error when its type is not an auth).
+pub(crate) fn auth(r: &super::R<'_>, a: &AuthConfig, at: Site) -> ResolvedAuth {
     match a {
+        AuthConfig::Rust(u) => ResolvedAuth::Rust {
+            path: u.path.clone(),
+            at: r.position(&at.key("path")),
+            secrets: u.secrets.clone(),
+            make: restsource_core::RustFactory::NONE,
+        },
         AuthConfig::Bearer(b) => ResolvedAuth::Bearer {
             token: secret(&b.token, "token"),
         },
@@ -101,6 +109,13 @@ pub(crate) fn secrets_of(a: &ResolvedAuth) -> Vec<SecretInfo> {
         ResolvedAuth::Session {
             username, password, ..
         } => vec![username.clone(), password.clone()],
+        ResolvedAuth::Rust { secrets, .. } => secrets
+            .iter()
+            .map(|name| SecretInfo {
+                name: name.clone(),
+                env: env_name(name),
+            })
+            .collect(),
     }
 }
 

@@ -620,7 +620,9 @@ pub(crate) fn endpoint(
             .1
             .is_some();
     let auth = match (&ep.auth, path_basic) {
-        (Nullable::Value(a), _) => ResolvedAuthChoice::Own(super::auth::auth(a)),
+        (Nullable::Value(a), _) => {
+            ResolvedAuthChoice::Own(super::auth::auth(r, a, loc(i, &["endpoint", "auth"])))
+        }
         // User info in the path stands for HTTP Basic when no auth applies (as in requests).
         (Nullable::Default, Some(basic)) if !client_has_auth => ResolvedAuthChoice::Own(basic),
         (Nullable::Null(()), Some(basic)) => ResolvedAuthChoice::Own(basic),

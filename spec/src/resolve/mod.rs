@@ -137,7 +137,10 @@ pub(crate) fn resolve(
             Some("e.g. `https://api.example.com/v1/`".into()),
         );
     }
-    let client_auth = client.auth.as_ref().map(auth::auth);
+    let client_auth = client
+        .auth
+        .as_ref()
+        .map(|a| auth::auth(&r, a, Site::client(&["auth"])));
 
     // Duplicate names.
     let names: Vec<String> = spec

@@ -142,6 +142,13 @@ pub(super) fn paginator(
             Paginator::HeaderLink(o) => ResolvedPaginator::HeaderLink {
                 links_next_key: o.links_next_key.clone().unwrap_or_else(|| "next".into()),
             },
+            // Generated code makes the type; the position names the spec line in rustc's
+            // error when the type is not a paginator.
+            Paginator::Rust(o) => ResolvedPaginator::Rust {
+                path: o.path.clone(),
+                at: r.position(&p("path")),
+                make: restsource_core::RustFactory::NONE,
+            },
         },
     })
 }
