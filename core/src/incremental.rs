@@ -43,11 +43,11 @@ pub struct IncrementalDef<S = &'static str, P = &'static [PathStep], V = Lit> {
     pub row_order: Option<SortOrder>,
 }
 
-impl IncrementalDef {
+impl<S, P, V> IncrementalDef<S, P, V> {
     /// A cursor at `path` (written as `path_text`) with dlt's defaults for everything else:
     /// no initial or end value, no query parameters, `max`, no lag, a missing cursor raises,
     /// the range `[start, end)`, no windows, no lookback, no row order.
-    pub const fn cursor(path_text: &'static str, path: &'static [PathStep]) -> IncrementalDef {
+    pub const fn cursor(path_text: S, path: P) -> IncrementalDef<S, P, V> {
         IncrementalDef {
             cursor_path_text: path_text,
             cursor_path: path,

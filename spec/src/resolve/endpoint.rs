@@ -315,20 +315,10 @@ pub(crate) fn endpoint(
         }
         let cursor_path = json_path(r, &p.cursor_path, &at, "`cursor_path`");
         incremental = cursor_path.map(|cursor_path| ResolvedIncremental {
-            cursor_path_text: cursor_path.text.clone(),
-            cursor_path,
             initial_value: p.initial_value.clone(),
-            end_value: None,
             start_param: Some(k.clone()),
-            end_param: None,
             last_value_func: p.last_value_func.unwrap_or(LastValueFunc::Max),
-            lag: None,
-            on_cursor_value_missing: OnCursorValueMissing::Raise,
-            range_start_closed: true,
-            range_end_closed: false,
-            step: None,
-            lookback: None,
-            row_order: None,
+            ..ResolvedIncremental::cursor(cursor_path.text.clone(), cursor_path)
         });
     }
     if let Some(inc) = &ep.incremental {
