@@ -16,7 +16,7 @@ use base64::Engine;
 use restsource_core::naming::digest128;
 use serde_json::{Map, Value};
 
-use super::{FastMap, Normalizer, RootId, Schema, LIST_KEY, VALUE_KEY};
+use super::{FastMap, Normalizer, RootId, Schema, TableSchema, LIST_KEY, VALUE_KEY};
 use crate::def::DataType;
 
 /// One row of a flattened record, not yet placed in any table's schema.
@@ -60,10 +60,41 @@ impl JsonColumns {
         }
         JsonColumns(map)
     }
+}
 
+/// Where flattening learns which columns are typed JSON: a writer's [`JsonColumns`], taken
+/// once when it starts, or a live [`Schema`] (sampling, one record at a time).
+pub(crate) trait KnowsJson {
     /// The JSON columns of `table`: looked up once per row, not once per field.
-    fn of_table(&self, table: &str) -> &[String] {
-        self.0.get(table).map_or(&[], Vec::as_slice)
+    fn row_json(&self, table: &str) -> RowJson<'_>;
+}
+
+/// One table's JSON columns, as [`KnowsJson`] finds them.
+pub(crate) enum RowJson<'a> {
+    /// These names.
+    Names(&'a [String]),
+    /// This table's columns typed JSON; `None`: the table is new.
+    Table(Option<&'a TableSchema>),
+}
+
+impl RowJson<'_> {
+    fn contains(&self, column: &str) -> bool {
+        match self {
+            RowJson::Names(names) => names.iter().any(|n| n == column),
+            RowJson::Table(t) => t.is_some_and(|t| t.is_json(column)),
+        }
+    }
+}
+
+impl KnowsJson for JsonColumns {
+    fn row_json(&self, table: &str) -> RowJson<'_> {
+        RowJson::Names(self.0.get(table).map_or(&[], Vec::as_slice))
+    }
+}
+
+impl KnowsJson for Schema {
+    fn row_json(&self, table: &str) -> RowJson<'_> {
+        RowJson::Table(self.table(table))
     }
 }
 
@@ -93,7 +124,7 @@ impl Normalizer {
         table: &str,
         fields: impl IntoIterator<Item = (K, Value)>,
         root_id: &RootId,
-        json: &JsonColumns,
+        json: &impl KnowsJson,
     ) -> FlatRecord {
         let path = [self.names.list(&self.naming, table)];
         let name: Arc<str> = self.names.table(&self.naming, &path).into();
@@ -121,11 +152,11 @@ impl Normalizer {
         budget: i64,
         link: Option<&Link<'_>>,
         root_id: &RootId,
-        json: &JsonColumns,
+        json: &impl KnowsJson,
         record: &mut FlatRecord,
     ) {
-        let json_columns = json.of_table(name);
-        let (flat, lists) = self.flatten(|c| json_columns.iter().any(|n| n == c), fields, budget);
+        let row_json = json.row_json(name);
+        let (flat, lists) = self.flatten(|c| row_json.contains(c), fields, budget);
         let given_id = flat
             .iter()
             .find(|(k, v)| **k == *self.system.row_id && v.as_str().is_some_and(|s| !s.is_empty()))

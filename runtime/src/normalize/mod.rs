@@ -281,8 +281,8 @@ impl Normalizer {
         load_id: &str,
         out: &mut Vec<Row>,
     ) -> Result<(), NormalizeError> {
-        let json = JsonColumns::of(schema);
-        let record = self.flatten_record(table, fields, root_id, &json);
+        // The live schema: no snapshot of its JSON columns per record.
+        let record = self.flatten_record(table, fields, root_id, &*schema);
         self.place_record(schema, record, load_id, out)
     }
 
