@@ -203,3 +203,66 @@ async fn postgres_every_type_round_trips() {
     )
     .await
 }
+
+/// Relational tables on PostgreSQL load their rows with binary COPY: every column type in its
+/// binary form, as the INSERT path stores it (decimals in `numeric`'s own binary form).
+#[cfg(feature = "postgres")]
+#[tokio::test]
+async fn postgres_every_type_round_trips_through_copy() {
+    let Some(b) = Backend::postgres("types_copy").await else {
+        return;
+    };
+    Pipeline::new(b.destination())
+        .with_options(PipelineOptions {
+            progress: false,
+            tables: Some(restsource_runtime::def::TablesMode::Relational),
+            ..PipelineOptions::default()
+        })
+        .load(stream::iter(vec![
+            page(&ALL_TYPES, all_types()),
+            done(&ALL_TYPES, None),
+        ]))
+        .await
+        .unwrap();
+    let rows = b
+        .query(
+            "SELECT k, t, d::text, b, to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS'), \
+             encode(bin, 'hex'), j::text, dec::text, day::text, tod::text, zz, \
+             pg_typeof(dec)::text FROM all_types ORDER BY k",
+            12,
+        )
+        .await;
+    assert_eq!(
+        rows,
+        vec![
+            vec![
+                json!(1),
+                json!("héllo ✓ 😀 \"q\" 'x'"),
+                json!("1.25"),
+                json!(true),
+                json!("2024-05-01T12:30:45.123"),
+                json!("0001ff"),
+                json!(r#"{"a": [1, null, "ü"]}"#),
+                json!("12.500"),
+                json!("2024-02-29"),
+                json!("23:59:58.5"),
+                json!("späť ✓"),
+                json!("numeric"),
+            ],
+            vec![
+                json!(2),
+                json!(null),
+                json!(null),
+                json!(false),
+                json!(null),
+                json!(null),
+                json!(null),
+                json!(null),
+                json!(null),
+                json!(null),
+                json!(null),
+                json!("numeric"),
+            ],
+        ]
+    );
+}

@@ -37,6 +37,8 @@ mod normal_writer;
 #[cfg(feature = "postgres")]
 pub(crate) mod postgres;
 #[cfg(feature = "postgres")]
+mod postgres_copy;
+#[cfg(feature = "postgres")]
 mod postgres_lock;
 #[cfg(feature = "postgres")]
 mod postgres_normal;

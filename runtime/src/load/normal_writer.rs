@@ -38,6 +38,20 @@ pub(crate) trait NormalSql {
     ) -> Result<Vec<String>, LoadError>;
     /// Runs `sql` with `params`.
     fn execute(&mut self, sql: &str, params: &[(&Value, DataType)]) -> Result<(), LoadError>;
+    /// Inserts rows of `table` (`params`: each row's values in the table's column order) in
+    /// one bulk operation; `Ok(false)` when the destination has none, and multi-row INSERTs
+    /// are used instead.
+    fn bulk_insert(
+        &mut self,
+        _table: &TableSchema,
+        _params: &[(&Value, DataType)],
+    ) -> Result<bool, LoadError> {
+        Ok(false)
+    }
+    /// Whether [`NormalSql::bulk_insert`] writes rows here (so the flush builds its input).
+    fn has_bulk_insert(&self) -> bool {
+        false
+    }
     /// The schema stored for `resource`, if any.
     fn stored_schema(&mut self, resource: &str) -> Result<Option<String>, LoadError>;
     /// Stores `schema` for `resource` as of load `load_id`.
@@ -350,21 +364,21 @@ impl NormalWriter {
                 by_table[self.rows[r].table].push(r);
             }
         }
+        let bulk = sql.has_bulk_insert();
         for (index, rows) in by_table.iter().enumerate() {
             let table = schema.table_at(index);
             let width = table.columns().len();
+            if bulk && !rows.is_empty() {
+                let params = row_params(&self.rows, table, rows);
+                if sql.bulk_insert(table, &params)? {
+                    continue;
+                }
+            }
             let mut rest = rows.as_slice();
             for n in chunks(rows.len(), width, dialect) {
                 let (chunk, tail) = rest.split_at(n);
                 rest = tail;
-                let mut params: Vec<(&Value, DataType)> = Vec::with_capacity(n * width);
-                for &r in chunk {
-                    let at = params.len();
-                    params.extend(table.columns().iter().map(|c| (&Value::Null, c.data_type)));
-                    for (column, value) in &self.rows[r].cells {
-                        params[at + column].0 = value;
-                    }
-                }
+                let params = row_params(&self.rows, table, chunk);
                 let insert = self.statements.insert.get(dialect, index, table, n);
                 sql.execute(insert, &params)?;
             }
@@ -519,6 +533,25 @@ fn is_deleted(table: &TableSchema, row: &Row, flag: &str) -> bool {
         Some((_, Value::Null)) | None => false,
         Some(_) => table.columns()[index].data_type != DataType::Bool,
     }
+}
+
+/// The values of `rows` (indices into `staged`, all of `table`), row after row, each in the
+/// table's column order.
+fn row_params<'a>(
+    staged: &'a [Row],
+    table: &TableSchema,
+    rows: &[usize],
+) -> Vec<(&'a Value, DataType)> {
+    let width = table.columns().len();
+    let mut params: Vec<(&Value, DataType)> = Vec::with_capacity(rows.len() * width);
+    for &r in rows {
+        let at = params.len();
+        params.extend(table.columns().iter().map(|c| (&Value::Null, c.data_type)));
+        for (column, value) in &staged[r].cells {
+            params[at + column].0 = value;
+        }
+    }
+    params
 }
 
 #[cfg(all(test, feature = "sqlite"))]

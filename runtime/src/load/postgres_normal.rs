@@ -11,9 +11,11 @@ use tokio_postgres::{Client, Statement};
 use restsource_core::sql::Dialect;
 
 use super::normal_writer::NormalSql;
+use super::postgres_copy::copy_rows;
 use super::postgres_value::PgValue;
 use super::LoadError;
 use crate::def::DataType;
+use crate::normalize::TableSchema;
 
 /// A PostgreSQL connection inside a run's transaction.
 pub(crate) struct PgSql<'a> {
@@ -65,6 +67,19 @@ impl NormalSql for PgSql<'_> {
         Ok(())
     }
 
+    fn has_bulk_insert(&self) -> bool {
+        true
+    }
+
+    fn bulk_insert(
+        &mut self,
+        table: &TableSchema,
+        params: &[(&Value, DataType)],
+    ) -> Result<bool, LoadError> {
+        copy_rows(self.rt, self.client, table, params)?;
+        Ok(true)
+    }
+
     fn stored_schema(&mut self, resource: &str) -> Result<Option<String>, LoadError> {
         let rows = self.rt.block_on(self.client.query(
             r#"SELECT "schema"::text FROM "_rs_schema" WHERE "resource" = $1"#,
@@ -92,7 +107,7 @@ impl NormalSql for PgSql<'_> {
 }
 
 /// A normalized value (already converted to its column's type) in that type's wire form.
-fn pg_value(v: &Value, t: DataType) -> PgValue {
+pub(crate) fn pg_value(v: &Value, t: DataType) -> PgValue {
     let text = || match v {
         Value::String(s) => s.clone(),
         other => other.to_string(),
