@@ -56,6 +56,8 @@ def main():
     ap.add_argument("--parquet", action="store_true")
     ap.add_argument("--resources", default=",".join(RESOURCES))
     ap.add_argument("--api-key", default="test-key")
+    ap.add_argument("--postgres", metavar="DSN",
+                    help="load into this PostgreSQL database (postgresql://...) instead of duckdb")
     args = ap.parse_args()
     os.makedirs(args.workdir, exist_ok=True)
     os.chdir(args.workdir)
@@ -82,7 +84,8 @@ def main():
     )
     pipeline = dlt.pipeline(
         pipeline_name="bench_inventory",
-        destination=dlt.destinations.duckdb(os.path.join(args.workdir, "bench.duckdb")),
+        destination=(dlt.destinations.postgres(args.postgres) if args.postgres
+                     else dlt.destinations.duckdb(os.path.join(args.workdir, "bench.duckdb"))),
         dataset_name="inventory",
         pipelines_dir=os.path.join(args.workdir, "pipelines"),
     )
