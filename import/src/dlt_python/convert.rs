@@ -46,6 +46,8 @@ pub struct LeftOut {
     pub line: usize,
     /// Why it is left out and what that means.
     pub why: String,
+    /// A `null` the JSON spec keeps (dlt gives it a meaning); only TOML leaves it out.
+    pub json_keeps: bool,
 }
 
 /// Walks one config, collecting problems, secrets, left-out settings and comments.
@@ -60,6 +62,11 @@ pub struct Converter<'a> {
     pub left_out: Vec<LeftOut>,
     /// Comments for the draft, at printed places.
     pub comments: Vec<(Place, String)>,
+    /// Places of `None`s whose `null` means something to the spec (`total_path`, an
+    /// endpoint's `auth`): JSON output keeps them.
+    pub kept_nulls: Vec<Place>,
+    /// Names assigned a literal somewhere in the file, for the help of a variable problem.
+    pub literals: &'a HashMap<String, (usize, String)>,
 }
 
 /// A place as the spec's diagnostics write it: `resources[0].endpoint.paginator`.
@@ -183,18 +190,29 @@ impl Converter<'_> {
         }
     }
 
+    /// `None` means "not set" to a spec, except where dlt gives it a meaning of its own that
+    /// the spec's JSON keeps as `null` (and TOML cannot say).
     fn none(&mut self, e: &Expr, place: &[Seg]) {
-        let meaning = match key_at(place, 0) {
-            Some("total_path") => " (dlt: no total; the spec's default `total` applies instead: set `total_path` if the API sends a total, else check that pages stop as expected)",
-            Some("auth") => " (dlt: no auth for this endpoint; the client's auth applies instead)",
-            _ => "",
+        let key = key_at(place, 0).unwrap_or("");
+        let meaning = match key {
+            "total_path" => Some("means no total in dlt; TOML cannot say null, so the default `total` applies and a page without `total` fails: write the spec as JSON (`--json`) to keep `\"total_path\": null`"),
+            "auth" if key_at(place, 1) == Some("endpoint") => Some("means no auth for this endpoint in dlt; TOML cannot say null, so the client's auth applies: write the spec as JSON (`--json`) to keep `\"auth\": null`"),
+            _ => None,
         };
-        let why = format!("`None` in the .py file (line {}); TOML cannot say null, so the key is left out and its default applies{meaning}", e.at.line);
-        self.comment_near(place, format!("`{}` left out: {why}", show(place)));
+        let line = e.at.line;
+        let why = format!(
+            "`None` (line {line}) {}",
+            meaning.unwrap_or("means not set: left out")
+        );
+        if meaning.is_some() {
+            self.kept_nulls.push(place.to_vec());
+        }
+        self.comment_near(place, format!("`{}`: {why}", show(place)));
         self.left_out.push(LeftOut {
             place: show(place),
-            line: e.at.line,
+            line,
             why,
+            json_keeps: meaning.is_some(),
         });
     }
 
@@ -304,10 +322,21 @@ impl Converter<'_> {
                 format!("`{name}` cannot be converted: dlt takes its key from the function argument it is the default of"),
                 format!("write `{}[\"key\"]`", name.trim_end_matches(".value")),
             ),
-            _ => (
-                format!("the variable `{name}` cannot be converted: its value is known only when Python runs"),
-                format!("write its value here (a credential as `dlt.secrets[\"{}\"]`)", name.rsplit('.').next().unwrap_or(name)),
-            ),
+            _ => {
+                let value = match self.literals.get(name) {
+                    Some((line, text)) => format!(" (line {line} assigns it `{text}`)"),
+                    None => String::new(),
+                };
+                let help = if takes_secret(place) {
+                    format!("write its value here{value}, or for a credential `dlt.secrets[\"{name}\"]`")
+                } else {
+                    format!("write its value here{value}")
+                };
+                (
+                    format!("the variable `{name}` cannot be converted: its value is known only when Python runs"),
+                    help,
+                )
+            }
         };
         self.problem(e, place, message, Some(help));
         Value::Null
@@ -327,7 +356,7 @@ impl Converter<'_> {
         if let (Some(source), Some(key)) = (getter, string_arg) {
             if let Some(default) = args.get(1).or(kwargs.first().map(|(_, v)| v)) {
                 let why = format!("the default of `{func}(\"{key}\", …)` (line {}) is left out: the spec reads the value at run time and names it when it is missing", default.at.line);
-                self.left_out.push(LeftOut { place: show(place), line: default.at.line, why });
+                self.left_out.push(LeftOut { place: show(place), line: default.at.line, why, json_keeps: false });
             }
             let python = format!("{func}(\"{key}\")");
             return self.reference(e, source, key, python, place);

@@ -138,6 +138,34 @@ pub fn injected(toks: &[Token]) -> HashMap<String, &'static str> {
     out
 }
 
+/// Names assigned exactly once in the file, to a plain literal (`BASE_URL = "https://…"`), with
+/// the line and the literal as Python writes it: the help for using such a variable.
+pub fn literals(toks: &[Token]) -> HashMap<String, (usize, String)> {
+    let mut count: HashMap<String, usize> = HashMap::new();
+    let mut out = HashMap::new();
+    for a in assignments(toks) {
+        *count.entry(a.name.clone()).or_default() += 1;
+        let mut p = Parser::at(toks, a.value);
+        let e = p.expr();
+        let ends = matches!(
+            toks.get(p.index()).map(|t| &t.kind),
+            Some(TokKind::Newline | TokKind::Eof)
+        );
+        let text = match &e.kind {
+            ExprKind::Str(s) => serde_json::Value::String(s.clone()).to_string(),
+            ExprKind::Int(n) => n.to_string(),
+            ExprKind::Float(f) => f.to_string(),
+            ExprKind::Bool(b) => if *b { "True" } else { "False" }.to_owned(),
+            _ => continue,
+        };
+        if ends {
+            out.insert(a.name, (a.at.line, text));
+        }
+    }
+    out.retain(|name, _| count.get(name) == Some(&1));
+    out
+}
+
 /// The config of the file, by the rule in this module's documentation.
 pub fn find(toks: &[Token]) -> Result<Found, NotFound> {
     let assigned = assignments(toks);

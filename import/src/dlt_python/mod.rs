@@ -33,6 +33,8 @@ pub struct Imported {
     pub left_out: Vec<LeftOut>,
     /// How the config was found in the file.
     pub found: String,
+    /// Places of `null`s the JSON spec keeps (see [`Imported::to_json`]).
+    pub kept_nulls: Vec<crate::Place>,
 }
 
 /// The config could not be converted: every problem, located in the `.py` file.
@@ -66,8 +68,11 @@ pub fn import_dlt(src: &str, file: &Path, name: Option<&str>) -> Result<Imported
         }])
     })?;
     let injected = find::injected(&toks);
+    let literals = find::literals(&toks);
     let mut cx = convert::Converter {
         injected: &injected,
+        literals: &literals,
+        kept_nulls: Vec::new(),
         problems: Vec::new(),
         secrets: Vec::new(),
         left_out: Vec::new(),
@@ -86,6 +91,7 @@ pub fn import_dlt(src: &str, file: &Path, name: Option<&str>) -> Result<Imported
                 place: format!("{key}="),
                 line: value.at.line,
                 why: format!("the `{key}=` argument of the call has no spec setting"),
+                json_keeps: false,
             });
             continue;
         }
@@ -128,6 +134,51 @@ pub fn import_dlt(src: &str, file: &Path, name: Option<&str>) -> Result<Imported
         secrets: cx.secrets,
         left_out: cx.left_out,
         found: found.how,
+        kept_nulls: cx.kept_nulls,
+    })
+}
+
+impl Imported {
+    /// The spec as TOML, with the header and comments.
+    pub fn to_toml(&self) -> String {
+        self.draft.to_toml()
+    }
+
+    /// The spec as JSON. Unlike [`Draft::to_json`], the `null`s dlt gives a meaning
+    /// (`"total_path": null`, an endpoint's `"auth": null`) are kept, since JSON can say them.
+    pub fn to_json(&self) -> String {
+        let mut spec = self.draft.spec.clone();
+        let mut kept = Vec::new();
+        for place in &self.kept_nulls {
+            // Marked, stripped with the other nulls by the draft, then put back.
+            if let Some(slot) = slot(&mut spec, place) {
+                *slot = Value::String(NULL_MARK.into());
+                kept.push(place);
+            }
+        }
+        let draft = Draft {
+            spec,
+            ..Draft::default()
+        };
+        let mut back: Value = serde_json::from_str(&draft.to_json()).unwrap_or_default();
+        for place in kept {
+            if let Some(slot) = slot(&mut back, place) {
+                *slot = Value::Null;
+            }
+        }
+        let mut text = serde_json::to_string_pretty(&back).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+}
+
+/// A string no config holds, standing for a kept `null` while the draft strips the others.
+const NULL_MARK: &str = "\u{0}restsource-import:null\u{0}";
+
+fn slot<'v>(value: &'v mut Value, place: &[Seg]) -> Option<&'v mut Value> {
+    place.iter().try_fold(value, |v, seg| match seg {
+        Seg::Key(k) => v.get_mut(k.as_str()),
+        Seg::Index(i) => v.get_mut(*i),
     })
 }
 
