@@ -476,7 +476,7 @@ impl<'t> Parser<'t> {
                     return None;
                 }
                 return Some(Self::unsupported(
-                    p.peek(),
+                    open,
                     "a set (or a dict member without `:`)",
                     Some("a spec has no sets: write a list `[…]`".into()),
                 ));
