@@ -22,7 +22,10 @@ fn text(b: &[u8]) -> String {
 
 /// A fresh directory for one test's files.
 fn scratch(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("restsource-import-dlt-{}-{test}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!(
+        "restsource-import-dlt-{}-{test}",
+        std::process::id()
+    ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -82,13 +85,24 @@ paginator = { type = "offset", limit = 100 }
     assert_eq!(std::fs::read_to_string(&out).unwrap(), expected);
 
     // An existing spec is never overwritten without --force.
-    let again = run(&["import-dlt", "import/tests/fixtures/seed_000.py", "-o", out_s]);
+    let again = run(&[
+        "import-dlt",
+        "import/tests/fixtures/seed_000.py",
+        "-o",
+        out_s,
+    ]);
     assert_eq!(again.status.code(), Some(1));
     assert_eq!(
         text(&again.stderr),
         format!("error: {out_s} exists; pass --force to replace it, or -o another file\n")
     );
-    let forced = run(&["import-dlt", "import/tests/fixtures/seed_000.py", "-o", out_s, "--force"]);
+    let forced = run(&[
+        "import-dlt",
+        "import/tests/fixtures/seed_000.py",
+        "-o",
+        out_s,
+        "--force",
+    ]);
     assert_eq!(forced.status.code(), Some(0), "{}", text(&forced.stderr));
     let written = std::fs::read_to_string(&out).unwrap();
     assert!(written.contains("\nname = \"seed_000\"\n"), "{written}");

@@ -15,7 +15,12 @@ fn parse_expr(src: &str) -> parse::Expr {
 fn convert(src: &str) -> Result<Value, String> {
     match import_dlt(src, Path::new("config.py"), Some("t")) {
         Ok(i) => Ok(serde_json::from_str(&i.to_json()).unwrap()),
-        Err(e) => Err(e.diagnostics.iter().map(|d| d.render()).collect::<Vec<_>>().join("\n")),
+        Err(e) => Err(e
+            .diagnostics
+            .iter()
+            .map(|d| d.render())
+            .collect::<Vec<_>>()
+            .join("\n")),
     }
 }
 
@@ -280,7 +285,10 @@ fn none_is_left_out_with_a_comment_and_kept_in_json_where_dlt_gives_it_a_meaning
         vec![
             ("resources[0].endpoint.params.q".to_owned(), false),
             ("resources[0].endpoint.auth".to_owned(), true),
-            ("resources[0].endpoint.paginator.total_path".to_owned(), true),
+            (
+                "resources[0].endpoint.paginator.total_path".to_owned(),
+                true
+            ),
         ]
     );
     let toml = i.to_toml();
@@ -289,7 +297,12 @@ fn none_is_left_out_with_a_comment_and_kept_in_json_where_dlt_gives_it_a_meaning
         serde_json::to_value(&back["resources"][0]["endpoint"]).unwrap(),
         json!({"params": {}, "paginator": {"type": "offset", "limit": 10}})
     );
-    assert!(toml.contains("# `resources[0].endpoint.params.q`: `None` (line 1) means not set: left out\n"), "{toml}");
+    assert!(
+        toml.contains(
+            "# `resources[0].endpoint.params.q`: `None` (line 1) means not set: left out\n"
+        ),
+        "{toml}"
+    );
     assert!(toml.contains("# `resources[0].endpoint.paginator.total_path`: `None` (line 2) means no total in dlt; TOML cannot say null, so the default `total` applies and a page without `total` fails: write the spec as JSON (`--json`) to keep `\"total_path\": null`\n"), "{toml}");
 }
 
@@ -297,19 +310,30 @@ fn none_is_left_out_with_a_comment_and_kept_in_json_where_dlt_gives_it_a_meaning
 fn the_config_is_found_by_call_variable_annotation_or_name() {
     let by_var = "config = {'client': {'base_url': 'https://a.test'}, 'resources': ['a']}\nconfig = {'client': {'base_url': 'https://b.test'}, 'resources': ['b']}\nsrc = rest_api_source(config, name='named')\nconfig = {'resources': ['late']}\n";
     let i = import_dlt(by_var, Path::new("x.py"), None).unwrap();
-    assert_eq!(i.found, "`config`, assigned at line 2 and passed to `rest_api_source` at line 3");
+    assert_eq!(
+        i.found,
+        "`config`, assigned at line 2 and passed to `rest_api_source` at line 3"
+    );
     assert_eq!(i.draft.spec["name"], "named");
     assert_eq!(i.resources, vec!["b"]);
 
     let annotated = "from dlt.sources.rest_api import RESTAPIConfig\nother_config = {'resources': ['no']}\n\ndef s():\n    cfg: RESTAPIConfig = {\n        'client': {'base_url': 'https://a.test'},\n        'resources': ['yes'],\n    }\n    yield from rest_api_resources(cfg)\n";
     let i = import_dlt(annotated, Path::new("My API.py"), None).unwrap();
-    assert_eq!(i.found, "`cfg`, assigned at line 5 and passed to `rest_api_resources` at line 9");
+    assert_eq!(
+        i.found,
+        "`cfg`, assigned at line 5 and passed to `rest_api_resources` at line 9"
+    );
     assert_eq!(i.draft.spec["name"], "my_api");
 
     let no_call = "other_config = {'client': {'base_url': 'https://a.test'}, 'resources': ['n']}\ncfg: rest_api.RESTAPIConfig = {'client': {'base_url': 'https://a.test'}, 'resources': ['t']}\n";
     let i = import_dlt(no_call, Path::new("x.py"), None).unwrap();
     assert_eq!(i.found, "the dict assigned to `cfg` at line 2");
-    let i = import_dlt(&no_call.replace("cfg: rest_api.RESTAPIConfig", "cfg"), Path::new("x.py"), None).unwrap();
+    let i = import_dlt(
+        &no_call.replace("cfg: rest_api.RESTAPIConfig", "cfg"),
+        Path::new("x.py"),
+        None,
+    )
+    .unwrap();
     assert_eq!(i.found, "the dict assigned to `other_config` at line 1");
 
     assert_eq!(

@@ -20,7 +20,8 @@ fn check(fixture: &str, as_written: &str, name: &str) {
     });
     let converted: Value = serde_json::from_str(&imported.draft.to_json()).unwrap();
     let path = root().join("specs/as_written").join(as_written);
-    let mut expected: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut expected: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     expected.as_object_mut().unwrap().remove("$schema");
     assert_eq!(converted, expected);
     // The TOML printing says the same.
@@ -34,7 +35,10 @@ fn check(fixture: &str, as_written: &str, name: &str) {
     let expected_secrets: Vec<(&str, &str)> = if name == "oauth_analytics" {
         vec![
             ("client.auth.client_id", "dlt.secrets[\"client_id\"]"),
-            ("client.auth.client_secret", "dlt.secrets[\"client_secret\"]"),
+            (
+                "client.auth.client_secret",
+                "dlt.secrets[\"client_secret\"]",
+            ),
         ]
     } else {
         vec![("client.auth.api_key", "dlt.secrets[\"api_key\"]")]

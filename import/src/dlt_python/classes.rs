@@ -167,8 +167,7 @@ impl Class {
     /// Whether `key` is a keyword argument with a key of the same name.
     pub fn takes(&self, key: &str) -> bool {
         self.keys.contains(&key)
-            || (matches!(self.ty, Some("offset" | "page_number"))
-                && RANGE.contains(&key))
+            || (matches!(self.ty, Some("offset" | "page_number")) && RANGE.contains(&key))
     }
 
     /// The dict form as a spec writes it, for messages: `{ type = "offset", … }`.
@@ -204,7 +203,10 @@ mod tests {
         assert_eq!(class("OffsetPaginator").and_then(|c| c.ty), Some("offset"));
         let dotted = "dlt.sources.helpers.rest_client.paginators.JSONLinkPaginator";
         assert_eq!(class(dotted).and_then(|c| c.ty), Some("json_link"));
-        assert_eq!(class("dlt.sources.incremental").map(|c| c.kind), Some("incremental"));
+        assert_eq!(
+            class("dlt.sources.incremental").map(|c| c.kind),
+            Some("incremental")
+        );
         assert!(class("my.incremental").is_none());
         assert!(class("requests.Session").is_none());
         assert!(class("OffsetPaginator").is_some_and(|c| c.takes("total_path")));

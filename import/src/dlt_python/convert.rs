@@ -163,7 +163,9 @@ impl Converter<'_> {
         match &e.kind {
             ExprKind::Str(s) => Value::String(s.clone()),
             ExprKind::Int(n) => Value::from(*n),
-            ExprKind::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
+            ExprKind::Float(f) => {
+                serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number)
+            }
             ExprKind::Bool(b) => Value::Bool(*b),
             ExprKind::None => {
                 self.none(e, place);
@@ -231,7 +233,12 @@ impl Converter<'_> {
                     self.value(key, place);
                 } else {
                     let help = "write the key as a string: `\"name\": …`".to_owned();
-                    self.problem(key, place, "a dict key that is not a string cannot be converted".into(), Some(help));
+                    self.problem(
+                        key,
+                        place,
+                        "a dict key that is not a string cannot be converted".into(),
+                        Some(help),
+                    );
                 }
                 continue;
             };
@@ -261,14 +268,29 @@ impl Converter<'_> {
                 self.reference(e, source, key, python, place)
             }
             _ => {
-                let help = format!("the value is known only when Python runs; write it here ({})", code_help(place));
-                self.problem(e, place, "a subscript cannot be converted".into(), Some(help));
+                let help = format!(
+                    "the value is known only when Python runs; write it here ({})",
+                    code_help(place)
+                );
+                self.problem(
+                    e,
+                    place,
+                    "a subscript cannot be converted".into(),
+                    Some(help),
+                );
                 Value::Null
             }
         }
     }
 
-    fn reference(&mut self, e: &Expr, source: Source, key: &str, python: String, place: &[Seg]) -> Value {
+    fn reference(
+        &mut self,
+        e: &Expr,
+        source: Source,
+        key: &str,
+        python: String,
+        place: &[Seg],
+    ) -> Value {
         let at = show(place);
         if !takes_secret(place) {
             let (message, help) = match source {
@@ -342,7 +364,14 @@ impl Converter<'_> {
         Value::Null
     }
 
-    fn call(&mut self, e: &Expr, func: &str, args: &[Expr], kwargs: &[(String, Expr)], place: &mut Place) -> Value {
+    fn call(
+        &mut self,
+        e: &Expr,
+        func: &str,
+        args: &[Expr],
+        kwargs: &[(String, Expr)],
+        place: &mut Place,
+    ) -> Value {
         let string_arg = match args.first().map(|a| &a.kind) {
             Some(ExprKind::Str(s)) => Some(s.as_str()),
             _ => None,
@@ -356,7 +385,12 @@ impl Converter<'_> {
         if let (Some(source), Some(key)) = (getter, string_arg) {
             if let Some(default) = args.get(1).or(kwargs.first().map(|(_, v)| v)) {
                 let why = format!("the default of `{func}(\"{key}\", …)` (line {}) is left out: the spec reads the value at run time and names it when it is missing", default.at.line);
-                self.left_out.push(LeftOut { place: show(place), line: default.at.line, why, json_keeps: false });
+                self.left_out.push(LeftOut {
+                    place: show(place),
+                    line: default.at.line,
+                    why,
+                    json_keeps: false,
+                });
             }
             let python = format!("{func}(\"{key}\")");
             return self.reference(e, source, key, python, place);
@@ -365,7 +399,11 @@ impl Converter<'_> {
             let items: Vec<DictItem> = kwargs
                 .iter()
                 .map(|(k, v)| {
-                    let key = Expr { at: v.at, len: k.chars().count(), kind: ExprKind::Str(k.clone()) };
+                    let key = Expr {
+                        at: v.at,
+                        len: k.chars().count(),
+                        kind: ExprKind::Str(k.clone()),
+                    };
                     DictItem::Pair(key, v.clone())
                 })
                 .collect();
@@ -375,28 +413,51 @@ impl Converter<'_> {
             return self.class(class, func, args, kwargs, place);
         }
         let help = classes::unmappable(func).map_or_else(|| code_help(place), str::to_owned);
-        self.problem(e, place, format!("the call `{func}(…)` cannot be converted: it runs Python code"), Some(help));
+        self.problem(
+            e,
+            place,
+            format!("the call `{func}(…)` cannot be converted: it runs Python code"),
+            Some(help),
+        );
         Value::Null
     }
 
     /// A paginator or auth class as its dict form; each argument converts at its key.
-    fn class(&mut self, class: &Class, func: &str, args: &[Expr], kwargs: &[(String, Expr)], place: &mut Place) -> Value {
+    fn class(
+        &mut self,
+        class: &Class,
+        func: &str,
+        args: &[Expr],
+        kwargs: &[(String, Expr)],
+        place: &mut Place,
+    ) -> Value {
         let mut out = Map::new();
         if let Some(ty) = class.ty {
             out.insert("type".into(), Value::String(ty.into()));
         }
-        let positional = args.iter().enumerate().map(|(i, a)| (class.positional.get(i).copied(), a));
+        let positional = args
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (class.positional.get(i).copied(), a));
         let mut named: Vec<(Option<&str>, &Expr)> = positional.collect();
         named.extend(kwargs.iter().map(|(k, v)| (Some(k.as_str()), v)));
         for (key, value) in named {
             let Some(key) = key else {
                 let message = format!("a positional argument of `{func}(…)` cannot be converted: its position names no setting the converter knows");
-                let help = format!("pass it by keyword; the {} `{}` takes {}", class.kind, class.dict_form(), list(class));
+                let help = format!(
+                    "pass it by keyword; the {} `{}` takes {}",
+                    class.kind,
+                    class.dict_form(),
+                    list(class)
+                );
                 self.problem(value, place, message, Some(help));
                 continue;
             };
             if !class.takes(key) {
-                let message = format!("`{key}=` of `{func}(…)` cannot be converted: the {} dict form has no `{key}`", class.kind);
+                let message = format!(
+                    "`{key}=` of `{func}(…)` cannot be converted: the {} dict form has no `{key}`",
+                    class.kind
+                );
                 let help = format!("`{}` takes {}", class.dict_form(), list(class));
                 self.problem(value, place, message, Some(help));
                 continue;
@@ -413,7 +474,9 @@ impl Converter<'_> {
 fn list(class: &Class) -> String {
     let mut keys: Vec<String> = class.keys.iter().map(|k| format!("`{k}`")).collect();
     if matches!(class.ty, Some("offset" | "page_number")) {
-        keys.extend(["`total_path`", "`stop_after_empty_page`", "`has_more_path`"].map(String::from));
+        keys.extend(
+            ["`total_path`", "`stop_after_empty_page`", "`has_more_path`"].map(String::from),
+        );
     }
     if keys.is_empty() {
         "no settings".into()

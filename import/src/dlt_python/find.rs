@@ -130,7 +130,10 @@ pub fn injected(toks: &[Token]) -> HashMap<String, &'static str> {
                 _ => break,
             }
         }
-        let name = colon.unwrap_or(eq).checked_sub(1).and_then(|n| name_of(&toks[n]));
+        let name = colon
+            .unwrap_or(eq)
+            .checked_sub(1)
+            .and_then(|n| name_of(&toks[n]));
         if let Some(n) = name {
             out.insert(n.to_owned(), kind);
         }

@@ -117,11 +117,15 @@ pub fn import_dlt(src: &str, file: &Path, name: Option<&str>) -> Result<Imported
     }
     let spec = Value::Object(spec);
     let resources = resource_names(&spec);
-    let source = file
-        .file_name()
-        .map_or_else(|| file.display().to_string(), |f| f.to_string_lossy().into_owned());
+    let source = file.file_name().map_or_else(
+        || file.display().to_string(),
+        |f| f.to_string_lossy().into_owned(),
+    );
     let header = vec![
-        format!("Imported from {source} by `restsource import-dlt`: {}.", found.how),
+        format!(
+            "Imported from {source} by `restsource import-dlt`: {}.",
+            found.how
+        ),
         "Check the comments below, then `restsource validate` this file.".into(),
     ];
     Ok(Imported {

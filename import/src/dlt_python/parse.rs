@@ -380,7 +380,11 @@ impl<'t> Parser<'t> {
             } else if !self.is_op(")") {
                 // A stray token (`:` or `=` where it cannot be): report it and move on.
                 let tok = self.next();
-                args.push(Self::unsupported(tok, "an argument that is not a value", None));
+                args.push(Self::unsupported(
+                    tok,
+                    "an argument that is not a value",
+                    None,
+                ));
             }
         }
         self.next();
