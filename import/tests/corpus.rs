@@ -55,7 +55,7 @@ fn python(v: &Value, out: &mut String, indent: usize, n: &mut usize) {
             }
         }
         Value::Array(items) => {
-            let tuple = *n % 2 == 0 && !items.is_empty();
+            let tuple = n.is_multiple_of(2) && !items.is_empty();
             out.push(if tuple { '(' } else { '[' });
             for item in items {
                 let _ = write!(out, "\n{pad}");

@@ -202,10 +202,7 @@ pub fn find(toks: &[Token]) -> Result<Found, NotFound> {
                 how,
             });
         };
-        let earlier = assigned
-            .iter()
-            .filter(|a| &a.name == var && a.value < i)
-            .next_back();
+        let earlier = assigned.iter().rfind(|a| &a.name == var && a.value < i);
         return match earlier {
             Some(a) => Ok(Found {
                 config: Parser::at(toks, a.value).expr(),
