@@ -77,8 +77,18 @@ fn python(v: &Value, out: &mut String, indent: usize, n: &mut usize) {
     }
 }
 
-/// The value without the nulls a spec reads as "not set"; `total_path` and an endpoint's
-/// `auth` keep theirs, as the importer's JSON does.
+/// Auth settings whose literal the importer replaces by a secret reference named after them.
+const AUTH_CREDENTIALS: &[&str] = &[
+    "token",
+    "api_key",
+    "password",
+    "client_secret",
+    "refresh_token",
+];
+
+/// The value without the nulls a spec reads as "not set" (`total_path` and an endpoint's
+/// `auth` keep theirs, as the importer's JSON does), and with literal auth credentials as
+/// secret references.
 fn expected(v: &Value, parent: Option<&str>) -> Value {
     match v {
         Value::Object(map) => Value::Object(
@@ -88,7 +98,16 @@ fn expected(v: &Value, parent: Option<&str>) -> Value {
                         || k.as_str() == "total_path"
                         || (k.as_str() == "auth" && parent == Some("endpoint"))
                 })
-                .map(|(k, v)| (k.clone(), expected(v, Some(k))))
+                .map(|(k, v)| {
+                    let literal_credential = parent == Some("auth")
+                        && AUTH_CREDENTIALS.contains(&k.as_str())
+                        && v.as_str().is_some_and(|s| !s.is_empty());
+                    if literal_credential {
+                        (k.clone(), serde_json::json!({ "secret": k }))
+                    } else {
+                        (k.clone(), expected(v, Some(k)))
+                    }
+                })
                 .collect::<Map<_, _>>(),
         ),
         Value::Array(items) => Value::Array(

@@ -355,3 +355,85 @@ fn tokens_outside_the_config_never_matter() {
     let src = "x = $weird ? 1j\nconfig = {'client': {'base_url': 'https://a.test'}, 'resources': ['a']}\ny = 'unclosed\n";
     assert_eq!(convert(src).unwrap()["resources"], json!(["a"]));
 }
+
+#[test]
+fn a_literal_auth_credential_is_never_copied_into_the_spec() {
+    let src = wrap(
+        r#"{"base_url": "https://x.test", "auth": {"type": "http_basic", "username": "me", "password": "hunter2"}}"#,
+        r#"["a"]"#,
+    );
+    let i = import_dlt(&src, Path::new("config.py"), Some("t")).unwrap();
+    assert_eq!(
+        i.draft.spec["client"]["auth"],
+        json!({"type": "http_basic", "username": "me", "password": {"secret": "password"}})
+    );
+    let toml = i.to_toml();
+    assert!(
+        !toml.contains("hunter2") && !i.to_json().contains("hunter2"),
+        "{toml}"
+    );
+    assert!(toml.contains("# `client.auth.password`: the literal credential (line 1) is not copied into the spec: it is read from the environment variable `PASSWORD` at run time; set it there\n"), "{toml}");
+    assert_eq!(i.secrets[0].python, "a literal (not copied)");
+}
+
+#[test]
+fn a_pipeline_in_the_usual_dlt_style_converts_to_a_valid_spec() {
+    let py = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tracker.py");
+    let src = std::fs::read_to_string(&py).unwrap();
+    let i = import_dlt(&src, &py, None).unwrap();
+    assert_eq!(
+        i.found,
+        "`config`, assigned at line 13 and passed to `rest_api_resources` at line 66"
+    );
+    assert_eq!(
+        serde_json::from_str::<Value>(&i.to_json()).unwrap(),
+        json!({
+            "name": "tracker",
+            "client": {
+                "base_url": "https://tracker.example.com/api/v2/",
+                "auth": {"type": "bearer", "token": {"secret": "access_token"}},
+                "paginator": {"type": "header_link"},
+            },
+            "resource_defaults": {
+                "primary_key": "id",
+                "write_disposition": "merge",
+                "endpoint": {"params": {"per_page": 100}},
+            },
+            "resources": [
+                {"name": "projects", "endpoint": {
+                    "path": "projects",
+                    "paginator": {"type": "offset", "limit": 50, "total_path": null},
+                }},
+                {"name": "issues", "endpoint": {
+                    "path": "projects/{project_id}/issues",
+                    "params": {
+                        "project_id": {"type": "resolve", "resource": "projects", "field": "id"},
+                        "state": "all",
+                    },
+                    "incremental": {
+                        "cursor_path": "updated_at",
+                        "start_param": "since",
+                        "initial_value": "2024-01-01T00:00:00Z",
+                    },
+                }, "include_from_parent": ["name"]},
+                {"name": "users", "table_name": "tracker_users", "write_disposition": "replace",
+                 "endpoint": {
+                    "path": "users",
+                    "data_selector": "data.items",
+                    "headers": {"X-Api-Version": "2024-06-01"},
+                }},
+            ],
+        })
+    );
+    // Both printings validate as `restsource validate` reads them, without a warning.
+    for (text, format, file) in [
+        (i.to_json(), restsource_spec::Format::Json, "tracker.json"),
+        (i.to_toml(), restsource_spec::Format::Toml, "tracker.toml"),
+    ] {
+        let loaded = restsource_spec::load_str(&text, file, format).unwrap_or_else(|d| {
+            let all: Vec<String> = d.0.iter().map(|d| d.render()).collect();
+            panic!("{}\n{text}", all.join("\n"))
+        });
+        assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    }
+}

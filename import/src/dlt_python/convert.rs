@@ -104,6 +104,20 @@ fn takes_secret(place: &[Seg]) -> bool {
     under_auth || matches!(key_at(place, 1), Some("headers" | "params"))
 }
 
+/// Auth settings that hold a credential: a literal one is never copied into the spec.
+const AUTH_CREDENTIALS: &[&str] = &[
+    "token",
+    "api_key",
+    "password",
+    "client_secret",
+    "refresh_token",
+];
+
+fn is_auth_credential(place: &[Seg]) -> bool {
+    key_at(place, 1) == Some("auth")
+        && key_at(place, 0).is_some_and(|k| AUTH_CREDENTIALS.contains(&k))
+}
+
 /// What to write instead of code, by where the code is.
 fn code_help(place: &[Seg]) -> String {
     let has = |k: &str| place.iter().any(|s| *s == Seg::Key(k.into()));
@@ -161,6 +175,9 @@ impl Converter<'_> {
     /// then `null` (the caller discards the draft anyway).
     pub fn value(&mut self, e: &Expr, place: &mut Place) -> Value {
         match &e.kind {
+            ExprKind::Str(s) if is_auth_credential(place) && !s.is_empty() => {
+                self.literal_credential(e, place)
+            }
             ExprKind::Str(s) => Value::String(s.clone()),
             ExprKind::Int(n) => Value::from(*n),
             ExprKind::Float(f) => {
@@ -327,6 +344,31 @@ impl Converter<'_> {
         if restsource_spec::env_name(&secret) != env {
             out.insert("env".into(), Value::String(env));
         }
+        Value::Object(out)
+    }
+
+    /// A credential written as a literal in the `.py` file becomes a secret reference named
+    /// after its key: the spec is meant to be committed, the literal is not.
+    fn literal_credential(&mut self, e: &Expr, place: &[Seg]) -> Value {
+        let key = key_at(place, 0).unwrap_or("secret").to_owned();
+        let env = restsource_spec::env_name(&key);
+        let why = format!("the literal credential (line {}) is not copied into the spec: it is read from the environment variable `{env}` at run time; set it there", e.at.line);
+        self.comments
+            .push((place.to_vec(), format!("`{}`: {why}", show(place))));
+        self.left_out.push(LeftOut {
+            place: show(place),
+            line: e.at.line,
+            why,
+            json_keeps: false,
+        });
+        self.secrets.push(SecretUse {
+            place: show(place),
+            secret: key.clone(),
+            env,
+            python: "a literal (not copied)".into(),
+        });
+        let mut out = Map::new();
+        out.insert("secret".into(), Value::String(key));
         Value::Object(out)
     }
 
