@@ -437,3 +437,31 @@ fn a_pipeline_in_the_usual_dlt_style_converts_to_a_valid_spec() {
         assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
     }
 }
+
+#[test]
+fn a_broken_file_gives_errors_never_a_panic_or_a_hang() {
+    let py = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tracker.py");
+    let src = std::fs::read_to_string(&py).unwrap();
+    let bounds: Vec<usize> = src.char_indices().map(|(i, _)| i).collect();
+    let mut failed = 0;
+    // Every third place keeps the test to a few seconds in a debug build.
+    for &i in bounds.iter().step_by(3) {
+        let next = src[i..].chars().next().map_or(i, |c| i + c.len_utf8());
+        let variants = [
+            src[..i].to_owned(),
+            format!("{}{}", &src[..i], &src[next..]),
+            format!("{}({}", &src[..i], &src[i..]),
+            format!("{}\"{}", &src[..i], &src[i..]),
+        ];
+        for v in variants {
+            if let Err(e) = import_dlt(&v, &py, None) {
+                assert!(!e.diagnostics.is_empty());
+                failed += 1;
+            }
+        }
+    }
+    assert!(
+        failed > bounds.len() / 3,
+        "most variants are broken: {failed}"
+    );
+}
