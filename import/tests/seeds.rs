@@ -84,3 +84,33 @@ fn without_a_name_the_spec_is_named_after_the_file() {
         "the first argument of `rest_api_source` at line 4"
     );
 }
+
+/// `specs/imported/` holds what `restsource import-dlt` writes for each seed's Python (the TOML
+/// `tests/e2e/imported.rs` loads through `include_source!`). Refresh with `RESTSOURCE_BLESS=1`.
+#[test]
+fn the_checked_in_imported_specs_are_what_import_dlt_writes() {
+    let seeds = [
+        ("seed_000.py", "analytics"),
+        ("seed_001.py", "analytics_typed"),
+        ("seed_002.py", "social_media"),
+        ("seed_003.py", "oauth_analytics"),
+        ("seed_004.py", "inventory"),
+    ];
+    let bless = std::env::var_os("RESTSOURCE_BLESS").is_some();
+    let mut stale = Vec::new();
+    for (fixture, name) in seeds {
+        let py = root().join("import/tests/fixtures").join(fixture);
+        let src = std::fs::read_to_string(&py).unwrap();
+        let text = import_dlt(&src, &py, Some(name)).unwrap().to_toml();
+        let file = root().join("specs/imported").join(format!("{name}.toml"));
+        if bless {
+            std::fs::write(&file, &text).unwrap();
+        } else if std::fs::read_to_string(&file).ok().as_deref() != Some(text.as_str()) {
+            stale.push(file.display().to_string());
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "stale: {stale:?}; refresh with `RESTSOURCE_BLESS=1 cargo test -p restsource-import --all-features --test seeds`"
+    );
+}
