@@ -388,7 +388,7 @@ fn a_pipeline_in_the_usual_dlt_style_converts_to_a_valid_spec() {
     assert_eq!(
         serde_json::from_str::<Value>(&i.to_json()).unwrap(),
         json!({
-            "name": "tracker",
+            "name": "issue_tracker",
             "client": {
                 "base_url": "https://tracker.example.com/api/v2/",
                 "auth": {"type": "bearer", "token": {"secret": "access_token"}},

@@ -24,6 +24,25 @@ pub struct Found {
     /// How the config was found, for the header: "the first argument of `rest_api_source`
     /// at line 4".
     pub how: String,
+    /// The `name=` of the last `@dlt.source(…)` decorator before the call: the source name
+    /// dlt gives the resources `rest_api_resources` yields inside it.
+    pub decorator_name: Option<String>,
+}
+
+/// The `name="…"` of the last `@dlt.source(…)` that starts before token `before`.
+fn decorator_name(toks: &[Token], before: usize) -> Option<String> {
+    let at = (0..before).rev().find(|&i| {
+        is_op(toks.get(i), "@")
+            && toks.get(i + 1).and_then(name_of) == Some("dlt")
+            && is_op(toks.get(i + 2), ".")
+            && toks.get(i + 3).and_then(name_of) == Some("source")
+            && is_op(toks.get(i + 4), "(")
+    })?;
+    let (_, kwargs) = Parser::at(toks, at + 5).arguments();
+    kwargs.into_iter().find_map(|(k, v)| match v.kind {
+        ExprKind::Str(s) if k == "name" => Some(s),
+        _ => None,
+    })
 }
 
 /// Why no config was found: where, what and the fix.
@@ -200,6 +219,7 @@ pub fn find(toks: &[Token]) -> Result<Found, NotFound> {
                 config,
                 call_kwargs: kwargs,
                 how,
+                decorator_name: decorator_name(toks, i),
             });
         };
         let earlier = assigned.iter().rfind(|a| &a.name == var && a.value < i);
@@ -208,6 +228,7 @@ pub fn find(toks: &[Token]) -> Result<Found, NotFound> {
                 config: Parser::at(toks, a.value).expr(),
                 call_kwargs: kwargs,
                 how: format!("`{var}`, assigned at line {} and passed to `{func}` at line {line}", a.at.line),
+                decorator_name: decorator_name(toks, i),
             }),
             None => Err(NotFound {
                 at: config.at,
@@ -232,6 +253,7 @@ pub fn find(toks: &[Token]) -> Result<Found, NotFound> {
             config: Parser::at(toks, a.value).expr(),
             call_kwargs: Vec::new(),
             how: format!("the dict assigned to `{}` at line {}", a.name, a.at.line),
+            decorator_name: None,
         }),
         None => Err(NotFound {
             at: Pos { line: 1, col: 1 },

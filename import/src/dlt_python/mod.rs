@@ -51,7 +51,8 @@ pub struct Unconvertible {
 const TOP_LEVEL_KWARGS: &[&str] = &["name", "max_table_nesting", "schema_contract"];
 
 /// Converts the dlt config in `src` (the text of the `.py` file `file`). The spec's `name` is
-/// `name` when given, else the call's `name=` argument, else the file's stem.
+/// `name` when given, else the call's `name=` argument, else the `name=` of the
+/// `@dlt.source(…)` decorator before the call, else the file's stem.
 pub fn import_dlt(src: &str, file: &Path, name: Option<&str>) -> Result<Imported, Unconvertible> {
     let toks = lex::tokenize(src);
     let fail = |problems: Vec<Problem>| Unconvertible {
@@ -81,7 +82,8 @@ pub fn import_dlt(src: &str, file: &Path, name: Option<&str>) -> Result<Imported
     let mut spec = Map::new();
     let file_stem = file.file_stem().map(|s| s.to_string_lossy().into_owned());
     let stem_name = file_stem.as_deref().map(snake).filter(|s| !s.is_empty());
-    if let Some(n) = name.map(str::to_owned).or(stem_name) {
+    let implied = found.decorator_name.clone().or(stem_name);
+    if let Some(n) = name.map(str::to_owned).or(implied) {
         spec.insert("name".into(), Value::String(n));
     }
     for (key, value) in &found.call_kwargs {
