@@ -465,3 +465,34 @@ fn a_broken_file_gives_errors_never_a_panic_or_a_hang() {
         "most variants are broken: {failed}"
     );
 }
+
+#[test]
+fn a_python_resource_in_the_list_says_how_to_write_it_as_a_dict() {
+    let e = import_dlt(
+        &wrap(
+            r#"{"base_url": "https://x.test"}"#,
+            "[\"a\", my_resource, other()]",
+        ),
+        Path::new("config.py"),
+        None,
+    )
+    .unwrap_err();
+    let got: Vec<(String, Option<String>)> = e
+        .diagnostics
+        .iter()
+        .map(|d| {
+            (
+                format!("{}:{} {}", d.line, d.column, d.message),
+                d.help.clone(),
+            )
+        })
+        .collect();
+    let help = Some("a resource in a spec is a name or a dict (`{ name = \"…\", endpoint = { path = \"…\" } }`); a `@dlt.resource` of your own is Python code: write the endpoint it reads as such a dict".to_owned());
+    assert_eq!(
+        got,
+        vec![
+            ("1:79 the variable `my_resource` cannot be converted: its value is known only when Python runs".to_owned(), help.clone()),
+            ("1:92 the call `other(…)` cannot be converted: it runs Python code".to_owned(), help),
+        ]
+    );
+}

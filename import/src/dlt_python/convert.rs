@@ -118,10 +118,19 @@ fn is_auth_credential(place: &[Seg]) -> bool {
         && key_at(place, 0).is_some_and(|k| AUTH_CREDENTIALS.contains(&k))
 }
 
+/// A member of the top-level `resources` list.
+fn is_resource(place: &[Seg]) -> bool {
+    matches!(place, [Seg::Key(k), Seg::Index(_)] if k == "resources")
+}
+
+const RESOURCE_HELP: &str = "a resource in a spec is a name or a dict (`{ name = \"…\", endpoint = { path = \"…\" } }`); a `@dlt.resource` of your own is Python code: write the endpoint it reads as such a dict";
+
 /// What to write instead of code, by where the code is.
 fn code_help(place: &[Seg]) -> String {
     let has = |k: &str| place.iter().any(|s| *s == Seg::Key(k.into()));
-    if has("processing_steps") {
+    if is_resource(place) {
+        RESOURCE_HELP.into()
+    } else if has("processing_steps") {
         "a spec's processing steps are declarative: `filter = { field = \"…\", op = \"==\", value = … }`, `map`, `add_fields`, … (README, \"processing_steps\")".into()
     } else if has("response_actions") {
         "a response action is `\"ignore\"`, `\"retry\"`, `\"fail\"`, `\"refresh_token\"` or `\"rate_limited\"`, with `status_code` and/or `content`".into()
@@ -391,7 +400,9 @@ impl Converter<'_> {
                     Some((line, text)) => format!(" (line {line} assigns it `{text}`)"),
                     None => String::new(),
                 };
-                let help = if takes_secret(place) {
+                let help = if is_resource(place) {
+                    RESOURCE_HELP.to_owned()
+                } else if takes_secret(place) {
                     format!("write its value here{value}, or for a credential `dlt.secrets[\"{name}\"]`")
                 } else {
                     format!("write its value here{value}")
