@@ -3,6 +3,7 @@
 
 mod check;
 mod generate;
+mod import_dlt;
 mod infer;
 mod leak;
 mod schema;
@@ -53,6 +54,11 @@ enum Command {
     /// record of its parent's first page, no retries) and report auth, URL and selector
     /// problems; nothing is loaded. Exit 0 when every resource answered records, else 1.
     Check(check::Request),
+    /// Convert a dlt Python config (`rest_api_source({...})`) into a spec file, without
+    /// running Python, then validate it and print what was converted, the secret references
+    /// and what was left out. Exit 0 when the spec is written and valid; 1 with every
+    /// located error when something cannot be converted (nothing is written then).
+    ImportDlt(import_dlt::Request),
 }
 
 fn main() -> ExitCode {
@@ -76,6 +82,7 @@ fn main() -> ExitCode {
         Command::Schema => schema::run(&mut out, &mut err),
         Command::Infer(request) => infer::run(&request, &mut out, &mut err),
         Command::Check(request) => check::run(&request, &mut out, &mut err),
+        Command::ImportDlt(request) => import_dlt::run(&request, &mut out, &mut err),
     };
     ExitCode::from(code)
 }

@@ -83,6 +83,16 @@ impl Printer<'_> {
         }
     }
 
+    /// Comments at `place` and at places inside it: a value printed inline on one line has
+    /// no lines of its own for the comments of its members.
+    fn comments_within(&mut self, place: &[Seg]) {
+        for (at, text) in self.comments {
+            if at.starts_with(place) {
+                push_comment(&mut self.out, text);
+            }
+        }
+    }
+
     /// The keys of one table: scalars and inline values first (they belong to the header just
     /// printed), then sub-tables, then arrays of tables, as TOML requires.
     fn table_body(&mut self, place: &mut Place, table: &Map<String, Value>) {
@@ -91,7 +101,7 @@ impl Printer<'_> {
             place.push(Seg::Key(key.clone()));
             match layout(value, place.len() == 1) {
                 Layout::Inline(text) => {
-                    self.comment_at(place);
+                    self.comments_within(place);
                     let _ = writeln!(self.out, "{} = {text}", toml_key(key));
                 }
                 Layout::Table | Layout::ArrayOfTables => sections.push((key, value)),

@@ -4,6 +4,8 @@
 //! tied to places in it and a report of what was converted and what was skipped. [`Draft`]
 //! prints itself as TOML (with the comments) or JSON, so the importers never write text.
 
+pub mod dlt_python;
 mod draft;
 
+pub use dlt_python::import_dlt;
 pub use draft::{Draft, Place, Seg};

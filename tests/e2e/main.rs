@@ -8,6 +8,7 @@ mod auth_tokens;
 mod bulk;
 mod harness;
 mod hatch;
+mod imported;
 mod inferred;
 mod inventory;
 mod oauth;
