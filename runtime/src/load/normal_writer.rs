@@ -52,6 +52,20 @@ pub(crate) trait NormalSql {
     fn has_bulk_insert(&self) -> bool {
         false
     }
+    /// Deletes the rows of `table` whose `column` (of `data_type`) is one of `keys`, in one
+    /// statement taking the keys as one array, and returns each deleted row's `returning`
+    /// column (text). `Ok(None)`: this destination or this key type has no such statement,
+    /// and chunks of `IN (...)` lists are used instead.
+    fn delete_any(
+        &mut self,
+        _table: &str,
+        _column: &str,
+        _data_type: DataType,
+        _keys: &[&Value],
+        _returning: Option<&str>,
+    ) -> Result<Option<Vec<String>>, LoadError> {
+        Ok(None)
+    }
     /// The schema stored for `resource`, if any.
     fn stored_schema(&mut self, resource: &str) -> Result<Option<String>, LoadError>;
     /// Stores `schema` for `resource` as of load `load_id`.
@@ -421,8 +435,19 @@ impl NormalWriter {
         let mut old: Vec<Value> = Vec::new();
         if let [column] = key_columns[..] {
             let c = &root_table.columns()[column];
+            let values: Vec<&Value> = keys.iter().map(|k| &k[0]).collect();
             let mut rest = keys.as_slice();
-            for n in chunks(keys.len(), 1, dialect) {
+            if let Some(ids) = sql.delete_any(
+                &root_table.name,
+                &c.name,
+                c.data_type,
+                &values,
+                Some(row_id),
+            )? {
+                old.extend(ids.into_iter().map(Value::String));
+                rest = &[];
+            }
+            for n in chunks(rest.len(), 1, dialect) {
                 let (chunk, tail) = rest.split_at(n);
                 rest = tail;
                 let delete = self.statements.delete_keys.entry(n).or_insert_with(|| {
@@ -470,6 +495,13 @@ impl NormalWriter {
         let root_id = self.normalizer.system.root_id;
         for (i, t) in schema.tables().iter().enumerate() {
             if t.parent.is_none() || t.column(root_id).is_none() {
+                continue;
+            }
+            let ids: Vec<&Value> = old.iter().collect();
+            if sql
+                .delete_any(&t.name, root_id, DataType::Text, &ids, None)?
+                .is_some()
+            {
                 continue;
             }
             let mut rest = old.as_slice();

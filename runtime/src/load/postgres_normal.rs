@@ -13,6 +13,7 @@ use restsource_core::sql::Dialect;
 use super::normal_writer::NormalSql;
 use super::postgres_copy::copy_rows;
 use super::postgres_value::PgValue;
+use super::quote_ident;
 use super::LoadError;
 use crate::def::DataType;
 use crate::normalize::TableSchema;
@@ -78,6 +79,53 @@ impl NormalSql for PgSql<'_> {
     ) -> Result<bool, LoadError> {
         copy_rows(self.rt, self.client, table, params)?;
         Ok(true)
+    }
+
+    fn delete_any(
+        &mut self,
+        table: &str,
+        column: &str,
+        data_type: DataType,
+        keys: &[&Value],
+        returning: Option<&str>,
+    ) -> Result<Option<Vec<String>>, LoadError> {
+        // One array parameter: one statement and one plan per page, whatever its key count.
+        let array: Box<dyn ToSql + Sync> = match data_type {
+            DataType::Bigint => match keys.iter().map(|k| k.as_i64()).collect::<Option<Vec<_>>>() {
+                Some(v) => Box::new(v),
+                None => return Ok(None),
+            },
+            DataType::Text => match keys.iter().map(|k| k.as_str()).collect::<Option<Vec<_>>>() {
+                Some(v) => Box::new(v.into_iter().map(str::to_owned).collect::<Vec<String>>()),
+                None => return Ok(None),
+            },
+            DataType::Bool => match keys.iter().map(|k| k.as_bool()).collect::<Option<Vec<_>>>() {
+                Some(v) => Box::new(v),
+                None => return Ok(None),
+            },
+            _ => return Ok(None),
+        };
+        let mut text = format!(
+            "DELETE FROM {} WHERE {} = ANY($1)",
+            quote_ident(table),
+            quote_ident(column)
+        );
+        if let Some(r) = returning {
+            text.push_str(" RETURNING ");
+            text.push_str(&quote_ident(r));
+        }
+        let stmt = self.prepared(&text)?;
+        let params: [&(dyn ToSql + Sync); 1] = [array.as_ref()];
+        if returning.is_none() {
+            self.rt.block_on(self.client.execute(&stmt, &params))?;
+            return Ok(Some(Vec::new()));
+        }
+        let rows = self.rt.block_on(self.client.query(&stmt, &params))?;
+        let ids = rows
+            .iter()
+            .map(|r| r.try_get::<_, String>(0))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Some(ids))
     }
 
     fn stored_schema(&mut self, resource: &str) -> Result<Option<String>, LoadError> {
