@@ -4,6 +4,7 @@
 mod check;
 mod generate;
 mod infer;
+mod init;
 mod leak;
 mod schema;
 mod validate;
@@ -53,6 +54,11 @@ enum Command {
     /// record of its parent's first page, no retries) and report auth, URL and selector
     /// problems; nothing is loaded. Exit 0 when every resource answered records, else 1.
     Check(check::Request),
+    /// Write a spec and its tables file from an OpenAPI 3.0/3.1 document (JSON or YAML): one
+    /// resource per GET returning a list, paginators and auth guessed with the reason beside
+    /// each, every column typed from the schemas; then validate it. Exit 0 when the spec is
+    /// valid, 1 otherwise.
+    Init(init::Request),
 }
 
 fn main() -> ExitCode {
@@ -76,6 +82,7 @@ fn main() -> ExitCode {
         Command::Schema => schema::run(&mut out, &mut err),
         Command::Infer(request) => infer::run(&request, &mut out, &mut err),
         Command::Check(request) => check::run(&request, &mut out, &mut err),
+        Command::Init(request) => init::run(&request, &mut out, &mut err),
     };
     ExitCode::from(code)
 }

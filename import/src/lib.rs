@@ -5,5 +5,6 @@
 //! prints itself as TOML (with the comments) or JSON, so the importers never write text.
 
 mod draft;
+pub mod openapi;
 
 pub use draft::{Draft, Place, Seg};
