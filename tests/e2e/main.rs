@@ -11,6 +11,7 @@ mod hatch;
 mod inferred;
 mod inventory;
 mod oauth;
+mod openapi;
 mod program;
 mod response_actions;
 mod social;
