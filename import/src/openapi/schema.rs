@@ -111,7 +111,7 @@ impl<'a> Reader<'a> {
             // `true` accepts anything, `false` nothing: neither says a type.
             return Node {
                 shape: Shape::Any,
-                nullable: true,
+                nullable: false,
             };
         };
         let mut node = self.own(obj, at);
@@ -298,6 +298,12 @@ fn merge(a: Node, b: Node) -> Node {
 /// `oneOf`/`anyOf`: a value of either, so the narrowest type that holds both.
 fn widen(a: Node, b: Node) -> Node {
     let nullable = a.nullable || b.nullable;
+    // `{"type": "null"}` (3.1's null variant) only makes the other variant nullable.
+    let only_null = |n: &Node| n.shape == Shape::Any && n.nullable;
+    if only_null(&a) || only_null(&b) {
+        let shape = if only_null(&a) { b.shape } else { a.shape };
+        return Node { shape, nullable };
+    }
     let shape = widen_shape(a.shape, b.shape);
     Node { shape, nullable }
 }
