@@ -90,6 +90,8 @@ fn parent_of(c: &Collection, made: &[(Made, &Collection)]) -> Result<Parent, Str
         _ => false,
     };
     let field = match &parent.primary_key {
+        // `/pools/{pool_id}/history` from a pool's `pool_id`.
+        _ if has(param) => param.clone(),
         Some(pk) => pk.clone(),
         None if has("id") => "id".into(),
         None => {
