@@ -31,7 +31,11 @@ fn auth_of(schemes: Value) -> Value {
 
 #[test]
 fn api_keys_in_header_query_and_cookie() {
-    for (place, location) in [("header", "header"), ("query", "query"), ("cookie", "cookie")] {
+    for (place, location) in [
+        ("header", "header"),
+        ("query", "query"),
+        ("cookie", "cookie"),
+    ] {
         let auth = auth_of(json!({ "key": { "type": "apiKey", "in": place, "name": "X-Key" } }));
         assert_eq!(
             auth,
@@ -56,8 +60,10 @@ fn http_bearer_and_basic() {
 
 #[test]
 fn oauth2_client_credentials_with_its_token_url() {
-    let auth = auth_of(json!({ "o": { "type": "oauth2", "flows": { "clientCredentials": {
-        "tokenUrl": "https://auth.example.com/token", "scopes": { "read": "read" } } } } }));
+    let auth = auth_of(
+        json!({ "o": { "type": "oauth2", "flows": { "clientCredentials": {
+        "tokenUrl": "https://auth.example.com/token", "scopes": { "read": "read" } } } } }),
+    );
     assert_eq!(
         auth,
         json!({ "type": "oauth2_client_credentials",
@@ -78,8 +84,10 @@ fn other_oauth2_flows_are_left_out_with_a_note() {
     assert_eq!(i.draft.spec["client"].get("auth"), None);
     assert_eq!(
         i.report.notes,
-        vec!["auth: scheme `o`: only the OAuth2 client-credentials flow (with its `tokenUrl`) \
-              is supported; for another flow, get a token yourself and use `bearer`"]
+        vec![
+            "auth: scheme `o`: only the OAuth2 client-credentials flow (with its `tokenUrl`) \
+              is supported; for another flow, get a token yourself and use `bearer`"
+        ]
     );
 }
 
@@ -108,6 +116,10 @@ fn the_scheme_operations_name_when_there_is_no_global_security() {
 
 #[test]
 fn the_only_scheme_when_nothing_names_one() {
-    let i = with_security(json!({ "k": { "type": "apiKey", "in": "header", "name": "Api-Key" } }), None, None);
+    let i = with_security(
+        json!({ "k": { "type": "apiKey", "in": "header", "name": "Api-Key" } }),
+        None,
+        None,
+    );
     assert_eq!(i.draft.spec["client"]["auth"]["name"], "Api-Key");
 }

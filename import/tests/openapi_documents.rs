@@ -15,7 +15,10 @@ fn swagger_2_is_refused_with_what_to_do() {
          then run `restsource init --openapi` on the result"
     );
     let err = import("{\"info\": {}}", None, "x.json").unwrap_err();
-    assert_eq!(err.to_string(), "no `openapi: 3.x` key at the top: not an OpenAPI document");
+    assert_eq!(
+        err.to_string(),
+        "no `openapi: 3.x` key at the top: not an OpenAPI document"
+    );
 }
 
 #[test]
@@ -201,8 +204,10 @@ fn a_relative_server_gets_a_placeholder_host_and_a_note() {
     );
     assert_eq!(
         i.report.notes,
-        vec!["base_url: the document's server is `/api/v3`, not an absolute URL; replace the \
-              host of https://api.example.invalid/api/v3"]
+        vec![
+            "base_url: the document's server is `/api/v3`, not an absolute URL; replace the \
+              host of https://api.example.invalid/api/v3"
+        ]
     );
     assert_eq!(i.draft.spec["name"], "pets");
 }

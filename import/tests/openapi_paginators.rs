@@ -53,7 +53,10 @@ fn endpoint_of(i: &Imported) -> (Value, String) {
 #[test]
 fn offset_and_limit_with_a_total() {
     let i = things(
-        json!([q("offset", json!({"type": "integer"})), q("limit", json!({"type": "integer", "default": 50}))]),
+        json!([
+            q("offset", json!({"type": "integer"})),
+            q("limit", json!({"type": "integer", "default": 50}))
+        ]),
         page(json!({ "total": { "type": "integer" } })),
         json!({}),
     );
@@ -67,14 +70,22 @@ fn offset_and_limit_with_a_total() {
         why,
         "offset: the endpoint takes `offset` and `limit`, the response counts records in `total`"
     );
-    assert_eq!(i.draft.spec["client"]["base_url"], "https://api.example.com/v1");
+    assert_eq!(
+        i.draft.spec["client"]["base_url"],
+        "https://api.example.com/v1"
+    );
 }
 
 #[test]
 fn offset_under_other_names_with_a_nested_total() {
     let i = things(
-        json!([q("skip", json!({"type": "integer"})), q("page_size", json!({"type": "integer", "maximum": 500}))]),
-        page(json!({ "meta": { "type": "object", "properties": { "total_count": { "type": "integer" } } } })),
+        json!([
+            q("skip", json!({"type": "integer"})),
+            q("page_size", json!({"type": "integer", "maximum": 500}))
+        ]),
+        page(
+            json!({ "meta": { "type": "object", "properties": { "total_count": { "type": "integer" } } } }),
+        ),
         json!({}),
     );
     assert_eq!(
@@ -87,7 +98,10 @@ fn offset_under_other_names_with_a_nested_total() {
 #[test]
 fn offset_without_a_total_is_auto_with_what_to_write() {
     let i = things(
-        json!([q("offset", json!({"type": "integer"})), q("limit", json!({"type": "integer"}))]),
+        json!([
+            q("offset", json!({"type": "integer"})),
+            q("limit", json!({"type": "integer"}))
+        ]),
         page(json!({})),
         json!({}),
     );
@@ -104,7 +118,10 @@ fn offset_without_a_total_is_auto_with_what_to_write() {
 #[test]
 fn page_numbers_with_a_page_size_and_a_page_count() {
     let i = things(
-        json!([q("page", json!({"type": "integer", "minimum": 1})), q("per_page", json!({"type": "integer", "default": 30}))]),
+        json!([
+            q("page", json!({"type": "integer", "minimum": 1})),
+            q("per_page", json!({"type": "integer", "default": 30}))
+        ]),
         page(json!({ "total_pages": { "type": "integer" } })),
         json!({}),
     );
@@ -125,7 +142,9 @@ fn page_numbers_with_a_page_size_and_a_page_count() {
 fn a_cursor_parameter_and_the_next_cursor_field() {
     let i = things(
         json!([q("starting_after", json!({"type": "string"}))]),
-        page(json!({ "meta": { "type": "object", "properties": { "next_cursor": { "type": "string", "nullable": true } } } })),
+        page(
+            json!({ "meta": { "type": "object", "properties": { "next_cursor": { "type": "string", "nullable": true } } } }),
+        ),
         json!({}),
     );
     let (endpoint, why) = endpoint_of(&i);
@@ -141,7 +160,11 @@ fn a_cursor_parameter_and_the_next_cursor_field() {
 
 #[test]
 fn a_cursor_parameter_without_a_field_is_auto() {
-    let i = things(json!([q("cursor", json!({"type": "string"}))]), page(json!({})), json!({}));
+    let i = things(
+        json!([q("cursor", json!({"type": "string"}))]),
+        page(json!({})),
+        json!({}),
+    );
     let (endpoint, why) = endpoint_of(&i);
     assert_eq!(endpoint["paginator"], "auto");
     assert_eq!(
@@ -158,12 +181,20 @@ fn a_next_url_in_the_body() {
         json!({}),
     );
     let (endpoint, why) = endpoint_of(&i);
-    assert_eq!(endpoint["paginator"], json!({ "type": "json_link", "next_url_path": "next" }));
-    assert_eq!(why, "json_link: the response carries the next page's URL in `next`");
+    assert_eq!(
+        endpoint["paginator"],
+        json!({ "type": "json_link", "next_url_path": "next" })
+    );
+    assert_eq!(
+        why,
+        "json_link: the response carries the next page's URL in `next`"
+    );
     let i = things(
         json!([]),
-        page(json!({ "_links": { "type": "object", "properties": { "next": {
-            "type": "object", "properties": { "href": { "type": "string" } } } } } })),
+        page(
+            json!({ "_links": { "type": "object", "properties": { "next": {
+            "type": "object", "properties": { "href": { "type": "string" } } } } } }),
+        ),
         json!({}),
     );
     assert_eq!(
@@ -189,7 +220,11 @@ fn a_link_header() {
 
 #[test]
 fn nothing_recognised_is_auto() {
-    let i = things(json!([q("q", json!({"type": "string"}))]), page(json!({})), json!({}));
+    let i = things(
+        json!([q("q", json!({"type": "string"}))]),
+        page(json!({})),
+        json!({}),
+    );
     let (endpoint, why) = endpoint_of(&i);
     assert_eq!(endpoint["paginator"], "auto");
     assert_eq!(

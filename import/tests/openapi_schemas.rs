@@ -24,7 +24,10 @@ fn records(version: &str, record: Value, schemas: Value) -> Imported {
 fn tables(i: &Imported) -> Vec<String> {
     let mut out = Vec::new();
     for t in &i.tables.resources[0].tables {
-        out.push(format!("[{}] parent={:?} path={:?}", t.name, t.parent, t.path));
+        out.push(format!(
+            "[{}] parent={:?} path={:?}",
+            t.name, t.parent, t.path
+        ));
         for c in &t.columns {
             out.push(format!(
                 "{} {} {} {:?}",

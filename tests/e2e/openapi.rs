@@ -40,7 +40,12 @@ async fn the_openapi_spec_loads_the_tables_infer_typed() {
     let src = sampled::inventory::Source::new(sampled::inventory::Secrets { api_key: key() })
         .with_base_url(api.base_url())
         .with_options(fast_options());
-    load(src.extractor(), &sampled::inventory::Source::resources(), &sampled_db).await;
+    load(
+        src.extractor(),
+        &sampled::inventory::Source::resources(),
+        &sampled_db,
+    )
+    .await;
 
     let theirs = ours(&sampled_db);
     let mut ours = ours(&db);

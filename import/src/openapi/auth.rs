@@ -31,7 +31,10 @@ pub fn client_auth(doc: &Document) -> Auth {
     let (name, why) = if let Some(name) = global.and_then(|g| first_scheme(g, &mut out)) {
         (name, "the document's global `security`".to_string())
     } else if let Some(name) = most_used(doc) {
-        (name, "the scheme most GET operations name in `security`".to_string())
+        (
+            name,
+            "the scheme most GET operations name in `security`".to_string(),
+        )
     } else if schemes.len() == 1 {
         let name = schemes.keys().next().cloned().unwrap_or_default();
         (name, "the only scheme in `securitySchemes`".to_string())
@@ -44,8 +47,9 @@ pub fn client_auth(doc: &Document) -> Auth {
         return out;
     };
     let Some(scheme) = schemes.get(&name) else {
-        out.skipped
-            .push(format!("auth: `security` names `{name}`, which `securitySchemes` lacks"));
+        out.skipped.push(format!(
+            "auth: `security` names `{name}`, which `securitySchemes` lacks"
+        ));
         return out;
     };
     let scheme = doc.deref(scheme).map(|(s, _)| s).unwrap_or(scheme);
@@ -56,7 +60,9 @@ pub fn client_auth(doc: &Document) -> Auth {
                 "auth: scheme `{name}`, {why}; credentials are read from the environment"
             ));
         }
-        Err(why_not) => out.skipped.push(format!("auth: scheme `{name}`: {why_not}")),
+        Err(why_not) => out
+            .skipped
+            .push(format!("auth: scheme `{name}`: {why_not}")),
     }
     out
 }
@@ -141,13 +147,12 @@ pub fn scheme_auth(scheme: &Value) -> Result<Value, String> {
         }
         "oauth2" => {
             let flow = scheme.pointer("/flows/clientCredentials");
-            let Some(url) = flow
-                .and_then(|f| f.get("tokenUrl"))
-                .and_then(Value::as_str)
-            else {
-                return Err("only the OAuth2 client-credentials flow (with its `tokenUrl`) is \
+            let Some(url) = flow.and_then(|f| f.get("tokenUrl")).and_then(Value::as_str) else {
+                return Err(
+                    "only the OAuth2 client-credentials flow (with its `tokenUrl`) is \
                             supported; for another flow, get a token yourself and use `bearer`"
-                    .into());
+                        .into(),
+                );
             };
             let auth = json!({
                 "type": "oauth2_client_credentials",

@@ -76,7 +76,9 @@ fn parent_of(c: &Collection, made: &[(Made, &Collection)]) -> Result<Parent, Str
     };
     let placeholder = format!("/{{{param}}}");
     let Some(at) = c.path.find(&placeholder) else {
-        return Err(format!("path parameter `{param}` is not a whole path segment"));
+        return Err(format!(
+            "path parameter `{param}` is not a whole path segment"
+        ));
     };
     let parent_path = &c.path[..at];
     let Some((parent, pc)) = made.iter().find(|(_, pc)| pc.path == parent_path) else {
@@ -298,7 +300,7 @@ fn unique_name(path: &str, names: &mut Vec<String>) -> String {
 fn is_version(segment: &str) -> bool {
     let lower = segment.to_ascii_lowercase();
     lower == "api"
-        || lower
-            .strip_prefix('v')
-            .is_some_and(|rest| !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit() || c == '.'))
+        || lower.strip_prefix('v').is_some_and(|rest| {
+            !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit() || c == '.')
+        })
 }

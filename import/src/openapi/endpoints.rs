@@ -48,8 +48,8 @@ const METHODS: [&str; 8] = [
 
 /// Preferred names of the list property when a response has several lists.
 const LIST_NAMES: [&str; 12] = [
-    "data", "items", "results", "records", "entries", "values", "list", "content", "hits",
-    "rows", "elements", "objects",
+    "data", "items", "results", "records", "entries", "values", "list", "content", "hits", "rows",
+    "elements", "objects",
 ];
 
 /// Reads every operation of `doc`.
@@ -180,7 +180,10 @@ fn response_schema<'d>(doc: &'d Document, op: &'d Value) -> Result<(&'d Value, &
         .or_else(|| responses.keys().find(|k| k.starts_with('2')).cloned())
         .ok_or("no successful (2xx) response")?;
     let response = responses.get(&code).ok_or("no successful (2xx) response")?;
-    let response = doc.deref(response).map(|(r, _)| r).map_err(|e| e.to_string())?;
+    let response = doc
+        .deref(response)
+        .map(|(r, _)| r)
+        .map_err(|e| e.to_string())?;
     let content = response.get("content").and_then(Value::as_object);
     let schema = content
         .and_then(|c| {
@@ -247,9 +250,9 @@ fn records(body: &Node) -> Result<(String, Node, Option<String>), String> {
                 }
                 return Err("returns one object, not a list".into());
             }
-            let preferred = lists.iter().position(|(name, _)| {
-                LIST_NAMES.contains(&name.to_ascii_lowercase().as_str())
-            });
+            let preferred = lists
+                .iter()
+                .position(|(name, _)| LIST_NAMES.contains(&name.to_ascii_lowercase().as_str()));
             let index = preferred.unwrap_or(0);
             let note = (lists.len() > 1).then(|| {
                 let names: Vec<&str> = lists.iter().map(|(n, _)| n.as_str()).collect();

@@ -224,7 +224,9 @@ const HEADER_SKIPS: usize = 20;
 
 fn header(file: &str, title: &str, version: &str, report: &Report) -> Vec<String> {
     let mut lines = vec![
-        format!("Written by `restsource init --openapi {file}` from \"{title}\" (OpenAPI {version})."),
+        format!(
+            "Written by `restsource init --openapi {file}` from \"{title}\" (OpenAPI {version})."
+        ),
         format!(
             "{} operations: {} resources made, {} skipped. Check the guesses marked below.",
             report.endpoints,

@@ -31,7 +31,14 @@ pub struct Paginator {
 }
 
 const OFFSET: [&str; 3] = ["offset", "skip", "start"];
-const LIMIT: [&str; 6] = ["limit", "per_page", "page_size", "pagesize", "size", "count"];
+const LIMIT: [&str; 6] = [
+    "limit",
+    "per_page",
+    "page_size",
+    "pagesize",
+    "size",
+    "count",
+];
 const PAGE: [&str; 3] = ["page", "page_number", "pagenumber"];
 const CURSOR: [&str; 10] = [
     "cursor",

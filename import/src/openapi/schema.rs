@@ -88,8 +88,7 @@ impl<'a> Reader<'a> {
         let (schema, chain) = match self.doc.deref(schema) {
             Ok(found) => found,
             Err(problem) => {
-                self.problems
-                    .push(format!("{at}: {problem}; kept as JSON"));
+                self.problems.push(format!("{at}: {problem}; kept as JSON"));
                 return Node::json();
             }
         };
@@ -253,7 +252,9 @@ fn enum_type(values: &[Value]) -> &'static str {
 
 fn x_hint_decimal(obj: &Map<String, Value>) -> bool {
     obj.iter().any(|(k, v)| {
-        k.starts_with("x-") && v.as_str().is_some_and(|s| s.eq_ignore_ascii_case("decimal"))
+        k.starts_with("x-")
+            && v.as_str()
+                .is_some_and(|s| s.eq_ignore_ascii_case("decimal"))
     })
 }
 

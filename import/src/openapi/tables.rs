@@ -7,9 +7,9 @@
 //! as it would without the file. Column order is normalization's: an object's scalars in
 //! order, then its nested objects, the last one first (dlt flattens it first).
 
-use restsource_core::DataType;
 use restsource_core::naming::Naming;
 use restsource_core::tables::{ColumnShape, TableShape};
+use restsource_core::DataType;
 
 use super::schema::{Node, Prop, Shape};
 
