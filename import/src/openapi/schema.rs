@@ -171,7 +171,7 @@ impl<'a> Reader<'a> {
         let first = shapes.next();
         let shape = match first {
             None => Shape::Any,
-            Some(first) => shapes.fold(first, |a, b| widen_shape(a, b)),
+            Some(first) => shapes.fold(first, widen_shape),
         };
         Node { shape, nullable }
     }
