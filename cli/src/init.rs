@@ -53,8 +53,11 @@ fn init(req: &Request, out: &mut impl Write) -> Result<PathBuf, String> {
         .openapi
         .file_name()
         .map_or(file.clone(), |n| n.to_string_lossy().into_owned());
-    let imported =
-        openapi::import(&text, stem.as_deref(), &shown).map_err(|e| format!("{file}:{e}"))?;
+    let imported = openapi::import(&text, stem.as_deref(), &shown).map_err(|e| match e {
+        // `file:line:col: message`, as compilers print positions.
+        openapi::OpenApiError::Parse { .. } => format!("{file}:{e}"),
+        _ => format!("{file}: {e}"),
+    })?;
     let name = imported.tables.source.clone();
     let extension = if req.json { "json" } else { "toml" };
     let spec = req
@@ -62,6 +65,13 @@ fn init(req: &Request, out: &mut impl Write) -> Result<PathBuf, String> {
         .clone()
         .unwrap_or_else(|| PathBuf::from(format!("{name}.{extension}")));
     let json = req.json || spec.extension().is_some_and(|e| e == "json");
+    if json && spec.extension().is_some_and(|e| e == "toml") {
+        // `validate` reads a spec by its extension.
+        return Err(format!(
+            "{}: --json writes JSON; name the output `.json`",
+            spec.display()
+        ));
+    }
     let tables = restsource_spec::tables_file_path(&spec);
     if !req.force {
         for path in [&spec, &tables] {

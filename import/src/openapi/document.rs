@@ -44,6 +44,8 @@ impl Document {
     /// Parses `text`: JSON when it starts with `{`, else YAML (a superset of JSON). Swagger
     /// 2.0 and documents without `openapi: 3.x` are refused with what to do instead.
     pub fn parse(text: &str) -> Result<Document, OpenApiError> {
+        // Editors on Windows may start a file with a byte order mark.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let root = if text.trim_start().starts_with('{') {
             serde_json::from_str::<Value>(text).map_err(|e| OpenApiError::Parse {
                 line: e.line(),
