@@ -123,3 +123,35 @@ fn the_only_scheme_when_nothing_names_one() {
     );
     assert_eq!(i.draft.spec["client"]["auth"]["name"], "Api-Key");
 }
+
+#[test]
+fn credential_parameters_are_secret_references_never_document_values() {
+    let doc = json!({
+        "openapi": "3.0.3",
+        "info": { "title": "Keys", "version": "1" },
+        "servers": [{ "url": "https://api.example.com" }],
+        "security": [{ "k": [] }],
+        "components": { "securitySchemes": {
+            "k": { "type": "apiKey", "in": "query", "name": "api_key" } } },
+        "paths": { "/things": { "get": {
+            "parameters": [
+                { "name": "api_key", "in": "query", "required": true,
+                  "schema": { "type": "string", "example": "live-123" } },
+                { "name": "Signature", "in": "query", "required": true,
+                  "schema": { "type": "string", "default": "abc" } },
+                { "name": "region", "in": "query", "required": true,
+                  "schema": { "type": "string", "default": "eu" } }
+            ],
+            "responses": { "200": { "description": "ok", "content": { "application/json": {
+                "schema": { "type": "array", "items": { "type": "object" } } } } } }
+        } } }
+    });
+    let i = import(&doc.to_string(), None, "keys.json").unwrap();
+    // `api_key` is sent by the client auth; `Signature` is read from the environment.
+    assert_eq!(
+        i.draft.spec["resources"][0]["endpoint"]["params"],
+        json!({ "Signature": { "secret": "signature" }, "region": "eu" })
+    );
+    assert!(!i.draft.to_toml().contains("live-123"));
+    assert!(!i.draft.to_toml().contains("abc"));
+}

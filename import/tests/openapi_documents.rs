@@ -87,7 +87,7 @@ paths:
   /admin/users:
     get:
       parameters:
-        - {name: key, in: query, required: true, schema: {type: string}}
+        - {name: q, in: query, required: true, schema: {type: string}}
       responses:
         200:
           description: users
@@ -128,7 +128,7 @@ fn a_yaml_document_becomes_this_spec() {
         vec![
             "POST /users: not a GET",
             "GET /status: returns one object, not a list",
-            "GET /admin/users: the required query parameter `key` has no default, example or \
+            "GET /admin/users: the required query parameter `q` has no default, example or \
              enum value to send",
             "GET /teams/{team_id}/members: path parameter `team_id` needs a parent list `GET \
              /teams`, which the document lacks",
@@ -141,7 +141,7 @@ fn a_yaml_document_becomes_this_spec() {
 # Skipped or left out:
 # - POST /users: not a GET
 # - GET /status: returns one object, not a list
-# - GET /admin/users: the required query parameter `key` has no default, example or enum value to send
+# - GET /admin/users: the required query parameter `q` has no default, example or enum value to send
 # - GET /teams/{team_id}/members: path parameter `team_id` needs a parent list `GET /teams`, which the document lacks
 
 name = "the_shop_api"

@@ -26,7 +26,13 @@ pub struct Made {
 }
 
 /// Every collection that can be a resource, in document order; the others are skips.
-pub fn resources(collections: &[Collection], skipped: &mut Vec<String>) -> Vec<Made> {
+/// `sent_by_auth` is the query parameter the client auth already sends (an API key in the
+/// query), which no resource repeats.
+pub fn resources(
+    collections: &[Collection],
+    sent_by_auth: Option<&str>,
+    skipped: &mut Vec<String>,
+) -> Vec<Made> {
     let mut names: Vec<String> = Vec::new();
     // Paths of the resources made so far, with their name and primary key: a child's parent
     // must be one of them (documents list `/users` before `/users/{id}/posts`; a later
@@ -35,7 +41,7 @@ pub fn resources(collections: &[Collection], skipped: &mut Vec<String>) -> Vec<M
     let mut children: Vec<&Collection> = Vec::new();
     for c in collections {
         if c.path_params.is_empty() {
-            match resource(c, None, &mut names) {
+            match resource(c, None, sent_by_auth, &mut names) {
                 Ok(m) => made.push((m, c)),
                 Err(why) => skipped.push(format!("GET {}: {why}", c.path)),
             }
@@ -45,7 +51,7 @@ pub fn resources(collections: &[Collection], skipped: &mut Vec<String>) -> Vec<M
     }
     for c in children {
         match parent_of(c, &made) {
-            Ok(parent) => match resource(c, Some(parent), &mut names) {
+            Ok(parent) => match resource(c, Some(parent), sent_by_auth, &mut names) {
                 Ok(m) => made.push((m, c)),
                 Err(why) => skipped.push(format!("GET {}: {why}", c.path)),
             },
@@ -113,13 +119,25 @@ fn parent_of(c: &Collection, made: &[(Made, &Collection)]) -> Result<Parent, Str
 fn resource(
     c: &Collection,
     parent: Option<Parent>,
+    sent_by_auth: Option<&str>,
     names: &mut Vec<String>,
 ) -> Result<Made, String> {
     let name = unique_name(&c.path, names);
     let paginator = paginator::detect(&c.query, &c.body, c.link_header);
     let mut params = paginator.params.clone();
     for (param, given) in &c.required {
-        if params.contains_key(param) || paged_by(&paginator.value, param) {
+        if params.contains_key(param)
+            || paged_by(&paginator.value, param)
+            || sent_by_auth == Some(param.as_str())
+        {
+            continue;
+        }
+        if is_credential(param) {
+            // Never a value from the document: read from the environment at run time.
+            params.insert(
+                param.clone(),
+                json!({ "secret": param.to_ascii_lowercase().replace('-', "_") }),
+            );
             continue;
         }
         match given {
@@ -208,6 +226,29 @@ fn resource(
 
 fn key(k: &str) -> Seg {
     Seg::Key(k.to_string())
+}
+
+/// A query parameter the spec treats as a credential (README, *Secrets*).
+fn is_credential(param: &str) -> bool {
+    const NAMES: [&str; 16] = [
+        "access_token",
+        "api_key",
+        "api-key",
+        "apikey",
+        "auth_token",
+        "token",
+        "key",
+        "password",
+        "passwd",
+        "pwd",
+        "secret",
+        "client_secret",
+        "refresh_token",
+        "private_token",
+        "signature",
+        "sig",
+    ];
+    NAMES.contains(&param.to_ascii_lowercase().as_str())
 }
 
 /// Whether the paginator already sends `param` (page number, offset, limit, cursor).

@@ -106,7 +106,6 @@ pub fn import(text: &str, name: Option<&str>, file: &str) -> Result<Imported, Op
     let ops = endpoints::operations(&doc, &mut reader);
     report.endpoints = ops.count;
     report.skipped = ops.skipped;
-    let made = build::resources(&ops.collections, &mut report.skipped);
 
     let title = doc
         .root
@@ -127,6 +126,12 @@ pub fn import(text: &str, name: Option<&str>, file: &str) -> Result<Imported, Op
         report.notes.push(note);
     }
     let auth = auth::client_auth(&doc);
+    let sent_by_auth = auth
+        .value
+        .as_ref()
+        .filter(|a| a["location"] == "query")
+        .and_then(|a| a["name"].as_str())
+        .map(str::to_string);
     if let Some(value) = auth.value {
         client.insert("auth".into(), value);
         if let Some(c) = auth.comment {
@@ -135,6 +140,11 @@ pub fn import(text: &str, name: Option<&str>, file: &str) -> Result<Imported, Op
     }
     report.notes.extend(auth.skipped);
 
+    let made = build::resources(
+        &ops.collections,
+        sent_by_auth.as_deref(),
+        &mut report.skipped,
+    );
     let mut spec = Map::new();
     spec.insert("name".into(), name.clone().into());
     spec.insert("client".into(), Value::Object(client));
