@@ -211,3 +211,37 @@ fn a_relative_server_gets_a_placeholder_host_and_a_note() {
     );
     assert_eq!(i.draft.spec["name"], "pets");
 }
+
+#[test]
+fn yaml_anchors_and_merge_keys_are_read() {
+    let doc = r#"
+openapi: 3.0.0
+info: {title: Merged, version: "1"}
+servers: [{url: "https://api.example.com"}]
+x-base: &base
+  id: {type: integer}
+  name: {type: string}
+paths:
+  /things:
+    get:
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: array
+                items:
+                  type: object
+                  required: [id]
+                  properties:
+                    <<: *base
+                    size: {type: number}
+"#;
+    let i = import(doc, None, "merged.yaml").unwrap();
+    assert_eq!(
+        i.draft.spec["resources"][0]["columns"],
+        json!({ "id": { "data_type": "bigint", "nullable": false },
+                "name": { "data_type": "text" }, "size": { "data_type": "double" } })
+    );
+}

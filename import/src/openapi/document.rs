@@ -53,12 +53,15 @@ impl Document {
                 message: e.to_string(),
             })?
         } else {
-            let yaml: serde_yaml_ng::Value =
-                serde_yaml_ng::from_str(text).map_err(|e| OpenApiError::Parse {
-                    line: e.location().map_or(0, |l| l.line()),
-                    column: e.location().map_or(0, |l| l.column()),
-                    message: e.to_string(),
-                })?;
+            let parse_error = |e: serde_yaml_ng::Error| OpenApiError::Parse {
+                line: e.location().map_or(0, |l| l.line()),
+                column: e.location().map_or(0, |l| l.column()),
+                message: e.to_string(),
+            };
+            let mut yaml: serde_yaml_ng::Value =
+                serde_yaml_ng::from_str(text).map_err(parse_error)?;
+            // `<<: *defaults` merge keys, which hand-written documents use to share fields.
+            yaml.apply_merge().map_err(parse_error)?;
             yaml_to_json(yaml)
         };
         if let Some(v) = root.get("swagger") {
