@@ -5,6 +5,7 @@ mod check;
 mod generate;
 mod import_dlt;
 mod infer;
+mod init;
 mod leak;
 mod schema;
 mod validate;
@@ -59,6 +60,11 @@ enum Command {
     /// and what was left out. Exit 0 when the spec is written and valid; 1 with every
     /// located error when something cannot be converted (nothing is written then).
     ImportDlt(import_dlt::Request),
+    /// Write a spec and its tables file from an OpenAPI 3.0/3.1 document (JSON or YAML): one
+    /// resource per GET returning a list, paginators and auth guessed with the reason beside
+    /// each, every column typed from the schemas; then validate it. Exit 0 when the spec is
+    /// valid, 1 otherwise.
+    Init(init::Request),
 }
 
 fn main() -> ExitCode {
@@ -83,6 +89,7 @@ fn main() -> ExitCode {
         Command::Infer(request) => infer::run(&request, &mut out, &mut err),
         Command::Check(request) => check::run(&request, &mut out, &mut err),
         Command::ImportDlt(request) => import_dlt::run(&request, &mut out, &mut err),
+        Command::Init(request) => init::run(&request, &mut out, &mut err),
     };
     ExitCode::from(code)
 }

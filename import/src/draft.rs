@@ -99,7 +99,19 @@ impl Printer<'_> {
         let mut sections = Vec::new();
         for (key, value) in table {
             place.push(Seg::Key(key.clone()));
-            match layout(value, place.len() == 1) {
+            // A comment inside an inline value would be lost: such a value is a section.
+            let commented = self
+                .comments
+                .iter()
+                .any(|(at, _)| at.len() > place.len() && at.starts_with(place));
+            let layout = match value {
+                Value::Object(_) if commented => Layout::Table,
+                Value::Array(items) if commented && items.iter().all(Value::is_object) => {
+                    Layout::ArrayOfTables
+                }
+                _ => layout(value, place.len() == 1),
+            };
+            match layout {
                 Layout::Inline(text) => {
                     self.comments_within(place);
                     let _ = writeln!(self.out, "{} = {text}", toml_key(key));

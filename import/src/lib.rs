@@ -6,6 +6,7 @@
 
 pub mod dlt_python;
 mod draft;
+pub mod openapi;
 
 pub use dlt_python::import_dlt;
 pub use draft::{Draft, Place, Seg};

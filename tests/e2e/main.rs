@@ -12,6 +12,7 @@ mod imported;
 mod inferred;
 mod inventory;
 mod oauth;
+mod openapi;
 mod program;
 mod response_actions;
 mod social;
