@@ -191,7 +191,7 @@ def source(access_token: Optional[str] = dlt.secrets.value):
     );
     let toml = i.to_toml();
     assert!(
-        toml.contains("# from `dlt.config[\"org\"]`: a spec has no config references, so it is read like a secret, from the environment variable `ORG`\nheaders = "),
+        toml.contains("[client.headers]\n# from `dlt.config[\"org\"]`: a spec has no config references, so it is read like a secret, from the environment variable `ORG`\nX-Org = { secret = \"org\" }\n"),
         "{toml}"
     );
     assert_eq!(i.left_out.len(), 1);
