@@ -17,6 +17,9 @@ pub mod template;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
 pub use parse::Format;
+/// Which query parameters and headers hold credentials (a literal there is an error; the
+/// importers write secret references there), one list for the spec and its importers.
+pub use read::{is_credential_header, is_credential_param};
 pub use resolve::env_name;
 pub use resolved::ResolvedSource;
 pub use schema::json_schema;

@@ -132,7 +132,7 @@ fn resource(
         {
             continue;
         }
-        if is_credential(param) {
+        if restsource_spec::is_credential_param(param) {
             // Never a value from the document: read from the environment at run time.
             params.insert(
                 param.clone(),
@@ -226,29 +226,6 @@ fn resource(
 
 fn key(k: &str) -> Seg {
     Seg::Key(k.to_string())
-}
-
-/// A query parameter the spec treats as a credential (README, *Secrets*).
-fn is_credential(param: &str) -> bool {
-    const NAMES: [&str; 16] = [
-        "access_token",
-        "api_key",
-        "api-key",
-        "apikey",
-        "auth_token",
-        "token",
-        "key",
-        "password",
-        "passwd",
-        "pwd",
-        "secret",
-        "client_secret",
-        "refresh_token",
-        "private_token",
-        "signature",
-        "sig",
-    ];
-    NAMES.contains(&param.to_ascii_lowercase().as_str())
 }
 
 /// Whether the paginator already sends `param` (page number, offset, limit, cursor).
