@@ -27,7 +27,6 @@ mod specs {
     restsource::include_source!("specs/as_written/inventory.json");
     restsource::include_source!("specs/as_written/oauth_analytics.json");
 }
-use specs::*;
 
 /// The recorder's record count per resource.
 const RECORDS: usize = 40;
@@ -223,60 +222,74 @@ pub(crate) fn assert_conforms(seed: &str, db: &Path) {
     }
 }
 
-#[tokio::test]
-async fn analytics_as_written_loads_as_dlt_does() {
-    let api = mock(AuthMode::ApiKey).await;
-    let db = scratch_db("as-written-analytics");
-    let src = analytics::Source::new(analytics::Secrets { api_key: key() })
-        .with_base_url(api.base_url())
-        .with_options(fast_options());
-    load(src.extractor(), &analytics::Source::resources(), &db).await;
-    assert_conforms("analytics", &db);
-}
+/// The five seed conformance tests for the specs `include_source!` put in module `$specs` (one
+/// per seed, named as the seed's spec is), each loading into a scratch database `$db-<seed>`.
+macro_rules! seed_conformance {
+    ($specs:ident, $db:literal) => {
+        #[tokio::test]
+        async fn analytics_loads_as_dlt_does() {
+            use $specs::analytics;
+            let api = $crate::as_written::mock(AuthMode::ApiKey).await;
+            let db = scratch_db(concat!($db, "-analytics"));
+            let src = analytics::Source::new(analytics::Secrets { api_key: key() })
+                .with_base_url(api.base_url())
+                .with_options(fast_options());
+            load(src.extractor(), &analytics::Source::resources(), &db).await;
+            assert_conforms("analytics", &db);
+        }
 
-#[tokio::test]
-async fn analytics_typed_as_written_loads_as_dlt_does() {
-    let api = mock(AuthMode::ApiKey).await;
-    let db = scratch_db("as-written-analytics-typed");
-    let src = analytics_typed::Source::new(analytics_typed::Secrets { api_key: key() })
-        .with_base_url(api.base_url())
-        .with_options(fast_options());
-    load(src.extractor(), &analytics_typed::Source::resources(), &db).await;
-    assert_conforms("analytics_typed", &db);
-}
+        #[tokio::test]
+        async fn analytics_typed_loads_as_dlt_does() {
+            use $specs::analytics_typed;
+            let api = $crate::as_written::mock(AuthMode::ApiKey).await;
+            let db = scratch_db(concat!($db, "-analytics-typed"));
+            let src = analytics_typed::Source::new(analytics_typed::Secrets { api_key: key() })
+                .with_base_url(api.base_url())
+                .with_options(fast_options());
+            load(src.extractor(), &analytics_typed::Source::resources(), &db).await;
+            assert_conforms("analytics_typed", &db);
+        }
 
-#[tokio::test]
-async fn social_media_as_written_loads_as_dlt_does() {
-    let api = mock(AuthMode::ApiKey).await;
-    let db = scratch_db("as-written-social");
-    let src = social_media::Source::new(social_media::Secrets { api_key: key() })
-        .with_base_url(api.base_url())
-        .with_options(fast_options());
-    load(src.extractor(), &social_media::Source::resources(), &db).await;
-    assert_conforms("social_media", &db);
-}
+        #[tokio::test]
+        async fn social_media_loads_as_dlt_does() {
+            use $specs::social_media;
+            let api = $crate::as_written::mock(AuthMode::ApiKey).await;
+            let db = scratch_db(concat!($db, "-social"));
+            let src = social_media::Source::new(social_media::Secrets { api_key: key() })
+                .with_base_url(api.base_url())
+                .with_options(fast_options());
+            load(src.extractor(), &social_media::Source::resources(), &db).await;
+            assert_conforms("social_media", &db);
+        }
 
-#[tokio::test]
-async fn inventory_as_written_loads_as_dlt_does() {
-    let api = mock(AuthMode::ApiKey).await;
-    let db = scratch_db("as-written-inventory");
-    let src = inventory::Source::new(inventory::Secrets { api_key: key() })
-        .with_base_url(api.base_url())
-        .with_options(fast_options());
-    load(src.extractor(), &inventory::Source::resources(), &db).await;
-    assert_conforms("inventory", &db);
-}
+        #[tokio::test]
+        async fn inventory_loads_as_dlt_does() {
+            use $specs::inventory;
+            let api = $crate::as_written::mock(AuthMode::ApiKey).await;
+            let db = scratch_db(concat!($db, "-inventory"));
+            let src = inventory::Source::new(inventory::Secrets { api_key: key() })
+                .with_base_url(api.base_url())
+                .with_options(fast_options());
+            load(src.extractor(), &inventory::Source::resources(), &db).await;
+            assert_conforms("inventory", &db);
+        }
 
-#[tokio::test]
-async fn oauth_analytics_as_written_loads_as_dlt_does() {
-    let api = mock(AuthMode::OAuth).await;
-    let db = scratch_db("as-written-oauth");
-    let src = oauth_analytics::Source::new(oauth_analytics::Secrets {
-        client_id: Secret::new("client-1"),
-        client_secret: Secret::new("secret-1"),
-    })
-    .with_base_url(api.base_url())
-    .with_options(fast_options());
-    load(src.extractor(), &oauth_analytics::Source::resources(), &db).await;
-    assert_conforms("oauth_analytics", &db);
+        #[tokio::test]
+        async fn oauth_analytics_loads_as_dlt_does() {
+            use $specs::oauth_analytics;
+            let api = $crate::as_written::mock(AuthMode::OAuth).await;
+            let db = scratch_db(concat!($db, "-oauth"));
+            let src = oauth_analytics::Source::new(oauth_analytics::Secrets {
+                client_id: Secret::new("client-1"),
+                client_secret: Secret::new("secret-1"),
+            })
+            .with_base_url(api.base_url())
+            .with_options(fast_options());
+            load(src.extractor(), &oauth_analytics::Source::resources(), &db).await;
+            assert_conforms("oauth_analytics", &db);
+        }
+    };
 }
+pub(crate) use seed_conformance;
+
+seed_conformance!(specs, "as-written");
