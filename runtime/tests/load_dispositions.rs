@@ -35,6 +35,7 @@ on_every_backend!(
     merge_dedup_sort_picks_the_highest,
     merge_key_deletes_only_other_loads,
     upsert_updates_and_hard_deletes,
+    a_keys_last_record_in_a_page_decides,
     insert_only_never_updates,
     skip_loads_nothing,
     extraction_error_keeps_nothing_of_the_run,
@@ -250,6 +251,53 @@ async fn upsert_updates_and_hard_deletes(b: &Backend) {
         vec![
             row(1, "a2", 2),
             (3, Some("c".into()), Some(1), Some(false), None)
+        ]
+    );
+}
+
+/// A key repeated within one page ends as its last record says, deletes included, as writing
+/// record by record leaves it (PostgreSQL writes the page through one page table).
+async fn a_keys_last_record_in_a_page_decides(b: &Backend) {
+    let p = pipeline(b);
+    p.load(stream::iter(vec![
+        page(
+            &ITEMS_UP,
+            vec![item(1, "a", 1), item(2, "b", 1), item(3, "c", 1)],
+        ),
+        done(&ITEMS_UP, None),
+    ]))
+    .await
+    .unwrap();
+    p.load(stream::iter(vec![
+        page(
+            &ITEMS_UP,
+            vec![
+                // 1: updated, deleted, inserted again: the last version stays.
+                item(1, "a2", 2),
+                tombstone(1),
+                item(1, "a3", 3),
+                // 2: updated, then deleted: gone.
+                item(2, "b2", 2),
+                tombstone(2),
+                // 4: new, twice: the second stays.
+                item(4, "d", 1),
+                item(4, "d2", 2),
+                // 5: deleted before it ever existed, then inserted.
+                tombstone(5),
+                item(5, "e", 1),
+            ],
+        ),
+        done(&ITEMS_UP, None),
+    ]))
+    .await
+    .unwrap();
+    assert_eq!(
+        b.items("items_up").await,
+        vec![
+            row(1, "a3", 3),
+            row(3, "c", 1),
+            row(4, "d2", 2),
+            row(5, "e", 1)
         ]
     );
 }

@@ -43,6 +43,8 @@ mod postgres_lock;
 #[cfg(feature = "postgres")]
 mod postgres_normal;
 #[cfg(feature = "postgres")]
+mod postgres_page;
+#[cfg(feature = "postgres")]
 mod postgres_value;
 #[cfg(feature = "sqlite")]
 pub(crate) mod sqlite;

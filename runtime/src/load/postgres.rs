@@ -23,6 +23,7 @@ use super::mode::{is_hard_delete, Mode, Plan};
 use super::normal_writer::NormalWriter;
 use super::postgres_lock::{self as pl, APP_PREFIX};
 use super::postgres_normal::PgSql;
+use super::postgres_page;
 use super::postgres_value::{PgRow, PgValue};
 use super::writer::{LoadStatus, Writer};
 use super::{quote_ident, LoadError, STAGING_PREFIX};
@@ -470,6 +471,25 @@ impl Writer for PostgresWriter {
             return written.map(|_| ());
         }
         let plan = self.plan(def)?.clone();
+        // The page table's name is the resource's place in the run: unique, and short
+        // whatever the table's name.
+        let place = self
+            .registered
+            .iter()
+            .position(|d| d.name == def.name)
+            .unwrap_or(self.registered.len());
+        if postgres_page::write_page(
+            &self.rt,
+            &self.client,
+            def,
+            &plan,
+            batch,
+            &self.load_id,
+            at,
+            &format!("_rs_page_{place}"),
+        )? {
+            return Ok(());
+        }
         let sql = &def.sql.postgres;
         let main = self.stmt(match plan.mode {
             Mode::Append => sql.insert,

@@ -55,7 +55,7 @@ pub(crate) fn copy_rows(
 
 /// The type a column of `data_type` has in the tables restsource creates (core's
 /// `column_type`): COPY's binary rows must match it exactly.
-fn wire_type(data_type: DataType) -> Type {
+pub(crate) fn wire_type(data_type: DataType) -> Type {
     match data_type {
         DataType::Text => Type::TEXT,
         DataType::Double => Type::FLOAT8,
@@ -100,7 +100,10 @@ impl ToSql for Cell<'_> {
 /// `text` (a decimal: sign, digits, an optional fraction and exponent, or `NaN`) in
 /// PostgreSQL's binary `numeric` form: digit count, weight, sign, display scale, then base
 /// 10,000 digits. Exact at any length, as `numeric` is (rust_decimal stops at 28 digits).
-fn numeric(text: &str, out: &mut BytesMut) -> Result<IsNull, Box<dyn Error + Sync + Send>> {
+pub(crate) fn numeric(
+    text: &str,
+    out: &mut BytesMut,
+) -> Result<IsNull, Box<dyn Error + Sync + Send>> {
     let bad = || format!("{text:?} is not a decimal number").into();
     let text = text.trim();
     if text.eq_ignore_ascii_case("nan") {

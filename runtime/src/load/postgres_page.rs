@@ -1,0 +1,212 @@
+//! PostgreSQL's bulk path for `json` tables: a page's rows go in one binary COPY, straight into
+//! the table (append), into its staging table (replace), or into a temporary page table from
+//! which one statement per table deletes and one upserts (merge by primary key). A key
+//! repeated within a page ends as the record-by-record path leaves it: its last record wins,
+//! and a last record flagged `hard_delete` deletes it.
+//!
+//! Plans whose outcome depends on more than the last record of a key (a merge key deleting
+//! other loads' rows, a `dedup_sort` column choosing the survivor, insert-only's first record
+//! winning) keep the statement-per-record path.
+
+use std::error::Error;
+
+use bytes::BytesMut;
+use chrono::{DateTime, Utc};
+use futures::pin_mut;
+use tokio_postgres::binary_copy::BinaryCopyInWriter;
+use tokio_postgres::types::{IsNull, ToSql, Type};
+use tokio_postgres::Client;
+
+use super::mode::{is_hard_delete, Mode, Plan};
+use super::postgres_copy::{numeric, wire_type};
+use super::postgres_value::{PgRow, PgValue};
+use super::{quote_ident, LoadError, STAGING_PREFIX};
+use crate::def::{DataType, ResourceDef};
+use crate::extract::RowBatch;
+use restsource_core::names::{EXTRACTED_AT_COLUMN, EXTRA_COLUMN, LOAD_ID_COLUMN};
+
+/// Where a page's rows go.
+enum Target {
+    /// Into the resource's table.
+    Table,
+    /// Into its staging table.
+    Staging,
+    /// Through a page table into the table, by primary key.
+    Merge,
+}
+
+/// Writes `batch` with COPY when `plan` allows; `Ok(false)`: it does not, write it row by row.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn write_page(
+    rt: &tokio::runtime::Handle,
+    client: &Client,
+    def: &ResourceDef,
+    plan: &Plan,
+    batch: &dyn RowBatch,
+    load_id: &str,
+    at: DateTime<Utc>,
+    page_table: &str,
+) -> Result<bool, LoadError> {
+    let dedup = def.columns.iter().any(|c| c.dedup_sort.is_some());
+    let target = match plan.mode {
+        Mode::Append => Target::Table,
+        Mode::Replace => Target::Staging,
+        Mode::DeleteInsert if def.primary_key.is_empty() && def.merge_key.is_empty() => {
+            Target::Table
+        }
+        Mode::DeleteInsert | Mode::Upsert
+            if !def.primary_key.is_empty() && def.merge_key.is_empty() && !dedup =>
+        {
+            Target::Merge
+        }
+        _ => return Ok(false),
+    };
+    let ncols = def.columns.len();
+    let mut names: Vec<String> = def
+        .columns
+        .iter()
+        .map(|c| quote_ident(c.sql_name))
+        .collect();
+    names.extend([EXTRA_COLUMN, LOAD_ID_COLUMN, EXTRACTED_AT_COLUMN].map(quote_ident));
+    let mut types: Vec<DataType> = def.columns.iter().map(|c| c.data_type).collect();
+    types.extend([DataType::Json, DataType::Text, DataType::Timestamp]);
+    let mut rows: Vec<Vec<PgValue>> = Vec::with_capacity(batch.len());
+    for i in 0..batch.len() {
+        let mut row = PgRow::new(None, ncols + 3);
+        batch.write_row(i, &mut row);
+        row.vals[ncols + 1] = PgValue::Text(load_id.to_string());
+        row.vals[ncols + 2] = PgValue::Timestamp(at);
+        if matches!(target, Target::Merge) {
+            // A key column without a value: the page table's DISTINCT ON would fold such
+            // records together, which the record-by-record path does not.
+            let keyless =
+                def.columns.iter().zip(&row.vals).any(|(c, v)| {
+                    def.primary_key.contains(&c.sql_name) && matches!(v, PgValue::Null)
+                });
+            if keyless {
+                return Ok(false);
+            }
+            row.vals
+                .push(PgValue::I64(i64::try_from(i).unwrap_or(i64::MAX)));
+            row.vals
+                .push(PgValue::Bool(is_hard_delete(def, plan, batch, i)));
+        }
+        rows.push(row.vals);
+    }
+    let table = quote_ident(def.table_name);
+    match target {
+        Target::Table => copy(rt, client, &table, &names, &types, &rows)?,
+        Target::Staging => {
+            let staging = quote_ident(&format!("{STAGING_PREFIX}{}", def.table_name));
+            copy(rt, client, &staging, &names, &types, &rows)?
+        }
+        Target::Merge => {
+            let page = quote_ident(page_table);
+            let mut copied = names.clone();
+            copied.extend([quote_ident(ORD), quote_ident(DEL)]);
+            let mut copied_types = types.clone();
+            copied_types.extend([DataType::Bigint, DataType::Bool]);
+            rt.block_on(client.batch_execute(&format!(
+                "CREATE TEMP TABLE IF NOT EXISTS {page} (LIKE {table}, {} bigint, {} boolean) \
+                 ON COMMIT DROP; TRUNCATE {page}",
+                quote_ident(ORD),
+                quote_ident(DEL)
+            )))?;
+            copy(rt, client, &page, &copied, &copied_types, &rows)?;
+            rt.block_on(client.batch_execute(&merge_statements(def, &table, &page, &names)))?;
+        }
+    }
+    Ok(true)
+}
+
+/// The page table's column holding a record's place in its page.
+const ORD: &str = "_rs_page_ord";
+/// The page table's column saying whether a record is a hard delete.
+const DEL: &str = "_rs_page_delete";
+
+/// The delete and the upsert that apply a page table's last record of each key to `table`.
+fn merge_statements(def: &ResourceDef, table: &str, page: &str, names: &[String]) -> String {
+    let keys: Vec<String> = def.primary_key.iter().map(|k| quote_ident(k)).collect();
+    let keys = keys.join(", ");
+    let last = format!(
+        "(SELECT DISTINCT ON ({keys}) * FROM {page} ORDER BY {keys}, {} DESC) AS last",
+        quote_ident(ORD)
+    );
+    let matches: Vec<String> = def
+        .primary_key
+        .iter()
+        .map(|k| {
+            let k = quote_ident(k);
+            format!("{table}.{k} = last.{k}")
+        })
+        .collect();
+    let updates: Vec<String> = names
+        .iter()
+        .filter(|n| !def.primary_key.iter().any(|k| quote_ident(k) == **n))
+        .map(|n| format!("{n} = excluded.{n}"))
+        .collect();
+    let columns = names.join(", ");
+    let selected: Vec<String> = names.iter().map(|n| format!("last.{n}")).collect();
+    format!(
+        "DELETE FROM {table} USING {last} WHERE last.{del} AND {matched}; \
+         INSERT INTO {table} ({columns}) SELECT {selected} FROM {last} WHERE NOT last.{del} \
+         ON CONFLICT ({keys}) DO UPDATE SET {updates}",
+        del = quote_ident(DEL),
+        matched = matches.join(" AND "),
+        selected = selected.join(", "),
+        updates = updates.join(", "),
+    )
+}
+
+/// One COPY of `rows` into `table`'s `names` columns.
+fn copy(
+    rt: &tokio::runtime::Handle,
+    client: &Client,
+    table: &str,
+    names: &[String],
+    types: &[DataType],
+    rows: &[Vec<PgValue>],
+) -> Result<(), LoadError> {
+    let statement = format!(
+        "COPY {table} ({}) FROM STDIN (FORMAT binary)",
+        names.join(", ")
+    );
+    let wire: Vec<Type> = types.iter().map(|t| wire_type(*t)).collect();
+    rt.block_on(async {
+        let sink = client.copy_in(&statement).await?;
+        let writer = BinaryCopyInWriter::new(sink, &wire);
+        pin_mut!(writer);
+        for row in rows {
+            let cells: Vec<Cell<'_>> = row.iter().zip(types).map(|(v, t)| Cell(v, *t)).collect();
+            let refs: Vec<&(dyn ToSql + Sync)> = cells.iter().map(|c| c as _).collect();
+            writer.as_mut().write(&refs).await?;
+        }
+        writer.finish().await?;
+        Ok::<_, tokio_postgres::Error>(())
+    })?;
+    Ok(())
+}
+
+/// A row value in its column's binary form: decimals, which the statements take as text to
+/// cast, in `numeric`'s own.
+#[derive(Debug)]
+struct Cell<'a>(&'a PgValue, DataType);
+
+impl ToSql for Cell<'_> {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, Box<dyn Error + Sync + Send>> {
+        match (self.1, self.0) {
+            (DataType::Decimal, PgValue::Text(s)) => numeric(s, out),
+            (_, v) => v.to_sql(ty, out),
+        }
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    tokio_postgres::types::to_sql_checked!();
+}
