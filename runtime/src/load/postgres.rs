@@ -471,23 +471,8 @@ impl Writer for PostgresWriter {
             return written.map(|_| ());
         }
         let plan = self.plan(def)?.clone();
-        // The page table's name is the resource's place in the run: unique, and short
-        // whatever the table's name.
-        let place = self
-            .registered
-            .iter()
-            .position(|d| d.name == def.name)
-            .unwrap_or(self.registered.len());
-        if postgres_page::write_page(
-            &self.rt,
-            &self.client,
-            def,
-            &plan,
-            batch,
-            &self.load_id,
-            at,
-            &format!("_rs_page_{place}"),
-        )? {
+        if postgres_page::write_page(&self.rt, &self.client, def, &plan, batch, &self.load_id, at)?
+        {
             return Ok(());
         }
         let sql = &def.sql.postgres;
