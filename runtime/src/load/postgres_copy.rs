@@ -36,15 +36,27 @@ pub(crate) fn copy_rows(
         names.join(", ")
     );
     let types: Vec<Type> = columns.iter().map(|c| wire_type(c.data_type)).collect();
+    let rows = params
+        .chunks(width)
+        .map(|row| row.iter().map(|(v, t)| Cell(v, *t)).collect::<Vec<_>>());
+    copy_in(rt, client, &statement, &types, rows)
+}
+
+/// Runs `statement`, a `COPY ... FROM STDIN (FORMAT binary)`, sending `rows` (each its values
+/// in the statement's column order, of the wire `types`).
+pub(crate) fn copy_in<C: ToSql + Sync>(
+    rt: &tokio::runtime::Handle,
+    client: &Client,
+    statement: &str,
+    types: &[Type],
+    rows: impl IntoIterator<Item = Vec<C>>,
+) -> Result<(), LoadError> {
     rt.block_on(async {
-        let sink = client.copy_in(&statement).await?;
-        let writer = BinaryCopyInWriter::new(sink, &types);
+        let sink = client.copy_in(statement).await?;
+        let writer = BinaryCopyInWriter::new(sink, types);
         pin_mut!(writer);
-        let mut cells: Vec<Cell<'_>> = Vec::with_capacity(width);
-        for row in params.chunks(width) {
-            cells.clear();
-            cells.extend(row.iter().map(|(v, t)| Cell(v, *t)));
-            let refs: Vec<&(dyn ToSql + Sync)> = cells.iter().map(|c| c as _).collect();
+        for row in rows {
+            let refs: Vec<&(dyn ToSql + Sync)> = row.iter().map(|c| c as _).collect();
             writer.as_mut().write(&refs).await?;
         }
         writer.finish().await?;

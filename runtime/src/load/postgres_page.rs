@@ -13,13 +13,11 @@ use std::error::Error;
 
 use bytes::BytesMut;
 use chrono::{DateTime, Utc};
-use futures::pin_mut;
-use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::{IsNull, ToSql, Type};
 use tokio_postgres::Client;
 
 use super::mode::{is_hard_delete, Mode, Plan};
-use super::postgres_copy::{numeric, wire_type};
+use super::postgres_copy::{copy_in, numeric, wire_type};
 use super::postgres_value::{PgRow, PgValue};
 use super::{quote_ident, LoadError, STAGING_PREFIX};
 use crate::def::{DataType, ResourceDef};
@@ -189,19 +187,13 @@ fn copy(
         names.join(", ")
     );
     let wire: Vec<Type> = types.iter().map(|t| wire_type(*t)).collect();
-    rt.block_on(async {
-        let sink = client.copy_in(&statement).await?;
-        let writer = BinaryCopyInWriter::new(sink, &wire);
-        pin_mut!(writer);
-        for row in rows {
-            let cells: Vec<Cell<'_>> = row.iter().zip(types).map(|(v, t)| Cell(v, *t)).collect();
-            let refs: Vec<&(dyn ToSql + Sync)> = cells.iter().map(|c| c as _).collect();
-            writer.as_mut().write(&refs).await?;
-        }
-        writer.finish().await?;
-        Ok::<_, tokio_postgres::Error>(())
-    })?;
-    Ok(())
+    let cells = rows.iter().map(|row| {
+        row.iter()
+            .zip(types)
+            .map(|(v, t)| Cell(v, *t))
+            .collect::<Vec<_>>()
+    });
+    copy_in(rt, client, &statement, &wire, cells)
 }
 
 /// A row value in its column's binary form: decimals, which the statements take as text to
