@@ -88,12 +88,12 @@ pub fn run(request: &Request, out: &mut impl Write, err: &mut impl Write) -> u8 
         let _ = writeln!(err, "error: cannot write {}: {e}", target.display());
         return 1;
     }
-    summary(&imported, file, &target, json, out);
+    summary(&imported, file, &target, out);
     crate::validate::run(&[target], out, err)
 }
 
 /// What was converted, which secrets the spec reads and what it left out.
-fn summary(imported: &Imported, file: &Path, target: &Path, json: bool, out: &mut impl Write) {
+fn summary(imported: &Imported, file: &Path, target: &Path, out: &mut impl Write) {
     let _ = writeln!(
         out,
         "wrote {} from {} ({})",
@@ -113,11 +113,7 @@ fn summary(imported: &Imported, file: &Path, target: &Path, json: bool, out: &mu
             let _ = writeln!(out, "  {}: {} -> {}", s.place, s.python, s.env);
         }
     }
-    let left_out: Vec<_> = imported
-        .left_out
-        .iter()
-        .filter(|l| !(json && l.json_keeps))
-        .collect();
+    let left_out: Vec<_> = imported.left_out.iter().collect();
     if !left_out.is_empty() {
         let _ = writeln!(out, "left out ({}):", left_out.len());
         for l in left_out {

@@ -160,8 +160,8 @@ columns = { id = { data_type = "bigint", nullable = false }, email = { data_type
 [resources.endpoint]
 path = "/users"
 data_selector = "$"
-# auto: the endpoint takes `page` (page_number) but the response has no total; in a JSON spec write {"type":"page_number","base_page":1,"total_path":null} to stop on an empty page
-paginator = "auto"
+# page_number: the endpoint takes `page`; the response has no total, so paging stops at the first empty page (`total_path = false`)
+paginator = { type = "page_number", base_page = 1, total_path = false }
 params = { status = "active" }
 
 # child of `users`: one request per `users` record, `{user_id}` from its `id`

@@ -96,7 +96,7 @@ fn offset_under_other_names_with_a_nested_total() {
 }
 
 #[test]
-fn offset_without_a_total_is_auto_with_what_to_write() {
+fn offset_without_a_total_stops_at_the_first_empty_page() {
     let i = things(
         json!([
             q("offset", json!({"type": "integer"})),
@@ -106,12 +106,14 @@ fn offset_without_a_total_is_auto_with_what_to_write() {
         json!({}),
     );
     let (endpoint, why) = endpoint_of(&i);
-    assert_eq!(endpoint["paginator"], "auto");
+    assert_eq!(
+        endpoint["paginator"],
+        json!({"type": "offset", "limit": 100, "total_path": false})
+    );
     assert_eq!(
         why,
-        "auto: the endpoint takes `offset` and `limit` (offset) but the response has no total; \
-         in a JSON spec write {\"type\":\"offset\",\"limit\":100,\"total_path\":null} to stop on \
-         an empty page"
+        "offset: the endpoint takes `offset` and `limit`; the response has no total, so paging \
+         stops at the first empty page (`total_path = false`)"
     );
 }
 

@@ -539,3 +539,56 @@ fn rate_limit_headers_and_response_format_resolve_with_defaults() {
         restsource_core::ResponseFormat::Auto
     );
 }
+
+/// TOML has no null: `false` says "no total" and "no auth" there, as dlt's `None` does.
+#[test]
+fn toml_false_switches_off_what_json_null_does() {
+    let toml = r#"
+[client]
+base_url = "https://api.example.com"
+auth = { type = "bearer", token = { secret = "token" } }
+
+[[resources]]
+name = "pages"
+endpoint = { path = "pages", paginator = { type = "page_number", total_path = false }, auth = false }
+
+[[resources]]
+name = "rows"
+endpoint = { path = "rows", paginator = { type = "offset", limit = 10, total_path = false } }
+"#;
+    let r = match load_str(toml, "t.toml", Format::Toml) {
+        Ok(l) => l.resolved,
+        Err(d) => panic!("{d}"),
+    };
+    let json = resolve(json!({
+        "client": {"base_url": "https://api.example.com", "auth": {"type": "bearer", "token": {"secret": "token"}}},
+        "resources": [
+            {"name": "pages", "endpoint": {"path": "pages", "paginator": {"type": "page_number", "total_path": null}, "auth": null}},
+            {"name": "rows", "endpoint": {"path": "rows", "paginator": {"type": "offset", "limit": 10, "total_path": null}}}
+        ]
+    }));
+    for (t, j) in r.resources.iter().zip(&json.resources) {
+        assert_eq!(t.def.endpoint.paginator, j.def.endpoint.paginator);
+        assert_eq!(t.def.endpoint.auth, j.def.endpoint.auth);
+    }
+    assert_eq!(r.resources[0].def.endpoint.auth, ResolvedAuthChoice::None);
+    assert_eq!(
+        r.resources[1].def.endpoint.auth,
+        ResolvedAuthChoice::Inherit
+    );
+    assert!(matches!(
+        r.resources[0].def.endpoint.paginator,
+        ResolvedPaginator::PageNumber {
+            total_path: None,
+            stop_after_empty_page: true,
+            ..
+        }
+    ));
+    assert!(matches!(
+        r.resources[1].def.endpoint.paginator,
+        ResolvedPaginator::Offset {
+            total_path: None,
+            ..
+        }
+    ));
+}

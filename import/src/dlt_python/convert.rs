@@ -46,8 +46,6 @@ pub struct LeftOut {
     pub line: usize,
     /// Why it is left out and what that means.
     pub why: String,
-    /// A `null` the JSON spec keeps (dlt gives it a meaning); only TOML leaves it out.
-    pub json_keeps: bool,
 }
 
 /// Walks one config, collecting problems, secrets, left-out settings and comments.
@@ -218,29 +216,34 @@ impl Converter<'_> {
         }
     }
 
-    /// `None` means "not set" to a spec, except where dlt gives it a meaning of its own that
-    /// the spec's JSON keeps as `null` (and TOML cannot say).
+    /// `None` means "not set" to a spec, except where dlt gives it a meaning of its own: there
+    /// the spec keeps `null` (written `false` in TOML, which has no null).
     fn none(&mut self, e: &Expr, place: &[Seg]) {
         let key = key_at(place, 0).unwrap_or("");
         let meaning = match key {
-            "total_path" => Some("means no total in dlt; TOML cannot say null, so the default `total` applies and a page without `total` fails: write the spec as JSON (`--json`) to keep `\"total_path\": null`"),
-            "auth" if key_at(place, 1) == Some("endpoint") => Some("means no auth for this endpoint in dlt; TOML cannot say null, so the client's auth applies: write the spec as JSON (`--json`) to keep `\"auth\": null`"),
+            "total_path" => Some("no total"),
+            "auth" if key_at(place, 1) == Some("endpoint") => Some("no auth for this endpoint"),
             _ => None,
         };
         let line = e.at.line;
-        let why = format!(
-            "`None` (line {line}) {}",
-            meaning.unwrap_or("means not set: left out")
-        );
-        if meaning.is_some() {
+        if let Some(meaning) = meaning {
             self.kept_nulls.push(place.to_vec());
+            self.comment_near(
+                place,
+                format!(
+                    "`{}`: `None` (line {line}) means {meaning} in dlt: `false` here, as TOML has \
+                     no null (`null` in JSON)",
+                    show(place)
+                ),
+            );
+            return;
         }
+        let why = format!("`None` (line {line}) means not set: left out");
         self.comment_near(place, format!("`{}`: {why}", show(place)));
         self.left_out.push(LeftOut {
             place: show(place),
             line,
             why,
-            json_keeps: meaning.is_some(),
         });
     }
 
@@ -368,7 +371,6 @@ impl Converter<'_> {
             place: show(place),
             line: e.at.line,
             why,
-            json_keeps: false,
         });
         self.secrets.push(SecretUse {
             place: show(place),
@@ -442,7 +444,6 @@ impl Converter<'_> {
                     place: show(place),
                     line: default.at.line,
                     why,
-                    json_keeps: false,
                 });
             }
             let python = format!("{func}(\"{key}\")");

@@ -93,7 +93,6 @@ pub fn import_dlt(src: &str, file: &Path, name: Option<&str>) -> Result<Imported
                 place: format!("{key}="),
                 line: value.at.line,
                 why: format!("the `{key}=` argument of the call has no spec setting"),
-                json_keeps: false,
             });
             continue;
         }
@@ -145,9 +144,16 @@ pub fn import_dlt(src: &str, file: &Path, name: Option<&str>) -> Result<Imported
 }
 
 impl Imported {
-    /// The spec as TOML, with the header and comments.
+    /// The spec as TOML, with the header and comments. The `null`s dlt gives a meaning are
+    /// written `false`, which a spec reads the same way, since TOML has no null.
     pub fn to_toml(&self) -> String {
-        self.draft.to_toml()
+        let mut draft = self.draft.clone();
+        for place in &self.kept_nulls {
+            if let Some(slot) = slot(&mut draft.spec, place) {
+                *slot = Value::Bool(false);
+            }
+        }
+        draft.to_toml()
     }
 
     /// The spec as JSON. Unlike [`Draft::to_json`], the `null`s dlt gives a meaning

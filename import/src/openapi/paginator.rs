@@ -210,18 +210,17 @@ pub fn detect(params: &[Param], body: &Node, link_header: bool) -> Paginator {
     }
 }
 
-/// A range paginator whose response has no total: a TOML spec cannot say `total_path =
-/// null` (TOML has no null), and the default `total` would fail on the first page, so the
-/// draft says `auto` and tells what to write.
+/// A range paginator whose response has no total: it stops at the first empty page, as dlt's
+/// does with `total_path: None` (`false`, which a spec reads the same, since TOML has no null).
 fn no_total(kind: &str, names: &[&str], value: Value) -> Paginator {
-    let mut wanted = value;
-    wanted["total_path"] = Value::Null;
+    let mut value = value;
+    value["total_path"] = Value::Bool(false);
     Paginator {
-        value: json!("auto"),
+        value,
         params: Map::new(),
         why: format!(
-            "auto: the endpoint takes `{}` ({kind}) but the response has no total; in a JSON \
-             spec write {wanted} to stop on an empty page",
+            "{kind}: the endpoint takes `{}`; the response has no total, so paging stops at the \
+             first empty page (`total_path = false`)",
             names.join("` and `")
         ),
     }

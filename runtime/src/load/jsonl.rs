@@ -208,9 +208,7 @@ impl JsonlWriter {
             self.files
                 .insert(name.to_string(), BufWriter::with_capacity(1 << 16, f));
         }
-        self.files
-            .get_mut(name)
-            .ok_or_else(|| LoadError::WriterGone)
+        self.files.get_mut(name).ok_or(LoadError::WriterGone)
     }
 
     /// Makes the run's files durable, appends pending files to their tables and commits the

@@ -41,8 +41,10 @@ pub(crate) struct FlatRecord {
 
 /// The columns typed JSON, by table.
 #[derive(Debug, Clone, Default)]
+#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
 pub(crate) struct JsonColumns(FastMap<String, Vec<String>>);
 
+#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
 impl JsonColumns {
     /// Every JSON column of `schema`.
     pub fn of(schema: &Schema) -> JsonColumns {
@@ -70,6 +72,7 @@ pub(crate) trait KnowsJson {
 }
 
 /// One table's JSON columns, as [`KnowsJson`] finds them.
+#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
 pub(crate) enum RowJson<'a> {
     /// These names.
     Names(&'a [String]),

@@ -35,7 +35,10 @@ use restsource_core::naming::Naming;
 use serde_json::Value;
 
 use crate::def::{DataType, TablesMode};
-pub(crate) use flat::{FlatRecord, FlatRow, JsonColumns};
+pub(crate) use flat::{FlatRecord, FlatRow};
+// Only the database writers snapshot their JSON columns.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) use flat::JsonColumns;
 pub use paths::SourcePaths;
 use place::Placement;
 pub use restsource_core::contract::{ContractMode, SchemaContract};

@@ -59,7 +59,7 @@ pub struct Endpoint {
     /// Incremental loading.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub incremental: Option<IncrementalConfig>,
-    /// Auth override; `null` means no auth.
+    /// Auth override; `null` (in TOML `false`) means no auth.
     #[serde(default, skip_serializing_if = "is_default")]
     #[schemars(with = "Nullable<AuthSchema>")]
     pub auth: Nullable<AuthConfig>,

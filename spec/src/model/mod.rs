@@ -160,8 +160,10 @@ pub struct RateLimitConfig {
 #[serde(deny_unknown_fields)]
 pub struct EmptyParams {}
 
-/// A nullable-with-default setting: absent means the default, `null` means "off".
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+/// A nullable-with-default setting: absent means the default, `null` means "off". TOML has
+/// no null, so there `false` says "off" too (`total_path = false`, an endpoint's
+/// `auth = false`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Nullable<T> {
     /// Absent: use the default.
@@ -171,6 +173,23 @@ pub enum Nullable<T> {
     Null(()),
     /// An explicit value.
     Value(T),
+}
+
+impl<T: JsonSchema> JsonSchema for Nullable<T> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        format!("Nullable_{}", T::schema_name()).into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let value = generator.subschema_for::<T>();
+        schemars::json_schema!({
+            "anyOf": [
+                value,
+                { "type": "null", "description": "off" },
+                { "const": false, "description": "off, as TOML (which has no null) says it" }
+            ]
+        })
+    }
 }
 
 fn is_default<T: Default + PartialEq>(v: &T) -> bool {

@@ -63,7 +63,7 @@ pub struct OffsetPaginator {
     /// Dotted path in the JSON body for the limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit_body_path: Option<String>,
-    /// JSONPath of the total record count (default `total`; `null` for none).
+    /// JSONPath of the total record count (default `total`; `null`, or `false` in TOML, for none).
     #[serde(default, skip_serializing_if = "is_default")]
     pub total_path: Nullable<String>,
     /// Exclusive upper bound on the offset.
@@ -93,7 +93,7 @@ pub struct PageNumberPaginator {
     /// Dotted path in the JSON body, instead of a query parameter.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_body_path: Option<String>,
-    /// JSONPath of the total number of pages (default `total`; `null` for none).
+    /// JSONPath of the total number of pages (default `total`; `null`, or `false` in TOML, for none).
     #[serde(default, skip_serializing_if = "is_default")]
     pub total_path: Nullable<String>,
     /// Exclusive upper bound on the page number.

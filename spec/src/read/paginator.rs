@@ -182,8 +182,10 @@ fn object(cx: &mut Cx<'_>, node: &Node, path: &str, ty_node: &Node, ty: &str) ->
 fn nullable_string(cx: &mut Cx<'_>, o: &Obj<'_>, key: &str) -> Nullable<String> {
     match o.get(key) {
         None => Nullable::Default,
+        // TOML has no null: `false` says the same there.
         Some(Node {
-            kind: Kind::Null, ..
+            kind: Kind::Null | Kind::Bool(false),
+            ..
         }) => Nullable::Null(()),
         Some(n) => cx
             .string(n, &o.at(key))

@@ -224,8 +224,10 @@ fn endpoint(cx: &mut Cx<'_>, node: &Node, path: &str) -> Option<EndpointConfig> 
         incremental: cx.opt(&o, "incremental", incremental),
         auth: match o.get("auth") {
             None => Nullable::Default,
+            // TOML has no null: `false` says "no auth" there.
             Some(Node {
-                kind: Kind::Null, ..
+                kind: Kind::Null | Kind::Bool(false),
+                ..
             }) => Nullable::Null(()),
             Some(n) => auth::auth(cx, n, &o.at("auth"))
                 .map(Nullable::Value)
