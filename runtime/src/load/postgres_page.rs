@@ -34,8 +34,8 @@ enum Target {
     Merge,
 }
 
-/// Writes `batch` with COPY when `plan` allows; `Ok(false)`: it does not, write it row by row.
-#[allow(clippy::too_many_arguments)]
+/// Writes `batch` in one go when `plan` allows; `Ok(false)`: it does not, write it record by
+/// record.
 pub(crate) fn write_page(
     rt: &tokio::runtime::Handle,
     client: &Client,
@@ -75,7 +75,7 @@ pub(crate) fn write_page(
         row.vals[ncols + 1] = PgValue::Text(load_id.to_string());
         row.vals[ncols + 2] = PgValue::Timestamp(at);
         if matches!(target, Target::Merge) {
-            // A key column without a value: the page table's DISTINCT ON would fold such
+            // A key column without a value: the statement's DISTINCT ON would fold such
             // records together, which the record-by-record path does not.
             let keyless =
                 def.columns.iter().zip(&row.vals).any(|(c, v)| {
