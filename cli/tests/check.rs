@@ -1,6 +1,9 @@
 //! `restsource check` against the mock API: one request per resource, one line per resource
 //! naming the kind of problem, exit 1 unless every resource is ok; nothing written.
 
+mod common;
+use common::*;
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
@@ -34,10 +37,6 @@ fn check(key: &str, base: &str, extra: &[&str]) -> Output {
         .args(extra)
         .output()
         .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 #[tokio::test(flavor = "multi_thread")]

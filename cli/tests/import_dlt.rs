@@ -1,39 +1,13 @@
 //! `restsource import-dlt`: the spec it writes, its summary and validation, and the located
 //! errors (exit 1, nothing written) for a config it cannot convert.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+use common::*;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_restsource"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-/// A fresh directory for one test's files.
-fn scratch(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "restsource-import-dlt-{}-{test}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 #[test]
 fn a_seed_config_becomes_a_valid_toml_spec_with_a_summary() {
-    let dir = scratch("seed");
+    let dir = scratch("import-dlt-seed");
     let out = dir.join("analytics.toml");
     let out_s = out.to_str().unwrap();
     let o = run(&[
@@ -110,7 +84,7 @@ paginator = { type = "offset", limit = 100 }
 
 #[test]
 fn json_output_keeps_the_nulls_dlt_gives_a_meaning() {
-    let dir = scratch("json");
+    let dir = scratch("import-dlt-json");
     let py = dir.join("gh.py");
     std::fs::write(
         &py,
@@ -149,7 +123,7 @@ fn json_output_keeps_the_nulls_dlt_gives_a_meaning() {
 
 #[test]
 fn a_lambda_is_a_located_error_and_nothing_is_written() {
-    let dir = scratch("lambda");
+    let dir = scratch("import-dlt-lambda");
     let py = dir.join("pipeline.py");
     std::fs::write(
         &py,

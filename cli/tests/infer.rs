@@ -4,6 +4,9 @@
 //! data and fails, naming each difference, once the API gains a field and sends text in a
 //! number field.
 
+mod common;
+use common::*;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -13,10 +16,6 @@ use serde_json::{json, Value};
 /// The record count the dlt fixture was recorded with.
 const RECORDS: usize = 40;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
 fn infer(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_restsource"))
         .env("API_KEY", "test-key")
@@ -24,10 +23,6 @@ fn infer(args: &[&str]) -> Output {
         .args(args)
         .output()
         .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 /// A fresh directory holding a copy of the inventory seed as its document writes it.

@@ -2,35 +2,13 @@
 //! prints the report; refuses to overwrite without `--force`; a Swagger 2.0 document fails
 //! with the way out.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+use common::*;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_restsource"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("init-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 #[test]
 fn init_writes_the_mock_spec_validates_it_and_reports() {
-    let dir = scratch("mock");
+    let dir = scratch("init-mock");
     let spec = dir.join("inventory.toml");
     let spec_arg = spec.to_str().unwrap();
     let o = run(&["init", "--openapi", "mock/openapi.yaml", "-o", spec_arg]);
@@ -110,7 +88,7 @@ fn init_writes_the_mock_spec_validates_it_and_reports() {
 
 #[test]
 fn a_swagger_2_document_fails_with_the_way_out() {
-    let dir = scratch("swagger");
+    let dir = scratch("init-swagger");
     let doc = dir.join("old.json");
     std::fs::write(
         &doc,
