@@ -90,13 +90,13 @@ impl NormalSql for PgSql<'_> {
         returning: Option<&str>,
     ) -> Result<Option<Vec<String>>, LoadError> {
         // One array parameter: one statement and one plan per page, whatever its key count.
-        let array: Box<dyn ToSql + Sync> = match data_type {
+        let array: Box<dyn ToSql + Sync + '_> = match data_type {
             DataType::Bigint => match keys.iter().map(|k| k.as_i64()).collect::<Option<Vec<_>>>() {
                 Some(v) => Box::new(v),
                 None => return Ok(None),
             },
             DataType::Text => match keys.iter().map(|k| k.as_str()).collect::<Option<Vec<_>>>() {
-                Some(v) => Box::new(v.into_iter().map(str::to_owned).collect::<Vec<String>>()),
+                Some(v) => Box::new(v),
                 None => return Ok(None),
             },
             DataType::Bool => match keys.iter().map(|k| k.as_bool()).collect::<Option<Vec<_>>>() {
