@@ -3,7 +3,6 @@
 mod common;
 use common::*;
 
-
 #[test]
 fn validate_accepts_all_seed_specs() {
     let o = run(&[

@@ -4,7 +4,6 @@
 mod common;
 use common::*;
 
-
 #[test]
 fn a_seed_config_becomes_a_valid_toml_spec_with_a_summary() {
     let dir = scratch("import-dlt-seed");

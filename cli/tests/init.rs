@@ -5,7 +5,6 @@
 mod common;
 use common::*;
 
-
 #[test]
 fn init_writes_the_mock_spec_validates_it_and_reports() {
     let dir = scratch("init-mock");
