@@ -16,7 +16,8 @@ use crate::runtime::Source;
 pub struct Args {
     /// `--base-url URL`: send requests here instead of the spec's base URL.
     pub base_url: Option<String>,
-    /// `--destination URL` (`sqlite:file.db`, `postgres://...`, `jsonl:dir`).
+    /// `--destination URL` (`sqlite:file.db`, `postgres://...`, `jsonl:dir`, with feature `delta`
+    /// `delta+file:dir` or `delta+s3://bucket/prefix`).
     pub destination: String,
     /// Resource names to run (empty: every selected resource).
     pub resources: Vec<String>,
@@ -47,7 +48,7 @@ impl fmt::Display for UsageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{}\nusage: [--base-url URL] [--destination sqlite:FILE|postgres://...|jsonl:DIR] [--lock-timeout SECONDS] [--tables json|relational|dlt] [--limit PAGES] [--limit-records N] [--check] [RESOURCE...]",
+            "{}\nusage: [--base-url URL] [--destination sqlite:FILE|postgres://...|jsonl:DIR|delta+file:DIR|delta+s3://BUCKET/PREFIX] [--lock-timeout SECONDS] [--tables json|relational|dlt] [--limit PAGES] [--limit-records N] [--check] [RESOURCE...]",
             self.0
         )
     }

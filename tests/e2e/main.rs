@@ -6,6 +6,7 @@ mod as_written;
 mod auth;
 mod auth_tokens;
 mod bulk;
+mod delta;
 mod harness;
 mod hatch;
 mod imported;

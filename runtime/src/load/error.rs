@@ -4,7 +4,7 @@
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     /// The destination string has an unknown scheme.
-    #[error("unknown destination `{scheme}:...`: use sqlite:<path>, jsonl:<dir>, postgres://... or a libpq key=value string")]
+    #[error("unknown destination `{scheme}:...`: use sqlite:<path>, jsonl:<dir>, postgres://..., a libpq key=value string, delta+file:<dir> or delta+s3://<bucket>/<prefix>")]
     UnknownDestination {
         /// The scheme as written.
         scheme: String,
@@ -13,7 +13,7 @@ pub enum LoadError {
     /// Refused rather than loading into a temporary database whose rows vanish at exit.
     #[error("destination `{scheme}:` names no {what}; write {example}")]
     MissingPath {
-        /// The scheme as written (`sqlite` or `jsonl`).
+        /// The scheme as written (`sqlite`, `jsonl`, `delta+file`, `delta+s3`).
         scheme: &'static str,
         /// What is missing (`database file`, `directory`).
         what: &'static str,
@@ -76,6 +76,16 @@ pub enum LoadError {
     #[cfg(feature = "postgres")]
     #[error("postgres: {0}")]
     Postgres(#[from] tokio_postgres::Error),
+    /// A Delta Lake table or the bookkeeping beside it could not be read or written (the
+    /// message comes from delta-rs or object_store, which do not echo credentials).
+    #[cfg(feature = "delta")]
+    #[error("delta table `{table}`: {message}")]
+    Delta {
+        /// The table (empty for the destination's root or its bookkeeping).
+        table: String,
+        /// What failed.
+        message: String,
+    },
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {

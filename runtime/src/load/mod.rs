@@ -1,4 +1,4 @@
-//! Destinations: SQLite, PostgreSQL, JSON lines.
+//! Destinations: SQLite, PostgreSQL, JSON lines, Delta Lake (feature `delta`, see [`delta`]).
 //!
 //! Each destination is driven by one [`writer::Writer`] on a dedicated thread (see
 //! `pipeline`). The SQL comes from codegen ([`crate::def::TableSql`]); this module adds the
@@ -23,6 +23,8 @@
 //! JSON lines: an exclusive lock on `_rs_lock` in the directory. Every wait is bounded by
 //! `PipelineOptions::lock_timeout` and ends in [`LoadError::Locked`].
 
+#[cfg(feature = "delta")]
+pub mod delta;
 mod error;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod json_row;
@@ -77,6 +79,11 @@ pub enum Destination {
     },
     /// A directory of `<table>.jsonl` files plus `_rs_state.json`.
     Jsonl(PathBuf),
+    /// Delta Lake tables under a local directory or an S3 prefix (`delta+file:`,
+    /// `delta+s3://`). S3 credentials come from the environment when the writer opens: they
+    /// are not part of this value.
+    #[cfg(feature = "delta")]
+    Delta(delta::DeltaLocation),
 }
 
 impl std::fmt::Debug for Destination {
@@ -89,14 +96,27 @@ impl std::fmt::Debug for Destination {
                 write!(f, "Postgres {{ conn: ***, schema: {schema:?} }}")
             }
             Destination::Jsonl(p) => write!(f, "Jsonl({})", p.display()),
+            #[cfg(feature = "delta")]
+            Destination::Delta(location) => write!(f, "Delta({location})"),
         }
     }
 }
 
 impl Destination {
-    /// Parses `sqlite:path/to.db`, `jsonl:dir`, `postgres://...`/`postgresql://...` or a libpq
-    /// `key=value` string (`host=... dbname=...`).
+    /// Parses `sqlite:path/to.db`, `jsonl:dir`, `postgres://...`/`postgresql://...`, a libpq
+    /// `key=value` string (`host=... dbname=...`), `delta+file:dir` or
+    /// `delta+s3://bucket/prefix` (the last two with feature `delta`).
     pub fn from_url(url: &str) -> Result<Destination, LoadError> {
+        if let Some(rest) = url.strip_prefix("delta+") {
+            #[cfg(feature = "delta")]
+            if let Some(location) = delta::DeltaLocation::parse(rest) {
+                return location.map(Destination::Delta);
+            }
+            #[cfg(not(feature = "delta"))]
+            if rest.starts_with("file:") || rest.starts_with("s3://") {
+                return Err(LoadError::FeatureDisabled { feature: "delta" });
+            }
+        }
         if let Some(path) = url.strip_prefix("sqlite:") {
             let path = path.strip_prefix("//").unwrap_or(path);
             if path.is_empty() {
@@ -142,6 +162,18 @@ impl Destination {
         })
     }
 
+    /// Whether this destination stores each record whole (`json` tables: declared columns plus
+    /// `_rs_extra`) rather than normalizing it into relational tables: JSON lines and Delta.
+    pub(crate) fn keeps_records_whole(&self) -> bool {
+        match self {
+            Destination::Jsonl(_) => true,
+            #[cfg(feature = "delta")]
+            Destination::Delta(_) => true,
+            #[allow(unreachable_patterns)]
+            _ => false,
+        }
+    }
+
     /// Puts PostgreSQL tables in `schema` (ignored by other destinations).
     pub fn with_schema(self, schema: impl Into<String>) -> Destination {
         match self {
@@ -159,7 +191,7 @@ impl Destination {
 
     /// Opens a writer for this destination (called on the writer thread). `lock_timeout`
     /// bounds every wait for another run; `relational` normalizes records into typed tables.
-    #[cfg_attr(not(feature = "postgres"), allow(unused_variables))]
+    #[cfg_attr(not(any(feature = "postgres", feature = "delta")), allow(unused_variables))]
     pub(crate) fn open(
         &self,
         handle: &tokio::runtime::Handle,
@@ -171,6 +203,16 @@ impl Destination {
                 resource: "*".to_string(),
                 message: "relational loading needs a SQL destination (SQLite or PostgreSQL); \
                           JSON lines keeps each record whole"
+                    .to_string(),
+            });
+        }
+        #[cfg(feature = "delta")]
+        if relational.is_some() && matches!(self, Destination::Delta(_)) {
+            return Err(LoadError::Config {
+                resource: "*".to_string(),
+                message: "relational loading needs a SQL destination (SQLite or PostgreSQL); \
+                          the Delta Lake destination loads `json` tables (declared columns \
+                          plus `_rs_extra`): run with tables mode `json`"
                     .to_string(),
             });
         }
@@ -190,6 +232,12 @@ impl Destination {
                 relational,
             )?)),
             Destination::Jsonl(dir) => Ok(Box::new(jsonl::JsonlWriter::open(dir, lock_timeout)?)),
+            #[cfg(feature = "delta")]
+            Destination::Delta(location) => Ok(Box::new(delta::DeltaWriter::open(
+                location,
+                handle.clone(),
+                lock_timeout,
+            )?)),
         }
     }
 }

@@ -52,7 +52,7 @@ pub struct PipelineOptions {
     /// them, with the schema kept in the destination (SQLite and PostgreSQL); `Json` keeps the
     /// declared columns plus the `_rs_extra` JSON column. `None` (the default): the source's
     /// (its spec's `tables`, `relational` when the spec does not say, and always `json` into
-    /// JSON lines, which keeps records whole; [`Pipeline::load`] and the other event-level
+    /// JSON lines and Delta, which keep records whole; [`Pipeline::load`] and the other event-level
     /// entry points, which have no source, load `json`).
     pub tables: Option<TablesMode>,
     /// A schema contract for every resource of the run, over each resource's own (dlt's
@@ -283,12 +283,12 @@ impl Pipeline {
         let destination = self.destination.clone();
         let handle = tokio::runtime::Handle::current();
         let lock_timeout = self.options.lock_timeout;
-        // JSON lines keeps records whole: a spec's tables mode (relational by default) does
-        // not apply to it; only an explicit run option asks, and is refused.
-        let jsonl = matches!(self.destination, crate::load::Destination::Jsonl(_));
+        // JSON lines and Delta keep records whole: a spec's tables mode (relational by
+        // default) does not apply to them; only an explicit run option asks, and is refused.
+        let whole = self.destination.keeps_records_whole();
         let mode = match self.options.tables {
             Some(mode) => mode,
-            None if jsonl => TablesMode::Json,
+            None if whole => TablesMode::Json,
             None => source_tables,
         };
         let relational = SystemColumns::of(mode).map(|system| RelationalOptions {

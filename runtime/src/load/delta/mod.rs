@@ -1,0 +1,461 @@
+//! Delta Lake destination (feature `delta`): one Delta table per resource table under a root
+//! folder, on a local directory (`delta+file:dir`) or S3-compatible object storage
+//! (`delta+s3://bucket/prefix`, settings from the `AWS_*` environment variables), written
+//! with delta-rs without DataFusion.
+//!
+//! **A run commits at its end, tables first and state last.** Rows go through Arrow builders
+//! into Parquet files under each table's folder while the run extracts; no Delta log entry
+//! names them, so readers do not see them. When the run completes, its list of table commits
+//! (the files of each table, and whether it replaces the table) and its new incremental
+//! states are stored in `_rs_state.json` as `pending`: that single put is the run's commit
+//! point. Then each table gets one version (append: the new files; replace: every old file
+//! removed and the new ones added, in one version), each carrying a `txn` action
+//! (`restsource`, the run's sequence number) and the load id in `commitInfo`; last,
+//! `_rs_state.json` takes the new states and drops `pending`.
+//!
+//! **What a reader sees if the process dies.** Before the commit point: nothing of the run
+//! (its Parquet files stay unreferenced until a `VACUUM`). Between two tables' commits: the
+//! tables committed so far hold the run's rows, the others their previous version, and
+//! `_rs_state.json` still lists the run as pending. The next run against the destination
+//! finishes that list before it reads any state: a table whose log already holds the run's
+//! `txn` version is skipped, so no row is appended twice, and the others are committed from
+//! the stored list. So the tables converge to exactly what one uninterrupted run leaves.
+//!
+//! **Dispositions.** Append and replace. Merge needs delta-rs's DataFusion-based merge,
+//! which this feature does not build: a merge resource fails in `prepare`, before any row.
+//! Relational tables mode is refused (the pipeline defaults Delta to `json` tables, as JSON
+//! lines), so a table is the declared columns plus `_rs_extra`.
+//!
+//! **One run at a time.** On a local directory a run holds an exclusive lock on `_rs_lock`
+//! (released by the OS if the process dies). Object storage has no such lock: two runs into
+//! the same prefix at once are not coordinated (Delta's put-if-absent commits keep each table's
+//! log consistent, but the state object is last-writer-wins).
+
+mod arrow_rows;
+mod location;
+mod read;
+mod state;
+mod table;
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs::{File, OpenOptions};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use url::Url;
+
+pub use location::DeltaLocation;
+pub use read::{read_table, TableContents};
+pub use state::{LoadRecord, Manifest, Pending, LOADS_FOLDER, STATE_OBJECT};
+pub use table::APP_ID;
+
+use super::mode::{Mode, Plan};
+use super::writer::{LoadStatus, Writer};
+use super::{text, LoadError};
+use crate::def::ResourceDef;
+use crate::extract::{RowBatch, StartState};
+use table::{TableCommit, TableRun};
+
+const LOCK_FILE: &str = "_rs_lock";
+
+/// Writes a run into Delta tables (see the module docs for the commit protocol).
+pub(crate) struct DeltaWriter {
+    location: DeltaLocation,
+    rt: tokio::runtime::Handle,
+    lock_timeout: Duration,
+    root: Url,
+    /// The object store settings from the environment; never logged.
+    options: HashMap<String, String>,
+    store: Arc<dyn object_store::ObjectStore>,
+    lock: Option<File>,
+    manifest: Manifest,
+    /// Per resource: its table's schema and whether it replaces, from `prepare`.
+    plans: HashMap<&'static str, (deltalake::kernel::StructType, bool)>,
+    /// Tables with rows (or a pending replace) in the current unit, by table name.
+    tables: BTreeMap<String, TableRun>,
+    /// Tables already replaced by a checkpoint of this run: later rows append.
+    replaced: std::collections::HashSet<String>,
+    /// Incremental states reached in the current unit.
+    states: Vec<(String, serde_json::Value)>,
+    load_id: String,
+    started_at: String,
+}
+
+impl std::fmt::Debug for DeltaWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The options hold credentials: only the location is shown.
+        write!(f, "DeltaWriter({})", self.location)
+    }
+}
+
+impl DeltaWriter {
+    /// A writer for `location`; S3 settings are read from the environment here.
+    pub fn open(
+        location: &DeltaLocation,
+        rt: tokio::runtime::Handle,
+        lock_timeout: Duration,
+    ) -> Result<DeltaWriter, LoadError> {
+        if matches!(location, DeltaLocation::S3 { .. }) {
+            location::register_s3();
+        }
+        let root = location.root_url()?;
+        let options = location.storage_options();
+        let store = deltalake::logstore::store_for(&root, options.iter())
+            .map_err(table::delta_err(""))?;
+        Ok(DeltaWriter {
+            location: location.clone(),
+            rt,
+            lock_timeout,
+            root,
+            options,
+            store,
+            lock: None,
+            manifest: Manifest::default(),
+            plans: HashMap::new(),
+            tables: BTreeMap::new(),
+            replaced: Default::default(),
+            states: Vec::new(),
+            load_id: String::new(),
+            started_at: String::new(),
+        })
+    }
+
+    fn table_url(&self, table: &str) -> Result<Url, LoadError> {
+        self.root
+            .join(&format!("{table}/"))
+            .map_err(|e| LoadError::Delta {
+                table: table.to_string(),
+                message: format!("bad table location: {e}"),
+            })
+    }
+
+    /// Takes the local directory's lock, polling until the lock timeout (object storage has
+    /// no lock to take).
+    fn take_lock(&mut self) -> Result<(), LoadError> {
+        let DeltaLocation::File(dir) = &self.location else {
+            return Ok(());
+        };
+        let path = dir.join(LOCK_FILE);
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| LoadError::io(&path, e))?;
+        let start = Instant::now();
+        let mut pause = Duration::from_millis(10);
+        loop {
+            match file.try_lock() {
+                Ok(()) => {
+                    self.lock = Some(file);
+                    return Ok(());
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {}
+                Err(std::fs::TryLockError::Error(e)) => return Err(LoadError::io(&path, e)),
+            }
+            let spent = start.elapsed();
+            if spent >= self.lock_timeout {
+                return Err(LoadError::Locked {
+                    what: format!("Delta destination `{}`", self.location),
+                    holder: None,
+                    waited: self.lock_timeout,
+                });
+            }
+            std::thread::sleep(pause.min(self.lock_timeout - spent));
+            pause = (pause * 2).min(Duration::from_millis(250));
+        }
+    }
+
+    /// Reads the manifest and finishes a run that reached its commit point but not the end
+    /// of its table commits.
+    async fn recover(&mut self) -> Result<(), LoadError> {
+        self.manifest = state::read(self.store.as_ref()).await?;
+        if let Some(pending) = self.manifest.pending.clone() {
+            tracing::info!(
+                load_id = %pending.load_id,
+                "finishing the table commits of a run that stopped after its commit point"
+            );
+            self.apply(pending).await?;
+        }
+        Ok(())
+    }
+
+    /// Applies a stored pending run: every table commit, then the state.
+    async fn apply(&mut self, pending: Pending) -> Result<(), LoadError> {
+        for c in &pending.tables {
+            let url = self.table_url(&c.table)?;
+            table::commit(&url, &self.options, c, pending.seq, &pending.load_id).await?;
+            if take_injected_stop(&self.location, &c.table) {
+                return Err(LoadError::Delta {
+                    table: c.table.clone(),
+                    message: "stopped after this table's commit (injected by a test)".into(),
+                });
+            }
+        }
+        self.manifest.seq = pending.seq;
+        self.manifest.state.extend(pending.state);
+        self.manifest.pending = None;
+        state::save(self.store.as_ref(), &self.manifest).await
+    }
+
+    /// Closes the unit's Parquet files, stores the pending run (the commit point) and applies
+    /// it.
+    async fn commit_unit(&mut self) -> Result<(), LoadError> {
+        let mut tables = Vec::with_capacity(self.tables.len());
+        for (name, mut run) in std::mem::take(&mut self.tables) {
+            let adds = run.finish().await?;
+            if run.replace {
+                self.replaced.insert(name.clone());
+            }
+            tables.push(TableCommit {
+                table: name,
+                schema: run.schema.clone(),
+                replace: run.replace,
+                adds,
+            });
+        }
+        let pending = Pending {
+            load_id: self.load_id.clone(),
+            seq: self.manifest.seq + 1,
+            tables,
+            state: std::mem::take(&mut self.states).into_iter().collect(),
+        };
+        self.manifest.pending = Some(pending.clone());
+        state::save(self.store.as_ref(), &self.manifest).await?;
+        self.apply(pending).await
+    }
+
+    fn log_load(
+        &self,
+        status: LoadStatus,
+        finished_at: DateTime<Utc>,
+        rows: &BTreeMap<String, u64>,
+    ) -> Result<(), LoadError> {
+        let record = LoadRecord::new(&self.load_id, &self.started_at, finished_at, status, rows);
+        self.rt
+            .block_on(state::log_load(self.store.as_ref(), &record))
+    }
+
+    /// The run of `def`'s table in the current unit, started when missing.
+    fn table_run(&mut self, def: &'static ResourceDef) -> Result<&mut TableRun, LoadError> {
+        let name = def.table_name;
+        if !self.tables.contains_key(name) {
+            let (schema, replace) = self.plans.get(def.name).cloned().ok_or_else(|| {
+                LoadError::Delta {
+                    table: name.to_string(),
+                    message: "written before it was prepared".to_string(),
+                }
+            })?;
+            // After a checkpoint replaced the table, the rest of the run appends to it.
+            let replace = replace && !self.replaced.contains(name);
+            let url = self.table_url(name)?;
+            let run = TableRun::new(name, url, schema, replace, self.options.clone())?;
+            self.tables.insert(name.to_string(), run);
+        }
+        self.tables.get_mut(name).ok_or(LoadError::WriterGone)
+    }
+}
+
+/// Stops planted by [`stop_after_commit`]: (destination, table).
+static STOPS: std::sync::Mutex<Vec<(String, String)>> = std::sync::Mutex::new(Vec::new());
+
+/// Makes the next commit of a run into `location` stop right after table `table`'s version is
+/// committed, as if the process died there: the run's pending list stays in `_rs_state.json`
+/// and the remaining tables keep their previous version until the next run finishes them.
+/// For crash-convergence tests; a stop fires once.
+#[doc(hidden)]
+pub fn stop_after_commit(location: &DeltaLocation, table: &str) {
+    if let Ok(mut stops) = STOPS.lock() {
+        stops.push((location.to_string(), table.to_string()));
+    }
+}
+
+fn take_injected_stop(location: &DeltaLocation, table: &str) -> bool {
+    let Ok(mut stops) = STOPS.lock() else {
+        return false;
+    };
+    let key = (location.to_string(), table.to_string());
+    match stops.iter().position(|s| *s == key) {
+        Some(i) => {
+            stops.remove(i);
+            true
+        }
+        None => false,
+    }
+}
+
+/// The error of a merge resource: delta-rs merges through DataFusion, which the `delta`
+/// feature does not build.
+fn merge_not_built(def: &ResourceDef) -> LoadError {
+    LoadError::Config {
+        resource: def.name.to_string(),
+        message: "write_disposition merge is not built for Delta Lake destinations \
+                  (delta-rs merges through DataFusion, which the `delta` feature leaves out); \
+                  use append or replace for this resource, or load it into SQLite or PostgreSQL"
+            .to_string(),
+    }
+}
+
+impl Writer for DeltaWriter {
+    fn begin(
+        &mut self,
+        load_id: &str,
+        started_at: DateTime<Utc>,
+        defs: &[&'static ResourceDef],
+    ) -> Result<StartState, LoadError> {
+        self.load_id = load_id.to_string();
+        text::timestamp(&mut self.started_at, &started_at);
+        // Refused before the lock and any I/O: nothing of the run exists yet.
+        for def in defs {
+            let mode = Plan::of(def)?.mode;
+            if matches!(mode, Mode::DeleteInsert | Mode::Upsert | Mode::InsertOnly) {
+                return Err(merge_not_built(def));
+            }
+        }
+        self.take_lock()?;
+        let rt = self.rt.clone();
+        if let Err(e) = rt.block_on(self.recover()) {
+            self.lock = None;
+            return Err(e);
+        }
+        Ok(self.manifest.state.clone().into_iter().collect())
+    }
+
+    fn prepare(&mut self, def: &'static ResourceDef) -> Result<(), LoadError> {
+        let mode = Plan::of(def)?.mode;
+        let replace = match mode {
+            Mode::Append => false,
+            Mode::Replace => true,
+            Mode::DeleteInsert | Mode::Upsert | Mode::InsertOnly => {
+                return Err(merge_not_built(def))
+            }
+        };
+        let schema = arrow_rows::delta_schema(def)?;
+        // A type change fails here, before any row; new columns are added at commit.
+        let url = self.table_url(def.table_name)?;
+        let existing = self
+            .rt
+            .block_on(table::open(def.table_name, &url, &self.options))?;
+        if let Some(t) = existing {
+            let current = t.snapshot().map_err(table::delta_err(def.table_name))?;
+            table::evolve(def.table_name, current.schema().as_ref(), &schema)?;
+        }
+        self.plans.insert(def.name, (schema, replace));
+        Ok(())
+    }
+
+    fn register(&mut self, def: &'static ResourceDef) -> Result<(), LoadError> {
+        if self.plans.get(def.name).is_some_and(|(_, replace)| *replace) {
+            // An empty completed replace empties the table: it needs a commit too.
+            self.table_run(def)?;
+        }
+        Ok(())
+    }
+
+    fn write_page(
+        &mut self,
+        def: &'static ResourceDef,
+        batch: &dyn RowBatch,
+        at: DateTime<Utc>,
+    ) -> Result<(), LoadError> {
+        let micros = at.timestamp_micros();
+        let load_id = self.load_id.clone();
+        let rt = self.rt.clone();
+        let run = self.table_run(def)?;
+        for i in 0..batch.len() {
+            run.rows()
+                .push_row(|w| batch.write_row(i, w), &load_id, micros)?;
+            rt.block_on(run.row_done())?;
+        }
+        Ok(())
+    }
+
+    fn complete(
+        &mut self,
+        def: &'static ResourceDef,
+        state: Option<&serde_json::Value>,
+        _rows: u64,
+    ) -> Result<(), LoadError> {
+        if let Some(state) = state {
+            self.states.push((def.name.to_string(), state.clone()));
+        }
+        Ok(())
+    }
+
+    fn checkpoint(
+        &mut self,
+        def: &'static ResourceDef,
+        state: Option<&serde_json::Value>,
+        _rows: u64,
+    ) -> Result<(), LoadError> {
+        if let Some(state) = state {
+            self.states.push((def.name.to_string(), state.clone()));
+        }
+        let rt = self.rt.clone();
+        rt.block_on(self.commit_unit())
+    }
+
+    fn save_auth_state(&mut self, state: &serde_json::Value) -> Result<(), LoadError> {
+        self.states.push((
+            restsource_core::names::AUTH_STATE.to_string(),
+            state.clone(),
+        ));
+        Ok(())
+    }
+
+    fn keep_auth_state(&mut self, state: &serde_json::Value) -> Result<(), LoadError> {
+        let rt = self.rt.clone();
+        rt.block_on(async {
+            let mut manifest = state::read(self.store.as_ref()).await?;
+            manifest.state.insert(
+                restsource_core::names::AUTH_STATE.to_string(),
+                state.clone(),
+            );
+            state::save(self.store.as_ref(), &manifest).await
+        })
+    }
+
+    fn commit_run(
+        &mut self,
+        finished_at: DateTime<Utc>,
+        rows: &BTreeMap<String, u64>,
+    ) -> Result<(), LoadError> {
+        let rt = self.rt.clone();
+        let committed = rt.block_on(self.commit_unit());
+        let result = committed.and_then(|()| self.log_load(LoadStatus::Completed, finished_at, rows));
+        self.lock = None;
+        result
+    }
+
+    fn fail_run(
+        &mut self,
+        status: LoadStatus,
+        finished_at: DateTime<Utc>,
+        rows: &BTreeMap<String, u64>,
+    ) -> Result<(), LoadError> {
+        // The unit's Parquet files stay unreferenced: no log entry will name them.
+        self.tables.clear();
+        self.states.clear();
+        let result = self.log_load(status, finished_at, rows);
+        self.lock = None;
+        result
+    }
+}
+
+/// Reads a destination's `_rs_state.json` and load records (for tests and tools that check
+/// a lake's bookkeeping without running a pipeline).
+pub async fn read_bookkeeping(
+    location: &DeltaLocation,
+) -> Result<(Manifest, Vec<LoadRecord>), LoadError> {
+    if matches!(location, DeltaLocation::S3 { .. }) {
+        location::register_s3();
+    }
+    let root = location.root_url()?;
+    let options = location.storage_options();
+    let store =
+        deltalake::logstore::store_for(&root, options.iter()).map_err(table::delta_err(""))?;
+    let manifest = state::read(store.as_ref()).await?;
+    let loads = state::loads(store.as_ref()).await?;
+    Ok((manifest, loads))
+}

@@ -1,0 +1,274 @@
+//! One Delta table of a run: its rows buffered in Arrow builders and streamed into Parquet
+//! files under the table's folder by delta-rs's writer (invisible to readers: no log entry
+//! names them yet), and the commit that makes them a table version. Every commit carries a
+//! `txn` action (app id [`APP_ID`], version = the run's sequence number) and the load id in
+//! its `commitInfo`, so a commit that already happened is recognised and never repeated.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use deltalake::arrow::datatypes::Schema as ArrowSchema;
+use deltalake::kernel::transaction::{CommitBuilder, CommitProperties};
+use deltalake::kernel::{Action, Add, MetadataExt as _, StructField, StructType, Transaction};
+use deltalake::operations::create::CreateBuilder;
+use deltalake::protocol::{DeltaOperation, SaveMode};
+use deltalake::writer::{DeltaWriter as _, RecordBatchWriter};
+use deltalake::{DeltaTable, DeltaTableBuilder, DeltaTableError};
+use futures::TryStreamExt as _;
+use url::Url;
+
+use super::arrow_rows::{arrow_schema, ArrowRows};
+use super::super::LoadError;
+
+/// The application id of restsource's `txn` actions in every table it commits to.
+pub const APP_ID: &str = "restsource";
+
+/// Rows buffered per table before they are handed to the Parquet writer as one batch.
+const BATCH_ROWS: usize = 8192;
+
+/// Wraps a delta-rs error with the table it concerns.
+pub fn delta_err(table: &str) -> impl Fn(DeltaTableError) -> LoadError + '_ {
+    move |e| LoadError::Delta {
+        table: table.to_string(),
+        message: e.to_string(),
+    }
+}
+
+/// Opens the table at `url` with its latest version, or `None` when no Delta log is there.
+pub async fn open(
+    table: &str,
+    url: &Url,
+    options: &HashMap<String, String>,
+) -> Result<Option<DeltaTable>, LoadError> {
+    let mut t = DeltaTableBuilder::from_url(url.clone())
+        .and_then(|b| b.with_storage_options(options.clone()).build())
+        .map_err(delta_err(table))?;
+    if !t.verify_deltatable_existence().await.map_err(delta_err(table))? {
+        return Ok(None);
+    }
+    t.load().await.map_err(delta_err(table))?;
+    Ok(Some(t))
+}
+
+/// Checks that `wanted` can be written into `existing` (the table's current schema): every
+/// column both have keeps its type. Returns the schema to commit: the existing one with
+/// `wanted`'s new columns appended (nullable, since older rows lack them), or `None` when
+/// nothing changes.
+pub fn evolve(
+    table: &str,
+    existing: &StructType,
+    wanted: &StructType,
+) -> Result<Option<StructType>, LoadError> {
+    let mut added: Vec<StructField> = Vec::new();
+    for field in wanted.fields() {
+        match existing.field(field.name()) {
+            Some(old) if old.data_type() != field.data_type() => {
+                return Err(LoadError::TypeChange {
+                    table: table.to_string(),
+                    column: field.name().to_string(),
+                    old: old.data_type().to_string(),
+                    new: field.data_type().to_string(),
+                });
+            }
+            Some(_) => {}
+            None => added.push(StructField::new(
+                field.name().clone(),
+                field.data_type().clone(),
+                true,
+            )),
+        }
+    }
+    if added.is_empty() {
+        return Ok(None);
+    }
+    let fields = existing.fields().cloned().chain(added);
+    StructType::try_new(fields).map(Some).map_err(|e| LoadError::Delta {
+        table: table.to_string(),
+        message: e.to_string(),
+    })
+}
+
+/// A table's rows of the current run, on their way into Parquet files.
+pub struct TableRun {
+    /// The table's name (its folder under the destination root).
+    pub name: String,
+    /// The table's URL.
+    pub url: Url,
+    /// The schema the run writes (declared columns plus system columns).
+    pub schema: StructType,
+    /// Replace the table's rows at commit instead of appending.
+    pub replace: bool,
+    arrow: Arc<ArrowSchema>,
+    rows: ArrowRows,
+    writer: Option<RecordBatchWriter>,
+    options: HashMap<String, String>,
+}
+
+impl TableRun {
+    /// A run of table `name` at `url` writing `schema`.
+    pub fn new(
+        name: &str,
+        url: Url,
+        schema: StructType,
+        replace: bool,
+        options: HashMap<String, String>,
+    ) -> Result<TableRun, LoadError> {
+        let arrow = arrow_schema(name, &schema)?;
+        Ok(TableRun {
+            name: name.to_string(),
+            url,
+            schema,
+            replace,
+            rows: ArrowRows::new(name, arrow.clone())?,
+            arrow,
+            writer: None,
+            options,
+        })
+    }
+
+    /// Where the next row goes; call [`TableRun::row_done`] after each row.
+    pub fn rows(&mut self) -> &mut ArrowRows {
+        &mut self.rows
+    }
+
+    /// Hands a full batch of buffered rows to the Parquet writer.
+    pub async fn row_done(&mut self) -> Result<(), LoadError> {
+        if self.rows.len() >= BATCH_ROWS {
+            self.write_buffered().await?;
+        }
+        Ok(())
+    }
+
+    async fn write_buffered(&mut self) -> Result<(), LoadError> {
+        if self.rows.len() == 0 {
+            return Ok(());
+        }
+        let batch = self.rows.take_batch()?;
+        if self.writer.is_none() {
+            // Built without loading the table: the files go under its folder whether or not
+            // the table exists yet; the commit creates it if needed.
+            let w = RecordBatchWriter::try_new(
+                self.url.as_str(),
+                self.arrow.clone(),
+                None,
+                Some(self.options.clone()),
+            )
+            .map_err(delta_err(&self.name))?;
+            self.writer = Some(w);
+        }
+        if let Some(w) = self.writer.as_mut() {
+            w.write(batch).await.map_err(delta_err(&self.name))?;
+        }
+        Ok(())
+    }
+
+    /// Writes what is buffered and closes the run's Parquet files: the `add` actions that
+    /// will make them part of the table.
+    pub async fn finish(&mut self) -> Result<Vec<Add>, LoadError> {
+        self.write_buffered().await?;
+        match self.writer.take() {
+            Some(mut w) => w.flush().await.map_err(delta_err(&self.name)),
+            None => Ok(Vec::new()),
+        }
+    }
+}
+
+/// What one table's commit holds, kept in the pending manifest until it is done.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct TableCommit {
+    /// Table name.
+    pub table: String,
+    /// The schema the run wrote.
+    pub schema: StructType,
+    /// Remove every file the table had (replace) before adding these.
+    pub replace: bool,
+    /// The run's Parquet files.
+    pub adds: Vec<Add>,
+}
+
+/// Commits `c` as one table version tagged with the run `seq` and `load_id`, creating the
+/// table (with the run's files in its first version) when it does not exist. Does nothing
+/// when the table already holds a commit of this run or a later one, so a run that died
+/// half-way through its commits can be finished by the next one without duplicating rows.
+pub async fn commit(
+    url: &Url,
+    options: &HashMap<String, String>,
+    c: &TableCommit,
+    seq: i64,
+    load_id: &str,
+) -> Result<(), LoadError> {
+    let name = c.table.as_str();
+    let props = CommitProperties::default()
+        .with_metadata([(
+            "restsource.load_id".to_string(),
+            serde_json::Value::from(load_id),
+        )])
+        .with_application_transaction(Transaction::new(APP_ID, seq));
+    let adds = c.adds.iter().cloned().map(Action::Add);
+    let Some(table) = open(name, url, options).await? else {
+        CreateBuilder::new()
+            .with_location(url.as_str())
+            .with_storage_options(options.clone())
+            .with_table_name(name)
+            .with_columns(c.schema.fields().cloned())
+            .with_save_mode(SaveMode::ErrorIfExists)
+            .with_actions(adds)
+            .with_commit_properties(props)
+            .await
+            .map_err(delta_err(name))?;
+        return Ok(());
+    };
+    let snapshot = table.snapshot().map_err(delta_err(name))?;
+    let done = snapshot
+        .transaction_version(table.log_store().as_ref(), APP_ID)
+        .await
+        .map_err(delta_err(name))?;
+    if done.is_some_and(|v| v >= seq) {
+        return Ok(());
+    }
+    let mut actions: Vec<Action> = Vec::new();
+    if let Some(schema) = evolve(name, snapshot.schema().as_ref(), &c.schema)? {
+        let metadata = snapshot
+            .metadata()
+            .clone()
+            .with_schema(&schema)
+            .map_err(|e| LoadError::Delta {
+                table: name.to_string(),
+                message: e.to_string(),
+            })?;
+        actions.push(Action::Metadata(metadata));
+    }
+    if c.replace {
+        let removes: Vec<Action> = table
+            .get_active_add_actions_by_partitions(&[])
+            .map_ok(|f| Action::Remove(f.remove_action(true)))
+            .try_collect()
+            .await
+            .map_err(delta_err(name))?;
+        actions.extend(removes);
+    }
+    actions.extend(adds);
+    if actions.is_empty() {
+        // An append of no rows: nothing to make visible.
+        return Ok(());
+    }
+    let mode = if c.replace {
+        SaveMode::Overwrite
+    } else {
+        SaveMode::Append
+    };
+    CommitBuilder::from(props)
+        .with_actions(actions)
+        .build(
+            Some(snapshot),
+            table.log_store(),
+            DeltaOperation::Write {
+                mode,
+                partition_by: None,
+                predicate: None,
+            },
+        )
+        .await
+        .map_err(delta_err(name))?;
+    Ok(())
+}
