@@ -196,12 +196,16 @@ impl DeltaWriter {
         self.manifest.seq = pending.seq;
         self.manifest.state.extend(pending.state);
         self.manifest.pending = None;
-        state::save(self.store.as_ref(), &self.manifest).await
+        state::save(self.store.as_ref(), &self.manifest).await?;
+        match &pending.record {
+            Some(record) => state::log_load(self.store.as_ref(), record).await,
+            None => Ok(()),
+        }
     }
 
     /// Closes the unit's Parquet files, stores the pending run (the commit point) and applies
-    /// it.
-    async fn commit_unit(&mut self) -> Result<(), LoadError> {
+    /// it; `record` is the load's completion record when this unit ends the run.
+    async fn commit_unit(&mut self, record: Option<LoadRecord>) -> Result<(), LoadError> {
         let mut tables = Vec::with_capacity(self.tables.len());
         for (name, mut run) in std::mem::take(&mut self.tables) {
             let adds = run.finish().await?;
@@ -220,9 +224,13 @@ impl DeltaWriter {
             seq: self.manifest.seq + 1,
             tables,
             state: std::mem::take(&mut self.states).into_iter().collect(),
+            record,
         };
-        self.manifest.pending = Some(pending.clone());
-        state::save(self.store.as_ref(), &self.manifest).await?;
+        let mut stored = self.manifest.clone();
+        stored.pending = Some(pending.clone());
+        state::save(self.store.as_ref(), &stored).await?;
+        // The commit point passed: from here the run is finished, by this process or the next.
+        self.manifest = stored;
         self.apply(pending).await
     }
 
@@ -393,7 +401,7 @@ impl Writer for DeltaWriter {
             self.states.push((def.name.to_string(), state.clone()));
         }
         let rt = self.rt.clone();
-        rt.block_on(self.commit_unit())
+        rt.block_on(self.commit_unit(None))
     }
 
     fn save_auth_state(&mut self, state: &serde_json::Value) -> Result<(), LoadError> {
@@ -421,9 +429,15 @@ impl Writer for DeltaWriter {
         finished_at: DateTime<Utc>,
         rows: &BTreeMap<String, u64>,
     ) -> Result<(), LoadError> {
+        let record = LoadRecord::new(
+            &self.load_id,
+            &self.started_at,
+            finished_at,
+            LoadStatus::Completed,
+            rows,
+        );
         let rt = self.rt.clone();
-        let committed = rt.block_on(self.commit_unit());
-        let result = committed.and_then(|()| self.log_load(LoadStatus::Completed, finished_at, rows));
+        let result = rt.block_on(self.commit_unit(Some(record)));
         self.lock = None;
         result
     }
@@ -437,6 +451,17 @@ impl Writer for DeltaWriter {
         // The unit's Parquet files stay unreferenced: no log entry will name them.
         self.tables.clear();
         self.states.clear();
+        if self
+            .manifest
+            .pending
+            .as_ref()
+            .is_some_and(|p| p.load_id == self.load_id)
+        {
+            // Past its commit point the run is committed: the next run finishes its table
+            // commits and stores its `completed` record; a `failed` one now would contradict it.
+            self.lock = None;
+            return Ok(());
+        }
         let result = self.log_load(status, finished_at, rows);
         self.lock = None;
         result

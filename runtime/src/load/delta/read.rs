@@ -25,6 +25,27 @@ pub struct TableContents {
     pub rows: Vec<serde_json::Map<String, serde_json::Value>>,
 }
 
+/// `batch` with its decimal columns cast to text: arrow-json writes decimals as JSON
+/// numbers, which serde_json would read as floats, losing digits and the scale.
+fn decimals_as_text(
+    batch: &RecordBatch,
+) -> Result<RecordBatch, deltalake::arrow::error::ArrowError> {
+    use deltalake::arrow::datatypes::{DataType, Field, Schema};
+    let schema = batch.schema();
+    let mut fields = Vec::with_capacity(schema.fields().len());
+    let mut columns = Vec::with_capacity(schema.fields().len());
+    for (field, column) in schema.fields().iter().zip(batch.columns()) {
+        if matches!(field.data_type(), DataType::Decimal128(..)) {
+            columns.push(deltalake::arrow::compute::cast(column, &DataType::Utf8)?);
+            fields.push(Field::new(field.name(), DataType::Utf8, field.is_nullable()));
+        } else {
+            columns.push(column.clone());
+            fields.push(field.as_ref().clone());
+        }
+    }
+    RecordBatch::try_new(std::sync::Arc::new(Schema::new(fields)), columns)
+}
+
 /// Reads table `table` under `location`, or `None` when there is no such Delta table.
 pub async fn read_table(
     location: &DeltaLocation,
@@ -86,7 +107,11 @@ pub async fn read_table(
     }
     let mut writer = ArrayWriter::new(Vec::new());
     for batch in &batches {
-        writer.write(batch).map_err(|e| LoadError::Delta {
+        let batch = decimals_as_text(batch).map_err(|e| LoadError::Delta {
+            table: table.to_string(),
+            message: e.to_string(),
+        })?;
+        writer.write(&batch).map_err(|e| LoadError::Delta {
             table: table.to_string(),
             message: e.to_string(),
         })?;

@@ -31,6 +31,10 @@ pub struct Pending {
     pub tables: Vec<TableCommit>,
     /// The incremental states the run reached, by resource.
     pub state: BTreeMap<String, serde_json::Value>,
+    /// The run's `completed` load record, stored once the state is (none for a checkpoint):
+    /// a run finished by the next one is recorded as completed too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<LoadRecord>,
 }
 
 /// `_rs_state.json`.
