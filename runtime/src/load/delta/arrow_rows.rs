@@ -208,6 +208,7 @@ impl ArrowRows {
     }
 
     /// Writes one record with `write` (the batch's `write_row`), then the system columns.
+    /// After an error the buffered rows are unusable (the page, and so the run, fails).
     pub fn push_row(
         &mut self,
         write: impl FnOnce(&mut dyn RowWriter),
@@ -492,6 +493,21 @@ mod tests {
             5,
         )
         .unwrap();
+        let batch = rows.take_batch().unwrap();
+        assert_eq!(batch.num_rows(), 1);
+        let ids = batch.column(0).as_any().downcast_ref::<Int64Array>().unwrap();
+        assert_eq!(ids.value(0), 7);
+        let price = batch
+            .column(1)
+            .as_any()
+            .downcast_ref::<Decimal128Array>()
+            .unwrap();
+        assert_eq!(price.value(0), 1_500_000_000);
+        let at = batch.column(2).as_any().downcast_ref::<StringArray>().unwrap();
+        assert_eq!(at.value(0), "08:30:00");
+        assert!(batch.column(3).is_null(0));
+        let load = batch.column(4).as_any().downcast_ref::<StringArray>().unwrap();
+        assert_eq!(load.value(0), "L1");
         // A wrong kind fails the row, naming the column only.
         let err = rows
             .push_row(
@@ -508,20 +524,5 @@ mod tests {
             .to_string();
         assert!(err.contains("column `id`"), "{err}");
         assert!(!err.contains("secret value"), "{err}");
-        let batch = rows.take_batch().unwrap();
-        assert_eq!(batch.num_rows(), 2);
-        let ids = batch.column(0).as_any().downcast_ref::<Int64Array>().unwrap();
-        assert_eq!(ids.value(0), 7);
-        let price = batch
-            .column(1)
-            .as_any()
-            .downcast_ref::<Decimal128Array>()
-            .unwrap();
-        assert_eq!(price.value(0), 1_500_000_000);
-        let at = batch.column(2).as_any().downcast_ref::<StringArray>().unwrap();
-        assert_eq!(at.value(0), "08:30:00");
-        assert!(batch.column(3).is_null(0));
-        let load = batch.column(4).as_any().downcast_ref::<StringArray>().unwrap();
-        assert_eq!(load.value(0), "L1");
     }
 }
