@@ -37,6 +37,8 @@ mod normal_writer;
 #[cfg(feature = "postgres")]
 pub(crate) mod postgres;
 #[cfg(feature = "postgres")]
+pub(crate) mod postgres_budget;
+#[cfg(feature = "postgres")]
 mod postgres_copy;
 #[cfg(feature = "postgres")]
 mod postgres_lock;
@@ -52,6 +54,7 @@ pub(crate) mod sqlite;
 mod sqlite_bind;
 #[cfg(feature = "sqlite")]
 mod sqlite_normal;
+pub(crate) mod spool;
 pub(crate) mod text;
 pub(crate) mod writer;
 
@@ -190,6 +193,35 @@ impl Destination {
                 relational,
             )?)),
             Destination::Jsonl(dir) => Ok(Box::new(jsonl::JsonlWriter::open(dir, lock_timeout)?)),
+        }
+    }
+}
+
+impl Destination {
+    /// The source's `rate_limit` as a budget every process loading into this destination
+    /// shares (PostgreSQL), so shards together stay within it; `None` where the destination
+    /// cannot share one or the source has no limit. A budget that cannot be set up is
+    /// logged and leaves each process its own.
+    #[cfg_attr(not(feature = "postgres"), allow(unused_variables))]
+    pub(crate) async fn shared_budget(
+        &self,
+        source: &crate::def::SourceDef,
+    ) -> Option<std::sync::Arc<dyn crate::http::SharedBudget>> {
+        let limit = source.rate_limit.filter(|l| l.requests_per_second > 0.0)?;
+        match self {
+            #[cfg(feature = "postgres")]
+            Destination::Postgres { conn, schema } => {
+                match postgres_budget::PgBudget::connect(conn, schema.as_deref(), source.name, limit)
+                    .await
+                {
+                    Ok(b) => Some(std::sync::Arc::new(b)),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "no shared rate budget: each process spends its own");
+                        None
+                    }
+                }
+            }
+            _ => None,
         }
     }
 }
