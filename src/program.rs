@@ -133,7 +133,10 @@ impl Args {
                 }
                 "--shard" => {
                     let text = value("--shard")?;
-                    out.shard = Some(text.parse().map_err(|e| UsageError(format!("--shard: {e}")))?);
+                    out.shard = Some(
+                        text.parse()
+                            .map_err(|e| UsageError(format!("--shard: {e}")))?,
+                    );
                 }
                 "--check" => out.check = true,
                 "-h" | "--help" => return Err(UsageError("help".into())),

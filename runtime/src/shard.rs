@@ -301,7 +301,10 @@ mod tests {
         let got: Vec<_> = plan.roles.iter().map(|(d, r)| (d.name, *r)).collect();
         assert_eq!(
             got,
-            [("mid", Role::Own), ("top", Role::Feed { keep_state: false })]
+            [
+                ("mid", Role::Own),
+                ("top", Role::Feed { keep_state: false })
+            ]
         );
     }
 
@@ -320,7 +323,11 @@ mod tests {
         let counts: Vec<usize> = (0..4)
             .map(|i| {
                 (0..400)
-                    .filter(|id| Shard::new(i, 4).unwrap().holds(&[Some(serde_json::json!(id))]))
+                    .filter(|id| {
+                        Shard::new(i, 4)
+                            .unwrap()
+                            .holds(&[Some(serde_json::json!(id))])
+                    })
                     .count()
             })
             .collect();

@@ -66,7 +66,9 @@ fn dump_sqlite(db: &Path) -> Dump {
     let mut out = Dump::new();
     for table in tables {
         let columns: Vec<String> = conn
-            .prepare(&format!("SELECT name FROM pragma_table_info('{table}') ORDER BY name"))
+            .prepare(&format!(
+                "SELECT name FROM pragma_table_info('{table}') ORDER BY name"
+            ))
             .unwrap()
             .query_map([], |r| r.get(0))
             .unwrap()
@@ -175,7 +177,12 @@ async fn four_shards_at_once_load_the_tables_of_one_run_and_converge_after_a_cha
         .collect();
     assert_eq!(
         owned,
-        [vec!["customers"], vec!["items"], vec!["stock_summaries"], vec![]]
+        [
+            vec!["customers"],
+            vec!["items"],
+            vec!["stock_summaries"],
+            vec![]
+        ]
     );
     let mut shard_states: Vec<&str> = got["_rs_state"]
         .iter()
@@ -189,7 +196,8 @@ async fn four_shards_at_once_load_the_tables_of_one_run_and_converge_after_a_cha
     );
 
     // The API changes; a second unsharded run and a second sharded run still agree.
-    api.mutate(MutationSpec::percent(20.0, RECORDS)).expect("mutate");
+    api.mutate(MutationSpec::percent(20.0, RECORDS))
+        .expect("mutate");
     load(&api, sqlite(&one), None).await;
     load_shards(&api, &sqlite(&four), 4).await;
     let (expected, got) = (dump_sqlite(&one), dump_sqlite(&four));
@@ -215,7 +223,10 @@ async fn a_shard_that_ran_alone_first_then_with_the_others_still_converges() {
     load_shards(&api, &sqlite(&four), 4).await;
     let (expected, got) = (dump_sqlite(&one), dump_sqlite(&four));
     for table in ["customers", "customer_orders", "items", "stock_summaries"] {
-        let key = expected.keys().find(|k| k.starts_with(&format!("{table}("))).unwrap();
+        let key = expected
+            .keys()
+            .find(|k| k.starts_with(&format!("{table}(")))
+            .unwrap();
         assert_eq!(got[key], expected[key], "{table}");
     }
 }
@@ -234,7 +245,10 @@ async fn the_local_script_runs_four_shard_processes_that_load_the_tables_of_one_
         return;
     };
     let api = MockApi::start(mock()).await;
-    let (one, four) = (scratch_db("shards-script-one"), scratch_db("shards-script-four"));
+    let (one, four) = (
+        scratch_db("shards-script-one"),
+        scratch_db("shards-script-four"),
+    );
     load(&api, sqlite(&one), None).await;
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/shards/run_local.sh");
     let logs = scratch_db("shards-script-logs").with_extension("d");
@@ -252,9 +266,16 @@ async fn the_local_script_runs_four_shard_processes_that_load_the_tables_of_one_
         .unwrap()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     for i in 0..4 {
-        assert!(stdout.contains(&format!("== shard {i}/4: exit 0")), "{stdout}");
+        assert!(
+            stdout.contains(&format!("== shard {i}/4: exit 0")),
+            "{stdout}"
+        );
     }
     let (expected, got) = (dump_sqlite(&one), dump_sqlite(&four));
     for (table, rows) in &expected {
@@ -445,8 +466,15 @@ mod postgres {
             .await
             .unwrap()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        let (expected, got) = (dump(&conn, &one_schema).await, dump(&conn, &four_schema).await);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let (expected, got) = (
+            dump(&conn, &one_schema).await,
+            dump(&conn, &four_schema).await,
+        );
         // The kill left nothing of shard 1: its part was missing until the re-run.
         assert!(
             partial.iter().any(|(t, rows)| got.get(t) != Some(rows)),

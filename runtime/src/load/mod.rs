@@ -48,13 +48,13 @@ mod postgres_normal;
 mod postgres_page;
 #[cfg(feature = "postgres")]
 mod postgres_value;
+pub(crate) mod spool;
 #[cfg(feature = "sqlite")]
 pub(crate) mod sqlite;
 #[cfg(feature = "sqlite")]
 mod sqlite_bind;
 #[cfg(feature = "sqlite")]
 mod sqlite_normal;
-pub(crate) mod spool;
 pub(crate) mod text;
 pub(crate) mod writer;
 
@@ -211,8 +211,13 @@ impl Destination {
         match self {
             #[cfg(feature = "postgres")]
             Destination::Postgres { conn, schema } => {
-                match postgres_budget::PgBudget::connect(conn, schema.as_deref(), source.name, limit)
-                    .await
+                match postgres_budget::PgBudget::connect(
+                    conn,
+                    schema.as_deref(),
+                    source.name,
+                    limit,
+                )
+                .await
                 {
                     Ok(b) => Some(std::sync::Arc::new(b)),
                     Err(e) => {

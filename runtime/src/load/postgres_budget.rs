@@ -54,8 +54,7 @@ impl PgBudget {
         let budget = (limit.requests_per_second.floor() as i64)
             .max(i64::from(limit.burst.max(1)))
             .clamp(1, 100_000) as i32;
-        let window =
-            Duration::from_secs_f64(f64::from(budget) / limit.requests_per_second) + GUARD;
+        let window = Duration::from_secs_f64(f64::from(budget) / limit.requests_per_second) + GUARD;
         let table = quote_ident(RATE_BUDGET_TABLE);
         let search_path = schema
             .map(|s| format!("SET search_path TO {};", quote_ident(s)))
@@ -116,9 +115,9 @@ impl PgBudget {
             )
             .await?;
         let secs: f64 = row.try_get(0)?;
-        Ok(Some(
-            Duration::from_secs_f64(secs.clamp(0.001, MAX_PAUSE.as_secs_f64())),
-        ))
+        Ok(Some(Duration::from_secs_f64(
+            secs.clamp(0.001, MAX_PAUSE.as_secs_f64()),
+        )))
     }
 }
 

@@ -62,10 +62,8 @@ impl Spool {
     /// `defs`. The file is unlinked at once where the system allows it, so a killed process
     /// leaves nothing behind.
     pub fn create(load_id: &str, defs: Vec<&'static ResourceDef>) -> Result<Spool, LoadError> {
-        let path = std::env::temp_dir().join(format!(
-            "restsource-spool-{}-{load_id}",
-            std::process::id()
-        ));
+        let path =
+            std::env::temp_dir().join(format!("restsource-spool-{}-{load_id}", std::process::id()));
         let file = File::options()
             .read(true)
             .write(true)
@@ -279,7 +277,9 @@ impl Replay {
             }
             FINISH => {
                 let [failed] = self.bytes::<1>()?;
-                Msg::Finish { failed: failed == 1 }
+                Msg::Finish {
+                    failed: failed == 1,
+                }
             }
             _ => return Err(self.corrupt()),
         }))
@@ -394,7 +394,8 @@ impl RowWriter for Encoder<'_> {
     }
     fn date(&mut self, v: &NaiveDate) {
         self.0.push(cell::DATE);
-        self.0.extend_from_slice(&v.num_days_from_ce().to_le_bytes());
+        self.0
+            .extend_from_slice(&v.num_days_from_ce().to_le_bytes());
     }
     fn time(&mut self, v: &NaiveTime) {
         self.0.push(cell::TIME);
@@ -583,7 +584,9 @@ mod tests {
                 at,
             })
             .unwrap();
-        spool.push(Msg::AuthState(serde_json::json!({"t": 1}))).unwrap();
+        spool
+            .push(Msg::AuthState(serde_json::json!({"t": 1})))
+            .unwrap();
         spool
             .push(Msg::State {
                 key: "things@1/4".into(),

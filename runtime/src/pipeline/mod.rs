@@ -457,7 +457,8 @@ impl Pipeline {
                 }) => {
                     let role = plan.and_then(|p| p.role(resource));
                     let keep = |state: serde_json::Value| Msg::State {
-                        key: plan.map_or_else(|| resource.name.to_string(), |p| p.state_key(resource)),
+                        key: plan
+                            .map_or_else(|| resource.name.to_string(), |p| p.state_key(resource)),
                         state,
                     };
                     match role {
