@@ -114,20 +114,28 @@ impl fmt::Display for Shard {
 
 /// What a shard does with one resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Role {
+pub enum Role {
     /// Loads all of it, with its state under its own name.
     Own,
     /// Loads its part; `filter` when the split happens at this resource (its parent is not
     /// split), else its parent's records are already this shard's part.
-    Part { filter: bool },
+    Part {
+        /// Whether the split happens at this resource.
+        filter: bool,
+    },
     /// Reads it only to feed children; keeps the state of that reading when the resource is
     /// loaded at all (as an unsharded run keeps it).
-    Feed { keep_state: bool },
+    Feed {
+        /// Whether the shard keeps the state of its reading.
+        keep_state: bool,
+    },
 }
 
-/// Every resource's role in one shard.
+/// Every resource's role in one shard: what `--shard I/N` will load and read, decided from
+/// the resources alone, so every process computes the same split (`restsource shards` prints
+/// it).
 #[derive(Debug, Clone)]
-pub(crate) struct ShardPlan {
+pub struct ShardPlan {
     shard: Shard,
     roles: Vec<(&'static ResourceDef, Role)>,
 }
@@ -178,6 +186,12 @@ impl ShardPlan {
     /// The shard.
     pub fn shard(&self) -> Shard {
         self.shard
+    }
+
+    /// Every resource this shard touches with its role: what it loads (in the source's
+    /// order), then the parents it only reads.
+    pub fn roles(&self) -> impl Iterator<Item = (&'static ResourceDef, Role)> + '_ {
+        self.roles.iter().copied()
     }
 
     /// `def`'s role, `None` when this shard has nothing to do with it.
