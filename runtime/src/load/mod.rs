@@ -49,6 +49,7 @@ mod postgres_page;
 #[cfg(feature = "postgres")]
 mod postgres_value;
 pub(crate) mod spool;
+mod spool_cells;
 #[cfg(feature = "sqlite")]
 pub(crate) mod sqlite;
 #[cfg(feature = "sqlite")]
