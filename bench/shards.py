@@ -7,8 +7,9 @@ against the mock API with 50 ms latency per request.
 
 `specs/crm.toml` reads every customer's orders and stock through child requests (two per
 customer), the shape shards split; its `rate_limit` (100 requests per second) is one budget
-for all shards together, so the bench runs a copy of the spec without it unless
-`--keep-rate-limit` (then every count of shards is held to 100 requests per second). Each run
+for all shards together, so the bench runs `bench/specs/crm_unlimited.toml` (the same spec
+without it) unless `--keep-rate-limit` (then every count of shards is held to 100 requests
+per second). Each run
 loads into a fresh schema through `examples/shards/run_local.sh`; wall time is the script's,
 from the first shard's start to the last one's end. The rows of every data table are counted
 after each run, and the figures are refused unless every shard count loaded the same rows.
@@ -16,7 +17,6 @@ after each run, and the figures are refused unless every shard count loaded the 
 
 import argparse
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -41,28 +41,12 @@ def counts(dsn, schema):
 
 
 def build(keep_rate_limit):
-    """The crm program (release, with PostgreSQL); without the spec's rate limit unless kept."""
-    spec = os.path.join(ROOT, "specs", "crm.toml")
-    example = os.path.join(ROOT, "examples", "crm.rs")
+    """The mock, and the program: the crm example as is, or bench's copy without the limit."""
     run.sh(["cargo", "build", "--release", "-p", "restsource-mock"], cwd=ROOT)
     if keep_rate_limit:
         run.sh(["cargo", "build", "--release", "--example", "crm", "--features", "postgres"], cwd=ROOT)
-        return os.path.join(run.TARGET, "examples", "crm")
-    # A copy of the example and spec without the limit, built as an example of its own.
-    text = open(spec).read()
-    unlimited = re.sub(r"^rate_limit = .*\n", "", text, flags=re.M)
-    bench_spec = os.path.join(ROOT, "target", "bench_crm_unlimited.toml")
-    os.makedirs(os.path.dirname(bench_spec), exist_ok=True)
-    open(bench_spec, "w").write(unlimited)
-    src = open(example).read().replace('"specs/crm.toml"', '"target/bench_crm_unlimited.toml"')
-    bench_example = os.path.join(ROOT, "examples", "bench_crm_unlimited.rs")
-    open(bench_example, "w").write(src)
-    try:
-        run.sh(["cargo", "build", "--release", "--example", "bench_crm_unlimited",
-                "--features", "postgres"], cwd=ROOT)
-    finally:
-        os.remove(bench_example)
-    return os.path.join(run.TARGET, "examples", "bench_crm_unlimited")
+    else:
+        run.sh(["cargo", "build", "--release", "-p", "restsource-bench", "--bin", "rs_crm"], cwd=ROOT)
 
 
 def main():
@@ -75,10 +59,12 @@ def main():
     ap.add_argument("--keep-rate-limit", action="store_true")
     ap.add_argument("--no-build", action="store_true")
     args = ap.parse_args()
-    name = "crm" if args.keep_rate_limit else "bench_crm_unlimited"
-    program = os.path.join(run.TARGET, "examples", name)
+    if args.keep_rate_limit:
+        program = os.path.join(run.TARGET, "examples", "crm")
+    else:
+        program = os.path.join(run.TARGET, "rs_crm")
     if not args.no_build:
-        program = build(args.keep_rate_limit)
+        build(args.keep_rate_limit)
     script = os.path.join(ROOT, "examples", "shards", "run_local.sh")
     shard_counts = [int(n) for n in args.shards.split(",")]
     mock = run.Mock(args.records, args.latency_ms, "wide")
