@@ -344,31 +344,27 @@ mod postgres {
                 .map(|c| format!("coalesce(\"{c}\"::text, 'NULL')"))
                 .collect::<Vec<_>>()
                 .join(", ");
-            let mut rows: Vec<String> = c
-                .query(
-                    &format!("SELECT concat_ws('|', {select}) FROM \"{schema}\".\"{table}\""),
-                    &[],
-                )
-                .await
-                .unwrap()
-                .iter()
-                .map(|r| r.get(0))
-                .collect();
-            rows.sort();
-            out.insert(format!("{table}({})", columns.join(",")), rows);
+            let sql = format!("SELECT concat_ws('|', {select}) FROM \"{schema}\".\"{table}\"");
+            out.insert(
+                format!("{table}({})", columns.join(",")),
+                sorted_texts(&c, &sql).await,
+            );
         }
-        let mut states: Vec<String> = c
-            .query(
-                &format!("SELECT resource || '=' || state::text FROM \"{schema}\"._rs_state"),
-                &[],
-            )
+        let sql = format!("SELECT resource || '=' || state::text FROM \"{schema}\"._rs_state");
+        out.insert("_rs_state".into(), sorted_texts(&c, &sql).await);
+        out
+    }
+
+    /// The one text column of every row `sql` returns, sorted.
+    async fn sorted_texts(c: &tokio_postgres::Client, sql: &str) -> Vec<String> {
+        let mut out: Vec<String> = c
+            .query(sql, &[])
             .await
             .unwrap()
             .iter()
             .map(|r| r.get(0))
             .collect();
-        states.sort();
-        out.insert("_rs_state".into(), states);
+        out.sort();
         out
     }
 
