@@ -38,6 +38,9 @@ pub struct Args {
     /// `--check`: one request per resource, reporting auth, URL and selector problems;
     /// nothing is loaded (see [`check`]).
     pub check: bool,
+    /// `--shard I/N`: load only shard I's part of the source, one of N processes sharing the
+    /// destination (see [`crate::runtime::shard`]).
+    pub shard: Option<crate::runtime::Shard>,
 }
 
 /// A command line that could not be understood.
@@ -48,7 +51,7 @@ impl fmt::Display for UsageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{}\nusage: [--base-url URL] [--destination sqlite:FILE|postgres://...|jsonl:DIR|delta+file:DIR|delta+s3://BUCKET/PREFIX] [--lock-timeout SECONDS] [--tables json|relational|dlt] [--limit PAGES] [--limit-records N] [--check] [RESOURCE...]",
+            "{}\nusage: [--base-url URL] [--destination sqlite:FILE|postgres://...|jsonl:DIR|delta+file:DIR|delta+s3://BUCKET/PREFIX] [--lock-timeout SECONDS] [--tables json|relational|dlt] [--limit PAGES] [--limit-records N] [--shard I/N] [--check] [RESOURCE...]",
             self.0
         )
     }
@@ -73,6 +76,7 @@ impl Args {
             limit: None,
             limit_records: None,
             check: false,
+            shard: None,
         };
         let mut args = args.into_iter().map(Into::into);
         while let Some(arg) = args.next() {
@@ -128,6 +132,13 @@ impl Args {
                     })?;
                     out.limit_records = Some(records);
                 }
+                "--shard" => {
+                    let text = value("--shard")?;
+                    out.shard = Some(
+                        text.parse()
+                            .map_err(|e| UsageError(format!("--shard: {e}")))?,
+                    );
+                }
                 "--check" => out.check = true,
                 "-h" | "--help" => return Err(UsageError("help".into())),
                 f if f.starts_with('-') => return Err(UsageError(format!("unknown option `{f}`"))),
@@ -154,6 +165,7 @@ pub async fn run<S: Source>(
         options.lock_timeout = wait;
     }
     options.tables = args.tables;
+    options.shard = args.shard;
     let pipeline = Pipeline::new(destination).with_options(options);
     Ok(if args.resources.is_empty() {
         pipeline.run(source).await?
@@ -317,6 +329,8 @@ mod tests {
                 "--limit=2",
                 "--limit-records",
                 "500",
+                "--shard",
+                "1/4",
                 "--check",
                 "items",
                 "orders",
@@ -335,7 +349,13 @@ mod tests {
                 limit: Some(2),
                 limit_records: Some(500),
                 check: true,
+                shard: Some(crate::runtime::Shard::new(1, 4).unwrap()),
             }
+        );
+        let e = Args::parse(["--shard", "4/4"], "sqlite:x.db").unwrap_err();
+        assert_eq!(
+            e.0,
+            "--shard: `4/4` is not a shard: expected I/N with 0 <= I < N, e.g. `0/4` for the first of four"
         );
         assert_eq!(
             Args::parse(Vec::<String>::new(), "sqlite:x.db")

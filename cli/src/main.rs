@@ -8,6 +8,7 @@ mod infer;
 mod init;
 mod leak;
 mod schema;
+mod shards;
 mod validate;
 
 use clap::{Parser, Subcommand};
@@ -65,6 +66,10 @@ enum Command {
     /// each, every column typed from the schemas; then validate it. Exit 0 when the spec is
     /// valid, 1 otherwise.
     Init(init::Request),
+    /// Print what each of N shards (`--shard I/N` on a program) loads whole, loads in part
+    /// (a child resource split by its parent records), reads only to find its part, and the
+    /// state rows it keeps; computed from the spec as the programs compute it.
+    Shards(shards::Request),
 }
 
 fn main() -> ExitCode {
@@ -90,6 +95,7 @@ fn main() -> ExitCode {
         Command::Check(request) => check::run(&request, &mut out, &mut err),
         Command::ImportDlt(request) => import_dlt::run(&request, &mut out, &mut err),
         Command::Init(request) => init::run(&request, &mut out, &mut err),
+        Command::Shards(request) => shards::run(&request, &mut out, &mut err),
     };
     ExitCode::from(code)
 }

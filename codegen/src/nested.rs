@@ -24,7 +24,7 @@ pub(crate) fn nested_struct(
     let extra = format_ident!("{}", EXTRA_FIELD);
     let fields = struct_fields(&n.fields, all, rt);
     let expecting = format!("a `{ty}` (a JSON object)");
-    let deserialize = deserialize_impl(ty, &expecting, &n.fields, all, rt);
+    let deserialize = deserialize_impl(ty, &expecting, &n.fields, &[], all, rt);
     let child = n.child.as_ref().map(|(table, parent)| {
         quote! {
             impl #rt::record::ChildRow for #ty {

@@ -71,7 +71,8 @@ pub(crate) fn record(
     let nested = &r.nested.structs;
     let fields = struct_fields(&r.fields, nested, rt);
     let expecting = format!("a record of resource `{}` (a JSON object)", r.res.def.name);
-    let deserialize = deserialize_impl(ty, &expecting, &r.fields, nested, rt);
+    let parent_supplied = parent_supplied(r);
+    let deserialize = deserialize_impl(ty, &expecting, &r.fields, &parent_supplied, nested, rt);
     let nested_structs = nested
         .iter()
         .map(|n| crate::nested::nested_struct(n, nested, rt, serde_crate));
@@ -88,6 +89,7 @@ pub(crate) fn record(
         let ident = &f.ident;
         quote! { #rt::record::ColumnValue::write_to(&self.#ident, row); }
     });
+    let set_extra = set_extra_fn(r, &parent_supplied, rt);
     let lookup = lookup_fn(r, rt);
     let cursor = cursor_fn(r, rt);
     let parent = parent_const(r, ir, rt);
@@ -117,9 +119,7 @@ pub(crate) fn record(
                 row.extras(&self.#extra);
             }
 
-            fn set_extra(&mut self, key: ::std::string::String, value: #rt::serde_json::Value) {
-                self.#extra.insert(key, value);
-            }
+            #set_extra
 
             #lookup
             #cursor
@@ -241,6 +241,60 @@ fn parent_const(r: &ResourceIr<'_>, ir: &SourceIr<'_>, rt: &TokenStream) -> Toke
     }
 }
 
+/// The columns `include_from_parent` adds (`_<parent>_<field>`): the runtime sets them on
+/// every record right after decoding it, so a record need not carry them.
+fn parent_supplied(r: &ResourceIr<'_>) -> Vec<String> {
+    r.res
+        .def
+        .parent
+        .as_ref()
+        .map(|p| {
+            p.include_from_parent
+                .iter()
+                .map(|f| format!("_{}_{}", p.resource, f))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `Record::set_extra`: a parent's value goes into the field declared for it (a key column
+/// such as `_customers_id`) when it fits the field's type, else among the extras.
+fn set_extra_fn(r: &ResourceIr<'_>, parent_supplied: &[String], rt: &TokenStream) -> TokenStream {
+    let extra = format_ident!("{}", EXTRA_FIELD);
+    let arms: Vec<TokenStream> = r
+        .fields
+        .iter()
+        .filter(|f| {
+            f.kind == FieldKind::Declared && parent_supplied.iter().any(|n| n == f.column.name())
+        })
+        .map(|f| {
+            let ident = &f.ident;
+            let json = f.column.name();
+            quote! {
+                #json => match #rt::serde_json::from_value(value.clone()) {
+                    ::core::result::Result::Ok(v) => self.#ident = v,
+                    ::core::result::Result::Err(_) => self.#extra.insert(key, value),
+                },
+            }
+        })
+        .collect();
+    if arms.is_empty() {
+        return quote! {
+            fn set_extra(&mut self, key: ::std::string::String, value: #rt::serde_json::Value) {
+                self.#extra.insert(key, value);
+            }
+        };
+    }
+    quote! {
+        fn set_extra(&mut self, key: ::std::string::String, value: #rt::serde_json::Value) {
+            match key.as_str() {
+                #(#arms)*
+                _ => self.#extra.insert(key, value),
+            }
+        }
+    }
+}
+
 /// `Deserialize` for a record (or nested) struct `ty`: one pass over the object, known fields
 /// by name and every other field into the `Extra` text (see `runtime/src/record/de.rs` for
 /// why this is not derived). Declared fields must fit their type; inferred ones that do not
@@ -249,6 +303,7 @@ pub(crate) fn deserialize_impl(
     ty: &proc_macro2::Ident,
     expecting: &str,
     fields: &[FieldIr],
+    parent_supplied: &[String],
     nested: &[NestedIr],
     rt: &TokenStream,
 ) -> TokenStream {
@@ -287,9 +342,13 @@ pub(crate) fn deserialize_impl(
         let ident = &f.ident;
         let json = &f.column.name();
         let timestamp = f.column.def.data_type == DataType::Timestamp;
+        // Set from the parent right after decoding: a placeholder until then.
+        let from_parent = parent_supplied.iter().any(|n| n == json);
         match (f.column.def.nullable, timestamp) {
             (true, false) => quote!(#ident: #s.unwrap_or_default(),),
             (true, true) => quote!(#ident: #s.flatten().map(|t| t.0),),
+            (false, false) if from_parent => quote!(#ident: #s.unwrap_or_default(),),
+            (false, true) if from_parent => quote!(#ident: #s.map(|t| t.0).unwrap_or_default(),),
             (false, false) => quote!(#ident: #rt::record::de::required(#s, #json)?,),
             (false, true) => quote!(#ident: #rt::record::de::required(#s, #json)?.0,),
         }

@@ -41,6 +41,21 @@ pub const SCHEMA_TABLE: &str = "_rs_schema";
 /// token endpoint rotated), beside the resources' rows: a name no resource can have.
 pub const AUTH_STATE: &str = "_rs_auth";
 
+/// Prefix of the [`STATE_TABLE`] rows a shard keeps per partition of a resource
+/// ([`shard_state_key`]): reserved, so it never collides with a resource's own row.
+pub const SHARD_STATE_PREFIX: &str = "_rs_shard ";
+
+/// The [`STATE_TABLE`] row of shard `index` of `count` for `resource`: the incremental state
+/// of the part of a split child resource that shard loads, or of a parent it only reads to
+/// find that part (`_rs_shard 1/4 issues`).
+pub fn shard_state_key(index: u32, count: u32, resource: &str) -> String {
+    format!("{SHARD_STATE_PREFIX}{index}/{count} {resource}")
+}
+
+/// Table holding the release times of a source's `rate_limit`, shared by every process that
+/// loads into one PostgreSQL database: the budget is the source's, however many shards run.
+pub const RATE_BUDGET_TABLE: &str = "_rs_rate_budget";
+
 /// Whether `name` falls under [`RESERVED_PREFIX`] as SQLite sees it (identifiers compare
 /// without case there).
 pub fn is_reserved(name: &str) -> bool {
@@ -68,10 +83,13 @@ mod tests {
             STATE_TABLE,
             SCHEMA_TABLE,
             AUTH_STATE,
+            SHARD_STATE_PREFIX,
+            RATE_BUDGET_TABLE,
         ] {
             assert!(is_reserved(name), "{name}");
         }
         assert!(is_reserved("_RS_Loads"));
         assert!(!is_reserved("rs_loads"));
+        assert_eq!(shard_state_key(1, 4, "issues"), "_rs_shard 1/4 issues");
     }
 }

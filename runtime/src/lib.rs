@@ -13,8 +13,11 @@ pub mod normalize;
 pub mod pipeline;
 pub mod record;
 pub mod secret;
+pub mod shard;
 mod source;
 mod steps;
+#[cfg(test)]
+mod test_defs;
 pub mod transform;
 pub mod types;
 
@@ -31,6 +34,7 @@ pub mod select;
 
 pub use load::Destination;
 pub use pipeline::{LoadReport, Pipeline, PipelineError, PipelineOptions};
+pub use shard::Shard;
 pub use source::Source;
 
 /// Re-exports generated code relies on, so users need no direct dependency on them.

@@ -16,6 +16,7 @@ mod oauth;
 mod openapi;
 mod program;
 mod response_actions;
+mod shards;
 mod social;
 mod spec_keys;
 mod transforms;

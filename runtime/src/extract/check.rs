@@ -135,7 +135,7 @@ impl Extractor {
     pub async fn check(&self, resources: &[ResourceHandle]) -> Result<CheckReport, ExtractError> {
         let wanted: Vec<_> = resources.iter().map(|h| (*h, true)).collect();
         let nodes = self.plan(&wanted)?;
-        let http = self.client()?;
+        let http = self.client(None)?;
         let mut first: Vec<(&'static str, Box<dyn DecodedPage>)> = Vec::new();
         let mut report = CheckReport {
             resources: Vec::new(),

@@ -16,6 +16,7 @@ use super::resource_pages::{Forward, PageSink, ResourcePages};
 use super::{ExtractError, ExtractOptions, StartState};
 use crate::def::{PathStep, ResourceDef, SourceDef};
 use crate::http::HttpClient;
+use crate::shard::Shard;
 use crate::transform::PageSteps;
 
 /// One resource to fetch.
@@ -23,6 +24,11 @@ pub(crate) struct NodeSpec {
     pub def: &'static ResourceDef,
     pub decode: DecodeFn,
     pub emit: bool,
+    /// Reports the resource's completion (with its incremental state) although its pages
+    /// are not emitted: a parent a shard reads only to feed its part of a child.
+    pub report_done: bool,
+    /// Requests only the children of the parent records this shard holds.
+    pub partition: Option<Shard>,
     /// The resource's typed transforms, if the source has any.
     pub steps: Option<PageSteps>,
 }
@@ -47,6 +53,8 @@ type Events = mpsc::Sender<Result<Internal, ExtractError>>;
 struct Child {
     paths: Arc<[Vec<PathStep>]>,
     tx: mpsc::UnboundedSender<ParentMsg>,
+    /// Only the parent records this shard holds go to the child.
+    partition: Option<Shard>,
 }
 
 /// Where a node's pages go: the event stream (when emitted) and its children.
@@ -70,12 +78,10 @@ impl PageSink for &NodeOut {
             }
             for child in &self.children {
                 for i in 0..page.len() {
-                    let _ = child.tx.send(ParentMsg::Item(ParentValues::read(
-                        self.def.name,
-                        &*page,
-                        i,
-                        &child.paths,
-                    )));
+                    let values = ParentValues::read(self.def.name, &*page, i, &child.paths);
+                    if child.partition.is_none_or(|s| s.holds(&values.values)) {
+                        let _ = child.tx.send(ParentMsg::Item(values));
+                    }
                 }
             }
             if self.emit {
@@ -154,6 +160,7 @@ pub(crate) fn start(
                 senders[pi].push(Child {
                     paths: parent_paths(n.def),
                     tx,
+                    partition: n.partition,
                 });
             }
         }
@@ -176,7 +183,7 @@ pub(crate) fn start(
                 drop(permit);
                 match result {
                     Ok(inc) => {
-                        if n.emit {
+                        if n.emit || n.report_done {
                             let _ = out.events.send(Ok(Internal::Done(n.def, inc))).await;
                         }
                     }

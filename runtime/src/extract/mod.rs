@@ -28,13 +28,14 @@ use std::sync::Arc;
 use futures::stream::BoxStream;
 use futures::StreamExt;
 
-use crate::http::{ClientConfig, Counters, HttpClient, RetryWait};
+use crate::http::{ClientConfig, Counters, HttpClient, RetryWait, SharedBudget};
 use graph::{Internal, NodeSpec};
 use page::DecodeFn;
 
 use crate::def::{ResourceDef, SourceDef};
 use crate::record::{Record, RowWriter};
 use crate::secret::SecretValues;
+use crate::shard::Role;
 use crate::transform::Transforms;
 
 /// A page of records of one resource, type-erased so one writer can load every resource.
@@ -302,7 +303,10 @@ impl Extractor {
         self.def
     }
 
-    fn client(&self) -> Result<Arc<HttpClient>, ExtractError> {
+    fn client(
+        &self,
+        budget: Option<Arc<dyn SharedBudget>>,
+    ) -> Result<Arc<HttpClient>, ExtractError> {
         let config = |message: String| ExtractError::Config {
             resource: self.def.name.to_string(),
             message,
@@ -316,9 +320,12 @@ impl Extractor {
             backoff_scale: self.options.backoff_scale,
             stream_after_bytes: self.options.stream_after_bytes,
         };
-        HttpClient::new(self.def, self.secrets.clone(), cc, self.counters.clone())
-            .map(Arc::new)
-            .map_err(|e| config(e.to_string()))
+        let mut client = HttpClient::new(self.def, self.secrets.clone(), cc, self.counters.clone())
+            .map_err(|e| config(e.to_string()))?;
+        if let Some(budget) = budget {
+            client.share_budget(budget);
+        }
+        Ok(Arc::new(client))
     }
 
     /// Nodes for `wanted` (with whether each is emitted) plus every ancestor (fetched only
@@ -374,6 +381,8 @@ impl Extractor {
                 def: h.def,
                 decode: h.decode,
                 emit,
+                report_done: false,
+                partition: None,
                 steps: self.transforms.of(h.def.name),
             })
             .collect())
@@ -381,11 +390,11 @@ impl Extractor {
 
     fn start(
         &self,
-        wanted: &[(ResourceHandle, bool)],
+        nodes: Vec<NodeSpec>,
         state: StartState,
+        budget: Option<Arc<dyn SharedBudget>>,
     ) -> Result<(Arc<HttpClient>, EventReceiver), ExtractError> {
-        let nodes = self.plan(wanted)?;
-        let client = self.client()?;
+        let client = self.client(budget)?;
         client.seed_auth_state(state.get(restsource_core::names::AUTH_STATE));
         let rx = graph::start(client.clone(), self.def, nodes, state, self.options.clone());
         Ok((client, rx))
@@ -398,7 +407,21 @@ impl Extractor {
         wanted: &[(ResourceHandle, bool)],
         state: StartState,
     ) -> BoxStream<'static, Result<Internal, ExtractError>> {
-        match self.start(wanted, state) {
+        match self.plan(wanted) {
+            Ok(nodes) => self.events_of(nodes, state, None),
+            Err(e) => Box::pin(futures::stream::once(async { Err(e) })),
+        }
+    }
+
+    /// The engine's events for `nodes` (planned, parents first), spending the rate limit
+    /// from `budget` when other processes share it.
+    fn events_of(
+        &self,
+        nodes: Vec<NodeSpec>,
+        state: StartState,
+        budget: Option<Arc<dyn SharedBudget>>,
+    ) -> BoxStream<'static, Result<Internal, ExtractError>> {
+        match self.start(nodes, state, budget) {
             Ok((client, rx)) => {
                 // After the last event: the auth state, if this run changed it (read only
                 // once the engine is done, so every token request has been answered).
@@ -454,8 +477,41 @@ impl Extractor {
         resources: &[ResourceHandle],
         state: StartState,
     ) -> BoxStream<'static, Result<ExtractEvent, ExtractError>> {
-        let wanted: Vec<_> = resources.iter().map(|h| (*h, h.def.selected)).collect();
-        let events = self.events(&wanted, state);
+        self.run_shard(resources, state, None, None)
+    }
+
+    /// As [`Extractor::run`] for one shard's part of `resources` (all of them without a
+    /// plan): the resources it loads are emitted, the parents it reads only to feed them
+    /// report their completion (for the shard's state of them), and a split child requests
+    /// only the children of the parent records the shard holds. The rate limit is spent
+    /// from `budget` when given (shared with other processes).
+    pub(crate) fn run_shard(
+        &self,
+        resources: &[ResourceHandle],
+        state: StartState,
+        shard: Option<&crate::shard::ShardPlan>,
+        budget: Option<Arc<dyn SharedBudget>>,
+    ) -> BoxStream<'static, Result<ExtractEvent, ExtractError>> {
+        let wanted: Vec<_> = resources
+            .iter()
+            .filter(|h| shard.is_none_or(|p| p.role(h.def).is_some()))
+            .map(|h| (*h, h.def.selected && shard.is_none_or(|p| p.loads(h.def))))
+            .collect();
+        let events = match self.plan(&wanted) {
+            Ok(mut nodes) => {
+                if let Some(plan) = shard {
+                    for n in &mut nodes {
+                        match plan.role(n.def) {
+                            Some(Role::Part { filter: true }) => n.partition = Some(plan.shard()),
+                            Some(Role::Feed { keep_state: true }) => n.report_done = true,
+                            _ => {}
+                        }
+                    }
+                }
+                self.events_of(nodes, state, budget)
+            }
+            Err(e) => Box::pin(futures::stream::once(async { Err(e) })),
+        };
         Box::pin(events.filter_map(|ev| async move {
             match ev {
                 Ok(Internal::Page(resource, page)) => Some(match page.into_batch() {

@@ -2,12 +2,13 @@
 //! per-origin slow-down while an origin answers 429.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::watch;
 use tokio::time::Instant;
 
+use super::budget::SharedBudget;
 use super::reset::HeaderPauses;
 use crate::def::{RateLimitDef, RateLimitHeadersDef};
 
@@ -46,6 +47,8 @@ pub struct RateLimiter {
     refusing: Mutex<HashMap<String, Refusal>>,
     /// Pauses the API's rate-limit headers ask for (`client.rate_limit_headers`).
     headers: Option<HeaderPauses>,
+    /// Where the configured limit is spent when other processes share it.
+    shared: Option<Arc<dyn SharedBudget>>,
 }
 
 /// An origin that answered 429 and has not answered successfully since.
@@ -68,6 +71,7 @@ impl RateLimiter {
             released: tokio::sync::Mutex::new(VecDeque::new()),
             refusing: Mutex::new(HashMap::new()),
             headers: None,
+            shared: None,
         }
     }
 
@@ -75,6 +79,14 @@ impl RateLimiter {
     pub fn with_headers(mut self, headers: Option<RateLimitHeadersDef>) -> Self {
         self.headers = headers.map(HeaderPauses::new);
         self
+    }
+
+    /// Spends the configured limit from `budget`, which other processes share, instead of
+    /// this process's own slots (a limiter without a configured limit ignores it).
+    pub fn share(&mut self, budget: Arc<dyn SharedBudget>) {
+        if self.configured.is_some() {
+            self.shared = Some(budget);
+        }
     }
 
     /// Reads an answer's rate-limit headers (when the spec names them): a reset that the
@@ -158,6 +170,16 @@ impl RateLimiter {
         let Some(c) = self.configured else {
             return;
         };
+        if let Some(shared) = &self.shared {
+            match shared.acquire().await {
+                Ok(()) => return,
+                // The limit still holds for this process; only the sharing is lost.
+                Err(e) => tracing::warn!(
+                    error = %e,
+                    "the shared rate budget is unreachable: this request spends the process's own"
+                ),
+            }
+        }
         let at = {
             let Ok(mut tat) = self.tat.lock() else {
                 return;

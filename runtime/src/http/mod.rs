@@ -12,8 +12,10 @@
 mod attempt;
 mod auth;
 mod body_rest;
+mod budget;
 mod error;
 mod limit;
+pub use budget::SharedBudget;
 mod redact;
 mod redirect;
 mod request;
@@ -156,6 +158,12 @@ impl HttpClient {
             backoff_scale: config.backoff_scale.max(0.0),
             timeout,
         })
+    }
+
+    /// Spends the spec's `rate_limit` from `budget`, shared with other processes, instead
+    /// of from this process's own.
+    pub fn share_budget(&mut self, budget: std::sync::Arc<dyn SharedBudget>) {
+        self.limiter.share(budget);
     }
 
     /// The redactor (shared; run-time tokens are added to it).

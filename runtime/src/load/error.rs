@@ -31,6 +31,14 @@ pub enum LoadError {
         /// How long this run waited.
         waited: std::time::Duration,
     },
+    /// A spooled run (a shard) found, once it held the locks, that a state it extracted from
+    /// had moved: another run of the same resources committed in the meantime. Nothing of
+    /// this run was written; running it again extracts from the new state.
+    #[error("the stored state `{key}` changed while this run extracted: another run of the same resources (the same shard) loaded first; nothing of this run was written, run it again")]
+    StateMoved {
+        /// The state row (a resource name, or a shard's row of one).
+        key: String,
+    },
     /// The destination needs a cargo feature this build lacks.
     #[error("this destination needs restsource's `{feature}` feature")]
     FeatureDisabled {

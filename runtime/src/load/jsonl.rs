@@ -62,7 +62,7 @@ pub(crate) struct JsonlWriter {
     files: HashMap<String, BufWriter<File>>,
     plans: HashMap<&'static str, Plan>,
     /// Incremental states of the resources completed in this run.
-    states: Vec<(&'static str, serde_json::Value)>,
+    states: Vec<(String, serde_json::Value)>,
     load_id: String,
     started_at: String,
     line: Vec<u8>,
@@ -254,7 +254,7 @@ impl JsonlWriter {
         }
         self.manifest.committed = committed;
         for (name, state) in std::mem::take(&mut self.states) {
-            self.manifest.state.insert(name.to_string(), state);
+            self.manifest.state.insert(name, state);
         }
         self.manifest.renames = renames;
         // The commit point. After it the run counts as committed: a rename that fails now is
@@ -294,9 +294,14 @@ impl JsonlWriter {
 }
 
 impl Writer for JsonlWriter {
-    fn save_auth_state(&mut self, state: &serde_json::Value) -> Result<(), LoadError> {
-        self.states
-            .push((restsource_core::names::AUTH_STATE, state.clone()));
+    fn read_state(&mut self) -> Result<StartState, LoadError> {
+        // The manifest is replaced by one rename, so reading it unlocked sees a whole one.
+        self.read_manifest()?;
+        Ok(self.manifest.state.clone().into_iter().collect())
+    }
+
+    fn save_state(&mut self, key: &str, state: &serde_json::Value) -> Result<(), LoadError> {
+        self.states.push((key.to_string(), state.clone()));
         Ok(())
     }
 
@@ -384,7 +389,7 @@ impl Writer for JsonlWriter {
         _rows: u64,
     ) -> Result<(), LoadError> {
         if let Some(state) = state {
-            self.states.push((def.name, state.clone()));
+            self.states.push((def.name.to_string(), state.clone()));
         }
         Ok(())
     }
@@ -396,7 +401,7 @@ impl Writer for JsonlWriter {
         _rows: u64,
     ) -> Result<(), LoadError> {
         if let Some(state) = state {
-            self.states.push((def.name, state.clone()));
+            self.states.push((def.name.to_string(), state.clone()));
         }
         // Appends the pending rows and replaces the manifest; the next page opens a new
         // pending file. The directory lock stays held.

@@ -39,6 +39,8 @@ mod normal_writer;
 #[cfg(feature = "postgres")]
 pub(crate) mod postgres;
 #[cfg(feature = "postgres")]
+pub(crate) mod postgres_budget;
+#[cfg(feature = "postgres")]
 mod postgres_copy;
 #[cfg(feature = "postgres")]
 mod postgres_lock;
@@ -48,6 +50,8 @@ mod postgres_normal;
 mod postgres_page;
 #[cfg(feature = "postgres")]
 mod postgres_value;
+pub(crate) mod spool;
+mod spool_cells;
 #[cfg(feature = "sqlite")]
 pub(crate) mod sqlite;
 #[cfg(feature = "sqlite")]
@@ -238,6 +242,40 @@ impl Destination {
                 handle.clone(),
                 lock_timeout,
             )?)),
+        }
+    }
+}
+
+impl Destination {
+    /// The source's `rate_limit` as a budget every process loading into this destination
+    /// shares (PostgreSQL), so shards together stay within it; `None` where the destination
+    /// cannot share one or the source has no limit. A budget that cannot be set up is
+    /// logged and leaves each process its own.
+    #[cfg_attr(not(feature = "postgres"), allow(unused_variables))]
+    pub(crate) async fn shared_budget(
+        &self,
+        source: &crate::def::SourceDef,
+    ) -> Option<std::sync::Arc<dyn crate::http::SharedBudget>> {
+        let limit = source.rate_limit.filter(|l| l.requests_per_second > 0.0)?;
+        match self {
+            #[cfg(feature = "postgres")]
+            Destination::Postgres { conn, schema } => {
+                match postgres_budget::PgBudget::connect(
+                    conn,
+                    schema.as_deref(),
+                    source.name,
+                    limit,
+                )
+                .await
+                {
+                    Ok(b) => Some(std::sync::Arc::new(b)),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "no shared rate budget: each process spends its own");
+                        None
+                    }
+                }
+            }
+            _ => None,
         }
     }
 }

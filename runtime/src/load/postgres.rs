@@ -343,15 +343,7 @@ impl PostgresWriter {
         }
         self.batch("BEGIN")?;
         self.in_tx = true;
-        let rows = self.rt.block_on(
-            self.client
-                .query(r#"SELECT "resource", "state" FROM "_rs_state""#, &[]),
-        )?;
-        let mut state = StartState::new();
-        for row in rows {
-            state.insert(row.try_get(0)?, row.try_get(1)?);
-        }
-        Ok(state)
+        self.read_state()
     }
 
     fn release(&mut self) {
@@ -363,11 +355,23 @@ impl PostgresWriter {
 }
 
 impl Writer for PostgresWriter {
-    fn save_auth_state(&mut self, state: &serde_json::Value) -> Result<(), LoadError> {
+    fn read_state(&mut self) -> Result<StartState, LoadError> {
+        let rows = self.rt.block_on(
+            self.client
+                .query(r#"SELECT "resource", "state" FROM "_rs_state""#, &[]),
+        )?;
+        let mut state = StartState::new();
+        for row in rows {
+            state.insert(row.try_get(0)?, row.try_get(1)?);
+        }
+        Ok(state)
+    }
+
+    fn save_state(&mut self, key: &str, state: &serde_json::Value) -> Result<(), LoadError> {
         self.exec(
             r#"INSERT INTO "_rs_state" ("resource", "state", "load_id") VALUES ($1, $2, $3)
                ON CONFLICT ("resource") DO UPDATE SET "state" = excluded."state", "load_id" = excluded."load_id""#,
-            &[&restsource_core::names::AUTH_STATE, state, &self.load_id],
+            &[&key, state, &self.load_id],
         )?;
         Ok(())
     }

@@ -251,15 +251,23 @@ fn mode_name(mode: Mode) -> &'static str {
 }
 
 impl Writer for SqliteWriter {
-    fn save_auth_state(&mut self, state: &serde_json::Value) -> Result<(), LoadError> {
+    fn read_state(&mut self) -> Result<StartState, LoadError> {
+        let exists: bool = self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1)",
+            [restsource_core::names::STATE_TABLE],
+            |r| r.get(0),
+        )?;
+        if !exists {
+            return Ok(StartState::new());
+        }
+        load_state(&self.conn)
+    }
+
+    fn save_state(&mut self, key: &str, state: &serde_json::Value) -> Result<(), LoadError> {
         self.conn.execute(
             r#"INSERT INTO "_rs_state" ("resource", "state", "load_id") VALUES (?1, ?2, ?3)
                ON CONFLICT ("resource") DO UPDATE SET "state" = excluded."state", "load_id" = excluded."load_id""#,
-            params![
-                restsource_core::names::AUTH_STATE,
-                state.to_string(),
-                self.load_id
-            ],
+            params![key, state.to_string(), self.load_id],
         )?;
         Ok(())
     }

@@ -70,6 +70,11 @@ pub(crate) enum Msg {
     },
     /// The source's auth state changed (a rotated refresh token): store it with the run.
     AuthState(serde_json::Value),
+    /// Store `state` as the state row `key` with the run (a shard's partition state).
+    State {
+        key: String,
+        state: serde_json::Value,
+    },
     /// No more events; `failed` when extraction failed.
     Finish { failed: bool },
 }
@@ -162,10 +167,19 @@ pub(crate) trait Writer: Send {
         state: Option<&serde_json::Value>,
         rows: u64,
     ) -> Result<(), LoadError>;
+    /// Reads the stored incremental state as it is now, without the run's locks and outside
+    /// any unit: what a spooled run extracts from ([`super::spool`]). It reads the state again
+    /// under the locks at [`Writer::begin`] and refuses to load if anything it used moved.
+    fn read_state(&mut self) -> Result<StartState, LoadError>;
+    /// Stores `state` as the state row `key` in the run's unit: a shard's state of one
+    /// partition of a resource, or the auth state. Visible with the run's rows or not at all.
+    fn save_state(&mut self, key: &str, state: &serde_json::Value) -> Result<(), LoadError>;
     /// Stores the source's auth state in the run's unit, as the state row
     /// [`restsource_core::names::AUTH_STATE`]: it becomes visible with the run's rows or not
     /// at all.
-    fn save_auth_state(&mut self, state: &serde_json::Value) -> Result<(), LoadError>;
+    fn save_auth_state(&mut self, state: &serde_json::Value) -> Result<(), LoadError> {
+        self.save_state(restsource_core::names::AUTH_STATE, state)
+    }
     /// Stores the auth state on its own after [`Writer::fail_run`] discarded the run: the
     /// token endpoint already retired the refresh token it replaced, so losing the new one
     /// with the run's rows would lock the next run out. The default runs
@@ -202,15 +216,28 @@ pub(crate) struct Written {
     pub auth_state: Option<serde_json::Value>,
 }
 
+/// Where the writer loop takes its messages from: the pipeline's channel, or a spool file
+/// being replayed.
+pub(crate) trait Messages {
+    /// The next message; `None` when the source is exhausted (a channel closed).
+    fn next_msg(&mut self) -> Result<Option<Msg>, LoadError>;
+}
+
+impl Messages for tokio::sync::mpsc::Receiver<Msg> {
+    fn next_msg(&mut self) -> Result<Option<Msg>, LoadError> {
+        Ok(self.blocking_recv())
+    }
+}
+
 /// Runs the writer until `Finish` or until the channel closes, then commits the run if it
 /// completed and discards it otherwise. An `Err` means the run was discarded too.
 pub(crate) fn drive(
     w: &mut dyn Writer,
-    rx: &mut tokio::sync::mpsc::Receiver<Msg>,
+    msgs: &mut dyn Messages,
     load_id: &str,
 ) -> Result<Written, LoadError> {
     let mut out = Written::default();
-    let result = write_all(w, rx, &mut out, load_id).and_then(|status| {
+    let result = write_all(w, msgs, &mut out, load_id).and_then(|status| {
         if status == LoadStatus::Completed {
             w.commit_run(Utc::now(), &out.rows)?;
         }
@@ -247,7 +274,7 @@ pub(crate) fn drive(
 /// Feeds every message to the writer; the status the run ends with.
 fn write_all(
     w: &mut dyn Writer,
-    rx: &mut tokio::sync::mpsc::Receiver<Msg>,
+    msgs: &mut dyn Messages,
     out: &mut Written,
     load_id: &str,
 ) -> Result<LoadStatus, LoadError> {
@@ -256,7 +283,7 @@ fn write_all(
     let mut completed = 0usize;
     // A channel closed without `Finish` means the pipeline went away mid-run.
     let mut failed = true;
-    while let Some(msg) = rx.blocking_recv() {
+    while let Some(msg) = msgs.next_msg()? {
         match msg {
             Msg::Page { def, batch, at } => {
                 if !loads(def) {
@@ -289,6 +316,7 @@ fn write_all(
                 w.save_auth_state(&state)?;
                 out.auth_state = Some(state);
             }
+            Msg::State { key, state } => w.save_state(&key, &state)?,
             Msg::Finish { failed: f } => {
                 failed = f;
                 break;

@@ -8,6 +8,7 @@
 //! another resource's partial rows visible.
 
 mod progress;
+mod spooled;
 
 pub use progress::PROGRESS_TARGET;
 mod report;
@@ -25,6 +26,7 @@ use crate::extract::{ExtractError, ExtractEvent, Extractor, ResourceHandle, Star
 use crate::load::writer::{drive, LoadStatus, Msg, Written};
 use crate::load::{Destination, LoadError};
 use crate::normalize::{RelationalOptions, SystemColumns};
+use crate::shard::{Role, Shard, ShardPlan};
 use crate::source::Source;
 
 /// Tuning knobs of a [`Pipeline`].
@@ -58,6 +60,11 @@ pub struct PipelineOptions {
     /// A schema contract for every resource of the run, over each resource's own (dlt's
     /// `pipeline.run(schema_contract=...)`); `None` (the default): each resource's.
     pub schema_contract: Option<SchemaContract>,
+    /// Run only this shard's part of the source (`--shard I/N`; see [`crate::shard`]): N
+    /// processes with the same source and destination, shard 0 to N-1, together load what
+    /// one run loads. A shard extracts into a spool on disk and takes the destination's
+    /// locks only to load it. `None` (the default), or a count of 1: all of it.
+    pub shard: Option<Shard>,
 }
 
 impl Default for PipelineOptions {
@@ -70,6 +77,7 @@ impl Default for PipelineOptions {
             lock_timeout: Duration::from_secs(60),
             tables: None,
             schema_contract: None,
+            shard: None,
         }
     }
 }
@@ -195,9 +203,19 @@ impl Pipeline {
         extractor: &Extractor,
         handles: &[ResourceHandle],
     ) -> Result<LoadReport, PipelineError> {
+        let plan = self
+            .options
+            .shard
+            .filter(|s| s.count() > 1)
+            .map(|s| ShardPlan::new(s, &handles.iter().map(|h| h.def).collect::<Vec<_>>()));
         let (alone, together): (Vec<ResourceHandle>, Vec<ResourceHandle>) = handles
             .iter()
-            .partition(|h| h.def.checkpoint.is_some() && crate::load::writer::loads(h.def));
+            .filter(|h| plan.as_ref().is_none_or(|p| p.role(h.def).is_some()))
+            .partition(|h| {
+                h.def.checkpoint.is_some()
+                    && crate::load::writer::loads(h.def)
+                    && plan.as_ref().is_none_or(|p| p.loads(h.def))
+            });
         let mut alone = alone.into_iter();
         // The first load: the resources loaded together, else the first checkpointed one.
         let first = if together.is_empty() {
@@ -205,25 +223,46 @@ impl Pipeline {
         } else {
             together
         };
-        let mut report = self.run_one(extractor, &first).await?;
+        // A checkpointed resource commits along the way, so it is never spooled.
+        let mut report = self.run_one(extractor, &first, plan.as_ref()).await?;
         for h in alone {
-            report.absorb(self.run_one(extractor, &[h]).await?);
+            report.absorb(self.run_one(extractor, &[h], None).await?);
         }
         Ok(report)
     }
 
-    /// One load of `handles`.
+    /// One load of `handles`; through a spool, and of its part only, for a shard's `plan`.
     async fn run_one(
         &self,
         extractor: &Extractor,
         handles: &[ResourceHandle],
+        plan: Option<&ShardPlan>,
     ) -> Result<LoadReport, PipelineError> {
-        let defs: Vec<&'static ResourceDef> = handles.iter().map(|h| h.def).collect();
-        let session = self.open(&defs, extractor.def().tables).await?;
+        let defs: Vec<&'static ResourceDef> = handles
+            .iter()
+            .map(|h| h.def)
+            .filter(|d| plan.is_none_or(|p| p.loads(d)))
+            .collect();
+        let spool = plan.map(ShardPlan::state_keys);
+        let session = self.open(&defs, extractor.def().tables, spool).await?;
         // An extractor's counters live as long as it does; the report covers this run only.
         let before = extractor.stats();
-        let events = extractor.run(handles, session.state.clone());
-        let mut report = self.feed(session, events).await?;
+        let mut state = session.state.clone();
+        if let Some(plan) = plan {
+            // Each resource extracts from the state this shard keeps of it.
+            for h in handles {
+                let key = plan.state_key(h.def);
+                if key != h.def.name {
+                    match session.state.get(&key) {
+                        Some(v) => state.insert(h.def.name.to_string(), v.clone()),
+                        None => state.remove(h.def.name),
+                    };
+                }
+            }
+        }
+        let budget = self.destination.shared_budget(extractor.def()).await;
+        let events = extractor.run_shard(handles, state, plan, budget);
+        let mut report = self.feed(session, events, plan).await?;
         let stats = extractor.stats();
         report.pages = report.pages.max(stats.pages.saturating_sub(before.pages));
         report.requests = stats.requests.saturating_sub(before.requests);
@@ -263,18 +302,21 @@ impl Pipeline {
         F: FnOnce(StartState) -> S,
         S: Stream<Item = Result<ExtractEvent, ExtractError>> + Send,
     {
-        let session = self.open(resources, TablesMode::Json).await?;
+        let session = self.open(resources, TablesMode::Json, None).await?;
         let events = make_events(session.state.clone());
-        self.feed(session, events).await
+        self.feed(session, events, None).await
     }
 
     /// Starts the writer: recovery, state, and the tables of `defs` prepared (so a bad schema
     /// fails before anything is extracted).
     /// `source_tables` is the source's tables mode, which the options may override.
+    /// With `spool` (the state rows the run extracts from), the writer only reads the state,
+    /// keeps the run's messages on disk, and does all of that once extraction is over.
     async fn open(
         &self,
         defs: &[&'static ResourceDef],
         source_tables: TablesMode,
+        spool: Option<Vec<String>>,
     ) -> Result<Session, PipelineError> {
         let load_id = new_load_id();
         let (tx, mut rx) = mpsc::channel::<Msg>(self.options.channel_depth.max(1));
@@ -312,6 +354,11 @@ impl Pipeline {
                         return;
                     }
                 };
+                if let Some(keys) = spool {
+                    let spooled = spooled::run(w.as_mut(), &mut rx, &id, defs, &keys, state_tx);
+                    let _ = done_tx.send(spooled);
+                    return;
+                }
                 let state = match w.begin(&id, chrono::Utc::now(), &defs) {
                     Ok(state) => state,
                     Err(e) => {
@@ -348,7 +395,12 @@ impl Pipeline {
         })
     }
 
-    async fn feed<S>(&self, session: Session, events: S) -> Result<LoadReport, PipelineError>
+    async fn feed<S>(
+        &self,
+        session: Session,
+        events: S,
+        plan: Option<&ShardPlan>,
+    ) -> Result<LoadReport, PipelineError>
     where
         S: Stream<Item = Result<ExtractEvent, ExtractError>> + Send,
     {
@@ -403,10 +455,37 @@ impl Pipeline {
                     resource,
                     incremental,
                 }) => {
-                    progress.done(resource);
-                    Msg::Done {
-                        def: resource,
-                        state: incremental,
+                    let role = plan.and_then(|p| p.role(resource));
+                    let keep = |state: serde_json::Value| Msg::State {
+                        key: plan
+                            .map_or_else(|| resource.name.to_string(), |p| p.state_key(resource)),
+                        state,
+                    };
+                    match role {
+                        None | Some(Role::Own) => {
+                            progress.done(resource);
+                            Msg::Done {
+                                def: resource,
+                                state: incremental,
+                            }
+                        }
+                        // The part's state goes to the shard's row, the resource's stays.
+                        Some(Role::Part { .. }) => {
+                            progress.done(resource);
+                            if let Some(state) = incremental {
+                                if tx.send(keep(state)).await.is_err() {
+                                    break;
+                                }
+                            }
+                            Msg::Done {
+                                def: resource,
+                                state: None,
+                            }
+                        }
+                        Some(Role::Feed { .. }) => match incremental {
+                            Some(state) => keep(state),
+                            None => continue,
+                        },
                     }
                 }
                 Ok(ExtractEvent::Checkpoint {

@@ -77,6 +77,14 @@ impl Extra {
     }
 }
 
+impl Extra {
+    /// Undeclared fields from the JSON text [`Extra::as_json`] gave (empty for none): how a
+    /// spooled record gets its fields back without parsing them.
+    pub(crate) fn from_json_text(json: String) -> Extra {
+        Extra { json }
+    }
+}
+
 impl From<Map<String, Value>> for Extra {
     fn from(map: Map<String, Value>) -> Self {
         if map.is_empty() {

@@ -404,11 +404,20 @@ impl Writer for DeltaWriter {
         rt.block_on(self.commit_unit(None))
     }
 
-    fn save_auth_state(&mut self, state: &serde_json::Value) -> Result<(), LoadError> {
-        self.states.push((
-            restsource_core::names::AUTH_STATE.to_string(),
-            state.clone(),
-        ));
+    fn read_state(&mut self) -> Result<StartState, LoadError> {
+        // One get of an object replaced by single puts: a whole manifest, no lock needed. A
+        // run past its commit point counts as committed, so its states are included.
+        let rt = self.rt.clone();
+        let manifest = rt.block_on(state::read(self.store.as_ref()))?;
+        let mut out: StartState = manifest.state.into_iter().collect();
+        if let Some(pending) = manifest.pending {
+            out.extend(pending.state);
+        }
+        Ok(out)
+    }
+
+    fn save_state(&mut self, key: &str, state: &serde_json::Value) -> Result<(), LoadError> {
+        self.states.push((key.to_string(), state.clone()));
         Ok(())
     }
 
