@@ -10,7 +10,9 @@ mod common_load;
 
 use common_load::*;
 use futures::stream;
-use restsource_runtime::load::delta::{read_bookkeeping, read_table, stop_after_commit, DeltaLocation};
+use restsource_runtime::load::delta::{
+    read_bookkeeping, read_table, stop_after_commit, DeltaLocation,
+};
 use restsource_runtime::load::Destination;
 use restsource_runtime::pipeline::{Pipeline, PipelineOptions};
 use serde_json::{json, Map, Value};
@@ -25,7 +27,8 @@ fn pipeline(dest: &Destination) -> Pipeline {
 /// The destinations a test runs on: a fresh local directory, and a fresh bucket on the S3
 /// server named by `RESTSOURCE_TEST_S3` when set.
 async fn destinations(name: &str) -> Vec<Destination> {
-    let mut out = vec![Destination::from_url(&format!("delta+file:{}", temp_dir(name).display())).unwrap()];
+    let mut out =
+        vec![Destination::from_url(&format!("delta+file:{}", temp_dir(name).display())).unwrap()];
     match std::env::var("RESTSOURCE_TEST_S3") {
         Ok(endpoint) => {
             let bucket = format!(
@@ -61,7 +64,12 @@ async fn create_bucket(endpoint: &str, bucket: &str) {
         }
     }
     let url = format!("{}/{bucket}", endpoint.trim_end_matches('/'));
-    let status = reqwest::Client::new().put(&url).send().await.unwrap().status();
+    let status = reqwest::Client::new()
+        .put(&url)
+        .send()
+        .await
+        .unwrap()
+        .status();
     assert!(status.is_success(), "creating bucket {bucket}: {status}");
 }
 
@@ -138,11 +146,16 @@ async fn delta_appends_replaces_and_keeps_state_across_runs() {
         // Each table took one version per run, tagged with the run's sequence number.
         let t = read_table(location(&dest), "items").await.unwrap().unwrap();
         assert_eq!((t.version, t.run), (1, Some(2)));
-        let t = read_table(location(&dest), "items_r").await.unwrap().unwrap();
+        let t = read_table(location(&dest), "items_r")
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!((t.version, t.run), (1, Some(2)));
 
         // An empty completed replace empties the table.
-        p.load(stream::iter(vec![done(&ITEMS_R, None)])).await.unwrap();
+        p.load(stream::iter(vec![done(&ITEMS_R, None)]))
+            .await
+            .unwrap();
         assert_eq!(rows(&dest, "items_r").await, Vec::<Value>::new());
 
         let (manifest, loads) = read_bookkeeping(location(&dest)).await.unwrap();
@@ -170,25 +183,38 @@ async fn delta_refuses_merge_before_any_row() {
             .to_string();
         assert!(err.contains("items_up"), "{err}");
         assert!(err.contains("merge is not built for Delta"), "{err}");
-        assert!(read_table(location(&dest), "items").await.unwrap().is_none());
-        assert!(read_table(location(&dest), "items_up").await.unwrap().is_none());
+        assert!(read_table(location(&dest), "items")
+            .await
+            .unwrap()
+            .is_none());
+        assert!(read_table(location(&dest), "items_up")
+            .await
+            .unwrap()
+            .is_none());
     }
 }
 
 #[tokio::test]
 async fn delta_refuses_relational_tables() {
-    let dest = Destination::from_url(&format!("delta+file:{}", temp_dir("delta_rel").display())).unwrap();
+    let dest =
+        Destination::from_url(&format!("delta+file:{}", temp_dir("delta_rel").display())).unwrap();
     let err = Pipeline::new(dest)
         .with_options(PipelineOptions {
             progress: false,
             tables: Some(restsource_runtime::def::TablesMode::Relational),
             ..PipelineOptions::default()
         })
-        .load(stream::iter(vec![page(&ITEMS, vec![item(1, "a", 1)]), done(&ITEMS, None)]))
+        .load(stream::iter(vec![
+            page(&ITEMS, vec![item(1, "a", 1)]),
+            done(&ITEMS, None),
+        ]))
         .await
         .unwrap_err()
         .to_string();
-    assert!(err.contains("relational loading needs a SQL destination"), "{err}");
+    assert!(
+        err.contains("relational loading needs a SQL destination"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -227,7 +253,10 @@ async fn delta_stores_every_column_type() {
             ]))
             .await
             .unwrap();
-        let contents = read_table(location(&dest), "all_types").await.unwrap().unwrap();
+        let contents = read_table(location(&dest), "all_types")
+            .await
+            .unwrap()
+            .unwrap();
         let mut got = contents.rows;
         got.sort_by_key(|r| r["k"].as_i64());
         for r in &mut got {
@@ -280,7 +309,10 @@ async fn delta_run_stopped_between_table_commits_is_finished_by_the_next_run() {
         assert!(err.contains("stopped after"), "{err}");
         // What a reader sees meanwhile: `items` has run 2's rows, `items_r` still run 1's,
         // and the state still lists run 2 as pending.
-        assert_eq!(rows(&dest, "items").await, vec![row(1, "a", 1), row(2, "b", 2)]);
+        assert_eq!(
+            rows(&dest, "items").await,
+            vec![row(1, "a", 1), row(2, "b", 2)]
+        );
         assert_eq!(rows(&dest, "items_r").await, vec![row(9, "old", 1)]);
         let (manifest, _) = read_bookkeeping(location(&dest)).await.unwrap();
         assert_eq!(manifest.pending.as_ref().map(|p| p.seq), Some(2));
@@ -305,7 +337,10 @@ async fn delta_run_stopped_between_table_commits_is_finished_by_the_next_run() {
         assert_eq!(rows(&dest, "items_r").await, vec![row(10, "new", 2)]);
         let (manifest, _) = read_bookkeeping(location(&dest)).await.unwrap();
         assert!(manifest.pending.is_none());
-        assert_eq!((manifest.seq, manifest.state.get("items")), (3, Some(&json!(3))));
+        assert_eq!(
+            (manifest.seq, manifest.state.get("items")),
+            (3, Some(&json!(3)))
+        );
     }
 }
 

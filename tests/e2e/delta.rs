@@ -67,7 +67,9 @@ async fn put(url: &str) -> u16 {
     let rest = url.strip_prefix("http://").expect("http endpoint");
     let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
     let mut s = tokio::net::TcpStream::connect(host).await.expect("connect");
-    let req = format!("PUT /{path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    let req = format!(
+        "PUT /{path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    );
     s.write_all(req.as_bytes()).await.unwrap();
     let mut resp = Vec::new();
     s.read_to_end(&mut resp).await.unwrap();
@@ -155,7 +157,11 @@ async fn table(dest: &Destination, def: &ResourceDef) -> Vec<(String, Value)> {
         .await
         .expect("read")
         .unwrap_or_else(|| panic!("no delta table {}", def.table_name));
-    let mut rows: Vec<(String, Value)> = contents.rows.into_iter().map(|r| as_record(def, r)).collect();
+    let mut rows: Vec<(String, Value)> = contents
+        .rows
+        .into_iter()
+        .map(|r| as_record(def, r))
+        .collect();
     rows.sort_by(|a, b| (&a.0, a.1["id"].as_i64()).cmp(&(&b.0, b.1["id"].as_i64())));
     rows
 }
@@ -180,11 +186,19 @@ async fn delta_tables_hold_exactly_the_api_rows_after_replace_append_and_a_secon
     }
 
     // The API changes: 25 updates, 12 inserts and 5 deletes per resource.
-    let outcomes = api.mutate(MutationSpec::percent(10.0, 250)).expect("mutate");
+    let outcomes = api
+        .mutate(MutationSpec::percent(10.0, 250))
+        .expect("mutate");
     let changed: std::collections::BTreeSet<u64> = outcomes
         .iter()
         .filter(|o| o.resource == "inventory")
-        .flat_map(|o| o.updated.iter().chain(&o.inserted).chain(&o.deleted).copied())
+        .flat_map(|o| {
+            o.updated
+                .iter()
+                .chain(&o.inserted)
+                .chain(&o.deleted)
+                .copied()
+        })
         .collect();
     assert_eq!(changed.len(), 25 + 12 + 5);
     for dest in &lakes {

@@ -195,7 +195,10 @@ impl Destination {
 
     /// Opens a writer for this destination (called on the writer thread). `lock_timeout`
     /// bounds every wait for another run; `relational` normalizes records into typed tables.
-    #[cfg_attr(not(any(feature = "postgres", feature = "delta")), allow(unused_variables))]
+    #[cfg_attr(
+        not(any(feature = "postgres", feature = "delta")),
+        allow(unused_variables)
+    )]
     pub(crate) fn open(
         &self,
         handle: &tokio::runtime::Handle,

@@ -24,7 +24,11 @@ const DEFAULT_DECIMAL: (u8, u8) = (38, 9);
 /// The Delta type a declared column is stored as. Delta has no time-of-day type, so a `time`
 /// column holds `HH:MM:SS[.ffffff]` text (what the JSON-lines destination writes too); JSON
 /// columns hold JSON text.
-fn delta_type(ty: DataType, precision: Option<u32>, scale: Option<u32>) -> Result<DeltaType, String> {
+fn delta_type(
+    ty: DataType,
+    precision: Option<u32>,
+    scale: Option<u32>,
+) -> Result<DeltaType, String> {
     Ok(match ty {
         DataType::Text | DataType::Json | DataType::Time => DeltaType::STRING,
         DataType::Double => DeltaType::DOUBLE,
@@ -53,17 +57,20 @@ fn decimal_shape(precision: Option<u32>, scale: Option<u32>) -> (u8, u8) {
 pub fn delta_schema(def: &ResourceDef) -> Result<StructType, LoadError> {
     let mut fields = Vec::with_capacity(def.columns.len() + 3);
     for c in def.columns {
-        let ty = delta_type(c.data_type, c.precision, c.scale).map_err(|message| {
-            LoadError::Delta {
+        let ty =
+            delta_type(c.data_type, c.precision, c.scale).map_err(|message| LoadError::Delta {
                 table: def.table_name.to_string(),
                 message: format!("column `{}`: {message}", c.sql_name),
-            }
-        })?;
+            })?;
         fields.push(StructField::new(c.sql_name, ty, c.nullable));
     }
     fields.push(StructField::new(EXTRA_COLUMN, DeltaType::STRING, true));
     fields.push(StructField::new(LOAD_ID_COLUMN, DeltaType::STRING, false));
-    fields.push(StructField::new(EXTRACTED_AT_COLUMN, DeltaType::TIMESTAMP, false));
+    fields.push(StructField::new(
+        EXTRACTED_AT_COLUMN,
+        DeltaType::TIMESTAMP,
+        false,
+    ));
     StructType::try_new(fields).map_err(|e| LoadError::Delta {
         table: def.table_name.to_string(),
         message: e.to_string(),
@@ -269,7 +276,9 @@ impl ArrowRows {
         let i = self.pos;
         self.pos += 1;
         let Some(col) = self.cols.get_mut(i) else {
-            self.fail(format!("a record wrote more values than the table has columns ({kind})"));
+            self.fail(format!(
+                "a record wrote more values than the table has columns ({kind})"
+            ));
             return;
         };
         let mut scratch = std::mem::take(&mut self.scratch);
@@ -468,7 +477,11 @@ mod tests {
         // What `delta_schema` makes of columns id (bigint), price (decimal), at (time).
         let schema = StructType::try_new([
             StructField::new("id", DeltaType::LONG, false),
-            StructField::new("price", delta_type(DataType::Decimal, None, None).unwrap(), true),
+            StructField::new(
+                "price",
+                delta_type(DataType::Decimal, None, None).unwrap(),
+                true,
+            ),
             StructField::new("at", delta_type(DataType::Time, None, None).unwrap(), true),
             StructField::new(EXTRA_COLUMN, DeltaType::STRING, true),
             StructField::new(LOAD_ID_COLUMN, DeltaType::STRING, false),
@@ -479,7 +492,14 @@ mod tests {
         let names: Vec<&str> = arrow.fields().iter().map(|f| f.name().as_str()).collect();
         assert_eq!(
             names,
-            ["id", "price", "at", "_rs_extra", "_rs_load_id", "_rs_extracted_at"]
+            [
+                "id",
+                "price",
+                "at",
+                "_rs_extra",
+                "_rs_load_id",
+                "_rs_extracted_at"
+            ]
         );
         let mut rows = ArrowRows::new("t", arrow).unwrap();
         rows.push_row(
@@ -495,7 +515,11 @@ mod tests {
         .unwrap();
         let batch = rows.take_batch().unwrap();
         assert_eq!(batch.num_rows(), 1);
-        let ids = batch.column(0).as_any().downcast_ref::<Int64Array>().unwrap();
+        let ids = batch
+            .column(0)
+            .as_any()
+            .downcast_ref::<Int64Array>()
+            .unwrap();
         assert_eq!(ids.value(0), 7);
         let price = batch
             .column(1)
@@ -503,10 +527,18 @@ mod tests {
             .downcast_ref::<Decimal128Array>()
             .unwrap();
         assert_eq!(price.value(0), 1_500_000_000);
-        let at = batch.column(2).as_any().downcast_ref::<StringArray>().unwrap();
+        let at = batch
+            .column(2)
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .unwrap();
         assert_eq!(at.value(0), "08:30:00");
         assert!(batch.column(3).is_null(0));
-        let load = batch.column(4).as_any().downcast_ref::<StringArray>().unwrap();
+        let load = batch
+            .column(4)
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .unwrap();
         assert_eq!(load.value(0), "L1");
         // A wrong kind fails the row, naming the column only.
         let err = rows

@@ -101,8 +101,8 @@ impl DeltaWriter {
         }
         let root = location.root_url()?;
         let options = location.storage_options();
-        let store = deltalake::logstore::store_for(&root, options.iter())
-            .map_err(table::delta_err(""))?;
+        let store =
+            deltalake::logstore::store_for(&root, options.iter()).map_err(table::delta_err(""))?;
         Ok(DeltaWriter {
             location: location.clone(),
             rt,
@@ -249,12 +249,14 @@ impl DeltaWriter {
     fn table_run(&mut self, def: &'static ResourceDef) -> Result<&mut TableRun, LoadError> {
         let name = def.table_name;
         if !self.tables.contains_key(name) {
-            let (schema, replace) = self.plans.get(def.name).cloned().ok_or_else(|| {
-                LoadError::Delta {
-                    table: name.to_string(),
-                    message: "written before it was prepared".to_string(),
-                }
-            })?;
+            let (schema, replace) =
+                self.plans
+                    .get(def.name)
+                    .cloned()
+                    .ok_or_else(|| LoadError::Delta {
+                        table: name.to_string(),
+                        message: "written before it was prepared".to_string(),
+                    })?;
             // After a checkpoint replaced the table, the rest of the run appends to it.
             let replace = replace && !self.replaced.contains(name);
             let url = self.table_url(name)?;
@@ -354,7 +356,11 @@ impl Writer for DeltaWriter {
     }
 
     fn register(&mut self, def: &'static ResourceDef) -> Result<(), LoadError> {
-        if self.plans.get(def.name).is_some_and(|(_, replace)| *replace) {
+        if self
+            .plans
+            .get(def.name)
+            .is_some_and(|(_, replace)| *replace)
+        {
             // An empty completed replace empties the table: it needs a commit too.
             self.table_run(def)?;
         }

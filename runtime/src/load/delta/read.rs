@@ -8,9 +8,9 @@ use deltalake::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use futures::TryStreamExt as _;
 use object_store::ObjectStoreExt as _;
 
+use super::super::LoadError;
 use super::location::{register_s3, DeltaLocation};
 use super::table::{delta_err, open, APP_ID};
-use super::super::LoadError;
 
 /// A table as a reader sees it: its current version, the last restsource run (`txn`
 /// version) committed to it, and its rows as JSON objects in arrow-json's rendering
@@ -37,7 +37,11 @@ fn decimals_as_text(
     for (field, column) in schema.fields().iter().zip(batch.columns()) {
         if matches!(field.data_type(), DataType::Decimal128(..)) {
             columns.push(deltalake::arrow::compute::cast(column, &DataType::Utf8)?);
-            fields.push(Field::new(field.name(), DataType::Utf8, field.is_nullable()));
+            fields.push(Field::new(
+                field.name(),
+                DataType::Utf8,
+                field.is_nullable(),
+            ));
         } else {
             columns.push(column.clone());
             fields.push(field.as_ref().clone());

@@ -17,8 +17,8 @@ use deltalake::{DeltaTable, DeltaTableBuilder, DeltaTableError};
 use futures::TryStreamExt as _;
 use url::Url;
 
-use super::arrow_rows::{arrow_schema, ArrowRows};
 use super::super::LoadError;
+use super::arrow_rows::{arrow_schema, ArrowRows};
 
 /// The application id of restsource's `txn` actions in every table it commits to.
 pub const APP_ID: &str = "restsource";
@@ -43,7 +43,11 @@ pub async fn open(
     let mut t = DeltaTableBuilder::from_url(url.clone())
         .and_then(|b| b.with_storage_options(options.clone()).build())
         .map_err(delta_err(table))?;
-    if !t.verify_deltatable_existence().await.map_err(delta_err(table))? {
+    if !t
+        .verify_deltatable_existence()
+        .await
+        .map_err(delta_err(table))?
+    {
         return Ok(None);
     }
     t.load().await.map_err(delta_err(table))?;
@@ -82,10 +86,12 @@ pub fn evolve(
         return Ok(None);
     }
     let fields = existing.fields().cloned().chain(added);
-    StructType::try_new(fields).map(Some).map_err(|e| LoadError::Delta {
-        table: table.to_string(),
-        message: e.to_string(),
-    })
+    StructType::try_new(fields)
+        .map(Some)
+        .map_err(|e| LoadError::Delta {
+            table: table.to_string(),
+            message: e.to_string(),
+        })
 }
 
 /// A table's rows of the current run, on their way into Parquet files.
