@@ -214,6 +214,11 @@ impl ArrowRows {
         self.cols.first().map_or(0, Col::len)
     }
 
+    /// Whether no row is buffered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// Writes one record with `write` (the batch's `write_row`), then the system columns.
     /// After an error the buffered rows are unusable (the page, and so the run, fails).
     pub fn push_row(

@@ -146,7 +146,7 @@ impl TableRun {
     }
 
     async fn write_buffered(&mut self) -> Result<(), LoadError> {
-        if self.rows.len() == 0 {
+        if self.rows.is_empty() {
             return Ok(());
         }
         let batch = self.rows.take_batch()?;
