@@ -25,7 +25,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write as _};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
@@ -101,35 +101,11 @@ impl JsonlWriter {
 
     /// Takes the directory's lock, polling until the lock timeout.
     fn lock(&mut self) -> Result<(), LoadError> {
-        let path = self.dir.join(LOCK_FILE);
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| LoadError::io(&path, e))?;
-        let start = Instant::now();
-        let mut pause = Duration::from_millis(10);
-        loop {
-            match file.try_lock() {
-                Ok(()) => {
-                    self.lock = Some(file);
-                    return Ok(());
-                }
-                Err(std::fs::TryLockError::WouldBlock) => {}
-                Err(std::fs::TryLockError::Error(e)) => return Err(LoadError::io(&path, e)),
-            }
-            let spent = start.elapsed();
-            if spent >= self.lock_timeout {
-                return Err(LoadError::Locked {
-                    what: format!("JSON-lines directory `{}`", self.dir.display()),
-                    holder: None,
-                    waited: self.lock_timeout,
-                });
-            }
-            std::thread::sleep(pause.min(self.lock_timeout - spent));
-            pause = (pause * 2).min(Duration::from_millis(250));
-        }
+        let what = format!("JSON-lines directory `{}`", self.dir.display());
+        let file =
+            super::file_lock::lock_file(&self.dir.join(LOCK_FILE), &what, self.lock_timeout)?;
+        self.lock = Some(file);
+        Ok(())
     }
 
     fn read_manifest(&mut self) -> Result<(), LoadError> {

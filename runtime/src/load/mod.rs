@@ -26,6 +26,7 @@
 #[cfg(feature = "delta")]
 pub mod delta;
 mod error;
+mod file_lock;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod json_row;
 pub(crate) mod jsonl;

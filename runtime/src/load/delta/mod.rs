@@ -38,9 +38,9 @@ mod state;
 mod table;
 
 use std::collections::{BTreeMap, HashMap};
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use url::Url;
@@ -136,35 +136,10 @@ impl DeltaWriter {
         let DeltaLocation::File(dir) = &self.location else {
             return Ok(());
         };
-        let path = dir.join(LOCK_FILE);
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| LoadError::io(&path, e))?;
-        let start = Instant::now();
-        let mut pause = Duration::from_millis(10);
-        loop {
-            match file.try_lock() {
-                Ok(()) => {
-                    self.lock = Some(file);
-                    return Ok(());
-                }
-                Err(std::fs::TryLockError::WouldBlock) => {}
-                Err(std::fs::TryLockError::Error(e)) => return Err(LoadError::io(&path, e)),
-            }
-            let spent = start.elapsed();
-            if spent >= self.lock_timeout {
-                return Err(LoadError::Locked {
-                    what: format!("Delta destination `{}`", self.location),
-                    holder: None,
-                    waited: self.lock_timeout,
-                });
-            }
-            std::thread::sleep(pause.min(self.lock_timeout - spent));
-            pause = (pause * 2).min(Duration::from_millis(250));
-        }
+        let what = format!("Delta destination `{}`", self.location);
+        let file = super::file_lock::lock_file(&dir.join(LOCK_FILE), &what, self.lock_timeout)?;
+        self.lock = Some(file);
+        Ok(())
     }
 
     /// Reads the manifest and finishes a run that reached its commit point but not the end
@@ -380,7 +355,10 @@ impl Writer for DeltaWriter {
         for i in 0..batch.len() {
             run.rows()
                 .push_row(|w| batch.write_row(i, w), &load_id, micros)?;
-            rt.block_on(run.row_done())?;
+            // The writer is entered only when a batch is full, not once per row.
+            if run.batch_full() {
+                rt.block_on(run.row_done())?;
+            }
         }
         Ok(())
     }

@@ -132,9 +132,14 @@ impl TableRun {
         })
     }
 
-    /// Where the next row goes; call [`TableRun::row_done`] after each row.
+    /// Where the next row goes; call [`TableRun::row_done`] once [`TableRun::batch_full`].
     pub fn rows(&mut self) -> &mut ArrowRows {
         &mut self.rows
+    }
+
+    /// Whether the buffered rows make a whole batch for the Parquet writer.
+    pub fn batch_full(&self) -> bool {
+        self.rows.len() >= BATCH_ROWS
     }
 
     /// Hands a full batch of buffered rows to the Parquet writer.
