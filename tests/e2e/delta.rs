@@ -26,7 +26,7 @@ fn source(api: &MockApi) -> inventory_delta::Source {
 }
 
 /// A local lake and, with `RESTSOURCE_TEST_S3`, a fresh bucket on that server.
-async fn lakes(test: &str) -> Vec<Destination> {
+pub(crate) async fn lakes(test: &str) -> Vec<Destination> {
     let dir = scratch_db(test).with_extension("lake");
     let mut out = vec![Destination::from_url(&format!("delta+file:{}", dir.display())).unwrap()];
     let Ok(endpoint) = std::env::var("RESTSOURCE_TEST_S3") else {
@@ -80,7 +80,7 @@ async fn put(url: &str) -> u16 {
         .unwrap_or(0)
 }
 
-fn location(dest: &Destination) -> &DeltaLocation {
+pub(crate) fn location(dest: &Destination) -> &DeltaLocation {
     match dest {
         Destination::Delta(l) => l,
         other => panic!("not a delta destination: {other:?}"),

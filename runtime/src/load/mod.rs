@@ -195,7 +195,9 @@ impl Destination {
     }
 
     /// Opens a writer for this destination (called on the writer thread). `lock_timeout`
-    /// bounds every wait for another run; `relational` normalizes records into typed tables.
+    /// bounds every wait for another run; `relational` normalizes records into typed tables;
+    /// `shard` is the part of the source this process runs (a lake keeps each shard's
+    /// bookkeeping apart, since nothing locks object storage).
     #[cfg_attr(
         not(any(feature = "postgres", feature = "delta")),
         allow(unused_variables)
@@ -205,7 +207,10 @@ impl Destination {
         handle: &tokio::runtime::Handle,
         lock_timeout: std::time::Duration,
         relational: Option<crate::normalize::RelationalOptions>,
+        shard: Option<crate::shard::Shard>,
     ) -> Result<Box<dyn writer::Writer>, LoadError> {
+        #[cfg(not(feature = "delta"))]
+        let _ = shard;
         if relational.is_some() && matches!(self, Destination::Jsonl(_)) {
             return Err(LoadError::Config {
                 resource: "*".to_string(),
@@ -245,6 +250,7 @@ impl Destination {
                 location,
                 handle.clone(),
                 lock_timeout,
+                shard,
             )?)),
         }
     }

@@ -325,6 +325,7 @@ impl Pipeline {
         let destination = self.destination.clone();
         let handle = tokio::runtime::Handle::current();
         let lock_timeout = self.options.lock_timeout;
+        let shard = self.options.shard;
         // JSON lines and Delta keep records whole: a spec's tables mode (relational by
         // default) does not apply to them; only an explicit run option asks, and is refused.
         let whole = self.destination.keeps_records_whole();
@@ -347,7 +348,7 @@ impl Pipeline {
         std::thread::Builder::new()
             .name("restsource-writer".into())
             .spawn(move || {
-                let mut w = match destination.open(&handle, lock_timeout, relational) {
+                let mut w = match destination.open(&handle, lock_timeout, relational, shard) {
                     Ok(w) => w,
                     Err(e) => {
                         let _ = state_tx.send(Err(e));

@@ -26,10 +26,15 @@
 //! Relational tables mode is refused (the pipeline defaults Delta to `json` tables, as JSON
 //! lines), so a table is the declared columns plus `_rs_extra`.
 //!
-//! **One run at a time.** On a local directory a run holds an exclusive lock on `_rs_lock`
-//! (released by the OS if the process dies). Object storage has no such lock: two runs into
-//! the same prefix at once are not coordinated (Delta's put-if-absent commits keep each table's
-//! log consistent, but the state object is last-writer-wins).
+//! **Runs at once.** On a local directory a run holds an exclusive lock on `_rs_lock` while it
+//! loads (released by the OS if the process dies), so runs load one after another. Object
+//! storage has no such lock, and needs none for shards (`--shard I/N`) running at once: each
+//! table version is a put-if-absent of its log entry (delta-rs retries an append that lost the
+//! race on top of the winner), a table two shards create at once is created by one and appended
+//! to by the other, each shard tags its commits with its own `txn` app id
+//! (`restsource shard I/N`) and keeps its own sequence number and pending run, and every change
+//! of `_rs_state.json` is a conditional put (see `state`). Two unsharded runs into one prefix
+//! at once are still not coordinated: both would own every resource's state.
 
 mod arrow_rows;
 mod location;
@@ -47,7 +52,7 @@ use url::Url;
 
 pub use location::DeltaLocation;
 pub use read::{read_table, TableContents};
-pub use state::{LoadRecord, Manifest, Pending, LOADS_FOLDER, STATE_OBJECT};
+pub use state::{Book, LoadRecord, Manifest, Pending, LOADS_FOLDER, STATE_OBJECT};
 pub use table::APP_ID;
 
 use super::mode::{Mode, Plan};
@@ -55,6 +60,7 @@ use super::writer::{LoadStatus, Writer};
 use super::{text, LoadError};
 use crate::def::ResourceDef;
 use crate::extract::{RowBatch, StartState};
+use crate::shard::Shard;
 use table::{TableCommit, TableRun};
 
 const LOCK_FILE: &str = "_rs_lock";
@@ -64,6 +70,10 @@ pub(crate) struct DeltaWriter {
     location: DeltaLocation,
     rt: tokio::runtime::Handle,
     lock_timeout: Duration,
+    /// The shard this process runs (`I/N`), `None` unsharded: whose bookkeeping it keeps.
+    writer: Option<String>,
+    /// Manifest changes are conditional puts (object storage); a local directory is locked.
+    conditional: bool,
     root: Url,
     /// The object store settings from the environment; never logged.
     options: HashMap<String, String>,
@@ -90,11 +100,13 @@ impl std::fmt::Debug for DeltaWriter {
 }
 
 impl DeltaWriter {
-    /// A writer for `location`; S3 settings are read from the environment here.
+    /// A writer for `location` run by `shard` (if any); S3 settings are read from the
+    /// environment here.
     pub fn open(
         location: &DeltaLocation,
         rt: tokio::runtime::Handle,
         lock_timeout: Duration,
+        shard: Option<Shard>,
     ) -> Result<DeltaWriter, LoadError> {
         if matches!(location, DeltaLocation::S3 { .. }) {
             location::register_s3();
@@ -107,6 +119,8 @@ impl DeltaWriter {
             location: location.clone(),
             rt,
             lock_timeout,
+            writer: shard.filter(|s| s.count() > 1).map(|s| s.to_string()),
+            conditional: matches!(location, DeltaLocation::S3 { .. }),
             root,
             options,
             store,
@@ -142,11 +156,12 @@ impl DeltaWriter {
         Ok(())
     }
 
-    /// Reads the manifest and finishes a run that reached its commit point but not the end
-    /// of its table commits.
+    /// Reads the manifest and finishes this writer's run that reached its commit point but
+    /// not the end of its table commits (another shard's pending run is its own to finish:
+    /// it may be applying it right now).
     async fn recover(&mut self) -> Result<(), LoadError> {
         self.manifest = state::read(self.store.as_ref()).await?;
-        if let Some(pending) = self.manifest.pending.clone() {
+        if let Some(pending) = self.manifest.pending_of(self.writer.as_deref()).cloned() {
             tracing::info!(
                 load_id = %pending.load_id,
                 "finishing the table commits of a run that stopped after its commit point"
@@ -158,9 +173,10 @@ impl DeltaWriter {
 
     /// Applies a stored pending run: every table commit, then the state.
     async fn apply(&mut self, pending: Pending) -> Result<(), LoadError> {
+        let app = table::app_id(self.writer.as_deref());
         for c in &pending.tables {
             let url = self.table_url(&c.table)?;
-            table::commit(&url, &self.options, c, pending.seq, &pending.load_id).await?;
+            table::commit(&url, &self.options, c, &app, pending.seq, &pending.load_id).await?;
             if take_injected_stop(&self.location, &c.table) {
                 return Err(LoadError::Delta {
                     table: c.table.clone(),
@@ -168,10 +184,11 @@ impl DeltaWriter {
                 });
             }
         }
-        self.manifest.seq = pending.seq;
-        self.manifest.state.extend(pending.state);
-        self.manifest.pending = None;
-        state::save(self.store.as_ref(), &self.manifest).await?;
+        let writer = self.writer.clone();
+        self.manifest = state::update(self.store.as_ref(), self.conditional, |m| {
+            m.applied(writer.as_deref(), &pending)
+        })
+        .await?;
         match &pending.record {
             Some(record) => state::log_load(self.store.as_ref(), record).await,
             None => Ok(()),
@@ -194,18 +211,21 @@ impl DeltaWriter {
                 adds,
             });
         }
-        let pending = Pending {
+        let mut pending = Pending {
             load_id: self.load_id.clone(),
-            seq: self.manifest.seq + 1,
+            seq: 0,
             tables,
             state: std::mem::take(&mut self.states).into_iter().collect(),
             record,
         };
-        let mut stored = self.manifest.clone();
-        stored.pending = Some(pending.clone());
-        state::save(self.store.as_ref(), &stored).await?;
-        // The commit point passed: from here the run is finished, by this process or the next.
-        self.manifest = stored;
+        let writer = self.writer.clone();
+        self.manifest = state::update(self.store.as_ref(), self.conditional, |m| {
+            pending.seq = m.seq_of(writer.as_deref()) + 1;
+            m.set_pending(writer.as_deref(), Some(pending.clone()));
+        })
+        .await?;
+        // The commit point passed: from here the run is finished, by this process or the
+        // next run of the same writer.
         self.apply(pending).await
     }
 
@@ -304,7 +324,7 @@ impl Writer for DeltaWriter {
             self.lock = None;
             return Err(e);
         }
-        Ok(self.manifest.state.clone().into_iter().collect())
+        Ok(self.manifest.states().into_iter().collect())
     }
 
     fn prepare(&mut self, def: &'static ResourceDef) -> Result<(), LoadError> {
@@ -393,11 +413,7 @@ impl Writer for DeltaWriter {
         // run past its commit point counts as committed, so its states are included.
         let rt = self.rt.clone();
         let manifest = rt.block_on(state::read(self.store.as_ref()))?;
-        let mut out: StartState = manifest.state.into_iter().collect();
-        if let Some(pending) = manifest.pending {
-            out.extend(pending.state);
-        }
-        Ok(out)
+        Ok(manifest.states().into_iter().collect())
     }
 
     fn save_state(&mut self, key: &str, state: &serde_json::Value) -> Result<(), LoadError> {
@@ -407,14 +423,11 @@ impl Writer for DeltaWriter {
 
     fn keep_auth_state(&mut self, state: &serde_json::Value) -> Result<(), LoadError> {
         let rt = self.rt.clone();
-        rt.block_on(async {
-            let mut manifest = state::read(self.store.as_ref()).await?;
-            manifest.state.insert(
-                restsource_core::names::AUTH_STATE.to_string(),
-                state.clone(),
-            );
-            state::save(self.store.as_ref(), &manifest).await
-        })
+        let key = restsource_core::names::AUTH_STATE;
+        rt.block_on(state::update(self.store.as_ref(), self.conditional, |m| {
+            m.state.insert(key.to_string(), state.clone());
+        }))?;
+        Ok(())
     }
 
     fn commit_run(
@@ -446,8 +459,7 @@ impl Writer for DeltaWriter {
         self.states.clear();
         if self
             .manifest
-            .pending
-            .as_ref()
+            .pending_of(self.writer.as_deref())
             .is_some_and(|p| p.load_id == self.load_id)
         {
             // Past its commit point the run is committed: the next run finishes its table

@@ -1,13 +1,27 @@
-//! The bookkeeping beside the tables: `_rs_state.json` (incremental state, the run sequence
-//! number, and a run's commit list while it is being applied) and `_rs_loads/<load id>.json`
-//! (one record per load). Each is one object written by a single put, which is atomic on S3
-//! and on a local directory (object_store writes a temporary file and renames it), so a
-//! reader or the next run sees the old object or the new one, never a half-written one.
+//! The bookkeeping beside the tables: `_rs_state.json` (incremental state, and per writer its
+//! run sequence number and the commit list of a run being applied) and
+//! `_rs_loads/<load id>.json` (one record per load). Each is one object written by a single
+//! put, which is atomic on S3 and on a local directory (object_store writes a temporary file and
+//! renames it), so a reader or the next run sees the old object or the new one, never a
+//! half-written one.
+//!
+//! **Writers.** An unsharded run keeps its sequence number and pending run at the top of the
+//! manifest; each shard (`I/N`) keeps its own under `shards`, so shards running at once never
+//! finish or overwrite each other's runs. Their incremental states share one map: the shard plan
+//! gives every key to exactly one shard.
+//!
+//! **Concurrent updates.** On S3 every change is a read, a change and a conditional put
+//! (`If-Match` on the ETag read): a put that lost a race to another shard reads again and
+//! re-applies its change, so no shard's states are lost. A local directory has no conditional
+//! replace (object_store's local store refuses it); there the runs' directory lock orders them.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use object_store::{path::Path, Error as ObjectStoreError, ObjectStore, ObjectStoreExt as _};
+use object_store::{
+    path::Path, Error as ObjectStoreError, ObjectStore, ObjectStoreExt as _, PutMode, PutOptions,
+    UpdateVersion,
+};
 
 use super::super::{text, LoadError};
 use super::table::TableCommit;
@@ -40,15 +54,87 @@ pub struct Pending {
 /// `_rs_state.json`.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Manifest {
-    /// Sequence number of the last run applied (0 before the first).
+    /// Sequence number of the last unsharded run applied (0 before the first).
     #[serde(default)]
     pub seq: i64,
-    /// Incremental state by resource (and the auth state under `_rs_auth`).
+    /// Incremental state by resource (and the auth state under `_rs_auth`), shared by every
+    /// writer.
     #[serde(default)]
     pub state: BTreeMap<String, serde_json::Value>,
-    /// A run stored as committed whose table commits may not all be applied yet.
+    /// An unsharded run stored as committed whose table commits may not all be applied yet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending: Option<Pending>,
+    /// Each shard's own sequence number and pending run, by shard (`I/N`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub shards: BTreeMap<String, Book>,
+}
+
+/// One shard's run bookkeeping: what the top of [`Manifest`] holds for unsharded runs.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct Book {
+    /// Sequence number of the shard's last run applied.
+    #[serde(default)]
+    pub seq: i64,
+    /// The shard's run stored as committed and not yet fully applied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending: Option<Pending>,
+}
+
+impl Manifest {
+    /// The last applied sequence number of `writer` (`None`: unsharded runs).
+    pub fn seq_of(&self, writer: Option<&str>) -> i64 {
+        match writer {
+            None => self.seq,
+            Some(w) => self.shards.get(w).map_or(0, |b| b.seq),
+        }
+    }
+
+    /// The pending run of `writer`.
+    pub fn pending_of(&self, writer: Option<&str>) -> Option<&Pending> {
+        match writer {
+            None => self.pending.as_ref(),
+            Some(w) => self.shards.get(w).and_then(|b| b.pending.as_ref()),
+        }
+    }
+
+    /// Stores `pending` as `writer`'s pending run (the commit point when `Some`).
+    pub fn set_pending(&mut self, writer: Option<&str>, pending: Option<Pending>) {
+        match writer {
+            None => self.pending = pending,
+            Some(w) => self.shards.entry(w.to_string()).or_default().pending = pending,
+        }
+    }
+
+    /// Records `pending` as applied: its states join the map, `writer`'s sequence number
+    /// becomes its, and it is no longer pending.
+    pub fn applied(&mut self, writer: Option<&str>, pending: &Pending) {
+        self.state.extend(pending.state.clone());
+        match writer {
+            None => {
+                self.seq = pending.seq;
+                self.pending = None;
+            }
+            Some(w) => {
+                let book = self.shards.entry(w.to_string()).or_default();
+                book.seq = pending.seq;
+                book.pending = None;
+            }
+        }
+    }
+
+    /// Every incremental state a reader must start from: the applied ones, and those of
+    /// every writer's run past its commit point (it counts as committed).
+    pub fn states(&self) -> BTreeMap<String, serde_json::Value> {
+        let mut out = self.state.clone();
+        let pendings = self
+            .pending
+            .iter()
+            .chain(self.shards.values().filter_map(|b| b.pending.as_ref()));
+        for p in pendings {
+            out.extend(p.state.clone());
+        }
+        out
+    }
 }
 
 fn store_err(what: &str, e: ObjectStoreError) -> LoadError {
@@ -60,29 +146,79 @@ fn store_err(what: &str, e: ObjectStoreError) -> LoadError {
 
 /// Reads `_rs_state.json` (an empty manifest when there is none yet).
 pub async fn read(store: &dyn ObjectStore) -> Result<Manifest, LoadError> {
-    let path = Path::from(STATE_OBJECT);
-    let bytes = match store.get(&path).await {
-        Ok(r) => r.bytes().await.map_err(|e| store_err(STATE_OBJECT, e))?,
-        Err(ObjectStoreError::NotFound { .. }) => return Ok(Manifest::default()),
-        Err(e) => return Err(store_err(STATE_OBJECT, e)),
-    };
-    serde_json::from_slice(&bytes).map_err(|source| LoadError::Json {
-        what: STATE_OBJECT.to_string(),
-        source,
-    })
+    Ok(read_versioned(store).await?.0)
 }
 
-/// Replaces `_rs_state.json` with one put.
-pub async fn save(store: &dyn ObjectStore, manifest: &Manifest) -> Result<(), LoadError> {
-    let raw = serde_json::to_vec_pretty(manifest).map_err(|source| LoadError::Json {
+/// The manifest and the version it was read at (`None`: no manifest yet).
+async fn read_versioned(
+    store: &dyn ObjectStore,
+) -> Result<(Manifest, Option<UpdateVersion>), LoadError> {
+    let path = Path::from(STATE_OBJECT);
+    let got = match store.get(&path).await {
+        Ok(r) => r,
+        Err(ObjectStoreError::NotFound { .. }) => return Ok((Manifest::default(), None)),
+        Err(e) => return Err(store_err(STATE_OBJECT, e)),
+    };
+    let version = UpdateVersion {
+        e_tag: got.meta.e_tag.clone(),
+        version: got.meta.version.clone(),
+    };
+    let bytes = got.bytes().await.map_err(|e| store_err(STATE_OBJECT, e))?;
+    let manifest = serde_json::from_slice(&bytes).map_err(|source| LoadError::Json {
         what: STATE_OBJECT.to_string(),
         source,
     })?;
-    store
-        .put(&Path::from(STATE_OBJECT), raw.into())
-        .await
-        .map_err(|e| store_err(STATE_OBJECT, e))?;
-    Ok(())
+    Ok((manifest, Some(version)))
+}
+
+/// Puts a manifest lost to another writer's put this many times before the run gives up.
+const UPDATE_ATTEMPTS: u32 = 64;
+
+/// Applies `change` to the stored manifest and returns what was stored. With `conditional`
+/// (object storage) the put only replaces the version that was read, and a lost race reads
+/// and applies `change` again; without it (a local directory, ordered by its lock) the put
+/// replaces whatever is there.
+pub async fn update<F>(
+    store: &dyn ObjectStore,
+    conditional: bool,
+    mut change: F,
+) -> Result<Manifest, LoadError>
+where
+    F: FnMut(&mut Manifest),
+{
+    let path = Path::from(STATE_OBJECT);
+    for attempt in 0..UPDATE_ATTEMPTS {
+        let (mut manifest, version) = read_versioned(store).await?;
+        change(&mut manifest);
+        let raw = serde_json::to_vec_pretty(&manifest).map_err(|source| LoadError::Json {
+            what: STATE_OBJECT.to_string(),
+            source,
+        })?;
+        let mode = match (conditional, version) {
+            (false, _) => PutMode::Overwrite,
+            (true, Some(v)) => PutMode::Update(v),
+            (true, None) => PutMode::Create,
+        };
+        match store
+            .put_opts(&path, raw.into(), PutOptions::from(mode))
+            .await
+        {
+            Ok(_) => return Ok(manifest),
+            Err(ObjectStoreError::Precondition { .. } | ObjectStoreError::AlreadyExists { .. }) => {
+                // Another shard stored its change first: spread the retries a little so the
+                // losers do not collide again in lockstep.
+                let pause = 5 + u64::from(attempt) * 7 + rand::random::<u64>() % 20;
+                tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+            }
+            Err(e) => return Err(store_err(STATE_OBJECT, e)),
+        }
+    }
+    Err(LoadError::Delta {
+        table: String::new(),
+        message: format!(
+            "{STATE_OBJECT}: {UPDATE_ATTEMPTS} conditional puts in a row lost to other writers"
+        ),
+    })
 }
 
 /// One load's record, `_rs_loads/<load id>.json`.
@@ -162,4 +298,76 @@ pub async fn loads(store: &dyn ObjectStore) -> Result<Vec<LoadRecord>, LoadError
         );
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use object_store::memory::InMemory;
+
+    use super::*;
+
+    /// Eight writers read the manifest at once and each adds its own state key, holding
+    /// between read and put so that every first put races the others; conditional puts keep
+    /// every key (the in-memory store checks ETags as S3 does).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 8)]
+    async fn racing_updates_keep_every_writers_change() {
+        let store = Arc::new(InMemory::new());
+        let barrier = Arc::new(std::sync::Barrier::new(8));
+        let updates = (0..8).map(|i| {
+            let (store, barrier) = (store.clone(), barrier.clone());
+            tokio::spawn(async move {
+                let mut first = true;
+                update(store.as_ref(), true, |m| {
+                    if std::mem::take(&mut first) {
+                        // Every writer has read the empty manifest before any puts.
+                        barrier.wait();
+                    }
+                    m.state
+                        .insert(format!("_rs_shard {i}/8 orders"), serde_json::json!(i));
+                    m.set_pending(Some(&format!("{i}/8")), None);
+                })
+                .await
+            })
+        });
+        for u in futures::future::join_all(updates).await {
+            u.unwrap().unwrap();
+        }
+        let stored = read(store.as_ref()).await.unwrap();
+        assert_eq!(stored.state.len(), 8, "{:?}", stored.state.keys());
+        assert_eq!(stored.shards.len(), 8);
+    }
+
+    #[test]
+    fn each_writer_keeps_its_own_sequence_and_pending_run() {
+        let pending = |load_id: &str, seq: i64, key: &str| Pending {
+            load_id: load_id.to_string(),
+            seq,
+            tables: Vec::new(),
+            state: BTreeMap::from([(key.to_string(), serde_json::json!(seq))]),
+            record: None,
+        };
+        let mut m = Manifest::default();
+        m.set_pending(None, Some(pending("a", 1, "items")));
+        m.set_pending(Some("1/2"), Some(pending("b", 1, "_rs_shard 1/2 orders")));
+        assert_eq!(m.pending_of(None).map(|p| p.load_id.as_str()), Some("a"));
+        assert_eq!(
+            m.pending_of(Some("1/2")).map(|p| p.load_id.as_str()),
+            Some("b")
+        );
+        assert_eq!(m.pending_of(Some("0/2")).map(|p| p.load_id.as_str()), None);
+        // A pending run's states count for readers before it is applied.
+        assert_eq!(m.states().len(), 2);
+        assert!(m.state.is_empty());
+        let b = pending("b", 1, "_rs_shard 1/2 orders");
+        m.applied(Some("1/2"), &b);
+        assert_eq!((m.seq_of(Some("1/2")), m.seq_of(None)), (1, 0));
+        assert!(m.pending_of(Some("1/2")).is_none());
+        assert!(m.pending_of(None).is_some());
+        assert_eq!(m.state.keys().collect::<Vec<_>>(), ["_rs_shard 1/2 orders"]);
+        // Manifests written before shards existed still read.
+        let old: Manifest = serde_json::from_str(r#"{"seq": 3, "state": {"items": 1}}"#).unwrap();
+        assert_eq!((old.seq, old.shards.len()), (3, 0));
+    }
 }

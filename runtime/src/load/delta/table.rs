@@ -1,8 +1,9 @@
 //! One Delta table of a run: its rows buffered in Arrow builders and streamed into Parquet
 //! files under the table's folder by delta-rs's writer (invisible to readers: no log entry
 //! names them yet), and the commit that makes them a table version. Every commit carries a
-//! `txn` action (app id [`APP_ID`], version = the run's sequence number) and the load id in
-//! its `commitInfo`, so a commit that already happened is recognised and never repeated.
+//! `txn` action (app id [`APP_ID`], or [`app_id`] of the shard, version = the run's sequence
+//! number) and the load id in its `commitInfo`, so a commit that already happened is
+//! recognised and never repeated.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -22,6 +23,20 @@ use super::arrow_rows::{arrow_schema, ArrowRows};
 
 /// The application id of restsource's `txn` actions in every table it commits to.
 pub const APP_ID: &str = "restsource";
+
+/// The `txn` app id of `writer`'s commits (`None`: unsharded runs, [`APP_ID`]). Each shard has
+/// its own, so shards appending to one table at once do not conflict on it (delta-rs fails a
+/// commit whose app id a concurrent winner also wrote) and each recognises its own commits.
+pub fn app_id(writer: Option<&str>) -> String {
+    match writer {
+        None => APP_ID.to_string(),
+        Some(w) => format!("{APP_ID} shard {w}"),
+    }
+}
+
+/// Tries of one table commit that lost a race to another writer (a table created at once, a
+/// schema change beside an append) before the run fails.
+const COMMIT_ATTEMPTS: u32 = 8;
 
 /// Rows buffered per table before they are handed to the Parquet writer as one batch.
 const BATCH_ROWS: usize = 8192;
@@ -197,27 +212,62 @@ pub struct TableCommit {
     pub adds: Vec<Add>,
 }
 
-/// Commits `c` as one table version tagged with the run `seq` and `load_id`, creating the
-/// table (with the run's files in its first version) when it does not exist. Does nothing
-/// when the table already holds a commit of this run or a later one, so a run that died
-/// half-way through its commits can be finished by the next one without duplicating rows.
+/// Commits `c` as one table version tagged with `app`'s run `seq` and `load_id`, creating
+/// the table (with the run's files in its first version) when it does not exist. Does nothing
+/// when the table already holds a commit of this run or a later one of `app`, so a run that
+/// died half-way through its commits can be finished by its writer's next run without
+/// duplicating rows. A commit that lost a race to another shard's is tried again on the new
+/// table version.
 pub async fn commit(
     url: &Url,
     options: &HashMap<String, String>,
     c: &TableCommit,
+    app: &str,
     seq: i64,
     load_id: &str,
 ) -> Result<(), LoadError> {
+    let mut attempt = 1;
+    loop {
+        match commit_once(url, options, c, app, seq, load_id).await {
+            Ok(Committed::Yes) => return Ok(()),
+            Ok(Committed::LostRace(e)) if attempt < COMMIT_ATTEMPTS => {
+                tracing::debug!(table = %c.table, attempt, error = %e, "table commit lost a race; trying again");
+                attempt += 1;
+                let pause = 10 * u64::from(attempt) + rand::random::<u64>() % 40;
+                tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+            }
+            Ok(Committed::LostRace(e)) => return Err(delta_err(&c.table)(e)),
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// How one try of a table commit ended, when it did not fail outright.
+enum Committed {
+    /// The version is committed (or was already).
+    Yes,
+    /// Another writer committed first in a way delta-rs could not rebase onto.
+    LostRace(DeltaTableError),
+}
+
+async fn commit_once(
+    url: &Url,
+    options: &HashMap<String, String>,
+    c: &TableCommit,
+    app: &str,
+    seq: i64,
+    load_id: &str,
+) -> Result<Committed, LoadError> {
     let name = c.table.as_str();
     let props = CommitProperties::default()
         .with_metadata([(
             "restsource.load_id".to_string(),
             serde_json::Value::from(load_id),
         )])
-        .with_application_transaction(Transaction::new(APP_ID, seq));
+        .with_application_transaction(Transaction::new(app, seq));
     let adds = c.adds.iter().cloned().map(Action::Add);
     let Some(table) = open(name, url, options).await? else {
-        CreateBuilder::new()
+        let created = CreateBuilder::new()
             .with_location(url.as_str())
             .with_storage_options(options.clone())
             .with_table_name(name)
@@ -225,17 +275,21 @@ pub async fn commit(
             .with_save_mode(SaveMode::ErrorIfExists)
             .with_actions(adds)
             .with_commit_properties(props)
-            .await
-            .map_err(delta_err(name))?;
-        return Ok(());
+            .await;
+        return match created {
+            Ok(_) => Ok(Committed::Yes),
+            // Another shard created the table first: append to it instead.
+            Err(e) if open(name, url, options).await?.is_some() => Ok(Committed::LostRace(e)),
+            Err(e) => Err(delta_err(name)(e)),
+        };
     };
     let snapshot = table.snapshot().map_err(delta_err(name))?;
     let done = snapshot
-        .transaction_version(table.log_store().as_ref(), APP_ID)
+        .transaction_version(table.log_store().as_ref(), app)
         .await
         .map_err(delta_err(name))?;
     if done.is_some_and(|v| v >= seq) {
-        return Ok(());
+        return Ok(Committed::Yes);
     }
     let mut actions: Vec<Action> = Vec::new();
     if let Some(schema) = evolve(name, snapshot.schema().as_ref(), &c.schema)? {
@@ -261,14 +315,14 @@ pub async fn commit(
     actions.extend(adds);
     if actions.is_empty() {
         // An append of no rows: nothing to make visible.
-        return Ok(());
+        return Ok(Committed::Yes);
     }
     let mode = if c.replace {
         SaveMode::Overwrite
     } else {
         SaveMode::Append
     };
-    CommitBuilder::from(props)
+    let committed = CommitBuilder::from(props)
         .with_actions(actions)
         .build(
             Some(snapshot),
@@ -279,7 +333,12 @@ pub async fn commit(
                 predicate: None,
             },
         )
-        .await
-        .map_err(delta_err(name))?;
-    Ok(())
+        .await;
+    match committed {
+        Ok(_) => Ok(Committed::Yes),
+        Err(
+            e @ (DeltaTableError::Transaction { .. } | DeltaTableError::VersionAlreadyExists(_)),
+        ) => Ok(Committed::LostRace(e)),
+        Err(e) => Err(delta_err(name)(e)),
+    }
 }
