@@ -2,7 +2,7 @@
 //! `_rs_state` in the run's own transaction when the run commits, and on its own when the run
 //! fails (the token endpoint already retired the token it replaced, so it must outlive the
 //! discarded rows), and handed back at the start of the next run. On SQLite, PostgreSQL (when
-//! configured) and JSON lines.
+//! configured), JSON lines and a local Delta lake.
 
 mod common_load;
 
@@ -132,6 +132,35 @@ async fn jsonl_auth_state_commits_with_the_rows_and_outlives_a_failed_run() {
     );
     let rt3 = json!({"refresh_tokens": {"refresh_token": "rt-3"}});
     assert_eq!(state()["state"]["_rs_auth"], rt3);
+    assert_eq!(
+        run_seeing_start(&p, good(2, "rt-4")).await,
+        (Some(rt3), true)
+    );
+}
+
+#[cfg(feature = "delta")]
+#[tokio::test]
+async fn delta_auth_state_commits_with_the_rows_and_outlives_a_failed_run() {
+    use restsource_runtime::load::delta::{read_bookkeeping, DeltaLocation};
+    let dir = temp_dir("auth-state-delta");
+    let p = pipeline(Destination::from_url(&format!("delta+file:{}", dir.display())).unwrap());
+    let location = DeltaLocation::File(dir.clone());
+    let stored = || async {
+        let (manifest, _) = read_bookkeeping(&location).await.unwrap();
+        manifest.state.get("_rs_auth").cloned()
+    };
+    let rt2 = json!({"refresh_tokens": {"refresh_token": "rt-2"}});
+    assert_eq!(run_seeing_start(&p, good(1, "rt-2")).await, (None, true));
+    assert_eq!(stored().await, Some(rt2.clone()));
+    // The failed run's token is stored on its own (under the lake's lock) and the next run
+    // starts from it.
+    assert_eq!(
+        run_seeing_start(&p, failing("rt-3")).await,
+        (Some(rt2.clone()), false)
+    );
+    let rt3 = json!({"refresh_tokens": {"refresh_token": "rt-3"}});
+    assert_eq!(stored().await, Some(rt3.clone()));
+    // The lock taken to store it was let go: this run gets it (or would time out).
     assert_eq!(
         run_seeing_start(&p, good(2, "rt-4")).await,
         (Some(rt3), true)

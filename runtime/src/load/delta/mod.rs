@@ -422,12 +422,22 @@ impl Writer for DeltaWriter {
     }
 
     fn keep_auth_state(&mut self, state: &serde_json::Value) -> Result<(), LoadError> {
+        // Called after the run let go of its lock. A local directory has no conditional put,
+        // so the read and the put of the manifest happen under the lock, as a run's do: else
+        // this put could drop another shard's commit list or states stored in between.
+        let locked_here = self.lock.is_none() && !self.conditional;
+        if locked_here {
+            self.take_lock()?;
+        }
         let rt = self.rt.clone();
         let key = restsource_core::names::AUTH_STATE;
-        rt.block_on(state::update(self.store.as_ref(), self.conditional, |m| {
+        let result = rt.block_on(state::update(self.store.as_ref(), self.conditional, |m| {
             m.state.insert(key.to_string(), state.clone());
-        }))?;
-        Ok(())
+        }));
+        if locked_here {
+            self.lock = None;
+        }
+        result.map(|_| ())
     }
 
     fn commit_run(
