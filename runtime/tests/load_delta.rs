@@ -1,5 +1,6 @@
 //! Delta Lake destination: exact rows read back through delta-rs's log replay and the parquet
-//! crate after append, replace and a second run; merge refused before any row; every column
+//! crate after append, replace and a second run; merges leaving SQLite's rows; a merge key or
+//! `dedup_sort` refused before any row; every column
 //! type; a run stopped between two tables' commits finished by the next run without
 //! duplicates. Each test runs on a local directory and, when `RESTSOURCE_TEST_S3` holds an
 //! S3-compatible endpoint (e.g. `http://127.0.0.1:5000`, moto's server), on a fresh bucket
@@ -169,29 +170,155 @@ async fn delta_appends_replaces_and_keeps_state_across_runs() {
 }
 
 #[tokio::test]
-async fn delta_refuses_merge_before_any_row() {
-    for dest in destinations("delta_merge").await {
-        let err = pipeline(&dest)
-            .load(stream::iter(vec![
-                page(&ITEMS, vec![item(1, "a", 1)]),
-                done(&ITEMS, None),
-                page(&ITEMS_UP, vec![item(1, "a", 1)]),
-                done(&ITEMS_UP, None),
-            ]))
-            .await
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("items_up"), "{err}");
-        assert!(err.contains("merge is not built for Delta"), "{err}");
-        assert!(read_table(location(&dest), "items")
-            .await
-            .unwrap()
-            .is_none());
-        assert!(read_table(location(&dest), "items_up")
-            .await
-            .unwrap()
-            .is_none());
+async fn delta_refuses_merge_key_and_dedup_sort_before_any_row() {
+    for dest in destinations("delta_merge_refused").await {
+        for (def, what) in [
+            (&ITEMS_MK, "merge_key is not supported by Delta Lake"),
+            (
+                &ITEMS_DS,
+                "dedup_sort (column `version`) is not supported by Delta Lake",
+            ),
+        ] {
+            let err = pipeline(&dest)
+                .load(stream::iter(vec![
+                    page(&ITEMS, vec![item(1, "a", 1)]),
+                    done(&ITEMS, None),
+                    page(def, vec![item(1, "a", 1)]),
+                    done(def, None),
+                ]))
+                .await
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(def.name), "{err}");
+            assert!(err.contains(what), "{err}");
+            for table in ["items", def.table_name] {
+                assert!(read_table(location(&dest), table).await.unwrap().is_none());
+            }
+        }
     }
+}
+
+/// A Delta table's rows in the shape [`Backend::items`] reads SQLite's.
+async fn item_rows(dest: &Destination, table: &str) -> Vec<ItemRow> {
+    let contents = read_table(location(dest), table)
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("{table}: no delta table"));
+    let mut out: Vec<ItemRow> = contents
+        .rows
+        .into_iter()
+        .map(|r| {
+            (
+                r["id"].as_i64().unwrap(),
+                r.get("name").and_then(Value::as_str).map(String::from),
+                r.get("version").and_then(Value::as_i64),
+                r.get("deleted").and_then(Value::as_bool),
+                r.get("_rs_extra")
+                    .and_then(Value::as_str)
+                    .map(|s| serde_json::from_str(s).unwrap()),
+            )
+        })
+        .collect();
+    out.sort_by_key(|r| (r.0, r.2));
+    out
+}
+
+fn with_extra(mut i: Item, key: &str, value: Value) -> Item {
+    i.extra.insert(key.into(), value);
+    i
+}
+
+#[tokio::test]
+async fn delta_merges_leave_the_rows_sqlite_leaves() {
+    // Three runs per merge strategy: keys repeated within a run (across pages), hard deletes
+    // of stored keys and of keys the same run inserted, an insert-only key seen twice, and
+    // undeclared fields; after each run the lake holds SQLite's rows exactly.
+    let runs = |n: usize| -> Vec<
+        Vec<
+            Result<
+                restsource_runtime::extract::ExtractEvent,
+                restsource_runtime::extract::ExtractError,
+            >,
+        >,
+    > {
+        let mut runs = Vec::new();
+        for def in [&ITEMS_DI, &ITEMS_UP, &ITEMS_IO] {
+            let events = match n {
+                0 => vec![
+                    page(def, vec![item(1, "a", 1), item(2, "b", 1), item(3, "c", 1)]),
+                    page(def, vec![item(2, "b", 2), item(1, "a-again", 1)]),
+                    done(def, None),
+                ],
+                1 => vec![
+                    page(def, vec![item(1, "a", 3), tombstone(3), item(4, "d", 1)]),
+                    page(def, vec![item(4, "d", 2), tombstone(4), item(5, "e", 1)]),
+                    done(def, None),
+                ],
+                _ => vec![
+                    page(
+                        def,
+                        vec![with_extra(item(5, "e", 2), "x", json!({"y": [1]}))],
+                    ),
+                    page(def, vec![item(6, "f", 1)]),
+                    done(def, None),
+                ],
+            };
+            runs.push(events);
+        }
+        runs.into_iter().map(|r| r.into_iter().collect()).collect()
+    };
+    let sqlite = Backend::sqlite("delta_merge_as_sqlite");
+    let lakes = destinations("delta_merge_as_sqlite").await;
+    for n in 0..3 {
+        for events in runs(n) {
+            pipeline(&sqlite.destination())
+                .load(stream::iter(events))
+                .await
+                .unwrap();
+        }
+        for dest in &lakes {
+            for events in runs(n) {
+                pipeline(dest).load(stream::iter(events)).await.unwrap();
+            }
+            for def in [&ITEMS_DI, &ITEMS_UP, &ITEMS_IO] {
+                let expected = sqlite.items(def.table_name).await;
+                assert_eq!(
+                    item_rows(dest, def.table_name).await,
+                    expected,
+                    "run {n}, {}, {dest:?}",
+                    def.name
+                );
+            }
+        }
+    }
+    // The expectation itself, so an equal mistake on both sides shows too.
+    let row = |id, name: &str, v| (id, Some(name.to_string()), Some(v), None, None);
+    assert_eq!(
+        sqlite.items("items_di").await,
+        vec![
+            row(1, "a", 3),
+            row(2, "b", 2),
+            (
+                5,
+                Some("e".into()),
+                Some(2),
+                None,
+                Some(json!({"x": {"y": [1]}}))
+            ),
+            row(6, "f", 1)
+        ]
+    );
+    assert_eq!(
+        sqlite.items("items_io").await,
+        vec![
+            row(1, "a", 1),
+            row(2, "b", 1),
+            row(3, "c", 1),
+            (4, Some("d".into()), Some(1), None, None),
+            row(5, "e", 1),
+            row(6, "f", 1)
+        ]
+    );
 }
 
 #[tokio::test]

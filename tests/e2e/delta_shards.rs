@@ -155,7 +155,12 @@ async fn four_shards_at_once_into_one_lake_load_the_tables_of_one_run() {
             r.unwrap_or_else(|e| panic!("second run of shard {i}/4 into {four:?}: {e}"));
         }
         let (expected, got) = (tables(one).await, tables(four).await);
-        assert!(got["customers"].len() > RECORDS, "nothing changed");
+        // Customers and their orders merged (changed rows replaced, new ones added: one row
+        // per key), the changed customers' stock appended again.
+        let customers = got["customers"].len();
+        assert!(customers > RECORDS, "nothing changed");
+        assert_eq!(got["customer_orders"].len(), customers * 4);
+        assert!(got["customer_stock"].len() > customers * 2);
         assert_eq!(got, expected, "{four:?}");
     }
 }
@@ -219,5 +224,63 @@ async fn a_shard_that_died_between_its_table_commits_is_finished_by_its_own_reru
             .count();
         assert_eq!(orders, 0);
         assert_eq!(got["customer_orders"], expected["customer_orders"]);
+    }
+}
+
+#[tokio::test]
+async fn shards_merging_into_one_runs_files_at_once_converge() {
+    // An unsharded run leaves each merge table in one file. After the API changed, 4 shards
+    // each rewrite that same file at once to merge their customers' orders (the parts of
+    // shards 1 to 3 start over, their state keys being new): all but one lose the commit
+    // race, are refused by delta-rs (the file they rewrote is gone) and merge again onto the
+    // winner's version. No order is lost or doubled: one row per key, the keys of a fresh
+    // full load, each row as the API served it before or after the change.
+    let api = MockApi::start(MockConfig {
+        records: RECORDS,
+        ..MockConfig::default()
+    })
+    .await;
+    let fresh = lakes("dshards_merge_fresh").await;
+    let fours = lakes("dshards_merge_four").await;
+    let mut before = Vec::new();
+    for four in &fours {
+        load(&api, four, None).await.expect("unsharded run");
+        before.push(tables(four).await);
+    }
+    api.mutate(MutationSpec::percent(20.0, RECORDS))
+        .expect("mutate");
+    for ((fresh, four), before) in fresh.iter().zip(&fours).zip(&before) {
+        load(&api, fresh, None).await.expect("fresh run");
+        for (i, r) in four_shards(&api, four).await.into_iter().enumerate() {
+            r.unwrap_or_else(|e| panic!("shard {i}/4 into {four:?}: {e}"));
+        }
+        let (expected, got) = (tables(fresh).await, tables(four).await);
+        assert!(expected["customers"].len() > RECORDS);
+        assert_eq!(got["customers"], expected["customers"], "{four:?}");
+        let key = |row: &String| {
+            let v: Value = serde_json::from_str(row).unwrap();
+            (
+                v["id"].as_i64().unwrap(),
+                v["_customers_id"].as_i64().unwrap(),
+            )
+        };
+        let keys = |rows: &[String]| {
+            let mut k: Vec<(i64, i64)> = rows.iter().map(key).collect();
+            k.sort();
+            k
+        };
+        let (got_orders, fresh_orders) = (&got["customer_orders"], &expected["customer_orders"]);
+        assert_eq!(keys(got_orders), keys(fresh_orders), "{four:?}");
+        let mut unique = keys(got_orders);
+        unique.dedup();
+        assert_eq!(unique.len(), got_orders.len(), "{four:?}: a key twice");
+        for row in got_orders {
+            assert!(
+                fresh_orders.contains(row) || before["customer_orders"].contains(row),
+                "{four:?}: a row the API never served: {row}"
+            );
+        }
+        // Shards 1 to 3 re-read every order of their parts: the changed ones are current.
+        assert!(got_orders.iter().any(|r| r.contains("(rev 1)")));
     }
 }

@@ -21,8 +21,9 @@
 //! `txn` version is skipped, so no row is appended twice, and the others are committed from
 //! the stored list. So the tables converge to exactly what one uninterrupted run leaves.
 //!
-//! **Dispositions.** Append and replace. Merge needs delta-rs's DataFusion-based merge,
-//! which this feature does not build: a merge resource fails in `prepare`, before any row.
+//! **Dispositions.** Append, replace, and merge by primary key (`delete-insert`, `upsert`,
+//! `insert-only`, with `hard_delete`), computed at each table's commit without DataFusion
+//! (see `merge`); a merge key or `dedup_sort` is refused in `begin`, before any row.
 //! Relational tables mode is refused (the pipeline defaults Delta to `json` tables, as JSON
 //! lines), so a table is the declared columns plus `_rs_extra`.
 //!
@@ -38,6 +39,7 @@
 
 mod arrow_rows;
 mod location;
+mod merge;
 mod read;
 mod state;
 mod table;
@@ -61,6 +63,7 @@ use super::{text, LoadError};
 use crate::def::ResourceDef;
 use crate::extract::{RowBatch, StartState};
 use crate::shard::Shard;
+use merge::MergeSpec;
 use table::{TableCommit, TableRun};
 
 const LOCK_FILE: &str = "_rs_lock";
@@ -81,7 +84,7 @@ pub(crate) struct DeltaWriter {
     lock: Option<File>,
     manifest: Manifest,
     /// Per resource: its table's schema and whether it replaces, from `prepare`.
-    plans: HashMap<&'static str, (deltalake::kernel::StructType, bool)>,
+    plans: HashMap<&'static str, (deltalake::kernel::StructType, (bool, Option<MergeSpec>))>,
     /// Tables with rows (or a pending replace) in the current unit, by table name.
     tables: BTreeMap<String, TableRun>,
     /// Tables already replaced by a checkpoint of this run: later rows append.
@@ -208,6 +211,7 @@ impl DeltaWriter {
                 table: name,
                 schema: run.schema.clone(),
                 replace: run.replace,
+                merge: run.merge.clone(),
                 adds,
             });
         }
@@ -244,7 +248,7 @@ impl DeltaWriter {
     fn table_run(&mut self, def: &'static ResourceDef) -> Result<&mut TableRun, LoadError> {
         let name = def.table_name;
         if !self.tables.contains_key(name) {
-            let (schema, replace) =
+            let (schema, (replace, merge)) =
                 self.plans
                     .get(def.name)
                     .cloned()
@@ -255,7 +259,7 @@ impl DeltaWriter {
             // After a checkpoint replaced the table, the rest of the run appends to it.
             let replace = replace && !self.replaced.contains(name);
             let url = self.table_url(name)?;
-            let run = TableRun::new(name, url, schema, replace, self.options.clone())?;
+            let run = TableRun::new(name, url, schema, (replace, merge), self.options.clone())?;
             self.tables.insert(name.to_string(), run);
         }
         self.tables.get_mut(name).ok_or(LoadError::WriterGone)
@@ -290,15 +294,44 @@ fn take_injected_stop(location: &DeltaLocation, table: &str) -> bool {
     }
 }
 
-/// The error of a merge resource: delta-rs merges through DataFusion, which the `delta`
-/// feature does not build.
-fn merge_not_built(def: &ResourceDef) -> LoadError {
-    LoadError::Config {
+/// How `def`'s rows join its table: whether they replace it, and how they merge into it.
+/// A merge here is by primary key only (see `merge`): a merge key or a `dedup_sort` column
+/// is refused before any row, naming the resource.
+fn disposition(def: &ResourceDef) -> Result<(bool, Option<MergeSpec>), LoadError> {
+    let plan = Plan::of(def)?;
+    let refuse = |what: &str| LoadError::Config {
         resource: def.name.to_string(),
-        message: "write_disposition merge is not built for Delta Lake destinations \
-                  (delta-rs merges through DataFusion, which the `delta` feature leaves out); \
-                  use append or replace for this resource, or load it into SQLite or PostgreSQL"
-            .to_string(),
+        message: format!(
+            "{what} is not supported by Delta Lake destinations, which merge by primary_key \
+             only (delta-rs's own merge needs DataFusion, which the `delta` feature leaves \
+             out); remove it from this resource, or load it into SQLite or PostgreSQL"
+        ),
+    };
+    match plan.mode {
+        Mode::Append => Ok((false, None)),
+        Mode::Replace => Ok((true, None)),
+        Mode::DeleteInsert | Mode::Upsert | Mode::InsertOnly => {
+            if !def.merge_key.is_empty() {
+                return Err(refuse("merge_key"));
+            }
+            if let Some(c) = def.columns.iter().find(|c| c.dedup_sort.is_some()) {
+                return Err(refuse(&format!("dedup_sort (column `{}`)", c.sql_name)));
+            }
+            let hard_delete = plan.hard_delete.and_then(|i| def.columns.get(i)).map(|c| {
+                (
+                    c.sql_name.to_string(),
+                    c.data_type == crate::def::DataType::Bool,
+                )
+            });
+            Ok((
+                false,
+                Some(MergeSpec {
+                    keys: def.primary_key.iter().map(|k| k.to_string()).collect(),
+                    hard_delete,
+                    insert_only: plan.mode == Mode::InsertOnly,
+                }),
+            ))
+        }
     }
 }
 
@@ -313,10 +346,7 @@ impl Writer for DeltaWriter {
         text::timestamp(&mut self.started_at, &started_at);
         // Refused before the lock and any I/O: nothing of the run exists yet.
         for def in defs {
-            let mode = Plan::of(def)?.mode;
-            if matches!(mode, Mode::DeleteInsert | Mode::Upsert | Mode::InsertOnly) {
-                return Err(merge_not_built(def));
-            }
+            disposition(def)?;
         }
         self.take_lock()?;
         let rt = self.rt.clone();
@@ -328,14 +358,7 @@ impl Writer for DeltaWriter {
     }
 
     fn prepare(&mut self, def: &'static ResourceDef) -> Result<(), LoadError> {
-        let mode = Plan::of(def)?.mode;
-        let replace = match mode {
-            Mode::Append => false,
-            Mode::Replace => true,
-            Mode::DeleteInsert | Mode::Upsert | Mode::InsertOnly => {
-                return Err(merge_not_built(def))
-            }
-        };
+        let how = disposition(def)?;
         let schema = arrow_rows::delta_schema(def)?;
         // A type change fails here, before any row; new columns are added at commit.
         let url = self.table_url(def.table_name)?;
@@ -346,7 +369,7 @@ impl Writer for DeltaWriter {
             let current = t.snapshot().map_err(table::delta_err(def.table_name))?;
             table::evolve(def.table_name, current.schema().as_ref(), &schema)?;
         }
-        self.plans.insert(def.name, (schema, replace));
+        self.plans.insert(def.name, (schema, how));
         Ok(())
     }
 
@@ -354,7 +377,7 @@ impl Writer for DeltaWriter {
         if self
             .plans
             .get(def.name)
-            .is_some_and(|(_, replace)| *replace)
+            .is_some_and(|(_, (replace, _))| *replace)
         {
             // An empty completed replace empties the table: it needs a commit too.
             self.table_run(def)?;

@@ -20,6 +20,7 @@ use url::Url;
 
 use super::super::LoadError;
 use super::arrow_rows::{arrow_schema, ArrowRows};
+use super::merge::{merge_actions, MergeSpec};
 
 /// The application id of restsource's `txn` actions in every table it commits to.
 pub const APP_ID: &str = "restsource";
@@ -119,6 +120,8 @@ pub struct TableRun {
     pub schema: StructType,
     /// Replace the table's rows at commit instead of appending.
     pub replace: bool,
+    /// Merge the run's rows into the table at commit instead of appending.
+    pub merge: Option<MergeSpec>,
     arrow: Arc<ArrowSchema>,
     rows: ArrowRows,
     writer: Option<RecordBatchWriter>,
@@ -131,7 +134,7 @@ impl TableRun {
         name: &str,
         url: Url,
         schema: StructType,
-        replace: bool,
+        (replace, merge): (bool, Option<MergeSpec>),
         options: HashMap<String, String>,
     ) -> Result<TableRun, LoadError> {
         let arrow = arrow_schema(name, &schema)?;
@@ -140,6 +143,7 @@ impl TableRun {
             url,
             schema,
             replace,
+            merge,
             rows: ArrowRows::new(name, arrow.clone())?,
             arrow,
             writer: None,
@@ -208,6 +212,10 @@ pub struct TableCommit {
     pub schema: StructType,
     /// Remove every file the table had (replace) before adding these.
     pub replace: bool,
+    /// Merge these files into the table's rows by key (computed on the version committed
+    /// onto, see `merge`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merge: Option<MergeSpec>,
     /// The run's Parquet files.
     pub adds: Vec<Add>,
 }
@@ -265,8 +273,17 @@ async fn commit_once(
             serde_json::Value::from(load_id),
         )])
         .with_application_transaction(Transaction::new(app, seq));
-    let adds = c.adds.iter().cloned().map(Action::Add);
     let Some(table) = open(name, url, options).await? else {
+        let adds: Vec<Action> = match &c.merge {
+            // Even into a new table a merge drops the run's superseded and deleted rows.
+            Some(spec) => {
+                let t = DeltaTableBuilder::from_url(url.clone())
+                    .and_then(|b| b.with_storage_options(options.clone()).build())
+                    .map_err(delta_err(name))?;
+                merge_actions(&t, false, name, &c.adds, spec, options).await?
+            }
+            None => c.adds.iter().cloned().map(Action::Add).collect(),
+        };
         let created = CreateBuilder::new()
             .with_location(url.as_str())
             .with_storage_options(options.clone())
@@ -312,7 +329,12 @@ async fn commit_once(
             .map_err(delta_err(name))?;
         actions.extend(removes);
     }
-    actions.extend(adds);
+    match &c.merge {
+        Some(spec) => {
+            actions.extend(merge_actions(&table, true, name, &c.adds, spec, options).await?)
+        }
+        None => actions.extend(c.adds.iter().cloned().map(Action::Add)),
+    }
     if actions.is_empty() {
         // An append of no rows: nothing to make visible.
         return Ok(Committed::Yes);
@@ -322,17 +344,24 @@ async fn commit_once(
     } else {
         SaveMode::Append
     };
+    let operation = match &c.merge {
+        // A merge read every file: delta-rs refuses it if another writer changed them since.
+        Some(spec) => DeltaOperation::Merge {
+            predicate: None,
+            merge_predicate: Some(format!("primary key ({})", spec.keys.join(", "))),
+            matched_predicates: Vec::new(),
+            not_matched_predicates: Vec::new(),
+            not_matched_by_source_predicates: Vec::new(),
+        },
+        None => DeltaOperation::Write {
+            mode,
+            partition_by: None,
+            predicate: None,
+        },
+    };
     let committed = CommitBuilder::from(props)
         .with_actions(actions)
-        .build(
-            Some(snapshot),
-            table.log_store(),
-            DeltaOperation::Write {
-                mode,
-                partition_by: None,
-                predicate: None,
-            },
-        )
+        .build(Some(snapshot), table.log_store(), operation)
         .await;
     match committed {
         Ok(_) => Ok(Committed::Yes),

@@ -1,0 +1,340 @@
+//! Merge into a Delta table without DataFusion: the run's Parquet files are written as for an
+//! append, and the table commit computes the merge on the table version it commits onto.
+//!
+//! **What a merge commit does** (by primary key; `delete-insert` and `upsert` give the same
+//! flat table, `insert-only` keeps stored rows):
+//! 1. It reads the key columns of the run's files. Of the rows sharing a key, the last one in
+//!    the run wins (the first for `insert-only`), as a run of SQL pages leaves them. A winning
+//!    row flagged by the `hard_delete` column deletes its key and is not inserted. A row with
+//!    a null key part matches nothing and is always inserted.
+//! 2. It reads the key columns of every file of the table's current version. A file holding
+//!    a key of the run is rewritten without those rows (`insert-only`: the run's row for that
+//!    key is dropped instead), and the old file is removed in the same version.
+//! 3. A run file holding a row that lost is rewritten with the winners only.
+//!
+//! The version is committed as a `MERGE` that read the whole table, so delta-rs refuses it if
+//! another writer changed the files it read in the meantime; the commit is then computed
+//! again on the new version (shards merging into one table at once).
+//!
+//! Memory holds the run's keys (not its rows) and one file's batches at a time.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use deltalake::arrow::array::{Array, ArrayRef, BooleanArray, RecordBatch};
+use deltalake::arrow::compute::{cast, filter_record_batch};
+use deltalake::arrow::datatypes::DataType as ArrowType;
+use deltalake::kernel::{Action, Add};
+use deltalake::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use deltalake::writer::{DeltaWriter as _, RecordBatchWriter};
+use deltalake::DeltaTable;
+use futures::TryStreamExt as _;
+use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt as _};
+
+use super::super::LoadError;
+use super::table::delta_err;
+
+/// How a merge resource's run joins its table, kept with the run's pending commit.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct MergeSpec {
+    /// The primary key's columns.
+    pub keys: Vec<String>,
+    /// The `hard_delete` column, and whether it is a bool (`true` deletes) rather than any
+    /// non-null value deleting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hard_delete: Option<(String, bool)>,
+    /// Stored rows win over the run's (`insert-only`).
+    #[serde(default)]
+    pub insert_only: bool,
+}
+
+/// Where a run row is: its file's index among the run's files and its row in that file.
+type At = (usize, usize);
+
+/// The outcome of the run's rows by key.
+struct RunKeys {
+    /// Per key, the winning row and whether it is a hard delete.
+    winners: HashMap<String, (At, bool)>,
+    /// Per run file, its rows and those of them without a whole key.
+    rows: Vec<(usize, usize)>,
+}
+
+fn err(table: &str, what: impl std::fmt::Display) -> LoadError {
+    LoadError::Delta {
+        table: table.to_string(),
+        message: what.to_string(),
+    }
+}
+
+/// Reads a Parquet file of the table (`path` relative to its root), only `columns` when given.
+async fn read_file(
+    table: &str,
+    store: &dyn ObjectStore,
+    path: &Path,
+    columns: Option<&[String]>,
+) -> Result<Vec<RecordBatch>, LoadError> {
+    let bytes = store
+        .get(path)
+        .await
+        .map_err(|e| err(table, format!("{path}: {e}")))?
+        .bytes()
+        .await
+        .map_err(|e| err(table, format!("{path}: {e}")))?;
+    let mut builder = ParquetRecordBatchReaderBuilder::try_new(bytes)
+        .map_err(|e| err(table, format!("{path}: {e}")))?;
+    if let Some(columns) = columns {
+        let schema = builder.parquet_schema();
+        // A column the file lacks (added to the table after it was written) reads as null.
+        let indices: Vec<usize> = (0..schema.num_columns())
+            .filter(|i| columns.iter().any(|c| c == schema.column(*i).name()))
+            .collect();
+        let mask = deltalake::parquet::arrow::ProjectionMask::leaves(schema, indices);
+        builder = builder.with_projection(mask);
+    }
+    let reader = builder
+        .build()
+        .map_err(|e| err(table, format!("{path}: {e}")))?;
+    reader
+        .map(|b| b.map_err(|e| err(table, format!("{path}: {e}"))))
+        .collect()
+}
+
+/// Each row's key as text (`None` when a key part is null or missing), in row order.
+fn keys_of(
+    table: &str,
+    batch: &RecordBatch,
+    keys: &[String],
+) -> Result<Vec<Option<String>>, LoadError> {
+    let mut columns: Vec<Option<ArrayRef>> = Vec::with_capacity(keys.len());
+    for k in keys {
+        columns.push(match batch.column_by_name(k) {
+            Some(c) => Some(cast(c, &ArrowType::Utf8).map_err(|e| err(table, e))?),
+            None => None,
+        });
+    }
+    let mut out = Vec::with_capacity(batch.num_rows());
+    for row in 0..batch.num_rows() {
+        let mut key = String::new();
+        let mut whole = true;
+        for (i, c) in columns.iter().enumerate() {
+            let Some(c) = c else {
+                whole = false;
+                break;
+            };
+            let Some(text) = c
+                .as_any()
+                .downcast_ref::<deltalake::arrow::array::StringArray>()
+                .filter(|a| !a.is_null(row))
+                .map(|a| a.value(row))
+            else {
+                whole = false;
+                break;
+            };
+            if i > 0 {
+                // A separator no key text holds, so ("a|b", "c") and ("a", "b|c") differ.
+                key.push('\u{1f}');
+            }
+            key.push_str(text);
+        }
+        out.push(whole.then_some(key));
+    }
+    Ok(out)
+}
+
+/// Whether each row is flagged by the hard-delete column.
+fn deletes_of(batch: &RecordBatch, hard_delete: &Option<(String, bool)>) -> Vec<bool> {
+    let n = batch.num_rows();
+    let Some((column, is_bool)) = hard_delete else {
+        return vec![false; n];
+    };
+    let Some(c) = batch.column_by_name(column) else {
+        return vec![false; n];
+    };
+    match c.as_any().downcast_ref::<BooleanArray>() {
+        Some(b) if *is_bool => (0..n).map(|r| !b.is_null(r) && b.value(r)).collect(),
+        _ => (0..n).map(|r| !c.is_null(r)).collect(),
+    }
+}
+
+/// Step 1: the winner of every key among the run's files.
+async fn run_keys(
+    table: &str,
+    store: &dyn ObjectStore,
+    run: &[Add],
+    spec: &MergeSpec,
+) -> Result<RunKeys, LoadError> {
+    let mut columns = spec.keys.clone();
+    if let Some((c, _)) = &spec.hard_delete {
+        columns.push(c.clone());
+    }
+    let mut winners: HashMap<String, (At, bool)> = HashMap::new();
+    let mut rows = Vec::with_capacity(run.len());
+    for (f, add) in run.iter().enumerate() {
+        let path = add_path(table, add)?;
+        let (mut row, mut keyless) = (0, 0);
+        for batch in read_file(table, store, &path, Some(&columns)).await? {
+            let deletes = deletes_of(&batch, &spec.hard_delete);
+            for (key, delete) in keys_of(table, &batch, &spec.keys)?.into_iter().zip(deletes) {
+                match key {
+                    Some(key) if spec.insert_only => {
+                        winners.entry(key).or_insert(((f, row), delete));
+                    }
+                    Some(key) => {
+                        winners.insert(key, ((f, row), delete));
+                    }
+                    None => keyless += 1,
+                }
+                row += 1;
+            }
+        }
+        rows.push((row, keyless));
+    }
+    Ok(RunKeys { winners, rows })
+}
+
+fn add_path(table: &str, add: &Add) -> Result<Path, LoadError> {
+    Path::from_url_path(&add.path).map_err(|e| err(table, format!("{}: {e}", add.path)))
+}
+
+/// Writes `batches` (rows kept by a rewrite) as new files of the table: their `add` actions.
+async fn write_files(
+    table: &DeltaTable,
+    name: &str,
+    batches: Vec<RecordBatch>,
+    options: &HashMap<String, String>,
+) -> Result<Vec<Add>, LoadError> {
+    let Some(first) = batches.iter().find(|b| b.num_rows() > 0) else {
+        return Ok(Vec::new());
+    };
+    let mut writer = RecordBatchWriter::try_new(
+        table.table_url().as_str(),
+        first.schema(),
+        None,
+        Some(options.clone()),
+    )
+    .map_err(delta_err(name))?;
+    for batch in batches.into_iter().filter(|b| b.num_rows() > 0) {
+        writer.write(batch).await.map_err(delta_err(name))?;
+    }
+    writer.flush().await.map_err(delta_err(name))
+}
+
+/// Reads a whole file and keeps the rows `keep` says, in batches.
+async fn filtered(
+    name: &str,
+    store: &dyn ObjectStore,
+    path: &Path,
+    mut keep: impl FnMut(usize, &Option<String>) -> bool,
+    keys: &[String],
+) -> Result<(Vec<RecordBatch>, bool), LoadError> {
+    let mut out = Vec::new();
+    let mut dropped = false;
+    let mut row = 0usize;
+    for batch in read_file(name, store, path, None).await? {
+        let mask: Vec<bool> = keys_of(name, &batch, keys)?
+            .iter()
+            .map(|k| {
+                let kept = keep(row, k);
+                row += 1;
+                kept
+            })
+            .collect();
+        dropped |= mask.iter().any(|k| !k);
+        let mask = BooleanArray::from(mask);
+        out.push(filter_record_batch(&batch, &mask).map_err(|e| err(name, e))?);
+    }
+    Ok((out, dropped))
+}
+
+/// The actions of merging the run's files `run` into `table`'s current version (`stored`:
+/// the table exists and is loaded; else it is about to be created): removes of the stored
+/// files rewritten, and adds of every file the version gains.
+pub async fn merge_actions(
+    table: &DeltaTable,
+    stored: bool,
+    name: &str,
+    run: &[Add],
+    spec: &MergeSpec,
+    options: &HashMap<String, String>,
+) -> Result<Vec<Action>, LoadError> {
+    let store: Arc<dyn ObjectStore> = table.object_store();
+    let keys = run_keys(name, store.as_ref(), run, spec).await?;
+    let mut actions: Vec<Action> = Vec::new();
+
+    // Step 2: stored files holding a key of the run.
+    let stored: Vec<_> = if stored {
+        table
+            .get_active_add_actions_by_partitions(&[])
+            .try_collect()
+            .await
+            .map_err(delta_err(name))?
+    } else {
+        Vec::new()
+    };
+    let mut taken: HashSet<String> = HashSet::new();
+    for file in stored {
+        let path = file.object_store_path();
+        let mut hits = false;
+        for batch in read_file(name, store.as_ref(), &path, Some(&spec.keys)).await? {
+            for key in keys_of(name, &batch, &spec.keys)?.into_iter().flatten() {
+                if keys.winners.contains_key(&key) {
+                    hits = true;
+                    if spec.insert_only {
+                        taken.insert(key);
+                    }
+                }
+            }
+        }
+        if !hits || spec.insert_only {
+            continue;
+        }
+        let (batches, _) = filtered(
+            name,
+            store.as_ref(),
+            &path,
+            |_, k| k.as_ref().is_none_or(|k| !keys.winners.contains_key(k)),
+            &spec.keys,
+        )
+        .await?;
+        actions.push(Action::Remove(file.remove_action(true)));
+        actions.extend(
+            write_files(table, name, batches, options)
+                .await?
+                .into_iter()
+                .map(Action::Add),
+        );
+    }
+
+    // Step 3: the run's files, each kept whole when every row in it won.
+    let mut kept = vec![0usize; run.len()];
+    for (key, ((f, _), delete)) in &keys.winners {
+        if !delete && !taken.contains(key) {
+            kept[*f] += 1;
+        }
+    }
+    for (f, add) in run.iter().enumerate() {
+        let (rows, keyless) = keys.rows[f];
+        if kept[f] + keyless == rows {
+            actions.push(Action::Add(add.clone()));
+            continue;
+        }
+        let path = add_path(name, add)?;
+        let keep = |row: usize, k: &Option<String>| match k {
+            None => true,
+            Some(k) => match keys.winners.get(k) {
+                Some((at, delete)) => *at == (f, row) && !delete && !taken.contains(k),
+                None => true,
+            },
+        };
+        let (batches, _) = filtered(name, store.as_ref(), &path, keep, &spec.keys).await?;
+        // The original file stays unreferenced, as a failed run's files do.
+        actions.extend(
+            write_files(table, name, batches, options)
+                .await?
+                .into_iter()
+                .map(Action::Add),
+        );
+    }
+    Ok(actions)
+}
