@@ -220,16 +220,15 @@ async fn write_files(
     writer.flush().await.map_err(delta_err(name))
 }
 
-/// Reads a whole file and keeps the rows `keep` says, in batches.
+/// Reads a whole file and keeps the rows `keep` says (given each row's place and key).
 async fn filtered(
     name: &str,
     store: &dyn ObjectStore,
     path: &Path,
     mut keep: impl FnMut(usize, &Option<String>) -> bool,
     keys: &[String],
-) -> Result<(Vec<RecordBatch>, bool), LoadError> {
+) -> Result<Vec<RecordBatch>, LoadError> {
     let mut out = Vec::new();
-    let mut dropped = false;
     let mut row = 0usize;
     for batch in read_file(name, store, path, None).await? {
         let mask: Vec<bool> = keys_of(name, &batch, keys)?
@@ -240,11 +239,10 @@ async fn filtered(
                 kept
             })
             .collect();
-        dropped |= mask.iter().any(|k| !k);
         let mask = BooleanArray::from(mask);
         out.push(filter_record_batch(&batch, &mask).map_err(|e| err(name, e))?);
     }
-    Ok((out, dropped))
+    Ok(out)
 }
 
 /// The actions of merging the run's files `run` into `table`'s current version (`stored`:
@@ -289,7 +287,7 @@ pub async fn merge_actions(
         if !hits || spec.insert_only {
             continue;
         }
-        let (batches, _) = filtered(
+        let batches = filtered(
             name,
             store.as_ref(),
             &path,
@@ -327,7 +325,7 @@ pub async fn merge_actions(
                 None => true,
             },
         };
-        let (batches, _) = filtered(name, store.as_ref(), &path, keep, &spec.keys).await?;
+        let batches = filtered(name, store.as_ref(), &path, keep, &spec.keys).await?;
         // The original file stays unreferenced, as a failed run's files do.
         actions.extend(
             write_files(table, name, batches, options)
