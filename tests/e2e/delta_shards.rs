@@ -54,9 +54,20 @@ async fn four_shards(api: &MockApi, dest: &Destination) -> Vec<Result<LoadReport
 /// Every table's rows without the columns a run makes (load id, extraction time), as JSON
 /// text, sorted; a table not created yet has none.
 async fn tables(dest: &Destination) -> BTreeMap<&'static str, Vec<String>> {
+    let names: Vec<&'static str> = crm_delta::Source::resources()
+        .iter()
+        .map(|h| h.def.table_name)
+        .collect();
+    tables_named(dest, &names).await
+}
+
+/// As [`tables`] for the tables `names`.
+async fn tables_named(
+    dest: &Destination,
+    names: &[&'static str],
+) -> BTreeMap<&'static str, Vec<String>> {
     let mut out = BTreeMap::new();
-    for h in crm_delta::Source::resources() {
-        let name = h.def.table_name;
+    for &name in names {
         let Some(contents) = read_table(location(dest), name).await.expect("read") else {
             out.insert(name, Vec::new());
             continue;
@@ -282,5 +293,117 @@ async fn shards_merging_into_one_runs_files_at_once_converge() {
         }
         // Shards 1 to 3 re-read every order of their parts: the changed ones are current.
         assert!(got_orders.iter().any(|r| r.contains("(rev 1)")));
+    }
+}
+
+/// The `crm` example program (`target/<profile>/examples/crm`, built by `cargo test`).
+fn crm_program() -> Option<std::path::PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let path = exe.parent()?.parent()?.join("examples").join("crm");
+    path.exists().then_some(path)
+}
+
+mod crm_spec {
+    restsource::include_source!("specs/crm.toml");
+}
+
+#[tokio::test]
+async fn a_shard_process_killed_while_extracting_and_run_again_completes_the_lake() {
+    // `specs/crm.toml` as the shards example runs it (merges, an append, replaces), into a lake
+    // through the `crm` program: shard 1 is killed (SIGKILL) while it extracts, then run again.
+    let Some(program) = crm_program() else {
+        eprintln!("skipped: target/<profile>/examples/crm is not built (`cargo test --workspace` builds it)");
+        return;
+    };
+    let api = MockApi::start(MockConfig {
+        records: RECORDS,
+        latency: std::time::Duration::from_millis(20),
+        ..MockConfig::default()
+    })
+    .await;
+    let source = || {
+        crm_spec::crm::Source::new(crm_spec::crm::Secrets {
+            api_key: Secret::new("test-key"),
+        })
+        .with_base_url(api.base_url())
+        .with_options(fast_options())
+    };
+    let run = |dest: &Destination, shard: Option<Shard>| {
+        let dest = dest.clone();
+        let source = source();
+        async move {
+            Pipeline::new(dest)
+                .with_options(PipelineOptions {
+                    progress: false,
+                    shard,
+                    ..PipelineOptions::default()
+                })
+                .run(&source)
+                .await
+        }
+    };
+    let names: Vec<&'static str> = crm_spec::crm::Source::resources()
+        .iter()
+        .map(|h| h.def.table_name)
+        .collect();
+    let ones = lakes("dshards_kill_one").await;
+    let fours = lakes("dshards_kill_four").await;
+    for (one, four) in ones.iter().zip(&fours) {
+        run(one, None).await.expect("unsharded run");
+        for i in [0, 2, 3] {
+            run(four, Some(Shard::new(i, 4).unwrap()))
+                .await
+                .unwrap_or_else(|e| panic!("shard {i}/4: {e}"));
+        }
+        api.clear_log();
+        let url = match four {
+            Destination::Delta(l) => l.to_string(),
+            other => panic!("not a lake: {other:?}"),
+        };
+        let spawn = || {
+            std::process::Command::new(&program)
+                .args(["--base-url", &api.base_url()])
+                .args(["--destination", &url])
+                .args(["--shard", "1/4"])
+                .env("API_KEY", "test-key")
+                .env_remove("RUST_LOG")
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        let mut child = spawn();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while api
+            .request_log()
+            .iter()
+            .filter(|r| r.path == "/v1/orders")
+            .count()
+            < 3
+            && std::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let (expected, partial) = (
+            tables_named(one, &names).await,
+            tables_named(four, &names).await,
+        );
+        assert_ne!(
+            partial, expected,
+            "{four:?}: the killed shard had loaded its part"
+        );
+        let rerun = spawn();
+        let out = tokio::task::spawn_blocking(move || rerun.wait_with_output())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(tables_named(four, &names).await, expected, "{four:?}");
     }
 }
