@@ -296,13 +296,6 @@ async fn shards_merging_into_one_runs_files_at_once_converge() {
     }
 }
 
-/// The `crm` example program (`target/<profile>/examples/crm`, built by `cargo test`).
-fn crm_program() -> Option<std::path::PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let path = exe.parent()?.parent()?.join("examples").join("crm");
-    path.exists().then_some(path)
-}
-
 mod crm_spec {
     restsource::include_source!("specs/crm.toml");
 }
@@ -311,7 +304,7 @@ mod crm_spec {
 async fn a_shard_process_killed_while_extracting_and_run_again_completes_the_lake() {
     // `specs/crm.toml` as the shards example runs it (merges, an append, replaces), into a lake
     // through the `crm` program: shard 1 is killed (SIGKILL) while it extracts, then run again.
-    let Some(program) = crm_program() else {
+    let Some(program) = example("crm") else {
         eprintln!("skipped: target/<profile>/examples/crm is not built (`cargo test --workspace` builds it)");
         return;
     };
@@ -394,16 +387,7 @@ async fn a_shard_process_killed_while_extracting_and_run_again_completes_the_lak
             partial, expected,
             "{four:?}: the killed shard had loaded its part"
         );
-        let rerun = spawn();
-        let out = tokio::task::spawn_blocking(move || rerun.wait_with_output())
-            .await
-            .unwrap()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        wait_success(spawn()).await;
         assert_eq!(tables_named(four, &names).await, expected, "{four:?}");
     }
 }

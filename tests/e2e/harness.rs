@@ -215,3 +215,26 @@ pub fn assert_tables(
         assert_rows_eq(def.table_name, &table_rows(db, def), &expected);
     }
 }
+
+/// `target/<profile>/examples/<name>`, which `cargo test` builds beside the test binaries;
+/// `None` when it is not built.
+pub fn example(name: &str) -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    // target/<profile>/deps/e2e-<hash> -> target/<profile>/examples/<name>
+    let path = exe.parent()?.parent()?.join("examples").join(name);
+    path.exists().then_some(path)
+}
+
+/// Waits for a program off the runtime's thread (so a mock API on this runtime answers it)
+/// and asserts that it succeeded, showing its stderr when not.
+pub async fn wait_success(child: std::process::Child) {
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -1,20 +1,11 @@
 //! A `source_main!` program as a scheduler runs it: output piped, not a terminal. The report
 //! goes to stdout; progress lines go to stderr through `tracing`, and `RUST_LOG` filters them.
 
-use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use restsource_mock::{MockApi, MockConfig};
 
-use crate::harness::scratch_db;
-
-/// The `inventory` example, which `cargo test` builds beside the test binaries.
-fn example(name: &str) -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    // target/<profile>/deps/e2e-<hash> -> target/<profile>/examples/<name>
-    let path = exe.parent()?.parent()?.join("examples").join(name);
-    path.exists().then_some(path)
-}
+use crate::harness::{example, scratch_db};
 
 /// Runs the program off the runtime's thread, so the mock API (on this test's runtime) answers.
 async fn run_inventory(

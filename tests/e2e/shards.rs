@@ -231,13 +231,6 @@ async fn a_shard_that_ran_alone_first_then_with_the_others_still_converges() {
     }
 }
 
-/// `target/<profile>/examples/<name>`, which `cargo test` builds beside the test binaries.
-fn example(name: &str) -> Option<std::path::PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let path = exe.parent()?.parent()?.join("examples").join(name);
-    path.exists().then_some(path)
-}
-
 #[tokio::test]
 async fn the_local_script_runs_four_shard_processes_that_load_the_tables_of_one_run() {
     let Some(program) = example("crm") else {
@@ -457,16 +450,7 @@ mod postgres {
         child.kill().unwrap();
         child.wait().unwrap();
         let partial = dump(&conn, &four_schema).await;
-        let rerun = run(&destination);
-        let out = tokio::task::spawn_blocking(move || rerun.wait_with_output())
-            .await
-            .unwrap()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        wait_success(run(&destination)).await;
         let (expected, got) = (
             dump(&conn, &one_schema).await,
             dump(&conn, &four_schema).await,
