@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use restsource::runtime::load::delta::{read_bookkeeping, read_table, stop_after_commit};
 use restsource::runtime::load::Destination;
-use restsource::runtime::pipeline::{LoadReport, Pipeline, PipelineError, PipelineOptions};
+use restsource::runtime::pipeline::{LoadReport, PipelineError};
 use restsource::runtime::secret::Secret;
 use restsource::runtime::Shard;
 use restsource_mock::{MockApi, MockConfig, MutationSpec};
@@ -35,14 +35,7 @@ async fn load(
     dest: &Destination,
     shard: Option<Shard>,
 ) -> Result<LoadReport, PipelineError> {
-    Pipeline::new(dest.clone())
-        .with_options(PipelineOptions {
-            progress: false,
-            shard,
-            ..PipelineOptions::default()
-        })
-        .run(&source(api))
-        .await
+    shard_pipeline(dest.clone(), shard).run(&source(api)).await
 }
 
 /// Shards 0..4 at once: each one's outcome.
@@ -324,16 +317,7 @@ async fn a_shard_process_killed_while_extracting_and_run_again_completes_the_lak
     let run = |dest: &Destination, shard: Option<Shard>| {
         let dest = dest.clone();
         let source = source();
-        async move {
-            Pipeline::new(dest)
-                .with_options(PipelineOptions {
-                    progress: false,
-                    shard,
-                    ..PipelineOptions::default()
-                })
-                .run(&source)
-                .await
-        }
+        async move { shard_pipeline(dest, shard).run(&source).await }
     };
     let names: Vec<&'static str> = crm_spec::crm::Source::resources()
         .iter()

@@ -238,3 +238,12 @@ pub async fn wait_success(child: std::process::Child) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A quiet pipeline into `dest` running `shard` of the source (`None`: all of it).
+pub fn shard_pipeline(dest: Destination, shard: Option<restsource::runtime::Shard>) -> Pipeline {
+    Pipeline::new(dest).with_options(PipelineOptions {
+        progress: false,
+        shard,
+        ..PipelineOptions::default()
+    })
+}

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use restsource::runtime::secret::Secret;
 use restsource::runtime::Shard;
-use restsource::{Destination, LoadReport, Pipeline, PipelineOptions};
+use restsource::{Destination, LoadReport};
 use restsource_mock::{MockApi, MockConfig, MutationSpec};
 
 use crate::harness::*;
@@ -33,12 +33,7 @@ fn source(api: &MockApi) -> crm::Source {
 }
 
 async fn load(api: &MockApi, destination: Destination, shard: Option<Shard>) -> LoadReport {
-    Pipeline::new(destination)
-        .with_options(PipelineOptions {
-            progress: false,
-            shard,
-            ..PipelineOptions::default()
-        })
+    shard_pipeline(destination, shard)
         .run(&source(api))
         .await
         .unwrap_or_else(|e| panic!("shard {shard:?}: {e}"))
