@@ -16,7 +16,10 @@
 //! another writer changed the files it read in the meantime; the commit is then computed
 //! again on the new version (shards merging into one table at once).
 //!
-//! Memory holds the run's keys (not its rows) and one file's batches at a time.
+//! A stored file is read only if it may hold a key of the run: for a one-column integer key,
+//! files whose statistics (min and max of the key, in the Delta log) hold none of the run's
+//! keys are skipped without a read. Memory holds the run's keys (not its rows) and one file's
+//! batches at a time.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -157,6 +160,36 @@ fn deletes_of(batch: &RecordBatch, hard_delete: &Option<(String, bool)>) -> Vec<
     }
 }
 
+/// The run's keys as sorted integers, when the key is one column and every key is one (what
+/// file statistics can rule out).
+fn int_keys(spec: &MergeSpec, keys: &RunKeys) -> Option<Vec<i64>> {
+    if spec.keys.len() != 1 {
+        return None;
+    }
+    let mut out: Vec<i64> = keys
+        .winners
+        .keys()
+        .map(|k| k.parse().ok())
+        .collect::<Option<_>>()?;
+    out.sort_unstable();
+    Some(out)
+}
+
+/// Whether a stored file with statistics `stats` (the Delta log's JSON) may hold one of the
+/// `sorted` keys in `column`; `true` whenever the statistics cannot tell.
+fn may_hold(stats: Option<&str>, column: &str, sorted: &[i64]) -> bool {
+    let Some(stats) = stats.and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok()) else {
+        return true;
+    };
+    let bound = |which: &str| stats.get(which)?.get(column)?.as_i64();
+    let (Some(min), Some(max)) = (bound("minValues"), bound("maxValues")) else {
+        return true;
+    };
+    // The first run key not below the file's minimum, if any, is within its maximum.
+    let i = sorted.partition_point(|k| *k < min);
+    sorted.get(i).is_some_and(|k| *k <= max)
+}
+
 /// Step 1: the winner of every key among the run's files.
 async fn run_keys(
     table: &str,
@@ -271,7 +304,13 @@ pub async fn merge_actions(
         Vec::new()
     };
     let mut taken: HashSet<String> = HashSet::new();
+    let prune = int_keys(spec, &keys);
     for file in stored {
+        if let Some(sorted) = &prune {
+            if !may_hold(file.stats().as_deref(), &spec.keys[0], sorted) {
+                continue;
+            }
+        }
         let path = file.object_store_path();
         let mut hits = false;
         for batch in read_file(name, store.as_ref(), &path, Some(&spec.keys)).await? {
@@ -335,4 +374,48 @@ pub async fn merge_actions(
         );
     }
     Ok(actions)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_statistics_rule_out_only_files_without_a_run_key_in_their_range() {
+        let stats = r#"{"numRecords":3,"minValues":{"id":10,"name":"a"},"maxValues":{"id":20,"name":"z"},"nullCount":{"id":0}}"#;
+        let may = |keys: &[i64]| may_hold(Some(stats), "id", keys);
+        assert!(may(&[10]));
+        assert!(may(&[20]));
+        assert!(may(&[1, 15, 99]));
+        assert!(!may(&[1, 9, 21, 99]));
+        assert!(!may(&[]));
+        // Whatever the statistics cannot tell is read.
+        assert!(may_hold(None, "id", &[1]));
+        assert!(may_hold(Some(stats), "name", &[1]));
+        assert!(may_hold(Some(r#"{"numRecords":3}"#), "id", &[1]));
+        assert!(may_hold(Some("not json"), "id", &[1]));
+    }
+
+    #[test]
+    fn only_one_column_integer_keys_are_pruned() {
+        let spec = |keys: &[&str]| MergeSpec {
+            keys: keys.iter().map(|k| k.to_string()).collect(),
+            hard_delete: None,
+            insert_only: false,
+        };
+        let run = |keys: &[&str]| RunKeys {
+            winners: keys
+                .iter()
+                .enumerate()
+                .map(|(i, k)| (k.to_string(), ((0, i), false)))
+                .collect(),
+            rows: vec![(keys.len(), 0)],
+        };
+        assert_eq!(
+            int_keys(&spec(&["id"]), &run(&["3", "1", "2"])),
+            Some(vec![1, 2, 3])
+        );
+        assert_eq!(int_keys(&spec(&["id"]), &run(&["3", "x"])), None);
+        assert_eq!(int_keys(&spec(&["id", "k"]), &run(&["3"])), None);
+    }
 }
