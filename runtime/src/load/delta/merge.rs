@@ -294,7 +294,7 @@ pub async fn merge_actions(
     let mut actions: Vec<Action> = Vec::new();
 
     // Step 2: stored files holding a key of the run.
-    let stored: Vec<_> = if stored {
+    let files: Vec<_> = if stored {
         table
             .get_active_add_actions_by_partitions(&[])
             .try_collect()
@@ -305,7 +305,7 @@ pub async fn merge_actions(
     };
     let mut taken: HashSet<String> = HashSet::new();
     let prune = int_keys(spec, &keys);
-    for file in stored {
+    for file in files {
         if let Some(sorted) = &prune {
             if !may_hold(file.stats().as_deref(), &spec.keys[0], sorted) {
                 continue;

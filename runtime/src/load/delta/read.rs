@@ -19,7 +19,8 @@ use super::table::{delta_err, open, APP_ID};
 pub struct TableContents {
     /// The table's current version.
     pub version: u64,
-    /// The sequence number of the last restsource run committed to the table.
+    /// The sequence number of the last unsharded restsource run committed to the table (a
+    /// shard's commits carry their own app id, `restsource shard I/N`).
     pub run: Option<i64>,
     /// Every row of the current version.
     pub rows: Vec<serde_json::Map<String, serde_json::Value>>,
