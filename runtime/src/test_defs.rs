@@ -48,7 +48,7 @@ pub(crate) const fn resource(
         selected: true,
         parallelized: false,
         retry: RetryDef::DEFAULT,
-        sql: SqlDefs {
+        sql: crate::sql_defs! {
             sqlite: TableSql::EMPTY,
             postgres: TableSql::EMPTY,
         },

@@ -346,18 +346,6 @@ async fn fifty_concurrent_requests_share_one_token_fetch() {
     assert_eq!(c7.headers.get("authorization").unwrap(), "Bearer tok1");
 }
 
-#[derive(Clone, Default)]
-struct Buf(Arc<Mutex<Vec<u8>>>);
-impl std::io::Write for Buf {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn secrets_never_appear_in_errors_or_logs() {
     const KEYED: ResourceDef = ResourceDef {
@@ -379,14 +367,7 @@ async fn secrets_never_appear_in_errors_or_logs() {
         }),
         ..SOURCE
     };
-    let buf = Buf::default();
-    let b2 = buf.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || b2.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let captured = common_extract::logs::Logs::capture(tracing::Level::TRACE);
     // The server echoes the request (with the key) into an error body.
     let (base, _) = serve(|s, _| status(500, &format!("bad request {}", s.uri))).await;
     let mut secrets = SecretValues::new();
@@ -395,7 +376,7 @@ async fn secrets_never_appear_in_errors_or_logs() {
         .await
         .unwrap_err();
     let text = format!("{err} {err:?}");
-    let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     assert!(logs.contains("retrying request"), "{logs}");
     for secret in ["KEY-abc-123", "plain-token-param"] {
         assert!(!text.contains(secret), "{text}");

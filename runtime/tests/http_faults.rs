@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use common_extract::logs::Logs;
 use common_extract::*;
 use restsource_runtime::def::*;
 use restsource_runtime::extract::{ExtractOptions, Extractor, ResourceHandle};
@@ -237,34 +238,6 @@ async fn a_5xx_among_parallel_pages_costs_one_backoff() {
     );
 }
 
-#[derive(Clone, Default)]
-struct Buf(Arc<Mutex<Vec<u8>>>);
-impl std::io::Write for Buf {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-fn capture(level: tracing::Level) -> (Buf, tracing::subscriber::DefaultGuard) {
-    let buf = Buf::default();
-    let b2 = buf.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(level)
-        .with_writer(move || b2.clone())
-        .with_ansi(false)
-        .without_time()
-        .finish();
-    (buf, tracing::subscriber::set_default(subscriber))
-}
-
-fn text(buf: &Buf) -> String {
-    String::from_utf8(buf.0.lock().unwrap().clone()).unwrap()
-}
-
 /// Every retry is one WARN line with its reason (status or kind of transport error), the
 /// attempt, and the wait; never the key in the query, a header value or the body.
 #[tokio::test(start_paused = true)]
@@ -277,7 +250,7 @@ async fn retries_are_logged_with_reason_and_wait_and_no_secret() {
         }),
         ..SOURCE
     };
-    let (buf, _guard) = capture(tracing::Level::INFO);
+    let logs = Logs::capture(tracing::Level::INFO);
     let (base, _) = timed_server(|uri, before| match before {
         // The body and a header echo the key: neither may reach the log.
         0 => Reply {
@@ -295,7 +268,7 @@ async fn retries_are_logged_with_reason_and_wait_and_no_secret() {
         .await
         .unwrap();
     assert_eq!(ids(&recs), vec![1]);
-    let logs = text(&buf);
+    let logs = logs.text();
     let retries: Vec<&str> = logs
         .lines()
         .filter(|l| l.contains("retrying request"))
@@ -352,14 +325,14 @@ async fn a_transport_error_is_logged_by_its_kind() {
             }
         }
     });
-    let (buf, _guard) = capture(tracing::Level::INFO);
+    let logs = Logs::capture(tracing::Level::INFO);
     let ex = extractor(&PLAIN, &base, SecretValues::new()).with_options(ExtractOptions {
         backoff_scale: 0.0,
         ..ExtractOptions::default()
     });
     let err = collect::<Item>(&ex).await.unwrap_err();
     assert!(err.to_string().contains("after 2 retries"), "{err}");
-    let logs = text(&buf);
+    let logs = logs.text();
     let retries: Vec<&str> = logs
         .lines()
         .filter(|l| l.contains("retrying request"))
@@ -409,7 +382,7 @@ async fn token_fetches_are_logged_without_the_token() {
         }
     })
     .await;
-    let (buf, _guard) = capture(tracing::Level::INFO);
+    let logs = Logs::capture(tracing::Level::INFO);
     let mut secrets = SecretValues::new();
     secrets.insert("client_id", Secret::new("the-client"));
     secrets.insert("client_secret", Secret::new("SUPERSECRET42"));
@@ -418,7 +391,7 @@ async fn token_fetches_are_logged_without_the_token() {
         .unwrap();
     assert_eq!(ids(&recs), vec![1]);
     assert_eq!(fetched.load(Ordering::SeqCst), 2);
-    let logs = text(&buf);
+    let logs = logs.text();
     let lines = |needle: &str| logs.lines().filter(|l| l.contains(needle)).count();
     assert_eq!(lines("fetching an OAuth token"), 2, "{logs}");
     assert_eq!(lines("OAuth token received"), 2, "{logs}");
@@ -441,14 +414,14 @@ async fn rate_limit_waits_are_logged() {
         ..SOURCE
     };
     let (base, timeline) = timed_server(|uri, _| page(uri, 2)).await;
-    let (buf, _guard) = capture(tracing::Level::DEBUG);
+    let logs = Logs::capture(tracing::Level::DEBUG);
     let recs = collect::<Page>(&extractor(&LIMITED, &base, SecretValues::new()))
         .await
         .unwrap();
     assert_eq!(ids(&recs), vec![0, 1]);
     let at: Vec<u128> = timeline.lock().unwrap().iter().map(|x| x.1).collect();
     assert_eq!(at, vec![0, 2000, 4000]);
-    let logs = text(&buf);
+    let logs = logs.text();
     let waits: Vec<&str> = logs
         .lines()
         .filter(|l| l.contains("rate-limit wait"))

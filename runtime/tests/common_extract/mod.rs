@@ -2,6 +2,8 @@
 //! `const` resource definitions.
 #![allow(dead_code)]
 
+pub mod logs;
+
 use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
@@ -189,7 +191,8 @@ pub const RESOURCE: ResourceDef = ResourceDef {
     selected: true,
     parallelized: false,
     retry: FAST_RETRY,
-    sql: SqlDefs {
+    // Only the dialects this build has: the tests also run without the `postgres` feature.
+    sql: restsource_runtime::sql_defs! {
         sqlite: NO_SQL,
         postgres: NO_SQL,
     },
