@@ -64,23 +64,28 @@ def main():
     ap.add_argument("--records", type=int, default=20_000)
     ap.add_argument("--tables", choices=["dlt", "json"], default="dlt")
     ap.add_argument("--no-build", action="store_true")
+    ap.add_argument("--base", help="release dir of another build: its rs_inventory runs too, "
+                                   "alternating, as `base` (a before/after comparison)")
+    ap.add_argument("--no-dlt", action="store_true", help="leave dlt out (with --base)")
     args = ap.parse_args()
+    names = ["restsource"] + (["base"] if args.base else []) + ([] if args.no_dlt else ["dlt"])
     if not args.no_build:
         run.build()
-    py = run.ensure_dlt()
-    if subprocess.run([py, "-c", "import psycopg2"], capture_output=True).returncode != 0:
+    py = run.ensure_dlt() if "dlt" in names else None
+    if py and subprocess.run([py, "-c", "import psycopg2"], capture_output=True).returncode != 0:
         run.sh([os.path.join(run.VENV, "bin", "pip"), "install", "-q", "psycopg2-binary"])
     mock = run.Mock(args.records, 0, "wide")
     results = {}
     try:
         for i in range(args.runs):
-            for name in ["restsource", "dlt"]:
+            for name in names:
                 db = f"rs_bench_{name}"
                 recreate(args.dsn, db)
                 target = with_db(args.dsn, db)
                 mock.admin("POST", "/_admin/reset")
-                if name == "restsource":
-                    cmd = [os.path.join(run.TARGET, "rs_inventory"), "--base-url", mock.url,
+                if name in ("restsource", "base"):
+                    release = args.base if name == "base" else run.TARGET
+                    cmd = [os.path.join(release, "rs_inventory"), "--base-url", mock.url,
                            "--destination", target, "--tables", args.tables] + RESOURCES
                     env = {"API_KEY": "test-key", "NO_COLOR": "1"}
                 else:
@@ -107,7 +112,7 @@ def main():
     print("| contender | wall s | CPU s (client) | peak MiB | rows | rows/s |")
     print("|---|---:|---:|---:|---:|---:|")
     med = {}
-    for name in ["restsource", "dlt"]:
+    for name in names:
         rs = results[name]
         wall = statistics.median(r[0] for r in rs)
         cpu = statistics.median(r[1] for r in rs)
@@ -115,7 +120,8 @@ def main():
         rows = rs[0][3]
         med[name] = rows / wall
         print(f"| {name} | {wall:.2f} | {cpu:.2f} | {rss:.1f} | {rows:,} | {rows / wall:,.0f} |")
-    print(f"\nrestsource / dlt rows/s: {med['restsource'] / med['dlt']:.1f}x")
+    for other in names[1:]:
+        print(f"\nrestsource / {other} rows/s: {med['restsource'] / med[other]:.2f}x")
 
 
 if __name__ == "__main__":

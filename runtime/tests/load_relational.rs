@@ -451,3 +451,74 @@ async fn insert_only_keeps_the_first_record_of_a_key_with_its_child_rows(b: &Bac
         ]
     );
 }
+
+/// The root and child rows of `items_di`, for comparing a destination before and after.
+#[cfg(feature = "postgres")]
+async fn items_di_rows(b: &Backend) -> Vec<Vec<Value>> {
+    b.query(
+        "SELECT r.id, r.name, r.version, c.value FROM items_di r \
+         LEFT JOIN items_di__tags c ON c._dlt_root_id = r._dlt_id ORDER BY r.id, c.value",
+        4,
+    )
+    .await
+}
+
+/// PostgreSQL runs a page's statements while the writer normalizes the next page. A page the
+/// server refuses (a NUL character, which PostgreSQL's text cannot hold; nothing on the client
+/// checks for it) still fails the run, whether more pages follow it or it is the last one, and
+/// the tables keep the last good run's rows. Each failed run is recorded as failed.
+#[cfg(feature = "postgres")]
+#[tokio::test]
+async fn postgres_a_page_the_server_refuses_fails_the_run_and_keeps_nothing_of_it() {
+    let Some(b) = Backend::postgres("server_refuses").await else {
+        return;
+    };
+    let p = pipeline(&b, SystemColumns::DLT);
+    p.load(stream::iter(vec![
+        page(
+            &ITEMS_DI,
+            vec![with(item(1, "a", 1), json!({"tags": ["x"]}))],
+        ),
+        done(&ITEMS_DI, Some(json!({"v": 1}))),
+    ]))
+    .await
+    .unwrap();
+    let before = items_di_rows(&b).await;
+    assert_eq!(before, [vec![json!(1), json!("a"), json!(1), json!("x")]]);
+    for last in [false, true] {
+        let mut events = vec![
+            page(
+                &ITEMS_DI,
+                vec![
+                    with(item(1, "a2", 2), json!({"tags": ["y"]})),
+                    with(item(2, "b", 2), json!({"tags": ["z"]})),
+                ],
+            ),
+            page(
+                &ITEMS_DI,
+                vec![with(item(3, "bad\u{0}name", 2), json!({"tags": ["w"]}))],
+            ),
+        ];
+        if !last {
+            events.push(page(&ITEMS_DI, vec![item(4, "d", 2)]));
+        }
+        events.push(done(&ITEMS_DI, Some(json!({"v": 2}))));
+        let err = p.load(stream::iter(events)).await.unwrap_err();
+        assert!(err.to_string().contains("0x00"), "last page: {last}: {err}");
+        assert_eq!(items_di_rows(&b).await, before, "last page: {last}");
+    }
+    assert_eq!(
+        b.query("SELECT status FROM _rs_loads ORDER BY started_at", 1)
+            .await,
+        [
+            vec![json!("completed")],
+            vec![json!("failed")],
+            vec![json!("failed")]
+        ]
+    );
+    assert_eq!(
+        b.query("SELECT CAST(state AS TEXT) FROM _rs_state", 1)
+            .await,
+        [vec![json!(r#"{"v": 1}"#)]]
+    );
+}

@@ -82,7 +82,7 @@ pub enum LoadError {
     Sqlite(#[from] rusqlite::Error),
     /// PostgreSQL failed.
     #[cfg(feature = "postgres")]
-    #[error("postgres: {0}")]
+    #[error("postgres: {}", postgres_message(.0))]
     Postgres(#[from] tokio_postgres::Error),
     /// A Delta Lake table or the bookkeeping beside it could not be read or written (the
     /// message comes from delta-rs or object_store, which do not echo credentials).
@@ -110,9 +110,40 @@ pub enum LoadError {
         /// Cause.
         source: serde_json::Error,
     },
+    /// A value could not be put in PostgreSQL's binary form for its column (text in a
+    /// decimal column that is not a number, for one). Nothing of the run is committed.
+    #[error("table `{table}`: {message}")]
+    Encode {
+        /// The table.
+        table: String,
+        /// What could not be encoded.
+        message: String,
+    },
     /// The writer thread stopped unexpectedly.
     #[error("the destination writer stopped unexpectedly")]
     WriterGone,
+}
+
+/// What the server said (`tokio_postgres::Error` displays a server's error as only `db
+/// error`), with its detail and hint when it gave them; else the client's error and its cause.
+#[cfg(feature = "postgres")]
+fn postgres_message(e: &tokio_postgres::Error) -> String {
+    let Some(db) = e.as_db_error() else {
+        return match std::error::Error::source(e) {
+            Some(cause) => format!("{e}: {cause}"),
+            None => e.to_string(),
+        };
+    };
+    let mut out = format!("{} ({})", db.message(), db.code().code());
+    if let Some(detail) = db.detail() {
+        out.push_str("; ");
+        out.push_str(detail);
+    }
+    if let Some(hint) = db.hint() {
+        out.push_str("; hint: ");
+        out.push_str(hint);
+    }
+    out
 }
 
 fn holder_suffix(holder: &Option<String>) -> String {

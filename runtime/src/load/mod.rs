@@ -50,6 +50,8 @@ mod postgres_normal;
 #[cfg(feature = "postgres")]
 mod postgres_page;
 #[cfg(feature = "postgres")]
+mod postgres_pipeline;
+#[cfg(feature = "postgres")]
 mod postgres_value;
 pub(crate) mod spool;
 mod spool_cells;

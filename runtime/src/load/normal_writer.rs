@@ -66,6 +66,27 @@ pub(crate) trait NormalSql {
     ) -> Result<Option<Vec<String>>, LoadError> {
         Ok(None)
     }
+    /// Deletes the root rows of `root` whose one-column key `column` (of `data_type`) is one
+    /// of `keys`, and first the rows of each of `children` (a table and its root id column)
+    /// that belong to them (`row_id`: the root's row id column), without reading anything
+    /// back. `Ok(false)`: not offered here; the caller deletes the roots returning their ids.
+    #[allow(clippy::too_many_arguments)]
+    fn delete_roots(
+        &mut self,
+        _root: &str,
+        _column: &str,
+        _data_type: DataType,
+        _keys: &[&Value],
+        _row_id: &str,
+        _children: &[(&str, &str)],
+    ) -> Result<bool, LoadError> {
+        Ok(false)
+    }
+    /// The page's statements are all issued: a destination that queues them may send them
+    /// now, and need not wait for them before the next page.
+    fn end_page(&mut self) -> Result<(), LoadError> {
+        Ok(())
+    }
     /// The schema stored for `resource`, if any.
     fn stored_schema(&mut self, resource: &str) -> Result<Option<String>, LoadError>;
     /// Stores `schema` for `resource` as of load `load_id`.
@@ -360,7 +381,7 @@ impl NormalWriter {
         }
         if self.page.staged.is_empty() {
             self.rows.clear();
-            return Ok(());
+            return sql.end_page();
         }
         let dialect = sql.dialect();
         if !self.normalizer.primary_key.is_empty() {
@@ -399,7 +420,7 @@ impl NormalWriter {
         }
         self.page.clear();
         self.rows.clear();
-        Ok(())
+        sql.end_page()
     }
 
     /// Deletes the stored root row of every key in the page, and every child row of those
@@ -433,9 +454,26 @@ impl NormalWriter {
         let row_id = self.normalizer.system.row_id;
         let keys: Vec<&[Value]> = self.page.keys().collect();
         let mut old: Vec<Value> = Vec::new();
+        let root_id = self.normalizer.system.root_id;
         if let [column] = key_columns[..] {
             let c = &root_table.columns()[column];
             let values: Vec<&Value> = keys.iter().map(|k| &k[0]).collect();
+            let children: Vec<(&str, &str)> = schema
+                .tables()
+                .iter()
+                .filter(|t| t.parent.is_some() && t.column(root_id).is_some())
+                .map(|t| (t.name.as_str(), root_id))
+                .collect();
+            if sql.delete_roots(
+                &root_table.name,
+                &c.name,
+                c.data_type,
+                &values,
+                row_id,
+                &children,
+            )? {
+                return Ok(());
+            }
             let mut rest = keys.as_slice();
             if let Some(ids) = sql.delete_any(
                 &root_table.name,
@@ -492,7 +530,6 @@ impl NormalWriter {
         if old.is_empty() {
             return Ok(());
         }
-        let root_id = self.normalizer.system.root_id;
         for (i, t) in schema.tables().iter().enumerate() {
             if t.parent.is_none() || t.column(root_id).is_none() {
                 continue;

@@ -13,6 +13,7 @@
 //! [`postgres_lock`]: super::postgres_lock
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -24,6 +25,7 @@ use super::normal_writer::NormalWriter;
 use super::postgres_lock::{self as pl, APP_PREFIX};
 use super::postgres_normal::PgSql;
 use super::postgres_page;
+use super::postgres_pipeline::Pipeline;
 use super::postgres_value::{PgRow, PgValue};
 use super::writer::{LoadStatus, Writer};
 use super::{quote_ident, LoadError, STAGING_PREFIX};
@@ -37,7 +39,10 @@ const SYSTEM_TABLES: &str =
 /// Writes into one PostgreSQL database (schema).
 pub(crate) struct PostgresWriter {
     rt: tokio::runtime::Handle,
-    client: Client,
+    client: Arc<Client>,
+    /// Normalized pages' statements, sent while the next page is normalized; settled at the
+    /// start of every other call, so all else runs on an idle connection, in order.
+    pipe: Pipeline,
     in_tx: bool,
     load_id: String,
     /// The schema the tables live in: part of every lock key.
@@ -53,8 +58,6 @@ pub(crate) struct PostgresWriter {
     relational: Option<RelationalOptions>,
     /// Each prepared resource's normalized tables (relational loading only).
     normal: HashMap<&'static str, NormalWriter>,
-    /// Statements of normalized tables, by their text (built at run time).
-    normal_stmts: HashMap<String, Statement>,
 }
 
 impl PostgresWriter {
@@ -79,8 +82,10 @@ impl PostgresWriter {
                 tracing::warn!(error = %e, "postgres connection closed");
             }
         });
+        let client = Arc::new(client);
         let mut w = PostgresWriter {
             rt,
+            pipe: Pipeline::new(client.clone()),
             client,
             in_tx: false,
             load_id: String::new(),
@@ -92,7 +97,6 @@ impl PostgresWriter {
             stmts: HashMap::new(),
             relational,
             normal: HashMap::new(),
-            normal_stmts: HashMap::new(),
         };
         let set_schema = schema
             .map(|schema| {
@@ -134,6 +138,11 @@ impl PostgresWriter {
         Ok(w)
     }
 
+    /// Waits for the normalized pages still in flight (see [`Pipeline`]).
+    fn settle(&mut self) -> Result<(), LoadError> {
+        self.pipe.settle(&self.rt)
+    }
+
     fn batch(&self, sql: &str) -> Result<(), LoadError> {
         Ok(self.rt.block_on(self.client.batch_execute(sql))?)
     }
@@ -158,8 +167,7 @@ impl PostgresWriter {
     fn normal_sql(&mut self) -> PgSql<'_> {
         PgSql {
             rt: &self.rt,
-            client: &self.client,
-            stmts: &mut self.normal_stmts,
+            pipe: &mut self.pipe,
         }
     }
 
@@ -173,8 +181,7 @@ impl PostgresWriter {
         let normal = self.normal.get_mut(def.name)?;
         let mut sql = PgSql {
             rt: &self.rt,
-            client: &self.client,
-            stmts: &mut self.normal_stmts,
+            pipe: &mut self.pipe,
         };
         Some(f(normal, &mut sql, &self.load_id))
     }
@@ -316,8 +323,13 @@ impl PostgresWriter {
         // A run's tables grow inside its transaction, where no ANALYZE has seen them: a
         // generic plan cached while a table was small keeps scanning it whole for every
         // merge's key delete (measured: 8 of a 10 s load of 20,000 records). Plans made for
-        // each execution see the table's current size and use its key index.
-        self.batch("SET plan_cache_mode = force_custom_plan")?;
+        // each execution see the table's current size. Without statistics, though, the
+        // planner guesses that a page's 100 keys match 30% of the table and still scans it
+        // whole (`auto_explain`: a Seq Scan per delete, 1.7 ms at 20,000 rows and growing
+        // with the table, so a load was quadratic in its size). The run's statements are all
+        // by key, or scan a whole table anyway (replace's `DELETE FROM`), so scans are
+        // only the planner's last resort on this connection.
+        self.batch("SET plan_cache_mode = force_custom_plan; SET enable_seqscan = off")?;
         // Taken before the `running` row is visible, so that row always has a live lock
         // behind it until this process dies.
         if !self
@@ -356,6 +368,7 @@ impl PostgresWriter {
 
 impl Writer for PostgresWriter {
     fn read_state(&mut self) -> Result<StartState, LoadError> {
+        self.settle()?;
         let rows = self.rt.block_on(
             self.client
                 .query(r#"SELECT "resource", "state" FROM "_rs_state""#, &[]),
@@ -368,6 +381,7 @@ impl Writer for PostgresWriter {
     }
 
     fn save_state(&mut self, key: &str, state: &serde_json::Value) -> Result<(), LoadError> {
+        self.settle()?;
         self.exec(
             r#"INSERT INTO "_rs_state" ("resource", "state", "load_id") VALUES ($1, $2, $3)
                ON CONFLICT ("resource") DO UPDATE SET "state" = excluded."state", "load_id" = excluded."load_id""#,
@@ -382,6 +396,7 @@ impl Writer for PostgresWriter {
         started_at: DateTime<Utc>,
         defs: &[&'static ResourceDef],
     ) -> Result<StartState, LoadError> {
+        self.settle()?;
         self.load_id = load_id.to_string();
         let state = self.begin_locked(started_at, defs);
         if state.is_err() {
@@ -395,6 +410,7 @@ impl Writer for PostgresWriter {
     }
 
     fn prepare(&mut self, def: &'static ResourceDef) -> Result<(), LoadError> {
+        self.settle()?;
         let plan = Plan::of(def)?;
         // Without defs at `begin` (hand-fed events), the locks come with the first page.
         self.lock_resources(&[def])?;
@@ -441,6 +457,7 @@ impl Writer for PostgresWriter {
     }
 
     fn register(&mut self, def: &'static ResourceDef) -> Result<(), LoadError> {
+        self.settle()?;
         let mode = self.plan(def)?.mode;
         self.registered.push(def);
         let mode_name = mode_name(mode);
@@ -474,6 +491,7 @@ impl Writer for PostgresWriter {
         }) {
             return written.map(|_| ());
         }
+        self.settle()?;
         let plan = self.plan(def)?.clone();
         if postgres_page::write_page(&self.rt, &self.client, def, &plan, batch, &self.load_id, at)?
         {
@@ -537,6 +555,7 @@ impl Writer for PostgresWriter {
         state: Option<&serde_json::Value>,
         rows: u64,
     ) -> Result<(), LoadError> {
+        self.settle()?;
         let mode = self.plan(def)?.mode;
         if let Some(saved) = self.with_normal(def, |normal, sql, load_id| {
             normal.save(sql, def.name, load_id)
@@ -556,6 +575,7 @@ impl Writer for PostgresWriter {
         state: Option<&serde_json::Value>,
         rows: u64,
     ) -> Result<(), LoadError> {
+        self.settle()?;
         if let Some(saved) = self.with_normal(def, |normal, sql, load_id| {
             normal.save(sql, def.name, load_id)
         }) {
@@ -575,6 +595,7 @@ impl Writer for PostgresWriter {
         finished_at: DateTime<Utc>,
         rows: &BTreeMap<String, u64>,
     ) -> Result<(), LoadError> {
+        self.settle()?;
         let rows = serde_json::to_value(rows).unwrap_or_default();
         self.exec(
             r#"UPDATE "_rs_loads" SET "finished_at" = $2, "status" = 'completed', "rows" = $3 WHERE "load_id" = $1"#,
@@ -599,6 +620,9 @@ impl Writer for PostgresWriter {
         finished_at: DateTime<Utc>,
         rows: &BTreeMap<String, u64>,
     ) -> Result<(), LoadError> {
+        // What is in flight ends first (or fails: the transaction is aborted then), so that
+        // no statement of it follows the ROLLBACK outside the transaction.
+        let _ = self.settle();
         if self.in_tx {
             let _ = self.batch("ROLLBACK");
             self.in_tx = false;

@@ -13,21 +13,21 @@ use tokio_postgres::types::{IsNull, ToSql, Type};
 use tokio_postgres::Client;
 
 use super::postgres_normal::pg_value;
+use super::postgres_pipeline::{CopyData, Op};
 use super::{quote_ident, LoadError};
 use crate::def::DataType;
 use crate::normalize::TableSchema;
 
-/// Writes `params` (rows of `table`'s columns in order, `width` values each) with one COPY.
-pub(crate) fn copy_rows(
-    rt: &tokio::runtime::Handle,
-    client: &Client,
+/// The COPY of `params` (rows of `table`'s columns in order, `width` values each), encoded
+/// here so that the op owns everything it sends; `None` when there is nothing to copy.
+pub(crate) fn copy_op(
     table: &TableSchema,
     params: &[(&Value, DataType)],
-) -> Result<(), LoadError> {
+) -> Result<Option<Op>, LoadError> {
     let columns = table.columns();
     let width = columns.len();
     if width == 0 || params.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     let names: Vec<String> = columns.iter().map(|c| quote_ident(&c.name)).collect();
     let statement = format!(
@@ -36,10 +36,18 @@ pub(crate) fn copy_rows(
         names.join(", ")
     );
     let types: Vec<Type> = columns.iter().map(|c| wire_type(c.data_type)).collect();
-    let rows = params
-        .chunks(width)
-        .map(|row| row.iter().map(|(v, t)| Cell(v, *t)).collect::<Vec<_>>());
-    copy_in(rt, client, &statement, &types, rows)
+    let mut data = CopyData::new();
+    for row in params.chunks(width) {
+        let cells = row.iter().map(|(v, t)| Cell(v, *t));
+        data.row(&types, cells).map_err(|e| LoadError::Encode {
+            table: table.name.clone(),
+            message: e.to_string(),
+        })?;
+    }
+    Ok(Some(Op::Copy {
+        statement,
+        data: data.finish(),
+    }))
 }
 
 /// Runs `statement`, a `COPY ... FROM STDIN (FORMAT binary)`, sending `rows` (each its values

@@ -2,38 +2,61 @@
 //! in their column's wire type (timestamps as `timestamptz`, JSON as `jsonb`, decimals as text
 //! the statement casts).
 
-use std::collections::HashMap;
-
 use serde_json::Value;
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{Client, Statement};
+use tokio_postgres::Statement;
 
 use restsource_core::sql::Dialect;
 
 use super::normal_writer::NormalSql;
-use super::postgres_copy::copy_rows;
+use super::postgres_copy::copy_op;
+use super::postgres_pipeline::{KeyArray, Op, Pipeline};
 use super::postgres_value::PgValue;
 use super::quote_ident;
 use super::LoadError;
 use crate::def::DataType;
 use crate::normalize::TableSchema;
 
-/// A PostgreSQL connection inside a run's transaction.
+/// A PostgreSQL connection inside a run's transaction, seen from normalized loading: what
+/// writes and returns nothing is queued on the [`Pipeline`] and sent when the page ends; what
+/// reads waits for everything queued first.
 pub(crate) struct PgSql<'a> {
     pub rt: &'a tokio::runtime::Handle,
-    pub client: &'a Client,
-    /// Prepared statements by their text.
-    pub stmts: &'a mut HashMap<String, Statement>,
+    pub pipe: &'a mut Pipeline,
 }
 
 impl PgSql<'_> {
+    /// Settles the pipeline, then the prepared statement of `sql`.
     fn prepared(&mut self, sql: &str) -> Result<Statement, LoadError> {
-        if let Some(s) = self.stmts.get(sql) {
+        self.pipe.settle(self.rt)?;
+        if let Some(s) = self.pipe.statements().get(sql) {
             return Ok(s.clone());
         }
-        let s = self.rt.block_on(self.client.prepare(sql))?;
-        self.stmts.insert(sql.to_string(), s.clone());
+        let s = self.rt.block_on(self.pipe.client().prepare(sql))?;
+        self.pipe.statements().insert(sql.to_string(), s.clone());
         Ok(s)
+    }
+}
+
+/// `keys` as one array of `data_type`; `None` for another type, or a key not of it.
+fn key_array(data_type: DataType, keys: &[&Value]) -> Option<KeyArray> {
+    match data_type {
+        DataType::Bigint => keys
+            .iter()
+            .map(|k| k.as_i64())
+            .collect::<Option<Vec<_>>>()
+            .map(KeyArray::I64),
+        DataType::Text => keys
+            .iter()
+            .map(|k| k.as_str().map(str::to_string))
+            .collect::<Option<Vec<_>>>()
+            .map(KeyArray::Text),
+        DataType::Bool => keys
+            .iter()
+            .map(|k| k.as_bool())
+            .collect::<Option<Vec<_>>>()
+            .map(KeyArray::Bool),
+        _ => None,
     }
 }
 
@@ -43,7 +66,8 @@ impl NormalSql for PgSql<'_> {
     }
 
     fn batch(&mut self, sql: &str) -> Result<(), LoadError> {
-        Ok(self.rt.block_on(self.client.batch_execute(sql))?)
+        self.pipe.push(Op::Batch(sql.to_string()));
+        Ok(())
     }
 
     fn query_text(
@@ -54,17 +78,17 @@ impl NormalSql for PgSql<'_> {
         let stmt = self.prepared(sql)?;
         let values: Vec<PgValue> = params.iter().map(|(v, t)| pg_value(v, *t)).collect();
         let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as _).collect();
-        let rows = self.rt.block_on(self.client.query(&stmt, &refs))?;
+        let rows = self.rt.block_on(self.pipe.client().query(&stmt, &refs))?;
         rows.iter()
             .map(|r| Ok(r.try_get::<_, String>(0)?))
             .collect()
     }
 
     fn execute(&mut self, sql: &str, params: &[(&Value, DataType)]) -> Result<(), LoadError> {
-        let stmt = self.prepared(sql)?;
-        let values: Vec<PgValue> = params.iter().map(|(v, t)| pg_value(v, *t)).collect();
-        let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as _).collect();
-        self.rt.block_on(self.client.execute(&stmt, &refs))?;
+        self.pipe.push(Op::Execute {
+            sql: sql.to_string(),
+            params: params.iter().map(|(v, t)| pg_value(v, *t)).collect(),
+        });
         Ok(())
     }
 
@@ -77,7 +101,9 @@ impl NormalSql for PgSql<'_> {
         table: &TableSchema,
         params: &[(&Value, DataType)],
     ) -> Result<bool, LoadError> {
-        copy_rows(self.rt, self.client, table, params)?;
+        if let Some(op) = copy_op(table, params)? {
+            self.pipe.push(op);
+        }
         Ok(true)
     }
 
@@ -90,37 +116,27 @@ impl NormalSql for PgSql<'_> {
         returning: Option<&str>,
     ) -> Result<Option<Vec<String>>, LoadError> {
         // One array parameter: one statement and one plan per page, whatever its key count.
-        let array: Box<dyn ToSql + Sync + '_> = match data_type {
-            DataType::Bigint => match keys.iter().map(|k| k.as_i64()).collect::<Option<Vec<_>>>() {
-                Some(v) => Box::new(v),
-                None => return Ok(None),
-            },
-            DataType::Text => match keys.iter().map(|k| k.as_str()).collect::<Option<Vec<_>>>() {
-                Some(v) => Box::new(v),
-                None => return Ok(None),
-            },
-            DataType::Bool => match keys.iter().map(|k| k.as_bool()).collect::<Option<Vec<_>>>() {
-                Some(v) => Box::new(v),
-                None => return Ok(None),
-            },
-            _ => return Ok(None),
+        let Some(array) = key_array(data_type, keys) else {
+            return Ok(None);
         };
         let mut text = format!(
             "DELETE FROM {} WHERE {} = ANY($1)",
             quote_ident(table),
             quote_ident(column)
         );
-        if let Some(r) = returning {
-            text.push_str(" RETURNING ");
-            text.push_str(&quote_ident(r));
-        }
-        let stmt = self.prepared(&text)?;
-        let params: [&(dyn ToSql + Sync); 1] = [array.as_ref()];
-        if returning.is_none() {
-            self.rt.block_on(self.client.execute(&stmt, &params))?;
+        let Some(r) = returning else {
+            self.pipe.push(Op::Keys {
+                sql: text,
+                keys: array,
+            });
             return Ok(Some(Vec::new()));
-        }
-        let rows = self.rt.block_on(self.client.query(&stmt, &params))?;
+        };
+        text.push_str(" RETURNING ");
+        text.push_str(&quote_ident(r));
+        let stmt = self.prepared(&text)?;
+        let rows = self
+            .rt
+            .block_on(self.pipe.client().query(&stmt, &[array.as_param()]))?;
         let ids = rows
             .iter()
             .map(|r| r.try_get::<_, String>(0))
@@ -128,8 +144,45 @@ impl NormalSql for PgSql<'_> {
         Ok(Some(ids))
     }
 
+    fn delete_roots(
+        &mut self,
+        root: &str,
+        column: &str,
+        data_type: DataType,
+        keys: &[&Value],
+        row_id: &str,
+        children: &[(&str, &str)],
+    ) -> Result<bool, LoadError> {
+        let Some(array) = key_array(data_type, keys) else {
+            return Ok(false);
+        };
+        let (root, column) = (quote_ident(root), quote_ident(column));
+        // The children first: they are found through the root rows still there.
+        for (table, root_column) in children {
+            self.pipe.push(Op::Keys {
+                sql: format!(
+                    "DELETE FROM {} WHERE {} IN (SELECT {} FROM {root} WHERE {column} = ANY($1))",
+                    quote_ident(table),
+                    quote_ident(root_column),
+                    quote_ident(row_id),
+                ),
+                keys: array.clone(),
+            });
+        }
+        self.pipe.push(Op::Keys {
+            sql: format!("DELETE FROM {root} WHERE {column} = ANY($1)"),
+            keys: array,
+        });
+        Ok(true)
+    }
+
+    fn end_page(&mut self) -> Result<(), LoadError> {
+        self.pipe.send(self.rt)
+    }
+
     fn stored_schema(&mut self, resource: &str) -> Result<Option<String>, LoadError> {
-        let rows = self.rt.block_on(self.client.query(
+        self.pipe.settle(self.rt)?;
+        let rows = self.rt.block_on(self.pipe.client().query(
             r#"SELECT "schema"::text FROM "_rs_schema" WHERE "resource" = $1"#,
             &[&resource],
         ))?;
@@ -145,7 +198,8 @@ impl NormalSql for PgSql<'_> {
         schema: &str,
         load_id: &str,
     ) -> Result<(), LoadError> {
-        self.rt.block_on(self.client.execute(
+        self.pipe.settle(self.rt)?;
+        self.rt.block_on(self.pipe.client().execute(
             r#"INSERT INTO "_rs_schema" ("resource", "schema", "load_id") VALUES ($1, $2::text::jsonb, $3)
                ON CONFLICT ("resource") DO UPDATE SET "schema" = EXCLUDED."schema", "load_id" = EXCLUDED."load_id""#,
             &[&resource, &schema, &load_id],
