@@ -298,3 +298,37 @@ fn a_destination_without_a_path_is_refused() {
     }
     assert!(Destination::from_url("sqlite:x.db").is_ok());
 }
+
+/// PostgreSQL sends a page's rows while the next page is decoded. A page the server refuses
+/// (a NUL character, which its text cannot hold; nothing on the client checks for it) still
+/// fails the run, whether pages follow it or not, through a COPY (append) and through the
+/// array statement (merge) alike, and the destination stays as the good run left it.
+#[cfg(feature = "postgres")]
+#[tokio::test]
+async fn postgres_a_page_the_server_refuses_changes_nothing() {
+    let Some(b) = Backend::postgres("server_refuses_json").await else {
+        return;
+    };
+    let p = pipeline(b.destination());
+    p.load(stream::iter(good(1))).await.unwrap();
+    let before = dump(&b).await;
+    for def in [&ITEMS, &ITEMS_DI] {
+        for last in [false, true] {
+            let mut events = vec![
+                page(def, rows(0..10, 2)),
+                page(def, vec![item(50, "bad\u{0}name", 2)]),
+            ];
+            if !last {
+                events.push(page(def, rows(10..20, 2)));
+            }
+            events.push(done(def, Some(json!({"version": "bad"}))));
+            let err = p.load(stream::iter(events)).await.unwrap_err();
+            assert!(
+                err.to_string().contains("0x00"),
+                "{} {last}: {err}",
+                def.name
+            );
+            assert_eq!(dump(&b).await, before, "{} {last}", def.name);
+        }
+    }
+}

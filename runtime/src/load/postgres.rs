@@ -491,12 +491,11 @@ impl Writer for PostgresWriter {
         }) {
             return written.map(|_| ());
         }
-        self.settle()?;
         let plan = self.plan(def)?.clone();
-        if postgres_page::write_page(&self.rt, &self.client, def, &plan, batch, &self.load_id, at)?
-        {
-            return Ok(());
+        if postgres_page::write_page(&mut self.pipe, def, &plan, batch, &self.load_id, at)? {
+            return self.pipe.send(&self.rt);
         }
+        self.settle()?;
         let sql = &def.sql.postgres;
         let main = self.stmt(match plan.mode {
             Mode::Append => sql.insert,

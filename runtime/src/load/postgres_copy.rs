@@ -6,11 +6,8 @@
 use std::error::Error;
 
 use bytes::{BufMut, BytesMut};
-use futures::pin_mut;
 use serde_json::Value;
-use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::{IsNull, ToSql, Type};
-use tokio_postgres::Client;
 
 use super::postgres_normal::pg_value;
 use super::postgres_pipeline::{CopyData, Op};
@@ -48,29 +45,6 @@ pub(crate) fn copy_op(
         statement,
         data: data.finish(),
     }))
-}
-
-/// Runs `statement`, a `COPY ... FROM STDIN (FORMAT binary)`, sending `rows` (each its values
-/// in the statement's column order, of the wire `types`).
-pub(crate) fn copy_in<C: ToSql + Sync>(
-    rt: &tokio::runtime::Handle,
-    client: &Client,
-    statement: &str,
-    types: &[Type],
-    rows: impl IntoIterator<Item = Vec<C>>,
-) -> Result<(), LoadError> {
-    rt.block_on(async {
-        let sink = client.copy_in(statement).await?;
-        let writer = BinaryCopyInWriter::new(sink, types);
-        pin_mut!(writer);
-        for row in rows {
-            let refs: Vec<&(dyn ToSql + Sync)> = row.iter().map(|c| c as _).collect();
-            writer.as_mut().write(&refs).await?;
-        }
-        writer.finish().await?;
-        Ok::<_, tokio_postgres::Error>(())
-    })?;
-    Ok(())
 }
 
 /// The type a column of `data_type` has in the tables restsource creates (core's

@@ -14,10 +14,10 @@ use std::error::Error;
 use bytes::BytesMut;
 use chrono::{DateTime, Utc};
 use tokio_postgres::types::{IsNull, ToSql, Type};
-use tokio_postgres::Client;
 
 use super::mode::{is_hard_delete, Mode, Plan};
-use super::postgres_copy::{copy_in, numeric, wire_type};
+use super::postgres_copy::{numeric, wire_type};
+use super::postgres_pipeline::{CopyData, Op, Pipeline};
 use super::postgres_value::{PgRow, PgValue};
 use super::{quote_ident, LoadError, STAGING_PREFIX};
 use crate::def::{DataType, ResourceDef};
@@ -34,11 +34,10 @@ enum Target {
     Merge,
 }
 
-/// Writes `batch` in one go when `plan` allows; `Ok(false)`: it does not, write it record by
-/// record.
+/// Queues `batch` on `pipe` as one op when `plan` allows; `Ok(false)`: it does not, write it
+/// record by record (nothing was queued).
 pub(crate) fn write_page(
-    rt: &tokio::runtime::Handle,
-    client: &Client,
+    pipe: &mut Pipeline,
     def: &ResourceDef,
     plan: &Plan,
     batch: &dyn RowBatch,
@@ -90,24 +89,34 @@ pub(crate) fn write_page(
         rows.push(row.vals);
     }
     let table = quote_ident(def.table_name);
-    match target {
-        Target::Table => copy(rt, client, &table, &names, &types, &rows)?,
+    let op = match target {
+        Target::Table => copy(def, &table, &names, &types, &rows)?,
         Target::Staging => {
             let staging = quote_ident(&format!("{STAGING_PREFIX}{}", def.table_name));
-            copy(rt, client, &staging, &names, &types, &rows)?
+            copy(def, &staging, &names, &types, &rows)?
         }
         Target::Merge => {
             let mut all_types = types.clone();
             all_types.push(DataType::Bool);
-            // The page's values column by column, each column one array parameter.
-            let columns: Vec<Vec<Cell<'_>>> = (0..all_types.len())
-                .map(|j| rows.iter().map(|row| Cell(&row[j], all_types[j])).collect())
-                .collect();
-            let params: Vec<&(dyn ToSql + Sync)> = columns.iter().map(|c| c as _).collect();
             let statement = merge_statement(def, &table, &names, &all_types);
-            rt.block_on(client.execute(statement.as_str(), &params))?;
+            // The page's values column by column, each column one array parameter; the
+            // values move out of the rows.
+            let mut columns: Vec<Vec<Cell>> = all_types
+                .iter()
+                .map(|_| Vec::with_capacity(rows.len()))
+                .collect();
+            for row in rows {
+                for ((column, value), t) in columns.iter_mut().zip(row).zip(&all_types) {
+                    column.push(Cell(value, *t));
+                }
+            }
+            Op::Arrays {
+                sql: statement,
+                columns,
+            }
         }
-    }
+    };
+    pipe.push(op);
     Ok(true)
 }
 
@@ -175,33 +184,37 @@ fn array_member(data_type: DataType) -> &'static str {
 
 /// One COPY of `rows` into `table`'s `names` columns.
 fn copy(
-    rt: &tokio::runtime::Handle,
-    client: &Client,
+    def: &ResourceDef,
     table: &str,
     names: &[String],
     types: &[DataType],
     rows: &[Vec<PgValue>],
-) -> Result<(), LoadError> {
+) -> Result<Op, LoadError> {
     let statement = format!(
         "COPY {table} ({}) FROM STDIN (FORMAT binary)",
         names.join(", ")
     );
     let wire: Vec<Type> = types.iter().map(|t| wire_type(*t)).collect();
-    let cells = rows.iter().map(|row| {
-        row.iter()
-            .zip(types)
-            .map(|(v, t)| Cell(v, *t))
-            .collect::<Vec<_>>()
-    });
-    copy_in(rt, client, &statement, &wire, cells)
+    let mut data = CopyData::new();
+    for row in rows {
+        let cells = row.iter().zip(types).map(|(v, t)| CellRef(v, *t));
+        data.row(&wire, cells).map_err(|e| LoadError::Encode {
+            table: def.table_name.to_string(),
+            message: e.to_string(),
+        })?;
+    }
+    Ok(Op::Copy {
+        statement,
+        data: data.finish(),
+    })
 }
 
 /// A row value in its column's binary form: decimals, which the statements take as text to
 /// cast, in `numeric`'s own.
 #[derive(Debug)]
-struct Cell<'a>(&'a PgValue, DataType);
+struct CellRef<'a>(&'a PgValue, DataType);
 
-impl ToSql for Cell<'_> {
+impl ToSql for CellRef<'_> {
     fn to_sql(
         &self,
         ty: &Type,
@@ -211,6 +224,26 @@ impl ToSql for Cell<'_> {
             (DataType::Decimal, PgValue::Text(s)) => numeric(s, out),
             (_, v) => v.to_sql(ty, out),
         }
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    tokio_postgres::types::to_sql_checked!();
+}
+
+/// [`CellRef`] owning its value: an element of an array parameter that a queued op sends.
+#[derive(Debug)]
+pub(crate) struct Cell(PgValue, DataType);
+
+impl ToSql for Cell {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, Box<dyn Error + Sync + Send>> {
+        CellRef(&self.0, self.1).to_sql(ty, out)
     }
 
     fn accepts(_: &Type) -> bool {

@@ -23,6 +23,7 @@ use tokio::task::JoinHandle;
 use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{Client, Statement};
 
+use super::postgres_page::Cell;
 use super::postgres_value::PgValue;
 use super::LoadError;
 
@@ -43,6 +44,13 @@ pub(crate) enum Op {
         sql: String,
         /// The keys.
         keys: KeyArray,
+    },
+    /// A prepared statement whose parameters are arrays, one per column of a page.
+    Arrays {
+        /// The statement's text.
+        sql: String,
+        /// The arrays, in parameter order.
+        columns: Vec<Vec<Cell>>,
     },
     /// `COPY ... FROM STDIN (FORMAT binary)` and its data, encoded by [`CopyData`].
     Copy {
@@ -195,6 +203,11 @@ async fn run_op(
         Op::Keys { sql, keys } => {
             let stmt = prepared(client, stmts, sql).await?;
             client.execute(&stmt, &[keys.as_param()]).await.map(drop)
+        }
+        Op::Arrays { sql, columns } => {
+            let stmt = prepared(client, stmts, sql).await?;
+            let refs: Vec<&(dyn ToSql + Sync)> = columns.iter().map(|c| c as _).collect();
+            client.execute(&stmt, &refs).await.map(drop)
         }
         Op::Copy { statement, data } => {
             let sink = client.copy_in::<_, Bytes>(&statement).await?;
