@@ -320,16 +320,16 @@ impl PostgresWriter {
     ) -> Result<StartState, LoadError> {
         let app = format!("{APP_PREFIX}{}", self.load_id);
         self.exec("SELECT set_config('application_name', $1, false)", &[&app])?;
-        // A run's tables grow inside its transaction, where no ANALYZE has seen them: a
-        // generic plan cached while a table was small keeps scanning it whole for every
-        // merge's key delete (measured: 8 of a 10 s load of 20,000 records). Plans made for
-        // each execution see the table's current size. Without statistics, though, the
-        // planner guesses that a page's 100 keys match 30% of the table and still scans it
-        // whole (`auto_explain`: a Seq Scan per delete, 1.7 ms at 20,000 rows and growing
-        // with the table, so a load was quadratic in its size). The run's statements are all
-        // by key, or scan a whole table anyway (replace's `DELETE FROM`), so scans are
-        // only the planner's last resort on this connection.
-        self.batch("SET plan_cache_mode = force_custom_plan; SET enable_seqscan = off")?;
+        // A run's tables grow inside its transaction, where no ANALYZE has seen them. Without
+        // statistics the planner guesses that a page's 100 keys match 30% of a table and
+        // scans it whole for every merge's key delete (`auto_explain`: a Seq Scan per delete,
+        // 1.7 ms at 20,000 rows and growing with the table, so a load was quadratic in its
+        // size; and a generic plan cached while the table was small did the same). The
+        // run's statements are all by key, or scan a whole table anyway (replace's `DELETE
+        // FROM`), so on this connection a scan is the planner's last resort. Plans are then
+        // cached as PostgreSQL chooses: planning a page's merge statement each time cost
+        // more server time than running it.
+        self.batch("SET enable_seqscan = off")?;
         // Taken before the `running` row is visible, so that row always has a live lock
         // behind it until this process dies.
         if !self
