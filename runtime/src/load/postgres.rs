@@ -1,6 +1,7 @@
 //! PostgreSQL destination (feature `postgres`). Runs on the writer thread and drives the async
-//! client with the pipeline's runtime handle; a page's statements are sent pipelined (one
-//! round trip per page, executed in order by the server).
+//! client with the pipeline's runtime handle. A page's statements run as one task while the
+//! writer prepares the next page ([`postgres_pipeline`]); everything else waits for that task
+//! first, so the connection's statements stay in order.
 //!
 //! A run is: the system tables created under a transaction-scoped advisory lock; a liveness
 //! lock on its load id and its `running` row, each committed on its own so other runs see
@@ -11,6 +12,7 @@
 //! finds its liveness lock free and marks it `aborted`.
 //!
 //! [`postgres_lock`]: super::postgres_lock
+//! [`postgres_pipeline`]: super::postgres_pipeline
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -40,7 +42,7 @@ const SYSTEM_TABLES: &str =
 pub(crate) struct PostgresWriter {
     rt: tokio::runtime::Handle,
     client: Arc<Client>,
-    /// Normalized pages' statements, sent while the next page is normalized; settled at the
+    /// The last page's statements, running while the next page is prepared; settled at the
     /// start of every other call, so all else runs on an idle connection, in order.
     pipe: Pipeline,
     in_tx: bool,
@@ -138,7 +140,7 @@ impl PostgresWriter {
         Ok(w)
     }
 
-    /// Waits for the normalized pages still in flight (see [`Pipeline`]).
+    /// Waits for the page still in flight (see [`Pipeline`]).
     fn settle(&mut self) -> Result<(), LoadError> {
         self.pipe.settle(&self.rt)
     }

@@ -1,11 +1,11 @@
-//! A page of normalized rows is sent to PostgreSQL while the writer normalizes the next one.
+//! A page is sent to PostgreSQL while the writer prepares the next one.
 //!
 //! Waiting for the server, one statement at a time, was about 45% of a relational load's wall
 //! time (`bench/README.md`): the client's CPU and the server's never overlapped. Now a page's
-//! statements (its DDL, deletes and COPYs) are collected as owned [`Op`]s while the page is
-//! flushed, and sent in one task when the flush ends; the writer goes on with the next page and
-//! waits for that task only when it sends the next one, or before anything else touches the
-//! connection ([`Pipeline::settle`]).
+//! statements (a normalized page's DDL, deletes and COPYs; a `json` table page's COPY or array
+//! merge) are collected as owned [`Op`]s, and sent in one task when the page ends; the writer
+//! goes on with the next page and waits for that task only when it sends the next one, or
+//! before anything else touches the connection ([`Pipeline::settle`]).
 //!
 //! Nothing about the run's atomicity changes: every op runs in the run's one transaction, in the
 //! order it was queued (one task at a time, each awaiting its ops in turn). An op that fails

@@ -15,13 +15,17 @@ use std::sync::{Arc, Mutex, Once};
 use tracing::{Level, Metadata};
 use tracing_subscriber::fmt::MakeWriter;
 
+/// Where a thread's events go: the captured lines so far.
+type Sink = Arc<Mutex<Vec<u8>>>;
+
 thread_local! {
-    static SINK: RefCell<Option<(Level, Arc<Mutex<Vec<u8>>>)>> = const { RefCell::new(None) };
+    /// This thread's capture and its level, while a [`Logs`] lives.
+    static SINK: RefCell<Option<(Level, Sink)>> = const { RefCell::new(None) };
 }
 
 /// The lines logged on this thread, at `level` or more severe, while it lives.
 pub struct Logs {
-    buf: Arc<Mutex<Vec<u8>>>,
+    buf: Sink,
 }
 
 impl Logs {
@@ -60,7 +64,7 @@ impl Drop for Logs {
 struct ThreadSink;
 
 /// Appends one formatted event to a capture, or drops it.
-struct SinkWriter(Option<Arc<Mutex<Vec<u8>>>>);
+struct SinkWriter(Option<Sink>);
 
 impl Write for SinkWriter {
     fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
