@@ -10,7 +10,7 @@
 mod common_load;
 
 use common_load::*;
-use futures::stream;
+use futures::{stream, StreamExt};
 use restsource_runtime::load::delta::{
     read_bookkeeping, read_table, stop_after_commit, DeltaLocation,
 };
@@ -475,4 +475,57 @@ async fn delta_run_stopped_between_table_commits_is_finished_by_the_next_run() {
 fn delta_destination_debug_shows_no_credentials() {
     let dest = Destination::from_url("delta+s3://bucket/prefix").unwrap();
     assert_eq!(format!("{dest:?}"), "Delta(delta+s3://bucket/prefix)");
+}
+
+/// Two unsharded runs at once into one lake: the second waits for the first (on S3 for its
+/// lease, on a local directory for its lock), then fails naming it, with nothing of it
+/// written; run again after the first, it appends its rows once. The lake ends as two runs
+/// one after the other leave it, and holds no lease.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_run_at_once_waits_for_the_first_and_fails_naming_it() {
+    for dest in destinations("delta_two_runs").await {
+        let s3 = matches!(location(&dest), DeltaLocation::S3 { .. });
+        let (go, wait) = tokio::sync::oneshot::channel::<()>();
+        let first = pipeline(&dest);
+        let events = stream::iter(vec![page(&ITEMS, vec![item(1, "a", 1)])]).chain(stream::once(
+            async move {
+                let _ = wait.await;
+                done(&ITEMS, Some(json!(1)))
+            },
+        ));
+        let running = tokio::spawn(async move { first.load(events).await });
+        // The first run is loading once its lease (or lock) is taken: give it time to begin.
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        let second = Pipeline::new(dest.clone()).with_options(PipelineOptions {
+            progress: false,
+            lock_timeout: std::time::Duration::from_millis(300),
+            ..PipelineOptions::default()
+        });
+        let again = || {
+            stream::iter(vec![
+                page(&ITEMS, vec![item(2, "b", 2)]),
+                done(&ITEMS, Some(json!(2))),
+            ])
+        };
+        let err = second.load(again()).await.unwrap_err().to_string();
+        assert!(
+            err.contains("is being loaded by another run"),
+            "{dest:?}: {err}"
+        );
+        let _ = go.send(());
+        let report = running.await.unwrap().unwrap();
+        if s3 {
+            assert!(err.contains(&report.load_id), "{err}");
+        }
+        assert_eq!(rows(&dest, "items").await, vec![row(1, "a", 1)], "{dest:?}");
+        second.load(again()).await.unwrap();
+        assert_eq!(
+            rows(&dest, "items").await,
+            vec![row(1, "a", 1), row(2, "b", 2)],
+            "{dest:?}"
+        );
+        let (manifest, _) = read_bookkeeping(location(&dest)).await.unwrap();
+        assert_eq!(manifest.state.get("items"), Some(&json!(2)));
+        assert!(manifest.leases.is_empty(), "{:?}", manifest.leases);
+    }
 }

@@ -39,6 +39,13 @@ pub enum LoadError {
         /// The state row (a resource name, or a shard's row of one).
         key: String,
     },
+    /// A run into a lake on object storage could not renew its lease in time and another
+    /// run took the lake over. Nothing of this run was committed.
+    #[error("{what}: this run's lease lapsed (it could not renew it in time) and another run took the destination over; nothing of this run was committed, run it again")]
+    LeaseLost {
+        /// The destination.
+        what: String,
+    },
     /// The destination needs a cargo feature this build lacks.
     #[error("this destination needs restsource's `{feature}` feature")]
     FeatureDisabled {

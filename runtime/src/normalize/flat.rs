@@ -130,7 +130,7 @@ impl Normalizer {
         json: &impl KnowsJson,
     ) -> FlatRecord {
         let path = [self.names.list(&self.naming, table)];
-        let name: Arc<str> = self.names.table(&self.naming, &path).into();
+        let name = self.names.table(&self.naming, &path);
         let mut record = FlatRecord::default();
         let budget = i64::from(self.max_nesting);
         self.flat_row(
@@ -193,7 +193,7 @@ impl Normalizer {
             let mut child_path = path.to_vec();
             child_path.extend(list_path);
             // Once per list: every item's row goes to the same table.
-            let child_name: Arc<str> = self.names.table(&self.naming, &child_path).into();
+            let child_name = self.names.table(&self.naming, &child_path);
             for (index, item) in items.into_iter().enumerate() {
                 let link = Link {
                     parent: me,
@@ -259,10 +259,11 @@ impl Normalizer {
         let prefix = path.join(restsource_core::naming::PATH_SEPARATOR);
         for (key, value) in fields {
             let key = key.as_ref();
-            let (key_name, column) = self.names.column(&self.naming, &prefix, key);
+            let column = self.names.column_name(&self.naming, &prefix, key);
             let whole = level <= 0 || is_json(&column);
             match value {
                 Value::Object(inner) if !whole => {
+                    let (key_name, _) = self.names.column(&self.naming, &prefix, key);
                     let mut inner_path = path.clone();
                     inner_path.push(key_name.to_string());
                     into.stack.push((inner, level - 1, inner_path));

@@ -6,7 +6,7 @@ use super::FastMap;
 use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 
-use restsource_core::naming::{Naming, PATH_SEPARATOR};
+use restsource_core::naming::Naming;
 
 /// Entries kept per map before it starts over.
 const MAX_ENTRIES: usize = 16_384;
@@ -26,8 +26,8 @@ pub(super) struct NameCache {
     columns: RefCell<FastMap<String, FastMap<String, Names>>>,
     /// Raw list key → its table fragment.
     lists: RefCell<FastMap<String, String>>,
-    /// Unshortened table path → table name.
-    tables: RefCell<FastMap<String, String>>,
+    /// Table path (fragments) → table name, shared by every row of the table.
+    tables: RefCell<FastMap<Vec<String>, Arc<str>>>,
 }
 
 impl NameCache {
@@ -77,16 +77,27 @@ impl NameCache {
         name
     }
 
-    /// The table name of a path of fragments.
-    pub fn table(&self, naming: &Naming, path: &[String]) -> String {
+    /// The table name of a path of fragments (looked up by the fragments themselves: every
+    /// record names its table, so the lookup builds nothing).
+    pub fn table(&self, naming: &Naming, path: &[String]) -> Arc<str> {
         self.check(naming);
-        let joined = path.join(PATH_SEPARATOR);
-        if let Some(hit) = self.tables.borrow().get(&joined) {
+        if let Some(hit) = self.tables.borrow().get(path) {
             return hit.clone();
         }
-        let name = naming.join(path);
-        remember(&self.tables, joined, name.clone());
+        let name: Arc<str> = naming.join(path).into();
+        remember(&self.tables, path.to_vec(), name.clone());
         name
+    }
+
+    /// The column name of `key` inside the object at `prefix`: [`NameCache::column`] without
+    /// the key's own name, which only a nested object needs (one reference count less to
+    /// take and drop per field).
+    pub fn column_name(&self, naming: &Naming, prefix: &str, key: &str) -> Arc<str> {
+        self.check(naming);
+        if let Some(hit) = self.columns.borrow().get(prefix).and_then(|m| m.get(key)) {
+            return hit.1.clone();
+        }
+        self.column(naming, prefix, key).1
     }
 }
 

@@ -34,10 +34,11 @@
 //! race on top of the winner), a table two shards create at once is created by one and appended
 //! to by the other, each shard tags its commits with its own `txn` app id
 //! (`restsource shard I/N`) and keeps its own sequence number and pending run, and every change
-//! of `_rs_state.json` is a conditional put (see `state`). Two unsharded runs into one prefix
-//! at once are still not coordinated: both would own every resource's state.
+//! of `_rs_state.json` is a conditional put (see `state`). Runs of the same part (two unsharded
+//! runs, or two of one shard) are kept apart by a lease in `_rs_state.json` (see `lease`).
 
 mod arrow_rows;
+mod lease;
 mod location;
 mod merge;
 mod read;
@@ -82,6 +83,8 @@ pub(crate) struct DeltaWriter {
     options: HashMap<String, String>,
     store: Arc<dyn object_store::ObjectStore>,
     lock: Option<File>,
+    /// The run's lease on a lake on object storage (see `lease`), renewed while it loads.
+    lease: Option<lease::Held>,
     manifest: Manifest,
     /// Per resource: its table's schema and whether it replaces, from `prepare`.
     plans: HashMap<&'static str, (deltalake::kernel::StructType, (bool, Option<MergeSpec>))>,
@@ -128,6 +131,7 @@ impl DeltaWriter {
             options,
             store,
             lock: None,
+            lease: None,
             manifest: Manifest::default(),
             plans: HashMap::new(),
             tables: BTreeMap::new(),
@@ -157,6 +161,38 @@ impl DeltaWriter {
         let file = super::file_lock::lock_file(&dir.join(LOCK_FILE), &what, self.lock_timeout)?;
         self.lock = Some(file);
         Ok(())
+    }
+
+    /// Takes the run's lease on a lake on object storage (a local directory is locked
+    /// instead), and keeps renewing it until the run ends.
+    async fn take_lease(&mut self) -> Result<(), LoadError> {
+        if !self.conditional {
+            return Ok(());
+        }
+        let what = format!("Delta destination `{}`", self.location);
+        self.manifest = lease::take(
+            self.store.as_ref(),
+            self.writer.as_deref(),
+            &self.load_id,
+            &what,
+            self.lock_timeout,
+        )
+        .await?;
+        self.lease = Some(lease::Held::renewing(
+            &self.rt,
+            self.store.clone(),
+            self.writer.clone(),
+            self.load_id.clone(),
+        ));
+        Ok(())
+    }
+
+    /// Lets other runs in: the directory lock, or the lease given back.
+    async fn release(&mut self) {
+        self.lock = None;
+        if let Some(held) = self.lease.take() {
+            held.release().await;
+        }
     }
 
     /// Reads the manifest and finishes this writer's run that reached its commit point but
@@ -223,11 +259,23 @@ impl DeltaWriter {
             record,
         };
         let writer = self.writer.clone();
+        let (conditional, load_id) = (self.conditional, self.load_id.clone());
+        let mut lost = false;
         self.manifest = state::update(self.store.as_ref(), self.conditional, |m| {
-            pending.seq = m.seq_of(writer.as_deref()) + 1;
-            m.set_pending(writer.as_deref(), Some(pending.clone()));
+            // In the same conditional put as the commit point: a run whose lease another run
+            // took over commits nothing.
+            lost = conditional && !lease::holds(m, writer.as_deref(), &load_id);
+            if !lost {
+                pending.seq = m.seq_of(writer.as_deref()) + 1;
+                m.set_pending(writer.as_deref(), Some(pending.clone()));
+            }
         })
         .await?;
+        if lost {
+            return Err(LoadError::LeaseLost {
+                what: format!("Delta destination `{}`", self.location),
+            });
+        }
         // The commit point passed: from here the run is finished, by this process or the
         // next run of the same writer.
         self.apply(pending).await
@@ -350,8 +398,12 @@ impl Writer for DeltaWriter {
         }
         self.take_lock()?;
         let rt = self.rt.clone();
-        if let Err(e) = rt.block_on(self.recover()) {
+        if let Err(e) = rt.block_on(self.take_lease()) {
             self.lock = None;
+            return Err(e);
+        }
+        if let Err(e) = rt.block_on(self.recover()) {
+            rt.block_on(self.release());
             return Err(e);
         }
         Ok(self.manifest.states().into_iter().collect())
@@ -477,7 +529,7 @@ impl Writer for DeltaWriter {
         );
         let rt = self.rt.clone();
         let result = rt.block_on(self.commit_unit(Some(record)));
-        self.lock = None;
+        rt.block_on(self.release());
         result
     }
 
@@ -497,11 +549,13 @@ impl Writer for DeltaWriter {
         {
             // Past its commit point the run is committed: the next run finishes its table
             // commits and stores its `completed` record; a `failed` one now would contradict it.
-            self.lock = None;
+            let rt = self.rt.clone();
+            rt.block_on(self.release());
             return Ok(());
         }
         let result = self.log_load(status, finished_at, rows);
-        self.lock = None;
+        let rt = self.rt.clone();
+        rt.block_on(self.release());
         result
     }
 }

@@ -24,6 +24,7 @@ use object_store::{
 };
 
 use super::super::{text, LoadError};
+use super::lease::Leases;
 use super::table::TableCommit;
 use crate::load::writer::LoadStatus;
 
@@ -67,6 +68,9 @@ pub struct Manifest {
     /// Each shard's own sequence number and pending run, by shard (`I/N`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub shards: BTreeMap<String, Book>,
+    /// The runs loading into the lake on object storage, by writer (see `lease`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub leases: Leases,
 }
 
 /// One shard's run bookkeeping: what the top of [`Manifest`] holds for unsharded runs.
