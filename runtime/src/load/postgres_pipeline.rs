@@ -134,15 +134,8 @@ impl Pipeline {
     /// run directly on it follow every op in order. On an error the ops not yet run are
     /// dropped (the transaction is aborted; the run rolls back).
     pub fn settle(&mut self, rt: &Handle) -> Result<(), LoadError> {
-        self.wait(rt)?;
-        if self.ops.is_empty() {
-            return Ok(());
-        }
-        let ops = std::mem::take(&mut self.ops);
-        let stmts = self.stmts.take().unwrap_or_default();
-        let (stmts, result) = rt.block_on(run(self.client.clone(), stmts, ops));
-        self.stmts = Some(stmts);
-        Ok(result?)
+        self.send(rt)?;
+        self.wait(rt)
     }
 
     /// The statement cache, after a settle (empty if a task was lost).
