@@ -529,3 +529,69 @@ async fn a_second_run_at_once_waits_for_the_first_and_fails_naming_it() {
         assert!(manifest.leases.is_empty(), "{:?}", manifest.leases);
     }
 }
+
+/// A run whose lease another run took over (after it lapsed, say while the process was
+/// stalled) commits nothing: its commit point checks the lease in the same conditional put.
+/// The takeover is written into the S3 lake's `_rs_state.json` by hand while the run waits
+/// between two pages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_whose_lease_was_taken_over_commits_nothing() {
+    use object_store::{path::Path, ObjectStoreExt as _};
+    if std::env::var("RESTSOURCE_TEST_S3").is_err() {
+        println!("skipping: RESTSOURCE_TEST_S3 not set");
+        return;
+    }
+    let Some(dest) = destinations("delta_lease_lost")
+        .await
+        .into_iter()
+        .find(|d| matches!(location(d), DeltaLocation::S3 { .. }))
+    else {
+        panic!("no S3 destination");
+    };
+    let DeltaLocation::S3 { bucket, prefix } = location(&dest) else {
+        unreachable!()
+    };
+    // The test's own client, from the environment `destinations` set up.
+    let store = object_store::aws::AmazonS3Builder::from_env()
+        .with_bucket_name(bucket)
+        .build()
+        .unwrap();
+    let state = Path::from(format!("{prefix}/_rs_state.json"));
+    let (go, wait) = tokio::sync::oneshot::channel::<()>();
+    let events =
+        stream::iter(vec![page(&ITEMS, vec![item(1, "a", 1)])]).chain(stream::once(async move {
+            let _ = wait.await;
+            done(&ITEMS, Some(json!(1)))
+        }));
+    let p = pipeline(&dest);
+    let running = tokio::spawn(async move { p.load(events).await });
+    // The run holds its lease once it has begun.
+    let mut manifest = Value::Null;
+    for _ in 0..100 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        if let Ok(got) = store.get(&state).await {
+            manifest = serde_json::from_slice(&got.bytes().await.unwrap()).unwrap();
+            if manifest["leases"]["unsharded"].is_object() {
+                break;
+            }
+        }
+    }
+    let lease = &mut manifest["leases"]["unsharded"];
+    assert!(lease.is_object(), "no lease taken");
+    lease["load_id"] = json!("another-run");
+    store
+        .put(&state, manifest.to_string().into_bytes().into())
+        .await
+        .unwrap();
+    let _ = go.send(());
+    let err = running.await.unwrap().unwrap_err().to_string();
+    assert!(err.contains("lease lapsed"), "{err}");
+    let (manifest, _) = read_bookkeeping(location(&dest)).await.unwrap();
+    assert!(manifest.pending.is_none());
+    assert_eq!(manifest.state.get("items"), None);
+    let committed = read_table(location(&dest), "items")
+        .await
+        .unwrap()
+        .map(|t| t.rows.len());
+    assert!(matches!(committed, None | Some(0)), "{committed:?}");
+}

@@ -330,8 +330,10 @@ impl PostgresWriter {
         // run's statements are all by key, or scan a whole table anyway (replace's `DELETE
         // FROM`), so on this connection a scan is the planner's last resort. Plans are then
         // cached as PostgreSQL chooses: planning a page's merge statement each time cost
-        // more server time than running it.
-        self.batch("SET enable_seqscan = off")?;
+        // more server time than running it. The scans left (a whole table's, which PostgreSQL
+        // still plans as a scan) then look costly enough to be JIT-compiled, which only adds
+        // tens of milliseconds to statements this short: JIT is off too.
+        self.batch("SET enable_seqscan = off; SET jit = off")?;
         // Taken before the `running` row is visible, so that row always has a live lock
         // behind it until this process dies.
         if !self

@@ -80,6 +80,9 @@ impl ToSql for Cell<'_> {
             (_, Value::Null) => Ok(IsNull::Yes),
             (DataType::Decimal, Value::String(s)) => numeric(s, out),
             (DataType::Decimal, Value::Number(n)) => numeric(&n.to_string(), out),
+            // The two kinds that `pg_value` would copy first: encoded from the row's value.
+            (DataType::Text, Value::String(s)) => s.as_str().to_sql(ty, out),
+            (DataType::Json, v) => v.to_sql(ty, out),
             (t, v) => pg_value(v, t).to_sql(ty, out),
         }
     }

@@ -191,13 +191,22 @@ where
     F: FnMut(&mut Manifest),
 {
     let path = Path::from(STATE_OBJECT);
-    for attempt in 0..UPDATE_ATTEMPTS {
-        let (mut manifest, version) = read_versioned(store).await?;
-        change(&mut manifest);
-        let raw = serde_json::to_vec_pretty(&manifest).map_err(|source| LoadError::Json {
+    let encode = |m: &Manifest| {
+        serde_json::to_vec_pretty(m).map_err(|source| LoadError::Json {
             what: STATE_OBJECT.to_string(),
             source,
-        })?;
+        })
+    };
+    for attempt in 0..UPDATE_ATTEMPTS {
+        let (mut manifest, version) = read_versioned(store).await?;
+        let before = encode(&manifest)?;
+        change(&mut manifest);
+        let raw = encode(&manifest)?;
+        // Nothing changed (a run waiting for a lease, say): no put, so no other writer's
+        // conditional put has to start over because of it.
+        if raw == before && version.is_some() {
+            return Ok(manifest);
+        }
         let mode = match (conditional, version) {
             (false, _) => PutMode::Overwrite,
             (true, Some(v)) => PutMode::Update(v),
