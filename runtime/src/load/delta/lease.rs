@@ -10,7 +10,8 @@
 //! destinations' locks do.
 //!
 //! A lease lasts [`LEASE`] and the run renews it every [`RENEW_EVERY`] while it loads, so a
-//! killed run keeps others out for at most [`LEASE`]. A run that could not renew in time (a
+//! killed run keeps others out for at most [`LEASE`] (expiry is the holder's clock, read by
+//! the others' clocks: machines sharing a lake need synchronized clocks). A run that could not renew in time (a
 //! stalled process, a store that did not answer) may find its lease taken over; its commit
 //! point is a conditional put that checks the lease is still its own, so such a run fails
 //! with nothing committed rather than committing over the other run.
