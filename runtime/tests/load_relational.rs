@@ -504,7 +504,13 @@ async fn postgres_a_page_the_server_refuses_fails_the_run_and_keeps_nothing_of_i
         }
         events.push(done(&ITEMS_DI, Some(json!({"v": 2}))));
         let err = p.load(stream::iter(events)).await.unwrap_err();
-        assert!(err.to_string().contains("0x00"), "last page: {last}: {err}");
+        let err = err.to_string();
+        assert!(err.contains("0x00"), "last page: {last}: {err}");
+        // The failing page is the second one, sent ahead: the error names its statement.
+        assert!(
+            err.contains(r#"(in `COPY "items_di" ("id", "name", "#),
+            "last page: {last}: {err}"
+        );
         assert_eq!(items_di_rows(&b).await, before, "last page: {last}");
     }
     assert_eq!(

@@ -91,6 +91,16 @@ pub enum LoadError {
     #[cfg(feature = "postgres")]
     #[error("postgres: {}", postgres_message(.0))]
     Postgres(#[from] tokio_postgres::Error),
+    /// A statement of a page sent ahead failed (its error reaches the run when the writer
+    /// next waits for the connection, so it names the statement).
+    #[cfg(feature = "postgres")]
+    #[error("postgres: {} (in `{statement}`)", postgres_message(.source))]
+    PostgresIn {
+        /// The start of the statement that failed.
+        statement: String,
+        /// What the server or the client said.
+        source: tokio_postgres::Error,
+    },
     /// A Delta Lake table or the bookkeeping beside it could not be read or written (the
     /// message comes from delta-rs or object_store, which do not echo credentials).
     #[cfg(feature = "delta")]

@@ -86,8 +86,31 @@ impl KeyArray {
 /// Prepared statements by text: moved into the task that runs a page, and back.
 type Statements = HashMap<String, Statement>;
 
-/// What a page's task gives back: the statement cache, and the first error.
-type Ran = (Statements, Result<(), tokio_postgres::Error>);
+/// What a page's task gives back: the statement cache, and the first error with the start of
+/// the statement that failed.
+type Ran = (Statements, Result<(), (String, tokio_postgres::Error)>);
+
+/// How much of a failed statement's text its error quotes: enough for the statement and its
+/// table, not a page of column names.
+const QUOTED: usize = 80;
+
+impl Op {
+    /// The start of the statement, for an error that reaches the run a page later.
+    fn quoted(&self) -> String {
+        let sql = match self {
+            Op::Batch(sql)
+            | Op::Execute { sql, .. }
+            | Op::Keys { sql, .. }
+            | Op::Arrays { sql, .. } => sql,
+            Op::Copy { statement, .. } => statement,
+        };
+        let sql = sql.trim();
+        match sql.char_indices().nth(QUOTED) {
+            Some((at, _)) => format!("{}...", &sql[..at]),
+            None => sql.to_string(),
+        }
+    }
+}
 
 /// The connection's queue of ops: those of the page being flushed, and the task running the
 /// page sent before.
@@ -156,7 +179,7 @@ impl Pipeline {
         let result = match rt.block_on(task) {
             Ok((stmts, result)) => {
                 self.stmts = Some(stmts);
-                result.map_err(LoadError::from)
+                result.map_err(|(statement, source)| LoadError::PostgresIn { statement, source })
             }
             // The task panicked or its runtime shut down: what it ran is unknown, so the run
             // must not commit.
@@ -171,14 +194,13 @@ impl Pipeline {
 
 /// Runs `ops` in order on `client`, stopping at the first error.
 async fn run(client: Arc<Client>, mut stmts: Statements, ops: Vec<Op>) -> Ran {
-    let mut result = Ok(());
     for op in ops {
-        result = run_op(&client, &mut stmts, op).await;
-        if result.is_err() {
-            break;
+        let quoted = op.quoted();
+        if let Err(e) = run_op(&client, &mut stmts, op).await {
+            return (stmts, Err((quoted, e)));
         }
     }
-    (stmts, result)
+    (stmts, Ok(()))
 }
 
 async fn run_op(
