@@ -4,17 +4,17 @@
 //! Shards (`I/N`) share a lake by design (each owns its part of every resource), but two
 //! runs of the same part would both extract from one state and both commit: an append twice,
 //! or one run's state overwriting the other's. So a run takes a lease under its writer's label
-//! before it reads any state: an unsharded run's lease keeps every other run out, a shard's
-//! keeps out the same shard and unsharded runs. A run that finds a live lease in its way waits
-//! (up to the pipeline's `lock_timeout`) and then fails naming the holder, as the database
-//! destinations' locks do.
+//! before it reads any state. An unsharded run's lease keeps every other run out; a shard's
+//! keeps out the same shard, shards of another split (`1/2` beside `1/4`) and unsharded runs.
+//! A run that finds a live lease in its way waits (up to the pipeline's `lock_timeout`) and
+//! then fails naming the holder, as the database destinations' locks do.
 //!
 //! A lease lasts [`LEASE`] and the run renews it every [`RENEW_EVERY`] while it loads, so a
 //! killed run keeps others out for at most [`LEASE`] (expiry is the holder's clock, read by
-//! the others' clocks: machines sharing a lake need synchronized clocks). A run that could not renew in time (a
-//! stalled process, a store that did not answer) may find its lease taken over; its commit
-//! point is a conditional put that checks the lease is still its own, so such a run fails
-//! with nothing committed rather than committing over the other run.
+//! the others' clocks: machines sharing a lake need synchronized clocks). A run that could
+//! not renew in time (a stalled process, a store that did not answer) may find its lease
+//! taken over; its commit point is a conditional put that checks the lease is still its own,
+//! so such a run fails with nothing committed rather than committing over the other run.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -61,9 +61,18 @@ fn in_the_way<'m>(
 ) -> Option<&'m Lease> {
     let me = label(writer);
     m.leases.iter().find_map(|(other, lease)| {
-        let conflicts = me == UNSHARDED || other == UNSHARDED || other == me;
+        let conflicts = me == UNSHARDED
+            || other == UNSHARDED
+            || other == me
+            // Shards of another split (`1/2` beside `1/4`) own overlapping parts.
+            || shard_count(other) != shard_count(me);
         (conflicts && lease.load_id != load_id && lease.expires > now).then_some(lease)
     })
+}
+
+/// The `N` of a shard's label `I/N`.
+fn shard_count(label: &str) -> Option<&str> {
+    label.split_once('/').map(|(_, n)| n)
 }
 
 /// Whether `writer`'s lease is still `load_id`'s: checked in the same conditional put that
@@ -241,6 +250,9 @@ mod tests {
         let e = take(&store, Some("1/2"), "S3", "lake", short).await;
         assert_eq!(err_holder(e.unwrap_err()), Some("S1".to_string()));
         let e = take(&store, None, "U", "lake", short).await;
+        assert!(err_holder(e.unwrap_err()).is_some());
+        // Another split overlaps both shards' parts.
+        let e = take(&store, Some("1/4"), "Q", "lake", short).await;
         assert!(err_holder(e.unwrap_err()).is_some());
 
         // Shard 1's lease lapses (its run died): the next run of shard 1 takes it over, and
