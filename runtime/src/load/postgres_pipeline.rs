@@ -195,9 +195,9 @@ impl Pipeline {
 /// Runs `ops` in order on `client`, stopping at the first error.
 async fn run(client: Arc<Client>, mut stmts: Statements, ops: Vec<Op>) -> Ran {
     for op in ops {
-        let quoted = op.quoted();
-        if let Err(e) = run_op(&client, &mut stmts, op).await {
-            return (stmts, Err((quoted, e)));
+        // Quoted only when it failed: the ops that succeed cost no copy of their text.
+        if let Err(e) = run_op(&client, &mut stmts, &op).await {
+            return (stmts, Err((op.quoted(), e)));
         }
     }
     (stmts, Ok(()))
@@ -206,10 +206,10 @@ async fn run(client: Arc<Client>, mut stmts: Statements, ops: Vec<Op>) -> Ran {
 async fn run_op(
     client: &Client,
     stmts: &mut Statements,
-    op: Op,
+    op: &Op,
 ) -> Result<(), tokio_postgres::Error> {
     match op {
-        Op::Batch(sql) => client.batch_execute(&sql).await,
+        Op::Batch(sql) => client.batch_execute(sql).await,
         Op::Execute { sql, params } => {
             let stmt = prepared(client, stmts, sql).await?;
             let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|v| v as _).collect();
@@ -225,9 +225,10 @@ async fn run_op(
             client.execute(&stmt, &refs).await.map(drop)
         }
         Op::Copy { statement, data } => {
-            let sink = client.copy_in::<_, Bytes>(&statement).await?;
+            let sink = client.copy_in::<_, Bytes>(statement.as_str()).await?;
             futures::pin_mut!(sink);
-            sink.send(data).await?;
+            // A reference count, not a copy of the data.
+            sink.send(data.clone()).await?;
             sink.finish().await.map(drop)
         }
     }
@@ -236,13 +237,13 @@ async fn run_op(
 async fn prepared(
     client: &Client,
     stmts: &mut Statements,
-    sql: String,
+    sql: &str,
 ) -> Result<Statement, tokio_postgres::Error> {
-    if let Some(s) = stmts.get(&sql) {
+    if let Some(s) = stmts.get(sql) {
         return Ok(s.clone());
     }
-    let s = client.prepare(&sql).await?;
-    stmts.insert(sql, s.clone());
+    let s = client.prepare(sql).await?;
+    stmts.insert(sql.to_string(), s.clone());
     Ok(s)
 }
 
