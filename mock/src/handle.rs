@@ -32,7 +32,15 @@ pub struct MockApi {
     shared: Arc<Shared>,
     addr: SocketAddr,
     shutdown: watch::Sender<bool>,
-    task: Option<JoinHandle<()>>,
+    task: Option<Server>,
+}
+
+/// Where the server runs.
+enum Server {
+    /// A task on the runtime that started the mock.
+    Task(JoinHandle<()>),
+    /// A thread of its own, with its own runtime ([`MockApi::start_on_own_thread`]).
+    Thread(std::thread::JoinHandle<()>),
 }
 
 impl MockApi {
@@ -59,8 +67,58 @@ impl MockApi {
             shared,
             addr,
             shutdown,
-            task: Some(task),
+            task: Some(Server::Task(task)),
         })
+    }
+
+    /// Starts a mock on 127.0.0.1 served by a thread with its own runtime.
+    ///
+    /// A mock on the test's own runtime stamps a request's arrival only when that runtime gets
+    /// to it: on a single-threaded runtime busy loading a page, a request sent earlier is
+    /// stamped late, bunched with later ones. Tests that measure when requests arrive (a rate
+    /// limit's busiest second) need the mock to stamp them as a separate server would.
+    ///
+    /// # Panics
+    /// If the port cannot be bound or the thread cannot start its runtime.
+    pub fn start_on_own_thread(config: MockConfig) -> MockApi {
+        let port = config.port;
+        let bound = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port))
+            .and_then(|l| l.set_nonblocking(true).map(|()| l))
+            .and_then(|l| l.local_addr().map(|a| (l, a)));
+        let (listener, addr) = match bound {
+            Ok(bound) => bound,
+            Err(e) => panic!("mock API cannot bind 127.0.0.1:{port}: {e}"),
+        };
+        let shared = Arc::new(Shared::new(config));
+        let (shutdown, watcher) = watch::channel(false);
+        let served = shared.clone();
+        let thread = std::thread::Builder::new()
+            .name("mock-api".into())
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build();
+                let runtime = match runtime {
+                    Ok(runtime) => runtime,
+                    Err(e) => panic!("mock API cannot start a runtime: {e}"),
+                };
+                runtime.block_on(async move {
+                    match TcpListener::from_std(listener) {
+                        Ok(listener) => serve(listener, served, watcher).await,
+                        Err(e) => panic!("mock API cannot register its socket: {e}"),
+                    }
+                });
+            });
+        let thread = match thread {
+            Ok(thread) => thread,
+            Err(e) => panic!("mock API cannot start its thread: {e}"),
+        };
+        MockApi {
+            shared,
+            addr,
+            shutdown,
+            task: Some(Server::Thread(thread)),
+        }
     }
 
     /// `http://127.0.0.1:PORT`, without a trailing slash.
@@ -134,8 +192,14 @@ impl MockApi {
     /// Stops accepting connections, closes open ones and waits for the server task.
     pub async fn shutdown(mut self) {
         let _ = self.shutdown.send(true);
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
+        match self.task.take() {
+            Some(Server::Task(task)) => {
+                let _ = task.await;
+            }
+            Some(Server::Thread(thread)) => {
+                let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+            }
+            None => {}
         }
     }
 }

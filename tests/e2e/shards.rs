@@ -374,12 +374,13 @@ mod postgres {
         let Some((_, four_schema, four)) = schema("shards_four").await else {
             return;
         };
-        // 150 customers: about 300 child requests, three seconds at 100 per second.
-        let api = MockApi::start(MockConfig {
+        // 150 customers: about 300 child requests, three seconds at 100 per second. The mock
+        // stamps arrivals on its own thread, as a separate server would: on this test's runtime,
+        // a request would be stamped only once the runtime finished the page it was loading.
+        let api = MockApi::start_on_own_thread(MockConfig {
             records: 150,
             ..MockConfig::default()
-        })
-        .await;
+        });
         load(&api, one, None).await;
         let alone = api.stats().max_requests_per_second;
         api.reset();

@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use super::budget::SharedBudget;
+use super::budget::{SharedBudget, WINDOW_GUARD};
 use super::reset::HeaderPauses;
 use crate::def::{RateLimitDef, RateLimitHeadersDef};
 
@@ -19,10 +19,6 @@ const REFUSAL_SPACING: Duration = Duration::from_millis(100);
 const MAX_REFUSAL_SPACING: Duration = Duration::from_millis(1600);
 /// Waits longer than this are logged at INFO; shorter ones at DEBUG.
 const LONG_WAIT: Duration = Duration::from_secs(1);
-
-/// Extra length of the sliding window, so that jitter between the moment a request is
-/// released and the moment the server sees it cannot squeeze one more request into a second.
-const WINDOW_GUARD: Duration = Duration::from_millis(20);
 
 /// The run's limiter, shared by every request.
 ///

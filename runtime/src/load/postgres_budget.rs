@@ -20,12 +20,8 @@ use tokio_postgres::{Client, NoTls};
 use super::postgres_lock as pl;
 use super::LoadError;
 use crate::def::RateLimitDef;
-use crate::http::SharedBudget;
+use crate::http::{SharedBudget, WINDOW_GUARD};
 
-/// Margin added to the window: a request released at the end of one window must not reach
-/// the API inside the next one, though the requests before it took longer on their way (a
-/// loaded machine delays some by tens of milliseconds; 20 ms let CI's API see 101 in a second).
-const GUARD: Duration = Duration::from_millis(50);
 /// The longest single wait before checking again.
 const MAX_PAUSE: Duration = Duration::from_secs(1);
 
@@ -55,7 +51,8 @@ impl PgBudget {
         let budget = (limit.requests_per_second.floor() as i64)
             .max(i64::from(limit.burst.max(1)))
             .clamp(1, 100_000) as i32;
-        let window = Duration::from_secs_f64(f64::from(budget) / limit.requests_per_second) + GUARD;
+        let window =
+            Duration::from_secs_f64(f64::from(budget) / limit.requests_per_second) + WINDOW_GUARD;
         let table = quote_ident(RATE_BUDGET_TABLE);
         let search_path = schema
             .map(|s| format!("SET search_path TO {};", quote_ident(s)))
