@@ -12,6 +12,13 @@ is refused unless both contenders wrote the same rows per table (with `--tables 
 dlt's tables; with `json` restsource makes the seed's tables and dlt its own, so only the root
 tables' rows are compared). dlt runs with its default PostgreSQL loader (INSERT files).
 Needs `psycopg2-binary` in bench's venv (installed here when missing).
+
+`--ceiling` adds the PostgreSQL ceiling, which is not a loader: the server alone taking the
+rows restsource stored. Each run's restsource tables are copied to binary files on the
+server, and then read back by the server into empty copies of the same tables, with the same
+columns and indexes, in one transaction (`COPY ... FROM 'file'`, which needs a role that may
+read and write server files, and a server on this machine). No loader can write those rows
+into those tables faster, so it shows how much of any target the server itself takes.
 """
 
 import argparse
@@ -45,16 +52,45 @@ def recreate(dsn, db):
 
 def counts(dsn, roots_only):
     """Rows per data table of every schema (bookkeeping tables `_rs_*`, `_dlt_*` left out)."""
-    names = psql(dsn, "SELECT table_schema || '.' || table_name FROM information_schema.tables "
-                      "WHERE table_schema NOT IN ('pg_catalog', 'information_schema') "
-                      "AND table_name NOT LIKE '\\_%' AND table_type = 'BASE TABLE'").split()
     out = {}
-    for qualified in names:
+    for qualified in tables_of(dsn):
         schema, table = qualified.split(".", 1)
         if roots_only and table not in RESOURCES:
             continue
         out[table] = int(psql(dsn, f'SELECT COUNT(*) FROM "{schema}"."{table}"'))
     return dict(sorted(out.items()))
+
+
+CEILING = "ceiling"
+DUMP = "/tmp/rs-bench-ceiling"
+
+
+def tables_of(dsn):
+    """The data tables (bookkeeping tables `_rs_*`, `_dlt_*` left out), as `schema.table`."""
+    return psql(dsn, "SELECT table_schema || '.' || table_name FROM information_schema.tables "
+                     "WHERE table_schema NOT IN ('pg_catalog', 'information_schema') "
+                     "AND table_name NOT LIKE '\\_%' AND table_type = 'BASE TABLE'").split()
+
+
+def snapshot(source, dsn):
+    """Prepares the ceiling's database `dsn` from restsource's `source`: the data tables'
+    definitions (columns, indexes) empty, and their rows in binary files on the server.
+    Returns the timed part: one COPY per table, in one transaction."""
+    os.makedirs(DUMP, exist_ok=True)
+    os.chmod(DUMP, 0o777)
+    names = tables_of(source)
+    pg_dump = subprocess.run(["pg_dump", "--schema-only", "--no-owner", source]
+                             + [f"--table={n}" for n in names],
+                             capture_output=True, text=True, check=True).stdout
+    subprocess.run(["psql", dsn, "-q", "-v", "ON_ERROR_STOP=1"], input=pg_dump, text=True,
+                   capture_output=True, check=True)
+    copies = []
+    for n in names:
+        schema, table = n.split(".", 1)
+        path = f"{DUMP}/{schema}.{table}.bin"
+        psql(source, f"COPY \"{schema}\".\"{table}\" TO '{path}' (FORMAT binary)")
+        copies.append(f"COPY \"{schema}\".\"{table}\" FROM '{path}' (FORMAT binary);")
+    return "BEGIN;\n" + "\n".join(copies) + "\nCOMMIT;\n"
 
 
 def main():
@@ -67,8 +103,11 @@ def main():
     ap.add_argument("--base", help="release dir of another build: its rs_inventory runs too, "
                                    "alternating, as `base` (a before/after comparison)")
     ap.add_argument("--no-dlt", action="store_true", help="leave dlt out (with --base)")
+    ap.add_argument("--ceiling", action="store_true",
+                    help="also time the server alone taking restsource's rows (see above)")
     args = ap.parse_args()
-    names = ["restsource"] + (["base"] if args.base else []) + ([] if args.no_dlt else ["dlt"])
+    names = (["restsource"] + (["base"] if args.base else []) + ([] if args.no_dlt else ["dlt"])
+             + ([CEILING] if args.ceiling else []))
     if not args.no_build:
         run.build()
     py = run.ensure_dlt() if "dlt" in names else None
@@ -88,6 +127,13 @@ def main():
                     cmd = [os.path.join(release, "rs_inventory"), "--base-url", mock.url,
                            "--destination", target, "--tables", args.tables] + RESOURCES
                     env = {"API_KEY": "test-key", "NO_COLOR": "1"}
+                elif name == CEILING:
+                    load = snapshot(with_db(args.dsn, "rs_bench_restsource"), target)
+                    script = os.path.join(DUMP, "load.sql")
+                    with open(script, "w") as f:
+                        f.write(load)
+                    cmd = ["psql", target, "-q", "-v", "ON_ERROR_STOP=1", "-f", script]
+                    env = {}
                 else:
                     workdir = os.path.join(run.OUT, "pg", "dlt")
                     run.fresh(workdir)

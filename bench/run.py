@@ -123,6 +123,12 @@ def contenders(mock, workdir, resources, py, dlt_variants=True, limited=False, c
     out = [
         ("restsource", [os.path.join(TARGET, "rs_inventory"), "--base-url", mock.url,
                         "--destination", f"sqlite:{workdir}/rs.db"] + rs_tables + resources, rs_env),
+        # The same spec beside the tables `restsource infer` wrote from the mock's wide records
+        # (`specs/inventory_typed.tables.json`): every field typed at compile time, as the
+        # hand-written loader's structs are.
+        ("restsource+typed", [os.path.join(TARGET, "rs_inventory_typed"), "--base-url", mock.url,
+                              "--destination", f"sqlite:{workdir}/rst.db"] + rs_tables + resources,
+         rs_env),
         ("hand-written", [os.path.join(TARGET, "handwritten"), "--base-url", mock.url,
                           "--db", f"{workdir}/hw.db", "--resources", res]
          + (["--relational"] if TABLES == "dlt" else []), {}),
@@ -200,7 +206,8 @@ def measure(scenario, records, runs, py, latency_ms=0, resources=RESOURCES, dlt_
 
 CEILING = "sqlite ceiling"
 # The database file each SQLite contender writes in the work directory.
-SQLITE_DB = {"restsource": "rs.db", "hand-written": "hw.db", "restsource+limit": "rsl.db"}
+SQLITE_DB = {"restsource": "rs.db", "restsource+typed": "rst.db", "hand-written": "hw.db",
+             "restsource+limit": "rsl.db"}
 
 
 def sqlite_counts(path):
