@@ -5,6 +5,7 @@
 
 use std::fmt;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::runtime::def::TablesMode;
 use crate::runtime::load::Destination;
@@ -166,6 +167,7 @@ pub async fn run<S: Source>(
     }
     options.tables = args.tables;
     options.shard = args.shard;
+    options.flatten_ahead = PROGRAM_ALLOCATOR.load(Ordering::Relaxed);
     let pipeline = Pipeline::new(destination).with_options(options);
     Ok(if args.resources.is_empty() {
         pipeline.run(source).await?
@@ -259,6 +261,43 @@ pub fn block_on<F: std::future::Future<Output = ExitCode>>(main: F) -> ExitCode 
     }
 }
 
+/// Set once a `source_main!` program's `main` starts with mimalloc as its allocator (the
+/// facade's `mimalloc` feature): [`run`] then flattens records ahead of the writer
+/// ([`PipelineOptions::flatten_ahead`]), which glibc's allocator would make slower.
+static PROGRAM_ALLOCATOR: AtomicBool = AtomicBool::new(false);
+
+/// Called first by a `source_main!` program's `main`: notes that the program runs on the
+/// allocator [`source_main!`] installed (none without the `mimalloc` feature).
+#[doc(hidden)]
+pub fn started_on_program_allocator() {
+    PROGRAM_ALLOCATOR.store(cfg!(feature = "mimalloc"), Ordering::Relaxed);
+}
+
+/// The global allocator of a `source_main!` program: mimalloc with the facade's `mimalloc`
+/// feature (on by default), which frees blocks allocated by another thread without the
+/// lock glibc's allocator takes. Turn the feature off to use a program's own allocator.
+#[cfg(feature = "mimalloc")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __program_allocator {
+    () => {
+        #[global_allocator]
+        static RESTSOURCE_PROGRAM_ALLOCATOR: $crate::program::MiMalloc = $crate::program::MiMalloc;
+    };
+}
+
+/// Without the `mimalloc` feature a `source_main!` program keeps the default allocator.
+#[cfg(not(feature = "mimalloc"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __program_allocator {
+    () => {};
+}
+
+#[cfg(feature = "mimalloc")]
+#[doc(hidden)]
+pub use mimalloc::MiMalloc;
+
 /// The `main` of a program that runs one generated source: parses [`Args`], reads the
 /// secrets from the environment, runs the pipeline and prints the report on stdout. Progress
 /// (bars on a terminal, otherwise a line per resource every few seconds), retries and token
@@ -271,7 +310,10 @@ pub fn block_on<F: std::future::Future<Output = ExitCode>>(main: F) -> ExitCode 
 #[macro_export]
 macro_rules! source_main {
     ($source:ident, $default_destination:expr) => {
+        $crate::__program_allocator!();
+
         fn main() -> ::std::process::ExitCode {
+            $crate::program::started_on_program_allocator();
             $crate::program::init_logging();
             $crate::program::block_on(async {
                 let args = match $crate::program::Args::from_env($default_destination) {

@@ -6,11 +6,15 @@ mod common_load;
 
 use common_load::*;
 use futures::stream;
+use restsource_runtime::def::ResourceDef;
 use restsource_runtime::def::TablesMode;
+use restsource_runtime::extract::{ExtractError, ExtractEvent};
 use restsource_runtime::normalize::{ContractMode, SchemaContract, SystemColumns};
-use restsource_runtime::pipeline::{Pipeline, PipelineOptions};
+use restsource_runtime::pipeline::{LoadReport, Pipeline, PipelineError, PipelineOptions};
 use serde_json::{json, Value};
 
+/// Each test on SQLite and on PostgreSQL (when configured), each with records flattened on
+/// the writer thread and ahead of it ([`PipelineOptions::flatten_ahead`]).
 macro_rules! on_every_backend {
     ($($name:ident),* $(,)?) => {$(
         mod $name {
@@ -19,6 +23,11 @@ macro_rules! on_every_backend {
             async fn sqlite() {
                 super::$name(&Backend::sqlite(stringify!($name))).await
             }
+            #[tokio::test]
+            async fn sqlite_flattened_ahead() {
+                AHEAD.set(true);
+                super::$name(&Backend::sqlite(concat!("ahead_", stringify!($name)))).await
+            }
             #[cfg(feature = "postgres")]
             #[tokio::test]
             async fn postgres() {
@@ -26,8 +35,22 @@ macro_rules! on_every_backend {
                     super::$name(&b).await
                 }
             }
+            #[cfg(feature = "postgres")]
+            #[tokio::test]
+            async fn postgres_flattened_ahead() {
+                AHEAD.set(true);
+                let name = concat!("ahead_", stringify!($name));
+                if let Some(b) = Backend::postgres(name).await {
+                    super::$name(&b).await
+                }
+            }
         }
     )*};
+}
+
+thread_local! {
+    /// Whether this test's pipelines flatten ahead of the writer (each test has its thread).
+    static AHEAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 on_every_backend!(
@@ -54,16 +77,46 @@ const ITEMS_FZ: restsource_runtime::def::ResourceDef = restsource_runtime::def::
     ..ITEMS_DI
 };
 
-fn pipeline(b: &Backend, system: SystemColumns) -> Pipeline {
-    Pipeline::new(b.destination()).with_options(PipelineOptions {
-        progress: false,
-        tables: Some(if system == SystemColumns::DLT {
-            TablesMode::Dlt
-        } else {
-            TablesMode::Relational
+/// A test's pipeline: with [`AHEAD`], its resources are prepared before the first event, as
+/// [`Pipeline::run`] prepares them, which is when records can be flattened ahead.
+struct Loader(Pipeline);
+
+impl Loader {
+    async fn load<S>(&self, events: S) -> Result<LoadReport, PipelineError>
+    where
+        S: futures::Stream<Item = Result<ExtractEvent, ExtractError>> + Send,
+    {
+        if !AHEAD.get() {
+            return self.0.load(events).await;
+        }
+        let events: Vec<_> = futures::StreamExt::collect(events).await;
+        let mut defs: Vec<&'static ResourceDef> = Vec::new();
+        for e in &events {
+            if let Ok(ExtractEvent::Page { resource, .. }) = e {
+                if !defs.iter().any(|d| d.name == resource.name) {
+                    defs.push(resource);
+                }
+            }
+        }
+        self.0
+            .load_resources_with_state(&defs, |_| stream::iter(events))
+            .await
+    }
+}
+
+fn pipeline(b: &Backend, system: SystemColumns) -> Loader {
+    Loader(
+        Pipeline::new(b.destination()).with_options(PipelineOptions {
+            progress: false,
+            tables: Some(if system == SystemColumns::DLT {
+                TablesMode::Dlt
+            } else {
+                TablesMode::Relational
+            }),
+            flatten_ahead: AHEAD.get(),
+            ..PipelineOptions::default()
         }),
-        ..PipelineOptions::default()
-    })
+    )
 }
 
 fn with(mut record: Item, extra: Value) -> Item {

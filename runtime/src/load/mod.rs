@@ -23,6 +23,7 @@
 //! JSON lines: an exclusive lock on `_rs_lock` in the directory. Every wait is bounded by
 //! `PipelineOptions::lock_timeout` and ends in [`LoadError::Locked`].
 
+pub(crate) mod ahead;
 #[cfg(feature = "delta")]
 pub mod delta;
 mod error;

@@ -11,7 +11,10 @@ use restsource_core::sql::Dialect;
 
 use std::collections::HashMap;
 
-use super::json_row::{Field, JsonRow};
+use super::ahead::{Bin, FlatPage, FlattenPage};
+#[cfg(test)]
+use super::json_row::Field;
+use super::json_row::JsonRow;
 use super::mode::{Mode, Plan};
 use super::normal_batch::{chunks, delete_in, InsertTexts, Page, Staged};
 use super::normal_tables::{normal, NormalTables};
@@ -139,6 +142,52 @@ pub(crate) struct NormalWriter {
     statements: Statements,
     /// The columns typed JSON when the writer was made: what its flattening keeps whole.
     json: JsonColumns,
+    /// The resource, when prepared from its definition: what a flattener ahead needs.
+    def: Option<&'static ResourceDef>,
+    /// Where the values of records flattened ahead go once written, to be freed on the
+    /// thread that allocated them.
+    bin: Option<Bin>,
+}
+
+/// A resource's flattening on another thread ([`super::ahead`]): a copy of its writer's
+/// settings and of the JSON columns it started with, so it gives the writer's own rows.
+struct Flattening {
+    normalizer: Normalizer,
+    table: String,
+    root_id: RootId,
+    json: JsonColumns,
+    def: &'static ResourceDef,
+}
+
+impl FlattenPage for Flattening {
+    fn page(&self, batch: &dyn RowBatch) -> FlatPage {
+        flatten_page(
+            &self.normalizer,
+            &self.table,
+            &self.root_id,
+            &self.json,
+            self.def,
+            batch,
+        )
+    }
+}
+
+/// Every record of `batch` (of `def`) flattened for table `table`.
+fn flatten_page(
+    normalizer: &Normalizer,
+    table: &str,
+    root_id: &RootId,
+    json: &JsonColumns,
+    def: &ResourceDef,
+    batch: &dyn RowBatch,
+) -> FlatPage {
+    (0..batch.len())
+        .map(|i| {
+            let mut record = JsonRow::new(def);
+            batch.write_row(i, &mut record);
+            normalizer.flatten_record(table, record.finish(), root_id, json)
+        })
+        .collect()
 }
 
 /// The statement texts of a resource's tables, built once per shape.
@@ -159,7 +208,7 @@ impl NormalWriter {
     /// The writer of `def` under `options`, with the schema its earlier runs stored.
     pub fn prepare(
         sql: &mut dyn NormalSql,
-        def: &ResourceDef,
+        def: &'static ResourceDef,
         plan: &Plan,
         options: RelationalOptions,
     ) -> Result<NormalWriter, LoadError> {
@@ -191,6 +240,7 @@ impl NormalWriter {
             NormalTables::stored(schema, normalizer.primary_key.clone(), options.system);
         normalizer.declare(&mut tables.schema, def);
         let mut writer = NormalWriter::new(normalizer, tables, def.table_name, mode, root_id);
+        writer.def = Some(def);
         if mode == NormalMode::Merge {
             writer.hard_delete = def
                 .columns
@@ -234,7 +284,23 @@ impl NormalWriter {
             batched_keys: true,
             statements: Statements::default(),
             json,
+            def: None,
+            bin: None,
         }
+    }
+
+    /// This writer's flattening, to run ahead of it on another thread, which frees what
+    /// `bin` receives; `None` for a writer not prepared from a definition.
+    pub fn flatten_ahead(&mut self, bin: Bin) -> Option<Box<dyn FlattenPage>> {
+        self.def?;
+        self.bin = Some(bin);
+        Some(Box::new(Flattening {
+            normalizer: self.normalizer.clone(),
+            table: self.table.clone(),
+            root_id: self.root_id.clone(),
+            json: self.json.clone(),
+            def: self.def?,
+        }))
     }
 
     /// Normalizes and writes every record of a page; returns the rows written (all tables,
@@ -246,16 +312,31 @@ impl NormalWriter {
         batch: &dyn RowBatch,
         load_id: &str,
     ) -> Result<usize, LoadError> {
-        let records = (0..batch.len()).map(|i| {
-            let mut record = JsonRow::new(def);
-            batch.write_row(i, &mut record);
-            self.flatten(record.finish())
-        });
-        let records: Vec<FlatRecord> = records.collect();
+        let records = flatten_page(
+            &self.normalizer,
+            &self.table,
+            &self.root_id,
+            &self.json,
+            def,
+            batch,
+        );
+        self.write_flat(sql, def.name, records, load_id)
+    }
+
+    /// Writes a page whose records its [`NormalWriter::flattener`] flattened; returns the
+    /// rows written, as [`NormalWriter::write_batch`].
+    pub fn write_flattened(
+        &mut self,
+        sql: &mut dyn NormalSql,
+        def: &ResourceDef,
+        records: FlatPage,
+        load_id: &str,
+    ) -> Result<usize, LoadError> {
         self.write_flat(sql, def.name, records, load_id)
     }
 
     /// A record's fields flattened (the schema-free half of normalizing it).
+    #[cfg(test)]
     fn flatten(&self, fields: Vec<(Field, Value)>) -> FlatRecord {
         self.normalizer
             .flatten_record(&self.table, fields, &self.root_id, &self.json)
@@ -271,14 +352,38 @@ impl NormalWriter {
     ) -> Result<usize, LoadError> {
         let dialect = sql.dialect();
         let mut rows = 0;
-        for record in records {
+        let mut records = records;
+        for record in &mut records {
             rows += self.stage(dialect, resource, record, load_id)?;
             if !self.batched_keys {
                 self.flush(sql)?;
             }
         }
         self.flush(sql)?;
+        self.discard(records);
         Ok(rows)
+    }
+
+    /// Frees `garbage` on the thread that flattened its contents when the records were
+    /// flattened ahead ([`super::ahead::Bin`]), else here.
+    fn discard<T: Send + 'static>(&self, garbage: T) {
+        if let Some(bin) = &self.bin {
+            bin.discard(garbage);
+        }
+    }
+
+    /// Empties the row buffer once its rows are written; their values (flattened ahead) go
+    /// to the bin, the rows themselves (allocated here) are freed here.
+    fn clear_rows(&mut self) {
+        if self.bin.is_some() {
+            let values: Vec<Value> = self
+                .rows
+                .iter_mut()
+                .flat_map(|row| row.cells.drain(..).map(|(_, value)| value))
+                .collect();
+            self.discard(values);
+        }
+        self.rows.clear();
     }
 
     /// Normalizes and writes `records` (each an object's fields) as one page.
@@ -307,8 +412,8 @@ impl NormalWriter {
             Value::Object(map) => map.into_iter().map(|(k, v)| (Field::Owned(k), v)).collect(),
             other => vec![(Field::Borrowed("value"), other)],
         };
-        let flat = self.flatten(fields);
-        let rows = self.stage(sql.dialect(), resource, flat, load_id)?;
+        let mut flat = self.flatten(fields);
+        let rows = self.stage(sql.dialect(), resource, &mut flat, load_id)?;
         self.flush(sql)?;
         Ok(rows)
     }
@@ -320,7 +425,7 @@ impl NormalWriter {
         &mut self,
         dialect: Dialect,
         resource: &str,
-        record: FlatRecord,
+        record: &mut FlatRecord,
         load_id: &str,
     ) -> Result<usize, LoadError> {
         let start = self.rows.len();
@@ -380,7 +485,7 @@ impl NormalWriter {
             sql.batch(&ddl)?;
         }
         if self.page.staged.is_empty() {
-            self.rows.clear();
+            self.clear_rows();
             return sql.end_page();
         }
         let dialect = sql.dialect();
@@ -419,7 +524,7 @@ impl NormalWriter {
             }
         }
         self.page.clear();
-        self.rows.clear();
+        self.clear_rows();
         sql.end_page()
     }
 

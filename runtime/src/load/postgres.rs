@@ -22,6 +22,7 @@ use chrono::{DateTime, Utc};
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, NoTls, Statement};
 
+use super::ahead::{Bin, FlatPage, FlattenPage};
 use super::mode::{is_hard_delete, Mode, Plan};
 use super::normal_writer::NormalWriter;
 use super::postgres_lock::{self as pl, APP_PREFIX};
@@ -482,6 +483,28 @@ impl Writer for PostgresWriter {
             self.batch(def.sql.postgres.create_staging)?;
         }
         Ok(())
+    }
+
+    fn flatten_ahead(&mut self, bin: &Bin) -> HashMap<&'static str, Box<dyn FlattenPage>> {
+        self.normal
+            .iter_mut()
+            .filter_map(|(name, normal)| Some((*name, normal.flatten_ahead(bin.clone())?)))
+            .collect()
+    }
+
+    fn write_flat_page(
+        &mut self,
+        def: &'static ResourceDef,
+        batch: &dyn RowBatch,
+        flat: FlatPage,
+        at: DateTime<Utc>,
+    ) -> Result<(), LoadError> {
+        match self.with_normal(def, |normal, sql, load_id| {
+            normal.write_flattened(sql, def, flat, load_id)
+        }) {
+            Some(written) => written.map(|_| ()),
+            None => self.write_page(def, batch, at),
+        }
     }
 
     fn write_page(

@@ -83,7 +83,7 @@ impl Spool {
     pub fn push(&mut self, msg: Msg) -> Result<(), LoadError> {
         let mut head = Vec::new();
         match msg {
-            Msg::Page { def, batch, at } => {
+            Msg::Page { def, batch, at, .. } => {
                 head.push(PAGE);
                 head.extend_from_slice(&self.index(def)?.to_le_bytes());
                 put_timestamp(&mut head, &at);
@@ -247,6 +247,7 @@ impl Replay {
                     def,
                     batch: Box::new(batch),
                     at,
+                    flat: None,
                 }
             }
             DONE => {
@@ -432,6 +433,7 @@ mod tests {
                 def,
                 batch: Box::new(Every),
                 at,
+                flat: None,
             })
             .unwrap();
         spool
@@ -454,7 +456,9 @@ mod tests {
         let mut seen = Vec::new();
         while let Some(msg) = replay.next_msg().unwrap() {
             seen.push(match msg {
-                Msg::Page { def, batch, at: a } => {
+                Msg::Page {
+                    def, batch, at: a, ..
+                } => {
                     assert_eq!(a, at);
                     assert_eq!(calls(batch.as_ref()), calls(&Every));
                     format!("page {}", def.name)
@@ -490,6 +494,7 @@ mod tests {
                 def,
                 batch: Box::new(Every),
                 at: Utc::now(),
+                flat: None,
             })
             .unwrap();
         spool.push(Msg::Done { def, state: None }).unwrap();

@@ -19,6 +19,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, ErrorCode};
 
+use super::ahead::{Bin, FlatPage, FlattenPage};
 use super::mode::{is_hard_delete, Mode, Plan};
 use super::normal_writer::NormalWriter;
 use super::sqlite_bind::{Binder, Buffers};
@@ -348,6 +349,28 @@ impl Writer for SqliteWriter {
             self.conn.execute_batch(def.sql.sqlite.create_staging)?;
         }
         Ok(())
+    }
+
+    fn flatten_ahead(&mut self, bin: &Bin) -> HashMap<&'static str, Box<dyn FlattenPage>> {
+        self.normal
+            .iter_mut()
+            .filter_map(|(name, normal)| Some((*name, normal.flatten_ahead(bin.clone())?)))
+            .collect()
+    }
+
+    fn write_flat_page(
+        &mut self,
+        def: &'static ResourceDef,
+        batch: &dyn RowBatch,
+        flat: FlatPage,
+        at: DateTime<Utc>,
+    ) -> Result<(), LoadError> {
+        match self.normal.get_mut(def.name) {
+            Some(normal) => normal
+                .write_flattened(&mut SqliteSql(&self.conn), def, flat, &self.load_id)
+                .map(|_| ()),
+            None => self.write_page(def, batch, at),
+        }
     }
 
     fn write_page(

@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 
+use super::ahead::{Bin, FlatPage, FlattenPage};
 use super::LoadError;
 use crate::def::ResourceDef;
 use crate::extract::{RowBatch, StartState};
@@ -57,6 +58,9 @@ pub(crate) enum Msg {
         def: &'static ResourceDef,
         batch: Box<dyn RowBatch>,
         at: DateTime<Utc>,
+        /// The records already flattened ahead of the writer ([`super::ahead`]), when its
+        /// resource loads relationally.
+        flat: Option<FlatPage>,
     },
     /// A resource finished with this incremental state.
     Done {
@@ -149,6 +153,24 @@ pub(crate) trait Writer: Send {
         batch: &dyn RowBatch,
         at: DateTime<Utc>,
     ) -> Result<(), LoadError>;
+    /// [`Writer::write_page`] of a page whose records were flattened ahead by the flattener
+    /// this writer gave for `def` ([`Writer::flatten_ahead`]); the default ignores them.
+    fn write_flat_page(
+        &mut self,
+        def: &'static ResourceDef,
+        batch: &dyn RowBatch,
+        _flat: FlatPage,
+        at: DateTime<Utc>,
+    ) -> Result<(), LoadError> {
+        self.write_page(def, batch, at)
+    }
+    /// How the records of each relationally loaded resource are flattened, once every
+    /// resource is prepared: what [`super::ahead`] runs on its own thread. From then on the
+    /// writer sends what it is done with of those records to `bin`. Empty (the default) where
+    /// records are not normalized.
+    fn flatten_ahead(&mut self, _bin: &Bin) -> HashMap<&'static str, Box<dyn FlattenPage>> {
+        HashMap::new()
+    }
     /// Finishes `def` inside the run: replace swap, new state, completion row.
     fn complete(
         &mut self,
@@ -285,12 +307,20 @@ fn write_all(
     let mut failed = true;
     while let Some(msg) = msgs.next_msg()? {
         match msg {
-            Msg::Page { def, batch, at } => {
+            Msg::Page {
+                def,
+                batch,
+                at,
+                flat,
+            } => {
                 if !loads(def) {
                     continue;
                 }
                 let rows = ensure_started(w, &mut started, def)?;
-                w.write_page(def, batch.as_ref(), at)?;
+                match flat {
+                    Some(flat) => w.write_flat_page(def, batch.as_ref(), flat, at)?,
+                    None => w.write_page(def, batch.as_ref(), at)?,
+                }
                 *rows += batch.len() as u64;
                 *out.rows.entry(def.table_name.to_string()).or_default() += batch.len() as u64;
             }

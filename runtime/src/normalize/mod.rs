@@ -285,23 +285,27 @@ impl Normalizer {
         out: &mut Vec<Row>,
     ) -> Result<(), NormalizeError> {
         // The live schema: no snapshot of its JSON columns per record.
-        let record = self.flatten_record(table, fields, root_id, &*schema);
-        self.place_record(schema, record, load_id, out)
+        let mut record = self.flatten_record(table, fields, root_id, &*schema);
+        self.place_record(schema, &mut record, load_id, out)
     }
 
     /// Places a flattened record's rows into `schema` (adding the tables and columns they
     /// bring, as its contract allows) and appends them to `out`. A row the contract discards
     /// is dropped with its descendants; its parent stays.
+    ///
+    /// The values move into `out`; the record keeps its (emptied) rows, for the caller to
+    /// free where they were allocated: a record flattened on another thread is freed there
+    /// ([`crate::load`]'s flattening ahead), which spares glibc's allocator a lock per free.
     pub(crate) fn place_record(
         &self,
         schema: &mut Schema,
-        record: FlatRecord,
+        record: &mut FlatRecord,
         load_id: &str,
         out: &mut Vec<Row>,
     ) -> Result<(), NormalizeError> {
         // Each row's table, `None` once dropped.
         let mut placed: Vec<Option<usize>> = Vec::with_capacity(record.rows.len());
-        for row in record.rows {
+        for row in &mut record.rows {
             let parent = match row.parent {
                 None => None,
                 Some(p) => match placed.get(p).copied().flatten() {
@@ -322,7 +326,7 @@ impl Normalizer {
     fn place_flat_row(
         &self,
         schema: &mut Schema,
-        row: FlatRow,
+        row: &mut FlatRow,
         parent: Option<usize>,
         load_id: &str,
         out: &mut Vec<Row>,
@@ -342,7 +346,7 @@ impl Normalizer {
                 ContractMode::DiscardRow | ContractMode::DiscardValue => return Ok(None),
             }
         }
-        let Some(placements) = self.place_row(schema, existing, name, row.flat, root)? else {
+        let Some(placements) = self.place_row(schema, existing, name, &mut row.flat, root)? else {
             return Ok(None);
         };
         let table = schema.ensure_table(name, parent);
@@ -357,7 +361,11 @@ impl Normalizer {
             }
         }
         let load = root.then(|| (self.system.load_id, Value::from(load_id), DataType::Text));
-        for (column, value, data_type) in load.into_iter().chain(row.system) {
+        let system = row
+            .system
+            .iter_mut()
+            .map(|(column, value, data_type)| (*column, std::mem::take(value), *data_type));
+        for (column, value, data_type) in load.into_iter().chain(system) {
             // Looked up first: the name is only copied for the table's first row.
             let i = match t.column_index(column) {
                 Some(i) => i,
@@ -381,14 +389,14 @@ impl Normalizer {
         schema: &Schema,
         table: Option<usize>,
         name: &str,
-        flat: Vec<(Arc<str>, Value)>,
+        flat: &mut [(Arc<str>, Value)],
         root: bool,
     ) -> Result<Option<Vec<Placement>>, NormalizeError> {
         let table = table.map(|i| schema.table_at(i));
         let seen = table.is_some_and(|t| t.seen_data);
         let mut placements = Vec::with_capacity(flat.len());
         for (column, value) in flat {
-            let placement = self.decide(table, name, column, value, root)?;
+            let placement = self.decide(table, name, column, std::mem::take(value), root)?;
             let Placement::New {
                 column: ref new,
                 ref field,

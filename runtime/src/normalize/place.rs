@@ -2,8 +2,6 @@
 //! new column, or a variant column; decided before the schema changes, so a schema contract can
 //! refuse or discard the change first.
 
-use std::sync::Arc;
-
 use serde_json::Value;
 
 use super::coerce::{coerce, infer_type, value_type};
@@ -35,11 +33,11 @@ impl Normalizer {
         &self,
         table: Option<&TableSchema>,
         table_name: &str,
-        column: Arc<str>,
+        column: &str,
         value: Value,
         root: bool,
     ) -> Result<Placement, NormalizeError> {
-        let existing = table.and_then(|t| t.column_index(&column).map(|i| (t, i)));
+        let existing = table.and_then(|t| t.column_index(column).map(|i| (t, i)));
         let Some(from) = value_type(&value) else {
             return match existing {
                 None => Ok(Placement::Skip),
@@ -70,7 +68,7 @@ impl Normalizer {
         if let Some(v) = coerce(to, from, &value) {
             return Ok(Placement::Existing(index, v));
         }
-        let variant = self.naming.join(&[&*column, &format!("v_{}", from.name())]);
+        let variant = self.naming.join(&[column, &format!("v_{}", from.name())]);
         match t.column_index(&variant) {
             None => Ok(new_column(
                 variant,
