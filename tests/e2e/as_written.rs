@@ -70,30 +70,37 @@ async fn load_with(extractor: &Extractor, handles: &[ResourceHandle], db: &Path,
 async fn seeds_flattened_ahead_of_the_writer_load_as_dlt_does() {
     use specs::{analytics, inventory, social_media};
     let api = mock(AuthMode::ApiKey).await;
-    let db = scratch_db("as-written-ahead-analytics");
-    let src = analytics::Source::new(analytics::Secrets { api_key: key() })
+    let analytics = analytics::Source::new(analytics::Secrets { api_key: key() })
         .with_base_url(api.base_url())
         .with_options(fast_options());
-    load_with(src.extractor(), &analytics::Source::resources(), &db, true).await;
-    assert_conforms("analytics", &db);
-    let db = scratch_db("as-written-ahead-social");
-    let src = social_media::Source::new(social_media::Secrets { api_key: key() })
+    let social = social_media::Source::new(social_media::Secrets { api_key: key() })
         .with_base_url(api.base_url())
         .with_options(fast_options());
-    load_with(
-        src.extractor(),
-        &social_media::Source::resources(),
-        &db,
-        true,
-    )
-    .await;
-    assert_conforms("social_media", &db);
-    let db = scratch_db("as-written-ahead-inventory");
-    let src = inventory::Source::new(inventory::Secrets { api_key: key() })
+    let inventory = inventory::Source::new(inventory::Secrets { api_key: key() })
         .with_base_url(api.base_url())
         .with_options(fast_options());
-    load_with(src.extractor(), &inventory::Source::resources(), &db, true).await;
-    assert_conforms("inventory", &db);
+    let runs = [
+        (
+            "analytics",
+            analytics.extractor(),
+            analytics::Source::resources(),
+        ),
+        (
+            "social_media",
+            social.extractor(),
+            social_media::Source::resources(),
+        ),
+        (
+            "inventory",
+            inventory.extractor(),
+            inventory::Source::resources(),
+        ),
+    ];
+    for (seed, extractor, handles) in runs {
+        let db = scratch_db(&format!("as-written-ahead-{seed}"));
+        load_with(extractor, &handles, &db, true).await;
+        assert_conforms(seed, &db);
+    }
 }
 
 /// A timestamp as an instant, whatever its spelling (`Z` or `+00:00`).

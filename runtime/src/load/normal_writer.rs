@@ -172,6 +172,18 @@ impl FlattenPage for Flattening {
     }
 }
 
+/// The flatteners of every writer in `normal` that can flatten ahead, each from then on
+/// sending what it is done with to `bin` (a destination's [`super::writer::Writer::flatten_ahead`]).
+pub(crate) fn flatten_ahead(
+    normal: &mut HashMap<&'static str, NormalWriter>,
+    bin: &Bin,
+) -> HashMap<&'static str, Box<dyn FlattenPage>> {
+    normal
+        .iter_mut()
+        .filter_map(|(name, w)| Some((*name, w.flatten_ahead(bin.clone())?)))
+        .collect()
+}
+
 /// Every record of `batch` (of `def`) flattened for table `table`.
 fn flatten_page(
     normalizer: &Normalizer,
