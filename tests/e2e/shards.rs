@@ -366,7 +366,10 @@ mod postgres {
         assert_eq!(own_states(got), own_states(expected));
     }
 
-    #[tokio::test]
+    // Several workers, as a program's runtime has: on one thread, a request released by the
+    // limiter waits to be written while that thread decodes a page (a debug build, on a
+    // loaded machine), and reaches the API late, bunched with the next second's.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn four_shards_into_postgres_stay_within_one_rate_limit_and_match_one_run() {
         let Some((conn, one_schema, one)) = schema("shards_one").await else {
             return;

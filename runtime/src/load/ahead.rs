@@ -34,9 +34,10 @@ pub(crate) trait FlattenPage: Send {
 
 /// Where the writer sends what it is done with of the records flattened ahead (their emptied
 /// rows, the values it wrote), so that the flattening thread frees them. glibc's allocator
-/// frees a block allocated by another thread under that thread's arena lock: with every value
-/// of every page freed across, the two threads spent more time waking each other than
-/// normalizing (the load took 1.5x the CPU and 1.3x the time of one thread doing it all).
+/// frees a block allocated by another thread under that thread's arena lock (with every value
+/// of every page freed across, flattening ahead took 1.3x the time of one thread doing it
+/// all), and mimalloc takes a slower path for it than for its own: with this, the same load
+/// took 1.80 s under mimalloc, without it 1.99 s.
 #[derive(Clone)]
 #[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
 pub(crate) struct Bin(mpsc::Sender<Box<dyn Send>>);

@@ -33,6 +33,8 @@ mod json_row;
 pub(crate) mod jsonl;
 pub(crate) mod mode;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod normal_ahead;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod normal_batch;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod normal_tables;

@@ -14,8 +14,8 @@ use std::collections::HashMap;
 use super::ahead::{Bin, FlatPage, FlattenPage};
 #[cfg(test)]
 use super::json_row::Field;
-use super::json_row::JsonRow;
 use super::mode::{Mode, Plan};
+use super::normal_ahead::{flatten_page, Flattening};
 use super::normal_batch::{chunks, delete_in, InsertTexts, Page, Staged};
 use super::normal_tables::{normal, NormalTables};
 use super::LoadError;
@@ -149,59 +149,6 @@ pub(crate) struct NormalWriter {
     bin: Option<Bin>,
 }
 
-/// A resource's flattening on another thread ([`super::ahead`]): a copy of its writer's
-/// settings and of the JSON columns it started with, so it gives the writer's own rows.
-struct Flattening {
-    normalizer: Normalizer,
-    table: String,
-    root_id: RootId,
-    json: JsonColumns,
-    def: &'static ResourceDef,
-}
-
-impl FlattenPage for Flattening {
-    fn page(&self, batch: &dyn RowBatch) -> FlatPage {
-        flatten_page(
-            &self.normalizer,
-            &self.table,
-            &self.root_id,
-            &self.json,
-            self.def,
-            batch,
-        )
-    }
-}
-
-/// The flatteners of every writer in `normal` that can flatten ahead, each from then on
-/// sending what it is done with to `bin` (a destination's [`super::writer::Writer::flatten_ahead`]).
-pub(crate) fn flatten_ahead(
-    normal: &mut HashMap<&'static str, NormalWriter>,
-    bin: &Bin,
-) -> HashMap<&'static str, Box<dyn FlattenPage>> {
-    normal
-        .iter_mut()
-        .filter_map(|(name, w)| Some((*name, w.flatten_ahead(bin.clone())?)))
-        .collect()
-}
-
-/// Every record of `batch` (of `def`) flattened for table `table`.
-fn flatten_page(
-    normalizer: &Normalizer,
-    table: &str,
-    root_id: &RootId,
-    json: &JsonColumns,
-    def: &ResourceDef,
-    batch: &dyn RowBatch,
-) -> FlatPage {
-    (0..batch.len())
-        .map(|i| {
-            let mut record = JsonRow::new(def);
-            batch.write_row(i, &mut record);
-            normalizer.flatten_record(table, record.finish(), root_id, json)
-        })
-        .collect()
-}
-
 /// The statement texts of a resource's tables, built once per shape.
 #[derive(Debug, Default)]
 struct Statements {
@@ -304,15 +251,15 @@ impl NormalWriter {
     /// This writer's flattening, to run ahead of it on another thread, which frees what
     /// `bin` receives; `None` for a writer not prepared from a definition.
     pub fn flatten_ahead(&mut self, bin: Bin) -> Option<Box<dyn FlattenPage>> {
-        self.def?;
+        let def = self.def?;
         self.bin = Some(bin);
-        Some(Box::new(Flattening {
-            normalizer: self.normalizer.clone(),
-            table: self.table.clone(),
-            root_id: self.root_id.clone(),
-            json: self.json.clone(),
-            def: self.def?,
-        }))
+        Some(Box::new(Flattening::new(
+            self.normalizer.clone(),
+            self.table.clone(),
+            self.root_id.clone(),
+            self.json.clone(),
+            def,
+        )))
     }
 
     /// Normalizes and writes every record of a page; returns the rows written (all tables,
@@ -335,8 +282,8 @@ impl NormalWriter {
         self.write_flat(sql, def.name, records, load_id)
     }
 
-    /// Writes a page whose records its [`NormalWriter::flattener`] flattened; returns the
-    /// rows written, as [`NormalWriter::write_batch`].
+    /// Writes a page whose records the flattener from [`NormalWriter::flatten_ahead`]
+    /// flattened; returns the rows written, as [`NormalWriter::write_batch`].
     pub fn write_flattened(
         &mut self,
         sql: &mut dyn NormalSql,

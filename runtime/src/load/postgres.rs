@@ -24,7 +24,8 @@ use tokio_postgres::{Client, NoTls, Statement};
 
 use super::ahead::{Bin, FlatPage, FlattenPage};
 use super::mode::{is_hard_delete, Mode, Plan};
-use super::normal_writer::{self, NormalWriter};
+use super::normal_ahead;
+use super::normal_writer::NormalWriter;
 use super::postgres_lock::{self as pl, APP_PREFIX};
 use super::postgres_normal::PgSql;
 use super::postgres_page;
@@ -486,7 +487,7 @@ impl Writer for PostgresWriter {
     }
 
     fn flatten_ahead(&mut self, bin: &Bin) -> HashMap<&'static str, Box<dyn FlattenPage>> {
-        normal_writer::flatten_ahead(&mut self.normal, bin)
+        normal_ahead::flatten_ahead(&mut self.normal, bin)
     }
 
     fn write_flat_page(

@@ -21,7 +21,8 @@ use rusqlite::{params, Connection, ErrorCode};
 
 use super::ahead::{Bin, FlatPage, FlattenPage};
 use super::mode::{is_hard_delete, Mode, Plan};
-use super::normal_writer::{self, NormalWriter};
+use super::normal_ahead;
+use super::normal_writer::NormalWriter;
 use super::sqlite_bind::{Binder, Buffers};
 use super::sqlite_normal::SqliteSql;
 use super::writer::{LoadStatus, Writer};
@@ -352,7 +353,7 @@ impl Writer for SqliteWriter {
     }
 
     fn flatten_ahead(&mut self, bin: &Bin) -> HashMap<&'static str, Box<dyn FlattenPage>> {
-        normal_writer::flatten_ahead(&mut self.normal, bin)
+        normal_ahead::flatten_ahead(&mut self.normal, bin)
     }
 
     fn write_flat_page(

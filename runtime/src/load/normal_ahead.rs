@@ -1,0 +1,82 @@
+//! A relational writer's flattening, run ahead of it on another thread ([`super::ahead`]).
+
+use std::collections::HashMap;
+
+use super::ahead::{Bin, FlatPage, FlattenPage};
+use super::json_row::JsonRow;
+use super::normal_writer::NormalWriter;
+use crate::def::ResourceDef;
+use crate::extract::RowBatch;
+use crate::normalize::{JsonColumns, Normalizer, RootId};
+
+/// A resource's flattening on another thread ([`super::ahead`]): a copy of its writer's
+/// settings and of the JSON columns it started with, so it gives the writer's own rows.
+pub(crate) struct Flattening {
+    normalizer: Normalizer,
+    table: String,
+    root_id: RootId,
+    json: JsonColumns,
+    def: &'static ResourceDef,
+}
+
+impl FlattenPage for Flattening {
+    fn page(&self, batch: &dyn RowBatch) -> FlatPage {
+        flatten_page(
+            &self.normalizer,
+            &self.table,
+            &self.root_id,
+            &self.json,
+            self.def,
+            batch,
+        )
+    }
+}
+
+/// The flatteners of every writer in `normal` that can flatten ahead, each from then on
+/// sending what it is done with to `bin` (a destination's [`super::writer::Writer::flatten_ahead`]).
+pub(crate) fn flatten_ahead(
+    normal: &mut HashMap<&'static str, NormalWriter>,
+    bin: &Bin,
+) -> HashMap<&'static str, Box<dyn FlattenPage>> {
+    normal
+        .iter_mut()
+        .filter_map(|(name, w)| Some((*name, w.flatten_ahead(bin.clone())?)))
+        .collect()
+}
+
+/// Every record of `batch` (of `def`) flattened for table `table`.
+pub(crate) fn flatten_page(
+    normalizer: &Normalizer,
+    table: &str,
+    root_id: &RootId,
+    json: &JsonColumns,
+    def: &ResourceDef,
+    batch: &dyn RowBatch,
+) -> FlatPage {
+    (0..batch.len())
+        .map(|i| {
+            let mut record = JsonRow::new(def);
+            batch.write_row(i, &mut record);
+            normalizer.flatten_record(table, record.finish(), root_id, json)
+        })
+        .collect()
+}
+
+impl Flattening {
+    /// The flattening of `def` as a writer with these settings and JSON columns does it.
+    pub(crate) fn new(
+        normalizer: Normalizer,
+        table: String,
+        root_id: RootId,
+        json: JsonColumns,
+        def: &'static ResourceDef,
+    ) -> Flattening {
+        Flattening {
+            normalizer,
+            table,
+            root_id,
+            json,
+            def,
+        }
+    }
+}
