@@ -30,6 +30,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 
+use super::ahead::FlatPage;
 use super::mode::{Mode, Plan};
 use super::writer::{LoadStatus, Writer};
 use super::{text, LoadError};
@@ -326,6 +327,7 @@ impl Writer for JsonlWriter {
         &mut self,
         def: &'static ResourceDef,
         batch: &dyn RowBatch,
+        _flat: Option<FlatPage>,
         at: DateTime<Utc>,
     ) -> Result<(), LoadError> {
         let name = Self::file_name(def, self.mode(def));

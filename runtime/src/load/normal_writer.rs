@@ -262,35 +262,29 @@ impl NormalWriter {
         )))
     }
 
-    /// Normalizes and writes every record of a page; returns the rows written (all tables,
-    /// counted per record as it arrives, as [`NormalWriter::write`] counts them).
+    /// Normalizes and writes every record of a page (`flat`: as the flattener from
+    /// [`NormalWriter::flatten_ahead`] flattened them, else flattened here); returns the rows
+    /// written (all tables, counted per record as it arrives, as [`NormalWriter::write`]
+    /// counts them).
     pub fn write_batch(
         &mut self,
         sql: &mut dyn NormalSql,
         def: &ResourceDef,
         batch: &dyn RowBatch,
+        flat: Option<FlatPage>,
         load_id: &str,
     ) -> Result<usize, LoadError> {
-        let records = flatten_page(
-            &self.normalizer,
-            &self.table,
-            &self.root_id,
-            &self.json,
-            def,
-            batch,
-        );
-        self.write_flat(sql, def.name, records, load_id)
-    }
-
-    /// Writes a page whose records the flattener from [`NormalWriter::flatten_ahead`]
-    /// flattened; returns the rows written, as [`NormalWriter::write_batch`].
-    pub fn write_flattened(
-        &mut self,
-        sql: &mut dyn NormalSql,
-        def: &ResourceDef,
-        records: FlatPage,
-        load_id: &str,
-    ) -> Result<usize, LoadError> {
+        let records = match flat {
+            Some(records) => records,
+            None => flatten_page(
+                &self.normalizer,
+                &self.table,
+                &self.root_id,
+                &self.json,
+                def,
+                batch,
+            ),
+        };
         self.write_flat(sql, def.name, records, load_id)
     }
 

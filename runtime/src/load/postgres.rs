@@ -490,29 +490,15 @@ impl Writer for PostgresWriter {
         normal_ahead::flatten_ahead(&mut self.normal, bin)
     }
 
-    fn write_flat_page(
-        &mut self,
-        def: &'static ResourceDef,
-        batch: &dyn RowBatch,
-        flat: FlatPage,
-        at: DateTime<Utc>,
-    ) -> Result<(), LoadError> {
-        match self.with_normal(def, |normal, sql, load_id| {
-            normal.write_flattened(sql, def, flat, load_id)
-        }) {
-            Some(written) => written.map(|_| ()),
-            None => self.write_page(def, batch, at),
-        }
-    }
-
     fn write_page(
         &mut self,
         def: &'static ResourceDef,
         batch: &dyn RowBatch,
+        flat: Option<FlatPage>,
         at: DateTime<Utc>,
     ) -> Result<(), LoadError> {
         if let Some(written) = self.with_normal(def, |normal, sql, load_id| {
-            normal.write_batch(sql, def, batch, load_id)
+            normal.write_batch(sql, def, batch, flat, load_id)
         }) {
             return written.map(|_| ());
         }

@@ -356,29 +356,15 @@ impl Writer for SqliteWriter {
         normal_ahead::flatten_ahead(&mut self.normal, bin)
     }
 
-    fn write_flat_page(
-        &mut self,
-        def: &'static ResourceDef,
-        batch: &dyn RowBatch,
-        flat: FlatPage,
-        at: DateTime<Utc>,
-    ) -> Result<(), LoadError> {
-        match self.normal.get_mut(def.name) {
-            Some(normal) => normal
-                .write_flattened(&mut SqliteSql(&self.conn), def, flat, &self.load_id)
-                .map(|_| ()),
-            None => self.write_page(def, batch, at),
-        }
-    }
-
     fn write_page(
         &mut self,
         def: &'static ResourceDef,
         batch: &dyn RowBatch,
+        flat: Option<FlatPage>,
         at: DateTime<Utc>,
     ) -> Result<(), LoadError> {
         if let Some(normal) = self.normal.get_mut(def.name) {
-            normal.write_batch(&mut SqliteSql(&self.conn), def, batch, &self.load_id)?;
+            normal.write_batch(&mut SqliteSql(&self.conn), def, batch, flat, &self.load_id)?;
             return Ok(());
         }
         text::timestamp(&mut self.at, &at);

@@ -146,24 +146,16 @@ pub(crate) trait Writer: Send {
     fn prepare(&mut self, def: &'static ResourceDef) -> Result<(), LoadError>;
     /// Records that `def` started in this load (and sets up its staging table).
     fn register(&mut self, def: &'static ResourceDef) -> Result<(), LoadError>;
-    /// Writes the rows of one page into the run's unit.
+    /// Writes the rows of one page into the run's unit. `flat`: its records as the flattener
+    /// this writer gave for `def` ([`Writer::flatten_ahead`]) flattened them ahead; `None`
+    /// where they were not.
     fn write_page(
         &mut self,
         def: &'static ResourceDef,
         batch: &dyn RowBatch,
+        flat: Option<FlatPage>,
         at: DateTime<Utc>,
     ) -> Result<(), LoadError>;
-    /// [`Writer::write_page`] of a page whose records were flattened ahead by the flattener
-    /// this writer gave for `def` ([`Writer::flatten_ahead`]); the default ignores them.
-    fn write_flat_page(
-        &mut self,
-        def: &'static ResourceDef,
-        batch: &dyn RowBatch,
-        _flat: FlatPage,
-        at: DateTime<Utc>,
-    ) -> Result<(), LoadError> {
-        self.write_page(def, batch, at)
-    }
     /// How the records of each relationally loaded resource are flattened, once every
     /// resource is prepared: what [`super::ahead`] runs on its own thread. From then on the
     /// writer sends what it is done with of those records to `bin`. Empty (the default) where
@@ -317,10 +309,7 @@ fn write_all(
                     continue;
                 }
                 let rows = ensure_started(w, &mut started, def)?;
-                match flat {
-                    Some(flat) => w.write_flat_page(def, batch.as_ref(), flat, at)?,
-                    None => w.write_page(def, batch.as_ref(), at)?,
-                }
+                w.write_page(def, batch.as_ref(), flat, at)?;
                 *rows += batch.len() as u64;
                 *out.rows.entry(def.table_name.to_string()).or_default() += batch.len() as u64;
             }

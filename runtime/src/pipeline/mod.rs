@@ -71,7 +71,8 @@ pub struct PipelineOptions {
     /// cores it takes about a third off a relational load's wall time, with an allocator that
     /// frees blocks of another thread cheaply (mimalloc, which `source_main!` programs use);
     /// under glibc's allocator the two threads contend for its locks and the load gets
-    /// slower, so it is off unless the program's allocator is known.
+    /// slower, so it is off unless the program's allocator is known. A shard's run loads its
+    /// spool after extracting and flattens on the writer thread.
     pub flatten_ahead: bool,
 }
 

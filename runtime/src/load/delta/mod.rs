@@ -58,6 +58,7 @@ pub use read::{read_table, TableContents};
 pub use state::{Book, LoadRecord, Manifest, Pending, LOADS_FOLDER, STATE_OBJECT};
 pub use table::APP_ID;
 
+use super::ahead::FlatPage;
 use super::mode::{Mode, Plan};
 use super::writer::{LoadStatus, Writer};
 use super::{text, LoadError};
@@ -441,6 +442,7 @@ impl Writer for DeltaWriter {
         &mut self,
         def: &'static ResourceDef,
         batch: &dyn RowBatch,
+        _flat: Option<FlatPage>,
         at: DateTime<Utc>,
     ) -> Result<(), LoadError> {
         let micros = at.timestamp_micros();
