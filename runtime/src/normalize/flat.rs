@@ -16,6 +16,7 @@ use base64::Engine;
 use restsource_core::naming::digest128;
 use serde_json::{Map, Value};
 
+use super::name_cache::Recent;
 use super::{FastMap, Normalizer, RootId, Schema, TableSchema, LIST_KEY, VALUE_KEY};
 use crate::def::DataType;
 
@@ -109,6 +110,10 @@ struct Flattened<'a> {
     lists: &'a mut Vec<(Vec<String>, Vec<Value>)>,
     /// Nested objects still to flatten.
     stack: &'a mut Vec<(Map<String, Value>, i64, Vec<String>)>,
+    /// The keys of each object of the table's last row, in the order the objects are met.
+    recent: &'a mut Vec<Recent>,
+    /// Objects of this row flattened so far.
+    objects: usize,
 }
 
 /// A child row's link to its parent row.
@@ -129,6 +134,7 @@ impl Normalizer {
         root_id: &RootId,
         json: &impl KnowsJson,
     ) -> FlatRecord {
+        self.names.begin_record(&self.naming);
         let path = [self.names.list(&self.naming, table)];
         let name = self.names.table(&self.naming, &path);
         let mut record = FlatRecord::default();
@@ -159,14 +165,14 @@ impl Normalizer {
         record: &mut FlatRecord,
     ) {
         let row_json = json.row_json(name);
-        let (flat, lists) = self.flatten(|c| row_json.contains(c), fields, budget);
+        let (flat, lists) = self.flatten(name, |c| row_json.contains(c), fields, budget);
         let given_id = flat
             .iter()
             .find(|(k, v)| **k == *self.system.row_id && v.as_str().is_some_and(|s| !s.is_empty()))
             .and_then(|(_, v)| v.as_str().map(str::to_string));
         let row_id = match (given_id.clone(), link) {
             (Some(id), _) => id,
-            (None, Some(l)) => digest128(&format!("{}_{name}_{}", l.row_id, l.index)),
+            (None, Some(l)) => child_row_id(l.row_id, name, l.index),
             (None, None) => self.root_row_id(root_id, &flat),
         };
         let mut system: Vec<(&'static str, Value, DataType)> = Vec::new();
@@ -227,6 +233,7 @@ impl Normalizer {
     #[allow(clippy::type_complexity)]
     fn flatten<K: AsRef<str>>(
         &self,
+        table: &Arc<str>,
         is_json: impl Fn(&str) -> bool,
         fields: impl IntoIterator<Item = (K, Value)>,
         budget: i64,
@@ -234,10 +241,13 @@ impl Normalizer {
         let mut flat: Vec<(Arc<str>, Value)> = Vec::new();
         let mut lists = Vec::new();
         let mut stack: Vec<(Map<String, Value>, i64, Vec<String>)> = Vec::new();
+        let mut recent = self.names.recent(table);
         let mut into = Flattened {
             flat: &mut flat,
             lists: &mut lists,
             stack: &mut stack,
+            recent: &mut recent,
+            objects: 0,
         };
         self.flatten_object(&is_json, fields, budget, Vec::new(), &mut into);
         while let Some((object, level, path)) = into.stack.pop() {
@@ -256,25 +266,35 @@ impl Normalizer {
         path: Vec<String>,
         into: &mut Flattened<'_>,
     ) {
-        let prefix = path.join(restsource_core::naming::PATH_SEPARATOR);
-        for (key, value) in fields {
+        let object = into.objects;
+        into.objects += 1;
+        if into.recent.len() <= object {
+            into.recent.resize_with(object + 1, Recent::default);
+        }
+        let recent = &mut into.recent[object];
+        recent.start(&path.join(restsource_core::naming::PATH_SEPARATOR));
+        for (position, (key, value)) in fields.into_iter().enumerate() {
             let key = key.as_ref();
-            let column = self.names.column_name(&self.naming, &prefix, key);
-            let whole = level <= 0 || is_json(&column);
+            let (column, key_name) = self.names.column_at(&self.naming, recent, position, key);
+            // Only a container can stay whole; a scalar is a column either way.
+            let whole = || level <= 0 || is_json(&column);
             match value {
-                Value::Object(inner) if !whole => {
-                    let (key_name, _) = self.names.column(&self.naming, &prefix, key);
+                Value::Object(inner) if !whole() => {
+                    let key_name = key_name
+                        .or_else(|| self.names.key_name_at(recent, position))
+                        .map_or_else(|| self.naming.key(key), |n| n.to_string());
                     let mut inner_path = path.clone();
-                    inner_path.push(key_name.to_string());
+                    inner_path.push(key_name);
                     into.stack.push((inner, level - 1, inner_path));
                 }
-                Value::Array(items) if !whole => {
+                Value::Array(items) if !whole() => {
                     let mut list_path = path.clone();
                     list_path.push(self.names.list(&self.naming, key));
                     into.lists.push((list_path, items));
                 }
-                value => match into.flat.iter_mut().find(|(k, _)| *k == column) {
-                    // Keys that normalize alike: the later value wins, in the first place.
+                // Column names are shared (`NameCache`): keys that normalize alike meet here
+                // as one pointer, and the later value wins, in the first place.
+                value => match into.flat.iter_mut().find(|(k, _)| Arc::ptr_eq(k, &column)) {
                     Some(slot) => slot.1 = value,
                     None => into.flat.push((column, value)),
                 },
@@ -303,4 +323,12 @@ impl Normalizer {
             }
         }
     }
+}
+
+/// dlt's id of a child row: a digest of its parent's row id, its table and its list index.
+fn child_row_id(parent: &str, table: &str, index: usize) -> String {
+    use std::fmt::Write;
+    let mut text = String::with_capacity(parent.len() + table.len() + 24);
+    let _ = write!(text, "{parent}_{table}_{index}");
+    digest128(&text)
 }

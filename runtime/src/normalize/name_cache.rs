@@ -1,9 +1,18 @@
 //! Normalized names, remembered: the same keys arrive in every record, and dlt's snake_case
 //! rules (with shortening) cost far more than a map lookup. Bounded, so an API whose keys never
 //! repeat (ids as keys) cannot grow it without limit.
+//!
+//! Two things make the per-field cost small:
+//! - records of one API carry the same keys in the same order, so each object remembers its
+//!   last keys by position ([`Recent`]) and a key is compared with one string instead of
+//!   hashed into two maps;
+//! - every column name is handed out as one shared `Arc` per name ([`NameCache::begin_record`]
+//!   keeps that true for a whole record), so two keys that normalize alike are found by
+//!   comparing pointers, not text.
 
 use super::FastMap;
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, RefCell, RefMut};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use restsource_core::naming::Naming;
@@ -24,10 +33,35 @@ pub(super) struct NameCache {
     /// Unshortened path of the enclosing object → raw key → (key's name, column name); two
     /// levels so a lookup borrows both strings instead of building a key.
     columns: RefCell<FastMap<String, FastMap<String, Names>>>,
+    /// Every column name handed out since the last [`NameCache::begin_record`] that cleared
+    /// it: one `Arc` per text.
+    interned: RefCell<HashSet<Arc<str>, foldhash::fast::RandomState>>,
+    /// Per table (by its name's address, which [`NameCache::table`] keeps stable), the keys
+    /// of each object of its last row, by the object's order in the row.
+    recent: RefCell<FastMap<usize, Vec<Recent>>>,
     /// Raw list key → its table fragment.
     lists: RefCell<FastMap<String, String>>,
     /// Table path (fragments) → table name, shared by every row of the table.
     tables: RefCell<FastMap<Vec<String>, Arc<str>>>,
+}
+
+/// One object of a row as the table's last row had it: its path and its keys in order, each
+/// with its column name and its own name.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Recent {
+    prefix: String,
+    keys: Vec<(Box<str>, Arc<str>, Arc<str>)>,
+}
+
+impl Recent {
+    /// Starts an object at `prefix`: what is remembered of another path is forgotten.
+    pub fn start(&mut self, prefix: &str) {
+        if self.prefix != prefix {
+            self.prefix.clear();
+            self.prefix.push_str(prefix);
+            self.keys.clear();
+        }
+    }
 }
 
 impl NameCache {
@@ -38,7 +72,22 @@ impl NameCache {
             self.columns.borrow_mut().clear();
             self.lists.borrow_mut().clear();
             self.tables.borrow_mut().clear();
+            self.interned.borrow_mut().clear();
+            self.recent.borrow_mut().clear();
             self.naming.set(Some(*naming));
+        }
+    }
+
+    /// Called before each record's names are looked up: the only place the shared column
+    /// names start over (when too many were made), so within a record equal names are the
+    /// same `Arc`.
+    pub fn begin_record(&self, naming: &Naming) {
+        self.check(naming);
+        let full = self.interned.borrow().len() >= MAX_ENTRIES;
+        if full || self.recent.borrow().len() >= MAX_ENTRIES {
+            self.interned.borrow_mut().clear();
+            self.recent.borrow_mut().clear();
+            self.columns.borrow_mut().clear();
         }
     }
 
@@ -50,10 +99,10 @@ impl NameCache {
             return hit.clone();
         }
         let key_name: Arc<str> = naming.key(key).into();
-        let column: Arc<str> = if prefix.is_empty() {
-            key_name.clone()
+        let column = if prefix.is_empty() {
+            self.intern(key_name.clone())
         } else {
-            naming.join(&[prefix, &key_name]).into()
+            self.intern(naming.join(&[prefix, &key_name]).into())
         };
         let mut columns = self.columns.borrow_mut();
         if columns.values().map(FastMap::len).sum::<usize>() >= MAX_ENTRIES {
@@ -64,6 +113,54 @@ impl NameCache {
             .or_default()
             .insert(key.to_string(), (key_name.clone(), column.clone()));
         (key_name, column)
+    }
+
+    /// The one shared `Arc` of column name `name`.
+    fn intern(&self, name: Arc<str>) -> Arc<str> {
+        let mut interned = self.interned.borrow_mut();
+        match interned.get(&name) {
+            Some(shared) => shared.clone(),
+            None => {
+                interned.insert(name.clone());
+                name
+            }
+        }
+    }
+
+    /// What the last row of `table` (a name [`NameCache::table`] gave) had in each object.
+    pub fn recent(&self, table: &Arc<str>) -> RefMut<'_, Vec<Recent>> {
+        let address = Arc::as_ptr(table).cast::<u8>() as usize;
+        RefMut::map(self.recent.borrow_mut(), |r| r.entry(address).or_default())
+    }
+
+    /// The column name of the `position`th key of the object `recent` (started at its
+    /// prefix), `key`, and (when `nested`) the key's own name, which only a nested object
+    /// needs.
+    pub fn column_at(
+        &self,
+        naming: &Naming,
+        recent: &mut Recent,
+        position: usize,
+        key: &str,
+    ) -> (Arc<str>, Option<Arc<str>>) {
+        if let Some((k, column, _)) = recent.keys.get(position) {
+            if **k == *key {
+                return (column.clone(), None);
+            }
+        }
+        let (key_name, column) = self.column(naming, &recent.prefix, key);
+        let entry = (Box::from(key), column.clone(), key_name.clone());
+        match recent.keys.get_mut(position) {
+            Some(slot) => *slot = entry,
+            None => recent.keys.push(entry),
+        }
+        (column, Some(key_name))
+    }
+
+    /// The key's own name of the `position`th key of `recent` (after
+    /// [`NameCache::column_at`] for it).
+    pub fn key_name_at(&self, recent: &Recent, position: usize) -> Option<Arc<str>> {
+        recent.keys.get(position).map(|(_, _, name)| name.clone())
     }
 
     /// The table fragment of list key `key`.
@@ -86,18 +183,10 @@ impl NameCache {
         }
         let name: Arc<str> = naming.join(path).into();
         remember(&self.tables, path.to_vec(), name.clone());
+        // A table name made anew is another address: what was remembered under an old one
+        // is never looked up again, so it goes.
+        self.recent.borrow_mut().clear();
         name
-    }
-
-    /// The column name of `key` inside the object at `prefix`: [`NameCache::column`] without
-    /// the key's own name, which only a nested object needs (one reference count less to
-    /// take and drop per field).
-    pub fn column_name(&self, naming: &Naming, prefix: &str, key: &str) -> Arc<str> {
-        self.check(naming);
-        if let Some(hit) = self.columns.borrow().get(prefix).and_then(|m| m.get(key)) {
-            return hit.1.clone();
-        }
-        self.column(naming, prefix, key).1
     }
 }
 

@@ -61,6 +61,7 @@ impl Normalizer {
     /// Adds the key paths of every column and child table `record` (of table `table`, not yet
     /// normalized) reaches to `out`.
     pub fn source_paths(&self, table: &str, record: &Value, out: &mut SourcePaths) {
+        self.names.begin_record(&self.naming);
         let path = [self.names.list(&self.naming, table)];
         let name = self.names.table(&self.naming, &path);
         let budget = i64::from(self.max_nesting);

@@ -1,5 +1,6 @@
 //! The worked examples of `dlt_normalizer.md`, verified there on dlt 1.31, asserted exactly.
 
+use restsource_core::naming::digest128;
 use serde_json::{json, Value};
 
 use super::*;
@@ -332,4 +333,59 @@ fn frozen_contracts_name_table_field_and_type() {
         .collect();
     assert_eq!(columns, ["a", "_dlt_load_id", "_dlt_id"]);
     assert_eq!(schema.tables().len(), 1);
+}
+
+/// Keys that normalize to one column keep the first one's place and the later one's value
+/// (dlt assigns into one dict), and names remembered from one record never leak into the
+/// next when its keys come in another order, in other objects or at other depths.
+#[test]
+fn keys_normalizing_alike_and_records_of_changing_shape() {
+    let n = dlt();
+    let mut schema = Schema::new();
+    let mut rows = Vec::new();
+    let records = [
+        json!({"fooBar": 1, "b": {"c": 1, "C": 2}, "foo_bar": 3, "tags": ["x"]}),
+        json!({"b": {"C": 5, "d": 6}, "foo_bar": 7, "fooBar": 8, "tags": [{"value": "y"}]}),
+        json!({"x": {"b": {"c": 9}}, "b": 10, "tags": []}),
+    ];
+    for (i, record) in records.iter().enumerate() {
+        let root = RootId::Given(format!("R{i}"));
+        n.normalize(&mut schema, "t", record, &root, "L", &mut rows)
+            .unwrap();
+    }
+    // One column, in the first key's place, with the later key's value.
+    let Value::Object(first) = records[0].clone() else {
+        unreachable!()
+    };
+    let flat = n.flatten_record("t", first, &RootId::Given("R0".into()), &Schema::new());
+    let columns: Vec<(&str, &Value)> = flat.rows[0].flat.iter().map(|(c, v)| (&**c, v)).collect();
+    assert_eq!(columns, [("foo_bar", &json!(3)), ("b__c", &json!(2))]);
+    let got = tables(&schema, &rows);
+    assert_eq!(
+        got,
+        vec![
+            (
+                "t(foo_bar bigint, b__c bigint, _dlt_load_id text!, _dlt_id text!, \
+                 b__d bigint, b bigint, x__b__c bigint)"
+                    .to_string(),
+                vec![
+                    json!({"foo_bar": 3, "b__c": 2, "_dlt_load_id": "L", "_dlt_id": "R0"}),
+                    json!({"foo_bar": 8, "b__c": 5, "b__d": 6, "_dlt_load_id": "L",
+                        "_dlt_id": "R1"}),
+                    json!({"b": 10, "x__b__c": 9, "_dlt_load_id": "L", "_dlt_id": "R2"}),
+                ]
+            ),
+            (
+                "t__tags(value text, _dlt_parent_id text!, _dlt_list_idx bigint!, \
+                 _dlt_id text!)"
+                    .to_string(),
+                vec![
+                    json!({"value": "x", "_dlt_parent_id": "R0", "_dlt_list_idx": 0,
+                        "_dlt_id": digest128("R0_t__tags_0")}),
+                    json!({"value": "y", "_dlt_parent_id": "R1", "_dlt_list_idx": 0,
+                        "_dlt_id": digest128("R1_t__tags_0")}),
+                ]
+            ),
+        ]
+    );
 }
