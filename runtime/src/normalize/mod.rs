@@ -333,7 +333,7 @@ impl Normalizer {
     ) -> Result<Option<usize>, NormalizeError> {
         let name = &*row.table;
         let root = row.parent.is_none();
-        let existing = schema.table_index(name);
+        let existing = schema.placed_table(&row.table);
         if existing.is_none_or(|i| !schema.table_at(i).seen_data) {
             match self.contract.tables {
                 ContractMode::Evolve => {}
@@ -346,28 +346,29 @@ impl Normalizer {
                 ContractMode::DiscardRow | ContractMode::DiscardValue => return Ok(None),
             }
         }
-        let Some(placements) = self.place_row(schema, existing, name, &mut row.flat, root)? else {
+        let mut cells = Vec::with_capacity(row.flat.len() + row.system.len() + 1);
+        let Some(new) = self.place_row(schema, existing, name, &mut row.flat, root, &mut cells)?
+        else {
             return Ok(None);
         };
-        let table = schema.ensure_table(name, parent);
+        let table = match existing {
+            Some(table) => table,
+            None => schema.ensure_table(name, parent),
+        };
         let t = schema.table_at_mut(table);
         t.has_rows = true;
-        let mut cells = Vec::with_capacity(placements.len() + row.system.len() + 1);
-        for placement in placements {
-            match placement {
-                Placement::Existing(i, value) => cells.push((i, value)),
-                Placement::New { column, value, .. } => cells.push((t.add_column(column), value)),
-                Placement::Skip => {}
-            }
+        // New columns in the order their values came, as dlt adds them.
+        for (cell, column) in new {
+            cells[cell].0 = t.add_column(column);
         }
         let load = root.then(|| (self.system.load_id, Value::from(load_id), DataType::Text));
         let system = row
             .system
             .iter_mut()
             .map(|(column, value, data_type)| (*column, std::mem::take(value), *data_type));
-        for (column, value, data_type) in load.into_iter().chain(system) {
+        for (position, (column, value, data_type)) in load.into_iter().chain(system).enumerate() {
             // Looked up first: the name is only copied for the table's first row.
-            let i = match t.column_index(column) {
+            let i = match t.placed_system(position, column) {
                 Some(i) => i,
                 None => t.add_column(ColumnSchema {
                     name: column.to_string(),
@@ -382,59 +383,69 @@ impl Normalizer {
         Ok(Some(table))
     }
 
-    /// Every value of a row placed and checked against the contract; `None` when the
-    /// contract discards the row.
+    /// Every value of a row placed into `cells` and checked against the contract; returns
+    /// the columns to add (each with its cell, whose column index is set once added), or
+    /// `None` when the contract discards the row. Nothing in the schema changes here but what
+    /// it remembers to answer faster, so a refused row leaves it as it was.
     fn place_row(
         &self,
-        schema: &Schema,
+        schema: &mut Schema,
         table: Option<usize>,
         name: &str,
         flat: &mut [(Arc<str>, Value)],
         root: bool,
-    ) -> Result<Option<Vec<Placement>>, NormalizeError> {
-        let table = table.map(|i| schema.table_at(i));
-        let seen = table.is_some_and(|t| t.seen_data);
-        let mut placements = Vec::with_capacity(flat.len());
-        for (column, value) in flat {
-            let placement = self.decide(table, name, column, std::mem::take(value), root)?;
-            let Placement::New {
-                column: ref new,
-                ref field,
-                from,
-                ..
-            } = placement
-            else {
-                placements.push(placement);
-                continue;
+        cells: &mut Vec<(usize, Value)>,
+    ) -> Result<Option<Vec<(usize, ColumnSchema)>>, NormalizeError> {
+        let seen = table.is_some_and(|t| schema.table_at(t).seen_data);
+        let mut new = Vec::new();
+        for (position, (column, value)) in flat.iter_mut().enumerate() {
+            let index = table.and_then(|t| schema.table_at_mut(t).placed_column(position, column));
+            let table = table.map(|t| schema.table_at(t));
+            let placement = self.decide(table, index, name, column, std::mem::take(value), root)?;
+            let (new_column, value, field, from) = match placement {
+                Placement::Skip => continue,
+                Placement::Existing(i, value) => {
+                    cells.push((i, value));
+                    continue;
+                }
+                Placement::New {
+                    column,
+                    value,
+                    field,
+                    from,
+                } => (column, value, field, from),
             };
             // New columns of a table that never received data always evolve (dlt's rule);
             // variants answer to the data type contract everywhere.
-            let mode = match (new.variant, seen) {
+            let mode = match (new_column.variant, seen) {
                 (true, _) => self.contract.data_type,
                 (false, true) => self.contract.columns,
                 (false, false) => ContractMode::Evolve,
             };
             match mode {
-                ContractMode::Evolve => placements.push(placement),
+                ContractMode::Evolve => {
+                    new.push((cells.len(), new_column));
+                    cells.push((usize::MAX, value));
+                }
                 ContractMode::DiscardValue => {}
                 ContractMode::DiscardRow => return Ok(None),
-                ContractMode::Freeze if new.variant => {
+                ContractMode::Freeze if new_column.variant => {
                     return Err(NormalizeError::FrozenType {
                         table: name.to_string(),
-                        column: field.clone(),
+                        column: field,
                         value_type: from.name(),
                     })
                 }
                 ContractMode::Freeze => {
                     return Err(NormalizeError::FrozenColumn {
                         table: name.to_string(),
-                        column: field.clone(),
+                        column: field,
                         value_type: from.name(),
                     })
                 }
             }
         }
-        Ok(Some(placements))
+        Ok(Some(new))
     }
 }
 
