@@ -28,12 +28,13 @@ pub(crate) struct JsonRow<'a> {
 }
 
 impl<'a> JsonRow<'a> {
-    /// An empty record of `def`.
-    pub fn new(def: &'a ResourceDef) -> Self {
+    /// An empty record of `def` with room for `fields` fields (at least its declared ones;
+    /// the record before had `fields` with its undeclared ones).
+    pub fn with_capacity(def: &'a ResourceDef, fields: usize) -> Self {
         JsonRow {
             def,
             pos: 0,
-            fields: Vec::with_capacity(def.columns.len()),
+            fields: Vec::with_capacity(fields.max(def.columns.len())),
             buf: String::new(),
         }
     }
@@ -102,10 +103,10 @@ impl RowWriter for JsonRow<'_> {
         };
         // Parsed straight into the field list; the text is always an object `Extra` wrote, so
         // a failure (as `Extra::to_map`) leaves the record without its extras.
-        let mut extras = Vec::new();
+        let declared = self.fields.len();
         let mut de = serde_json::Deserializer::from_str(text);
-        if de.deserialize_map(Fields(&mut extras)).is_ok() {
-            self.fields.append(&mut extras);
+        if de.deserialize_map(Fields(&mut self.fields)).is_err() {
+            self.fields.truncate(declared);
         }
     }
 }

@@ -53,11 +53,14 @@ pub(crate) fn flatten_page(
     def: &ResourceDef,
     batch: &dyn RowBatch,
 ) -> FlatPage {
+    let mut width = 0;
     (0..batch.len())
         .map(|i| {
-            let mut record = JsonRow::new(def);
+            let mut record = JsonRow::with_capacity(def, width);
             batch.write_row(i, &mut record);
-            normalizer.flatten_record(table, record.finish(), root_id, json)
+            let fields = record.finish();
+            width = fields.len();
+            normalizer.flatten_record(table, fields, root_id, json)
         })
         .collect()
 }

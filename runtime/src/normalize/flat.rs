@@ -137,7 +137,9 @@ impl Normalizer {
         self.names.begin_record(&self.naming);
         let path = [self.names.list(&self.naming, table)];
         let name = self.names.table(&self.naming, &path);
-        let mut record = FlatRecord::default();
+        let mut record = FlatRecord {
+            rows: Vec::with_capacity(4),
+        };
         let budget = i64::from(self.max_nesting);
         self.flat_row(
             &path,
@@ -175,7 +177,7 @@ impl Normalizer {
             (None, Some(l)) => child_row_id(l.row_id, name, l.index),
             (None, None) => self.root_row_id(root_id, &flat),
         };
-        let mut system: Vec<(&'static str, Value, DataType)> = Vec::new();
+        let mut system: Vec<(&'static str, Value, DataType)> = Vec::with_capacity(4);
         if let Some(l) = link {
             if self.root_key {
                 system.push((self.system.root_id, l.root_id.into(), DataType::Text));
@@ -238,10 +240,12 @@ impl Normalizer {
         fields: impl IntoIterator<Item = (K, Value)>,
         budget: i64,
     ) -> (Vec<(Arc<str>, Value)>, Vec<(Vec<String>, Vec<Value>)>) {
-        let mut flat: Vec<(Arc<str>, Value)> = Vec::new();
+        let mut recent = self.names.recent(table);
+        // As wide as the table's last row was (at most: its objects' keys), so it never grows.
+        let width = recent.iter().map(Recent::len).sum::<usize>();
+        let mut flat: Vec<(Arc<str>, Value)> = Vec::with_capacity(width);
         let mut lists = Vec::new();
         let mut stack: Vec<(Map<String, Value>, i64, Vec<String>)> = Vec::new();
-        let mut recent = self.names.recent(table);
         let mut into = Flattened {
             flat: &mut flat,
             lists: &mut lists,

@@ -54,6 +54,11 @@ pub(super) struct Recent {
 }
 
 impl Recent {
+    /// How many keys the object had.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
     /// Starts an object at `prefix`: what is remembered of another path is forgotten.
     pub fn start(&mut self, prefix: &str) {
         if self.prefix != prefix {
