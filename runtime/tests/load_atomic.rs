@@ -335,3 +335,29 @@ async fn postgres_a_page_the_server_refuses_changes_nothing() {
         }
     }
 }
+
+/// Once a run has returned, its SQLite file alone holds every row: the connection was closed
+/// (moving the WAL's pages into the file) before the run reported done, so a program that
+/// exits right after, or a copy of the file without its `-wal`, loses nothing.
+#[tokio::test]
+async fn a_finished_sqlite_run_leaves_its_rows_in_the_file_itself() {
+    for flatten_ahead in [false, true] {
+        let b = Backend::sqlite(&format!("closed-{flatten_ahead}"));
+        let p = Pipeline::new(b.destination()).with_options(PipelineOptions {
+            progress: false,
+            flatten_ahead,
+            ..PipelineOptions::default()
+        });
+        p.load(stream::iter(good(1))).await.unwrap();
+        let path = b.sqlite_path();
+        let wal = path.with_file_name("db.sqlite-wal");
+        assert!(!wal.exists(), "{} is still there", wal.display());
+        let copy = path.with_file_name("copy.sqlite");
+        std::fs::copy(path, &copy).unwrap();
+        let conn = rusqlite::Connection::open(&copy).unwrap();
+        let rows: i64 = conn
+            .query_row("SELECT count(*) FROM items_di", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, 20);
+    }
+}

@@ -368,6 +368,8 @@ impl Pipeline {
                 };
                 if let Some(keys) = spool {
                     let spooled = spooled::run(w.as_mut(), &mut rx, &id, defs, &keys, state_tx);
+                    // Closed before the run is reported done (see below).
+                    drop(w);
                     let _ = done_tx.send(spooled);
                     return;
                 }
@@ -403,7 +405,14 @@ impl Pipeline {
                     }
                 };
                 let _ = state_tx.send(Ok(state));
-                let _ = done_tx.send(drive(w.as_mut(), msgs.as_mut(), &id));
+                let done = drive(w.as_mut(), msgs.as_mut(), &id);
+                // The destination is closed before the run is reported done: a program may
+                // exit as soon as it is, and SQLite moves the run's pages from its WAL into
+                // the database file only when its connection closes. Left open, the file
+                // alone (copied, or read where the WAL is not) would hold none of the rows.
+                drop(msgs);
+                drop(w);
+                let _ = done_tx.send(done);
             })
             .map_err(|source| LoadError::Io {
                 path: "writer thread".into(),
