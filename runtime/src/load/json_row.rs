@@ -24,7 +24,6 @@ pub(crate) struct JsonRow<'a> {
     def: &'a ResourceDef,
     pos: usize,
     fields: Vec<(Field, Value)>,
-    buf: String,
 }
 
 impl<'a> JsonRow<'a> {
@@ -35,7 +34,6 @@ impl<'a> JsonRow<'a> {
             def,
             pos: 0,
             fields: Vec::with_capacity(fields.max(def.columns.len())),
-            buf: String::new(),
         }
     }
 
@@ -52,9 +50,9 @@ impl<'a> JsonRow<'a> {
     }
 
     fn put_text(&mut self, f: impl FnOnce(&mut String)) {
-        f(&mut self.buf);
-        let v = Value::String(self.buf.clone());
-        self.put(v);
+        let mut text = String::with_capacity(32);
+        f(&mut text);
+        self.put(Value::String(text));
     }
 }
 
