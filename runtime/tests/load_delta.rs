@@ -2,7 +2,7 @@
 //! crate after append, replace and a second run; merges leaving SQLite's rows; a merge key or
 //! `dedup_sort` refused before any row; every column
 //! type; a run stopped between two tables' commits finished by the next run without
-//! duplicates. Each test runs on a local directory and, when `RESTSOURCE_TEST_S3` holds an
+//! duplicates, a shard's by an unsharded run. Each test runs on a local directory and, when `RESTSOURCE_TEST_S3` holds an
 //! S3-compatible endpoint (e.g. `http://127.0.0.1:5000`, moto's server), on a fresh bucket
 //! there too; without it the S3 half prints why it skipped.
 #![cfg(feature = "delta")]
@@ -16,6 +16,7 @@ use restsource_runtime::load::delta::{
 };
 use restsource_runtime::load::Destination;
 use restsource_runtime::pipeline::{Pipeline, PipelineOptions};
+use restsource_runtime::shard::Shard;
 use serde_json::{json, Map, Value};
 
 fn pipeline(dest: &Destination) -> Pipeline {
@@ -594,4 +595,94 @@ async fn a_run_whose_lease_was_taken_over_commits_nothing() {
         .unwrap()
         .map(|t| t.rows.len());
     assert!(matches!(committed, None | Some(0)), "{committed:?}");
+}
+
+/// A shard whose run stopped after its commit point and is never run again: the other shard
+/// of its split leaves that run alone on object storage (it may be loading it), and the next
+/// unsharded run, whose lease keeps every shard out, finishes its table commits without
+/// appending anything twice. On a local directory, whose lock keeps every other run out, the
+/// next run of any writer finishes it.
+#[tokio::test]
+async fn a_stopped_shards_run_is_finished_by_the_next_unsharded_run() {
+    for dest in destinations("delta_shard_stop").await {
+        let conditional = matches!(location(&dest), DeltaLocation::S3 { .. });
+        let shard = |index| {
+            Pipeline::new(dest.clone()).with_options(PipelineOptions {
+                progress: false,
+                shard: Some(Shard::new(index, 2).unwrap()),
+                ..PipelineOptions::default()
+            })
+        };
+        pipeline(&dest)
+            .load(stream::iter(vec![
+                page(&ITEMS, vec![item(1, "a", 1)]),
+                done(&ITEMS, None),
+                page(&ITEMS_R, vec![item(9, "old", 1)]),
+                done(&ITEMS_R, None),
+            ]))
+            .await
+            .unwrap();
+        // Shard 0/2 commits `items`, then stops before `items_r`.
+        stop_after_commit(location(&dest), "items");
+        let err = shard(0)
+            .load(stream::iter(vec![
+                page(&ITEMS, vec![item(2, "b", 2)]),
+                done(&ITEMS, None),
+                page(&ITEMS_R, vec![item(10, "new", 2)]),
+                done(&ITEMS_R, None),
+            ]))
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("stopped after"), "{err}");
+        let pending = |m: &restsource_runtime::load::delta::Manifest| {
+            m.shards
+                .get("0/2")
+                .and_then(|b| b.pending.as_ref())
+                .map(|p| p.seq)
+        };
+        let (manifest, _) = read_bookkeeping(location(&dest)).await.unwrap();
+        assert_eq!(pending(&manifest), Some(1));
+
+        // Shard 1/2 runs: on object storage shard 0/2's run stays pending.
+        shard(1)
+            .load(stream::iter(vec![
+                page(&ITEMS, vec![item(5, "e", 2)]),
+                done(&ITEMS, None),
+            ]))
+            .await
+            .unwrap();
+        let (manifest, _) = read_bookkeeping(location(&dest)).await.unwrap();
+        let expected_r = if conditional {
+            assert_eq!(pending(&manifest), Some(1), "{dest:?}");
+            vec![row(9, "old", 1)]
+        } else {
+            assert_eq!(pending(&manifest), None, "{dest:?}");
+            vec![row(10, "new", 2)]
+        };
+        assert_eq!(rows(&dest, "items_r").await, expected_r, "{dest:?}");
+
+        // The unsharded run finishes it, then loads its own rows.
+        pipeline(&dest)
+            .load(stream::iter(vec![
+                page(&ITEMS, vec![item(3, "c", 3)]),
+                done(&ITEMS, None),
+            ]))
+            .await
+            .unwrap();
+        assert_eq!(
+            rows(&dest, "items").await,
+            vec![
+                row(1, "a", 1),
+                row(2, "b", 2),
+                row(3, "c", 3),
+                row(5, "e", 2)
+            ],
+            "{dest:?}"
+        );
+        assert_eq!(rows(&dest, "items_r").await, vec![row(10, "new", 2)]);
+        let (manifest, _) = read_bookkeeping(location(&dest)).await.unwrap();
+        assert_eq!(pending(&manifest), None);
+        assert_eq!(manifest.shards.get("0/2").map(|b| b.seq), Some(1));
+    }
 }

@@ -61,13 +61,24 @@ fn in_the_way<'m>(
 ) -> Option<&'m Lease> {
     let me = label(writer);
     m.leases.iter().find_map(|(other, lease)| {
-        let conflicts = me == UNSHARDED
-            || other == UNSHARDED
-            || other == me
-            // Shards of another split (`1/2` beside `1/4`) own overlapping parts.
-            || shard_count(other) != shard_count(me);
+        let conflicts = conflict(me, other);
         (conflicts && lease.load_id != load_id && lease.expires > now).then_some(lease)
     })
+}
+
+/// Whether runs under lease labels `me` and `other` may not load at once.
+fn conflict(me: &str, other: &str) -> bool {
+    me == UNSHARDED
+        || other == UNSHARDED
+        || other == me
+        // Shards of another split (`1/2` beside `1/4`) own overlapping parts.
+        || shard_count(other) != shard_count(me)
+}
+
+/// Whether `writer`'s lease keeps `other`'s runs out (`None`: unsharded runs): while it
+/// holds it, no run of `other` is loading.
+pub fn excludes(writer: Option<&str>, other: Option<&str>) -> bool {
+    conflict(label(writer), label(other))
 }
 
 /// The `N` of a shard's label `I/N`.

@@ -17,9 +17,11 @@
 //! (its Parquet files stay unreferenced until a `VACUUM`). Between two tables' commits: the
 //! tables committed so far hold the run's rows, the others their previous version, and
 //! `_rs_state.json` still lists the run as pending. The next run against the destination
-//! finishes that list before it reads any state: a table whose log already holds the run's
-//! `txn` version is skipped, so no row is appended twice, and the others are committed from
-//! the stored list. So the tables converge to exactly what one uninterrupted run leaves.
+//! that no run of that writer can be loading beside (the same shard again, an unsharded run,
+//! or any run on a local directory) finishes that list before it reads any state: a table
+//! whose log already holds the run's `txn` version is skipped, so no row is appended twice,
+//! and the others are committed from the stored list. So the tables converge to exactly what
+//! one uninterrupted run leaves.
 //!
 //! **Dispositions.** Append, replace, and merge by primary key (`delete-insert`, `upsert`,
 //! `insert-only`, with `hard_delete`), computed at each table's commit without DataFusion
@@ -196,24 +198,36 @@ impl DeltaWriter {
         }
     }
 
-    /// Reads the manifest and finishes this writer's run that reached its commit point but
-    /// not the end of its table commits (another shard's pending run is its own to finish:
-    /// it may be applying it right now).
+    /// Reads the manifest and finishes every run that reached its commit point but not the
+    /// end of its table commits, and that no run can be applying now: this writer's own, and
+    /// on object storage those of every writer this run's lease keeps out (an unsharded run
+    /// finishes any shard's, so a shard that is never run again leaves no table short; a
+    /// shard leaves the other shards of its split theirs, since they may be loading). A local
+    /// directory's lock keeps every other run out, so there every pending run is finished.
     async fn recover(&mut self) -> Result<(), LoadError> {
         self.manifest = state::read(self.store.as_ref()).await?;
-        if let Some(pending) = self.manifest.pending_of(self.writer.as_deref()).cloned() {
+        let mine = self.writer.clone();
+        for (writer, pending) in self.manifest.pending_runs() {
+            let finish = writer == mine
+                || !self.conditional
+                || lease::excludes(mine.as_deref(), writer.as_deref());
+            if !finish {
+                continue;
+            }
             tracing::info!(
                 load_id = %pending.load_id,
+                writer = writer.as_deref().unwrap_or("unsharded"),
                 "finishing the table commits of a run that stopped after its commit point"
             );
-            self.apply(pending).await?;
+            self.apply(writer.as_deref(), pending).await?;
         }
         Ok(())
     }
 
-    /// Applies a stored pending run: every table commit, then the state.
-    async fn apply(&mut self, pending: Pending) -> Result<(), LoadError> {
-        let app = table::app_id(self.writer.as_deref());
+    /// Applies a stored pending run of `writer` (`None`: an unsharded run's): every table
+    /// commit, then the state.
+    async fn apply(&mut self, writer: Option<&str>, pending: Pending) -> Result<(), LoadError> {
+        let app = table::app_id(writer);
         for c in &pending.tables {
             let url = self.table_url(&c.table)?;
             table::commit(&url, &self.options, c, &app, pending.seq, &pending.load_id).await?;
@@ -224,9 +238,8 @@ impl DeltaWriter {
                 });
             }
         }
-        let writer = self.writer.clone();
         self.manifest = state::update(self.store.as_ref(), self.conditional, |m| {
-            m.applied(writer.as_deref(), &pending)
+            m.applied(writer, &pending)
         })
         .await?;
         match &pending.record {
@@ -278,8 +291,8 @@ impl DeltaWriter {
             });
         }
         // The commit point passed: from here the run is finished, by this process or the
-        // next run of the same writer.
-        self.apply(pending).await
+        // next run of the same writer (or one whose lease keeps this writer out).
+        self.apply(writer.as_deref(), pending).await
     }
 
     fn log_load(

@@ -101,6 +101,20 @@ impl Manifest {
         }
     }
 
+    /// Every writer's pending run (`None`: the unsharded runs'), unsharded first.
+    pub fn pending_runs(&self) -> Vec<(Option<String>, Pending)> {
+        let shards = self
+            .shards
+            .iter()
+            .filter_map(|(w, b)| Some((Some(w.clone()), b.pending.clone()?)));
+        self.pending
+            .clone()
+            .map(|p| (None, p))
+            .into_iter()
+            .chain(shards)
+            .collect()
+    }
+
     /// Stores `pending` as `writer`'s pending run (the commit point when `Some`).
     pub fn set_pending(&mut self, writer: Option<&str>, pending: Option<Pending>) {
         match writer {
