@@ -1,6 +1,6 @@
 //! Delta Lake destination: exact rows read back through delta-rs's log replay and the parquet
-//! crate after append, replace and a second run; merges leaving SQLite's rows; a merge key or
-//! `dedup_sort` refused before any row; every column
+//! crate after append, replace and a second run; merges (`dedup_sort` too) leaving SQLite's
+//! rows; a merge key refused before any row; every column
 //! type; a run stopped between two tables' commits finished by the next run without
 //! duplicates, a shard's by an unsharded run. Each test runs on a local directory and, when `RESTSOURCE_TEST_S3` holds an
 //! S3-compatible endpoint (e.g. `http://127.0.0.1:5000`, moto's server), on a fresh bucket
@@ -171,15 +171,9 @@ async fn delta_appends_replaces_and_keeps_state_across_runs() {
 }
 
 #[tokio::test]
-async fn delta_refuses_merge_key_and_dedup_sort_before_any_row() {
+async fn delta_refuses_a_merge_key_before_any_row() {
     for dest in destinations("delta_merge_refused").await {
-        for (def, what) in [
-            (&ITEMS_MK, "merge_key is not supported by Delta Lake"),
-            (
-                &ITEMS_DS,
-                "dedup_sort (column `version`) is not supported by Delta Lake",
-            ),
-        ] {
+        for (def, what) in [(&ITEMS_MK, "merge_key is not supported by Delta Lake")] {
             let err = pipeline(&dest)
                 .load(stream::iter(vec![
                     page(&ITEMS, vec![item(1, "a", 1)]),
@@ -243,7 +237,7 @@ async fn delta_merges_leave_the_rows_sqlite_leaves() {
         >,
     > {
         let mut runs = Vec::new();
-        for def in [&ITEMS_DI, &ITEMS_UP, &ITEMS_IO] {
+        for def in [&ITEMS_DI, &ITEMS_UP, &ITEMS_IO, &ITEMS_DS] {
             let events = match n {
                 0 => vec![
                     page(def, vec![item(1, "a", 1), item(2, "b", 1), item(3, "c", 1)]),
@@ -281,7 +275,7 @@ async fn delta_merges_leave_the_rows_sqlite_leaves() {
             for events in runs(n) {
                 pipeline(dest).load(stream::iter(events)).await.unwrap();
             }
-            for def in [&ITEMS_DI, &ITEMS_UP, &ITEMS_IO] {
+            for def in [&ITEMS_DI, &ITEMS_UP, &ITEMS_IO, &ITEMS_DS] {
                 let expected = sqlite.items(def.table_name).await;
                 assert_eq!(
                     item_rows(dest, def.table_name).await,
@@ -299,6 +293,25 @@ async fn delta_merges_leave_the_rows_sqlite_leaves() {
         vec![
             row(1, "a", 3),
             row(2, "b", 2),
+            (
+                5,
+                Some("e".into()),
+                Some(2),
+                None,
+                Some(json!({"x": {"y": [1]}}))
+            ),
+            row(6, "f", 1)
+        ]
+    );
+    // `dedup_sort` (version, descending): within a run the higher version survives, a tie or
+    // a null (tombstones here are plain rows) keeps the earlier row.
+    assert_eq!(
+        sqlite.items("items_ds").await,
+        vec![
+            row(1, "a", 3),
+            row(2, "b", 2),
+            (3, None, None, Some(true), None),
+            row(4, "d", 2),
             (
                 5,
                 Some("e".into()),

@@ -4,8 +4,10 @@
 //! **What a merge commit does** (by primary key; `delete-insert` and `upsert` give the same
 //! flat table, `insert-only` keeps stored rows):
 //! 1. It reads the key columns of the run's files. Of the rows sharing a key, the last one in
-//!    the run wins (the first for `insert-only`), as a run of SQL pages leaves them. A winning
-//!    row flagged by the `hard_delete` column deletes its key and is not inserted. A row with
+//!    the run wins (the first for `insert-only`; for `delete-insert` with a `dedup_sort`
+//!    column, the one that column ranks first: see `dedup`), as a run of SQL pages leaves
+//!    them. A winning row flagged by the `hard_delete` column deletes its key and is not
+//!    inserted. A row with
 //!    a null key part matches nothing and is always inserted.
 //! 2. It reads the key columns of every file of the table's current version. A file holding
 //!    a key of the run is rewritten without those rows (`insert-only`: the run's row for that
@@ -36,6 +38,7 @@ use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt as _};
 
 use super::super::LoadError;
+use super::dedup::{self, SortValue};
 use super::table::delta_err;
 
 /// How a merge resource's run joins its table, kept with the run's pending commit.
@@ -50,6 +53,10 @@ pub struct MergeSpec {
     /// Stored rows win over the run's (`insert-only`).
     #[serde(default)]
     pub insert_only: bool,
+    /// The `dedup_sort` column and whether it sorts descending (`delete-insert` only): of the
+    /// run's rows of one key, the one it ranks first wins instead of the last (see `dedup`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dedup_sort: Option<(String, bool)>,
 }
 
 /// Where a run row is: its file's index among the run's files and its row in that file.
@@ -201,22 +208,48 @@ async fn run_keys(
     if let Some((c, _)) = &spec.hard_delete {
         columns.push(c.clone());
     }
+    if let Some((c, _)) = &spec.dedup_sort {
+        columns.push(c.clone());
+    }
     let mut winners: HashMap<String, (At, bool)> = HashMap::new();
+    // With `dedup_sort`: each key's surviving row's sort value.
+    let mut sorted: HashMap<String, Option<SortValue>> = HashMap::new();
     let mut rows = Vec::with_capacity(run.len());
     for (f, add) in run.iter().enumerate() {
         let path = add_path(table, add)?;
         let (mut row, mut keyless) = (0, 0);
         for batch in read_file(table, store, &path, Some(&columns)).await? {
             let deletes = deletes_of(&batch, &spec.hard_delete);
-            for (key, delete) in keys_of(table, &batch, &spec.keys)?.into_iter().zip(deletes) {
-                match key {
-                    Some(key) if spec.insert_only => {
+            let mut sorts = match &spec.dedup_sort {
+                Some((c, _)) => dedup::sort_values(table, &batch, c)?,
+                None => Vec::new(),
+            };
+            let keys = keys_of(table, &batch, &spec.keys)?;
+            for (i, (key, delete)) in keys.into_iter().zip(deletes).enumerate() {
+                match (key, &spec.dedup_sort) {
+                    (Some(key), _) if spec.insert_only => {
                         winners.entry(key).or_insert(((f, row), delete));
                     }
-                    Some(key) => {
+                    // A hard delete always takes the key; a row takes it from nothing or a
+                    // delete, and from a row only by sorting strictly first.
+                    (Some(key), Some((_, descending))) => {
+                        let value = sorts.get_mut(i).and_then(Option::take);
+                        let keeps = !delete
+                            && matches!(winners.get(&key), Some((_, false)))
+                            && !dedup::replaces(
+                                value.as_ref(),
+                                sorted.get(&key).and_then(Option::as_ref),
+                                *descending,
+                            );
+                        if !keeps {
+                            winners.insert(key.clone(), ((f, row), delete));
+                            sorted.insert(key, value);
+                        }
+                    }
+                    (Some(key), None) => {
                         winners.insert(key, ((f, row), delete));
                     }
-                    None => keyless += 1,
+                    (None, _) => keyless += 1,
                 }
                 row += 1;
             }
@@ -402,6 +435,7 @@ mod tests {
             keys: keys.iter().map(|k| k.to_string()).collect(),
             hard_delete: None,
             insert_only: false,
+            dedup_sort: None,
         };
         let run = |keys: &[&str]| RunKeys {
             winners: keys

@@ -25,7 +25,8 @@
 //!
 //! **Dispositions.** Append, replace, and merge by primary key (`delete-insert`, `upsert`,
 //! `insert-only`, with `hard_delete`), computed at each table's commit without DataFusion
-//! (see `merge`); a merge key or `dedup_sort` is refused in `begin`, before any row.
+//! (see `merge`), `dedup_sort` choosing a delete-insert's survivor; a merge key is refused in
+//! `begin`, before any row.
 //! Relational tables mode is refused (the pipeline defaults Delta to `json` tables, as JSON
 //! lines), so a table is the declared columns plus `_rs_extra`.
 //!
@@ -40,6 +41,7 @@
 //! runs, or two of one shard) are kept apart by a lease in `_rs_state.json` (see `lease`).
 
 mod arrow_rows;
+mod dedup;
 mod lease;
 mod location;
 mod merge;
@@ -357,8 +359,8 @@ fn take_injected_stop(location: &DeltaLocation, table: &str) -> bool {
 }
 
 /// How `def`'s rows join its table: whether they replace it, and how they merge into it.
-/// A merge here is by primary key only (see `merge`): a merge key or a `dedup_sort` column
-/// is refused before any row, naming the resource.
+/// A merge here is by primary key only (see `merge`): a merge key is refused before any row,
+/// naming the resource.
 fn disposition(def: &ResourceDef) -> Result<(bool, Option<MergeSpec>), LoadError> {
     let plan = Plan::of(def)?;
     let refuse = |what: &str| LoadError::Config {
@@ -376,9 +378,13 @@ fn disposition(def: &ResourceDef) -> Result<(bool, Option<MergeSpec>), LoadError
             if !def.merge_key.is_empty() {
                 return Err(refuse("merge_key"));
             }
-            if let Some(c) = def.columns.iter().find(|c| c.dedup_sort.is_some()) {
-                return Err(refuse(&format!("dedup_sort (column `{}`)", c.sql_name)));
-            }
+            // As in the SQL destinations, only delete-insert deduplicates by a sort column.
+            let dedup_sort = def
+                .columns
+                .iter()
+                .find_map(|c| Some((c.sql_name.to_string(), c.dedup_sort?)))
+                .filter(|_| plan.mode == Mode::DeleteInsert)
+                .map(|(c, order)| (c, order == crate::def::SortOrder::Desc));
             let hard_delete = plan.hard_delete.and_then(|i| def.columns.get(i)).map(|c| {
                 (
                     c.sql_name.to_string(),
@@ -391,6 +397,7 @@ fn disposition(def: &ResourceDef) -> Result<(bool, Option<MergeSpec>), LoadError
                     keys: def.primary_key.iter().map(|k| k.to_string()).collect(),
                     hard_delete,
                     insert_only: plan.mode == Mode::InsertOnly,
+                    dedup_sort,
                 }),
             ))
         }
