@@ -1,6 +1,6 @@
 //! Delta Lake destination: exact rows read back through delta-rs's log replay and the parquet
-//! crate after append, replace and a second run; merges (`dedup_sort` too) leaving SQLite's
-//! rows; a merge key refused before any row; every column
+//! crate after append, replace and a second run; merges (`merge_key` and `dedup_sort` too)
+//! leaving SQLite's rows; every column
 //! type; a run stopped between two tables' commits finished by the next run without
 //! duplicates, a shard's by an unsharded run. Each test runs on a local directory and, when `RESTSOURCE_TEST_S3` holds an
 //! S3-compatible endpoint (e.g. `http://127.0.0.1:5000`, moto's server), on a fresh bucket
@@ -11,6 +11,7 @@ mod common_load;
 
 use common_load::*;
 use futures::{stream, StreamExt};
+use restsource_runtime::def::ResourceDef;
 use restsource_runtime::load::delta::{
     read_bookkeeping, read_table, stop_after_commit, DeltaLocation,
 };
@@ -170,29 +171,6 @@ async fn delta_appends_replaces_and_keeps_state_across_runs() {
     }
 }
 
-#[tokio::test]
-async fn delta_refuses_a_merge_key_before_any_row() {
-    for dest in destinations("delta_merge_refused").await {
-        for (def, what) in [(&ITEMS_MK, "merge_key is not supported by Delta Lake")] {
-            let err = pipeline(&dest)
-                .load(stream::iter(vec![
-                    page(&ITEMS, vec![item(1, "a", 1)]),
-                    done(&ITEMS, None),
-                    page(def, vec![item(1, "a", 1)]),
-                    done(def, None),
-                ]))
-                .await
-                .unwrap_err()
-                .to_string();
-            assert!(err.contains(def.name), "{err}");
-            assert!(err.contains(what), "{err}");
-            for table in ["items", def.table_name] {
-                assert!(read_table(location(&dest), table).await.unwrap().is_none());
-            }
-        }
-    }
-}
-
 /// A Delta table's rows in the shape [`Backend::items`] reads SQLite's.
 async fn item_rows(dest: &Destination, table: &str) -> Vec<ItemRow> {
     let contents = read_table(location(dest), table)
@@ -226,8 +204,9 @@ fn with_extra(mut i: Item, key: &str, value: Value) -> Item {
 #[tokio::test]
 async fn delta_merges_leave_the_rows_sqlite_leaves() {
     // Three runs per merge strategy: keys repeated within a run (across pages), hard deletes
-    // of stored keys and of keys the same run inserted, an insert-only key seen twice, and
-    // undeclared fields; after each run the lake holds SQLite's rows exactly.
+    // of stored keys and of keys the same run inserted, an insert-only key seen twice, a
+    // merge key (`name`) a later run's row of another id has, and undeclared fields; after
+    // each run the lake holds SQLite's rows exactly.
     let runs = |n: usize| -> Vec<
         Vec<
             Result<
@@ -237,7 +216,7 @@ async fn delta_merges_leave_the_rows_sqlite_leaves() {
         >,
     > {
         let mut runs = Vec::new();
-        for def in [&ITEMS_DI, &ITEMS_UP, &ITEMS_IO, &ITEMS_DS] {
+        for def in [&ITEMS_DI, &ITEMS_UP, &ITEMS_IO, &ITEMS_DS, &ITEMS_MK] {
             let events = match n {
                 0 => vec![
                     page(def, vec![item(1, "a", 1), item(2, "b", 1), item(3, "c", 1)]),
@@ -254,7 +233,7 @@ async fn delta_merges_leave_the_rows_sqlite_leaves() {
                         def,
                         vec![with_extra(item(5, "e", 2), "x", json!({"y": [1]}))],
                     ),
-                    page(def, vec![item(6, "f", 1)]),
+                    page(def, vec![item(6, "f", 1), item(8, "a", 1)]),
                     done(def, None),
                 ],
             };
@@ -275,7 +254,7 @@ async fn delta_merges_leave_the_rows_sqlite_leaves() {
             for events in runs(n) {
                 pipeline(dest).load(stream::iter(events)).await.unwrap();
             }
-            for def in [&ITEMS_DI, &ITEMS_UP, &ITEMS_IO, &ITEMS_DS] {
+            for def in [&ITEMS_DI, &ITEMS_UP, &ITEMS_IO, &ITEMS_DS, &ITEMS_MK] {
                 let expected = sqlite.items(def.table_name).await;
                 assert_eq!(
                     item_rows(dest, def.table_name).await,
@@ -300,7 +279,26 @@ async fn delta_merges_leave_the_rows_sqlite_leaves() {
                 None,
                 Some(json!({"x": {"y": [1]}}))
             ),
-            row(6, "f", 1)
+            row(6, "f", 1),
+            row(8, "a", 1)
+        ]
+    );
+    // `merge_key` (name): run 2's row 8 named "a" deletes the stored row 1 named "a".
+    assert_eq!(
+        sqlite.items("items_mk").await,
+        vec![
+            row(2, "b", 2),
+            (3, None, None, Some(true), None),
+            (4, None, None, Some(true), None),
+            (
+                5,
+                Some("e".into()),
+                Some(2),
+                None,
+                Some(json!({"x": {"y": [1]}}))
+            ),
+            row(6, "f", 1),
+            row(8, "a", 1)
         ]
     );
     // `dedup_sort` (version, descending): within a run the higher version survives, a tie or
@@ -319,7 +317,8 @@ async fn delta_merges_leave_the_rows_sqlite_leaves() {
                 None,
                 Some(json!({"x": {"y": [1]}}))
             ),
-            row(6, "f", 1)
+            row(6, "f", 1),
+            row(8, "a", 1)
         ]
     );
     assert_eq!(
@@ -330,7 +329,8 @@ async fn delta_merges_leave_the_rows_sqlite_leaves() {
             row(3, "c", 1),
             (4, Some("d".into()), Some(1), None, None),
             row(5, "e", 1),
-            row(6, "f", 1)
+            row(6, "f", 1),
+            row(8, "a", 1)
         ]
     );
 }
@@ -697,5 +697,36 @@ async fn a_stopped_shards_run_is_finished_by_the_next_unsharded_run() {
         let (manifest, _) = read_bookkeeping(location(&dest)).await.unwrap();
         assert_eq!(pending(&manifest), None);
         assert_eq!(manifest.shards.get("0/2").map(|b| b.seq), Some(1));
+    }
+}
+
+/// A merge key without a primary key: a run's rows are all inserted (none deduplicated), and
+/// every stored row with one of their merge keys is deleted first.
+#[tokio::test]
+async fn delta_merge_key_without_a_primary_key() {
+    const MK_ONLY: ResourceDef = ResourceDef {
+        name: "items_mk_only",
+        table_name: "items_mk_only",
+        primary_key: &[],
+        ..ITEMS_MK
+    };
+    for dest in destinations("delta_mk_only").await {
+        let p = pipeline(&dest);
+        for items in [
+            vec![item(1, "a", 1), item(2, "b", 1), item(3, "a", 1)],
+            vec![item(4, "a", 2), item(4, "a", 2)],
+        ] {
+            p.load(stream::iter(vec![
+                page(&MK_ONLY, items),
+                done(&MK_ONLY, None),
+            ]))
+            .await
+            .unwrap();
+        }
+        assert_eq!(
+            rows(&dest, "items_mk_only").await,
+            vec![row(2, "b", 1), row(4, "a", 2), row(4, "a", 2)],
+            "{dest:?}"
+        );
     }
 }

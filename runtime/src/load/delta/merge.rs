@@ -10,8 +10,10 @@
 //!    inserted. A row with
 //!    a null key part matches nothing and is always inserted.
 //! 2. It reads the key columns of every file of the table's current version. A file holding
-//!    a key of the run is rewritten without those rows (`insert-only`: the run's row for that
-//!    key is dropped instead), and the old file is removed in the same version.
+//!    a key of the run (or, with a `merge_key`, a merge key of any of the run's rows) is
+//!    rewritten without those rows (`insert-only`: the run's row for that key is dropped
+//!    instead), and the old file is removed in the same version. Without a primary key, the
+//!    run's rows are all inserted but its hard deletes, which only delete by merge key.
 //! 3. A run file holding a row that lost is rewritten with the winners only.
 //!
 //! The version is committed as a `MERGE` that read the whole table, so delta-rs refuses it if
@@ -57,6 +59,10 @@ pub struct MergeSpec {
     /// run's rows of one key, the one it ranks first wins instead of the last (see `dedup`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dedup_sort: Option<(String, bool)>,
+    /// The merge key's columns (`delete-insert` only): every stored row whose merge key one of
+    /// the run's rows has is deleted, as the SQL destinations delete other loads' rows by it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merge_key: Vec<String>,
 }
 
 /// Where a run row is: its file's index among the run's files and its row in that file.
@@ -68,6 +74,11 @@ struct RunKeys {
     winners: HashMap<String, (At, bool)>,
     /// Per run file, its rows and those of them without a whole key.
     rows: Vec<(usize, usize)>,
+    /// The run's merge key values: stored rows with one of them are deleted.
+    merged: HashSet<String>,
+    /// Rows inserted by no key that are dropped: hard deletes of a resource without a primary
+    /// key (they only delete by merge key).
+    dropped: HashSet<At>,
 }
 
 fn err(table: &str, what: impl std::fmt::Display) -> LoadError {
@@ -211,6 +222,9 @@ async fn run_keys(
     if let Some((c, _)) = &spec.dedup_sort {
         columns.push(c.clone());
     }
+    columns.extend(spec.merge_key.iter().cloned());
+    let mut merged: HashSet<String> = HashSet::new();
+    let mut dropped: HashSet<At> = HashSet::new();
     let mut winners: HashMap<String, (At, bool)> = HashMap::new();
     // With `dedup_sort`: each key's surviving row's sort value.
     let mut sorted: HashMap<String, Option<SortValue>> = HashMap::new();
@@ -224,7 +238,18 @@ async fn run_keys(
                 Some((c, _)) => dedup::sort_values(table, &batch, c)?,
                 None => Vec::new(),
             };
-            let keys = keys_of(table, &batch, &spec.keys)?;
+            if !spec.merge_key.is_empty() {
+                merged.extend(
+                    keys_of(table, &batch, &spec.merge_key)?
+                        .into_iter()
+                        .flatten(),
+                );
+            }
+            let keys = if spec.keys.is_empty() {
+                vec![None; batch.num_rows()]
+            } else {
+                keys_of(table, &batch, &spec.keys)?
+            };
             for (i, (key, delete)) in keys.into_iter().zip(deletes).enumerate() {
                 match (key, &spec.dedup_sort) {
                     (Some(key), _) if spec.insert_only => {
@@ -249,6 +274,9 @@ async fn run_keys(
                     (Some(key), None) => {
                         winners.insert(key, ((f, row), delete));
                     }
+                    (None, _) if delete && spec.keys.is_empty() => {
+                        dropped.insert((f, row));
+                    }
                     (None, _) => keyless += 1,
                 }
                 row += 1;
@@ -256,7 +284,12 @@ async fn run_keys(
         }
         rows.push((row, keyless));
     }
-    Ok(RunKeys { winners, rows })
+    Ok(RunKeys {
+        winners,
+        rows,
+        merged,
+        dropped,
+    })
 }
 
 fn add_path(table: &str, add: &Add) -> Result<Path, LoadError> {
@@ -286,21 +319,36 @@ async fn write_files(
     writer.flush().await.map_err(delta_err(name))
 }
 
-/// Reads a whole file and keeps the rows `keep` says (given each row's place and key).
+/// Each row's key of `columns` in `batch`, `None` for every row when there are no columns.
+fn keys_or_none(
+    table: &str,
+    batch: &RecordBatch,
+    columns: &[String],
+) -> Result<Vec<Option<String>>, LoadError> {
+    if columns.is_empty() {
+        return Ok(vec![None; batch.num_rows()]);
+    }
+    keys_of(table, batch, columns)
+}
+
+/// Reads a whole file and keeps the rows `keep` says (given each row's place, its key and its
+/// merge key).
 async fn filtered(
     name: &str,
     store: &dyn ObjectStore,
     path: &Path,
-    mut keep: impl FnMut(usize, &Option<String>) -> bool,
-    keys: &[String],
+    mut keep: impl FnMut(usize, &Option<String>, &Option<String>) -> bool,
+    spec: &MergeSpec,
 ) -> Result<Vec<RecordBatch>, LoadError> {
     let mut out = Vec::new();
     let mut row = 0usize;
     for batch in read_file(name, store, path, None).await? {
-        let mask: Vec<bool> = keys_of(name, &batch, keys)?
+        let merge_keys = keys_or_none(name, &batch, &spec.merge_key)?;
+        let mask: Vec<bool> = keys_or_none(name, &batch, &spec.keys)?
             .iter()
-            .map(|k| {
-                let kept = keep(row, k);
+            .zip(&merge_keys)
+            .map(|(k, m)| {
+                let kept = keep(row, k, m);
                 row += 1;
                 kept
             })
@@ -337,7 +385,14 @@ pub async fn merge_actions(
         Vec::new()
     };
     let mut taken: HashSet<String> = HashSet::new();
-    let prune = int_keys(spec, &keys);
+    // A file outside the run's key range may still hold one of its merge keys.
+    let prune = int_keys(spec, &keys).filter(|_| spec.merge_key.is_empty());
+    let deleted = |k: &Option<String>, m: &Option<String>| {
+        k.as_ref().is_some_and(|k| keys.winners.contains_key(k))
+            || m.as_ref().is_some_and(|m| keys.merged.contains(m))
+    };
+    let mut read: Vec<String> = spec.keys.clone();
+    read.extend(spec.merge_key.iter().cloned());
     for file in files {
         if let Some(sorted) = &prune {
             if !may_hold(file.stats().as_deref(), &spec.keys[0], sorted) {
@@ -346,11 +401,13 @@ pub async fn merge_actions(
         }
         let path = file.object_store_path();
         let mut hits = false;
-        for batch in read_file(name, store.as_ref(), &path, Some(&spec.keys)).await? {
-            for key in keys_of(name, &batch, &spec.keys)?.into_iter().flatten() {
-                if keys.winners.contains_key(&key) {
+        for batch in read_file(name, store.as_ref(), &path, Some(&read)).await? {
+            let merge_keys = keys_or_none(name, &batch, &spec.merge_key)?;
+            let row_keys = keys_or_none(name, &batch, &spec.keys)?;
+            for (key, merge_key) in row_keys.into_iter().zip(merge_keys) {
+                if deleted(&key, &merge_key) {
                     hits = true;
-                    if spec.insert_only {
+                    if let (true, Some(key)) = (spec.insert_only, key) {
                         taken.insert(key);
                     }
                 }
@@ -359,14 +416,7 @@ pub async fn merge_actions(
         if !hits || spec.insert_only {
             continue;
         }
-        let batches = filtered(
-            name,
-            store.as_ref(),
-            &path,
-            |_, k| k.as_ref().is_none_or(|k| !keys.winners.contains_key(k)),
-            &spec.keys,
-        )
-        .await?;
+        let batches = filtered(name, store.as_ref(), &path, |_, k, m| !deleted(k, m), spec).await?;
         actions.push(Action::Remove(file.remove_action(true)));
         actions.extend(
             write_files(table, name, batches, options)
@@ -390,14 +440,14 @@ pub async fn merge_actions(
             continue;
         }
         let path = add_path(name, add)?;
-        let keep = |row: usize, k: &Option<String>| match k {
-            None => true,
+        let keep = |row: usize, k: &Option<String>, _: &Option<String>| match k {
+            None => !keys.dropped.contains(&(f, row)),
             Some(k) => match keys.winners.get(k) {
                 Some((at, delete)) => *at == (f, row) && !delete && !taken.contains(k),
                 None => true,
             },
         };
-        let batches = filtered(name, store.as_ref(), &path, keep, &spec.keys).await?;
+        let batches = filtered(name, store.as_ref(), &path, keep, spec).await?;
         // The original file stays unreferenced, as a failed run's files do.
         actions.extend(
             write_files(table, name, batches, options)
@@ -436,6 +486,7 @@ mod tests {
             hard_delete: None,
             insert_only: false,
             dedup_sort: None,
+            merge_key: Vec::new(),
         };
         let run = |keys: &[&str]| RunKeys {
             winners: keys
@@ -444,6 +495,8 @@ mod tests {
                 .map(|(i, k)| (k.to_string(), ((0, i), false)))
                 .collect(),
             rows: vec![(keys.len(), 0)],
+            merged: HashSet::new(),
+            dropped: HashSet::new(),
         };
         assert_eq!(
             int_keys(&spec(&["id"]), &run(&["3", "1", "2"])),

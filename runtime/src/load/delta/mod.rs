@@ -25,8 +25,8 @@
 //!
 //! **Dispositions.** Append, replace, and merge by primary key (`delete-insert`, `upsert`,
 //! `insert-only`, with `hard_delete`), computed at each table's commit without DataFusion
-//! (see `merge`), `dedup_sort` choosing a delete-insert's survivor; a merge key is refused in
-//! `begin`, before any row.
+//! (see `merge`), with a delete-insert's `merge_key` and `dedup_sort` as the SQL
+//! destinations have them.
 //! Relational tables mode is refused (the pipeline defaults Delta to `json` tables, as JSON
 //! lines), so a table is the declared columns plus `_rs_extra`.
 //!
@@ -358,27 +358,20 @@ fn take_injected_stop(location: &DeltaLocation, table: &str) -> bool {
     }
 }
 
-/// How `def`'s rows join its table: whether they replace it, and how they merge into it.
-/// A merge here is by primary key only (see `merge`): a merge key is refused before any row,
-/// naming the resource.
+/// How `def`'s rows join its table: whether they replace it, and how they merge into it
+/// (see `merge`); a resource whose plan is invalid fails here, before any row.
 fn disposition(def: &ResourceDef) -> Result<(bool, Option<MergeSpec>), LoadError> {
     let plan = Plan::of(def)?;
-    let refuse = |what: &str| LoadError::Config {
-        resource: def.name.to_string(),
-        message: format!(
-            "{what} is not supported by Delta Lake destinations, which merge by primary_key \
-             only (delta-rs's own merge needs DataFusion, which the `delta` feature leaves \
-             out); remove it from this resource, or load it into SQLite or PostgreSQL"
-        ),
-    };
     match plan.mode {
         Mode::Append => Ok((false, None)),
         Mode::Replace => Ok((true, None)),
         Mode::DeleteInsert | Mode::Upsert | Mode::InsertOnly => {
-            if !def.merge_key.is_empty() {
-                return Err(refuse("merge_key"));
-            }
-            // As in the SQL destinations, only delete-insert deduplicates by a sort column.
+            // As in the SQL destinations, only delete-insert deletes by a merge key and
+            // deduplicates by a sort column.
+            let merge_key = match plan.mode {
+                Mode::DeleteInsert => def.merge_key.iter().map(|k| k.to_string()).collect(),
+                _ => Vec::new(),
+            };
             let dedup_sort = def
                 .columns
                 .iter()
@@ -398,6 +391,7 @@ fn disposition(def: &ResourceDef) -> Result<(bool, Option<MergeSpec>), LoadError
                     hard_delete,
                     insert_only: plan.mode == Mode::InsertOnly,
                     dedup_sort,
+                    merge_key,
                 }),
             ))
         }
