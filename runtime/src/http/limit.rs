@@ -1,7 +1,7 @@
 //! Client-side rate limiting: the spec's `rate_limit` (GCRA plus a release gate), and a short
 //! per-origin slow-down while an origin answers 429.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -19,6 +19,8 @@ const REFUSAL_SPACING: Duration = Duration::from_millis(100);
 const MAX_REFUSAL_SPACING: Duration = Duration::from_millis(1600);
 /// Waits longer than this are logged at INFO; shorter ones at DEBUG.
 const LONG_WAIT: Duration = Duration::from_secs(1);
+/// How often a request waiting at the gate looks again for answers that opened it.
+const ANSWER_POLL: Duration = Duration::from_millis(10);
 
 /// The run's limiter, shared by every request.
 ///
@@ -26,8 +28,12 @@ const LONG_WAIT: Duration = Duration::from_secs(1);
 /// allows, under a lock, so concurrent callers get distinct, evenly spaced slots. Slots alone
 /// do not guarantee the limit as a server counts it: tasks wake up late by varying amounts,
 /// and a late one bunches up with the ones after it. So a configured limit also passes every
-/// request through a FIFO gate over the instants requests were actually released: at most
-/// `floor(rate)` (at least `burst`) in any window of one second plus [`WINDOW_GUARD`].
+/// request through a FIFO gate: at most `floor(rate)` (at least `burst`) requests in flight
+/// towards the API's count within any one second. A request counts from its release until
+/// it was answered (the API counted it by then), and at most [`WINDOW_GUARD`] past its
+/// release when the caller does not report the answer ([`RateLimiter::answered`]) or it
+/// comes later: so a fast API gets nearly the full rate, and a request whose sending was
+/// delayed (a busy runtime) still cannot put one too many into the API's second.
 ///
 /// **A 429** is answered by the retry policy of the request that got it (its `Retry-After` or
 /// backoff); the limiter only spaces *new* requests to the same origin while that origin is
@@ -39,13 +45,31 @@ const LONG_WAIT: Duration = Duration::from_secs(1);
 pub struct RateLimiter {
     configured: Option<RateLimitDef>,
     tat: Mutex<Option<Instant>>,
-    released: tokio::sync::Mutex<VecDeque<Instant>>,
+    /// The gate's queue: whoever holds it is the next to be released.
+    gate: tokio::sync::Mutex<()>,
+    /// Requests released through the gate that may still count, by ticket: until when.
+    counted: Mutex<Counted>,
     refusing: Mutex<HashMap<String, Refusal>>,
     /// Pauses the API's rate-limit headers ask for (`client.rate_limit_headers`).
     headers: Option<HeaderPauses>,
     /// Where the configured limit is spent when other processes share it.
     shared: Option<Arc<dyn SharedBudget>>,
 }
+
+/// The gate's released requests.
+#[derive(Debug, Default)]
+struct Counted {
+    /// The next ticket.
+    next: u64,
+    /// Ticket → the instant the request stops counting (its answer, or its release plus
+    /// [`WINDOW_GUARD`], whichever is first).
+    until: HashMap<u64, Instant>,
+}
+
+/// A request released by the configured limit's gate, to report its answer with
+/// ([`RateLimiter::answered`]); `None` when no limit is configured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Released(Option<u64>);
 
 /// An origin that answered 429 and has not answered successfully since.
 #[derive(Debug)]
@@ -64,7 +88,8 @@ impl RateLimiter {
         RateLimiter {
             configured: configured.filter(|c| c.requests_per_second > 0.0),
             tat: Mutex::new(None),
-            released: tokio::sync::Mutex::new(VecDeque::new()),
+            gate: tokio::sync::Mutex::new(()),
+            counted: Mutex::new(Counted::default()),
             refusing: Mutex::new(HashMap::new()),
             headers: None,
             shared: None,
@@ -101,8 +126,15 @@ impl RateLimiter {
 
     /// Waits until a request to `origin` (an origin as `scheme://host:port`, no credentials)
     /// may go: first the origin's slow-down, if it is refusing, then the configured limit.
-    /// Returns the time waited.
+    /// Returns the time waited. The request counts against the limit for [`WINDOW_GUARD`]
+    /// after its release; [`RateLimiter::acquire_answerable`] lets its answer end that sooner.
     pub async fn acquire(&self, origin: &str) -> Duration {
+        self.acquire_answerable(origin).await.0
+    }
+
+    /// [`RateLimiter::acquire`], also returning the request's ticket for
+    /// [`RateLimiter::answered`].
+    pub async fn acquire_answerable(&self, origin: &str) -> (Duration, Released) {
         let start = Instant::now();
         if let Some(h) = &self.headers {
             if let Some((wait, reason)) = h.wait(origin).await {
@@ -119,7 +151,7 @@ impl RateLimiter {
         let start = Instant::now();
         self.refusal_wait(origin).await;
         let refused = start.elapsed();
-        self.configured_wait().await;
+        let released = self.configured_wait().await;
         let limited = start.elapsed() - refused;
         for (wait, reason) in [(refused, "slow_down_after_429"), (limited, "rate_limit")] {
             if wait >= LONG_WAIT {
@@ -138,7 +170,22 @@ impl RateLimiter {
                 );
             }
         }
-        paused + start.elapsed()
+        (paused + start.elapsed(), released)
+    }
+
+    /// The request of `released` was answered (or failed): the API counted it by now, so it
+    /// stops counting against the limit now if that is sooner than its guard's end.
+    pub fn answered(&self, released: Released) {
+        let Released(Some(ticket)) = released else {
+            return;
+        };
+        let Ok(mut counted) = self.counted.lock() else {
+            return;
+        };
+        let now = Instant::now();
+        if let Some(until) = counted.until.get_mut(&ticket) {
+            *until = (*until).min(now);
+        }
     }
 
     /// The spaced slot of a refusing origin; returns early when the origin stops refusing.
@@ -161,14 +208,14 @@ impl RateLimiter {
         }
     }
 
-    /// The configured limit's slot, then the release gate.
-    async fn configured_wait(&self) {
+    /// The configured limit's slot, then the release gate; the released request's ticket.
+    async fn configured_wait(&self) -> Released {
         let Some(c) = self.configured else {
-            return;
+            return Released(None);
         };
         if let Some(shared) = &self.shared {
             match shared.acquire().await {
-                Ok(()) => return,
+                Ok(()) => return Released(None),
                 // The limit still holds for this process; only the sharing is lost.
                 Err(e) => tracing::warn!(
                     error = %e,
@@ -178,7 +225,7 @@ impl RateLimiter {
         }
         let at = {
             let Ok(mut tat) = self.tat.lock() else {
-                return;
+                return Released(None);
             };
             let now = Instant::now();
             let interval = Duration::from_secs_f64(1.0 / c.requests_per_second);
@@ -190,24 +237,47 @@ impl RateLimiter {
         };
         tokio::time::sleep_until(at).await;
         let Some(budget) = self.window_budget() else {
-            return;
+            return Released(None);
         };
-        // FIFO: waiters are released in order, each after checking the real release times.
-        let mut released = self.released.lock().await;
-        let window = Duration::from_secs(1) + WINDOW_GUARD;
-        if released.len() >= budget {
-            if let Some(&oldest) = released.get(released.len() - budget) {
-                tokio::time::sleep_until(oldest + window).await;
-            }
+        // FIFO: waiters are released in order, each once fewer than `budget` requests still
+        // count within the second before it.
+        let _turn = self.gate.lock().await;
+        loop {
+            let Some(wake) = self.gate_opens(budget) else {
+                break;
+            };
+            // An answer may open the gate sooner: look again at least every 10 ms.
+            tokio::time::sleep_until(wake.min(Instant::now() + ANSWER_POLL)).await;
         }
+        let Ok(mut counted) = self.counted.lock() else {
+            return Released(None);
+        };
+        let ticket = counted.next;
+        counted.next += 1;
+        counted.until.insert(ticket, Instant::now() + WINDOW_GUARD);
+        Released(Some(ticket))
+    }
+
+    /// When the gate opens for one more request: `None` now, when fewer than `budget`
+    /// released requests count within the last second (those that stopped counting before it
+    /// are forgotten).
+    fn gate_opens(&self, budget: usize) -> Option<Instant> {
+        let Ok(mut counted) = self.counted.lock() else {
+            return None;
+        };
         let now = Instant::now();
-        while released
-            .front()
-            .is_some_and(|&t| now.duration_since(t) >= window)
-        {
-            released.pop_front();
+        let second = Duration::from_secs(1);
+        counted
+            .until
+            .retain(|_, until| now.checked_sub(second).is_none_or(|s| *until > s));
+        if counted.until.len() < budget {
+            return None;
         }
-        released.push_back(now);
+        // The gate opens a second after enough of them stopped counting.
+        let mut ends: Vec<Instant> = counted.until.values().copied().collect();
+        let k = ends.len() - budget;
+        let (_, nth, _) = ends.select_nth_unstable(k);
+        Some(*nth + second)
     }
 
     /// Records the status `origin` answered: a 429 starts (or steepens) its slow-down; a

@@ -207,3 +207,46 @@ async fn the_configured_limit_holds_while_an_origin_refuses_and_after() {
     }
     assert_eq!(at, vec![0, 100, 200, 300, 400, 500, 600]);
 }
+
+/// Requests answered 5 ms after their release stop counting then, not a guard later: the 11th
+/// of a limit of 10 goes 1 s after the first answer. And wherever in its flight each request
+/// reached the API (between its release and its answer), no second holds more than 10.
+#[tokio::test(start_paused = true)]
+async fn answered_requests_stop_counting_at_their_answer() {
+    let l = Arc::new(RateLimiter::new(Some(RateLimitDef {
+        requests_per_second: 10.0,
+        burst: 10,
+    })));
+    let start = Instant::now();
+    let mut flights = Vec::new();
+    for _ in 0..35 {
+        let (_, released) = l.acquire_answerable(A).await;
+        let at = ms(start);
+        let l = l.clone();
+        flights.push(tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            l.answered(released);
+            (at, ms(start))
+        }));
+    }
+    let mut spans = Vec::new();
+    for f in flights {
+        spans.push(f.await.unwrap());
+    }
+    let released: Vec<u128> = spans.iter().map(|s| s.0).collect();
+    assert_eq!(&released[..12], &[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1005, 1005]);
+    // Three seconds and three answer times for the first 30, against 3.3 s counted from
+    // releases alone.
+    assert_eq!(released[30], 3015);
+    let edges: Vec<u128> = spans.iter().flat_map(|s| [s.0, s.1]).collect();
+    for w in edges {
+        let in_window = spans
+            .iter()
+            .filter(|(r, a)| *a >= w && *r < w + 1000)
+            .count();
+        assert!(
+            in_window <= 10,
+            "{in_window} requests may reach the API in [{w}, {w}+1000)"
+        );
+    }
+}

@@ -97,7 +97,7 @@ impl HttpClient {
                 Some(a) => self.auth_parts(a).await?,
                 None => AuthParts::default(),
             };
-            self.limiter.acquire(&cx.origin).await;
+            let (_, released) = self.limiter.acquire_answerable(&cx.origin).await;
             let mut breaker = self.breaker.subscribe();
             let result = tokio::select! {
                 r = self.attempt(req, &parts, stream) => r,
@@ -105,6 +105,8 @@ impl HttpClient {
                     return Err(HttpError::CircuitOpen { url: cx.shown, reason: self.open_reason().unwrap_or_default() });
                 }
             };
+            // Answered or failed: the API has counted it, if it ever will.
+            self.limiter.answered(released);
             let oauth = match (auth, &parts.token) {
                 (Some(a @ (AuthDef::OAuth2 { .. } | AuthDef::Session { .. })), Some(token))
                     if !refreshed =>
