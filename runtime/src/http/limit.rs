@@ -242,10 +242,7 @@ impl RateLimiter {
         // FIFO: waiters are released in order, each once fewer than `budget` requests still
         // count within the second before it.
         let _turn = self.gate.lock().await;
-        loop {
-            let Some(wake) = self.gate_opens(budget) else {
-                break;
-            };
+        while let Some(wake) = self.gate_opens(budget) {
             // An answer may open the gate sooner: look again at least every 10 ms.
             tokio::time::sleep_until(wake.min(Instant::now() + ANSWER_POLL)).await;
         }
