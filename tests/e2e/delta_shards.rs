@@ -1,12 +1,15 @@
 //! Shards into one Delta lake: 4 runs of `crm_delta` at once, on a local directory and on the
 //! S3-compatible server of `RESTSOURCE_TEST_S3`, leave tables equal row for row to one
 //! unsharded run's, also after the API's data changed; a shard that died half-way through its
-//! table commits is finished by its own re-run. Rows are read back with delta-rs's log replay.
+//! table commits is finished by its own re-run, or on a local directory by a shard that loaded
+//! after it. Rows are read back with delta-rs's log replay.
 #![cfg(feature = "delta")]
 
 use std::collections::BTreeMap;
 
-use restsource::runtime::load::delta::{read_bookkeeping, read_table, stop_after_commit};
+use restsource::runtime::load::delta::{
+    read_bookkeeping, read_table, stop_after_commit, DeltaLocation,
+};
 use restsource::runtime::load::Destination;
 use restsource::runtime::pipeline::{LoadReport, PipelineError};
 use restsource::runtime::secret::Secret;
@@ -170,7 +173,7 @@ async fn four_shards_at_once_into_one_lake_load_the_tables_of_one_run() {
 }
 
 #[tokio::test]
-async fn a_shard_that_died_between_its_table_commits_is_finished_by_its_own_rerun() {
+async fn a_shard_that_died_between_its_table_commits_is_finished_by_the_next_run_that_may() {
     let api = MockApi::start(MockConfig {
         records: RECORDS,
         ..MockConfig::default()
@@ -192,10 +195,6 @@ async fn a_shard_that_died_between_its_table_commits_is_finished_by_its_own_reru
         let expected = tables(one).await;
         let partial = tables(four).await;
         assert_eq!(partial["customer_orders"], expected["customer_orders"]);
-        assert!(
-            partial["customer_stock"].len() < expected["customer_stock"].len(),
-            "{four:?}: the stopped shard's stock rows are visible"
-        );
         let (manifest, _) = read_bookkeeping(location(four)).await.unwrap();
         let pending: Vec<&str> = manifest
             .shards
@@ -203,7 +202,22 @@ async fn a_shard_that_died_between_its_table_commits_is_finished_by_its_own_reru
             .filter(|(_, b)| b.pending.is_some())
             .map(|(k, _)| k.as_str())
             .collect();
-        assert_eq!(pending, [shard.to_string().as_str()]);
+        // On object storage the other shards leave its run alone (they may not know it
+        // died). On a local directory shards load one after another under its lock, so a
+        // shard that took the lock after it finished its commits.
+        let on_s3 = matches!(location(four), DeltaLocation::S3 { .. });
+        if pending.is_empty() && !on_s3 {
+            assert_eq!(
+                partial["customer_stock"], expected["customer_stock"],
+                "{four:?}"
+            );
+        } else {
+            assert!(
+                partial["customer_stock"].len() < expected["customer_stock"].len(),
+                "{four:?}: the stopped shard's stock rows are visible"
+            );
+            assert_eq!(pending, [shard.to_string().as_str()]);
+        }
 
         // Its re-run finishes the stored commits first (no row twice), then loads its part
         // again: an append of the children it reads now, as one more run would.
