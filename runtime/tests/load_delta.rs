@@ -267,72 +267,49 @@ async fn delta_merges_leave_the_rows_sqlite_leaves() {
     }
     // The expectation itself, so an equal mistake on both sides shows too.
     let row = |id, name: &str, v| (id, Some(name.to_string()), Some(v), None, None);
-    assert_eq!(
-        sqlite.items("items_di").await,
-        vec![
-            row(1, "a", 3),
-            row(2, "b", 2),
-            (
-                5,
-                Some("e".into()),
-                Some(2),
-                None,
-                Some(json!({"x": {"y": [1]}}))
-            ),
-            row(6, "f", 1),
-            row(8, "a", 1)
-        ]
+    let tombstone = |id| (id, None, None, Some(true), None);
+    let e2 = (
+        5,
+        Some("e".into()),
+        Some(2),
+        None,
+        Some(json!({"x": {"y": [1]}})),
     );
-    // `merge_key` (name): run 2's row 8 named "a" deletes the stored row 1 named "a".
-    assert_eq!(
-        sqlite.items("items_mk").await,
-        vec![
-            row(2, "b", 2),
-            (3, None, None, Some(true), None),
-            (4, None, None, Some(true), None),
-            (
-                5,
-                Some("e".into()),
-                Some(2),
-                None,
-                Some(json!({"x": {"y": [1]}}))
-            ),
-            row(6, "f", 1),
-            row(8, "a", 1)
-        ]
-    );
-    // `dedup_sort` (version, descending): within a run the higher version survives, a tie or
-    // a null (tombstones here are plain rows) keeps the earlier row.
-    assert_eq!(
-        sqlite.items("items_ds").await,
-        vec![
-            row(1, "a", 3),
-            row(2, "b", 2),
-            (3, None, None, Some(true), None),
-            row(4, "d", 2),
-            (
-                5,
-                Some("e".into()),
-                Some(2),
-                None,
-                Some(json!({"x": {"y": [1]}}))
-            ),
-            row(6, "f", 1),
-            row(8, "a", 1)
-        ]
-    );
-    assert_eq!(
-        sqlite.items("items_io").await,
-        vec![
-            row(1, "a", 1),
-            row(2, "b", 1),
-            row(3, "c", 1),
-            (4, Some("d".into()), Some(1), None, None),
-            row(5, "e", 1),
-            row(6, "f", 1),
-            row(8, "a", 1)
-        ]
-    );
+    let expected = [
+        ("items_di", vec![row(1, "a", 3), row(2, "b", 2), e2.clone()]),
+        // `merge_key` (name): run 2's row 8 named "a" deletes the stored row 1 named "a".
+        (
+            "items_mk",
+            vec![row(2, "b", 2), tombstone(3), tombstone(4), e2.clone()],
+        ),
+        // `dedup_sort` (version, descending): within a run the higher version survives, a
+        // tie or a null (tombstones here are plain rows) keeps the earlier row.
+        (
+            "items_ds",
+            vec![
+                row(1, "a", 3),
+                row(2, "b", 2),
+                tombstone(3),
+                row(4, "d", 2),
+                e2,
+            ],
+        ),
+        (
+            "items_io",
+            vec![
+                row(1, "a", 1),
+                row(2, "b", 1),
+                row(3, "c", 1),
+                row(4, "d", 1),
+                row(5, "e", 1),
+            ],
+        ),
+    ];
+    for (table, mut rows) in expected {
+        // Every strategy ends with run 2's new rows 6 and 8.
+        rows.extend([row(6, "f", 1), row(8, "a", 1)]);
+        assert_eq!(sqlite.items(table).await, rows, "{table}");
+    }
 }
 
 #[tokio::test]
@@ -610,6 +587,22 @@ async fn a_run_whose_lease_was_taken_over_commits_nothing() {
     assert!(matches!(committed, None | Some(0)), "{committed:?}");
 }
 
+/// One page and a done event (no state) per resource, in order.
+fn runs_of(
+    pages: Vec<(&'static ResourceDef, Vec<Item>)>,
+) -> impl futures::Stream<
+    Item = Result<
+        restsource_runtime::extract::ExtractEvent,
+        restsource_runtime::extract::ExtractError,
+    >,
+> {
+    stream::iter(
+        pages
+            .into_iter()
+            .flat_map(|(def, items)| [page(def, items), done(def, None)]),
+    )
+}
+
 /// A shard whose run stopped after its commit point and is never run again: the other shard
 /// of its split leaves that run alone on object storage (it may be loading it), and the next
 /// unsharded run, whose lease keeps every shard out, finishes its table commits without
@@ -627,22 +620,18 @@ async fn a_stopped_shards_run_is_finished_by_the_next_unsharded_run() {
             })
         };
         pipeline(&dest)
-            .load(stream::iter(vec![
-                page(&ITEMS, vec![item(1, "a", 1)]),
-                done(&ITEMS, None),
-                page(&ITEMS_R, vec![item(9, "old", 1)]),
-                done(&ITEMS_R, None),
+            .load(runs_of(vec![
+                (&ITEMS, vec![item(1, "a", 1)]),
+                (&ITEMS_R, vec![item(9, "old", 1)]),
             ]))
             .await
             .unwrap();
         // Shard 0/2 commits `items`, then stops before `items_r`.
         stop_after_commit(location(&dest), "items");
         let err = shard(0)
-            .load(stream::iter(vec![
-                page(&ITEMS, vec![item(2, "b", 2)]),
-                done(&ITEMS, None),
-                page(&ITEMS_R, vec![item(10, "new", 2)]),
-                done(&ITEMS_R, None),
+            .load(runs_of(vec![
+                (&ITEMS, vec![item(2, "b", 2)]),
+                (&ITEMS_R, vec![item(10, "new", 2)]),
             ]))
             .await
             .unwrap_err()
@@ -659,10 +648,7 @@ async fn a_stopped_shards_run_is_finished_by_the_next_unsharded_run() {
 
         // Shard 1/2 runs: on object storage shard 0/2's run stays pending.
         shard(1)
-            .load(stream::iter(vec![
-                page(&ITEMS, vec![item(5, "e", 2)]),
-                done(&ITEMS, None),
-            ]))
+            .load(runs_of(vec![(&ITEMS, vec![item(5, "e", 2)])]))
             .await
             .unwrap();
         let (manifest, _) = read_bookkeeping(location(&dest)).await.unwrap();
@@ -677,10 +663,7 @@ async fn a_stopped_shards_run_is_finished_by_the_next_unsharded_run() {
 
         // The unsharded run finishes it, then loads its own rows.
         pipeline(&dest)
-            .load(stream::iter(vec![
-                page(&ITEMS, vec![item(3, "c", 3)]),
-                done(&ITEMS, None),
-            ]))
+            .load(runs_of(vec![(&ITEMS, vec![item(3, "c", 3)])]))
             .await
             .unwrap();
         assert_eq!(
@@ -716,12 +699,7 @@ async fn delta_merge_key_without_a_primary_key() {
             vec![item(1, "a", 1), item(2, "b", 1), item(3, "a", 1)],
             vec![item(4, "a", 2), item(4, "a", 2)],
         ] {
-            p.load(stream::iter(vec![
-                page(&MK_ONLY, items),
-                done(&MK_ONLY, None),
-            ]))
-            .await
-            .unwrap();
+            p.load(runs_of(vec![(&MK_ONLY, items)])).await.unwrap();
         }
         assert_eq!(
             rows(&dest, "items_mk_only").await,
