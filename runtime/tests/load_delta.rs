@@ -708,3 +708,41 @@ async fn delta_merge_key_without_a_primary_key() {
         );
     }
 }
+
+/// A primary key of two integer columns: files whose statistics rule out either column's
+/// values are skipped, and the merge still replaces exactly the stored rows of the run's keys.
+#[tokio::test]
+async fn delta_merges_by_a_key_of_two_columns() {
+    const TWO: ResourceDef = ResourceDef {
+        name: "items_two",
+        table_name: "items_two",
+        primary_key: &["id", "version"],
+        ..ITEMS_DI
+    };
+    for dest in destinations("delta_two_keys").await {
+        let p = pipeline(&dest);
+        for items in [
+            vec![item(1, "a", 1), item(2, "b", 1)],
+            vec![item(10, "j", 1), item(11, "k", 1)],
+            // (1, 1) replaces a row of the first file; (2, 5) and (10, 2) are new keys whose
+            // id is within a file's range but whose version is not.
+            vec![item(1, "a2", 1), item(2, "b5", 5), item(10, "j2", 2)],
+        ] {
+            p.load(runs_of(vec![(&TWO, items)])).await.unwrap();
+        }
+        let mut got = rows(&dest, "items_two").await;
+        got.sort_by_key(|r| (r["id"].as_i64(), r["version"].as_i64()));
+        assert_eq!(
+            got,
+            vec![
+                row(1, "a2", 1),
+                row(2, "b", 1),
+                row(2, "b5", 5),
+                row(10, "j", 1),
+                row(10, "j2", 2),
+                row(11, "k", 1)
+            ],
+            "{dest:?}"
+        );
+    }
+}

@@ -20,9 +20,10 @@
 //! another writer changed the files it read in the meantime; the commit is then computed
 //! again on the new version (shards merging into one table at once).
 //!
-//! A stored file is read only if it may hold a key of the run: for a one-column integer key,
-//! files whose statistics (min and max of the key, in the Delta log) hold none of the run's
-//! keys are skipped without a read. Memory holds the run's keys (not its rows) and one file's
+//! A stored file is read only if it may hold a key of the run: a file whose statistics (min
+//! and max per column, in the Delta log) hold none of the run's values of some integer key
+//! column is skipped without a read (text columns are not used: their statistics may be
+//! truncated). Memory holds the run's keys (not its rows) and one file's
 //! batches at a time.
 
 use std::collections::{HashMap, HashSet};
@@ -178,34 +179,53 @@ fn deletes_of(batch: &RecordBatch, hard_delete: &Option<(String, bool)>) -> Vec<
     }
 }
 
-/// The run's keys as sorted integers, when the key is one column and every key is one (what
-/// file statistics can rule out).
-fn int_keys(spec: &MergeSpec, keys: &RunKeys) -> Option<Vec<i64>> {
-    if spec.keys.len() != 1 {
-        return None;
+/// Per key column whose part of every run key is an integer, those integers sorted: what a
+/// stored file's statistics can rule out (none when no column qualifies).
+fn int_columns(spec: &MergeSpec, keys: &RunKeys) -> Vec<(String, Vec<i64>)> {
+    let n = spec.keys.len();
+    let mut columns: Vec<Option<Vec<i64>>> = vec![Some(Vec::new()); n];
+    for key in keys.winners.keys() {
+        let parts: Vec<&str> = key.split('\u{1f}').collect();
+        if parts.len() != n {
+            return Vec::new();
+        }
+        for (column, part) in columns.iter_mut().zip(parts) {
+            if let Some(values) = column {
+                match part.parse() {
+                    Ok(v) => values.push(v),
+                    Err(_) => *column = None,
+                }
+            }
+        }
     }
-    let mut out: Vec<i64> = keys
-        .winners
-        .keys()
-        .map(|k| k.parse().ok())
-        .collect::<Option<_>>()?;
-    out.sort_unstable();
-    Some(out)
+    spec.keys
+        .iter()
+        .zip(columns)
+        .filter_map(|(name, values)| {
+            let mut values = values?;
+            values.sort_unstable();
+            Some((name.clone(), values))
+        })
+        .collect()
 }
 
-/// Whether a stored file with statistics `stats` (the Delta log's JSON) may hold one of the
-/// `sorted` keys in `column`; `true` whenever the statistics cannot tell.
-fn may_hold(stats: Option<&str>, column: &str, sorted: &[i64]) -> bool {
+/// Whether a stored file with statistics `stats` (the Delta log's JSON) may hold a row with
+/// one of the run's keys: not when, for some column of `columns`, none of the run's values
+/// lies within the file's minimum and maximum of it (a matching row has each of its key's
+/// values within them). `true` whenever the statistics cannot tell.
+fn may_hold(stats: Option<&str>, columns: &[(String, Vec<i64>)]) -> bool {
     let Some(stats) = stats.and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok()) else {
         return true;
     };
-    let bound = |which: &str| stats.get(which)?.get(column)?.as_i64();
-    let (Some(min), Some(max)) = (bound("minValues"), bound("maxValues")) else {
-        return true;
-    };
-    // The first run key not below the file's minimum, if any, is within its maximum.
-    let i = sorted.partition_point(|k| *k < min);
-    sorted.get(i).is_some_and(|k| *k <= max)
+    columns.iter().all(|(column, sorted)| {
+        let bound = |which: &str| stats.get(which)?.get(column)?.as_i64();
+        let (Some(min), Some(max)) = (bound("minValues"), bound("maxValues")) else {
+            return true;
+        };
+        // The first run value not below the file's minimum, if any, is within its maximum.
+        let i = sorted.partition_point(|k| *k < min);
+        sorted.get(i).is_some_and(|k| *k <= max)
+    })
 }
 
 /// Step 1: the winner of every key among the run's files.
@@ -386,7 +406,11 @@ pub async fn merge_actions(
     };
     let mut taken: HashSet<String> = HashSet::new();
     // A file outside the run's key range may still hold one of its merge keys.
-    let prune = int_keys(spec, &keys).filter(|_| spec.merge_key.is_empty());
+    let prune = if spec.merge_key.is_empty() {
+        int_columns(spec, &keys)
+    } else {
+        Vec::new()
+    };
     let deleted = |k: &Option<String>, m: &Option<String>| {
         k.as_ref().is_some_and(|k| keys.winners.contains_key(k))
             || m.as_ref().is_some_and(|m| keys.merged.contains(m))
@@ -394,10 +418,8 @@ pub async fn merge_actions(
     let mut read: Vec<String> = spec.keys.clone();
     read.extend(spec.merge_key.iter().cloned());
     for file in files {
-        if let Some(sorted) = &prune {
-            if !may_hold(file.stats().as_deref(), &spec.keys[0], sorted) {
-                continue;
-            }
+        if !prune.is_empty() && !may_hold(file.stats().as_deref(), &prune) {
+            continue;
         }
         let path = file.object_store_path();
         let mut hits = false;
@@ -465,22 +487,36 @@ mod tests {
 
     #[test]
     fn file_statistics_rule_out_only_files_without_a_run_key_in_their_range() {
-        let stats = r#"{"numRecords":3,"minValues":{"id":10,"name":"a"},"maxValues":{"id":20,"name":"z"},"nullCount":{"id":0}}"#;
-        let may = |keys: &[i64]| may_hold(Some(stats), "id", keys);
+        let stats = r#"{"numRecords":3,"minValues":{"id":10,"k":5,"name":"a"},"maxValues":{"id":20,"k":6,"name":"z"},"nullCount":{"id":0}}"#;
+        let ids = |keys: &[i64]| vec![("id".to_string(), keys.to_vec())];
+        let may = |keys: &[i64]| may_hold(Some(stats), &ids(keys));
         assert!(may(&[10]));
         assert!(may(&[20]));
         assert!(may(&[1, 15, 99]));
         assert!(!may(&[1, 9, 21, 99]));
         assert!(!may(&[]));
+        // A key of two columns: ruled out when either column's values miss the file's range.
+        let two = |id: &[i64], k: &[i64]| {
+            may_hold(
+                Some(stats),
+                &[
+                    ("id".to_string(), id.to_vec()),
+                    ("k".to_string(), k.to_vec()),
+                ],
+            )
+        };
+        assert!(two(&[15], &[6]));
+        assert!(!two(&[15], &[7]));
+        assert!(!two(&[30], &[5]));
         // Whatever the statistics cannot tell is read.
-        assert!(may_hold(None, "id", &[1]));
-        assert!(may_hold(Some(stats), "name", &[1]));
-        assert!(may_hold(Some(r#"{"numRecords":3}"#), "id", &[1]));
-        assert!(may_hold(Some("not json"), "id", &[1]));
+        assert!(may_hold(None, &ids(&[1])));
+        assert!(may_hold(Some(stats), &[("name".to_string(), vec![1])]));
+        assert!(may_hold(Some(r#"{"numRecords":3}"#), &ids(&[1])));
+        assert!(may_hold(Some("not json"), &ids(&[1])));
     }
 
     #[test]
-    fn only_one_column_integer_keys_are_pruned() {
+    fn integer_key_columns_are_pruned_by() {
         let spec = |keys: &[&str]| MergeSpec {
             keys: keys.iter().map(|k| k.to_string()).collect(),
             hard_delete: None,
@@ -498,11 +534,20 @@ mod tests {
             merged: HashSet::new(),
             dropped: HashSet::new(),
         };
+        let id = |v: Vec<i64>| ("id".to_string(), v);
         assert_eq!(
-            int_keys(&spec(&["id"]), &run(&["3", "1", "2"])),
-            Some(vec![1, 2, 3])
+            int_columns(&spec(&["id"]), &run(&["3", "1", "2"])),
+            vec![id(vec![1, 2, 3])]
         );
-        assert_eq!(int_keys(&spec(&["id"]), &run(&["3", "x"])), None);
-        assert_eq!(int_keys(&spec(&["id", "k"]), &run(&["3"])), None);
+        assert_eq!(int_columns(&spec(&["id"]), &run(&["3", "x"])), vec![]);
+        // Of a key of two columns, each integer column on its own.
+        assert_eq!(
+            int_columns(&spec(&["id", "k"]), &run(&["3\u{1f}a", "1\u{1f}b"])),
+            vec![id(vec![1, 3])]
+        );
+        assert_eq!(
+            int_columns(&spec(&["id", "k"]), &run(&["3\u{1f}7", "1\u{1f}5"])),
+            vec![id(vec![1, 3]), ("k".to_string(), vec![5, 7])]
+        );
     }
 }
