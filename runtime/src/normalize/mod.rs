@@ -333,7 +333,7 @@ impl Normalizer {
     ) -> Result<Option<usize>, NormalizeError> {
         let name = &*row.table;
         let root = row.parent.is_none();
-        let existing = schema.placed_table(&row.table);
+        let existing = schema.table_index(name);
         if existing.is_none_or(|i| !schema.table_at(i).seen_data) {
             match self.contract.tables {
                 ContractMode::Evolve => {}
@@ -366,9 +366,9 @@ impl Normalizer {
             .system
             .iter_mut()
             .map(|(column, value, data_type)| (*column, std::mem::take(value), *data_type));
-        for (position, (column, value, data_type)) in load.into_iter().chain(system).enumerate() {
+        for (column, value, data_type) in load.into_iter().chain(system) {
             // Looked up first: the name is only copied for the table's first row.
-            let i = match t.placed_system(position, column) {
+            let i = match t.column_index(column) {
                 Some(i) => i,
                 None => t.add_column(ColumnSchema {
                     name: column.to_string(),
@@ -385,23 +385,22 @@ impl Normalizer {
 
     /// Every value of a row placed into `cells` and checked against the contract; returns
     /// the columns to add (each with its cell, whose column index is set once added), or
-    /// `None` when the contract discards the row. Nothing in the schema changes here but what
-    /// it remembers to answer faster, so a refused row leaves it as it was.
+    /// `None` when the contract discards the row. Nothing in the schema changes here, so a
+    /// refused row leaves it as it was.
     fn place_row(
         &self,
-        schema: &mut Schema,
+        schema: &Schema,
         table: Option<usize>,
         name: &str,
         flat: &mut [(Arc<str>, Value)],
         root: bool,
         cells: &mut Vec<(usize, Value)>,
     ) -> Result<Option<Vec<(usize, ColumnSchema)>>, NormalizeError> {
-        let seen = table.is_some_and(|t| schema.table_at(t).seen_data);
+        let table = table.map(|t| schema.table_at(t));
+        let seen = table.is_some_and(|t| t.seen_data);
         let mut new = Vec::new();
-        for (position, (column, value)) in flat.iter_mut().enumerate() {
-            let index = table.and_then(|t| schema.table_at_mut(t).placed_column(position, column));
-            let table = table.map(|t| schema.table_at(t));
-            let placement = self.decide(table, index, name, column, std::mem::take(value), root)?;
+        for (column, value) in flat.iter_mut() {
+            let placement = self.decide(table, name, column, std::mem::take(value), root)?;
             let (new_column, value, field, from) = match placement {
                 Placement::Skip => continue,
                 Placement::Existing(i, value) => {

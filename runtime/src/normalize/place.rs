@@ -28,18 +28,16 @@ pub(super) enum Placement {
 }
 
 impl Normalizer {
-    /// Decides where `value` of field `column` goes in `table` (`None`: the table is new),
-    /// where the column has index `index` (`None`: the column is new).
+    /// Decides where `value` of field `column` goes in `table` (`None`: the table is new).
     pub(super) fn decide(
         &self,
         table: Option<&TableSchema>,
-        index: Option<usize>,
         table_name: &str,
         column: &str,
         value: Value,
         root: bool,
     ) -> Result<Placement, NormalizeError> {
-        let existing = table.zip(index);
+        let existing = table.and_then(|t| t.column_index(column).map(|i| (t, i)));
         let Some(from) = value_type(&value) else {
             return match existing {
                 None => Ok(Placement::Skip),

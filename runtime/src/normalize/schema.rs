@@ -2,8 +2,6 @@
 //! schema. Tables are kept in discovery order and columns in order of first appearance, which is
 //! the order dlt creates them in (`dlt_normalizer.md` §8).
 
-use std::sync::Arc;
-
 use crate::def::DataType;
 
 /// Every table of a source as normalization knows it.
@@ -11,8 +9,6 @@ use crate::def::DataType;
 pub struct Schema {
     tables: Vec<TableSchema>,
     by_name: super::FastMap<String, usize>,
-    /// Tables rows were placed in lately, by their shared names ([`Schema::placed_table`]).
-    recent: Recent<Vec<(Arc<str>, usize)>>,
 }
 
 /// One table: a resource's root table or a child table made from a list.
@@ -28,46 +24,6 @@ pub struct TableSchema {
     pub has_rows: bool,
     columns: Vec<ColumnSchema>,
     by_name: super::FastMap<String, usize>,
-    /// The columns of the last row placed here, by position ([`TableSchema::placed_column`]).
-    recent: Recent<PlacedColumns>,
-}
-
-/// The column indices of a table's last row, by the row's shared names: rows of one API
-/// bring the same names in the same order, so a pointer comparison replaces a hash lookup.
-/// Each name is held, so its address cannot be reused for another while remembered; indices
-/// stay right because columns are only ever appended.
-#[derive(Debug, Default)]
-struct PlacedColumns {
-    flat: Vec<(Arc<str>, usize)>,
-    /// System columns: static names, compared by address and length.
-    system: Vec<((usize, usize), usize)>,
-}
-
-/// What a schema remembers only to answer faster: not part of what it is, so neither
-/// compared nor copied.
-#[derive(Debug, Default)]
-struct Recent<T>(T);
-
-impl<T: Default> Clone for Recent<T> {
-    fn clone(&self) -> Self {
-        Recent(T::default())
-    }
-}
-
-impl<T> PartialEq for Recent<T> {
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
-}
-
-/// Remembers `value` at `position` of `list` (rows are placed name by name, so the position
-/// is at most the list's length).
-fn remember<T>(list: &mut Vec<T>, position: usize, value: T) {
-    if position < list.len() {
-        list[position] = value;
-    } else if position == list.len() {
-        list.push(value);
-    }
 }
 
 /// One column with the type its first non-null value (or the spec) gave it.
@@ -121,7 +77,6 @@ impl Schema {
             has_rows: false,
             columns: Vec::new(),
             by_name: super::FastMap::default(),
-            recent: Recent::default(),
         });
         self.by_name.insert(name.to_string(), self.tables.len() - 1);
         self.tables.len() - 1
@@ -132,20 +87,6 @@ impl Schema {
         for t in &mut self.tables {
             t.seen_data |= t.has_rows;
         }
-    }
-
-    /// The index of the table named by `name`, a table name shared by every row of the table
-    /// ([`super::FlatRow::table`]).
-    pub(super) fn placed_table(&mut self, name: &Arc<str>) -> Option<usize> {
-        if let Some((_, i)) = self.recent.0.iter().find(|(n, _)| Arc::ptr_eq(n, name)) {
-            return Some(*i);
-        }
-        let i = self.table_index(name)?;
-        if self.recent.0.len() >= 64 {
-            self.recent.0.clear();
-        }
-        self.recent.0.push((name.clone(), i));
-        Some(i)
     }
 
     /// The table at `index`, to add columns.
@@ -179,31 +120,6 @@ impl TableSchema {
         self.by_name.insert(column.name.clone(), self.columns.len());
         self.columns.push(column);
         self.columns.len() - 1
-    }
-
-    /// The index of column `name`, the `position`th value of the row being placed.
-    pub(super) fn placed_column(&mut self, position: usize, name: &Arc<str>) -> Option<usize> {
-        if let Some((n, i)) = self.recent.0.flat.get(position) {
-            if Arc::ptr_eq(n, name) {
-                return Some(*i);
-            }
-        }
-        let i = self.column_index(name)?;
-        remember(&mut self.recent.0.flat, position, (name.clone(), i));
-        Some(i)
-    }
-
-    /// The index of system column `name`, the `position`th of the row's system columns.
-    pub(super) fn placed_system(&mut self, position: usize, name: &'static str) -> Option<usize> {
-        let address = (name.as_ptr() as usize, name.len());
-        if let Some((a, i)) = self.recent.0.system.get(position) {
-            if *a == address {
-                return Some(*i);
-            }
-        }
-        let i = self.column_index(name)?;
-        remember(&mut self.recent.0.system, position, (address, i));
-        Some(i)
     }
 
     /// Whether column `name` exists and holds JSON: then a dict or list under that name is
