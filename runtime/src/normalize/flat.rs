@@ -279,13 +279,14 @@ impl Normalizer {
         recent.start(&path.join(restsource_core::naming::PATH_SEPARATOR));
         for (position, (key, value)) in fields.into_iter().enumerate() {
             let key = key.as_ref();
-            let (column, key_name) = self.names.column_at(&self.naming, recent, position, key);
+            let column = self.names.column_at(&self.naming, recent, position, key);
             // Only a container can stay whole; a scalar is a column either way.
             let whole = || level <= 0 || is_json(&column);
             match value {
                 Value::Object(inner) if !whole() => {
-                    let key_name = key_name
-                        .or_else(|| self.names.key_name_at(recent, position))
+                    let key_name = self
+                        .names
+                        .key_name_at(recent, position)
                         .map_or_else(|| self.naming.key(key), |n| n.to_string());
                     let mut inner_path = path.clone();
                     inner_path.push(key_name);

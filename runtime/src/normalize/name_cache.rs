@@ -139,31 +139,30 @@ impl NameCache {
     }
 
     /// The column name of the `position`th key of the object `recent` (started at its
-    /// prefix), `key`, and (when `nested`) the key's own name, which only a nested object
-    /// needs.
+    /// prefix), `key`.
     pub fn column_at(
         &self,
         naming: &Naming,
         recent: &mut Recent,
         position: usize,
         key: &str,
-    ) -> (Arc<str>, Option<Arc<str>>) {
+    ) -> Arc<str> {
         if let Some((k, column, _)) = recent.keys.get(position) {
             if **k == *key {
-                return (column.clone(), None);
+                return column.clone();
             }
         }
         let (key_name, column) = self.column(naming, &recent.prefix, key);
-        let entry = (Box::from(key), column.clone(), key_name.clone());
+        let entry = (Box::from(key), column.clone(), key_name);
         match recent.keys.get_mut(position) {
             Some(slot) => *slot = entry,
             None => recent.keys.push(entry),
         }
-        (column, Some(key_name))
+        column
     }
 
-    /// The key's own name of the `position`th key of `recent` (after
-    /// [`NameCache::column_at`] for it).
+    /// The key's own name of the `position`th key of `recent`, which only a nested object
+    /// needs (remembered by [`NameCache::column_at`] for that key).
     pub fn key_name_at(&self, recent: &Recent, position: usize) -> Option<Arc<str>> {
         recent.keys.get(position).map(|(_, _, name)| name.clone())
     }

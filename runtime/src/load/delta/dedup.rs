@@ -24,7 +24,8 @@ pub(super) enum SortValue {
 }
 
 impl SortValue {
-    fn cmp(&self, other: &SortValue) -> Option<Ordering> {
+    /// The order of two values of one column (`None` across kinds, or for NaN).
+    fn compare(&self, other: &SortValue) -> Option<Ordering> {
         match (self, other) {
             (SortValue::Int(a), SortValue::Int(b)) => Some(a.cmp(b)),
             (SortValue::Float(a), SortValue::Float(b)) => a.partial_cmp(b),
@@ -45,7 +46,7 @@ pub(super) fn replaces(new: Option<&SortValue>, old: Option<&SortValue>, descend
     } else {
         Ordering::Less
     };
-    new.cmp(old) == Some(wanted)
+    new.compare(old) == Some(wanted)
 }
 
 /// Each row's value of `column` in `batch` (`None` where null or missing).

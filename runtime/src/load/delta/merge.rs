@@ -258,18 +258,12 @@ async fn run_keys(
                 Some((c, _)) => dedup::sort_values(table, &batch, c)?,
                 None => Vec::new(),
             };
-            if !spec.merge_key.is_empty() {
-                merged.extend(
-                    keys_of(table, &batch, &spec.merge_key)?
-                        .into_iter()
-                        .flatten(),
-                );
-            }
-            let keys = if spec.keys.is_empty() {
-                vec![None; batch.num_rows()]
-            } else {
-                keys_of(table, &batch, &spec.keys)?
-            };
+            merged.extend(
+                keys_or_none(table, &batch, &spec.merge_key)?
+                    .into_iter()
+                    .flatten(),
+            );
+            let keys = keys_or_none(table, &batch, &spec.keys)?;
             for (i, (key, delete)) in keys.into_iter().zip(deletes).enumerate() {
                 match (key, &spec.dedup_sort) {
                     (Some(key), _) if spec.insert_only => {
