@@ -7,8 +7,10 @@
 //! there too; without it the S3 half prints why it skipped.
 #![cfg(feature = "delta")]
 
+mod common_delta;
 mod common_load;
 
+use common_delta::*;
 use common_load::*;
 use futures::{stream, StreamExt};
 use restsource_runtime::def::ResourceDef;
@@ -19,69 +21,6 @@ use restsource_runtime::load::Destination;
 use restsource_runtime::pipeline::{Pipeline, PipelineOptions};
 use restsource_runtime::shard::Shard;
 use serde_json::{json, Map, Value};
-
-fn pipeline(dest: &Destination) -> Pipeline {
-    Pipeline::new(dest.clone()).with_options(PipelineOptions {
-        progress: false,
-        ..PipelineOptions::default()
-    })
-}
-
-/// The destinations a test runs on: a fresh local directory, and a fresh bucket on the S3
-/// server named by `RESTSOURCE_TEST_S3` when set.
-async fn destinations(name: &str) -> Vec<Destination> {
-    let mut out =
-        vec![Destination::from_url(&format!("delta+file:{}", temp_dir(name).display())).unwrap()];
-    match std::env::var("RESTSOURCE_TEST_S3") {
-        Ok(endpoint) => {
-            let bucket = format!(
-                "rs-{}-{}-{}",
-                name.replace('_', "-"),
-                std::process::id(),
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .unwrap()
-                    .subsec_nanos()
-            );
-            create_bucket(&endpoint, &bucket).await;
-            out.push(Destination::from_url(&format!("delta+s3://{bucket}/lake")).unwrap());
-        }
-        Err(_) => println!("skipping the S3 half: RESTSOURCE_TEST_S3 not set"),
-    }
-    out
-}
-
-/// Points object_store at the test server (unless the environment already does) and
-/// creates `bucket` there.
-async fn create_bucket(endpoint: &str, bucket: &str) {
-    for (k, v) in [
-        ("AWS_ENDPOINT_URL", endpoint),
-        ("AWS_ALLOW_HTTP", "true"),
-        ("AWS_ACCESS_KEY_ID", "testing"),
-        ("AWS_SECRET_ACCESS_KEY", "testing"),
-        ("AWS_REGION", "us-east-1"),
-    ] {
-        if std::env::var_os(k).is_none() {
-            // Every test sets the same values, so racing setters agree.
-            unsafe { std::env::set_var(k, v) };
-        }
-    }
-    let url = format!("{}/{bucket}", endpoint.trim_end_matches('/'));
-    let status = reqwest::Client::new()
-        .put(&url)
-        .send()
-        .await
-        .unwrap()
-        .status();
-    assert!(status.is_success(), "creating bucket {bucket}: {status}");
-}
-
-fn location(dest: &Destination) -> &DeltaLocation {
-    match dest {
-        Destination::Delta(l) => l,
-        other => panic!("not a delta destination: {other:?}"),
-    }
-}
 
 /// The rows of `table` without the system columns, ordered by id.
 async fn rows(dest: &Destination, table: &str) -> Vec<Value> {
@@ -310,29 +249,6 @@ async fn delta_merges_leave_the_rows_sqlite_leaves() {
         rows.extend([row(6, "f", 1), row(8, "a", 1)]);
         assert_eq!(sqlite.items(table).await, rows, "{table}");
     }
-}
-
-#[tokio::test]
-async fn delta_refuses_relational_tables() {
-    let dest =
-        Destination::from_url(&format!("delta+file:{}", temp_dir("delta_rel").display())).unwrap();
-    let err = Pipeline::new(dest)
-        .with_options(PipelineOptions {
-            progress: false,
-            tables: Some(restsource_runtime::def::TablesMode::Relational),
-            ..PipelineOptions::default()
-        })
-        .load(stream::iter(vec![
-            page(&ITEMS, vec![item(1, "a", 1)]),
-            done(&ITEMS, None),
-        ]))
-        .await
-        .unwrap_err()
-        .to_string();
-    assert!(
-        err.contains("relational loading needs a SQL destination"),
-        "{err}"
-    );
 }
 
 #[tokio::test]

@@ -158,7 +158,7 @@ async fn a_spec_that_does_not_say_loads_relational_tables_into_sql_and_whole_rec
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains("relational loading needs a SQL destination"),
+        err.contains("relational loading needs a database or a lake"),
         "{err}"
     );
 }

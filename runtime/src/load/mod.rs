@@ -28,17 +28,17 @@ pub(crate) mod ahead;
 pub mod delta;
 mod error;
 mod file_lock;
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "delta"))]
 mod json_row;
 pub(crate) mod jsonl;
 pub(crate) mod mode;
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "delta"))]
 mod normal_ahead;
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "delta"))]
 mod normal_batch;
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "delta"))]
 mod normal_tables;
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "delta"))]
 mod normal_writer;
 #[cfg(feature = "postgres")]
 pub(crate) mod postgres;
@@ -173,7 +173,8 @@ impl Destination {
     }
 
     /// Whether this destination stores each record whole (`json` tables: declared columns plus
-    /// `_rs_extra`) rather than normalizing it into relational tables: JSON lines and Delta.
+    /// `_rs_extra`) unless a run asks for relational tables: JSON lines (which refuses them)
+    /// and Delta (which loads them when asked).
     pub(crate) fn keeps_records_whole(&self) -> bool {
         match self {
             Destination::Jsonl(_) => true,
@@ -219,18 +220,8 @@ impl Destination {
         if relational.is_some() && matches!(self, Destination::Jsonl(_)) {
             return Err(LoadError::Config {
                 resource: "*".to_string(),
-                message: "relational loading needs a SQL destination (SQLite or PostgreSQL); \
-                          JSON lines keeps each record whole"
-                    .to_string(),
-            });
-        }
-        #[cfg(feature = "delta")]
-        if relational.is_some() && matches!(self, Destination::Delta(_)) {
-            return Err(LoadError::Config {
-                resource: "*".to_string(),
-                message: "relational loading needs a SQL destination (SQLite or PostgreSQL); \
-                          the Delta Lake destination loads `json` tables (declared columns \
-                          plus `_rs_extra`): run with tables mode `json`"
+                message: "relational loading needs a database or a lake (SQLite, PostgreSQL \
+                          or Delta); JSON lines keeps each record whole"
                     .to_string(),
             });
         }
@@ -255,6 +246,7 @@ impl Destination {
                 location,
                 handle.clone(),
                 lock_timeout,
+                relational,
                 shard,
             )?)),
         }

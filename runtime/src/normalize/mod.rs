@@ -37,7 +37,7 @@ use serde_json::Value;
 use crate::def::{DataType, TablesMode};
 pub(crate) use flat::{FlatRecord, FlatRow};
 // Only the database writers snapshot their JSON columns.
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "delta"))]
 pub(crate) use flat::JsonColumns;
 pub use paths::SourcePaths;
 use place::Placement;

@@ -89,6 +89,23 @@ impl Schema {
         }
     }
 
+    /// Adds the tables and columns of `other` this schema lacks (parents by name, columns
+    /// after this schema's own), keeping this schema's type where both have a column: the
+    /// schema two runs that loaded one resource apart (two shards) leave together.
+    pub fn absorb(&mut self, other: &Schema) {
+        for t in other.tables() {
+            let parent = t
+                .parent
+                .and_then(|p| self.table_index(&other.table_at(p).name));
+            let i = self.ensure_table(&t.name, parent);
+            let mine = self.table_at_mut(i);
+            mine.seen_data |= t.seen_data || t.has_rows;
+            for c in t.columns() {
+                mine.add_column(c.clone());
+            }
+        }
+    }
+
     /// The table at `index`, to add columns.
     pub fn table_at_mut(&mut self, index: usize) -> &mut TableSchema {
         &mut self.tables[index]

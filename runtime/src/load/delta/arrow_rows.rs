@@ -24,7 +24,7 @@ const DEFAULT_DECIMAL: (u8, u8) = (38, 9);
 /// The Delta type a declared column is stored as. Delta has no time-of-day type, so a `time`
 /// column holds `HH:MM:SS[.ffffff]` text (what the JSON-lines destination writes too); JSON
 /// columns hold JSON text.
-fn delta_type(
+pub(super) fn delta_type(
     ty: DataType,
     precision: Option<u32>,
     scale: Option<u32>,
@@ -163,6 +163,61 @@ impl Col {
             Col::Decimal(b, ..) => b.len(),
         }
     }
+
+    /// Appends a normalized cell (as [`crate::normalize::Row`] holds it: converted to its
+    /// column's type, timestamps and dates as ISO text, decimals as text, bytes as base64);
+    /// `false` when the value is not of the column's kind.
+    fn put_value(&mut self, json_text: bool, v: &serde_json::Value) -> bool {
+        use serde_json::Value;
+        match (self, v) {
+            (col, Value::Null) => col.null(),
+            (Col::Text(b), v) if json_text => b.append_value(v.to_string()),
+            (Col::Text(b), Value::String(s)) => b.append_value(s),
+            (Col::Text(b), v) => b.append_value(v.to_string()),
+            (Col::I64(b), Value::Number(n)) => match n.as_i64() {
+                Some(i) => b.append_value(i),
+                None => return false,
+            },
+            (Col::F64(b), Value::Number(n)) => match n.as_f64() {
+                Some(f) => b.append_value(f),
+                None => return false,
+            },
+            (Col::Bool(b), Value::Bool(x)) => b.append_value(*x),
+            (Col::Timestamp(b), Value::String(s)) => {
+                match chrono::DateTime::parse_from_rfc3339(s) {
+                    Ok(t) => b.append_value(t.timestamp_micros()),
+                    Err(_) => return false,
+                }
+            }
+            (Col::Date(b), Value::String(s)) => {
+                use chrono::Datelike as _;
+                match chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+                    Ok(d) => b.append_value(d.num_days_from_ce() - EPOCH_DAYS_FROM_CE),
+                    Err(_) => return false,
+                }
+            }
+            (Col::Decimal(b, p, s), v) => {
+                let parsed = match v {
+                    Value::String(t) => rust_decimal::Decimal::from_str_exact(t).ok(),
+                    Value::Number(n) => rust_decimal::Decimal::from_str_exact(&n.to_string()).ok(),
+                    _ => None,
+                };
+                match parsed.and_then(|d| decimal_units(&d, *p, *s)) {
+                    Some(units) => b.append_value(units),
+                    None => return false,
+                }
+            }
+            (Col::Bytes(b), Value::String(s)) => {
+                use base64::Engine as _;
+                match base64::engine::general_purpose::STANDARD.decode(s) {
+                    Ok(bytes) => b.append_value(bytes),
+                    Err(_) => return false,
+                }
+            }
+            _ => return false,
+        }
+        true
+    }
 }
 
 /// Days from 0001-01-01 (chrono's day 1) to 1970-01-01: Arrow dates count from the epoch.
@@ -249,6 +304,75 @@ impl ArrowRows {
         }
         if let Some(Col::Timestamp(b)) = self.cols.get_mut(n - 1) {
             b.append_value(extracted_at_micros);
+        }
+        Ok(())
+    }
+
+    /// Columns the buffer has builders for.
+    pub fn width(&self) -> usize {
+        self.cols.len()
+    }
+
+    /// Gives the buffer the columns `schema` (the table's schema, this buffer's columns
+    /// first, then new ones) adds, each null in the rows buffered so far: a normalized table
+    /// gains columns as records bring them.
+    pub fn widen(&mut self, schema: Arc<ArrowSchema>) -> Result<(), LoadError> {
+        let rows = self.len();
+        for f in schema.fields().iter().skip(self.cols.len()) {
+            let mut col = Col::for_type(f.data_type()).ok_or_else(|| LoadError::Delta {
+                table: self.table.clone(),
+                message: format!(
+                    "column `{}`: no builder for Arrow type {}",
+                    f.name(),
+                    f.data_type()
+                ),
+            })?;
+            for _ in 0..rows {
+                col.null();
+            }
+            self.cols.push(col);
+        }
+        self.schema = schema;
+        Ok(())
+    }
+
+    /// Appends one normalized row: `cells` by column index (as
+    /// [`crate::normalize::Row::cells`]), every other column null; `json` says which columns
+    /// hold JSON (stored as its text). A value of the wrong kind fails the row, naming the
+    /// column but never the value.
+    pub fn push_cells(
+        &mut self,
+        cells: &[(usize, serde_json::Value)],
+        json: &[bool],
+    ) -> Result<(), LoadError> {
+        let before = self.len();
+        for (i, value) in cells {
+            let ok = match self.cols.get_mut(*i) {
+                Some(col) => col.put_value(json.get(*i).copied().unwrap_or(false), value),
+                None => false,
+            };
+            if !ok {
+                let kind = match value {
+                    serde_json::Value::Bool(_) => "boolean",
+                    serde_json::Value::Number(_) => "number",
+                    serde_json::Value::String(_) => "text",
+                    _ => "JSON",
+                };
+                let message = format!(
+                    "column `{}` cannot hold a {kind} value",
+                    self.column_name(*i)
+                );
+                return Err(LoadError::Delta {
+                    table: self.table.clone(),
+                    message,
+                });
+            }
+        }
+        // Columns the row has no cell for are null.
+        for col in &mut self.cols {
+            if col.len() == before {
+                col.null();
+            }
         }
         Ok(())
     }

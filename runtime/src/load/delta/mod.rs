@@ -27,8 +27,9 @@
 //! `insert-only`, with `hard_delete`), computed at each table's commit without DataFusion
 //! (see `merge`), with a delete-insert's `merge_key` and `dedup_sort` as the SQL
 //! destinations have them.
-//! Relational tables mode is refused (the pipeline defaults Delta to `json` tables, as JSON
-//! lines), so a table is the declared columns plus `_rs_extra`.
+//! The pipeline defaults Delta to `json` tables (the declared columns plus `_rs_extra`); a
+//! run that asks for `relational` or `dlt` tables gets dlt's root and child tables, each a
+//! Delta table (see `normal`).
 //!
 //! **Runs at once.** On a local directory a run holds an exclusive lock on `_rs_lock` while it
 //! loads (released by the OS if the process dies), so runs load one after another. Object
@@ -45,6 +46,7 @@ mod dedup;
 mod lease;
 mod location;
 mod merge;
+mod normal;
 mod read;
 mod state;
 mod table;
@@ -62,14 +64,16 @@ pub use read::{read_table, TableContents};
 pub use state::{Book, LoadRecord, Manifest, Pending, LOADS_FOLDER, STATE_OBJECT};
 pub use table::APP_ID;
 
-use super::ahead::FlatPage;
+use super::ahead::{Bin, FlatPage, FlattenPage};
 use super::mode::{Mode, Plan};
 use super::writer::{LoadStatus, Writer};
 use super::{text, LoadError};
 use crate::def::ResourceDef;
 use crate::extract::{RowBatch, StartState};
+use crate::normalize::RelationalOptions;
 use crate::shard::Shard;
 use merge::MergeSpec;
+use normal::NormalResource;
 use table::{TableCommit, TableRun};
 
 const LOCK_FILE: &str = "_rs_lock";
@@ -93,6 +97,10 @@ pub(crate) struct DeltaWriter {
     manifest: Manifest,
     /// Per resource: its table's schema and whether it replaces, from `prepare`.
     plans: HashMap<&'static str, (deltalake::kernel::StructType, (bool, Option<MergeSpec>))>,
+    /// Relational tables for every resource (`None`: `json` tables).
+    relational: Option<RelationalOptions>,
+    /// Per resource loaded relationally: its normalizer and tables.
+    normal: HashMap<&'static str, NormalResource>,
     /// Tables with rows (or a pending replace) in the current unit, by table name.
     tables: BTreeMap<String, TableRun>,
     /// Tables already replaced by a checkpoint of this run: later rows append.
@@ -117,6 +125,7 @@ impl DeltaWriter {
         location: &DeltaLocation,
         rt: tokio::runtime::Handle,
         lock_timeout: Duration,
+        relational: Option<RelationalOptions>,
         shard: Option<Shard>,
     ) -> Result<DeltaWriter, LoadError> {
         if matches!(location, DeltaLocation::S3 { .. }) {
@@ -139,6 +148,8 @@ impl DeltaWriter {
             lease: None,
             manifest: Manifest::default(),
             plans: HashMap::new(),
+            relational,
+            normal: HashMap::new(),
             tables: BTreeMap::new(),
             replaced: Default::default(),
             states: Vec::new(),
@@ -253,6 +264,18 @@ impl DeltaWriter {
     /// Closes the unit's Parquet files, stores the pending run (the commit point) and applies
     /// it; `record` is the load's completion record when this unit ends the run.
     async fn commit_unit(&mut self, record: Option<LoadRecord>) -> Result<(), LoadError> {
+        // A normalized table's columns came with the data: a column another run gave another
+        // type fails here, before the commit point, not in a commit that could never apply.
+        for (name, run) in &self.tables {
+            if !run.is_normal() {
+                continue;
+            }
+            let url = self.table_url(name)?;
+            if let Some(t) = table::open(name, &url, &self.options).await? {
+                let current = t.snapshot().map_err(table::delta_err(name))?;
+                table::evolve(name, current.schema().as_ref(), &run.schema)?;
+            }
+        }
         let mut tables = Vec::with_capacity(self.tables.len());
         for (name, mut run) in std::mem::take(&mut self.tables) {
             let adds = run.finish().await?;
@@ -272,6 +295,11 @@ impl DeltaWriter {
             seq: 0,
             tables,
             state: std::mem::take(&mut self.states).into_iter().collect(),
+            schemas: self
+                .normal
+                .iter()
+                .map(|(name, n)| (name.to_string(), n.schema.to_json()))
+                .collect(),
             record,
         };
         let writer = self.writer.clone();
@@ -328,6 +356,42 @@ impl DeltaWriter {
         }
         self.tables.get_mut(name).ok_or(LoadError::WriterGone)
     }
+}
+
+/// The run of table `index` of relational resource `n` in the current unit, started when
+/// missing (`how`: the resource's plan; only the root table merges), and as wide as the table.
+fn normal_run<'a>(
+    w: &'a mut DeltaWriter,
+    def: &'static ResourceDef,
+    index: usize,
+) -> Result<&'a mut TableRun, LoadError> {
+    let n = w.normal.get(def.name).ok_or(LoadError::WriterGone)?;
+    let t = n.schema.table_at(index);
+    let name = t.name.as_str();
+    if !w.tables.contains_key(name) {
+        let (_, (replace, merge)) = w.plans.get(def.name).ok_or_else(|| LoadError::Delta {
+            table: name.to_string(),
+            message: "written before it was prepared".to_string(),
+        })?;
+        let replace = *replace && !w.replaced.contains(name);
+        let merge = merge.clone().filter(|_| t.parent.is_none());
+        let url = w.table_url(name)?;
+        let mut run = TableRun::new(
+            name,
+            url,
+            n.delta_schema(index)?,
+            (replace, merge),
+            w.options.clone(),
+        )?;
+        run.set_json(NormalResource::json_columns(t));
+        w.tables.insert(name.to_string(), run);
+    }
+    let run = w.tables.get_mut(name).ok_or(LoadError::WriterGone)?;
+    if run.rows().width() < t.columns().len() {
+        run.widen(n.delta_schema(index)?)?;
+        run.set_json(NormalResource::json_columns(t));
+    }
+    Ok(run)
 }
 
 /// Stops planted by [`stop_after_commit`]: (destination, table).
@@ -426,6 +490,20 @@ impl Writer for DeltaWriter {
 
     fn prepare(&mut self, def: &'static ResourceDef) -> Result<(), LoadError> {
         let how = disposition(def)?;
+        if let Some(options) = self.relational {
+            let stored = self.manifest.schema_of(def.name);
+            let n = NormalResource::prepare(def, Plan::of(def)?.mode, options, stored.as_ref())?;
+            let how = (how.0, n.merge_spec(how.1));
+            let none = deltalake::kernel::StructType::try_new(Vec::new()).map_err(|e| {
+                LoadError::Delta {
+                    table: def.table_name.to_string(),
+                    message: e.to_string(),
+                }
+            })?;
+            self.normal.insert(def.name, n);
+            self.plans.insert(def.name, (none, how));
+            return Ok(());
+        }
         let schema = arrow_rows::delta_schema(def)?;
         // A type change fails here, before any row; new columns are added at commit.
         let url = self.table_url(def.table_name)?;
@@ -441,11 +519,22 @@ impl Writer for DeltaWriter {
     }
 
     fn register(&mut self, def: &'static ResourceDef) -> Result<(), LoadError> {
-        if self
+        let replace = self
             .plans
             .get(def.name)
-            .is_some_and(|(_, (replace, _))| *replace)
-        {
+            .is_some_and(|(_, (replace, _))| *replace);
+        if replace && self.normal.contains_key(def.name) {
+            // Every table of the resource is replaced, also those this run brings no rows.
+            let count = self
+                .normal
+                .get(def.name)
+                .map_or(0, |n| n.schema.tables().len());
+            for index in 0..count {
+                normal_run(self, def, index)?;
+            }
+            return Ok(());
+        }
+        if replace {
             // An empty completed replace empties the table: it needs a commit too.
             self.table_run(def)?;
         }
@@ -456,12 +545,26 @@ impl Writer for DeltaWriter {
         &mut self,
         def: &'static ResourceDef,
         batch: &dyn RowBatch,
-        _flat: Option<FlatPage>,
+        flat: Option<FlatPage>,
         at: DateTime<Utc>,
     ) -> Result<(), LoadError> {
         let micros = at.timestamp_micros();
         let load_id = self.load_id.clone();
         let rt = self.rt.clone();
+        if let Some(n) = self.normal.get_mut(def.name) {
+            let rows = n.rows(batch, flat, &load_id)?;
+            for row in &rows {
+                let run = normal_run(self, def, row.table)?;
+                run.push_cells(&row.cells)?;
+                if run.batch_full() {
+                    rt.block_on(run.row_done())?;
+                }
+            }
+            if let Some(n) = self.normal.get(def.name) {
+                n.discard(rows);
+            }
+            return Ok(());
+        }
         let run = self.table_run(def)?;
         for i in 0..batch.len() {
             run.rows()
@@ -472,6 +575,13 @@ impl Writer for DeltaWriter {
             }
         }
         Ok(())
+    }
+
+    fn flatten_ahead(&mut self, bin: &Bin) -> HashMap<&'static str, Box<dyn FlattenPage>> {
+        self.normal
+            .iter_mut()
+            .map(|(name, n)| (*name, n.flatten_ahead(bin.clone())))
+            .collect()
     }
 
     fn complete(

@@ -24,6 +24,9 @@ pub struct TableContents {
     pub run: Option<i64>,
     /// Every row of the current version.
     pub rows: Vec<serde_json::Map<String, serde_json::Value>>,
+    /// The table's columns in order, each with its Delta type as the log writes it
+    /// (`long`, `string`, `timestamp`, `decimal(38,9)`, ...).
+    pub columns: Vec<(String, String)>,
 }
 
 /// `batch` with its decimal columns cast to text: arrow-json writes decimals as JSON
@@ -134,9 +137,15 @@ pub async fn read_table(
             source,
         })?
     };
+    let columns = snapshot
+        .schema()
+        .fields()
+        .map(|f| (f.name().clone(), f.data_type().to_string()))
+        .collect();
     Ok(Some(TableContents {
         version: snapshot.version(),
         run,
         rows,
+        columns,
     }))
 }

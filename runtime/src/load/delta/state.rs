@@ -46,6 +46,9 @@ pub struct Pending {
     pub tables: Vec<TableCommit>,
     /// The incremental states the run reached, by resource.
     pub state: BTreeMap<String, serde_json::Value>,
+    /// The normalized schema of each resource loaded relationally, as the run leaves it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub schemas: BTreeMap<String, serde_json::Value>,
     /// The run's `completed` load record, stored once the state is (none for a checkpoint):
     /// a run finished by the next one is recorded as completed too.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -62,6 +65,12 @@ pub struct Manifest {
     /// writer.
     #[serde(default)]
     pub state: BTreeMap<String, serde_json::Value>,
+    /// The normalized schema of each resource loaded relationally (its tables, their
+    /// columns and types, as `_rs_schema` holds them in the SQL destinations), shared by
+    /// every writer: each run's is merged in, so a column one shard added is kept when
+    /// another shard's run is applied after it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub schemas: BTreeMap<String, serde_json::Value>,
     /// An unsharded run stored as committed whose table commits may not all be applied yet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending: Option<Pending>,
@@ -127,6 +136,10 @@ impl Manifest {
     /// becomes its, and it is no longer pending.
     pub fn applied(&mut self, writer: Option<&str>, pending: &Pending) {
         self.state.extend(pending.state.clone());
+        for (resource, schema) in &pending.schemas {
+            let merged = merge_schemas(self.schemas.get(resource), schema);
+            self.schemas.insert(resource.clone(), merged);
+        }
         match writer {
             None => {
                 self.seq = pending.seq;
@@ -153,6 +166,37 @@ impl Manifest {
         }
         out
     }
+}
+
+impl Manifest {
+    /// The normalized schema of `resource` a run starts from: the stored one with the
+    /// schemas of every run past its commit point merged in (their tables may already hold
+    /// the columns they added).
+    pub fn schema_of(&self, resource: &str) -> Option<serde_json::Value> {
+        let pendings = self
+            .pending
+            .iter()
+            .chain(self.shards.values().filter_map(|b| b.pending.as_ref()));
+        let mut out = self.schemas.get(resource).cloned();
+        for p in pendings {
+            if let Some(s) = p.schemas.get(resource) {
+                out = Some(merge_schemas(out.as_ref(), s));
+            }
+        }
+        out
+    }
+}
+
+/// `new` merged into `old`: every table and column either has, with `old`'s types where
+/// both have a column. An unreadable `old` gives way to `new`.
+fn merge_schemas(old: Option<&serde_json::Value>, new: &serde_json::Value) -> serde_json::Value {
+    use crate::normalize::Schema;
+    let (Some(mut old), Some(new)) = (old.and_then(Schema::from_json), Schema::from_json(new))
+    else {
+        return new.clone();
+    };
+    old.absorb(&new);
+    old.to_json()
 }
 
 fn store_err(what: &str, e: ObjectStoreError) -> LoadError {
@@ -373,6 +417,7 @@ mod tests {
             seq,
             tables: Vec::new(),
             state: BTreeMap::from([(key.to_string(), serde_json::json!(seq))]),
+            schemas: BTreeMap::new(),
             record: None,
         };
         let mut m = Manifest::default();

@@ -116,15 +116,21 @@ pub struct TableRun {
     pub name: String,
     /// The table's URL.
     pub url: Url,
-    /// The schema the run writes (declared columns plus system columns).
+    /// The schema the run writes (declared columns plus system columns, or a normalized
+    /// table's columns so far).
     pub schema: StructType,
     /// Replace the table's rows at commit instead of appending.
     pub replace: bool,
     /// Merge the run's rows into the table at commit instead of appending.
     pub merge: Option<MergeSpec>,
-    arrow: Arc<ArrowSchema>,
     rows: ArrowRows,
-    writer: Option<RecordBatchWriter>,
+    /// The open Parquet writer and the schema of its files.
+    writer: Option<(Arc<ArrowSchema>, RecordBatchWriter)>,
+    /// Files of writers closed because the table gained columns since they were opened.
+    closed: Vec<Add>,
+    /// A normalized table's JSON columns by index (their values stored as JSON text);
+    /// `None` for a `json` table, whose rows the generated code writes.
+    json: Option<Vec<bool>>,
     options: HashMap<String, String>,
 }
 
@@ -144,9 +150,10 @@ impl TableRun {
             schema,
             replace,
             merge,
-            rows: ArrowRows::new(name, arrow.clone())?,
-            arrow,
+            rows: ArrowRows::new(name, arrow)?,
             writer: None,
+            closed: Vec::new(),
+            json: None,
             options,
         })
     }
@@ -154,6 +161,32 @@ impl TableRun {
     /// Where the next row goes; call [`TableRun::row_done`] once [`TableRun::batch_full`].
     pub fn rows(&mut self) -> &mut ArrowRows {
         &mut self.rows
+    }
+
+    /// Makes `schema` (this run's schema with columns appended) the one rows are written
+    /// with from now on: rows buffered so far get nulls in the new columns, and files
+    /// already written keep their narrower schema (Delta reads a column a file lacks as null).
+    pub fn widen(&mut self, schema: StructType) -> Result<(), LoadError> {
+        let arrow = arrow_schema(&self.name, &schema)?;
+        self.rows.widen(arrow)?;
+        self.schema = schema;
+        Ok(())
+    }
+
+    /// Marks this a normalized table whose columns `json` says hold JSON.
+    pub fn set_json(&mut self, json: Vec<bool>) {
+        self.json = Some(json);
+    }
+
+    /// Whether this is a normalized table (its columns come with the data).
+    pub fn is_normal(&self) -> bool {
+        self.json.is_some()
+    }
+
+    /// Buffers one normalized row (cells by column index; see [`ArrowRows::push_cells`]).
+    pub fn push_cells(&mut self, cells: &[(usize, serde_json::Value)]) -> Result<(), LoadError> {
+        let json = self.json.as_deref().unwrap_or_default();
+        self.rows.push_cells(cells, json)
     }
 
     /// Whether the buffered rows make a whole batch for the Parquet writer.
@@ -174,19 +207,27 @@ impl TableRun {
             return Ok(());
         }
         let batch = self.rows.take_batch()?;
+        let arrow = batch.schema();
+        if self.writer.as_ref().is_some_and(|(s, _)| *s != arrow) {
+            // The table gained columns: the files so far keep the schema they were opened with.
+            if let Some((_, mut w)) = self.writer.take() {
+                let adds = w.flush().await.map_err(delta_err(&self.name))?;
+                self.closed.extend(adds);
+            }
+        }
         if self.writer.is_none() {
             // Built without loading the table: the files go under its folder whether or not
             // the table exists yet; the commit creates it if needed.
             let w = RecordBatchWriter::try_new(
                 self.url.as_str(),
-                self.arrow.clone(),
+                arrow.clone(),
                 None,
                 Some(self.options.clone()),
             )
             .map_err(delta_err(&self.name))?;
-            self.writer = Some(w);
+            self.writer = Some((arrow, w));
         }
-        if let Some(w) = self.writer.as_mut() {
+        if let Some((_, w)) = self.writer.as_mut() {
             w.write(batch).await.map_err(delta_err(&self.name))?;
         }
         Ok(())
@@ -196,10 +237,11 @@ impl TableRun {
     /// will make them part of the table.
     pub async fn finish(&mut self) -> Result<Vec<Add>, LoadError> {
         self.write_buffered().await?;
-        match self.writer.take() {
-            Some(mut w) => w.flush().await.map_err(delta_err(&self.name)),
-            None => Ok(Vec::new()),
+        let mut adds = std::mem::take(&mut self.closed);
+        if let Some((_, mut w)) = self.writer.take() {
+            adds.extend(w.flush().await.map_err(delta_err(&self.name))?);
         }
+        Ok(adds)
     }
 }
 

@@ -1,0 +1,235 @@
+//! Relational tables in a lake: a resource's records normalized as in the SQL destinations
+//! (dlt's root and child tables, flattened columns, inferred types, variants, contracts),
+//! each table a Delta table of its own (`items`, `items__tags`) written through the same
+//! Arrow builders as `json` tables.
+//!
+//! A table gains columns while a run loads: the rows buffered so far get nulls in them, the
+//! Parquet files already written keep their narrower schema (Delta reads a column a file
+//! lacks as null), and the table's commit adds the columns to its schema. Types never
+//! change: a value that does not fit its column goes to a variant column, as everywhere.
+//!
+//! The normalized schema (tables, columns, types, which tables have seen data) is kept in
+//! `_rs_state.json` with the run's commit, so later runs coerce values into the types the
+//! tables already have. A merge resource's records must make no child rows (see
+//! [`NormalResource::check_merge`]).
+
+use serde_json::Value;
+
+use deltalake::kernel::{StructField, StructType};
+use restsource_core::naming::Naming;
+
+use super::super::ahead::{Bin, FlatPage, FlattenPage};
+use super::super::mode::Mode;
+use super::super::normal_ahead::{flatten_page, Flattening};
+use super::super::LoadError;
+use super::arrow_rows::delta_type;
+use super::merge::MergeSpec;
+use crate::def::{DataType, ResourceDef};
+use crate::extract::RowBatch;
+use crate::normalize::{
+    JsonColumns, Normalizer, RelationalOptions, RootId, Row, Schema, TableSchema,
+};
+
+/// Identifiers in a lake are not length-limited (dlt's filesystem destination shortens
+/// none either).
+pub const NAMING: Naming = Naming::UNLIMITED;
+
+/// One resource loaded relationally into a lake.
+pub struct NormalResource {
+    normalizer: Normalizer,
+    /// Its tables as earlier runs stored them, plus what this run added.
+    pub schema: Schema,
+    /// The resource's table name as the spec gives it.
+    table: String,
+    root_id: RootId,
+    /// The JSON columns when the run started: what flattening keeps whole.
+    json: JsonColumns,
+    def: &'static ResourceDef,
+    /// A merge disposition: its records must not make child rows.
+    merge: bool,
+    /// Where records flattened ahead go once written.
+    bin: Option<Bin>,
+}
+
+impl NormalResource {
+    /// `def` loaded in `mode` under `options`, starting from its `stored` schema.
+    pub fn prepare(
+        def: &'static ResourceDef,
+        mode: Mode,
+        options: RelationalOptions,
+        stored: Option<&Value>,
+    ) -> Result<NormalResource, LoadError> {
+        let (root_id, merge) = match mode {
+            Mode::Append | Mode::Replace => (RootId::Random, false),
+            Mode::DeleteInsert => (RootId::Random, true),
+            Mode::Upsert | Mode::InsertOnly => (RootId::KeyHash, true),
+        };
+        let normalizer = Normalizer::for_resource(def, NAMING, options, merge);
+        let mut schema = match stored {
+            None => Schema::new(),
+            Some(v) => Schema::from_json(v).ok_or_else(|| LoadError::Config {
+                resource: def.name.to_string(),
+                message: format!(
+                    "the stored schema in `{}` is not readable",
+                    super::STATE_OBJECT
+                ),
+            })?,
+        };
+        normalizer.declare(&mut schema, def);
+        let json = JsonColumns::of(&schema);
+        let resource = NormalResource {
+            normalizer,
+            schema,
+            table: def.table_name.to_string(),
+            root_id,
+            json,
+            def,
+            merge,
+            bin: None,
+        };
+        if merge {
+            if let Some(child) = resource.schema.tables().iter().find(|t| t.parent.is_some()) {
+                return Err(resource.child_error(&child.name));
+            }
+        }
+        Ok(resource)
+    }
+
+    /// This resource's flattening, to run ahead of the writer on another thread, which frees
+    /// what `bin` receives.
+    pub fn flatten_ahead(&mut self, bin: Bin) -> Box<dyn FlattenPage> {
+        self.bin = Some(bin);
+        Box::new(Flattening::new(
+            self.normalizer.clone(),
+            self.table.clone(),
+            self.root_id.clone(),
+            self.json.clone(),
+            self.def,
+        ))
+    }
+
+    /// Every record of `batch` normalized (`flat`: as flattened ahead, else flattened here):
+    /// the rows of every table, each record's root row first.
+    pub fn rows(
+        &mut self,
+        batch: &dyn RowBatch,
+        flat: Option<FlatPage>,
+        load_id: &str,
+    ) -> Result<Vec<Row>, LoadError> {
+        let mut records = match flat {
+            Some(records) => records,
+            None => flatten_page(
+                &self.normalizer,
+                &self.table,
+                &self.root_id,
+                &self.json,
+                self.def,
+                batch,
+            ),
+        };
+        let mut rows = Vec::with_capacity(records.len());
+        for record in &mut records {
+            self.normalizer
+                .place_record(&mut self.schema, record, load_id, &mut rows)
+                .map_err(|source| LoadError::Normalize {
+                    resource: self.def.name.to_string(),
+                    source,
+                })?;
+        }
+        if let Some(bin) = &self.bin {
+            bin.discard(records);
+        }
+        self.check_merge(&rows)?;
+        Ok(rows)
+    }
+
+    /// Frees `garbage` (a page's rows) on the thread that flattened their values, when they
+    /// were flattened ahead; else here.
+    pub fn discard<T: Send + 'static>(&self, garbage: T) {
+        if let Some(bin) = &self.bin {
+            bin.discard(garbage);
+        }
+    }
+
+    /// A merge replaces a stored record by key, and a record's child rows would have to be
+    /// replaced with it in the other tables' commits: not built for lakes yet, so a merge
+    /// resource whose records make child rows fails before anything of the run commits.
+    fn check_merge(&self, rows: &[Row]) -> Result<(), LoadError> {
+        match rows
+            .iter()
+            .find(|r| self.schema.table_at(r.table).parent.is_some())
+        {
+            Some(child) if self.merge => {
+                Err(self.child_error(&self.schema.table_at(child.table).name))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn child_error(&self, table: &str) -> LoadError {
+        LoadError::Config {
+            resource: self.def.name.to_string(),
+            message: format!(
+                "a merge into relational Delta tables cannot replace child rows yet, and its \
+                 records make child table `{table}` (from a list); set `max_table_nesting: 0` \
+                 on the resource to keep lists as JSON columns, or load it with tables `json`"
+            ),
+        }
+    }
+
+    /// The Delta schema of table `index`: its columns in order, each nullable as the schema
+    /// says (a declared decimal keeps its precision and scale).
+    pub fn delta_schema(&self, index: usize) -> Result<StructType, LoadError> {
+        let t = self.schema.table_at(index);
+        let root = t.parent.is_none();
+        let fields = t.columns().iter().map(|c| {
+            let declared = root
+                .then(|| {
+                    self.def
+                        .columns
+                        .iter()
+                        .find(|d| NAMING.key(d.json_name) == c.name && d.data_type == c.data_type)
+                })
+                .flatten();
+            let (precision, scale) = declared.map_or((None, None), |d| (d.precision, d.scale));
+            delta_type(c.data_type, precision, scale)
+                .map(|ty| StructField::new(c.name.clone(), ty, c.nullable))
+                .map_err(|message| LoadError::Delta {
+                    table: t.name.clone(),
+                    message: format!("column `{}`: {message}", c.name),
+                })
+        });
+        let fields = fields.collect::<Result<Vec<_>, _>>()?;
+        StructType::try_new(fields).map_err(|e| LoadError::Delta {
+            table: t.name.clone(),
+            message: e.to_string(),
+        })
+    }
+
+    /// Which columns of `table` hold JSON (stored as its text).
+    pub fn json_columns(table: &TableSchema) -> Vec<bool> {
+        table
+            .columns()
+            .iter()
+            .map(|c| c.data_type == DataType::Json)
+            .collect()
+    }
+
+    /// How the root table's rows merge, by the normalized names of the key, `hard_delete`
+    /// and `dedup_sort` columns (`spec`: the plan's merge, by declared names).
+    pub fn merge_spec(&self, spec: Option<MergeSpec>) -> Option<MergeSpec> {
+        let mut spec = spec?;
+        let name = |declared: &str| {
+            self.def
+                .columns
+                .iter()
+                .find(|c| c.sql_name == declared)
+                .map_or_else(|| NAMING.key(declared), |c| NAMING.key(c.json_name))
+        };
+        spec.keys = self.normalizer.primary_key.clone();
+        spec.merge_key = spec.merge_key.iter().map(|k| NAMING.key(k)).collect();
+        spec.hard_delete = spec.hard_delete.map(|(c, is_bool)| (name(&c), is_bool));
+        spec.dedup_sort = spec.dedup_sort.map(|(c, desc)| (name(&c), desc));
+        Some(spec)
+    }
+}

@@ -1,0 +1,361 @@
+//! Relational tables in a Delta lake: records normalized into root and child tables with the
+//! columns, names and types SQLite gets from the same records (new columns and variants in a
+//! later run too), child rows linked to their parents, replace emptying child tables, merges
+//! of flat records, and a merge whose records make child rows refused before anything
+//! commits. On a local directory and, with `RESTSOURCE_TEST_S3`, on S3.
+#![cfg(feature = "delta")]
+
+mod common_delta;
+mod common_load;
+
+use common_delta::*;
+use common_load::*;
+use futures::stream;
+use restsource_runtime::def::{ResourceDef, TablesMode};
+use restsource_runtime::extract::{ExtractError, ExtractEvent};
+use restsource_runtime::load::delta::read_table;
+use restsource_runtime::load::Destination;
+use restsource_runtime::pipeline::{Pipeline, PipelineOptions};
+use serde_json::{json, Map, Value};
+
+/// A pipeline loading relational tables; `ahead`: records flattened ahead of the writer
+/// (which needs the resources prepared before the first event, as `Pipeline::run` does).
+fn relational(dest: &Destination, ahead: bool) -> Pipeline {
+    Pipeline::new(dest.clone()).with_options(PipelineOptions {
+        progress: false,
+        tables: Some(TablesMode::Relational),
+        flatten_ahead: ahead,
+        ..PipelineOptions::default()
+    })
+}
+
+async fn load(
+    p: &Pipeline,
+    events: Vec<Result<ExtractEvent, ExtractError>>,
+) -> Result<(), restsource_runtime::pipeline::PipelineError> {
+    let mut defs: Vec<&'static ResourceDef> = Vec::new();
+    for e in &events {
+        if let Ok(
+            ExtractEvent::Page { resource, .. } | ExtractEvent::ResourceDone { resource, .. },
+        ) = e
+        {
+            if !defs.iter().any(|d| d.name == resource.name) {
+                defs.push(resource);
+            }
+        }
+    }
+    p.load_resources_with_state(&defs, |_| stream::iter(events))
+        .await
+        .map(|_| ())
+}
+
+fn with(mut record: Item, extra: Value) -> Item {
+    for (k, v) in extra.as_object().unwrap() {
+        record.extra.insert(k.clone(), v.clone());
+    }
+    record
+}
+
+/// The first run: nested objects, lists of scalars and of objects, an empty list, a
+/// timestamp.
+fn first_run() -> Vec<Result<ExtractEvent, ExtractError>> {
+    vec![
+        page(
+            &ITEMS,
+            vec![
+                with(
+                    item(1, "a", 1),
+                    json!({"attrs": {"color": "red", "size": 3}, "tags": ["x", "y"], "price": 1.5}),
+                ),
+                with(
+                    item(2, "b", 1),
+                    json!({"tags": [], "attrs": {"color": "blue"}, "seen": "2024-05-01T12:00:00Z"}),
+                ),
+            ],
+        ),
+        done(&ITEMS, None),
+        page(
+            &ITEMS_R,
+            vec![with(
+                item(9, "old", 1),
+                json!({"parts": [{"n": 1}, {"n": 2}]}),
+            )],
+        ),
+        done(&ITEMS_R, None),
+    ]
+}
+
+/// The second run: a new column, a value that does not fit its column (a variant), a new
+/// tag; the replaced resource without parts.
+fn second_run() -> Vec<Result<ExtractEvent, ExtractError>> {
+    vec![
+        page(
+            &ITEMS,
+            vec![with(
+                item(3, "c", 2),
+                json!({"tags": ["z"], "attrs": {"color": "green", "size": "big"}, "fresh": true}),
+            )],
+        ),
+        done(&ITEMS, None),
+        page(&ITEMS_R, vec![item(10, "new", 2)]),
+        done(&ITEMS_R, None),
+    ]
+}
+
+/// A table's columns with their Delta types, and its rows (ordered by `order`) without the
+/// ids and load ids that differ between loads.
+async fn table(dest: &Destination, name: &str, order: &[&str]) -> (Vec<String>, Vec<Value>) {
+    let t = read_table(location(dest), name)
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("{name}: no delta table"));
+    let columns = t
+        .columns
+        .iter()
+        .map(|(c, ty)| format!("{c} {ty}"))
+        .collect();
+    let mut rows: Vec<Map<String, Value>> = t.rows;
+    rows.sort_by_key(|r| {
+        order
+            .iter()
+            .map(|k| r.get(*k).map(Value::to_string))
+            .collect::<Vec<_>>()
+    });
+    let rows = rows
+        .into_iter()
+        .map(|mut r| {
+            for system in ["_rs_id", "_rs_parent_id", "_rs_load_id"] {
+                r.remove(system);
+            }
+            Value::Object(r)
+        })
+        .collect();
+    (columns, rows)
+}
+
+/// The column names SQLite gives `table` for the same records.
+fn sqlite_columns(db: &std::path::Path, table: &str) -> Vec<String> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT name FROM pragma_table_info('{table}') ORDER BY cid"
+        ))
+        .unwrap();
+    let names = stmt.query_map([], |r| r.get::<_, String>(0)).unwrap();
+    names.map(Result::unwrap).collect()
+}
+
+fn names(columns: &[String]) -> Vec<String> {
+    columns
+        .iter()
+        .map(|c| c.split(' ').next().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn delta_relational_tables_are_sqlites_tables() {
+    for ahead in [false, true] {
+        let sqlite = Backend::sqlite(&format!("delta_rel_sqlite_{ahead}"));
+        for dest in destinations(&format!("delta_rel_{ahead}")).await {
+            let p = relational(&dest, ahead);
+            load(&p, first_run()).await.unwrap();
+            let (columns, rows) = table(&dest, "items", &["id"]).await;
+            assert_eq!(
+                columns,
+                [
+                    "id long",
+                    "name string",
+                    "version long",
+                    "deleted boolean",
+                    "price double",
+                    "attrs__color string",
+                    "attrs__size long",
+                    "_rs_load_id string",
+                    "_rs_id string",
+                    "seen timestamp",
+                ],
+                "{dest:?} ahead {ahead}"
+            );
+            assert_eq!(
+                rows,
+                vec![
+                    json!({"id": 1, "name": "a", "version": 1, "price": 1.5,
+                           "attrs__color": "red", "attrs__size": 3}),
+                    json!({"id": 2, "name": "b", "version": 1, "attrs__color": "blue",
+                           "seen": "2024-05-01T12:00:00Z"}),
+                ]
+            );
+            let (columns, tags) = table(&dest, "items__tags", &["value"]).await;
+            assert_eq!(
+                columns,
+                [
+                    "value string",
+                    "_rs_parent_id string",
+                    "_rs_list_idx long",
+                    "_rs_id string"
+                ]
+            );
+            assert_eq!(
+                tags,
+                vec![
+                    json!({"value": "x", "_rs_list_idx": 0}),
+                    json!({"value": "y", "_rs_list_idx": 1})
+                ]
+            );
+            let (_, parts) = table(&dest, "items_r__parts", &["n"]).await;
+            assert_eq!(
+                parts,
+                vec![
+                    json!({"n": 1, "_rs_list_idx": 0}),
+                    json!({"n": 2, "_rs_list_idx": 1})
+                ]
+            );
+            assert_parents(&dest, "items", "items__tags").await;
+            assert_parents(&dest, "items_r", "items_r__parts").await;
+
+            // The API's data changed: a new column, a variant, a replace without parts.
+            load(&p, second_run()).await.unwrap();
+            let (columns, rows) = table(&dest, "items", &["id"]).await;
+            assert_eq!(
+                &columns[10..],
+                ["fresh boolean", "attrs__size__v_text string"],
+                "{dest:?} ahead {ahead}"
+            );
+            assert_eq!(rows.len(), 3);
+            assert_eq!(
+                rows[2],
+                json!({"id": 3, "name": "c", "version": 2, "attrs__color": "green",
+                       "attrs__size__v_text": "big", "fresh": true})
+            );
+            // Rows of the first run read the new columns as null.
+            assert_eq!(rows[0]["price"], json!(1.5));
+            assert!(rows[0].get("fresh").is_none());
+            let (_, tags) = table(&dest, "items__tags", &["value"]).await;
+            assert_eq!(tags.len(), 3);
+            assert_parents(&dest, "items", "items__tags").await;
+            let (_, items_r) = table(&dest, "items_r", &["id"]).await;
+            assert_eq!(
+                items_r,
+                vec![json!({"id": 10, "name": "new", "version": 2})]
+            );
+            let (_, parts) = table(&dest, "items_r__parts", &["n"]).await;
+            assert_eq!(
+                parts,
+                Vec::<Value>::new(),
+                "replace empties child tables too"
+            );
+
+            // The same records give SQLite the same tables and columns, in the same order.
+            if matches!(
+                dest,
+                Destination::Delta(restsource_runtime::load::delta::DeltaLocation::File(_))
+            ) {
+                let sp = relational(&sqlite.destination(), false);
+                load(&sp, first_run()).await.unwrap();
+                load(&sp, second_run()).await.unwrap();
+                for t in ["items", "items__tags", "items_r", "items_r__parts"] {
+                    let (columns, _) = table(&dest, t, &[]).await;
+                    assert_eq!(
+                        names(&columns),
+                        sqlite_columns(sqlite.sqlite_path(), t),
+                        "{t}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Every row of `child` names a row of `parent` as its parent.
+async fn assert_parents(dest: &Destination, parent: &str, child: &str) {
+    let ids: Vec<Value> = read_table(location(dest), parent)
+        .await
+        .unwrap()
+        .unwrap()
+        .rows
+        .into_iter()
+        .map(|r| r["_rs_id"].clone())
+        .collect();
+    let children = read_table(location(dest), child)
+        .await
+        .unwrap()
+        .unwrap()
+        .rows;
+    assert!(!ids.is_empty() || children.is_empty());
+    for c in children {
+        assert!(
+            ids.contains(&c["_rs_parent_id"]),
+            "{child}: {c:?} has no parent in {parent}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn delta_relational_merges_flat_records_and_refuses_child_rows() {
+    for dest in destinations("delta_rel_merge").await {
+        let p = relational(&dest, false);
+        load(
+            &p,
+            vec![
+                page(
+                    &ITEMS_DI,
+                    vec![
+                        with(item(1, "a", 1), json!({"attrs": {"color": "red"}})),
+                        item(2, "b", 1),
+                    ],
+                ),
+                done(&ITEMS_DI, None),
+            ],
+        )
+        .await
+        .unwrap();
+        load(
+            &p,
+            vec![
+                page(
+                    &ITEMS_DI,
+                    vec![
+                        with(item(1, "a2", 2), json!({"attrs": {"color": "blue"}})),
+                        Item {
+                            deleted: Some(true),
+                            ..item(3, "c", 1)
+                        },
+                    ],
+                ),
+                done(&ITEMS_DI, None),
+            ],
+        )
+        .await
+        .unwrap();
+        let expected = vec![
+            json!({"id": 1, "name": "a2", "version": 2, "attrs__color": "blue"}),
+            json!({"id": 2, "name": "b", "version": 1}),
+        ];
+        let (_, rows) = table(&dest, "items_di", &["id"]).await;
+        assert_eq!(rows, expected, "{dest:?}");
+
+        // A record with a list would make child rows, whose replacement is not built: the
+        // run fails before its commit point and the table keeps its rows.
+        let err = load(
+            &p,
+            vec![
+                page(
+                    &ITEMS_DI,
+                    vec![with(item(2, "b2", 2), json!({"tags": ["x"]}))],
+                ),
+                done(&ITEMS_DI, None),
+            ],
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("cannot replace child rows yet"), "{err}");
+        assert!(err.contains("`items_di__tags`"), "{err}");
+        let (_, rows) = table(&dest, "items_di", &["id"]).await;
+        assert_eq!(rows, expected);
+        assert!(read_table(location(&dest), "items_di__tags")
+            .await
+            .unwrap()
+            .is_none());
+    }
+}
