@@ -1,8 +1,9 @@
 //! Relational tables in a Delta lake: records normalized into root and child tables with the
 //! columns, names and types SQLite gets from the same records (new columns and variants in a
-//! later run too), child rows linked to their parents, replace emptying child tables, merges
-//! of flat records, and a merge whose records make child rows refused before anything
-//! commits. On a local directory and, with `RESTSOURCE_TEST_S3`, on S3.
+//! later run too), child rows linked to their parents, replace emptying child tables; merges
+//! (delete-insert, upsert, insert-only, hard deletes, a key twice in a run) leaving the root
+//! and child rows SQLite leaves, also when a run stopped between the root's commit and its
+//! child table's. On a local directory and, with `RESTSOURCE_TEST_S3`, on S3.
 #![cfg(feature = "delta")]
 
 mod common_delta;
@@ -290,72 +291,170 @@ async fn assert_parents(dest: &Destination, parent: &str, child: &str) {
     }
 }
 
-#[tokio::test]
-async fn delta_relational_merges_flat_records_and_refuses_child_rows() {
-    for dest in destinations("delta_rel_merge").await {
-        let p = relational(&dest, false);
-        load(
-            &p,
-            vec![
-                page(
-                    &ITEMS_DI,
-                    vec![
-                        with(item(1, "a", 1), json!({"attrs": {"color": "red"}})),
-                        item(2, "b", 1),
-                    ],
-                ),
-                done(&ITEMS_DI, None),
-            ],
-        )
-        .await
-        .unwrap();
-        load(
-            &p,
-            vec![
-                page(
-                    &ITEMS_DI,
-                    vec![
-                        with(item(1, "a2", 2), json!({"attrs": {"color": "blue"}})),
-                        Item {
-                            deleted: Some(true),
-                            ..item(3, "c", 1)
-                        },
-                    ],
-                ),
-                done(&ITEMS_DI, None),
-            ],
-        )
-        .await
-        .unwrap();
-        let expected = vec![
-            json!({"id": 1, "name": "a2", "version": 2, "attrs__color": "blue"}),
-            json!({"id": 2, "name": "b", "version": 1}),
-        ];
-        let (_, rows) = table(&dest, "items_di", &["id"]).await;
-        assert_eq!(rows, expected, "{dest:?}");
+/// Each root row's id and fields (row ids left out), and each child row as its root's
+/// `id` with its value and list index: what a merge leaves, comparable between destinations
+/// whose row ids differ.
+type Merged = (Vec<Value>, Vec<(i64, String, i64)>);
 
-        // A record with a list would make child rows, whose replacement is not built: the
-        // run fails before its commit point and the table keeps its rows.
-        let err = load(
-            &p,
-            vec![
-                page(
-                    &ITEMS_DI,
-                    vec![with(item(2, "b2", 2), json!({"tags": ["x"]}))],
-                ),
-                done(&ITEMS_DI, None),
-            ],
-        )
+async fn delta_merged(dest: &Destination, root: &str) -> Merged {
+    let (_, roots) = table(dest, root, &["id"]).await;
+    let ids: Vec<(Value, i64)> = read_table(location(dest), root)
         .await
-        .unwrap_err()
-        .to_string();
-        assert!(err.contains("cannot replace child rows yet"), "{err}");
-        assert!(err.contains("`items_di__tags`"), "{err}");
-        let (_, rows) = table(&dest, "items_di", &["id"]).await;
-        assert_eq!(rows, expected);
-        assert!(read_table(location(&dest), "items_di__tags")
-            .await
-            .unwrap()
-            .is_none());
+        .unwrap()
+        .unwrap()
+        .rows
+        .into_iter()
+        .map(|r| (r["_rs_id"].clone(), r["id"].as_i64().unwrap()))
+        .collect();
+    let mut children = Vec::new();
+    if let Some(t) = read_table(location(dest), &format!("{root}__tags"))
+        .await
+        .unwrap()
+    {
+        for c in t.rows {
+            let (_, id) = ids
+                .iter()
+                .find(|(rid, _)| *rid == c["_rs_root_id"])
+                .unwrap_or_else(|| panic!("{c:?}: no root row"));
+            children.push((
+                *id,
+                c["value"].as_str().unwrap().to_string(),
+                c["_rs_list_idx"].as_i64().unwrap(),
+            ));
+        }
     }
+    children.sort();
+    (roots, children)
+}
+
+fn sqlite_merged(db: &std::path::Path, root: &str) -> Merged {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT i.id, t.value, t._rs_list_idx FROM {root}__tags t JOIN {root} i ON t._rs_root_id = i._rs_id ORDER BY 1, 2, 3"
+        ))
+        .unwrap();
+    let children = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT id, name, version, deleted FROM {root} ORDER BY id"
+        ))
+        .unwrap();
+    let roots = stmt
+        .query_map([], |r| {
+            let mut o = Map::new();
+            o.insert("id".into(), json!(r.get::<_, i64>(0)?));
+            if let Some(n) = r.get::<_, Option<String>>(1)? {
+                o.insert("name".into(), json!(n));
+            }
+            if let Some(v) = r.get::<_, Option<i64>>(2)? {
+                o.insert("version".into(), json!(v));
+            }
+            if let Some(d) = r.get::<_, Option<bool>>(3)? {
+                o.insert("deleted".into(), json!(d));
+            }
+            Ok(Value::Object(o))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    (roots, children)
+}
+
+fn tagged(
+    def: &'static ResourceDef,
+    records: Vec<(i64, &str, &[&str])>,
+) -> Vec<Result<ExtractEvent, ExtractError>> {
+    let items = records
+        .into_iter()
+        .map(|(id, name, tags)| match tags {
+            ["DELETE"] => Item {
+                deleted: Some(true),
+                ..item(id, name, 1)
+            },
+            tags => with(item(id, name, 1), json!({ "tags": tags })),
+        })
+        .collect();
+    vec![page(def, items), done(def, None)]
+}
+
+#[tokio::test]
+async fn delta_relational_merges_replace_child_rows_as_sqlite_does() {
+    // A stored record replaced (its tags with it), one left alone, a key twice in a run (the
+    // later wins with its own tags), a hard delete, an insert-only key already stored.
+    let runs: [Vec<(i64, &str, &[&str])>; 3] = [
+        vec![(1, "a", &["x", "y"]), (2, "b", &["z"]), (5, "e", &["k"])],
+        vec![
+            (1, "a2", &["w"]),
+            (4, "d", &["p", "q"]),
+            (4, "d2", &["r"]),
+            (3, "c", &["DELETE"]),
+        ],
+        vec![(2, "b", &["DELETE"]), (5, "e2", &[]), (6, "f", &["s"])],
+    ];
+    let mut left = Vec::new();
+    for def in [&ITEMS_DI, &ITEMS_UP, &ITEMS_IO] {
+        let sqlite = Backend::sqlite(&format!("delta_rel_merge_{}", def.name));
+        let sp = relational(&sqlite.destination(), false);
+        let mut expected = Vec::new();
+        for records in &runs {
+            load(&sp, tagged(def, records.clone())).await.unwrap();
+            expected.push(sqlite_merged(sqlite.sqlite_path(), def.table_name));
+        }
+        left.push(expected[2].1.clone());
+        for dest in destinations(&format!("delta_rel_merge_{}", def.name)).await {
+            let p = relational(&dest, false);
+            for (run, records) in runs.iter().enumerate() {
+                if run == 2 {
+                    // Stopped right after the root table's commit: the next run finishes the
+                    // child table's with the removed ids its root stored.
+                    restsource_runtime::load::delta::stop_after_commit(
+                        location(&dest),
+                        def.table_name,
+                    );
+                    let err = load(&p, tagged(def, records.clone()))
+                        .await
+                        .unwrap_err()
+                        .to_string();
+                    assert!(err.contains("injected by a test"), "{err}");
+                    load(&p, vec![done(def, None)]).await.unwrap();
+                } else {
+                    load(&p, tagged(def, records.clone())).await.unwrap();
+                }
+                assert_eq!(
+                    delta_merged(&dest, def.table_name).await,
+                    expected[run],
+                    "{} run {run} {dest:?}",
+                    def.name
+                );
+            }
+        }
+    }
+    // The child rows SQLite (and so Delta) left, spelled out: delete-insert and upsert alike;
+    // insert-only kept the first record of every key with its tags.
+    let tags = |rows: &[(i64, &str, i64)]| -> Vec<(i64, String, i64)> {
+        rows.iter()
+            .map(|(i, v, x)| (*i, v.to_string(), *x))
+            .collect()
+    };
+    let merged = tags(&[(1, "w", 0), (4, "r", 0), (6, "s", 0)]);
+    assert_eq!(left[0], merged, "delete-insert");
+    assert_eq!(left[1], merged, "upsert");
+    assert_eq!(
+        left[2],
+        tags(&[
+            (1, "x", 0),
+            (1, "y", 1),
+            (2, "z", 0),
+            (4, "p", 0),
+            (4, "q", 1),
+            (5, "k", 0),
+            (6, "s", 0)
+        ]),
+        "insert-only"
+    );
 }

@@ -64,6 +64,11 @@ pub struct MergeSpec {
     /// the run's rows has is deleted, as the SQL destinations delete other loads' rows by it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub merge_key: Vec<String>,
+    /// A relational root table's row id column: the merge reports the ids of the rows it
+    /// removes (stored rows replaced or deleted, run rows that lost), whose child rows the
+    /// child tables' commits remove (see `children`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row_ids: Option<String>,
 }
 
 /// Where a run row is: its file's index among the run's files and its row in that file.
@@ -82,7 +87,7 @@ struct RunKeys {
     dropped: HashSet<At>,
 }
 
-fn err(table: &str, what: impl std::fmt::Display) -> LoadError {
+pub(super) fn err(table: &str, what: impl std::fmt::Display) -> LoadError {
     LoadError::Delta {
         table: table.to_string(),
         message: what.to_string(),
@@ -90,7 +95,7 @@ fn err(table: &str, what: impl std::fmt::Display) -> LoadError {
 }
 
 /// Reads a Parquet file of the table (`path` relative to its root), only `columns` when given.
-async fn read_file(
+pub(super) async fn read_file(
     table: &str,
     store: &dyn ObjectStore,
     path: &Path,
@@ -123,7 +128,7 @@ async fn read_file(
 }
 
 /// Each row's key as text (`None` when a key part is null or missing), in row order.
-fn keys_of(
+pub(super) fn keys_of(
     table: &str,
     batch: &RecordBatch,
     keys: &[String],
@@ -306,12 +311,12 @@ async fn run_keys(
     })
 }
 
-fn add_path(table: &str, add: &Add) -> Result<Path, LoadError> {
+pub(super) fn add_path(table: &str, add: &Add) -> Result<Path, LoadError> {
     Path::from_url_path(&add.path).map_err(|e| err(table, format!("{}: {e}", add.path)))
 }
 
 /// Writes `batches` (rows kept by a rewrite) as new files of the table: their `add` actions.
-async fn write_files(
+pub(super) async fn write_files(
     table: &DeltaTable,
     name: &str,
     batches: Vec<RecordBatch>,
@@ -346,13 +351,14 @@ fn keys_or_none(
 }
 
 /// Reads a whole file and keeps the rows `keep` says (given each row's place, its key and its
-/// merge key).
+/// merge key); the row id (`spec.row_ids`) of every row left out joins `removed`.
 async fn filtered(
     name: &str,
     store: &dyn ObjectStore,
     path: &Path,
     mut keep: impl FnMut(usize, &Option<String>, &Option<String>) -> bool,
     spec: &MergeSpec,
+    removed: &mut Vec<String>,
 ) -> Result<Vec<RecordBatch>, LoadError> {
     let mut out = Vec::new();
     let mut row = 0usize;
@@ -367,6 +373,11 @@ async fn filtered(
                 kept
             })
             .collect();
+        if let Some(column) = &spec.row_ids {
+            let ids = keys_of(name, &batch, std::slice::from_ref(column))?;
+            let gone = ids.into_iter().zip(&mask).filter(|(_, kept)| !**kept);
+            removed.extend(gone.filter_map(|(id, _)| id));
+        }
         let mask = BooleanArray::from(mask);
         out.push(filter_record_batch(&batch, &mask).map_err(|e| err(name, e))?);
     }
@@ -375,7 +386,8 @@ async fn filtered(
 
 /// The actions of merging the run's files `run` into `table`'s current version (`stored`:
 /// the table exists and is loaded; else it is about to be created): removes of the stored
-/// files rewritten, and adds of every file the version gains.
+/// files rewritten, and adds of every file the version gains. With `spec.row_ids`, also the
+/// ids of the rows the merge removes.
 pub async fn merge_actions(
     table: &DeltaTable,
     stored: bool,
@@ -383,7 +395,8 @@ pub async fn merge_actions(
     run: &[Add],
     spec: &MergeSpec,
     options: &HashMap<String, String>,
-) -> Result<Vec<Action>, LoadError> {
+) -> Result<(Vec<Action>, Vec<String>), LoadError> {
+    let mut removed = Vec::new();
     let store: Arc<dyn ObjectStore> = table.object_store();
     let keys = run_keys(name, store.as_ref(), run, spec).await?;
     let mut actions: Vec<Action> = Vec::new();
@@ -432,7 +445,15 @@ pub async fn merge_actions(
         if !hits || spec.insert_only {
             continue;
         }
-        let batches = filtered(name, store.as_ref(), &path, |_, k, m| !deleted(k, m), spec).await?;
+        let batches = filtered(
+            name,
+            store.as_ref(),
+            &path,
+            |_, k, m| !deleted(k, m),
+            spec,
+            &mut removed,
+        )
+        .await?;
         actions.push(Action::Remove(file.remove_action(true)));
         actions.extend(
             write_files(table, name, batches, options)
@@ -463,7 +484,7 @@ pub async fn merge_actions(
                 None => true,
             },
         };
-        let batches = filtered(name, store.as_ref(), &path, keep, spec).await?;
+        let batches = filtered(name, store.as_ref(), &path, keep, spec, &mut removed).await?;
         // The original file stays unreferenced, as a failed run's files do.
         actions.extend(
             write_files(table, name, batches, options)
@@ -472,7 +493,7 @@ pub async fn merge_actions(
                 .map(Action::Add),
         );
     }
-    Ok(actions)
+    Ok((actions, removed))
 }
 
 #[cfg(test)]
@@ -517,6 +538,7 @@ mod tests {
             insert_only: false,
             dedup_sort: None,
             merge_key: Vec::new(),
+            row_ids: None,
         };
         let run = |keys: &[&str]| RunKeys {
             winners: keys

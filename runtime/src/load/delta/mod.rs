@@ -42,6 +42,7 @@
 //! runs, or two of one shard) are kept apart by a lease in `_rs_state.json` (see `lease`).
 
 mod arrow_rows;
+mod children;
 mod dedup;
 mod lease;
 mod location;
@@ -255,6 +256,16 @@ impl DeltaWriter {
             m.applied(writer, &pending)
         })
         .await?;
+        for c in pending
+            .tables
+            .iter()
+            .filter(|c| c.merge.as_ref().is_some_and(|m| m.row_ids.is_some()))
+        {
+            let url = self.table_url(&c.table)?;
+            if let Ok(store) = deltalake::logstore::store_for(&url, self.options.iter()) {
+                children::forget_removed(store.as_ref(), &pending.load_id).await;
+            }
+        }
         match &pending.record {
             Some(record) => state::log_load(self.store.as_ref(), record).await,
             None => Ok(()),
@@ -264,6 +275,22 @@ impl DeltaWriter {
     /// Closes the unit's Parquet files, stores the pending run (the commit point) and applies
     /// it; `record` is the load's completion record when this unit ends the run.
     async fn commit_unit(&mut self, record: Option<LoadRecord>) -> Result<(), LoadError> {
+        // A merge that removes a stored root removes its child rows, also from the child
+        // tables this unit brought no rows.
+        let mut merged: Vec<(&'static ResourceDef, usize)> = Vec::new();
+        for n in self.normal.values().filter(|n| n.merges()) {
+            let tables = n.schema.tables();
+            let root_run = tables
+                .iter()
+                .any(|t| t.parent.is_none() && self.tables.contains_key(&t.name));
+            if root_run {
+                let children = (0..tables.len()).filter(|i| tables[*i].parent.is_some());
+                merged.extend(children.map(|i| (n.def(), i)));
+            }
+        }
+        for (def, index) in merged {
+            normal_run(self, def, index)?;
+        }
         // A normalized table's columns came with the data: a column another run gave another
         // type fails here, before the commit point, not in a commit that could never apply.
         for (name, run) in &self.tables {
@@ -288,6 +315,7 @@ impl DeltaWriter {
                 replace: run.replace,
                 merge: run.merge.clone(),
                 adds,
+                children_of: run.children_of.clone(),
             });
         }
         let mut pending = Pending {
@@ -375,6 +403,7 @@ fn normal_run<'a>(
         })?;
         let replace = *replace && !w.replaced.contains(name);
         let merge = merge.clone().filter(|_| t.parent.is_none());
+        let children_of = n.child_of(index);
         let url = w.table_url(name)?;
         let mut run = TableRun::new(
             name,
@@ -384,6 +413,7 @@ fn normal_run<'a>(
             w.options.clone(),
         )?;
         run.set_json(NormalResource::json_columns(t));
+        run.children_of = children_of;
         w.tables.insert(name.to_string(), run);
     }
     let run = w.tables.get_mut(name).ok_or(LoadError::WriterGone)?;
@@ -456,6 +486,7 @@ fn disposition(def: &ResourceDef) -> Result<(bool, Option<MergeSpec>), LoadError
                     insert_only: plan.mode == Mode::InsertOnly,
                     dedup_sort,
                     merge_key,
+                    row_ids: None,
                 }),
             ))
         }

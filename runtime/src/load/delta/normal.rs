@@ -10,8 +10,8 @@
 //!
 //! The normalized schema (tables, columns, types, which tables have seen data) is kept in
 //! `_rs_state.json` with the run's commit, so later runs coerce values into the types the
-//! tables already have. A merge resource's records must make no child rows (see
-//! [`NormalResource::check_merge`]).
+//! tables already have. A merge removes the child rows of every root row it removes (see
+//! `children`).
 
 use serde_json::Value;
 
@@ -23,6 +23,7 @@ use super::super::mode::Mode;
 use super::super::normal_ahead::{flatten_page, Flattening};
 use super::super::LoadError;
 use super::arrow_rows::delta_type;
+use super::children::ChildOf;
 use super::merge::MergeSpec;
 use crate::def::{DataType, ResourceDef};
 use crate::extract::RowBatch;
@@ -59,11 +60,11 @@ impl NormalResource {
         options: RelationalOptions,
         stored: Option<&Value>,
     ) -> Result<NormalResource, LoadError> {
-        let (root_id, merge) = match mode {
-            Mode::Append | Mode::Replace => (RootId::Random, false),
-            Mode::DeleteInsert => (RootId::Random, true),
-            Mode::Upsert | Mode::InsertOnly => (RootId::KeyHash, true),
-        };
+        // Random root ids for every disposition, unlike the SQL destinations' key hashes for
+        // upsert and insert-only: a merge tells the child rows of a removed root from those
+        // of the record replacing it (or of an earlier record of its key in the run) by them.
+        let merge = matches!(mode, Mode::DeleteInsert | Mode::Upsert | Mode::InsertOnly);
+        let root_id = RootId::Random;
         let normalizer = Normalizer::for_resource(def, NAMING, options, merge);
         let mut schema = match stored {
             None => Schema::new(),
@@ -77,7 +78,7 @@ impl NormalResource {
         };
         normalizer.declare(&mut schema, def);
         let json = JsonColumns::of(&schema);
-        let resource = NormalResource {
+        Ok(NormalResource {
             normalizer,
             schema,
             table: def.table_name.to_string(),
@@ -86,13 +87,7 @@ impl NormalResource {
             def,
             merge,
             bin: None,
-        };
-        if merge {
-            if let Some(child) = resource.schema.tables().iter().find(|t| t.parent.is_some()) {
-                return Err(resource.child_error(&child.name));
-            }
-        }
-        Ok(resource)
+        })
     }
 
     /// This resource's flattening, to run ahead of the writer on another thread, which frees
@@ -139,7 +134,6 @@ impl NormalResource {
         if let Some(bin) = &self.bin {
             bin.discard(records);
         }
-        self.check_merge(&rows)?;
         Ok(rows)
     }
 
@@ -151,30 +145,30 @@ impl NormalResource {
         }
     }
 
-    /// A merge replaces a stored record by key, and a record's child rows would have to be
-    /// replaced with it in the other tables' commits: not built for lakes yet, so a merge
-    /// resource whose records make child rows fails before anything of the run commits.
-    fn check_merge(&self, rows: &[Row]) -> Result<(), LoadError> {
-        match rows
-            .iter()
-            .find(|r| self.schema.table_at(r.table).parent.is_some())
-        {
-            Some(child) if self.merge => {
-                Err(self.child_error(&self.schema.table_at(child.table).name))
-            }
-            _ => Ok(()),
-        }
+    /// The resource.
+    pub fn def(&self) -> &'static ResourceDef {
+        self.def
     }
 
-    fn child_error(&self, table: &str) -> LoadError {
-        LoadError::Config {
-            resource: self.def.name.to_string(),
-            message: format!(
-                "a merge into relational Delta tables cannot replace child rows yet, and its \
-                 records make child table `{table}` (from a list); set `max_table_nesting: 0` \
-                 on the resource to keep lists as JSON columns, or load it with tables `json`"
-            ),
+    /// Whether the resource merges (its child tables follow its root's merge).
+    pub fn merges(&self) -> bool {
+        self.merge
+    }
+
+    /// For a merged resource's child table `index`: its root table and root id column.
+    pub fn child_of(&self, index: usize) -> Option<ChildOf> {
+        let mut root = self.schema.table_at(index);
+        root.parent?;
+        if !self.merge {
+            return None;
         }
+        while let Some(p) = root.parent {
+            root = self.schema.table_at(p);
+        }
+        Some(ChildOf {
+            root: root.name.clone(),
+            root_id: self.normalizer.system.root_id.to_string(),
+        })
     }
 
     /// The Delta schema of table `index`: its columns in order, each nullable as the schema
@@ -230,6 +224,7 @@ impl NormalResource {
         spec.merge_key = spec.merge_key.iter().map(|k| NAMING.key(k)).collect();
         spec.hard_delete = spec.hard_delete.map(|(c, is_bool)| (name(&c), is_bool));
         spec.dedup_sort = spec.dedup_sort.map(|(c, desc)| (name(&c), desc));
+        spec.row_ids = Some(self.normalizer.system.row_id.to_string());
         Some(spec)
     }
 }

@@ -20,6 +20,7 @@ use url::Url;
 
 use super::super::LoadError;
 use super::arrow_rows::{arrow_schema, ArrowRows};
+use super::children::{self, ChildOf};
 use super::merge::{merge_actions, MergeSpec};
 
 /// The application id of restsource's `txn` actions in every table it commits to.
@@ -123,6 +124,8 @@ pub struct TableRun {
     pub replace: bool,
     /// Merge the run's rows into the table at commit instead of appending.
     pub merge: Option<MergeSpec>,
+    /// A merged resource's child table: which root's removed rows it drops.
+    pub children_of: Option<ChildOf>,
     rows: ArrowRows,
     /// The open Parquet writer and the schema of its files.
     writer: Option<(Arc<ArrowSchema>, RecordBatchWriter)>,
@@ -150,6 +153,7 @@ impl TableRun {
             schema,
             replace,
             merge,
+            children_of: None,
             rows: ArrowRows::new(name, arrow)?,
             writer: None,
             closed: Vec::new(),
@@ -260,6 +264,10 @@ pub struct TableCommit {
     pub merge: Option<MergeSpec>,
     /// The run's Parquet files.
     pub adds: Vec<Add>,
+    /// A merged resource's child table: its rows (stored and the run's) whose root the root
+    /// table's merge removed are dropped (see `children`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub children_of: Option<ChildOf>,
 }
 
 /// Commits `c` as one table version tagged with `app`'s run `seq` and `load_id`, creating
@@ -300,6 +308,53 @@ enum Committed {
     LostRace(DeltaTableError),
 }
 
+/// The actions that add the run's files of `c` to `table` (`stored`: it exists and is
+/// loaded): as they are for an append or replace; merged by key (see `merge`), the removed
+/// row ids of a relational root stored for its child tables first; or, for a merged
+/// resource's child table, without the children of the roots its root's merge removed (see
+/// `children`).
+async fn run_actions(
+    table: &DeltaTable,
+    stored: bool,
+    url: &Url,
+    c: &TableCommit,
+    load_id: &str,
+    options: &HashMap<String, String>,
+) -> Result<Vec<Action>, LoadError> {
+    let name = c.table.as_str();
+    if let Some(spec) = &c.merge {
+        let (actions, removed) = merge_actions(table, stored, name, &c.adds, spec, options).await?;
+        if spec.row_ids.is_some() {
+            // Before the version that removes them: the child tables' commits, now or after
+            // a restart, read exactly these.
+            children::store_removed(table, name, load_id, &removed).await?;
+        }
+        return Ok(actions);
+    }
+    if let Some(child) = &c.children_of {
+        let root = url
+            .join(&format!("../{}/", child.root))
+            .map_err(|e| LoadError::Delta {
+                table: name.to_string(),
+                message: format!("bad root table location: {e}"),
+            })?;
+        let store =
+            deltalake::logstore::store_for(&root, options.iter()).map_err(delta_err(name))?;
+        let dead = children::removed(store.as_ref(), &child.root, load_id).await?;
+        return children::child_actions(
+            table,
+            stored,
+            name,
+            &c.adds,
+            &child.root_id,
+            &dead,
+            options,
+        )
+        .await;
+    }
+    Ok(c.adds.iter().cloned().map(Action::Add).collect())
+}
+
 async fn commit_once(
     url: &Url,
     options: &HashMap<String, String>,
@@ -316,16 +371,11 @@ async fn commit_once(
         )])
         .with_application_transaction(Transaction::new(app, seq));
     let Some(table) = open(name, url, options).await? else {
-        let adds: Vec<Action> = match &c.merge {
-            // Even into a new table a merge drops the run's superseded and deleted rows.
-            Some(spec) => {
-                let t = DeltaTableBuilder::from_url(url.clone())
-                    .and_then(|b| b.with_storage_options(options.clone()).build())
-                    .map_err(delta_err(name))?;
-                merge_actions(&t, false, name, &c.adds, spec, options).await?
-            }
-            None => c.adds.iter().cloned().map(Action::Add).collect(),
-        };
+        // Even into a new table a merge drops the run's superseded and deleted rows.
+        let t = DeltaTableBuilder::from_url(url.clone())
+            .and_then(|b| b.with_storage_options(options.clone()).build())
+            .map_err(delta_err(name))?;
+        let adds = run_actions(&t, false, url, c, load_id, options).await?;
         let created = CreateBuilder::new()
             .with_location(url.as_str())
             .with_storage_options(options.clone())
@@ -371,12 +421,7 @@ async fn commit_once(
             .map_err(delta_err(name))?;
         actions.extend(removes);
     }
-    match &c.merge {
-        Some(spec) => {
-            actions.extend(merge_actions(&table, true, name, &c.adds, spec, options).await?)
-        }
-        None => actions.extend(c.adds.iter().cloned().map(Action::Add)),
-    }
+    actions.extend(run_actions(&table, true, url, c, load_id, options).await?);
     if actions.is_empty() {
         // An append of no rows: nothing to make visible.
         return Ok(Committed::Yes);

@@ -1,0 +1,168 @@
+//! A merge's child tables: when a merge removes root rows (a stored record replaced or
+//! deleted, a run record that lost to a later one of its key or to a stored one), their
+//! child rows go too, as dlt's delete-insert removes them by `_dlt_root_id`.
+//!
+//! The root table's commit comes first (tables commit in name order, and `items` sorts
+//! before `items__tags`). Its merge gives the row ids it removed; before committing its
+//! version it stores them beside the table (`<root>/_rs_dead/<load id>.json`, a folder Delta
+//! readers and `VACUUM` leave alone), so a run that stopped between the two commits is
+//! finished by the next one with the same ids. Each child table's commit then drops every
+//! row, stored or of the run, whose root id is among them: a stored file holding one is
+//! rewritten without it and removed in the same version. Root ids are random, so file
+//! statistics cannot rule a file out: every stored file's root id column is read.
+
+use std::collections::{HashMap, HashSet};
+
+use deltalake::arrow::array::BooleanArray;
+use deltalake::arrow::compute::filter_record_batch;
+use deltalake::kernel::{Action, Add};
+use deltalake::DeltaTable;
+use futures::TryStreamExt as _;
+use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt as _, PutPayload};
+
+use super::super::LoadError;
+use super::merge::{add_path, err, keys_of, read_file, write_files};
+use super::table::delta_err;
+
+/// A child table of a merged resource: which root table's removed rows it follows.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ChildOf {
+    /// The root table's name.
+    pub root: String,
+    /// This table's root id column (`_rs_root_id`, `_dlt_root_id`).
+    pub root_id: String,
+}
+
+/// Where a root table's merge keeps the ids it removed, relative to the table's folder.
+fn dead_path(load_id: &str) -> Path {
+    Path::from(format!("_rs_dead/{load_id}.json"))
+}
+
+/// Stores the row ids a merge of run `load_id` removed from `table`.
+pub async fn store_removed(
+    table: &DeltaTable,
+    name: &str,
+    load_id: &str,
+    ids: &[String],
+) -> Result<(), LoadError> {
+    let raw = serde_json::to_vec(ids).map_err(|e| err(name, e))?;
+    table
+        .object_store()
+        .put(&dead_path(load_id), PutPayload::from(raw))
+        .await
+        .map_err(|e| err(name, format!("{}: {e}", dead_path(load_id))))?;
+    Ok(())
+}
+
+/// The row ids run `load_id`'s merge removed from the root table in `store` (the root's
+/// folder); none when its merge removed nothing or stored nothing.
+pub async fn removed(
+    store: &dyn ObjectStore,
+    root: &str,
+    load_id: &str,
+) -> Result<HashSet<String>, LoadError> {
+    let path = dead_path(load_id);
+    let bytes = match store.get(&path).await {
+        Ok(got) => got
+            .bytes()
+            .await
+            .map_err(|e| err(root, format!("{path}: {e}")))?,
+        Err(object_store::Error::NotFound { .. }) => return Ok(HashSet::new()),
+        Err(e) => return Err(err(root, format!("{path}: {e}"))),
+    };
+    let ids: Vec<String> = serde_json::from_slice(&bytes).map_err(|e| err(root, e))?;
+    Ok(ids.into_iter().collect())
+}
+
+/// Deletes the ids stored for run `load_id` once every table of the run is committed
+/// (best effort: a file left behind is only read by that run's commits).
+pub async fn forget_removed(store: &dyn ObjectStore, load_id: &str) {
+    let _ = store.delete(&dead_path(load_id)).await;
+}
+
+/// Rows of `batches` whose `root_id` is not in `dead`, and whether any was dropped.
+fn without_dead(
+    name: &str,
+    batches: Vec<deltalake::arrow::array::RecordBatch>,
+    root_id: &str,
+    dead: &HashSet<String>,
+) -> Result<(Vec<deltalake::arrow::array::RecordBatch>, bool), LoadError> {
+    let mut out = Vec::with_capacity(batches.len());
+    let mut dropped = false;
+    for batch in batches {
+        let ids = keys_of(name, &batch, &[root_id.to_string()])?;
+        let keep: Vec<bool> = ids
+            .iter()
+            .map(|id| id.as_ref().is_none_or(|id| !dead.contains(id)))
+            .collect();
+        dropped |= keep.iter().any(|k| !k);
+        let mask = BooleanArray::from(keep);
+        out.push(filter_record_batch(&batch, &mask).map_err(|e| err(name, e))?);
+    }
+    Ok((out, dropped))
+}
+
+/// `path` rewritten without the rows whose root is in `dead` (their root id column read
+/// first, the whole file only when it holds one): the new files, or `None` when it holds none.
+async fn rewritten(
+    table: &DeltaTable,
+    name: &str,
+    path: &Path,
+    root_id: &str,
+    dead: &HashSet<String>,
+    options: &HashMap<String, String>,
+) -> Result<Option<Vec<Add>>, LoadError> {
+    let store = table.object_store();
+    let column = [root_id.to_string()];
+    let ids = read_file(name, store.as_ref(), path, Some(&column)).await?;
+    if !without_dead(name, ids, root_id, dead)?.1 {
+        return Ok(None);
+    }
+    let whole = read_file(name, store.as_ref(), path, None).await?;
+    let (kept, _) = without_dead(name, whole, root_id, dead)?;
+    write_files(table, name, kept, options).await.map(Some)
+}
+
+/// The actions of committing child table `table`'s run files `run`, given the root rows
+/// `dead` its root's merge removed (`stored`: the table exists and is loaded): stored files
+/// holding a child of a removed root rewritten without those rows, and the run's files
+/// likewise.
+pub async fn child_actions(
+    table: &DeltaTable,
+    stored: bool,
+    name: &str,
+    run: &[Add],
+    root_id: &str,
+    dead: &HashSet<String>,
+    options: &HashMap<String, String>,
+) -> Result<Vec<Action>, LoadError> {
+    let mut actions: Vec<Action> = Vec::new();
+    if dead.is_empty() {
+        actions.extend(run.iter().cloned().map(Action::Add));
+        return Ok(actions);
+    }
+    if stored {
+        let files: Vec<_> = table
+            .get_active_add_actions_by_partitions(&[])
+            .try_collect()
+            .await
+            .map_err(delta_err(name))?;
+        for file in files {
+            let path = file.object_store_path();
+            if let Some(adds) = rewritten(table, name, &path, root_id, dead, options).await? {
+                actions.push(Action::Remove(file.remove_action(true)));
+                actions.extend(adds.into_iter().map(Action::Add));
+            }
+        }
+    }
+    for add in run {
+        let path = add_path(name, add)?;
+        match rewritten(table, name, &path, root_id, dead, options).await? {
+            // The original file stays unreferenced, as a failed run's files do.
+            Some(adds) => actions.extend(adds.into_iter().map(Action::Add)),
+            None => actions.push(Action::Add(add.clone())),
+        }
+    }
+    Ok(actions)
+}
