@@ -7,6 +7,7 @@ mod auth;
 mod auth_tokens;
 mod bulk;
 mod delta;
+mod delta_relational;
 mod delta_shards;
 mod harness;
 mod hatch;

@@ -173,16 +173,9 @@ impl Destination {
     }
 
     /// Whether this destination stores each record whole (`json` tables: declared columns plus
-    /// `_rs_extra`) unless a run asks for relational tables: JSON lines (which refuses them)
-    /// and Delta (which loads them when asked).
+    /// `_rs_extra`) whatever the spec's tables mode: JSON lines.
     pub(crate) fn keeps_records_whole(&self) -> bool {
-        match self {
-            Destination::Jsonl(_) => true,
-            #[cfg(feature = "delta")]
-            Destination::Delta(_) => true,
-            #[allow(unreachable_patterns)]
-            _ => false,
-        }
+        matches!(self, Destination::Jsonl(_))
     }
 
     /// Puts PostgreSQL tables in `schema` (ignored by other destinations).

@@ -52,11 +52,11 @@ pub struct PipelineOptions {
     pub lock_timeout: Duration,
     /// How records become tables, overriding the source's `tables` (a program's `--tables`):
     /// `Relational` and `Dlt` normalize records into typed root and child tables as dlt makes
-    /// them, with the schema kept in the destination (SQLite and PostgreSQL); `Json` keeps the
-    /// declared columns plus the `_rs_extra` JSON column. `None` (the default): the source's
-    /// (its spec's `tables`, `relational` when the spec does not say, and always `json` into
-    /// JSON lines and Delta, which keep records whole; [`Pipeline::load`] and the other event-level
-    /// entry points, which have no source, load `json`).
+    /// them, with the schema kept in the destination (SQLite, PostgreSQL, Delta); `Json` keeps
+    /// the declared columns plus the `_rs_extra` JSON column. `None` (the default): the
+    /// source's (its spec's `tables`, `relational` when the spec does not say, and always
+    /// `json` into JSON lines, which keeps records whole; [`Pipeline::load`] and the other
+    /// event-level entry points, which have no source, load `json`).
     pub tables: Option<TablesMode>,
     /// A schema contract for every resource of the run, over each resource's own (dlt's
     /// `pipeline.run(schema_contract=...)`); `None` (the default): each resource's.
@@ -337,8 +337,8 @@ impl Pipeline {
         let lock_timeout = self.options.lock_timeout;
         let shard = self.options.shard;
         let flatten_ahead = self.options.flatten_ahead;
-        // JSON lines and Delta keep records whole: a spec's tables mode (relational by
-        // default) does not apply to them; only an explicit run option asks, and is refused.
+        // JSON lines keeps records whole: a spec's tables mode (relational by default) does
+        // not apply to it; only an explicit run option asks, and is refused.
         let whole = self.destination.keeps_records_whole();
         let mode = match self.options.tables {
             Some(mode) => mode,

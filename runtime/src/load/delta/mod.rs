@@ -27,9 +27,9 @@
 //! `insert-only`, with `hard_delete`), computed at each table's commit without DataFusion
 //! (see `merge`), with a delete-insert's `merge_key` and `dedup_sort` as the SQL
 //! destinations have them.
-//! The pipeline defaults Delta to `json` tables (the declared columns plus `_rs_extra`); a
-//! run that asks for `relational` or `dlt` tables gets dlt's root and child tables, each a
-//! Delta table (see `normal`).
+//! Tables follow the run's tables mode as in the SQL destinations: `relational` or `dlt`
+//! (the spec's default) gives dlt's root and child tables, each a Delta table (see
+//! `normal`); `json` the declared columns plus `_rs_extra`.
 //!
 //! **Runs at once.** On a local directory a run holds an exclusive lock on `_rs_lock` while it
 //! loads (released by the OS if the process dies), so runs load one after another. Object
