@@ -3,7 +3,8 @@
 //! later run too), child rows linked to their parents, replace emptying child tables; merges
 //! (delete-insert, upsert, insert-only, hard deletes, a key twice in a run) leaving the root
 //! and child rows SQLite leaves, also when a run stopped between the root's commit and its
-//! child table's. On a local directory and, with `RESTSOURCE_TEST_S3`, on S3.
+//! child table's; dlt's names and its `_dlt_loads` table. On a local directory and, with
+//! `RESTSOURCE_TEST_S3`, on S3.
 #![cfg(feature = "delta")]
 
 mod common_delta;
@@ -457,4 +458,72 @@ async fn delta_relational_merges_replace_child_rows_as_sqlite_does() {
         ]),
         "insert-only"
     );
+}
+
+#[tokio::test]
+async fn delta_dlt_tables_carry_dlts_names_and_its_loads_table() {
+    for dest in destinations("delta_dlt").await {
+        let p = Pipeline::new(dest.clone()).with_options(PipelineOptions {
+            progress: false,
+            tables: Some(TablesMode::Dlt),
+            ..PipelineOptions::default()
+        });
+        load(&p, first_run()).await.unwrap();
+        load(&p, second_run()).await.unwrap();
+        let items = read_table(location(&dest), "items").await.unwrap().unwrap();
+        let columns: Vec<&str> = items.columns.iter().map(|(c, _)| c.as_str()).collect();
+        assert!(
+            columns.contains(&"_dlt_id") && columns.contains(&"_dlt_load_id"),
+            "{columns:?}"
+        );
+        let tags = read_table(location(&dest), "items__tags")
+            .await
+            .unwrap()
+            .unwrap();
+        let columns: Vec<&str> = tags.columns.iter().map(|(c, _)| c.as_str()).collect();
+        assert_eq!(
+            columns,
+            ["value", "_dlt_parent_id", "_dlt_list_idx", "_dlt_id"]
+        );
+
+        // One `_dlt_loads` row per run, status 0, naming the loads the rows carry.
+        let loads = read_table(location(&dest), "_dlt_loads")
+            .await
+            .unwrap()
+            .unwrap();
+        let types: Vec<String> = loads
+            .columns
+            .iter()
+            .map(|(c, t)| format!("{c} {t}"))
+            .collect();
+        assert_eq!(
+            types,
+            [
+                "load_id string",
+                "schema_name string",
+                "status long",
+                "inserted_at timestamp",
+                "schema_version_hash string"
+            ]
+        );
+        let mut loaded: Vec<String> = loads
+            .rows
+            .iter()
+            .map(|r| {
+                assert_eq!(r["status"], json!(0));
+                assert!(r["inserted_at"].as_str().unwrap().ends_with('Z'));
+                r["load_id"].as_str().unwrap().to_string()
+            })
+            .collect();
+        loaded.sort();
+        let mut carried: Vec<String> = items
+            .rows
+            .iter()
+            .map(|r| r["_dlt_load_id"].as_str().unwrap().to_string())
+            .collect();
+        carried.sort();
+        carried.dedup();
+        assert_eq!(loaded, carried, "{dest:?}");
+        assert_eq!(loaded.len(), 2);
+    }
 }

@@ -75,6 +75,7 @@ use crate::normalize::RelationalOptions;
 use crate::shard::Shard;
 use merge::MergeSpec;
 use normal::NormalResource;
+use restsource_core::names;
 use table::{TableCommit, TableRun};
 
 const LOCK_FILE: &str = "_rs_lock";
@@ -318,6 +319,14 @@ impl DeltaWriter {
                 children_of: run.children_of.clone(),
             });
         }
+        // dlt's load row is the last table to show the run, as dlt writes it last.
+        if let Some(i) = tables
+            .iter()
+            .position(|c| c.table == names::DLT_LOADS_TABLE)
+        {
+            let loads = tables.remove(i);
+            tables.push(loads);
+        }
         let mut pending = Pending {
             load_id: self.load_id.clone(),
             seq: 0,
@@ -351,6 +360,42 @@ impl DeltaWriter {
         // The commit point passed: from here the run is finished, by this process or the
         // next run of the same writer (or one whose lease keeps this writer out).
         self.apply(writer.as_deref(), pending).await
+    }
+
+    /// With dlt's names, the run's row of dlt's `_dlt_loads` table (status 0: loaded),
+    /// committed with the run's last unit so a dataset dbt models read for dlt has it.
+    fn dlt_loads_row(&mut self, finished_at: DateTime<Utc>) -> Result<(), LoadError> {
+        use deltalake::kernel::{DataType as D, StructField};
+        if !self
+            .relational
+            .is_some_and(|r| r.system == crate::normalize::SystemColumns::DLT)
+        {
+            return Ok(());
+        }
+        let name = names::DLT_LOADS_TABLE;
+        let schema = deltalake::kernel::StructType::try_new([
+            StructField::new("load_id", D::STRING, false),
+            StructField::new("schema_name", D::STRING, true),
+            StructField::new("status", D::LONG, false),
+            StructField::new("inserted_at", D::TIMESTAMP, false),
+            StructField::new("schema_version_hash", D::STRING, true),
+        ])
+        .map_err(|e| LoadError::Delta {
+            table: name.to_string(),
+            message: e.to_string(),
+        })?;
+        let url = self.table_url(name)?;
+        let mut run = TableRun::new(name, url, schema, (false, None), self.options.clone())?;
+        run.set_json(vec![false; 5]);
+        let mut at = String::new();
+        text::timestamp(&mut at, &finished_at);
+        run.push_cells(&[
+            (0, serde_json::Value::from(self.load_id.as_str())),
+            (2, serde_json::Value::from(0)),
+            (3, serde_json::Value::from(at)),
+        ])?;
+        self.tables.insert(name.to_string(), run);
+        Ok(())
     }
 
     fn log_load(
@@ -685,7 +730,10 @@ impl Writer for DeltaWriter {
             rows,
         );
         let rt = self.rt.clone();
-        let result = rt.block_on(self.commit_unit(Some(record)));
+        let result = match self.dlt_loads_row(finished_at) {
+            Ok(()) => rt.block_on(self.commit_unit(Some(record))),
+            Err(e) => Err(e),
+        };
         rt.block_on(self.release());
         result
     }
