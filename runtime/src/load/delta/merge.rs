@@ -34,7 +34,7 @@ use deltalake::arrow::compute::{cast, filter_record_batch};
 use deltalake::arrow::datatypes::DataType as ArrowType;
 use deltalake::kernel::{Action, Add};
 use deltalake::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use deltalake::writer::{DeltaWriter as _, RecordBatchWriter};
+use deltalake::writer::DeltaWriter as _;
 use deltalake::DeltaTable;
 use futures::TryStreamExt as _;
 use object_store::path::Path;
@@ -42,7 +42,7 @@ use object_store::{ObjectStore, ObjectStoreExt as _};
 
 use super::super::LoadError;
 use super::dedup::{self, SortValue};
-use super::table::delta_err;
+use super::table::{delta_err, parquet_writer};
 
 /// How a merge resource's run joins its table, kept with the run's pending commit.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -325,13 +325,7 @@ pub(super) async fn write_files(
     let Some(first) = batches.iter().find(|b| b.num_rows() > 0) else {
         return Ok(Vec::new());
     };
-    let mut writer = RecordBatchWriter::try_new(
-        table.table_url().as_str(),
-        first.schema(),
-        None,
-        Some(options.clone()),
-    )
-    .map_err(delta_err(name))?;
+    let mut writer = parquet_writer(name, table.table_url().as_str(), first.schema(), options)?;
     for batch in batches.into_iter().filter(|b| b.num_rows() > 0) {
         writer.write(batch).await.map_err(delta_err(name))?;
     }
