@@ -52,9 +52,11 @@ pub fn shard_state_key(index: u32, count: u32, resource: &str) -> String {
     format!("{SHARD_STATE_PREFIX}{index}/{count} {resource}")
 }
 
-/// Table holding the release times of a source's `rate_limit`, shared by every process that
-/// loads into one PostgreSQL database: the budget is the source's, however many shards run.
-pub const RATE_BUDGET_TABLE: &str = "_rs_rate_budget";
+/// Table holding the places of a source's `rate_limit` (one row per request a window may
+/// hold, with the instant it stops counting), shared by every process that loads into one
+/// PostgreSQL database: the budget is the source's, however many shards run. (Named anew when
+/// places replaced the release times of `_rs_rate_budget`, which a newer run leaves alone.)
+pub const RATE_BUDGET_TABLE: &str = "_rs_rate_slots";
 
 /// Whether `name` falls under [`RESERVED_PREFIX`] as SQLite sees it (identifiers compare
 /// without case there).

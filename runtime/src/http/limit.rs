@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use super::budget::{SharedBudget, WINDOW_GUARD};
+use super::budget::{SharedBudget, SharedTicket, ANSWER_CAP, WINDOW_GUARD};
 use super::reset::HeaderPauses;
 use crate::def::{RateLimitDef, RateLimitHeadersDef};
 
@@ -61,15 +61,26 @@ pub struct RateLimiter {
 struct Counted {
     /// The next ticket.
     next: u64,
-    /// Ticket → the instant the request stops counting (its answer, or its release plus
-    /// [`WINDOW_GUARD`], whichever is first).
+    /// Ticket → the instant the request stops counting (its answer, or its release plus its
+    /// cap, whichever is first).
     until: HashMap<u64, Instant>,
 }
 
-/// A request released by the configured limit's gate, to report its answer with
-/// ([`RateLimiter::answered`]); `None` when no limit is configured.
+/// A request released by the configured limit, to report its answer with
+/// ([`RateLimiter::answered`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Released(Option<u64>);
+pub struct Released(Place);
+
+/// Where a released request counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    /// Nowhere: no limit is configured (or the limiter's lock was poisoned).
+    Nowhere,
+    /// The process's own gate, by ticket.
+    Gate(u64),
+    /// A budget shared with other processes.
+    Shared(SharedTicket),
+}
 
 /// An origin that answered 429 and has not answered successfully since.
 #[derive(Debug)]
@@ -129,12 +140,18 @@ impl RateLimiter {
     /// Returns the time waited. The request counts against the limit for [`WINDOW_GUARD`]
     /// after its release; [`RateLimiter::acquire_answerable`] lets its answer end that sooner.
     pub async fn acquire(&self, origin: &str) -> Duration {
-        self.acquire_answerable(origin).await.0
+        self.wait(origin, WINDOW_GUARD).await.0
     }
 
     /// [`RateLimiter::acquire`], also returning the request's ticket for
-    /// [`RateLimiter::answered`].
+    /// [`RateLimiter::answered`]: the request counts until then (at most [`ANSWER_CAP`]).
     pub async fn acquire_answerable(&self, origin: &str) -> (Duration, Released) {
+        self.wait(origin, ANSWER_CAP).await
+    }
+
+    /// Waits for every pause and slot; the released request counts `counts` after its
+    /// release unless its answer comes first.
+    async fn wait(&self, origin: &str, counts: Duration) -> (Duration, Released) {
         let start = Instant::now();
         if let Some(h) = &self.headers {
             if let Some((wait, reason)) = h.wait(origin).await {
@@ -151,7 +168,7 @@ impl RateLimiter {
         let start = Instant::now();
         self.refusal_wait(origin).await;
         let refused = start.elapsed();
-        let released = self.configured_wait().await;
+        let released = self.configured_wait(counts).await;
         let limited = start.elapsed() - refused;
         for (wait, reason) in [(refused, "slow_down_after_429"), (limited, "rate_limit")] {
             if wait >= LONG_WAIT {
@@ -174,10 +191,17 @@ impl RateLimiter {
     }
 
     /// The request of `released` was answered (or failed): the API counted it by now, so it
-    /// stops counting against the limit now if that is sooner than its guard's end.
-    pub fn answered(&self, released: Released) {
-        let Released(Some(ticket)) = released else {
-            return;
+    /// stops counting against the limit now if that is sooner than its cap.
+    pub async fn answered(&self, released: Released) {
+        let ticket = match released.0 {
+            Place::Nowhere => return,
+            Place::Shared(ticket) => {
+                if let Some(shared) = &self.shared {
+                    shared.answered(ticket).await;
+                }
+                return;
+            }
+            Place::Gate(ticket) => ticket,
         };
         let Ok(mut counted) = self.counted.lock() else {
             return;
@@ -208,14 +232,15 @@ impl RateLimiter {
         }
     }
 
-    /// The configured limit's slot, then the release gate; the released request's ticket.
-    async fn configured_wait(&self) -> Released {
+    /// The configured limit's slot, then the release gate; the released request's ticket,
+    /// counting `counts` after its release unless answered sooner.
+    async fn configured_wait(&self, counts: Duration) -> Released {
         let Some(c) = self.configured else {
-            return Released(None);
+            return Released(Place::Nowhere);
         };
         if let Some(shared) = &self.shared {
             match shared.acquire().await {
-                Ok(()) => return Released(None),
+                Ok(ticket) => return Released(Place::Shared(ticket)),
                 // The limit still holds for this process; only the sharing is lost.
                 Err(e) => tracing::warn!(
                     error = %e,
@@ -225,7 +250,7 @@ impl RateLimiter {
         }
         let at = {
             let Ok(mut tat) = self.tat.lock() else {
-                return Released(None);
+                return Released(Place::Nowhere);
             };
             let now = Instant::now();
             let interval = Duration::from_secs_f64(1.0 / c.requests_per_second);
@@ -237,7 +262,7 @@ impl RateLimiter {
         };
         tokio::time::sleep_until(at).await;
         let Some(budget) = self.window_budget() else {
-            return Released(None);
+            return Released(Place::Nowhere);
         };
         // FIFO: waiters are released in order, each once fewer than `budget` requests still
         // count within the second before it.
@@ -247,12 +272,12 @@ impl RateLimiter {
             tokio::time::sleep_until(wake.min(Instant::now() + ANSWER_POLL)).await;
         }
         let Ok(mut counted) = self.counted.lock() else {
-            return Released(None);
+            return Released(Place::Nowhere);
         };
         let ticket = counted.next;
         counted.next += 1;
-        counted.until.insert(ticket, Instant::now() + WINDOW_GUARD);
-        Released(Some(ticket))
+        counted.until.insert(ticket, Instant::now() + counts);
+        Released(Place::Gate(ticket))
     }
 
     /// When the gate opens for one more request: `None` now, when fewer than `budget`

@@ -225,7 +225,7 @@ async fn answered_requests_stop_counting_at_their_answer() {
         let l = l.clone();
         flights.push(tokio::spawn(async move {
             tokio::time::sleep(Duration::from_millis(5)).await;
-            l.answered(released);
+            l.answered(released).await;
             (at, ms(start))
         }));
     }
@@ -247,6 +247,48 @@ async fn answered_requests_stop_counting_at_their_answer() {
         assert!(
             in_window <= 10,
             "{in_window} requests may reach the API in [{w}, {w}+1000)"
+        );
+    }
+}
+
+/// The first 10 requests released reach the API 150 ms late (a runtime busy with a page), the
+/// others at once. Counted until their answers, the 11th waits for a second after the first
+/// answers, so no second of the API's holds more than 10; a guard of 100 ms past each release
+/// let the 11th go at 1.1 s, inside the second that began at the late arrivals' 0.15 s.
+#[tokio::test(start_paused = true)]
+async fn late_requests_count_until_their_answer() {
+    let l = Arc::new(RateLimiter::new(Some(RateLimitDef {
+        requests_per_second: 10.0,
+        burst: 10,
+    })));
+    let start = Instant::now();
+    let mut flights = Vec::new();
+    for i in 0..25 {
+        let (_, released) = l.acquire_answerable(A).await;
+        let l = l.clone();
+        flights.push(tokio::spawn(async move {
+            if i < 10 {
+                tokio::time::sleep(Duration::from_millis(150)).await;
+            }
+            let arrived = ms(start);
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            l.answered(released).await;
+            arrived
+        }));
+    }
+    let mut at = Vec::new();
+    for f in flights {
+        at.push(f.await.unwrap());
+    }
+    assert_eq!(
+        &at[..12],
+        &[150, 150, 150, 150, 150, 150, 150, 150, 150, 150, 1155, 1155]
+    );
+    for (i, t) in at.iter().enumerate() {
+        let in_window = at[i..].iter().take_while(|u| **u < t + 1000).count();
+        assert!(
+            in_window <= 10,
+            "{in_window} arrivals within 1 s from {t}: {at:?}"
         );
     }
 }

@@ -15,7 +15,7 @@ mod body_rest;
 mod budget;
 mod error;
 mod limit;
-pub use budget::{SharedBudget, WINDOW_GUARD};
+pub use budget::{SharedBudget, SharedTicket, ANSWER_CAP, WINDOW_GUARD};
 mod redact;
 mod redirect;
 mod request;

@@ -100,13 +100,17 @@ impl HttpClient {
             let (_, released) = self.limiter.acquire_answerable(&cx.origin).await;
             let mut breaker = self.breaker.subscribe();
             let result = tokio::select! {
-                r = self.attempt(req, &parts, stream) => r,
-                _ = breaker.wait_for(|v| v.is_some()) => {
-                    return Err(HttpError::CircuitOpen { url: cx.shown, reason: self.open_reason().unwrap_or_default() });
-                }
+                r = self.attempt(req, &parts, stream) => Some(r),
+                _ = breaker.wait_for(|v| v.is_some()) => None,
             };
-            // Answered or failed: the API has counted it, if it ever will.
-            self.limiter.answered(released);
+            // Answered, failed or dropped: the API has counted it, if it ever will.
+            self.limiter.answered(released).await;
+            let Some(result) = result else {
+                return Err(HttpError::CircuitOpen {
+                    url: cx.shown,
+                    reason: self.open_reason().unwrap_or_default(),
+                });
+            };
             let oauth = match (auth, &parts.token) {
                 (Some(a @ (AuthDef::OAuth2 { .. } | AuthDef::Session { .. })), Some(token))
                     if !refreshed =>
