@@ -13,8 +13,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use deltalake::arrow::array::BooleanArray;
-use deltalake::arrow::compute::filter_record_batch;
+use deltalake::arrow::array::RecordBatch;
 use deltalake::kernel::{Action, Add};
 use deltalake::DeltaTable;
 use futures::TryStreamExt as _;
@@ -22,7 +21,8 @@ use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt as _, PutPayload};
 
 use super::super::LoadError;
-use super::merge::{add_path, err, keys_of, read_file, write_files};
+use super::files::{add_path, read_file, rewrite};
+use super::merge::{err, keys_of};
 use super::table::delta_err;
 
 /// A child table of a merged resource: which root table's removed rows it follows.
@@ -81,26 +81,18 @@ pub async fn forget_removed(store: &dyn ObjectStore, load_id: &str) {
     let _ = store.delete(&dead_path(load_id)).await;
 }
 
-/// Rows of `batches` whose `root_id` is not in `dead`, and whether any was dropped.
-fn without_dead(
+/// Per row of `batch`, whether its `root_id` is not in `dead`.
+fn alive(
     name: &str,
-    batches: Vec<deltalake::arrow::array::RecordBatch>,
+    batch: &RecordBatch,
     root_id: &str,
     dead: &HashSet<String>,
-) -> Result<(Vec<deltalake::arrow::array::RecordBatch>, bool), LoadError> {
-    let mut out = Vec::with_capacity(batches.len());
-    let mut dropped = false;
-    for batch in batches {
-        let ids = keys_of(name, &batch, &[root_id.to_string()])?;
-        let keep: Vec<bool> = ids
-            .iter()
-            .map(|id| id.as_ref().is_none_or(|id| !dead.contains(id)))
-            .collect();
-        dropped |= keep.iter().any(|k| !k);
-        let mask = BooleanArray::from(keep);
-        out.push(filter_record_batch(&batch, &mask).map_err(|e| err(name, e))?);
-    }
-    Ok((out, dropped))
+) -> Result<Vec<bool>, LoadError> {
+    let ids = keys_of(name, batch, &[root_id.to_string()])?;
+    Ok(ids
+        .iter()
+        .map(|id| id.as_ref().is_none_or(|id| !dead.contains(id)))
+        .collect())
 }
 
 /// `path` rewritten without the rows whose root is in `dead` (their root id column read
@@ -115,13 +107,23 @@ async fn rewritten(
 ) -> Result<Option<Vec<Add>>, LoadError> {
     let store = table.object_store();
     let column = [root_id.to_string()];
-    let ids = read_file(name, store.as_ref(), path, Some(&column)).await?;
-    if !without_dead(name, ids, root_id, dead)?.1 {
+    let mut ids = read_file(name, &store, path, Some(&column)).await?;
+    let mut hit = false;
+    while let Some(batch) = ids.next().await? {
+        if alive(name, &batch, root_id, dead)?.contains(&false) {
+            hit = true;
+            break;
+        }
+    }
+    if !hit {
         return Ok(None);
     }
-    let whole = read_file(name, store.as_ref(), path, None).await?;
-    let (kept, _) = without_dead(name, whole, root_id, dead)?;
-    write_files(table, name, kept, options).await.map(Some)
+    let whole = read_file(name, &store, path, None).await?;
+    rewrite(table, name, whole, options, |batch| {
+        alive(name, batch, root_id, dead)
+    })
+    .await
+    .map(Some)
 }
 
 /// The actions of committing child table `table`'s run files `run`, given the root rows

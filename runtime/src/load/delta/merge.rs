@@ -23,26 +23,26 @@
 //! A stored file is read only if it may hold a key of the run: a file whose statistics (min
 //! and max per column, in the Delta log) hold none of the run's values of some integer key
 //! column is skipped without a read (text columns are not used: their statistics may be
-//! truncated). Memory holds the run's keys (not its rows) and one file's
-//! batches at a time.
+//! truncated). Memory holds one file's batches at a time and, per key of the run, its 128-bit
+//! digest and where its winning row is (about 50 bytes a key, not the key's text: see
+//! [`Digests`]).
 
 use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasher as _;
 use std::sync::Arc;
 
 use deltalake::arrow::array::{Array, ArrayRef, BooleanArray, RecordBatch};
-use deltalake::arrow::compute::{cast, filter_record_batch};
+use deltalake::arrow::compute::cast;
 use deltalake::arrow::datatypes::DataType as ArrowType;
 use deltalake::kernel::{Action, Add};
-use deltalake::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use deltalake::writer::DeltaWriter as _;
 use deltalake::DeltaTable;
 use futures::TryStreamExt as _;
-use object_store::path::Path;
-use object_store::{ObjectStore, ObjectStoreExt as _};
+use object_store::ObjectStore;
 
 use super::super::LoadError;
 use super::dedup::{self, SortValue};
-use super::table::{delta_err, parquet_writer};
+use super::files::{add_path, read_file, rewrite};
+use super::table::delta_err;
 
 /// How a merge resource's run joins its table, kept with the run's pending commit.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -71,20 +71,67 @@ pub struct MergeSpec {
     pub row_ids: Option<String>,
 }
 
-/// Where a run row is: its file's index among the run's files and its row in that file.
-type At = (usize, usize);
+/// Where a run row is: its file's index among the run's files and its row in that file
+/// (`u32`s: a run's key map holds one per key).
+type At = (u32, u32);
+
+/// A key's digest (see [`Digests`]).
+type Digest = u128;
+
+/// Maps keyed by digests, which are random already: hashing them again only needs to be fast.
+type DigestMap<V> = HashMap<Digest, V, foldhash::fast::RandomState>;
+type DigestSet = HashSet<Digest, foldhash::fast::RandomState>;
+
+/// The 128-bit digests a merge commit keys its maps by, instead of the keys' text: a run of a
+/// million keys holds 16 bytes per key, not a `String` (the map took 38.5 MB of the 41 MB peak
+/// heap at 300,000 keys with text). The hash is keyed at random per commit, so two distinct
+/// keys share a digest with probability about 2^-128 per pair (1e-27 for a million keys),
+/// and an API cannot choose keys that collide: it never sees the hash keys.
+struct Digests(std::collections::hash_map::RandomState);
+
+impl Digests {
+    fn new() -> Self {
+        Self(std::collections::hash_map::RandomState::new())
+    }
+
+    /// Two 64-bit halves from one keyed hash over two domains, so they are independent.
+    fn of(&self, key: &str) -> Digest {
+        (u128::from(self.0.hash_one((0u8, key))) << 64) | u128::from(self.0.hash_one((1u8, key)))
+    }
+
+    fn of_opt(&self, key: &Option<String>) -> Option<Digest> {
+        key.as_deref().map(|k| self.of(k))
+    }
+}
 
 /// The outcome of the run's rows by key.
 struct RunKeys {
+    /// How the keys below were digested.
+    digests: Digests,
     /// Per key, the winning row and whether it is a hard delete.
-    winners: HashMap<String, (At, bool)>,
+    winners: DigestMap<(At, bool)>,
     /// Per run file, its rows and those of them without a whole key.
     rows: Vec<(usize, usize)>,
     /// The run's merge key values: stored rows with one of them are deleted.
-    merged: HashSet<String>,
+    merged: DigestSet,
     /// Rows inserted by no key that are dropped: hard deletes of a resource without a primary
     /// key (they only delete by merge key).
     dropped: HashSet<At>,
+    /// Per key column, the integers the run's keys hold in it, sorted and without repeats
+    /// (`None`: some run key's part in it is not an integer).
+    ints: Vec<Option<Vec<i64>>>,
+}
+
+/// `n` as a run row position: a run file has fewer than 2^32 rows (its rows were written in
+/// row groups of [`super::table`]'s bounded size by this process).
+fn at(table: &str, file: usize, row: usize) -> Result<At, LoadError> {
+    match (u32::try_from(file), u32::try_from(row)) {
+        (Ok(f), Ok(r)) => Ok((f, r)),
+        _ => Err(err(
+            table,
+            format!("run file {file} row {row}: more than 2^32"),
+        )),
+    }
 }
 
 pub(super) fn err(table: &str, what: impl std::fmt::Display) -> LoadError {
@@ -92,39 +139,6 @@ pub(super) fn err(table: &str, what: impl std::fmt::Display) -> LoadError {
         table: table.to_string(),
         message: what.to_string(),
     }
-}
-
-/// Reads a Parquet file of the table (`path` relative to its root), only `columns` when given.
-pub(super) async fn read_file(
-    table: &str,
-    store: &dyn ObjectStore,
-    path: &Path,
-    columns: Option<&[String]>,
-) -> Result<Vec<RecordBatch>, LoadError> {
-    let bytes = store
-        .get(path)
-        .await
-        .map_err(|e| err(table, format!("{path}: {e}")))?
-        .bytes()
-        .await
-        .map_err(|e| err(table, format!("{path}: {e}")))?;
-    let mut builder = ParquetRecordBatchReaderBuilder::try_new(bytes)
-        .map_err(|e| err(table, format!("{path}: {e}")))?;
-    if let Some(columns) = columns {
-        let schema = builder.parquet_schema();
-        // A column the file lacks (added to the table after it was written) reads as null.
-        let indices: Vec<usize> = (0..schema.num_columns())
-            .filter(|i| columns.iter().any(|c| c == schema.column(*i).name()))
-            .collect();
-        let mask = deltalake::parquet::arrow::ProjectionMask::leaves(schema, indices);
-        builder = builder.with_projection(mask);
-    }
-    let reader = builder
-        .build()
-        .map_err(|e| err(table, format!("{path}: {e}")))?;
-    reader
-        .map(|b| b.map_err(|e| err(table, format!("{path}: {e}"))))
-        .collect()
 }
 
 /// Each row's key as text (`None` when a key part is null or missing), in row order.
@@ -186,32 +200,39 @@ fn deletes_of(batch: &RecordBatch, hard_delete: &Option<(String, bool)>) -> Vec<
 
 /// Per key column whose part of every run key is an integer, those integers sorted: what a
 /// stored file's statistics can rule out (none when no column qualifies).
-fn int_columns(spec: &MergeSpec, keys: &RunKeys) -> Vec<(String, Vec<i64>)> {
-    let n = spec.keys.len();
-    let mut columns: Vec<Option<Vec<i64>>> = vec![Some(Vec::new()); n];
-    for key in keys.winners.keys() {
-        let parts: Vec<&str> = key.split('\u{1f}').collect();
-        if parts.len() != n {
-            return Vec::new();
-        }
-        for (column, part) in columns.iter_mut().zip(parts) {
-            if let Some(values) = column {
-                match part.parse() {
-                    Ok(v) => values.push(v),
-                    Err(_) => *column = None,
-                }
+fn int_columns(spec: &MergeSpec, keys: &mut RunKeys) -> Vec<(String, Vec<i64>)> {
+    spec.keys
+        .iter()
+        .zip(std::mem::take(&mut keys.ints))
+        .filter_map(|(name, values)| Some((name.clone(), values?)))
+        .collect()
+}
+
+/// Adds a run key's parts (in `key`, the key's text: parts joined by `\u{1f}`) to the
+/// integers per key column.
+fn note_ints(ints: &mut [Option<Vec<i64>>], key: &str) {
+    let mut parts = key.split('\u{1f}');
+    for column in ints.iter_mut() {
+        let part = parts.next();
+        if let Some(values) = column {
+            match part.map(str::parse) {
+                Some(Ok(v)) => values.push(v),
+                _ => *column = None,
             }
         }
     }
-    spec.keys
-        .iter()
-        .zip(columns)
-        .filter_map(|(name, values)| {
-            let mut values = values?;
-            values.sort_unstable();
-            Some((name.clone(), values))
-        })
-        .collect()
+    if parts.next().is_some() {
+        // More parts than columns: a key text holding the separator; prune by nothing.
+        ints.iter_mut().for_each(|c| *c = None);
+    }
+}
+
+/// Sorts each column's integers and drops repeats (they were noted per run row).
+fn finish_ints(ints: &mut [Option<Vec<i64>>]) {
+    for values in ints.iter_mut().flatten() {
+        values.sort_unstable();
+        values.dedup();
+    }
 }
 
 /// Whether a stored file with statistics `stats` (the Delta log's JSON) may hold a row with
@@ -236,7 +257,7 @@ fn may_hold(stats: Option<&str>, columns: &[(String, Vec<i64>)]) -> bool {
 /// Step 1: the winner of every key among the run's files.
 async fn run_keys(
     table: &str,
-    store: &dyn ObjectStore,
+    store: &Arc<dyn ObjectStore>,
     run: &[Add],
     spec: &MergeSpec,
 ) -> Result<RunKeys, LoadError> {
@@ -248,16 +269,19 @@ async fn run_keys(
         columns.push(c.clone());
     }
     columns.extend(spec.merge_key.iter().cloned());
-    let mut merged: HashSet<String> = HashSet::new();
+    let digests = Digests::new();
+    let mut merged = DigestSet::default();
     let mut dropped: HashSet<At> = HashSet::new();
-    let mut winners: HashMap<String, (At, bool)> = HashMap::new();
+    let mut winners: DigestMap<(At, bool)> = DigestMap::default();
     // With `dedup_sort`: each key's surviving row's sort value.
-    let mut sorted: HashMap<String, Option<SortValue>> = HashMap::new();
+    let mut sorted: DigestMap<Option<SortValue>> = DigestMap::default();
+    let mut ints: Vec<Option<Vec<i64>>> = vec![Some(Vec::new()); spec.keys.len()];
     let mut rows = Vec::with_capacity(run.len());
     for (f, add) in run.iter().enumerate() {
         let path = add_path(table, add)?;
         let (mut row, mut keyless) = (0, 0);
-        for batch in read_file(table, store, &path, Some(&columns)).await? {
+        let mut batches = read_file(table, store, &path, Some(&columns)).await?;
+        while let Some(batch) = batches.next().await? {
             let deletes = deletes_of(&batch, &spec.hard_delete);
             let mut sorts = match &spec.dedup_sort {
                 Some((c, _)) => dedup::sort_values(table, &batch, c)?,
@@ -265,14 +289,19 @@ async fn run_keys(
             };
             merged.extend(
                 keys_or_none(table, &batch, &spec.merge_key)?
-                    .into_iter()
-                    .flatten(),
+                    .iter()
+                    .flatten()
+                    .map(|k| digests.of(k)),
             );
             let keys = keys_or_none(table, &batch, &spec.keys)?;
             for (i, (key, delete)) in keys.into_iter().zip(deletes).enumerate() {
-                match (key, &spec.dedup_sort) {
+                let here = at(table, f, row)?;
+                if let Some(key) = &key {
+                    note_ints(&mut ints, key);
+                }
+                match (key.map(|k| digests.of(&k)), &spec.dedup_sort) {
                     (Some(key), _) if spec.insert_only => {
-                        winners.entry(key).or_insert(((f, row), delete));
+                        winners.entry(key).or_insert((here, delete));
                     }
                     // A hard delete always takes the key; a row takes it from nothing or a
                     // delete, and from a row only by sorting strictly first.
@@ -286,15 +315,15 @@ async fn run_keys(
                                 *descending,
                             );
                         if !keeps {
-                            winners.insert(key.clone(), ((f, row), delete));
+                            winners.insert(key, (here, delete));
                             sorted.insert(key, value);
                         }
                     }
                     (Some(key), None) => {
-                        winners.insert(key, ((f, row), delete));
+                        winners.insert(key, (here, delete));
                     }
                     (None, _) if delete && spec.keys.is_empty() => {
-                        dropped.insert((f, row));
+                        dropped.insert(here);
                     }
                     (None, _) => keyless += 1,
                 }
@@ -303,33 +332,15 @@ async fn run_keys(
         }
         rows.push((row, keyless));
     }
+    finish_ints(&mut ints);
     Ok(RunKeys {
+        digests,
         winners,
         rows,
         merged,
         dropped,
+        ints,
     })
-}
-
-pub(super) fn add_path(table: &str, add: &Add) -> Result<Path, LoadError> {
-    Path::from_url_path(&add.path).map_err(|e| err(table, format!("{}: {e}", add.path)))
-}
-
-/// Writes `batches` (rows kept by a rewrite) as new files of the table: their `add` actions.
-pub(super) async fn write_files(
-    table: &DeltaTable,
-    name: &str,
-    batches: Vec<RecordBatch>,
-    options: &HashMap<String, String>,
-) -> Result<Vec<Add>, LoadError> {
-    let Some(first) = batches.iter().find(|b| b.num_rows() > 0) else {
-        return Ok(Vec::new());
-    };
-    let mut writer = parquet_writer(name, table.table_url().as_str(), first.schema(), options)?;
-    for batch in batches.into_iter().filter(|b| b.num_rows() > 0) {
-        writer.write(batch).await.map_err(delta_err(name))?;
-    }
-    writer.flush().await.map_err(delta_err(name))
 }
 
 /// Each row's key of `columns` in `batch`, `None` for every row when there are no columns.
@@ -344,38 +355,33 @@ fn keys_or_none(
     keys_of(table, batch, columns)
 }
 
-/// Reads a whole file and keeps the rows `keep` says (given each row's place, its key and its
-/// merge key); the row id (`spec.row_ids`) of every row left out joins `removed`.
-async fn filtered(
+/// Which rows of `batch` `keep` keeps (given each row's place in its file, counted on in
+/// `row`, its key and its merge key); the row id (`spec.row_ids`) of every row left out
+/// joins `removed`.
+fn kept_rows(
     name: &str,
-    store: &dyn ObjectStore,
-    path: &Path,
-    mut keep: impl FnMut(usize, &Option<String>, &Option<String>) -> bool,
+    batch: &RecordBatch,
     spec: &MergeSpec,
+    row: &mut usize,
     removed: &mut Vec<String>,
-) -> Result<Vec<RecordBatch>, LoadError> {
-    let mut out = Vec::new();
-    let mut row = 0usize;
-    for batch in read_file(name, store, path, None).await? {
-        let merge_keys = keys_or_none(name, &batch, &spec.merge_key)?;
-        let mask: Vec<bool> = keys_or_none(name, &batch, &spec.keys)?
-            .iter()
-            .zip(&merge_keys)
-            .map(|(k, m)| {
-                let kept = keep(row, k, m);
-                row += 1;
-                kept
-            })
-            .collect();
-        if let Some(column) = &spec.row_ids {
-            let ids = keys_of(name, &batch, std::slice::from_ref(column))?;
-            let gone = ids.into_iter().zip(&mask).filter(|(_, kept)| !**kept);
-            removed.extend(gone.filter_map(|(id, _)| id));
-        }
-        let mask = BooleanArray::from(mask);
-        out.push(filter_record_batch(&batch, &mask).map_err(|e| err(name, e))?);
+    mut keep: impl FnMut(usize, &Option<String>, &Option<String>) -> bool,
+) -> Result<Vec<bool>, LoadError> {
+    let merge_keys = keys_or_none(name, batch, &spec.merge_key)?;
+    let mask: Vec<bool> = keys_or_none(name, batch, &spec.keys)?
+        .iter()
+        .zip(&merge_keys)
+        .map(|(k, m)| {
+            let kept = keep(*row, k, m);
+            *row += 1;
+            kept
+        })
+        .collect();
+    if let Some(column) = &spec.row_ids {
+        let ids = keys_of(name, batch, std::slice::from_ref(column))?;
+        let gone = ids.into_iter().zip(&mask).filter(|(_, kept)| !**kept);
+        removed.extend(gone.filter_map(|(id, _)| id));
     }
-    Ok(out)
+    Ok(mask)
 }
 
 /// The actions of merging the run's files `run` into `table`'s current version (`stored`:
@@ -392,7 +398,7 @@ pub async fn merge_actions(
 ) -> Result<(Vec<Action>, Vec<String>), LoadError> {
     let mut removed = Vec::new();
     let store: Arc<dyn ObjectStore> = table.object_store();
-    let keys = run_keys(name, store.as_ref(), run, spec).await?;
+    let mut keys = run_keys(name, &store, run, spec).await?;
     let mut actions: Vec<Action> = Vec::new();
 
     // Step 2: stored files holding a key of the run.
@@ -405,16 +411,22 @@ pub async fn merge_actions(
     } else {
         Vec::new()
     };
-    let mut taken: HashSet<String> = HashSet::new();
+    let mut taken = DigestSet::default();
     // A file outside the run's key range may still hold one of its merge keys.
     let prune = if spec.merge_key.is_empty() {
-        int_columns(spec, &keys)
+        int_columns(spec, &mut keys)
     } else {
         Vec::new()
     };
+    let keys = keys;
     let deleted = |k: &Option<String>, m: &Option<String>| {
-        k.as_ref().is_some_and(|k| keys.winners.contains_key(k))
-            || m.as_ref().is_some_and(|m| keys.merged.contains(m))
+        keys.digests
+            .of_opt(k)
+            .is_some_and(|k| keys.winners.contains_key(&k))
+            || keys
+                .digests
+                .of_opt(m)
+                .is_some_and(|m| keys.merged.contains(&m))
     };
     let mut read: Vec<String> = spec.keys.clone();
     read.extend(spec.merge_key.iter().cloned());
@@ -424,14 +436,15 @@ pub async fn merge_actions(
         }
         let path = file.object_store_path();
         let mut hits = false;
-        for batch in read_file(name, store.as_ref(), &path, Some(&read)).await? {
+        let mut batches = read_file(name, &store, &path, Some(&read)).await?;
+        while let Some(batch) = batches.next().await? {
             let merge_keys = keys_or_none(name, &batch, &spec.merge_key)?;
             let row_keys = keys_or_none(name, &batch, &spec.keys)?;
             for (key, merge_key) in row_keys.into_iter().zip(merge_keys) {
                 if deleted(&key, &merge_key) {
                     hits = true;
-                    if let (true, Some(key)) = (spec.insert_only, key) {
-                        taken.insert(key);
+                    if let (true, Some(key)) = (spec.insert_only, &key) {
+                        taken.insert(keys.digests.of(key));
                     }
                 }
             }
@@ -439,29 +452,23 @@ pub async fn merge_actions(
         if !hits || spec.insert_only {
             continue;
         }
-        let batches = filtered(
-            name,
-            store.as_ref(),
-            &path,
-            |_, k, m| !deleted(k, m),
-            spec,
-            &mut removed,
-        )
+        let mut row = 0;
+        let whole = read_file(name, &store, &path, None).await?;
+        let adds = rewrite(table, name, whole, options, |batch| {
+            kept_rows(name, batch, spec, &mut row, &mut removed, |_, k, m| {
+                !deleted(k, m)
+            })
+        })
         .await?;
         actions.push(Action::Remove(file.remove_action(true)));
-        actions.extend(
-            write_files(table, name, batches, options)
-                .await?
-                .into_iter()
-                .map(Action::Add),
-        );
+        actions.extend(adds.into_iter().map(Action::Add));
     }
 
     // Step 3: the run's files, each kept whole when every row in it won.
     let mut kept = vec![0usize; run.len()];
     for (key, ((f, _), delete)) in &keys.winners {
         if !delete && !taken.contains(key) {
-            kept[*f] += 1;
+            kept[*f as usize] += 1;
         }
     }
     for (f, add) in run.iter().enumerate() {
@@ -471,21 +478,24 @@ pub async fn merge_actions(
             continue;
         }
         let path = add_path(name, add)?;
-        let keep = |row: usize, k: &Option<String>, _: &Option<String>| match k {
-            None => !keys.dropped.contains(&(f, row)),
-            Some(k) => match keys.winners.get(k) {
-                Some((at, delete)) => *at == (f, row) && !delete && !taken.contains(k),
+        // Positions too large for `At` were refused while the keys were read.
+        let here = |row: usize| (f as u32, row as u32);
+        let keep = |row: usize, k: &Option<String>, _: &Option<String>| match keys.digests.of_opt(k)
+        {
+            None => !keys.dropped.contains(&here(row)),
+            Some(k) => match keys.winners.get(&k) {
+                Some((at, delete)) => *at == here(row) && !delete && !taken.contains(&k),
                 None => true,
             },
         };
-        let batches = filtered(name, store.as_ref(), &path, keep, spec, &mut removed).await?;
+        let mut row = 0;
+        let whole = read_file(name, &store, &path, None).await?;
+        let adds = rewrite(table, name, whole, options, |batch| {
+            kept_rows(name, batch, spec, &mut row, &mut removed, keep)
+        })
+        .await?;
         // The original file stays unreferenced, as a failed run's files do.
-        actions.extend(
-            write_files(table, name, batches, options)
-                .await?
-                .into_iter()
-                .map(Action::Add),
-        );
+        actions.extend(adds.into_iter().map(Action::Add));
     }
     Ok((actions, removed))
 }
@@ -534,30 +544,53 @@ mod tests {
             merge_key: Vec::new(),
             row_ids: None,
         };
-        let run = |keys: &[&str]| RunKeys {
-            winners: keys
-                .iter()
-                .enumerate()
-                .map(|(i, k)| (k.to_string(), ((0, i), false)))
-                .collect(),
-            rows: vec![(keys.len(), 0)],
-            merged: HashSet::new(),
-            dropped: HashSet::new(),
+        let run = |keys: &[&str]| {
+            let spec_keys = keys.first().map_or(0, |k| k.split('\u{1f}').count());
+            let mut ints = vec![Some(Vec::new()); spec_keys];
+            for k in keys {
+                note_ints(&mut ints, k);
+            }
+            finish_ints(&mut ints);
+            RunKeys {
+                digests: Digests::new(),
+                winners: DigestMap::default(),
+                rows: vec![(keys.len(), 0)],
+                merged: DigestSet::default(),
+                dropped: HashSet::new(),
+                ints,
+            }
         };
         let id = |v: Vec<i64>| ("id".to_string(), v);
         assert_eq!(
-            int_columns(&spec(&["id"]), &run(&["3", "1", "2"])),
+            int_columns(&spec(&["id"]), &mut run(&["3", "1", "2"])),
             vec![id(vec![1, 2, 3])]
         );
-        assert_eq!(int_columns(&spec(&["id"]), &run(&["3", "x"])), vec![]);
+        assert_eq!(int_columns(&spec(&["id"]), &mut run(&["3", "x"])), vec![]);
+        // Noted per run row: a key repeated in the run is one value.
+        assert_eq!(
+            int_columns(&spec(&["id"]), &mut run(&["3", "1", "3"])),
+            vec![id(vec![1, 3])]
+        );
         // Of a key of two columns, each integer column on its own.
         assert_eq!(
-            int_columns(&spec(&["id", "k"]), &run(&["3\u{1f}a", "1\u{1f}b"])),
+            int_columns(&spec(&["id", "k"]), &mut run(&["3\u{1f}a", "1\u{1f}b"])),
             vec![id(vec![1, 3])]
         );
         assert_eq!(
-            int_columns(&spec(&["id", "k"]), &run(&["3\u{1f}7", "1\u{1f}5"])),
+            int_columns(&spec(&["id", "k"]), &mut run(&["3\u{1f}7", "1\u{1f}5"])),
             vec![id(vec![1, 3]), ("k".to_string(), vec![5, 7])]
         );
+    }
+
+    #[test]
+    fn digests_tell_keys_apart_as_their_text_does() {
+        let d = Digests::new();
+        assert_eq!(d.of("42"), d.of("42"));
+        assert_ne!(d.of("42"), d.of("43"));
+        assert_ne!(d.of("a\u{1f}bc"), d.of("ab\u{1f}c"));
+        assert_ne!(d.of(""), d.of("0"));
+        assert_eq!(d.of_opt(&None), None);
+        // Another commit digests with other hash keys.
+        assert_ne!(Digests::new().of("42"), d.of("42"));
     }
 }

@@ -44,6 +44,7 @@
 mod arrow_rows;
 mod children;
 mod dedup;
+mod files;
 mod lease;
 mod location;
 mod merge;
