@@ -75,8 +75,29 @@ pub struct MergeSpec {
 /// (`u32`s: a run's key map holds one per key).
 type At = (u32, u32);
 
-/// A key's digest (see [`Digests`]).
-type Digest = u128;
+/// A key's 128-bit digest (see [`Digests`]), as two `u64`s: a `u128` would align the map's
+/// entries to 16 bytes and make them a third larger.
+type Digest = (u64, u64);
+
+/// A key's winning run row and whether it is a hard delete, packed in one `u64` (file in the
+/// top 31 bits, row in the next 32, the delete flag in the lowest), so that a map entry is
+/// 24 bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Won(u64);
+
+impl Won {
+    fn new((file, row): At, delete: bool) -> Self {
+        Won((u64::from(file) << 33) | (u64::from(row) << 1) | u64::from(delete))
+    }
+
+    fn at(self) -> At {
+        ((self.0 >> 33) as u32, (self.0 >> 1) as u32)
+    }
+
+    fn delete(self) -> bool {
+        self.0 & 1 == 1
+    }
+}
 
 /// Maps keyed by digests, which are random already: hashing them again only needs to be fast.
 type DigestMap<V> = HashMap<Digest, V, foldhash::fast::RandomState>;
@@ -96,7 +117,7 @@ impl Digests {
 
     /// Two 64-bit halves from one keyed hash over two domains, so they are independent.
     fn of(&self, key: &str) -> Digest {
-        (u128::from(self.0.hash_one((0u8, key))) << 64) | u128::from(self.0.hash_one((1u8, key)))
+        (self.0.hash_one((0u8, key)), self.0.hash_one((1u8, key)))
     }
 
     fn of_opt(&self, key: &Option<String>) -> Option<Digest> {
@@ -109,7 +130,7 @@ struct RunKeys {
     /// How the keys below were digested.
     digests: Digests,
     /// Per key, the winning row and whether it is a hard delete.
-    winners: DigestMap<(At, bool)>,
+    winners: DigestMap<Won>,
     /// Per run file, its rows and those of them without a whole key.
     rows: Vec<(usize, usize)>,
     /// The run's merge key values: stored rows with one of them are deleted.
@@ -122,16 +143,26 @@ struct RunKeys {
     ints: Vec<Option<Vec<i64>>>,
 }
 
-/// `n` as a run row position: a run file has fewer than 2^32 rows (its rows were written in
-/// row groups of [`super::table`]'s bounded size by this process).
+/// A run row's position: a run has fewer than 2^31 files and a file fewer than 2^32 rows
+/// (this process wrote them), which [`Won`] relies on.
 fn at(table: &str, file: usize, row: usize) -> Result<At, LoadError> {
     match (u32::try_from(file), u32::try_from(row)) {
-        (Ok(f), Ok(r)) => Ok((f, r)),
+        (Ok(f), Ok(r)) if f < 1 << 31 => Ok((f, r)),
         _ => Err(err(
             table,
-            format!("run file {file} row {row}: more than 2^32"),
+            format!("run file {file} row {row}: more than 2^31 files or 2^32 rows"),
         )),
     }
+}
+
+/// The rows a run file holds, from the statistics its `add` carries (0 without them: only
+/// a size hint).
+fn records_of(add: &Add) -> usize {
+    add.stats
+        .as_deref()
+        .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
+        .and_then(|v| v.get("numRecords")?.as_u64())
+        .map_or(0, |n| n as usize)
 }
 
 pub(super) fn err(table: &str, what: impl std::fmt::Display) -> LoadError {
@@ -272,10 +303,14 @@ async fn run_keys(
     let digests = Digests::new();
     let mut merged = DigestSet::default();
     let mut dropped: HashSet<At> = HashSet::new();
-    let mut winners: DigestMap<(At, bool)> = DigestMap::default();
+    // Sized once for every run row (the files' record counts), so the map never grows: a
+    // growing map briefly holds its old table beside the new one (104 MB at 1M keys).
+    let records: usize = run.iter().map(records_of).sum();
+    let mut winners: DigestMap<Won> =
+        DigestMap::with_capacity_and_hasher(records, Default::default());
     // With `dedup_sort`: each key's surviving row's sort value.
     let mut sorted: DigestMap<Option<SortValue>> = DigestMap::default();
-    let mut ints: Vec<Option<Vec<i64>>> = vec![Some(Vec::new()); spec.keys.len()];
+    let mut ints: Vec<Option<Vec<i64>>> = vec![Some(Vec::with_capacity(records)); spec.keys.len()];
     let mut rows = Vec::with_capacity(run.len());
     for (f, add) in run.iter().enumerate() {
         let path = add_path(table, add)?;
@@ -301,26 +336,26 @@ async fn run_keys(
                 }
                 match (key.map(|k| digests.of(&k)), &spec.dedup_sort) {
                     (Some(key), _) if spec.insert_only => {
-                        winners.entry(key).or_insert((here, delete));
+                        winners.entry(key).or_insert(Won::new(here, delete));
                     }
                     // A hard delete always takes the key; a row takes it from nothing or a
                     // delete, and from a row only by sorting strictly first.
                     (Some(key), Some((_, descending))) => {
                         let value = sorts.get_mut(i).and_then(Option::take);
                         let keeps = !delete
-                            && matches!(winners.get(&key), Some((_, false)))
+                            && winners.get(&key).is_some_and(|w| !w.delete())
                             && !dedup::replaces(
                                 value.as_ref(),
                                 sorted.get(&key).and_then(Option::as_ref),
                                 *descending,
                             );
                         if !keeps {
-                            winners.insert(key, (here, delete));
+                            winners.insert(key, Won::new(here, delete));
                             sorted.insert(key, value);
                         }
                     }
                     (Some(key), None) => {
-                        winners.insert(key, (here, delete));
+                        winners.insert(key, Won::new(here, delete));
                     }
                     (None, _) if delete && spec.keys.is_empty() => {
                         dropped.insert(here);
@@ -466,9 +501,9 @@ pub async fn merge_actions(
 
     // Step 3: the run's files, each kept whole when every row in it won.
     let mut kept = vec![0usize; run.len()];
-    for (key, ((f, _), delete)) in &keys.winners {
-        if !delete && !taken.contains(key) {
-            kept[*f as usize] += 1;
+    for (key, won) in &keys.winners {
+        if !won.delete() && !taken.contains(key) {
+            kept[won.at().0 as usize] += 1;
         }
     }
     for (f, add) in run.iter().enumerate() {
@@ -484,7 +519,7 @@ pub async fn merge_actions(
         {
             None => !keys.dropped.contains(&here(row)),
             Some(k) => match keys.winners.get(&k) {
-                Some((at, delete)) => *at == here(row) && !delete && !taken.contains(&k),
+                Some(won) => won.at() == here(row) && !won.delete() && !taken.contains(&k),
                 None => true,
             },
         };
@@ -580,6 +615,19 @@ mod tests {
             int_columns(&spec(&["id", "k"]), &mut run(&["3\u{1f}7", "1\u{1f}5"])),
             vec![id(vec![1, 3]), ("k".to_string(), vec![5, 7])]
         );
+    }
+
+    #[test]
+    fn a_winner_packs_its_place_and_delete_flag() {
+        for (at, delete) in [
+            ((0, 0), false),
+            ((3, 7), true),
+            (((1 << 31) - 1, u32::MAX), true),
+        ] {
+            let won = Won::new(at, delete);
+            assert_eq!((won.at(), won.delete()), (at, delete));
+        }
+        assert_eq!(std::mem::size_of::<(Digest, Won)>(), 24);
     }
 
     #[test]
