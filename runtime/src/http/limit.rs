@@ -30,10 +30,11 @@ const ANSWER_POLL: Duration = Duration::from_millis(10);
 /// and a late one bunches up with the ones after it. So a configured limit also passes every
 /// request through a FIFO gate: at most `floor(rate)` (at least `burst`) requests in flight
 /// towards the API's count within any one second. A request counts from its release until
-/// it was answered (the API counted it by then), and at most [`WINDOW_GUARD`] past its
-/// release when the caller does not report the answer ([`RateLimiter::answered`]) or it
-/// comes later: so a fast API gets nearly the full rate, and a request whose sending was
-/// delayed (a busy runtime) still cannot put one too many into the API's second.
+/// it was answered ([`RateLimiter::answered`]): the API saw it somewhere in between, so
+/// however late a busy runtime sent it, it cannot put one too many into the API's second,
+/// and a fast API still gets nearly the full rate. An answer never reported stops counting
+/// [`ANSWER_CAP`] after the release; a caller that cannot report answers at all
+/// ([`RateLimiter::acquire`]) counts [`WINDOW_GUARD`] after it.
 ///
 /// **A 429** is answered by the retry policy of the request that got it (its `Retry-After` or
 /// backoff); the limiter only spaces *new* requests to the same origin while that origin is
