@@ -11,7 +11,7 @@
 //! rewritten without it and removed in the same version. Root ids are random, so file
 //! statistics cannot rule a file out: every stored file's root id column is read.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use deltalake::arrow::array::RecordBatch;
 use deltalake::kernel::{Action, Add};
@@ -22,7 +22,7 @@ use object_store::{ObjectStore, ObjectStoreExt as _, PutPayload};
 
 use super::super::LoadError;
 use super::files::{add_path, read_file, rewrite};
-use super::merge::{err, keys_of};
+use super::merge::{err, keys_of, DigestSet, Digests};
 use super::table::delta_err;
 
 /// A child table of a merged resource: which root table's removed rows it follows.
@@ -39,20 +39,62 @@ fn dead_path(load_id: &str) -> Path {
     Path::from(format!("_rs_dead/{load_id}.json"))
 }
 
+/// The row ids a root table's merge removes, kept as the JSON array its child tables' commits
+/// read (about an id's length each, not a `String` per id: 38 MB at a million).
+#[derive(Debug, Default)]
+pub struct RemovedIds {
+    json: Vec<u8>,
+}
+
+impl RemovedIds {
+    /// Adds one removed row's id.
+    pub fn push(&mut self, name: &str, id: &str) -> Result<(), LoadError> {
+        self.json
+            .push(if self.json.is_empty() { b'[' } else { b',' });
+        serde_json::to_writer(&mut self.json, id).map_err(|e| err(name, e))
+    }
+
+    fn into_json(mut self) -> Vec<u8> {
+        if self.json.is_empty() {
+            self.json.push(b'[');
+        }
+        self.json.push(b']');
+        self.json
+    }
+}
+
 /// Stores the row ids a merge of run `load_id` removed from `table`.
 pub async fn store_removed(
     table: &DeltaTable,
     name: &str,
     load_id: &str,
-    ids: &[String],
+    ids: RemovedIds,
 ) -> Result<(), LoadError> {
-    let raw = serde_json::to_vec(ids).map_err(|e| err(name, e))?;
     table
         .object_store()
-        .put(&dead_path(load_id), PutPayload::from(raw))
+        .put(&dead_path(load_id), PutPayload::from(ids.into_json()))
         .await
         .map_err(|e| err(name, format!("{}: {e}", dead_path(load_id))))?;
     Ok(())
+}
+
+/// The root rows a merge removed, as digests of their ids (16 bytes each, not the ids' text;
+/// see `merge::Digests`).
+pub struct DeadRoots {
+    digests: Digests,
+    ids: DigestSet,
+}
+
+impl DeadRoots {
+    /// Whether the merge removed no root row.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// Whether the root row of `id` was removed.
+    fn contains(&self, id: &str) -> bool {
+        self.ids.contains(&self.digests.of(id))
+    }
 }
 
 /// The row ids run `load_id`'s merge removed from the root table in `store` (the root's
@@ -61,18 +103,33 @@ pub async fn removed(
     store: &dyn ObjectStore,
     root: &str,
     load_id: &str,
-) -> Result<HashSet<String>, LoadError> {
+) -> Result<DeadRoots, LoadError> {
+    let digests = Digests::new();
     let path = dead_path(load_id);
     let bytes = match store.get(&path).await {
         Ok(got) => got
             .bytes()
             .await
             .map_err(|e| err(root, format!("{path}: {e}")))?,
-        Err(object_store::Error::NotFound { .. }) => return Ok(HashSet::new()),
+        Err(object_store::Error::NotFound { .. }) => {
+            return Ok(DeadRoots {
+                digests,
+                ids: DigestSet::default(),
+            })
+        }
         Err(e) => return Err(err(root, format!("{path}: {e}"))),
     };
-    let ids: Vec<String> = serde_json::from_slice(&bytes).map_err(|e| err(root, e))?;
-    Ok(ids.into_iter().collect())
+    // Borrowed from the file's bytes when no id holds an escape (ours never do), so the ids'
+    // text is not held twice.
+    let ids: DigestSet = match serde_json::from_slice::<Vec<&str>>(&bytes) {
+        Ok(ids) => ids.into_iter().map(|id| digests.of(id)).collect(),
+        Err(_) => serde_json::from_slice::<Vec<String>>(&bytes)
+            .map_err(|e| err(root, e))?
+            .iter()
+            .map(|id| digests.of(id))
+            .collect(),
+    };
+    Ok(DeadRoots { digests, ids })
 }
 
 /// Deletes the ids stored for run `load_id` once every table of the run is committed
@@ -86,7 +143,7 @@ fn alive(
     name: &str,
     batch: &RecordBatch,
     root_id: &str,
-    dead: &HashSet<String>,
+    dead: &DeadRoots,
 ) -> Result<Vec<bool>, LoadError> {
     let ids = keys_of(name, batch, &[root_id.to_string()])?;
     Ok(ids
@@ -102,7 +159,7 @@ async fn rewritten(
     name: &str,
     path: &Path,
     root_id: &str,
-    dead: &HashSet<String>,
+    dead: &DeadRoots,
     options: &HashMap<String, String>,
 ) -> Result<Option<Vec<Add>>, LoadError> {
     let store = table.object_store();
@@ -136,7 +193,7 @@ pub async fn child_actions(
     name: &str,
     run: &[Add],
     root_id: &str,
-    dead: &HashSet<String>,
+    dead: &DeadRoots,
     options: &HashMap<String, String>,
 ) -> Result<Vec<Action>, LoadError> {
     let mut actions: Vec<Action> = Vec::new();
@@ -167,4 +224,45 @@ pub async fn child_actions(
         }
     }
     Ok(actions)
+}
+
+#[cfg(test)]
+mod tests {
+    use object_store::memory::InMemory;
+
+    use super::*;
+
+    #[test]
+    fn removed_ids_are_kept_as_their_json_array() {
+        let mut ids = RemovedIds::default();
+        assert_eq!(RemovedIds::default().into_json(), b"[]");
+        ids.push("items", "a").unwrap();
+        ids.push("items", "b\"c").unwrap();
+        let back: Vec<String> = serde_json::from_slice(&ids.into_json()).unwrap();
+        assert_eq!(back, ["a", "b\"c"]);
+    }
+
+    #[tokio::test]
+    async fn the_stored_removed_ids_are_read_back_as_digests() {
+        let store = InMemory::new();
+        let none = removed(&store, "items", "L1").await.unwrap();
+        assert!(none.is_empty());
+        for (load_id, ids) in [("L2", r#"["a","bc"]"#), ("L3", r#"["a","b\"c"]"#)] {
+            store
+                .put(
+                    &dead_path(load_id),
+                    PutPayload::from(ids.as_bytes().to_vec()),
+                )
+                .await
+                .unwrap();
+            let dead = removed(&store, "items", load_id).await.unwrap();
+            assert!(!dead.is_empty());
+            assert!(dead.contains("a"));
+            assert!(!dead.contains("b"));
+            assert!(!dead.contains(""));
+        }
+        let escaped = removed(&store, "items", "L3").await.unwrap();
+        assert!(escaped.contains("b\"c"));
+        assert!(!escaped.contains("bc"));
+    }
 }

@@ -40,6 +40,7 @@ use futures::TryStreamExt as _;
 use object_store::ObjectStore;
 
 use super::super::LoadError;
+use super::children::RemovedIds;
 use super::dedup::{self, SortValue};
 use super::files::{add_path, read_file, rewrite};
 use super::table::delta_err;
@@ -77,7 +78,7 @@ type At = (u32, u32);
 
 /// A key's 128-bit digest (see [`Digests`]), as two `u64`s: a `u128` would align the map's
 /// entries to 16 bytes and make them a third larger.
-type Digest = (u64, u64);
+pub(super) type Digest = (u64, u64);
 
 /// A key's winning run row and whether it is a hard delete, packed in one `u64` (file in the
 /// top 31 bits, row in the next 32, the delete flag in the lowest), so that a map entry is
@@ -101,22 +102,22 @@ impl Won {
 
 /// Maps keyed by digests, which are random already: hashing them again only needs to be fast.
 type DigestMap<V> = HashMap<Digest, V, foldhash::fast::RandomState>;
-type DigestSet = HashSet<Digest, foldhash::fast::RandomState>;
+pub(super) type DigestSet = HashSet<Digest, foldhash::fast::RandomState>;
 
 /// The 128-bit digests a merge commit keys its maps by, instead of the keys' text: a run of a
 /// million keys holds 16 bytes per key, not a `String` (the map took 38.5 MB of the 41 MB peak
 /// heap at 300,000 keys with text). The hash is keyed at random per commit, so two distinct
 /// keys share a digest with probability about 2^-128 per pair (1e-27 for a million keys),
 /// and an API cannot choose keys that collide: it never sees the hash keys.
-struct Digests(std::collections::hash_map::RandomState);
+pub(super) struct Digests(std::collections::hash_map::RandomState);
 
 impl Digests {
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         Self(std::collections::hash_map::RandomState::new())
     }
 
     /// Two 64-bit halves from one keyed hash over two domains, so they are independent.
-    fn of(&self, key: &str) -> Digest {
+    pub(super) fn of(&self, key: &str) -> Digest {
         (self.0.hash_one((0u8, key)), self.0.hash_one((1u8, key)))
     }
 
@@ -398,7 +399,7 @@ fn kept_rows(
     batch: &RecordBatch,
     spec: &MergeSpec,
     row: &mut usize,
-    removed: &mut Vec<String>,
+    removed: &mut RemovedIds,
     mut keep: impl FnMut(usize, &Option<String>, &Option<String>) -> bool,
 ) -> Result<Vec<bool>, LoadError> {
     let merge_keys = keys_or_none(name, batch, &spec.merge_key)?;
@@ -414,7 +415,9 @@ fn kept_rows(
     if let Some(column) = &spec.row_ids {
         let ids = keys_of(name, batch, std::slice::from_ref(column))?;
         let gone = ids.into_iter().zip(&mask).filter(|(_, kept)| !**kept);
-        removed.extend(gone.filter_map(|(id, _)| id));
+        for id in gone.filter_map(|(id, _)| id) {
+            removed.push(name, &id)?;
+        }
     }
     Ok(mask)
 }
@@ -430,8 +433,8 @@ pub async fn merge_actions(
     run: &[Add],
     spec: &MergeSpec,
     options: &HashMap<String, String>,
-) -> Result<(Vec<Action>, Vec<String>), LoadError> {
-    let mut removed = Vec::new();
+) -> Result<(Vec<Action>, RemovedIds), LoadError> {
+    let mut removed = RemovedIds::default();
     let store: Arc<dyn ObjectStore> = table.object_store();
     let mut keys = run_keys(name, &store, run, spec).await?;
     let mut actions: Vec<Action> = Vec::new();

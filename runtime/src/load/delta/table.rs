@@ -352,7 +352,7 @@ async fn run_actions(
         if spec.row_ids.is_some() {
             // Before the version that removes them: the child tables' commits, now or after
             // a restart, read exactly these.
-            children::store_removed(table, name, load_id, &removed).await?;
+            children::store_removed(table, name, load_id, removed).await?;
         }
         return Ok(actions);
     }
