@@ -227,6 +227,7 @@ pub fn example(name: &str) -> Option<PathBuf> {
 
 /// Waits for a program off the runtime's thread (so a mock API on this runtime answers it)
 /// and asserts that it succeeded, showing its stderr when not.
+#[cfg(any(feature = "postgres", feature = "delta"))]
 pub async fn wait_success(child: std::process::Child) {
     let out = tokio::task::spawn_blocking(move || child.wait_with_output())
         .await
