@@ -21,7 +21,7 @@ use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt as _, PutPayload};
 
 use super::super::LoadError;
-use super::files::{add_path, read_file, rewrite};
+use super::files::{read_file, rewrite, TableFile};
 use super::merge::{err, keys_of, DigestSet, Digests};
 use super::table::delta_err;
 
@@ -152,19 +152,19 @@ fn alive(
         .collect())
 }
 
-/// `path` rewritten without the rows whose root is in `dead` (their root id column read
+/// `file` rewritten without the rows whose root is in `dead` (their root id column read
 /// first, the whole file only when it holds one): the new files, or `None` when it holds none.
 async fn rewritten(
     table: &DeltaTable,
     name: &str,
-    path: &Path,
+    file: &TableFile,
     root_id: &str,
     dead: &DeadRoots,
     options: &HashMap<String, String>,
 ) -> Result<Option<Vec<Add>>, LoadError> {
     let store = table.object_store();
     let column = [root_id.to_string()];
-    let mut ids = read_file(name, &store, path, Some(&column)).await?;
+    let mut ids = read_file(name, &store, file, Some(&column)).await?;
     let mut hit = false;
     while let Some(batch) = ids.next().await? {
         if alive(name, &batch, root_id, dead)?.contains(&false) {
@@ -175,7 +175,7 @@ async fn rewritten(
     if !hit {
         return Ok(None);
     }
-    let whole = read_file(name, &store, path, None).await?;
+    let whole = read_file(name, &store, file, None).await?;
     rewrite(table, name, whole, options, |batch| {
         alive(name, batch, root_id, dead)
     })
@@ -208,16 +208,16 @@ pub async fn child_actions(
             .await
             .map_err(delta_err(name))?;
         for file in files {
-            let path = file.object_store_path();
-            if let Some(adds) = rewritten(table, name, &path, root_id, dead, options).await? {
+            let stored = TableFile::at(name, file.object_store_path(), file.size())?;
+            if let Some(adds) = rewritten(table, name, &stored, root_id, dead, options).await? {
                 actions.push(Action::Remove(file.remove_action(true)));
                 actions.extend(adds.into_iter().map(Action::Add));
             }
         }
     }
     for add in run {
-        let path = add_path(name, add)?;
-        match rewritten(table, name, &path, root_id, dead, options).await? {
+        let file = TableFile::added(name, add)?;
+        match rewritten(table, name, &file, root_id, dead, options).await? {
             // The original file stays unreferenced, as a failed run's files do.
             Some(adds) => actions.extend(adds.into_iter().map(Action::Add)),
             None => actions.push(Action::Add(add.clone())),

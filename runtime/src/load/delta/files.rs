@@ -97,20 +97,43 @@ impl FileBatches {
     }
 }
 
-/// Opens a Parquet file of `table` (`path` relative to its root), only `columns` when given
-/// (a column the file lacks, added to the table after it was written, is left out).
+/// A Parquet file of a table: its path relative to the table's root and its size, both from
+/// the Delta log (so reading it needs no request for its size).
+pub(super) struct TableFile {
+    path: Path,
+    size: u64,
+}
+
+impl TableFile {
+    /// The file an `add` action (the log's, or a run's about to be committed) names.
+    pub fn added(table: &str, add: &Add) -> Result<Self, LoadError> {
+        let path =
+            Path::from_url_path(&add.path).map_err(|e| err(table, format!("{}: {e}", add.path)))?;
+        Self::at(table, path, add.size)
+    }
+
+    /// The file at `path`, `size` bytes long as the log says.
+    pub fn at(table: &str, path: Path, size: i64) -> Result<Self, LoadError> {
+        let size = u64::try_from(size)
+            .map_err(|_| err(table, format!("{path}: the log gives it {size} bytes")))?;
+        Ok(TableFile { path, size })
+    }
+}
+
+/// Opens a Parquet file of `table`, only `columns` when given (a column the file lacks, added
+/// to the table after it was written, is left out).
 pub(super) async fn read_file(
     table: &str,
     store: &Arc<dyn ObjectStore>,
-    path: &Path,
+    file: &TableFile,
     columns: Option<&[String]>,
 ) -> Result<FileBatches, LoadError> {
+    let path = &file.path;
     let failed = |e: &dyn std::fmt::Display| err(table, format!("{path}: {e}"));
-    let size = store.head(path).await.map_err(|e| failed(&e))?.size;
     let reader = Ranges {
         store: store.clone(),
         path: path.clone(),
-        size,
+        size: file.size,
     };
     let mut builder = ParquetRecordBatchStreamBuilder::new(reader)
         .await
@@ -129,11 +152,6 @@ pub(super) async fn read_file(
         path: path.clone(),
         stream,
     })
-}
-
-/// The object store path of a file a table's log adds.
-pub(super) fn add_path(table: &str, add: &Add) -> Result<Path, LoadError> {
-    Path::from_url_path(&add.path).map_err(|e| err(table, format!("{}: {e}", add.path)))
 }
 
 /// Writes the rows of `file` that `keep` marks (one flag per row of each batch) as new files

@@ -42,7 +42,7 @@ use object_store::ObjectStore;
 use super::super::LoadError;
 use super::children::RemovedIds;
 use super::dedup::{self, SortValue};
-use super::files::{add_path, read_file, rewrite};
+use super::files::{read_file, rewrite, TableFile};
 use super::table::delta_err;
 
 /// How a merge resource's run joins its table, kept with the run's pending commit.
@@ -311,12 +311,14 @@ async fn run_keys(
         DigestMap::with_capacity_and_hasher(records, Default::default());
     // With `dedup_sort`: each key's surviving row's sort value.
     let mut sorted: DigestMap<Option<SortValue>> = DigestMap::default();
-    let mut ints: Vec<Option<Vec<i64>>> = vec![Some(Vec::with_capacity(records)); spec.keys.len()];
+    let mut ints: Vec<Option<Vec<i64>>> = (0..spec.keys.len())
+        .map(|_| Some(Vec::with_capacity(records)))
+        .collect();
     let mut rows = Vec::with_capacity(run.len());
     for (f, add) in run.iter().enumerate() {
-        let path = add_path(table, add)?;
+        let file = TableFile::added(table, add)?;
         let (mut row, mut keyless) = (0, 0);
-        let mut batches = read_file(table, store, &path, Some(&columns)).await?;
+        let mut batches = read_file(table, store, &file, Some(&columns)).await?;
         while let Some(batch) = batches.next().await? {
             let deletes = deletes_of(&batch, &spec.hard_delete);
             let mut sorts = match &spec.dedup_sort {
@@ -472,9 +474,9 @@ pub async fn merge_actions(
         if !prune.is_empty() && !may_hold(file.stats().as_deref(), &prune) {
             continue;
         }
-        let path = file.object_store_path();
+        let stored = TableFile::at(name, file.object_store_path(), file.size())?;
         let mut hits = false;
-        let mut batches = read_file(name, &store, &path, Some(&read)).await?;
+        let mut batches = read_file(name, &store, &stored, Some(&read)).await?;
         while let Some(batch) = batches.next().await? {
             let merge_keys = keys_or_none(name, &batch, &spec.merge_key)?;
             let row_keys = keys_or_none(name, &batch, &spec.keys)?;
@@ -491,7 +493,7 @@ pub async fn merge_actions(
             continue;
         }
         let mut row = 0;
-        let whole = read_file(name, &store, &path, None).await?;
+        let whole = read_file(name, &store, &stored, None).await?;
         let adds = rewrite(table, name, whole, options, |batch| {
             kept_rows(name, batch, spec, &mut row, &mut removed, |_, k, m| {
                 !deleted(k, m)
@@ -515,7 +517,7 @@ pub async fn merge_actions(
             actions.push(Action::Add(add.clone()));
             continue;
         }
-        let path = add_path(name, add)?;
+        let file = TableFile::added(name, add)?;
         // Positions too large for `At` were refused while the keys were read.
         let here = |row: usize| (f as u32, row as u32);
         let keep = |row: usize, k: &Option<String>, _: &Option<String>| match keys.digests.of_opt(k)
@@ -527,7 +529,7 @@ pub async fn merge_actions(
             },
         };
         let mut row = 0;
-        let whole = read_file(name, &store, &path, None).await?;
+        let whole = read_file(name, &store, &file, None).await?;
         let adds = rewrite(table, name, whole, options, |batch| {
             kept_rows(name, batch, spec, &mut row, &mut removed, keep)
         })
