@@ -20,7 +20,7 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use restsource_core::names::RATE_BUDGET_TABLE;
 use restsource_core::sql::quote_ident;
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::{Client, NoTls, Statement};
 
 use super::postgres_lock as pl;
 use super::LoadError;
@@ -39,6 +39,10 @@ pub(crate) struct PgBudget {
     source: String,
     /// A place is free once it stopped counting this long ago, in seconds.
     window: f64,
+    /// Takes a free place (see [`PgBudget::try_take`]), prepared once: it runs per request.
+    take: Statement,
+    /// Frees a place at its request's answer, prepared once: it runs per request.
+    answer: Statement,
 }
 
 impl PgBudget {
@@ -91,38 +95,48 @@ impl PgBudget {
                 &[&source, &budget],
             )
             .await?;
+        // `clock_timestamp()`, not `now()`: the statement may have waited for another
+        // process's lock, and must judge and record the instant it takes the place.
+        let take = client
+            .prepare(&format!(
+                "WITH free AS (\
+                   SELECT \"slot\" FROM {table} \
+                   WHERE \"source\" = $1 \
+                     AND \"until\" <= clock_timestamp() - $2 * interval '1 second' \
+                   ORDER BY \"until\" LIMIT 1 FOR UPDATE SKIP LOCKED), \
+                 taken AS (\
+                   UPDATE {table} AS b \
+                   SET \"until\" = clock_timestamp() + $3 * interval '1 second', \
+                       \"ticket\" = $4 \
+                   FROM free WHERE b.\"source\" = $1 AND b.\"slot\" = free.\"slot\" \
+                   RETURNING b.\"slot\") \
+                 SELECT (SELECT \"slot\" FROM taken), \
+                   (SELECT extract(epoch FROM min(\"until\") \
+                      + $2 * interval '1 second' - clock_timestamp())::float8 \
+                    FROM {table} WHERE \"source\" = $1)"
+            ))
+            .await?;
+        let answer = client
+            .prepare(&format!(
+                "UPDATE {table} SET \"until\" = least(\"until\", clock_timestamp()) \
+                 WHERE \"source\" = $1 AND \"slot\" = $2 AND \"ticket\" = $3"
+            ))
+            .await?;
         Ok(PgBudget {
             client,
             source: source.to_string(),
             window: f64::from(budget) / limit.requests_per_second,
+            take,
+            answer,
         })
     }
 
     /// Takes a free place for `id`: its number, or how long until one frees.
     async fn try_take(&self, id: i64) -> Result<Result<i32, Duration>, tokio_postgres::Error> {
-        let table = quote_ident(RATE_BUDGET_TABLE);
-        // `clock_timestamp()`, not `now()`: the statement may have waited for another
-        // process's lock, and must judge and record the instant it takes the place.
         let row = self
             .client
             .query_one(
-                &format!(
-                    "WITH free AS (\
-                       SELECT \"slot\" FROM {table} \
-                       WHERE \"source\" = $1 \
-                         AND \"until\" <= clock_timestamp() - $2 * interval '1 second' \
-                       ORDER BY \"until\" LIMIT 1 FOR UPDATE SKIP LOCKED), \
-                     taken AS (\
-                       UPDATE {table} AS b \
-                       SET \"until\" = clock_timestamp() + $3 * interval '1 second', \
-                           \"ticket\" = $4 \
-                       FROM free WHERE b.\"source\" = $1 AND b.\"slot\" = free.\"slot\" \
-                       RETURNING b.\"slot\") \
-                     SELECT (SELECT \"slot\" FROM taken), \
-                       (SELECT extract(epoch FROM min(\"until\") \
-                          + $2 * interval '1 second' - clock_timestamp())::float8 \
-                        FROM {table} WHERE \"source\" = $1)"
-                ),
+                &self.take,
                 &[&self.source, &self.window, &ANSWER_CAP.as_secs_f64(), &id],
             )
             .await?;
@@ -152,14 +166,9 @@ impl SharedBudget for PgBudget {
 
     fn answered(&self, ticket: SharedTicket) -> BoxFuture<'_, ()> {
         Box::pin(async move {
-            let table = quote_ident(RATE_BUDGET_TABLE);
-            let sql = format!(
-                "UPDATE {table} SET \"until\" = least(\"until\", clock_timestamp()) \
-                 WHERE \"source\" = $1 AND \"slot\" = $2 AND \"ticket\" = $3"
-            );
             if let Err(e) = self
                 .client
-                .execute(&sql, &[&self.source, &ticket.slot, &ticket.id])
+                .execute(&self.answer, &[&self.source, &ticket.slot, &ticket.id])
                 .await
             {
                 tracing::debug!(error = %e, "rate budget: an answer was not recorded; its place frees at its cap");
