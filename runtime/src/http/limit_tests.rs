@@ -208,41 +208,65 @@ async fn the_configured_limit_holds_while_an_origin_refuses_and_after() {
     assert_eq!(at, vec![0, 100, 200, 300, 400, 500, 600]);
 }
 
-/// Requests answered 5 ms after their release stop counting then, not a guard later: the 11th
-/// of a limit of 10 goes 1 s after the first answer. And wherever in its flight each request
-/// reached the API (between its release and its answer), no second holds more than 10.
-#[tokio::test(start_paused = true)]
-async fn answered_requests_stop_counting_at_their_answer() {
+/// One request's flight, in ms since the start: released by the limiter, arrived at the API,
+/// answered.
+struct Flight {
+    released: u128,
+    arrived: u128,
+    answered: u128,
+}
+
+/// Releases `n` requests one after another through a limit of 10 per second (burst 10); the
+/// i-th reaches the API `late(i)` ms after its release and is answered 5 ms after that.
+async fn fly(n: usize, late: impl Fn(usize) -> u64) -> Vec<Flight> {
     let l = Arc::new(RateLimiter::new(Some(RateLimitDef {
         requests_per_second: 10.0,
         burst: 10,
     })));
     let start = Instant::now();
     let mut flights = Vec::new();
-    for _ in 0..35 {
-        let (_, released) = l.acquire_answerable(A).await;
-        let at = ms(start);
-        let l = l.clone();
+    for i in 0..n {
+        let (_, ticket) = l.acquire_answerable(A).await;
+        let released = ms(start);
+        let (l, late) = (l.clone(), late(i));
         flights.push(tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(late)).await;
+            let arrived = ms(start);
             tokio::time::sleep(Duration::from_millis(5)).await;
-            l.answered(released).await;
-            (at, ms(start))
+            l.answered(ticket).await;
+            Flight {
+                released,
+                arrived,
+                answered: ms(start),
+            }
         }));
     }
-    let mut spans = Vec::new();
+    let mut out = Vec::new();
     for f in flights {
-        spans.push(f.await.unwrap());
+        out.push(f.await.unwrap());
     }
-    let released: Vec<u128> = spans.iter().map(|s| s.0).collect();
+    out
+}
+
+/// Requests answered 5 ms after their release stop counting then, not a guard later: the 11th
+/// of a limit of 10 goes 1 s after the first answer. And wherever in its flight each request
+/// reached the API (between its release and its answer), no second holds more than 10.
+#[tokio::test(start_paused = true)]
+async fn answered_requests_stop_counting_at_their_answer() {
+    let flights = fly(35, |_| 0).await;
+    let released: Vec<u128> = flights.iter().map(|f| f.released).collect();
     assert_eq!(&released[..12], &[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1005, 1005]);
     // Three seconds and three answer times for the first 30, against 3.3 s counted from
     // releases alone.
     assert_eq!(released[30], 3015);
-    let edges: Vec<u128> = spans.iter().flat_map(|s| [s.0, s.1]).collect();
+    let edges: Vec<u128> = flights
+        .iter()
+        .flat_map(|f| [f.released, f.answered])
+        .collect();
     for w in edges {
-        let in_window = spans
+        let in_window = flights
             .iter()
-            .filter(|(r, a)| *a >= w && *r < w + 1000)
+            .filter(|f| f.answered >= w && f.released < w + 1000)
             .count();
         assert!(
             in_window <= 10,
@@ -257,29 +281,8 @@ async fn answered_requests_stop_counting_at_their_answer() {
 /// let the 11th go at 1.1 s, inside the second that began at the late arrivals' 0.15 s.
 #[tokio::test(start_paused = true)]
 async fn late_requests_count_until_their_answer() {
-    let l = Arc::new(RateLimiter::new(Some(RateLimitDef {
-        requests_per_second: 10.0,
-        burst: 10,
-    })));
-    let start = Instant::now();
-    let mut flights = Vec::new();
-    for i in 0..25 {
-        let (_, released) = l.acquire_answerable(A).await;
-        let l = l.clone();
-        flights.push(tokio::spawn(async move {
-            if i < 10 {
-                tokio::time::sleep(Duration::from_millis(150)).await;
-            }
-            let arrived = ms(start);
-            tokio::time::sleep(Duration::from_millis(5)).await;
-            l.answered(released).await;
-            arrived
-        }));
-    }
-    let mut at = Vec::new();
-    for f in flights {
-        at.push(f.await.unwrap());
-    }
+    let flights = fly(25, |i| if i < 10 { 150 } else { 0 }).await;
+    let at: Vec<u128> = flights.iter().map(|f| f.arrived).collect();
     assert_eq!(
         &at[..12],
         &[150, 150, 150, 150, 150, 150, 150, 150, 150, 150, 1155, 1155]
