@@ -116,6 +116,33 @@ pub mod analytics {
             ::restsource::runtime::record::ColumnValue::write_to(&self.data, row);
             row.extras(&self.extra);
         }
+        const TABLES: &'static [::restsource::runtime::record::TypedTable] = &[
+            ::restsource::runtime::record::TypedTable {
+                parent: ::core::option::Option::None,
+                path: &[],
+                columns: &[&["id"], &["customer_id"], &["event_timestamp"], &["data"]],
+                objects: &[],
+            },
+        ];
+        fn write_tables(
+            &self,
+            rows: &mut dyn ::restsource::runtime::record::TableRows,
+        ) -> bool {
+            if !self.extra.is_empty() {
+                return false;
+            }
+            ::restsource::runtime::record::ColumnValue::write_to(&self.id, rows.row());
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.customer_id,
+                rows.row(),
+            );
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.event_timestamp,
+                rows.row(),
+            );
+            ::restsource::runtime::record::ColumnValue::write_to(&self.data, rows.row());
+            true
+        }
         fn set_extra(
             &mut self,
             key: ::std::string::String,

@@ -66,6 +66,27 @@ pub mod crm {
             ::restsource::runtime::record::ColumnValue::write_to(&self.id, row);
             row.extras(&self.extra);
         }
+        const TABLES: &'static [::restsource::runtime::record::TypedTable] = &[
+            ::restsource::runtime::record::TypedTable {
+                parent: ::core::option::Option::None,
+                path: &[],
+                columns: &[&["id"]],
+                objects: &[],
+            },
+        ];
+        fn write_tables(
+            &self,
+            rows: &mut dyn ::restsource::runtime::record::TableRows,
+        ) -> bool {
+            if !self.extra.is_empty() {
+                return false;
+            }
+            if ::restsource::runtime::record::ColumnValue::is_container(&self.id) {
+                return false;
+            }
+            ::restsource::runtime::record::ColumnValue::write_to(&self.id, rows.row());
+            true
+        }
         fn set_extra(
             &mut self,
             key: ::std::string::String,
@@ -186,6 +207,27 @@ pub mod crm {
             ::restsource::runtime::record::ColumnValue::write_to(&self.id, row);
             row.extras(&self.extra);
         }
+        const TABLES: &'static [::restsource::runtime::record::TypedTable] = &[
+            ::restsource::runtime::record::TypedTable {
+                parent: ::core::option::Option::None,
+                path: &[],
+                columns: &[&["id"]],
+                objects: &[],
+            },
+        ];
+        fn write_tables(
+            &self,
+            rows: &mut dyn ::restsource::runtime::record::TableRows,
+        ) -> bool {
+            if !self.extra.is_empty() {
+                return false;
+            }
+            if ::restsource::runtime::record::ColumnValue::is_container(&self.id) {
+                return false;
+            }
+            ::restsource::runtime::record::ColumnValue::write_to(&self.id, rows.row());
+            true
+        }
         fn set_extra(
             &mut self,
             key: ::std::string::String,
@@ -305,6 +347,27 @@ pub mod crm {
         fn write_row(&self, row: &mut dyn ::restsource::runtime::record::RowWriter) {
             ::restsource::runtime::record::ColumnValue::write_to(&self.id, row);
             row.extras(&self.extra);
+        }
+        const TABLES: &'static [::restsource::runtime::record::TypedTable] = &[
+            ::restsource::runtime::record::TypedTable {
+                parent: ::core::option::Option::None,
+                path: &[],
+                columns: &[&["id"]],
+                objects: &[],
+            },
+        ];
+        fn write_tables(
+            &self,
+            rows: &mut dyn ::restsource::runtime::record::TableRows,
+        ) -> bool {
+            if !self.extra.is_empty() {
+                return false;
+            }
+            if ::restsource::runtime::record::ColumnValue::is_container(&self.id) {
+                return false;
+            }
+            ::restsource::runtime::record::ColumnValue::write_to(&self.id, rows.row());
+            true
         }
         fn set_extra(
             &mut self,
@@ -452,6 +515,36 @@ pub mod crm {
             );
             row.extras(&self.extra);
         }
+        const TABLES: &'static [::restsource::runtime::record::TypedTable] = &[
+            ::restsource::runtime::record::TypedTable {
+                parent: ::core::option::Option::None,
+                path: &[],
+                columns: &[&["id"], &["_customers_id"]],
+                objects: &[],
+            },
+        ];
+        fn write_tables(
+            &self,
+            rows: &mut dyn ::restsource::runtime::record::TableRows,
+        ) -> bool {
+            if !self.extra.is_empty() {
+                return false;
+            }
+            if ::restsource::runtime::record::ColumnValue::is_container(&self.id) {
+                return false;
+            }
+            ::restsource::runtime::record::ColumnValue::write_to(&self.id, rows.row());
+            if ::restsource::runtime::record::ColumnValue::is_container(
+                &self.customers_id,
+            ) {
+                return false;
+            }
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.customers_id,
+                rows.row(),
+            );
+            true
+        }
         fn set_extra(
             &mut self,
             key: ::std::string::String,
@@ -594,6 +687,27 @@ pub mod crm {
         fn write_row(&self, row: &mut dyn ::restsource::runtime::record::RowWriter) {
             ::restsource::runtime::record::ColumnValue::write_to(&self.id, row);
             row.extras(&self.extra);
+        }
+        const TABLES: &'static [::restsource::runtime::record::TypedTable] = &[
+            ::restsource::runtime::record::TypedTable {
+                parent: ::core::option::Option::None,
+                path: &[],
+                columns: &[&["id"]],
+                objects: &[],
+            },
+        ];
+        fn write_tables(
+            &self,
+            rows: &mut dyn ::restsource::runtime::record::TableRows,
+        ) -> bool {
+            if !self.extra.is_empty() {
+                return false;
+            }
+            if ::restsource::runtime::record::ColumnValue::is_container(&self.id) {
+                return false;
+            }
+            ::restsource::runtime::record::ColumnValue::write_to(&self.id, rows.row());
+            true
         }
         fn set_extra(
             &mut self,

@@ -128,6 +128,43 @@ pub mod inventory {
             ::restsource::runtime::record::ColumnValue::write_to(&self.deleted, row);
             row.extras(&self.extra);
         }
+        const TABLES: &'static [::restsource::runtime::record::TypedTable] = &[
+            ::restsource::runtime::record::TypedTable {
+                parent: ::core::option::Option::None,
+                path: &[],
+                columns: &[
+                    &["id"],
+                    &["name"],
+                    &["quantity"],
+                    &["updated_at"],
+                    &["deleted"],
+                ],
+                objects: &[],
+            },
+        ];
+        fn write_tables(
+            &self,
+            rows: &mut dyn ::restsource::runtime::record::TableRows,
+        ) -> bool {
+            if !self.extra.is_empty() {
+                return false;
+            }
+            ::restsource::runtime::record::ColumnValue::write_to(&self.id, rows.row());
+            ::restsource::runtime::record::ColumnValue::write_to(&self.name, rows.row());
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.quantity,
+                rows.row(),
+            );
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.updated_at,
+                rows.row(),
+            );
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.deleted,
+                rows.row(),
+            );
+            true
+        }
         fn set_extra(
             &mut self,
             key: ::std::string::String,
@@ -349,6 +386,43 @@ pub mod inventory {
             ::restsource::runtime::record::ColumnValue::write_to(&self.updated_at, row);
             ::restsource::runtime::record::ColumnValue::write_to(&self.deleted, row);
             row.extras(&self.extra);
+        }
+        const TABLES: &'static [::restsource::runtime::record::TypedTable] = &[
+            ::restsource::runtime::record::TypedTable {
+                parent: ::core::option::Option::None,
+                path: &[],
+                columns: &[
+                    &["id"],
+                    &["name"],
+                    &["quantity"],
+                    &["updated_at"],
+                    &["deleted"],
+                ],
+                objects: &[],
+            },
+        ];
+        fn write_tables(
+            &self,
+            rows: &mut dyn ::restsource::runtime::record::TableRows,
+        ) -> bool {
+            if !self.extra.is_empty() {
+                return false;
+            }
+            ::restsource::runtime::record::ColumnValue::write_to(&self.id, rows.row());
+            ::restsource::runtime::record::ColumnValue::write_to(&self.name, rows.row());
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.quantity,
+                rows.row(),
+            );
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.updated_at,
+                rows.row(),
+            );
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.deleted,
+                rows.row(),
+            );
+            true
         }
         fn set_extra(
             &mut self,
@@ -694,6 +768,77 @@ pub mod inventory {
             ::restsource::runtime::record::ColumnValue::write_to(&self.tags, row);
             row.extras(&self.extra);
         }
+        const TABLES: &'static [::restsource::runtime::record::TypedTable] = &[
+            ::restsource::runtime::record::TypedTable {
+                parent: ::core::option::Option::None,
+                path: &[],
+                columns: &[
+                    &["id"],
+                    &["name"],
+                    &["quantity"],
+                    &["updated_at"],
+                    &["deleted"],
+                    &["price"],
+                    &["active"],
+                    &["ratio"],
+                    &["created_on"],
+                    &["restock_at"],
+                    &["blob"],
+                    &["attributes"],
+                    &["tags"],
+                ],
+                objects: &[],
+            },
+        ];
+        fn write_tables(
+            &self,
+            rows: &mut dyn ::restsource::runtime::record::TableRows,
+        ) -> bool {
+            if !self.extra.is_empty() {
+                return false;
+            }
+            ::restsource::runtime::record::ColumnValue::write_to(&self.id, rows.row());
+            ::restsource::runtime::record::ColumnValue::write_to(&self.name, rows.row());
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.quantity,
+                rows.row(),
+            );
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.updated_at,
+                rows.row(),
+            );
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.deleted,
+                rows.row(),
+            );
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.price,
+                rows.row(),
+            );
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.active,
+                rows.row(),
+            );
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.ratio,
+                rows.row(),
+            );
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.created_on,
+                rows.row(),
+            );
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.restock_at,
+                rows.row(),
+            );
+            ::restsource::runtime::record::ColumnValue::write_to(&self.blob, rows.row());
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.attributes,
+                rows.row(),
+            );
+            ::restsource::runtime::record::ColumnValue::write_to(&self.tags, rows.row());
+            true
+        }
         fn set_extra(
             &mut self,
             key: ::std::string::String,
@@ -996,6 +1141,43 @@ pub mod inventory {
             ::restsource::runtime::record::ColumnValue::write_to(&self.deleted, row);
             row.extras(&self.extra);
         }
+        const TABLES: &'static [::restsource::runtime::record::TypedTable] = &[
+            ::restsource::runtime::record::TypedTable {
+                parent: ::core::option::Option::None,
+                path: &[],
+                columns: &[
+                    &["id"],
+                    &["name"],
+                    &["quantity"],
+                    &["updated_at"],
+                    &["deleted"],
+                ],
+                objects: &[],
+            },
+        ];
+        fn write_tables(
+            &self,
+            rows: &mut dyn ::restsource::runtime::record::TableRows,
+        ) -> bool {
+            if !self.extra.is_empty() {
+                return false;
+            }
+            ::restsource::runtime::record::ColumnValue::write_to(&self.id, rows.row());
+            ::restsource::runtime::record::ColumnValue::write_to(&self.name, rows.row());
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.quantity,
+                rows.row(),
+            );
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.updated_at,
+                rows.row(),
+            );
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.deleted,
+                rows.row(),
+            );
+            true
+        }
         fn set_extra(
             &mut self,
             key: ::std::string::String,
@@ -1217,6 +1399,43 @@ pub mod inventory {
             ::restsource::runtime::record::ColumnValue::write_to(&self.updated_at, row);
             ::restsource::runtime::record::ColumnValue::write_to(&self.deleted, row);
             row.extras(&self.extra);
+        }
+        const TABLES: &'static [::restsource::runtime::record::TypedTable] = &[
+            ::restsource::runtime::record::TypedTable {
+                parent: ::core::option::Option::None,
+                path: &[],
+                columns: &[
+                    &["id"],
+                    &["name"],
+                    &["quantity"],
+                    &["updated_at"],
+                    &["deleted"],
+                ],
+                objects: &[],
+            },
+        ];
+        fn write_tables(
+            &self,
+            rows: &mut dyn ::restsource::runtime::record::TableRows,
+        ) -> bool {
+            if !self.extra.is_empty() {
+                return false;
+            }
+            ::restsource::runtime::record::ColumnValue::write_to(&self.id, rows.row());
+            ::restsource::runtime::record::ColumnValue::write_to(&self.name, rows.row());
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.quantity,
+                rows.row(),
+            );
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.updated_at,
+                rows.row(),
+            );
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.deleted,
+                rows.row(),
+            );
+            true
         }
         fn set_extra(
             &mut self,
@@ -1444,6 +1663,43 @@ pub mod inventory {
             ::restsource::runtime::record::ColumnValue::write_to(&self.updated_at, row);
             ::restsource::runtime::record::ColumnValue::write_to(&self.deleted, row);
             row.extras(&self.extra);
+        }
+        const TABLES: &'static [::restsource::runtime::record::TypedTable] = &[
+            ::restsource::runtime::record::TypedTable {
+                parent: ::core::option::Option::None,
+                path: &[],
+                columns: &[
+                    &["id"],
+                    &["name"],
+                    &["quantity"],
+                    &["updated_at"],
+                    &["deleted"],
+                ],
+                objects: &[],
+            },
+        ];
+        fn write_tables(
+            &self,
+            rows: &mut dyn ::restsource::runtime::record::TableRows,
+        ) -> bool {
+            if !self.extra.is_empty() {
+                return false;
+            }
+            ::restsource::runtime::record::ColumnValue::write_to(&self.id, rows.row());
+            ::restsource::runtime::record::ColumnValue::write_to(&self.name, rows.row());
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.quantity,
+                rows.row(),
+            );
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.updated_at,
+                rows.row(),
+            );
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.deleted,
+                rows.row(),
+            );
+            true
         }
         fn set_extra(
             &mut self,

@@ -116,6 +116,33 @@ pub mod oauth_analytics {
             );
             row.extras(&self.extra);
         }
+        const TABLES: &'static [::restsource::runtime::record::TypedTable] = &[
+            ::restsource::runtime::record::TypedTable {
+                parent: ::core::option::Option::None,
+                path: &[],
+                columns: &[&["id"], &["name"], &["value"], &["event_timestamp"]],
+                objects: &[],
+            },
+        ];
+        fn write_tables(
+            &self,
+            rows: &mut dyn ::restsource::runtime::record::TableRows,
+        ) -> bool {
+            if !self.extra.is_empty() {
+                return false;
+            }
+            ::restsource::runtime::record::ColumnValue::write_to(&self.id, rows.row());
+            ::restsource::runtime::record::ColumnValue::write_to(&self.name, rows.row());
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.value,
+                rows.row(),
+            );
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.event_timestamp,
+                rows.row(),
+            );
+            true
+        }
         fn set_extra(
             &mut self,
             key: ::std::string::String,

@@ -204,6 +204,117 @@ pub mod shop {
             ::restsource::runtime::record::ColumnValue::write_to(&self.tags, row);
             row.extras(&self.extra);
         }
+        const TABLES: &'static [::restsource::runtime::record::TypedTable] = &[
+            ::restsource::runtime::record::TypedTable {
+                parent: ::core::option::Option::None,
+                path: &[],
+                columns: &[
+                    &["status"],
+                    &["orderId"],
+                    &["placedAt"],
+                    &["total"],
+                    &["meta"],
+                    &["customer", "name"],
+                    &["shipTo", "city"],
+                    &["shipTo", "geo", "lat"],
+                ],
+                objects: &[&["customer"], &["shipTo"], &["shipTo", "geo"]],
+            },
+            ::restsource::runtime::record::TypedTable {
+                parent: ::core::option::Option::Some(0usize),
+                path: &["customer", "emails"],
+                columns: &[&[]],
+                objects: &[],
+            },
+            ::restsource::runtime::record::TypedTable {
+                parent: ::core::option::Option::Some(0usize),
+                path: &["lines"],
+                columns: &[&["sku"], &["qty"], &["price", "amount"]],
+                objects: &[&["price"]],
+            },
+            ::restsource::runtime::record::TypedTable {
+                parent: ::core::option::Option::Some(2usize),
+                path: &["discounts"],
+                columns: &[&["code"]],
+                objects: &[],
+            },
+            ::restsource::runtime::record::TypedTable {
+                parent: ::core::option::Option::Some(0usize),
+                path: &["tags"],
+                columns: &[&[]],
+                objects: &[],
+            },
+        ];
+        fn write_tables(
+            &self,
+            rows: &mut dyn ::restsource::runtime::record::TableRows,
+        ) -> bool {
+            if !self.extra.is_empty() {
+                return false;
+            }
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.status,
+                rows.row(),
+            );
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.order_id,
+                rows.row(),
+            );
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.placed_at,
+                rows.row(),
+            );
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.total,
+                rows.row(),
+            );
+            if ::restsource::runtime::record::ColumnValue::is_container(&self.meta) {
+                return false;
+            }
+            ::restsource::runtime::record::ColumnValue::write_to(&self.meta, rows.row());
+            match &self.customer {
+                ::core::option::Option::Some(v) => {
+                    if !::restsource::runtime::record::TableObject::write_object(
+                        v,
+                        rows,
+                    ) {
+                        return false;
+                    }
+                }
+                ::core::option::Option::None => rows.nulls(1usize),
+            }
+            match &self.ship_to {
+                ::core::option::Option::Some(v) => {
+                    if !::restsource::runtime::record::TableObject::write_object(
+                        v,
+                        rows,
+                    ) {
+                        return false;
+                    }
+                }
+                ::core::option::Option::None => rows.nulls(2usize),
+            }
+            if let ::core::option::Option::Some(list) = &self.lines {
+                for (i, v) in list.iter().enumerate() {
+                    rows.child(2usize, i);
+                    if !::restsource::runtime::record::TableObject::write_object(
+                        v,
+                        rows,
+                    ) {
+                        return false;
+                    }
+                    rows.end_child();
+                }
+            }
+            if let ::core::option::Option::Some(list) = &self.tags {
+                for (i, v) in list.iter().enumerate() {
+                    rows.child(4usize, i);
+                    ::restsource::runtime::record::ColumnValue::write_to(v, rows.row());
+                    rows.end_child();
+                }
+            }
+            true
+        }
         fn set_extra(
             &mut self,
             key: ::std::string::String,
@@ -425,6 +536,25 @@ pub mod shop {
             ::restsource::runtime::record::nested_json(self)
         }
     }
+    impl ::restsource::runtime::record::TableObject for OrdersCustomer {
+        fn write_object(
+            &self,
+            rows: &mut dyn ::restsource::runtime::record::TableRows,
+        ) -> bool {
+            if !self.extra.is_empty() {
+                return false;
+            }
+            ::restsource::runtime::record::ColumnValue::write_to(&self.name, rows.row());
+            if let ::core::option::Option::Some(list) = &self.emails {
+                for (i, v) in list.iter().enumerate() {
+                    rows.child(1usize, i);
+                    ::restsource::runtime::record::ColumnValue::write_to(v, rows.row());
+                    rows.end_child();
+                }
+            }
+            true
+        }
+    }
     /// Field `geo` of a `OrdersShipTo`, typed as `restsource infer` saw it.
     #[derive(Debug, Clone, PartialEq, ::restsource::runtime::serde::Serialize)]
     #[serde(crate = "::restsource::runtime::serde")]
@@ -488,6 +618,18 @@ pub mod shop {
         }
         fn to_json(&self) -> ::restsource::runtime::serde_json::Value {
             ::restsource::runtime::record::nested_json(self)
+        }
+    }
+    impl ::restsource::runtime::record::TableObject for OrdersShipToGeo {
+        fn write_object(
+            &self,
+            rows: &mut dyn ::restsource::runtime::record::TableRows,
+        ) -> bool {
+            if !self.extra.is_empty() {
+                return false;
+            }
+            ::restsource::runtime::record::ColumnValue::write_to(&self.lat, rows.row());
+            true
         }
     }
     /// Field `shipTo` of a `Orders`, typed as `restsource infer` saw it.
@@ -570,6 +712,29 @@ pub mod shop {
             ::restsource::runtime::record::nested_json(self)
         }
     }
+    impl ::restsource::runtime::record::TableObject for OrdersShipTo {
+        fn write_object(
+            &self,
+            rows: &mut dyn ::restsource::runtime::record::TableRows,
+        ) -> bool {
+            if !self.extra.is_empty() {
+                return false;
+            }
+            ::restsource::runtime::record::ColumnValue::write_to(&self.city, rows.row());
+            match &self.geo {
+                ::core::option::Option::Some(v) => {
+                    if !::restsource::runtime::record::TableObject::write_object(
+                        v,
+                        rows,
+                    ) {
+                        return false;
+                    }
+                }
+                ::core::option::Option::None => rows.nulls(1usize),
+            }
+            true
+        }
+    }
     /// Field `price` of a `OrdersLines`, typed as `restsource infer` saw it.
     #[derive(Debug, Clone, PartialEq, ::restsource::runtime::serde::Serialize)]
     #[serde(crate = "::restsource::runtime::serde")]
@@ -635,6 +800,21 @@ pub mod shop {
             ::restsource::runtime::record::nested_json(self)
         }
     }
+    impl ::restsource::runtime::record::TableObject for OrdersLinesPrice {
+        fn write_object(
+            &self,
+            rows: &mut dyn ::restsource::runtime::record::TableRows,
+        ) -> bool {
+            if !self.extra.is_empty() {
+                return false;
+            }
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.amount,
+                rows.row(),
+            );
+            true
+        }
+    }
     /// An element of list `discounts` of a `OrdersLines`: a row of child table `orders__lines__discounts`, whose parent rows are `OrdersLines`s.
     #[derive(Debug, Clone, PartialEq, ::restsource::runtime::serde::Serialize)]
     #[serde(crate = "::restsource::runtime::serde")]
@@ -698,6 +878,18 @@ pub mod shop {
         }
         fn to_json(&self) -> ::restsource::runtime::serde_json::Value {
             ::restsource::runtime::record::nested_json(self)
+        }
+    }
+    impl ::restsource::runtime::record::TableObject for OrdersLinesDiscounts {
+        fn write_object(
+            &self,
+            rows: &mut dyn ::restsource::runtime::record::TableRows,
+        ) -> bool {
+            if !self.extra.is_empty() {
+                return false;
+            }
+            ::restsource::runtime::record::ColumnValue::write_to(&self.code, rows.row());
+            true
         }
     }
     impl ::restsource::runtime::record::ChildRow for OrdersLinesDiscounts {
@@ -812,6 +1004,42 @@ pub mod shop {
         }
         fn to_json(&self) -> ::restsource::runtime::serde_json::Value {
             ::restsource::runtime::record::nested_json(self)
+        }
+    }
+    impl ::restsource::runtime::record::TableObject for OrdersLines {
+        fn write_object(
+            &self,
+            rows: &mut dyn ::restsource::runtime::record::TableRows,
+        ) -> bool {
+            if !self.extra.is_empty() {
+                return false;
+            }
+            ::restsource::runtime::record::ColumnValue::write_to(&self.sku, rows.row());
+            ::restsource::runtime::record::ColumnValue::write_to(&self.qty, rows.row());
+            match &self.price {
+                ::core::option::Option::Some(v) => {
+                    if !::restsource::runtime::record::TableObject::write_object(
+                        v,
+                        rows,
+                    ) {
+                        return false;
+                    }
+                }
+                ::core::option::Option::None => rows.nulls(1usize),
+            }
+            if let ::core::option::Option::Some(list) = &self.discounts {
+                for (i, v) in list.iter().enumerate() {
+                    rows.child(3usize, i);
+                    if !::restsource::runtime::record::TableObject::write_object(
+                        v,
+                        rows,
+                    ) {
+                        return false;
+                    }
+                    rows.end_child();
+                }
+            }
+            true
         }
     }
     impl ::restsource::runtime::record::ChildRow for OrdersLines {

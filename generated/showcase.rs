@@ -270,6 +270,82 @@ pub mod showcase {
             ::restsource::runtime::record::ColumnValue::write_to(&self.extra_2, row);
             row.extras(&self.extra);
         }
+        const TABLES: &'static [::restsource::runtime::record::TypedTable] = &[
+            ::restsource::runtime::record::TypedTable {
+                parent: ::core::option::Option::None,
+                path: &[],
+                columns: &[
+                    &["id"],
+                    &["type"],
+                    &["self"],
+                    &["userId"],
+                    &["uid"],
+                    &["1st"],
+                    &["größe"],
+                    &["price"],
+                    &["balance"],
+                    &["payload"],
+                    &["blob"],
+                    &["updated_at"],
+                    &["deleted"],
+                    &["extra"],
+                ],
+                objects: &[],
+            },
+        ];
+        fn write_tables(
+            &self,
+            rows: &mut dyn ::restsource::runtime::record::TableRows,
+        ) -> bool {
+            if !self.extra.is_empty() {
+                return false;
+            }
+            ::restsource::runtime::record::ColumnValue::write_to(&self.id, rows.row());
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.r#type,
+                rows.row(),
+            );
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.self_,
+                rows.row(),
+            );
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.user_id,
+                rows.row(),
+            );
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.user_id_2,
+                rows.row(),
+            );
+            ::restsource::runtime::record::ColumnValue::write_to(&self._1st, rows.row());
+            ::restsource::runtime::record::ColumnValue::write_to(&self.gr_e, rows.row());
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.price,
+                rows.row(),
+            );
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.balance,
+                rows.row(),
+            );
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.payload,
+                rows.row(),
+            );
+            ::restsource::runtime::record::ColumnValue::write_to(&self.blob, rows.row());
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.updated_at,
+                rows.row(),
+            );
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.is_deleted,
+                rows.row(),
+            );
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.extra_2,
+                rows.row(),
+            );
+            true
+        }
         fn set_extra(
             &mut self,
             key: ::std::string::String,
@@ -551,6 +627,36 @@ pub mod showcase {
             ::restsource::runtime::record::ColumnValue::write_to(&self.item, row);
             row.extras(&self.extra);
         }
+        const TABLES: &'static [::restsource::runtime::record::TypedTable] = &[
+            ::restsource::runtime::record::TypedTable {
+                parent: ::core::option::Option::None,
+                path: &[],
+                columns: &[&["detail_id"], &["item"]],
+                objects: &[],
+            },
+        ];
+        fn write_tables(
+            &self,
+            rows: &mut dyn ::restsource::runtime::record::TableRows,
+        ) -> bool {
+            if !self.extra.is_empty() {
+                return false;
+            }
+            if ::restsource::runtime::record::ColumnValue::is_container(
+                &self.detail_id,
+            ) {
+                return false;
+            }
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.detail_id,
+                rows.row(),
+            );
+            if ::restsource::runtime::record::ColumnValue::is_container(&self.item) {
+                return false;
+            }
+            ::restsource::runtime::record::ColumnValue::write_to(&self.item, rows.row());
+            true
+        }
         fn set_extra(
             &mut self,
             key: ::std::string::String,
@@ -662,6 +768,23 @@ pub mod showcase {
         fn write_row(&self, row: &mut dyn ::restsource::runtime::record::RowWriter) {
             row.extras(&self.extra);
         }
+        const TABLES: &'static [::restsource::runtime::record::TypedTable] = &[
+            ::restsource::runtime::record::TypedTable {
+                parent: ::core::option::Option::None,
+                path: &[],
+                columns: &[],
+                objects: &[],
+            },
+        ];
+        fn write_tables(
+            &self,
+            _rows: &mut dyn ::restsource::runtime::record::TableRows,
+        ) -> bool {
+            if !self.extra.is_empty() {
+                return false;
+            }
+            true
+        }
         fn set_extra(
             &mut self,
             key: ::std::string::String,
@@ -743,6 +866,23 @@ pub mod showcase {
         fn key(&self) -> Self::Key {}
         fn write_row(&self, row: &mut dyn ::restsource::runtime::record::RowWriter) {
             row.extras(&self.extra);
+        }
+        const TABLES: &'static [::restsource::runtime::record::TypedTable] = &[
+            ::restsource::runtime::record::TypedTable {
+                parent: ::core::option::Option::None,
+                path: &[],
+                columns: &[],
+                objects: &[],
+            },
+        ];
+        fn write_tables(
+            &self,
+            _rows: &mut dyn ::restsource::runtime::record::TableRows,
+        ) -> bool {
+            if !self.extra.is_empty() {
+                return false;
+            }
+            true
         }
         fn set_extra(
             &mut self,
@@ -845,6 +985,27 @@ pub mod showcase {
             ::restsource::runtime::record::ColumnValue::write_to(&self.score, row);
             row.extras(&self.extra);
         }
+        const TABLES: &'static [::restsource::runtime::record::TypedTable] = &[
+            ::restsource::runtime::record::TypedTable {
+                parent: ::core::option::Option::None,
+                path: &[],
+                columns: &[&["score"]],
+                objects: &[],
+            },
+        ];
+        fn write_tables(
+            &self,
+            rows: &mut dyn ::restsource::runtime::record::TableRows,
+        ) -> bool {
+            if !self.extra.is_empty() {
+                return false;
+            }
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.score,
+                rows.row(),
+            );
+            true
+        }
         fn set_extra(
             &mut self,
             key: ::std::string::String,
@@ -945,6 +1106,23 @@ pub mod showcase {
         fn key(&self) -> Self::Key {}
         fn write_row(&self, row: &mut dyn ::restsource::runtime::record::RowWriter) {
             row.extras(&self.extra);
+        }
+        const TABLES: &'static [::restsource::runtime::record::TypedTable] = &[
+            ::restsource::runtime::record::TypedTable {
+                parent: ::core::option::Option::None,
+                path: &[],
+                columns: &[],
+                objects: &[],
+            },
+        ];
+        fn write_tables(
+            &self,
+            _rows: &mut dyn ::restsource::runtime::record::TableRows,
+        ) -> bool {
+            if !self.extra.is_empty() {
+                return false;
+            }
+            true
         }
         fn set_extra(
             &mut self,

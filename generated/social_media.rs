@@ -98,6 +98,29 @@ pub mod social_media {
             ::restsource::runtime::record::ColumnValue::write_to(&self.timestamp, row);
             row.extras(&self.extra);
         }
+        const TABLES: &'static [::restsource::runtime::record::TypedTable] = &[
+            ::restsource::runtime::record::TypedTable {
+                parent: ::core::option::Option::None,
+                path: &[],
+                columns: &[&["id"], &["name"], &["timestamp"]],
+                objects: &[],
+            },
+        ];
+        fn write_tables(
+            &self,
+            rows: &mut dyn ::restsource::runtime::record::TableRows,
+        ) -> bool {
+            if !self.extra.is_empty() {
+                return false;
+            }
+            ::restsource::runtime::record::ColumnValue::write_to(&self.id, rows.row());
+            ::restsource::runtime::record::ColumnValue::write_to(&self.name, rows.row());
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.timestamp,
+                rows.row(),
+            );
+            true
+        }
         fn set_extra(
             &mut self,
             key: ::std::string::String,
@@ -269,6 +292,29 @@ pub mod social_media {
             ::restsource::runtime::record::ColumnValue::write_to(&self.name, row);
             ::restsource::runtime::record::ColumnValue::write_to(&self.timestamp, row);
             row.extras(&self.extra);
+        }
+        const TABLES: &'static [::restsource::runtime::record::TypedTable] = &[
+            ::restsource::runtime::record::TypedTable {
+                parent: ::core::option::Option::None,
+                path: &[],
+                columns: &[&["id"], &["name"], &["timestamp"]],
+                objects: &[],
+            },
+        ];
+        fn write_tables(
+            &self,
+            rows: &mut dyn ::restsource::runtime::record::TableRows,
+        ) -> bool {
+            if !self.extra.is_empty() {
+                return false;
+            }
+            ::restsource::runtime::record::ColumnValue::write_to(&self.id, rows.row());
+            ::restsource::runtime::record::ColumnValue::write_to(&self.name, rows.row());
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.timestamp,
+                rows.row(),
+            );
+            true
         }
         fn set_extra(
             &mut self,
@@ -442,6 +488,29 @@ pub mod social_media {
             ::restsource::runtime::record::ColumnValue::write_to(&self.timestamp, row);
             row.extras(&self.extra);
         }
+        const TABLES: &'static [::restsource::runtime::record::TypedTable] = &[
+            ::restsource::runtime::record::TypedTable {
+                parent: ::core::option::Option::None,
+                path: &[],
+                columns: &[&["id"], &["name"], &["timestamp"]],
+                objects: &[],
+            },
+        ];
+        fn write_tables(
+            &self,
+            rows: &mut dyn ::restsource::runtime::record::TableRows,
+        ) -> bool {
+            if !self.extra.is_empty() {
+                return false;
+            }
+            ::restsource::runtime::record::ColumnValue::write_to(&self.id, rows.row());
+            ::restsource::runtime::record::ColumnValue::write_to(&self.name, rows.row());
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.timestamp,
+                rows.row(),
+            );
+            true
+        }
         fn set_extra(
             &mut self,
             key: ::std::string::String,
@@ -613,6 +682,29 @@ pub mod social_media {
             ::restsource::runtime::record::ColumnValue::write_to(&self.name, row);
             ::restsource::runtime::record::ColumnValue::write_to(&self.timestamp, row);
             row.extras(&self.extra);
+        }
+        const TABLES: &'static [::restsource::runtime::record::TypedTable] = &[
+            ::restsource::runtime::record::TypedTable {
+                parent: ::core::option::Option::None,
+                path: &[],
+                columns: &[&["id"], &["name"], &["timestamp"]],
+                objects: &[],
+            },
+        ];
+        fn write_tables(
+            &self,
+            rows: &mut dyn ::restsource::runtime::record::TableRows,
+        ) -> bool {
+            if !self.extra.is_empty() {
+                return false;
+            }
+            ::restsource::runtime::record::ColumnValue::write_to(&self.id, rows.row());
+            ::restsource::runtime::record::ColumnValue::write_to(&self.name, rows.row());
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.timestamp,
+                rows.row(),
+            );
+            true
         }
         fn set_extra(
             &mut self,
@@ -786,6 +878,29 @@ pub mod social_media {
             ::restsource::runtime::record::ColumnValue::write_to(&self.timestamp, row);
             row.extras(&self.extra);
         }
+        const TABLES: &'static [::restsource::runtime::record::TypedTable] = &[
+            ::restsource::runtime::record::TypedTable {
+                parent: ::core::option::Option::None,
+                path: &[],
+                columns: &[&["id"], &["name"], &["timestamp"]],
+                objects: &[],
+            },
+        ];
+        fn write_tables(
+            &self,
+            rows: &mut dyn ::restsource::runtime::record::TableRows,
+        ) -> bool {
+            if !self.extra.is_empty() {
+                return false;
+            }
+            ::restsource::runtime::record::ColumnValue::write_to(&self.id, rows.row());
+            ::restsource::runtime::record::ColumnValue::write_to(&self.name, rows.row());
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.timestamp,
+                rows.row(),
+            );
+            true
+        }
         fn set_extra(
             &mut self,
             key: ::std::string::String,
@@ -957,6 +1072,29 @@ pub mod social_media {
             ::restsource::runtime::record::ColumnValue::write_to(&self.name, row);
             ::restsource::runtime::record::ColumnValue::write_to(&self.timestamp, row);
             row.extras(&self.extra);
+        }
+        const TABLES: &'static [::restsource::runtime::record::TypedTable] = &[
+            ::restsource::runtime::record::TypedTable {
+                parent: ::core::option::Option::None,
+                path: &[],
+                columns: &[&["id"], &["name"], &["timestamp"]],
+                objects: &[],
+            },
+        ];
+        fn write_tables(
+            &self,
+            rows: &mut dyn ::restsource::runtime::record::TableRows,
+        ) -> bool {
+            if !self.extra.is_empty() {
+                return false;
+            }
+            ::restsource::runtime::record::ColumnValue::write_to(&self.id, rows.row());
+            ::restsource::runtime::record::ColumnValue::write_to(&self.name, rows.row());
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.timestamp,
+                rows.row(),
+            );
+            true
         }
         fn set_extra(
             &mut self,
@@ -1131,6 +1269,29 @@ pub mod social_media {
             ::restsource::runtime::record::ColumnValue::write_to(&self.name, row);
             ::restsource::runtime::record::ColumnValue::write_to(&self.timestamp, row);
             row.extras(&self.extra);
+        }
+        const TABLES: &'static [::restsource::runtime::record::TypedTable] = &[
+            ::restsource::runtime::record::TypedTable {
+                parent: ::core::option::Option::None,
+                path: &[],
+                columns: &[&["id"], &["name"], &["timestamp"]],
+                objects: &[],
+            },
+        ];
+        fn write_tables(
+            &self,
+            rows: &mut dyn ::restsource::runtime::record::TableRows,
+        ) -> bool {
+            if !self.extra.is_empty() {
+                return false;
+            }
+            ::restsource::runtime::record::ColumnValue::write_to(&self.id, rows.row());
+            ::restsource::runtime::record::ColumnValue::write_to(&self.name, rows.row());
+            ::restsource::runtime::record::ColumnValue::write_to(
+                &self.timestamp,
+                rows.row(),
+            );
+            true
         }
         fn set_extra(
             &mut self,

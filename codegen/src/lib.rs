@@ -18,6 +18,7 @@ mod records;
 mod resource_defs;
 mod source_api;
 pub mod sql;
+mod table_rows;
 #[doc(hidden)]
 pub mod testing;
 

@@ -16,6 +16,7 @@ use crate::records::{deserialize_impl, struct_fields};
 pub(crate) fn nested_struct(
     n: &NestedIr,
     all: &[NestedIr],
+    rows: Option<&TokenStream>,
     rt: &TokenStream,
     serde_crate: &str,
 ) -> TokenStream {
@@ -25,6 +26,15 @@ pub(crate) fn nested_struct(
     let fields = struct_fields(&n.fields, all, rt);
     let expecting = format!("a `{ty}` (a JSON object)");
     let deserialize = deserialize_impl(ty, &expecting, &n.fields, &[], all, rt);
+    // A struct the layout does not reach writes no rows (generated code never calls it).
+    let (param, body) = match rows {
+        Some(rows) if !rows.is_empty() => (
+            format_ident!("rows"),
+            quote!(if !self.#extra.is_empty() { return false; } #rows true),
+        ),
+        Some(_) => (format_ident!("_rows"), quote!(self.#extra.is_empty())),
+        None => (format_ident!("_rows"), quote!(false)),
+    };
     let child = n.child.as_ref().map(|(table, parent)| {
         quote! {
             impl #rt::record::ChildRow for #ty {
@@ -53,6 +63,12 @@ pub(crate) fn nested_struct(
             }
             fn to_json(&self) -> #rt::serde_json::Value {
                 #rt::record::nested_json(self)
+            }
+        }
+
+        impl #rt::record::TableObject for #ty {
+            fn write_object(&self, #param: &mut dyn #rt::record::TableRows) -> bool {
+                #body
             }
         }
 

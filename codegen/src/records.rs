@@ -6,6 +6,7 @@ use restsource_spec::resolved::DataType;
 
 use crate::inferred::{NestedIr, Shape};
 use crate::ir::{FieldIr, FieldKind, ResourceIr, SourceIr, EXTRA_FIELD};
+use crate::table_rows::TableRowsIr;
 use restsource_spec::resolved::PathStep;
 
 /// The Rust type of a column value (before `Option` for nullable columns).
@@ -73,9 +74,17 @@ pub(crate) fn record(
     let expecting = format!("a record of resource `{}` (a JSON object)", r.res.def.name);
     let parent_supplied = parent_supplied(r);
     let deserialize = deserialize_impl(ty, &expecting, &r.fields, &parent_supplied, nested, rt);
-    let nested_structs = nested
-        .iter()
-        .map(|n| crate::nested::nested_struct(n, nested, rt, serde_crate));
+    let rows = TableRowsIr::plan(&r.fields, nested, rt);
+    let nested_structs = nested.iter().enumerate().map(|(i, n)| {
+        crate::nested::nested_struct(n, nested, rows.nested.get(&i), rt, serde_crate)
+    });
+    let layout = rows.layout(rt);
+    let write_tables = &rows.root;
+    let rows_param = if write_tables.is_empty() {
+        format_ident!("_rows")
+    } else {
+        format_ident!("rows")
+    };
 
     let key_types = r.key.iter().map(|&i| key_type(&r.fields[i], rt));
     let key_values = r.key.iter().map(|&i| key_value(&r.fields[i], rt));
@@ -117,6 +126,16 @@ pub(crate) fn record(
             fn write_row(&self, row: &mut dyn #rt::record::RowWriter) {
                 #(#writes)*
                 row.extras(&self.#extra);
+            }
+
+            const TABLES: &'static [#rt::record::TypedTable] = #layout;
+
+            fn write_tables(&self, #rows_param: &mut dyn #rt::record::TableRows) -> bool {
+                if !self.#extra.is_empty() {
+                    return false;
+                }
+                #write_tables
+                true
             }
 
             #set_extra

@@ -87,6 +87,9 @@ impl ColumnValue for serde_json::Value {
     fn to_json(&self) -> serde_json::Value {
         self.clone()
     }
+    fn is_container(&self) -> bool {
+        self.is_object() || self.is_array()
+    }
     /// Walks the value in place: only the match is copied, not the whole field.
     fn lookup(&self, rest: &[crate::def::PathStep]) -> Option<serde_json::Value> {
         restsource_core::path::walk(self, rest).cloned()
@@ -114,6 +117,9 @@ impl<T: ColumnValue> ColumnValue for Option<T> {
     fn to_json(&self) -> serde_json::Value {
         self.as_ref()
             .map_or(serde_json::Value::Null, ColumnValue::to_json)
+    }
+    fn is_container(&self) -> bool {
+        self.as_ref().is_some_and(ColumnValue::is_container)
     }
     fn lookup(&self, rest: &[crate::def::PathStep]) -> Option<serde_json::Value> {
         match self {

@@ -48,6 +48,15 @@ pub trait RowBatch: Send {
     }
     /// Writes record `index` (column values, then extras).
     fn write_row(&self, index: usize, row: &mut dyn RowWriter);
+    /// The records' typed layout ([`crate::record::Record::TABLES`]); empty without one.
+    fn tables(&self) -> &'static [crate::record::TypedTable] {
+        &[]
+    }
+    /// Writes record `index`'s rows in that layout; `false` when the record declines
+    /// ([`crate::record::Record::write_tables`]).
+    fn write_tables(&self, _index: usize, _rows: &mut dyn crate::record::TableRows) -> bool {
+        false
+    }
 }
 
 impl<R: crate::record::Record> RowBatch for Vec<R> {
@@ -56,6 +65,12 @@ impl<R: crate::record::Record> RowBatch for Vec<R> {
     }
     fn write_row(&self, index: usize, row: &mut dyn RowWriter) {
         self[index].write_row(row)
+    }
+    fn tables(&self) -> &'static [crate::record::TypedTable] {
+        R::TABLES
+    }
+    fn write_tables(&self, index: usize, rows: &mut dyn crate::record::TableRows) -> bool {
+        self[index].write_tables(rows)
     }
 }
 

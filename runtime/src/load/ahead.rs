@@ -28,8 +28,8 @@ pub(crate) type FlatPage = Vec<FlatRecord>;
 
 /// One resource's flattening, as its writer does it.
 pub(crate) trait FlattenPage: Send {
-    /// Every record of `batch`, flattened.
-    fn page(&self, batch: &dyn RowBatch) -> FlatPage;
+    /// Every record of `batch`, flattened; `None` for a page left to the writer's typed path.
+    fn page(&self, batch: &dyn RowBatch) -> Option<FlatPage>;
 }
 
 /// Where the writer sends what it is done with of the records flattened ahead (their emptied
@@ -96,7 +96,7 @@ impl Ahead {
                     } = &mut msg
                     {
                         if let Some(f) = flatteners.get(def.name) {
-                            *flat = Some(f.page(batch.as_ref()));
+                            *flat = f.page(batch.as_ref());
                         }
                     }
                     // The writer stopped (its error reaches the run on its own); dropping

@@ -9,9 +9,8 @@ use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{Deserializer, MapAccess, Visitor};
-use serde_json::{Number, Value};
+use serde_json::Value;
 
-use super::text;
 use crate::def::ResourceDef;
 use crate::record::{Extra, RowWriter};
 
@@ -56,45 +55,57 @@ impl<'a> JsonRow<'a> {
     }
 }
 
+/// The [`RowWriter`] methods of a writer that keeps each value as the JSON value it stands for
+/// (through its `put` and `put_text`), in the form relational normalization stores: declared
+/// values keep what the generated struct made of them, timestamps in the loaders' text form,
+/// decimals as exact text, bytes as base64. Shared by [`JsonRow`] and the typed rows'
+/// writer, so a value is the same whichever path places it.
+macro_rules! value_writer {
+    () => {
+        fn null(&mut self) {
+            self.put(Value::Null)
+        }
+        fn bool(&mut self, v: bool) {
+            self.put(Value::Bool(v))
+        }
+        fn i64(&mut self, v: i64) {
+            self.put(Value::from(v))
+        }
+        fn f64(&mut self, v: f64) {
+            self.put(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+        }
+        fn text(&mut self, v: &str) {
+            self.put(Value::String(v.to_string()))
+        }
+        fn bytes(&mut self, v: &[u8]) {
+            use base64::Engine;
+            let encoded = base64::engine::general_purpose::STANDARD.encode(v);
+            self.put(Value::String(encoded))
+        }
+        fn json(&mut self, v: &Value) {
+            self.put(v.clone())
+        }
+        fn json_owned(&mut self, v: Value) {
+            self.put(v)
+        }
+        fn timestamp(&mut self, v: &chrono::DateTime<chrono::Utc>) {
+            self.put_text(|b| $crate::load::text::timestamp(b, v))
+        }
+        fn date(&mut self, v: &chrono::NaiveDate) {
+            self.put_text(|b| $crate::load::text::date(b, v))
+        }
+        fn time(&mut self, v: &chrono::NaiveTime) {
+            self.put_text(|b| $crate::load::text::time(b, v))
+        }
+        fn decimal(&mut self, v: &rust_decimal::Decimal) {
+            self.put_text(|b| $crate::load::text::decimal(b, v))
+        }
+    };
+}
+pub(crate) use value_writer;
+
 impl RowWriter for JsonRow<'_> {
-    fn null(&mut self) {
-        self.put(Value::Null)
-    }
-    fn bool(&mut self, v: bool) {
-        self.put(Value::Bool(v))
-    }
-    fn i64(&mut self, v: i64) {
-        self.put(Value::from(v))
-    }
-    fn f64(&mut self, v: f64) {
-        self.put(Number::from_f64(v).map_or(Value::Null, Value::Number))
-    }
-    fn text(&mut self, v: &str) {
-        self.put(Value::String(v.to_string()))
-    }
-    fn bytes(&mut self, v: &[u8]) {
-        use base64::Engine;
-        let encoded = base64::engine::general_purpose::STANDARD.encode(v);
-        self.put(Value::String(encoded))
-    }
-    fn json(&mut self, v: &Value) {
-        self.put(v.clone())
-    }
-    fn json_owned(&mut self, v: Value) {
-        self.put(v)
-    }
-    fn timestamp(&mut self, v: &chrono::DateTime<chrono::Utc>) {
-        self.put_text(|b| text::timestamp(b, v))
-    }
-    fn date(&mut self, v: &chrono::NaiveDate) {
-        self.put_text(|b| text::date(b, v))
-    }
-    fn time(&mut self, v: &chrono::NaiveTime) {
-        self.put_text(|b| text::time(b, v))
-    }
-    fn decimal(&mut self, v: &rust_decimal::Decimal) {
-        self.put_text(|b| text::decimal(b, v))
-    }
+    value_writer!();
     fn extras(&mut self, v: &Extra) {
         let Some(text) = v.as_json() else {
             return;

@@ -39,6 +39,8 @@ mod normal_batch;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "delta"))]
 mod normal_tables;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "delta"))]
+mod normal_typed;
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "delta"))]
 mod normal_writer;
 #[cfg(feature = "postgres")]
 pub(crate) mod postgres;

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use super::ahead::{Bin, FlatPage, FlattenPage};
 use super::json_row::JsonRow;
+use super::normal_typed::typed_page;
 use super::normal_writer::NormalWriter;
 use crate::def::ResourceDef;
 use crate::extract::RowBatch;
@@ -20,15 +21,21 @@ pub(crate) struct Flattening {
 }
 
 impl FlattenPage for Flattening {
-    fn page(&self, batch: &dyn RowBatch) -> FlatPage {
-        flatten_page(
+    fn page(&self, batch: &dyn RowBatch) -> Option<FlatPage> {
+        // A page the writer writes from its typed records costs it less than one flattened
+        // here: flattened rows are read on another core, typed records hold only what the
+        // rows need.
+        if typed_page(&self.normalizer, &self.table, &self.json, batch) {
+            return None;
+        }
+        Some(flatten_page(
             &self.normalizer,
             &self.table,
             &self.root_id,
             &self.json,
             self.def,
             batch,
-        )
+        ))
     }
 }
 

@@ -12,12 +12,12 @@ use restsource_core::sql::Dialect;
 use std::collections::HashMap;
 
 use super::ahead::{Bin, FlatPage, FlattenPage};
-#[cfg(test)]
-use super::json_row::Field;
+use super::json_row::{Field, JsonRow};
 use super::mode::{Mode, Plan};
-use super::normal_ahead::{flatten_page, Flattening};
+use super::normal_ahead::Flattening;
 use super::normal_batch::{chunks, delete_in, InsertTexts, Page, Staged};
 use super::normal_tables::{normal, NormalTables};
+use super::normal_typed::TypedPlan;
 use super::LoadError;
 use crate::def::{DataType, ResourceDef};
 use crate::extract::RowBatch;
@@ -147,6 +147,11 @@ pub(crate) struct NormalWriter {
     /// Where the values of records flattened ahead go once written, to be freed on the
     /// thread that allocated them.
     bin: Option<Bin>,
+    /// Whether the page being written was flattened ahead (its values go to `bin`).
+    ahead: bool,
+    /// The typed path of the resource's records ([`super::normal_typed`]), once its layout
+    /// was seen; `None` inside when normalization would not flatten that layout as written.
+    typed: Option<Option<TypedPlan>>,
 }
 
 /// The statement texts of a resource's tables, built once per shape.
@@ -245,6 +250,8 @@ impl NormalWriter {
             json,
             def: None,
             bin: None,
+            ahead: false,
+            typed: None,
         }
     }
 
@@ -274,22 +281,69 @@ impl NormalWriter {
         flat: Option<FlatPage>,
         load_id: &str,
     ) -> Result<usize, LoadError> {
-        let records = match flat {
-            Some(records) => records,
-            None => flatten_page(
-                &self.normalizer,
-                &self.table,
-                &self.root_id,
-                &self.json,
-                def,
-                batch,
-            ),
-        };
-        self.write_flat(sql, def.name, records, load_id)
+        if let Some(records) = flat {
+            self.ahead = true;
+            let rows = self.write_flat(sql, def.name, records, load_id);
+            self.ahead = false;
+            return rows;
+        }
+        let typed = self.typed.get_or_insert_with(|| {
+            self.normalizer
+                .typed_names(&self.table, batch.tables(), &self.json)
+                .map(|names| TypedPlan::new(names, &self.normalizer.primary_key))
+        });
+        let mut typed = typed.take();
+        let result = self.write_page(sql, def, batch, typed.as_mut(), load_id);
+        self.typed = Some(typed);
+        result
+    }
+
+    /// Writes every record of a page not flattened ahead: through `typed` where the record
+    /// takes it, else flattened here.
+    fn write_page(
+        &mut self,
+        sql: &mut dyn NormalSql,
+        def: &ResourceDef,
+        batch: &dyn RowBatch,
+        mut typed: Option<&mut TypedPlan>,
+        load_id: &str,
+    ) -> Result<usize, LoadError> {
+        let dialect = sql.dialect();
+        let mut rows = 0;
+        let mut width = 0;
+        for i in 0..batch.len() {
+            let start = self.rows.len();
+            let placed = typed.as_mut().is_some_and(|plan| {
+                plan.place(
+                    &self.normalizer,
+                    &mut self.tables.schema,
+                    batch,
+                    i,
+                    &self.root_id,
+                    load_id,
+                    &mut self.rows,
+                )
+            });
+            rows += if placed {
+                self.ddl.extend(self.tables.pending_ddl(dialect));
+                self.stage_placed(def.name, start)?
+            } else {
+                let mut record = JsonRow::with_capacity(def, width);
+                batch.write_row(i, &mut record);
+                let fields = record.finish();
+                width = fields.len();
+                let mut flat = self.flatten(fields);
+                self.stage(dialect, def.name, &mut flat, load_id)?
+            };
+            if !self.batched_keys {
+                self.flush(sql)?;
+            }
+        }
+        self.flush(sql)?;
+        Ok(rows)
     }
 
     /// A record's fields flattened (the schema-free half of normalizing it).
-    #[cfg(test)]
     fn flatten(&self, fields: Vec<(Field, Value)>) -> FlatRecord {
         self.normalizer
             .flatten_record(&self.table, fields, &self.root_id, &self.json)
@@ -328,7 +382,7 @@ impl NormalWriter {
     /// Empties the row buffer once its rows are written; their values (flattened ahead) go
     /// to the bin, the rows themselves (allocated here) are freed here.
     fn clear_rows(&mut self) {
-        if self.bin.is_some() {
+        if self.ahead && self.bin.is_some() {
             let values: Vec<Value> = self
                 .rows
                 .iter_mut()
@@ -389,6 +443,12 @@ impl NormalWriter {
                 source,
             })?;
         self.ddl.extend(self.tables.pending_ddl(dialect));
+        self.stage_placed(resource, start)
+    }
+
+    /// Stages the rows placed from `start` on as one record of the page. Returns the rows it
+    /// counts: none when discarded or hard-deleted.
+    fn stage_placed(&mut self, resource: &str, start: usize) -> Result<usize, LoadError> {
         // A contract may discard the whole record.
         let Some(root) = self.rows.get(start) else {
             return Ok(0);

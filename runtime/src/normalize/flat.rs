@@ -82,7 +82,7 @@ pub(crate) enum RowJson<'a> {
 }
 
 impl RowJson<'_> {
-    fn contains(&self, column: &str) -> bool {
+    pub(super) fn contains(&self, column: &str) -> bool {
         match self {
             RowJson::Names(names) => names.iter().any(|n| n == column),
             RowJson::Table(t) => t.is_some_and(|t| t.is_json(column)),
@@ -308,7 +308,7 @@ impl Normalizer {
     }
 
     /// A root row's id by the resource's [`RootId`] rule.
-    fn root_row_id(&self, rule: &RootId, flat: &[(Arc<str>, Value)]) -> String {
+    pub(super) fn root_row_id(&self, rule: &RootId, flat: &[(Arc<str>, Value)]) -> String {
         match rule {
             RootId::Given(id) => id.clone(),
             RootId::Random => STANDARD_NO_PAD.encode(rand::random::<[u8; 10]>()),
@@ -331,7 +331,7 @@ impl Normalizer {
 }
 
 /// dlt's id of a child row: a digest of its parent's row id, its table and its list index.
-fn child_row_id(parent: &str, table: &str, index: usize) -> String {
+pub(super) fn child_row_id(parent: &str, table: &str, index: usize) -> String {
     use std::fmt::Write;
     let mut text = String::with_capacity(parent.len() + table.len() + 24);
     let _ = write!(text, "{parent}_{table}_{index}");

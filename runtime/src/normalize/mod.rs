@@ -27,6 +27,7 @@ mod paths;
 mod place;
 pub mod schema;
 mod stored;
+mod typed;
 
 use std::sync::Arc;
 
@@ -35,7 +36,10 @@ use restsource_core::naming::Naming;
 use serde_json::Value;
 
 use crate::def::{DataType, TablesMode};
-pub(crate) use flat::{FlatRecord, FlatRow};
+pub(crate) use coerce::value_type;
+pub(crate) use flat::{FlatRecord, FlatRow, KnowsJson};
+pub(crate) use place::existing_value;
+pub(crate) use typed::{typed_child_id, TypedTableNames};
 // Only the database writers snapshot their JSON columns.
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "delta"))]
 pub(crate) use flat::JsonColumns;

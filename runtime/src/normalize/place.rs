@@ -60,14 +60,10 @@ impl Normalizer {
             ));
         };
         let to = t.columns()[index].data_type;
-        // The common case, a value of its column's type, moves without a copy (timestamps are
-        // rewritten to the stored text form).
-        if to == from && to != DataType::Timestamp {
-            return Ok(Placement::Existing(index, value));
-        }
-        if let Some(v) = coerce(to, from, &value) {
-            return Ok(Placement::Existing(index, v));
-        }
+        let value = match existing_value(to, from, value) {
+            Ok(v) => return Ok(Placement::Existing(index, v)),
+            Err(value) => value,
+        };
         let variant = self.naming.join(&[column, &format!("v_{}", from.name())]);
         match t.column_index(&variant) {
             None => Ok(new_column(
@@ -112,4 +108,15 @@ fn new_column(
         field,
         from,
     }
+}
+
+/// A non-null value of type `from` for an existing column of type `to`: converted to the
+/// column's type, or given back when the column does not take it (it goes to a variant).
+pub(crate) fn existing_value(to: DataType, from: DataType, value: Value) -> Result<Value, Value> {
+    // The common case, a value of its column's type, moves without a copy (timestamps are
+    // rewritten to the stored text form).
+    if to == from && to != DataType::Timestamp {
+        return Ok(value);
+    }
+    coerce(to, from, &value).ok_or(value)
 }

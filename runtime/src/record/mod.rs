@@ -11,11 +11,13 @@ mod extra;
 pub(crate) mod key;
 mod lenient;
 mod raw;
+mod tables;
 
 pub use cursor::{Cursor, CursorField};
 pub use de::Key;
 pub use extra::{Extra, ExtraBuilder};
 pub use key::{FloatKey, RecordKey};
+pub use tables::{TableObject, TableRows, TypedTable};
 
 /// A typed record of one resource. Codegen emits one struct per resource implementing this.
 pub trait Record: DeserializeOwned + Serialize + Send + Sync + 'static {
@@ -38,6 +40,18 @@ pub trait Record: DeserializeOwned + Serialize + Send + Sync + 'static {
     /// Writes this record's column values in [`ResourceDef::columns`] order, then
     /// [`RowWriter::extras`] with every undeclared field.
     fn write_row(&self, row: &mut dyn RowWriter);
+
+    /// The layout of [`Record::write_tables`]: the root table first, then each child table;
+    /// empty for a record without one (hand-written records).
+    const TABLES: &'static [TypedTable] = &[];
+
+    /// Writes this record's rows of its relational tables straight from its fields, in
+    /// [`Record::TABLES`]' layout; `false` (whatever was written is then dropped) for a record
+    /// that only the general normalization can place: one with undeclared fields, or a JSON
+    /// field holding an object or a list.
+    fn write_tables(&self, _rows: &mut dyn TableRows) -> bool {
+        false
+    }
 
     /// Adds an undeclared field (used for `include_from_parent`'s `_<parent>_<key>` fields).
     fn set_extra(&mut self, key: String, value: serde_json::Value);
@@ -123,6 +137,12 @@ pub trait ColumnValue {
 
     /// The value as JSON, as it appears in the record's JSON form (what `Serialize` writes).
     fn to_json(&self) -> serde_json::Value;
+
+    /// Whether the value is a JSON object or list, which relational loading flattens (only
+    /// an untyped JSON field can hold one as a column value).
+    fn is_container(&self) -> bool {
+        false
+    }
 
     /// The value at `rest` inside this field (the field itself when `rest` is empty), for
     /// [`Record::lookup`]. Only JSON columns hold anything to walk into; they override this

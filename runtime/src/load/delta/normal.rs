@@ -19,8 +19,10 @@ use deltalake::kernel::{StructField, StructType};
 use restsource_core::naming::Naming;
 
 use super::super::ahead::{Bin, FlatPage, FlattenPage};
+use super::super::json_row::JsonRow;
 use super::super::mode::Mode;
-use super::super::normal_ahead::{flatten_page, Flattening};
+use super::super::normal_ahead::Flattening;
+use super::super::normal_typed::TypedPlan;
 use super::super::LoadError;
 use super::arrow_rows::delta_type;
 use super::children::ChildOf;
@@ -50,6 +52,9 @@ pub struct NormalResource {
     merge: bool,
     /// Where records flattened ahead go once written.
     bin: Option<Bin>,
+    /// The typed path of the resource's records, once its layout was seen
+    /// ([`super::super::normal_typed`]).
+    typed: Option<Option<TypedPlan>>,
 }
 
 impl NormalResource {
@@ -87,6 +92,7 @@ impl NormalResource {
             def,
             merge,
             bin: None,
+            typed: None,
         })
     }
 
@@ -111,28 +117,53 @@ impl NormalResource {
         flat: Option<FlatPage>,
         load_id: &str,
     ) -> Result<Vec<Row>, LoadError> {
-        let mut records = match flat {
-            Some(records) => records,
-            None => flatten_page(
-                &self.normalizer,
-                &self.table,
-                &self.root_id,
-                &self.json,
-                self.def,
-                batch,
-            ),
-        };
-        let mut rows = Vec::with_capacity(records.len());
-        for record in &mut records {
-            self.normalizer
-                .place_record(&mut self.schema, record, load_id, &mut rows)
-                .map_err(|source| LoadError::Normalize {
-                    resource: self.def.name.to_string(),
-                    source,
-                })?;
+        let mut rows = Vec::with_capacity(batch.len());
+        let place =
+            |normalizer: &Normalizer, schema: &mut Schema, record: &mut _, rows: &mut Vec<Row>| {
+                normalizer
+                    .place_record(schema, record, load_id, rows)
+                    .map_err(|source| LoadError::Normalize {
+                        resource: self.def.name.to_string(),
+                        source,
+                    })
+            };
+        if let Some(mut records) = flat {
+            for record in &mut records {
+                place(&self.normalizer, &mut self.schema, record, &mut rows)?;
+            }
+            if let Some(bin) = &self.bin {
+                bin.discard(records);
+            }
+            return Ok(rows);
         }
-        if let Some(bin) = &self.bin {
-            bin.discard(records);
+        let typed = self.typed.get_or_insert_with(|| {
+            self.normalizer
+                .typed_names(&self.table, batch.tables(), &self.json)
+                .map(|names| TypedPlan::new(names, &self.normalizer.primary_key))
+        });
+        let mut width = 0;
+        for i in 0..batch.len() {
+            let placed = typed.as_mut().is_some_and(|plan| {
+                plan.place(
+                    &self.normalizer,
+                    &mut self.schema,
+                    batch,
+                    i,
+                    &self.root_id,
+                    load_id,
+                    &mut rows,
+                )
+            });
+            if !placed {
+                let mut record = JsonRow::with_capacity(self.def, width);
+                batch.write_row(i, &mut record);
+                let fields = record.finish();
+                width = fields.len();
+                let mut flat =
+                    self.normalizer
+                        .flatten_record(&self.table, fields, &self.root_id, &self.json);
+                place(&self.normalizer, &mut self.schema, &mut flat, &mut rows)?;
+            }
         }
         Ok(rows)
     }
