@@ -14,6 +14,7 @@
 use std::collections::HashMap;
 use std::sync::mpsc;
 
+use super::normal_typed::TypedRecord;
 use super::writer::{Messages, Msg, Writer};
 use super::LoadError;
 use crate::extract::RowBatch;
@@ -23,13 +24,22 @@ use crate::normalize::FlatRecord;
 /// the pipeline's own channel, what bounds the memory this stage adds.
 const QUEUED: usize = 2;
 
-/// A page's records, flattened.
-pub(crate) type FlatPage = Vec<FlatRecord>;
+/// A page's records, flattened or, where the record writes its own rows, written typed.
+pub(crate) type FlatPage = Vec<AheadRecord>;
+
+/// One record as the flattening thread leaves it for the writer.
+pub(crate) enum AheadRecord {
+    /// Flattened: the writer places its rows as normalization does.
+    Flat(FlatRecord),
+    /// Its rows written from its typed fields, with their ids
+    /// ([`super::normal_typed`]); the writer only finds their columns.
+    Typed(TypedRecord),
+}
 
 /// One resource's flattening, as its writer does it.
 pub(crate) trait FlattenPage: Send {
-    /// Every record of `batch`, flattened; `None` for a page left to the writer's typed path.
-    fn page(&self, batch: &dyn RowBatch) -> Option<FlatPage>;
+    /// Every record of `batch`, flattened or written typed.
+    fn page(&self, batch: &dyn RowBatch) -> FlatPage;
 }
 
 /// Where the writer sends what it is done with of the records flattened ahead (their emptied
@@ -96,7 +106,7 @@ impl Ahead {
                     } = &mut msg
                     {
                         if let Some(f) = flatteners.get(def.name) {
-                            *flat = f.page(batch.as_ref());
+                            *flat = Some(f.page(batch.as_ref()));
                         }
                     }
                     // The writer stopped (its error reaches the run on its own); dropping

@@ -2,9 +2,11 @@
 
 use std::collections::HashMap;
 
-use super::ahead::{Bin, FlatPage, FlattenPage};
+use std::cell::OnceCell;
+
+use super::ahead::{AheadRecord, Bin, FlatPage, FlattenPage};
 use super::json_row::JsonRow;
-use super::normal_typed::typed_page;
+use super::normal_typed::{TypedRecord, TypedWriter};
 use super::normal_writer::NormalWriter;
 use crate::def::ResourceDef;
 use crate::extract::RowBatch;
@@ -18,24 +20,29 @@ pub(crate) struct Flattening {
     root_id: RootId,
     json: JsonColumns,
     def: &'static ResourceDef,
+    /// How the resource's typed records write their rows, once its layout was seen (`None`
+    /// inside: normalization would not flatten that layout as written).
+    typed: OnceCell<Option<TypedWriter>>,
 }
 
 impl FlattenPage for Flattening {
-    fn page(&self, batch: &dyn RowBatch) -> Option<FlatPage> {
-        // A page the writer writes from its typed records costs it less than one flattened
-        // here: flattened rows are read on another core, typed records hold only what the
-        // rows need.
-        if typed_page(&self.normalizer, &self.table, &self.json, batch) {
-            return None;
-        }
-        Some(flatten_page(
+    fn page(&self, batch: &dyn RowBatch) -> FlatPage {
+        let typed = self.typed.get_or_init(|| {
+            self.normalizer
+                .typed_names(&self.table, batch.tables(), &self.json)
+                .map(|names| {
+                    TypedWriter::new(names, &self.normalizer.primary_key, self.root_id.clone())
+                })
+        });
+        flatten_page(
             &self.normalizer,
             &self.table,
             &self.root_id,
             &self.json,
             self.def,
+            typed.as_ref(),
             batch,
-        ))
+        )
     }
 }
 
@@ -51,23 +58,31 @@ pub(crate) fn flatten_ahead(
         .collect()
 }
 
-/// Every record of `batch` (of `def`) flattened for table `table`.
+/// Every record of `batch` (of `def`) for table `table`: written typed by `typed` where the
+/// record takes it, else flattened.
 pub(crate) fn flatten_page(
     normalizer: &Normalizer,
     table: &str,
     root_id: &RootId,
     json: &JsonColumns,
     def: &ResourceDef,
+    typed: Option<&TypedWriter>,
     batch: &dyn RowBatch,
 ) -> FlatPage {
     let mut width = 0;
     (0..batch.len())
         .map(|i| {
+            if let Some(writer) = typed {
+                let mut record = TypedRecord::default();
+                if writer.write(normalizer, batch, i, &mut record) {
+                    return AheadRecord::Typed(record);
+                }
+            }
             let mut record = JsonRow::with_capacity(def, width);
             batch.write_row(i, &mut record);
             let fields = record.finish();
             width = fields.len();
-            normalizer.flatten_record(table, fields, root_id, json)
+            AheadRecord::Flat(normalizer.flatten_record(table, fields, root_id, json))
         })
         .collect()
 }
@@ -87,6 +102,7 @@ impl Flattening {
             root_id,
             json,
             def,
+            typed: OnceCell::new(),
         }
     }
 }

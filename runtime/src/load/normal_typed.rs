@@ -18,22 +18,43 @@ use serde_json::Value;
 use super::json_row::value_writer;
 use crate::extract::RowBatch;
 use crate::normalize::{
-    existing_value, typed_child_id, value_type, KnowsJson, Normalizer, RootId, Row, Schema,
-    TableSchema, TypedTableNames,
+    existing_value, typed_child_id, value_type, Normalizer, RootId, Row, Schema, TableSchema,
+    TypedTableNames,
 };
 use crate::record::{Extra, RowWriter, TableRows};
+
+/// How one resource's typed records become rows with their ids: the layout's names, the root
+/// id rule, and where the primary key is among the root row's values. Used where records are
+/// written (on the writer, or on the flattening thread ahead of it).
+#[derive(Clone)]
+pub(crate) struct TypedWriter {
+    names: Vec<TypedTableNames>,
+    /// The root table's primary key columns, by their place among its written values.
+    key: Vec<usize>,
+    root_id: RootId,
+}
+
+/// A typed record's rows, root first, each with its id: written, not yet placed.
+#[derive(Debug, Default)]
+pub(crate) struct TypedRecord {
+    rows: Vec<TypedRow>,
+    /// How many of `rows` this record uses (the rest are kept for the next record).
+    used: usize,
+    ids: Vec<String>,
+    /// Each row's system column values, in [`system_columns`]' order (a root row's load id
+    /// is the writer's to add): made where the record is written, so the writer only moves
+    /// them.
+    system: Vec<[Option<Value>; 4]>,
+}
 
 /// One resource's typed rows on one writer: its layout's names and, once found in the schema,
 /// the index of each table and column (columns are only ever appended, so an index found stays
 /// right for the run).
 pub(crate) struct TypedPlan {
+    writer: TypedWriter,
     tables: Vec<TypedSlots>,
-    /// The root table's primary key columns, by their place among its written values.
-    key: Vec<usize>,
-    /// The rows of the record being written, reused record after record.
-    rows: Vec<TypedRow>,
-    /// The row ids of those rows.
-    ids: Vec<String>,
+    /// The record being written on the writer, reused record after record.
+    scratch: TypedRecord,
 }
 
 /// A table of the layout: its names and where they are in the schema.
@@ -111,84 +132,32 @@ impl TableRows for Sink<'_> {
     }
 }
 
-/// A writer that keeps nothing: what a probe of a record writes to.
-pub(crate) struct Discard;
-
-impl Discard {
-    fn put(&mut self, _v: Value) {}
-    fn put_text(&mut self, _f: impl FnOnce(&mut String)) {}
-}
-
-impl RowWriter for Discard {
-    value_writer!();
-    fn extras(&mut self, _v: &Extra) {}
-}
-
-impl TableRows for Discard {
-    fn row(&mut self) -> &mut dyn RowWriter {
-        self
-    }
-    fn child(&mut self, _table: usize, _index: usize) {}
-    fn end_child(&mut self) {}
-}
-
-/// Whether `batch`'s records are worth leaving to the writer's typed path: its layout names
-/// tables under `normalizer` and its first record writes its rows (pages of one API tend to be
-/// alike).
-pub(crate) fn typed_page(
-    normalizer: &Normalizer,
-    table: &str,
-    json: &impl KnowsJson,
-    batch: &dyn RowBatch,
-) -> bool {
-    !batch.is_empty()
-        && normalizer
-            .typed_names(table, batch.tables(), json)
-            .is_some()
-        && batch.write_tables(0, &mut Discard)
-}
-
-impl TypedPlan {
-    /// The plan of a layout named `names`, whose root table's primary key columns are `key`
-    /// (normalized names).
-    pub fn new(names: Vec<TypedTableNames>, key: &[String]) -> TypedPlan {
+impl TypedWriter {
+    /// The writer of a layout named `names`, whose root table's primary key columns are `key`
+    /// (normalized names), with root ids by `root_id`.
+    pub fn new(names: Vec<TypedTableNames>, key: &[String], root_id: RootId) -> TypedWriter {
         let key = key
             .iter()
             .filter_map(|k| names.first()?.columns.iter().position(|c| **c == **k))
             .collect();
-        let tables = names
-            .into_iter()
-            .map(|names| TypedSlots {
-                columns: vec![None; names.columns.len()],
-                names,
-                table: None,
-                system: None,
-            })
-            .collect();
-        TypedPlan {
-            tables,
+        TypedWriter {
+            names,
             key,
-            rows: Vec::new(),
-            ids: Vec::new(),
+            root_id,
         }
     }
 
-    /// Writes record `index` of `batch` and places its rows into `out` (their tables marked
-    /// as having rows); `false`, with `out` and the schema as they were, when the record must
-    /// take the general path.
-    #[allow(clippy::too_many_arguments)]
-    pub fn place(
-        &mut self,
+    /// Writes record `index` of `batch` into `record` with its row ids; `false` when the
+    /// record declines.
+    pub fn write(
+        &self,
         normalizer: &Normalizer,
-        schema: &mut Schema,
         batch: &dyn RowBatch,
         index: usize,
-        root_id: &RootId,
-        load_id: &str,
-        out: &mut Vec<Row>,
+        record: &mut TypedRecord,
     ) -> bool {
         let mut sink = Sink {
-            rows: &mut self.rows,
+            rows: &mut record.rows,
             used: 0,
             stack: Vec::with_capacity(4),
         };
@@ -196,9 +165,96 @@ impl TypedPlan {
         if !batch.write_tables(index, &mut sink) {
             return false;
         }
-        let used = sink.used;
+        record.used = sink.used;
+        record.ids.clear();
+        for r in 0..record.used {
+            let row = &record.rows[r];
+            let id = match row.parent {
+                None => {
+                    let key: Vec<(Arc<str>, Value)> = self
+                        .key
+                        .iter()
+                        .filter_map(|&k| {
+                            Some((self.names[0].columns[k].clone(), row.values.get(k)?.clone()))
+                        })
+                        .collect();
+                    normalizer.typed_root_id(&self.root_id, &key)
+                }
+                Some(p) => typed_child_id(&record.ids[p], &self.names[row.table].name, row.index),
+            };
+            record.ids.push(id);
+        }
+        let ids = &record.ids;
+        record.system.clear();
+        record.system.extend(
+            record.rows[..record.used]
+                .iter()
+                .enumerate()
+                .map(|(r, row)| match row.parent {
+                    None => [None, Some(Value::from(ids[r].as_str())), None, None],
+                    Some(p) => [
+                        normalizer.root_key.then(|| Value::from(ids[0].as_str())),
+                        Some(Value::from(ids[p].as_str())),
+                        Some(Value::from(row.index)),
+                        Some(Value::from(ids[r].as_str())),
+                    ],
+                }),
+        );
+        true
+    }
+}
+
+impl TypedPlan {
+    /// The plan of records `writer` writes.
+    pub fn new(writer: TypedWriter) -> TypedPlan {
+        let tables = writer
+            .names
+            .iter()
+            .map(|names| TypedSlots {
+                columns: vec![None; names.columns.len()],
+                names: names.clone(),
+                table: None,
+                system: None,
+            })
+            .collect();
+        TypedPlan {
+            writer,
+            tables,
+            scratch: TypedRecord::default(),
+        }
+    }
+
+    /// Writes record `index` of `batch` and places its rows into `out` (see
+    /// [`TypedPlan::place_record`]).
+    pub fn place(
+        &mut self,
+        normalizer: &Normalizer,
+        schema: &mut Schema,
+        batch: &dyn RowBatch,
+        index: usize,
+        load_id: &str,
+        out: &mut Vec<Row>,
+    ) -> bool {
+        let mut record = std::mem::take(&mut self.scratch);
+        let placed = self.writer.write(normalizer, batch, index, &mut record)
+            && self.place_record(normalizer, schema, &mut record, load_id, out);
+        self.scratch = record;
+        placed
+    }
+
+    /// Places a written record's rows into `out` (their values move; their tables are marked
+    /// as having rows); `false`, with `out` and the schema as they were, when the record must
+    /// take the general path.
+    pub fn place_record(
+        &mut self,
+        normalizer: &Normalizer,
+        schema: &mut Schema,
+        record: &mut TypedRecord,
+        load_id: &str,
+        out: &mut Vec<Row>,
+    ) -> bool {
         let start = out.len();
-        if self.place_rows(normalizer, schema, used, root_id, load_id, out) {
+        if self.place_rows(normalizer, schema, record, load_id, out) {
             for row in &out[start..] {
                 schema.table_at_mut(row.table).has_rows = true;
             }
@@ -213,14 +269,11 @@ impl TypedPlan {
         &mut self,
         normalizer: &Normalizer,
         schema: &Schema,
-        used: usize,
-        root_id: &RootId,
+        record: &mut TypedRecord,
         load_id: &str,
         out: &mut Vec<Row>,
     ) -> bool {
-        self.ids.clear();
-        for r in 0..used {
-            let row = &mut self.rows[r];
+        for (r, row) in record.rows[..record.used].iter_mut().enumerate() {
             let slots = &mut self.tables[row.table];
             let Some(table) = slots
                 .table
@@ -237,19 +290,6 @@ impl TypedPlan {
                 return false;
             };
             slots.system = Some(system);
-            let id = match row.parent {
-                None => {
-                    let key: Vec<(Arc<str>, Value)> = self
-                        .key
-                        .iter()
-                        .filter_map(|&k| {
-                            Some((slots.names.columns[k].clone(), row.values.get(k)?.clone()))
-                        })
-                        .collect();
-                    normalizer.typed_root_id(root_id, &key)
-                }
-                Some(p) => typed_child_id(&self.ids[p], &slots.names.name, row.index),
-            };
             let mut cells = Vec::with_capacity(row.values.len() + 4);
             for (slot, value) in row.values.drain(..).enumerate() {
                 let found =
@@ -263,28 +303,15 @@ impl TypedPlan {
                     Placed::General => return false,
                 }
             }
-            let system_values: [Option<Value>; 4] = match row.parent {
-                None => [
-                    Some(Value::from(load_id)),
-                    Some(Value::from(id.as_str())),
-                    None,
-                    None,
-                ],
-                Some(p) => [
-                    normalizer
-                        .root_key
-                        .then(|| Value::from(self.ids[0].as_str())),
-                    Some(Value::from(self.ids[p].as_str())),
-                    Some(Value::from(row.index)),
-                    Some(Value::from(id.as_str())),
-                ],
-            };
+            let mut system_values = std::mem::take(&mut record.system[r]);
+            if row.parent.is_none() {
+                system_values[0] = Some(Value::from(load_id));
+            }
             for (column, value) in system.into_iter().zip(system_values) {
                 if let (Some(c), Some(v)) = (column, value) {
                     cells.push((c, v));
                 }
             }
-            self.ids.push(id);
             out.push(Row { table, cells });
         }
         true

@@ -11,13 +11,13 @@ use restsource_core::sql::Dialect;
 
 use std::collections::HashMap;
 
-use super::ahead::{Bin, FlatPage, FlattenPage};
+use super::ahead::{AheadRecord, Bin, FlatPage, FlattenPage};
 use super::json_row::{Field, JsonRow};
 use super::mode::{Mode, Plan};
 use super::normal_ahead::Flattening;
 use super::normal_batch::{chunks, delete_in, InsertTexts, Page, Staged};
 use super::normal_tables::{normal, NormalTables};
-use super::normal_typed::TypedPlan;
+use super::normal_typed::{TypedPlan, TypedWriter};
 use super::LoadError;
 use crate::def::{DataType, ResourceDef};
 use crate::extract::RowBatch;
@@ -281,65 +281,78 @@ impl NormalWriter {
         flat: Option<FlatPage>,
         load_id: &str,
     ) -> Result<usize, LoadError> {
-        if let Some(records) = flat {
-            self.ahead = true;
-            let rows = self.write_flat(sql, def.name, records, load_id);
-            self.ahead = false;
-            return rows;
-        }
         let typed = self.typed.get_or_insert_with(|| {
             self.normalizer
                 .typed_names(&self.table, batch.tables(), &self.json)
-                .map(|names| TypedPlan::new(names, &self.normalizer.primary_key))
+                .map(|names| {
+                    TypedPlan::new(TypedWriter::new(
+                        names,
+                        &self.normalizer.primary_key,
+                        self.root_id.clone(),
+                    ))
+                })
         });
         let mut typed = typed.take();
-        let result = self.write_page(sql, def, batch, typed.as_mut(), load_id);
+        self.ahead = flat.is_some();
+        let result = self.write_page(sql, def, batch, flat, typed.as_mut(), load_id);
+        self.ahead = false;
         self.typed = Some(typed);
         result
     }
 
-    /// Writes every record of a page not flattened ahead: through `typed` where the record
-    /// takes it, else flattened here.
+    /// Writes every record of a page: as flattened or written ahead (`flat`), else through
+    /// `typed` where the record takes it, else flattened here.
     fn write_page(
         &mut self,
         sql: &mut dyn NormalSql,
         def: &ResourceDef,
         batch: &dyn RowBatch,
+        flat: Option<FlatPage>,
         mut typed: Option<&mut TypedPlan>,
         load_id: &str,
     ) -> Result<usize, LoadError> {
         let dialect = sql.dialect();
+        let mut ahead = flat.map(Vec::into_iter);
+        let mut done = Vec::with_capacity(batch.len());
         let mut rows = 0;
         let mut width = 0;
         for i in 0..batch.len() {
             let start = self.rows.len();
-            let placed = typed.as_mut().is_some_and(|plan| {
-                plan.place(
-                    &self.normalizer,
-                    &mut self.tables.schema,
-                    batch,
-                    i,
-                    &self.root_id,
-                    load_id,
-                    &mut self.rows,
-                )
-            });
-            rows += if placed {
-                self.ddl.extend(self.tables.pending_ddl(dialect));
-                self.stage_placed(def.name, start)?
-            } else {
-                let mut record = JsonRow::with_capacity(def, width);
-                batch.write_row(i, &mut record);
-                let fields = record.finish();
-                width = fields.len();
-                let mut flat = self.flatten(fields);
-                self.stage(dialect, def.name, &mut flat, load_id)?
+            let mut record = ahead.as_mut().and_then(Iterator::next);
+            let schema = &mut self.tables.schema;
+            let placed = match (&mut record, typed.as_mut()) {
+                (Some(AheadRecord::Typed(r)), Some(plan)) => {
+                    plan.place_record(&self.normalizer, schema, r, load_id, &mut self.rows)
+                }
+                (None, Some(plan)) => {
+                    plan.place(&self.normalizer, schema, batch, i, load_id, &mut self.rows)
+                }
+                _ => false,
             };
+            rows += match (placed, &mut record) {
+                (true, _) => {
+                    self.ddl.extend(self.tables.pending_ddl(dialect));
+                    self.stage_placed(def.name, start)?
+                }
+                (false, Some(AheadRecord::Flat(flat))) => {
+                    self.stage(dialect, def.name, flat, load_id)?
+                }
+                (false, _) => {
+                    let mut row = JsonRow::with_capacity(def, width);
+                    batch.write_row(i, &mut row);
+                    let fields = row.finish();
+                    width = fields.len();
+                    let mut flat = self.flatten(fields);
+                    self.stage(dialect, def.name, &mut flat, load_id)?
+                }
+            };
+            done.extend(record);
             if !self.batched_keys {
                 self.flush(sql)?;
             }
         }
         self.flush(sql)?;
+        self.discard(done);
         Ok(rows)
     }
 
@@ -350,6 +363,7 @@ impl NormalWriter {
     }
 
     /// Places and writes flattened `records` as one page; returns the rows written.
+    #[cfg(test)]
     fn write_flat(
         &mut self,
         sql: &mut dyn NormalSql,

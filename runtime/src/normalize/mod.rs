@@ -37,7 +37,7 @@ use serde_json::Value;
 
 use crate::def::{DataType, TablesMode};
 pub(crate) use coerce::value_type;
-pub(crate) use flat::{FlatRecord, FlatRow, KnowsJson};
+pub(crate) use flat::{FlatRecord, FlatRow};
 pub(crate) use place::existing_value;
 pub(crate) use typed::{typed_child_id, TypedTableNames};
 // Only the database writers snapshot their JSON columns.

@@ -18,11 +18,11 @@ use serde_json::Value;
 use deltalake::kernel::{StructField, StructType};
 use restsource_core::naming::Naming;
 
-use super::super::ahead::{Bin, FlatPage, FlattenPage};
+use super::super::ahead::{AheadRecord, Bin, FlatPage, FlattenPage};
 use super::super::json_row::JsonRow;
 use super::super::mode::Mode;
 use super::super::normal_ahead::Flattening;
-use super::super::normal_typed::TypedPlan;
+use super::super::normal_typed::{TypedPlan, TypedWriter};
 use super::super::LoadError;
 use super::arrow_rows::delta_type;
 use super::children::ChildOf;
@@ -117,53 +117,61 @@ impl NormalResource {
         flat: Option<FlatPage>,
         load_id: &str,
     ) -> Result<Vec<Row>, LoadError> {
-        let mut rows = Vec::with_capacity(batch.len());
-        let place =
-            |normalizer: &Normalizer, schema: &mut Schema, record: &mut _, rows: &mut Vec<Row>| {
-                normalizer
-                    .place_record(schema, record, load_id, rows)
-                    .map_err(|source| LoadError::Normalize {
-                        resource: self.def.name.to_string(),
-                        source,
-                    })
-            };
-        if let Some(mut records) = flat {
-            for record in &mut records {
-                place(&self.normalizer, &mut self.schema, record, &mut rows)?;
-            }
-            if let Some(bin) = &self.bin {
-                bin.discard(records);
-            }
-            return Ok(rows);
-        }
         let typed = self.typed.get_or_insert_with(|| {
             self.normalizer
                 .typed_names(&self.table, batch.tables(), &self.json)
-                .map(|names| TypedPlan::new(names, &self.normalizer.primary_key))
+                .map(|names| {
+                    TypedPlan::new(TypedWriter::new(
+                        names,
+                        &self.normalizer.primary_key,
+                        self.root_id.clone(),
+                    ))
+                })
         });
+        let mut ahead = flat.map(Vec::into_iter);
+        let mut done = Vec::with_capacity(batch.len());
+        let mut rows = Vec::with_capacity(batch.len());
         let mut width = 0;
         for i in 0..batch.len() {
-            let placed = typed.as_mut().is_some_and(|plan| {
-                plan.place(
-                    &self.normalizer,
-                    &mut self.schema,
-                    batch,
-                    i,
-                    &self.root_id,
-                    load_id,
-                    &mut rows,
-                )
-            });
-            if !placed {
-                let mut record = JsonRow::with_capacity(self.def, width);
-                batch.write_row(i, &mut record);
-                let fields = record.finish();
-                width = fields.len();
-                let mut flat =
-                    self.normalizer
-                        .flatten_record(&self.table, fields, &self.root_id, &self.json);
-                place(&self.normalizer, &mut self.schema, &mut flat, &mut rows)?;
+            let mut record = ahead.as_mut().and_then(Iterator::next);
+            let schema = &mut self.schema;
+            let placed = match (&mut record, typed.as_mut()) {
+                (Some(AheadRecord::Typed(r)), Some(plan)) => {
+                    plan.place_record(&self.normalizer, schema, r, load_id, &mut rows)
+                }
+                (None, Some(plan)) => {
+                    plan.place(&self.normalizer, schema, batch, i, load_id, &mut rows)
+                }
+                _ => false,
+            };
+            let general = match (placed, &mut record) {
+                (true, _) => None,
+                (false, Some(AheadRecord::Flat(flat))) => Some(std::mem::take(flat)),
+                (false, _) => {
+                    let mut row = JsonRow::with_capacity(self.def, width);
+                    batch.write_row(i, &mut row);
+                    let fields = row.finish();
+                    width = fields.len();
+                    Some(self.normalizer.flatten_record(
+                        &self.table,
+                        fields,
+                        &self.root_id,
+                        &self.json,
+                    ))
+                }
+            };
+            if let Some(mut flat) = general {
+                self.normalizer
+                    .place_record(schema, &mut flat, load_id, &mut rows)
+                    .map_err(|source| LoadError::Normalize {
+                        resource: self.def.name.to_string(),
+                        source,
+                    })?;
             }
+            done.extend(record);
+        }
+        if let Some(bin) = &self.bin {
+            bin.discard(done);
         }
         Ok(rows)
     }
