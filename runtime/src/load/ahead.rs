@@ -14,6 +14,7 @@
 use std::collections::HashMap;
 use std::sync::mpsc;
 
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "delta"))]
 use super::normal_typed::TypedRecord;
 use super::writer::{Messages, Msg, Writer};
 use super::LoadError;
@@ -28,11 +29,16 @@ const QUEUED: usize = 2;
 pub(crate) type FlatPage = Vec<AheadRecord>;
 
 /// One record as the flattening thread leaves it for the writer.
+#[cfg_attr(
+    not(any(feature = "sqlite", feature = "postgres", feature = "delta")),
+    allow(dead_code)
+)]
 pub(crate) enum AheadRecord {
     /// Flattened: the writer places its rows as normalization does.
     Flat(FlatRecord),
     /// Its rows written from its typed fields, with their ids
     /// ([`super::normal_typed`]); the writer only finds their columns.
+    #[cfg(any(feature = "sqlite", feature = "postgres", feature = "delta"))]
     Typed(TypedRecord),
 }
 

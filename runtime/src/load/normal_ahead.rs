@@ -28,11 +28,14 @@ pub(crate) struct Flattening {
 impl FlattenPage for Flattening {
     fn page(&self, batch: &dyn RowBatch) -> FlatPage {
         let typed = self.typed.get_or_init(|| {
-            self.normalizer
-                .typed_names(&self.table, batch.tables(), &self.json)
-                .map(|names| {
-                    TypedWriter::new(names, &self.normalizer.primary_key, self.root_id.clone())
-                })
+            let layout = batch.tables();
+            TypedWriter::of(
+                &self.normalizer,
+                &self.table,
+                layout,
+                &self.json,
+                &self.root_id,
+            )
         });
         flatten_page(
             &self.normalizer,

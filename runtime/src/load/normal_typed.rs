@@ -15,13 +15,14 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use super::ahead::AheadRecord;
 use super::json_row::value_writer;
 use crate::extract::RowBatch;
 use crate::normalize::{
-    existing_value, typed_child_id, value_type, Normalizer, RootId, Row, Schema, TableSchema,
-    TypedTableNames,
+    existing_value, typed_child_id, value_type, KnowsJson, Normalizer, RootId, Row, Schema,
+    TableSchema, TypedTableNames,
 };
-use crate::record::{Extra, RowWriter, TableRows};
+use crate::record::{Extra, RowWriter, TableRows, TypedTable};
 
 /// How one resource's typed records become rows with their ids: the layout's names, the root
 /// id rule, and where the primary key is among the root row's values. Used where records are
@@ -133,9 +134,27 @@ impl TableRows for Sink<'_> {
 }
 
 impl TypedWriter {
+    /// The writer of `layout` for the resource whose table is `table` (not yet normalized),
+    /// under `normalizer` with `json` the columns typed JSON; `None` when normalization would
+    /// not flatten that layout as written.
+    pub fn of(
+        normalizer: &Normalizer,
+        table: &str,
+        layout: &[TypedTable],
+        json: &impl KnowsJson,
+        root_id: &RootId,
+    ) -> Option<TypedWriter> {
+        let names = normalizer.typed_names(table, layout, json)?;
+        Some(TypedWriter::new(
+            names,
+            &normalizer.primary_key,
+            root_id.clone(),
+        ))
+    }
+
     /// The writer of a layout named `names`, whose root table's primary key columns are `key`
     /// (normalized names), with root ids by `root_id`.
-    pub fn new(names: Vec<TypedTableNames>, key: &[String], root_id: RootId) -> TypedWriter {
+    fn new(names: Vec<TypedTableNames>, key: &[String], root_id: RootId) -> TypedWriter {
         let key = key
             .iter()
             .filter_map(|k| names.first()?.columns.iter().position(|c| **c == **k))
@@ -221,6 +240,29 @@ impl TypedPlan {
             writer,
             tables,
             scratch: TypedRecord::default(),
+        }
+    }
+
+    /// Places record `index` of `batch` into `out` when it takes the typed path: as `ahead`
+    /// wrote it on the flattening thread, or written here when nothing was written ahead
+    /// (see [`TypedPlan::place_record`]).
+    #[allow(clippy::too_many_arguments)]
+    pub fn place_any(
+        plan: Option<&mut TypedPlan>,
+        ahead: Option<&mut AheadRecord>,
+        normalizer: &Normalizer,
+        schema: &mut Schema,
+        batch: &dyn RowBatch,
+        index: usize,
+        load_id: &str,
+        out: &mut Vec<Row>,
+    ) -> bool {
+        match (ahead, plan) {
+            (Some(AheadRecord::Typed(r)), Some(plan)) => {
+                plan.place_record(normalizer, schema, r, load_id, out)
+            }
+            (None, Some(plan)) => plan.place(normalizer, schema, batch, index, load_id, out),
+            _ => false,
         }
     }
 

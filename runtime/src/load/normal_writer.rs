@@ -282,15 +282,15 @@ impl NormalWriter {
         load_id: &str,
     ) -> Result<usize, LoadError> {
         let typed = self.typed.get_or_insert_with(|| {
-            self.normalizer
-                .typed_names(&self.table, batch.tables(), &self.json)
-                .map(|names| {
-                    TypedPlan::new(TypedWriter::new(
-                        names,
-                        &self.normalizer.primary_key,
-                        self.root_id.clone(),
-                    ))
-                })
+            let layout = batch.tables();
+            TypedWriter::of(
+                &self.normalizer,
+                &self.table,
+                layout,
+                &self.json,
+                &self.root_id,
+            )
+            .map(TypedPlan::new)
         });
         let mut typed = typed.take();
         self.ahead = flat.is_some();
@@ -319,16 +319,16 @@ impl NormalWriter {
         for i in 0..batch.len() {
             let start = self.rows.len();
             let mut record = ahead.as_mut().and_then(Iterator::next);
-            let schema = &mut self.tables.schema;
-            let placed = match (&mut record, typed.as_mut()) {
-                (Some(AheadRecord::Typed(r)), Some(plan)) => {
-                    plan.place_record(&self.normalizer, schema, r, load_id, &mut self.rows)
-                }
-                (None, Some(plan)) => {
-                    plan.place(&self.normalizer, schema, batch, i, load_id, &mut self.rows)
-                }
-                _ => false,
-            };
+            let placed = TypedPlan::place_any(
+                typed.as_deref_mut(),
+                record.as_mut(),
+                &self.normalizer,
+                &mut self.tables.schema,
+                batch,
+                i,
+                load_id,
+                &mut self.rows,
+            );
             rows += match (placed, &mut record) {
                 (true, _) => {
                     self.ddl.extend(self.tables.pending_ddl(dialect));

@@ -27,6 +27,7 @@ mod paths;
 mod place;
 pub mod schema;
 mod stored;
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "delta"))]
 mod typed;
 
 use std::sync::Arc;
@@ -36,9 +37,14 @@ use restsource_core::naming::Naming;
 use serde_json::Value;
 
 use crate::def::{DataType, TablesMode};
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "delta"))]
 pub(crate) use coerce::value_type;
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "delta"))]
+pub(crate) use flat::KnowsJson;
 pub(crate) use flat::{FlatRecord, FlatRow};
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "delta"))]
 pub(crate) use place::existing_value;
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "delta"))]
 pub(crate) use typed::{typed_child_id, TypedTableNames};
 // Only the database writers snapshot their JSON columns.
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "delta"))]

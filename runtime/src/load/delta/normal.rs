@@ -118,15 +118,15 @@ impl NormalResource {
         load_id: &str,
     ) -> Result<Vec<Row>, LoadError> {
         let typed = self.typed.get_or_insert_with(|| {
-            self.normalizer
-                .typed_names(&self.table, batch.tables(), &self.json)
-                .map(|names| {
-                    TypedPlan::new(TypedWriter::new(
-                        names,
-                        &self.normalizer.primary_key,
-                        self.root_id.clone(),
-                    ))
-                })
+            let layout = batch.tables();
+            TypedWriter::of(
+                &self.normalizer,
+                &self.table,
+                layout,
+                &self.json,
+                &self.root_id,
+            )
+            .map(TypedPlan::new)
         });
         let mut ahead = flat.map(Vec::into_iter);
         let mut done = Vec::with_capacity(batch.len());
@@ -134,16 +134,16 @@ impl NormalResource {
         let mut width = 0;
         for i in 0..batch.len() {
             let mut record = ahead.as_mut().and_then(Iterator::next);
-            let schema = &mut self.schema;
-            let placed = match (&mut record, typed.as_mut()) {
-                (Some(AheadRecord::Typed(r)), Some(plan)) => {
-                    plan.place_record(&self.normalizer, schema, r, load_id, &mut rows)
-                }
-                (None, Some(plan)) => {
-                    plan.place(&self.normalizer, schema, batch, i, load_id, &mut rows)
-                }
-                _ => false,
-            };
+            let placed = TypedPlan::place_any(
+                typed.as_mut(),
+                record.as_mut(),
+                &self.normalizer,
+                &mut self.schema,
+                batch,
+                i,
+                load_id,
+                &mut rows,
+            );
             let general = match (placed, &mut record) {
                 (true, _) => None,
                 (false, Some(AheadRecord::Flat(flat))) => Some(std::mem::take(flat)),
@@ -162,7 +162,7 @@ impl NormalResource {
             };
             if let Some(mut flat) = general {
                 self.normalizer
-                    .place_record(schema, &mut flat, load_id, &mut rows)
+                    .place_record(&mut self.schema, &mut flat, load_id, &mut rows)
                     .map_err(|source| LoadError::Normalize {
                         resource: self.def.name.to_string(),
                         source,
