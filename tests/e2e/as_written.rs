@@ -49,7 +49,12 @@ pub(crate) async fn load(extractor: &Extractor, handles: &[ResourceHandle], db: 
 }
 
 /// [`load`], with the records flattened ahead of the writer when `ahead`.
-async fn load_with(extractor: &Extractor, handles: &[ResourceHandle], db: &Path, ahead: bool) {
+pub(crate) async fn load_with(
+    extractor: &Extractor,
+    handles: &[ResourceHandle],
+    db: &Path,
+    ahead: bool,
+) {
     let destination = Destination::from_url(&format!("sqlite:{}", db.display())).unwrap();
     Pipeline::new(destination)
         .with_options(PipelineOptions {

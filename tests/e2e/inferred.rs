@@ -10,7 +10,7 @@ use restsource::runtime::record::{Extra, Record};
 use restsource_mock::{AuthMode, MockApi, MockConfig, Shape};
 use serde_json::json;
 
-use crate::as_written::{assert_conforms, key, load, mock, ours};
+use crate::as_written::{assert_conforms, key, load, load_with, mock, ours};
 use crate::harness::*;
 
 mod specs {
@@ -282,9 +282,20 @@ async fn rows_written_from_the_structs_equal_the_flattened_records() {
             ResourceHandle::of::<General<Orders>>(),
         ];
         load(src.extractor(), &general, &general_db).await;
+        // Written ahead of the writer, on the flattening thread (values converted to their
+        // columns' types there), as `source_main!` programs load.
+        let ahead_db = scratch_db("typed-rows-ahead");
+        load_with(
+            src.extractor(),
+            &inventory::Source::resources(),
+            &ahead_db,
+            true,
+        )
+        .await;
         let (typed, general) = (ours(&typed_db), ours(&general_db));
         assert_eq!(typed.len(), 12, "{shape:?}: {:?}", typed.keys());
         assert_eq!(typed, general, "{shape:?}");
+        assert_eq!(ours(&ahead_db), general, "{shape:?}, written ahead");
         // `ours` compares ids by where they point; their values follow dlt's rule too.
         let children: usize = typed
             .iter()

@@ -10,7 +10,7 @@ use super::normal_typed::{TypedRecord, TypedWriter};
 use super::normal_writer::NormalWriter;
 use crate::def::ResourceDef;
 use crate::extract::RowBatch;
-use crate::normalize::{JsonColumns, Normalizer, RootId};
+use crate::normalize::{ColumnTypes, JsonColumns, Normalizer, RootId};
 
 /// A resource's flattening on another thread ([`super::ahead`]): a copy of its writer's
 /// settings and of the JSON columns it started with, so it gives the writer's own rows.
@@ -23,6 +23,8 @@ pub(crate) struct Flattening {
     /// How the resource's typed records write their rows, once its layout was seen (`None`
     /// inside: normalization would not flatten that layout as written).
     typed: OnceCell<Option<TypedWriter>>,
+    /// The column types when the writer started, to convert typed values ahead of it.
+    types: ColumnTypes,
 }
 
 impl FlattenPage for Flattening {
@@ -36,6 +38,7 @@ impl FlattenPage for Flattening {
                 &self.json,
                 &self.root_id,
             )
+            .map(|w| w.converting(&self.types))
         });
         flatten_page(
             &self.normalizer,
@@ -91,12 +94,14 @@ pub(crate) fn flatten_page(
 }
 
 impl Flattening {
-    /// The flattening of `def` as a writer with these settings and JSON columns does it.
+    /// The flattening of `def` as a writer with these settings, JSON columns and column types
+    /// (its schema when it started) does it.
     pub(crate) fn new(
         normalizer: Normalizer,
         table: String,
         root_id: RootId,
         json: JsonColumns,
+        types: ColumnTypes,
         def: &'static ResourceDef,
     ) -> Flattening {
         Flattening {
@@ -106,6 +111,7 @@ impl Flattening {
             json,
             def,
             typed: OnceCell::new(),
+            types,
         }
     }
 }

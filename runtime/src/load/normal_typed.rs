@@ -17,10 +17,11 @@ use serde_json::Value;
 
 use super::ahead::AheadRecord;
 use super::json_row::value_writer;
+use crate::def::DataType;
 use crate::extract::RowBatch;
 use crate::normalize::{
-    existing_value, typed_child_id, value_type, KnowsJson, Normalizer, RootId, Row, Schema,
-    TableSchema, TypedTableNames,
+    existing_value, typed_child_id, value_type, ColumnTypes, KnowsJson, Normalizer, RootId, Row,
+    Schema, TableSchema, TypedTableNames,
 };
 use crate::record::{Extra, RowWriter, TableRows, TypedTable};
 
@@ -33,6 +34,9 @@ pub(crate) struct TypedWriter {
     /// The root table's primary key columns, by their place among its written values.
     key: Vec<usize>,
     root_id: RootId,
+    /// Per table, each value's column type when the run started (`None`: not known then);
+    /// empty where values are converted on the writer.
+    types: Vec<Vec<Option<DataType>>>,
 }
 
 /// A typed record's rows, root first, each with its id: written, not yet placed.
@@ -75,6 +79,9 @@ struct TypedRow {
     parent: Option<usize>,
     index: usize,
     values: Vec<Value>,
+    /// Per value, the column type it was already converted to, when it was (see
+    /// [`TypedWriter::converting`]); empty when none was.
+    types: Vec<Option<DataType>>,
 }
 
 /// The rows of one record: [`TableRows`] over the plan's row buffer.
@@ -113,6 +120,7 @@ impl Sink<'_> {
         row.parent = parent;
         row.index = index;
         row.values.clear();
+        row.types.clear();
         self.stack.push(self.used);
         self.used += 1;
     }
@@ -163,7 +171,21 @@ impl TypedWriter {
             names,
             key,
             root_id,
+            types: Vec::new(),
         }
+    }
+
+    /// This writer, converting each value whose column existed when the run started (its
+    /// type in `types`) to that type as it writes: the conversion a value needs for its
+    /// column (a timestamp's text re-read into its stored form, a date's, a decimal's) then
+    /// happens where records are written, ahead of the writer.
+    pub fn converting(mut self, types: &ColumnTypes) -> TypedWriter {
+        self.types = self
+            .names
+            .iter()
+            .map(|t| t.columns.iter().map(|c| types.get(&t.name, c)).collect())
+            .collect();
+        self
     }
 
     /// Writes record `index` of `batch` into `record` with its row ids; `false` when the
@@ -219,6 +241,32 @@ impl TypedWriter {
                     ],
                 }),
         );
+        // After the ids: a key-hash root id digests the values as written.
+        if !self.types.is_empty() {
+            for row in &mut record.rows[..record.used] {
+                let types = &self.types[row.table];
+                row.types.clear();
+                for (slot, value) in row.values.iter_mut().enumerate() {
+                    let to = types.get(slot).copied().flatten();
+                    let converted = match (to, value_type(value)) {
+                        (Some(to), Some(from)) => {
+                            match existing_value(to, from, std::mem::take(value)) {
+                                Ok(v) => {
+                                    *value = v;
+                                    Some(to)
+                                }
+                                Err(v) => {
+                                    *value = v;
+                                    None
+                                }
+                            }
+                        }
+                        _ => None,
+                    };
+                    row.types.push(converted);
+                }
+            }
+        }
         true
     }
 }
@@ -336,7 +384,8 @@ impl TypedPlan {
             for (slot, value) in row.values.drain(..).enumerate() {
                 let found =
                     slots.columns[slot].or_else(|| t.column_index(&slots.names.columns[slot]));
-                match place_value(t, found, value) {
+                let converted = row.types.get(slot).copied().flatten();
+                match place_value(t, found, value, converted) {
                     Placed::Cell(column, value) => {
                         slots.columns[slot] = Some(column);
                         cells.push((column, value));
@@ -371,8 +420,14 @@ enum Placed {
 }
 
 /// `value` for the column of `table` at `found`, as placing a value for an existing column
-/// does.
-fn place_value(table: &TableSchema, found: Option<usize>, value: Value) -> Placed {
+/// does; `converted`: the type the value was already converted to (its column's, which no
+/// run changes).
+fn place_value(
+    table: &TableSchema,
+    found: Option<usize>,
+    value: Value,
+    converted: Option<DataType>,
+) -> Placed {
     let Some(from) = value_type(&value) else {
         return match found {
             None => Placed::Skip,
@@ -386,6 +441,9 @@ fn place_value(table: &TableSchema, found: Option<usize>, value: Value) -> Place
     let column = &table.columns()[c];
     if column.variant {
         return Placed::General;
+    }
+    if converted == Some(column.data_type) {
+        return Placed::Cell(c, value);
     }
     match existing_value(column.data_type, from, value) {
         Ok(v) => Placed::Cell(c, v),

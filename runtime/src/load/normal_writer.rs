@@ -22,7 +22,8 @@ use super::LoadError;
 use crate::def::{DataType, ResourceDef};
 use crate::extract::RowBatch;
 use crate::normalize::{
-    FlatRecord, JsonColumns, Normalizer, RelationalOptions, RootId, Row, Schema, TableSchema,
+    ColumnTypes, FlatRecord, JsonColumns, Normalizer, RelationalOptions, RootId, Row, Schema,
+    TableSchema,
 };
 use restsource_core::naming::Naming;
 
@@ -265,6 +266,7 @@ impl NormalWriter {
             self.table.clone(),
             self.root_id.clone(),
             self.json.clone(),
+            ColumnTypes::of(&self.tables.schema),
             def,
         )))
     }

@@ -45,7 +45,7 @@ pub(crate) use flat::{FlatRecord, FlatRow};
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "delta"))]
 pub(crate) use place::existing_value;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "delta"))]
-pub(crate) use typed::{typed_child_id, TypedTableNames};
+pub(crate) use typed::{typed_child_id, ColumnTypes, TypedTableNames};
 // Only the database writers snapshot their JSON columns.
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "delta"))]
 pub(crate) use flat::JsonColumns;

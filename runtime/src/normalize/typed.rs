@@ -11,7 +11,8 @@ use restsource_core::naming::PATH_SEPARATOR;
 use serde_json::Value;
 
 use super::flat::{child_row_id, KnowsJson};
-use super::{ContractMode, Normalizer, RootId, VALUE_KEY};
+use super::{ContractMode, FastMap, Normalizer, RootId, Schema, VALUE_KEY};
+use crate::def::DataType;
 use crate::record::TypedTable;
 
 /// One table of a typed layout, named.
@@ -114,4 +115,36 @@ impl Normalizer {
 /// A child row's id: dlt's digest of its parent's row id, its table and its list index.
 pub(crate) fn typed_child_id(parent: &str, table: &str, index: usize) -> String {
     child_row_id(parent, table, index)
+}
+
+/// The type of every column a schema had when a run's writer started. A column's type never
+/// changes once it exists, so what this says of a column stays true for the whole run: what
+/// lets values be converted to their column's type ahead of the writer.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ColumnTypes(FastMap<String, FastMap<String, DataType>>);
+
+impl ColumnTypes {
+    /// The columns of `schema`.
+    pub fn of(schema: &Schema) -> ColumnTypes {
+        ColumnTypes(
+            schema
+                .tables()
+                .iter()
+                .map(|t| {
+                    let columns = t
+                        .columns()
+                        .iter()
+                        .filter(|c| !c.variant)
+                        .map(|c| (c.name.clone(), c.data_type))
+                        .collect();
+                    (t.name.clone(), columns)
+                })
+                .collect(),
+        )
+    }
+
+    /// The type of column `column` of table `table`, when it existed.
+    pub fn get(&self, table: &str, column: &str) -> Option<DataType> {
+        self.0.get(table)?.get(column).copied()
+    }
 }

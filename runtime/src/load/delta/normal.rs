@@ -30,7 +30,7 @@ use super::merge::MergeSpec;
 use crate::def::{DataType, ResourceDef};
 use crate::extract::RowBatch;
 use crate::normalize::{
-    JsonColumns, Normalizer, RelationalOptions, RootId, Row, Schema, TableSchema,
+    ColumnTypes, JsonColumns, Normalizer, RelationalOptions, RootId, Row, Schema, TableSchema,
 };
 
 /// Identifiers in a lake are not length-limited (dlt's filesystem destination shortens
@@ -105,6 +105,7 @@ impl NormalResource {
             self.table.clone(),
             self.root_id.clone(),
             self.json.clone(),
+            ColumnTypes::of(&self.schema),
             self.def,
         ))
     }
