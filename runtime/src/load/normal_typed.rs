@@ -474,3 +474,85 @@ fn system_columns(
         ]),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::ColumnSchema;
+    use serde_json::json;
+
+    fn table() -> Schema {
+        let mut schema = Schema::new();
+        let t = schema.ensure_table("items", None);
+        for (name, data_type, nullable, variant) in [
+            ("id", DataType::Bigint, false, false),
+            ("at", DataType::Timestamp, true, false),
+            ("at__v_bigint", DataType::Bigint, true, true),
+        ] {
+            schema.table_at_mut(t).add_column(ColumnSchema {
+                name: name.into(),
+                data_type,
+                nullable,
+                variant,
+            });
+        }
+        schema
+    }
+
+    /// What [`place_value`] decides, comparable.
+    fn place(found: Option<usize>, value: Value, converted: Option<DataType>) -> String {
+        let schema = table();
+        match place_value(schema.table_at(0), found, value, converted) {
+            Placed::Cell(c, v) => format!("{c} {v}"),
+            Placed::Skip => "skip".into(),
+            Placed::General => "general".into(),
+        }
+    }
+
+    #[test]
+    fn a_value_goes_where_placing_puts_it_or_to_the_general_path() {
+        assert_eq!(place(Some(0), json!(7), None), "0 7");
+        assert_eq!(
+            place(Some(0), json!("7"), None),
+            "0 7",
+            "converted as placing does"
+        );
+        assert_eq!(place(Some(0), json!("x"), None), "general", "a variant");
+        assert_eq!(place(Some(0), Value::Null, None), "general", "NOT NULL");
+        assert_eq!(place(Some(1), Value::Null, None), "1 null");
+        assert_eq!(
+            place(None, Value::Null, None),
+            "skip",
+            "no column from a null"
+        );
+        assert_eq!(place(None, json!(1), None), "general", "a new column");
+        assert_eq!(
+            place(Some(1), json!("2024-05-01T12:00:00+00:00"), None),
+            r#"1 "2024-05-01T12:00:00Z""#,
+            "a timestamp in its stored form"
+        );
+        assert_eq!(
+            place(
+                Some(1),
+                json!("2024-05-01T12:00:00Z"),
+                Some(DataType::Timestamp)
+            ),
+            r#"1 "2024-05-01T12:00:00Z""#,
+            "converted ahead: moved"
+        );
+        assert_eq!(
+            place(
+                Some(1),
+                json!("2024-05-01T12:00:00+00:00"),
+                Some(DataType::Text)
+            ),
+            r#"1 "2024-05-01T12:00:00Z""#,
+            "converted to another type: converted again"
+        );
+        assert_eq!(
+            place(Some(2), json!(1), None),
+            "general",
+            "a variant column"
+        );
+    }
+}

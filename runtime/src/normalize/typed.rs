@@ -148,3 +148,173 @@ impl ColumnTypes {
         self.0.get(table)?.get(column).copied()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::{ColumnSchema, SchemaContract, SystemColumns};
+    use restsource_core::naming::Naming;
+    use serde_json::json;
+
+    const ROOT: TypedTable = TypedTable {
+        parent: None,
+        path: &[],
+        columns: &[
+            &["Id"],
+            &["attributes", "Color"],
+            &["attributes", "dims", "w"],
+        ],
+        objects: &[&["attributes"], &["attributes", "dims"]],
+    };
+    const TAGS: TypedTable = TypedTable {
+        parent: Some(0),
+        path: &["attributes", "Tags"],
+        columns: &[&[]],
+        objects: &[],
+    };
+
+    fn normalizer() -> Normalizer {
+        Normalizer::new(Naming::SQLITE, SystemColumns::DLT)
+    }
+
+    fn names(n: &Normalizer, schema: &Schema, layout: &[TypedTable]) -> Option<Vec<String>> {
+        let named = n.typed_names("Items", layout, schema)?;
+        Some(
+            named
+                .iter()
+                .map(|t| {
+                    let columns: Vec<&str> = t.columns.iter().map(|c| &**c).collect();
+                    format!("{}: {}", t.name, columns.join(", "))
+                })
+                .collect(),
+        )
+    }
+
+    /// The names are the ones flattening gives a record of the same shape.
+    #[test]
+    fn names_are_flattening_s() {
+        let n = normalizer();
+        let got = names(&n, &Schema::new(), &[ROOT, TAGS]).unwrap();
+        assert_eq!(
+            got,
+            [
+                "items: id, attributes__color, attributes__dims__w",
+                "items__attributes__tags: value"
+            ]
+        );
+        let record =
+            json!({"Id": 1, "attributes": {"Color": "red", "dims": {"w": 2}, "Tags": ["a"]}});
+        let flat = n.flatten_record(
+            "Items",
+            record.as_object().unwrap().clone(),
+            &RootId::Given("r".into()),
+            &Schema::new(),
+        );
+        let flattened: Vec<String> = flat
+            .rows
+            .iter()
+            .map(|r| {
+                let mut columns: Vec<&str> = r.flat.iter().map(|(c, _)| &**c).collect();
+                columns.sort();
+                format!("{}: {}", r.table, columns.join(", "))
+            })
+            .collect();
+        assert_eq!(
+            flattened,
+            [
+                "items: attributes__color, attributes__dims__w, id",
+                "items__attributes__tags: value"
+            ]
+        );
+    }
+
+    /// A layout normalization would not flatten as written has no names.
+    #[test]
+    fn layouts_flattening_keeps_whole_or_merges_have_none() {
+        let mut n = normalizer();
+        n.max_nesting = 1;
+        assert_eq!(
+            names(&n, &Schema::new(), &[ROOT]),
+            None,
+            "dims beyond the nesting"
+        );
+        n.max_nesting = 2;
+        assert!(names(&n, &Schema::new(), &[ROOT, TAGS]).is_some());
+        let shallow = TypedTable {
+            columns: &[&["Id"]],
+            objects: &[&["attributes"]],
+            ..ROOT
+        };
+        n.max_nesting = 1;
+        assert!(names(&n, &Schema::new(), &[shallow]).is_some());
+        assert_eq!(
+            names(&n, &Schema::new(), &[shallow, TAGS]),
+            None,
+            "a list beyond it"
+        );
+
+        let n = normalizer();
+        let mut schema = Schema::new();
+        let t = schema.ensure_table("items", None);
+        schema.table_at_mut(t).add_column(ColumnSchema {
+            name: "attributes".into(),
+            data_type: DataType::Json,
+            nullable: true,
+            variant: false,
+        });
+        assert_eq!(
+            names(&n, &schema, &[ROOT]),
+            None,
+            "an object under a JSON column"
+        );
+
+        let collide = TypedTable {
+            columns: &[&["a__b"], &["a", "b"]],
+            objects: &[&["a"]],
+            ..ROOT
+        };
+        assert_eq!(
+            names(&n, &Schema::new(), &[collide]),
+            None,
+            "two keys, one column"
+        );
+        let system = TypedTable {
+            columns: &[&["_dlt_id"]],
+            objects: &[],
+            ..ROOT
+        };
+        assert_eq!(names(&n, &Schema::new(), &[system]), None, "a given row id");
+
+        let mut frozen = normalizer();
+        frozen.contract = SchemaContract {
+            tables: ContractMode::Freeze,
+            ..SchemaContract::EVOLVE
+        };
+        assert_eq!(
+            names(&frozen, &Schema::new(), &[ROOT]),
+            None,
+            "a contract on tables"
+        );
+    }
+
+    #[test]
+    fn column_types_are_the_schema_s_less_its_variants() {
+        let mut schema = Schema::new();
+        let t = schema.ensure_table("items", None);
+        for (name, data_type, variant) in [
+            ("at", DataType::Timestamp, false),
+            ("at__v_text", DataType::Text, true),
+        ] {
+            schema.table_at_mut(t).add_column(ColumnSchema {
+                name: name.into(),
+                data_type,
+                nullable: true,
+                variant,
+            });
+        }
+        let types = ColumnTypes::of(&schema);
+        assert_eq!(types.get("items", "at"), Some(DataType::Timestamp));
+        assert_eq!(types.get("items", "at__v_text"), None);
+        assert_eq!(types.get("other", "at"), None);
+    }
+}
