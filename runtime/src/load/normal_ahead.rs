@@ -10,7 +10,7 @@ use super::normal_typed::{TypedRecord, TypedWriter};
 use super::normal_writer::NormalWriter;
 use crate::def::ResourceDef;
 use crate::extract::RowBatch;
-use crate::normalize::{ColumnTypes, JsonColumns, Normalizer, RootId};
+use crate::normalize::{ColumnTypes, FlatRecord, JsonColumns, Normalizer, RootId};
 
 /// A resource's flattening on another thread ([`super::ahead`]): a copy of its writer's
 /// settings and of the JSON columns it started with, so it gives the writer's own rows.
@@ -76,21 +76,40 @@ pub(crate) fn flatten_page(
     batch: &dyn RowBatch,
 ) -> FlatPage {
     let mut width = 0;
+    // Reused until a record takes it: most records of a resource with undeclared fields
+    // decline, and should cost no allocation for it.
+    let mut scratch = TypedRecord::default();
     (0..batch.len())
         .map(|i| {
-            if let Some(writer) = typed {
-                let mut record = TypedRecord::default();
-                if writer.write(normalizer, batch, i, &mut record) {
-                    return AheadRecord::Typed(record);
-                }
+            if typed.is_some_and(|w| w.write(normalizer, batch, i, &mut scratch)) {
+                return AheadRecord::Typed(std::mem::take(&mut scratch));
             }
-            let mut record = JsonRow::with_capacity(def, width);
-            batch.write_row(i, &mut record);
-            let fields = record.finish();
-            width = fields.len();
-            AheadRecord::Flat(normalizer.flatten_record(table, fields, root_id, json))
+            AheadRecord::Flat(flatten_one(
+                normalizer, table, root_id, json, def, batch, i, &mut width,
+            ))
         })
         .collect()
+}
+
+/// Record `index` of `batch` (of `def`) flattened for table `table`: the general path.
+/// `width` is the field count of the record flattened before (what the field list is sized
+/// for), updated.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn flatten_one(
+    normalizer: &Normalizer,
+    table: &str,
+    root_id: &RootId,
+    json: &JsonColumns,
+    def: &ResourceDef,
+    batch: &dyn RowBatch,
+    index: usize,
+    width: &mut usize,
+) -> FlatRecord {
+    let mut record = JsonRow::with_capacity(def, *width);
+    batch.write_row(index, &mut record);
+    let fields = record.finish();
+    *width = fields.len();
+    normalizer.flatten_record(table, fields, root_id, json)
 }
 
 impl Flattening {

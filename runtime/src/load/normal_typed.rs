@@ -28,7 +28,6 @@ use crate::record::{Extra, RowWriter, TableRows, TypedTable};
 /// How one resource's typed records become rows with their ids: the layout's names, the root
 /// id rule, and where the primary key is among the root row's values. Used where records are
 /// written (on the writer, or on the flattening thread ahead of it).
-#[derive(Clone)]
 pub(crate) struct TypedWriter {
     names: Vec<TypedTableNames>,
     /// The root table's primary key columns, by their place among its written values.
@@ -50,6 +49,8 @@ pub(crate) struct TypedRecord {
     /// is the writer's to add): made where the record is written, so the writer only moves
     /// them.
     system: Vec<[Option<Value>; 4]>,
+    /// The rows being written, innermost last (a buffer kept for the next record).
+    stack: Vec<usize>,
 }
 
 /// One resource's typed rows on one writer: its layout's names and, once found in the schema,
@@ -88,7 +89,7 @@ struct TypedRow {
 struct Sink<'a> {
     rows: &'a mut Vec<TypedRow>,
     used: usize,
-    stack: Vec<usize>,
+    stack: &'a mut Vec<usize>,
 }
 
 impl TypedRow {
@@ -197,10 +198,11 @@ impl TypedWriter {
         index: usize,
         record: &mut TypedRecord,
     ) -> bool {
+        record.stack.clear();
         let mut sink = Sink {
             rows: &mut record.rows,
             used: 0,
-            stack: Vec::with_capacity(4),
+            stack: &mut record.stack,
         };
         sink.start(0, None, 0);
         if !batch.write_tables(index, &mut sink) {

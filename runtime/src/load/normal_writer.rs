@@ -12,9 +12,10 @@ use restsource_core::sql::Dialect;
 use std::collections::HashMap;
 
 use super::ahead::{AheadRecord, Bin, FlatPage, FlattenPage};
-use super::json_row::{Field, JsonRow};
+#[cfg(test)]
+use super::json_row::Field;
 use super::mode::{Mode, Plan};
-use super::normal_ahead::Flattening;
+use super::normal_ahead::{flatten_one, Flattening};
 use super::normal_batch::{chunks, delete_in, InsertTexts, Page, Staged};
 use super::normal_tables::{normal, NormalTables};
 use super::normal_typed::{TypedPlan, TypedWriter};
@@ -340,11 +341,16 @@ impl NormalWriter {
                     self.stage(dialect, def.name, flat, load_id)?
                 }
                 (false, _) => {
-                    let mut row = JsonRow::with_capacity(def, width);
-                    batch.write_row(i, &mut row);
-                    let fields = row.finish();
-                    width = fields.len();
-                    let mut flat = self.flatten(fields);
+                    let mut flat = flatten_one(
+                        &self.normalizer,
+                        &self.table,
+                        &self.root_id,
+                        &self.json,
+                        def,
+                        batch,
+                        i,
+                        &mut width,
+                    );
                     self.stage(dialect, def.name, &mut flat, load_id)?
                 }
             };
@@ -359,6 +365,7 @@ impl NormalWriter {
     }
 
     /// A record's fields flattened (the schema-free half of normalizing it).
+    #[cfg(test)]
     fn flatten(&self, fields: Vec<(Field, Value)>) -> FlatRecord {
         self.normalizer
             .flatten_record(&self.table, fields, &self.root_id, &self.json)

@@ -19,9 +19,8 @@ use deltalake::kernel::{StructField, StructType};
 use restsource_core::naming::Naming;
 
 use super::super::ahead::{AheadRecord, Bin, FlatPage, FlattenPage};
-use super::super::json_row::JsonRow;
 use super::super::mode::Mode;
-use super::super::normal_ahead::Flattening;
+use super::super::normal_ahead::{flatten_one, Flattening};
 use super::super::normal_typed::{TypedPlan, TypedWriter};
 use super::super::LoadError;
 use super::arrow_rows::delta_type;
@@ -148,18 +147,16 @@ impl NormalResource {
             let general = match (placed, &mut record) {
                 (true, _) => None,
                 (false, Some(AheadRecord::Flat(flat))) => Some(std::mem::take(flat)),
-                (false, _) => {
-                    let mut row = JsonRow::with_capacity(self.def, width);
-                    batch.write_row(i, &mut row);
-                    let fields = row.finish();
-                    width = fields.len();
-                    Some(self.normalizer.flatten_record(
-                        &self.table,
-                        fields,
-                        &self.root_id,
-                        &self.json,
-                    ))
-                }
+                (false, _) => Some(flatten_one(
+                    &self.normalizer,
+                    &self.table,
+                    &self.root_id,
+                    &self.json,
+                    self.def,
+                    batch,
+                    i,
+                    &mut width,
+                )),
             };
             if let Some(mut flat) = general {
                 self.normalizer
