@@ -74,11 +74,11 @@ pub(crate) fn messages(
     w: &mut dyn Writer,
 ) -> Result<Box<dyn Messages>, LoadError> {
     let (bin, garbage) = mpsc::channel();
-    let flatteners = w.flatten_ahead(&Bin(bin));
+    let flatteners = w.flatten_ahead(&Bin(bin.clone()));
     if flatteners.is_empty() {
         return Ok(Box::new(rx));
     }
-    Ok(Box::new(Ahead::start(rx, flatteners, garbage)?))
+    Ok(Box::new(Ahead::start(rx, flatteners, garbage, Bin(bin))?))
 }
 
 /// The writer's source of messages when pages are flattened ahead: the flattening thread's
@@ -88,6 +88,8 @@ pub(crate) fn messages(
 /// message once the writer has dropped this.
 struct Ahead {
     rx: mpsc::Receiver<Msg>,
+    /// Where written pages' records go to be freed.
+    bin: Bin,
 }
 
 impl Ahead {
@@ -98,6 +100,7 @@ impl Ahead {
         mut rx: tokio::sync::mpsc::Receiver<Msg>,
         flatteners: HashMap<&'static str, Box<dyn FlattenPage>>,
         garbage: mpsc::Receiver<Box<dyn Send>>,
+        bin: Bin,
     ) -> Result<Ahead, LoadError> {
         let (tx, out) = mpsc::sync_channel(QUEUED);
         std::thread::Builder::new()
@@ -126,12 +129,16 @@ impl Ahead {
                 path: "flattening thread".into(),
                 source,
             })?;
-        Ok(Ahead { rx: out })
+        Ok(Ahead { rx: out, bin })
     }
 }
 
 impl Messages for Ahead {
     fn next_msg(&mut self) -> Result<Option<Msg>, LoadError> {
         Ok(self.rx.recv().ok())
+    }
+
+    fn done_with(&mut self, batch: Box<dyn RowBatch>) {
+        self.bin.discard(batch);
     }
 }

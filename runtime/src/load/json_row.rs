@@ -48,7 +48,7 @@ impl<'a> JsonRow<'a> {
         self.pos += 1;
     }
 
-    fn put_text(&mut self, f: impl FnOnce(&mut String)) {
+    fn put_text(&mut self, _stored: crate::def::DataType, f: impl FnOnce(&mut String)) {
         let mut text = String::with_capacity(32);
         f(&mut text);
         self.put(Value::String(text));
@@ -56,7 +56,8 @@ impl<'a> JsonRow<'a> {
 }
 
 /// The [`RowWriter`] methods of a writer that keeps each value as the JSON value it stands for
-/// (through its `put` and `put_text`), in the form relational normalization stores: declared
+/// (through its `put` and `put_text`, which is told the column type whose stored form the
+/// text already is), in the form relational normalization stores: declared
 /// values keep what the generated struct made of them, timestamps in the loaders' text form,
 /// decimals as exact text, bytes as base64. Shared by [`JsonRow`] and the typed rows'
 /// writer, so a value is the same whichever path places it.
@@ -89,16 +90,24 @@ macro_rules! value_writer {
             self.put(v)
         }
         fn timestamp(&mut self, v: &chrono::DateTime<chrono::Utc>) {
-            self.put_text(|b| $crate::load::text::timestamp(b, v))
+            self.put_text($crate::def::DataType::Timestamp, |b| {
+                $crate::load::text::timestamp(b, v)
+            })
         }
         fn date(&mut self, v: &chrono::NaiveDate) {
-            self.put_text(|b| $crate::load::text::date(b, v))
+            self.put_text($crate::def::DataType::Date, |b| {
+                $crate::load::text::date(b, v)
+            })
         }
         fn time(&mut self, v: &chrono::NaiveTime) {
-            self.put_text(|b| $crate::load::text::time(b, v))
+            self.put_text($crate::def::DataType::Time, |b| {
+                $crate::load::text::time(b, v)
+            })
         }
         fn decimal(&mut self, v: &rust_decimal::Decimal) {
-            self.put_text(|b| $crate::load::text::decimal(b, v))
+            self.put_text($crate::def::DataType::Decimal, |b| {
+                $crate::load::text::decimal(b, v)
+            })
         }
     };
 }

@@ -66,6 +66,8 @@ pub(crate) mod sqlite;
 mod sqlite_bind;
 #[cfg(feature = "sqlite")]
 mod sqlite_normal;
+#[cfg(feature = "sqlite")]
+mod sqlite_raw;
 pub(crate) mod text;
 pub(crate) mod writer;
 

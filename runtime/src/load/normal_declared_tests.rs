@@ -6,6 +6,7 @@
 use super::*;
 use crate::def::ColumnDef;
 use crate::load::sqlite_normal::SqliteSql;
+use crate::load::sqlite_raw::RawStatements;
 use crate::normalize::{Schema, SystemColumns};
 use restsource_core::naming::Naming;
 use rusqlite::Connection;
@@ -35,7 +36,8 @@ fn rows(conn: &Connection, sql: &str) -> Vec<String> {
 #[test]
 fn declared_types_win_and_json_stays_whole() {
     let conn = Connection::open_in_memory().unwrap();
-    let mut sql = SqliteSql(&conn);
+    let mut raw = RawStatements::default();
+    let mut sql = SqliteSql(&conn, &mut raw);
     let mut n = Normalizer::new(Naming::SQLITE, SystemColumns::DLT);
     n.primary_key = vec!["id".into()];
     // As `NormalWriter::prepare` does: nothing stored yet, then the declared columns.

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::load::sqlite_normal::SqliteSql;
+use crate::load::sqlite_raw::RawStatements;
 use crate::normalize::{Schema, SystemColumns};
 use restsource_core::naming::Naming;
 use rusqlite::Connection;
@@ -81,10 +82,22 @@ fn both_ways(pages: &[Vec<Value>]) -> (Vec<String>, Vec<String>) {
     let (mut na, mut nb) = (0, 0);
     for page in pages {
         na += a
-            .write_records(&mut SqliteSql(&paged), "t", page.iter().map(fields), "L")
+            .write_records(
+                &mut SqliteSql(&paged, &mut RawStatements::default()),
+                "t",
+                page.iter().map(fields),
+                "L",
+            )
             .unwrap();
         for r in page {
-            nb += b.write(&mut SqliteSql(&single), "t", r, "L").unwrap();
+            nb += b
+                .write(
+                    &mut SqliteSql(&single, &mut RawStatements::default()),
+                    "t",
+                    r,
+                    "L",
+                )
+                .unwrap();
         }
     }
     assert_eq!(na, nb, "rows counted");
@@ -200,8 +213,13 @@ fn decimal_keys_are_written_record_by_record() {
     let mut w = NormalWriter::new(n, tables, "t", NormalMode::Merge, RootId::KeyHash);
     let conn = Connection::open_in_memory().unwrap();
     let page = [json!({"id": 1.5, "v": 1}), json!({"id": 1.5, "v": 2})];
-    w.write_records(&mut SqliteSql(&conn), "t", page.iter().map(fields), "L")
-        .unwrap();
+    w.write_records(
+        &mut SqliteSql(&conn, &mut RawStatements::default()),
+        "t",
+        page.iter().map(fields),
+        "L",
+    )
+    .unwrap();
     assert!(!w.batched_keys);
     let rows: Vec<String> = dump(&conn)
         .into_iter()
@@ -233,8 +251,13 @@ fn insert_only_with_a_two_column_key_keeps_each_first_record() {
         ],
     ];
     for page in &pages {
-        w.write_records(&mut SqliteSql(&conn), "t", page.iter().map(fields), "L")
-            .unwrap();
+        w.write_records(
+            &mut SqliteSql(&conn, &mut RawStatements::default()),
+            "t",
+            page.iter().map(fields),
+            "L",
+        )
+        .unwrap();
     }
     let rows: Vec<String> = dump(&conn)
         .into_iter()

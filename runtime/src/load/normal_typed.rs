@@ -80,8 +80,10 @@ struct TypedRow {
     parent: Option<usize>,
     index: usize,
     values: Vec<Value>,
-    /// Per value, the column type it was already converted to, when it was (see
-    /// [`TypedWriter::converting`]); empty when none was.
+    /// Per value, the column type whose stored form it already is, when it is: a timestamp,
+    /// date, time or decimal the generated code wrote in the loaders' text form (converting
+    /// it again, parsing and printing it back, gives the same text), or a value converted to
+    /// its column's type ahead of the writer (see [`TypedWriter::converting`]).
     types: Vec<Option<DataType>>,
 }
 
@@ -94,13 +96,15 @@ struct Sink<'a> {
 
 impl TypedRow {
     fn put(&mut self, v: Value) {
-        self.values.push(v)
+        self.values.push(v);
+        self.types.push(None);
     }
 
-    fn put_text(&mut self, f: impl FnOnce(&mut String)) {
+    fn put_text(&mut self, stored: DataType, f: impl FnOnce(&mut String)) {
         let mut text = String::with_capacity(32);
         f(&mut text);
-        self.put(Value::String(text));
+        self.values.push(Value::String(text));
+        self.types.push(Some(stored));
     }
 }
 
@@ -247,25 +251,21 @@ impl TypedWriter {
         if !self.types.is_empty() {
             for row in &mut record.rows[..record.used] {
                 let types = &self.types[row.table];
-                row.types.clear();
-                for (slot, value) in row.values.iter_mut().enumerate() {
+                for ((slot, value), stored) in row.values.iter_mut().enumerate().zip(&mut row.types)
+                {
                     let to = types.get(slot).copied().flatten();
-                    let converted = match (to, value_type(value)) {
-                        (Some(to), Some(from)) => {
-                            match existing_value(to, from, std::mem::take(value)) {
-                                Ok(v) => {
-                                    *value = v;
-                                    Some(to)
-                                }
-                                Err(v) => {
-                                    *value = v;
-                                    None
-                                }
+                    if to.is_none() || *stored == to {
+                        continue;
+                    }
+                    if let (Some(to), Some(from)) = (to, value_type(value)) {
+                        match existing_value(to, from, std::mem::take(value)) {
+                            Ok(v) => {
+                                *value = v;
+                                *stored = Some(to);
                             }
+                            Err(v) => *value = v,
                         }
-                        _ => None,
-                    };
-                    row.types.push(converted);
+                    }
                 }
             }
         }

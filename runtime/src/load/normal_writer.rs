@@ -768,6 +768,7 @@ fn row_params<'a>(
 mod tests {
     use super::*;
     use crate::load::sqlite_normal::SqliteSql;
+    use crate::load::sqlite_raw::RawStatements;
     use crate::normalize::{Schema, SystemColumns};
     use restsource_core::naming::Naming;
     use rusqlite::Connection;
@@ -795,7 +796,8 @@ mod tests {
     #[test]
     fn merge_replaces_a_records_child_rows_at_every_level() {
         let conn = Connection::open_in_memory().unwrap();
-        let mut sql = SqliteSql(&conn);
+        let mut raw = RawStatements::default();
+        let mut sql = SqliteSql(&conn, &mut raw);
         let mut w = merge_writer();
         let load1 = [
             json!({"id": 1, "tags": ["a", "b", "c"], "o": [{"k": 1, "s": [1, 2]}]}),
@@ -848,7 +850,8 @@ mod tests {
     #[test]
     fn replace_truncates_every_table_of_the_resource() {
         let conn = Connection::open_in_memory().unwrap();
-        let mut sql = SqliteSql(&conn);
+        let mut raw = RawStatements::default();
+        let mut sql = SqliteSql(&conn, &mut raw);
         let mut n = Normalizer::new(Naming::SQLITE, SystemColumns::DLT);
         n.primary_key = vec![];
         let tables = NormalTables::stored(Schema::new(), vec![], SystemColumns::DLT);

@@ -25,6 +25,7 @@ use super::normal_ahead;
 use super::normal_writer::NormalWriter;
 use super::sqlite_bind::{Binder, Buffers};
 use super::sqlite_normal::SqliteSql;
+use super::sqlite_raw::RawStatements;
 use super::writer::{LoadStatus, Writer};
 use super::{quote_ident, text, LoadError, STAGING_PREFIX};
 use crate::def::ResourceDef;
@@ -36,6 +37,9 @@ const SYSTEM_TABLES: &str =
 
 /// Writes into one SQLite database.
 pub(crate) struct SqliteWriter {
+    /// The statements relational inserts keep prepared: declared before `conn` so that they
+    /// are dropped (finalized) before it closes.
+    raw: RawStatements,
     conn: Connection,
     path: PathBuf,
     lock_timeout: Duration,
@@ -62,6 +66,7 @@ impl SqliteWriter {
         let conn = Connection::open(path)?;
         conn.busy_timeout(lock_timeout)?;
         let w = SqliteWriter {
+            raw: RawStatements::default(),
             conn,
             path: path.to_path_buf(),
             lock_timeout,
@@ -293,7 +298,12 @@ impl Writer for SqliteWriter {
     fn prepare(&mut self, def: &'static ResourceDef) -> Result<(), LoadError> {
         let plan = Plan::of(def)?;
         if let Some(options) = self.relational {
-            let normal = NormalWriter::prepare(&mut SqliteSql(&self.conn), def, &plan, options)?;
+            let normal = NormalWriter::prepare(
+                &mut SqliteSql(&self.conn, &mut self.raw),
+                def,
+                &plan,
+                options,
+            )?;
             self.normal.insert(def.name, normal);
             self.plans.insert(def.name, plan);
             return Ok(());
@@ -343,7 +353,7 @@ impl Writer for SqliteWriter {
             // One transaction holds the run, so emptying the tables here is as atomic as
             // swapping a staging table in.
             if mode == Mode::Replace {
-                normal.truncate(&mut SqliteSql(&self.conn))?;
+                normal.truncate(&mut SqliteSql(&self.conn, &mut self.raw))?;
             }
         } else if mode == Mode::Replace {
             self.conn.execute_batch(def.sql.sqlite.drop_staging)?;
@@ -364,7 +374,13 @@ impl Writer for SqliteWriter {
         at: DateTime<Utc>,
     ) -> Result<(), LoadError> {
         if let Some(normal) = self.normal.get_mut(def.name) {
-            normal.write_batch(&mut SqliteSql(&self.conn), def, batch, flat, &self.load_id)?;
+            normal.write_batch(
+                &mut SqliteSql(&self.conn, &mut self.raw),
+                def,
+                batch,
+                flat,
+                &self.load_id,
+            )?;
             return Ok(());
         }
         text::timestamp(&mut self.at, &at);
@@ -445,7 +461,11 @@ impl Writer for SqliteWriter {
     ) -> Result<(), LoadError> {
         let mode = self.plan(def)?.mode;
         if let Some(normal) = self.normal.get(def.name) {
-            normal.save(&mut SqliteSql(&self.conn), def.name, &self.load_id)?;
+            normal.save(
+                &mut SqliteSql(&self.conn, &mut self.raw),
+                def.name,
+                &self.load_id,
+            )?;
         } else if mode == Mode::Replace {
             for stmt in def.sql.sqlite.replace_from_staging {
                 self.conn.execute_batch(stmt)?;
@@ -461,7 +481,11 @@ impl Writer for SqliteWriter {
         rows: u64,
     ) -> Result<(), LoadError> {
         if let Some(normal) = self.normal.get(def.name) {
-            normal.save(&mut SqliteSql(&self.conn), def.name, &self.load_id)?;
+            normal.save(
+                &mut SqliteSql(&self.conn, &mut self.raw),
+                def.name,
+                &self.load_id,
+            )?;
         }
         self.record_progress(def, state, "checkpoint", rows)?;
         self.conn.execute_batch("COMMIT")?;

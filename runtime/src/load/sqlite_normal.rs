@@ -11,11 +11,13 @@ use serde_json::Value;
 use restsource_core::sql::Dialect;
 
 use super::normal_writer::NormalSql;
+use super::sqlite_raw::RawStatements;
 use super::LoadError;
 use crate::def::DataType;
 
-/// A SQLite connection inside a run's transaction.
-pub(crate) struct SqliteSql<'c>(pub &'c Connection);
+/// A SQLite connection inside a run's transaction, with the statements its inserts keep
+/// prepared (bound without copying their values: [`RawStatements`]).
+pub(crate) struct SqliteSql<'c>(pub &'c Connection, pub &'c mut RawStatements);
 
 impl NormalSql for SqliteSql<'_> {
     fn dialect(&self) -> Dialect {
@@ -42,10 +44,7 @@ impl NormalSql for SqliteSql<'_> {
     }
 
     fn execute(&mut self, sql: &str, params: &[(&Value, DataType)]) -> Result<(), LoadError> {
-        let mut stmt = self.0.prepare_cached(sql)?;
-        bind_all(&mut stmt, params)?;
-        stmt.raw_execute()?;
-        Ok(())
+        Ok(self.1.execute(self.0, sql, params)?)
     }
 
     fn stored_schema(&mut self, resource: &str) -> Result<Option<String>, LoadError> {

@@ -8,7 +8,7 @@
 //! are committed with the incremental state they reached (marked as a checkpoint, see
 //! [`checkpoint_of`]), so a failed run keeps them and the next run resumes from there.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
@@ -235,6 +235,12 @@ pub(crate) struct Written {
 pub(crate) trait Messages {
     /// The next message; `None` when the source is exhausted (a channel closed).
     fn next_msg(&mut self) -> Result<Option<Msg>, LoadError>;
+
+    /// Frees a page's records once written: here, or where freeing them costs the writer
+    /// nothing ([`super::ahead`]'s thread; the writer is a run's critical path).
+    fn done_with(&mut self, batch: Box<dyn RowBatch>) {
+        drop(batch)
+    }
 }
 
 impl Messages for tokio::sync::mpsc::Receiver<Msg> {
@@ -249,9 +255,10 @@ pub(crate) fn drive(
     w: &mut dyn Writer,
     msgs: &mut dyn Messages,
     load_id: &str,
+    prepared: &[&'static ResourceDef],
 ) -> Result<Written, LoadError> {
     let mut out = Written::default();
-    let result = write_all(w, msgs, &mut out, load_id).and_then(|status| {
+    let result = write_all(w, msgs, &mut out, load_id, prepared).and_then(|status| {
         if status == LoadStatus::Completed {
             w.commit_run(Utc::now(), &out.rows)?;
         }
@@ -291,9 +298,13 @@ fn write_all(
     msgs: &mut dyn Messages,
     out: &mut Written,
     load_id: &str,
+    prepared: &[&'static ResourceDef],
 ) -> Result<LoadStatus, LoadError> {
     // resource name -> rows so far; present once registered in this load.
     let mut started: HashMap<&'static str, u64> = HashMap::new();
+    // Preparing a resource again would give it a new writer, without what the first one was
+    // given since (its flattener's bin: see `super::ahead`).
+    let mut prepared: HashSet<&'static str> = prepared.iter().map(|d| d.name).collect();
     let mut completed = 0usize;
     // A channel closed without `Finish` means the pipeline went away mid-run.
     let mut failed = true;
@@ -308,16 +319,17 @@ fn write_all(
                 if !loads(def) {
                     continue;
                 }
-                let rows = ensure_started(w, &mut started, def)?;
+                let rows = ensure_started(w, &mut started, &mut prepared, def)?;
                 w.write_page(def, batch.as_ref(), flat, at)?;
                 *rows += batch.len() as u64;
                 *out.rows.entry(def.table_name.to_string()).or_default() += batch.len() as u64;
+                msgs.done_with(batch);
             }
             Msg::Done { def, state } => {
                 if !loads(def) {
                     continue;
                 }
-                let rows = *ensure_started(w, &mut started, def)?;
+                let rows = *ensure_started(w, &mut started, &mut prepared, def)?;
                 out.rows.entry(def.table_name.to_string()).or_default();
                 w.complete(def, state.as_ref(), rows)?;
                 completed += 1;
@@ -326,7 +338,7 @@ fn write_all(
                 if !loads(def) {
                     continue;
                 }
-                let rows = *ensure_started(w, &mut started, def)?;
+                let rows = *ensure_started(w, &mut started, &mut prepared, def)?;
                 let state = state.map(|s| mark(s, load_id, rows));
                 w.checkpoint(def, state.as_ref(), rows)?;
                 out.checkpoints += 1;
@@ -358,10 +370,13 @@ pub(crate) fn loads(def: &ResourceDef) -> bool {
 fn ensure_started<'a>(
     w: &mut dyn Writer,
     started: &'a mut HashMap<&'static str, u64>,
+    prepared: &mut HashSet<&'static str>,
     def: &'static ResourceDef,
 ) -> Result<&'a mut u64, LoadError> {
     if !started.contains_key(def.name) {
-        w.prepare(def)?;
+        if prepared.insert(def.name) {
+            w.prepare(def)?;
+        }
         w.register(def)?;
     }
     Ok(started.entry(def.name).or_default())

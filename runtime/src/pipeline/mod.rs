@@ -405,7 +405,7 @@ impl Pipeline {
                     }
                 };
                 let _ = state_tx.send(Ok(state));
-                let done = drive(w.as_mut(), msgs.as_mut(), &id);
+                let done = drive(w.as_mut(), msgs.as_mut(), &id, &defs);
                 // The destination is closed before the run is reported done: a program may
                 // exit as soon as it is, and SQLite moves the run's pages from its WAL into
                 // the database file only when its connection closes. Left open, the file

@@ -52,5 +52,5 @@ pub(super) fn run(
         }
         return Err(e);
     }
-    drive(w, &mut spool.replay(failed)?, load_id)
+    drive(w, &mut spool.replay(failed)?, load_id, &defs)
 }

@@ -1,0 +1,210 @@
+//! Statements run with their values bound without a copy: SQLite's C API, because rusqlite
+//! binds every text as `SQLITE_TRANSIENT`, which makes SQLite allocate and copy each value
+//! and free it again when the next row is bound. On relational loading's multi-row inserts
+//! that was a sixth of the writer thread's time (`bench/README.md`, session 19); a value
+//! bound `SQLITE_STATIC` is read in place when the row is built.
+//!
+//! Sound because no binding outlives the call that made it: [`RawStatements::execute`]
+//! binds, steps, resets and clears the bindings before it returns, while the caller still
+//! lends it the values. The statements are finalized when their cache is dropped, which its
+//! owner does before it closes the connection (a statement left open would keep SQLite from
+//! closing it).
+
+use std::collections::HashMap;
+use std::ffi::{c_char, c_int, CStr};
+use std::ptr::NonNull;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use rusqlite::{ffi, Connection};
+use serde_json::Value;
+
+use crate::def::DataType;
+
+/// Distinct statement texts kept prepared at most; beyond this the cache starts over (texts
+/// are few per table: one per chunk size, see `super::normal_batch::chunks`).
+const CAPACITY: usize = 256;
+
+/// Prepared statements by their text.
+#[derive(Default)]
+pub(crate) struct RawStatements {
+    /// By the text's address and length (no hashing of a statement of 20 KB per run of it);
+    /// the text itself is kept and compared, so a new text at a freed one's address is never
+    /// taken for it.
+    cache: HashMap<(usize, usize), (Box<str>, RawStatement)>,
+}
+
+/// One prepared statement, finalized on drop.
+struct RawStatement(NonNull<ffi::sqlite3_stmt>);
+
+// The statement is only ever used on the thread that owns its writer, with its connection;
+// moving it between threads with the connection is what rusqlite's own `Connection` allows.
+unsafe impl Send for RawStatement {}
+
+impl Drop for RawStatement {
+    fn drop(&mut self) {
+        // SAFETY: prepared by `prepare` and not finalized before (this is its only owner).
+        unsafe {
+            ffi::sqlite3_finalize(self.0.as_ptr());
+        }
+    }
+}
+
+impl RawStatements {
+    /// Runs `sql` on `conn` with `params` bound in order (as `super::sqlite_normal`'s
+    /// binding of a normalized value: numbers and booleans natively, decimals and
+    /// timestamps as their text, bytes as a blob, JSON as its text).
+    pub fn execute(
+        &mut self,
+        conn: &Connection,
+        sql: &str,
+        params: &[(&Value, DataType)],
+    ) -> Result<(), rusqlite::Error> {
+        // SAFETY: the handle is only used for this call, on this thread, while `conn` lives.
+        let db = unsafe { conn.handle() };
+        let key = (sql.as_ptr() as usize, sql.len());
+        let stale = self.cache.get(&key).is_some_and(|(text, _)| **text != *sql);
+        if stale || !self.cache.contains_key(&key) {
+            if self.cache.len() >= CAPACITY {
+                self.cache.clear();
+            }
+            let stmt = prepare(db, sql)?;
+            self.cache.insert(key, (sql.into(), stmt));
+        }
+        let Some((_, stmt)) = self.cache.get(&key) else {
+            return Err(rusqlite::Error::InvalidQuery);
+        };
+        let stmt = stmt.0.as_ptr();
+        let result = bind_and_run(db, stmt, params);
+        // SAFETY: `stmt` is a live statement of `db`. Clearing the bindings before returning
+        // is what makes binding `params` without a copy sound.
+        unsafe {
+            ffi::sqlite3_reset(stmt);
+            ffi::sqlite3_clear_bindings(stmt);
+        }
+        result
+    }
+}
+
+fn prepare(db: *mut ffi::sqlite3, sql: &str) -> Result<RawStatement, rusqlite::Error> {
+    let len = c_int::try_from(sql.len()).map_err(|_| failure(ffi::SQLITE_TOOBIG, None))?;
+    let mut stmt = std::ptr::null_mut();
+    // SAFETY: `sql` is valid for `len` bytes; SQLite writes the statement into `stmt`.
+    let rc = unsafe {
+        ffi::sqlite3_prepare_v3(
+            db,
+            sql.as_ptr().cast::<c_char>(),
+            len,
+            ffi::SQLITE_PREPARE_PERSISTENT as u32,
+            &mut stmt,
+            std::ptr::null_mut(),
+        )
+    };
+    if rc != ffi::SQLITE_OK {
+        return Err(error(db, rc));
+    }
+    NonNull::new(stmt)
+        .map(RawStatement)
+        .ok_or(rusqlite::Error::InvalidQuery)
+}
+
+/// Binds `params` to `stmt` and steps it to its end.
+fn bind_and_run(
+    db: *mut ffi::sqlite3,
+    stmt: *mut ffi::sqlite3_stmt,
+    params: &[(&Value, DataType)],
+) -> Result<(), rusqlite::Error> {
+    for (i, (value, data_type)) in params.iter().enumerate() {
+        let index = c_int::try_from(i + 1).map_err(|_| failure(ffi::SQLITE_RANGE, None))?;
+        // SAFETY: `stmt` is live; text and blobs bound `SQLITE_STATIC` point into `params`,
+        // which outlive the bindings (cleared by the caller before it returns); owned ones
+        // are bound `SQLITE_TRANSIENT` (copied by SQLite).
+        let rc = unsafe { bind(stmt, index, value, *data_type) };
+        if rc != ffi::SQLITE_OK {
+            return Err(error(db, rc));
+        }
+    }
+    loop {
+        // SAFETY: `stmt` is live and fully bound.
+        match unsafe { ffi::sqlite3_step(stmt) } {
+            ffi::SQLITE_DONE => return Ok(()),
+            ffi::SQLITE_ROW => continue,
+            rc => return Err(error(db, rc)),
+        }
+    }
+}
+
+/// Binds one normalized value.
+///
+/// # Safety
+/// `stmt` must be a live statement, and its bindings cleared before `value` is dropped.
+unsafe fn bind(
+    stmt: *mut ffi::sqlite3_stmt,
+    index: c_int,
+    value: &Value,
+    data_type: DataType,
+) -> c_int {
+    match value {
+        Value::Null => ffi::sqlite3_bind_null(stmt, index),
+        Value::Bool(b) => ffi::sqlite3_bind_int64(stmt, index, i64::from(*b)),
+        Value::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => ffi::sqlite3_bind_int64(stmt, index, i),
+            // Beyond i64: kept exactly as text rather than rounded to a double.
+            (None, _) if n.is_u64() => bind_owned_text(stmt, index, n.to_string()),
+            (None, Some(f)) => ffi::sqlite3_bind_double(stmt, index, f),
+            (None, None) => bind_owned_text(stmt, index, n.to_string()),
+        },
+        // Normalization keeps bytes as base64 text (a JSON value); the column holds bytes.
+        Value::String(s) if data_type == DataType::Binary => match STANDARD.decode(s) {
+            Ok(bytes) => match c_int::try_from(bytes.len()) {
+                Ok(len) => ffi::sqlite3_bind_blob(
+                    stmt,
+                    index,
+                    bytes.as_ptr().cast(),
+                    len,
+                    ffi::SQLITE_TRANSIENT(),
+                ),
+                Err(_) => ffi::SQLITE_TOOBIG,
+            },
+            Err(_) => bind_text(stmt, index, s, ffi::SQLITE_STATIC()),
+        },
+        Value::String(s) => bind_text(stmt, index, s, ffi::SQLITE_STATIC()),
+        other => bind_owned_text(stmt, index, other.to_string()),
+    }
+}
+
+/// Binds `text`, which SQLite copies.
+///
+/// # Safety
+/// As [`bind`].
+unsafe fn bind_owned_text(stmt: *mut ffi::sqlite3_stmt, index: c_int, text: String) -> c_int {
+    bind_text(stmt, index, &text, ffi::SQLITE_TRANSIENT())
+}
+
+/// # Safety
+/// As [`bind`]; with `SQLITE_STATIC`, `text` must outlive the binding.
+unsafe fn bind_text(
+    stmt: *mut ffi::sqlite3_stmt,
+    index: c_int,
+    text: &str,
+    lifetime: ffi::sqlite3_destructor_type,
+) -> c_int {
+    match c_int::try_from(text.len()) {
+        Ok(len) => ffi::sqlite3_bind_text(stmt, index, text.as_ptr().cast(), len, lifetime),
+        Err(_) => ffi::SQLITE_TOOBIG,
+    }
+}
+
+/// The connection's error for `rc`, as rusqlite reports it.
+fn error(db: *mut ffi::sqlite3, rc: c_int) -> rusqlite::Error {
+    // SAFETY: `db` is a live connection; SQLite owns the message, copied here at once.
+    let message = unsafe {
+        let text = ffi::sqlite3_errmsg(db);
+        (!text.is_null()).then(|| CStr::from_ptr(text).to_string_lossy().into_owned())
+    };
+    failure(rc, message)
+}
+
+fn failure(rc: c_int, message: Option<String>) -> rusqlite::Error {
+    rusqlite::Error::SqliteFailure(ffi::Error::new(rc), message)
+}
