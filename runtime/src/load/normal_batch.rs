@@ -358,6 +358,27 @@ mod tests {
     }
 
     #[test]
+    fn keys_are_equal_exactly_when_their_json_texts_are() {
+        let keys = [
+            vec![Value::from(1)],
+            vec![Value::from("1")],
+            vec![Value::from(1.0)],
+            vec![Value::from(u64::MAX)],
+            vec![Value::from(1), Value::from("a")],
+            vec![Value::from("1"), Value::from("a")],
+            vec![Value::Null],
+        ];
+        for a in &keys {
+            for b in &keys {
+                let texts =
+                    Value::from(a.clone()).to_string() == Value::from(b.clone()).to_string();
+                assert_eq!(PageKey::of(a) == PageKey::of(b), texts, "{a:?} {b:?}");
+            }
+        }
+        assert_eq!(PageKey::of(&[Value::from(7)]), PageKey::Int(7));
+    }
+
+    #[test]
     fn a_later_record_of_the_same_key_replaces_the_earlier() {
         let mut page = Page::default();
         let rec = |k: Option<i64>, at: usize| Staged {

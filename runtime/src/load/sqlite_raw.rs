@@ -208,3 +208,155 @@ fn error(db: *mut ffi::sqlite3, rc: c_int) -> rusqlite::Error {
 fn failure(rc: c_int, message: Option<String>) -> rusqlite::Error {
     rusqlite::Error::SqliteFailure(ffi::Error::new(rc), message)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn table(conn: &Connection) {
+        conn.execute_batch(
+            // No declared types: values are stored exactly as bound, without affinity.
+            "CREATE TABLE t (a NOT NULL, b, c, d, e, f, g)",
+        )
+        .unwrap();
+    }
+
+    fn dump(conn: &Connection, sql: &str) -> Vec<String> {
+        let mut stmt = conn.prepare(sql).unwrap();
+        let n = stmt.column_count();
+        stmt.query_map([], |r| {
+            Ok((0..n)
+                .map(|i| {
+                    let v: rusqlite::types::Value = r.get(i).unwrap();
+                    format!("{v:?}")
+                })
+                .collect::<Vec<_>>()
+                .join(" "))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+    }
+
+    #[test]
+    fn values_are_stored_as_bound_and_the_bindings_cleared() {
+        let conn = Connection::open_in_memory().unwrap();
+        table(&conn);
+        let mut raw = RawStatements::default();
+        let sql =
+            "INSERT INTO t VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7), (?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+        let first = [
+            json!("héllo"),
+            json!(u64::MAX),
+            json!(1.5),
+            json!("AAEC"),
+            json!({"k": [1, "x"]}),
+            json!(true),
+            Value::Null,
+        ];
+        let second = [
+            json!(""),
+            json!(-7),
+            json!(2),
+            json!("not base64!"),
+            json!("2024-05-01T12:00:00Z"),
+            json!(false),
+            json!([]),
+        ];
+        let types = [
+            DataType::Text,
+            DataType::Bigint,
+            DataType::Double,
+            DataType::Binary,
+            DataType::Json,
+            DataType::Bool,
+            DataType::Text,
+        ];
+        let params: Vec<(&Value, DataType)> = first
+            .iter()
+            .chain(&second)
+            .zip(types.iter().chain(&types))
+            .map(|(v, t)| (v, *t))
+            .collect();
+        raw.execute(&conn, sql, &params).unwrap();
+        assert_eq!(
+            dump(&conn, "SELECT * FROM t"),
+            [
+                r#"Text("héllo") Text("18446744073709551615") Real(1.5) Blob([0, 1, 2]) Text("{\"k\":[1,\"x\"]}") Integer(1) Null"#,
+                r#"Text("") Integer(-7) Integer(2) Text("not base64!") Text("2024-05-01T12:00:00Z") Integer(0) Text("[]")"#,
+            ]
+        );
+        // Run again, with nulls where there were values.
+        let mut again = params.clone();
+        for (i, p) in again.iter_mut().enumerate() {
+            if i % 7 != 0 {
+                p.0 = &Value::Null;
+            }
+        }
+        raw.execute(&conn, sql, &again).unwrap();
+        assert_eq!(
+            dump(&conn, "SELECT count(*), count(b), count(g) FROM t"),
+            ["Integer(4) Integer(2) Integer(1)"]
+        );
+    }
+
+    #[test]
+    fn a_failed_statement_reports_sqlites_error_and_stays_usable() {
+        let conn = Connection::open_in_memory().unwrap();
+        table(&conn);
+        let mut raw = RawStatements::default();
+        let sql = "INSERT INTO t (a, b) VALUES (?1, ?2)";
+        let err = raw
+            .execute(
+                &conn,
+                sql,
+                &[
+                    (&Value::Null, DataType::Text),
+                    (&json!(1), DataType::Bigint),
+                ],
+            )
+            .unwrap_err();
+        // The error rusqlite gives for the same statement.
+        let theirs = conn
+            .execute(sql, rusqlite::params![None::<String>, 1])
+            .unwrap_err();
+        assert_eq!(err.to_string(), theirs.to_string());
+        assert_eq!(err.to_string(), "NOT NULL constraint failed: t.a");
+        assert_eq!(
+            err.sqlite_error_code(),
+            Some(rusqlite::ErrorCode::ConstraintViolation)
+        );
+        raw.execute(
+            &conn,
+            sql,
+            &[(&json!("x"), DataType::Text), (&json!(2), DataType::Bigint)],
+        )
+        .unwrap();
+        assert_eq!(
+            dump(&conn, "SELECT a, b FROM t"),
+            [r#"Text("x") Integer(2)"#]
+        );
+        let bad = raw.execute(&conn, "INSERT INTO nowhere VALUES (?1)", &[]);
+        assert_eq!(bad.unwrap_err().to_string(), "no such table: nowhere");
+    }
+
+    #[test]
+    fn a_new_text_where_an_old_one_was_is_prepared_anew() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE t (v TEXT); CREATE TABLE u (v TEXT);")
+            .unwrap();
+        let mut raw = RawStatements::default();
+        // One buffer, so both texts have the same address and length.
+        let mut sql = String::with_capacity(64);
+        sql.push_str("INSERT INTO t VALUES (?1)");
+        raw.execute(&conn, &sql, &[(&json!("first"), DataType::Text)])
+            .unwrap();
+        sql.clear();
+        sql.push_str("INSERT INTO u VALUES (?1)");
+        raw.execute(&conn, &sql, &[(&json!("second"), DataType::Text)])
+            .unwrap();
+        assert_eq!(dump(&conn, "SELECT v FROM t"), [r#"Text("first")"#]);
+        assert_eq!(dump(&conn, "SELECT v FROM u"), [r#"Text("second")"#]);
+    }
+}
