@@ -370,8 +370,7 @@ mod tests {
         ];
         for a in &keys {
             for b in &keys {
-                let texts =
-                    Value::from(a.clone()).to_string() == Value::from(b.clone()).to_string();
+                let texts = serde_json::to_string(a).ok() == serde_json::to_string(b).ok();
                 assert_eq!(PageKey::of(a) == PageKey::of(b), texts, "{a:?} {b:?}");
             }
         }

@@ -95,7 +95,7 @@ fn prepare(db: *mut ffi::sqlite3, sql: &str) -> Result<RawStatement, rusqlite::E
             db,
             sql.as_ptr().cast::<c_char>(),
             len,
-            ffi::SQLITE_PREPARE_PERSISTENT as u32,
+            ffi::SQLITE_PREPARE_PERSISTENT,
             &mut stmt,
             std::ptr::null_mut(),
         )
