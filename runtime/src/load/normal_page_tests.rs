@@ -74,6 +74,18 @@ fn cell(v: rusqlite::types::ValueRef<'_>) -> String {
     }
 }
 
+/// Writes `page` through `w` into `conn` as one page of table `t`; returns the rows written.
+fn write_page(w: &mut NormalWriter, conn: &Connection, page: &[Value]) -> usize {
+    let mut raw = RawStatements::default();
+    w.write_records(
+        &mut SqliteSql(conn, &mut raw),
+        "t",
+        page.iter().map(fields),
+        "L",
+    )
+    .unwrap()
+}
+
 /// Loads `pages` with page-at-once writes and record by record; returns both dumps.
 fn both_ways(pages: &[Vec<Value>]) -> (Vec<String>, Vec<String>) {
     let paged = Connection::open_in_memory().unwrap();
@@ -81,14 +93,7 @@ fn both_ways(pages: &[Vec<Value>]) -> (Vec<String>, Vec<String>) {
     let (mut a, mut b) = (upsert_writer(), upsert_writer());
     let (mut na, mut nb) = (0, 0);
     for page in pages {
-        na += a
-            .write_records(
-                &mut SqliteSql(&paged, &mut RawStatements::default()),
-                "t",
-                page.iter().map(fields),
-                "L",
-            )
-            .unwrap();
+        na += write_page(&mut a, &paged, page);
         for r in page {
             nb += b
                 .write(
@@ -213,13 +218,7 @@ fn decimal_keys_are_written_record_by_record() {
     let mut w = NormalWriter::new(n, tables, "t", NormalMode::Merge, RootId::KeyHash);
     let conn = Connection::open_in_memory().unwrap();
     let page = [json!({"id": 1.5, "v": 1}), json!({"id": 1.5, "v": 2})];
-    w.write_records(
-        &mut SqliteSql(&conn, &mut RawStatements::default()),
-        "t",
-        page.iter().map(fields),
-        "L",
-    )
-    .unwrap();
+    write_page(&mut w, &conn, &page);
     assert!(!w.batched_keys);
     let rows: Vec<String> = dump(&conn)
         .into_iter()
@@ -251,13 +250,7 @@ fn insert_only_with_a_two_column_key_keeps_each_first_record() {
         ],
     ];
     for page in &pages {
-        w.write_records(
-            &mut SqliteSql(&conn, &mut RawStatements::default()),
-            "t",
-            page.iter().map(fields),
-            "L",
-        )
-        .unwrap();
+        write_page(&mut w, &conn, page);
     }
     let rows: Vec<String> = dump(&conn)
         .into_iter()
