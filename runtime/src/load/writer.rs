@@ -250,7 +250,9 @@ impl Messages for tokio::sync::mpsc::Receiver<Msg> {
 }
 
 /// Runs the writer until `Finish` or until the channel closes, then commits the run if it
-/// completed and discards it otherwise. An `Err` means the run was discarded too.
+/// completed and discards it otherwise. An `Err` means the run was discarded too. `prepared`:
+/// the resources the caller prepared after `begin` (any other is prepared at its first
+/// message).
 pub(crate) fn drive(
     w: &mut dyn Writer,
     msgs: &mut dyn Messages,
@@ -380,4 +382,133 @@ fn ensure_started<'a>(
         w.register(def)?;
     }
     Ok(started.entry(def.name).or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::def::Disposition;
+    use crate::test_defs::resource;
+
+    static A: ResourceDef = resource("a", Disposition::Append, None);
+    static B: ResourceDef = resource("b", Disposition::Append, None);
+
+    /// A writer that records the calls it gets.
+    #[derive(Default)]
+    struct Recording(Vec<String>);
+
+    impl Writer for Recording {
+        fn begin(
+            &mut self,
+            _: &str,
+            _: DateTime<Utc>,
+            _: &[&'static ResourceDef],
+        ) -> Result<StartState, LoadError> {
+            self.0.push("begin".into());
+            Ok(StartState::new())
+        }
+        fn prepare(&mut self, def: &'static ResourceDef) -> Result<(), LoadError> {
+            self.0.push(format!("prepare {}", def.name));
+            Ok(())
+        }
+        fn register(&mut self, def: &'static ResourceDef) -> Result<(), LoadError> {
+            self.0.push(format!("register {}", def.name));
+            Ok(())
+        }
+        fn write_page(
+            &mut self,
+            def: &'static ResourceDef,
+            _: &dyn RowBatch,
+            _: Option<FlatPage>,
+            _: DateTime<Utc>,
+        ) -> Result<(), LoadError> {
+            self.0.push(format!("write {}", def.name));
+            Ok(())
+        }
+        fn complete(
+            &mut self,
+            def: &'static ResourceDef,
+            _: Option<&serde_json::Value>,
+            rows: u64,
+        ) -> Result<(), LoadError> {
+            self.0.push(format!("complete {} {rows}", def.name));
+            Ok(())
+        }
+        fn checkpoint(
+            &mut self,
+            def: &'static ResourceDef,
+            _: Option<&serde_json::Value>,
+            _: u64,
+        ) -> Result<(), LoadError> {
+            self.0.push(format!("checkpoint {}", def.name));
+            Ok(())
+        }
+        fn read_state(&mut self) -> Result<StartState, LoadError> {
+            Ok(StartState::new())
+        }
+        fn save_state(&mut self, key: &str, _: &serde_json::Value) -> Result<(), LoadError> {
+            self.0.push(format!("state {key}"));
+            Ok(())
+        }
+        fn commit_run(
+            &mut self,
+            _: DateTime<Utc>,
+            _: &BTreeMap<String, u64>,
+        ) -> Result<(), LoadError> {
+            self.0.push("commit".into());
+            Ok(())
+        }
+        fn fail_run(
+            &mut self,
+            status: LoadStatus,
+            _: DateTime<Utc>,
+            _: &BTreeMap<String, u64>,
+        ) -> Result<(), LoadError> {
+            self.0.push(format!("fail {status}"));
+            Ok(())
+        }
+    }
+
+    /// Messages from a list.
+    struct Listed(std::vec::IntoIter<Msg>);
+
+    impl Messages for Listed {
+        fn next_msg(&mut self) -> Result<Option<Msg>, LoadError> {
+            Ok(self.0.next())
+        }
+    }
+
+    /// A resource the caller prepared is not prepared again (that would replace its writer,
+    /// and what the first one was given since); one it did not is prepared at its first message.
+    #[test]
+    fn each_resource_is_prepared_once_per_run() {
+        let mut w = Recording::default();
+        let mut msgs = Listed(
+            vec![
+                Msg::Done {
+                    def: &A,
+                    state: None,
+                },
+                Msg::Done {
+                    def: &B,
+                    state: None,
+                },
+                Msg::Finish { failed: false },
+            ]
+            .into_iter(),
+        );
+        let written = drive(&mut w, &mut msgs, "L", &[&A]).unwrap();
+        assert_eq!(written.status, Some(LoadStatus::Completed));
+        assert_eq!(
+            w.0,
+            [
+                "register a",
+                "complete a 0",
+                "prepare b",
+                "register b",
+                "complete b 0",
+                "commit"
+            ]
+        );
+    }
 }
