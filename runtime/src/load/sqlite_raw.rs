@@ -21,8 +21,9 @@ use serde_json::Value;
 
 use crate::def::DataType;
 
-/// Distinct statement texts kept prepared at most; beyond this the cache starts over (texts
-/// are few per table: one per chunk size, see `super::normal_batch::chunks`).
+/// Distinct statement texts kept prepared at most (as rusqlite's cache the writer sets up);
+/// beyond this one is finalized for each new one. Texts are few per table: one per chunk
+/// size (see `super::normal_batch::chunks`).
 const CAPACITY: usize = 256;
 
 /// Prepared statements by their text.
@@ -65,8 +66,10 @@ impl RawStatements {
         let key = (sql.as_ptr() as usize, sql.len());
         let stale = self.cache.get(&key).is_some_and(|(text, _)| **text != *sql);
         if stale || !self.cache.contains_key(&key) {
-            if self.cache.len() >= CAPACITY {
-                self.cache.clear();
+            if !stale && self.cache.len() >= CAPACITY {
+                if let Some(any) = self.cache.keys().next().copied() {
+                    self.cache.remove(&any);
+                }
             }
             let stmt = prepare(db, sql)?;
             self.cache.insert(key, (sql.into(), stmt));
@@ -339,6 +342,37 @@ mod tests {
         );
         let bad = raw.execute(&conn, "INSERT INTO nowhere VALUES (?1)", &[]);
         assert_eq!(bad.unwrap_err().to_string(), "no such table: nowhere");
+    }
+
+    #[test]
+    fn beyond_its_capacity_the_cache_finalizes_one_statement_per_new_one() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE t (v)").unwrap();
+        let mut raw = RawStatements::default();
+        let texts: Vec<String> = (0..CAPACITY + 10)
+            .map(|i| format!("INSERT INTO t VALUES (?1) /* {i} */"))
+            .collect();
+        for (i, sql) in texts.iter().enumerate() {
+            raw.execute(&conn, sql, &[(&json!(i), DataType::Bigint)])
+                .unwrap();
+            assert_eq!(raw.cache.len(), (i + 1).min(CAPACITY));
+        }
+        for sql in &texts {
+            raw.execute(&conn, sql, &[(&json!(-1), DataType::Bigint)])
+                .unwrap();
+        }
+        assert_eq!(
+            dump(
+                &conn,
+                "SELECT count(*), count(DISTINCT v), sum(v = -1) FROM t"
+            ),
+            [format!(
+                "Integer({}) Integer({}) Integer({})",
+                2 * texts.len(),
+                texts.len() + 1,
+                texts.len()
+            )]
+        );
     }
 
     #[test]
