@@ -202,11 +202,12 @@ enum PageKey {
 
 impl PageKey {
     fn of(key: &[Value]) -> PageKey {
+        if let [Value::Number(n)] = key {
+            if let Some(i) = n.as_i64() {
+                return PageKey::Int(i);
+            }
+        }
         match key {
-            [Value::Number(n)] if n.is_i64() => match n.as_i64() {
-                Some(i) => PageKey::Int(i),
-                None => PageKey::Json(Value::from(key.to_vec()).to_string()),
-            },
             [Value::String(s)] => PageKey::Text(s.clone()),
             _ => PageKey::Json(Value::from(key.to_vec()).to_string()),
         }

@@ -2,6 +2,8 @@
 //! values bound natively (integers, reals, booleans as integers) or as text (timestamps in the
 //! loaders' text form, decimals, JSON).
 
+use std::borrow::Cow;
+
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use rusqlite::types::Null;
@@ -74,32 +76,47 @@ impl NormalSql for SqliteSql<'_> {
 
 fn bind_all(stmt: &mut Statement<'_>, params: &[(&Value, DataType)]) -> Result<(), LoadError> {
     for (i, (v, data_type)) in params.iter().enumerate() {
-        match (v, data_type) {
-            // Normalization keeps bytes as base64 text (a JSON value); the column holds bytes.
-            (Value::String(s), DataType::Binary) => match STANDARD.decode(s) {
-                Ok(bytes) => stmt.raw_bind_parameter(i + 1, bytes)?,
-                Err(_) => bind(stmt, i + 1, v)?,
-            },
-            _ => bind(stmt, i + 1, v)?,
+        let index = i + 1;
+        match stored(v, *data_type) {
+            Stored::Null => stmt.raw_bind_parameter(index, Null)?,
+            Stored::Int(n) => stmt.raw_bind_parameter(index, n)?,
+            Stored::Real(f) => stmt.raw_bind_parameter(index, f)?,
+            Stored::Text(text) => stmt.raw_bind_parameter(index, text.as_ref())?,
+            Stored::Blob(bytes) => stmt.raw_bind_parameter(index, bytes)?,
         }
     }
     Ok(())
 }
 
-/// Binds a normalized value: numbers and booleans natively, JSON as its text.
-fn bind(stmt: &mut Statement<'_>, index: usize, v: &Value) -> Result<(), LoadError> {
+/// A normalized value as SQLite stores it: what both ways of binding one (rusqlite's here,
+/// [`super::sqlite_raw`]'s) bind.
+pub(crate) enum Stored<'a> {
+    Null,
+    /// Integers and booleans (as 1 and 0, as rusqlite binds them).
+    Int(i64),
+    Real(f64),
+    /// The value's own text where it has one, else the text it is stored as.
+    Text(Cow<'a, str>),
+    Blob(Vec<u8>),
+}
+
+/// How `v`, normalized for a column of `data_type`, is stored: numbers and booleans natively,
+/// integers beyond i64 exactly as text rather than rounded to a double, bytes (which
+/// normalization keeps as base64 text) as a blob, JSON as its text.
+pub(crate) fn stored(v: &Value, data_type: DataType) -> Stored<'_> {
     match v {
-        Value::Null => stmt.raw_bind_parameter(index, Null)?,
-        Value::Bool(b) => stmt.raw_bind_parameter(index, *b)?,
+        Value::Null => Stored::Null,
+        Value::Bool(b) => Stored::Int(i64::from(*b)),
         Value::Number(n) => match (n.as_i64(), n.as_f64()) {
-            (Some(i), _) => stmt.raw_bind_parameter(index, i)?,
-            // Beyond i64: kept exactly as text rather than rounded to a double.
-            (None, _) if n.is_u64() => stmt.raw_bind_parameter(index, n.to_string())?,
-            (None, Some(f)) => stmt.raw_bind_parameter(index, f)?,
-            (None, None) => stmt.raw_bind_parameter(index, n.to_string())?,
+            (Some(i), _) => Stored::Int(i),
+            (None, Some(f)) if !n.is_u64() => Stored::Real(f),
+            _ => Stored::Text(Cow::Owned(n.to_string())),
         },
-        Value::String(s) => stmt.raw_bind_parameter(index, s.as_str())?,
-        other => stmt.raw_bind_parameter(index, other.to_string())?,
+        Value::String(s) if data_type == DataType::Binary => match STANDARD.decode(s) {
+            Ok(bytes) => Stored::Blob(bytes),
+            Err(_) => Stored::Text(Cow::Borrowed(s)),
+        },
+        Value::String(s) => Stored::Text(Cow::Borrowed(s)),
+        other => Stored::Text(Cow::Owned(other.to_string())),
     }
-    Ok(())
 }

@@ -10,15 +10,15 @@
 //! owner does before it closes the connection (a statement left open would keep SQLite from
 //! closing it).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ffi::{c_char, c_int, CStr};
 use std::ptr::NonNull;
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
 use rusqlite::{ffi, Connection};
 use serde_json::Value;
 
+use super::sqlite_normal::{stored, Stored};
 use crate::def::DataType;
 
 /// Distinct statement texts kept prepared at most (as rusqlite's cache the writer sets up);
@@ -137,7 +137,7 @@ fn bind_and_run(
     }
 }
 
-/// Binds one normalized value.
+/// Binds one normalized value, as [`stored`] says it is stored.
 ///
 /// # Safety
 /// `stmt` must be a live statement, and its bindings cleared before `value` is dropped.
@@ -147,41 +147,25 @@ unsafe fn bind(
     value: &Value,
     data_type: DataType,
 ) -> c_int {
-    match value {
-        Value::Null => ffi::sqlite3_bind_null(stmt, index),
-        Value::Bool(b) => ffi::sqlite3_bind_int64(stmt, index, i64::from(*b)),
-        Value::Number(n) => match (n.as_i64(), n.as_f64()) {
-            (Some(i), _) => ffi::sqlite3_bind_int64(stmt, index, i),
-            // Beyond i64: kept exactly as text rather than rounded to a double.
-            (None, _) if n.is_u64() => bind_owned_text(stmt, index, n.to_string()),
-            (None, Some(f)) => ffi::sqlite3_bind_double(stmt, index, f),
-            (None, None) => bind_owned_text(stmt, index, n.to_string()),
+    match stored(value, data_type) {
+        Stored::Null => ffi::sqlite3_bind_null(stmt, index),
+        Stored::Int(n) => ffi::sqlite3_bind_int64(stmt, index, n),
+        Stored::Real(f) => ffi::sqlite3_bind_double(stmt, index, f),
+        // Text of the value itself: read in place.
+        Stored::Text(Cow::Borrowed(text)) => bind_text(stmt, index, text, ffi::SQLITE_STATIC()),
+        // Text made here: SQLite copies it.
+        Stored::Text(Cow::Owned(text)) => bind_text(stmt, index, &text, ffi::SQLITE_TRANSIENT()),
+        Stored::Blob(bytes) => match c_int::try_from(bytes.len()) {
+            Ok(len) => ffi::sqlite3_bind_blob(
+                stmt,
+                index,
+                bytes.as_ptr().cast(),
+                len,
+                ffi::SQLITE_TRANSIENT(),
+            ),
+            Err(_) => ffi::SQLITE_TOOBIG,
         },
-        // Normalization keeps bytes as base64 text (a JSON value); the column holds bytes.
-        Value::String(s) if data_type == DataType::Binary => match STANDARD.decode(s) {
-            Ok(bytes) => match c_int::try_from(bytes.len()) {
-                Ok(len) => ffi::sqlite3_bind_blob(
-                    stmt,
-                    index,
-                    bytes.as_ptr().cast(),
-                    len,
-                    ffi::SQLITE_TRANSIENT(),
-                ),
-                Err(_) => ffi::SQLITE_TOOBIG,
-            },
-            Err(_) => bind_text(stmt, index, s, ffi::SQLITE_STATIC()),
-        },
-        Value::String(s) => bind_text(stmt, index, s, ffi::SQLITE_STATIC()),
-        other => bind_owned_text(stmt, index, other.to_string()),
     }
-}
-
-/// Binds `text`, which SQLite copies.
-///
-/// # Safety
-/// As [`bind`].
-unsafe fn bind_owned_text(stmt: *mut ffi::sqlite3_stmt, index: c_int, text: String) -> c_int {
-    bind_text(stmt, index, &text, ffi::SQLITE_TRANSIENT())
 }
 
 /// # Safety
