@@ -662,3 +662,76 @@ async fn delta_merges_by_a_key_of_two_columns() {
         );
     }
 }
+
+/// A text primary key: files whose statistics put every run key outside their range are
+/// skipped, and the merge still replaces exactly the stored rows of the run's keys, those
+/// equal to a file's minimum or maximum included.
+#[tokio::test]
+async fn delta_merges_by_a_text_key() {
+    const BY_NAME: ResourceDef = ResourceDef {
+        name: "items_by_name",
+        table_name: "items_by_name",
+        primary_key: &["name"],
+        ..ITEMS_DI
+    };
+    for dest in destinations("delta_text_key").await {
+        let p = pipeline(&dest);
+        for items in [
+            vec![item(1, "apple", 1), item(2, "banana", 1)],
+            vec![item(3, "kiwi", 1), item(4, "lemon", 1)],
+            // "banana" is the first file's maximum, "kiwi" the second's minimum; "cherry"
+            // lies in neither file's range.
+            vec![
+                item(5, "banana", 2),
+                item(6, "kiwi", 2),
+                item(7, "cherry", 1),
+            ],
+        ] {
+            p.load(runs_of(vec![(&BY_NAME, items)])).await.unwrap();
+        }
+        assert_eq!(
+            rows(&dest, "items_by_name").await,
+            vec![
+                row(1, "apple", 1),
+                row(4, "lemon", 1),
+                row(5, "banana", 2),
+                row(6, "kiwi", 2),
+                row(7, "cherry", 1)
+            ],
+            "{dest:?}"
+        );
+    }
+}
+
+/// A primary key and a merge key: a stored file is skipped only when its statistics rule out
+/// both the run's ids and its merge keys, so a file outside the run's id range but holding
+/// one of its merge keys is still rewritten.
+#[tokio::test]
+async fn delta_merges_skip_only_files_ruled_out_by_key_and_merge_key() {
+    const MK: ResourceDef = ResourceDef {
+        name: "items_mk_skip",
+        table_name: "items_mk_skip",
+        ..ITEMS_MK
+    };
+    for dest in destinations("delta_mk_skip").await {
+        let p = pipeline(&dest);
+        for items in [
+            vec![item(1, "a", 1), item(2, "b", 1)],
+            vec![item(3, "m", 1), item(4, "n", 1)],
+            // Id 5 is in neither file's range; merge key "b" is the first file's maximum.
+            vec![item(5, "b", 2)],
+        ] {
+            p.load(runs_of(vec![(&MK, items)])).await.unwrap();
+        }
+        assert_eq!(
+            rows(&dest, "items_mk_skip").await,
+            vec![
+                row(1, "a", 1),
+                row(3, "m", 1),
+                row(4, "n", 1),
+                row(5, "b", 2)
+            ],
+            "{dest:?}"
+        );
+    }
+}

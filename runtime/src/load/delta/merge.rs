@@ -20,11 +20,11 @@
 //! another writer changed the files it read in the meantime; the commit is then computed
 //! again on the new version (shards merging into one table at once).
 //!
-//! A stored file is read only if it may hold a key of the run: a file whose statistics (min
-//! and max per column, in the Delta log) hold none of the run's values of some integer key
-//! column is skipped without a read (text columns are not used: their statistics may be
-//! truncated). Memory holds one file's batches at a time and, per key of the run, its 128-bit
-//! digest and where its winning row is (about 50 bytes a key, not the key's text: see
+//! A stored file is read only if it may hold a key or merge key of the run: a file whose
+//! statistics (min and max per column, in the Delta log) hold none of the run's values of
+//! some integer or text key column is skipped without a read (see `prune`). Memory holds one
+//! file's batches at a time and, per key of the run, its 128-bit digest and where its winning
+//! row is (about 50 bytes a key, not the key's text: see
 //! [`Digests`]).
 
 use std::collections::{HashMap, HashSet};
@@ -43,6 +43,7 @@ use super::super::LoadError;
 use super::children::RemovedIds;
 use super::dedup::{self, SortValue};
 use super::files::{read_file, rewrite, TableFile};
+use super::prune::{KeyRanges, Kind, Prune};
 use super::table::delta_err;
 
 /// How a merge resource's run joins its table, kept with the run's pending commit.
@@ -139,9 +140,6 @@ struct RunKeys {
     /// Rows inserted by no key that are dropped: hard deletes of a resource without a primary
     /// key (they only delete by merge key).
     dropped: HashSet<At>,
-    /// Per key column, the integers the run's keys hold in it, sorted and without repeats
-    /// (`None`: some run key's part in it is not an integer).
-    ints: Vec<Option<Vec<i64>>>,
 }
 
 /// A run row's position: a run has fewer than 2^31 files and a file fewer than 2^32 rows
@@ -230,69 +228,14 @@ fn deletes_of(batch: &RecordBatch, hard_delete: &Option<(String, bool)>) -> Vec<
     }
 }
 
-/// Per key column whose part of every run key is an integer, those integers sorted: what a
-/// stored file's statistics can rule out (none when no column qualifies).
-fn int_columns(spec: &MergeSpec, keys: &mut RunKeys) -> Vec<(String, Vec<i64>)> {
-    spec.keys
-        .iter()
-        .zip(std::mem::take(&mut keys.ints))
-        .filter_map(|(name, values)| Some((name.clone(), values?)))
-        .collect()
-}
-
-/// Adds a run key's parts (in `key`, the key's text: parts joined by `\u{1f}`) to the
-/// integers per key column.
-fn note_ints(ints: &mut [Option<Vec<i64>>], key: &str) {
-    let mut parts = key.split('\u{1f}');
-    for column in ints.iter_mut() {
-        let part = parts.next();
-        if let Some(values) = column {
-            match part.map(str::parse) {
-                Some(Ok(v)) => values.push(v),
-                _ => *column = None,
-            }
-        }
-    }
-    if parts.next().is_some() {
-        // More parts than columns: a key text holding the separator; prune by nothing.
-        ints.iter_mut().for_each(|c| *c = None);
-    }
-}
-
-/// Sorts each column's integers and drops repeats (they were noted per run row).
-fn finish_ints(ints: &mut [Option<Vec<i64>>]) {
-    for values in ints.iter_mut().flatten() {
-        values.sort_unstable();
-        values.dedup();
-    }
-}
-
-/// Whether a stored file with statistics `stats` (the Delta log's JSON) may hold a row with
-/// one of the run's keys: not when, for some column of `columns`, none of the run's values
-/// lies within the file's minimum and maximum of it (a matching row has each of its key's
-/// values within them). `true` whenever the statistics cannot tell.
-fn may_hold(stats: Option<&str>, columns: &[(String, Vec<i64>)]) -> bool {
-    let Some(stats) = stats.and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok()) else {
-        return true;
-    };
-    columns.iter().all(|(column, sorted)| {
-        let bound = |which: &str| stats.get(which)?.get(column)?.as_i64();
-        let (Some(min), Some(max)) = (bound("minValues"), bound("maxValues")) else {
-            return true;
-        };
-        // The first run value not below the file's minimum, if any, is within its maximum.
-        let i = sorted.partition_point(|k| *k < min);
-        sorted.get(i).is_some_and(|k| *k <= max)
-    })
-}
-
-/// Step 1: the winner of every key among the run's files.
+/// Step 1: the winner of every key among the run's files, and the values of the run's keys
+/// per key column.
 async fn run_keys(
     table: &str,
     store: &Arc<dyn ObjectStore>,
     run: &[Add],
     spec: &MergeSpec,
-) -> Result<RunKeys, LoadError> {
+) -> Result<(RunKeys, Prune), LoadError> {
     let mut columns = spec.keys.clone();
     if let Some((c, _)) = &spec.hard_delete {
         columns.push(c.clone());
@@ -311,9 +254,8 @@ async fn run_keys(
         DigestMap::with_capacity_and_hasher(records, Default::default());
     // With `dedup_sort`: each key's surviving row's sort value.
     let mut sorted: DigestMap<Option<SortValue>> = DigestMap::default();
-    let mut ints: Vec<Option<Vec<i64>>> = (0..spec.keys.len())
-        .map(|_| Some(Vec::with_capacity(records)))
-        .collect();
+    let mut ranges = KeyRanges::new(spec.keys.len(), records);
+    let mut merge_ranges = KeyRanges::new(spec.merge_key.len(), records);
     let mut rows = Vec::with_capacity(run.len());
     for (f, add) in run.iter().enumerate() {
         let file = TableFile::added(table, add)?;
@@ -321,21 +263,24 @@ async fn run_keys(
         let mut batches = read_file(table, store, &file, Some(&columns)).await?;
         while let Some(batch) = batches.next().await? {
             let deletes = deletes_of(&batch, &spec.hard_delete);
+            let kinds = kinds_of(&batch, &spec.keys);
             let mut sorts = match &spec.dedup_sort {
                 Some((c, _)) => dedup::sort_values(table, &batch, c)?,
                 None => Vec::new(),
             };
-            merged.extend(
-                keys_or_none(table, &batch, &spec.merge_key)?
-                    .iter()
-                    .flatten()
-                    .map(|k| digests.of(k)),
-            );
+            let merge_kinds = kinds_of(&batch, &spec.merge_key);
+            for k in keys_or_none(table, &batch, &spec.merge_key)?
+                .iter()
+                .flatten()
+            {
+                merged.insert(digests.of(k));
+                merge_ranges.note(k, &merge_kinds);
+            }
             let keys = keys_or_none(table, &batch, &spec.keys)?;
             for (i, (key, delete)) in keys.into_iter().zip(deletes).enumerate() {
                 let here = at(table, f, row)?;
                 if let Some(key) = &key {
-                    note_ints(&mut ints, key);
+                    ranges.note(key, &kinds);
                 }
                 match (key.map(|k| digests.of(&k)), &spec.dedup_sort) {
                     (Some(key), _) if spec.insert_only => {
@@ -370,15 +315,22 @@ async fn run_keys(
         }
         rows.push((row, keyless));
     }
-    finish_ints(&mut ints);
-    Ok(RunKeys {
+    let keys = RunKeys {
         digests,
         winners,
         rows,
         merged,
         dropped,
-        ints,
-    })
+    };
+    let prune = Prune::new(ranges, &spec.keys, merge_ranges, &spec.merge_key);
+    Ok((keys, prune))
+}
+
+/// The kind of each of `columns` in `batch`, for pruning by its values.
+fn kinds_of(batch: &RecordBatch, columns: &[String]) -> Vec<Kind> {
+    (columns.iter())
+        .map(|c| Kind::of(batch.column_by_name(c).map(|c| c.data_type())))
+        .collect()
 }
 
 /// Each row's key of `columns` in `batch`, `None` for every row when there are no columns.
@@ -438,7 +390,7 @@ pub async fn merge_actions(
 ) -> Result<(Vec<Action>, RemovedIds), LoadError> {
     let mut removed = RemovedIds::default();
     let store: Arc<dyn ObjectStore> = table.object_store();
-    let mut keys = run_keys(name, &store, run, spec).await?;
+    let (keys, prune) = run_keys(name, &store, run, spec).await?;
     let mut actions: Vec<Action> = Vec::new();
 
     // Step 2: stored files holding a key of the run.
@@ -452,13 +404,6 @@ pub async fn merge_actions(
         Vec::new()
     };
     let mut taken = DigestSet::default();
-    // A file outside the run's key range may still hold one of its merge keys.
-    let prune = if spec.merge_key.is_empty() {
-        int_columns(spec, &mut keys)
-    } else {
-        Vec::new()
-    };
-    let keys = keys;
     let deleted = |k: &Option<String>, m: &Option<String>| {
         keys.digests
             .of_opt(k)
@@ -471,7 +416,7 @@ pub async fn merge_actions(
     let mut read: Vec<String> = spec.keys.clone();
     read.extend(spec.merge_key.iter().cloned());
     for file in files {
-        if !prune.is_empty() && !may_hold(file.stats().as_deref(), &prune) {
+        if !prune.may_hold(file.stats().as_deref()) {
             continue;
         }
         let stored = TableFile::at(name, file.object_store_path(), file.size())?;
@@ -543,84 +488,6 @@ pub async fn merge_actions(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn file_statistics_rule_out_only_files_without_a_run_key_in_their_range() {
-        let stats = r#"{"numRecords":3,"minValues":{"id":10,"k":5,"name":"a"},"maxValues":{"id":20,"k":6,"name":"z"},"nullCount":{"id":0}}"#;
-        let ids = |keys: &[i64]| vec![("id".to_string(), keys.to_vec())];
-        let may = |keys: &[i64]| may_hold(Some(stats), &ids(keys));
-        assert!(may(&[10]));
-        assert!(may(&[20]));
-        assert!(may(&[1, 15, 99]));
-        assert!(!may(&[1, 9, 21, 99]));
-        assert!(!may(&[]));
-        // A key of two columns: ruled out when either column's values miss the file's range.
-        let two = |id: &[i64], k: &[i64]| {
-            may_hold(
-                Some(stats),
-                &[
-                    ("id".to_string(), id.to_vec()),
-                    ("k".to_string(), k.to_vec()),
-                ],
-            )
-        };
-        assert!(two(&[15], &[6]));
-        assert!(!two(&[15], &[7]));
-        assert!(!two(&[30], &[5]));
-        // Whatever the statistics cannot tell is read.
-        assert!(may_hold(None, &ids(&[1])));
-        assert!(may_hold(Some(stats), &[("name".to_string(), vec![1])]));
-        assert!(may_hold(Some(r#"{"numRecords":3}"#), &ids(&[1])));
-        assert!(may_hold(Some("not json"), &ids(&[1])));
-    }
-
-    #[test]
-    fn integer_key_columns_are_pruned_by() {
-        let spec = |keys: &[&str]| MergeSpec {
-            keys: keys.iter().map(|k| k.to_string()).collect(),
-            hard_delete: None,
-            insert_only: false,
-            dedup_sort: None,
-            merge_key: Vec::new(),
-            row_ids: None,
-        };
-        let run = |keys: &[&str]| {
-            let spec_keys = keys.first().map_or(0, |k| k.split('\u{1f}').count());
-            let mut ints = vec![Some(Vec::new()); spec_keys];
-            for k in keys {
-                note_ints(&mut ints, k);
-            }
-            finish_ints(&mut ints);
-            RunKeys {
-                digests: Digests::new(),
-                winners: DigestMap::default(),
-                rows: vec![(keys.len(), 0)],
-                merged: DigestSet::default(),
-                dropped: HashSet::new(),
-                ints,
-            }
-        };
-        let id = |v: Vec<i64>| ("id".to_string(), v);
-        assert_eq!(
-            int_columns(&spec(&["id"]), &mut run(&["3", "1", "2"])),
-            vec![id(vec![1, 2, 3])]
-        );
-        assert_eq!(int_columns(&spec(&["id"]), &mut run(&["3", "x"])), vec![]);
-        // Noted per run row: a key repeated in the run is one value.
-        assert_eq!(
-            int_columns(&spec(&["id"]), &mut run(&["3", "1", "3"])),
-            vec![id(vec![1, 3])]
-        );
-        // Of a key of two columns, each integer column on its own.
-        assert_eq!(
-            int_columns(&spec(&["id", "k"]), &mut run(&["3\u{1f}a", "1\u{1f}b"])),
-            vec![id(vec![1, 3])]
-        );
-        assert_eq!(
-            int_columns(&spec(&["id", "k"]), &mut run(&["3\u{1f}7", "1\u{1f}5"])),
-            vec![id(vec![1, 3]), ("k".to_string(), vec![5, 7])]
-        );
-    }
 
     #[test]
     fn a_winner_packs_its_place_and_delete_flag() {

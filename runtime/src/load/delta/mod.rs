@@ -49,6 +49,7 @@ mod lease;
 mod location;
 mod merge;
 mod normal;
+mod prune;
 mod read;
 mod state;
 mod table;
