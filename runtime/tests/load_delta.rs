@@ -41,6 +41,25 @@ async fn rows(dest: &Destination, table: &str) -> Vec<Value> {
     out
 }
 
+/// Loads each of `runs` (the items of one run) of `def` into every destination of `test`, one
+/// run after another, and asserts the table's rows ordered by id and version.
+async fn assert_rows_after(
+    test: &str,
+    def: &'static ResourceDef,
+    runs: Vec<Vec<Item>>,
+    expected: Vec<Value>,
+) {
+    for dest in destinations(test).await {
+        let p = pipeline(&dest);
+        for items in runs.clone() {
+            p.load(runs_of(vec![(def, items)])).await.unwrap();
+        }
+        let mut got = rows(&dest, def.table_name).await;
+        got.sort_by_key(|r| (r["id"].as_i64(), r["version"].as_i64()));
+        assert_eq!(got, expected, "{dest:?}");
+    }
+}
+
 fn row(id: i64, name: &str, version: i64) -> Value {
     json!({"id": id, "name": name, "version": version})
 }
@@ -635,32 +654,26 @@ async fn delta_merges_by_a_key_of_two_columns() {
         primary_key: &["id", "version"],
         ..ITEMS_DI
     };
-    for dest in destinations("delta_two_keys").await {
-        let p = pipeline(&dest);
-        for items in [
+    assert_rows_after(
+        "delta_two_keys",
+        &TWO,
+        vec![
             vec![item(1, "a", 1), item(2, "b", 1)],
             vec![item(10, "j", 1), item(11, "k", 1)],
-            // (1, 1) replaces a row of the first file; (2, 5) and (10, 2) are new keys whose
-            // id is within a file's range but whose version is not.
+            // (1, 1) replaces a row of the first file; (2, 5) and (10, 2) are new keys
+            // whose id is within a file's range but whose version is not.
             vec![item(1, "a2", 1), item(2, "b5", 5), item(10, "j2", 2)],
-        ] {
-            p.load(runs_of(vec![(&TWO, items)])).await.unwrap();
-        }
-        let mut got = rows(&dest, "items_two").await;
-        got.sort_by_key(|r| (r["id"].as_i64(), r["version"].as_i64()));
-        assert_eq!(
-            got,
-            vec![
-                row(1, "a2", 1),
-                row(2, "b", 1),
-                row(2, "b5", 5),
-                row(10, "j", 1),
-                row(10, "j2", 2),
-                row(11, "k", 1)
-            ],
-            "{dest:?}"
-        );
-    }
+        ],
+        vec![
+            row(1, "a2", 1),
+            row(2, "b", 1),
+            row(2, "b5", 5),
+            row(10, "j", 1),
+            row(10, "j2", 2),
+            row(11, "k", 1),
+        ],
+    )
+    .await;
 }
 
 /// A text primary key: files whose statistics put every run key outside their range are
@@ -674,9 +687,10 @@ async fn delta_merges_by_a_text_key() {
         primary_key: &["name"],
         ..ITEMS_DI
     };
-    for dest in destinations("delta_text_key").await {
-        let p = pipeline(&dest);
-        for items in [
+    assert_rows_after(
+        "delta_text_key",
+        &BY_NAME,
+        vec![
             vec![item(1, "apple", 1), item(2, "banana", 1)],
             vec![item(3, "kiwi", 1), item(4, "lemon", 1)],
             // "banana" is the first file's maximum, "kiwi" the second's minimum; "cherry"
@@ -686,21 +700,16 @@ async fn delta_merges_by_a_text_key() {
                 item(6, "kiwi", 2),
                 item(7, "cherry", 1),
             ],
-        ] {
-            p.load(runs_of(vec![(&BY_NAME, items)])).await.unwrap();
-        }
-        assert_eq!(
-            rows(&dest, "items_by_name").await,
-            vec![
-                row(1, "apple", 1),
-                row(4, "lemon", 1),
-                row(5, "banana", 2),
-                row(6, "kiwi", 2),
-                row(7, "cherry", 1)
-            ],
-            "{dest:?}"
-        );
-    }
+        ],
+        vec![
+            row(1, "apple", 1),
+            row(4, "lemon", 1),
+            row(5, "banana", 2),
+            row(6, "kiwi", 2),
+            row(7, "cherry", 1),
+        ],
+    )
+    .await;
 }
 
 /// A primary key and a merge key: a stored file is skipped only when its statistics rule out
@@ -713,25 +722,21 @@ async fn delta_merges_skip_only_files_ruled_out_by_key_and_merge_key() {
         table_name: "items_mk_skip",
         ..ITEMS_MK
     };
-    for dest in destinations("delta_mk_skip").await {
-        let p = pipeline(&dest);
-        for items in [
+    assert_rows_after(
+        "delta_mk_skip",
+        &MK,
+        vec![
             vec![item(1, "a", 1), item(2, "b", 1)],
             vec![item(3, "m", 1), item(4, "n", 1)],
             // Id 5 is in neither file's range; merge key "b" is the first file's maximum.
             vec![item(5, "b", 2)],
-        ] {
-            p.load(runs_of(vec![(&MK, items)])).await.unwrap();
-        }
-        assert_eq!(
-            rows(&dest, "items_mk_skip").await,
-            vec![
-                row(1, "a", 1),
-                row(3, "m", 1),
-                row(4, "n", 1),
-                row(5, "b", 2)
-            ],
-            "{dest:?}"
-        );
-    }
+        ],
+        vec![
+            row(1, "a", 1),
+            row(3, "m", 1),
+            row(4, "n", 1),
+            row(5, "b", 2),
+        ],
+    )
+    .await;
 }
