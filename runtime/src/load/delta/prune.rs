@@ -405,4 +405,101 @@ mod tests {
         let none = Prune::new(KeyRanges::new(0, 0), &[], KeyRanges::new(0, 0), &[]);
         assert!(!none.may_hold(Some(stats)));
     }
+
+    /// Soundness over random data: a file holding one of the run's keys is never skipped,
+    /// whether its text bounds are exact, cut off plainly after 32 characters (the Delta
+    /// protocol's "cut off at a fixed prefix length"), or cut after 64 bytes with the
+    /// maximum's last character raised (parquet).
+    #[test]
+    fn a_file_holding_a_run_key_is_never_skipped() {
+        use rand::{rngs::StdRng, Rng, SeedableRng};
+        let alphabet = [
+            'a',
+            'b',
+            'z',
+            'A',
+            '0',
+            '9',
+            '_',
+            '-',
+            'é',
+            '漢',
+            '\u{10000}',
+        ];
+        let mut rng = StdRng::seed_from_u64(20);
+        let mut text = |rng: &mut StdRng| -> String {
+            let ascii_only = rng.gen_bool(0.7);
+            let len = rng.gen_range(0..90);
+            (0..len)
+                .map(|_| alphabet[rng.gen_range(0..if ascii_only { 8 } else { 11 })])
+                .collect()
+        };
+        let cut = |s: &str, chars: usize| s.chars().take(chars).collect::<String>();
+        let raised = |s: &str| -> String {
+            let mut b: Vec<u8> = s.as_bytes().to_vec();
+            if b.len() <= 64 {
+                return s.to_string();
+            }
+            b.truncate(64);
+            while !b.is_empty() && std::str::from_utf8(&b).is_err() {
+                b.pop();
+            }
+            let mut t = String::from_utf8(b).unwrap_or_default();
+            match t.pop().and_then(|c| char::from_u32(c as u32 + 1)) {
+                Some(c) => t.push(c),
+                None => return s.to_string(),
+            }
+            t
+        };
+        for _ in 0..3000 {
+            let file: Vec<String> = (0..rng.gen_range(1..6)).map(|_| text(&mut rng)).collect();
+            let mut run: Vec<String> = (0..rng.gen_range(0..6)).map(|_| text(&mut rng)).collect();
+            let holds = rng.gen_bool(0.5);
+            if holds {
+                run.push(file[rng.gen_range(0..file.len())].clone());
+            }
+            let (min, max) = (
+                file.iter().min().cloned().unwrap_or_default(),
+                file.iter().max().cloned().unwrap_or_default(),
+            );
+            let (min, max) = match rng.gen_range(0..3) {
+                0 => (min, max),
+                1 => (cut(&min, 32), cut(&max, 32)),
+                _ => (cut(&min, 16), raised(&max)),
+            };
+            let stats =
+                serde_json::json!({"minValues": {"id": min}, "maxValues": {"id": max}}).to_string();
+            let keys: Vec<&str> = run.iter().map(String::as_str).collect();
+            let may = may_hold(Some(&stats), &ranges(&[Kind::Text], &keys));
+            let held = run.iter().any(|k| file.contains(k));
+            assert!(
+                may || !held,
+                "skipped a file holding a run key: {file:?} {run:?} {stats}"
+            );
+        }
+        // Integers, exact bounds.
+        for _ in 0..3000 {
+            let file: Vec<i64> = (0..rng.gen_range(1..6))
+                .map(|_| rng.gen_range(-50..50))
+                .collect();
+            let run: Vec<String> = (0..rng.gen_range(0..6))
+                .map(|_| rng.gen_range(-60..60).to_string())
+                .collect();
+            let stats = serde_json::json!({
+                "minValues": {"id": file.iter().min()},
+                "maxValues": {"id": file.iter().max()},
+            })
+            .to_string();
+            let keys: Vec<&str> = run.iter().map(String::as_str).collect();
+            let held = run.iter().any(|k| file.iter().any(|v| v.to_string() == *k));
+            let may = may_hold(Some(&stats), &ranges(&[Kind::Int], &keys));
+            assert!(may || !held, "{file:?} {run:?}");
+            // And the range rules out exactly what lies outside it.
+            let within = run
+                .iter()
+                .filter_map(|k| k.parse::<i64>().ok())
+                .any(|k| (file.iter().min() <= Some(&k)) && (Some(&k) <= file.iter().max()));
+            assert_eq!(may, within, "{file:?} {run:?}");
+        }
+    }
 }
