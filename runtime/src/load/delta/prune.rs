@@ -427,7 +427,7 @@ mod tests {
             '\u{10000}',
         ];
         let mut rng = StdRng::seed_from_u64(20);
-        let mut text = |rng: &mut StdRng| -> String {
+        let text = |rng: &mut StdRng| -> String {
             let ascii_only = rng.gen_bool(0.7);
             let len = rng.gen_range(0..90);
             (0..len)
