@@ -191,12 +191,21 @@ impl Prune {
         }
     }
 
-    /// Whether a stored file with statistics `stats` may hold a row the run replaces.
+    /// Whether a stored file with statistics `stats` may hold a row the run replaces. The
+    /// statistics are parsed at most once, and only when some key's values can use them.
     pub(super) fn may_hold(&self, stats: Option<&str>) -> bool {
-        self.keys
-            .iter()
-            .flatten()
-            .any(|columns| may_hold(stats, columns))
+        let mut parsed: Option<Option<serde_json::Value>> = None;
+        self.keys.iter().flatten().any(|columns| {
+            if columns.is_empty() || columns.iter().any(|(_, values)| values.is_empty()) {
+                // No usable column: the file cannot be ruled out; a column without run
+                // values: no stored row can match this key.
+                return columns.is_empty();
+            }
+            let stats = parsed.get_or_insert_with(|| {
+                stats.and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
+            });
+            stats.as_ref().is_none_or(|stats| in_range(stats, columns))
+        })
     }
 }
 
@@ -204,14 +213,7 @@ impl Prune {
 /// one of the run's keys: not when, for some column of `columns`, none of the run's values
 /// lies within the file's minimum and maximum of it (a matching row has each of its key's
 /// values within them). `true` whenever the statistics cannot tell.
-fn may_hold(stats: Option<&str>, columns: &[(String, Values)]) -> bool {
-    if columns.iter().any(|(_, values)| values.is_empty()) {
-        // No run key has a value in that column: no stored row can match.
-        return false;
-    }
-    let Some(stats) = stats.and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok()) else {
-        return true;
-    };
+fn in_range(stats: &serde_json::Value, columns: &[(String, Values)]) -> bool {
     columns.iter().all(|(column, values)| {
         let bound = |which: &str| stats.get(which)?.get(column);
         let (Some(min), Some(max)) = (bound("minValues"), bound("maxValues")) else {
@@ -243,6 +245,15 @@ fn any_within<T: Ord + Copy>(sorted: &[T], min: T, max: T) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A file with statistics `stats` against the run's values of one key's `columns`, as a
+    /// merge without a merge key decides it.
+    fn may_hold(stats: Option<&str>, columns: &[(String, Values)]) -> bool {
+        let prune = Prune {
+            keys: [Some(columns.to_vec()), None],
+        };
+        prune.may_hold(stats)
+    }
 
     fn ranges(kinds: &[Kind], keys: &[&str]) -> Vec<(String, Values)> {
         let names: Vec<String> = ["id", "k"][..kinds.len()]
