@@ -77,6 +77,7 @@ mod paginator;
 pub mod path;
 mod python;
 mod resource;
+mod shake;
 pub mod sql;
 mod step;
 pub mod storage;

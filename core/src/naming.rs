@@ -17,10 +17,9 @@
 //! Python's `\d` matches the Unicode decimal digits (category Nd), not every numeric
 //! character: `٣` is a digit, `²` and `Ⅻ` are not (see `python::digit_value`).
 
+use crate::shake::shake128;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine;
-use sha3::digest::{ExtendableOutput, Update, XofReader};
-use sha3::Shake128;
 
 /// Joins the fragments of a nested column (`attributes__color`) or a child table
 /// (`items__tags`).
@@ -146,14 +145,6 @@ fn tag(source: &str) -> String {
             c => c.to_ascii_lowercase(),
         })
         .collect()
-}
-
-fn shake128<const N: usize>(bytes: &[u8]) -> [u8; N] {
-    let mut hasher = Shake128::default();
-    hasher.update(bytes);
-    let mut out = [0u8; N];
-    hasher.finalize_xof().read(&mut out);
-    out
 }
 
 /// A digit as Python's `\d` sees it: a Unicode decimal digit.
