@@ -1,14 +1,13 @@
-//! A typed record back as the fields of one JSON object (declared fields in column order, then
-//! every undeclared field, each key once), the input of relational normalization. A list of
-//! fields rather than a map: normalization only walks them, so hashing each key into a map
-//! first was wasted work. Declared values keep what the
+//! A typed record back as the fields of one JSON object, the input of relational
+//! normalization: its declared fields in column order, and the JSON text of its undeclared
+//! ones, which normalization reads only as far as it needs ([`crate::normalize`]'s values). A
+//! list of fields rather than a map: normalization only walks them, so hashing each key into a
+//! map first was wasted work. Declared values keep what the
 //! generated struct made of them (timestamps in the loaders' text form, decimals as exact
 //! text), so normalization stores the same values the column-per-field loaders do.
 
 use std::borrow::Cow;
-use std::fmt;
 
-use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::Value;
 
 use crate::def::ResourceDef;
@@ -23,22 +22,26 @@ pub(crate) struct JsonRow<'a> {
     def: &'a ResourceDef,
     pos: usize,
     fields: Vec<(Field, Value)>,
+    undeclared: String,
 }
 
 impl<'a> JsonRow<'a> {
-    /// An empty record of `def` with room for `fields` fields (at least its declared ones;
-    /// the record before had `fields` with its undeclared ones).
-    pub fn with_capacity(def: &'a ResourceDef, fields: usize) -> Self {
+    /// An empty record of `def`, its undeclared fields' text to go into `buffer` (cleared; a
+    /// buffer kept from the record before costs no allocation).
+    pub fn new(def: &'a ResourceDef, mut buffer: String) -> Self {
+        buffer.clear();
         JsonRow {
             def,
             pos: 0,
-            fields: Vec::with_capacity(fields.max(def.columns.len())),
+            fields: Vec::with_capacity(def.columns.len()),
+            undeclared: buffer,
         }
     }
 
-    /// The record's fields collected so far.
-    pub fn finish(self) -> Vec<(Field, Value)> {
-        self.fields
+    /// The record's declared fields, and the JSON text of an object of its undeclared ones
+    /// (empty for none).
+    pub fn finish(self) -> (Vec<(Field, Value)>, String) {
+        (self.fields, self.undeclared)
     }
 
     fn put(&mut self, v: Value) {
@@ -116,33 +119,8 @@ pub(crate) use value_writer;
 impl RowWriter for JsonRow<'_> {
     value_writer!();
     fn extras(&mut self, v: &Extra) {
-        let Some(text) = v.as_json() else {
-            return;
-        };
-        // Parsed straight into the field list; the text is always an object `Extra` wrote, so
-        // a failure (as `Extra::to_map`) leaves the record without its extras.
-        let declared = self.fields.len();
-        let mut de = serde_json::Deserializer::from_str(text);
-        if de.deserialize_map(Fields(&mut self.fields)).is_err() {
-            self.fields.truncate(declared);
+        if let Some(text) = v.as_json() {
+            self.undeclared.push_str(text);
         }
-    }
-}
-
-/// Appends an object's fields, in order, to a list.
-struct Fields<'a>(&'a mut Vec<(Field, Value)>);
-
-impl<'de> Visitor<'de> for Fields<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some((key, value)) = map.next_entry::<String, Value>()? {
-            self.0.push((Cow::Owned(key), value));
-        }
-        Ok(())
     }
 }

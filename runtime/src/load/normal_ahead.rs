@@ -10,7 +10,9 @@ use super::normal_typed::{TypedRecord, TypedWriter};
 use super::normal_writer::NormalWriter;
 use crate::def::ResourceDef;
 use crate::extract::RowBatch;
-use crate::normalize::{ColumnTypes, FlatRecord, JsonColumns, Normalizer, RootId};
+use crate::normalize::{
+    undeclared, ColumnTypes, FlatRecord, Item, JsonColumns, Normalizer, RootId,
+};
 
 /// A resource's flattening on another thread ([`super::ahead`]): a copy of its writer's
 /// settings and of the JSON columns it started with, so it gives the writer's own rows.
@@ -75,7 +77,7 @@ pub(crate) fn flatten_page(
     typed: Option<&TypedWriter>,
     batch: &dyn RowBatch,
 ) -> FlatPage {
-    let mut width = 0;
+    let mut buffer = String::new();
     // Reused until a record takes it: most records of a resource with undeclared fields
     // decline, and should cost no allocation for it.
     let mut scratch = TypedRecord::default();
@@ -85,15 +87,21 @@ pub(crate) fn flatten_page(
                 return AheadRecord::Typed(std::mem::take(&mut scratch));
             }
             AheadRecord::Flat(flatten_one(
-                normalizer, table, root_id, json, def, batch, i, &mut width,
+                normalizer,
+                table,
+                root_id,
+                json,
+                def,
+                batch,
+                i,
+                &mut buffer,
             ))
         })
         .collect()
 }
 
 /// Record `index` of `batch` (of `def`) flattened for table `table`: the general path.
-/// `width` is the field count of the record flattened before (what the field list is sized
-/// for), updated.
+/// `buffer` takes the text of its undeclared fields (kept for the next record).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn flatten_one(
     normalizer: &Normalizer,
@@ -103,13 +111,16 @@ pub(crate) fn flatten_one(
     def: &ResourceDef,
     batch: &dyn RowBatch,
     index: usize,
-    width: &mut usize,
+    buffer: &mut String,
 ) -> FlatRecord {
-    let mut record = JsonRow::with_capacity(def, *width);
+    let mut record = JsonRow::new(def, std::mem::take(buffer));
     batch.write_row(index, &mut record);
-    let fields = record.finish();
-    *width = fields.len();
-    normalizer.flatten_record(table, fields, root_id, json)
+    let (declared, text) = record.finish();
+    let declared = declared.into_iter().map(|(k, v)| (k, Item::Value(v)));
+    let undeclared = undeclared(&text);
+    let flat = normalizer.flatten_record(table, declared.chain(undeclared), root_id, json);
+    *buffer = text;
+    flat
 }
 
 impl Flattening {

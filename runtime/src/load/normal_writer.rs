@@ -318,7 +318,7 @@ impl NormalWriter {
         let mut ahead = flat.map(Vec::into_iter);
         let mut done = Vec::with_capacity(batch.len());
         let mut rows = 0;
-        let mut width = 0;
+        let mut buffer = String::new();
         for i in 0..batch.len() {
             let start = self.rows.len();
             let mut record = ahead.as_mut().and_then(Iterator::next);
@@ -349,7 +349,7 @@ impl NormalWriter {
                         def,
                         batch,
                         i,
-                        &mut width,
+                        &mut buffer,
                     );
                     self.stage(dialect, def.name, &mut flat, load_id)?
                 }

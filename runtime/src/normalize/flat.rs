@@ -17,7 +17,8 @@ use restsource_core::naming::digest128;
 use serde_json::{Map, Value};
 
 use super::name_cache::Recent;
-use super::{FastMap, Normalizer, RootId, Schema, TableSchema, LIST_KEY, VALUE_KEY};
+use super::values::{Fields, Item, Items, Shape};
+use super::{FastMap, Normalizer, RootId, Schema, TableSchema};
 use crate::def::DataType;
 
 /// One row of a flattened record, not yet placed in any table's schema.
@@ -102,14 +103,14 @@ impl KnowsJson for Schema {
     }
 }
 
-/// Where [`Normalizer::flatten`] puts what it finds.
-struct Flattened<'a> {
+/// Where [`Normalizer::flatten`] puts what it finds (values borrowing from `'v`).
+struct Flattened<'a, 'v> {
     /// Columns and their values.
     flat: &'a mut Vec<(Arc<str>, Value)>,
     /// Lists by their path inside the row.
-    lists: &'a mut Vec<(Vec<String>, Vec<Value>)>,
+    lists: &'a mut Vec<(Vec<String>, Items<'v>)>,
     /// Nested objects still to flatten.
-    stack: &'a mut Vec<(Map<String, Value>, i64, Vec<String>)>,
+    stack: &'a mut Vec<(Fields<'v>, i64, Vec<String>)>,
     /// The keys of each object of the table's last row, in the order the objects are met.
     recent: &'a mut Vec<Recent>,
     /// Objects of this row flattened so far.
@@ -127,10 +128,10 @@ struct Link<'a> {
 impl Normalizer {
     /// The rows of a record of table `table` (not yet normalized), given as its fields in
     /// order, each key once.
-    pub(crate) fn flatten_record<K: AsRef<str>>(
+    pub(crate) fn flatten_record<'v, K: AsRef<str>, V: Into<Item<'v>>>(
         &self,
         table: &str,
-        fields: impl IntoIterator<Item = (K, Value)>,
+        fields: impl IntoIterator<Item = (K, V)>,
         root_id: &RootId,
         json: &impl KnowsJson,
     ) -> FlatRecord {
@@ -155,11 +156,11 @@ impl Normalizer {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn flat_row<K: AsRef<str>>(
+    fn flat_row<'v, K: AsRef<str>, V: Into<Item<'v>>>(
         &self,
         path: &[String],
         name: &Arc<str>,
-        fields: impl IntoIterator<Item = (K, Value)>,
+        fields: impl IntoIterator<Item = (K, V)>,
         budget: i64,
         link: Option<&Link<'_>>,
         root_id: &RootId,
@@ -202,25 +203,19 @@ impl Normalizer {
             child_path.extend(list_path);
             // Once per list: every item's row goes to the same table.
             let child_name = self.names.table(&self.naming, &child_path);
-            for (index, item) in items.into_iter().enumerate() {
+            for (index, item) in items.enumerate() {
                 let link = Link {
                     parent: me,
                     row_id: &row_id,
                     index,
                     root_id: root_row_id,
                 };
-                let (m, budget) = match item {
-                    Value::Object(m) => (m, budget - 1),
-                    item @ Value::Array(_) => {
-                        (Map::from_iter([(LIST_KEY.to_string(), item)]), budget - 2)
-                    }
-                    item => (Map::from_iter([(VALUE_KEY.to_string(), item)]), budget - 1),
-                };
+                let (fields, levels) = item.into_row();
                 self.flat_row(
                     &child_path,
                     &child_name,
-                    m,
-                    budget,
+                    fields,
+                    budget - levels,
                     Some(&link),
                     root_id,
                     json,
@@ -233,19 +228,19 @@ impl Normalizer {
     /// dlt's `_flatten`: the row's columns (direct keys in record order, then nested objects'
     /// keys, the last object met first) and its lists, keyed by their path inside the row.
     #[allow(clippy::type_complexity)]
-    fn flatten<K: AsRef<str>>(
+    fn flatten<'v, K: AsRef<str>, V: Into<Item<'v>>>(
         &self,
         table: &Arc<str>,
         is_json: impl Fn(&str) -> bool,
-        fields: impl IntoIterator<Item = (K, Value)>,
+        fields: impl IntoIterator<Item = (K, V)>,
         budget: i64,
-    ) -> (Vec<(Arc<str>, Value)>, Vec<(Vec<String>, Vec<Value>)>) {
+    ) -> (Vec<(Arc<str>, Value)>, Vec<(Vec<String>, Items<'v>)>) {
         let mut recent = self.names.recent(table);
         // As wide as the table's last row was (at most: its objects' keys), so it never grows.
         let width = recent.iter().map(Recent::len).sum::<usize>();
         let mut flat: Vec<(Arc<str>, Value)> = Vec::with_capacity(width);
         let mut lists = Vec::new();
-        let mut stack: Vec<(Map<String, Value>, i64, Vec<String>)> = Vec::new();
+        let mut stack: Vec<(Fields<'v>, i64, Vec<String>)> = Vec::new();
         let mut into = Flattened {
             flat: &mut flat,
             lists: &mut lists,
@@ -262,13 +257,13 @@ impl Normalizer {
 
     /// One object's fields into `into`: values into columns, lists aside, nested objects onto
     /// the stack (so the last object met is flattened first, as dlt does).
-    fn flatten_object<K: AsRef<str>>(
+    fn flatten_object<'v, K: AsRef<str>, V: Into<Item<'v>>>(
         &self,
         is_json: &impl Fn(&str) -> bool,
-        fields: impl IntoIterator<Item = (K, Value)>,
+        fields: impl IntoIterator<Item = (K, V)>,
         level: i64,
         path: Vec<String>,
-        into: &mut Flattened<'_>,
+        into: &mut Flattened<'_, 'v>,
     ) {
         let object = into.objects;
         into.objects += 1;
@@ -282,27 +277,35 @@ impl Normalizer {
             let column = self.names.column_at(&self.naming, recent, position, key);
             // Only a container can stay whole; a scalar is a column either way.
             let whole = || level <= 0 || is_json(&column);
-            match value {
-                Value::Object(inner) if !whole() => {
-                    let key_name = self
-                        .names
-                        .key_name_at(recent, position)
-                        .map_or_else(|| self.naming.key(key), |n| n.to_string());
-                    let mut inner_path = path.clone();
-                    inner_path.push(key_name);
-                    into.stack.push((inner, level - 1, inner_path));
+            let value: Item<'v> = value.into();
+            let value = if value.is_container() && !whole() {
+                match value.shape() {
+                    Shape::Object(inner) => {
+                        let key_name = self
+                            .names
+                            .key_name_at(recent, position)
+                            .map_or_else(|| self.naming.key(key), |n| n.to_string());
+                        let mut inner_path = path.clone();
+                        inner_path.push(key_name);
+                        into.stack.push((inner, level - 1, inner_path));
+                        continue;
+                    }
+                    Shape::List(items) => {
+                        let mut list_path = path.clone();
+                        list_path.push(self.names.list(&self.naming, key));
+                        into.lists.push((list_path, items));
+                        continue;
+                    }
+                    Shape::Scalar(value) => value,
                 }
-                Value::Array(items) if !whole() => {
-                    let mut list_path = path.clone();
-                    list_path.push(self.names.list(&self.naming, key));
-                    into.lists.push((list_path, items));
-                }
-                // Column names are shared (`NameCache`): keys that normalize alike meet here
-                // as one pointer, and the later value wins, in the first place.
-                value => match into.flat.iter_mut().find(|(k, _)| Arc::ptr_eq(k, &column)) {
-                    Some(slot) => slot.1 = value,
-                    None => into.flat.push((column, value)),
-                },
+            } else {
+                value.into_value()
+            };
+            // Column names are shared (`NameCache`): keys that normalize alike meet here as
+            // one pointer, and the later value wins, in the first place.
+            match into.flat.iter_mut().find(|(k, _)| Arc::ptr_eq(k, &column)) {
+                Some(slot) => slot.1 = value,
+                None => into.flat.push((column, value)),
             }
         }
     }

@@ -16,10 +16,15 @@ use serde::de::{Deserialize, Deserializer, Error, MapAccess, Visitor};
 #[derive(Debug)]
 pub struct Key<'de>(Cow<'de, str>);
 
-impl Key<'_> {
+impl<'de> Key<'de> {
     /// The key text.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The key text, still borrowed when it was.
+    pub fn into_cow(self) -> Cow<'de, str> {
+        self.0
     }
 }
 

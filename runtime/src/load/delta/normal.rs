@@ -131,7 +131,7 @@ impl NormalResource {
         let mut ahead = flat.map(Vec::into_iter);
         let mut done = Vec::with_capacity(batch.len());
         let mut rows = Vec::with_capacity(batch.len());
-        let mut width = 0;
+        let mut buffer = String::new();
         for i in 0..batch.len() {
             let mut record = ahead.as_mut().and_then(Iterator::next);
             let placed = TypedPlan::place_any(
@@ -155,7 +155,7 @@ impl NormalResource {
                     self.def,
                     batch,
                     i,
-                    &mut width,
+                    &mut buffer,
                 )),
             };
             if let Some(mut flat) = general {
