@@ -7,6 +7,8 @@ use serde_json::Value;
 
 use crate::def::DataType;
 
+pub(crate) use timestamp::is_stored as is_stored_timestamp;
+
 /// The type a JSON value has without detection (dlt's Python-type mapping). `None` for null.
 pub(crate) fn value_type(v: &Value) -> Option<DataType> {
     Some(match v {
@@ -31,6 +33,11 @@ pub(crate) fn infer_type(v: &Value) -> Option<DataType> {
 /// `v` (of type `from`) as a value of a `to` column, or `None` where dlt has no conversion (or
 /// it fails): the value then goes to a variant column.
 pub(crate) fn coerce(to: DataType, from: DataType, v: &Value) -> Option<Value> {
+    if let (DataType::Timestamp, Value::String(s)) = (to, v) {
+        if timestamp::is_stored(s) {
+            return Some(v.clone());
+        }
+    }
     if to == from {
         return Some(match (to, v) {
             (DataType::Timestamp, Value::String(_)) => Value::String(timestamp::coerce(v)?),
@@ -216,5 +223,104 @@ mod timestamp {
     /// A string or number (Unix seconds) into a timestamp column.
     pub(super) fn coerce(v: &Value) -> Option<String> {
         coerce_to_timestamp(v).map(text)
+    }
+
+    /// Whether `s` is a valid instant already in the stored form, to the second
+    /// (`2024-05-01T12:00:00Z`, years 1 to 9999): [`coerce`] would give it back unchanged, so
+    /// it is kept as it is. Most APIs send their timestamps so, and reading and writing each
+    /// one was a tenth of the writer thread; anything else takes the full parse.
+    pub(crate) fn is_stored(s: &str) -> bool {
+        let b = s.as_bytes();
+        if b.len() != 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[19] != b'Z' {
+            return false;
+        }
+        if b[13] != b':' || b[16] != b':' {
+            return false;
+        }
+        let number = |at: usize, len: usize| -> Option<u32> {
+            b[at..at + len].iter().try_fold(0u32, |n, &d| {
+                d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+            })
+        };
+        let fields = (|| {
+            Some((
+                number(0, 4)?,
+                number(5, 2)?,
+                number(8, 2)?,
+                number(11, 2)?,
+                number(14, 2)?,
+                number(17, 2)?,
+            ))
+        })();
+        let Some((year, month, day, hour, minute, second)) = fields else {
+            return false;
+        };
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+        let days = match month {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if leap => 29,
+            2 => 28,
+            _ => return false,
+        };
+        year >= 1 && (1..=days).contains(&day) && hour < 24 && minute < 60 && second < 60
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every string the fast path keeps is what the full parse gives back, across the edges of
+    /// every field (month lengths, leap years, out-of-range values).
+    #[test]
+    fn a_kept_timestamp_is_what_the_full_parse_gives() {
+        let mut kept = 0;
+        for year in [0, 1, 4, 99, 100, 400, 1900, 1970, 2000, 2023, 2024, 9999] {
+            for month in 0..=13 {
+                for day in [0, 1, 28, 29, 30, 31, 32] {
+                    for (hour, minute, second) in [
+                        (0, 0, 0),
+                        (23, 59, 59),
+                        (24, 0, 0),
+                        (0, 60, 0),
+                        (0, 0, 60),
+                        (12, 5, 61),
+                    ] {
+                        let s = format!(
+                            "{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}Z"
+                        );
+                        let full = timestamp::coerce(&Value::from(s.as_str()));
+                        if is_stored_timestamp(&s) {
+                            kept += 1;
+                            assert_eq!(full.as_deref(), Some(s.as_str()), "{s}");
+                        }
+                    }
+                }
+            }
+        }
+        // Every real one takes the fast path: of the days 1, 28, 29, 30 and 31, a long month
+        // has 5, a short one 4, February 3 in the 4 leap years and 2 in the other 7; 11 years
+        // from 1 on; two valid times of day.
+        assert_eq!(kept, 2 * (11 * (7 * 5 + 4 * 4) + 4 * 3 + 7 * 2));
+        for s in [
+            "2024-01-01T00:01:00Z",
+            "2024-02-29T23:59:59Z",
+            "0001-01-01T00:00:00Z",
+        ] {
+            assert!(is_stored_timestamp(s), "{s}");
+        }
+        for s in [
+            "2023-02-29T00:00:00Z",
+            "2024-01-01T00:00:00+00:00",
+            "2024-01-01T00:00:00.5Z",
+            "2024-01-01 00:00:00Z",
+            "2024-01-01T00:00:00z",
+            "+024-01-01T00:00:00Z",
+            "2024-01-01T00:00:0Z",
+            "2024-1-01T00:00:00ZZ",
+        ] {
+            assert!(!is_stored_timestamp(s), "{s}");
+        }
     }
 }

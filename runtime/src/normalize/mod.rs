@@ -358,6 +358,9 @@ impl Normalizer {
                 ContractMode::DiscardRow | ContractMode::DiscardValue => return Ok(None),
             }
         }
+        if let Some(t) = existing {
+            schema.table_at_mut(t).locate(&row.flat);
+        }
         let mut cells = Vec::with_capacity(row.flat.len() + row.system.len() + 1);
         let Some(new) = self.place_row(schema, existing, name, &mut row.flat, root, &mut cells)?
         else {
@@ -378,9 +381,9 @@ impl Normalizer {
             .system
             .iter_mut()
             .map(|(column, value, data_type)| (*column, std::mem::take(value), *data_type));
-        for (column, value, data_type) in load.into_iter().chain(system) {
+        for (position, (column, value, data_type)) in load.into_iter().chain(system).enumerate() {
             // Looked up first: the name is only copied for the table's first row.
-            let i = match t.column_index(column) {
+            let i = match t.system_column(position, column) {
                 Some(i) => i,
                 None => t.add_column(ColumnSchema {
                     name: column.to_string(),
@@ -411,8 +414,9 @@ impl Normalizer {
         let table = table.map(|t| schema.table_at(t));
         let seen = table.is_some_and(|t| t.seen_data);
         let mut new = Vec::new();
-        for (column, value) in flat.iter_mut() {
-            let placement = self.decide(table, name, column, std::mem::take(value), root)?;
+        for (position, (column, value)) in flat.iter_mut().enumerate() {
+            let at = table.and_then(|t| t.located(position));
+            let placement = self.decide(table, at, name, column, std::mem::take(value), root)?;
             let (new_column, value, field, from) = match placement {
                 Placement::Skip => continue,
                 Placement::Existing(i, value) => {

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::coerce::{coerce, infer_type, value_type};
+use super::coerce::{coerce, infer_type, is_stored_timestamp, value_type};
 use super::{ColumnSchema, NormalizeError, Normalizer, TableSchema};
 use crate::def::DataType;
 
@@ -28,16 +28,18 @@ pub(super) enum Placement {
 }
 
 impl Normalizer {
-    /// Decides where `value` of field `column` goes in `table` (`None`: the table is new).
+    /// Decides where `value` of field `column` goes in `table` (`None`: the table is new),
+    /// where the column is `at` (`None`: not a column of the table yet).
     pub(super) fn decide(
         &self,
         table: Option<&TableSchema>,
+        at: Option<usize>,
         table_name: &str,
         column: &str,
         value: Value,
         root: bool,
     ) -> Result<Placement, NormalizeError> {
-        let existing = table.and_then(|t| t.column_index(column).map(|i| (t, i)));
+        let existing = table.zip(at);
         let Some(from) = value_type(&value) else {
             return match existing {
                 None => Ok(Placement::Skip),
@@ -113,9 +115,13 @@ fn new_column(
 /// A non-null value of type `from` for an existing column of type `to`: converted to the
 /// column's type, or given back when the column does not take it (it goes to a variant).
 pub(crate) fn existing_value(to: DataType, from: DataType, value: Value) -> Result<Value, Value> {
-    // The common case, a value of its column's type, moves without a copy (timestamps are
-    // rewritten to the stored text form).
-    if to == from && to != DataType::Timestamp {
+    // The common case, a value of its column's type, moves without a copy (timestamps not
+    // already in the stored text form are rewritten to it).
+    let kept = match &value {
+        Value::String(s) if to == DataType::Timestamp => is_stored_timestamp(s),
+        _ => to == from && to != DataType::Timestamp,
+    };
+    if kept {
         return Ok(value);
     }
     coerce(to, from, &value).ok_or(value)

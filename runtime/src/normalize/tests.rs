@@ -389,3 +389,38 @@ fn keys_normalizing_alike_and_records_of_changing_shape() {
         ]
     );
 }
+
+#[test]
+fn columns_found_by_position_follow_rows_whose_columns_move() {
+    let n = dlt();
+    let mut schema = Schema::new();
+    let mut rows = Vec::new();
+    let records = [
+        json!({"a": 1, "b": "x"}),
+        json!({"b": "y", "a": 2}),
+        json!({"a": 3, "n": null}),
+        // `n` becomes a column in this row, after the row was located without it.
+        json!({"a": 4, "n": 5}),
+        json!({"a": 6, "n": 7}),
+        json!({"n": 8, "b": "z", "a": 9}),
+    ];
+    for (i, record) in records.iter().enumerate() {
+        let root = RootId::Given(format!("R{i}"));
+        n.normalize(&mut schema, "t", record, &root, "L", &mut rows)
+            .unwrap();
+    }
+    assert_eq!(
+        tables(&schema, &rows),
+        vec![(
+            "t(a bigint, b text, _dlt_load_id text!, _dlt_id text!, n bigint)".to_string(),
+            vec![
+                json!({"a": 1, "b": "x", "_dlt_load_id": "L", "_dlt_id": "R0"}),
+                json!({"b": "y", "a": 2, "_dlt_load_id": "L", "_dlt_id": "R1"}),
+                json!({"a": 3, "_dlt_load_id": "L", "_dlt_id": "R2"}),
+                json!({"a": 4, "n": 5, "_dlt_load_id": "L", "_dlt_id": "R3"}),
+                json!({"a": 6, "n": 7, "_dlt_load_id": "L", "_dlt_id": "R4"}),
+                json!({"n": 8, "b": "z", "a": 9, "_dlt_load_id": "L", "_dlt_id": "R5"}),
+            ]
+        )]
+    );
+}
