@@ -117,6 +117,10 @@ pub(crate) fn stored(v: &Value, data_type: DataType) -> Stored<'_> {
             Err(_) => Stored::Text(Cow::Borrowed(s)),
         },
         Value::String(s) => Stored::Text(Cow::Borrowed(s)),
-        other => Stored::Text(Cow::Owned(other.to_string())),
+        // Written into a byte buffer: `Display` goes through a formatter a piece at a time,
+        // twice the instructions for the same text.
+        other => Stored::Text(Cow::Owned(
+            serde_json::to_string(other).unwrap_or_else(|_| other.to_string()),
+        )),
     }
 }

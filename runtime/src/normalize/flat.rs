@@ -14,7 +14,7 @@ use std::sync::Arc;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine;
 use restsource_core::naming::digest128;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::name_cache::Recent;
 use super::values::{Fields, Item, Items, Shape};
@@ -323,11 +323,18 @@ impl Normalizer {
                     .map(|(k, v)| (&**k, v))
                     .collect();
                 key.sort_by(|a, b| a.0.cmp(b.0));
-                let object: Map<String, Value> = key
-                    .into_iter()
-                    .map(|(k, v)| (k.to_string(), v.clone()))
-                    .collect();
-                digest128(&Value::Object(object).to_string())
+                // The object's compact JSON, written as it is serialized, without building it.
+                let mut text = String::from("{");
+                for (i, (k, v)) in key.into_iter().enumerate() {
+                    if i > 0 {
+                        text.push(',');
+                    }
+                    text.push_str(&serde_json::to_string(k).unwrap_or_default());
+                    text.push(':');
+                    text.push_str(&serde_json::to_string(v).unwrap_or_else(|_| v.to_string()));
+                }
+                text.push('}');
+                digest128(&text)
             }
         }
     }
@@ -335,8 +342,24 @@ impl Normalizer {
 
 /// dlt's id of a child row: a digest of its parent's row id, its table and its list index.
 pub(super) fn child_row_id(parent: &str, table: &str, index: usize) -> String {
-    use std::fmt::Write;
-    let mut text = String::with_capacity(parent.len() + table.len() + 24);
-    let _ = write!(text, "{parent}_{table}_{index}");
+    // `<parent>_<table>_<index>`, written without `format!`, which interprets its pattern
+    // once per child row.
+    let mut text = String::with_capacity(parent.len() + table.len() + 22);
+    text.push_str(parent);
+    text.push('_');
+    text.push_str(table);
+    text.push('_');
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut n = index;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    text.extend(digits[at..].iter().map(|&d| char::from(d)));
     digest128(&text)
 }

@@ -424,3 +424,23 @@ fn columns_found_by_position_follow_rows_whose_columns_move() {
         )]
     );
 }
+
+#[test]
+fn row_ids_hash_the_texts_dlt_hashes() {
+    for index in [0, 9, 10, 12345, usize::MAX] {
+        assert_eq!(
+            flat::child_row_id("p", "t__x", index),
+            digest128(&format!("p_t__x_{index}"))
+        );
+    }
+    // A compound key: the key columns sorted by name, as compact JSON.
+    let mut n = dlt();
+    n.primary_key = vec!["b".into(), "a".into()];
+    let mut schema = Schema::new();
+    let mut rows = Vec::new();
+    let record = json!({"c": 1, "b": 2.5, "a": "x\"\u{e9}"});
+    n.normalize(&mut schema, "t", &record, &RootId::KeyHash, "L", &mut rows)
+        .unwrap();
+    let expected = digest128(&json!({"a": "x\"\u{e9}", "b": 2.5}).to_string());
+    assert_eq!(rows[0].cells.last().unwrap().1, json!(expected));
+}

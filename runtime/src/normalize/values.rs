@@ -247,7 +247,10 @@ impl<'de> Visitor<'de> for ObjectVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Item<'de>, A::Error> {
-        let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(0));
+        // JSON gives no size: room for a record's undeclared fields or a small object up
+        // front spares reallocating through 4 and 8 fields.
+        let room = if self.unique { 16 } else { 4 };
+        let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(room));
         while let Some(key) = map.next_key::<Key<'de>>()? {
             let value = map.next_value_seed(ItemSeed)?;
             fields.push((key.into_cow(), value));
