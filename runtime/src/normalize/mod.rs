@@ -47,6 +47,7 @@ pub(crate) use flat::{FlatRecord, FlatRow};
 pub(crate) use place::existing_value;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "delta"))]
 pub(crate) use typed::{typed_child_id, ColumnTypes, TypedTableNames};
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "delta"))]
 pub(crate) use values::{undeclared, Item};
 // Only the database writers snapshot their JSON columns.
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "delta"))]
