@@ -69,32 +69,27 @@ mod tests {
         out
     }
 
+    /// `shake128` against the reference for `N` bytes of output.
+    fn same<const N: usize>(bytes: &[u8]) {
+        assert_eq!(
+            shake128::<N>(bytes).to_vec(),
+            reference(bytes, N),
+            "{} bytes",
+            bytes.len()
+        );
+    }
+
     #[test]
     fn equals_the_sha3_crate_at_every_block_boundary() {
-        // Lengths around one and two blocks, where the padding moves to the next block.
+        // Lengths around one and two blocks, where the padding moves to the next block;
+        // outputs of part of a block, one block and more than two.
         let input: Vec<u8> = (0..400u32).map(|i| (i * 7 + 3) as u8).collect();
         for len in 0..=input.len() {
             let bytes = &input[..len];
-            assert_eq!(
-                shake128::<4>(bytes).to_vec(),
-                reference(bytes, 4),
-                "{len} bytes"
-            );
-            assert_eq!(
-                shake128::<10>(bytes).to_vec(),
-                reference(bytes, 10),
-                "{len} bytes"
-            );
-            assert_eq!(
-                shake128::<168>(bytes).to_vec(),
-                reference(bytes, 168),
-                "{len} bytes"
-            );
-            assert_eq!(
-                shake128::<400>(bytes).to_vec(),
-                reference(bytes, 400),
-                "{len} bytes"
-            );
+            same::<4>(bytes);
+            same::<10>(bytes);
+            same::<168>(bytes);
+            same::<400>(bytes);
         }
     }
 

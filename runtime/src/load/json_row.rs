@@ -1,6 +1,6 @@
 //! A typed record back as the fields of one JSON object, the input of relational
 //! normalization: its declared fields in column order, and the JSON text of its undeclared
-//! ones, which normalization reads only as far as it needs ([`crate::normalize`]'s values). A
+//! ones, which normalization reads once into light values ([`crate::normalize`]'s `values`). A
 //! list of fields rather than a map: normalization only walks them, so hashing each key into a
 //! map first was wasted work. Declared values keep what the
 //! generated struct made of them (timestamps in the loaders' text form, decimals as exact

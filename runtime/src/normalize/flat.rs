@@ -344,22 +344,13 @@ impl Normalizer {
 pub(super) fn child_row_id(parent: &str, table: &str, index: usize) -> String {
     // `<parent>_<table>_<index>`, written without `format!`, which interprets its pattern
     // once per child row.
-    let mut text = String::with_capacity(parent.len() + table.len() + 22);
+    let mut digits = itoa::Buffer::new();
+    let index = digits.format(index);
+    let mut text = String::with_capacity(parent.len() + table.len() + index.len() + 2);
     text.push_str(parent);
     text.push('_');
     text.push_str(table);
     text.push('_');
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    let mut n = index;
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    text.extend(digits[at..].iter().map(|&d| char::from(d)));
+    text.push_str(index);
     digest128(&text)
 }
