@@ -32,6 +32,10 @@ use crate::def::ResourceDef;
 use crate::extract::{RowBatch, StartState};
 use crate::normalize::RelationalOptions;
 
+/// The writer connection's page cache, in KiB (SQLite's default is 2,000 KiB): all SQLite
+/// holds of the database in memory, whatever the size of the data.
+const PAGE_CACHE_KIB: i64 = 4096;
+
 const SYSTEM_TABLES: &str =
     restsource_core::sql::system_tables(restsource_core::sql::Dialect::Sqlite);
 
@@ -102,6 +106,13 @@ impl SqliteWriter {
         // the file back after the checkpoint that follows instead of keeping its peak size.
         w.conn
             .pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
+        // A run is one transaction: once its dirty pages outgrow the page cache, SQLite spills
+        // them to the WAL and reads them back when the B-tree needs them again. Six resources
+        // loading at once (each a table, its child tables and their indexes) outgrow the
+        // default 2 MiB: 6 x 20,000 wide records took 53,000 writes and 35,000 reads of a
+        // page; with 4 MiB, 37,000 and 19,000, and barely fewer with more (8 MiB: 36,000
+        // and 18,000).
+        w.conn.pragma_update(None, "cache_size", -PAGE_CACHE_KIB)?;
         w.conn.set_prepared_statement_cache_capacity(256);
         Ok(w)
     }
@@ -586,4 +597,24 @@ fn load_state(conn: &Connection) -> Result<StartState, LoadError> {
         state.insert(name, value);
     }
     Ok(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_writer_connection_caches_four_mib_of_pages() {
+        let dir = std::env::temp_dir().join(format!("rs-sqlite-cache-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let w = SqliteWriter::open(&dir.join("db.sqlite"), Duration::from_secs(1), None).unwrap();
+        let kib: i64 = w
+            .conn
+            .pragma_query_value(None, "cache_size", |r| r.get(0))
+            .unwrap();
+        drop(w);
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(kib, -4096);
+    }
 }
