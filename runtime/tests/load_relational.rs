@@ -60,6 +60,7 @@ on_every_backend!(
     a_frozen_contract_fails_the_run_and_keeps_nothing_of_it,
     a_resources_own_contract_and_nesting_apply_without_run_options,
     insert_only_keeps_the_first_record_of_a_key_with_its_child_rows,
+    an_undeclared_value_no_json_type_holds_is_stored_as_its_text,
 );
 
 /// `items_di` with the spec's `schema_contract = {columns = "freeze"}` and
@@ -579,5 +580,82 @@ async fn postgres_a_page_the_server_refuses_fails_the_run_and_keeps_nothing_of_i
         b.query("SELECT CAST(state AS TEXT) FROM _rs_state", 1)
             .await,
         [vec![json!(r#"{"v": 1}"#)]]
+    );
+}
+
+/// Undeclared fields captured from `text` (an object) as generated records capture them:
+/// syntax checked, kept as text.
+fn extra_from_text(text: &str) -> restsource_runtime::record::Extra {
+    use restsource_runtime::record::{ExtraBuilder, Key};
+    use serde::de::{Deserializer, MapAccess, Visitor};
+    struct Fields;
+    impl<'de> Visitor<'de> for Fields {
+        type Value = restsource_runtime::record::Extra;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut b = ExtraBuilder::new();
+            while let Some(key) = map.next_key::<Key<'de>>()? {
+                b.push(key.as_str(), &mut map)?;
+            }
+            Ok(b.finish())
+        }
+    }
+    serde_json::Deserializer::from_str(text)
+        .deserialize_map(Fields)
+        .unwrap()
+}
+
+/// A value that passes capture's syntax check but that no JSON number or string type holds (a
+/// number beyond every double; a lone UTF-16 surrogate escape, an emoji an API cut in half)
+/// is stored as its JSON text, a string; the record's other undeclared fields load as usual.
+/// Before, reading the record's undeclared fields failed as a whole and all of them were
+/// dropped without a word.
+async fn an_undeclared_value_no_json_type_holds_is_stored_as_its_text(b: &Backend) {
+    let mut record = item(1, "a", 1);
+    record.extra = extra_from_text(
+        r#"{"n":7,"big":1e400,"cut":"ab\ud83d","o":{"x":"\udc00","y":2},"l":[1e400,3]}"#,
+    );
+    pipeline(b, SystemColumns::DLT)
+        .load(stream::iter(vec![
+            page(&ITEMS_R, vec![record]),
+            done(&ITEMS_R, None),
+        ]))
+        .await
+        .unwrap();
+    assert_eq!(
+        b.query(
+            "SELECT id, name, n, big, cut, o__x, o__y FROM items_r ORDER BY id",
+            7
+        )
+        .await,
+        [vec![
+            json!(1),
+            json!("a"),
+            json!(7),
+            json!("1e400"),
+            json!(r#""ab\ud83d""#),
+            json!(r#""\udc00""#),
+            json!(2)
+        ]]
+    );
+    // The list's column is text, as its first value made it (the backends read `3` back
+    // differently: compared by its length).
+    assert_eq!(
+        b.query(
+            "SELECT value, length(value) FROM items_r__l ORDER BY _dlt_list_idx",
+            2
+        )
+        .await
+        .into_iter()
+        .map(|r| r[1].clone())
+        .collect::<Vec<_>>(),
+        [json!(5), json!(1)]
+    );
+    assert_eq!(
+        b.query("SELECT value FROM items_r__l WHERE _dlt_list_idx = 0", 1)
+            .await,
+        [vec![json!("1e400")]]
     );
 }

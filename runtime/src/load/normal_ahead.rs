@@ -117,10 +117,31 @@ pub(crate) fn flatten_one(
     batch.write_row(index, &mut record);
     let (declared, text) = record.finish();
     let declared = declared.into_iter().map(|(k, v)| (k, Item::Value(v)));
-    let undeclared = undeclared(&text);
+    let (undeclared, kept_as_text) = undeclared(&text);
+    if kept_as_text {
+        warn_kept_as_text(def.name);
+    }
     let flat = normalizer.flatten_record(table, declared.chain(undeclared), root_id, json);
     *buffer = text;
     flat
+}
+
+/// Says once per resource and process that some undeclared value was stored as its JSON
+/// text: an API that sends one such value usually sends many.
+fn warn_kept_as_text(resource: &'static str) {
+    static WARNED: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
+    let mut warned = WARNED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if !warned.contains(&resource) {
+        warned.push(resource);
+        tracing::warn!(
+            resource,
+            "an undeclared field holds a value no JSON number or string type holds (a number \
+             beyond every double, or a lone UTF-16 surrogate escape such as a cut emoji): it is \
+             stored as its JSON text, a string, and the record's other fields as usual"
+        );
+    }
 }
 
 impl Flattening {

@@ -141,15 +141,28 @@ impl<'a> Iterator for Items<'a> {
 
 /// The fields of a record's undeclared fields' text ([`crate::record::Extra`]'s, an object
 /// that holds each key once already, so no repeat is looked for at its top); none for empty
-/// text or text that is not an object, which `Extra` never holds.
-pub(crate) fn undeclared(text: &str) -> Vec<(Cow<'_, str>, Item<'_>)> {
+/// text or text that is not an object, which `Extra` never holds. The second half is
+/// whether a part of some field could not be a value and is its JSON text instead (see
+/// [`crate::record::lossless_value`]): the fields are then read again, more slowly, so
+/// that one such part costs no other field.
+pub(crate) fn undeclared(text: &str) -> (Vec<(Cow<'_, str>, Item<'_>)>, bool) {
     if text.is_empty() {
-        return Vec::new();
+        return (Vec::new(), false);
     }
     let mut de = serde_json::Deserializer::from_str(text);
-    match de.deserialize_map(ObjectVisitor { unique: true }) {
-        Ok(Item::Object(fields)) if de.end().is_ok() => fields,
-        _ => Vec::new(),
+    if let Ok(Item::Object(fields)) = de.deserialize_map(ObjectVisitor { unique: true }) {
+        if de.end().is_ok() {
+            return (fields, false);
+        }
+    }
+    match crate::record::lossless_value(text) {
+        (Value::Object(map), kept) => {
+            let fields = map
+                .into_iter()
+                .map(|(k, v)| (Cow::Owned(k), Item::Value(v)));
+            (fields.collect(), kept)
+        }
+        _ => (Vec::new(), false),
     }
 }
 
@@ -289,7 +302,8 @@ mod tests {
         let text = text.replace(r#","j":1e400"#, "");
         let expected: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(read(&text).into_value(), expected);
-        let fields = undeclared(&text);
+        let (fields, kept) = undeclared(&text);
+        assert!(!kept);
         let keys: Vec<&str> = fields.iter().map(|(k, _)| &**k).collect();
         assert_eq!(keys, ["a", "b\"q", "c", "g", "h", "i"]);
         // Keys without escapes are borrowed.
@@ -344,8 +358,26 @@ mod tests {
 
     #[test]
     fn text_that_is_not_an_object_gives_no_fields() {
-        assert!(undeclared("").is_empty());
-        assert!(undeclared("[1]").is_empty());
-        assert!(undeclared("{\"a\":1} x").is_empty());
+        assert!(undeclared("").0.is_empty());
+        assert!(undeclared("[1]").0.is_empty());
+        assert!(undeclared("{\"a\":1} x").0.is_empty());
+    }
+
+    #[test]
+    fn a_part_no_value_holds_costs_no_other_field() {
+        let text = r#"{"a":1,"big":1e400,"o":{"x":"ab\ud83d","y":2},"l":[1,2]}"#;
+        let (fields, kept) = undeclared(text);
+        assert!(kept);
+        let got: Vec<(String, Value)> = fields
+            .into_iter()
+            .map(|(k, v)| (k.into_owned(), v.into_value()))
+            .collect();
+        let want: Vec<(String, Value)> = vec![
+            ("a".into(), json!(1)),
+            ("big".into(), json!("1e400")),
+            ("o".into(), json!({"x": r#""ab\ud83d""#, "y": 2})),
+            ("l".into(), json!([1, 2])),
+        ];
+        assert_eq!(got, want);
     }
 }

@@ -41,7 +41,7 @@ impl Extra {
         (!self.json.is_empty()).then_some(self.json.as_str())
     }
 
-    /// The value of field `key`, parsed on demand.
+    /// The value of field `key`, parsed on demand (read as [`Extra::to_map`] reads it).
     pub fn get(&self, key: &str) -> Option<Value> {
         if self.json.is_empty() {
             return None;
@@ -50,12 +50,17 @@ impl Extra {
         de.deserialize_map(GetVisitor { key }).ok().flatten()
     }
 
-    /// All fields as a map (parses the text).
+    /// All fields as a map (parses the text). A part of a field that no `Value` holds (a
+    /// number beyond every double, a lone UTF-16 surrogate escape) is the string of its JSON
+    /// text, so the other fields are never lost with it.
     pub fn to_map(&self) -> Map<String, Value> {
         if self.json.is_empty() {
             return Map::new();
         }
-        serde_json::from_str(&self.json).unwrap_or_default()
+        match super::lossless_value(&self.json).0 {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        }
     }
 
     /// Sets field `key`, replacing an earlier value of the same key.
@@ -146,7 +151,9 @@ impl<'de> Visitor<'de> for GetVisitor<'_> {
         let mut found = None;
         while let Some(key) = map.next_key::<Key<'de>>()? {
             if found.is_none() && key.as_str() == self.key {
-                found = Some(map.next_value()?);
+                // Read as text first: a value no `Value` holds is its JSON text, not absent.
+                let raw = map.next_value::<&'de serde_json::value::RawValue>()?;
+                found = Some(super::lossless_value(raw.get()).0);
             } else {
                 // serde_json rejects a map visitor that stops before the end.
                 map.next_value::<IgnoredAny>()?;
@@ -331,6 +338,26 @@ mod tests {
         assert_eq!(e.get("c"), Some(Value::Null));
         assert_eq!(e.get("nope"), None);
         assert_eq!(e.to_map().keys().collect::<Vec<_>>(), ["b", "a", "c"]);
+    }
+
+    #[test]
+    fn a_value_no_value_type_holds_loses_no_field() {
+        // Both pass the syntax check of capture; neither is a `Value`.
+        let e = decode(r#"{"a":1,"big":1e400,"cut":"ab\ud83d","z":true}"#);
+        assert_eq!(
+            e.as_json(),
+            Some(r#"{"a":1,"big":1e400,"cut":"ab\ud83d","z":true}"#)
+        );
+        let map = Value::Object(e.to_map());
+        assert_eq!(
+            map,
+            json!({"a": 1, "big": "1e400", "cut": r#""ab\ud83d""#, "z": true})
+        );
+        assert_eq!(e.get("big"), Some(json!("1e400")));
+        assert_eq!(e.get("z"), Some(json!(true)));
+        // A repeated key is merged through the map: the other fields stay.
+        let e = decode(r#"{"k":1,"big":1e400,"k":2}"#);
+        assert_eq!(Value::Object(e.to_map()), json!({"k": 2, "big": "1e400"}));
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod de;
 mod extra;
 pub(crate) mod key;
 mod lenient;
+mod lossless;
 mod raw;
 mod tables;
 
@@ -17,6 +18,7 @@ pub use cursor::{Cursor, CursorField};
 pub use de::Key;
 pub use extra::{Extra, ExtraBuilder};
 pub use key::{FloatKey, RecordKey};
+pub(crate) use lossless::lossless_value;
 pub use tables::{TableObject, TableRows, TypedTable};
 
 /// A typed record of one resource. Codegen emits one struct per resource implementing this.
