@@ -608,14 +608,15 @@ fn extra_from_text(text: &str) -> restsource_runtime::record::Extra {
 }
 
 /// A value that passes capture's syntax check but that no JSON number or string type holds (a
-/// number beyond every double; a lone UTF-16 surrogate escape, an emoji an API cut in half)
-/// is stored as its JSON text, a string; the record's other undeclared fields load as usual.
+/// number beyond every double; a lone UTF-16 surrogate escape, an emoji an API cut in half;
+/// an integer beyond 64 bits, which would lose digits as a double) is stored as its JSON
+/// text, a string; the record's other undeclared fields load as usual.
 /// Before, reading the record's undeclared fields failed as a whole and all of them were
 /// dropped without a word.
 async fn an_undeclared_value_no_json_type_holds_is_stored_as_its_text(b: &Backend) {
     let mut record = item(1, "a", 1);
     record.extra = extra_from_text(
-        r#"{"n":7,"big":1e400,"cut":"ab\ud83d","o":{"x":"\udc00","y":2},"l":[1e400,3]}"#,
+        r#"{"n":7,"big":1e400,"cut":"ab\ud83d","o":{"x":"\udc00","y":2},"l":[1e400,3],"wei":1000000000000000000000001}"#,
     );
     pipeline(b, SystemColumns::DLT)
         .load(stream::iter(vec![
@@ -626,8 +627,8 @@ async fn an_undeclared_value_no_json_type_holds_is_stored_as_its_text(b: &Backen
         .unwrap();
     assert_eq!(
         b.query(
-            "SELECT id, name, n, big, cut, o__x, o__y FROM items_r ORDER BY id",
-            7
+            "SELECT id, name, n, big, cut, o__x, o__y, wei FROM items_r ORDER BY id",
+            8
         )
         .await,
         [vec![
@@ -637,7 +638,8 @@ async fn an_undeclared_value_no_json_type_holds_is_stored_as_its_text(b: &Backen
             json!("1e400"),
             json!(r#""ab\ud83d""#),
             json!(r#""\udc00""#),
-            json!(2)
+            json!(2),
+            json!("1000000000000000000000001")
         ]]
     );
     // The list's column is text, as its first value made it (the backends read `3` back

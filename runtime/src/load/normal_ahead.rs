@@ -137,9 +137,10 @@ fn warn_kept_as_text(resource: &'static str) {
         warned.push(resource);
         tracing::warn!(
             resource,
-            "an undeclared field holds a value no JSON number or string type holds (a number \
-             beyond every double, or a lone UTF-16 surrogate escape such as a cut emoji): it is \
-             stored as its JSON text, a string, and the record's other fields as usual"
+            "an undeclared field holds a value no JSON number or string type holds exactly (a \
+             number beyond every double, an integer beyond 64 bits, or a lone UTF-16 surrogate \
+             escape such as a cut emoji): it is stored as its JSON text, a string, and the \
+             record's other fields as usual"
         );
     }
 }

@@ -233,6 +233,10 @@ impl<'de> Visitor<'de> for ObjectVisitor {
     }
 
     fn visit_f64<E: Error>(self, v: f64) -> Result<Item<'de>, E> {
+        // Read from its text instead (see `undeclared`), keeping its digits.
+        if crate::record::may_be_wide_integer(v) {
+            return Err(E::custom("a whole number beyond 64 bits"));
+        }
         Ok(Item::Value(
             Number::from_f64(v).map_or(Value::Null, Value::Number),
         ))
@@ -357,6 +361,16 @@ mod tests {
     }
 
     #[test]
+    fn only_a_wide_integer_leaves_the_fast_reading() {
+        // A double written as one, however large, reads at once.
+        let (fields, kept) = undeclared(r#"{"d":1e30,"n":-1.5e300}"#);
+        assert!(!kept);
+        assert_eq!(fields.len(), 2);
+        let (_, kept) = undeclared(r#"{"n":-9223372036854775809}"#);
+        assert!(kept);
+    }
+
+    #[test]
     fn text_that_is_not_an_object_gives_no_fields() {
         assert!(undeclared("").0.is_empty());
         assert!(undeclared("[1]").0.is_empty());
@@ -365,7 +379,7 @@ mod tests {
 
     #[test]
     fn a_part_no_value_holds_costs_no_other_field() {
-        let text = r#"{"a":1,"big":1e400,"o":{"x":"ab\ud83d","y":2},"l":[1,2]}"#;
+        let text = r#"{"a":1,"big":1e400,"o":{"x":"ab\ud83d","y":2},"l":[1,2],"wei":100000000000000000000001,"d":1e30}"#;
         let (fields, kept) = undeclared(text);
         assert!(kept);
         let got: Vec<(String, Value)> = fields
@@ -377,6 +391,8 @@ mod tests {
             ("big".into(), json!("1e400")),
             ("o".into(), json!({"x": r#""ab\ud83d""#, "y": 2})),
             ("l".into(), json!([1, 2])),
+            ("wei".into(), json!("100000000000000000000001")),
+            ("d".into(), json!(1e30)),
         ];
         assert_eq!(got, want);
     }

@@ -1,6 +1,8 @@
 //! Undeclared fields whose JSON text `serde_json` accepted as text but cannot read back as a
 //! `Value`: a number beyond every double (`1e400`), or a string holding a lone UTF-16
-//! surrogate escape (`"\ud83d"`, an emoji cut in half by an API that truncates UTF-16 text).
+//! surrogate escape (`"\ud83d"`, an emoji cut in half by an API that truncates UTF-16 text);
+//! and integers written beyond 64 bits, which `serde_json` reads as the nearest double
+//! (`123456789012345678901234567890`, amounts in wei), losing digits.
 //!
 //! Capturing a record's undeclared fields only checks their syntax ([`super::raw`]), so such
 //! a value reaches [`super::Extra`] and is stored as sent wherever a destination keeps the
@@ -11,9 +13,9 @@
 
 use std::fmt;
 
-use serde::de::{Deserializer, MapAccess, Visitor};
+use serde::de::{DeserializeSeed, Deserializer, Error, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
-use serde_json::{Map, Value};
+use serde_json::{Map, Number, Value};
 
 /// The value the JSON text `json` stands for, with every part that cannot be a `Value` kept
 /// as its JSON text (a string); and whether any part was.
@@ -24,8 +26,11 @@ pub(crate) fn lossless_value(json: &str) -> (Value, bool) {
 }
 
 fn read(json: &str, kept: &mut bool) -> Value {
-    if let Ok(value) = serde_json::from_str::<Value>(json) {
-        return value;
+    let mut de = serde_json::Deserializer::from_str(json);
+    if let Ok(value) = Strict.deserialize(&mut de) {
+        if de.end().is_ok() {
+            return value;
+        }
     }
     if let Ok(fields) = fields(json) {
         let mut map = Map::new();
@@ -38,8 +43,105 @@ fn read(json: &str, kept: &mut bool) -> Value {
     if let Ok(items) = serde_json::from_str::<Vec<&RawValue>>(json) {
         return Value::Array(items.into_iter().map(|i| read(i.get(), kept)).collect());
     }
+    let text = json.trim();
+    // What is left is one number or string. A number of 64 bits or fewer, or written with
+    // a fraction or an exponent, is a double as `serde_json` reads it.
+    if !is_integer(text) {
+        if let Ok(value) = serde_json::from_str::<Value>(text) {
+            return value;
+        }
+    }
     *kept = true;
-    Value::String(json.trim().to_string())
+    Value::String(text.to_string())
+}
+
+/// Whether `text` is an integer literal beyond 64 bits, in the only way `serde_json` reads
+/// one: as a double, its last digits gone.
+fn is_integer(text: &str) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && text.parse::<i64>().is_err()
+        && text.parse::<u64>().is_err()
+}
+
+/// Whether a double `serde_json` read may be an integer written beyond 64 bits (it reads
+/// one as the nearest double): a whole number from 2^64 up, or from -2^63 down (an integer
+/// just below `i64::MIN` rounds to -2^63 itself, which as an integer `serde_json` reads
+/// as an `i64`). A double written as such (`1e20`) is told apart by its text
+/// ([`lossless_value`]).
+pub(crate) fn may_be_wide_integer(v: f64) -> bool {
+    const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+    const TWO_64: f64 = 18_446_744_073_709_551_616.0;
+    v.fract() == 0.0 && (v >= TWO_64 || v <= -TWO_63)
+}
+
+/// Reads any value as `serde_json` reads a `Value`, but refuses a double that may be an
+/// integer written beyond 64 bits, so that its text is looked at.
+struct Strict;
+
+impl<'de> DeserializeSeed<'de> for Strict {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(Strict)
+    }
+}
+
+impl<'de> Visitor<'de> for Strict {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E: Error>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E: Error>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E: Error>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_f64<E: Error>(self, v: f64) -> Result<Value, E> {
+        if may_be_wide_integer(v) {
+            return Err(E::custom("a whole number beyond 64 bits"));
+        }
+        Ok(Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E: Error>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E: Error>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E: Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(Strict)? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let value = map.next_value_seed(Strict)?;
+            out.insert(key, value);
+        }
+        Ok(Value::Object(out))
+    }
 }
 
 /// An object's fields in order, each value as its text; an error for anything else (and for
@@ -111,6 +213,25 @@ mod tests {
         assert_eq!(value, json!({"k": 2, "big": "1e400"}));
         let keys: Vec<&String> = value.as_object().unwrap().keys().collect();
         assert_eq!(keys, ["k", "big"]);
+    }
+
+    #[test]
+    fn an_integer_beyond_64_bits_keeps_its_digits_and_a_double_stays_a_double() {
+        let text = r#"{"wei":1000000000000000000001,"neg":-9223372036854775809,"max":18446744073709551615,"min":-9223372036854775808,"e":1e20,"f":100000000000000000000.0,"l":[123456789012345678901234567890,1]}"#;
+        let (value, kept) = lossless_value(text);
+        assert!(kept);
+        assert_eq!(
+            value,
+            json!({
+                "wei": "1000000000000000000001",
+                "neg": "-9223372036854775809",
+                "max": 18446744073709551615u64,
+                "min": i64::MIN,
+                "e": 1e20,
+                "f": 1e20,
+                "l": ["123456789012345678901234567890", 1],
+            })
+        );
     }
 
     #[test]
