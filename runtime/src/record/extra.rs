@@ -225,7 +225,11 @@ impl ExtraBuilder {
         self.json.push('}');
         let extra = Extra { json: self.json };
         if self.verify && has_repeated_key(&extra.json) {
-            // Re-parsing keeps the last value of a repeated key, as a map would.
+            // The last value of a repeated key in its first place, as a map keeps it; each
+            // value's text as sent (a map would turn a value no `Value` holds into a string).
+            if let Some(json) = super::lossless::last_of_each_key(&extra.json) {
+                return Extra { json };
+            }
             return Extra::from(extra.to_map());
         }
         extra
@@ -355,9 +359,13 @@ mod tests {
         );
         assert_eq!(e.get("big"), Some(json!("1e400")));
         assert_eq!(e.get("z"), Some(json!(true)));
-        // A repeated key is merged through the map: the other fields stay.
-        let e = decode(r#"{"k":1,"big":1e400,"k":2}"#);
-        assert_eq!(Value::Object(e.to_map()), json!({"k": 2, "big": "1e400"}));
+        // A repeated key is merged in the text: the other fields stay as sent.
+        let e = decode(r#"{"k":1,"big":1e400,"k":{"a": 2}}"#);
+        assert_eq!(e.as_json(), Some(r#"{"k":{"a":2},"big":1e400}"#));
+        assert_eq!(
+            Value::Object(e.to_map()),
+            json!({"k": {"a": 2}, "big": "1e400"})
+        );
     }
 
     #[test]

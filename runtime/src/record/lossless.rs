@@ -144,6 +144,36 @@ impl<'de> Visitor<'de> for Strict {
     }
 }
 
+/// The JSON text of object `json` with each key once: its last value in its first place, as
+/// a `Map` keeps a repeated key, every value's text as it was. `None` for text that is not
+/// an object (or has a key that cannot be a string).
+pub(crate) fn last_of_each_key(json: &str) -> Option<String> {
+    let fields = fields(json).ok()?;
+    let mut merged: Vec<(String, &RawValue)> = Vec::with_capacity(fields.len());
+    let mut place: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (key, raw) in fields {
+        match place.get(&key) {
+            Some(&i) => merged[i].1 = raw,
+            None => {
+                place.insert(key.clone(), merged.len());
+                merged.push((key, raw));
+            }
+        }
+    }
+    let mut out = String::with_capacity(json.len());
+    out.push('{');
+    for (i, (key, raw)) in merged.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        super::extra::push_json_string(&mut out, key);
+        out.push(':');
+        out.push_str(raw.get());
+    }
+    out.push('}');
+    Some(out)
+}
+
 /// An object's fields in order, each value as its text; an error for anything else (and for
 /// a key that cannot be a string, which keeps the whole object as text).
 fn fields(json: &str) -> serde_json::Result<Vec<(String, &RawValue)>> {
