@@ -361,13 +361,18 @@ mod tests {
     }
 
     #[test]
-    fn only_a_wide_integer_leaves_the_fast_reading() {
-        // A double written as one, however large, reads at once.
-        let (fields, kept) = undeclared(r#"{"d":1e30,"n":-1.5e300}"#);
+    fn a_large_double_stays_a_double_and_only_a_wide_integer_is_text() {
+        // Whole doubles from 2^64 up are read again from their text, which says what they are.
+        let (fields, kept) = undeclared(r#"{"d":1e30,"n":-1.5e300,"f":1.5}"#);
         assert!(!kept);
-        assert_eq!(fields.len(), 2);
-        let (_, kept) = undeclared(r#"{"n":-9223372036854775809}"#);
+        let got: Vec<Value> = fields.into_iter().map(|(_, v)| v.into_value()).collect();
+        assert_eq!(got, [json!(1e30), json!(-1.5e300), json!(1.5)]);
+        let (fields, kept) = undeclared(r#"{"n":-9223372036854775809}"#);
         assert!(kept);
+        assert_eq!(
+            fields[0].1.clone().into_value(),
+            json!("-9223372036854775809")
+        );
     }
 
     #[test]
