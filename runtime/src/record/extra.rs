@@ -50,9 +50,10 @@ impl Extra {
         de.deserialize_map(GetVisitor { key }).ok().flatten()
     }
 
-    /// All fields as a map (parses the text). A part of a field that no `Value` holds (a
-    /// number beyond every double, a lone UTF-16 surrogate escape) is the string of its JSON
-    /// text, so the other fields are never lost with it.
+    /// All fields as a map (parses the text). A part of a field that no `Value` holds
+    /// exactly (a number beyond every double, an integer beyond 64 bits, a lone UTF-16
+    /// surrogate escape) is the string of its JSON text, so the other fields are never lost
+    /// with it, nor its digits.
     pub fn to_map(&self) -> Map<String, Value> {
         if self.json.is_empty() {
             return Map::new();
