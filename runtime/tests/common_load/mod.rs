@@ -381,8 +381,12 @@ pub enum Backend {
     Postgres(String, String),
 }
 
-/// A fresh temporary directory for one test.
+/// A fresh temporary directory for one test. Tests leave theirs behind (several backends
+/// may share one database, and a failed test's files are worth a look); the first call in a
+/// process removes those of test processes that have ended, so they do not pile up.
 pub fn temp_dir(name: &str) -> std::path::PathBuf {
+    static SWEPT: std::sync::Once = std::sync::Once::new();
+    SWEPT.call_once(sweep_ended_runs);
     let dir = std::env::temp_dir().join(format!(
         "rs-load-{name}-{}-{}",
         std::process::id(),
@@ -391,6 +395,34 @@ pub fn temp_dir(name: &str) -> std::path::PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// Removes the `rs-load-*-PID-RAND` directories of processes no longer running (Linux,
+/// where `/proc` tells; elsewhere nothing is removed).
+fn sweep_ended_runs() {
+    if !std::path::Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if !name.starts_with("rs-load-") {
+            continue;
+        }
+        let mut parts = name.rsplit('-');
+        let (Some(_rand), Some(pid)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        let Ok(pid) = pid.parse::<u32>() else {
+            continue;
+        };
+        if pid != std::process::id() && !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 fn rand_suffix() -> u64 {
