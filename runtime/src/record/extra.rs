@@ -360,6 +360,8 @@ mod tests {
         );
         assert_eq!(e.get("big"), Some(json!("1e400")));
         assert_eq!(e.get("z"), Some(json!(true)));
+        // Serialized (records sampled by `restsource infer`, typed transforms) as the map.
+        assert_eq!(serde_json::to_value(&e).unwrap(), map);
         // A repeated key is merged in the text: the other fields stay as sent.
         let e = decode(r#"{"k":1,"big":1e400,"k":{"a": 2}}"#);
         assert_eq!(e.as_json(), Some(r#"{"k":{"a":2},"big":1e400}"#));
