@@ -39,6 +39,7 @@ on_every_backend!(
     insert_only_never_updates,
     skip_loads_nothing,
     extraction_error_keeps_nothing_of_the_run,
+    undeclared_values_no_json_type_holds_exactly_stay_as_sent,
 );
 
 fn pipeline(b: &Backend) -> Pipeline {
@@ -385,4 +386,61 @@ async fn extraction_error_keeps_nothing_of_the_run(b: &Backend) {
         .query("SELECT status FROM _rs_loads ORDER BY load_id", 1)
         .await;
     assert_eq!(loads, vec![vec![json!("completed")], vec![json!("failed")]]);
+}
+
+/// With `_rs_extra`, undeclared values no JSON number or string type holds exactly stay as the
+/// API sent them: a number beyond every double and an integer beyond 64 bits on both
+/// backends. A lone UTF-16 surrogate escape stays as sent on SQLite; PostgreSQL's `jsonb`
+/// refuses it, so there the run fails and keeps nothing of itself.
+async fn undeclared_values_no_json_type_holds_exactly_stay_as_sent(b: &Backend) {
+    let p = pipeline(b);
+    let mut wide = item(1, "a", 1);
+    wide.extra = extra_from_text(r#"{"big":1e400,"wei":1000000000000000000000001}"#);
+    p.load(stream::iter(vec![
+        page(&ITEMS, vec![wide]),
+        done(&ITEMS, None),
+    ]))
+    .await
+    .unwrap();
+    let mut cut = item(2, "b", 1);
+    cut.extra = extra_from_text(r#"{"cut":"ab\ud83d"}"#);
+    let second = p
+        .load(stream::iter(vec![
+            page(&ITEMS, vec![cut]),
+            done(&ITEMS, None),
+        ]))
+        .await;
+    match b {
+        Backend::Sqlite(_) => {
+            second.unwrap();
+            assert_eq!(
+                b.query("SELECT id, _rs_extra FROM items ORDER BY id", 2)
+                    .await,
+                [
+                    vec![
+                        json!(1),
+                        json!(r#"{"big":1e400,"wei":1000000000000000000000001}"#)
+                    ],
+                    vec![json!(2), json!(r#"{"cut":"ab\ud83d"}"#)]
+                ]
+            );
+        }
+        #[cfg(feature = "postgres")]
+        Backend::Postgres(..) => {
+            let err = second.expect_err("jsonb refuses a lone surrogate");
+            eprintln!("the run's error: {err}");
+            assert_eq!(
+                b.query(
+                    "SELECT id, _rs_extra->>'wei', (_rs_extra->>'big')::numeric = 1e400 FROM items",
+                    3
+                )
+                .await,
+                [vec![
+                    json!(1),
+                    json!("1000000000000000000000001"),
+                    json!(true)
+                ]]
+            );
+        }
+    }
 }

@@ -583,30 +583,6 @@ async fn postgres_a_page_the_server_refuses_fails_the_run_and_keeps_nothing_of_i
     );
 }
 
-/// Undeclared fields captured from `text` (an object) as generated records capture them:
-/// syntax checked, kept as text.
-fn extra_from_text(text: &str) -> restsource_runtime::record::Extra {
-    use restsource_runtime::record::{ExtraBuilder, Key};
-    use serde::de::{Deserializer, MapAccess, Visitor};
-    struct Fields;
-    impl<'de> Visitor<'de> for Fields {
-        type Value = restsource_runtime::record::Extra;
-        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("an object")
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            let mut b = ExtraBuilder::new();
-            while let Some(key) = map.next_key::<Key<'de>>()? {
-                b.push(key.as_str(), &mut map)?;
-            }
-            Ok(b.finish())
-        }
-    }
-    serde_json::Deserializer::from_str(text)
-        .deserialize_map(Fields)
-        .unwrap()
-}
-
 /// A value that passes capture's syntax check but that no JSON number or string type holds (a
 /// number beyond every double; a lone UTF-16 surrogate escape, an emoji an API cut in half;
 /// an integer beyond 64 bits, which would lose digits as a double) is stored as its JSON

@@ -381,6 +381,30 @@ pub enum Backend {
     Postgres(String, String),
 }
 
+/// Undeclared fields captured from `text` (an object) as generated records capture them:
+/// syntax checked, kept as text.
+pub fn extra_from_text(text: &str) -> restsource_runtime::record::Extra {
+    use restsource_runtime::record::{ExtraBuilder, Key};
+    use serde::de::{Deserializer, MapAccess, Visitor};
+    struct Fields;
+    impl<'de> Visitor<'de> for Fields {
+        type Value = restsource_runtime::record::Extra;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut b = ExtraBuilder::new();
+            while let Some(key) = map.next_key::<Key<'de>>()? {
+                b.push(key.as_str(), &mut map)?;
+            }
+            Ok(b.finish())
+        }
+    }
+    serde_json::Deserializer::from_str(text)
+        .deserialize_map(Fields)
+        .unwrap()
+}
+
 /// A fresh temporary directory for one test. Tests leave theirs behind (several backends
 /// may share one database, and a failed test's files are worth a look); the first call in a
 /// process removes those of test processes that have ended, so they do not pile up.
