@@ -19,7 +19,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{DeserializeSeed, Deserializer, Error, MapAccess, SeqAccess, Visitor};
-use serde_json::{Map, Number, Value};
+use serde_json::{Map, Value};
 
 use super::{LIST_KEY, VALUE_KEY};
 use crate::record::Key;
@@ -180,21 +180,9 @@ fn unrepeat(fields: &mut Vec<(Cow<'_, str>, Item<'_>)>) {
         keys.sort_unstable();
         keys.windows(2).any(|w| w[0] == w[1])
     };
-    if !repeated {
-        return;
+    if repeated {
+        *fields = crate::record::first_place_last_value(std::mem::take(fields));
     }
-    let mut merged: Vec<(Cow<'_, str>, Item<'_>)> = Vec::with_capacity(fields.len());
-    let mut place: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    for (key, value) in fields.drain(..) {
-        match place.get(&*key) {
-            Some(&i) => merged[i].1 = value,
-            None => {
-                place.insert(key.to_string(), merged.len());
-                merged.push((key, value));
-            }
-        }
-    }
-    *fields = merged;
 }
 
 /// Any JSON value, read as an [`Item`] (scalars as `serde_json`'s `Value` reads them).
@@ -233,13 +221,8 @@ impl<'de> Visitor<'de> for ObjectVisitor {
     }
 
     fn visit_f64<E: Error>(self, v: f64) -> Result<Item<'de>, E> {
-        // Read from its text instead (see `undeclared`), keeping its digits.
-        if crate::record::may_be_wide_integer(v) {
-            return Err(E::custom("a whole number beyond 64 bits"));
-        }
-        Ok(Item::Value(
-            Number::from_f64(v).map_or(Value::Null, Value::Number),
-        ))
+        // A possibly wide integer fails the fast reading: `undeclared` reads it from its text.
+        crate::record::double(v).map(Item::Value)
     }
 
     fn visit_str<E: Error>(self, v: &str) -> Result<Item<'de>, E> {

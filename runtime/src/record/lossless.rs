@@ -70,7 +70,7 @@ fn is_integer(text: &str) -> bool {
 /// just below `i64::MIN` rounds to -2^63 itself, which as an integer `serde_json` reads
 /// as an `i64`). A double written as such (`1e20`) is told apart by its text
 /// ([`lossless_value`]).
-pub(crate) fn may_be_wide_integer(v: f64) -> bool {
+fn may_be_wide_integer(v: f64) -> bool {
     const TWO_63: f64 = 9_223_372_036_854_775_808.0;
     const TWO_64: f64 = 18_446_744_073_709_551_616.0;
     v.fract() == 0.0 && (v >= TWO_64 || v <= -TWO_63)
@@ -108,10 +108,7 @@ impl<'de> Visitor<'de> for Strict {
     }
 
     fn visit_f64<E: Error>(self, v: f64) -> Result<Value, E> {
-        if may_be_wide_integer(v) {
-            return Err(E::custom("a whole number beyond 64 bits"));
-        }
-        Ok(Number::from_f64(v).map_or(Value::Null, Value::Number))
+        double(v)
     }
 
     fn visit_str<E: Error>(self, v: &str) -> Result<Value, E> {
@@ -148,18 +145,7 @@ impl<'de> Visitor<'de> for Strict {
 /// a `Map` keeps a repeated key, every value's text as it was. `None` for text that is not
 /// an object (or has a key that cannot be a string).
 pub(crate) fn last_of_each_key(json: &str) -> Option<String> {
-    let fields = fields(json).ok()?;
-    let mut merged: Vec<(String, &RawValue)> = Vec::with_capacity(fields.len());
-    let mut place: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    for (key, raw) in fields {
-        match place.get(&key) {
-            Some(&i) => merged[i].1 = raw,
-            None => {
-                place.insert(key.clone(), merged.len());
-                merged.push((key, raw));
-            }
-        }
-    }
+    let merged = first_place_last_value(fields(json).ok()?);
     let mut out = String::with_capacity(json.len());
     out.push('{');
     for (i, (key, raw)) in merged.iter().enumerate() {
@@ -172,6 +158,32 @@ pub(crate) fn last_of_each_key(json: &str) -> Option<String> {
     }
     out.push('}');
     Some(out)
+}
+
+/// `fields` with each key once, as `serde_json::Map` keeps a repeated key: in its first
+/// place, with its last value.
+pub(crate) fn first_place_last_value<K: AsRef<str>, V>(fields: Vec<(K, V)>) -> Vec<(K, V)> {
+    let mut merged: Vec<(K, V)> = Vec::with_capacity(fields.len());
+    let mut place: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (key, value) in fields {
+        match place.get(key.as_ref()) {
+            Some(&i) => merged[i].1 = value,
+            None => {
+                place.insert(key.as_ref().to_owned(), merged.len());
+                merged.push((key, value));
+            }
+        }
+    }
+    merged
+}
+
+/// A double as `serde_json` reads it into a `Value`, or an error where it may be an integer
+/// written beyond 64 bits, whose text must be looked at instead.
+pub(crate) fn double<E: Error>(v: f64) -> Result<Value, E> {
+    if may_be_wide_integer(v) {
+        return Err(E::custom("a whole number beyond 64 bits"));
+    }
+    Ok(Number::from_f64(v).map_or(Value::Null, Value::Number))
 }
 
 /// An object's fields in order, each value as its text; an error for anything else (and for

@@ -18,7 +18,7 @@ pub use cursor::{Cursor, CursorField};
 pub use de::Key;
 pub use extra::{Extra, ExtraBuilder};
 pub use key::{FloatKey, RecordKey};
-pub(crate) use lossless::{lossless_value, may_be_wide_integer};
+pub(crate) use lossless::{double, first_place_last_value, lossless_value};
 pub use tables::{TableObject, TableRows, TypedTable};
 
 /// A typed record of one resource. Codegen emits one struct per resource implementing this.
