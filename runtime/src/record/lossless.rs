@@ -46,7 +46,7 @@ fn read(json: &str, kept: &mut bool) -> Value {
     let text = json.trim();
     // What is left is one number or string. A number of 64 bits or fewer, or written with
     // a fraction or an exponent, is a double as `serde_json` reads it.
-    if !is_integer(text) {
+    if !is_wide_integer(text) {
         if let Ok(value) = serde_json::from_str::<Value>(text) {
             return value;
         }
@@ -57,7 +57,7 @@ fn read(json: &str, kept: &mut bool) -> Value {
 
 /// Whether `text` is an integer literal beyond 64 bits, in the only way `serde_json` reads
 /// one: as a double, its last digits gone.
-fn is_integer(text: &str) -> bool {
+fn is_wide_integer(text: &str) -> bool {
     let digits = text.strip_prefix('-').unwrap_or(text);
     !digits.is_empty()
         && digits.bytes().all(|b| b.is_ascii_digit())
