@@ -49,14 +49,16 @@ async fn assert_rows_after(
     runs: Vec<Vec<Item>>,
     expected: Vec<Value>,
 ) {
-    for dest in destinations(test).await {
-        let p = pipeline(&dest);
-        for items in runs.clone() {
-            p.load(runs_of(vec![(def, items)])).await.unwrap();
+    for (keys, suffix) in PASSES {
+        for dest in destinations(&format!("{test}{suffix}")).await {
+            let p = pipeline_in_passes(&dest, keys);
+            for items in runs.clone() {
+                p.load(runs_of(vec![(def, items)])).await.unwrap();
+            }
+            let mut got = rows(&dest, def.table_name).await;
+            got.sort_by_key(|r| (r["id"].as_i64(), r["version"].as_i64()));
+            assert_eq!(got, expected, "{keys} keys a pass, {dest:?}");
         }
-        let mut got = rows(&dest, def.table_name).await;
-        got.sort_by_key(|r| (r["id"].as_i64(), r["version"].as_i64()));
-        assert_eq!(got, expected, "{dest:?}");
     }
 }
 
@@ -200,7 +202,11 @@ async fn delta_merges_leave_the_rows_sqlite_leaves() {
         runs.into_iter().map(|r| r.into_iter().collect()).collect()
     };
     let sqlite = Backend::sqlite("delta_merge_as_sqlite");
-    let lakes = destinations("delta_merge_as_sqlite").await;
+    let mut lakes = Vec::new();
+    for (keys, suffix) in PASSES {
+        let named = format!("delta_merge_as_sqlite{suffix}");
+        lakes.extend(destinations(&named).await.into_iter().map(|d| (keys, d)));
+    }
     for n in 0..3 {
         for events in runs(n) {
             pipeline(&sqlite.destination())
@@ -208,16 +214,17 @@ async fn delta_merges_leave_the_rows_sqlite_leaves() {
                 .await
                 .unwrap();
         }
-        for dest in &lakes {
+        for (keys, dest) in &lakes {
             for events in runs(n) {
-                pipeline(dest).load(stream::iter(events)).await.unwrap();
+                let p = pipeline_in_passes(dest, *keys);
+                p.load(stream::iter(events)).await.unwrap();
             }
             for def in [&ITEMS_DI, &ITEMS_UP, &ITEMS_IO, &ITEMS_DS, &ITEMS_MK] {
                 let expected = sqlite.items(def.table_name).await;
                 assert_eq!(
                     item_rows(dest, def.table_name).await,
                     expected,
-                    "run {n}, {}, {dest:?}",
+                    "run {n}, {}, {keys} keys a pass, {dest:?}",
                     def.name
                 );
             }
@@ -628,20 +635,16 @@ async fn delta_merge_key_without_a_primary_key() {
         primary_key: &[],
         ..ITEMS_MK
     };
-    for dest in destinations("delta_mk_only").await {
-        let p = pipeline(&dest);
-        for items in [
+    assert_rows_after(
+        "delta_mk_only",
+        &MK_ONLY,
+        vec![
             vec![item(1, "a", 1), item(2, "b", 1), item(3, "a", 1)],
             vec![item(4, "a", 2), item(4, "a", 2)],
-        ] {
-            p.load(runs_of(vec![(&MK_ONLY, items)])).await.unwrap();
-        }
-        assert_eq!(
-            rows(&dest, "items_mk_only").await,
-            vec![row(2, "b", 1), row(4, "a", 2), row(4, "a", 2)],
-            "{dest:?}"
-        );
-    }
+        ],
+        vec![row(2, "b", 1), row(4, "a", 2), row(4, "a", 2)],
+    )
+    .await;
 }
 
 /// A primary key of two integer columns: files whose statistics rule out either column's

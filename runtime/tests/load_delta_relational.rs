@@ -23,10 +23,16 @@ use serde_json::{json, Map, Value};
 /// A pipeline loading relational tables; `ahead`: records flattened ahead of the writer
 /// (which needs the resources prepared before the first event, as `Pipeline::run` does).
 fn relational(dest: &Destination, ahead: bool) -> Pipeline {
+    relational_in_passes(dest, ahead, PipelineOptions::default().delta_keys_per_pass)
+}
+
+/// As [`relational`], with Delta merges holding at most `keys` keys at a time.
+fn relational_in_passes(dest: &Destination, ahead: bool, keys: usize) -> Pipeline {
     Pipeline::new(dest.clone()).with_options(PipelineOptions {
         progress: false,
         tables: Some(TablesMode::Relational),
         flatten_ahead: ahead,
+        delta_keys_per_pass: keys,
         ..PipelineOptions::default()
     })
 }
@@ -407,8 +413,13 @@ async fn delta_relational_merges_replace_child_rows_as_sqlite_does() {
             expected.push(sqlite_merged(sqlite.sqlite_path(), def.table_name));
         }
         left.push(expected[2].1.clone());
-        for dest in destinations(&format!("delta_rel_merge_{}", def.name)).await {
-            let p = relational(&dest, false);
+        let mut lakes = Vec::new();
+        for (keys, suffix) in PASSES {
+            let named = format!("delta_rel_merge_{}{suffix}", def.name);
+            lakes.extend(destinations(&named).await.into_iter().map(|d| (keys, d)));
+        }
+        for (keys, dest) in lakes {
+            let p = relational_in_passes(&dest, false, keys);
             for (run, records) in runs.iter().enumerate() {
                 if run == 2 {
                     // Stopped right after the root table's commit: the next run finishes the
@@ -429,7 +440,7 @@ async fn delta_relational_merges_replace_child_rows_as_sqlite_does() {
                 assert_eq!(
                     delta_merged(&dest, def.table_name).await,
                     expected[run],
-                    "{} run {run} {dest:?}",
+                    "{} run {run}, {keys} keys a pass, {dest:?}",
                     def.name
                 );
             }

@@ -75,6 +75,12 @@ pub use writer::LoadStatus;
 
 pub use error::LoadError;
 
+/// How many of a run's keys a merge into Delta Lake holds in memory at a time, by default
+/// (`PipelineOptions::delta_keys_per_pass`): about 13 MB of winners map and 2 to 4 MB of key
+/// values for file skipping, below what the run's Parquet writers take (row groups of up to
+/// 8 MiB per table). The SQL destinations merge inside the database.
+pub const DELTA_KEYS_PER_PASS: usize = 1 << 18;
+
 use std::path::PathBuf;
 
 /// Where records are loaded.
@@ -200,7 +206,8 @@ impl Destination {
     /// Opens a writer for this destination (called on the writer thread). `lock_timeout`
     /// bounds every wait for another run; `relational` normalizes records into typed tables;
     /// `shard` is the part of the source this process runs (a lake keeps each shard's
-    /// bookkeeping apart, since nothing locks object storage).
+    /// bookkeeping apart, since nothing locks object storage); a Delta merge holds at most
+    /// `keys_per_pass` keys at a time.
     #[cfg_attr(
         not(any(feature = "postgres", feature = "delta")),
         allow(unused_variables)
@@ -211,9 +218,10 @@ impl Destination {
         lock_timeout: std::time::Duration,
         relational: Option<crate::normalize::RelationalOptions>,
         shard: Option<crate::shard::Shard>,
+        keys_per_pass: usize,
     ) -> Result<Box<dyn writer::Writer>, LoadError> {
         #[cfg(not(feature = "delta"))]
-        let _ = shard;
+        let _ = (shard, keys_per_pass);
         if relational.is_some() && matches!(self, Destination::Jsonl(_)) {
             return Err(LoadError::Config {
                 resource: "*".to_string(),
@@ -245,6 +253,7 @@ impl Destination {
                 lock_timeout,
                 relational,
                 shard,
+                keys_per_pass,
             )?)),
         }
     }

@@ -74,6 +74,12 @@ pub struct PipelineOptions {
     /// slower, so it is off unless the program's allocator is known. A shard's run loads its
     /// spool after extracting and flattens on the writer thread.
     pub flatten_ahead: bool,
+    /// How many of a run's keys a merge into Delta Lake holds in memory at a time (default
+    /// [`crate::load::DELTA_KEYS_PER_PASS`], 262,144: about 17 MB). A merge of more keys
+    /// reads the run's and the table's key columns once per pass of that many, so its memory
+    /// stays bounded however large the run; a larger value takes fewer passes for more
+    /// memory (about 60 bytes a key). Other destinations merge inside the database.
+    pub delta_keys_per_pass: usize,
 }
 
 impl Default for PipelineOptions {
@@ -88,6 +94,7 @@ impl Default for PipelineOptions {
             schema_contract: None,
             shard: None,
             flatten_ahead: false,
+            delta_keys_per_pass: crate::load::DELTA_KEYS_PER_PASS,
         }
     }
 }
@@ -337,6 +344,7 @@ impl Pipeline {
         let lock_timeout = self.options.lock_timeout;
         let shard = self.options.shard;
         let flatten_ahead = self.options.flatten_ahead;
+        let keys_per_pass = self.options.delta_keys_per_pass;
         // JSON lines keeps records whole: a spec's tables mode (relational by default) does
         // not apply to it; only an explicit run option asks, and is refused.
         let whole = self.destination.keeps_records_whole();
@@ -359,13 +367,15 @@ impl Pipeline {
         std::thread::Builder::new()
             .name("restsource-writer".into())
             .spawn(move || {
-                let mut w = match destination.open(&handle, lock_timeout, relational, shard) {
-                    Ok(w) => w,
-                    Err(e) => {
-                        let _ = state_tx.send(Err(e));
-                        return;
-                    }
-                };
+                let mut w =
+                    match destination.open(&handle, lock_timeout, relational, shard, keys_per_pass)
+                    {
+                        Ok(w) => w,
+                        Err(e) => {
+                            let _ = state_tx.send(Err(e));
+                            return;
+                        }
+                    };
                 if let Some(keys) = spool {
                     let spooled = spooled::run(w.as_mut(), &mut rx, &id, defs, &keys, state_tx);
                     // Closed before the run is reported done (see below).

@@ -10,11 +10,25 @@ use restsource_runtime::pipeline::{Pipeline, PipelineOptions};
 use super::common_load::temp_dir;
 
 pub fn pipeline(dest: &Destination) -> Pipeline {
+    pipeline_in_passes(dest, PipelineOptions::default().delta_keys_per_pass)
+}
+
+/// A pipeline whose Delta merges hold at most `keys` of a run's keys at a time: 1 makes a
+/// merge of N keys take N passes, each reading the key columns again.
+pub fn pipeline_in_passes(dest: &Destination, keys: usize) -> Pipeline {
     Pipeline::new(dest.clone()).with_options(PipelineOptions {
         progress: false,
+        delta_keys_per_pass: keys,
         ..PipelineOptions::default()
     })
 }
+
+/// Merges as one pass holds them, and in passes of a single key (see `pipeline_in_passes`),
+/// with the name a test's destinations take for each.
+pub const PASSES: [(usize, &str); 2] = [
+    (restsource_runtime::load::DELTA_KEYS_PER_PASS, ""),
+    (1, "_passes"),
+];
 
 /// The destinations a test runs on: a fresh local directory, and a fresh bucket on the S3
 /// server named by `RESTSOURCE_TEST_S3` when set.

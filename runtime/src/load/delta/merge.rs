@@ -22,10 +22,13 @@
 //!
 //! A stored file is read only if it may hold a key or merge key of the run: a file whose
 //! statistics (min and max per column, in the Delta log) hold none of the run's values of
-//! some integer or text key column is skipped without a read (see `prune`). Memory holds one
-//! file's batches at a time and, per key of the run, its 128-bit digest and where its winning
-//! row is (about 50 bytes a key, not the key's text: see
-//! [`Digests`]).
+//! some integer or text key column is skipped without a read (see `prune`).
+//!
+//! **Memory** holds one file's batches at a time and, per key of the run, its 128-bit digest
+//! and where its winning row is (about 50 bytes a key, not the key's text: see [`Digests`]),
+//! for at most `keys_per_pass` keys at a time: a larger run takes steps 1 and 2 in passes,
+//! each over its share of the keys, and keeps what they decide as one bit per row of the
+//! files they read; the rewrites of step 2 and 3 follow the last pass (see `passes`).
 
 use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasher as _;
@@ -43,6 +46,7 @@ use super::super::LoadError;
 use super::children::RemovedIds;
 use super::dedup::{self, SortValue};
 use super::files::{read_file, rewrite, TableFile};
+use super::passes::{Pass, RowSet};
 use super::prune::{KeyRanges, Kind, Prune};
 use super::table::delta_err;
 
@@ -127,19 +131,22 @@ impl Digests {
     }
 }
 
-/// The outcome of the run's rows by key.
+/// One pass's outcome of the run's rows by key (see `passes`).
 struct RunKeys {
-    /// How the keys below were digested.
-    digests: Digests,
-    /// Per key, the winning row and whether it is a hard delete.
+    /// Per key of the pass, the winning row and whether it is a hard delete.
     winners: DigestMap<Won>,
-    /// Per run file, its rows and those of them without a whole key.
-    rows: Vec<(usize, usize)>,
-    /// The run's merge key values: stored rows with one of them are deleted.
+    /// The pass's merge key values of the run: stored rows with one of them are deleted.
     merged: DigestSet,
-    /// Rows inserted by no key that are dropped: hard deletes of a resource without a primary
-    /// key (they only delete by merge key).
-    dropped: HashSet<At>,
+}
+
+/// What the passes decided, one bit per row of the files they read, for the rewrites after
+/// the last pass.
+struct Decided {
+    /// Per run file: how many rows it holds, and which of them are kept.
+    run: Vec<(usize, RowSet)>,
+    /// Per stored file holding a row the merge removes (by its index among the table's
+    /// files): those rows.
+    stored: HashMap<usize, RowSet>,
 }
 
 /// A run row's position: a run has fewer than 2^31 files and a file fewer than 2^32 rows
@@ -228,13 +235,19 @@ fn deletes_of(batch: &RecordBatch, hard_delete: &Option<(String, bool)>) -> Vec<
     }
 }
 
-/// Step 1: the winner of every key among the run's files, and the values of the run's keys
-/// per key column.
+/// Step 1 of `pass`: the winner of every key of the pass among the run's files, and the
+/// values of the pass's keys per key column. The first pass also counts each run file's rows
+/// into `decided` and keeps its rows without a whole key there.
+#[allow(clippy::too_many_arguments)]
 async fn run_keys(
     table: &str,
     store: &Arc<dyn ObjectStore>,
     run: &[Add],
     spec: &MergeSpec,
+    digests: &Digests,
+    pass: Pass,
+    records: usize,
+    decided: &mut Decided,
 ) -> Result<(RunKeys, Prune), LoadError> {
     let mut columns = spec.keys.clone();
     if let Some((c, _)) = &spec.hard_delete {
@@ -244,22 +257,20 @@ async fn run_keys(
         columns.push(c.clone());
     }
     columns.extend(spec.merge_key.iter().cloned());
-    let digests = Digests::new();
     let mut merged = DigestSet::default();
-    let mut dropped: HashSet<At> = HashSet::new();
-    // Sized once for every run row (the files' record counts), so the map never grows: a
-    // growing map briefly holds its old table beside the new one (104 MB at 1M keys).
-    let records: usize = run.iter().map(records_of).sum();
+    // Sized once for the pass's share of the run's rows (the files' record counts), so the
+    // map never grows: a growing map briefly holds its old table beside the new one (104 MB
+    // at 1M keys).
+    let share = pass.share(records);
     let mut winners: DigestMap<Won> =
-        DigestMap::with_capacity_and_hasher(records, Default::default());
+        DigestMap::with_capacity_and_hasher(share, Default::default());
     // With `dedup_sort`: each key's surviving row's sort value.
     let mut sorted: DigestMap<Option<SortValue>> = DigestMap::default();
-    let mut ranges = KeyRanges::new(spec.keys.len(), records);
-    let mut merge_ranges = KeyRanges::new(spec.merge_key.len(), records);
-    let mut rows = Vec::with_capacity(run.len());
+    let mut ranges = KeyRanges::new(spec.keys.len(), share);
+    let mut merge_ranges = KeyRanges::new(spec.merge_key.len(), share);
     for (f, add) in run.iter().enumerate() {
         let file = TableFile::added(table, add)?;
-        let (mut row, mut keyless) = (0, 0);
+        let mut row = 0;
         let mut batches = read_file(table, store, &file, Some(&columns)).await?;
         while let Some(batch) = batches.next().await? {
             let deletes = deletes_of(&batch, &spec.hard_delete);
@@ -273,57 +284,62 @@ async fn run_keys(
                 .iter()
                 .flatten()
             {
-                merged.insert(digests.of(k));
-                merge_ranges.note(k, &merge_kinds);
+                let digest = digests.of(k);
+                if pass.holds(digest) {
+                    merged.insert(digest);
+                    merge_ranges.note(k, &merge_kinds);
+                }
             }
             let keys = keys_or_none(table, &batch, &spec.keys)?;
             for (i, (key, delete)) in keys.into_iter().zip(deletes).enumerate() {
                 let here = at(table, f, row)?;
-                if let Some(key) = &key {
-                    ranges.note(key, &kinds);
-                }
-                match (key.map(|k| digests.of(&k)), &spec.dedup_sort) {
-                    (Some(key), _) if spec.insert_only => {
-                        winners.entry(key).or_insert(Won::new(here, delete));
-                    }
-                    // A hard delete always takes the key; a row takes it from nothing or a
-                    // delete, and from a row only by sorting strictly first.
-                    (Some(key), Some((_, descending))) => {
-                        let value = sorts.get_mut(i).and_then(Option::take);
-                        let keeps = !delete
-                            && winners.get(&key).is_some_and(|w| !w.delete())
-                            && !dedup::replaces(
-                                value.as_ref(),
-                                sorted.get(&key).and_then(Option::as_ref),
-                                *descending,
-                            );
-                        if !keeps {
-                            winners.insert(key, Won::new(here, delete));
-                            sorted.insert(key, value);
+                let digest = key.as_deref().map(|k| digests.of(k));
+                match (key, digest) {
+                    (Some(key), Some(digest)) if pass.holds(digest) => {
+                        ranges.note(&key, &kinds);
+                        let won = Won::new(here, delete);
+                        match &spec.dedup_sort {
+                            _ if spec.insert_only => {
+                                winners.entry(digest).or_insert(won);
+                            }
+                            // A hard delete always takes the key; a row takes it from nothing
+                            // or a delete, and from a row only by sorting strictly first.
+                            Some((_, descending)) => {
+                                let value = sorts.get_mut(i).and_then(Option::take);
+                                let keeps = !delete
+                                    && winners.get(&digest).is_some_and(|w| !w.delete())
+                                    && !dedup::replaces(
+                                        value.as_ref(),
+                                        sorted.get(&digest).and_then(Option::as_ref),
+                                        *descending,
+                                    );
+                                if !keeps {
+                                    winners.insert(digest, won);
+                                    sorted.insert(digest, value);
+                                }
+                            }
+                            None => {
+                                winners.insert(digest, won);
+                            }
                         }
                     }
-                    (Some(key), None) => {
-                        winners.insert(key, Won::new(here, delete));
+                    // Another pass's key.
+                    (Some(_), _) => {}
+                    // A row without a whole key is kept, except a hard delete of a resource
+                    // without a primary key (it only deletes by merge key).
+                    (None, _) => {
+                        if pass.is_first() && !(delete && spec.keys.is_empty()) {
+                            decided.run[f].1.insert(row);
+                        }
                     }
-                    (None, _) if delete && spec.keys.is_empty() => {
-                        dropped.insert(here);
-                    }
-                    (None, _) => keyless += 1,
                 }
                 row += 1;
             }
         }
-        rows.push((row, keyless));
+        decided.run[f].0 = row;
     }
-    let keys = RunKeys {
-        digests,
-        winners,
-        rows,
-        merged,
-        dropped,
-    };
     let prune = Prune::new(ranges, &spec.keys, merge_ranges, &spec.merge_key);
-    Ok((keys, prune))
+    Ok((RunKeys { winners, merged }, prune))
 }
 
 /// The kind of each of `columns` in `batch`, for pruning by its values.
@@ -346,26 +362,18 @@ fn keys_or_none(
 }
 
 /// Which rows of `batch` `keep` keeps (given each row's place in its file, counted on in
-/// `row`, its key and its merge key); the row id (`spec.row_ids`) of every row left out
-/// joins `removed`.
+/// `row`); the row id (`spec.row_ids`) of every row left out joins `removed`.
 fn kept_rows(
     name: &str,
     batch: &RecordBatch,
     spec: &MergeSpec,
     row: &mut usize,
     removed: &mut RemovedIds,
-    mut keep: impl FnMut(usize, &Option<String>, &Option<String>) -> bool,
+    keep: impl Fn(usize) -> bool,
 ) -> Result<Vec<bool>, LoadError> {
-    let merge_keys = keys_or_none(name, batch, &spec.merge_key)?;
-    let mask: Vec<bool> = keys_or_none(name, batch, &spec.keys)?
-        .iter()
-        .zip(&merge_keys)
-        .map(|(k, m)| {
-            let kept = keep(*row, k, m);
-            *row += 1;
-            kept
-        })
-        .collect();
+    let first = *row;
+    *row += batch.num_rows();
+    let mask: Vec<bool> = (first..*row).map(keep).collect();
     if let Some(column) = &spec.row_ids {
         let ids = keys_of(name, batch, std::slice::from_ref(column))?;
         let gone = ids.into_iter().zip(&mask).filter(|(_, kept)| !**kept);
@@ -376,10 +384,56 @@ fn kept_rows(
     Ok(mask)
 }
 
+/// Step 2 of `pass`: the rows of the stored `files` the pass's keys remove, into
+/// `decided.stored`; for `insert-only`, the pass's keys a stored row already has instead.
+async fn stored_hits(
+    name: &str,
+    store: &Arc<dyn ObjectStore>,
+    files: &[deltalake::kernel::LogicalFileView],
+    spec: &MergeSpec,
+    (digests, keys, prune): (&Digests, &RunKeys, &Prune),
+    decided: &mut Decided,
+) -> Result<DigestSet, LoadError> {
+    let mut taken = DigestSet::default();
+    let mut read: Vec<String> = spec.keys.clone();
+    read.extend(spec.merge_key.iter().cloned());
+    for (i, file) in files.iter().enumerate() {
+        if !prune.may_hold(file.stats().as_deref()) {
+            continue;
+        }
+        let stored = TableFile::at(name, file.object_store_path(), file.size())?;
+        let mut row = 0;
+        let mut batches = read_file(name, store, &stored, Some(&read)).await?;
+        while let Some(batch) = batches.next().await? {
+            let merge_keys = keys_or_none(name, &batch, &spec.merge_key)?;
+            let row_keys = keys_or_none(name, &batch, &spec.keys)?;
+            for (key, merge_key) in row_keys.into_iter().zip(merge_keys) {
+                let key = digests.of_opt(&key);
+                let by_key = key.filter(|k| keys.winners.contains_key(k));
+                let by_merge_key = digests
+                    .of_opt(&merge_key)
+                    .is_some_and(|m| keys.merged.contains(&m));
+                match by_key {
+                    Some(key) if spec.insert_only => {
+                        taken.insert(key);
+                    }
+                    _ if spec.insert_only => {}
+                    Some(_) => decided.stored.entry(i).or_default().insert(row),
+                    None if by_merge_key => decided.stored.entry(i).or_default().insert(row),
+                    None => {}
+                }
+                row += 1;
+            }
+        }
+    }
+    Ok(taken)
+}
+
 /// The actions of merging the run's files `run` into `table`'s current version (`stored`:
-/// the table exists and is loaded; else it is about to be created): removes of the stored
-/// files rewritten, and adds of every file the version gains. With `spec.row_ids`, also the
-/// ids of the rows the merge removes.
+/// the table exists and is loaded; else it is about to be created), holding at most
+/// `keys_per_pass` of the run's keys at a time (see `passes`): removes of the stored files
+/// rewritten, and adds of every file the version gains. With `spec.row_ids`, also the ids of
+/// the rows the merge removes.
 pub async fn merge_actions(
     table: &DeltaTable,
     stored: bool,
@@ -387,13 +441,10 @@ pub async fn merge_actions(
     run: &[Add],
     spec: &MergeSpec,
     options: &HashMap<String, String>,
+    keys_per_pass: usize,
 ) -> Result<(Vec<Action>, RemovedIds), LoadError> {
     let mut removed = RemovedIds::default();
     let store: Arc<dyn ObjectStore> = table.object_store();
-    let (keys, prune) = run_keys(name, &store, run, spec).await?;
-    let mut actions: Vec<Action> = Vec::new();
-
-    // Step 2: stored files holding a key of the run.
     let files: Vec<_> = if stored {
         table
             .get_active_add_actions_by_partitions(&[])
@@ -403,45 +454,54 @@ pub async fn merge_actions(
     } else {
         Vec::new()
     };
-    let mut taken = DigestSet::default();
-    let deleted = |k: &Option<String>, m: &Option<String>| {
-        keys.digests
-            .of_opt(k)
-            .is_some_and(|k| keys.winners.contains_key(&k))
-            || keys
-                .digests
-                .of_opt(m)
-                .is_some_and(|m| keys.merged.contains(&m))
+    let records: usize = run.iter().map(records_of).sum();
+    let digests = Digests::new();
+    let mut decided = Decided {
+        run: vec![(0, RowSet::default()); run.len()],
+        stored: HashMap::new(),
     };
-    let mut read: Vec<String> = spec.keys.clone();
-    read.extend(spec.merge_key.iter().cloned());
-    for file in files {
-        if !prune.may_hold(file.stats().as_deref()) {
-            continue;
-        }
-        let stored = TableFile::at(name, file.object_store_path(), file.size())?;
-        let mut hits = false;
-        let mut batches = read_file(name, &store, &stored, Some(&read)).await?;
-        while let Some(batch) = batches.next().await? {
-            let merge_keys = keys_or_none(name, &batch, &spec.merge_key)?;
-            let row_keys = keys_or_none(name, &batch, &spec.keys)?;
-            for (key, merge_key) in row_keys.into_iter().zip(merge_keys) {
-                if deleted(&key, &merge_key) {
-                    hits = true;
-                    if let (true, Some(key)) = (spec.insert_only, &key) {
-                        taken.insert(keys.digests.of(key));
-                    }
-                }
+    for pass in Pass::all(records, keys_per_pass) {
+        let (keys, prune) = run_keys(
+            name,
+            &store,
+            run,
+            spec,
+            &digests,
+            pass,
+            records,
+            &mut decided,
+        )
+        .await?;
+        // Step 2: stored rows of the pass's keys and merge keys.
+        let taken = stored_hits(
+            name,
+            &store,
+            &files,
+            spec,
+            (&digests, &keys, &prune),
+            &mut decided,
+        )
+        .await?;
+        // Step 3's part: the pass's winning run rows.
+        for (key, won) in &keys.winners {
+            if !won.delete() && !taken.contains(key) {
+                let (f, row) = won.at();
+                decided.run[f as usize].1.insert(row as usize);
             }
         }
-        if !hits || spec.insert_only {
+    }
+
+    let mut actions: Vec<Action> = Vec::new();
+    for (i, file) in files.iter().enumerate() {
+        let Some(gone) = decided.stored.get(&i) else {
             continue;
-        }
+        };
+        let stored = TableFile::at(name, file.object_store_path(), file.size())?;
         let mut row = 0;
         let whole = read_file(name, &store, &stored, None).await?;
         let adds = rewrite(table, name, whole, options, |batch| {
-            kept_rows(name, batch, spec, &mut row, &mut removed, |_, k, m| {
-                !deleted(k, m)
+            kept_rows(name, batch, spec, &mut row, &mut removed, |r| {
+                !gone.contains(r)
             })
         })
         .await?;
@@ -450,33 +510,18 @@ pub async fn merge_actions(
     }
 
     // Step 3: the run's files, each kept whole when every row in it won.
-    let mut kept = vec![0usize; run.len()];
-    for (key, won) in &keys.winners {
-        if !won.delete() && !taken.contains(key) {
-            kept[won.at().0 as usize] += 1;
-        }
-    }
-    for (f, add) in run.iter().enumerate() {
-        let (rows, keyless) = keys.rows[f];
-        if kept[f] + keyless == rows {
+    for (add, (rows, kept)) in run.iter().zip(&decided.run) {
+        if kept.len() == *rows {
             actions.push(Action::Add(add.clone()));
             continue;
         }
         let file = TableFile::added(name, add)?;
-        // Positions too large for `At` were refused while the keys were read.
-        let here = |row: usize| (f as u32, row as u32);
-        let keep = |row: usize, k: &Option<String>, _: &Option<String>| match keys.digests.of_opt(k)
-        {
-            None => !keys.dropped.contains(&here(row)),
-            Some(k) => match keys.winners.get(&k) {
-                Some(won) => won.at() == here(row) && !won.delete() && !taken.contains(&k),
-                None => true,
-            },
-        };
         let mut row = 0;
         let whole = read_file(name, &store, &file, None).await?;
         let adds = rewrite(table, name, whole, options, |batch| {
-            kept_rows(name, batch, spec, &mut row, &mut removed, keep)
+            kept_rows(name, batch, spec, &mut row, &mut removed, |r| {
+                kept.contains(r)
+            })
         })
         .await?;
         // The original file stays unreferenced, as a failed run's files do.

@@ -49,6 +49,7 @@ mod lease;
 mod location;
 mod merge;
 mod normal;
+mod passes;
 mod prune;
 mod read;
 mod state;
@@ -87,6 +88,8 @@ pub(crate) struct DeltaWriter {
     location: DeltaLocation,
     rt: tokio::runtime::Handle,
     lock_timeout: Duration,
+    /// How many of a run's keys a merge holds at a time (see `passes`).
+    keys_per_pass: usize,
     /// The shard this process runs (`I/N`), `None` unsharded: whose bookkeeping it keeps.
     writer: Option<String>,
     /// Manifest changes are conditional puts (object storage); a local directory is locked.
@@ -123,14 +126,15 @@ impl std::fmt::Debug for DeltaWriter {
 }
 
 impl DeltaWriter {
-    /// A writer for `location` run by `shard` (if any); S3 settings are read from the
-    /// environment here.
+    /// A writer for `location` run by `shard` (if any), whose merges hold at most
+    /// `keys_per_pass` keys at a time; S3 settings are read from the environment here.
     pub fn open(
         location: &DeltaLocation,
         rt: tokio::runtime::Handle,
         lock_timeout: Duration,
         relational: Option<RelationalOptions>,
         shard: Option<Shard>,
+        keys_per_pass: usize,
     ) -> Result<DeltaWriter, LoadError> {
         if matches!(location, DeltaLocation::S3 { .. }) {
             location::register_s3();
@@ -143,6 +147,7 @@ impl DeltaWriter {
             location: location.clone(),
             rt,
             lock_timeout,
+            keys_per_pass,
             writer: shard.filter(|s| s.count() > 1).map(|s| s.to_string()),
             conditional: matches!(location, DeltaLocation::S3 { .. }),
             root,
@@ -247,7 +252,13 @@ impl DeltaWriter {
         let app = table::app_id(writer);
         for c in &pending.tables {
             let url = self.table_url(&c.table)?;
-            table::commit(&url, &self.options, c, &app, pending.seq, &pending.load_id).await?;
+            let run = table::RunOf {
+                app: &app,
+                seq: pending.seq,
+                load_id: &pending.load_id,
+                keys_per_pass: self.keys_per_pass,
+            };
+            table::commit(&url, &self.options, c, run).await?;
             if take_injected_stop(&self.location, &c.table) {
                 return Err(LoadError::Delta {
                     table: c.table.clone(),

@@ -295,23 +295,35 @@ pub struct TableCommit {
     pub children_of: Option<ChildOf>,
 }
 
-/// Commits `c` as one table version tagged with `app`'s run `seq` and `load_id`, creating
-/// the table (with the run's files in its first version) when it does not exist. Does nothing
-/// when the table already holds a commit of this run or a later one of `app`, so a run that
-/// died half-way through its commits can be finished by its writer's next run without
-/// duplicating rows. A commit that lost a race to another shard's is tried again on the new
-/// table version.
+/// The run a table commit belongs to: its writer's `txn` app id, its sequence number and load
+/// id, and how many keys its merges hold at a time (see `passes`).
+#[derive(Debug, Clone, Copy)]
+pub struct RunOf<'a> {
+    /// The writer's `txn` app id ([`app_id`]).
+    pub app: &'a str,
+    /// The run's sequence number of that app.
+    pub seq: i64,
+    /// The run's load id.
+    pub load_id: &'a str,
+    /// Keys a merge holds in memory at a time.
+    pub keys_per_pass: usize,
+}
+
+/// Commits `c` as one table version tagged with `run`'s app, sequence number and load id,
+/// creating the table (with the run's files in its first version) when it does not exist.
+/// Does nothing when the table already holds a commit of this run or a later one of its app,
+/// so a run that died half-way through its commits can be finished by its writer's next run
+/// without duplicating rows. A commit that lost a race to another shard's is tried again on
+/// the new table version.
 pub async fn commit(
     url: &Url,
     options: &HashMap<String, String>,
     c: &TableCommit,
-    app: &str,
-    seq: i64,
-    load_id: &str,
+    run: RunOf<'_>,
 ) -> Result<(), LoadError> {
     let mut attempt = 1;
     loop {
-        match commit_once(url, options, c, app, seq, load_id).await {
+        match commit_once(url, options, c, run).await {
             Ok(Committed::Yes) => return Ok(()),
             Ok(Committed::LostRace(e)) if attempt < COMMIT_ATTEMPTS => {
                 tracing::debug!(table = %c.table, attempt, error = %e, "table commit lost a race; trying again");
@@ -343,12 +355,22 @@ async fn run_actions(
     stored: bool,
     url: &Url,
     c: &TableCommit,
-    load_id: &str,
+    run: RunOf<'_>,
     options: &HashMap<String, String>,
 ) -> Result<Vec<Action>, LoadError> {
     let name = c.table.as_str();
+    let load_id = run.load_id;
     if let Some(spec) = &c.merge {
-        let (actions, removed) = merge_actions(table, stored, name, &c.adds, spec, options).await?;
+        let (actions, removed) = merge_actions(
+            table,
+            stored,
+            name,
+            &c.adds,
+            spec,
+            options,
+            run.keys_per_pass,
+        )
+        .await?;
         if spec.row_ids.is_some() {
             // Before the version that removes them: the child tables' commits, now or after
             // a restart, read exactly these.
@@ -384,11 +406,12 @@ async fn commit_once(
     url: &Url,
     options: &HashMap<String, String>,
     c: &TableCommit,
-    app: &str,
-    seq: i64,
-    load_id: &str,
+    run: RunOf<'_>,
 ) -> Result<Committed, LoadError> {
     let name = c.table.as_str();
+    let RunOf {
+        app, seq, load_id, ..
+    } = run;
     let props = CommitProperties::default()
         .with_metadata([(
             "restsource.load_id".to_string(),
@@ -400,7 +423,7 @@ async fn commit_once(
         let t = DeltaTableBuilder::from_url(url.clone())
             .and_then(|b| b.with_storage_options(options.clone()).build())
             .map_err(delta_err(name))?;
-        let adds = run_actions(&t, false, url, c, load_id, options).await?;
+        let adds = run_actions(&t, false, url, c, run, options).await?;
         let created = CreateBuilder::new()
             .with_location(url.as_str())
             .with_storage_options(options.clone())
@@ -446,7 +469,7 @@ async fn commit_once(
             .map_err(delta_err(name))?;
         actions.extend(removes);
     }
-    actions.extend(run_actions(&table, true, url, c, load_id, options).await?);
+    actions.extend(run_actions(&table, true, url, c, run, options).await?);
     if actions.is_empty() {
         // An append of no rows: nothing to make visible.
         return Ok(Committed::Yes);
