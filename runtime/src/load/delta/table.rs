@@ -374,7 +374,8 @@ async fn run_actions(
         if spec.row_ids.is_some() {
             // Before the version that removes them: the child tables' commits, now or after
             // a restart, read exactly these.
-            children::store_removed(table, name, load_id, removed).await?;
+            let store = table.object_store();
+            children::store_removed(store.as_ref(), name, load_id, removed).await?;
         }
         return Ok(actions);
     }
@@ -394,8 +395,9 @@ async fn run_actions(
             name,
             &c.adds,
             &child.root_id,
-            &dead,
+            (&child.root, &dead, store.as_ref()),
             options,
+            run.keys_per_pass,
         )
         .await;
     }
