@@ -6,6 +6,8 @@ release build (issue 15, item 2).
     pip install deltalake                        # the reader that counts the Delta rows
     python3 bench/delta.py                       # 1,000,000 records, dlt's tables
     python3 bench/delta.py --records 200000 --tables json --runs 3
+    python3 bench/delta.py --scenarios snapshot --heaptrack \\
+        --contender base=/tmp/base/inventory --contender new=target/release/examples/inventory
 
 Two scenarios of the inventory seed, each loaded by the same `inventory` example binary into
 `delta+file:` and into `sqlite:`, alternating, from one mock API:
@@ -36,10 +38,23 @@ import run as bench  # noqa: E402  (the harness: Mock, timed, fresh, table_count
 EXAMPLE = os.path.join(bench.TARGET, "examples", "inventory")
 
 
-def load(binary, mock, dest, resource, tables):
+def load(binary, mock, dest, resource, tables, heap=None):
+    """One run of `binary`: wall s, CPU s, peak RSS MiB, and under `heap` (a heaptrack output
+    prefix) the peak heap MiB heaptrack saw (else None). Under heaptrack the times include its
+    own cost: compare them only with other heaptrack runs."""
     cmd = [binary, "--base-url", mock.url, "--destination", dest, "--tables", tables, resource]
+    if heap:
+        cmd = ["heaptrack", "-o", heap] + cmd
     wall, cpu, rss, _ = bench.timed(cmd, {"API_KEY": "test-key", "NO_COLOR": "1"})
-    return wall, cpu, rss
+    if not heap:
+        return wall, cpu, rss, None
+    data = next(heap + ext for ext in (".zst", ".gz", "") if os.path.exists(heap + ext))
+    out = subprocess.run(["heaptrack_print", "-f", data, "-p", "0", "-a", "0", "-T", "0",
+                          "-l", "0"], capture_output=True, text=True).stdout
+    os.remove(data)
+    m = re.search(r"peak heap memory consumption:\s*([\d.]+)([KMG]?)B?", out)
+    scale = {"": 1 / 2**20, "K": 1 / 1024, "M": 1, "G": 1024}
+    return wall, cpu, rss, (float(m.group(1)) * scale[m.group(2)] if m else None)
 
 
 def stored(dest, reader):
@@ -59,25 +74,28 @@ def stored(dest, reader):
 
 
 def scenario(name, resource, new, args):
-    """Alternating runs of both destinations; returns {(dest, run): [(wall, cpu, rss, rows)]}."""
+    """Alternating runs of every contender (`args.contenders`: (label, binary, destination
+    kind)); returns {(label, run): [(wall, cpu, rss, heap, rows)]}."""
     results = {}
     for i in range(args.runs):
-        for dest_name in ("delta", "sqlite"):
+        for label, binary, dest_kind in args.contenders:
             mock = bench.Mock(args.records)
             try:
                 work = os.path.join(bench.OUT, "delta_bench")
                 bench.fresh(work)
-                dest = f"delta+file:{work}/lake" if dest_name == "delta" else f"sqlite:{work}/rs.db"
+                dest = f"delta+file:{work}/lake" if dest_kind == "delta" else f"sqlite:{work}/rs.db"
                 for run in (1, 2):
                     if run == 2 and new:
                         mock.admin("POST", f"/_admin/mutate?percent=0&inserts={new}"
                                            f"&deletes=0&resource={resource}")
-                    wall, cpu, rss = load(EXAMPLE, mock, dest, resource, args.tables)
+                    heap = os.path.join(bench.OUT, "delta_heap") if args.heaptrack else None
+                    wall, cpu, rss, peak = load(binary, mock, dest, resource, args.tables, heap)
                     counts = stored(dest, args.reader)
-                    rows = sum(counts.values())
-                    results.setdefault((dest_name, run), []).append((wall, cpu, rss, counts))
-                    print(f"  {name} {i + 1} {dest_name:<6} run {run}: wall {wall:6.2f}s "
-                          f"cpu {cpu:6.2f}s rss {rss:6.1f} MiB stored {counts}", flush=True)
+                    results.setdefault((label, run), []).append((wall, cpu, rss, peak, counts))
+                    heap_text = f" heap {peak:6.1f} MiB" if peak is not None else ""
+                    print(f"  {name} {i + 1} {label:<8} run {run}: wall {wall:6.2f}s "
+                          f"cpu {cpu:6.2f}s rss {rss:6.1f} MiB{heap_text} stored {counts}",
+                          flush=True)
             finally:
                 mock.stop()
     return results
@@ -85,17 +103,18 @@ def scenario(name, resource, new, args):
 
 def report(name, results):
     print(f"\n{name}")
-    print("| destination | run | wall s | CPU s | peak MiB | rows stored after it |")
-    print("|---|---|---:|---:|---:|---:|")
-    for (dest, run), r in sorted(results.items()):
-        counts = {tuple(sorted(x[3].items())) for x in r}
-        other = results[("sqlite" if dest == "delta" else "delta", run)]
-        if counts != {tuple(sorted(x[3].items())) for x in other}:
-            sys.exit(f"{name} run {run}: the destinations loaded different rows: refused")
-        wall = statistics.median(x[0] for x in r)
-        stored_rows = sum(r[0][3].values())
-        print(f"| {dest} | {run} | {wall:.2f} | {statistics.median(x[1] for x in r):.2f} | "
-              f"{statistics.median(x[2] for x in r):.1f} | {stored_rows:,} |")
+    print("| contender | run | wall s | CPU s | peak RSS MiB | peak heap MiB | rows stored after it |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for (label, run), r in sorted(results.items()):
+        counts = {tuple(sorted(x[4].items())) for x in r}
+        for (other, other_run), o in results.items():
+            if other_run == run and counts != {tuple(sorted(x[4].items())) for x in o}:
+                sys.exit(f"{name} run {run}: {label} and {other} loaded different rows: refused")
+        heaps = [x[3] for x in r if x[3] is not None]
+        heap = f"{statistics.median(heaps):.1f}" if heaps else "-"
+        print(f"| {label} | {run} | {statistics.median(x[0] for x in r):.2f} | "
+              f"{statistics.median(x[1] for x in r):.2f} | "
+              f"{statistics.median(x[2] for x in r):.1f} | {heap} | {sum(r[0][4].values()):,} |")
 
 
 def main():
@@ -107,16 +126,33 @@ def main():
     ap.add_argument("--tables", default="dlt", choices=["json", "dlt"])
     ap.add_argument("--reader", default=sys.executable,
                     help="a Python with the deltalake (or duckdb) package, to count Delta rows")
+    ap.add_argument("--contender", action="append", metavar="LABEL=BINARY[@sqlite]",
+                    help="an inventory example build to run into Delta (or SQLite with @sqlite); "
+                    "repeat to compare builds side by side. Default: the release build, into "
+                    "Delta and into SQLite")
+    ap.add_argument("--scenarios", default="snapshot,new",
+                    help="comma-separated: snapshot (items), new (orders)")
+    ap.add_argument("--heaptrack", action="store_true",
+                    help="run each load under heaptrack and report its peak heap (needs a build "
+                    "without mimalloc: --no-default-features --features sqlite,brotli,delta)")
     args = ap.parse_args()
-    for path in (EXAMPLE, os.path.join(bench.TARGET, "restsource-mock")):
+    args.contenders = []
+    for c in args.contender or [f"delta={EXAMPLE}", f"sqlite={EXAMPLE}@sqlite"]:
+        label, binary = c.split("=", 1)
+        binary, _, kind = binary.partition("@")
+        args.contenders.append((label, binary, kind or "delta"))
+    for path in [b for _, b, _ in args.contenders] + [os.path.join(bench.TARGET, "restsource-mock")]:
         if not os.path.exists(path):
             sys.exit(f"{path} not found: cargo build --release -p restsource-mock "
                      "--example inventory --features delta")
-    snapshot = scenario("snapshot", "items", 0, args)
-    incremental = scenario("new records", "orders", args.new, args)
-    report(f"snapshot: items, {args.records:,} records, {args.tables} tables", snapshot)
-    report(f"new records: orders, {args.records:,} records then {args.new:,} new, "
-           f"{args.tables} tables", incremental)
+    chosen = args.scenarios.split(",")
+    if "snapshot" in chosen:
+        snapshot = scenario("snapshot", "items", 0, args)
+        report(f"snapshot: items, {args.records:,} records, {args.tables} tables", snapshot)
+    if "new" in chosen:
+        incremental = scenario("new records", "orders", args.new, args)
+        report(f"new records: orders, {args.records:,} records then {args.new:,} new, "
+               f"{args.tables} tables", incremental)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use bytes::Bytes;
+use deltalake::arrow::array::{Array as _, StringArray};
+use deltalake::arrow::compute::cast;
+use deltalake::arrow::datatypes::DataType as ArrowType;
 use deltalake::kernel::{Action, Add};
 use deltalake::DeltaTable;
 use futures::TryStreamExt as _;
@@ -32,7 +35,7 @@ use object_store::{ObjectStore, ObjectStoreExt as _, PutPayload, WriteMultipart}
 
 use super::super::LoadError;
 use super::files::{read_file, rewrite, TableFile};
-use super::merge::{err, keys_of, DigestSet, Digests};
+use super::merge::{err, DigestSet, Digests};
 use super::passes::{Pass, RowSet};
 use super::table::delta_err;
 
@@ -366,8 +369,17 @@ async fn dead_rows(
     let mut ids = read_file(name, store, file, Some(&column)).await?;
     let mut row = 0;
     while let Some(batch) = ids.next().await? {
-        for id in keys_of(name, &batch, &column)? {
-            if id.is_some_and(|id| dead.contains(digests, &id)) {
+        let Some(c) = batch.column_by_name(root_id) else {
+            row += batch.num_rows();
+            continue;
+        };
+        // Read in place: a child table holds several rows per root, read once per pass.
+        let c = cast(c, &ArrowType::Utf8).map_err(|e| err(name, e))?;
+        let Some(c) = c.as_any().downcast_ref::<StringArray>() else {
+            return Err(err(name, format!("{root_id}: not a text column")));
+        };
+        for id in c.iter() {
+            if id.is_some_and(|id| dead.contains(digests, id)) {
                 gone.insert(row);
             }
             row += 1;
