@@ -199,6 +199,7 @@ enum Stored {
 /// A pass's share of the removed roots.
 struct Dead {
     digests: DigestSet,
+    pass: Pass,
 }
 
 impl DeadRoots {
@@ -229,9 +230,8 @@ impl DeadRoots {
     ) -> Result<Dead, LoadError> {
         let mut digests = DigestSet::default();
         let mut keep = |id: &str| {
-            let d = self.digests.of(id);
-            if pass.holds(d) {
-                digests.insert(d);
+            if pass.takes(&self.digests, id) {
+                digests.insert(self.digests.of(id));
             }
         };
         match &self.stored {
@@ -278,7 +278,7 @@ impl DeadRoots {
                 }
             }
         }
-        Ok(Dead { digests })
+        Ok(Dead { digests, pass })
     }
 }
 
@@ -292,9 +292,10 @@ fn memchr_all(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
 }
 
 impl Dead {
-    /// Whether the root row of `id` was removed.
+    /// Whether the root row of `id` was removed (`id` being this pass's; only then is it
+    /// digested).
     fn contains(&self, digests: &Digests, id: &str) -> bool {
-        self.digests.contains(&digests.of(id))
+        self.pass.takes(digests, id) && self.digests.contains(&digests.of(id))
     }
 }
 

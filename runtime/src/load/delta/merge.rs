@@ -34,7 +34,7 @@ use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasher as _;
 use std::sync::Arc;
 
-use deltalake::arrow::array::{Array, ArrayRef, BooleanArray, RecordBatch};
+use deltalake::arrow::array::{Array, ArrayRef, BooleanArray, RecordBatch, StringArray};
 use deltalake::arrow::compute::cast;
 use deltalake::arrow::datatypes::DataType as ArrowType;
 use deltalake::kernel::{Action, Add};
@@ -114,20 +114,32 @@ pub(super) type DigestSet = HashSet<Digest, foldhash::fast::RandomState>;
 /// heap at 300,000 keys with text). The hash is keyed at random per commit, so two distinct
 /// keys share a digest with probability about 2^-128 per pair (1e-27 for a million keys),
 /// and an API cannot choose keys that collide: it never sees the hash keys.
-pub(super) struct Digests(std::collections::hash_map::RandomState);
+pub(super) struct Digests {
+    keyed: std::collections::hash_map::RandomState,
+    /// A fast hash, seeded at random too, that only spreads keys over a merge's passes.
+    spread: foldhash::fast::RandomState,
+}
 
 impl Digests {
     pub(super) fn new() -> Self {
-        Self(std::collections::hash_map::RandomState::new())
+        Self {
+            keyed: std::collections::hash_map::RandomState::new(),
+            spread: foldhash::fast::RandomState::default(),
+        }
     }
 
     /// Two 64-bit halves from one keyed hash over two domains, so they are independent.
     pub(super) fn of(&self, key: &str) -> Digest {
-        (self.0.hash_one((0u8, key)), self.0.hash_one((1u8, key)))
+        (
+            self.keyed.hash_one((0u8, key)),
+            self.keyed.hash_one((1u8, key)),
+        )
     }
 
-    fn of_opt(&self, key: &Option<String>) -> Option<Digest> {
-        key.as_deref().map(|k| self.of(k))
+    /// Which pass takes `key` (see `passes`), from a hash far cheaper than its digest, so a
+    /// pass digests only its own keys.
+    pub(super) fn spread(&self, key: &str) -> u64 {
+        self.spread.hash_one(key)
     }
 }
 
@@ -178,34 +190,34 @@ pub(super) fn err(table: &str, what: impl std::fmt::Display) -> LoadError {
     }
 }
 
-/// Each row's key as text (`None` when a key part is null or missing), in row order.
-pub(super) fn keys_of(
+/// Calls `f` with each row's key of `keys` as text, in row order: `None` when a key part is
+/// null or missing, and for every row when there are no key columns. The text is built in
+/// one buffer, not a `String` per row: a merge reads every key once per pass.
+fn each_key(
     table: &str,
     batch: &RecordBatch,
     keys: &[String],
-) -> Result<Vec<Option<String>>, LoadError> {
-    let mut columns: Vec<Option<ArrayRef>> = Vec::with_capacity(keys.len());
+    mut f: impl FnMut(Option<&str>) -> Result<(), LoadError>,
+) -> Result<(), LoadError> {
+    let mut cast_columns: Vec<Option<ArrayRef>> = Vec::with_capacity(keys.len());
     for k in keys {
-        columns.push(match batch.column_by_name(k) {
+        cast_columns.push(match batch.column_by_name(k) {
             Some(c) => Some(cast(c, &ArrowType::Utf8).map_err(|e| err(table, e))?),
             None => None,
         });
     }
-    let mut out = Vec::with_capacity(batch.num_rows());
+    let columns: Vec<Option<&StringArray>> = (cast_columns.iter())
+        .map(|c| {
+            c.as_ref()
+                .and_then(|c| c.as_any().downcast_ref::<StringArray>())
+        })
+        .collect();
+    let mut key = String::new();
     for row in 0..batch.num_rows() {
-        let mut key = String::new();
-        let mut whole = true;
+        key.clear();
+        let mut whole = !columns.is_empty();
         for (i, c) in columns.iter().enumerate() {
-            let Some(c) = c else {
-                whole = false;
-                break;
-            };
-            let Some(text) = c
-                .as_any()
-                .downcast_ref::<deltalake::arrow::array::StringArray>()
-                .filter(|a| !a.is_null(row))
-                .map(|a| a.value(row))
-            else {
+            let Some(text) = c.filter(|a| !a.is_null(row)).map(|a| a.value(row)) else {
                 whole = false;
                 break;
             };
@@ -215,9 +227,9 @@ pub(super) fn keys_of(
             }
             key.push_str(text);
         }
-        out.push(whole.then_some(key));
+        f(whole.then_some(key.as_str()))?;
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Whether each row is flagged by the hard-delete column.
@@ -280,23 +292,21 @@ async fn run_keys(
                 None => Vec::new(),
             };
             let merge_kinds = kinds_of(&batch, &spec.merge_key);
-            for k in keys_or_none(table, &batch, &spec.merge_key)?
-                .iter()
-                .flatten()
-            {
-                let digest = digests.of(k);
-                if pass.holds(digest) {
-                    merged.insert(digest);
+            each_key(table, &batch, &spec.merge_key, |k| {
+                if let Some(k) = k.filter(|k| pass.takes(digests, k)) {
+                    merged.insert(digests.of(k));
                     merge_ranges.note(k, &merge_kinds);
                 }
-            }
-            let keys = keys_or_none(table, &batch, &spec.keys)?;
-            for (i, (key, delete)) in keys.into_iter().zip(deletes).enumerate() {
+                Ok(())
+            })?;
+            let mut i = 0;
+            each_key(table, &batch, &spec.keys, |key| {
+                let delete = deletes.get(i).copied().unwrap_or(false);
                 let here = at(table, f, row)?;
-                let digest = key.as_deref().map(|k| digests.of(k));
-                match (key, digest) {
-                    (Some(key), Some(digest)) if pass.holds(digest) => {
-                        ranges.note(&key, &kinds);
+                match key {
+                    Some(key) if pass.takes(digests, key) => {
+                        let digest = digests.of(key);
+                        ranges.note(key, &kinds);
                         let won = Won::new(here, delete);
                         match &spec.dedup_sort {
                             _ if spec.insert_only => {
@@ -324,17 +334,19 @@ async fn run_keys(
                         }
                     }
                     // Another pass's key.
-                    (Some(_), _) => {}
+                    Some(_) => {}
                     // A row without a whole key is kept, except a hard delete of a resource
                     // without a primary key (it only deletes by merge key).
-                    (None, _) => {
+                    None => {
                         if pass.is_first() && !(delete && spec.keys.is_empty()) {
                             decided.run[f].1.insert(row);
                         }
                     }
                 }
+                i += 1;
                 row += 1;
-            }
+                Ok(())
+            })?;
         }
         decided.run[f].0 = row;
     }
@@ -347,18 +359,6 @@ fn kinds_of(batch: &RecordBatch, columns: &[String]) -> Vec<Kind> {
     (columns.iter())
         .map(|c| Kind::of(batch.column_by_name(c).map(|c| c.data_type())))
         .collect()
-}
-
-/// Each row's key of `columns` in `batch`, `None` for every row when there are no columns.
-fn keys_or_none(
-    table: &str,
-    batch: &RecordBatch,
-    columns: &[String],
-) -> Result<Vec<Option<String>>, LoadError> {
-    if columns.is_empty() {
-        return Ok(vec![None; batch.num_rows()]);
-    }
-    keys_of(table, batch, columns)
 }
 
 /// Which rows of `batch` `keep` keeps (given each row's place in its file, counted on in
@@ -375,11 +375,13 @@ fn kept_rows(
     *row += batch.num_rows();
     let mask: Vec<bool> = (first..*row).map(keep).collect();
     if let Some(column) = &spec.row_ids {
-        let ids = keys_of(name, batch, std::slice::from_ref(column))?;
-        let gone = ids.into_iter().zip(&mask).filter(|(_, kept)| !**kept);
-        for id in gone.filter_map(|(id, _)| id) {
-            removed.push(name, &id)?;
-        }
+        let mut kept = mask.iter();
+        each_key(name, batch, std::slice::from_ref(column), |id| {
+            if let (Some(id), Some(false)) = (id, kept.next()) {
+                removed.push(name, id)?;
+            }
+            Ok(())
+        })?;
     }
     Ok(mask)
 }
@@ -392,6 +394,7 @@ async fn stored_hits(
     files: &[deltalake::kernel::LogicalFileView],
     spec: &MergeSpec,
     (digests, keys, prune): (&Digests, &RunKeys, &Prune),
+    pass: Pass,
     decided: &mut Decided,
 ) -> Result<DigestSet, LoadError> {
     let mut taken = DigestSet::default();
@@ -402,28 +405,39 @@ async fn stored_hits(
             continue;
         }
         let stored = TableFile::at(name, file.object_store_path(), file.size())?;
-        let mut row = 0;
+        let (mut row, mut first) = (0, 0);
         let mut batches = read_file(name, store, &stored, Some(&read)).await?;
         while let Some(batch) = batches.next().await? {
-            let merge_keys = keys_or_none(name, &batch, &spec.merge_key)?;
-            let row_keys = keys_or_none(name, &batch, &spec.keys)?;
-            for (key, merge_key) in row_keys.into_iter().zip(merge_keys) {
-                let key = digests.of_opt(&key);
+            // Rows whose merge key is one of the pass's (none without a merge key).
+            let mut by_merge_key = Vec::new();
+            if !spec.merge_key.is_empty() {
+                by_merge_key.reserve(batch.num_rows());
+                each_key(name, &batch, &spec.merge_key, |m| {
+                    let m = m.filter(|m| pass.takes(digests, m));
+                    by_merge_key.push(m.is_some_and(|m| keys.merged.contains(&digests.of(m))));
+                    Ok(())
+                })?;
+            }
+            each_key(name, &batch, &spec.keys, |key| {
+                let key = key
+                    .filter(|k| pass.takes(digests, k))
+                    .map(|k| digests.of(k));
                 let by_key = key.filter(|k| keys.winners.contains_key(k));
-                let by_merge_key = digests
-                    .of_opt(&merge_key)
-                    .is_some_and(|m| keys.merged.contains(&m));
                 match by_key {
                     Some(key) if spec.insert_only => {
                         taken.insert(key);
                     }
                     _ if spec.insert_only => {}
                     Some(_) => decided.stored.entry(i).or_default().insert(row),
-                    None if by_merge_key => decided.stored.entry(i).or_default().insert(row),
+                    None if by_merge_key.get(row - first).copied().unwrap_or(false) => {
+                        decided.stored.entry(i).or_default().insert(row)
+                    }
                     None => {}
                 }
                 row += 1;
-            }
+                Ok(())
+            })?;
+            first = row;
         }
     }
     Ok(taken)
@@ -479,6 +493,7 @@ pub async fn merge_actions(
             &files,
             spec,
             (&digests, &keys, &prune),
+            pass,
             &mut decided,
         )
         .await?;
@@ -554,7 +569,6 @@ mod tests {
         assert_ne!(d.of("42"), d.of("43"));
         assert_ne!(d.of("a\u{1f}bc"), d.of("ab\u{1f}c"));
         assert_ne!(d.of(""), d.of("0"));
-        assert_eq!(d.of_opt(&None), None);
         // Another commit digests with other hash keys.
         assert_ne!(Digests::new().of("42"), d.of("42"));
     }

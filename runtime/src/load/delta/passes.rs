@@ -9,7 +9,7 @@
 //! keeps only its own keys, and what it decides is kept as one bit per row ([`RowSet`]) of
 //! the files it reads. A run within one pass's budget is merged in one pass, as before.
 
-use super::merge::Digest;
+use super::merge::Digests;
 
 /// One pass of a merge: the keys whose digest falls in its share.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,10 +26,11 @@ impl Pass {
         (0..count).map(move |index| Pass { index, count })
     }
 
-    /// Whether the key of `digest` is this pass's. Digests are uniform (keyed hashes), so each
-    /// pass gets about an equal share.
-    pub(super) fn holds(self, digest: Digest) -> bool {
-        self.count == 1 || digest.0 % self.count == self.index
+    /// Whether `key` is this pass's, by a hash seeded at random per commit (see
+    /// [`Digests::spread`]): each pass gets about an equal share, and an API cannot choose
+    /// keys that all fall in one.
+    pub(super) fn takes(self, digests: &Digests, key: &str) -> bool {
+        self.count == 1 || digests.spread(key) % self.count == self.index
     }
 
     /// Whether this is the first pass, which also decides the rows without a key.
@@ -98,17 +99,24 @@ mod tests {
         assert_eq!(counts(3, 0), 3);
         let one = Pass::all(5, 10).next().unwrap();
         assert!(one.is_first());
-        assert!(one.holds((7, 7)));
+        assert!(one.takes(&Digests::new(), "7"));
         assert_eq!(one.share(5), 5);
     }
 
     #[test]
-    fn every_digest_falls_in_exactly_one_pass() {
+    fn every_key_falls_in_exactly_one_pass_and_each_pass_gets_a_share() {
         let passes: Vec<Pass> = Pass::all(100, 30).collect();
         assert_eq!(passes.len(), 4);
-        for d in [(0, 1), (1, 0), (2, 9), (3, 3), (u64::MAX, 5), (12345, 0)] {
-            assert_eq!(passes.iter().filter(|p| p.holds(d)).count(), 1, "{d:?}");
+        let digests = Digests::new();
+        let mut shares = [0; 4];
+        for key in (0..4000).map(|k| k.to_string()) {
+            let taking: Vec<usize> = (0..4)
+                .filter(|p| passes[*p].takes(&digests, &key))
+                .collect();
+            assert_eq!(taking.len(), 1, "{key}");
+            shares[taking[0]] += 1;
         }
+        assert!(shares.iter().all(|n| (800..1200).contains(n)), "{shares:?}");
         assert_eq!(passes.iter().filter(|p| p.is_first()).count(), 1);
         // The even share, a thirty-second of it (none at 25) and 64.
         assert_eq!(passes[1].share(100), 25 + 64);
