@@ -743,3 +743,99 @@ async fn delta_merges_skip_only_files_ruled_out_by_key_and_merge_key() {
     )
     .await;
 }
+
+/// Merges by date and timestamp keys, whose statistics rule files out as instants: a
+/// `merge_key` day replaces that day's stored rows and skips the other days' files, and a
+/// stored timestamp past its file's maximum as the log keeps it (cut to the millisecond) is
+/// still replaced, not stored twice. Each in passes of one key too.
+#[tokio::test]
+async fn delta_merges_by_date_and_timestamp_keys() {
+    use restsource_runtime::def::{Disposition, MergeStrategy, WriteDef};
+    const MERGED: WriteDef = WriteDef {
+        disposition: Disposition::Merge(MergeStrategy::DeleteInsert),
+        deduplicated: false,
+    };
+    const BY_DAY: ResourceDef = ResourceDef {
+        name: "by_day",
+        table_name: "by_day",
+        merge_key: &["day"],
+        write: MERGED,
+        ..ALL_TYPES
+    };
+    const BY_TS: ResourceDef = ResourceDef {
+        name: "by_ts",
+        table_name: "by_ts",
+        primary_key: &["ts"],
+        write: MERGED,
+        ..ALL_TYPES
+    };
+    let at = |k: i64, day: &str, ts: &str| AllTypes {
+        k,
+        t: None,
+        d: None,
+        b: None,
+        ts: Some(ts.parse().unwrap()),
+        bin: None,
+        j: None,
+        dec: None,
+        day: Some(day.parse().unwrap()),
+        tod: None,
+        extra: Default::default(),
+    };
+    let noon = "2024-05-01T12:00:00.123456Z";
+    let runs = [
+        vec![
+            at(1, "2024-05-01", noon),
+            at(2, "2024-05-01", "2024-05-01T10:00:00Z"),
+        ],
+        vec![
+            at(3, "2024-05-02", "2024-05-02T10:00:00Z"),
+            at(4, "2024-05-02", "2024-05-02T11:00:00Z"),
+        ],
+        vec![at(5, "2024-05-02", noon)],
+    ];
+    for (keys, suffix) in PASSES {
+        for dest in destinations(&format!("delta_instant_keys{suffix}")).await {
+            let p = pipeline_in_passes(&dest, keys);
+            for records in &runs {
+                for def in [&BY_DAY, &BY_TS] {
+                    let events = vec![page(def, records.clone()), done(def, None)];
+                    p.load(stream::iter(events)).await.unwrap();
+                }
+            }
+            for (table, expected) in [
+                // Day 2024-05-02's rows 3 and 4 replaced by row 5.
+                (
+                    "by_day",
+                    vec![(1, noon), (2, "2024-05-01T10:00:00Z"), (5, noon)],
+                ),
+                // Row 1's timestamp replaced by row 5's, the same instant.
+                (
+                    "by_ts",
+                    vec![
+                        (2, "2024-05-01T10:00:00Z"),
+                        (3, "2024-05-02T10:00:00Z"),
+                        (4, "2024-05-02T11:00:00Z"),
+                        (5, noon),
+                    ],
+                ),
+            ] {
+                let contents = read_table(location(&dest), table).await.unwrap().unwrap();
+                let mut got: Vec<(i64, String)> = (contents.rows.iter())
+                    .map(|r| {
+                        (
+                            r["k"].as_i64().unwrap(),
+                            r["ts"].as_str().unwrap().to_string(),
+                        )
+                    })
+                    .collect();
+                got.sort();
+                let expected: Vec<(i64, String)> = expected
+                    .into_iter()
+                    .map(|(k, ts)| (k, ts.to_string()))
+                    .collect();
+                assert_eq!(got, expected, "{table}, {keys} keys a pass, {dest:?}");
+            }
+        }
+    }
+}

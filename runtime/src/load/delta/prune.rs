@@ -15,13 +15,25 @@
 //!   UTF-8 bytes. The two orders differ only between non-ASCII characters, so a value and an
 //!   ASCII bound compare the same way in both.
 //!
+//! Date and timestamp key columns (a `merge_key` on the day a row belongs to, as an
+//! incremental load that replaces whole days has) are compared as days and as microseconds
+//! since 1970. Writers keep timestamp statistics to the millisecond (the Delta protocol;
+//! delta-rs and Spark cut the rest off, the maximum too), so a file's range is widened by a
+//! second on each side: a value just past a cut-off maximum is still read.
+//!
 //! A merge key (delete-insert's `merge_key`) rules files out the same way: a stored row is
 //! replaced when its primary key or its merge key is among the run's, so a file is skipped
 //! when its statistics rule out both.
 //!
-//! The run's values cost 8 bytes (integers) or 16 bytes (texts) a key, sorted once.
+//! The run's values cost 8 bytes (integers, dates, timestamps) or 16 bytes (texts) a key,
+//! sorted once.
 
+use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use deltalake::arrow::datatypes::DataType as ArrowType;
+
+/// How far a file's timestamp range is widened on each side, in microseconds: more than the
+/// millisecond its statistics may have lost.
+const TIMESTAMP_SLACK: i64 = 1_000_000;
 
 /// A key column's values in the run, sorted and without repeats, in the form a file's
 /// statistics are compared with.
@@ -31,12 +43,16 @@ pub(super) enum Values {
     Ints(Vec<i64>),
     /// A text column's values, each by its first 16 bytes ([`prefix`]).
     Prefixes(Vec<u128>),
+    /// A date column's values, as days since 1970-01-01 ([`days`]).
+    Days(Vec<i64>),
+    /// A timestamp column's values, as microseconds since 1970 ([`micros`]).
+    Micros(Vec<i64>),
 }
 
 impl Values {
     fn is_empty(&self) -> bool {
         match self {
-            Values::Ints(v) => v.is_empty(),
+            Values::Ints(v) | Values::Days(v) | Values::Micros(v) => v.is_empty(),
             Values::Prefixes(v) => v.is_empty(),
         }
     }
@@ -61,6 +77,10 @@ pub(super) enum Kind {
     Int,
     /// A UTF-8 text column.
     Text,
+    /// A date column.
+    Date,
+    /// A timestamp column, with or without a time zone.
+    Timestamp,
     /// Any other type: its statistics are not used.
     Other,
 }
@@ -71,6 +91,8 @@ impl Kind {
         match t {
             Some(t) if t.is_integer() => Kind::Int,
             Some(ArrowType::Utf8 | ArrowType::LargeUtf8 | ArrowType::Utf8View) => Kind::Text,
+            Some(ArrowType::Date32 | ArrowType::Date64) => Kind::Date,
+            Some(ArrowType::Timestamp(..)) => Kind::Timestamp,
             _ => Kind::Other,
         }
     }
@@ -103,22 +125,34 @@ impl KeyRanges {
                 continue;
             };
             if let Noted::Nothing = column {
+                let room = || Vec::with_capacity(self.capacity);
                 *column = match kind {
-                    Kind::Int => Noted::Values(Values::Ints(Vec::with_capacity(self.capacity))),
+                    Kind::Int => Noted::Values(Values::Ints(room())),
                     Kind::Text => {
                         Noted::Values(Values::Prefixes(Vec::with_capacity(self.capacity)))
                     }
+                    Kind::Date => Noted::Values(Values::Days(room())),
+                    Kind::Timestamp => Noted::Values(Values::Micros(room())),
                     Kind::Other => Noted::Unusable,
                 };
             }
-            match (&mut *column, kind) {
-                (Noted::Values(Values::Ints(values)), Kind::Int) => match part.parse() {
-                    Ok(v) => values.push(v),
-                    Err(_) => *column = Noted::Unusable,
-                },
-                (Noted::Values(Values::Prefixes(values)), Kind::Text) => values.push(prefix(part)),
-                (Noted::Unusable, _) => {}
-                _ => *column = Noted::Unusable,
+            let value = match (&mut *column, kind) {
+                (Noted::Values(Values::Ints(values)), Kind::Int) => (values, part.parse().ok()),
+                (Noted::Values(Values::Days(values)), Kind::Date) => (values, days(part)),
+                (Noted::Values(Values::Micros(values)), Kind::Timestamp) => (values, micros(part)),
+                (Noted::Values(Values::Prefixes(values)), Kind::Text) => {
+                    values.push(prefix(part));
+                    continue;
+                }
+                (Noted::Unusable, _) => continue,
+                _ => {
+                    *column = Noted::Unusable;
+                    continue;
+                }
+            };
+            match value {
+                (values, Some(v)) => values.push(v),
+                (_, None) => *column = Noted::Unusable,
             }
         }
         if parts.next().is_some() {
@@ -137,7 +171,7 @@ impl KeyRanges {
             .filter_map(|(name, noted)| match noted {
                 Noted::Values(mut values) => {
                     match &mut values {
-                        Values::Ints(v) => sort(v),
+                        Values::Ints(v) | Values::Days(v) | Values::Micros(v) => sort(v),
                         Values::Prefixes(v) => sort(v),
                     }
                     Some((name.clone(), values))
@@ -231,8 +265,44 @@ fn in_range(stats: &serde_json::Value, columns: &[(String, Values)]) -> bool {
                     _ => true,
                 }
             }
+            Values::Days(sorted) => {
+                match (min.as_str().and_then(days), max.as_str().and_then(days)) {
+                    (Some(min), Some(max)) => any_within(sorted, min, max),
+                    _ => true,
+                }
+            }
+            Values::Micros(sorted) => {
+                match (min.as_str().and_then(micros), max.as_str().and_then(micros)) {
+                    (Some(min), Some(max)) => any_within(
+                        sorted,
+                        min.saturating_sub(TIMESTAMP_SLACK),
+                        max.saturating_add(TIMESTAMP_SLACK),
+                    ),
+                    _ => true,
+                }
+            }
         }
     })
+}
+
+/// Days since 1970-01-01 of a date's text: `2024-05-01` (what Arrow casts a date to and a
+/// Delta log's statistics hold), or the date part of a longer text.
+fn days(text: &str) -> Option<i64> {
+    let date = NaiveDate::parse_from_str(text.get(..10)?, "%Y-%m-%d").ok()?;
+    Some(date.signed_duration_since(NaiveDate::default()).num_days())
+}
+
+/// Microseconds since 1970 of a timestamp's text: RFC 3339 with an offset or `Z` (a time
+/// zone's timestamps: Arrow's cast, the Delta log), or without one (timestamps without a
+/// time zone, read as UTC on both sides), with `T` or a space between date and time.
+fn micros(text: &str) -> Option<i64> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Some(t.timestamp_micros());
+    }
+    ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+        .map(|t| t.and_utc().timestamp_micros())
 }
 
 /// Whether one of `sorted` lies within `min..=max`: the first value not below `min`, if any,
@@ -511,6 +581,118 @@ mod tests {
                 .filter_map(|k| k.parse::<i64>().ok())
                 .any(|k| (file.iter().min() <= Some(&k)) && (Some(&k) <= file.iter().max()));
             assert_eq!(may, within, "{file:?} {run:?}");
+        }
+    }
+
+    /// The run's values of one key column `id` of `kind`.
+    fn one(kind: Kind, keys: &[&str]) -> Vec<(String, Values)> {
+        ranges(&[kind], keys)
+    }
+
+    #[test]
+    fn dates_and_timestamps_are_compared_as_instants() {
+        // The statistics as delta-rs writes them.
+        let dates = r#"{"minValues":{"id":"2024-05-01"},"maxValues":{"id":"2024-05-03"}}"#;
+        let day = |keys: &[&str]| may_hold(Some(dates), &one(Kind::Date, keys));
+        assert!(day(&["2024-05-01"]) && day(&["2024-05-02"]) && day(&["2024-05-03"]));
+        assert!(!day(&["2024-04-30", "2024-05-04", "2023-05-02"]));
+        let tz = r#"{"minValues":{"id":"2024-05-01T10:00:00Z"},"maxValues":{"id":"2024-05-01T12:00:00.123Z"}}"#;
+        let at = |keys: &[&str]| may_hold(Some(tz), &one(Kind::Timestamp, keys));
+        // Past the maximum its statistics cut off to the millisecond: still read.
+        assert!(at(&["2024-05-01T12:00:00.123456+00:00"]));
+        assert!(at(&["2024-05-01T11:00:00+01:00"]), "10:00 UTC");
+        assert!(!at(&["2024-05-01T12:00:02+00:00", "2024-05-01T09:59:58Z"]));
+        let naive = r#"{"minValues":{"id":"2024-05-01 10:00:00"},"maxValues":{"id":"2024-05-01 12:00:00.123"}}"#;
+        let local = |keys: &[&str]| may_hold(Some(naive), &one(Kind::Timestamp, keys));
+        assert!(local(&["2024-05-01T12:00:00.5"]));
+        assert!(!local(&["2024-05-01T13:00:00"]));
+        // What the statistics or the run's values cannot tell is read.
+        let odd = r#"{"minValues":{"id":"May 1st"},"maxValues":{"id":"2024-05-03"}}"#;
+        assert!(may_hold(Some(odd), &one(Kind::Date, &["2030-01-01"])));
+        assert_eq!(one(Kind::Timestamp, &["yesterday"]), vec![]);
+    }
+
+    #[test]
+    fn dates_and_timestamps_are_read_from_arrows_text() {
+        use deltalake::arrow::array::{
+            ArrayRef, Date32Array, StringArray, TimestampMicrosecondArray,
+        };
+        use deltalake::arrow::compute::cast;
+        use std::sync::Arc;
+        // 2024-05-01 is day 19,844; 12:00:00.123456 that day is 1,714,564,800,123,456 µs.
+        let columns: Vec<(ArrayRef, Values)> = vec![
+            (
+                Arc::new(Date32Array::from(vec![19_844])),
+                Values::Days(vec![19_844]),
+            ),
+            (
+                Arc::new(
+                    TimestampMicrosecondArray::from(vec![1_714_564_800_123_456])
+                        .with_timezone("UTC"),
+                ),
+                Values::Micros(vec![1_714_564_800_123_456]),
+            ),
+            (
+                Arc::new(TimestampMicrosecondArray::from(vec![1_714_564_800_123_456])),
+                Values::Micros(vec![1_714_564_800_123_456]),
+            ),
+        ];
+        for (array, expected) in columns {
+            let kind = Kind::of(Some(array.data_type()));
+            let text = cast(&array, &ArrowType::Utf8).unwrap();
+            let text = text
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .unwrap()
+                .value(0);
+            assert_eq!(one(kind, &[text]), vec![id(expected)], "{text}");
+        }
+    }
+
+    /// Soundness over random timestamps: a file holding one of the run's instants is never
+    /// skipped when its statistics are cut off to the millisecond, as delta-rs writes them.
+    #[test]
+    fn a_file_holding_a_run_instant_is_never_skipped() {
+        use rand::{rngs::StdRng, Rng, SeedableRng};
+        let mut rng = StdRng::seed_from_u64(24);
+        let base = 1_714_564_800_000_000_i64;
+        let text = |us: i64| {
+            DateTime::from_timestamp_micros(us)
+                .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string())
+                .unwrap_or_default()
+        };
+        let stat = |us: i64| {
+            let t = DateTime::from_timestamp_millis(us.div_euclid(1000)).unwrap_or_default();
+            let format = if us.rem_euclid(1_000_000) < 1000 {
+                "%Y-%m-%dT%H:%M:%SZ"
+            } else {
+                "%Y-%m-%dT%H:%M:%S%.3fZ"
+            };
+            t.format(format).to_string()
+        };
+        for _ in 0..3000 {
+            let file: Vec<i64> = (0..rng.gen_range(1..5))
+                .map(|_| base + rng.gen_range(-5_000_000..5_000_000))
+                .collect();
+            let mut run: Vec<i64> = (0..rng.gen_range(0..4))
+                .map(|_| base + rng.gen_range(-9_000_000..9_000_000))
+                .collect();
+            if rng.gen_bool(0.5) {
+                run.push(file[rng.gen_range(0..file.len())]);
+            }
+            let (min, max) = (file.iter().min().copied(), file.iter().max().copied());
+            let stats = serde_json::json!({
+                "minValues": {"id": min.map(stat)},
+                "maxValues": {"id": max.map(stat)},
+            })
+            .to_string();
+            let texts: Vec<String> = run.iter().map(|us| text(*us)).collect();
+            let keys: Vec<&str> = texts.iter().map(String::as_str).collect();
+            let may = may_hold(Some(&stats), &one(Kind::Timestamp, &keys));
+            assert!(
+                may || !run.iter().any(|k| file.contains(k)),
+                "{file:?} {run:?} {stats}"
+            );
         }
     }
 }
