@@ -73,7 +73,7 @@ def stored(dest, reader):
     return counts
 
 
-def scenario(name, resource, new, args):
+def scenario(name, resource, new, args, updated=0):
     """Alternating runs of every contender (`args.contenders`: (label, binary, destination
     kind)); returns {(label, run): [(wall, cpu, rss, heap, rows)]}."""
     results = {}
@@ -85,8 +85,8 @@ def scenario(name, resource, new, args):
                 bench.fresh(work)
                 dest = f"delta+file:{work}/lake" if dest_kind == "delta" else f"sqlite:{work}/rs.db"
                 for run in (1, 2):
-                    if run == 2 and new:
-                        mock.admin("POST", f"/_admin/mutate?percent=0&inserts={new}"
+                    if run == 2 and (new or updated):
+                        mock.admin("POST", f"/_admin/mutate?percent={updated}&inserts={new}"
                                            f"&deletes=0&resource={resource}")
                     heap = os.path.join(bench.OUT, "delta_heap") if args.heaptrack else None
                     wall, cpu, rss, peak = load(binary, mock, dest, resource, args.tables, heap)
@@ -132,6 +132,12 @@ def main():
                     "Delta and into SQLite")
     ap.add_argument("--scenarios", default="snapshot,new",
                     help="comma-separated: snapshot (items), new (orders)")
+    ap.add_argument("--snapshot-resource", default="items",
+                    help="the snapshot scenario's resource (orders: a child table, whose rows "
+                    "of every replaced record the second run's merge removes)")
+    ap.add_argument("--snapshot-updated", type=int, default=0, metavar="PERCENT",
+                    help="the mock changes this percent of the snapshot resource's records "
+                    "before its second run (an incremental resource then fetches them again)")
     ap.add_argument("--heaptrack", action="store_true",
                     help="run each load under heaptrack and report its peak heap (needs a build "
                     "without mimalloc: --no-default-features --features sqlite,brotli,delta)")
@@ -147,8 +153,9 @@ def main():
                      "--example inventory --features delta")
     chosen = args.scenarios.split(",")
     if "snapshot" in chosen:
-        snapshot = scenario("snapshot", "items", 0, args)
-        report(f"snapshot: items, {args.records:,} records, {args.tables} tables", snapshot)
+        snapshot = scenario("snapshot", args.snapshot_resource, 0, args, args.snapshot_updated)
+        report(f"snapshot: {args.snapshot_resource}, {args.records:,} records, {args.tables} "
+               "tables", snapshot)
     if "new" in chosen:
         incremental = scenario("new records", "orders", args.new, args)
         report(f"new records: orders, {args.records:,} records then {args.new:,} new, "

@@ -42,6 +42,9 @@ pub struct Args {
     /// `--shard I/N`: load only shard I's part of the source, one of N processes sharing the
     /// destination (see [`crate::runtime::shard`]).
     pub shard: Option<crate::runtime::Shard>,
+    /// `--delta-keys-per-pass N`: how many of a run's keys a merge into Delta Lake holds in
+    /// memory at a time (default: [`PipelineOptions`]'s, 262,144).
+    pub delta_keys_per_pass: Option<usize>,
 }
 
 /// A command line that could not be understood.
@@ -52,7 +55,7 @@ impl fmt::Display for UsageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{}\nusage: [--base-url URL] [--destination sqlite:FILE|postgres://...|jsonl:DIR|delta+file:DIR|delta+s3://BUCKET/PREFIX] [--lock-timeout SECONDS] [--tables json|relational|dlt] [--limit PAGES] [--limit-records N] [--shard I/N] [--check] [RESOURCE...]",
+            "{}\nusage: [--base-url URL] [--destination sqlite:FILE|postgres://...|jsonl:DIR|delta+file:DIR|delta+s3://BUCKET/PREFIX] [--lock-timeout SECONDS] [--tables json|relational|dlt] [--limit PAGES] [--limit-records N] [--shard I/N] [--delta-keys-per-pass N] [--check] [RESOURCE...]",
             self.0
         )
     }
@@ -78,6 +81,7 @@ impl Args {
             limit_records: None,
             check: false,
             shard: None,
+            delta_keys_per_pass: None,
         };
         let mut args = args.into_iter().map(Into::into);
         while let Some(arg) = args.next() {
@@ -140,6 +144,19 @@ impl Args {
                             .map_err(|e| UsageError(format!("--shard: {e}")))?,
                     );
                 }
+                "--delta-keys-per-pass" => {
+                    let text = value("--delta-keys-per-pass")?;
+                    let keys = text
+                        .parse::<usize>()
+                        .ok()
+                        .filter(|n| *n > 0)
+                        .ok_or_else(|| {
+                            UsageError(format!(
+                            "--delta-keys-per-pass takes a number of keys (1 or more), not `{text}`"
+                        ))
+                        })?;
+                    out.delta_keys_per_pass = Some(keys);
+                }
                 "--check" => out.check = true,
                 "-h" | "--help" => return Err(UsageError("help".into())),
                 f if f.starts_with('-') => return Err(UsageError(format!("unknown option `{f}`"))),
@@ -167,6 +184,9 @@ pub async fn run<S: Source>(
     }
     options.tables = args.tables;
     options.shard = args.shard;
+    if let Some(keys) = args.delta_keys_per_pass {
+        options.delta_keys_per_pass = keys;
+    }
     options.flatten_ahead = PROGRAM_ALLOCATOR.load(Ordering::Relaxed);
     let pipeline = Pipeline::new(destination).with_options(options);
     Ok(if args.resources.is_empty() {
@@ -373,6 +393,7 @@ mod tests {
                 "500",
                 "--shard",
                 "1/4",
+                "--delta-keys-per-pass=1000",
                 "--check",
                 "items",
                 "orders",
@@ -392,6 +413,7 @@ mod tests {
                 limit_records: Some(500),
                 check: true,
                 shard: Some(crate::runtime::Shard::new(1, 4).unwrap()),
+                delta_keys_per_pass: Some(1000),
             }
         );
         let e = Args::parse(["--shard", "4/4"], "sqlite:x.db").unwrap_err();
@@ -464,6 +486,12 @@ mod tests {
         assert_eq!(
             Args::parse(["--limit", "0"], "d").unwrap_err().0,
             "--limit takes a number of pages (1 or more), not `0`"
+        );
+        assert_eq!(
+            Args::parse(["--delta-keys-per-pass", "0"], "d")
+                .unwrap_err()
+                .0,
+            "--delta-keys-per-pass takes a number of keys (1 or more), not `0`"
         );
         assert_eq!(
             Args::parse(["--limit-records=500r"], "d").unwrap_err().0,
