@@ -262,7 +262,7 @@ impl DeadRoots {
                 };
                 while let Some(chunk) = stream.try_next().await.map_err(failed)? {
                     let mut from = 0;
-                    for end in memchr_all(&chunk) {
+                    for end in line_ends(&chunk) {
                         if rest.is_empty() {
                             line(&chunk[from..end], &mut header)?;
                         } else {
@@ -283,7 +283,7 @@ impl DeadRoots {
 }
 
 /// The positions of the line ends in `bytes`.
-fn memchr_all(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+fn line_ends(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
     bytes
         .iter()
         .enumerate()
