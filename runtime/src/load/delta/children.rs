@@ -18,7 +18,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufWriter, Read as _, Write as _};
+use std::io::{BufWriter, Read as _, Seek as _, SeekFrom, Write as _};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -76,7 +76,9 @@ pub struct RemovedIds {
     spill: Option<Spill>,
 }
 
-/// The local file removed ids moved to, deleted with it.
+/// The local file removed ids moved to. It is unlinked as soon as it is made where the
+/// system allows it (as a shard's spool is), so a killed process leaves nothing behind;
+/// elsewhere it is deleted when dropped.
 #[derive(Debug)]
 struct Spill {
     path: PathBuf,
@@ -85,15 +87,13 @@ struct Spill {
 
 impl Drop for Spill {
     fn drop(&mut self) {
+        #[cfg(not(unix))]
         let _ = std::fs::remove_file(&self.path);
     }
 }
 
 fn io_err(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> LoadError + '_ {
-    move |source| LoadError::Io {
-        path: path.display().to_string(),
-        source,
-    }
+    move |source| LoadError::io(path, source)
 }
 
 impl RemovedIds {
@@ -118,10 +118,13 @@ impl RemovedIds {
                 let path = std::env::temp_dir()
                     .join(format!("restsource-removed-{}-{n}", std::process::id()));
                 let file = File::options()
+                    .read(true)
                     .write(true)
                     .create_new(true)
                     .open(&path)
                     .map_err(io_err(&path))?;
+                #[cfg(unix)]
+                std::fs::remove_file(&path).map_err(io_err(&path))?;
                 self.spill.insert(Spill {
                     file: BufWriter::new(file),
                     path,
@@ -162,7 +165,8 @@ pub async fn store_removed(
         return Err(err(name, "removed ids: their file is gone"));
     };
     spill.file.flush().map_err(io_err(&spill.path))?;
-    let mut file = File::open(&spill.path).map_err(io_err(&spill.path))?;
+    let file = spill.file.get_mut();
+    file.seek(SeekFrom::Start(0)).map_err(io_err(&spill.path))?;
     let upload = store.put_multipart(&path).await.map_err(failed)?;
     let mut out = WriteMultipart::new_with_chunk_size(upload, UPLOAD_PART);
     out.write(header.as_bytes());
@@ -530,7 +534,9 @@ mod tests {
             removed_ids.push("items", id).unwrap();
         }
         let spilled = removed_ids.spill.as_ref().unwrap().path.clone();
-        assert!(spilled.exists());
+        // Unlinked at once, so a process killed before the upload leaves no file behind.
+        #[cfg(unix)]
+        assert!(!spilled.exists());
         // At most the spill threshold stays in memory.
         assert!(removed_ids.lines.len() < SPILL_AT);
         store_removed(&store, "items", "L2", removed_ids)
