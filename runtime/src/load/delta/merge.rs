@@ -43,11 +43,11 @@ use futures::TryStreamExt as _;
 use object_store::ObjectStore;
 
 use super::super::LoadError;
-use super::children::RemovedIds;
 use super::dedup::{self, SortValue};
 use super::files::{read_file, rewrite, TableFile};
 use super::passes::{Pass, RowSet};
 use super::prune::{KeyRanges, Kind, Prune};
+use super::removed_ids::RemovedIds;
 use super::table::delta_err;
 
 /// How a merge resource's run joins its table, kept with the run's pending commit.

@@ -52,6 +52,7 @@ mod normal;
 mod passes;
 mod prune;
 mod read;
+mod removed_ids;
 mod state;
 mod table;
 
@@ -277,7 +278,7 @@ impl DeltaWriter {
         {
             let url = self.table_url(&c.table)?;
             if let Ok(store) = deltalake::logstore::store_for(&url, self.options.iter()) {
-                children::forget_removed(store.as_ref(), &pending.load_id).await;
+                removed_ids::forget_removed(store.as_ref(), &pending.load_id).await;
             }
         }
         match &pending.record {

@@ -22,6 +22,7 @@ use super::super::LoadError;
 use super::arrow_rows::{arrow_schema, ArrowRows};
 use super::children::{self, ChildOf};
 use super::merge::{merge_actions, MergeSpec};
+use super::removed_ids;
 
 /// The application id of restsource's `txn` actions in every table it commits to.
 pub const APP_ID: &str = "restsource";
@@ -375,7 +376,7 @@ async fn run_actions(
             // Before the version that removes them: the child tables' commits, now or after
             // a restart, read exactly these.
             let store = table.object_store();
-            children::store_removed(store.as_ref(), name, load_id, removed).await?;
+            removed_ids::store_removed(store.as_ref(), name, load_id, removed).await?;
         }
         return Ok(actions);
     }
@@ -388,7 +389,7 @@ async fn run_actions(
             })?;
         let store =
             deltalake::logstore::store_for(&root, options.iter()).map_err(delta_err(name))?;
-        let dead = children::removed(store.as_ref(), &child.root, load_id).await?;
+        let dead = removed_ids::removed(store.as_ref(), &child.root, load_id).await?;
         return children::child_actions(
             table,
             stored,
