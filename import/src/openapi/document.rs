@@ -92,7 +92,7 @@ impl Document {
     /// `value` with its `$ref` chain followed to the first value that is not a reference,
     /// and the references passed on the way (the last one names the result, which lets a
     /// recursive schema be recognised). A chain that comes back to a reference already
-    /// passed is a [`RefProblem::Cycle`], never a loop.
+    /// passed is a `RefProblem::Cycle`, never a loop.
     pub fn deref<'a>(&'a self, value: &'a Value) -> Result<(&'a Value, Vec<String>), RefProblem> {
         let mut current = value;
         let mut chain: Vec<String> = Vec::new();

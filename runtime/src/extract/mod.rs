@@ -3,7 +3,7 @@
 //!
 //! CONTRACT (shared with `load::pipeline` and generated code; keep these names):
 //! - generated code builds one [`ResourceHandle`] per resource with `ResourceHandle::of::<R>()`;
-//! - the pipeline calls [`extract`] and loads each [`ExtractEvent::Page`] as it arrives.
+//! - the pipeline calls [`Extractor::run`] and loads each [`ExtractEvent::Page`] as it arrives.
 
 mod array_split;
 mod body_format;

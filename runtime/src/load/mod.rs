@@ -1,8 +1,8 @@
 //! Destinations: SQLite, PostgreSQL, JSON lines, Delta Lake (feature `delta`, see [`delta`]).
 //!
-//! Each destination is driven by one [`writer::Writer`] on a dedicated thread (see
+//! Each destination is driven by one `writer::Writer` on a dedicated thread (see
 //! `pipeline`). The SQL comes from codegen ([`crate::def::TableSql`]); this module adds the
-//! system tables, locking, recovery and the per-row choice of statement (see [`mode`]).
+//! system tables, locking, recovery and the per-row choice of statement (see `mode`).
 //!
 //! **A run is all or nothing.** Every write of a run (table creation and evolution, rows of
 //! every disposition, each resource's completion row in `_rs_load_resources` and its new

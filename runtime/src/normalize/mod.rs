@@ -10,7 +10,7 @@
 //!   are stored whole as JSON.
 //! - A new column takes the type of its first non-null value; a later value of another type is
 //!   converted where dlt converts it, else it goes to a variant column `<column>__v_<type>`
-//!   (see [`coerce`] for why variants rather than widening).
+//!   (see `coerce` for why variants rather than widening).
 //! - Child row ids derive from the parent's id, so a record normalizes to the same child ids
 //!   whenever its root id is the same; root ids are random, or a hash of the primary key.
 

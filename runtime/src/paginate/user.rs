@@ -48,7 +48,7 @@ pub trait Paginate: Send + Sync {
 }
 
 /// A fresh `T` as the type-erased box a [`RustFactory`](crate::def::RustFactory) returns:
-/// what generated code calls, for a `Box<dyn Paginate>` that [`from_factory`] unpacks.
+/// what generated code calls, for a `Box<dyn Paginate>` that `from_factory` unpacks.
 pub fn boxed<T: Paginate + Default + 'static>() -> AnyBox {
     let paginator: Box<dyn Paginate> = Box::new(T::default());
     Box::new(paginator)

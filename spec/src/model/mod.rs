@@ -2,7 +2,7 @@
 //! plus restsource's additions (`retry`, `timeout`, `rate_limit`, secret references).
 //!
 //! These types describe the spec *as written* (before `resource_defaults` are merged in).
-//! [`crate::resolve`] turns a validated [`SourceSpec`] into [`crate::ResolvedSource`], the
+//! `crate::resolve` turns a validated [`SourceSpec`] into [`crate::ResolvedSource`], the
 //! merged view that codegen consumes.
 //!
 //! Map-valued keys use [`IndexMap`] so that generated code follows the spec's own order.
