@@ -9,6 +9,19 @@ use crate::def::DataType;
 
 pub(crate) use timestamp::is_stored as is_stored_timestamp;
 
+/// Whether text `s` is already in the stored form of a `to` column that is a timestamp
+/// (`2024-05-01T12:00:00Z`), date (`2024-05-01`) or time (`12:00:00`), so converting it
+/// would give it back unchanged: most APIs send these so, and each parse and rewrite costs
+/// far more than this check.
+pub(crate) fn in_stored_form(to: DataType, s: &str) -> bool {
+    match to {
+        DataType::Timestamp => timestamp::is_stored(s),
+        DataType::Date => timestamp::is_stored_date(s),
+        DataType::Time => timestamp::is_stored_time(s),
+        _ => false,
+    }
+}
+
 /// The type a JSON value has without detection (dlt's Python-type mapping). `None` for null.
 pub(crate) fn value_type(v: &Value) -> Option<DataType> {
     Some(match v {
@@ -33,8 +46,8 @@ pub(crate) fn infer_type(v: &Value) -> Option<DataType> {
 /// `v` (of type `from`) as a value of a `to` column, or `None` where dlt has no conversion (or
 /// it fails): the value then goes to a variant column.
 pub(crate) fn coerce(to: DataType, from: DataType, v: &Value) -> Option<Value> {
-    if let (DataType::Timestamp, Value::String(s)) = (to, v) {
-        if timestamp::is_stored(s) {
+    if let Value::String(s) = v {
+        if in_stored_form(to, s) {
             return Some(v.clone());
         }
     }
@@ -231,28 +244,33 @@ mod timestamp {
     /// one was a tenth of the writer thread; anything else takes the full parse.
     pub(crate) fn is_stored(s: &str) -> bool {
         let b = s.as_bytes();
-        if b.len() != 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[19] != b'Z' {
+        b.len() == 20
+            && b[10] == b'T'
+            && b[19] == b'Z'
+            && stored_date(&b[..10])
+            && stored_time(&b[11..19])
+    }
+
+    /// Whether `s` is a valid date in the stored form (`2024-05-01`, years 1 to 9999), which
+    /// a date column's conversion gives back unchanged.
+    pub(crate) fn is_stored_date(s: &str) -> bool {
+        s.len() == 10 && stored_date(s.as_bytes())
+    }
+
+    /// Whether `s` is a valid time of day in the stored form without a fraction
+    /// (`12:00:00`), which a time column's conversion gives back unchanged.
+    pub(crate) fn is_stored_time(s: &str) -> bool {
+        s.len() == 8 && stored_time(s.as_bytes())
+    }
+
+    /// `YYYY-MM-DD`, a real day of years 1 to 9999 (`b` is 10 bytes).
+    fn stored_date(b: &[u8]) -> bool {
+        if b[4] != b'-' || b[7] != b'-' {
             return false;
         }
-        if b[13] != b':' || b[16] != b':' {
-            return false;
-        }
-        let number = |at: usize, len: usize| -> Option<u32> {
-            b[at..at + len].iter().try_fold(0u32, |n, &d| {
-                d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
-            })
-        };
-        let fields = (|| {
-            Some((
-                number(0, 4)?,
-                number(5, 2)?,
-                number(8, 2)?,
-                number(11, 2)?,
-                number(14, 2)?,
-                number(17, 2)?,
-            ))
-        })();
-        let Some((year, month, day, hour, minute, second)) = fields else {
+        let (Some(year), Some(month), Some(day)) =
+            (number(&b[..4]), number(&b[5..7]), number(&b[8..10]))
+        else {
             return false;
         };
         let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
@@ -263,7 +281,25 @@ mod timestamp {
             2 => 28,
             _ => return false,
         };
-        year >= 1 && (1..=days).contains(&day) && hour < 24 && minute < 60 && second < 60
+        year >= 1 && (1..=days).contains(&day)
+    }
+
+    /// `HH:MM:SS`, without a leap second (`b` is 8 bytes).
+    fn stored_time(b: &[u8]) -> bool {
+        if b[2] != b':' || b[5] != b':' {
+            return false;
+        }
+        match (number(&b[..2]), number(&b[3..5]), number(&b[6..8])) {
+            (Some(hour), Some(minute), Some(second)) => hour < 24 && minute < 60 && second < 60,
+            _ => false,
+        }
+    }
+
+    /// The decimal number `digits` spell, if they are all ASCII digits.
+    fn number(digits: &[u8]) -> Option<u32> {
+        digits.iter().try_fold(0u32, |n, &d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
     }
 }
 
@@ -322,5 +358,53 @@ mod tests {
         ] {
             assert!(!is_stored_timestamp(s), "{s}");
         }
+    }
+
+    /// Every date and time of day the fast path keeps is what the full conversion gives, and
+    /// every real one is kept.
+    #[test]
+    fn a_kept_date_or_time_is_what_the_full_conversion_gives() {
+        let mut kept = 0;
+        for year in [0, 1, 4, 100, 400, 1900, 2000, 2023, 2024, 9999] {
+            for month in 0..=13 {
+                for day in [0, 1, 28, 29, 30, 31, 32] {
+                    let s = format!("{year:04}-{month:02}-{day:02}");
+                    if in_stored_form(DataType::Date, &s) {
+                        kept += 1;
+                        assert_eq!(date(&s), Some(Value::from(s.as_str())), "{s}");
+                    }
+                }
+            }
+        }
+        // 9 years from 1 on, 4 of them leap years (4, 400, 2000, 2024).
+        assert_eq!(kept, 9 * (7 * 5 + 4 * 4) + 4 * 3 + 5 * 2);
+        let mut kept = 0;
+        for hour in [0, 9, 23, 24, 99] {
+            for minute in [0, 59, 60] {
+                for second in [0, 59, 60, 61] {
+                    let s = format!("{hour:02}:{minute:02}:{second:02}");
+                    if in_stored_form(DataType::Time, &s) {
+                        kept += 1;
+                        assert_eq!(time(&s), Some(Value::from(s.as_str())), "{s}");
+                    }
+                }
+            }
+        }
+        assert_eq!(kept, 3 * 2 * 2);
+        for (to, s) in [
+            (DataType::Date, " 2024-01-01"),
+            (DataType::Date, "2024-1-01"),
+            (DataType::Date, "2024/01/01"),
+            (DataType::Date, "+2024-01-01"),
+            (DataType::Time, "12:00"),
+            (DataType::Time, "12:00:00.5"),
+            (DataType::Time, "1:00:00"),
+            (DataType::Text, "2024-01-01"),
+        ] {
+            assert!(!in_stored_form(to, s), "{s}");
+        }
+        // Text the fast path leaves still converts, as before.
+        assert_eq!(time("12:00"), Some(Value::from("12:00:00")));
+        assert_eq!(date(" 2024-01-01"), Some(Value::from("2024-01-01")));
     }
 }

@@ -115,6 +115,16 @@ struct Flattened<'a, 'v> {
     recent: &'a mut Vec<Recent>,
     /// Objects of this row flattened so far.
     objects: usize,
+    /// A bit per column name of `flat` (a hash of its address): a name whose bit is clear
+    /// is not in `flat`, so most fields are added without searching the row for it.
+    names: u64,
+}
+
+/// The bit of column name `name` in [`Flattened::names`].
+fn name_bit(name: &Arc<str>) -> u64 {
+    // Names are separate allocations: the address's low bits are alignment, the rest spread.
+    let address = Arc::as_ptr(name).cast::<u8>() as usize as u64;
+    1 << ((address >> 4).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58)
 }
 
 /// A child row's link to its parent row.
@@ -247,6 +257,7 @@ impl Normalizer {
             stack: &mut stack,
             recent: &mut recent,
             objects: 0,
+            names: 0,
         };
         self.flatten_object(&is_json, fields, budget, Vec::new(), &mut into);
         while let Some((object, level, path)) = into.stack.pop() {
@@ -303,7 +314,13 @@ impl Normalizer {
             };
             // Column names are shared (`NameCache`): keys that normalize alike meet here as
             // one pointer, and the later value wins, in the first place.
-            match into.flat.iter_mut().find(|(k, _)| Arc::ptr_eq(k, &column)) {
+            let bit = name_bit(&column);
+            let repeated = into.names & bit != 0;
+            into.names |= bit;
+            match repeated
+                .then(|| into.flat.iter_mut().find(|(k, _)| Arc::ptr_eq(k, &column)))
+                .flatten()
+            {
                 Some(slot) => slot.1 = value,
                 None => into.flat.push((column, value)),
             }

@@ -417,6 +417,12 @@ impl Normalizer {
         let mut new = Vec::new();
         for (position, (column, value)) in flat.iter_mut().enumerate() {
             let at = table.and_then(|t| t.located(position));
+            if let Some((t, i)) = table.zip(at) {
+                if place::fits_as_is(t, i, value) {
+                    cells.push((i, std::mem::take(value)));
+                    continue;
+                }
+            }
             let placement = self.decide(table, at, name, column, std::mem::take(value), root)?;
             let (new_column, value, field, from) = match placement {
                 Placement::Skip => continue,

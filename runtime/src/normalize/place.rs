@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::coerce::{coerce, infer_type, is_stored_timestamp, value_type};
+use super::coerce::{coerce, in_stored_form, infer_type, value_type};
 use super::{ColumnSchema, NormalizeError, Normalizer, TableSchema};
 use crate::def::DataType;
 
@@ -115,14 +115,33 @@ fn new_column(
 /// A non-null value of type `from` for an existing column of type `to`: converted to the
 /// column's type, or given back when the column does not take it (it goes to a variant).
 pub(crate) fn existing_value(to: DataType, from: DataType, value: Value) -> Result<Value, Value> {
-    // The common case, a value of its column's type, moves without a copy (timestamps not
-    // already in the stored text form are rewritten to it).
-    let kept = match &value {
-        Value::String(s) if to == DataType::Timestamp => is_stored_timestamp(s),
-        _ => to == from && to != DataType::Timestamp,
-    };
-    if kept {
+    if kept_as_is(to, from, &value) {
         return Ok(value);
     }
     coerce(to, from, &value).ok_or(value)
+}
+
+/// Whether non-null `value` (of type `from`) goes into a `to` column unchanged: the common
+/// case, a value of its column's type, or text already in the stored form of a timestamp,
+/// date or time column (other text is parsed and rewritten to that form).
+fn kept_as_is(to: DataType, from: DataType, value: &Value) -> bool {
+    match value {
+        Value::String(s) if matches!(to, DataType::Timestamp | DataType::Date | DataType::Time) => {
+            in_stored_form(to, s)
+        }
+        _ => to == from && to != DataType::Timestamp,
+    }
+}
+
+/// Whether `value` goes into column `column` of `table` unchanged, as [`Normalizer::decide`]
+/// would place it: most values of a run are of their column's type, and this answers for
+/// them without moving the value through a [`Placement`].
+pub(super) fn fits_as_is(table: &TableSchema, column: usize, value: &Value) -> bool {
+    let Some(from) = value_type(value) else {
+        return false;
+    };
+    table
+        .columns()
+        .get(column)
+        .is_some_and(|c| kept_as_is(c.data_type, from, value))
 }
