@@ -219,8 +219,9 @@ impl PageKey {
 pub(crate) struct Page {
     /// Records in page order.
     pub staged: Vec<Staged>,
-    /// A key → its latest record in `staged`.
-    latest: HashMap<PageKey, usize>,
+    /// A key → its latest record in `staged` (foldhash: a page's every keyed record is looked
+    /// up here on the writer thread, where SipHash's cost showed).
+    latest: HashMap<PageKey, usize, foldhash::fast::RandomState>,
 }
 
 impl Page {
@@ -254,12 +255,15 @@ impl Page {
     /// The keys to delete from the tables: each key of the page once (its latest record's),
     /// in page order.
     pub fn keys(&self) -> impl Iterator<Item = &[Value]> {
-        let latest: std::collections::HashSet<usize> = self.latest.values().copied().collect();
+        let mut latest = vec![false; self.staged.len()];
+        for &i in self.latest.values() {
+            latest[i] = true;
+        }
         self.staged
             .iter()
-            .enumerate()
-            .filter(move |(i, _)| latest.contains(i))
-            .filter_map(|(_, s)| s.key.as_deref())
+            .zip(latest)
+            .filter(|(_, latest)| *latest)
+            .filter_map(|(s, _)| s.key.as_deref())
     }
 
     /// Forgets every record (the page was written).
