@@ -7,8 +7,6 @@ use serde_json::Value;
 
 use crate::def::DataType;
 
-pub(crate) use timestamp::is_stored as is_stored_timestamp;
-
 /// Whether text `s` is already in the stored form of a `to` column that is a timestamp
 /// (`2024-05-01T12:00:00Z`), date (`2024-05-01`) or time (`12:00:00`), so converting it
 /// would give it back unchanged: most APIs send these so, and each parse and rewrite costs
@@ -327,7 +325,7 @@ mod tests {
                             "{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}Z"
                         );
                         let full = timestamp::coerce(&Value::from(s.as_str()));
-                        if is_stored_timestamp(&s) {
+                        if timestamp::is_stored(&s) {
                             kept += 1;
                             assert_eq!(full.as_deref(), Some(s.as_str()), "{s}");
                         }
@@ -344,7 +342,7 @@ mod tests {
             "2024-02-29T23:59:59Z",
             "0001-01-01T00:00:00Z",
         ] {
-            assert!(is_stored_timestamp(s), "{s}");
+            assert!(timestamp::is_stored(s), "{s}");
         }
         for s in [
             "2023-02-29T00:00:00Z",
@@ -356,7 +354,7 @@ mod tests {
             "2024-01-01T00:00:0Z",
             "2024-1-01T00:00:00ZZ",
         ] {
-            assert!(!is_stored_timestamp(s), "{s}");
+            assert!(!timestamp::is_stored(s), "{s}");
         }
     }
 
