@@ -79,7 +79,7 @@ pub mod analytics {
                                 )?
                             }
                             "data" => {
-                                ::restsource::runtime::record::de::field(
+                                ::restsource::runtime::record::de::json_field(
                                     &mut slot_3,
                                     "data",
                                     &mut map,

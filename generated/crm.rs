@@ -38,7 +38,7 @@ pub mod crm {
                     {
                         match key.as_str() {
                             "id" => {
-                                ::restsource::runtime::record::de::field(
+                                ::restsource::runtime::record::de::json_field(
                                     &mut slot_0,
                                     "id",
                                     &mut map,
@@ -179,7 +179,7 @@ pub mod crm {
                     {
                         match key.as_str() {
                             "id" => {
-                                ::restsource::runtime::record::de::field(
+                                ::restsource::runtime::record::de::json_field(
                                     &mut slot_0,
                                     "id",
                                     &mut map,
@@ -320,7 +320,7 @@ pub mod crm {
                     {
                         match key.as_str() {
                             "id" => {
-                                ::restsource::runtime::record::de::field(
+                                ::restsource::runtime::record::de::json_field(
                                     &mut slot_0,
                                     "id",
                                     &mut map,
@@ -467,14 +467,14 @@ pub mod crm {
                     {
                         match key.as_str() {
                             "id" => {
-                                ::restsource::runtime::record::de::field(
+                                ::restsource::runtime::record::de::json_field(
                                     &mut slot_0,
                                     "id",
                                     &mut map,
                                 )?
                             }
                             "_customers_id" => {
-                                ::restsource::runtime::record::de::field(
+                                ::restsource::runtime::record::de::json_field(
                                     &mut slot_1,
                                     "_customers_id",
                                     &mut map,
@@ -655,7 +655,7 @@ pub mod crm {
                     {
                         match key.as_str() {
                             "id" => {
-                                ::restsource::runtime::record::de::field(
+                                ::restsource::runtime::record::de::json_field(
                                     &mut slot_0,
                                     "id",
                                     &mut map,

@@ -709,14 +709,14 @@ pub mod inventory {
                                 )?
                             }
                             "attributes" => {
-                                ::restsource::runtime::record::de::field(
+                                ::restsource::runtime::record::de::json_field(
                                     &mut slot_11,
                                     "attributes",
                                     &mut map,
                                 )?
                             }
                             "tags" => {
-                                ::restsource::runtime::record::de::field(
+                                ::restsource::runtime::record::de::json_field(
                                     &mut slot_12,
                                     "tags",
                                     &mut map,

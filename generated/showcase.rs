@@ -185,7 +185,7 @@ pub mod showcase {
                                 )?
                             }
                             "payload" => {
-                                ::restsource::runtime::record::de::field(
+                                ::restsource::runtime::record::de::json_field(
                                     &mut slot_9,
                                     "payload",
                                     &mut map,
@@ -579,14 +579,14 @@ pub mod showcase {
                     {
                         match key.as_str() {
                             "detail_id" => {
-                                ::restsource::runtime::record::de::field(
+                                ::restsource::runtime::record::de::json_field(
                                     &mut slot_0,
                                     "detail_id",
                                     &mut map,
                                 )?
                             }
                             "item" => {
-                                ::restsource::runtime::record::de::field(
+                                ::restsource::runtime::record::de::json_field(
                                     &mut slot_1,
                                     "item",
                                     &mut map,

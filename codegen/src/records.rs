@@ -338,6 +338,10 @@ pub(crate) fn deserialize_impl(
         let s = slot(i);
         let json = &f.column.name();
         match f.kind {
+            // A declared `json` value is read so that no part of it is lost.
+            FieldKind::Declared if f.column.def.data_type == DataType::Json => {
+                quote!(#json => #rt::record::de::json_field(&mut #s, #json, &mut map)?,)
+            }
             FieldKind::Declared => {
                 quote!(#json => #rt::record::de::field(&mut #s, #json, &mut map)?,)
             }

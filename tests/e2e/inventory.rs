@@ -296,3 +296,42 @@ async fn the_source_trait_runs_all_or_named_resources() {
     assert_eq!(report.rows.len(), 6, "{report}");
     assert_tables_match_api(&db, &api);
 }
+
+/// A declared `json` column keeps every part of its value: a number beyond every double, an
+/// integer beyond 64 bits and a lone UTF-16 surrogate escape are kept as their JSON text, in
+/// their place, and the rest as sent. Read straight into a `serde_json::Value`, the first and
+/// the last failed the whole page, and the integer lost its last digits.
+#[test]
+fn a_json_column_keeps_values_no_json_type_holds_exactly() {
+    let record = r#"{"id":1,"attributes":{"big":1e400,"wei":1000000000000000000000001,
+        "cut":"ab\ud83d","ok":[1,2.5,"x"]},"tags":["a",18446744073709551616]}"#;
+    let items: inventory::Items = match serde_json::from_str(record) {
+        Ok(items) => items,
+        Err(e) => panic!("the record did not decode: {e}"),
+    };
+    assert_eq!(
+        items.attributes,
+        Some(serde_json::json!({
+            "big": "1e400",
+            "wei": "1000000000000000000000001",
+            "cut": "\"ab\\ud83d\"",
+            "ok": [1, 2.5, "x"]
+        }))
+    );
+    assert_eq!(
+        items.tags,
+        Some(serde_json::json!(["a", "18446744073709551616"]))
+    );
+    // Null is no value, as before; a repeated field is still refused.
+    let items: inventory::Items = match serde_json::from_str(r#"{"id":2,"attributes":null}"#) {
+        Ok(items) => items,
+        Err(e) => panic!("the record did not decode: {e}"),
+    };
+    assert_eq!(items.attributes, None);
+    let repeated =
+        serde_json::from_str::<inventory::Items>(r#"{"id":3,"attributes":{},"attributes":{}}"#);
+    assert!(
+        repeated.is_err_and(|e| e.to_string().contains("duplicate field `attributes`")),
+        "a repeated json field must be refused"
+    );
+}

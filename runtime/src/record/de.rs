@@ -64,6 +64,68 @@ pub fn field<'de, T: Deserialize<'de>, A: MapAccess<'de>>(
     Ok(())
 }
 
+/// Reads the value of declared `json` field `name` into `slot` with nothing lost: a part no
+/// `serde_json::Value` holds exactly (a number beyond every double, an integer beyond 64 bits,
+/// a string with a lone UTF-16 surrogate escape) is kept as its JSON text, a string, in its
+/// place, as in undeclared fields ([`super::lossless_value`]). Read straight into a `Value`,
+/// the first and the last failed the whole page, and an integer beyond 64 bits silently lost
+/// its last digits.
+pub fn json_field<'de, T: JsonColumn, A: MapAccess<'de>>(
+    slot: &mut Option<T>,
+    name: &'static str,
+    map: &mut A,
+) -> Result<(), A::Error> {
+    if slot.is_some() {
+        return Err(A::Error::duplicate_field(name));
+    }
+    let mut raw = String::new();
+    map.next_value_seed(super::raw::RawInto(&mut raw))?;
+    let (value, kept_as_text) = super::lossless_value(&raw);
+    if kept_as_text {
+        warn_kept_as_text(name);
+    }
+    *slot = Some(T::from_json(value));
+    Ok(())
+}
+
+/// The type of a declared `json` field: a `Value`, or an optional one (JSON null as `None`,
+/// as serde reads an `Option`).
+pub trait JsonColumn {
+    /// The field's value from the JSON value read.
+    fn from_json(value: serde_json::Value) -> Self;
+}
+
+impl JsonColumn for serde_json::Value {
+    fn from_json(value: serde_json::Value) -> Self {
+        value
+    }
+}
+
+impl JsonColumn for Option<serde_json::Value> {
+    fn from_json(value: serde_json::Value) -> Self {
+        (!value.is_null()).then_some(value)
+    }
+}
+
+/// Says once per field and process that a value of declared `json` field `field` was kept
+/// partly as its JSON text: an API that sends one such value usually sends many.
+fn warn_kept_as_text(field: &'static str) {
+    static WARNED: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
+    let mut warned = WARNED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if !warned.contains(&field) {
+        warned.push(field);
+        tracing::warn!(
+            field,
+            "a value of this json field holds a part no JSON number or string type holds \
+             exactly (a number beyond every double, an integer beyond 64 bits, or a lone \
+             UTF-16 surrogate escape such as a cut emoji): that part is kept as its JSON text, \
+             a string, and the rest as sent"
+        );
+    }
+}
+
 pub use super::lenient::{lenient, lenient_scalar, Scalar};
 
 /// The value of a non-nullable field, or serde's `missing field` error.
