@@ -129,12 +129,8 @@ pub(crate) fn flatten_one(
 /// Says once per resource and process that some undeclared value was stored as its JSON
 /// text: an API that sends one such value usually sends many.
 fn warn_kept_as_text(resource: &'static str) {
-    static WARNED: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
-    let mut warned = WARNED
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if !warned.contains(&resource) {
-        warned.push(resource);
+    static WARNED: crate::record::FirstTimes = crate::record::FirstTimes::new();
+    if WARNED.first(resource) {
         tracing::warn!(
             resource,
             "an undeclared field holds a value no JSON number or string type holds exactly (a \

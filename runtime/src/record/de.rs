@@ -57,9 +57,7 @@ pub fn field<'de, T: Deserialize<'de>, A: MapAccess<'de>>(
     name: &'static str,
     map: &mut A,
 ) -> Result<(), A::Error> {
-    if slot.is_some() {
-        return Err(A::Error::duplicate_field(name));
-    }
+    vacant(slot, name)?;
     *slot = Some(map.next_value()?);
     Ok(())
 }
@@ -75,9 +73,7 @@ pub fn json_field<'de, T: JsonColumn, A: MapAccess<'de>>(
     name: &'static str,
     map: &mut A,
 ) -> Result<(), A::Error> {
-    if slot.is_some() {
-        return Err(A::Error::duplicate_field(name));
-    }
+    vacant(slot, name)?;
     let mut raw = String::new();
     map.next_value_seed(super::raw::RawInto(&mut raw))?;
     let (value, kept_as_text) = super::lossless_value(&raw);
@@ -110,12 +106,8 @@ impl JsonColumn for Option<serde_json::Value> {
 /// Says once per field and process that a value of declared `json` field `field` was kept
 /// partly as its JSON text: an API that sends one such value usually sends many.
 fn warn_kept_as_text(field: &'static str) {
-    static WARNED: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
-    let mut warned = WARNED
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if !warned.contains(&field) {
-        warned.push(field);
+    static WARNED: super::FirstTimes = super::FirstTimes::new();
+    if WARNED.first(field) {
         tracing::warn!(
             field,
             "a value of this json field holds a part no JSON number or string type holds \
@@ -123,6 +115,15 @@ fn warn_kept_as_text(field: &'static str) {
              UTF-16 surrogate escape such as a cut emoji): that part is kept as its JSON text, \
              a string, and the rest as sent"
         );
+    }
+}
+
+/// Serde's `duplicate field` error when field `name` was read already (`slot` is set), as
+/// derived impls refuse a repeated field.
+fn vacant<T, E: Error>(slot: &Option<T>, name: &'static str) -> Result<(), E> {
+    match slot {
+        Some(_) => Err(E::duplicate_field(name)),
+        None => Ok(()),
     }
 }
 

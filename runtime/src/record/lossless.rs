@@ -209,6 +209,30 @@ fn fields(json: &str) -> serde_json::Result<Vec<(String, &RawValue)>> {
     Ok(out)
 }
 
+/// Names met so far in this process, so that a warning about values kept as their text is
+/// said once per resource or field: an API that sends one such value usually sends many.
+pub(crate) struct FirstTimes(std::sync::Mutex<Vec<&'static str>>);
+
+impl FirstTimes {
+    /// None met yet.
+    pub(crate) const fn new() -> FirstTimes {
+        FirstTimes(std::sync::Mutex::new(Vec::new()))
+    }
+
+    /// Whether `name` is met for the first time (and from now on, not).
+    pub(crate) fn first(&self, name: &'static str) -> bool {
+        let mut met = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let first = !met.contains(&name);
+        if first {
+            met.push(name);
+        }
+        first
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,7 +18,7 @@ pub use cursor::{Cursor, CursorField};
 pub use de::Key;
 pub use extra::{Extra, ExtraBuilder};
 pub use key::{FloatKey, RecordKey};
-pub(crate) use lossless::{double, first_place_last_value, lossless_value};
+pub(crate) use lossless::{double, first_place_last_value, lossless_value, FirstTimes};
 pub use tables::{TableObject, TableRows, TypedTable};
 
 /// A typed record of one resource. Codegen emits one struct per resource implementing this.
