@@ -65,7 +65,7 @@ pub fn field<'de, T: Deserialize<'de>, A: MapAccess<'de>>(
 /// Reads the value of declared `json` field `name` into `slot` with nothing lost: a part no
 /// `serde_json::Value` holds exactly (a number beyond every double, an integer beyond 64 bits,
 /// a string with a lone UTF-16 surrogate escape) is kept as its JSON text, a string, in its
-/// place, as in undeclared fields ([`super::lossless_value`]). Read straight into a `Value`,
+/// place, as in undeclared fields (`record::lossless`). Read straight into a `Value`,
 /// the first and the last failed the whole page, and an integer beyond 64 bits silently lost
 /// its last digits.
 pub fn json_field<'de, T: JsonColumn, A: MapAccess<'de>>(
