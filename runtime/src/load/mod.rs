@@ -1,4 +1,4 @@
-//! Destinations: SQLite, PostgreSQL, JSON lines, Delta Lake (feature `delta`, see [`delta`]).
+//! Destinations: SQLite, PostgreSQL, JSON lines, Delta Lake (feature `delta`, module `delta`).
 //!
 //! Each destination is driven by one `writer::Writer` on a dedicated thread (see
 //! `pipeline`). The SQL comes from codegen ([`crate::def::TableSql`]); this module adds the
