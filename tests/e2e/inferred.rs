@@ -260,9 +260,11 @@ async fn rows_written_from_the_structs_equal_the_flattened_records() {
 
     // Wide records all take the typed path; drifted ones mix it with the general path
     // (every even record's text `ratio` goes to a variant column, a new field to a column).
+    // Six pages per resource: the flattening thread writes later pages into the records the
+    // writer sent back.
     for shape in [Shape::Wide, Shape::Drifted] {
         let api = MockApi::start(MockConfig {
-            records: 120,
+            records: 600,
             shape,
             ..MockConfig::default()
         })
@@ -307,6 +309,11 @@ async fn rows_written_from_the_structs_equal_the_flattened_records() {
             child_ids(&typed_db),
             children,
             "{shape:?}: child rows checked"
+        );
+        assert_eq!(
+            child_ids(&ahead_db),
+            children,
+            "{shape:?}: child rows written ahead checked"
         );
     }
 }

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use std::cell::OnceCell;
 
-use super::ahead::{AheadRecord, Bin, FlatPage, FlattenPage};
+use super::ahead::{AheadRecord, Bin, FlatPage, FlattenPage, Spare};
 use super::json_row::JsonRow;
 use super::normal_typed::{TypedRecord, TypedWriter};
 use super::normal_writer::NormalWriter;
@@ -30,7 +30,8 @@ pub(crate) struct Flattening {
 }
 
 impl FlattenPage for Flattening {
-    fn page(&self, batch: &dyn RowBatch) -> FlatPage {
+    /// Every record of `batch`: written typed where the record takes it, else flattened.
+    fn page(&self, batch: &dyn RowBatch, spare: &mut Spare) -> FlatPage {
         let typed = self.typed.get_or_init(|| {
             let layout = batch.tables();
             TypedWriter::of(
@@ -42,15 +43,35 @@ impl FlattenPage for Flattening {
             )
             .map(|w| w.converting(&self.types))
         });
-        flatten_page(
-            &self.normalizer,
-            &self.table,
-            &self.root_id,
-            &self.json,
-            self.def,
-            typed.as_ref(),
-            batch,
-        )
+        let typed = typed.as_ref();
+        let mut buffer = String::new();
+        // Reused until a record takes it: most records of a resource with undeclared fields
+        // decline, and should cost no allocation for it.
+        let mut scratch = match typed {
+            Some(_) => spare.record(),
+            None => TypedRecord::default(),
+        };
+        let page = (0..batch.len())
+            .map(|i| {
+                if typed.is_some_and(|w| w.write(&self.normalizer, batch, i, &mut scratch)) {
+                    return AheadRecord::Typed(std::mem::replace(&mut scratch, spare.record()));
+                }
+                AheadRecord::Flat(flatten_one(
+                    &self.normalizer,
+                    &self.table,
+                    &self.root_id,
+                    &self.json,
+                    self.def,
+                    batch,
+                    i,
+                    &mut buffer,
+                ))
+            })
+            .collect();
+        if typed.is_some() {
+            spare.keep(scratch);
+        }
+        page
     }
 }
 
@@ -63,40 +84,6 @@ pub(crate) fn flatten_ahead(
     normal
         .iter_mut()
         .filter_map(|(name, w)| Some((*name, w.flatten_ahead(bin.clone())?)))
-        .collect()
-}
-
-/// Every record of `batch` (of `def`) for table `table`: written typed by `typed` where the
-/// record takes it, else flattened.
-pub(crate) fn flatten_page(
-    normalizer: &Normalizer,
-    table: &str,
-    root_id: &RootId,
-    json: &JsonColumns,
-    def: &ResourceDef,
-    typed: Option<&TypedWriter>,
-    batch: &dyn RowBatch,
-) -> FlatPage {
-    let mut buffer = String::new();
-    // Reused until a record takes it: most records of a resource with undeclared fields
-    // decline, and should cost no allocation for it.
-    let mut scratch = TypedRecord::default();
-    (0..batch.len())
-        .map(|i| {
-            if typed.is_some_and(|w| w.write(normalizer, batch, i, &mut scratch)) {
-                return AheadRecord::Typed(std::mem::take(&mut scratch));
-            }
-            AheadRecord::Flat(flatten_one(
-                normalizer,
-                table,
-                root_id,
-                json,
-                def,
-                batch,
-                i,
-                &mut buffer,
-            ))
-        })
         .collect()
 }
 

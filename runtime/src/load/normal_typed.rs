@@ -241,22 +241,27 @@ impl TypedWriter {
             };
             record.ids.push(id);
         }
-        let ids = &record.ids;
+        // Each row's id moves into its row id value, last row first: a row's children, which
+        // copy its id as their parent id, come after it.
+        let ids = &mut record.ids;
         record.system.clear();
-        record.system.extend(
-            record.rows[..record.used]
-                .iter()
-                .enumerate()
-                .map(|(r, row)| match row.parent {
-                    None => [None, Some(Value::from(ids[r].as_str())), None, None],
-                    Some(p) => [
-                        normalizer.root_key.then(|| Value::from(ids[0].as_str())),
-                        Some(Value::from(ids[p].as_str())),
-                        Some(Value::from(row.index)),
-                        Some(Value::from(ids[r].as_str())),
-                    ],
-                }),
-        );
+        record.system.resize_with(record.used, Default::default);
+        for (r, row) in record.rows[..record.used].iter().enumerate().rev() {
+            record.system[r] = match row.parent {
+                None => [
+                    None,
+                    Some(Value::String(std::mem::take(&mut ids[r]))),
+                    None,
+                    None,
+                ],
+                Some(p) => [
+                    normalizer.root_key.then(|| Value::from(ids[0].as_str())),
+                    Some(Value::from(ids[p].as_str())),
+                    Some(Value::from(row.index)),
+                    Some(Value::String(std::mem::take(&mut ids[r]))),
+                ],
+            };
+        }
         // After the ids: a key-hash root id digests the values as written.
         if !self.types.is_empty() {
             for row in &mut record.rows[..record.used] {
@@ -280,6 +285,26 @@ impl TypedWriter {
             }
         }
         true
+    }
+}
+
+impl TypedRecord {
+    /// The rows the record has room for.
+    pub fn rows(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Frees the values the record still holds and keeps its buffers' room, to write another
+    /// record into ([`super::ahead::Spare`]).
+    pub fn release(&mut self) {
+        for row in &mut self.rows {
+            row.values.clear();
+            row.types.clear();
+        }
+        self.used = 0;
+        self.ids.clear();
+        self.system.clear();
+        self.stack.clear();
     }
 }
 

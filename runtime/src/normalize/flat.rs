@@ -282,7 +282,7 @@ impl Normalizer {
             into.recent.resize_with(object + 1, Recent::default);
         }
         let recent = &mut into.recent[object];
-        recent.start(&path.join(restsource_core::naming::PATH_SEPARATOR));
+        recent.start(&path);
         for (position, (key, value)) in fields.into_iter().enumerate() {
             let key = key.as_ref();
             let column = self.names.column_at(&self.naming, recent, position, key);

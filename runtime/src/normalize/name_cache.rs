@@ -59,11 +59,33 @@ impl Recent {
         self.keys.len()
     }
 
-    /// Starts an object at `prefix`: what is remembered of another path is forgotten.
-    pub fn start(&mut self, prefix: &str) {
-        if self.prefix != prefix {
-            self.prefix.clear();
-            self.prefix.push_str(prefix);
+    /// Starts an object at `path` (its keys' names, joined by the path separator as its
+    /// columns' prefix): what is remembered of another path is forgotten. The prefix is
+    /// compared part by part, not joined first: joining allocated once per nested object.
+    pub fn start(&mut self, path: &[String]) {
+        let sep = restsource_core::naming::PATH_SEPARATOR;
+        let mut rest = self.prefix.as_str();
+        let mut same = true;
+        for (i, part) in path.iter().enumerate() {
+            if i > 0 {
+                match rest.strip_prefix(sep) {
+                    Some(r) => rest = r,
+                    None => {
+                        same = false;
+                        break;
+                    }
+                }
+            }
+            match rest.strip_prefix(part.as_str()) {
+                Some(r) => rest = r,
+                None => {
+                    same = false;
+                    break;
+                }
+            }
+        }
+        if !same || !rest.is_empty() {
+            self.prefix = path.join(sep);
             self.keys.clear();
         }
     }
@@ -200,4 +222,37 @@ fn remember<K: std::hash::Hash + Eq, V>(map: &RefCell<FastMap<K, V>>, key: K, va
         map.clear();
     }
     map.insert(key, value);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path(parts: &[&str]) -> Vec<String> {
+        parts.iter().map(|p| p.to_string()).collect()
+    }
+
+    /// Whether `start(next)` after an object at `first` with one key remembered keeps it.
+    fn kept(first: &[&str], next: &[&str]) -> bool {
+        let mut recent = Recent::default();
+        recent.start(&path(first));
+        recent.keys.push(("k".into(), "k".into(), "k".into()));
+        recent.start(&path(next));
+        assert_eq!(recent.prefix, next.join("__"));
+        !recent.keys.is_empty()
+    }
+
+    #[test]
+    fn an_object_keeps_its_keys_only_at_the_same_joined_path() {
+        assert!(kept(&[], &[]));
+        assert!(kept(&["a", "b"], &["a", "b"]));
+        // Compared as the joined prefix was: the same text from other parts is the same path.
+        assert!(kept(&["a__b"], &["a", "b"]));
+        assert!(!kept(&["a", "b"], &["a"]));
+        assert!(!kept(&["a"], &["a", "b"]));
+        assert!(!kept(&["a", "b"], &["a", "c"]));
+        assert!(!kept(&["ab"], &["a", "b"]));
+        assert!(!kept(&[], &["a"]));
+        assert!(!kept(&["a"], &[]));
+    }
 }
