@@ -7,6 +7,7 @@
 `--base` is the release directory of the other build (a worktree of the previous commit,
 built with `cargo build --release -p restsource-mock -p restsource-bench`); this checkout's
 `target/release` is the new build, which `--build` builds first. Both `rs_inventory` binaries
+(or both of `--binary`, such as `rs_inventory_typed`)
 load the inventory seed (6 x 20,000 records, merge, no latency) from one mock API, alternating
 run by run into fresh SQLite files, under `/usr/bin/time -v`. Prints the median wall time, CPU
 seconds (user + system) and peak memory of each and the ratios new/base; the rows each loaded
@@ -30,14 +31,17 @@ def main():
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--records", type=int, default=20_000)
     ap.add_argument("--build", action="store_true", help="build this checkout first")
+    ap.add_argument("--binary", default="rs_inventory",
+                    help="the program both builds run: rs_inventory (the seed spec) or "
+                         "rs_inventory_typed (with the tables file `restsource infer` wrote)")
     ap.add_argument("--tables", default="json", choices=["json", "relational", "dlt"],
                     help="rs_inventory's --tables: column-per-field tables or normalized ones")
     args = ap.parse_args()
     if args.build:
         bench.build()
     builds = {
-        "base": os.path.join(os.path.abspath(args.base), "rs_inventory"),
-        "new": os.path.join(bench.TARGET, "rs_inventory"),
+        "base": os.path.join(os.path.abspath(args.base), args.binary),
+        "new": os.path.join(bench.TARGET, args.binary),
     }
     for name, path in builds.items():
         if not os.path.exists(path):
@@ -65,7 +69,7 @@ def main():
         sys.exit(f"unequal work, rows differ: {rows}")
     med = {name: [statistics.median(r[k] for r in rs) for k in range(3)]
            for name, rs in results.items()}
-    print(f"\n{args.runs} alternating runs, {args.records} records x 6 resources, "
+    print(f"\n{args.binary}, {args.runs} alternating runs, {args.records} records x 6 resources, "
           f"--tables {args.tables}, {rows['new'].pop()} rows each")
     print("| build | wall s | cpu s | peak MiB |")
     print("|---|---:|---:|---:|")
